@@ -1,0 +1,335 @@
+// grokking-cli: headless training, resuming, inspection, export and benchmarks over grok_core.
+// Exit codes: 0 success, 1 failure while running (disk full, I/O), 2 bad input (usage, config,
+// run file), 130 stopped by Ctrl-C after committing.
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/cli_progress.h"
+#include "core/bench.h"
+#include "core/metrics_csv.h"
+#include "core/presets.h"
+#include "core/run_store.h"
+#include "core/trainer.h"
+
+namespace {
+
+using namespace grok;
+
+std::atomic<bool> g_stop{false};
+
+extern "C" void on_signal(int sig) {
+  g_stop.store(true);
+  std::signal(sig, SIG_DFL);  // a second Ctrl-C kills at once
+}
+
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+const char* kUsage =
+    "usage: grokking-cli <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  train    train a model into a new run file\n"
+    "  resume   continue a run file from its newest checkpoint\n"
+    "  info     summarise a run file\n"
+    "  export-csv  write a run's per-epoch metrics as CSV\n"
+    "  bench    time a training step and a test evaluation\n"
+    "  presets  list the built-in presets\n"
+    "\n"
+    "'grokking-cli <command> --help' describes a command's options.\n";
+
+const char* kTrainUsage =
+    "usage: grokking-cli train [--preset NAME] [--config FILE.json] [--set key=value]... --out FILE\n"
+    "                          [--force] [--threads N]\n"
+    "  --preset NAME     start from a built-in preset (default: mainline; see 'grokking-cli presets')\n"
+    "  --config FILE     start from a JSON config file instead\n"
+    "  --set key=value   override one config field, e.g. --set weight_decay=0.3 --set p=97\n"
+    "  --out FILE        the run file to create (.grok); refused if it exists\n"
+    "  --force           overwrite an existing run file\n"
+    "  --threads N       intra-op threads (default 2); results are bit-identical per thread count\n"
+    "Ctrl-C commits a checkpoint at the current epoch and stops; 'resume' continues.\n";
+
+const char* kResumeUsage =
+    "usage: grokking-cli resume FILE [--epochs N] [--threads N]\n"
+    "  --epochs N   train to epoch N (default: the run's configured epochs)\n"
+    "  --threads N  intra-op threads (default 2); use the run's count for bit-identical results\n";
+
+const char* kInfoUsage = "usage: grokking-cli info FILE\n  prints config, progress, checkpoints and key epochs\n";
+const char* kCsvUsage =
+    "usage: grokking-cli export-csv FILE [--out CSV]\n  writes epoch,train_loss,train_acc,test_loss,test_acc,lr "
+    "(stdout without --out)\n";
+const char* kBenchUsage =
+    "usage: grokking-cli bench [--preset NAME] [--set key=value]... [--threads N] [--repeats N]\n"
+    "  median ms of a training step, a full test evaluation and the plain all-positions step,\n"
+    "  with GFLOP/s against a plain GEMM of the model's shapes (default: mainline, 2 threads, 30 repeats)\n";
+
+struct Args {
+  std::vector<std::string> positional;
+  std::vector<std::pair<std::string, std::string>> options;  // in order, for repeatable --set
+  std::vector<std::string> flags;
+
+  std::optional<std::string> get(const std::string& name) const {
+    std::optional<std::string> v;
+    for (auto& [k, val] : options)
+      if (k == name) v = val;
+    return v;
+  }
+  bool has(const std::string& flag) const {
+    for (auto& f : flags)
+      if (f == flag) return true;
+    return false;
+  }
+};
+
+Args parse_args(int argc, char** argv, int first, const std::vector<std::string>& valued,
+                const std::vector<std::string>& boolean) {
+  Args a;
+  for (int i = first; i < argc; i++) {
+    const std::string s = argv[i];
+    if (s.rfind("--", 0) == 0 && s.size() > 2) {
+      std::string name = s, value;
+      const auto eq = s.find('=');
+      bool inline_value = false;
+      if (eq != std::string::npos) name = s.substr(0, eq), value = s.substr(eq + 1), inline_value = true;
+      if (std::find(boolean.begin(), boolean.end(), name) != boolean.end()) {
+        a.flags.push_back(name);
+      } else if (std::find(valued.begin(), valued.end(), name) != valued.end()) {
+        if (!inline_value) {
+          if (i + 1 >= argc) throw UsageError(name + " needs a value");
+          value = argv[++i];
+        }
+        a.options.emplace_back(name, value);
+      } else {
+        throw UsageError("unknown option " + name);
+      }
+    } else {
+      a.positional.push_back(s);
+    }
+  }
+  return a;
+}
+
+int parse_int(const std::string& opt, const std::string& text, int lo, int hi) {
+  try {
+    std::size_t used = 0;
+    const long v = std::stol(text, &used);
+    if (used == text.size() && v >= lo && v <= hi) return static_cast<int>(v);
+  } catch (const std::exception&) {
+  }
+  throw UsageError(opt + ": expected an integer " + std::to_string(lo) + ".." + std::to_string(hi) + ", got \"" +
+                   text + "\"");
+}
+
+Config config_from_args(const Args& a) {
+  Config cfg;
+  if (auto file = a.get("--config")) {
+    std::ifstream in(*file);
+    if (!in) throw UsageError("--config: cannot read " + *file);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    cfg = parse_config(text);
+  } else {
+    cfg = preset(a.get("--preset").value_or("mainline")).config;
+  }
+  for (auto& [k, v] : a.options)
+    if (k == "--set") set_config_value(cfg, v);
+  return cfg;
+}
+
+void install_signal_handlers() {
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+}
+
+int run_training(Trainer& t) {
+  std::printf("run file %s: epoch %d of %d (p=%d, %s, %d layer%s)\n", t.path().c_str(), t.epoch(),
+              t.target_epochs(), t.config().p, to_string(t.config().operation), t.config().n_layers,
+              t.config().n_layers > 1 ? "s" : "");
+  std::fflush(stdout);
+  ProgressPrinter progress(stdout);
+  const auto t0 = std::chrono::steady_clock::now();
+  install_signal_handlers();
+  t.run(g_stop, {[&](const TrainProgress& p) { progress.update(p); }});
+  progress.finish();
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (!t.finished()) {
+    std::printf("stopped: checkpoint committed at epoch %d after %s; continue with: grokking-cli resume %s\n",
+                t.epoch(), format_duration(secs).c_str(), t.path().c_str());
+    return 130;
+  }
+  std::printf("done: %d epochs in %s, run file %s\n", t.target_epochs(), format_duration(secs).c_str(),
+              t.path().c_str());
+  return 0;
+}
+
+int cmd_train(int argc, char** argv) {
+  const Args a = parse_args(argc, argv, 2, {"--preset", "--config", "--set", "--out", "--threads"}, {"--force", "--help"});
+  if (a.has("--help")) return std::printf("%s", kTrainUsage), 0;
+  if (!a.positional.empty()) throw UsageError("train: unexpected argument " + a.positional.front());
+  const auto out = a.get("--out");
+  if (!out) throw UsageError("train: --out FILE is required");
+  if (a.get("--preset") && a.get("--config")) throw UsageError("train: give --preset or --config, not both");
+  const Config cfg = config_from_args(a);
+  TrainOptions opt;
+  if (auto th = a.get("--threads")) opt.threads = parse_int("--threads", *th, 1, 256);
+  Trainer t = Trainer::start(cfg, *out, a.has("--force"), opt);
+  return run_training(t);
+}
+
+int cmd_resume(int argc, char** argv) {
+  const Args a = parse_args(argc, argv, 2, {"--epochs", "--threads"}, {"--help"});
+  if (a.has("--help")) return std::printf("%s", kResumeUsage), 0;
+  if (a.positional.size() != 1) throw UsageError("resume: expected one run FILE");
+  std::optional<int> epochs;
+  if (auto e = a.get("--epochs")) epochs = parse_int("--epochs", *e, 1, 10000000);
+  TrainOptions opt;
+  if (auto th = a.get("--threads")) opt.threads = parse_int("--threads", *th, 1, 256);
+  Trainer t = Trainer::resume(a.positional[0], epochs, opt);
+  if (t.finished()) {
+    std::printf("%s is complete at epoch %d; pass --epochs N to train further\n", t.path().c_str(),
+                t.target_epochs());
+    return 0;
+  }
+  return run_training(t);
+}
+
+int cmd_info(int argc, char** argv) {
+  const Args a = parse_args(argc, argv, 2, {}, {"--help"});
+  if (a.has("--help")) return std::printf("%s", kInfoUsage), 0;
+  if (a.positional.size() != 1) throw UsageError("info: expected one run FILE");
+  const RunStore s = RunStore::open(a.positional[0]);
+  s.verify();
+  const Config c = s.config();
+  const auto meta = s.all_meta();
+  auto m = [&](const char* k) { auto it = meta.find(k); return it == meta.end() ? std::string("?") : it->second; };
+  std::printf("run file      %s (format %d, Grokking Lab %s, LibTorch %s)\n", s.path().c_str(), s.schema_version(),
+              m("app_version").c_str(), m("torch_version").c_str());
+  std::printf("created       %s, %s threads, BLAS %s\n", m("created_utc").c_str(), m("threads").c_str(),
+              m("blas").c_str());
+  std::printf("task          (a %s b) mod %d, train fraction %.3g, seed %llu\n",
+              c.operation == Operation::Add ? "+" : c.operation == Operation::Subtract ? "-" : "*", c.p,
+              c.train_fraction, static_cast<unsigned long long>(c.seed));
+  std::printf("model         %d layer(s), d_model %d, %d heads x %d, d_mlp %d\n", c.n_layers, c.d_model, c.n_heads,
+              c.d_head, c.d_mlp);
+  std::printf("training      AdamW lr %g betas (%g, %g), regulariser %s (wd %g, dropout %g, l1 %g), %d epochs\n", c.lr,
+              c.beta1, c.beta2, to_string(c.regularizer), c.weight_decay, c.dropout, c.l1, c.epochs);
+  const auto ck = s.checkpoint_epochs();
+  const auto metrics = s.metrics();
+  if (ck.empty()) {
+    std::printf("checkpoints   none\n");
+  } else {
+    std::printf("checkpoints   %zu, epochs %d..%d, %.2f MB each (weights)\n", ck.size(), ck.front(), ck.back(),
+                s.checkpoint_bytes(ck.back()) / 1e6);
+  }
+  const auto last = s.last_metrics();
+  if (last) {
+    std::printf("status        %s at epoch %d of %d\n", !ck.empty() && ck.back() >= c.epochs ? "complete" : "resumable",
+                ck.empty() ? 0 : ck.back(), c.epochs);
+    std::printf("last epoch    %d: train loss %.4g acc %.4f", last->epoch, last->train_loss, last->train_acc);
+    for (auto it = metrics.rbegin(); it != metrics.rend(); ++it)
+      if (!std::isnan(it->test_loss)) {
+        std::printf(", test (epoch %d) loss %.4g acc %.4f", it->epoch, it->test_loss, it->test_acc);
+        break;
+      }
+    std::printf("\n");
+    auto first = [&](auto pred) {
+      for (auto& r : metrics)
+        if (pred(r)) return r.epoch;
+      return -1;
+    };
+    const int mem = first([](const EpochMetrics& r) { return r.train_acc >= 0.99; });
+    const int grok = first([](const EpochMetrics& r) { return !std::isnan(r.test_acc) && r.test_acc >= 0.99; });
+    std::printf("key epochs    train acc >= 99%%: %s; test acc >= 99%%: %s\n",
+                mem < 0 ? "not yet" : std::to_string(mem).c_str(), grok < 0 ? "not yet" : std::to_string(grok).c_str());
+  } else {
+    std::printf("status        no epoch logged yet\n");
+  }
+  return 0;
+}
+
+int cmd_export_csv(int argc, char** argv) {
+  const Args a = parse_args(argc, argv, 2, {"--out"}, {"--help"});
+  if (a.has("--help")) return std::printf("%s", kCsvUsage), 0;
+  if (a.positional.size() != 1) throw UsageError("export-csv: expected one run FILE");
+  const RunStore s = RunStore::open(a.positional[0]);
+  if (auto out = a.get("--out")) {
+    std::ofstream f(*out);
+    if (!f) throw UsageError("--out: cannot write " + *out);
+    write_metrics_csv(s, f);
+    f.flush();
+    if (!f) {
+      std::fprintf(stderr, "error: %s: write failed\n", out->c_str());
+      return 1;
+    }
+  } else {
+    write_metrics_csv(s, std::cout);
+  }
+  return 0;
+}
+
+int cmd_bench(int argc, char** argv) {
+  const Args a = parse_args(argc, argv, 2, {"--preset", "--set", "--threads", "--repeats"}, {"--help"});
+  if (a.has("--help")) return std::printf("%s", kBenchUsage), 0;
+  if (!a.positional.empty()) throw UsageError("bench: unexpected argument " + a.positional.front());
+  const Config cfg = config_from_args(a);
+  const int threads = a.get("--threads") ? parse_int("--threads", *a.get("--threads"), 1, 256) : 2;
+  const int repeats = a.get("--repeats") ? parse_int("--repeats", *a.get("--repeats"), 1, 100000) : 30;
+  std::printf("%s", format_benchmark(run_benchmark(cfg, threads, repeats)).c_str());
+  return 0;
+}
+
+int cmd_presets(int argc, char** argv) {
+  const Args a = parse_args(argc, argv, 2, {}, {"--help"});
+  if (a.has("--help")) return std::printf("usage: grokking-cli presets\n"), 0;
+  for (const auto& p : presets()) std::printf("%-16s %s\n", p.name.c_str(), p.description.c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "%s", kUsage);
+    return 2;
+  }
+  const std::string cmd = argv[1];
+  try {
+    if (cmd == "--help" || cmd == "-h" || cmd == "help") return std::printf("%s", kUsage), 0;
+    if (cmd == "train") return cmd_train(argc, argv);
+    if (cmd == "resume") return cmd_resume(argc, argv);
+    if (cmd == "info") return cmd_info(argc, argv);
+    if (cmd == "export-csv") return cmd_export_csv(argc, argv);
+    if (cmd == "bench") return cmd_bench(argc, argv);
+    if (cmd == "presets") return cmd_presets(argc, argv);
+    throw UsageError("unknown command \"" + cmd + "\" (see grokking-cli --help)");
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 2;
+  } catch (const ConfigError& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 2;
+  } catch (const RunFileError& e) {
+    if (isatty(fileno(stdout))) std::printf("\n");  // end a half-drawn progress bar
+    std::fflush(stdout);
+    std::fprintf(stderr, "error: %s\n", e.what());
+    // A failure to write while training is a runtime fault; a bad file given to us is bad input.
+    const std::string what = e.what();
+    const bool runtime = what.find("disk full") != std::string::npos || what.find("I/O error") != std::string::npos;
+    return runtime ? 1 : 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,125 @@
+#include "core/bench.h"
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <vector>
+
+#include "core/adamw.h"
+#include "core/dataset.h"
+#include "core/malloc_tuning.h"
+#include "core/system_info.h"
+#include "core/transformer.h"
+
+namespace grok {
+namespace {
+
+template <typename F>
+double median_ms(int repeats, F&& f) {
+  for (int i = 0; i < 3; i++) f();  // warm up allocator, BLAS threads and caches
+  std::vector<double> t;
+  for (int i = 0; i < repeats; i++) {
+    const auto t0 = std::chrono::steady_clock::now();
+    f();
+    t.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  }
+  std::sort(t.begin(), t.end());
+  return t[t.size() / 2];
+}
+
+Batch to_batch(const Split& s) {
+  auto v = [](const std::vector<int>& x) { return at::tensor(std::vector<std::int64_t>(x.begin(), x.end()), at::kLong); };
+  return {v(s.a), v(s.b), v(s.c)};
+}
+
+// Multiply-adds x2 of the GEMMs in one fast-path forward over n pairs (the 1-layer mainline case;
+// per-token tables and attention scores are O(V) or O(n H), negligible).
+double fast_forward_flops(const Config& c, double n) {
+  const double D = c.d_model, M = c.d_mlp, V = c.p + 1, HD = c.n_heads * c.d_head;
+  const double per_pair = HD * D /*W_O*/ + 2 * D * M /*W_in, W_out*/ + D * V /*W_U*/;
+  const double layers_before = (c.n_layers - 1) * (2 * (3 * HD * D + HD * D + 2 * D * M));
+  return 2 * n * (per_pair + layers_before);
+}
+
+double plain_forward_flops(const Config& c, double n) {
+  const double D = c.d_model, M = c.d_mlp, V = c.p + 1, HD = c.n_heads * c.d_head;
+  return 2 * n * (c.n_layers * 3 * (4 * HD * D + 2 * D * M) + D * V);
+}
+
+}  // namespace
+
+BenchResult run_benchmark(const Config& cfg, int threads, int repeats) {
+  at::set_num_threads(threads);
+  tune_malloc_for_training();
+  BenchResult r;
+  r.threads = at::get_num_threads();
+  r.blas = blas_library();
+  r.torch = torch_version();
+  r.repeats = repeats;
+  const Dataset d = make_dataset(cfg);
+  const Batch train = to_batch(d.train), test = to_batch(d.test);
+  r.n_train = train.size();
+  r.n_test = test.size();
+
+  AdamWOptions o;
+  o.lr = cfg.lr;
+  o.weight_decay = cfg.effective_weight_decay();
+  // Time the step the trainer runs: one forward, loss, accuracy off the same logits, backward, update.
+  auto trainer_step_ms = [&](auto forward) {
+    Weights w = init_weights(cfg);
+    w.set_requires_grad(true);
+    AdamW opt(w, o);
+    return median_ms(repeats, [&] {
+      w.zero_grad();
+      const at::Tensor logits = forward(w, train, ForwardOptions{}, nullptr);
+      const at::Tensor loss = cross_entropy_f64(logits, train.labels);
+      (void)loss.item<double>();
+      (void)count_correct(logits, train.labels);
+      loss.backward();
+      opt.step(w);
+    });
+  };
+  r.train_step_ms = trainer_step_ms(forward_fast);
+  r.plain_step_ms = trainer_step_ms(forward_plain);
+  {
+    const Weights w = init_weights(cfg);
+    r.test_eval_ms = median_ms(repeats, [&] {
+      at::NoGradGuard g;
+      const at::Tensor logits = forward_fast(w, test);
+      (void)cross_entropy_f64(logits, test.labels).item<double>();
+      (void)count_correct(logits, test.labels);
+    });
+  }
+  {
+    const at::Tensor A = at::randn({r.n_train, cfg.d_model}), B = at::randn({cfg.d_model, cfg.d_mlp});
+    at::Tensor C = at::empty({r.n_train, cfg.d_mlp});
+    const double ms = median_ms(std::max(repeats, 20), [&] { at::mm_out(C, A, B); });
+    r.gemm_gflops = 2.0 * r.n_train * cfg.d_model * cfg.d_mlp / (ms * 1e6);
+  }
+  const double train_flops = 3 * fast_forward_flops(cfg, r.n_train);  // backward ~ 2x forward
+  r.train_step_gflops = train_flops / (r.train_step_ms * 1e6);
+  r.test_eval_gflops = fast_forward_flops(cfg, r.n_test) / (r.test_eval_ms * 1e6);
+  r.plain_step_gflops = 3 * plain_forward_flops(cfg, r.n_train) / (r.plain_step_ms * 1e6);
+  r.train_step_floor_ms = train_flops / (r.gemm_gflops * 1e6);
+  return r;
+}
+
+std::string format_benchmark(const BenchResult& r) {
+  char buf[1024];
+  std::snprintf(buf, sizeof buf,
+                "threads %d, LibTorch %s, BLAS %s\n"
+                "train pairs %d, test pairs %d, median of %d runs\n"
+                "training step (fast path)   %8.2f ms  %6.1f GFLOP/s  (floor at GEMM rate %.2f ms)\n"
+                "test evaluation (fast path) %8.2f ms  %6.1f GFLOP/s\n"
+                "training step (plain path)  %8.2f ms  %6.1f GFLOP/s\n"
+                "plain GEMM [%d x 128] x [128 x 512] ceiling: %.1f GFLOP/s\n",
+                r.threads, r.torch.c_str(), r.blas.c_str(), r.n_train, r.n_test, r.repeats, r.train_step_ms,
+                r.train_step_gflops, r.train_step_floor_ms, r.test_eval_ms, r.test_eval_gflops, r.plain_step_ms,
+                r.plain_step_gflops, r.n_train, r.gemm_gflops);
+  return buf;
+}
+
+}  // namespace grok

@@ -1,0 +1,28 @@
+// Attention-weighted sums of per-token table rows, with its own backward: the kernel that lets the
+// fast path skip the W_in GEMMs of the first layer.
+//
+// In the first layer the residual at positions 0 and 1 depends on one token each, so anything
+// linear in it (values, W_O-projected values, W_in of those) is a table of V rows per head. The
+// final position's residual after attention, and its MLP pre-activation, are then
+//
+//   out[n, :] = base[base_idx[n], :] + sum_j sum_h alpha[n, j, h] * tables[j][idx[j][n], h, :]
+//
+// with alpha the attention pattern [N, J, H]. That is N * J * H * K multiply-adds instead of a
+// dense [N, D] x [D, K] product (K = d_mlp: 12 row-mixes of 512 instead of a 128-deep dot per
+// output), and the same saving in the backward pass.
+//
+// Shapes: alpha [N, J, H]; tables[j] [R_j, H, K]; idx[j] [N] int64 in 0..R_j-1; base [R_b, K];
+// base_idx [N] int64. float32 or float64. Differentiable in alpha, tables and base; the result is
+// deterministic for any thread count (each output row or table row is summed in a fixed order).
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <vector>
+
+namespace grok {
+
+at::Tensor table_mix(const at::Tensor& alpha, const std::vector<at::Tensor>& tables, const std::vector<at::Tensor>& idx,
+                     const at::Tensor& base, const at::Tensor& base_idx);
+
+}  // namespace grok

@@ -1,0 +1,195 @@
+#include "core/trainer.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Parallel.h>
+
+#include <chrono>
+#include <cmath>
+#include <vector>
+
+#include "core/adamw.h"
+#include "core/dataset.h"
+#include "core/malloc_tuning.h"
+#include "core/system_info.h"
+#include "core/transformer.h"
+
+namespace grok {
+
+namespace {
+
+Batch to_batch(const Split& s) {
+  auto as_tensor = [](const std::vector<int>& v) {
+    return at::tensor(std::vector<std::int64_t>(v.begin(), v.end()), at::kLong);
+  };
+  return {as_tensor(s.a), as_tensor(s.b), as_tensor(s.c)};
+}
+
+AdamWOptions adamw_options(const Config& c) {
+  AdamWOptions o;
+  o.lr = c.lr;
+  o.beta1 = c.beta1;
+  o.beta2 = c.beta2;
+  o.eps = c.eps;
+  o.weight_decay = c.effective_weight_decay();
+  o.warmup_steps = c.warmup_steps;
+  return o;
+}
+
+}  // namespace
+
+struct Trainer::Impl {
+  Config cfg;
+  RunStore store;
+  Weights w;
+  AdamW opt;
+  Batch train, test;
+  int epoch = 0;             // next epoch to compute; weights are W_epoch
+  int last_checkpoint = -1;
+  std::vector<EpochMetrics> pending;  // metrics since the last committed checkpoint
+  EpochMetrics last_test;
+
+  Impl(Config c, RunStore s, Weights weights)
+      : cfg(std::move(c)), store(std::move(s)), w(std::move(weights)), opt(w, adamw_options(cfg)) {
+    const Dataset d = make_dataset(cfg);
+    train = to_batch(d.train);
+    test = to_batch(d.test);
+    w.set_requires_grad(true);
+  }
+
+  void commit(int e) {
+    ResumeState r{e, opt.steps_taken(), opt.state()};
+    store.commit_checkpoint(e, to_named_arrays(w), pending, r);
+    pending.clear();
+    last_checkpoint = e;
+  }
+
+  void evaluate_test(EpochMetrics& m) {
+    at::NoGradGuard no_grad;
+    const at::Tensor logits = forward_fast(w, test);
+    m.test_loss = cross_entropy_f64(logits, test.labels).item<double>();
+    m.test_acc = static_cast<double>(count_correct(logits, test.labels)) / test.size();
+    last_test = m;
+  }
+};
+
+Trainer::Trainer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Trainer::Trainer(Trainer&&) noexcept = default;
+Trainer& Trainer::operator=(Trainer&&) noexcept = default;
+Trainer::~Trainer() = default;
+
+Trainer Trainer::start(const Config& cfg, const std::string& path, bool overwrite, const TrainOptions& opt) {
+  validate(cfg);
+  at::set_num_threads(opt.threads);
+  tune_malloc_for_training();
+  RunStore store = RunStore::create(path, cfg, overwrite,
+                                    {{"app_version", GROK_VERSION},
+                                     {"torch_version", torch_version()},
+                                     {"blas", blas_library()},
+                                     {"threads", std::to_string(opt.threads)}});
+  return Trainer(std::make_unique<Impl>(cfg, std::move(store), init_weights(cfg)));
+}
+
+Trainer Trainer::resume(const std::string& path, std::optional<int> epochs, const TrainOptions& opt) {
+  at::set_num_threads(opt.threads);
+  tune_malloc_for_training();
+  RunStore store = RunStore::open(path, RunStore::Mode::ReadWrite);
+  const auto resume = store.load_resume_state();
+  if (!resume) throw RunFileError(path + ": holds no checkpoint to resume from");
+  Config cfg = store.config();
+  if (epochs) {
+    if (*epochs < resume->epoch)
+      throw ConfigError("epochs: " + std::to_string(*epochs) + " is before the newest checkpoint (allowed: >= " +
+                        std::to_string(resume->epoch) + ")");
+    store.set_target_epochs(*epochs);
+    cfg = store.config();
+  }
+  Weights w = empty_weights(cfg);
+  try {
+    load_named_arrays(w, store.load_checkpoint(resume->epoch));
+  } catch (const std::runtime_error& e) {
+    if (dynamic_cast<const RunFileError*>(&e)) throw;
+    throw RunFileError(path + ": damaged run file (" + e.what() + ")");
+  }
+  auto impl = std::make_unique<Impl>(cfg, std::move(store), std::move(w));
+  try {
+    impl->opt.load_state(resume->optimizer, resume->optimizer_steps);
+  } catch (const std::runtime_error& e) {
+    throw RunFileError(path + ": damaged run file (" + e.what() + ")");
+  }
+  impl->epoch = resume->epoch;
+  impl->last_checkpoint = resume->epoch;
+  return Trainer(std::move(impl));
+}
+
+void Trainer::run(const std::atomic<bool>& stop, const TrainCallbacks& cb) {
+  Impl& s = *impl_;
+  const Config& c = s.cfg;
+  const double dropout = c.effective_dropout(), l1 = c.effective_l1();
+  using clock = std::chrono::steady_clock;
+  auto window_start = clock::now();
+  int window_epochs = 0;
+  double rate = 0;
+  while (true) {
+    const int e = s.epoch;
+    if (stop.load()) {
+      if (s.last_checkpoint != e) s.commit(e);
+      return;
+    }
+    ForwardOptions fo;
+    if (dropout > 0) {
+      // Masks drawn from (seed, epoch) alone, so that a resumed run draws the same ones.
+      fo.dropout = dropout;
+      fo.rng = at::make_generator<at::CPUGeneratorImpl>(c.seed * 1000003ULL + static_cast<std::uint64_t>(e));
+    }
+    const at::Tensor logits = forward_fast(s.w, s.train, fo);  // [n_train, V]
+    at::Tensor loss = cross_entropy_f64(logits, s.train.labels);
+    EpochMetrics m;
+    m.epoch = e;
+    m.train_loss = loss.item<double>();
+    m.train_acc = static_cast<double>(count_correct(logits, s.train.labels)) / s.train.size();
+    m.lr = s.opt.current_lr();
+    const bool checkpoint = (e % c.checkpoint_interval == 0 || e == c.epochs) && e != s.last_checkpoint;
+    if (e % c.test_interval == 0 || checkpoint || e == c.epochs) s.evaluate_test(m);
+    s.pending.push_back(m);
+    if (checkpoint) s.commit(e);
+
+    window_epochs++;
+    const double dt = std::chrono::duration<double>(clock::now() - window_start).count();
+    if (dt > 0.5) {
+      rate = window_epochs / dt;
+      window_start = clock::now();
+      window_epochs = 0;
+    }
+    if (cb.on_progress) {
+      TrainProgress p;
+      p.epoch = e;
+      p.target_epochs = c.epochs;
+      p.metrics = m;
+      p.last_test = s.last_test;
+      p.epochs_per_second = rate;
+      p.last_checkpoint = s.last_checkpoint;
+      p.checkpoint_now = checkpoint;
+      cb.on_progress(p);
+    }
+    if (e >= c.epochs) return;
+
+    if (l1 > 0) {
+      at::Tensor penalty = at::zeros({}, at::kDouble);
+      for (const auto& t : s.w.list()) penalty = penalty + t.abs().sum();
+      loss = loss + l1 * penalty;
+    }
+    s.w.zero_grad();
+    loss.backward();
+    s.opt.step(s.w);
+    s.epoch = e + 1;
+  }
+}
+
+int Trainer::epoch() const { return impl_->epoch; }
+int Trainer::target_epochs() const { return impl_->cfg.epochs; }
+bool Trainer::finished() const { return impl_->last_checkpoint >= impl_->cfg.epochs; }
+const Config& Trainer::config() const { return impl_->cfg; }
+const std::string& Trainer::path() const { return impl_->store.path(); }
+void Trainer::limit_file_size(std::int64_t bytes) { impl_->store.limit_file_size(bytes); }
+
+}  // namespace grok

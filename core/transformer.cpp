@@ -1,0 +1,218 @@
+#include "core/transformer.h"
+
+#include "core/table_mix.h"
+
+#include <cmath>
+#include <vector>
+
+namespace grok {
+namespace {
+
+// x [R, D] -> [R, H, Dh] for a per-head projection W [H, Dh, D].
+at::Tensor project_heads(const at::Tensor& x, const at::Tensor& W) {
+  const auto H = W.size(0), Dh = W.size(1), D = W.size(2);
+  return at::matmul(x, W.reshape({H * Dh, D}).t()).view({x.size(0), H, Dh});
+}
+
+at::Tensor relu_dropout(const at::Tensor& pre, const ForwardOptions& opt) {
+  at::Tensor post = at::relu(pre);  // [R, M]
+  if (opt.dropout > 0) {
+    const at::Tensor keep = at::empty_like(post).bernoulli_(1.0 - opt.dropout, *opt.rng);
+    post = post * keep / (1.0 - opt.dropout);
+  }
+  return post;
+}
+
+// A residual-stream position whose rows are shared between pairs where possible.
+struct Stream {
+  enum Kind { Table, Const, Pair } kind;
+  at::Tensor rows;  // Table: [V, D] indexed by idx; Const: [1, D]; Pair: [N, D]
+  at::Tensor idx;   // Table only: [N] int64
+
+  at::Tensor gather(const at::Tensor& t, std::int64_t N) const {  // t: [R, ...] -> [N, ...]
+    if (kind == Table) return t.index_select(0, idx);
+    if (kind == Const) {
+      std::vector<std::int64_t> sizes(t.sizes().begin(), t.sizes().end());
+      sizes[0] = N;
+      return t.expand(sizes);
+    }
+    return t;
+  }
+  at::Tensor index(std::int64_t N) const {  // row of each pair, for table_mix
+    return kind == Table ? idx : at::zeros({N}, at::kLong);
+  }
+};
+
+// [R, H, Dh] per-head rows times a map W [K, H*Dh] -> [R, H, K]: row r of head h is W[:, h] v[r, h].
+at::Tensor per_head_map(const at::Tensor& v, const at::Tensor& W) {
+  const auto H = v.size(1), Dh = v.size(2), K = W.size(0);
+  return at::bmm(v.permute({1, 0, 2}), W.view({K, H, Dh}).permute({1, 2, 0})).permute({1, 0, 2});
+}
+
+// A position's residual after attention, held as its ingredients when every input row is a table
+// row: resid[n] = x_i[n] + W_O sum_j,h alpha[n, j, h] v_j[row_j(n), h]. Any linear map of it is
+// then a table_mix of mapped tables (table_mix.h), never a per-pair product with D-deep dots.
+struct Mixed {
+  at::Tensor alpha;                          // [N, J, H]
+  std::vector<at::Tensor> values, idx;       // [R_j, H, Dh], [N]
+  at::Tensor W_O;                            // [D, H*Dh]
+  at::Tensor x, x_idx;                       // [R_i, D], [N]: the residual before attention
+
+  // W resid + bias for every pair: [N, K] for W [K, D] (undefined W: identity, K = D).
+  at::Tensor apply(const at::Tensor& W, const at::Tensor& bias) const {
+    const at::Tensor A = W.defined() ? at::matmul(W, W_O) : W_O;  // [K, H*Dh]
+    std::vector<at::Tensor> tables;
+    for (const auto& v : values) tables.push_back(per_head_map(v, A));  // [R_j, H, K]
+    at::Tensor base = W.defined() ? at::matmul(x, W.t()) : x;           // [R_i, K]
+    if (bias.defined()) base = base + bias;
+    return table_mix(alpha, tables, idx, base, x_idx);
+  }
+};
+
+struct Attended {
+  std::optional<Mixed> mixed;  // set when every input row was a table row
+  Stream resid;                // otherwise: position i's residual after attention
+};
+
+// Attention of position i over positions 0..i (causal). k, v, q are computed on each stream's
+// distinct rows only.
+Attended attend(const LayerWeights& L, const std::vector<Stream>& s, std::size_t i, std::int64_t N,
+                at::Tensor* pattern_out) {
+  const auto H = L.W_Q.size(0), Dh = L.W_Q.size(1);
+  const double scale = 1.0 / std::sqrt(static_cast<double>(Dh));
+  if (i == 0) {
+    // Position 0 attends only to itself with weight 1: its stream keeps its kind.
+    const at::Tensor v = project_heads(s[0].rows, L.W_V);  // [R, H, Dh]
+    Stream out = s[0];
+    out.rows = s[0].rows + at::matmul(v.reshape({v.size(0), H * Dh}), L.W_O.t());
+    if (pattern_out) *pattern_out = at::ones({N, H, 1}, s[0].rows.options());
+    return {std::nullopt, out};
+  }
+  const at::Tensor q = project_heads(s[i].rows, L.W_Q);  // [R_i, H, Dh]
+  std::vector<at::Tensor> scores, values;
+  bool shared = true;
+  for (std::size_t j = 0; j <= i; j++) {
+    const at::Tensor k = project_heads(s[j].rows, L.W_K);  // [R_j, H, Dh]
+    at::Tensor sc;                                         // -> [N, H]
+    if (s[i].kind == Stream::Const) {
+      sc = s[j].gather((k * q).sum(-1), N);               // one query: score each distinct key row
+    } else if (j == i) {
+      sc = s[i].gather((k * q).sum(-1), N);
+    } else {
+      sc = (s[j].gather(k, N) * s[i].gather(q, N)).sum(-1);
+    }
+    scores.push_back(sc * scale);
+    values.push_back(project_heads(s[j].rows, L.W_V));     // [R_j, H, Dh]
+    shared = shared && s[j].kind != Stream::Pair;
+  }
+  const at::Tensor attn = at::softmax(at::stack(scores, -1), -1);  // [N, H, i+1]
+  if (pattern_out) *pattern_out = attn;
+  if (shared) {
+    Mixed m{attn.permute({0, 2, 1}), values, {}, L.W_O, s[i].rows, s[i].index(N)};
+    for (std::size_t j = 0; j <= i; j++) m.idx.push_back(s[j].index(N));
+    return {m, {}};
+  }
+  at::Tensor z;  // [N, H, Dh]
+  for (std::size_t j = 0; j <= i; j++) {
+    const at::Tensor term = attn.select(-1, static_cast<std::int64_t>(j)).unsqueeze(-1) * s[j].gather(values[j], N);
+    z = j == 0 ? term : z + term;
+  }
+  return {std::nullopt,
+          Stream{Stream::Pair, s[i].gather(s[i].rows, N) + at::matmul(z.reshape({N, H * Dh}), L.W_O.t()), {}}};
+}
+
+}  // namespace
+
+at::Tensor forward_plain(const Weights& w, const Batch& x, const ForwardOptions& opt, ForwardCache* cache) {
+  const std::int64_t N = x.size();
+  const std::int64_t p = w.W_E.size(1) - 1;
+  const at::Tensor eq = at::full({N}, p, x.a.options());
+  const at::Tensor tokens = at::stack({x.a, x.b, eq}, 1);                              // [N, C]
+  at::Tensor resid = w.W_E.t().index_select(0, tokens.reshape(-1)).view({N, 3, -1}) + w.W_pos;  // [N, C, D]
+  const at::Tensor causal = at::ones({3, 3}, at::TensorOptions().dtype(at::kBool)).triu(1);
+  for (std::size_t l = 0; l < w.layers.size(); l++) {
+    const LayerWeights& L = w.layers[l];
+    const auto H = L.W_Q.size(0), Dh = L.W_Q.size(1), D = L.W_Q.size(2);
+    auto heads = [&](const at::Tensor& W) {  // [N, C, D] -> [N, H, C, Dh]
+      return at::matmul(resid, W.reshape({H * Dh, D}).t()).view({N, 3, H, Dh}).permute({0, 2, 1, 3});
+    };
+    const at::Tensor q = heads(L.W_Q), k = heads(L.W_K), v = heads(L.W_V);
+    const at::Tensor scores = at::matmul(q, k.transpose(-1, -2)).masked_fill(causal, -INFINITY) /
+                              std::sqrt(static_cast<double>(Dh));                       // [N, H, C, C]
+    const at::Tensor attn = at::softmax(scores, -1);
+    const at::Tensor z = at::matmul(attn, v).permute({0, 2, 1, 3}).reshape({N, 3, H * Dh});  // head-major
+    resid = resid + at::matmul(z, L.W_O.t());
+    const at::Tensor flat = resid.reshape({N * 3, D});
+    const at::Tensor post = relu_dropout(at::addmm(L.b_in, flat, L.W_in.t()), opt);  // [N*3, M]
+    resid = (flat + at::addmm(L.b_out, post, L.W_out.t())).view({N, 3, D});
+    if (cache && l + 1 == w.layers.size()) {
+      cache->mlp_post = post.view({N, 3, -1}).select(1, 2);
+      cache->attn = attn.select(2, 2);
+    }
+  }
+  return at::matmul(resid.select(1, 2), w.W_U);  // [N, V]
+}
+
+at::Tensor forward_fast(const Weights& w, const Batch& x, const ForwardOptions& opt, ForwardCache* cache) {
+  const std::int64_t N = x.size();
+  const std::int64_t p = w.W_E.size(1) - 1;
+  const at::Tensor E = w.W_E.t();  // [V, D]
+  std::vector<Stream> s = {
+      {Stream::Table, E + w.W_pos[0], x.a},
+      {Stream::Table, E + w.W_pos[1], x.b},
+      {Stream::Const, (E[p] + w.W_pos[2]).unsqueeze(0), {}},
+  };
+  for (std::size_t l = 0; l + 1 < w.layers.size(); l++) {
+    // Every position feeds the next layer's keys and values.
+    const LayerWeights& L = w.layers[l];
+    std::vector<Stream> next;
+    for (std::size_t i = 0; i < 3; i++) {
+      Attended att = attend(L, s, i, N, nullptr);
+      Stream mid = att.mixed ? Stream{Stream::Pair, att.mixed->apply({}, {}), {}} : att.resid;
+      if (opt.dropout > 0 && mid.kind != Stream::Pair) {
+        // Dropout masks are per pair: a shared row would share its mask.
+        mid = Stream{Stream::Pair, mid.gather(mid.rows, N), {}};
+      }
+      const at::Tensor pre = att.mixed ? att.mixed->apply(L.W_in, L.b_in) : at::addmm(L.b_in, mid.rows, L.W_in.t());
+      const at::Tensor post = relu_dropout(pre, opt);
+      mid.rows = mid.rows + at::addmm(L.b_out, post, L.W_out.t());
+      next.push_back(mid);
+    }
+    s = next;
+  }
+  // Last layer, final position only. With x_mid its residual after attention and h its neurons,
+  //   logits = W_U^T x_mid + (W_out^T W_U)^T h + W_U^T b_out:
+  // one [N, M] x [M, V] product instead of [N, M] x [M, D] then [N, D] x [D, V].
+  const LayerWeights& L = w.layers.back();
+  at::Tensor pattern;
+  Attended att = attend(L, s, 2, N, &pattern);
+  const at::Tensor W_Ut = w.W_U.t();                      // [V, D]
+  const at::Tensor W_outU = at::matmul(L.W_out.t(), w.W_U);  // [M, V]
+  const at::Tensor bias_U = at::matmul(L.b_out, w.W_U);      // [V]
+  at::Tensor pre, direct;
+  if (att.mixed) {
+    pre = att.mixed->apply(L.W_in, L.b_in);     // [N, M]
+    direct = att.mixed->apply(W_Ut, bias_U);    // [N, V]
+  } else {
+    pre = at::addmm(L.b_in, att.resid.rows, L.W_in.t());
+    direct = at::addmm(bias_U, att.resid.rows, w.W_U);
+  }
+  const at::Tensor post = relu_dropout(pre, opt);  // [N, M]
+  if (cache) {
+    cache->mlp_post = post;
+    cache->attn = pattern;
+  }
+  return direct + at::matmul(post, W_outU);  // [N, V]
+}
+
+at::Tensor cross_entropy_f64(const at::Tensor& logits, const at::Tensor& labels) {
+  const at::Tensor logp = at::log_softmax(logits.to(at::kDouble), -1);  // [N, V]
+  return -logp.gather(1, labels.unsqueeze(1)).mean();
+}
+
+std::int64_t count_correct(const at::Tensor& logits, const at::Tensor& labels) {
+  const std::int64_t p = logits.size(1) - 1;
+  return logits.detach().narrow(1, 0, p).argmax(1).eq(labels).sum().item<std::int64_t>();
+}
+
+}  // namespace grok

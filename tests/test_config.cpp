@@ -1,0 +1,89 @@
+// Config validation: every bad field gives one line naming it and its allowed range.
+#include <QtTest>
+
+#include "core/config.h"
+#include "core/presets.h"
+
+using namespace grok;
+
+class TestConfig : public QObject {
+  Q_OBJECT
+ private Q_SLOTS:
+  void defaultsAreTheMainline() {
+    const Config c = parse_config("{}");
+    QCOMPARE(c.p, 113);
+    QCOMPARE(c.n_train(), 3830);
+    QCOMPARE(c.weight_decay, 1.0);
+    QCOMPARE(c.beta2, 0.98);
+    QCOMPARE(c.epochs, 40000);
+  }
+
+  void roundTripsThroughJson() {
+    Config c;
+    c.p = 97;
+    c.operation = Operation::Multiply;
+    c.regularizer = Regularizer::Dropout;
+    c.dropout = 0.5;
+    const Config d = parse_config(config_to_string(c));
+    QCOMPARE(config_to_string(d), config_to_string(c));
+  }
+
+  void rejectsBadInput_data() {
+    QTest::addColumn<QString>("json");
+    QTest::addColumn<QString>("field");
+    QTest::newRow("unknown key") << R"({"learning_rate": 0.1})" << "learning_rate: unknown key";
+    QTest::newRow("wrong type") << R"({"p": "113"})" << "p: expected an integer";
+    QTest::newRow("p even") << R"({"p": 100})" << "p: got 100 (allowed: odd integer 3..1021)";
+    QTest::newRow("p small") << R"({"p": 1})" << "p: got 1";
+    QTest::newRow("fraction 0") << R"({"train_fraction": 0})" << "train_fraction: got 0";
+    QTest::newRow("fraction 1") << R"({"train_fraction": 1.0})" << "train_fraction: got 1";
+    QTest::newRow("heads") << R"({"d_model": 130, "n_heads": 4})" << "d_model: 130 is not divisible by n_heads=4";
+    QTest::newRow("operation") << R"({"operation": "divide"})" << "operation: got \"divide\"";
+    QTest::newRow("regularizer") << R"({"regularizer": "l2"})" << "regularizer: got \"l2\"";
+    QTest::newRow("dropout") << R"({"dropout": 1.0})" << "dropout: got 1";
+    QTest::newRow("negative wd") << R"({"weight_decay": -1})" << "weight_decay: got -1";
+    QTest::newRow("epochs") << R"({"epochs": 0})" << "epochs: got 0";
+    QTest::newRow("fractional int") << R"({"d_mlp": 12.5})" << "d_mlp: expected an integer";
+    QTest::newRow("not an object") << R"([1, 2])" << "config: expected a JSON object";
+    QTest::newRow("not json") << R"({"p": )" << "config: not valid JSON";
+  }
+  void rejectsBadInput() {
+    QFETCH(QString, json);
+    QFETCH(QString, field);
+    try {
+      parse_config(json.toStdString());
+      QFAIL("accepted an invalid config");
+    } catch (const ConfigError& e) {
+      const QString msg = QString::fromStdString(e.what());
+      QVERIFY2(msg.startsWith(field), qPrintable(msg));
+      QVERIFY2(!msg.contains('\n'), "error must be one line");
+    }
+  }
+
+  void setOverridesOneField() {
+    Config c;
+    set_config_value(c, "weight_decay=0.3");
+    set_config_value(c, "operation=subtract");
+    set_config_value(c, "p=97");
+    QCOMPARE(c.weight_decay, 0.3);
+    QCOMPARE(c.operation, Operation::Subtract);
+    QCOMPARE(c.p, 97);
+    QVERIFY_THROWS_EXCEPTION(ConfigError, set_config_value(c, "p=98"));
+    QVERIFY_THROWS_EXCEPTION(ConfigError, set_config_value(c, "nonsense"));
+  }
+
+  void presetsAreValid() {
+    QStringList names;
+    for (const auto& p : presets()) names << QString::fromStdString(p.name);
+    for (const char* want : {"mainline", "quick", "no-weight-decay", "dropout", "two-layer", "subtract"})
+      QVERIFY2(names.contains(want), want);
+    QCOMPARE(preset("no-weight-decay").config.effective_weight_decay(), 0.0);
+    QCOMPARE(preset("two-layer").config.n_layers, 2);
+    QCOMPARE(preset("dropout").config.effective_dropout(), 0.2);
+    QCOMPARE(preset("subtract").config.operation, Operation::Subtract);
+    QVERIFY_THROWS_EXCEPTION(ConfigError, preset("nope"));
+  }
+};
+
+QTEST_APPLESS_MAIN(TestConfig)
+#include "test_config.moc"

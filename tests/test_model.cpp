@@ -1,0 +1,164 @@
+// The model against the reference: initial weights match PyTorch's for the same seed, the fast
+// path matches the plain all-positions forward (logits and every gradient), AdamW matches
+// torch::optim::AdamW.
+#include <QtTest>
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <torch/optim/adamw.h>
+
+#include "core/adamw.h"
+#include "core/dataset.h"
+#include "core/table_mix.h"
+#include "core/transformer.h"
+
+using namespace grok;
+
+namespace {
+
+Batch batch_of(const Split& s) {
+  auto v = [](const std::vector<int>& x) { return at::tensor(std::vector<std::int64_t>(x.begin(), x.end()), at::kLong); };
+  return {v(s.a), v(s.b), v(s.c)};
+}
+
+// max |a - b| / max |b|: the tolerance unit of these tests.
+double rel_diff(const at::Tensor& a, const at::Tensor& b) {
+  const double scale = b.abs().max().item<double>();
+  return (a - b).abs().max().item<double>() / (scale > 0 ? scale : 1.0);
+}
+
+// Weights away from initialisation: non-zero biases and a sharper attention pattern, so that every
+// term of the model contributes to the comparison.
+Weights perturbed_weights(const Config& c, at::ScalarType dtype) {
+  Weights w = init_weights(c);
+  at::manual_seed(1234);
+  for (auto& L : w.layers) {
+    L.b_in = at::randn_like(L.b_in) * 0.3;
+    L.b_out = at::randn_like(L.b_out) * 0.3;
+    L.W_Q = L.W_Q * 3.0;
+  }
+  return w.to(dtype);
+}
+
+void compare_paths(const Config& c, at::ScalarType dtype, double tol) {
+  const Dataset d = make_dataset(c);
+  const Batch x = batch_of(d.train);
+  Weights wf = perturbed_weights(c, dtype), wp = wf.clone();
+  wf.set_requires_grad(true);
+  wp.set_requires_grad(true);
+  const at::Tensor lf = forward_fast(wf, x), lp = forward_plain(wp, x);
+  QCOMPARE(lf.sizes(), lp.sizes());
+  const double dl = rel_diff(lf, lp);
+  QVERIFY2(dl <= tol, qPrintable(QString("logits differ by %1 (tolerance %2)").arg(dl).arg(tol)));
+  cross_entropy_f64(lf, x.labels).backward();
+  cross_entropy_f64(lp, x.labels).backward();
+  auto nf = wf.named();
+  auto np = wp.named();
+  for (std::size_t i = 0; i < nf.size(); i++) {
+    const at::Tensor gf = nf[i].second->grad(), gp = np[i].second->grad();
+    QVERIFY2(gf.defined() && gp.defined(), nf[i].first.c_str());
+    const double dg = rel_diff(gf, gp);
+    QVERIFY2(dg <= tol, qPrintable(QString("%1: gradient differs by %2 (tolerance %3)")
+                                       .arg(QString::fromStdString(nf[i].first)).arg(dg).arg(tol)));
+  }
+}
+
+}  // namespace
+
+class TestModel : public QObject {
+  Q_OBJECT
+ private Q_SLOTS:
+  void initTestCase() { at::set_num_threads(2); }
+
+  void initialWeightsMatchPyTorch() {
+    // REFERENCE.md s.2: after manual_seed(0), randn({128, 114}) sums to -130.38499412103556.
+    at::manual_seed(0);
+    const double sum = at::randn({128, 114}).to(at::kDouble).sum().item<double>();
+    QVERIFY(std::abs(sum - -130.38499412103556) < 1e-9);
+    const Weights w = init_weights(Config{});
+    const float expect[4] = {-0.0995111f, -0.1018552f, -0.0221482f, -0.0383498f};
+    for (int i = 0; i < 4; i++) QVERIFY(std::abs(w.W_E[0][i].item<float>() - expect[i]) < 1e-6);
+    QCOMPARE(w.W_U.sizes(), (at::IntArrayRef{128, 114}));
+    QCOMPARE(w.layers[0].W_K.sizes(), (at::IntArrayRef{4, 32, 128}));
+  }
+
+  void fastPathMatchesPlain_data() {
+    QTest::addColumn<int>("p");
+    QTest::addColumn<int>("layers");
+    QTest::addColumn<bool>("f64");
+    QTest::newRow("mainline p=113, 1 layer, float32") << 113 << 1 << false;
+    QTest::newRow("p=23, 1 layer, float32") << 23 << 1 << false;
+    QTest::newRow("p=23, 2 layers, float32") << 23 << 2 << false;
+    QTest::newRow("p=23, 1 layer, float64") << 23 << 1 << true;
+    QTest::newRow("p=23, 2 layers, float64") << 23 << 2 << true;
+  }
+  void fastPathMatchesPlain() {
+    QFETCH(int, p);
+    QFETCH(int, layers);
+    QFETCH(bool, f64);
+    Config c;
+    c.p = p;
+    c.n_layers = layers;
+    compare_paths(c, f64 ? at::kDouble : at::kFloat, f64 ? 1e-11 : 1e-5);
+  }
+
+  void tableMixIsThreadCountIndependent() {
+    // Sums run in a fixed order: 1 and 2 threads give the same bits, forward and backward.
+    at::manual_seed(3);
+    const std::int64_t N = 500, H = 4, K = 64, R = 17;
+    auto run = [&](int threads) {
+      at::set_num_threads(threads);
+      at::manual_seed(3);
+      const at::Tensor alpha = at::rand({N, 3, H}).requires_grad_();
+      const at::Tensor t0 = at::randn({R, H, K}).requires_grad_(), t1 = at::randn({R, H, K}).requires_grad_();
+      const at::Tensor t2 = at::randn({1, H, K}).requires_grad_(), base = at::randn({R, K}).requires_grad_();
+      const at::Tensor i0 = at::randint(0, R, {N}, at::kLong), i1 = at::randint(0, R, {N}, at::kLong);
+      const at::Tensor out = table_mix(alpha, {t0, t1, t2}, {i0, i1, at::zeros({N}, at::kLong)}, base, i1);
+      (out * out).sum().backward();
+      return std::vector<at::Tensor>{out.detach(), alpha.grad(), t0.grad(), t1.grad(), t2.grad(), base.grad()};
+    };
+    const auto one = run(1), two = run(2);
+    at::set_num_threads(2);
+    for (std::size_t i = 0; i < one.size(); i++) QVERIFY(at::equal(one[i], two[i]));
+  }
+
+  void adamwMatchesLibTorch() {
+    Config c;
+    c.p = 23;
+    const Dataset d = make_dataset(c);
+    const Batch x = batch_of(d.train);
+    Weights ours = init_weights(c), theirs = ours.clone();
+    ours.set_requires_grad(true);
+    theirs.set_requires_grad(true);
+    AdamWOptions o;  // lr 1e-3, wd 1.0, betas (0.9, 0.98), warm-up 10
+    AdamW opt(ours, o);
+    torch::optim::AdamW ref(theirs.list(), torch::optim::AdamWOptions(o.lr).betas({o.beta1, o.beta2}).eps(o.eps).weight_decay(o.weight_decay));
+    for (int step = 0; step < 15; step++) {
+      // The reference's LambdaLR: the step-th update uses lr * min(step / 10, 1).
+      static_cast<torch::optim::AdamWOptions&>(ref.param_groups()[0].options()).lr(opt.lr_at(step));
+      ours.zero_grad();
+      ref.zero_grad();
+      cross_entropy_f64(forward_fast(ours, x), x.labels).backward();
+      cross_entropy_f64(forward_fast(theirs, x), x.labels).backward();
+      opt.step(ours);
+      ref.step();
+    }
+    QCOMPARE(opt.steps_taken(), 15L);
+    auto a = ours.named();
+    auto b = theirs.named();
+    for (std::size_t i = 0; i < a.size(); i++)
+      QVERIFY2(at::equal(*a[i].second, *b[i].second), a[i].first.c_str());
+  }
+
+  void warmupScheduleIsTheReferences() {
+    Weights w = init_weights(Config{});
+    AdamW opt(w, AdamWOptions{});
+    QCOMPARE(opt.lr_at(0), 0.0);
+    QCOMPARE(opt.lr_at(1), 1e-4);
+    QCOMPARE(opt.lr_at(10), 1e-3);
+    QCOMPARE(opt.lr_at(5000), 1e-3);
+  }
+};
+
+QTEST_APPLESS_MAIN(TestModel)
+#include "test_model.moc"
