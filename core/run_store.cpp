@@ -48,16 +48,24 @@ std::string utc_now() {
 
 std::string shape_json(const std::vector<std::int64_t>& s) { return nlohmann::json(s).dump(); }
 
+// SQLite's integrity messages span lines; a user-facing error is one line.
+std::string one_line(std::string s) {
+  for (auto& c : s)
+    if (c == '\n' || c == '\r') c = ' ';
+  if (s.size() > 160) s = s.substr(0, 157) + "...";
+  return s;
+}
+
 // Turns any SQLite problem into one line that names the file.
 [[noreturn]] void rethrow_as_run_error(const std::string& path, const SqliteError& e) {
   const int primary = e.code & 0xff;
-  if (primary == SQLITE_FULL) throw RunFileError(path + ": disk full (" + e.what() + ")");
-  if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB)
-    throw RunFileError(path + ": damaged run file (" + std::string(e.what()) + ")");
+  const std::string what = one_line(e.what());
+  if (primary == SQLITE_FULL) throw RunFileError(path + ": disk full (" + what + ")");
+  if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) throw RunFileError(path + ": damaged run file (" + what + ")");
   if (primary == SQLITE_READONLY || primary == SQLITE_CANTOPEN || primary == SQLITE_PERM)
-    throw RunFileError(path + ": cannot write (" + std::string(e.what()) + ")");
-  if (primary == SQLITE_IOERR) throw RunFileError(path + ": I/O error (" + std::string(e.what()) + ")");
-  throw RunFileError(path + ": " + e.what());
+    throw RunFileError(path + ": cannot write (" + what + ")");
+  if (primary == SQLITE_IOERR) throw RunFileError(path + ": I/O error (" + what + ")");
+  throw RunFileError(path + ": " + what);
 }
 
 template <typename F>
@@ -328,7 +336,7 @@ void RunStore::verify() const {
     Stmt s = db_->prepare("PRAGMA quick_check");
     std::string first;
     if (s.step()) first = s.text(0);
-    if (first != "ok") throw RunFileError(path_ + ": damaged run file (" + first + ")");
+    if (first != "ok") throw RunFileError(path_ + ": damaged run file (" + one_line(first) + ")");
   });
 }
 
