@@ -1,1 +1,219 @@
-// placeholder being written
+// grokking-cli as a user drives it: exit codes, one-line errors, no file on bad input, and a run
+// that survives SIGKILL and Ctrl-C and resumes to exactly the uninterrupted result.
+#include <QtTest>
+
+#include <csignal>
+
+#include "core/run_store.h"
+#include "tests/test_util.h"
+
+using namespace grok;
+
+namespace {
+
+struct Result {
+  int code = -1;
+  QString out, err;
+};
+
+Result cli(const QStringList& args) {
+  QProcess p;
+  p.start(GROKKING_CLI, args);
+  if (!p.waitForFinished(300000)) qFatal("grokking-cli did not finish: %s", qPrintable(args.join(' ')));
+  return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
+          QString::fromUtf8(p.readAllStandardError())};
+}
+
+// A small model that trains in milliseconds per epoch.
+QString small_config(const test::ScratchDir& dir, int epochs) {
+  const QString path = dir.qfile("small.json");
+  QFile f(path);
+  if (!f.open(QIODevice::WriteOnly)) qFatal("cannot write %s", qPrintable(path));
+  f.write(QString(R"({"p": 23, "train_fraction": 0.5, "d_model": 32, "n_heads": 4, "d_head": 8, "d_mlp": 64,
+                      "epochs": %1, "checkpoint_interval": 50, "test_interval": 5})")
+              .arg(epochs)
+              .toUtf8());
+  return path;
+}
+
+// Reads the child's plain progress lines until one reports checkpoint `epoch`; no sleeping.
+void wait_for_checkpoint(QProcess& p, int epoch) {
+  const QString want = QString("checkpoint %1/").arg(epoch);
+  QString seen;
+  while (!seen.contains(want)) {
+    if (!p.waitForReadyRead(120000)) qFatal("no checkpoint %d line; got: %s", epoch, qPrintable(seen.right(300)));
+    seen += QString::fromUtf8(p.readAllStandardOutput());
+  }
+}
+
+void expect_same_run(const QString& a, const QString& b) {
+  const RunStore sa = RunStore::open(a.toStdString()), sb = RunStore::open(b.toStdString());
+  const auto ma = sa.metrics(), mb = sb.metrics();
+  QCOMPARE(ma.size(), mb.size());
+  for (std::size_t i = 0; i < ma.size(); i++) {
+    QCOMPARE(ma[i].epoch, mb[i].epoch);
+    QCOMPARE(ma[i].train_loss, mb[i].train_loss);
+  }
+  const int last = sa.checkpoint_epochs().back();
+  const auto wa = sa.load_checkpoint(last), wb = sb.load_checkpoint(last);
+  for (std::size_t i = 0; i < wa.size(); i++) QVERIFY2(wa[i].bytes == wb[i].bytes, wa[i].name.c_str());
+}
+
+void expect_one_line_error(const Result& r, int code, const QString& phrase) {
+  QCOMPARE(r.code, code);
+  const QString err = r.err.trimmed();
+  QVERIFY2(err.startsWith("error: ") && !err.contains('\n'), qPrintable(err));
+  QVERIFY2(err.contains(phrase), qPrintable(err));
+}
+
+}  // namespace
+
+class TestCli : public QObject {
+  Q_OBJECT
+ private Q_SLOTS:
+  void helpEverywhere() {
+    QVERIFY(cli({"--help"}).out.contains("usage: grokking-cli"));
+    for (const char* cmd : {"train", "resume", "info", "export-csv", "bench", "presets"}) {
+      const Result r = cli({cmd, "--help"});
+      QCOMPARE(r.code, 0);
+      QVERIFY2(r.out.contains("usage: grokking-cli"), cmd);
+    }
+    QCOMPARE(cli({}).code, 2);
+    expect_one_line_error(cli({"fly"}), 2, "unknown command");
+  }
+
+  void presetsAreListed() {
+    const Result r = cli({"presets"});
+    QCOMPARE(r.code, 0);
+    for (const char* p : {"mainline", "quick", "no-weight-decay", "dropout", "two-layer", "subtract"})
+      QVERIFY2(r.out.contains(p), p);
+  }
+
+  void badInputIsOneLineAndNoFile_data() {
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("phrase");
+    QTest::newRow("even p") << QStringList{"--set", "p=100"} << "p: got 100 (allowed: odd integer 3..1021)";
+    QTest::newRow("unknown key") << QStringList{"--set", "learning_rate=1"} << "learning_rate: unknown key";
+    QTest::newRow("fraction") << QStringList{"--set", "train_fraction=1.5"} << "train_fraction: got 1.5";
+    QTest::newRow("heads") << QStringList{"--set", "n_heads=3"} << "d_model: 128 is not divisible by n_heads=3";
+    QTest::newRow("preset") << QStringList{"--preset", "fast"} << "preset: unknown name \"fast\"";
+    QTest::newRow("threads") << QStringList{"--threads", "zero"} << "--threads: expected an integer";
+    QTest::newRow("option") << QStringList{"--epochs", "5"} << "unknown option --epochs";
+  }
+  void badInputIsOneLineAndNoFile() {
+    QFETCH(QStringList, args);
+    QFETCH(QString, phrase);
+    test::ScratchDir dir;
+    const QString out = dir.qfile("bad.grok");
+    expect_one_line_error(cli(QStringList{"train"} + args + QStringList{"--out", out}), 2, phrase);
+    QVERIFY(!QFile::exists(out));
+  }
+
+  void refusesExistingOutput() {
+    test::ScratchDir dir;
+    const QString out = dir.qfile("keep.grok");
+    QFile f(out);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("precious");
+    f.close();
+    expect_one_line_error(cli({"train", "--config", small_config(dir, 10), "--out", out}), 2, "file exists");
+    QFile g(out);
+    QVERIFY(g.open(QIODevice::ReadOnly));
+    QCOMPARE(g.readAll(), QByteArray("precious"));
+    g.close();
+    QCOMPARE(cli({"train", "--config", small_config(dir, 10), "--out", out, "--force", "--threads", "1"}).code, 0);
+  }
+
+  void trainInfoExport() {
+    test::ScratchDir dir;
+    const QString run = dir.qfile("run.grok");
+    const Result t = cli({"train", "--config", small_config(dir, 100), "--out", run, "--threads", "1"});
+    QCOMPARE(t.code, 0);
+    QVERIFY(t.out.contains("checkpoint 100/100"));  // plain lines when stdout is not a TTY
+    QVERIFY(t.out.contains("done: 100 epochs"));
+    const Result info = cli({"info", run});
+    QCOMPARE(info.code, 0);
+    QVERIFY2(info.out.contains("complete at epoch 100 of 100"), qPrintable(info.out));
+    QVERIFY(info.out.contains("checkpoints   3, epochs 0..100"));
+    const QString csv = dir.qfile("m.csv");
+    QCOMPARE(cli({"export-csv", run, "--out", csv}).code, 0);
+    QFile f(csv);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QStringList lines = QString::fromUtf8(f.readAll()).trimmed().split('\n');
+    QCOMPARE(lines.size(), 102);
+    QCOMPARE(lines[0], QString("epoch,train_loss,train_acc,test_loss,test_acc,lr"));
+    QCOMPARE(lines[2].split(',').size(), 6);
+    QCOMPARE(cli({"resume", run}).code, 0);  // already complete: says so
+  }
+
+  void survivesSigkillAndResumesExactly() {
+    test::ScratchDir dir;
+    const QString cfg = small_config(dir, 1500);
+    const QString full = dir.qfile("full.grok"), killed = dir.qfile("killed.grok");
+    QCOMPARE(cli({"train", "--config", cfg, "--out", full, "--threads", "1"}).code, 0);
+
+    QProcess p;
+    p.start(GROKKING_CLI, {"train", "--config", cfg, "--out", killed, "--threads", "1"});
+    QVERIFY(p.waitForStarted());
+    wait_for_checkpoint(p, 400);
+    ::kill(static_cast<pid_t>(p.processId()), SIGKILL);
+    QVERIFY(p.waitForFinished());
+    QCOMPARE(p.exitStatus(), QProcess::CrashExit);
+
+    const Result info = cli({"info", killed});
+    QCOMPARE(info.code, 0);
+    QVERIFY2(info.out.contains("resumable"), qPrintable(info.out));
+    {
+      const RunStore s = RunStore::open(killed.toStdString());
+      const auto ck = s.checkpoint_epochs();
+      QVERIFY(ck.back() >= 400 && ck.back() < 1500);
+      for (int e = 0; e <= 400; e += 50) QVERIFY(std::find(ck.begin(), ck.end(), e) != ck.end());
+    }
+    const Result r = cli({"resume", killed, "--threads", "1"});
+    QCOMPARE(r.code, 0);
+    expect_same_run(full, killed);
+  }
+
+  void ctrlCCommitsAndStops() {
+    test::ScratchDir dir;
+    const QString run = dir.qfile("int.grok");
+    QProcess p;
+    p.start(GROKKING_CLI, {"train", "--config", small_config(dir, 100000), "--out", run, "--threads", "1"});
+    QVERIFY(p.waitForStarted());
+    wait_for_checkpoint(p, 200);
+    ::kill(static_cast<pid_t>(p.processId()), SIGINT);
+    QVERIFY(p.waitForFinished(60000));
+    QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(p.exitCode(), 130);
+    const QString out = QString::fromUtf8(p.readAllStandardOutput());
+    QRegularExpression re("stopped: checkpoint committed at epoch (\\d+)");
+    const auto m = re.match(out);
+    QVERIFY2(m.hasMatch(), qPrintable(out.right(300)));
+    const RunStore s = RunStore::open(run.toStdString());
+    QCOMPARE(s.checkpoint_epochs().back(), m.captured(1).toInt());
+    QCOMPARE(s.load_resume_state()->epoch, m.captured(1).toInt());
+  }
+
+  void damagedFilesAreRefused() {
+    test::ScratchDir dir;
+    const QString bad = dir.qfile("bad.grok");
+    QFile f(bad);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("this is not a run");
+    f.close();
+    for (const char* cmd : {"info", "export-csv", "resume"})
+      expect_one_line_error(cli({cmd, bad}), 2, "not a Grokking Lab run file");
+    expect_one_line_error(cli({"info", dir.qfile("missing.grok")}), 2, "no such file");
+  }
+
+  void benchRuns() {
+    const Result r = cli({"bench", "--set", "p=23", "--repeats", "3", "--threads", "1"});
+    QCOMPARE(r.code, 0);
+    for (const char* line : {"training step (fast path)", "test evaluation (fast path)", "training step (plain path)",
+                             "ceiling", "threads 1"})
+      QVERIFY2(r.out.contains(line), line);
+  }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "test_cli.moc"
