@@ -14,8 +14,10 @@ at::Tensor project_heads(const at::Tensor& x, const at::Tensor& W) {
   return at::matmul(x, W.reshape({H * Dh, D}).t()).view({x.size(0), H, Dh});
 }
 
-at::Tensor relu_dropout(const at::Tensor& pre, const ForwardOptions& opt) {
-  at::Tensor post = at::relu(pre);  // [R, M]
+// `pre` is always a fresh tensor nobody else reads, so ReLU runs in place (ReLU's backward needs
+// only its output; neither addmm's nor table_mix's needs theirs): one [N, M] buffer fewer.
+at::Tensor relu_dropout(at::Tensor pre, const ForwardOptions& opt) {
+  at::Tensor post = at::relu_(pre);  // [R, M]
   if (opt.dropout > 0) {
     const at::Tensor keep = at::empty_like(post).bernoulli_(1.0 - opt.dropout, *opt.rng);
     post = post * keep / (1.0 - opt.dropout);
@@ -105,7 +107,9 @@ Attended attend(const LayerWeights& L, const std::vector<Stream>& s, std::size_t
     values.push_back(project_heads(s[j].rows, L.W_V));     // [R_j, H, Dh]
     shared = shared && s[j].kind != Stream::Pair;
   }
-  const at::Tensor attn = at::softmax(at::stack(scores, -1), -1);  // [N, H, i+1]
+  // Softmax over the i+1 keys with the keys outermost: LibTorch's last-dim kernel is slow for a
+  // dimension of 3, while over dim 0 it vectorises across the N*H scores.
+  const at::Tensor attn = at::softmax(at::stack(scores, 0), 0).permute({1, 2, 0});  // [N, H, i+1]
   if (pattern_out) *pattern_out = attn;
   if (shared) {
     Mixed m{attn.permute({0, 2, 1}), values, {}, L.W_O, s[i].rows, s[i].index(N)};
