@@ -21,12 +21,18 @@ using torch::autograd::variable_list;
 // o[k] = base[k] + sum_r w[r] * rows[r][k]: all rows in one pass, so each output element is
 // written once (a row-at-a-time axpy is bound by reloading and storing o).
 template <typename T>
-void combine_generic(T* o, const T* base, const T* const* rows, const T* w, std::int64_t c, std::int64_t K) {
+void combine_generic(T* o, const T* base, const T* const* rows, const T* w, std::int64_t c, std::int64_t K,
+                     bool relu) {
   for (std::int64_t k = 0; k < K; k++) {
     T acc = base[k];
     for (std::int64_t r = 0; r < c; r++) acc += w[r] * rows[r][k];
-    o[k] = acc;
+    o[k] = relu && acc < 0 ? T(0) : acc;
   }
+}
+
+template <typename T>
+void relu_mask_generic(T* dst, const T* g, const T* out, std::int64_t K) {
+  for (std::int64_t k = 0; k < K; k++) dst[k] = out[k] > 0 ? g[k] : T(0);
 }
 
 template <typename T>
@@ -42,7 +48,8 @@ T dot_generic(const T* a, const T* b, std::int64_t K) {
 }
 
 __attribute__((target("avx2,fma"))) void combine_avx2(float* o, const float* base, const float* const* rows,
-                                                      const float* w, std::int64_t c, std::int64_t K) {
+                                                      const float* w, std::int64_t c, std::int64_t K, bool relu) {
+  const __m256 zero = _mm256_setzero_ps();
   std::int64_t k = 0;
   for (; k + 32 <= K; k += 32) {
     __m256 a0 = _mm256_loadu_ps(base + k), a1 = _mm256_loadu_ps(base + k + 8);
@@ -55,6 +62,12 @@ __attribute__((target("avx2,fma"))) void combine_avx2(float* o, const float* bas
       a2 = _mm256_fmadd_ps(wr, _mm256_loadu_ps(x + 16), a2);
       a3 = _mm256_fmadd_ps(wr, _mm256_loadu_ps(x + 24), a3);
     }
+    if (relu) {
+      a0 = _mm256_max_ps(a0, zero);
+      a1 = _mm256_max_ps(a1, zero);
+      a2 = _mm256_max_ps(a2, zero);
+      a3 = _mm256_max_ps(a3, zero);
+    }
     _mm256_storeu_ps(o + k, a0);
     _mm256_storeu_ps(o + k + 8, a1);
     _mm256_storeu_ps(o + k + 16, a2);
@@ -63,8 +76,20 @@ __attribute__((target("avx2,fma"))) void combine_avx2(float* o, const float* bas
   for (; k < K; k++) {
     float acc = base[k];
     for (std::int64_t r = 0; r < c; r++) acc = std::fma(w[r], rows[r][k], acc);
-    o[k] = acc;
+    o[k] = relu && acc < 0 ? 0.0f : acc;
   }
+}
+
+// dst[k] = g[k] where out[k] > 0, else 0: ReLU's backward for one row.
+__attribute__((target("avx2,fma"))) void relu_mask_avx2(float* dst, const float* g, const float* out,
+                                                        std::int64_t K) {
+  const __m256 zero = _mm256_setzero_ps();
+  std::int64_t k = 0;
+  for (; k + 8 <= K; k += 8) {
+    const __m256 keep = _mm256_cmp_ps(_mm256_loadu_ps(out + k), zero, _CMP_GT_OQ);
+    _mm256_storeu_ps(dst + k, _mm256_and_ps(_mm256_loadu_ps(g + k), keep));
+  }
+  for (; k < K; k++) dst[k] = out[k] > 0 ? g[k] : 0.0f;
 }
 
 __attribute__((target("avx2,fma"))) void axpy_avx2(float* o, const float* x, float w, std::int64_t K) {
@@ -95,10 +120,17 @@ const bool kHaveAvx2 = [] {
 }();
 
 template <typename T>
-void combine(T* o, const T* base, const T* const* rows, const T* w, std::int64_t c, std::int64_t K) {
+void combine(T* o, const T* base, const T* const* rows, const T* w, std::int64_t c, std::int64_t K, bool relu) {
   if constexpr (std::is_same_v<T, float>)
-    if (kHaveAvx2) return combine_avx2(o, base, rows, w, c, K);
-  combine_generic(o, base, rows, w, c, K);
+    if (kHaveAvx2) return combine_avx2(o, base, rows, w, c, K, relu);
+  combine_generic(o, base, rows, w, c, K, relu);
+}
+
+template <typename T>
+void relu_mask(T* dst, const T* g, const T* out, std::int64_t K) {
+  if constexpr (std::is_same_v<T, float>)
+    if (kHaveAvx2) return relu_mask_avx2(dst, g, out, K);
+  relu_mask_generic(dst, g, out, K);
 }
 
 template <typename T>
@@ -138,7 +170,7 @@ Groups group_by_row(const at::Tensor& idx, std::int64_t R) {
 
 template <typename T>
 void mix_forward(const at::Tensor& alpha, const std::vector<at::Tensor>& tables, const std::vector<at::Tensor>& idx,
-                 const at::Tensor& base, const at::Tensor& base_idx, at::Tensor& out) {
+                 const at::Tensor& base, const at::Tensor& base_idx, bool relu, at::Tensor& out) {
   const std::int64_t N = alpha.size(0), J = alpha.size(1), H = alpha.size(2), K = base.size(1);
   const T* a = alpha.data_ptr<T>();
   const T* b = base.data_ptr<T>();
@@ -156,10 +188,24 @@ void mix_forward(const at::Tensor& alpha, const std::vector<at::Tensor>& tables,
       for (std::int64_t n = n0; n < n1; n++) {
         for (std::int64_t j = 0; j < J; j++)
           for (std::int64_t h = 0; h < H; h++) rows[j * H + h] = tp[j] + (ip[j][n] * H + h) * K + k0;
-        combine<T>(o + n * K + k0, b + bi[n] * K + k0, rows.data(), a + n * J * H, J * H, kc);
+        combine<T>(o + n * K + k0, b + bi[n] * K + k0, rows.data(), a + n * J * H, J * H, kc, relu);
       }
     });
   }
+}
+
+// grad [N, K] masked by out > 0 (ReLU's backward), into a new tensor.
+template <typename T>
+at::Tensor relu_masked(const at::Tensor& grad, const at::Tensor& out) {
+  const std::int64_t N = grad.size(0), K = grad.size(1);
+  at::Tensor masked = at::empty_like(grad);
+  T* d = masked.data_ptr<T>();
+  const T* g = grad.data_ptr<T>();
+  const T* o = out.data_ptr<T>();
+  at::parallel_for(0, N, 64, [&](std::int64_t n0, std::int64_t n1) {
+    for (std::int64_t n = n0; n < n1; n++) relu_mask<T>(d + n * K, g + n * K, o + n * K, K);
+  });
+  return masked;
 }
 
 template <typename T>
@@ -232,11 +278,12 @@ void mix_backward(const at::Tensor& grad, const at::Tensor& alpha, const std::ve
 struct TableMix : torch::autograd::Function<TableMix> {
   // inputs: alpha, base, tables..., then the index tensors (not differentiable)
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& alpha, const at::Tensor& base,
-                            at::TensorList tables, at::TensorList idx, const at::Tensor& base_idx) {
+                            at::TensorList tables, at::TensorList idx, const at::Tensor& base_idx, bool relu) {
     const std::vector<at::Tensor> t(tables.begin(), tables.end()), ix(idx.begin(), idx.end());
     at::Tensor out = at::empty({alpha.size(0), base.size(1)}, base.options());
-    AT_DISPATCH_FLOATING_TYPES(alpha.scalar_type(), "table_mix", [&] { mix_forward<scalar_t>(alpha, t, ix, base, base_idx, out); });
-    variable_list saved = {alpha, base, base_idx};
+    AT_DISPATCH_FLOATING_TYPES(alpha.scalar_type(), "table_mix",
+                               [&] { mix_forward<scalar_t>(alpha, t, ix, base, base_idx, relu, out); });
+    variable_list saved = {alpha, base, base_idx, relu ? out : at::Tensor()};
     saved.insert(saved.end(), t.begin(), t.end());
     saved.insert(saved.end(), ix.begin(), ix.end());
     ctx->save_for_backward(saved);
@@ -247,9 +294,11 @@ struct TableMix : torch::autograd::Function<TableMix> {
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
     const variable_list s = ctx->get_saved_variables();
     const std::int64_t J = ctx->saved_data["J"].toInt();
-    const at::Tensor &alpha = s[0], &base = s[1], &base_idx = s[2];
-    const std::vector<at::Tensor> tables(s.begin() + 3, s.begin() + 3 + J), idx(s.begin() + 3 + J, s.end());
-    const at::Tensor g = grads[0].contiguous();
+    const at::Tensor &alpha = s[0], &base = s[1], &base_idx = s[2], &relu_out = s[3];
+    const std::vector<at::Tensor> tables(s.begin() + 4, s.begin() + 4 + J), idx(s.begin() + 4 + J, s.end());
+    at::Tensor g = grads[0].contiguous();
+    if (relu_out.defined())
+      AT_DISPATCH_FLOATING_TYPES(g.scalar_type(), "table_mix_relu", [&] { g = relu_masked<scalar_t>(g, relu_out); });
     at::Tensor d_alpha = at::empty_like(alpha), d_base = at::empty_like(base);
     std::vector<at::Tensor> d_tables;
     for (auto& t : tables) d_tables.push_back(at::empty_like(t));
@@ -260,6 +309,7 @@ struct TableMix : torch::autograd::Function<TableMix> {
     out.insert(out.end(), d_tables.begin(), d_tables.end());
     for (std::int64_t j = 0; j < J; j++) out.emplace_back();  // idx
     out.emplace_back();                                       // base_idx
+    out.emplace_back();                                       // relu flag
     return out;
   }
 };
@@ -267,7 +317,7 @@ struct TableMix : torch::autograd::Function<TableMix> {
 }  // namespace
 
 at::Tensor table_mix(const at::Tensor& alpha, const std::vector<at::Tensor>& tables, const std::vector<at::Tensor>& idx,
-                     const at::Tensor& base, const at::Tensor& base_idx) {
+                     const at::Tensor& base, const at::Tensor& base_idx, bool relu) {
   TORCH_CHECK(alpha.dim() == 3 && static_cast<std::size_t>(alpha.size(1)) == tables.size() && tables.size() == idx.size(),
               "table_mix: alpha [N, J, H] must match J tables and J index vectors");
   std::vector<at::Tensor> t, ix;
@@ -278,7 +328,7 @@ at::Tensor table_mix(const at::Tensor& alpha, const std::vector<at::Tensor>& tab
     ix.push_back(idx[j].contiguous());
   }
   return TableMix::apply(alpha.contiguous(), base.contiguous(), at::TensorList(t), at::TensorList(ix),
-                         base_idx.contiguous());
+                         base_idx.contiguous(), relu);
 }
 
 }  // namespace grok

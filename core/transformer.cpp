@@ -15,9 +15,10 @@ at::Tensor project_heads(const at::Tensor& x, const at::Tensor& W) {
 }
 
 // `pre` is always a fresh tensor nobody else reads, so ReLU runs in place (ReLU's backward needs
-// only its output; neither addmm's nor table_mix's needs theirs): one [N, M] buffer fewer.
-at::Tensor relu_dropout(at::Tensor pre, const ForwardOptions& opt) {
-  at::Tensor post = at::relu_(pre);  // [R, M]
+// only its output, addmm's backward not its output): one [N, M] buffer fewer. `relu_done`: the
+// table mix already applied it.
+at::Tensor relu_dropout(at::Tensor pre, const ForwardOptions& opt, bool relu_done = false) {
+  at::Tensor post = relu_done ? pre : at::relu_(pre);  // [R, M]
   if (opt.dropout > 0) {
     const at::Tensor keep = at::empty_like(post).bernoulli_(1.0 - opt.dropout, *opt.rng);
     post = post * keep / (1.0 - opt.dropout);
@@ -60,14 +61,15 @@ struct Mixed {
   at::Tensor W_O;                            // [D, H*Dh]
   at::Tensor x, x_idx;                       // [R_i, D], [N]: the residual before attention
 
-  // W resid + bias for every pair: [N, K] for W [K, D] (undefined W: identity, K = D).
-  at::Tensor apply(const at::Tensor& W, const at::Tensor& bias) const {
+  // W resid + bias for every pair: [N, K] for W [K, D] (undefined W: identity, K = D); ReLU of it
+  // with `relu`.
+  at::Tensor apply(const at::Tensor& W, const at::Tensor& bias, bool relu = false) const {
     const at::Tensor A = W.defined() ? at::matmul(W, W_O) : W_O;  // [K, H*Dh]
     std::vector<at::Tensor> tables;
     for (const auto& v : values) tables.push_back(per_head_map(v, A));  // [R_j, H, K]
     at::Tensor base = W.defined() ? at::matmul(x, W.t()) : x;           // [R_i, K]
     if (bias.defined()) base = base + bias;
-    return table_mix(alpha, tables, idx, base, x_idx);
+    return table_mix(alpha, tables, idx, base, x_idx, relu);
   }
 };
 
@@ -177,8 +179,10 @@ at::Tensor forward_fast(const Weights& w, const Batch& x, const ForwardOptions& 
         // Dropout masks are per pair: a shared row would share its mask.
         mid = Stream{Stream::Pair, mid.gather(mid.rows, N), {}};
       }
-      const at::Tensor pre = att.mixed ? att.mixed->apply(L.W_in, L.b_in) : at::addmm(L.b_in, mid.rows, L.W_in.t());
-      const at::Tensor post = relu_dropout(pre, opt);
+      const bool mixed = att.mixed.has_value();
+      const at::Tensor pre =
+          mixed ? att.mixed->apply(L.W_in, L.b_in, /*relu=*/true) : at::addmm(L.b_in, mid.rows, L.W_in.t());
+      const at::Tensor post = relu_dropout(pre, opt, mixed);
       mid.rows = mid.rows + at::addmm(L.b_out, post, L.W_out.t());
       next.push_back(mid);
     }
@@ -195,13 +199,13 @@ at::Tensor forward_fast(const Weights& w, const Batch& x, const ForwardOptions& 
   const at::Tensor bias_U = at::matmul(L.b_out, w.W_U);      // [V]
   at::Tensor pre, direct;
   if (att.mixed) {
-    pre = att.mixed->apply(L.W_in, L.b_in);     // [N, M]
-    direct = att.mixed->apply(W_Ut, bias_U);    // [N, V]
+    pre = att.mixed->apply(L.W_in, L.b_in, /*relu=*/true);  // [N, M], ReLU applied
+    direct = att.mixed->apply(W_Ut, bias_U);                // [N, V]
   } else {
     pre = at::addmm(L.b_in, att.resid.rows, L.W_in.t());
     direct = at::addmm(bias_U, att.resid.rows, w.W_U);
   }
-  const at::Tensor post = relu_dropout(pre, opt);  // [N, M]
+  const at::Tensor post = relu_dropout(pre, opt, att.mixed.has_value());  // [N, M]
   if (cache) {
     cache->mlp_post = post;
     cache->attn = pattern;

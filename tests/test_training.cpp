@@ -97,6 +97,21 @@ class TestTraining : public QObject {
     compare_runs(dir.file("a.grok"), dir.file("b.grok"));
   }
 
+  void sameSeedSameBitsOnTwoThreads() {
+    // Mainline widths (BLAS and LibTorch both split work across threads) on a small p.
+    test::ScratchDir dir;
+    Config c;
+    c.p = 31;
+    c.epochs = 40;
+    c.checkpoint_interval = 20;
+    for (const char* name : {"a.grok", "b.grok"}) {
+      Trainer t = Trainer::start(c, dir.file(name), true, {2});
+      std::atomic<bool> stop{false};
+      t.run(stop);
+    }
+    compare_runs(dir.file("a.grok"), dir.file("b.grok"));
+  }
+
   void resumeEqualsUninterrupted_data() {
     QTest::addColumn<int>("stopAt");
     QTest::addColumn<QString>("regularizer");

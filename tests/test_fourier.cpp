@@ -1,0 +1,143 @@
+// The Fourier basis and the weight spectra, checked against an explicit basis product, Parseval,
+// and hand-built ("planted") weights whose answer is known.
+#include <QtTest>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+
+#include "core/fourier_basis.h"
+#include "core/weight_spectra.h"
+
+using namespace grok;
+
+namespace {
+
+NamedArray array(const std::string& name, std::vector<std::int64_t> shape, const std::vector<double>& v) {
+  NamedArray a;
+  a.name = name;
+  a.dtype = DType::F32;
+  a.shape = std::move(shape);
+  a.bytes.resize(v.size() * 4);
+  for (std::size_t i = 0; i < v.size(); i++) {
+    const float f = static_cast<float>(v[i]);
+    std::memcpy(a.bytes.data() + 4 * i, &f, 4);
+  }
+  return a;
+}
+
+}  // namespace
+
+class TestFourier : public QObject {
+  Q_OBJECT
+ private Q_SLOTS:
+  void basisIsOrthonormal() {
+    for (int p : {3, 7, 59, 113}) {
+      const FourierBasis F(p);
+      const auto& B = F.matrix();
+      for (int i = 0; i < p; i++)
+        for (int j = 0; j < p; j++) {
+          double d = 0;
+          for (int x = 0; x < p; x++) d += B[i * p + x] * B[j * p + x];
+          QVERIFY2(std::abs(d - (i == j ? 1.0 : 0.0)) < 1e-12, qPrintable(QString("p=%1 <%2,%3>=%4").arg(p).arg(i).arg(j).arg(d)));
+        }
+    }
+    QCOMPARE(FourierBasis::label(0), std::string("const"));
+    QCOMPARE(FourierBasis::label(27), std::string("cos 14"));
+    QCOMPARE(FourierBasis::label(28), std::string("sin 14"));
+  }
+
+  void fftwEqualsExplicitBasisAndKeepsNorms() {
+    const int p = 113, rows = 37;
+    const FourierBasis F(p);
+    std::mt19937 rng(5);
+    std::normal_distribution<double> n01;
+    std::vector<double> x(static_cast<std::size_t>(rows) * p);
+    for (auto& v : x) v = n01(rng);
+    const std::vector<double> c = F.transform_rows(x, rows);
+    const auto& B = F.matrix();
+    for (int r = 0; r < rows; r++) {
+      double nx = 0, nc = 0;
+      for (int i = 0; i < p; i++) {
+        double ref = 0;
+        for (int t = 0; t < p; t++) ref += B[i * p + t] * x[r * p + t];
+        QVERIFY(std::abs(c[r * p + i] - ref) < 1e-12);
+        nc += c[r * p + i] * c[r * p + i];
+        nx += x[r * p + i] * x[r * p + i];
+      }
+      QVERIFY(std::abs(nc - nx) < 1e-10 * nx);  // Parseval
+    }
+    // Along the other axis: transform_cols of the transpose equals transform_rows.
+    std::vector<double> xt(x.size());
+    for (int r = 0; r < rows; r++)
+      for (int i = 0; i < p; i++) xt[i * rows + r] = x[r * p + i];
+    const std::vector<double> ct = F.transform_cols(xt, rows);
+    for (int r = 0; r < rows; r++)
+      for (int i = 0; i < p; i++) QVERIFY(std::abs(ct[i * rows + r] - c[r * p + i]) < 1e-12);
+  }
+
+  void giniOnKnownVectors() {
+    QVERIFY(std::abs(gini({1, 1, 1, 1})) < 1e-12);
+    QVERIFY(std::abs(gini({0, 0, 0, 5}) - 0.75) < 1e-12);  // 1 - 1/N
+    QVERIFY(std::abs(gini({0, 0, 0, 0})) < 1e-12);
+    // Hurley & Rickard: scale invariant, and moving mass to the top raises it.
+    QVERIFY(std::abs(gini({1, 2, 3, 4}) - gini({10, 20, 30, 40})) < 1e-12);
+    QVERIFY(gini({1, 2, 3, 10}) > gini({1, 2, 3, 4}));
+  }
+
+  void plantedWeightsGiveTheirFrequencies() {
+    // W_E and W_L built from cos/sin of chosen frequencies only, plus nothing else.
+    const int p = 59, D = 16, M = 24;
+    const std::vector<int> planted = {4, 11, 23};
+    Config cfg;
+    cfg.p = p;
+    cfg.d_model = D;
+    cfg.d_mlp = M;
+    cfg.n_heads = 4;
+    cfg.d_head = 4;
+    std::mt19937 rng(9);
+    std::normal_distribution<double> n01;
+    std::vector<double> WE(D * (p + 1), 0.0), WU(D * (p + 1), 0.0), Wout(D * M, 0.0);
+    for (int d = 0; d < D; d++) {
+      const int k = planted[d % planted.size()];
+      const double phase = n01(rng);
+      for (int t = 0; t < p; t++) {
+        WE[d * (p + 1) + t] = std::cos(2 * M_PI * k * t / p + phase);
+        WU[d * (p + 1) + t] = std::sin(2 * M_PI * k * t / p + 2 * phase);
+      }
+    }
+    for (auto& v : Wout) v = n01(rng);
+    const std::vector<NamedArray> ck = {array("embed.W_E", {D, p + 1}, WE), array("unembed.W_U", {D, p + 1}, WU),
+                                        array("blocks.0.mlp.W_out", {D, M}, Wout)};
+    const FourierBasis F(p);
+    const WeightSpectra s = weight_spectra(cfg, ck, F);
+    const KeyFrequencies key = detect_key_frequencies(s.wl_norms);
+    QCOMPARE(key.freqs, planted);
+    double off = 0;
+    for (int k = 1; k <= F.n_freqs(); k++)
+      if (std::find(planted.begin(), planted.end(), k) == planted.end())
+        off += s.we_norms[2 * k - 1] + s.we_norms[2 * k];
+    QVERIFY(off < 1e-4);
+    QVERIFY(s.gini_we > 0.9);  // 6 of 59 components carry everything
+    QVERIFY(s.gini_wl > 0.9);
+  }
+
+  void randomWeightsAreNoneYet() {
+    const int p = 113, D = 128, M = 512;
+    Config cfg;
+    std::mt19937 rng(2);
+    std::normal_distribution<double> n01;
+    std::vector<double> WE(D * (p + 1)), WU(D * (p + 1)), Wout(D * M);
+    for (auto* v : {&WE, &WU, &Wout})
+      for (auto& x : *v) x = n01(rng);
+    const std::vector<NamedArray> ck = {array("embed.W_E", {D, p + 1}, WE), array("unembed.W_U", {D, p + 1}, WU),
+                                        array("blocks.0.mlp.W_out", {D, M}, Wout)};
+    const FourierBasis F(p);
+    const WeightSpectra s = weight_spectra(cfg, ck, F);
+    QVERIFY(detect_key_frequencies(s.wl_norms).none_yet());
+    QVERIFY2(s.gini_we < 0.2 && s.gini_wl < 0.2, qPrintable(QString("%1 %2").arg(s.gini_we).arg(s.gini_wl)));
+  }
+};
+
+QTEST_APPLESS_MAIN(TestFourier)
+#include "test_fourier.moc"
