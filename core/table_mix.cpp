@@ -153,6 +153,7 @@ constexpr std::int64_t kChunk = 128;
 // ascending, so that each table row's gradient is summed in a fixed order.
 struct Groups {
   std::vector<std::int64_t> order, offsets;
+  std::vector<std::int64_t> position;  // inverse of order: order[position[n]] == n
 };
 
 Groups group_by_row(const at::Tensor& idx, std::int64_t R) {
@@ -165,6 +166,8 @@ Groups group_by_row(const at::Tensor& idx, std::int64_t R) {
   g.order.resize(N);
   std::vector<std::int64_t> fill(g.offsets.begin(), g.offsets.end() - 1);
   for (std::int64_t n = 0; n < N; n++) g.order[fill[ix[n]]++] = n;
+  g.position.resize(N);
+  for (std::int64_t q = 0; q < N; q++) g.position[g.order[q]] = q;
   return g;
 }
 
@@ -221,18 +224,23 @@ void mix_backward(const at::Tensor& grad, const at::Tensor& alpha, const std::ve
 
   // One pass per per-token table j, over its rows r, visiting the pairs that read row r: with
   // grad[n] and the H rows of table j at r in L1, accumulate
-  //   d_table_j[r, h] += alpha[n, j, h] * grad[n]       and set
+  //   d_table_j[r, h] += alpha[n, j, h] * grad[n]       and compute
   //   d_alpha[n, j, h] = <grad[n], table_j[r, h]>
   // (and, on the first pass, d_alpha of the shared tables). Each grad row is read once per pass
-  // and every sum runs in a fixed order, whatever the thread count.
+  // and every sum runs in a fixed order, whatever the thread count. The dot products go to a
+  // buffer in visiting order, contiguous per thread (writing d_alpha at scattered n from two
+  // threads would share cache lines), and are put in place afterwards in a pass over n.
   for (std::size_t pass = 0; pass < per_token.size(); pass++) {
     const std::int64_t j = per_token[pass], R = tables[j].size(0);
     const Groups gr = group_by_row(idx[j], R);
     const T* tj = tables[j].data_ptr<T>();
     T* dtj = d_tables[j].data_ptr<T>();
-    std::vector<const T*> extra;  // shared tables handled on this pass
+    std::vector<std::int64_t> cols = {j};  // d_alpha columns filled on this pass
+    std::vector<const T*> col_tables = {nullptr};
     if (pass == 0)
-      for (std::int64_t s : shared) extra.push_back(tables[s].data_ptr<T>());
+      for (std::int64_t s : shared) cols.push_back(s), col_tables.push_back(tables[s].data_ptr<T>());
+    const std::int64_t C = static_cast<std::int64_t>(cols.size());
+    std::vector<T> dots(static_cast<std::size_t>(N * C * H));
     at::parallel_for(0, R, 1, [&](std::int64_t r0, std::int64_t r1) {
       for (std::int64_t r = r0; r < r1; r++) {
         T* drow = dtj + r * H * K;
@@ -241,13 +249,21 @@ void mix_backward(const at::Tensor& grad, const at::Tensor& alpha, const std::ve
         for (std::int64_t q = gr.offsets[r]; q < gr.offsets[r + 1]; q++) {
           const std::int64_t n = gr.order[q];
           const T* gn = g + n * K;
+          T* dq = dots.data() + q * C * H;
           for (std::int64_t h = 0; h < H; h++) {
             axpy<T>(drow + h * K, gn, a[(n * J + j) * H + h], K);
-            da[(n * J + j) * H + h] = dot<T>(gn, trow + h * K, K);
+            dq[h] = dot<T>(gn, trow + h * K, K);
           }
-          for (std::size_t e = 0; e < extra.size(); e++)
-            for (std::int64_t h = 0; h < H; h++) da[(n * J + shared[e]) * H + h] = dot<T>(gn, extra[e] + h * K, K);
+          for (std::int64_t c = 1; c < C; c++)
+            for (std::int64_t h = 0; h < H; h++) dq[c * H + h] = dot<T>(gn, col_tables[c] + h * K, K);
         }
+      }
+    });
+    at::parallel_for(0, N, 256, [&](std::int64_t n0, std::int64_t n1) {
+      for (std::int64_t n = n0; n < n1; n++) {
+        const T* dq = dots.data() + gr.position[n] * C * H;
+        for (std::int64_t c = 0; c < C; c++)
+          for (std::int64_t h = 0; h < H; h++) da[(n * J + cols[c]) * H + h] = dq[c * H + h];
       }
     });
   }

@@ -1,0 +1,107 @@
+#include "core/progress_measures.h"
+
+#include <ATen/ATen.h>
+
+#include <cmath>
+
+#include "core/transformer.h"
+#include "core/weight_spectra.h"
+#include "core/weights.h"
+
+namespace grok {
+namespace {
+
+// Mean cross-entropy and accuracy of logits [n, p] (float64) against labels [n].
+std::pair<double, double> loss_acc(const at::Tensor& logits, const at::Tensor& labels) {
+  const at::Tensor logp = at::log_softmax(logits, -1);
+  const double loss = -logp.gather(1, labels.unsqueeze(1)).mean().item<double>();
+  const double acc = logits.argmax(1).eq(labels).to(at::kDouble).mean().item<double>();
+  return {loss, acc};
+}
+
+}  // namespace
+
+ProgressMeasures compute_progress_measures(const Config& cfg, const std::vector<NamedArray>& checkpoint,
+                                           const Dataset& data, const std::vector<int>& key_freqs,
+                                           const FourierBasis& F) {
+  at::NoGradGuard no_grad;
+  const int p = cfg.p, K = F.n_freqs();
+  ProgressMeasures out;
+  out.key_freqs = key_freqs;
+
+  Weights w = empty_weights(cfg);
+  load_named_arrays(w, checkpoint);
+  // All pairs, row-major: pair index a*p + b.
+  const at::Tensor ab = at::arange(p * p, at::kLong);
+  Batch all{ab.div(p, "floor"), ab.remainder(p), at::Tensor()};
+  const at::Tensor L = forward_fast(w, all).narrow(1, 0, p).to(at::kDouble).contiguous();  // [p*p, p]
+
+  std::vector<std::int64_t> labels_all(static_cast<std::size_t>(p) * p);
+  for (int a = 0; a < p; a++)
+    for (int b = 0; b < p; b++) labels_all[a * p + b] = apply_operation(cfg.operation, a, b, p);
+  const at::Tensor labels = at::tensor(labels_all, at::kLong);
+  auto rows_of = [](const Split& s, int p_) {
+    std::vector<std::int64_t> r(s.a.size());
+    for (std::size_t i = 0; i < r.size(); i++) r[i] = static_cast<std::int64_t>(s.a[i]) * p_ + s.b[i];
+    return at::tensor(r, at::kLong);
+  };
+  const at::Tensor train_rows = rows_of(data.train, p), test_rows = rows_of(data.test, p);
+  const at::Tensor y_train = labels.index_select(0, train_rows), y_test = labels.index_select(0, test_rows);
+  std::tie(out.train_loss, out.train_acc) = loss_acc(L.index_select(0, train_rows), y_train);
+  std::tie(out.test_loss, out.test_acc) = loss_acc(L.index_select(0, test_rows), y_test);
+
+  // 2D transform over (a, b): Lhat[i, j, c] = sum_ab B[i, a] B[j, b] L[a, b, c].
+  const at::Tensor B = at::from_blob(const_cast<double*>(F.matrix().data()), {p, p}, at::kDouble).clone();
+  const at::Tensor L3 = L.view({p, p, p});
+  const at::Tensor Lhat = at::matmul(B, at::matmul(B, L3.permute({1, 0, 2}).reshape({p, p * p})).view({p, p, p})
+                                            .permute({1, 0, 2}).reshape({p, p * p}))
+                              .view({p, p, p});
+  // Unit directions over pairs and coefficients per output for each frequency k = 1..K.
+  auto Ck = [&](int k) { return B[2 * k - 1]; };
+  auto Sk = [&](int k) { return B[2 * k]; };
+  const double r2 = std::sqrt(2.0);
+  std::vector<at::Tensor> u_cos(K + 1), u_sin(K + 1), a_cos(K + 1), a_sin(K + 1);
+  for (int k = 1; k <= K; k++) {
+    u_cos[k] = ((at::outer(Ck(k), Ck(k)) - at::outer(Sk(k), Sk(k))) / r2).reshape({p * p});
+    u_sin[k] = ((at::outer(Sk(k), Ck(k)) + at::outer(Ck(k), Sk(k))) / r2).reshape({p * p});
+    a_cos[k] = (Lhat[2 * k - 1][2 * k - 1] - Lhat[2 * k][2 * k]) / r2;  // [p]
+    a_sin[k] = (Lhat[2 * k][2 * k - 1] + Lhat[2 * k - 1][2 * k]) / r2;
+  }
+  auto projection = [&](int k) { return at::outer(u_cos[k], a_cos[k]) + at::outer(u_sin[k], a_sin[k]); };  // [p*p, p]
+
+  at::Tensor key_part = at::zeros_like(L);
+  for (int k : key_freqs)
+    if (k >= 1 && k <= K) key_part += projection(k);
+  const at::Tensor restricted = key_part + L.mean(0, /*keepdim=*/true);
+  const at::Tensor excluded = L - key_part;
+  std::tie(out.restricted_loss_test, out.restricted_acc_test) = loss_acc(restricted.index_select(0, test_rows), y_test);
+  out.restricted_loss_all = loss_acc(restricted, labels).first;
+  out.excluded_loss_train = loss_acc(excluded.index_select(0, train_rows), y_train).first;
+
+  // Single-frequency excluded losses on the train split; only the train rows are formed.
+  const at::Tensor L_train = L.index_select(0, train_rows);
+  std::vector<double> single(K + 1, 0.0);
+  for (int k = 1; k <= K; k++) {
+    const at::Tensor proj = at::outer(u_cos[k].index_select(0, train_rows), a_cos[k]) +
+                            at::outer(u_sin[k].index_select(0, train_rows), a_sin[k]);
+    single[k] = loss_acc(L_train - proj, y_train).first;
+    if (single[k] > out.max_excluded_loss) out.max_excluded_loss = single[k], out.max_excluded_freq = k;
+  }
+  for (int k : key_freqs) out.excluded_loss_per_key.push_back(k >= 1 && k <= K ? single[k] : NAN);
+
+  // Fig. 14: coefficient of cos(w_k(a+b-c)) normalised over all (a, b, c).
+  for (int k = 1; k <= K; k++) {
+    const at::Tensor s = at::arange(p, at::kDouble);
+    const at::Tensor abc = (s.view({p, 1, 1}) + s.view({1, p, 1}) - s.view({1, 1, p})) * (2 * M_PI * k / p);
+    const at::Tensor f = at::cos(abc).reshape({p * p, p});
+    out.cos_abc_coefficients.push_back((f * L).sum().item<double>() / f.norm().item<double>());
+  }
+
+  const WeightSpectra spec = weight_spectra(cfg, checkpoint, F);
+  out.gini_we = spec.gini_we;
+  out.gini_wl = spec.gini_wl;
+  out.sum_sq_weights = spec.sum_sq_weights;
+  return out;
+}
+
+}  // namespace grok
