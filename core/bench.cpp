@@ -31,11 +31,6 @@ double median_ms(int repeats, F&& f) {
   return t[t.size() / 2];
 }
 
-Batch to_batch(const Split& s) {
-  auto v = [](const std::vector<int>& x) { return at::tensor(std::vector<std::int64_t>(x.begin(), x.end()), at::kLong); };
-  return {v(s.a), v(s.b), v(s.c)};
-}
-
 // FLOPs (2 per multiply-add) one fast-path forward executes per pair for a 1-layer model: the
 // [M] x [M, V] row of the W_out.W_U product and the two table mixes over 3 positions x H heads
 // (M wide for W_in, V wide for W_U). Per-token tables cost O(V), not O(n), and are left out.
@@ -61,7 +56,7 @@ BenchResult run_benchmark(const Config& cfg, int threads, int repeats) {
   r.torch = torch_version();
   r.repeats = repeats;
   const Dataset d = make_dataset(cfg);
-  const Batch train = to_batch(d.train), test = to_batch(d.test);
+  const Batch train = make_batch(d.train), test = make_batch(d.test);
   r.n_train = train.size();
   r.n_test = test.size();
 

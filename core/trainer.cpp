@@ -17,13 +17,6 @@ namespace grok {
 
 namespace {
 
-Batch to_batch(const Split& s) {
-  auto as_tensor = [](const std::vector<int>& v) {
-    return at::tensor(std::vector<std::int64_t>(v.begin(), v.end()), at::kLong);
-  };
-  return {as_tensor(s.a), as_tensor(s.b), as_tensor(s.c)};
-}
-
 AdamWOptions adamw_options(const Config& c) {
   AdamWOptions o;
   o.lr = c.lr;
@@ -62,8 +55,8 @@ struct Trainer::Impl {
   Impl(Config c, RunStore s, Weights weights)
       : cfg(std::move(c)), store(std::move(s)), w(std::move(weights)), opt(w, adamw_options(cfg)) {
     const Dataset d = make_dataset(cfg);
-    train = to_batch(d.train);
-    test = to_batch(d.test);
+    train = make_batch(d.train);
+    test = make_batch(d.test);
     w.set_requires_grad(true);
   }
 

@@ -213,6 +213,13 @@ at::Tensor forward_fast(const Weights& w, const Batch& x, const ForwardOptions& 
   return direct + at::matmul(post, W_outU);  // [N, V]
 }
 
+Batch make_batch(const Split& s) {
+  auto column = [](const std::vector<int>& v) {
+    return at::tensor(std::vector<std::int64_t>(v.begin(), v.end()), at::kLong);
+  };
+  return {column(s.a), column(s.b), column(s.c)};
+}
+
 at::Tensor cross_entropy_f64(const at::Tensor& logits, const at::Tensor& labels) {
   const at::Tensor logp = at::log_softmax(logits.to(at::kDouble), -1);  // [N, V]
   return -logp.gather(1, labels.unsqueeze(1)).mean();

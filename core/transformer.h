@@ -16,6 +16,7 @@
 
 #include <optional>
 
+#include "core/dataset.h"
 #include "core/weights.h"
 
 namespace grok {
@@ -25,6 +26,7 @@ struct Batch {
   at::Tensor labels;  // [N] int64
   int size() const { return static_cast<int>(a.size(0)); }
 };
+Batch make_batch(const Split& s);
 
 struct ForwardOptions {
   double dropout = 0.0;               // drop probability of MLP neurons; 0 = off (evaluation)

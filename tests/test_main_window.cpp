@@ -15,16 +15,7 @@ class TestMainWindow : public QObject {
  private slots:
   void opensARunAndPlotsItsLosses() {
     test::ScratchDir dir;
-    Config c;
-    c.p = 11;
-    c.train_fraction = 0.5;
-    c.d_model = 16;
-    c.n_heads = 2;
-    c.d_head = 8;
-    c.d_mlp = 32;
-    c.epochs = 40;
-    c.checkpoint_interval = 10;
-    c.test_interval = 4;
+    const Config c = test::tiny_config(11, 40, 10, 4);
     {
       Trainer t = Trainer::start(c, dir.file("run.grok"), false, {1});
       std::atomic<bool> stop{false};
@@ -37,6 +28,7 @@ class TestMainWindow : public QObject {
     QCOMPARE(plot->graphCount(), 2);
     QCOMPARE(plot->graph(0)->data()->size(), 41);  // train loss, every epoch
     QCOMPARE(plot->graph(1)->data()->size(), 13);  // test loss: every 4th epoch and checkpoints 10, 30
+    QCOMPARE(w.accuracyPlot()->graph(0)->data()->size(), 41);
     QVERIFY(w.windowTitle().contains("run.grok"));
     const QImage shot = w.grab().toImage();
     QVERIFY(!shot.isNull() && shot.width() > 0);

@@ -16,11 +16,6 @@ using namespace grok;
 
 namespace {
 
-Batch batch_of(const Split& s) {
-  auto v = [](const std::vector<int>& x) { return at::tensor(std::vector<std::int64_t>(x.begin(), x.end()), at::kLong); };
-  return {v(s.a), v(s.b), v(s.c)};
-}
-
 // max |a - b| / max |b|: the tolerance unit of these tests.
 double rel_diff(const at::Tensor& a, const at::Tensor& b) {
   const double scale = b.abs().max().item<double>();
@@ -42,7 +37,7 @@ Weights perturbed_weights(const Config& c, at::ScalarType dtype) {
 
 void compare_paths(const Config& c, at::ScalarType dtype, double tol) {
   const Dataset d = make_dataset(c);
-  const Batch x = batch_of(d.train);
+  const Batch x = make_batch(d.train);
   Weights wf = perturbed_weights(c, dtype), wp = wf.clone();
   wf.set_requires_grad(true);
   wp.set_requires_grad(true);
@@ -126,7 +121,7 @@ class TestModel : public QObject {
     Config c;
     c.p = 23;
     const Dataset d = make_dataset(c);
-    const Batch x = batch_of(d.train);
+    const Batch x = make_batch(d.train);
     Weights ours = init_weights(c), theirs = ours.clone();
     ours.set_requires_grad(true);
     theirs.set_requires_grad(true);

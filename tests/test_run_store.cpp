@@ -18,19 +18,7 @@ using namespace grok;
 
 namespace {
 
-Config tiny_config() {
-  Config c;
-  c.p = 11;
-  c.train_fraction = 0.5;
-  c.d_model = 16;
-  c.n_heads = 2;
-  c.d_head = 8;
-  c.d_mlp = 32;
-  c.epochs = 60;
-  c.checkpoint_interval = 10;
-  c.test_interval = 5;
-  return c;
-}
+using test::tiny_config;
 
 void make_run(const std::string& path, const Config& c = tiny_config()) {
   Trainer t = Trainer::start(c, path, true, {1});

@@ -4,7 +4,12 @@
 #include <QTemporaryDir>
 #include <string>
 
+#include "core/config.h"
+
 namespace grok::test {
+
+// A model small enough to train hundreds of epochs per second on one thread.
+Config tiny_config(int p = 11, int epochs = 60, int checkpoint_interval = 10, int test_interval = 5);
 
 // A fresh directory per test case; `file("x.grok")` is a path inside it.
 class ScratchDir {

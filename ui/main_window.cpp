@@ -20,10 +20,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   auto* central = new QWidget(this);
   auto* grid = new QGridLayout(central);
   lossPlot_ = addPanel(tr("Loss"), tr("epoch"), tr("cross-entropy loss"));
+  accPlot_ = addPanel(tr("Accuracy"), tr("epoch"), tr("accuracy"));
   grid->addWidget(lossPlot_, 0, 0);
-  grid->addWidget(addPanel(tr("Progress measures"), tr("epoch"), tr("loss / Gini")), 0, 1);
-  grid->addWidget(addPanel(tr("W_E Fourier norms"), tr("Fourier component"), tr("norm")), 1, 0);
-  grid->addWidget(addPanel(tr("W_L Fourier norms"), tr("Fourier component"), tr("norm")), 1, 1);
+  grid->addWidget(accPlot_, 0, 1);
+  grid->addWidget(addPlaceholder(tr("Progress measures"), tr("restricted and excluded loss, Gini, weight norm:\n"
+                                                             "computed by the analysis (next release)")),
+                  1, 0);
+  grid->addWidget(addPlaceholder(tr("Fourier norms of W_E and W_L"), tr("computed by the analysis (next release)")), 1, 1);
   setCentralWidget(central);
 
   QMenu* file = menuBar()->addMenu(tr("&File"));
@@ -46,6 +49,18 @@ QCustomPlot* MainWindow::addPanel(const QString& title, const QString& xLabel, c
   return plot;
 }
 
+QCustomPlot* MainWindow::addPlaceholder(const QString& title, const QString& note) {
+  QCustomPlot* plot = addPanel(title, QString(), QString());
+  plot->xAxis->setVisible(false);
+  plot->yAxis->setVisible(false);
+  auto* text = new QCPItemText(plot);
+  text->position->setType(QCPItemPosition::ptAxisRectRatio);
+  text->position->setCoords(0.5, 0.5);
+  text->setText(note);
+  text->setColor(palette().color(QPalette::PlaceholderText));
+  return plot;
+}
+
 void MainWindow::chooseRun() {
   const QString path =
       QFileDialog::getOpenFileName(this, tr("Open run"), QString(), tr("Grokking runs (*.grok);;All files (*)"));
@@ -62,25 +77,34 @@ bool MainWindow::openRun(const QString& path, bool quiet) {
     if (!quiet) QMessageBox::critical(this, tr("Cannot open run"), lastError_);
     return false;
   }
-  QVector<double> e, train, te, test;
+  QVector<double> e, train_loss, train_acc, te, test_loss, test_acc;
   for (const auto& m : metrics) {
     e << m.epoch;
-    train << m.train_loss;
-    if (!std::isnan(m.test_loss)) te << m.epoch, test << m.test_loss;
+    train_loss << m.train_loss;
+    train_acc << m.train_acc;
+    if (!std::isnan(m.test_loss)) te << m.epoch, test_loss << m.test_loss, test_acc << m.test_acc;
   }
-  QCustomPlot* p = lossPlot_;
-  p->clearGraphs();
-  p->yAxis->setScaleType(QCPAxis::stLogarithmic);
-  p->yAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
-  p->addGraph()->setData(e, train, true);
-  p->graph(0)->setName(tr("train"));
-  p->graph(0)->setPen(QPen(QColor(31, 119, 180), 1.5));
-  p->addGraph()->setData(te, test, true);
-  p->graph(1)->setName(tr("test"));
-  p->graph(1)->setPen(QPen(QColor(255, 127, 14), 1.5));
-  p->legend->setVisible(true);
-  p->rescaleAxes();
-  p->replot();
+  auto fill = [&](QCustomPlot* p, const QVector<double>& train, const QVector<double>& test) {
+    p->clearGraphs();
+    p->addGraph()->setData(e, train, true);
+    p->graph(0)->setName(tr("train"));
+    p->graph(0)->setPen(QPen(QColor(31, 119, 180), 1.5));
+    p->addGraph()->setData(te, test, true);
+    p->graph(1)->setName(tr("test"));
+    p->graph(1)->setPen(QPen(QColor(255, 127, 14), 1.5));
+    p->legend->setVisible(true);
+    p->rescaleAxes();
+  };
+  lossPlot_->yAxis->setScaleType(QCPAxis::stLogarithmic);
+  lossPlot_->yAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
+  fill(lossPlot_, train_loss, test_loss);
+  fill(accPlot_, train_acc, test_acc);
+  accPlot_->yAxis->setRange(0, 1.02);
+  // Legends where grokking curves leave room: between train and test losses, under the accuracies.
+  lossPlot_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignVCenter | Qt::AlignRight);
+  accPlot_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
+  lossPlot_->replot();
+  accPlot_->replot();
   setWindowTitle(tr("Grokking Lab - %1").arg(QFileInfo(path).fileName()));
   statusBar()->showMessage(tr("%1: %2 epochs logged").arg(path).arg(metrics.size()));
   lastError_.clear();

@@ -19,12 +19,15 @@ class MainWindow : public QMainWindow {
   bool openRun(const QString& path, bool quiet = false);
   QString lastError() const { return lastError_; }
   QCustomPlot* lossPlot() const { return lossPlot_; }
+  QCustomPlot* accuracyPlot() const { return accPlot_; }
 
  private:
   void chooseRun();
   QCustomPlot* addPanel(const QString& title, const QString& xLabel, const QString& yLabel);
+  QCustomPlot* addPlaceholder(const QString& title, const QString& note);
 
   QCustomPlot* lossPlot_ = nullptr;
+  QCustomPlot* accPlot_ = nullptr;
   QString lastError_;
 };
 
