@@ -64,11 +64,33 @@ struct Mixed {
   // W resid + bias for every pair: [N, K] for W [K, D] (undefined W: identity, K = D); ReLU of it
   // with `relu`.
   at::Tensor apply(const at::Tensor& W, const at::Tensor& bias, bool relu = false) const {
-    const at::Tensor A = W.defined() ? at::matmul(W, W_O) : W_O;  // [K, H*Dh]
+    if (!W.defined()) return mix(W_O, x, relu);
+    return apply_all({{W, bias, relu}}).front();
+  }
+
+  struct Map {
+    at::Tensor W, bias;  // [K, D], [K]
+    bool relu;
+  };
+  // Several maps at once: their W W_O and x W^T products as one stacked product each (small
+  // products cost more in call and threading overhead than in arithmetic, forward and backward).
+  std::vector<at::Tensor> apply_all(const std::vector<Map>& maps) const {
+    std::vector<at::Tensor> Ws, sizes_b;
+    std::vector<std::int64_t> sizes;
+    for (const auto& m : maps) Ws.push_back(m.W), sizes.push_back(m.W.size(0));
+    const at::Tensor W = at::cat(Ws, 0);                                  // [sum K, D]
+    const auto A = at::matmul(W, W_O).split_with_sizes(sizes, 0);         // [K, H*Dh] each
+    const auto base = at::matmul(x, W.t()).split_with_sizes(sizes, 1);    // [R_i, K] each
+    std::vector<at::Tensor> out;
+    for (std::size_t i = 0; i < maps.size(); i++)
+      out.push_back(mix(A[i], maps[i].bias.defined() ? base[i] + maps[i].bias : base[i], maps[i].relu));
+    return out;
+  }
+
+ private:
+  at::Tensor mix(const at::Tensor& A, const at::Tensor& base, bool relu) const {
     std::vector<at::Tensor> tables;
     for (const auto& v : values) tables.push_back(per_head_map(v, A));  // [R_j, H, K]
-    at::Tensor base = W.defined() ? at::matmul(x, W.t()) : x;           // [R_i, K]
-    if (bias.defined()) base = base + bias;
     return table_mix(alpha, tables, idx, base, x_idx, relu);
   }
 };
@@ -92,12 +114,20 @@ Attended attend(const LayerWeights& L, const std::vector<Stream>& s, std::size_t
     if (pattern_out) *pattern_out = at::ones({N, H, 1}, s[0].rows.options());
     return {std::nullopt, out};
   }
-  const at::Tensor q = project_heads(s[i].rows, L.W_Q);  // [R_i, H, Dh]
+  // K and V of every stream and Q of stream i in one product over the streams' stacked rows: the
+  // rows are few (V + V + 1 for the mainline) and one call beats seven, forward and backward.
+  std::vector<at::Tensor> rows;
+  std::vector<std::int64_t> counts;
+  for (std::size_t j = 0; j <= i; j++) rows.push_back(s[j].rows), counts.push_back(s[j].rows.size(0));
+  const at::Tensor W_KVQ = at::cat({L.W_K, L.W_V, L.W_Q}, 0);  // [3H, Dh, D]
+  const auto kvq = project_heads(at::cat(rows, 0), W_KVQ).split(H, 1);  // 3 x [sum R, H, Dh]
+  const auto ks = kvq[0].split_with_sizes(counts, 0), vs = kvq[1].split_with_sizes(counts, 0);
+  const at::Tensor q = kvq[2].split_with_sizes(counts, 0)[i];  // [R_i, H, Dh]
   std::vector<at::Tensor> scores, values;
   bool shared = true;
   for (std::size_t j = 0; j <= i; j++) {
-    const at::Tensor k = project_heads(s[j].rows, L.W_K);  // [R_j, H, Dh]
-    at::Tensor sc;                                         // -> [N, H]
+    const at::Tensor& k = ks[j];  // [R_j, H, Dh]
+    at::Tensor sc;                // -> [N, H]
     if (s[i].kind == Stream::Const) {
       sc = s[j].gather((k * q).sum(-1), N);               // one query: score each distinct key row
     } else if (j == i) {
@@ -106,7 +136,7 @@ Attended attend(const LayerWeights& L, const std::vector<Stream>& s, std::size_t
       sc = (s[j].gather(k, N) * s[i].gather(q, N)).sum(-1);
     }
     scores.push_back(sc * scale);
-    values.push_back(project_heads(s[j].rows, L.W_V));     // [R_j, H, Dh]
+    values.push_back(vs[j]);  // [R_j, H, Dh]
     shared = shared && s[j].kind != Stream::Pair;
   }
   // Softmax over the i+1 keys with the keys outermost: LibTorch's last-dim kernel is slow for a
@@ -199,8 +229,9 @@ at::Tensor forward_fast(const Weights& w, const Batch& x, const ForwardOptions& 
   const at::Tensor bias_U = at::matmul(L.b_out, w.W_U);      // [V]
   at::Tensor pre, direct;
   if (att.mixed) {
-    pre = att.mixed->apply(L.W_in, L.b_in, /*relu=*/true);  // [N, M], ReLU applied
-    direct = att.mixed->apply(W_Ut, bias_U);                // [N, V]
+    const auto both = att.mixed->apply_all({{L.W_in, L.b_in, /*relu=*/true}, {W_Ut, bias_U, false}});
+    pre = both[0];     // [N, M], ReLU applied
+    direct = both[1];  // [N, V]
   } else {
     pre = at::addmm(L.b_in, att.resid.rows, L.W_in.t());
     direct = at::addmm(bias_U, att.resid.rows, w.W_U);

@@ -23,3 +23,11 @@ if [ ${#missing[@]} -gt 0 ]; then
 else
   echo "setup: all packages present"
 fi
+# LibTorch calls whichever libblas.so.3 is selected: make it OpenBLAS (OpenMP build), not the
+# reference BLAS or the pthread build, which may already be selected on a machine that had them.
+for lib in libblas.so.3 libopenblas.so.0; do
+  target=/usr/lib/x86_64-linux-gnu/openblas-openmp/$lib
+  if [ -e "$target" ] && update-alternatives --query "$lib-x86_64-linux-gnu" > /dev/null 2>&1; then
+    $SUDO update-alternatives --set "$lib-x86_64-linux-gnu" "$target" > /dev/null
+  fi
+done
