@@ -24,6 +24,12 @@ Result cli(const QStringList& args) {
           QString::fromUtf8(p.readAllStandardError())};
 }
 
+void write_file(const QString& path, const QByteArray& bytes) {
+  QFile f(path);
+  if (!f.open(QIODevice::WriteOnly)) qFatal("cannot write %s", qPrintable(path));
+  f.write(bytes);
+}
+
 // A small model that trains in milliseconds per epoch.
 QString small_config(const test::ScratchDir& dir, int epochs) {
   const QString path = dir.qfile("small.json");
@@ -112,10 +118,7 @@ class TestCli : public QObject {
   void refusesExistingOutput() {
     test::ScratchDir dir;
     const QString out = dir.qfile("keep.grok");
-    QFile f(out);
-    QVERIFY(f.open(QIODevice::WriteOnly));
-    f.write("precious");
-    f.close();
+    write_file(out, "precious");
     expect_one_line_error(cli({"train", "--config", small_config(dir, 10), "--out", out}), 2, "file exists");
     QFile g(out);
     QVERIFY(g.open(QIODevice::ReadOnly));
@@ -197,10 +200,7 @@ class TestCli : public QObject {
   void damagedFilesAreRefused() {
     test::ScratchDir dir;
     const QString bad = dir.qfile("bad.grok");
-    QFile f(bad);
-    QVERIFY(f.open(QIODevice::WriteOnly));
-    f.write("this is not a run");
-    f.close();
+    write_file(bad, "this is not a run");
     for (const char* cmd : {"info", "export-csv", "resume"})
       expect_one_line_error(cli({cmd, bad}), 2, "not a Grokking Lab run file");
     expect_one_line_error(cli({"info", dir.qfile("missing.grok")}), 2, "no such file");

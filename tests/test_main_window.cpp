@@ -15,12 +15,7 @@ class TestMainWindow : public QObject {
  private slots:
   void opensARunAndPlotsItsLosses() {
     test::ScratchDir dir;
-    const Config c = test::tiny_config(11, 40, 10, 4);
-    {
-      Trainer t = Trainer::start(c, dir.file("run.grok"), false, {1});
-      std::atomic<bool> stop{false};
-      t.run(stop);
-    }
+    test::train_run(test::tiny_config(11, 40, 10, 4), dir.file("run.grok"));
     MainWindow w;
     w.show();
     QVERIFY(w.openRun(dir.qfile("run.grok"), true));

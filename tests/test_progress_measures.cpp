@@ -19,11 +19,7 @@ class TestProgressMeasures : public QObject {
   void emptyKeySetLeavesTheLogitsAlone() {
     test::ScratchDir dir;
     const Config c = test::tiny_config(23, 100, 50, 5);
-    {
-      Trainer t = Trainer::start(c, dir.file("run.grok"), false, {1});
-      std::atomic<bool> stop{false};
-      t.run(stop);
-    }
+    test::train_run(c, dir.file("run.grok"));
     const RunStore s = RunStore::open(dir.file("run.grok"));
     const Dataset d = make_dataset(c);
     const FourierBasis F(c.p);

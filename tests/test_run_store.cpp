@@ -20,11 +20,7 @@ namespace {
 
 using test::tiny_config;
 
-void make_run(const std::string& path, const Config& c = tiny_config()) {
-  Trainer t = Trainer::start(c, path, true, {1});
-  std::atomic<bool> stop{false};
-  t.run(stop);
-}
+void make_run(const std::string& path, const Config& c = tiny_config()) { test::train_run(c, path); }
 
 std::string read_all(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

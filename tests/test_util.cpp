@@ -1,6 +1,16 @@
 #include "tests/test_util.h"
 
+#include <atomic>
+
+#include "core/trainer.h"
+
 namespace grok::test {
+
+void train_run(const Config& c, const std::string& path) {
+  Trainer t = Trainer::start(c, path, true, {1});
+  std::atomic<bool> stop{false};
+  t.run(stop);
+}
 
 Config tiny_config(int p, int epochs, int checkpoint_interval, int test_interval) {
   Config c;

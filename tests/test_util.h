@@ -8,6 +8,9 @@
 
 namespace grok::test {
 
+// Trains `c` into a new run file at `path` on one thread, to completion.
+void train_run(const Config& c, const std::string& path);
+
 // A model small enough to train hundreds of epochs per second on one thread.
 Config tiny_config(int p = 11, int epochs = 60, int checkpoint_interval = 10, int test_interval = 5);
 
