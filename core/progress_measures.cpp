@@ -2,7 +2,9 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 #include "core/transformer.h"
 #include "core/weight_spectra.h"
@@ -21,21 +23,36 @@ std::pair<double, double> loss_acc(const at::Tensor& logits, const at::Tensor& l
 
 }  // namespace
 
+std::vector<double> all_pair_logits(const Config& cfg, const std::vector<NamedArray>& checkpoint) {
+  at::NoGradGuard no_grad;
+  const int p = cfg.p;
+  Weights w = empty_weights(cfg);
+  load_named_arrays(w, checkpoint);
+  const at::Tensor ab = at::arange(p * p, at::kLong);  // pair index a*p + b
+  const Batch all{ab.div(p, "floor"), ab.remainder(p), at::Tensor()};
+  const at::Tensor L = forward_fast(w, all).narrow(1, 0, p).to(at::kDouble).contiguous();  // [p*p, p]
+  return std::vector<double>(L.data_ptr<double>(), L.data_ptr<double>() + L.numel());
+}
+
 ProgressMeasures compute_progress_measures(const Config& cfg, const std::vector<NamedArray>& checkpoint,
                                            const Dataset& data, const std::vector<int>& key_freqs,
                                            const FourierBasis& F) {
+  ProgressMeasures out = measures_from_logits(cfg, all_pair_logits(cfg, checkpoint), data, key_freqs, F);
+  const WeightSpectra spec = weight_spectra(cfg, checkpoint, F);
+  out.gini_we = spec.gini_we;
+  out.gini_wl = spec.gini_wl;
+  out.sum_sq_weights = spec.sum_sq_weights;
+  return out;
+}
+
+ProgressMeasures measures_from_logits(const Config& cfg, const std::vector<double>& logits, const Dataset& data,
+                                      const std::vector<int>& key_freqs, const FourierBasis& F) {
   at::NoGradGuard no_grad;
   const int p = cfg.p, K = F.n_freqs();
+  if (logits.size() != static_cast<std::size_t>(p) * p * p) throw std::invalid_argument("logits: expected [p*p, p]");
   ProgressMeasures out;
   out.key_freqs = key_freqs;
-
-  Weights w = empty_weights(cfg);
-  load_named_arrays(w, checkpoint);
-  // All pairs, row-major: pair index a*p + b.
-  const at::Tensor ab = at::arange(p * p, at::kLong);
-  Batch all{ab.div(p, "floor"), ab.remainder(p), at::Tensor()};
-  const at::Tensor L = forward_fast(w, all).narrow(1, 0, p).to(at::kDouble).contiguous();  // [p*p, p]
-
+  const at::Tensor L = at::from_blob(const_cast<double*>(logits.data()), {p * p, p}, at::kDouble).clone();
   std::vector<std::int64_t> labels_all(static_cast<std::size_t>(p) * p);
   for (int a = 0; a < p; a++)
     for (int b = 0; b < p; b++) labels_all[a * p + b] = apply_operation(cfg.operation, a, b, p);
@@ -78,7 +95,8 @@ ProgressMeasures compute_progress_measures(const Config& cfg, const std::vector<
   out.restricted_loss_all = loss_acc(restricted, labels).first;
   out.excluded_loss_train = loss_acc(excluded.index_select(0, train_rows), y_train).first;
 
-  // Single-frequency excluded losses on the train split; only the train rows are formed.
+  // Single-frequency excluded losses on the train split; only the train rows are formed. (One
+  // frequency at a time: batching 8 was slower, its larger temporaries page-fault.)
   const at::Tensor L_train = L.index_select(0, train_rows);
   std::vector<double> single(K + 1, 0.0);
   for (int k = 1; k <= K; k++) {
@@ -89,18 +107,12 @@ ProgressMeasures compute_progress_measures(const Config& cfg, const std::vector<
   }
   for (int k : key_freqs) out.excluded_loss_per_key.push_back(k >= 1 && k <= K ? single[k] : NAN);
 
-  // Fig. 14: coefficient of cos(w_k(a+b-c)) normalised over all (a, b, c).
-  for (int k = 1; k <= K; k++) {
-    const at::Tensor s = at::arange(p, at::kDouble);
-    const at::Tensor abc = (s.view({p, 1, 1}) + s.view({1, p, 1}) - s.view({1, 1, p})) * (2 * M_PI * k / p);
-    const at::Tensor f = at::cos(abc).reshape({p * p, p});
-    out.cos_abc_coefficients.push_back((f * L).sum().item<double>() / f.norm().item<double>());
-  }
-
-  const WeightSpectra spec = weight_spectra(cfg, checkpoint, F);
-  out.gini_we = spec.gini_we;
-  out.gini_wl = spec.gini_wl;
-  out.sum_sq_weights = spec.sum_sq_weights;
+  // Fig. 14: <L, f_k> / |f_k| for f_k = cos(w_k(a+b-c)) = cos(w_k(a+b)) cos(w_k c) + sin(w_k(a+b)) sin(w_k c)
+  // = (p^1.5 / 2) (u_cos (x) C_k + u_sin (x) S_k), whose two terms are orthonormal: the coefficient is
+  // (<a_cos, C_k> + <a_sin, S_k>) / sqrt(2), from the projections already at hand.
+  for (int k = 1; k <= K; k++)
+    out.cos_abc_coefficients.push_back(((a_cos[k] * Ck(k)).sum().item<double>() + (a_sin[k] * Sk(k)).sum().item<double>()) /
+                                       r2);
   return out;
 }
 

@@ -38,4 +38,12 @@ ProgressMeasures compute_progress_measures(const Config& cfg, const std::vector<
                                            const Dataset& data, const std::vector<int>& key_freqs,
                                            const FourierBasis& F);
 
+// The model's logits over every pair, '=' logit dropped: [p*p, p] row-major over (a, b, c).
+std::vector<double> all_pair_logits(const Config& cfg, const std::vector<NamedArray>& checkpoint);
+
+// The logit-based measures from given logits [p*p, p] (the weight-based fields stay 0): what
+// compute_progress_measures does after the forward pass, open to tests with hand-built logits.
+ProgressMeasures measures_from_logits(const Config& cfg, const std::vector<double>& logits, const Dataset& data,
+                                      const std::vector<int>& key_freqs, const FourierBasis& F);
+
 }  // namespace grok

@@ -1,8 +1,9 @@
-// Progress measures through the public API on a trained checkpoint. (Planted-solution tests come
-// with the rest of the analysis.)
+// Progress measures: on planted logits whose answer is known, against a brute-force sum, and
+// through the public API on a trained checkpoint.
 #include <QtTest>
 
 #include <atomic>
+#include <algorithm>
 #include <cmath>
 
 #include "core/progress_measures.h"
@@ -13,9 +14,77 @@
 
 using namespace grok;
 
+namespace {
+
+// logits(a, b, c) = scale * sum over `freqs` of cos(w_k (a + b - c)): the paper's idealised circuit.
+std::vector<double> planted_logits(int p, const std::vector<int>& freqs, double scale) {
+  std::vector<double> L(static_cast<std::size_t>(p) * p * p, 0.0);
+  for (int a = 0; a < p; a++)
+    for (int b = 0; b < p; b++)
+      for (int c = 0; c < p; c++)
+        for (int k : freqs) L[(a * p + b) * p + c] += scale * std::cos(2 * M_PI * k * (a + b - c) / p);
+  return L;
+}
+
+Config planted_config(int p) {
+  Config c;
+  c.p = p;
+  return c;
+}
+
+}  // namespace
+
 class TestProgressMeasures : public QObject {
   Q_OBJECT
  private Q_SLOTS:
+  void plantedCircuitIsAllKeyFrequencies() {
+    const int p = 31;
+    const std::vector<int> key = {3, 7, 11};
+    const Config c = planted_config(p);
+    const Dataset d = make_dataset(c);
+    const FourierBasis F(p);
+    const auto L = planted_logits(p, key, 4.0);
+    const ProgressMeasures m = measures_from_logits(c, L, d, key, F);
+    // The logits lie wholly in the key cos/sin(w(a+b)) directions (and have zero mean):
+    // restricting changes nothing; excluding leaves all-zero logits, a uniform guess.
+    QVERIFY2(std::abs(m.restricted_loss_all - (m.train_loss * d.train.size() + m.test_loss * d.test.size()) /
+                                                  (p * p)) < 1e-9,
+             qPrintable(QString::number(m.restricted_loss_all)));
+    QVERIFY(std::abs(m.restricted_loss_test - m.test_loss) < 1e-9);
+    QCOMPARE(m.restricted_acc_test, 1.0);
+    QVERIFY(std::abs(m.excluded_loss_train - std::log(double(p))) < 1e-9);
+    // Dropping one key frequency hurts; the worst single frequency is a key one.
+    QCOMPARE(m.excluded_loss_per_key.size(), key.size());
+    for (double e : m.excluded_loss_per_key) QVERIFY(e > m.train_loss + 1e-3);
+    QVERIFY(std::find(key.begin(), key.end(), m.max_excluded_freq) != key.end());
+  }
+
+  void cosAbcCoefficientsMatchTheBruteForceSum() {
+    const int p = 23;
+    const Config c = planted_config(p);
+    const Dataset d = make_dataset(c);
+    const FourierBasis F(p);
+    std::vector<double> L = planted_logits(p, {2, 9}, 1.5);
+    for (std::size_t i = 0; i < L.size(); i++) L[i] += 0.3 * std::sin(0.7 * i);  // and something else
+    const ProgressMeasures m = measures_from_logits(c, L, d, {}, F);
+    for (int k = 1; k <= F.n_freqs(); k++) {
+      double dotp = 0, norm = 0;
+      for (int a = 0; a < p; a++)
+        for (int b = 0; b < p; b++)
+          for (int cc = 0; cc < p; cc++) {
+            const double f = std::cos(2 * M_PI * k * (a + b - cc) / p);
+            dotp += f * L[(a * p + b) * p + cc];
+            norm += f * f;
+          }
+      const double want = dotp / std::sqrt(norm);
+      QVERIFY2(std::abs(m.cos_abc_coefficients[k - 1] - want) < 1e-8 * (1 + std::abs(want)),
+               qPrintable(QString("k=%1: %2 vs %3").arg(k).arg(m.cos_abc_coefficients[k - 1]).arg(want)));
+    }
+    // The planted frequencies stand out.
+    QVERIFY(m.cos_abc_coefficients[1] > 10 * std::abs(m.cos_abc_coefficients[0]));
+    QVERIFY(m.cos_abc_coefficients[8] > 10 * std::abs(m.cos_abc_coefficients[4]));
+  }
+
   void emptyKeySetLeavesTheLogitsAlone() {
     test::ScratchDir dir;
     const Config c = test::tiny_config(23, 100, 50, 5);
