@@ -7,6 +7,7 @@
 #include <random>
 
 #include "core/fourier_basis.h"
+#include "core/neuron_fve.h"
 #include "core/weight_spectra.h"
 
 using namespace grok;
@@ -120,6 +121,30 @@ class TestFourier : public QObject {
     QVERIFY(off < 1e-4);
     QVERIFY(s.gini_we > 0.9);  // 6 of 59 components carry everything
     QVERIFY(s.gini_wl > 0.9);
+  }
+
+  void plantedNeuronsHaveTheirFrequency() {
+    // Neuron m: ReLU-free cos(w_k(a+b) + phase) for k = m % 5 + 1, plus a little noise on some.
+    const int p = 29, M = 10;
+    const FourierBasis F(p);
+    std::mt19937 rng(4);
+    std::normal_distribution<double> n01;
+    std::vector<double> acts(static_cast<std::size_t>(p) * p * M);
+    for (int a = 0; a < p; a++)
+      for (int b = 0; b < p; b++)
+        for (int m = 0; m < M; m++) {
+          const int k = m % 5 + 1;
+          const double noise = m >= 5 ? 0.5 * n01(rng) : 0.0;
+          acts[(a * p + b) * M + m] = 3.0 + std::cos(2 * M_PI * k * (a + b) / p + 0.3 * m) + noise;
+        }
+    const NeuronFrequencies nf = neuron_frequencies_from_activations(acts, M, F);
+    for (int m = 0; m < M; m++) {
+      QCOMPARE(nf.freq[m], m % 5 + 1);
+      if (m < 5) QVERIFY2(std::abs(nf.fve[m] - 1.0) < 1e-12, qPrintable(QString::number(nf.fve[m])));
+      else QVERIFY2(nf.fve[m] > 0.5 && nf.fve[m] < 0.95, qPrintable(QString::number(nf.fve[m])));
+    }
+    QCOMPARE(nf.count_above(0.99), 5);
+    QCOMPARE(nf.clusters(0.99), (std::map<int, int>{{1, 1}, {2, 1}, {3, 1}, {4, 1}, {5, 1}}));
   }
 
   void randomWeightsAreNoneYet() {
