@@ -18,6 +18,8 @@
 
 #include "app/cli_progress.h"
 #include "core/bench.h"
+#include "core/checkpoint_analysis.h"
+#include <nlohmann/json.hpp>
 #include "core/metrics_csv.h"
 #include "core/presets.h"
 #include "core/run_store.h"
@@ -45,6 +47,7 @@ const char* kUsage =
     "  train    train a model into a new run file\n"
     "  resume   continue a run file from its newest checkpoint\n"
     "  info     summarise a run file\n"
+    "  analyze  Fourier analysis and progress measures of a checkpoint\n"
     "  export-csv  write a run's per-epoch metrics as CSV\n"
     "  bench    time a training step and a test evaluation\n"
     "  presets  list the built-in presets\n"
@@ -66,6 +69,13 @@ const char* kResumeUsage =
     "usage: grokking-cli resume FILE [--epochs N] [--threads N]\n"
     "  --epochs N   train to epoch N (default: the run's configured epochs)\n"
     "  --threads N  intra-op threads (default 2); use the run's count for bit-identical results\n";
+
+const char* kAnalyzeUsage =
+    "usage: grokking-cli analyze FILE [--epoch E] [--key-freqs live|final|K,K,...] [--json]\n"
+    "  --epoch E       a checkpoint epoch (default: the newest)\n"
+    "  --key-freqs S   frequencies the restricted/excluded losses keep or remove: detected at this\n"
+    "                  checkpoint (live, default), at the newest one (final), or given, e.g. 14,35,41,42,52\n"
+    "  --json          everything as one JSON object, with the Fourier norms and per-neuron FVE\n";
 
 const char* kInfoUsage = "usage: grokking-cli info FILE\n  prints config, progress, checkpoints and key epochs\n";
 const char* kCsvUsage =
@@ -259,6 +269,48 @@ int cmd_info(int argc, char** argv) {
   return 0;
 }
 
+int cmd_analyze(int argc, char** argv) {
+  const Args a = parse_args(argc, argv, 2, {"--epoch", "--key-freqs"}, {"--json", "--help"});
+  if (a.has("--help")) return std::printf("%s", kAnalyzeUsage), 0;
+  if (a.positional.size() != 1) throw UsageError("analyze: expected one run FILE");
+  const RunStore s = RunStore::open(a.positional[0]);
+  const auto epochs = s.checkpoint_epochs();
+  if (epochs.empty()) throw RunFileError(s.path() + ": holds no checkpoint to analyse");
+  int epoch = epochs.back();
+  if (auto e = a.get("--epoch")) {
+    epoch = parse_int("--epoch", *e, 0, 10000000);
+    if (std::find(epochs.begin(), epochs.end(), epoch) == epochs.end())
+      throw UsageError("--epoch: no checkpoint at epoch " + *e + " (checkpoints: " + std::to_string(epochs.front()) +
+                       ".." + std::to_string(epochs.back()) + ", every " +
+                       std::to_string(s.config().checkpoint_interval) + ")");
+  }
+  const KeySelection keys = KeySelection::parse(a.get("--key-freqs").value_or("live"), s.config().p);
+  const CheckpointAnalysis r = analyze_checkpoint(s, epoch, keys);
+  if (a.has("--json")) return std::printf("%s\n", to_json(r).dump(1).c_str()), 0;
+  const ProgressMeasures& m = r.measures;
+  auto list = [](const std::vector<int>& v) {
+    std::string out;
+    for (int k : v) out += (out.empty() ? "" : ",") + std::to_string(k);
+    return out.empty() ? std::string("none yet") : out;
+  };
+  std::printf("checkpoint    %s at epoch %d\n", s.path().c_str(), r.epoch);
+  std::printf("key freqs     detected: %s; measures use %s: %s\n", list(r.detected.freqs).c_str(),
+              r.key_selection.c_str(), list(m.key_freqs).c_str());
+  std::printf("Gini          W_E %.3f, W_L %.3f; sum of squared weights %.1f\n", r.spectra.gini_we, r.spectra.gini_wl,
+              r.spectra.sum_sq_weights);
+  std::printf("loss (p out)  train %.3g (acc %.4f), test %.3g (acc %.4f)\n", m.train_loss, m.train_acc, m.test_loss,
+              m.test_acc);
+  std::printf("restricted    test %.3g (acc %.4f), all pairs %.3g\n", m.restricted_loss_test, m.restricted_acc_test,
+              m.restricted_loss_all);
+  std::printf("excluded      train %.3g; without one key frequency:", m.excluded_loss_train);
+  for (std::size_t i = 0; i < m.key_freqs.size(); i++) std::printf(" %d: %.3g", m.key_freqs[i], m.excluded_loss_per_key[i]);
+  std::printf("; worst single frequency %d: %.3g\n", m.max_excluded_freq, m.max_excluded_loss);
+  std::printf("neurons       %d of %zu with FVE >= 85%%; clusters", r.neurons.count_above(0.85), r.neurons.freq.size());
+  for (auto [k, n] : r.neurons.clusters(0.85)) std::printf(" %d:%d", k, n);
+  std::printf("\n(analysed in %.2f s)\n", r.seconds);
+  return 0;
+}
+
 int cmd_export_csv(int argc, char** argv) {
   const Args a = parse_args(argc, argv, 2, {"--out"}, {"--help"});
   if (a.has("--help")) return std::printf("%s", kCsvUsage), 0;
@@ -311,6 +363,7 @@ int main(int argc, char** argv) {
     if (cmd == "resume") return cmd_resume(argc, argv);
     if (cmd == "info") return cmd_info(argc, argv);
     if (cmd == "export-csv") return cmd_export_csv(argc, argv);
+    if (cmd == "analyze") return cmd_analyze(argc, argv);
     if (cmd == "bench") return cmd_bench(argc, argv);
     if (cmd == "presets") return cmd_presets(argc, argv);
     throw UsageError("unknown command \"" + cmd + "\" (see grokking-cli --help)");

@@ -79,7 +79,7 @@ class TestCli : public QObject {
  private Q_SLOTS:
   void helpEverywhere() {
     QVERIFY(cli({"--help"}).out.contains("usage: grokking-cli"));
-    for (const char* cmd : {"train", "resume", "info", "export-csv", "bench", "presets"}) {
+    for (const char* cmd : {"train", "resume", "info", "analyze", "export-csv", "bench", "presets"}) {
       const Result r = cli({cmd, "--help"});
       QCOMPARE(r.code, 0);
       QVERIFY2(r.out.contains("usage: grokking-cli"), cmd);
@@ -197,11 +197,30 @@ class TestCli : public QObject {
     QCOMPARE(s.load_resume_state()->epoch, m.captured(1).toInt());
   }
 
+  void analyzeReportsAndValidates() {
+    test::ScratchDir dir;
+    const QString run = dir.qfile("a.grok");
+    QCOMPARE(cli({"train", "--config", small_config(dir, 100), "--out", run, "--threads", "1"}).code, 0);
+    const Result text = cli({"analyze", run});
+    QCOMPARE(text.code, 0);
+    for (const char* line : {"checkpoint", "key freqs", "Gini", "restricted", "excluded", "neurons"})
+      QVERIFY2(text.out.contains(line), line);
+    const Result json = cli({"analyze", run, "--epoch", "50", "--key-freqs", "3,5", "--json"});
+    QCOMPARE(json.code, 0);
+    const QJsonObject o = QJsonDocument::fromJson(json.out.toUtf8()).object();
+    QCOMPARE(o["epoch"].toInt(), 50);
+    QCOMPARE(o["key_freqs_used"].toArray().size(), 2);
+    QCOMPARE(o["wl_fourier_norms"].toArray().size(), 23);
+    QCOMPARE(o["neuron_fve"].toArray().size(), 64);
+    expect_one_line_error(cli({"analyze", run, "--key-freqs", "3,12"}), 2, "\"12\" is not a frequency of p=23");
+    expect_one_line_error(cli({"analyze", run, "--epoch", "7"}), 2, "no checkpoint at epoch 7");
+  }
+
   void damagedFilesAreRefused() {
     test::ScratchDir dir;
     const QString bad = dir.qfile("bad.grok");
     write_file(bad, "this is not a run");
-    for (const char* cmd : {"info", "export-csv", "resume"})
+    for (const char* cmd : {"info", "export-csv", "resume", "analyze"})
       expect_one_line_error(cli({cmd, bad}), 2, "not a Grokking Lab run file");
     expect_one_line_error(cli({"info", dir.qfile("missing.grok")}), 2, "no such file");
   }

@@ -1,0 +1,105 @@
+#include "core/checkpoint_analysis.h"
+
+#include <algorithm>
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace grok {
+
+KeySelection KeySelection::parse(const std::string& text, int p) {
+  if (text == "live") return live();
+  if (text == "final") return final_checkpoint();
+  const int K = (p - 1) / 2;
+  const std::string range = "live, final, or frequencies 1.." + std::to_string(K) + " separated by commas";
+  KeySelection s{Given, {}};
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    std::size_t used = 0;
+    int k = 0;
+    try {
+      k = std::stoi(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != item.size() || item.empty() || k < 1 || k > K)
+      throw ConfigError("--key-freqs: \"" + item + "\" is not a frequency of p=" + std::to_string(p) + " (allowed: " +
+                        range + ")");
+    if (std::find(s.freqs.begin(), s.freqs.end(), k) == s.freqs.end()) s.freqs.push_back(k);
+  }
+  if (s.freqs.empty()) throw ConfigError("--key-freqs: empty (allowed: " + range + ")");
+  std::sort(s.freqs.begin(), s.freqs.end());
+  return s;
+}
+
+std::string KeySelection::describe() const {
+  if (kind == Live) return "live";
+  if (kind == Final) return "final";
+  std::string out;
+  for (int k : freqs) out += (out.empty() ? "" : ",") + std::to_string(k);
+  return out;
+}
+
+CheckpointAnalysis analyze_checkpoint(const RunStore& store, int epoch, const KeySelection& keys) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const Config cfg = store.config();
+  const FourierBasis F(cfg.p);
+  const std::vector<NamedArray> ck = store.load_checkpoint(epoch);
+  CheckpointAnalysis a;
+  a.epoch = epoch;
+  a.key_selection = keys.describe();
+  try {
+    a.spectra = weight_spectra(cfg, ck, F);
+    a.detected = detect_key_frequencies(a.spectra.wl_norms);
+    std::vector<int> use = keys.freqs;
+    if (keys.kind == KeySelection::Live) use = a.detected.freqs;
+    if (keys.kind == KeySelection::Final) {
+      const int last = store.checkpoint_epochs().back();
+      use = detect_key_frequencies(weight_spectra(cfg, store.load_checkpoint(last), F).wl_norms).freqs;
+    }
+    a.measures = compute_progress_measures(cfg, ck, make_dataset(cfg), use, F);
+    a.neurons = neuron_frequencies(cfg, ck, F);
+  } catch (const RunFileError&) {
+    throw;
+  } catch (const std::runtime_error& e) {
+    throw RunFileError(store.path() + ": damaged run file (" + e.what() + ")");
+  }
+  a.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return a;
+}
+
+nlohmann::json to_json(const CheckpointAnalysis& a) {
+  const ProgressMeasures& m = a.measures;
+  nlohmann::json clusters = nlohmann::json::object();
+  for (auto [k, n] : a.neurons.clusters(0.85)) clusters[std::to_string(k)] = n;
+  return {{"epoch", a.epoch},
+          {"key_selection", a.key_selection},
+          {"detected_key_freqs", a.detected.freqs},
+          {"key_freqs_used", m.key_freqs},
+          {"gini_we", a.spectra.gini_we},
+          {"gini_wl", a.spectra.gini_wl},
+          {"sum_sq_weights", a.spectra.sum_sq_weights},
+          {"we_fourier_norms", a.spectra.we_norms},
+          {"wl_fourier_norms", a.spectra.wl_norms},
+          {"train_loss", m.train_loss},
+          {"test_loss", m.test_loss},
+          {"train_acc", m.train_acc},
+          {"test_acc", m.test_acc},
+          {"restricted_loss_test", m.restricted_loss_test},
+          {"restricted_loss_all", m.restricted_loss_all},
+          {"restricted_acc_test", m.restricted_acc_test},
+          {"excluded_loss_train", m.excluded_loss_train},
+          {"excluded_loss_per_key", m.excluded_loss_per_key},
+          {"max_excluded_loss", m.max_excluded_loss},
+          {"max_excluded_freq", m.max_excluded_freq},
+          {"cos_abc_coefficients", m.cos_abc_coefficients},
+          {"neurons_fve_above_85", a.neurons.count_above(0.85)},
+          {"neurons", a.neurons.freq.size()},
+          {"neuron_clusters", clusters},
+          {"neuron_freq", a.neurons.freq},
+          {"neuron_fve", a.neurons.fve},
+          {"seconds", a.seconds}};
+}
+
+}  // namespace grok
