@@ -94,6 +94,7 @@ nlohmann::json to_json(const CheckpointAnalysis& a) {
           {"max_excluded_loss", m.max_excluded_loss},
           {"max_excluded_freq", m.max_excluded_freq},
           {"cos_abc_coefficients", m.cos_abc_coefficients},
+          {"logits_2d_fourier_norms", m.logits_2d_norms},
           {"neurons_fve_above_85", a.neurons.count_above(0.85)},
           {"neurons", a.neurons.freq.size()},
           {"neuron_clusters", clusters},

@@ -73,6 +73,10 @@ ProgressMeasures measures_from_logits(const Config& cfg, const std::vector<doubl
   const at::Tensor Lhat = at::matmul(B, at::matmul(B, L3.permute({1, 0, 2}).reshape({p, p * p})).view({p, p, p})
                                             .permute({1, 0, 2}).reshape({p, p * p}))
                               .view({p, p, p});
+  {
+    const at::Tensor n = Lhat.norm(2, {2}).contiguous();  // [p, p]
+    out.logits_2d_norms.assign(n.data_ptr<double>(), n.data_ptr<double>() + n.numel());
+  }
   // Unit directions over pairs and coefficients per output for each frequency k = 1..K.
   auto Ck = [&](int k) { return B[2 * k - 1]; };
   auto Sk = [&](int k) { return B[2 * k]; };

@@ -29,6 +29,9 @@ struct ProgressMeasures {
   double max_excluded_loss = 0;               // max over all (p-1)/2 single frequencies (App. C.2)
   int max_excluded_freq = 0;
   std::vector<double> cos_abc_coefficients;   // [(p-1)/2]: logits . cos(w_k(a+b-c)) / |.|, k = 1.. (Fig. 14)
+  // Fig. 4 right: the logits in the 2D Fourier basis over (a, b), L2 norm over the p outputs;
+  // [p, p] row-major, rows = component of a, columns = component of b (FourierBasis order).
+  std::vector<double> logits_2d_norms;
   double gini_we = 0, gini_wl = 0, sum_sq_weights = 0;
 };
 

@@ -57,6 +57,17 @@ class TestProgressMeasures : public QObject {
     QCOMPARE(m.excluded_loss_per_key.size(), key.size());
     for (double e : m.excluded_loss_per_key) QVERIFY(e > m.train_loss + 1e-3);
     QVERIFY(std::find(key.begin(), key.end(), m.max_excluded_freq) != key.end());
+    // Fig. 4 right: all the norm sits in the (cos k, sin k) x (cos k, sin k) blocks of the key k.
+    QCOMPARE(m.logits_2d_norms.size(), std::size_t(p * p));
+    double inside = 0, total = 0;
+    for (int i = 0; i < p; i++)
+      for (int j = 0; j < p; j++) {
+        const double v = m.logits_2d_norms[i * p + j] * m.logits_2d_norms[i * p + j];
+        total += v;
+        for (int k : key)
+          if ((i == 2 * k - 1 || i == 2 * k) && (j == 2 * k - 1 || j == 2 * k)) inside += v;
+      }
+    QVERIFY2(inside / total > 1 - 1e-12, qPrintable(QString::number(inside / total)));
   }
 
   void cosAbcCoefficientsMatchTheBruteForceSum() {
