@@ -56,13 +56,8 @@ NeuronFrequencies neuron_frequencies_from_activations(const std::vector<double>&
 
 NeuronFrequencies neuron_frequencies(const Config& cfg, const std::vector<NamedArray>& checkpoint, const FourierBasis& F) {
   at::NoGradGuard no_grad;
-  const int p = cfg.p;
-  Weights w = empty_weights(cfg);
-  load_named_arrays(w, checkpoint);
-  const at::Tensor ab = at::arange(p * p, at::kLong);
-  const Batch all{ab.div(p, "floor"), ab.remainder(p), at::Tensor()};
   ForwardCache cache;
-  forward_fast(w, all, {}, &cache);
+  forward_fast(weights_from_checkpoint(cfg, checkpoint), all_pairs(cfg.p), {}, &cache);
   const at::Tensor acts = cache.mlp_post.to(at::kDouble).contiguous();  // [p*p, M]
   return neuron_frequencies_from_activations(std::vector<double>(acts.data_ptr<double>(), acts.data_ptr<double>() + acts.numel()),
                                              static_cast<int>(acts.size(1)), F);

@@ -26,11 +26,10 @@ std::pair<double, double> loss_acc(const at::Tensor& logits, const at::Tensor& l
 std::vector<double> all_pair_logits(const Config& cfg, const std::vector<NamedArray>& checkpoint) {
   at::NoGradGuard no_grad;
   const int p = cfg.p;
-  Weights w = empty_weights(cfg);
-  load_named_arrays(w, checkpoint);
-  const at::Tensor ab = at::arange(p * p, at::kLong);  // pair index a*p + b
-  const Batch all{ab.div(p, "floor"), ab.remainder(p), at::Tensor()};
-  const at::Tensor L = forward_fast(w, all).narrow(1, 0, p).to(at::kDouble).contiguous();  // [p*p, p]
+  const at::Tensor L = forward_fast(weights_from_checkpoint(cfg, checkpoint), all_pairs(p))
+                           .narrow(1, 0, p)
+                           .to(at::kDouble)
+                           .contiguous();  // [p*p, p]
   return std::vector<double>(L.data_ptr<double>(), L.data_ptr<double>() + L.numel());
 }
 

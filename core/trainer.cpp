@@ -105,9 +105,9 @@ Trainer Trainer::resume(const std::string& path, std::optional<int> epochs, cons
     store.set_target_epochs(*epochs);
     cfg = store.config();
   }
-  Weights w = empty_weights(cfg);
+  Weights w;
   try {
-    load_named_arrays(w, store.load_checkpoint(resume->epoch));
+    w = weights_from_checkpoint(cfg, store.load_checkpoint(resume->epoch));
   } catch (const std::runtime_error& e) {
     if (dynamic_cast<const RunFileError*>(&e)) throw;
     throw RunFileError(path + ": damaged run file (" + e.what() + ")");

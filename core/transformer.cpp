@@ -251,6 +251,11 @@ Batch make_batch(const Split& s) {
   return {column(s.a), column(s.b), column(s.c)};
 }
 
+Batch all_pairs(int p) {
+  const at::Tensor ab = at::arange(p * p, at::kLong);
+  return {ab.div(p, "floor"), ab.remainder(p), at::Tensor()};
+}
+
 at::Tensor cross_entropy_f64(const at::Tensor& logits, const at::Tensor& labels) {
   const at::Tensor logp = at::log_softmax(logits.to(at::kDouble), -1);  // [N, V]
   return -logp.gather(1, labels.unsqueeze(1)).mean();

@@ -27,6 +27,8 @@ struct Batch {
   int size() const { return static_cast<int>(a.size(0)); }
 };
 Batch make_batch(const Split& s);
+// Every pair (a, b), row-major (index a*p + b), without labels: what the analysis evaluates.
+Batch all_pairs(int p);
 
 struct ForwardOptions {
   double dropout = 0.0;               // drop probability of MLP neurons; 0 = off (evaluation)

@@ -144,6 +144,12 @@ Weights empty_weights(const Config& cfg) {
   return w;
 }
 
+Weights weights_from_checkpoint(const Config& cfg, const std::vector<NamedArray>& checkpoint) {
+  Weights w = empty_weights(cfg);
+  load_named_arrays(w, checkpoint);
+  return w;
+}
+
 NamedArray to_named_array(const std::string& name, const at::Tensor& t) {
   const at::Tensor c = t.detach().contiguous();
   NamedArray a;

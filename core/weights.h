@@ -47,6 +47,8 @@ struct Weights {
 Weights init_weights(const Config& cfg);
 // Zero-filled weights of the right shapes (for loading a checkpoint into).
 Weights empty_weights(const Config& cfg);
+// A stored checkpoint as weights; throws std::runtime_error naming a missing or misshapen tensor.
+Weights weights_from_checkpoint(const Config& cfg, const std::vector<NamedArray>& checkpoint);
 
 NamedArray to_named_array(const std::string& name, const at::Tensor& t);
 // Copies `a` into `t` after checking shape and dtype; throws std::runtime_error naming the tensor.
