@@ -307,7 +307,14 @@ int cmd_analyze(int argc, char** argv) {
   std::printf("; worst single frequency %d: %.3g\n", m.max_excluded_freq, m.max_excluded_loss);
   std::printf("neurons       %d of %zu with FVE >= 85%%; clusters", r.neurons.count_above(0.85), r.neurons.freq.size());
   for (auto [k, n] : r.neurons.clusters(0.85)) std::printf(" %d:%d", k, n);
-  std::printf("\n(analysed in %.2f s)\n", r.seconds);
+  std::printf("\nchecks (all %d x %d pairs, key frequencies %s)\n", s.config().p, s.config().p, list(r.checks.key_freqs).c_str());
+  for (const auto& row : r.checks.rows)
+    std::printf("  %-36s loss %10.3g  accuracy %.4f\n", row.check.c_str(), row.loss, row.accuracy);
+  std::printf("  logits' FVE by the cos(w_k(a+b-c)) fit: %.2f %%; W_L outside the key directions: %.2f %% of its "
+              "norm (%.2f %% of its squared norm)\n",
+              100 * r.checks.logit_fit_fve, 100 * r.checks.wl_norm_outside_key,
+              100 * r.checks.wl_norm_outside_key * r.checks.wl_norm_outside_key);
+  std::printf("(analysed in %.2f s)\n", r.seconds);
   return 0;
 }
 

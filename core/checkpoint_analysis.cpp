@@ -60,6 +60,7 @@ CheckpointAnalysis analyze_checkpoint(const RunStore& store, int epoch, const Ke
     }
     a.measures = compute_progress_measures(cfg, ck, make_dataset(cfg), use, F);
     a.neurons = neuron_frequencies(cfg, ck, F);
+    a.checks = ablation_checks(cfg, ck, use, F);
   } catch (const RunFileError&) {
     throw;
   } catch (const std::runtime_error& e) {
@@ -73,7 +74,12 @@ nlohmann::json to_json(const CheckpointAnalysis& a) {
   const ProgressMeasures& m = a.measures;
   nlohmann::json clusters = nlohmann::json::object();
   for (auto [k, n] : a.neurons.clusters(0.85)) clusters[std::to_string(k)] = n;
+  nlohmann::json checks = nlohmann::json::array();
+  for (const auto& r : a.checks.rows) checks.push_back({{"check", r.check}, {"loss", r.loss}, {"accuracy", r.accuracy}});
   return {{"epoch", a.epoch},
+          {"checks", checks},
+          {"logit_fit_fve", a.checks.logit_fit_fve},
+          {"wl_norm_outside_key", a.checks.wl_norm_outside_key},
           {"key_selection", a.key_selection},
           {"detected_key_freqs", a.detected.freqs},
           {"key_freqs_used", m.key_freqs},

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/ablation_checks.h"
 #include "core/neuron_fve.h"
 #include "core/progress_measures.h"
 #include "core/run_store.h"
@@ -37,6 +38,7 @@ struct CheckpointAnalysis {
   WeightSpectra spectra;
   ProgressMeasures measures;       // computed with the selected key frequencies
   NeuronFrequencies neurons;
+  AblationChecks checks;           // Section 4.4, with the selected key frequencies
   double seconds = 0;              // wall time of the whole analysis
 };
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/ablation_checks.h"
 #include "core/progress_measures.h"
 #include "core/run_store.h"
 #include "core/trainer.h"
@@ -119,6 +120,38 @@ class TestProgressMeasures : public QObject {
     const WeightSpectra w = weight_spectra(c, s.load_checkpoint(100), F);
     QCOMPARE(m.gini_wl, w.gini_wl);
     QVERIFY(m.sum_sq_weights > 0);
+  }
+
+  void ablationChecksAgreeWithTheirDefinitions() {
+    test::ScratchDir dir;
+    const Config c = test::tiny_config(23, 100, 50, 5);
+    test::train_run(c, dir.file("run.grok"));
+    const RunStore s = RunStore::open(dir.file("run.grok"));
+    const auto ck = s.load_checkpoint(100);
+    const Dataset d = make_dataset(c);
+    const FourierBasis F(c.p);
+    auto find = [](const AblationChecks& a, const std::string& name) {
+      for (const auto& r : a.rows)
+        if (r.check == name) return r;
+      qFatal("no check %s", name.c_str());
+    };
+    // Some key set: keeping only it is the restricted loss over all pairs.
+    const std::vector<int> key = {2, 5, 7};
+    const AblationChecks a = ablation_checks(c, ck, key, F);
+    const ProgressMeasures m = compute_progress_measures(c, ck, d, key, F);
+    QVERIFY(std::abs(find(a, "keep only key frequencies").loss - m.restricted_loss_all) < 1e-9);
+    QCOMPARE(a.rows.front().check, std::string("full model"));
+    QCOMPARE(a.rows.size(), std::size_t(1 + 3 + 2 + 2));
+    QVERIFY(a.logit_fit_fve >= 0 && a.logit_fit_fve <= 1);
+    QVERIFY(a.wl_norm_outside_key > 0 && a.wl_norm_outside_key < 1);
+    // Every frequency key: the MLP's projection onto all of W_L's non-constant Fourier rows changes
+    // the logits only by a constant per pair, which the softmax ignores.
+    std::vector<int> all;
+    for (int k = 1; k <= F.n_freqs(); k++) all.push_back(k);
+    const AblationChecks b = ablation_checks(c, ck, all, F);
+    const double full = b.rows.front().loss;
+    QVERIFY2(std::abs(find(b, "MLP onto the key W_L directions").loss - full) < 1e-9 * (1 + full),
+             qPrintable(QString("%1 vs %2").arg(find(b, "MLP onto the key W_L directions").loss).arg(full)));
   }
 };
 
