@@ -21,6 +21,7 @@
 #include "core/checkpoint_analysis.h"
 #include <nlohmann/json.hpp>
 #include "core/metrics_csv.h"
+#include "core/phases.h"
 #include "core/presets.h"
 #include "core/run_store.h"
 #include "core/trainer.h"
@@ -263,6 +264,11 @@ int cmd_info(int argc, char** argv) {
     const int grok = first([](const EpochMetrics& r) { return !std::isnan(r.test_acc) && r.test_acc >= 0.99; });
     std::printf("key epochs    train acc >= 99%%: %s; test acc >= 99%%: %s\n",
                 mem < 0 ? "not yet" : std::to_string(mem).c_str(), grok < 0 ? "not yet" : std::to_string(grok).c_str());
+    const Phases ph = detect_phases(metrics);
+    auto at = [](int e) { return e < 0 ? std::string("not yet") : std::to_string(e); };
+    std::printf("phases        memorisation ends %s (test loss peak %.3g); circuit formation ends %s; cleanup ends %s\n",
+                at(ph.memorisation_end).c_str(), ph.peak_test_loss, at(ph.circuit_formation_end).c_str(),
+                at(ph.cleanup_end).c_str());
   } else {
     std::printf("status        no epoch logged yet\n");
   }

@@ -8,6 +8,7 @@
 
 #include "core/fourier_basis.h"
 #include "core/neuron_fve.h"
+#include "core/phases.h"
 #include "core/weight_spectra.h"
 
 using namespace grok;
@@ -145,6 +146,29 @@ class TestFourier : public QObject {
     }
     QCOMPARE(nf.count_above(0.99), 5);
     QCOMPARE(nf.clusters(0.99), (std::map<int, int>{{1, 1}, {2, 1}, {3, 1}, {4, 1}, {5, 1}}));
+  }
+
+  void phasesOnSyntheticCurves() {
+    // Test loss: rises to 20 at epoch 1000, plateaus, halves by 6000, reaches 1e-5 by 9000.
+    std::vector<EpochMetrics> m;
+    for (int e = 0; e <= 12000; e += 10) {
+      EpochMetrics r;
+      r.epoch = e;
+      r.train_loss = 1e-6;
+      if (e <= 1000) r.test_loss = 4 + 16.0 * e / 1000;
+      else if (e <= 5000) r.test_loss = 20 - 1e-4 * (e - 1000);
+      else r.test_loss = 19.6 * std::exp(-(e - 5000) / 300.0);
+      if (e % 20 == 10) r.test_loss = std::nan("");  // not every epoch is evaluated
+      m.push_back(r);
+    }
+    const Phases ph = detect_phases(m);
+    QCOMPARE(ph.memorisation_end, 1000);
+    QCOMPARE(ph.peak_test_loss, 20.0);
+    QCOMPARE(ph.circuit_formation_end, 5220);  // first evaluated epoch with loss <= 10
+    QCOMPARE(ph.cleanup_end, 8660);  // 19.6 exp(-(e-5000)/300) < 1e-4 from e = 8657; next evaluated epoch
+    // Still rising at the end of the run: no boundary yet.
+    m.resize(50);
+    QCOMPARE(detect_phases(m).memorisation_end, -1);
   }
 
   void randomWeightsAreNoneYet() {
