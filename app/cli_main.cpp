@@ -72,7 +72,9 @@ const char* kResumeUsage =
     "  --threads N  intra-op threads (default 2); use the run's count for bit-identical results\n";
 
 const char* kAnalyzeUsage =
-    "usage: grokking-cli analyze FILE [--epoch E] [--key-freqs live|final|K,K,...] [--json]\n"
+    "usage: grokking-cli analyze FILE [--epoch E | --all] [--key-freqs live|final|K,K,...] [--json]\n"
+    "  --all           compute the progress measures of every checkpoint that lacks them for this\n"
+    "                  key-frequency selection and store them in the run file (table measures)\n"
     "  --epoch E       a checkpoint epoch (default: the newest)\n"
     "  --key-freqs S   frequencies the restricted/excluded losses keep or remove: detected at this\n"
     "                  checkpoint (live, default), at the newest one (final), or given, e.g. 14,35,41,42,52\n"
@@ -276,9 +278,23 @@ int cmd_info(int argc, char** argv) {
 }
 
 int cmd_analyze(int argc, char** argv) {
-  const Args a = parse_args(argc, argv, 2, {"--epoch", "--key-freqs"}, {"--json", "--help"});
+  const Args a = parse_args(argc, argv, 2, {"--epoch", "--key-freqs"}, {"--json", "--all", "--help"});
   if (a.has("--help")) return std::printf("%s", kAnalyzeUsage), 0;
   if (a.positional.size() != 1) throw UsageError("analyze: expected one run FILE");
+  if (a.has("--all")) {
+    if (a.get("--epoch") || a.has("--json")) throw UsageError("analyze: --all goes without --epoch and --json");
+    RunStore w = RunStore::open(a.positional[0], RunStore::Mode::ReadWrite);
+    const KeySelection keys = KeySelection::parse(a.get("--key-freqs").value_or("live"), w.config().p);
+    const auto t0 = std::chrono::steady_clock::now();
+    const int n = fill_missing_measures(w, keys, [&](int done, int total) {
+      std::printf("\rmeasures: %d of %d checkpoints", done, total);
+      std::fflush(stdout);
+    });
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::printf("%sstored the progress measures (%s key frequencies) of %d checkpoints in %.1f s\n", n ? "\n" : "",
+                keys.describe().c_str(), n, secs);
+    return 0;
+  }
   const RunStore s = RunStore::open(a.positional[0]);
   const auto epochs = s.checkpoint_epochs();
   if (epochs.empty()) throw RunFileError(s.path() + ": holds no checkpoint to analyse");

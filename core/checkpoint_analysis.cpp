@@ -70,6 +70,65 @@ CheckpointAnalysis analyze_checkpoint(const RunStore& store, int epoch, const Ke
   return a;
 }
 
+MeasureRecord to_record(int epoch, const std::string& mode, const ProgressMeasures& m) {
+  std::string keys;
+  for (int k : m.key_freqs) keys += (keys.empty() ? "" : ",") + std::to_string(k);
+  MeasureRecord r{epoch, mode + ":" + keys, {}};
+  r.values = {{"train_loss", m.train_loss},
+              {"test_loss", m.test_loss},
+              {"train_acc", m.train_acc},
+              {"test_acc", m.test_acc},
+              {"restricted_loss_test", m.restricted_loss_test},
+              {"restricted_loss_all", m.restricted_loss_all},
+              {"restricted_acc_test", m.restricted_acc_test},
+              {"excluded_loss_train", m.excluded_loss_train},
+              {"max_excluded_loss", m.max_excluded_loss},
+              {"max_excluded_freq", m.max_excluded_freq},
+              {"gini_we", m.gini_we},
+              {"gini_wl", m.gini_wl},
+              {"sum_sq_weights", m.sum_sq_weights}};
+  for (std::size_t i = 0; i < m.key_freqs.size(); i++)
+    r.values["excluded_loss_k" + std::to_string(m.key_freqs[i])] = m.excluded_loss_per_key[i];
+  return r;
+}
+
+int fill_missing_measures(RunStore& store, const KeySelection& keys, const std::function<void(int, int)>& progress) {
+  const Config cfg = store.config();
+  const FourierBasis F(cfg.p);
+  const Dataset data = make_dataset(cfg);
+  const std::vector<int> epochs = store.checkpoint_epochs();
+  const std::string mode = keys.kind == KeySelection::Live ? "live" : keys.kind == KeySelection::Final ? "final" : "given";
+  std::vector<int> fixed = keys.freqs;
+  if (keys.kind == KeySelection::Final && !epochs.empty())
+    fixed = detect_key_frequencies(weight_spectra(cfg, store.load_checkpoint(epochs.back()), F).wl_norms).freqs;
+  std::string fixed_label;
+  for (int k : fixed) fixed_label += (fixed_label.empty() ? "" : ",") + std::to_string(k);
+  std::vector<int> have;
+  for (const auto& r : store.load_measures(mode))
+    if (keys.kind == KeySelection::Live || r.key_freqs == mode + ":" + fixed_label) have.push_back(r.epoch);
+  std::vector<int> todo;
+  for (int e : epochs)
+    if (std::find(have.begin(), have.end(), e) == have.end()) todo.push_back(e);
+  std::vector<MeasureRecord> batch;
+  int done = 0;
+  for (int e : todo) {
+    std::vector<NamedArray> ck = store.load_checkpoint(e);
+    try {
+      std::vector<int> use = fixed;
+      if (keys.kind == KeySelection::Live) use = detect_key_frequencies(weight_spectra(cfg, ck, F).wl_norms).freqs;
+      batch.push_back(to_record(e, mode, compute_progress_measures(cfg, ck, data, use, F)));
+    } catch (const RunFileError&) {
+      throw;
+    } catch (const std::runtime_error& err) {
+      throw RunFileError(store.path() + ": damaged run file (" + err.what() + ")");
+    }
+    if (batch.size() == 20) store.store_measures(batch), batch.clear();  // commit as we go
+    if (progress) progress(++done, static_cast<int>(todo.size()));
+  }
+  store.store_measures(batch);
+  return static_cast<int>(todo.size());
+}
+
 nlohmann::json to_json(const CheckpointAnalysis& a) {
   const ProgressMeasures& m = a.measures;
   nlohmann::json clusters = nlohmann::json::object();

@@ -6,6 +6,7 @@
 //   CheckpointAnalysis a = analyze_checkpoint(store, store.checkpoint_epochs().back(), KeySelection::live());
 #pragma once
 
+#include <functional>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
@@ -41,6 +42,15 @@ struct CheckpointAnalysis {
   AblationChecks checks;           // Section 4.4, with the selected key frequencies
   double seconds = 0;              // wall time of the whole analysis
 };
+
+// The progress measures as a stored record (`mode`: "live", "final" or "given").
+MeasureRecord to_record(int epoch, const std::string& mode, const ProgressMeasures& m);
+
+// Computes and stores the progress measures of every checkpoint that has none for this selection
+// (the key set of a "final" or given selection is fixed for the whole run). Calls `progress(done,
+// total)` after each checkpoint. Returns the number of checkpoints computed.
+int fill_missing_measures(RunStore& store, const KeySelection& keys,
+                          const std::function<void(int done, int total)>& progress = {});
 
 // Throws RunFileError for a missing checkpoint or a damaged file.
 CheckpointAnalysis analyze_checkpoint(const RunStore& store, int epoch, const KeySelection& keys);

@@ -331,6 +331,38 @@ std::int64_t RunStore::checkpoint_bytes(int epoch) const {
   });
 }
 
+void RunStore::store_measures(const std::vector<MeasureRecord>& records) {
+  guarded(path_, [&] {
+    Transaction tx(*db_);
+    Stmt s = db_->prepare("INSERT OR REPLACE INTO measures(epoch, key_freqs, name, value) VALUES(?,?,?,?)");
+    for (const auto& r : records)
+      for (const auto& [name, value] : r.values) {
+        s.bind(1, r.epoch).bind(2, r.key_freqs).bind(3, name);
+        if (std::isnan(value)) s.bind_null(4);
+        else s.bind(4, value);
+        s.run();
+      }
+    tx.commit();
+  });
+}
+
+std::vector<MeasureRecord> RunStore::load_measures(const std::string& mode) const {
+  return guarded(path_, [&] {
+    std::vector<MeasureRecord> out;
+    Stmt s = db_->prepare(
+        "SELECT epoch, key_freqs, name, value FROM measures WHERE substr(key_freqs, 1, length(?1)) = ?1 "
+        "ORDER BY epoch, key_freqs, name");
+    s.bind(1, mode);
+    while (s.step()) {
+      const int epoch = static_cast<int>(s.int64(0));
+      const std::string keys = s.text(1);
+      if (out.empty() || out.back().epoch != epoch || out.back().key_freqs != keys) out.push_back({epoch, keys, {}});
+      out.back().values[s.text(2)] = s.is_null(3) ? NAN : s.real(3);
+    }
+    return out;
+  });
+}
+
 void RunStore::verify() const {
   guarded(path_, [&] {
     Stmt s = db_->prepare("PRAGMA quick_check");

@@ -47,6 +47,14 @@ struct ResumeState {
   std::vector<NamedArray> optimizer;
 };
 
+// One checkpoint's progress measures as stored: `key_freqs` names the set they used, as
+// "live:14,42" (that checkpoint's own), "final:14,35,41,42,52" or "given:14,35".
+struct MeasureRecord {
+  int epoch = 0;
+  std::string key_freqs;
+  std::map<std::string, double> values;
+};
+
 class Db;
 
 class RunStore {
@@ -81,6 +89,11 @@ class RunStore {
   std::vector<EpochMetrics> metrics(int from_epoch = 0, int to_epoch = std::numeric_limits<int>::max()) const;
   std::optional<EpochMetrics> last_metrics() const;
   std::int64_t checkpoint_bytes(int epoch) const;  // size of the stored tensors
+
+  // Analysis results (table `measures`), one transaction per call; replaces existing rows.
+  void store_measures(const std::vector<MeasureRecord>& records);
+  // Records whose key_freqs starts with `mode` ("live", "final", "given"), by epoch.
+  std::vector<MeasureRecord> load_measures(const std::string& mode) const;
 
   // Runs SQLite's quick_check; throws RunFileError if the file is damaged.
   void verify() const;

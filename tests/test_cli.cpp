@@ -213,6 +213,14 @@ class TestCli : public QObject {
     QCOMPARE(o["wl_fourier_norms"].toArray().size(), 23);
     QCOMPARE(o["neuron_fve"].toArray().size(), 64);
     expect_one_line_error(cli({"analyze", run, "--key-freqs", "3,12"}), 2, "\"12\" is not a frequency of p=23");
+    // --all fills the measures table once, for every checkpoint (0, 50, 100), and only once.
+    const Result all = cli({"analyze", run, "--all", "--key-freqs", "final"});
+    QCOMPARE(all.code, 0);
+    QVERIFY2(all.out.contains("of 3 checkpoints"), qPrintable(all.out));
+    QVERIFY(cli({"analyze", run, "--all", "--key-freqs", "final"}).out.contains("of 0 checkpoints"));
+    const auto stored = RunStore::open(run.toStdString()).load_measures("final");
+    QCOMPARE(stored.size(), std::size_t(3));
+    QVERIFY(stored[2].values.count("restricted_loss_test") && stored[2].values.count("gini_wl"));
     expect_one_line_error(cli({"analyze", run, "--epoch", "7"}), 2, "no checkpoint at epoch 7");
   }
 
