@@ -310,11 +310,7 @@ int cmd_analyze(int argc, char** argv) {
   const CheckpointAnalysis r = analyze_checkpoint(s, epoch, keys);
   if (a.has("--json")) return std::printf("%s\n", to_json(r).dump(1).c_str()), 0;
   const ProgressMeasures& m = r.measures;
-  auto list = [](const std::vector<int>& v) {
-    std::string out;
-    for (int k : v) out += (out.empty() ? "" : ",") + std::to_string(k);
-    return out.empty() ? std::string("none yet") : out;
-  };
+  auto list = [](const std::vector<int>& v) { return v.empty() ? std::string("none yet") : join_freqs(v); };
   std::printf("checkpoint    %s at epoch %d\n", s.path().c_str(), r.epoch);
   std::printf("key freqs     detected: %s; measures use %s: %s\n", list(r.detected.freqs).c_str(),
               r.key_selection.c_str(), list(m.key_freqs).c_str());

@@ -33,13 +33,33 @@ KeySelection KeySelection::parse(const std::string& text, int p) {
   return s;
 }
 
-std::string KeySelection::describe() const {
-  if (kind == Live) return "live";
-  if (kind == Final) return "final";
+std::string join_freqs(const std::vector<int>& freqs) {
   std::string out;
   for (int k : freqs) out += (out.empty() ? "" : ",") + std::to_string(k);
   return out;
 }
+
+std::string KeySelection::describe() const {
+  if (kind == Live) return "live";
+  if (kind == Final) return "final";
+  return join_freqs(freqs);
+}
+
+namespace {
+
+// Analysis reads tensors a damaged file may hold wrongly; report it as the file's problem.
+template <typename F>
+auto as_run_file_error(const RunStore& store, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const RunFileError&) {
+    throw;
+  } catch (const std::runtime_error& e) {
+    throw RunFileError(store.path() + ": damaged run file (" + e.what() + ")");
+  }
+}
+
+}  // namespace
 
 CheckpointAnalysis analyze_checkpoint(const RunStore& store, int epoch, const KeySelection& keys) {
   const auto t0 = std::chrono::steady_clock::now();
@@ -49,7 +69,7 @@ CheckpointAnalysis analyze_checkpoint(const RunStore& store, int epoch, const Ke
   CheckpointAnalysis a;
   a.epoch = epoch;
   a.key_selection = keys.describe();
-  try {
+  as_run_file_error(store, [&] {
     a.spectra = weight_spectra(cfg, ck, F);
     a.detected = detect_key_frequencies(a.spectra.wl_norms);
     std::vector<int> use = keys.freqs;
@@ -61,19 +81,13 @@ CheckpointAnalysis analyze_checkpoint(const RunStore& store, int epoch, const Ke
     a.measures = compute_progress_measures(cfg, ck, make_dataset(cfg), use, F);
     a.neurons = neuron_frequencies(cfg, ck, F);
     a.checks = ablation_checks(cfg, ck, use, F);
-  } catch (const RunFileError&) {
-    throw;
-  } catch (const std::runtime_error& e) {
-    throw RunFileError(store.path() + ": damaged run file (" + e.what() + ")");
-  }
+  });
   a.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return a;
 }
 
 MeasureRecord to_record(int epoch, const std::string& mode, const ProgressMeasures& m) {
-  std::string keys;
-  for (int k : m.key_freqs) keys += (keys.empty() ? "" : ",") + std::to_string(k);
-  MeasureRecord r{epoch, mode + ":" + keys, {}};
+  MeasureRecord r{epoch, mode + ":" + join_freqs(m.key_freqs), {}};
   r.values = {{"train_loss", m.train_loss},
               {"test_loss", m.test_loss},
               {"train_acc", m.train_acc},
@@ -101,8 +115,7 @@ int fill_missing_measures(RunStore& store, const KeySelection& keys, const std::
   std::vector<int> fixed = keys.freqs;
   if (keys.kind == KeySelection::Final && !epochs.empty())
     fixed = detect_key_frequencies(weight_spectra(cfg, store.load_checkpoint(epochs.back()), F).wl_norms).freqs;
-  std::string fixed_label;
-  for (int k : fixed) fixed_label += (fixed_label.empty() ? "" : ",") + std::to_string(k);
+  const std::string fixed_label = join_freqs(fixed);
   std::vector<int> have;
   for (const auto& r : store.load_measures(mode))
     if (keys.kind == KeySelection::Live || r.key_freqs == mode + ":" + fixed_label) have.push_back(r.epoch);
@@ -112,16 +125,12 @@ int fill_missing_measures(RunStore& store, const KeySelection& keys, const std::
   std::vector<MeasureRecord> batch;
   int done = 0;
   for (int e : todo) {
-    std::vector<NamedArray> ck = store.load_checkpoint(e);
-    try {
+    const std::vector<NamedArray> ck = store.load_checkpoint(e);
+    as_run_file_error(store, [&] {
       std::vector<int> use = fixed;
       if (keys.kind == KeySelection::Live) use = detect_key_frequencies(weight_spectra(cfg, ck, F).wl_norms).freqs;
       batch.push_back(to_record(e, mode, compute_progress_measures(cfg, ck, data, use, F)));
-    } catch (const RunFileError&) {
-      throw;
-    } catch (const std::runtime_error& err) {
-      throw RunFileError(store.path() + ": damaged run file (" + err.what() + ")");
-    }
+    });
     if (batch.size() == 20) store.store_measures(batch), batch.clear();  // commit as we go
     if (progress) progress(++done, static_cast<int>(todo.size()));
   }
@@ -135,37 +144,28 @@ nlohmann::json to_json(const CheckpointAnalysis& a) {
   for (auto [k, n] : a.neurons.clusters(0.85)) clusters[std::to_string(k)] = n;
   nlohmann::json checks = nlohmann::json::array();
   for (const auto& r : a.checks.rows) checks.push_back({{"check", r.check}, {"loss", r.loss}, {"accuracy", r.accuracy}});
-  return {{"epoch", a.epoch},
-          {"checks", checks},
-          {"logit_fit_fve", a.checks.logit_fit_fve},
-          {"wl_norm_outside_key", a.checks.wl_norm_outside_key},
-          {"key_selection", a.key_selection},
-          {"detected_key_freqs", a.detected.freqs},
-          {"key_freqs_used", m.key_freqs},
-          {"gini_we", a.spectra.gini_we},
-          {"gini_wl", a.spectra.gini_wl},
-          {"sum_sq_weights", a.spectra.sum_sq_weights},
-          {"we_fourier_norms", a.spectra.we_norms},
-          {"wl_fourier_norms", a.spectra.wl_norms},
-          {"train_loss", m.train_loss},
-          {"test_loss", m.test_loss},
-          {"train_acc", m.train_acc},
-          {"test_acc", m.test_acc},
-          {"restricted_loss_test", m.restricted_loss_test},
-          {"restricted_loss_all", m.restricted_loss_all},
-          {"restricted_acc_test", m.restricted_acc_test},
-          {"excluded_loss_train", m.excluded_loss_train},
-          {"excluded_loss_per_key", m.excluded_loss_per_key},
-          {"max_excluded_loss", m.max_excluded_loss},
-          {"max_excluded_freq", m.max_excluded_freq},
-          {"cos_abc_coefficients", m.cos_abc_coefficients},
-          {"logits_2d_fourier_norms", m.logits_2d_norms},
-          {"neurons_fve_above_85", a.neurons.count_above(0.85)},
-          {"neurons", a.neurons.freq.size()},
-          {"neuron_clusters", clusters},
-          {"neuron_freq", a.neurons.freq},
-          {"neuron_fve", a.neurons.fve},
-          {"seconds", a.seconds}};
+  nlohmann::json j = {{"epoch", a.epoch},
+                      {"checks", checks},
+                      {"logit_fit_fve", a.checks.logit_fit_fve},
+                      {"wl_norm_outside_key", a.checks.wl_norm_outside_key},
+                      {"key_selection", a.key_selection},
+                      {"detected_key_freqs", a.detected.freqs},
+                      {"key_freqs_used", m.key_freqs},
+                      {"we_fourier_norms", a.spectra.we_norms},
+                      {"wl_fourier_norms", a.spectra.wl_norms},
+                      {"excluded_loss_per_key", m.excluded_loss_per_key},
+                      {"cos_abc_coefficients", m.cos_abc_coefficients},
+                      {"logits_2d_fourier_norms", m.logits_2d_norms},
+                      {"neurons_fve_above_85", a.neurons.count_above(0.85)},
+                      {"neurons", a.neurons.freq.size()},
+                      {"neuron_clusters", clusters},
+                      {"neuron_freq", a.neurons.freq},
+                      {"neuron_fve", a.neurons.fve},
+                      {"seconds", a.seconds}};
+  // The scalar measures under the names the run file stores them by (train_loss, gini_wl, ...).
+  for (const auto& [name, value] : to_record(a.epoch, a.key_selection, m).values)
+    if (name.rfind("excluded_loss_k", 0) != 0) j[name] = value;
+  return j;
 }
 
 }  // namespace grok

@@ -43,6 +43,9 @@ struct CheckpointAnalysis {
   double seconds = 0;              // wall time of the whole analysis
 };
 
+// "14,35,42" (empty for no frequencies): how key sets are written in run files and reports.
+std::string join_freqs(const std::vector<int>& freqs);
+
 // The progress measures as a stored record (`mode`: "live", "final" or "given").
 MeasureRecord to_record(int epoch, const std::string& mode, const ProgressMeasures& m);
 
