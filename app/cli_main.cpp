@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <csignal>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -16,10 +16,10 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
 #include "app/cli_progress.h"
 #include "core/bench.h"
 #include "core/checkpoint_analysis.h"
-#include <nlohmann/json.hpp>
 #include "core/metrics_csv.h"
 #include "core/phases.h"
 #include "core/presets.h"
@@ -50,7 +50,7 @@ const char* kUsage =
     "  info     summarise a run file\n"
     "  analyze  Fourier analysis and progress measures of a checkpoint\n"
     "  export-csv  write a run's per-epoch metrics as CSV\n"
-    "  bench    time a training step and a test evaluation\n"
+    "  bench    time a training step, a test evaluation and the analysis\n"
     "  presets  list the built-in presets\n"
     "\n"
     "'grokking-cli <command> --help' describes a command's options.\n";
@@ -86,8 +86,11 @@ const char* kCsvUsage =
     "(stdout without --out)\n";
 const char* kBenchUsage =
     "usage: grokking-cli bench [--preset NAME] [--set key=value]... [--threads N] [--repeats N]\n"
+    "       grokking-cli bench --run FILE [--threads N] [--repeats N]\n"
     "  median ms of a training step, a full test evaluation and the plain all-positions step,\n"
-    "  with GFLOP/s against a plain GEMM of the model's shapes (default: mainline, 2 threads, 30 repeats)\n";
+    "  with GFLOP/s against a plain GEMM of the model's shapes (default: mainline, 2 threads, 30 repeats);\n"
+    "  then the analysis: a snapshot for the views, the check table and the measures training stores,\n"
+    "  on the initial weights or (--run) the newest checkpoint of FILE with its config\n";
 
 struct Args {
   std::vector<std::string> positional;
@@ -142,8 +145,8 @@ int parse_int(const std::string& opt, const std::string& text, int lo, int hi) {
     if (used == text.size() && v >= lo && v <= hi) return static_cast<int>(v);
   } catch (const std::exception&) {
   }
-  throw UsageError(opt + ": expected an integer " + std::to_string(lo) + ".." + std::to_string(hi) + ", got \"" +
-                   text + "\"");
+  throw UsageError(opt + ": expected an integer " + std::to_string(lo) + ".." + std::to_string(hi) + ", got \"" + text +
+                   "\"");
 }
 
 Config config_from_args(const Args& a) {
@@ -167,9 +170,8 @@ void install_signal_handlers() {
 }
 
 int run_training(Trainer& t) {
-  std::printf("run file %s: epoch %d of %d (p=%d, %s, %d layer%s)\n", t.path().c_str(), t.epoch(),
-              t.target_epochs(), t.config().p, to_string(t.config().operation), t.config().n_layers,
-              t.config().n_layers > 1 ? "s" : "");
+  std::printf("run file %s: epoch %d of %d (p=%d, %s, %d layer%s)\n", t.path().c_str(), t.epoch(), t.target_epochs(),
+              t.config().p, to_string(t.config().operation), t.config().n_layers, t.config().n_layers > 1 ? "s" : "");
   std::fflush(stdout);
   ProgressPrinter progress(stdout);
   const auto t0 = std::chrono::steady_clock::now();
@@ -188,7 +190,8 @@ int run_training(Trainer& t) {
 }
 
 int cmd_train(int argc, char** argv) {
-  const Args a = parse_args(argc, argv, 2, {"--preset", "--config", "--set", "--out", "--threads"}, {"--force", "--help"});
+  const Args a =
+      parse_args(argc, argv, 2, {"--preset", "--config", "--set", "--out", "--threads"}, {"--force", "--help"});
   if (a.has("--help")) return std::printf("%s", kTrainUsage), 0;
   if (!a.positional.empty()) throw UsageError("train: unexpected argument " + a.positional.front());
   const auto out = a.get("--out");
@@ -211,8 +214,7 @@ int cmd_resume(int argc, char** argv) {
   if (auto th = a.get("--threads")) opt.threads = parse_int("--threads", *th, 1, 256);
   Trainer t = Trainer::resume(a.positional[0], epochs, opt);
   if (t.finished()) {
-    std::printf("%s is complete at epoch %d; pass --epochs N to train further\n", t.path().c_str(),
-                t.target_epochs());
+    std::printf("%s is complete at epoch %d; pass --epochs N to train further\n", t.path().c_str(), t.target_epochs());
     return 0;
   }
   return run_training(t);
@@ -226,14 +228,19 @@ int cmd_info(int argc, char** argv) {
   s.verify();
   const Config c = s.config();
   const auto meta = s.all_meta();
-  auto m = [&](const char* k) { auto it = meta.find(k); return it == meta.end() ? std::string("?") : it->second; };
+  auto m = [&](const char* k) {
+    auto it = meta.find(k);
+    return it == meta.end() ? std::string("?") : it->second;
+  };
   std::printf("run file      %s (format %d, Grokking Lab %s, LibTorch %s)\n", s.path().c_str(), s.schema_version(),
               m("app_version").c_str(), m("torch_version").c_str());
   std::printf("created       %s, %s threads, BLAS %s\n", m("created_utc").c_str(), m("threads").c_str(),
               m("blas").c_str());
   std::printf("task          (a %s b) mod %d, train fraction %.3g, seed %llu\n",
-              c.operation == Operation::Add ? "+" : c.operation == Operation::Subtract ? "-" : "*", c.p,
-              c.train_fraction, static_cast<unsigned long long>(c.seed));
+              c.operation == Operation::Add        ? "+"
+              : c.operation == Operation::Subtract ? "-"
+                                                   : "*",
+              c.p, c.train_fraction, static_cast<unsigned long long>(c.seed));
   std::printf("model         %d layer(s), d_model %d, %d heads x %d, d_mlp %d\n", c.n_layers, c.d_model, c.n_heads,
               c.d_head, c.d_mlp);
   std::printf("training      AdamW lr %g betas (%g, %g), regulariser %s (wd %g, dropout %g, l1 %g), %d epochs\n", c.lr,
@@ -266,11 +273,12 @@ int cmd_info(int argc, char** argv) {
     const int grok = first([](const EpochMetrics& r) { return !std::isnan(r.test_acc) && r.test_acc >= 0.99; });
     std::printf("key epochs    train acc >= 99%%: %s; test acc >= 99%%: %s\n",
                 mem < 0 ? "not yet" : std::to_string(mem).c_str(), grok < 0 ? "not yet" : std::to_string(grok).c_str());
-    const Phases ph = detect_phases(metrics);
+    const Phases ph = detect_phases(metrics, sum_sq_weights_series(s));
     auto at = [](int e) { return e < 0 ? std::string("not yet") : std::to_string(e); };
-    std::printf("phases        memorisation ends %s (test loss peak %.3g); circuit formation ends %s; cleanup ends %s\n",
-                at(ph.memorisation_end).c_str(), ph.peak_test_loss, at(ph.circuit_formation_end).c_str(),
-                at(ph.cleanup_end).c_str());
+    std::printf(
+        "phases        memorisation ends %s (test loss peak %.3g); circuit formation ends %s; cleanup ends %s\n",
+        at(ph.memorisation_end).c_str(), ph.peak_test_loss, at(ph.circuit_formation_end).c_str(),
+        at(ph.cleanup_end).c_str());
   } else {
     std::printf("status        no epoch logged yet\n");
   }
@@ -286,13 +294,16 @@ int cmd_analyze(int argc, char** argv) {
     RunStore w = RunStore::open(a.positional[0], RunStore::Mode::ReadWrite);
     const KeySelection keys = KeySelection::parse(a.get("--key-freqs").value_or("live"), w.config().p);
     const auto t0 = std::chrono::steady_clock::now();
+    // A counter rewritten in place on a terminal; a log (pipe, file) gets the summary line only.
+    const bool tty = isatty(fileno(stdout));
     const int n = fill_missing_measures(w, keys, [&](int done, int total) {
+      if (!tty) return;
       std::printf("\rmeasures: %d of %d checkpoints", done, total);
       std::fflush(stdout);
     });
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::printf("%sstored the progress measures (%s key frequencies) of %d checkpoints in %.1f s\n", n ? "\n" : "",
-                keys.describe().c_str(), n, secs);
+    std::printf("%sstored the progress measures (%s key frequencies) of %d checkpoints in %.1f s\n",
+                n && tty ? "\n" : "", keys.describe().c_str(), n, secs);
     return 0;
   }
   const RunStore s = RunStore::open(a.positional[0]);
@@ -321,17 +332,20 @@ int cmd_analyze(int argc, char** argv) {
   std::printf("restricted    test %.3g (acc %.4f), all pairs %.3g\n", m.restricted_loss_test, m.restricted_acc_test,
               m.restricted_loss_all);
   std::printf("excluded      train %.3g; without one key frequency:", m.excluded_loss_train);
-  for (std::size_t i = 0; i < m.key_freqs.size(); i++) std::printf(" %d: %.3g", m.key_freqs[i], m.excluded_loss_per_key[i]);
+  for (std::size_t i = 0; i < m.key_freqs.size(); i++)
+    std::printf(" %d: %.3g", m.key_freqs[i], m.excluded_loss_per_key[i]);
   std::printf("; worst single frequency %d: %.3g\n", m.max_excluded_freq, m.max_excluded_loss);
   std::printf("neurons       %d of %zu with FVE >= 85%%; clusters", r.neurons.count_above(0.85), r.neurons.freq.size());
   for (auto [k, n] : r.neurons.clusters(0.85)) std::printf(" %d:%d", k, n);
-  std::printf("\nchecks (all %d x %d pairs, key frequencies %s)\n", s.config().p, s.config().p, list(r.checks.key_freqs).c_str());
+  std::printf("\nchecks (all %d x %d pairs, key frequencies %s)\n", s.config().p, s.config().p,
+              list(r.checks.key_freqs).c_str());
   for (const auto& row : r.checks.rows)
     std::printf("  %-36s loss %10.3g  accuracy %.4f\n", row.check.c_str(), row.loss, row.accuracy);
-  std::printf("  logits' FVE by the cos(w_k(a+b-c)) fit: %.2f %%; W_L outside the key directions: %.2f %% of its "
-              "norm (%.2f %% of its squared norm)\n",
-              100 * r.checks.logit_fit_fve, 100 * r.checks.wl_norm_outside_key,
-              100 * r.checks.wl_norm_outside_key * r.checks.wl_norm_outside_key);
+  std::printf(
+      "  logits' FVE by the cos(w_k(a+b-c)) fit: %.2f %%; W_L outside the key directions: %.2f %% of its "
+      "norm (%.2f %% of its squared norm)\n",
+      100 * r.checks.logit_fit_fve, 100 * r.checks.wl_norm_outside_key,
+      100 * r.checks.wl_norm_outside_key * r.checks.wl_norm_outside_key);
   std::printf("(analysed in %.2f s)\n", r.seconds);
   return 0;
 }
@@ -357,12 +371,24 @@ int cmd_export_csv(int argc, char** argv) {
 }
 
 int cmd_bench(int argc, char** argv) {
-  const Args a = parse_args(argc, argv, 2, {"--preset", "--set", "--threads", "--repeats"}, {"--help"});
+  const Args a = parse_args(argc, argv, 2, {"--preset", "--set", "--threads", "--repeats", "--run"}, {"--help"});
   if (a.has("--help")) return std::printf("%s", kBenchUsage), 0;
   if (!a.positional.empty()) throw UsageError("bench: unexpected argument " + a.positional.front());
-  const Config cfg = config_from_args(a);
   const int threads = a.get("--threads") ? parse_int("--threads", *a.get("--threads"), 1, 256) : 2;
   const int repeats = a.get("--repeats") ? parse_int("--repeats", *a.get("--repeats"), 1, 100000) : 30;
+  if (const auto run = a.get("--run")) {
+    if (a.get("--preset") || a.get("--set"))
+      throw UsageError("bench: --run takes the run's config; drop --preset/--set");
+    const RunStore store = RunStore::open(*run);
+    const std::vector<int> epochs = store.checkpoint_epochs();
+    if (epochs.empty()) throw RunFileError(*run + ": no checkpoint to analyse");
+    const std::string label = *run + " epoch " + std::to_string(epochs.back());
+    std::printf("%s", format_benchmark(
+                          run_benchmark(store.config(), threads, repeats, store.load_checkpoint(epochs.back()), label))
+                          .c_str());
+    return 0;
+  }
+  const Config cfg = config_from_args(a);
   std::printf("%s", format_benchmark(run_benchmark(cfg, threads, repeats)).c_str());
   return 0;
 }

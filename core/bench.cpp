@@ -9,9 +9,11 @@
 #include <cstdio>
 #include <vector>
 
+#include "core/ablation_checks.h"
 #include "core/adamw.h"
 #include "core/dataset.h"
 #include "core/malloc_tuning.h"
+#include "core/snapshot.h"
 #include "core/system_info.h"
 #include "core/transformer.h"
 
@@ -47,7 +49,8 @@ double plain_forward_flops(const Config& c, double n) {
 
 }  // namespace
 
-BenchResult run_benchmark(const Config& cfg, int threads, int repeats) {
+BenchResult run_benchmark(const Config& cfg, int threads, int repeats, const std::vector<NamedArray>& checkpoint,
+                          const std::string& checkpoint_label) {
   at::set_num_threads(threads);
   tune_malloc_for_training();
   BenchResult r;
@@ -101,6 +104,29 @@ BenchResult run_benchmark(const Config& cfg, int threads, int repeats) {
   r.test_eval_gflops = cfg.n_layers == 1 ? fast_forward_flops(cfg, r.n_test) / (r.test_eval_ms * 1e6) : NAN;
   r.plain_step_gflops = 3 * plain_forward_flops(cfg, r.n_train) / (r.plain_step_ms * 1e6);
   r.train_step_floor_ms = train_flops / (r.gemm_gflops * 1e6);
+
+  // Analysis on a trained checkpoint if given: its sparse spectra and confident logits are what
+  // the views see; the cost hardly depends on the values.
+  const std::vector<NamedArray> ck = checkpoint.empty() ? to_named_arrays(init_weights(cfg)) : checkpoint;
+  r.analysis_weights = checkpoint.empty() ? "initial weights" : checkpoint_label;
+  const FourierBasis F(cfg.p);
+  std::vector<Snapshot> snaps;
+  r.snapshot_ms = median_ms(repeats, [&] { snaps.push_back(compute_snapshot(cfg, 0, ck, d, std::nullopt, F)); });
+  auto stage_median = [&](double SnapshotTimings::*field) {
+    std::vector<double> v;
+    for (const auto& s : snaps) v.push_back(s.ms.*field);
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
+  r.snapshot_spectra_ms = stage_median(&SnapshotTimings::spectra);
+  r.snapshot_forward_ms = stage_median(&SnapshotTimings::forward);
+  r.snapshot_measures_ms = stage_median(&SnapshotTimings::measures);
+  r.snapshot_neurons_ms = stage_median(&SnapshotTimings::neurons);
+  const std::vector<int> keys = snaps.back().detected.freqs;
+  r.checks_ms = median_ms(std::max(3, repeats / 4), [&] { (void)ablation_checks(cfg, ck, keys, F); });
+  r.training_measures_ms = median_ms(repeats, [&] { (void)compute_progress_measures(cfg, ck, d, std::nullopt, F); });
+  r.training_interval_ms = cfg.checkpoint_interval * r.train_step_ms +
+                           static_cast<double>(cfg.checkpoint_interval) / cfg.test_interval * r.test_eval_ms;
   return r;
 }
 
@@ -116,7 +142,16 @@ std::string format_benchmark(const BenchResult& r) {
                 r.threads, r.torch.c_str(), r.blas.c_str(), r.n_train, r.n_test, r.repeats, r.train_step_ms,
                 r.train_step_gflops, r.train_step_floor_ms, r.test_eval_ms, r.test_eval_gflops, r.plain_step_ms,
                 r.plain_step_gflops, r.n_train, r.gemm_gflops);
-  return buf;
+  char an[1024];
+  std::snprintf(an, sizeof an,
+                "analysis on %s:\n"
+                "snapshot for the views      %8.2f ms  (spectra %.1f, forward %.1f, measures %.1f, neurons %.1f)\n"
+                "Section 4.4 check table     %8.2f ms\n"
+                "measures per checkpoint     %8.2f ms  = %.1f%% of the %.0f ms of training between checkpoints\n",
+                r.analysis_weights.c_str(), r.snapshot_ms, r.snapshot_spectra_ms, r.snapshot_forward_ms,
+                r.snapshot_measures_ms, r.snapshot_neurons_ms, r.checks_ms, r.training_measures_ms,
+                100.0 * r.training_measures_ms / r.training_interval_ms, r.training_interval_ms);
+  return std::string(buf) + an;
 }
 
 }  // namespace grok

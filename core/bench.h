@@ -4,7 +4,10 @@
 
 #include <string>
 
+#include <vector>
+
 #include "core/config.h"
+#include "core/tensor_blob.h"
 
 namespace grok {
 
@@ -12,15 +15,25 @@ struct BenchResult {
   int threads = 0;
   std::string blas, torch;
   int n_train = 0, n_test = 0, repeats = 0;
-  double train_step_ms = 0;   // fast path: forward + float64 loss + backward + AdamW, median
-  double test_eval_ms = 0;    // fast path forward + loss + accuracy over the test split, median
-  double plain_step_ms = 0;   // all-positions forward + backward + AdamW on the same weights, median
+  double train_step_ms = 0;  // fast path: forward + float64 loss + backward + AdamW, median
+  double test_eval_ms = 0;   // fast path forward + loss + accuracy over the test split, median
+  double plain_step_ms = 0;  // all-positions forward + backward + AdamW on the same weights, median
   double train_step_gflops = 0, test_eval_gflops = 0, plain_step_gflops = 0;
-  double gemm_gflops = 0;     // [n_train, d_model] x [d_model, d_mlp], median
+  double gemm_gflops = 0;          // [n_train, d_model] x [d_model, d_mlp], median
   double train_step_floor_ms = 0;  // train-step FLOPs at the GEMM rate
+
+  // Analysis (issue 3), medians, on the given checkpoint or the initial weights.
+  std::string analysis_weights;  // "initial weights" or "run.grok epoch 40000"
+  double snapshot_spectra_ms = 0, snapshot_forward_ms = 0, snapshot_measures_ms = 0, snapshot_neurons_ms = 0;
+  double snapshot_ms = 0;           // everything the views show for a checkpoint (items 2-6); budget 100
+  double checks_ms = 0;             // the Section 4.4 table (item 7)
+  double training_measures_ms = 0;  // what the trainer adds to each checkpoint commit
+  double training_interval_ms = 0;  // training time between checkpoints at the step/eval rates above
 };
 
-BenchResult run_benchmark(const Config& cfg, int threads, int repeats);
+// `checkpoint`: weights the analysis timings use (a trained model's); empty = the initial weights.
+BenchResult run_benchmark(const Config& cfg, int threads, int repeats, const std::vector<NamedArray>& checkpoint = {},
+                          const std::string& checkpoint_label = "");
 std::string format_benchmark(const BenchResult& r);
 
 }  // namespace grok

@@ -24,19 +24,13 @@ KeySelection KeySelection::parse(const std::string& text, int p) {
       used = 0;
     }
     if (used != item.size() || item.empty() || k < 1 || k > K)
-      throw ConfigError("--key-freqs: \"" + item + "\" is not a frequency of p=" + std::to_string(p) + " (allowed: " +
-                        range + ")");
+      throw ConfigError("--key-freqs: \"" + item + "\" is not a frequency of p=" + std::to_string(p) +
+                        " (allowed: " + range + ")");
     if (std::find(s.freqs.begin(), s.freqs.end(), k) == s.freqs.end()) s.freqs.push_back(k);
   }
   if (s.freqs.empty()) throw ConfigError("--key-freqs: empty (allowed: " + range + ")");
   std::sort(s.freqs.begin(), s.freqs.end());
   return s;
-}
-
-std::string join_freqs(const std::vector<int>& freqs) {
-  std::string out;
-  for (int k : freqs) out += (out.empty() ? "" : ",") + std::to_string(k);
-  return out;
 }
 
 std::string KeySelection::describe() const {
@@ -70,40 +64,21 @@ CheckpointAnalysis analyze_checkpoint(const RunStore& store, int epoch, const Ke
   a.epoch = epoch;
   a.key_selection = keys.describe();
   as_run_file_error(store, [&] {
-    a.spectra = weight_spectra(cfg, ck, F);
-    a.detected = detect_key_frequencies(a.spectra.wl_norms);
-    std::vector<int> use = keys.freqs;
-    if (keys.kind == KeySelection::Live) use = a.detected.freqs;
+    std::optional<std::vector<int>> use;  // live: the snapshot's own detected set
+    if (keys.kind == KeySelection::Given) use = keys.freqs;
     if (keys.kind == KeySelection::Final) {
       const int last = store.checkpoint_epochs().back();
       use = detect_key_frequencies(weight_spectra(cfg, store.load_checkpoint(last), F).wl_norms).freqs;
     }
-    a.measures = compute_progress_measures(cfg, ck, make_dataset(cfg), use, F);
-    a.neurons = neuron_frequencies(cfg, ck, F);
-    a.checks = ablation_checks(cfg, ck, use, F);
+    Snapshot s = compute_snapshot(cfg, epoch, ck, make_dataset(cfg), use, F);
+    a.spectra = std::move(s.spectra);
+    a.detected = std::move(s.detected);
+    a.measures = std::move(s.measures);
+    a.neurons = std::move(s.neurons);
+    a.checks = ablation_checks(cfg, ck, a.measures.key_freqs, F);
   });
   a.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return a;
-}
-
-MeasureRecord to_record(int epoch, const std::string& mode, const ProgressMeasures& m) {
-  MeasureRecord r{epoch, mode + ":" + join_freqs(m.key_freqs), {}};
-  r.values = {{"train_loss", m.train_loss},
-              {"test_loss", m.test_loss},
-              {"train_acc", m.train_acc},
-              {"test_acc", m.test_acc},
-              {"restricted_loss_test", m.restricted_loss_test},
-              {"restricted_loss_all", m.restricted_loss_all},
-              {"restricted_acc_test", m.restricted_acc_test},
-              {"excluded_loss_train", m.excluded_loss_train},
-              {"max_excluded_loss", m.max_excluded_loss},
-              {"max_excluded_freq", m.max_excluded_freq},
-              {"gini_we", m.gini_we},
-              {"gini_wl", m.gini_wl},
-              {"sum_sq_weights", m.sum_sq_weights}};
-  for (std::size_t i = 0; i < m.key_freqs.size(); i++)
-    r.values["excluded_loss_k" + std::to_string(m.key_freqs[i])] = m.excluded_loss_per_key[i];
-  return r;
 }
 
 int fill_missing_measures(RunStore& store, const KeySelection& keys, const std::function<void(int, int)>& progress) {
@@ -111,7 +86,9 @@ int fill_missing_measures(RunStore& store, const KeySelection& keys, const std::
   const FourierBasis F(cfg.p);
   const Dataset data = make_dataset(cfg);
   const std::vector<int> epochs = store.checkpoint_epochs();
-  const std::string mode = keys.kind == KeySelection::Live ? "live" : keys.kind == KeySelection::Final ? "final" : "given";
+  const std::string mode = keys.kind == KeySelection::Live    ? "live"
+                           : keys.kind == KeySelection::Final ? "final"
+                                                              : "given";
   std::vector<int> fixed = keys.freqs;
   if (keys.kind == KeySelection::Final && !epochs.empty())
     fixed = detect_key_frequencies(weight_spectra(cfg, store.load_checkpoint(epochs.back()), F).wl_norms).freqs;
@@ -143,7 +120,8 @@ nlohmann::json to_json(const CheckpointAnalysis& a) {
   nlohmann::json clusters = nlohmann::json::object();
   for (auto [k, n] : a.neurons.clusters(0.85)) clusters[std::to_string(k)] = n;
   nlohmann::json checks = nlohmann::json::array();
-  for (const auto& r : a.checks.rows) checks.push_back({{"check", r.check}, {"loss", r.loss}, {"accuracy", r.accuracy}});
+  for (const auto& r : a.checks.rows)
+    checks.push_back({{"check", r.check}, {"loss", r.loss}, {"accuracy", r.accuracy}});
   nlohmann::json j = {{"epoch", a.epoch},
                       {"checks", checks},
                       {"logit_fit_fve", a.checks.logit_fit_fve},

@@ -15,6 +15,7 @@
 #include "core/neuron_fve.h"
 #include "core/progress_measures.h"
 #include "core/run_store.h"
+#include "core/snapshot.h"
 #include "core/weight_spectra.h"
 
 namespace grok {
@@ -42,12 +43,6 @@ struct CheckpointAnalysis {
   AblationChecks checks;           // Section 4.4, with the selected key frequencies
   double seconds = 0;              // wall time of the whole analysis
 };
-
-// "14,35,42" (empty for no frequencies): how key sets are written in run files and reports.
-std::string join_freqs(const std::vector<int>& freqs);
-
-// The progress measures as a stored record (`mode`: "live", "final" or "given").
-MeasureRecord to_record(int epoch, const std::string& mode, const ProgressMeasures& m);
 
 // Computes and stores the progress measures of every checkpoint that has none for this selection
 // (the key set of a "final" or given selection is fixed for the whole run). Calls `progress(done,

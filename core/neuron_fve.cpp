@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "core/transformer.h"
@@ -22,45 +23,59 @@ int NeuronFrequencies::count_above(double threshold) const {
   return n;
 }
 
-NeuronFrequencies neuron_frequencies_from_activations(const std::vector<double>& acts, int M, const FourierBasis& F) {
+NeuronFrequencies neuron_frequencies_of(const float* acts, int M, const FourierBasis& F) {
   const int p = F.p(), K = F.n_freqs();
-  if (acts.size() != static_cast<std::size_t>(p) * p * M) throw std::invalid_argument("activations: expected [p*p, M]");
   at::NoGradGuard no_grad;
-  const at::Tensor B = at::from_blob(const_cast<double*>(F.matrix().data()), {p, p}, at::kDouble).clone();
-  at::Tensor X = at::from_blob(const_cast<double*>(acts.data()), {p * p, M}, at::kDouble).t().reshape({M, p, p});
-  X = X - X.mean({1, 2}, /*keepdim=*/true);
-  const at::Tensor Y = at::matmul(at::matmul(B, X), B.t());  // [M, p, p]: (a component, b component)
-  const at::Tensor sq = Y * Y;
-  const at::Tensor total = sq.sum({1, 2});                   // [M]
-  std::vector<at::Tensor> per_k;
+  // Only the 3 x 3 blocks of Y = B X B^T are needed (plus the total, by Parseval). The transform
+  // over a is one [p, p] x [p, p*M] float32 GEMM, Z[i, b, m] = sum_a B[i, a] X[a, b, m] (~1.5 GFLOP
+  // on mainline; 2 M p length-113 FFTs cost several times more, a batched product 3x more); each
+  // block entry Y[i, j] = sum_b B[j, b] Z[i, b] is then a short product. The mean only moves
+  // Y[0, 0], which the blocks and the total leave out, so the activations need no centring.
+  const at::Tensor B = at::from_blob(const_cast<double*>(F.matrix().data()), {p, p}, at::kDouble).to(at::kFloat);
+  const at::Tensor X = at::from_blob(const_cast<float*>(acts), {p, p * M}, at::kFloat);
+  const at::Tensor Z = at::mm(B, X).view({p, p, M});  // [i, b, m]
+  const at::Tensor col0 = Z.sum(1) * B[0][0];         // Y[i, 0] [p, M]
+  const at::Tensor row0 = at::mm(B, Z[0]);            // Y[0, j] [p, M]
+  // Variance * p^2 as the energy outside Y[0, 0]: rows i >= 1 of Z plus row 0 of Y beyond j = 0
+  // (subtracting Y[0, 0]^2 from the total would cancel catastrophically for near-constant neurons).
+  const at::Tensor total =
+      Z.narrow(0, 1, p - 1).square().sum(0).sum(0) + row0.narrow(0, 1, p - 1).square().sum(0);  // [M]
+  std::vector<at::Tensor> energy;                                                               // K x [M]
   for (int k = 1; k <= K; k++) {
-    const at::Tensor idx = at::tensor({0L, 2L * k - 1, 2L * k}, at::kLong);
-    per_k.push_back(sq.index_select(1, idx).index_select(2, idx).sum({1, 2}));  // [M]
+    const at::Tensor Bk = B.narrow(0, 2 * k - 1, 2);  // [2, p]
+    at::Tensor e = row0.narrow(0, 2 * k - 1, 2).square().sum(0) + col0.narrow(0, 2 * k - 1, 2).square().sum(0);
+    for (int i = 2 * k - 1; i <= 2 * k; i++) e += at::mm(Bk, Z[i]).square().sum(0);  // Y[i, 2k-1..2k]
+    energy.push_back(e);
   }
-  const at::Tensor energy = at::stack(per_k, 1);  // [M, K]
-  const auto best = energy.max(1);
-  const at::Tensor best_e = std::get<0>(best), best_k = std::get<1>(best);
+  const auto best = at::stack(energy, 0).max(0);  // [M]
+  const at::Tensor best_e = std::get<0>(best).to(at::kDouble).contiguous(), tot = total.to(at::kDouble).contiguous();
+  const at::Tensor best_k = std::get<1>(best).contiguous();
   NeuronFrequencies out;
+  out.freq.assign(M, 0);
+  out.fve.assign(M, 0.0);
   for (int m = 0; m < M; m++) {
-    const double t = total[m].item<double>();
-    if (t <= 1e-30) {  // dead neuron: no variance to explain
-      out.freq.push_back(0);
-      out.fve.push_back(0.0);
-      continue;
-    }
-    out.freq.push_back(static_cast<int>(best_k[m].item<std::int64_t>()) + 1);
-    out.fve.push_back(best_e[m].item<double>() / t);
+    const double t = tot.data_ptr<double>()[m];
+    if (t <= 1e-12 * p * p) continue;  // dead (constant) neuron: no variance to explain
+    out.freq[m] = static_cast<int>(best_k.data_ptr<std::int64_t>()[m]) + 1;
+    out.fve[m] = std::min(1.0, best_e.data_ptr<double>()[m] / t);
   }
   return out;
 }
 
-NeuronFrequencies neuron_frequencies(const Config& cfg, const std::vector<NamedArray>& checkpoint, const FourierBasis& F) {
+NeuronFrequencies neuron_frequencies_from_activations(const std::vector<double>& acts, int M, const FourierBasis& F) {
+  const int p = F.p();
+  if (acts.size() != static_cast<std::size_t>(p) * p * M) throw std::invalid_argument("activations: expected [p*p, M]");
+  const std::vector<float> f(acts.begin(), acts.end());
+  return neuron_frequencies_of(f.data(), M, F);
+}
+
+NeuronFrequencies neuron_frequencies(const Config& cfg, const std::vector<NamedArray>& checkpoint,
+                                     const FourierBasis& F) {
   at::NoGradGuard no_grad;
   ForwardCache cache;
   forward_fast(weights_from_checkpoint(cfg, checkpoint), all_pairs(cfg.p), {}, &cache);
-  const at::Tensor acts = cache.mlp_post.to(at::kDouble).contiguous();  // [p*p, M]
-  return neuron_frequencies_from_activations(std::vector<double>(acts.data_ptr<double>(), acts.data_ptr<double>() + acts.numel()),
-                                             static_cast<int>(acts.size(1)), F);
+  const at::Tensor acts = cache.mlp_post.contiguous();  // [p*p, M]
+  return neuron_frequencies_of(acts.data_ptr<float>(), static_cast<int>(acts.size(1)), F);
 }
 
 }  // namespace grok

@@ -23,6 +23,8 @@ struct NeuronFrequencies {
   int count_above(double threshold = 0.85) const;
 };
 
+// From activations [p*p, M] row-major over pairs (a*p + b), float32: what snapshots hold.
+NeuronFrequencies neuron_frequencies_of(const float* acts, int M, const FourierBasis& F);
 // From activations [p*p, M] row-major over pairs (a*p + b).
 NeuronFrequencies neuron_frequencies_from_activations(const std::vector<double>& acts, int M, const FourierBasis& F);
 // The last layer's MLP activations at the final position over all pairs, then as above.

@@ -11,11 +11,14 @@
 // Losses use a float64 log-softmax over the p outputs.
 #pragma once
 
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "core/config.h"
 #include "core/dataset.h"
 #include "core/fourier_basis.h"
+#include "core/run_store.h"
 #include "core/tensor_blob.h"
 
 namespace grok {
@@ -35,10 +38,11 @@ struct ProgressMeasures {
   double gini_we = 0, gini_wl = 0, sum_sq_weights = 0;
 };
 
-// Computes every measure for one checkpoint (1 or more layers). `key_freqs` may be empty: the
-// restricted loss is then that of the mean logits alone, the excluded loss the full train loss.
+// Computes every measure for one checkpoint (1 or more layers). `key_freqs` nullopt: the set
+// detected from this checkpoint's W_L (what training stores, "live"). An empty set: the restricted
+// loss is that of the mean logits alone, the excluded loss the full train loss.
 ProgressMeasures compute_progress_measures(const Config& cfg, const std::vector<NamedArray>& checkpoint,
-                                           const Dataset& data, const std::vector<int>& key_freqs,
+                                           const Dataset& data, const std::optional<std::vector<int>>& key_freqs,
                                            const FourierBasis& F);
 
 // The model's logits over every pair, '=' logit dropped: [p*p, p] row-major over (a, b, c).
@@ -46,6 +50,12 @@ std::vector<double> all_pair_logits(const Config& cfg, const std::vector<NamedAr
 
 // The logit-based measures from given logits [p*p, p] (the weight-based fields stay 0): what
 // compute_progress_measures does after the forward pass, open to tests with hand-built logits.
+// "14,35,42" (empty for no frequencies): how key sets are written in run files and reports.
+std::string join_freqs(const std::vector<int>& freqs);
+
+// The measures as a run-file record (`mode`: "live", "final" or "given"), named as stored.
+MeasureRecord to_record(int epoch, const std::string& mode, const ProgressMeasures& m);
+
 ProgressMeasures measures_from_logits(const Config& cfg, const std::vector<double>& logits, const Dataset& data,
                                       const std::vector<int>& key_freqs, const FourierBasis& F);
 

@@ -61,7 +61,8 @@ std::string one_line(std::string s) {
   const int primary = e.code & 0xff;
   const std::string what = one_line(e.what());
   if (primary == SQLITE_FULL) throw RunFileError(path + ": disk full (" + what + ")");
-  if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) throw RunFileError(path + ": damaged run file (" + what + ")");
+  if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB)
+    throw RunFileError(path + ": damaged run file (" + what + ")");
   if (primary == SQLITE_READONLY || primary == SQLITE_CANTOPEN || primary == SQLITE_PERM)
     throw RunFileError(path + ": cannot write (" + what + ")");
   if (primary == SQLITE_IOERR) throw RunFileError(path + ": I/O error (" + what + ")");
@@ -158,8 +159,7 @@ RunStore RunStore::open(const std::string& path, Mode mode) {
     const int flags = mode == Mode::ReadWrite ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
     auto db = std::make_unique<Db>(path, flags);
     const auto app_id = db->scalar_int("PRAGMA application_id");
-    if (app_id != kRunApplicationId)
-      throw RunFileError(path + ": an SQLite database, but not a Grokking Lab run file");
+    if (app_id != kRunApplicationId) throw RunFileError(path + ": an SQLite database, but not a Grokking Lab run file");
     const auto version = db->scalar_int("PRAGMA user_version");
     if (version > kRunSchemaVersion)
       throw RunFileError(path + ": written by a newer Grokking Lab (run format " + std::to_string(version) +
@@ -221,15 +221,18 @@ void RunStore::set_target_epochs(int epochs) {
 }
 
 void RunStore::commit_checkpoint(int epoch, const std::vector<NamedArray>& weights,
-                                 const std::vector<EpochMetrics>& metrics, const ResumeState& resume) {
+                                 const std::vector<EpochMetrics>& metrics, const ResumeState& resume,
+                                 const std::vector<MeasureRecord>& measures) {
   guarded(path_, [&] {
     Transaction tx(*db_);
     Stmt m = db_->prepare(
         "INSERT OR REPLACE INTO metrics(epoch, train_loss, train_acc, test_loss, test_acc, lr) VALUES(?,?,?,?,?,?)");
     for (const auto& r : metrics) {
       m.bind(1, r.epoch).bind(2, r.train_loss).bind(3, r.train_acc);
-      if (std::isnan(r.test_loss)) m.bind_null(4).bind_null(5);
-      else m.bind(4, r.test_loss).bind(5, r.test_acc);
+      if (std::isnan(r.test_loss))
+        m.bind_null(4).bind_null(5);
+      else
+        m.bind(4, r.test_loss).bind(5, r.test_acc);
       m.bind(6, r.lr).run();
     }
     db_->prepare("DELETE FROM checkpoints WHERE epoch = ?").bind(1, epoch).run();
@@ -248,6 +251,7 @@ void RunStore::commit_checkpoint(int epoch, const std::vector<NamedArray>& weigh
     Stmt meta = db_->prepare("INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)");
     meta.bind(1, std::string("resume_epoch")).bind(2, std::to_string(resume.epoch)).run();
     meta.bind(1, std::string("optimizer_steps")).bind(2, std::to_string(resume.optimizer_steps)).run();
+    write_measures(measures);
     tx.commit();
   });
 }
@@ -334,16 +338,22 @@ std::int64_t RunStore::checkpoint_bytes(int epoch) const {
 void RunStore::store_measures(const std::vector<MeasureRecord>& records) {
   guarded(path_, [&] {
     Transaction tx(*db_);
-    Stmt s = db_->prepare("INSERT OR REPLACE INTO measures(epoch, key_freqs, name, value) VALUES(?,?,?,?)");
-    for (const auto& r : records)
-      for (const auto& [name, value] : r.values) {
-        s.bind(1, r.epoch).bind(2, r.key_freqs).bind(3, name);
-        if (std::isnan(value)) s.bind_null(4);
-        else s.bind(4, value);
-        s.run();
-      }
+    write_measures(records);
     tx.commit();
   });
+}
+
+void RunStore::write_measures(const std::vector<MeasureRecord>& records) {
+  Stmt s = db_->prepare("INSERT OR REPLACE INTO measures(epoch, key_freqs, name, value) VALUES(?,?,?,?)");
+  for (const auto& r : records)
+    for (const auto& [name, value] : r.values) {
+      s.bind(1, r.epoch).bind(2, r.key_freqs).bind(3, name);
+      if (std::isnan(value))
+        s.bind_null(4);
+      else
+        s.bind(4, value);
+      s.run();
+    }
 }
 
 std::vector<MeasureRecord> RunStore::load_measures(const std::string& mode) const {

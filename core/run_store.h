@@ -79,9 +79,10 @@ class RunStore {
   void set_meta(const std::string& key, const std::string& value);
   void set_target_epochs(int epochs);  // rewrites config.epochs (resume --epochs)
 
-  // One transaction: the metrics rows, the checkpoint's tensors and the resume state.
+  // One transaction: the metrics rows, the checkpoint's tensors, the resume state and the
+  // checkpoint's progress measures (what training computes live).
   void commit_checkpoint(int epoch, const std::vector<NamedArray>& weights, const std::vector<EpochMetrics>& metrics,
-                         const ResumeState& resume);
+                         const ResumeState& resume, const std::vector<MeasureRecord>& measures = {});
 
   std::vector<int> checkpoint_epochs() const;
   std::vector<NamedArray> load_checkpoint(int epoch) const;
@@ -103,6 +104,7 @@ class RunStore {
  private:
   RunStore(std::string path, std::unique_ptr<Db> db);
   void load_config();
+  void write_measures(const std::vector<MeasureRecord>& records);  // inside the caller's transaction
   std::string path_;
   std::unique_ptr<Db> db_;
   Config config_;

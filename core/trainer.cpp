@@ -10,6 +10,7 @@
 #include "core/adamw.h"
 #include "core/dataset.h"
 #include "core/malloc_tuning.h"
+#include "core/progress_measures.h"
 #include "core/system_info.h"
 #include "core/transformer.h"
 
@@ -47,22 +48,36 @@ struct Trainer::Impl {
   Weights w;
   AdamW opt;
   Batch train, test;
-  int epoch = 0;             // next epoch to compute; weights are W_epoch
+  int epoch = 0;  // next epoch to compute; weights are W_epoch
   int last_checkpoint = -1;
   std::vector<EpochMetrics> pending;  // metrics since the last committed checkpoint
   EpochMetrics last_test;
+  Dataset data;
+  FourierBasis basis;
+  MeasureRecord last_measures;
+  double measures_ms = 0;
 
   Impl(Config c, RunStore s, Weights weights)
-      : cfg(std::move(c)), store(std::move(s)), w(std::move(weights)), opt(w, adamw_options(cfg)) {
-    const Dataset d = make_dataset(cfg);
-    train = make_batch(d.train);
-    test = make_batch(d.test);
+      : cfg(std::move(c)),
+        store(std::move(s)),
+        w(std::move(weights)),
+        opt(w, adamw_options(cfg)),
+        data(make_dataset(cfg)),
+        basis(cfg.p) {
+    train = make_batch(data.train);
+    test = make_batch(data.test);
     w.set_requires_grad(true);
   }
 
+  // The checkpoint, its metrics and its progress measures (with this checkpoint's own key
+  // frequencies: a live run knows no others) in one transaction.
   void commit(int e) {
     ResumeState r{e, opt.steps_taken(), opt.state()};
-    store.commit_checkpoint(e, to_named_arrays(w), pending, r);
+    std::vector<NamedArray> ck = to_named_arrays(w);
+    const auto t0 = std::chrono::steady_clock::now();
+    last_measures = to_record(e, "live", compute_progress_measures(cfg, ck, data, std::nullopt, basis));
+    measures_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    store.commit_checkpoint(e, ck, pending, r, {last_measures});
     pending.clear();
     last_checkpoint = e;
   }
@@ -100,8 +115,8 @@ Trainer Trainer::resume(const std::string& path, std::optional<int> epochs, cons
   Config cfg = store.config();
   if (epochs) {
     if (*epochs < resume->epoch)
-      throw ConfigError("epochs: " + std::to_string(*epochs) + " is before the newest checkpoint (allowed: >= " +
-                        std::to_string(resume->epoch) + ")");
+      throw ConfigError("epochs: " + std::to_string(*epochs) +
+                        " is before the newest checkpoint (allowed: >= " + std::to_string(resume->epoch) + ")");
     store.set_target_epochs(*epochs);
     cfg = store.config();
   }
@@ -171,6 +186,7 @@ void Trainer::run(const std::atomic<bool>& stop, const TrainCallbacks& cb) {
       p.epochs_per_second = rate;
       p.last_checkpoint = s.last_checkpoint;
       p.checkpoint_now = checkpoint;
+      if (checkpoint) p.measures = s.last_measures, p.measures_ms = s.measures_ms;
       cb.on_progress(p);
     }
     if (e >= c.epochs) return;

@@ -36,6 +36,9 @@ struct TrainProgress {
   double epochs_per_second = 0;
   int last_checkpoint = -1;   // newest committed checkpoint epoch
   bool checkpoint_now = false;  // this epoch's checkpoint was just committed
+  // With checkpoint_now: the progress measures committed with it and what computing them cost.
+  std::optional<MeasureRecord> measures;
+  double measures_ms = 0;
 };
 
 struct TrainCallbacks {

@@ -41,7 +41,8 @@ class TestFourier : public QObject {
         for (int j = 0; j < p; j++) {
           double d = 0;
           for (int x = 0; x < p; x++) d += B[i * p + x] * B[j * p + x];
-          QVERIFY2(std::abs(d - (i == j ? 1.0 : 0.0)) < 1e-12, qPrintable(QString("p=%1 <%2,%3>=%4").arg(p).arg(i).arg(j).arg(d)));
+          QVERIFY2(std::abs(d - (i == j ? 1.0 : 0.0)) < 1e-12,
+                   qPrintable(QString("p=%1 <%2,%3>=%4").arg(p).arg(i).arg(j).arg(d)));
         }
     }
     QCOMPARE(FourierBasis::label(0), std::string("const"));
@@ -141,8 +142,10 @@ class TestFourier : public QObject {
     const NeuronFrequencies nf = neuron_frequencies_from_activations(acts, M, F);
     for (int m = 0; m < M; m++) {
       QCOMPARE(nf.freq[m], m % 5 + 1);
-      if (m < 5) QVERIFY2(std::abs(nf.fve[m] - 1.0) < 1e-12, qPrintable(QString::number(nf.fve[m])));
-      else QVERIFY2(nf.fve[m] > 0.5 && nf.fve[m] < 0.95, qPrintable(QString::number(nf.fve[m])));
+      if (m < 5)
+        QVERIFY2(std::abs(nf.fve[m] - 1.0) < 1e-5, qPrintable(QString::number(nf.fve[m])));  // float32
+      else
+        QVERIFY2(nf.fve[m] > 0.5 && nf.fve[m] < 0.95, qPrintable(QString::number(nf.fve[m])));
     }
     QCOMPARE(nf.count_above(0.99), 5);
     QCOMPARE(nf.clusters(0.99), (std::map<int, int>{{1, 1}, {2, 1}, {3, 1}, {4, 1}, {5, 1}}));
@@ -155,20 +158,47 @@ class TestFourier : public QObject {
       EpochMetrics r;
       r.epoch = e;
       r.train_loss = 1e-6;
-      if (e <= 1000) r.test_loss = 4 + 16.0 * e / 1000;
-      else if (e <= 5000) r.test_loss = 20 - 1e-4 * (e - 1000);
-      else r.test_loss = 19.6 * std::exp(-(e - 5000) / 300.0);
+      if (e <= 1000)
+        r.test_loss = 4 + 16.0 * e / 1000;
+      else if (e <= 5000)
+        r.test_loss = 20 - 1e-4 * (e - 1000);
+      else
+        r.test_loss = 19.6 * std::exp(-(e - 5000) / 300.0);
       if (e % 20 == 10) r.test_loss = std::nan("");  // not every epoch is evaluated
       m.push_back(r);
     }
-    const Phases ph = detect_phases(m);
+    // Sum of squared weights per checkpoint (every 100): a slow drift, then a logistic collapse
+    // from 2000 to 1000 centred on 6000 (width 300), then flat.
+    std::vector<std::pair<int, double>> ssw;
+    for (int e = 0; e <= 12000; e += 100)
+      ssw.emplace_back(e, 1000 + 1000 / (1 + std::exp((e - 6000) / 300.0)) + 0.01 * (12000 - e));
+    const Phases ph = detect_phases(m, ssw);
     QCOMPARE(ph.memorisation_end, 1000);
     QCOMPARE(ph.peak_test_loss, 20.0);
     QCOMPARE(ph.circuit_formation_end, 5220);  // first evaluated epoch with loss <= 10
-    QCOMPARE(ph.cleanup_end, 8660);  // 19.6 exp(-(e-5000)/300) < 1e-4 from e = 8657; next evaluated epoch
+    // Window (5220 - 1000) / 16 = 263 epochs. The steepest windowed fall is near 6000; found by
+    // brute force below (relative, so just past the centre), the first later checkpoint whose fall
+    // is under a tenth of it.
+    auto fall_at = [&](std::size_t i) {
+      std::size_t j = 0;
+      while (j + 1 < i && ssw[j + 1].first <= ssw[i].first - 263) j++;
+      return (ssw[j].second - ssw[i].second) / ssw[j].second;
+    };
+    std::size_t steep = 3;
+    for (std::size_t i = 3; i < ssw.size(); i++)
+      if (ssw[i].first > 5220 && fall_at(i) > fall_at(steep)) steep = i;
+    QVERIFY2(ssw[steep].first >= 6000 && ssw[steep].first <= 6500, qPrintable(QString::number(ssw[steep].first)));
+    int want = -1;
+    for (std::size_t i = steep + 1; i < ssw.size() && want < 0; i++)
+      if (fall_at(i) < 0.1 * fall_at(steep)) want = ssw[i].first;
+    QCOMPARE(ph.cleanup_end, want);
+    QVERIFY(ph.cleanup_end > 6500 && ph.cleanup_end < 8000);
+    // Without the weight norms there is no cleanup end; the losses still give the first two.
+    QCOMPARE(detect_phases(m, {}).cleanup_end, -1);
+    QCOMPARE(detect_phases(m, {}).circuit_formation_end, 5220);
     // Still rising at the end of the run: no boundary yet.
     m.resize(50);
-    QCOMPARE(detect_phases(m).memorisation_end, -1);
+    QCOMPARE(detect_phases(m, ssw).memorisation_end, -1);
   }
 
   void randomWeightsAreNoneYet() {

@@ -2,8 +2,8 @@
 // through the public API on a trained checkpoint.
 #include <QtTest>
 
-#include <atomic>
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 
 #include "core/ablation_checks.h"
@@ -48,12 +48,13 @@ class TestProgressMeasures : public QObject {
     const ProgressMeasures m = measures_from_logits(c, L, d, key, F);
     // The logits lie wholly in the key cos/sin(w(a+b)) directions (and have zero mean):
     // restricting changes nothing; excluding leaves all-zero logits, a uniform guess.
-    QVERIFY2(std::abs(m.restricted_loss_all - (m.train_loss * d.train.size() + m.test_loss * d.test.size()) /
-                                                  (p * p)) < 1e-9,
-             qPrintable(QString::number(m.restricted_loss_all)));
-    QVERIFY(std::abs(m.restricted_loss_test - m.test_loss) < 1e-9);
+    // (The analysis runs in float32: agreement to ~1e-6 relative.)
+    const double full_all = (m.train_loss * d.train.size() + m.test_loss * d.test.size()) / (p * p);
+    QVERIFY2(std::abs(m.restricted_loss_all - full_all) < 1e-5 * full_all,
+             qPrintable(QString("%1 vs %2").arg(m.restricted_loss_all).arg(full_all)));
+    QVERIFY(std::abs(m.restricted_loss_test - m.test_loss) < 1e-5 * m.test_loss);
     QCOMPARE(m.restricted_acc_test, 1.0);
-    QVERIFY(std::abs(m.excluded_loss_train - std::log(double(p))) < 1e-9);
+    QVERIFY(std::abs(m.excluded_loss_train - std::log(double(p))) < 1e-5);
     // Dropping one key frequency hurts; the worst single frequency is a key one.
     QCOMPARE(m.excluded_loss_per_key.size(), key.size());
     for (double e : m.excluded_loss_per_key) QVERIFY(e > m.train_loss + 1e-3);
@@ -68,7 +69,7 @@ class TestProgressMeasures : public QObject {
         for (int k : key)
           if ((i == 2 * k - 1 || i == 2 * k) && (j == 2 * k - 1 || j == 2 * k)) inside += v;
       }
-    QVERIFY2(inside / total > 1 - 1e-12, qPrintable(QString::number(inside / total)));
+    QVERIFY2(inside / total > 1 - 1e-9, qPrintable(QString::number(inside / total)));
   }
 
   void cosAbcCoefficientsMatchTheBruteForceSum() {
@@ -89,7 +90,7 @@ class TestProgressMeasures : public QObject {
             norm += f * f;
           }
       const double want = dotp / std::sqrt(norm);
-      QVERIFY2(std::abs(m.cos_abc_coefficients[k - 1] - want) < 1e-8 * (1 + std::abs(want)),
+      QVERIFY2(std::abs(m.cos_abc_coefficients[k - 1] - want) < 1e-5 * (1 + std::abs(want)),
                qPrintable(QString("k=%1: %2 vs %3").arg(k).arg(m.cos_abc_coefficients[k - 1]).arg(want)));
     }
     // The planted frequencies stand out.
@@ -139,7 +140,7 @@ class TestProgressMeasures : public QObject {
     const std::vector<int> key = {2, 5, 7};
     const AblationChecks a = ablation_checks(c, ck, key, F);
     const ProgressMeasures m = compute_progress_measures(c, ck, d, key, F);
-    QVERIFY(std::abs(find(a, "keep only key frequencies").loss - m.restricted_loss_all) < 1e-9);
+    QVERIFY(std::abs(find(a, "keep only key frequencies").loss - m.restricted_loss_all) < 1e-5 * m.restricted_loss_all);
     QCOMPARE(a.rows.front().check, std::string("full model"));
     QCOMPARE(a.rows.size(), std::size_t(1 + 3 + 2 + 2));
     QVERIFY(a.logit_fit_fve >= 0 && a.logit_fit_fve <= 1);

@@ -1,0 +1,167 @@
+#include "core/row_losses.h"
+
+#include <ATen/Parallel.h>
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+namespace grok {
+namespace {
+
+// exp on 8 floats (Cephes' expf polynomial, relative error ~2e-7), for arguments <= 0 as here:
+// x - max is never positive; below -87 the result flushes towards 0, as it should.
+__attribute__((target("avx2,fma"))) inline __m256 exp8(__m256 x) {
+  const __m256 log2e = _mm256_set1_ps(1.44269504088896341f);
+  const __m256 ln2_hi = _mm256_set1_ps(0.693359375f), ln2_lo = _mm256_set1_ps(-2.12194440e-4f);
+  x = _mm256_max_ps(x, _mm256_set1_ps(-87.0f));
+  const __m256 n = _mm256_floor_ps(_mm256_fmadd_ps(x, log2e, _mm256_set1_ps(0.5f)));
+  x = _mm256_fnmadd_ps(n, ln2_hi, x);
+  x = _mm256_fnmadd_ps(n, ln2_lo, x);
+  __m256 y = _mm256_set1_ps(1.9875691500e-4f);
+  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(1.3981999507e-3f));
+  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(8.3334519073e-3f));
+  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(4.1665795894e-2f));
+  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(1.6666665459e-1f));
+  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(5.0000001201e-1f));
+  y = _mm256_fmadd_ps(y, _mm256_mul_ps(x, x), _mm256_add_ps(x, _mm256_set1_ps(1.0f)));
+  const __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+  return _mm256_mul_ps(y, _mm256_castsi256_ps(e));
+}
+
+// One row: x = l - ur A - vr B (or l), its loss (m - x_y) + log1p(sum over non-maximal c of
+// exp(x_c - m)) and whether the label is the first argmax (torch's argmax convention).
+struct RowResult {
+  double loss;
+  bool correct;
+};
+
+__attribute__((target("avx2,fma"))) RowResult row_avx2(const float* l, int p, float ur, float vr, const float* A,
+                                                       const float* B, std::int64_t y, float* x) {
+  const __m256 u8 = _mm256_set1_ps(ur), v8 = _mm256_set1_ps(vr);
+  __m256 mx = _mm256_set1_ps(-std::numeric_limits<float>::infinity());
+  int c = 0;
+  for (; c + 8 <= p; c += 8) {
+    __m256 xv = _mm256_loadu_ps(l + c);
+    if (A) xv = _mm256_fnmadd_ps(v8, _mm256_loadu_ps(B + c), _mm256_fnmadd_ps(u8, _mm256_loadu_ps(A + c), xv));
+    _mm256_storeu_ps(x + c, xv);
+    mx = _mm256_max_ps(mx, xv);
+  }
+  alignas(32) float lanes[8];
+  _mm256_store_ps(lanes, mx);
+  float m = lanes[0];
+  for (int i = 1; i < 8; i++) m = std::max(m, lanes[i]);
+  for (; c < p; c++) {
+    x[c] = A ? l[c] - ur * A[c] - vr * B[c] : l[c];
+    m = std::max(m, x[c]);
+  }
+  // Sum over the non-maximal entries; tied maxima beyond the first add exactly 1 each.
+  const __m256 m8 = _mm256_set1_ps(m);
+  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+  int ties = 0, first = -1;
+  for (c = 0; c + 8 <= p; c += 8) {
+    const __m256 xv = _mm256_loadu_ps(x + c);
+    const __m256 is_max = _mm256_cmp_ps(xv, m8, _CMP_EQ_OQ);
+    if (const int bits = _mm256_movemask_ps(is_max)) {
+      if (first < 0) first = c + __builtin_ctz(bits);
+      ties += __builtin_popcount(bits);
+    }
+    const __m256 e = _mm256_andnot_ps(is_max, exp8(_mm256_sub_ps(xv, m8)));
+    if ((c / 8) % 2)
+      acc1 = _mm256_add_ps(acc1, e);
+    else
+      acc0 = _mm256_add_ps(acc0, e);
+  }
+  _mm256_store_ps(lanes, _mm256_add_ps(acc0, acc1));
+  double rest = 0;
+  for (float s : lanes) rest += s;
+  for (; c < p; c++) {
+    if (x[c] == m) {
+      if (first < 0) first = c;
+      ties++;
+    } else {
+      rest += std::exp(static_cast<double>(x[c]) - m);
+    }
+  }
+  rest += ties > 0 ? ties - 1 : 0;
+  return {static_cast<double>(m) - x[y] + std::log1p(rest), first == y};
+}
+
+RowResult row_scalar(const float* l, int p, float ur, float vr, const float* A, const float* B, std::int64_t y,
+                     float* x) {
+  int arg = 0;
+  for (int c = 0; c < p; c++) {
+    x[c] = A ? l[c] - ur * A[c] - vr * B[c] : l[c];
+    if (x[c] > x[arg]) arg = c;
+  }
+  const float m = x[arg];
+  double rest = 0;
+  for (int c = 0; c < p; c++)
+    if (c != arg) rest += std::exp(static_cast<double>(x[c]) - m);
+  return {static_cast<double>(m) - x[y] + std::log1p(rest), arg == y};
+}
+
+const bool kHaveAvx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+
+}  // namespace
+
+// Rows are summed in fixed blocks whose partial sums are added in block order, so results do not
+// depend on how at::parallel_for splits the work among threads.
+constexpr std::int64_t kBlock = 64;
+
+LossAcc row_cross_entropy(const float* L, int p, const std::int64_t* rows, std::int64_t n, const std::int64_t* labels,
+                          const float* u, const float* v, const float* A, const float* B) {
+  if (n == 0) return {};
+  const std::int64_t blocks = (n + kBlock - 1) / kBlock;
+  std::vector<double> loss(static_cast<std::size_t>(blocks), 0.0), correct(static_cast<std::size_t>(blocks), 0.0);
+  at::parallel_for(0, blocks, 1, [&](std::int64_t b0, std::int64_t b1) {
+    std::vector<float> x(static_cast<std::size_t>(p));
+    for (std::int64_t blk = b0; blk < b1; blk++)
+      for (std::int64_t i = blk * kBlock; i < std::min(n, (blk + 1) * kBlock); i++) {
+        const std::int64_t r = rows[i];
+        const float ur = u ? u[r] : 0.f, vr = u ? v[r] : 0.f;
+        const float* a = u ? A : nullptr;
+        const RowResult rr = kHaveAvx2 ? row_avx2(L + r * p, p, ur, vr, a, B, labels[r], x.data())
+                                       : row_scalar(L + r * p, p, ur, vr, a, B, labels[r], x.data());
+        loss[blk] += rr.loss;
+        correct[blk] += rr.correct;
+      }
+  });
+  LossAcc out;
+  for (std::int64_t blk = 0; blk < blocks; blk++) out.loss += loss[blk], out.acc += correct[blk];
+  out.loss /= n;
+  out.acc /= n;
+  return out;
+}
+
+std::vector<double> rank2_cross_entropies(const float* L, int p, const std::int64_t* rows, std::int64_t n,
+                                          const std::int64_t* labels, int terms, const float* u, const float* v,
+                                          const float* A, const float* B, std::int64_t uv_stride) {
+  std::vector<double> out(static_cast<std::size_t>(terms), 0.0);
+  if (n == 0) return out;
+  const std::int64_t blocks = (n + kBlock - 1) / kBlock;
+  std::vector<double> part(static_cast<std::size_t>(blocks * terms), 0.0);  // [block, term]
+  // Rows outside, terms inside: a row of L stays in L1 while every term's A, B (a few KB each)
+  // stay in L2; the other order streamed L from L3 once per term and ran 2x slower.
+  at::parallel_for(0, blocks, 1, [&](std::int64_t b0, std::int64_t b1) {
+    std::vector<float> x(static_cast<std::size_t>(p));
+    for (std::int64_t blk = b0; blk < b1; blk++)
+      for (std::int64_t i = blk * kBlock; i < std::min(n, (blk + 1) * kBlock); i++) {
+        const std::int64_t r = rows[i];
+        for (int t = 0; t < terms; t++) {
+          const float ur = u[t * uv_stride + r], vr = v[t * uv_stride + r];
+          const float *a = A + static_cast<std::size_t>(t) * p, *b = B + static_cast<std::size_t>(t) * p;
+          part[blk * terms + t] += kHaveAvx2 ? row_avx2(L + r * p, p, ur, vr, a, b, labels[r], x.data()).loss
+                                             : row_scalar(L + r * p, p, ur, vr, a, b, labels[r], x.data()).loss;
+        }
+      }
+  });
+  for (std::int64_t blk = 0; blk < blocks; blk++)
+    for (int t = 0; t < terms; t++) out[t] += part[blk * terms + t];
+  for (double& o : out) o /= n;
+  return out;
+}
+
+}  // namespace grok

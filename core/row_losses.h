@@ -1,0 +1,33 @@
+// Cross-entropy and accuracy of many logit rows at float32 speed, for the analysis: the progress
+// measures evaluate ~30 M logits per checkpoint (every pair, and the train split once per frequency
+// for the max-over-frequencies excluded loss), which ATen's float64 log-softmax makes the slowest
+// part of a snapshot.
+//
+// Precision: a row's loss is computed as (m - x_y) + log1p(sum_{c != argmax} exp(x_c - m)), m the
+// row max, so a confident row's tiny loss keeps its relative precision (~1e-6) instead of
+// vanishing into 1 + eps; sums are accumulated in float64.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace grok {
+
+struct LossAcc {
+  double loss = 0, acc = 0;  // mean cross-entropy (nats) and fraction whose argmax is the label
+};
+
+// Rows `rows[0..n)` of logits L [*, p] (row stride p), each minus the rank-2 term
+// u[row] * A + v[row] * B when u is given (A, B [p]; u, v indexed by row like L), against
+// labels[row]. Uses the intra-op threads; the result does not depend on their number.
+LossAcc row_cross_entropy(const float* L, int p, const std::int64_t* rows, std::int64_t n, const std::int64_t* labels,
+                          const float* u = nullptr, const float* v = nullptr, const float* A = nullptr,
+                          const float* B = nullptr);
+
+// The mean cross-entropy of rows `rows` for each of `terms` rank-2 changes at once: term t uses
+// u[t * uv_stride + row], v[...], A[t * p ..], B[t * p ..]. Threads as above.
+std::vector<double> rank2_cross_entropies(const float* L, int p, const std::int64_t* rows, std::int64_t n,
+                                          const std::int64_t* labels, int terms, const float* u, const float* v,
+                                          const float* A, const float* B, std::int64_t uv_stride);
+
+}  // namespace grok

@@ -1,0 +1,176 @@
+// The analysis on whole models whose answer is known: a transformer built by hand to run the
+// paper's Fourier multiplication algorithm at chosen frequencies, random weights, and a short real
+// training run on a small p. Built from stored-tensor arrays, so no LibTorch header is needed.
+#include <QtTest>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <random>
+
+#include "core/checkpoint_analysis.h"
+#include "core/presets.h"
+#include "core/snapshot.h"
+#include "core/trainer.h"
+#include "tests/test_util.h"
+
+using namespace grok;
+
+namespace {
+
+NamedArray zeros(const std::string& name, std::vector<std::int64_t> shape) {
+  NamedArray a;
+  a.name = name;
+  a.shape = std::move(shape);
+  a.bytes.assign(static_cast<std::size_t>(a.numel()) * 4, 0);
+  return a;
+}
+float& at(NamedArray& a, std::int64_t i) { return reinterpret_cast<float*>(a.bytes.data())[i]; }
+
+Config planted_config() {
+  Config c;
+  c.p = 31;
+  c.d_model = 32;
+  c.n_heads = 4;
+  c.d_head = 8;
+  c.d_mlp = 120;  // 40 neurons per key frequency
+  return c;
+}
+
+// The algorithm of paper Section 4 with ReLU neurons, as trained models implement it. Residual
+// dims 4i..4i+3 belong to key frequency i: cos w a, sin w a (inputs) and cos, sin (outputs).
+//  - W_E puts cos(w a), sin(w a) in the input dims; '=' and positions embed to 0.
+//  - W_Q = W_K = 0: '=' attends 1/3 to each position; head 0 copies the input dims, W_O scales by
+//    3, so the residual at '=' holds cos(wa) + cos(wb), sin(wa) + sin(wb).
+//  - Neuron (i, n) with phase f = 2 pi n / 40: ReLU(cos(wa + f) + cos(wb + f)) =
+//    ReLU(2 cos(w(a+b)/2 + f) cos(w(a-b)/2)).
+//  - W_out, W_U give W_L[c, neuron] = scale cos(wc + 2f); summed over the phases the logits are
+//    proportional to |cos(w(a-b)/2)| cos(w(a+b-c)), largest at c = a + b.
+std::vector<NamedArray> planted_checkpoint(const Config& c, const std::vector<int>& key, float scale) {
+  const int p = c.p, V = p + 1, D = c.d_model, H = c.n_heads, Dh = c.d_head, M = c.d_mlp;
+  const int per = M / static_cast<int>(key.size());
+  NamedArray WE = zeros("embed.W_E", {D, V}), Wpos = zeros("pos_embed.W_pos", {3, D});
+  NamedArray WK = zeros("blocks.0.attn.W_K", {H, Dh, D}), WQ = zeros("blocks.0.attn.W_Q", {H, Dh, D});
+  NamedArray WV = zeros("blocks.0.attn.W_V", {H, Dh, D}), WO = zeros("blocks.0.attn.W_O", {D, H * Dh});
+  NamedArray Win = zeros("blocks.0.mlp.W_in", {M, D}), bin = zeros("blocks.0.mlp.b_in", {M});
+  NamedArray Wout = zeros("blocks.0.mlp.W_out", {D, M}), bout = zeros("blocks.0.mlp.b_out", {D});
+  NamedArray WU = zeros("unembed.W_U", {D, V});
+  for (std::size_t i = 0; i < key.size(); i++) {
+    const double w = 2 * M_PI * key[i] / p;
+    const int d = 4 * static_cast<int>(i);
+    for (int t = 0; t < p; t++) {
+      at(WE, (d + 0) * V + t) = static_cast<float>(std::cos(w * t));
+      at(WE, (d + 1) * V + t) = static_cast<float>(std::sin(w * t));
+      at(WU, (d + 2) * V + t) = scale * static_cast<float>(std::cos(w * t));
+      at(WU, (d + 3) * V + t) = scale * static_cast<float>(std::sin(w * t));
+    }
+    for (int s = 0; s < 2; s++) {
+      at(WV, (0 * Dh + 2 * static_cast<int>(i) + s) * D + d + s) = 1;  // head 0
+      at(WO, (d + s) * H * Dh + 2 * static_cast<int>(i) + s) = 3;
+    }
+    for (int n = 0; n < per; n++) {
+      const int j = static_cast<int>(i) * per + n;
+      const double f = 2 * M_PI * n / per;
+      at(Win, j * D + d + 0) = static_cast<float>(std::cos(f));
+      at(Win, j * D + d + 1) = static_cast<float>(-std::sin(f));
+      at(Wout, (d + 2) * M + j) = static_cast<float>(std::cos(2 * f));
+      at(Wout, (d + 3) * M + j) = static_cast<float>(-std::sin(2 * f));
+    }
+  }
+  return {WK, WO, WQ, WV, Win, Wout, bin, bout, WE, Wpos, WU};
+}
+
+double max_gini(int n) { return 1.0 - 1.0 / n; }
+
+}  // namespace
+
+class TestPlantedModel : public QObject {
+  Q_OBJECT
+ private Q_SLOTS:
+  void plantedCircuitIsFoundAndMeasured() {
+    const Config c = planted_config();
+    const std::vector<int> key = {3, 7, 11};
+    const FourierBasis F(c.p);
+    const Snapshot s = compute_snapshot(c, 0, planted_checkpoint(c, key, 4.0f), make_dataset(c), std::nullopt, F);
+    QCOMPARE(s.detected.freqs, key);
+    const ProgressMeasures& m = s.measures;
+    QCOMPARE(m.key_freqs, key);
+    QCOMPARE(m.test_acc, 1.0);
+    QVERIFY2(m.test_loss < 1e-3, qPrintable(QString::number(m.test_loss)));
+    // The key components alone still solve the task...
+    QCOMPARE(m.restricted_acc_test, 1.0);
+    QVERIFY2(m.restricted_loss_test < 0.05, qPrintable(QString::number(m.restricted_loss_test)));
+    // ... and without them the rest (harmonics of |cos(w(a-b)/2)|) points at wrong answers.
+    QVERIFY2(m.excluded_loss_train > std::log(double(c.p)), qPrintable(QString::number(m.excluded_loss_train)));
+    for (double e : m.excluded_loss_per_key) QVERIFY(e > 10 * m.train_loss);
+    // Sparse spectra: all of W_E's and W_L's norm in 6 of 31 components.
+    QVERIFY2(m.gini_wl > 0.8 * max_gini(c.p), qPrintable(QString::number(m.gini_wl)));
+    QVERIFY2(m.gini_we > 0.8 * max_gini(c.p), qPrintable(QString::number(m.gini_we)));
+    // Every neuron is a function of its own frequency (ReLU adds harmonics, so not all of it).
+    int right = 0;
+    for (int j = 0; j < c.d_mlp; j++) right += s.neurons.freq[j] == key[j / 40];
+    QCOMPARE(right, c.d_mlp);
+    const double mean_fve = std::accumulate(s.neurons.fve.begin(), s.neurons.fve.end(), 0.0) / c.d_mlp;
+    QVERIFY2(mean_fve > 0.85, qPrintable(QString::number(mean_fve)));
+    // Snapshot views: '=' attends a third to token a; the activations are those ReLUs.
+    QCOMPARE(s.attention.size(), std::size_t(c.n_heads) * c.p * c.p);
+    for (float v : s.attention) QVERIFY(std::abs(v - 1.0f / 3) < 1e-6);
+    const int a = 5, b = 9, j = 40 + 3;  // key 7, phase 2 pi 3 / 40
+    const double w = 2 * M_PI * 7 / c.p, f = 2 * M_PI * 3 / 40;
+    const double want = std::max(0.0, std::cos(w * a + f) + std::cos(w * b + f));
+    QVERIFY(std::abs(s.neuron_acts[(a * c.p + b) * c.d_mlp + j] - want) < 1e-5);
+  }
+
+  void randomWeightsHaveNoCircuit() {
+    // Random weights: a flat spectrum ("none yet"), low Gini, no neuron with a clear frequency.
+    const Config rc = planted_config();
+    const FourierBasis F(rc.p);
+    std::vector<NamedArray> ck = planted_checkpoint(rc, {3}, 1.0f);  // for the names and shapes
+    std::mt19937 rng(7);
+    std::normal_distribution<float> n01;
+    for (auto& t : ck)
+      for (std::int64_t i = 0; i < t.numel(); i++) at(t, i) = 0.2f * n01(rng);
+    const Snapshot s = compute_snapshot(rc, 0, ck, make_dataset(rc), std::nullopt, F);
+    QVERIFY(s.detected.none_yet());
+    QVERIFY2(s.measures.gini_wl < 0.3, qPrintable(QString::number(s.measures.gini_wl)));
+    QVERIFY2(s.measures.gini_we < 0.3, qPrintable(QString::number(s.measures.gini_we)));
+    QVERIFY(s.neurons.count_above(0.85) < rc.d_mlp / 10);
+  }
+
+  void trainingStoresMeasuresThatLeadTheTestLoss() {
+    // The `quick` preset (p = 59) groks in ~1500 epochs. Every checkpoint carries its live
+    // measures; recomputed with the final key set, the restricted loss falls long before the test
+    // loss does, while the Gini of W_L rises (paper Fig. 7 in miniature).
+    test::ScratchDir dir;
+    Config c = preset("quick").config;
+    c.epochs = 1500;
+    test::train_run(c, dir.file("q.grok"));
+    RunStore s = RunStore::open(dir.file("q.grok"), RunStore::Mode::ReadWrite);
+    const std::vector<int> epochs = s.checkpoint_epochs();
+    const std::vector<MeasureRecord> live = s.load_measures("live");
+    QCOMPARE(live.size(), epochs.size());
+    for (std::size_t i = 0; i < live.size(); i++) {
+      QCOMPARE(live[i].epoch, epochs[i]);
+      QVERIFY(live[i].key_freqs.rfind("live:", 0) == 0);
+      QVERIFY(live[i].values.count("restricted_loss_test") && live[i].values.count("max_excluded_loss"));
+    }
+    QVERIFY(live.front().key_freqs == "live:");  // a random model has no key frequency yet
+    QVERIFY(live.back().key_freqs != "live:");
+    QCOMPARE(fill_missing_measures(s, KeySelection::final_checkpoint()), static_cast<int>(epochs.size()));
+    const std::vector<MeasureRecord> fin = s.load_measures("final");
+    auto first_below = [&](const char* name, double v) {
+      for (const auto& r : fin)
+        if (r.values.at(name) < v) return r.epoch;
+      return -1;
+    };
+    const int restricted_low = first_below("restricted_loss_test", 1.0), test_low = first_below("test_loss", 1.0);
+    QVERIFY2(restricted_low > 0 && test_low > 0 && restricted_low + 300 <= test_low,
+             qPrintable(QString("restricted < 1 at %1, test < 1 at %2").arg(restricted_low).arg(test_low)));
+    QVERIFY2(
+        fin.back().values.at("gini_wl") > fin.front().values.at("gini_wl") + 0.3,
+        qPrintable(QString("%1 -> %2").arg(fin.front().values.at("gini_wl")).arg(fin.back().values.at("gini_wl"))));
+  }
+};
+
+QTEST_GUILESS_MAIN(TestPlantedModel)
+#include "test_planted_model.moc"
