@@ -1,44 +1,158 @@
-// The main window over real run files, headless (QT_QPA_PLATFORM=offscreen).
+// The desktop app headless (QT_QPA_PLATFORM=offscreen): opening runs, training from the window
+// on the worker thread, the scrubber driving the snapshot views, export, and bad files.
 #include <QtTest>
 
-#include <atomic>
+#include <QXmlStreamReader>
 #include <qcustomplot.h>
 
-#include "core/trainer.h"
+#include "core/run_store.h"
 #include "tests/test_util.h"
+#include "ui/epoch_scrubber.h"
+#include "ui/heatmap_view.h"
 #include "ui/main_window.h"
+#include "ui/run_panel.h"
+#include "ui/series_view.h"
 
 using namespace grok;
+
+namespace {
+
+SeriesView* series(QCustomPlot* p) { return qobject_cast<SeriesView*>(p); }
+
+// A non-blank image: more than a handful of distinct colours.
+bool looksDrawn(const QImage& img) {
+  QSet<QRgb> colours;
+  for (int y = 0; y < img.height(); y += 7)
+    for (int x = 0; x < img.width(); x += 7) colours.insert(img.pixel(x, y));
+  return colours.size() > 20;
+}
+
+}  // namespace
 
 class TestMainWindow : public QObject {
   Q_OBJECT
  private slots:
+  void initTestCase() { QCoreApplication::setOrganizationName("grokking-lab-tests"); }
+
   void opensARunAndPlotsItsLosses() {
     test::ScratchDir dir;
     test::train_run(test::tiny_config(11, 40, 10, 4), dir.file("run.grok"));
     MainWindow w;
     w.show();
     QVERIFY(w.openRun(dir.qfile("run.grok"), true));
-    QCustomPlot* plot = w.lossPlot();
-    QCOMPARE(plot->graphCount(), 2);
-    QCOMPARE(plot->graph(0)->data()->size(), 41);  // train loss, every epoch
-    QCOMPARE(plot->graph(1)->data()->size(), 13);  // test loss: every 4th epoch and checkpoints 10, 30
-    QCOMPARE(w.accuracyPlot()->graph(0)->data()->size(), 41);
+    QCOMPARE(series(w.lossPlot())->pointCount(0), 41);  // train loss, every epoch
+    QCOMPARE(series(w.lossPlot())->pointCount(1), 13);  // test loss: every 4th epoch and checkpoints 10, 30
+    QCOMPARE(series(w.accuracyPlot())->pointCount(0), 41);
+    QCOMPARE(w.measuresView()->pointCount(2), 5);  // restricted loss at checkpoints 0..40
+    QCOMPARE(w.scrubber()->checkpoints(), (std::vector<int>{0, 10, 20, 30, 40}));
     QVERIFY(w.windowTitle().contains("run.grok"));
-    const QImage shot = w.grab().toImage();
-    QVERIFY(!shot.isNull() && shot.width() > 0);
+    QVERIFY(looksDrawn(w.grab().toImage()));
   }
 
   void corruptFileGivesAnErrorAndTheWindowStays() {
     test::ScratchDir dir;
+    test::train_run(test::tiny_config(11, 20, 10, 4), dir.file("good.grok"));
     QFile f(dir.qfile("bad.grok"));
     QVERIFY(f.open(QIODevice::WriteOnly));
     f.write(QByteArray(4096, 'x'));
     f.close();
     MainWindow w;
+    QVERIFY(w.openRun(dir.qfile("good.grok"), true));
     QVERIFY(!w.openRun(dir.qfile("bad.grok"), true));
     QVERIFY2(w.lastError().contains("not a Grokking Lab run file"), qPrintable(w.lastError()));
-    QCOMPARE(w.lossPlot()->graphCount(), 0);
+    // What was shown stays.
+    QCOMPARE(series(w.lossPlot())->pointCount(0), 21);
+    QCOMPARE(w.runPath(), dir.qfile("good.grok"));
+  }
+
+  void scrubberMovesEverySnapshotView() {
+    test::ScratchDir dir;
+    test::train_run(test::tiny_config(11, 200, 50, 10), dir.file("run.grok"));
+    MainWindow w;
+    w.show();
+    QSignalSpy shown(&w, &MainWindow::snapshotShown);
+    QVERIFY(w.openRun(dir.qfile("run.grok"), true));
+    QTRY_COMPARE_WITH_TIMEOUT(w.shownSnapshotEpoch(), 200, 20000);
+    const double late = w.neuronView()->valueAt(0, 3, 4);
+    QCOMPARE(w.attentionView()->mapCount(), 2);  // tiny config: 2 heads
+    QVERIFY(w.checksTable()->rowCount() >= 2);
+    // Left arrow steps back one checkpoint; the views follow.
+    QTest::keyClick(&w, Qt::Key_Left);
+    QCOMPARE(w.scrubber()->epoch(), 150);
+    QTRY_COMPARE_WITH_TIMEOUT(w.shownSnapshotEpoch(), 150, 20000);
+    w.scrubber()->setEpoch(0);
+    QTRY_COMPARE_WITH_TIMEOUT(w.shownSnapshotEpoch(), 0, 20000);
+    QVERIFY(w.neuronView()->valueAt(0, 3, 4) != late || w.checksTable()->item(0, 1)->text() != "");
+    QVERIFY(!shown.isEmpty());
+  }
+
+  void exportWritesDrawnPngAndWellFormedSvg() {
+    test::ScratchDir dir;
+    test::train_run(test::tiny_config(11, 100, 20, 5), dir.file("run.grok"));
+    MainWindow w;
+    w.resize(1600, 1000);
+    w.show();
+    QVERIFY(w.openRun(dir.qfile("run.grok"), true));
+    QTRY_COMPARE_WITH_TIMEOUT(w.shownSnapshotEpoch(), 100, 20000);
+    QCOMPARE(w.exportDashboard(dir.qfile("dash.png")), QString());
+    QImage png(dir.qfile("dash.png"));
+    QVERIFY(!png.isNull() && png.width() >= 1000);
+    QVERIFY(looksDrawn(png));
+    QCOMPARE(w.exportDashboard(dir.qfile("dash.svg")), QString());
+    QFile svg(dir.qfile("dash.svg"));
+    QVERIFY(svg.open(QIODevice::ReadOnly));
+    QXmlStreamReader xml(&svg);
+    int paths = 0;
+    while (!xml.atEnd()) {
+      xml.readNext();
+      if (xml.isStartElement() && (xml.name() == u"path" || xml.name() == u"polyline")) paths++;
+    }
+    QVERIFY2(!xml.hasError(), qPrintable(xml.errorString()));
+    QVERIFY(paths > 50);  // vector curves, not one embedded bitmap
+    QCOMPARE(w.exportAllFigures(dir.qfile("")), QString());
+    QVERIFY(QFileInfo(dir.qfile("loss.svg")).size() > 1000);
+    QVERIFY(QFileInfo(dir.qfile("loss.svg")).size() < 1000 * 1000);  // a line plot stays small
+    QVERIFY(looksDrawn(QImage(dir.qfile("neurons.png"))));
+    QCOMPARE(w.exportDashboard(dir.qfile("dash.pdf")), QString());
+    QVERIFY(QFileInfo(dir.qfile("dash.pdf")).size() > 1000);
+    QVERIFY(w.exportDashboard(dir.qfile("dash.bmpx")).contains("unknown format"));
+  }
+
+  void trainsFromTheWindowAndStopCommits() {
+    test::ScratchDir dir;
+    MainWindow w;
+    w.show();
+    RunPanel* panel = w.runPanel();
+    for (auto [k, v] : std::initializer_list<std::pair<const char*, QString>>{
+             {"p", "11"}, {"train_fraction", "0.5"}, {"d_model", "16"}, {"n_heads", "2"}, {"d_head", "8"},
+             {"d_mlp", "32"}, {"epochs", "100000"}, {"checkpoint_interval", "25"}, {"test_interval", "5"}})
+      panel->setField(k, v);
+    // Invalid input cannot start and says why.
+    panel->setField("p", "12");
+    QVERIFY(!panel->config());
+    QVERIFY2(panel->error().contains("p"), qPrintable(panel->error()));
+    panel->setField("p", "11");
+    QVERIFY(panel->config());
+    panel->setField("path", dir.qfile("live.grok"));
+    QSignalSpy done(&w, &MainWindow::trainingFinished);
+    w.startTraining();
+    QVERIFY(w.training());
+    // The plots fill and checkpoints arrive while training runs on its thread.
+    QTRY_VERIFY_WITH_TIMEOUT(series(w.lossPlot())->pointCount(0) > 200, 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(w.scrubber()->checkpoints().size() >= 3, 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(w.shownSnapshotEpoch() >= 25, 30000);
+    w.stopTraining();
+    QTRY_COMPARE_WITH_TIMEOUT(done.size(), 1, 30000);
+    QCOMPARE(done.front().front().toBool(), false);  // stopped, not complete
+    QVERIFY(!w.training());
+    // The stop committed a checkpoint of the weights reached (after the last logged epoch's
+    // update, Trainer's convention), with its measures.
+    const RunStore s = RunStore::open(dir.file("live.grok"));
+    const int last = s.checkpoint_epochs().back();
+    QVERIFY(last % 25 != 0 || last == s.last_metrics()->epoch);
+    QVERIFY(last == s.last_metrics()->epoch || last == s.last_metrics()->epoch + 1);
+    QCOMPARE(s.load_measures("live").back().epoch, last);
+    QCOMPARE(w.scrubber()->checkpoints().back(), last);
   }
 };
 

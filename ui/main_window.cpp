@@ -2,113 +2,669 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QDir>
+#include <QDockWidget>
 #include <QFileDialog>
-#include <QGridLayout>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QInputDialog>
+#include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QMimeData>
+#include <QSettings>
+#include <QSplitter>
 #include <QStatusBar>
+#include <QTableWidget>
+#include <QTextStream>
+#include <QToolBar>
+#include <QVBoxLayout>
+#include <algorithm>
 #include <cmath>
-#include <qcustomplot.h>
+#include <thread>
 
-#include "core/run_store.h"
+#include "core/checkpoint_analysis.h"
+#include "ui/epoch_scrubber.h"
+#include "ui/figure_export.h"
+#include "ui/heatmap_view.h"
+#include "ui/run_panel.h"
+#include "ui/series_view.h"
+#include "ui/spectrum_view.h"
+#include "ui/training_worker.h"
 
 namespace grok {
+
+namespace {
+
+// Progress-measure series (run-file names) drawn in the measures view, with their legend names.
+const std::pair<const char*, const char*> kLossSeries[] = {{"train_loss", "train loss"},
+                                                           {"test_loss", "test loss"},
+                                                           {"restricted_loss_test", "restricted loss"},
+                                                           {"excluded_loss_train", "excluded loss"}};
+constexpr int kMaxRecent = 8;
+
+QWidget* stacked(std::initializer_list<QWidget*> widgets) {
+  auto* split = new QSplitter(Qt::Vertical);
+  for (QWidget* w : widgets) split->addWidget(w);
+  split->setChildrenCollapsible(false);
+  return split;
+}
+
+}  // namespace
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   setWindowTitle(tr("Grokking Lab"));
   setWindowIcon(QIcon(QStringLiteral(":/icons/grokking.svg")));
-  auto* central = new QWidget(this);
-  auto* grid = new QGridLayout(central);
-  lossPlot_ = addPanel(tr("Loss"), tr("epoch"), tr("cross-entropy loss"));
-  accPlot_ = addPanel(tr("Accuracy"), tr("epoch"), tr("accuracy"));
-  grid->addWidget(lossPlot_, 0, 0);
-  grid->addWidget(accPlot_, 0, 1);
-  grid->addWidget(addPlaceholder(tr("Progress measures"), tr("restricted and excluded loss, Gini, weight norm:\n"
-                                                             "computed by the analysis (next release)")),
-                  1, 0);
-  grid->addWidget(addPlaceholder(tr("Fourier norms of W_E and W_L"), tr("computed by the analysis (next release)")), 1, 1);
-  setCentralWidget(central);
+  setObjectName("dashboard");
+  setAcceptDrops(true);
+  setDockNestingEnabled(true);
+  live_ = new LiveStatus;
 
+  // Time series, linked on the epoch axis.
+  lossView_ = new SeriesView(tr("Loss"), tr("cross-entropy (nats)"), true);
+  accView_ = new SeriesView(tr("Accuracy"), tr("accuracy"), false);
+  measuresView_ = new SeriesView(tr("Progress measures"), tr("loss (nats)"), true);
+  giniView_ = new SeriesView(tr("Gini of the Fourier norms"), tr("Gini"), false);
+  normView_ = new SeriesView(tr("Sum of squared weights"), tr("sum of squares"), false);
+  lossView_->defineSeries(0, tr("train"), seriesColor(0));
+  lossView_->defineSeries(1, tr("test"), seriesColor(1));
+  accView_->defineSeries(0, tr("train"), seriesColor(0));
+  accView_->defineSeries(1, tr("test"), seriesColor(1));
+  for (int i = 0; i < 4; i++)
+    measuresView_->defineSeries(i, tr(kLossSeries[i].second), seriesColor(i), i < 2 ? Qt::DotLine : Qt::SolidLine);
+  giniView_->defineSeries(0, tr("W_E"), seriesColor(4));
+  giniView_->defineSeries(1, tr("W_L"), seriesColor(5));
+  normView_->defineSeries(0, tr("all parameters"), seriesColor(7));
+  seriesViews_ = {lossView_, accView_, measuresView_, giniView_, normView_};
+  for (SeriesView* v : seriesViews_)
+    connect(v, &SeriesView::userRangeChanged, this, [this, v](const QCPRange& r) {
+      for (SeriesView* o : seriesViews_)
+        if (o != v) o->setFollow(v->follows()), o->xAxis->setRange(r), o->refresh();
+    });
+
+  weView_ = new SpectrumView(tr("W_E Fourier norms"));
+  wlView_ = new SpectrumView(tr("W_L Fourier norms"));
+  neuronView_ = new HeatmapView(tr("Neurons over (a, b)"), "b", "a");
+  attentionView_ = new HeatmapView(tr("Attention from '=' to a"), "b", "a");
+  logitsView_ = new HeatmapView(tr("Logits in the 2D Fourier basis"), tr("b component"), tr("a component"));
+
+  auto* neuronBox = new QWidget;
+  auto* nl = new QVBoxLayout(neuronBox);
+  nl->setContentsMargins(0, 0, 0, 0);
+  neuronCluster_ = new QComboBox;
+  neuronCluster_->setToolTip(tr("Neurons by dominant frequency; each map's caption gives its FVE"));
+  nl->addWidget(neuronCluster_);
+  nl->addWidget(neuronView_, 1);
+  connect(neuronCluster_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] { showNeurons(); });
+
+  auto* checksBox = new QWidget;
+  auto* cl = new QVBoxLayout(checksBox);
+  cl->setContentsMargins(0, 0, 0, 0);
+  checks_ = new QTableWidget(0, 3);
+  checks_->setHorizontalHeaderLabels({tr("check (Section 4.4)"), tr("loss"), tr("accuracy")});
+  checks_->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
+  checks_->verticalHeader()->setVisible(false);
+  checks_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+  checksNote_ = new QLabel;
+  checksNote_->setWordWrap(true);
+  cl->addWidget(checks_, 1);
+  cl->addWidget(checksNote_);
+
+  panel_ = new RunPanel;
+  auto* panelDock = new QDockWidget(tr("Run"), this);
+  panelDock->setObjectName("dock-run");
+  panelDock->setWidget(panel_);
+  addDockWidget(Qt::LeftDockWidgetArea, panelDock);
+
+  QDockWidget* dLoss = addView(tr("Loss and accuracy"), "loss", stacked({lossView_, accView_}), Qt::RightDockWidgetArea);
+  QDockWidget* dMeasures =
+      addView(tr("Progress measures"), "measures", stacked({measuresView_, giniView_, normView_}), Qt::RightDockWidgetArea);
+  QDockWidget* dWE = addView(tr("W_E Fourier norms"), "we", weView_, Qt::RightDockWidgetArea);
+  QDockWidget* dWL = addView(tr("W_L Fourier norms"), "wl", wlView_, Qt::RightDockWidgetArea);
+  QDockWidget* dNeur = addView(tr("Neurons"), "neurons", neuronBox, Qt::RightDockWidgetArea);
+  QDockWidget* dAttn = addView(tr("Attention"), "attention", attentionView_, Qt::RightDockWidgetArea);
+  QDockWidget* dLog = addView(tr("Logits (2D Fourier)"), "logits", logitsView_, Qt::RightDockWidgetArea);
+  QDockWidget* dChk = addView(tr("Checks"), "checks", checksBox, Qt::RightDockWidgetArea);
+  // Three rows: curves | spectra | snapshots, fitting 1920 x 1080.
+  splitDockWidget(dLoss, dWE, Qt::Vertical);
+  splitDockWidget(dWE, dNeur, Qt::Vertical);
+  splitDockWidget(dLoss, dMeasures, Qt::Horizontal);
+  splitDockWidget(dWE, dWL, Qt::Horizontal);
+  splitDockWidget(dWL, dLog, Qt::Horizontal);
+  splitDockWidget(dNeur, dAttn, Qt::Horizontal);
+  splitDockWidget(dAttn, dChk, Qt::Horizontal);
+  resizeDocks({panelDock}, {250}, Qt::Horizontal);
+  resizeDocks({dLoss, dWE, dNeur}, {380, 230, 420}, Qt::Vertical);
+  resizeDocks({dNeur, dAttn, dChk}, {500, 420, 380}, Qt::Horizontal);
+  figures_ = {{"loss", lossView_},          {"accuracy", accView_},     {"progress-measures", measuresView_},
+              {"gini", giniView_},          {"weight-norm", normView_}, {"we-fourier-norms", weView_},
+              {"wl-fourier-norms", wlView_}, {"neurons", neuronView_},  {"attention", attentionView_},
+              {"logits-2d-fourier", logitsView_}, {"checks", checksBox}};
+  for (auto it = figures_.begin(); it != figures_.end(); ++it) it.value()->setObjectName(it.key());
+
+  // Scrubber and key-set selector in a bottom toolbar.
+  auto* bar = new QToolBar(tr("Epoch"), this);
+  bar->setObjectName("toolbar-scrubber");
+  bar->setMovable(false);
+  scrubber_ = new EpochScrubber(bar);
+  bar->addWidget(scrubber_);
+  bar->addSeparator();
+  bar->addWidget(new QLabel(tr(" Key frequencies: "), bar));
+  keySelection_ = new QComboBox(bar);
+  keySelection_->addItems({tr("live (each checkpoint's own)"), tr("final checkpoint's"), tr("typed...")});
+  keySelection_->setToolTip(tr("Which key frequencies the restricted and excluded losses use"));
+  bar->addWidget(keySelection_);
+  addToolBar(Qt::BottomToolBarArea, bar);
+  connect(keySelection_, qOverload<int>(&QComboBox::activated), this, &MainWindow::setKeySelection);
+  connect(scrubber_, &EpochScrubber::epochChanged, this, &MainWindow::onEpochChanged);
+
+  statusLabel_ = new QLabel(this);
+  statusBar()->addWidget(statusLabel_, 1);
+  statusLabel_->setText(tr("Press Start to train the mainline preset, or open a run file (File > Open)"));
+
+  // Training thread and snapshot service.
+  worker_ = new TrainingWorker;
+  worker_->moveToThread(&trainThread_);
+  connect(&trainThread_, &QThread::finished, worker_, &QObject::deleteLater);
+  trainThread_.setObjectName("training");
+  trainThread_.start();
+  connect(worker_, &TrainingWorker::metrics, this, &MainWindow::onMetrics);
+  connect(worker_, &TrainingWorker::checkpoint, this,
+          [this](int e, const MeasureRecord& m, double) { onCheckpoint(e, m); });
+  connect(worker_, &TrainingWorker::finished, this, &MainWindow::onFinished);
+  snapshots_ = new SnapshotService(this);
+  connect(snapshots_, &SnapshotService::ready, this, &MainWindow::onSnapshot);
+  connect(snapshots_, &SnapshotService::failed, this,
+          [this](int, const QString& e) { statusBar()->showMessage(tr("Analysis failed: %1").arg(e), 8000); });
+
+  connect(panel_, &RunPanel::startRequested, this, &MainWindow::startTraining);
+  connect(panel_, &RunPanel::stopRequested, this, &MainWindow::stopTraining);
+  connect(panel_, &RunPanel::resumeRequested, this, &MainWindow::resumeTraining);
+  connect(panel_, &RunPanel::pauseRequested, this, [this](bool pause) {
+    worker_->requestPause(pause);
+    panel_->setState(pause ? RunPanel::State::Paused : RunPanel::State::Training);
+  });
+
+  // Replots at most ~30 times a second, only when data arrived.
+  replotTimer_.setInterval(33);
+  connect(&replotTimer_, &QTimer::timeout, this, [this] {
+    if (!dirty_) return;
+    dirty_ = false;
+    refreshSeries();
+    updateStatus();
+  });
+  replotTimer_.start();
+
+  buildMenus();
+  resize(1600, 1000);
+  QSettings settings;
+  restoreGeometry(settings.value("window/geometry").toByteArray());
+  restoreState(settings.value("window/state").toByteArray());
+  panel_->selectPreset(settings.value("run/preset", "mainline").toString());
+}
+
+MainWindow::~MainWindow() {
+  worker_->requestStop();
+  trainThread_.quit();
+  trainThread_.wait();
+  delete live_;
+}
+
+QCustomPlot* MainWindow::lossPlot() const { return lossView_; }
+QCustomPlot* MainWindow::accuracyPlot() const { return accView_; }
+bool MainWindow::training() const { return !panel_->isEnabled() || live_->target > 0; }
+
+QDockWidget* MainWindow::addView(const QString& title, const QString& name, QWidget* view, Qt::DockWidgetArea area) {
+  auto* dock = new QDockWidget(title, this);
+  dock->setObjectName("dock-" + name);
+  dock->setWidget(view);
+  dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable | QDockWidget::DockWidgetClosable);
+  addDockWidget(area, dock);
+  return dock;
+}
+
+void MainWindow::buildMenus() {
   QMenu* file = menuBar()->addMenu(tr("&File"));
-  QAction* open = file->addAction(tr("&Open run..."), this, &MainWindow::chooseRun);
-  open->setShortcut(QKeySequence::Open);
+  file->addAction(tr("&Open run..."), QKeySequence::Open, this, [this] {
+    const QString p = QFileDialog::getOpenFileName(this, tr("Open run"), QFileInfo(path_).absolutePath(),
+                                                   tr("Grokking runs (*.grok);;All files (*)"));
+    if (!p.isEmpty()) openRun(p);
+  });
+  recentMenu_ = file->addMenu(tr("Open &recent"));
+  updateRecentMenu();
   file->addSeparator();
-  QAction* quit = file->addAction(tr("&Quit"), qApp, &QApplication::closeAllWindows);
-  quit->setShortcut(QKeySequence::Quit);
-  statusBar()->showMessage(tr("Open a run file (File > Open) or train one with grokking-cli"));
-  resize(1280, 800);
+  file->addAction(tr("&Export dashboard..."), QKeySequence(Qt::CTRL | Qt::Key_E), this, [this] {
+    QSettings s;
+    const QString p = QFileDialog::getSaveFileName(this, tr("Export dashboard"), s.value("export/dir").toString() + "/dashboard.png",
+                                                   tr("PNG image (*.png);;SVG vector (*.svg);;PDF (*.pdf)"));
+    if (p.isEmpty()) return;
+    s.setValue("export/dir", QFileInfo(p).absolutePath());
+    const QString err = exportDashboard(p);
+    if (!err.isEmpty()) error(tr("Export failed"), err);
+  });
+  file->addAction(tr("Export &all figures..."), this, [this] {
+    const QString d = QFileDialog::getExistingDirectory(this, tr("Export all figures to"), QSettings().value("export/dir").toString());
+    if (d.isEmpty()) return;
+    const QString err = exportAllFigures(d);
+    if (!err.isEmpty()) error(tr("Export failed"), err);
+    else statusBar()->showMessage(tr("Exported %1 figures to %2").arg(figures_.size()).arg(d), 5000);
+  });
+  QMenu* one = file->addMenu(tr("Export &figure"));
+  for (auto it = figures_.begin(); it != figures_.end(); ++it) {
+    QWidget* w = it.value();
+    one->addAction(it.key(), this, [this, w] { exportFigureDialog(w, this); });
+  }
+  file->addAction(tr("Export metrics as &CSV (visible epochs)..."), this, [this] {
+    const QString p = QFileDialog::getSaveFileName(this, tr("Export metrics"), QSettings().value("export/dir").toString() + "/metrics.csv",
+                                                   tr("CSV (*.csv)"));
+    if (p.isEmpty()) return;
+    QFile f(p);
+    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)) return error(tr("Export failed"), tr("%1: cannot write the file").arg(p));
+    QTextStream out(&f);
+    const QCPRange r = lossView_->xAxis->range();
+    out << "epoch,train_loss,train_acc,test_loss,test_acc\n";
+    for (const EpochMetrics& m : metrics_) {
+      if (m.epoch < r.lower || m.epoch > r.upper) continue;
+      out << m.epoch << ',' << QString::number(m.train_loss, 'g', 9) << ',' << m.train_acc << ',';
+      if (!std::isnan(m.test_loss)) out << QString::number(m.test_loss, 'g', 9) << ',' << m.test_acc;
+      else out << ',';
+      out << '\n';
+    }
+  });
+  file->addSeparator();
+  file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+  QMenu* view = menuBar()->addMenu(tr("&View"));
+  for (QDockWidget* d : findChildren<QDockWidget*>()) view->addAction(d->toggleViewAction());
+  view->addSeparator();
+  QAction* play = view->addAction(tr("Play / pause checkpoints"), scrubber_, &EpochScrubber::togglePlay);
+  play->setShortcut(Qt::Key_Space);
+  view->addAction(tr("Previous checkpoint"), QKeySequence(Qt::Key_Left), scrubber_, [this] { scrubber_->step(-1); });
+  view->addAction(tr("Next checkpoint"), QKeySequence(Qt::Key_Right), scrubber_, [this] { scrubber_->step(+1); });
+  view->addAction(tr("Fit all curves to their data"), this, [this] {
+    for (SeriesView* v : seriesViews_) v->setFollow(true), v->refresh();
+  });
 }
 
-QCustomPlot* MainWindow::addPanel(const QString& title, const QString& xLabel, const QString& yLabel) {
-  auto* plot = new QCustomPlot(this);
-  plot->plotLayout()->insertRow(0);
-  plot->plotLayout()->addElement(0, 0, new QCPTextElement(plot, title, QFont(font().family(), 11, QFont::Bold)));
-  plot->xAxis->setLabel(xLabel);
-  plot->yAxis->setLabel(yLabel);
-  plot->setMinimumSize(320, 220);
-  return plot;
+void MainWindow::keyPressEvent(QKeyEvent* event) { QMainWindow::keyPressEvent(event); }
+
+void MainWindow::error(const QString& title, const QString& message) {
+  lastError_ = message;
+  QMessageBox::critical(this, title, message);
 }
 
-QCustomPlot* MainWindow::addPlaceholder(const QString& title, const QString& note) {
-  QCustomPlot* plot = addPanel(title, QString(), QString());
-  plot->xAxis->setVisible(false);
-  plot->yAxis->setVisible(false);
-  auto* text = new QCPItemText(plot);
-  text->position->setType(QCPItemPosition::ptAxisRectRatio);
-  text->position->setCoords(0.5, 0.5);
-  text->setText(note);
-  text->setColor(palette().color(QPalette::PlaceholderText));
-  return plot;
-}
-
-void MainWindow::chooseRun() {
-  const QString path =
-      QFileDialog::getOpenFileName(this, tr("Open run"), QString(), tr("Grokking runs (*.grok);;All files (*)"));
-  if (!path.isEmpty()) openRun(path);
+void MainWindow::clearViews() {
+  metrics_.clear();
+  measures_.clear();
+  phases_ = {};
+  shown_.reset();
+  shownEpoch_ = -1;
+  for (SeriesView* v : seriesViews_) v->clearData(), v->setPhases({}), v->setEpochMarker(-1), v->setFollow(true), v->refresh();
+  weView_->clear();
+  wlView_->clear();
+  neuronView_->clear();
+  attentionView_->clear();
+  logitsView_->clear();
+  checks_->setRowCount(0);
+  checksNote_->clear();
+  scrubber_->setCheckpoints({});
+  scrubber_->setFollowLive(true);
 }
 
 bool MainWindow::openRun(const QString& path, bool quiet) {
+  Config cfg;
   std::vector<EpochMetrics> metrics;
+  std::vector<int> epochs;
+  std::vector<MeasureRecord> measures;
   try {
     const RunStore store = RunStore::open(path.toStdString());
+    cfg = store.config();
     metrics = store.metrics();
+    epochs = store.checkpoint_epochs();
+    measures = store.load_measures(fixedKeys_ ? "given" : "live");
+    if (fixedKeys_) {  // only the records of the chosen set
+      const std::string want = "given:" + join_freqs(*fixedKeys_);
+      measures.erase(std::remove_if(measures.begin(), measures.end(), [&](const MeasureRecord& r) { return r.key_freqs != want; }),
+                     measures.end());
+    }
   } catch (const std::exception& e) {
     lastError_ = QString::fromStdString(e.what());
     if (!quiet) QMessageBox::critical(this, tr("Cannot open run"), lastError_);
     return false;
   }
-  QVector<double> e, train_loss, train_acc, te, test_loss, test_acc;
-  for (const auto& m : metrics) {
-    e << m.epoch;
-    train_loss << m.train_loss;
-    train_acc << m.train_acc;
-    if (!std::isnan(m.test_loss)) te << m.epoch, test_loss << m.test_loss, test_acc << m.test_acc;
-  }
-  auto fill = [&](QCustomPlot* p, const QVector<double>& train, const QVector<double>& test) {
-    p->clearGraphs();
-    p->addGraph()->setData(e, train, true);
-    p->graph(0)->setName(tr("train"));
-    p->graph(0)->setPen(QPen(QColor(31, 119, 180), 1.5));
-    p->addGraph()->setData(te, test, true);
-    p->graph(1)->setName(tr("test"));
-    p->graph(1)->setPen(QPen(QColor(255, 127, 14), 1.5));
-    p->legend->setVisible(true);
-    p->rescaleAxes();
-  };
-  lossPlot_->yAxis->setScaleType(QCPAxis::stLogarithmic);
-  lossPlot_->yAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
-  fill(lossPlot_, train_loss, test_loss);
-  fill(accPlot_, train_acc, test_acc);
-  accPlot_->yAxis->setRange(0, 1.02);
-  // Legends where grokking curves leave room: between train and test losses, under the accuracies.
-  lossPlot_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignVCenter | Qt::AlignRight);
-  accPlot_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
-  lossPlot_->replot();
-  accPlot_->replot();
+  const bool same = path == path_;
+  const int keep = scrubber_->epoch();
+  clearViews();
+  path_ = path;
+  cfg_ = cfg;
+  QVector<EpochMetrics> batch(metrics.begin(), metrics.end());
+  onMetrics(batch, LiveStatus{});
+  for (const MeasureRecord& m : measures) addMeasures(m);
+  updatePhases();
+  snapshots_->setRun(path);
+  snapshots_->setKeyFreqs(fixedKeys_);
+  scrubber_->setCheckpoints(epochs);
+  if (same && keep >= 0) scrubber_->setEpoch(keep);
+  else if (!epochs.empty()) onEpochChanged(scrubber_->epoch());
+  refreshSeries();
   setWindowTitle(tr("Grokking Lab - %1").arg(QFileInfo(path).fileName()));
-  statusBar()->showMessage(tr("%1: %2 epochs logged").arg(path).arg(metrics.size()));
+  panel_->setState(RunPanel::State::Idle, !epochs.empty() && epochs.back() < cfg.epochs);
+  rememberRecent(path);
   lastError_.clear();
+  updateStatus();
   return true;
+}
+
+void MainWindow::onMetrics(const QVector<EpochMetrics>& batch, const LiveStatus& status) {
+  if (status.target > 0) {
+    *live_ = status;
+    panel_->setProgress(status.epoch, status.target, status.epochs_per_second);
+  }
+  QVector<double> e, trl, tra, te, tel, tea;
+  for (const EpochMetrics& m : batch) {
+    metrics_.push_back(m);
+    e << m.epoch, trl << m.train_loss, tra << m.train_acc;
+    if (!std::isnan(m.test_loss)) te << m.epoch, tel << m.test_loss, tea << m.test_acc;
+  }
+  lossView_->appendData(0, e, trl);
+  lossView_->appendData(1, te, tel);
+  accView_->appendData(0, e, tra);
+  accView_->appendData(1, te, tea);
+  dirty_ = true;
+}
+
+void MainWindow::addMeasures(const MeasureRecord& m) {
+  measures_[m.epoch] = m;
+  auto put = [&](SeriesView* v, int i, const char* name) {
+    const auto it = m.values.find(name);
+    if (it != m.values.end()) v->appendData(i, {double(m.epoch)}, {it->second});
+  };
+  for (int i = 0; i < 4; i++) put(measuresView_, i, kLossSeries[i].first);
+  put(giniView_, 0, "gini_we");
+  put(giniView_, 1, "gini_wl");
+  put(normView_, 0, "sum_sq_weights");
+  dirty_ = true;
+}
+
+void MainWindow::onCheckpoint(int epoch, const MeasureRecord& m) {
+  if (!fixedKeys_) addMeasures(m);
+  updatePhases();
+  scrubber_->addCheckpoint(epoch);
+}
+
+void MainWindow::updatePhases() {
+  std::vector<std::pair<int, double>> ssw;
+  for (const auto& [e, r] : measures_) {
+    const auto it = r.values.find("sum_sq_weights");
+    if (it != r.values.end()) ssw.emplace_back(e, it->second);
+  }
+  phases_ = detect_phases(metrics_, ssw);
+  for (SeriesView* v : seriesViews_) v->setPhases(phases_);
+}
+
+void MainWindow::refreshSeries() {
+  for (SeriesView* v : seriesViews_) v->refresh();
+}
+
+void MainWindow::onEpochChanged(int epoch) {
+  for (SeriesView* v : seriesViews_) v->setEpochMarker(epoch), v->replot(QCustomPlot::rpQueuedReplot);
+  if (epoch < 0) return;
+  scrubTimer_.start();
+  snapshots_->request(epoch);
+}
+
+void MainWindow::onSnapshot(int epoch, ViewSnapshotPtr v, double) {
+  if (epoch != scrubber_->epoch()) return;  // the user has moved on; a newer one is coming
+  shown_ = v;
+  shownEpoch_ = epoch;
+  const Snapshot& s = v->snapshot;
+  const int p = s.p;
+  weView_->setSpectrum(s.spectra.we_norms, s.detected.freqs);
+  wlView_->setSpectrum(s.spectra.wl_norms, s.detected.freqs);
+  // Attention from '=' to a, per head, over (a, b).
+  std::vector<std::vector<float>> heads;
+  QStringList caps;
+  for (int h = 0; h < s.n_heads; h++) {
+    heads.emplace_back(s.attention.begin() + static_cast<std::ptrdiff_t>(h) * p * p,
+                       s.attention.begin() + static_cast<std::ptrdiff_t>(h + 1) * p * p);
+    caps << tr("head %1").arg(h);
+  }
+  attentionView_->setMaps(heads, p, p, caps, tr("attention weight"));
+  std::vector<float> ln(s.measures.logits_2d_norms.begin(), s.measures.logits_2d_norms.end());
+  logitsView_->setMaps({ln}, p, p, {tr("L2 norm over the outputs c")}, tr("norm"));
+  // Neuron clusters by frequency, biggest first.
+  const QString prev = neuronCluster_->currentData().toString();
+  {
+    const QSignalBlocker block(neuronCluster_);
+    neuronCluster_->clear();
+    neuronCluster_->addItem(tr("all neurons, by frequency"), "all");
+    std::vector<std::pair<int, int>> clusters;
+    for (auto [k, n] : s.neurons.clusters(0.85)) clusters.emplace_back(n, k);
+    std::sort(clusters.rbegin(), clusters.rend());
+    for (auto [n, k] : clusters) neuronCluster_->addItem(tr("frequency %1: %2 neurons with FVE >= 85%").arg(k).arg(n), k);
+    const int i = neuronCluster_->findData(prev);
+    neuronCluster_->setCurrentIndex(std::max(0, i));
+  }
+  showNeurons();
+  checks_->setRowCount(static_cast<int>(v->checks.rows.size()));
+  for (int r = 0; r < checks_->rowCount(); r++) {
+    const CheckRow& row = v->checks.rows[r];
+    checks_->setItem(r, 0, new QTableWidgetItem(QString::fromStdString(row.check)));
+    checks_->setItem(r, 1, new QTableWidgetItem(QString::number(row.loss, 'g', 3)));
+    checks_->setItem(r, 2, new QTableWidgetItem(QString::number(row.accuracy, 'f', 4)));
+  }
+  checksNote_->setText(tr("Epoch %1, key frequencies %2. Logit FVE by the cos(w(a+b-c)) fit: %3 %; W_L norm outside "
+                          "the key directions: %4 %.")
+                           .arg(epoch)
+                           .arg(v->checks.key_freqs.empty() ? tr("none yet") : QString::fromStdString(join_freqs(v->checks.key_freqs)))
+                           .arg(100 * v->checks.logit_fit_fve, 0, 'f', 1)
+                           .arg(100 * v->checks.wl_norm_outside_key, 0, 'f', 1));
+  const double ms = scrubTimer_.isValid() ? scrubTimer_.nsecsElapsed() / 1e6 : 0;
+  statusBar()->showMessage(tr("Views at epoch %1 (%2 ms)").arg(epoch).arg(ms, 0, 'f', 0), 3000);
+  emit snapshotShown(epoch);
+}
+
+void MainWindow::showNeurons() {
+  if (!shown_) return;
+  const Snapshot& s = shown_->snapshot;
+  const int p = s.p, M = s.d_mlp;
+  const QVariant sel = neuronCluster_->currentData();
+  std::vector<int> order;
+  for (int m = 0; m < M; m++)
+    if (sel.toString() == "all" || s.neurons.freq[m] == sel.toInt()) order.push_back(m);
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+    if (s.neurons.freq[a] != s.neurons.freq[b]) return s.neurons.freq[a] < s.neurons.freq[b];
+    return s.neurons.fve[a] > s.neurons.fve[b];
+  });
+  if (order.size() > 9) order.resize(9);
+  std::vector<std::vector<float>> maps;
+  QStringList caps;
+  for (int m : order) {
+    std::vector<float> map(static_cast<std::size_t>(p) * p);
+    for (int i = 0; i < p * p; i++) map[i] = s.neuron_acts[static_cast<std::size_t>(i) * M + m];
+    maps.push_back(std::move(map));
+    caps << tr("neuron %1: k %2, FVE %3%").arg(m).arg(s.neurons.freq[m]).arg(100 * s.neurons.fve[m], 0, 'f', 0);
+  }
+  neuronView_->setMaps(maps, p, p, caps, tr("activation"));
+}
+
+void MainWindow::setKeySelection(int index) {
+  if (path_.isEmpty()) return;
+  if (training()) {
+    keySelection_->setCurrentIndex(fixedKeys_ ? 2 : 0);
+    return error(tr("Key frequencies"), tr("The key set can be changed once training has stopped."));
+  }
+  std::optional<std::vector<int>> keys;
+  try {
+    if (index == 1) {
+      const RunStore store = RunStore::open(path_.toStdString());
+      const FourierBasis F(cfg_.p);
+      const auto ck = store.checkpoint_epochs();
+      if (!ck.empty()) keys = detect_key_frequencies(weight_spectra(cfg_, store.load_checkpoint(ck.back()), F).wl_norms).freqs;
+    } else if (index == 2) {
+      bool ok = false;
+      const QString text = QInputDialog::getText(this, tr("Key frequencies"), tr("Frequencies 1..%1, comma-separated:").arg((cfg_.p - 1) / 2),
+                                                 QLineEdit::Normal, "14,35,41,42,52", &ok);
+      if (!ok) return;
+      keys = KeySelection::parse(text.toStdString(), cfg_.p).freqs;
+    }
+  } catch (const std::exception& e) {
+    keySelection_->setCurrentIndex(fixedKeys_ ? 2 : 0);
+    return error(tr("Key frequencies"), QString::fromStdString(e.what()));
+  }
+  fixedKeys_ = keys;
+  if (!keys) return void(openRun(path_, false));
+  // Recompute every checkpoint's measures with this set through core, off the GUI thread, then
+  // reload. The run file keeps them (tagged with the set) for next time.
+  statusBar()->showMessage(tr("Computing the progress measures with key frequencies %1...").arg(QString::fromStdString(join_freqs(*keys))));
+  keySelection_->setEnabled(false);
+  const std::string path = path_.toStdString();
+  std::thread([this, path, keys] {
+    QString err;
+    try {
+      RunStore store = RunStore::open(path, RunStore::Mode::ReadWrite);
+      fill_missing_measures(store, KeySelection{KeySelection::Given, *keys});
+    } catch (const std::exception& e) {
+      err = QString::fromStdString(e.what());
+    }
+    QMetaObject::invokeMethod(this, [this, err] {
+      keySelection_->setEnabled(true);
+      if (!err.isEmpty()) return error(tr("Key frequencies"), err);
+      openRun(path_, false);
+    });
+  }).detach();
+}
+
+void MainWindow::startTraining() {
+  const std::optional<Config> cfg = panel_->config();
+  if (!cfg) return error(tr("Cannot start"), panel_->error());
+  const QString path = panel_->runPath();
+  if (QFileInfo::exists(path) &&
+      QMessageBox::question(this, tr("Overwrite?"), tr("%1 exists. Replace it with a new run?").arg(path)) != QMessageBox::Yes)
+    return;
+  QDir().mkpath(QFileInfo(path).absolutePath());
+  QSettings().setValue("run/preset", panel_->presetName());
+  fixedKeys_.reset();
+  keySelection_->setCurrentIndex(0);
+  clearViews();
+  path_ = path;
+  cfg_ = *cfg;
+  *live_ = LiveStatus{0, cfg->epochs, 0, -1};
+  snapshots_->setRun(path);
+  snapshots_->setKeyFreqs(std::nullopt);
+  panel_->setState(RunPanel::State::Training);
+  setWindowTitle(tr("Grokking Lab - %1 (training)").arg(QFileInfo(path).fileName()));
+  const Config c = *cfg;
+  QMetaObject::invokeMethod(worker_, [w = worker_, c, path] { w->train(c, path, true); });
+}
+
+void MainWindow::resumeTraining() {
+  if (path_.isEmpty()) return;
+  const QString path = path_;
+  *live_ = LiveStatus{scrubber_->checkpoints().empty() ? 0 : scrubber_->checkpoints().back(), cfg_.epochs, 0, -1};
+  // Resuming appends: keep the curves, drop metrics past the newest checkpoint (training redoes them).
+  const int from = live_->epoch;
+  metrics_.erase(std::remove_if(metrics_.begin(), metrics_.end(), [&](const EpochMetrics& m) { return m.epoch > from; }),
+                 metrics_.end());
+  openRun(path, true);
+  panel_->setState(RunPanel::State::Training);
+  *live_ = LiveStatus{from, cfg_.epochs, 0, -1};
+  QMetaObject::invokeMethod(worker_, [w = worker_, path] { w->resume(path, std::nullopt); });
+}
+
+void MainWindow::stopTraining() {
+  if (!training()) return;
+  panel_->setState(RunPanel::State::Stopping);
+  worker_->requestStop();
+}
+
+void MainWindow::onFinished(const QString& path, bool completed, const QString& err) {
+  *live_ = LiveStatus{};
+  panel_->setState(RunPanel::State::Idle);
+  // The stop commit and the newest measures are in the run file: show it as stored.
+  if (QFileInfo::exists(path)) openRun(path, true);
+  if (!err.isEmpty()) error(tr("Training stopped"), err);
+  else statusBar()->showMessage(completed ? tr("Training complete: %1").arg(path) : tr("Stopped; resumable: %1").arg(path), 8000);
+  emit trainingFinished(completed);
+  if (closeAfterStop_) close();
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+  if (training()) {
+    if (!closeAfterStop_ &&
+        QMessageBox::question(this, tr("Training in progress"),
+                              tr("Stop training and close? The run file keeps a checkpoint at the epoch reached.")) !=
+            QMessageBox::Yes) {
+      event->ignore();
+      return;
+    }
+    closeAfterStop_ = true;
+    stopTraining();
+    event->ignore();  // closes when the worker reports the committed stop
+    return;
+  }
+  QSettings settings;
+  settings.setValue("window/geometry", saveGeometry());
+  settings.setValue("window/state", saveState());
+  QMainWindow::closeEvent(event);
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+  if (event->mimeData()->hasUrls()) event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+  const QList<QUrl> urls = event->mimeData()->urls();
+  if (!urls.isEmpty() && urls.first().isLocalFile()) {
+    if (training()) return error(tr("Cannot open"), tr("Stop training before opening another run."));
+    openRun(urls.first().toLocalFile());
+  }
+}
+
+void MainWindow::rememberRecent(const QString& path) {
+  QSettings s;
+  QStringList recent = s.value("recent").toStringList();
+  recent.removeAll(QFileInfo(path).absoluteFilePath());
+  recent.prepend(QFileInfo(path).absoluteFilePath());
+  while (recent.size() > kMaxRecent) recent.removeLast();
+  s.setValue("recent", recent);
+  updateRecentMenu();
+}
+
+void MainWindow::updateRecentMenu() {
+  recentMenu_->clear();
+  const QStringList recent = QSettings().value("recent").toStringList();
+  for (const QString& p : recent) recentMenu_->addAction(QFileInfo(p).fileName(), this, [this, p] { openRun(p); })->setToolTip(p);
+  recentMenu_->setEnabled(!recent.isEmpty());
+}
+
+void MainWindow::updateStatus() {
+  if (metrics_.empty()) return;
+  const EpochMetrics& m = metrics_.back();
+  double test = NAN;
+  for (auto it = metrics_.rbegin(); it != metrics_.rend() && std::isnan(test); ++it) test = it->test_loss;
+  statusLabel_->setText(tr("epoch %1 · train loss %2 · test loss %3 · %4 epochs/s · %5")
+                            .arg(m.epoch)
+                            .arg(m.train_loss, 0, 'g', 3)
+                            .arg(test, 0, 'g', 3)
+                            .arg(live_->epochs_per_second, 0, 'f', 1)
+                            .arg(path_));
+}
+
+QString MainWindow::exportDashboard(const QString& path) {
+  // Everything the user sees at the current epoch, as one figure.
+  return exportWidget(this, path, 1.0);
+}
+
+QString MainWindow::exportAllFigures(const QString& dir) {
+  for (auto it = figures_.begin(); it != figures_.end(); ++it)
+    for (const char* ext : {"png", "svg"}) {
+      const QString err = exportWidget(it.value(), dir + "/" + it.key() + "." + ext, 2.0);
+      if (!err.isEmpty()) return err;
+    }
+  return {};
 }
 
 }  // namespace grok

@@ -1,34 +1,144 @@
-// The Grokking Lab main window. For now: the dashboard's frame (one titled plot per view) and
-// File > Open, which loads a run file's loss curves through core's RunStore. Live training, the
-// epoch scrubber and the analysis views fill these panels next.
+// The Grokking Lab main window: a dashboard of dockable views over one run, a run panel that
+// trains on a worker thread, and one epoch scrubber that moves every view.
+//
+// Data flows one way: the trainer writes the run file and reports each batch of metrics and each
+// committed checkpoint through queued signals; the time series append them; snapshot views read
+// checkpoints back from the run file through SnapshotService. The GUI thread never waits on
+// training or analysis.
 #pragma once
 
+#include <QElapsedTimer>
 #include <QMainWindow>
+#include <QMap>
 #include <QString>
+#include <QThread>
+#include <QTimer>
+#include <map>
+#include <optional>
+#include <vector>
+
+#include "core/config.h"
+#include "core/phases.h"
+#include "core/run_store.h"
+#include "ui/snapshot_service.h"
 
 class QCustomPlot;
+class QComboBox;
+class QDockWidget;
+class QLabel;
+class QTableWidget;
+class QMenu;
 
 namespace grok {
+
+class EpochScrubber;
+class HeatmapView;
+class RunPanel;
+class SeriesView;
+class SpectrumView;
+class TrainingWorker;
+struct LiveStatus;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
 
  public:
   explicit MainWindow(QWidget* parent = nullptr);
-  // Shows the run's metrics; on failure shows an error dialog (unless `quiet`) and returns false.
+  ~MainWindow() override;
+  // Shows a run file; on failure shows an error dialog (unless `quiet`) and returns false, leaving
+  // whatever was shown before.
   bool openRun(const QString& path, bool quiet = false);
   QString lastError() const { return lastError_; }
-  QCustomPlot* lossPlot() const { return lossPlot_; }
-  QCustomPlot* accuracyPlot() const { return accPlot_; }
+  bool training() const;
+
+  // Views and controls, for tests and the screenshot script.
+  QCustomPlot* lossPlot() const;
+  QCustomPlot* accuracyPlot() const;
+  SeriesView* measuresView() const { return measuresView_; }
+  SpectrumView* wlView() const { return wlView_; }
+  HeatmapView* neuronView() const { return neuronView_; }
+  HeatmapView* attentionView() const { return attentionView_; }
+  HeatmapView* logitsView() const { return logitsView_; }
+  QTableWidget* checksTable() const { return checks_; }
+  EpochScrubber* scrubber() const { return scrubber_; }
+  RunPanel* runPanel() const { return panel_; }
+  int shownSnapshotEpoch() const { return shownEpoch_; }
+  QString runPath() const { return path_; }
+  // Exports the whole dashboard (PNG, SVG or PDF by extension); returns "" or an error.
+  QString exportDashboard(const QString& path);
+  // Every view into `dir` as PNG and SVG; returns "" or the first error.
+  QString exportAllFigures(const QString& dir);
+
+ public slots:
+  void startTraining();
+  void resumeTraining();
+  void stopTraining();
+
+ signals:
+  void snapshotShown(int epoch);   // every snapshot view now shows `epoch`
+  void trainingFinished(bool completed);
+
+ protected:
+  void closeEvent(QCloseEvent* event) override;
+  void keyPressEvent(QKeyEvent* event) override;
+  void dragEnterEvent(QDragEnterEvent* event) override;
+  void dropEvent(QDropEvent* event) override;
 
  private:
-  void chooseRun();
-  QCustomPlot* addPanel(const QString& title, const QString& xLabel, const QString& yLabel);
-  QCustomPlot* addPlaceholder(const QString& title, const QString& note);
+  QDockWidget* addView(const QString& title, const QString& name, QWidget* view, Qt::DockWidgetArea area);
+  void buildMenus();
+  void clearViews();
+  void onMetrics(const QVector<EpochMetrics>& batch, const LiveStatus& status);
+  void onCheckpoint(int epoch, const MeasureRecord& m);
+  void onFinished(const QString& path, bool completed, const QString& error);
+  void onSnapshot(int epoch, ViewSnapshotPtr s, double ms);
+  void onEpochChanged(int epoch);
+  void addMeasures(const MeasureRecord& m);
+  void updatePhases();
+  void showNeurons();
+  void refreshSeries();
+  void setKeySelection(int index);
+  void rememberRecent(const QString& path);
+  void updateRecentMenu();
+  void updateStatus();
+  void error(const QString& title, const QString& message);
 
-  QCustomPlot* lossPlot_ = nullptr;
-  QCustomPlot* accPlot_ = nullptr;
+  // Views
+  RunPanel* panel_ = nullptr;
+  EpochScrubber* scrubber_ = nullptr;
+  SeriesView *lossView_ = nullptr, *accView_ = nullptr, *measuresView_ = nullptr, *giniView_ = nullptr,
+             *normView_ = nullptr;
+  SpectrumView *weView_ = nullptr, *wlView_ = nullptr;
+  HeatmapView *neuronView_ = nullptr, *attentionView_ = nullptr, *logitsView_ = nullptr;
+  QComboBox* neuronCluster_ = nullptr;
+  QComboBox* keySelection_ = nullptr;
+  QTableWidget* checks_ = nullptr;
+  QLabel* checksNote_ = nullptr;
+  QList<SeriesView*> seriesViews_;
+  QMap<QString, QWidget*> figures_;  // name -> view, for "export all"
+  QMenu* recentMenu_ = nullptr;
+  QLabel* statusLabel_ = nullptr;
+
+  // The run shown
+  QString path_;
+  Config cfg_;
+  std::vector<EpochMetrics> metrics_;
+  std::map<int, MeasureRecord> measures_;
+  Phases phases_;
+  ViewSnapshotPtr shown_;
+  int shownEpoch_ = -1;
   QString lastError_;
+  LiveStatus* live_ = nullptr;
+  bool dirty_ = false;
+  bool closeAfterStop_ = false;
+  std::optional<std::vector<int>> fixedKeys_;  // nullopt: live key sets
+
+  // Threads
+  QThread trainThread_;
+  TrainingWorker* worker_ = nullptr;
+  SnapshotService* snapshots_ = nullptr;
+  QTimer replotTimer_;
+  QElapsedTimer scrubTimer_;
 };
 
 }  // namespace grok

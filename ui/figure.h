@@ -1,0 +1,37 @@
+// A titled QCustomPlot that every view builds on: a title row, colours from the system palette
+// (readable in light and dark themes), and a context menu that exports the figure.
+#pragma once
+
+#include <QString>
+#include <qcustomplot.h>
+
+namespace grok {
+
+class Figure : public QCustomPlot {
+  Q_OBJECT
+ public:
+  explicit Figure(const QString& title, QWidget* parent = nullptr);
+  QString title() const { return title_; }
+  void setTitle(const QString& title);
+  // Foreground / background / grid colours from the current palette.
+  void applyPalette();
+  // Extra context-menu entries a view adds before the export ones.
+  virtual void addMenuActions(QMenu* menu) { (void)menu; }
+
+ signals:
+  void exportRequested(grok::Figure* figure);
+
+ protected:
+  void contextMenuEvent(QContextMenuEvent* event) override;
+  void changeEvent(QEvent* event) override;
+  void styleAxisRect(QCPAxisRect* rect);
+
+ private:
+  QString title_;
+  QCPTextElement* titleElement_ = nullptr;
+};
+
+// Tableau-10, the matplotlib default cycle: familiar from the paper's figures.
+QColor seriesColor(int i);
+
+}  // namespace grok

@@ -1,0 +1,63 @@
+// Snapshots (core/snapshot.h) and check tables for the scrubber, computed on a thread of their own
+// so the GUI thread never waits: request(epoch) returns at once; `ready` arrives later. Requests
+// pile up while the user scrubs, so only the newest pending one is computed. The newest few
+// results are cached (a mainline snapshot is ~28 MB).
+//
+// The service reads checkpoints through its own RunStore connection: WAL lets it read while the
+// trainer writes (one direction of data: trainer -> run file -> views).
+#pragma once
+
+#include <QObject>
+#include <QString>
+#include <QThread>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "core/ablation_checks.h"
+#include "core/snapshot.h"
+
+namespace grok {
+
+struct ViewSnapshot {
+  Snapshot snapshot;
+  AblationChecks checks;  // with the same key set as the measures
+  std::string key_selection;
+};
+using ViewSnapshotPtr = std::shared_ptr<const ViewSnapshot>;
+
+class SnapshotService : public QObject {
+  Q_OBJECT
+ public:
+  explicit SnapshotService(QObject* parent = nullptr);
+  ~SnapshotService() override;
+
+  void setRun(const QString& path);  // clears the cache
+  // Key set of the restricted/excluded measures: nullopt = each checkpoint's own (live).
+  void setKeyFreqs(const std::optional<std::vector<int>>& keys);
+  // Asks for the views of `epoch`; emits ready() at once from the cache, or later.
+  void request(int epoch);
+  ViewSnapshotPtr cached(int epoch) const;
+
+ signals:
+  void ready(int epoch, grok::ViewSnapshotPtr snapshot, double ms);
+  void failed(int epoch, const QString& error);
+
+ private:
+  void work();  // on the service thread
+  QThread thread_;
+  QObject* worker_ = nullptr;
+  mutable std::mutex mutex_;
+  QString path_;
+  std::optional<std::vector<int>> keys_;
+  std::optional<int> pending_;
+  bool busy_ = false;
+  std::list<std::pair<int, ViewSnapshotPtr>> cache_;  // most recent first
+  unsigned generation_ = 0;                           // bumped by setRun / setKeyFreqs
+};
+
+}  // namespace grok
+
+Q_DECLARE_METATYPE(grok::ViewSnapshotPtr)

@@ -1,0 +1,88 @@
+#include "ui/training_worker.h"
+
+#include <chrono>
+
+#include "core/trainer.h"
+
+namespace grok {
+
+TrainingWorker::TrainingWorker(QObject* parent) : QObject(parent) {
+  qRegisterMetaType<grok::EpochMetrics>();
+  qRegisterMetaType<QVector<grok::EpochMetrics>>();
+  qRegisterMetaType<grok::LiveStatus>();
+  qRegisterMetaType<grok::MeasureRecord>();
+  qRegisterMetaType<grok::Config>();
+}
+
+void TrainingWorker::requestPause(bool paused) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    paused_ = paused;
+  }
+  wake_.notify_all();
+}
+
+void TrainingWorker::requestStop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+}
+
+void TrainingWorker::train(const Config& cfg, const QString& path, bool overwrite) {
+  stop_ = false;
+  try {
+    Trainer t = Trainer::start(cfg, path.toStdString(), overwrite, {/*threads=*/2});
+    run(t);
+  } catch (const std::exception& e) {
+    emit finished(path, false, QString::fromStdString(e.what()));
+  }
+}
+
+void TrainingWorker::resume(const QString& path, std::optional<int> epochs) {
+  stop_ = false;
+  try {
+    Trainer t = Trainer::resume(path.toStdString(), epochs, {/*threads=*/2});
+    run(t);
+  } catch (const std::exception& e) {
+    emit finished(path, false, QString::fromStdString(e.what()));
+  }
+}
+
+void TrainingWorker::run(Trainer& t) {
+  const QString path = QString::fromStdString(t.path());
+  emit started(path, t.config());
+  using clock = std::chrono::steady_clock;
+  QVector<EpochMetrics> batch;
+  auto last_emit = clock::now();
+  LiveStatus status;
+  TrainCallbacks cb;
+  cb.on_progress = [&](const TrainProgress& p) {
+    batch.push_back(p.metrics);
+    status = {p.epoch, p.target_epochs, p.epochs_per_second, p.last_checkpoint};
+    // Batches at most every 50 ms (and at each checkpoint, so the plots and the scrubber agree).
+    if (p.checkpoint_now || clock::now() - last_emit > std::chrono::milliseconds(50)) {
+      emit metrics(batch, status);
+      batch.clear();
+      last_emit = clock::now();
+    }
+    if (p.checkpoint_now && p.measures) emit checkpoint(p.epoch, *p.measures, p.measures_ms);
+    // Pause between epochs: the training thread sleeps here until resumed or stopped.
+    if (paused_.load()) {
+      if (!batch.isEmpty()) emit metrics(batch, status), batch.clear();
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, [&] { return !paused_.load() || stop_.load(); });
+    }
+  };
+  try {
+    t.run(stop_, cb);
+    if (!batch.isEmpty()) emit metrics(batch, status);
+    emit finished(path, t.finished(), QString());
+  } catch (const std::exception& e) {
+    if (!batch.isEmpty()) emit metrics(batch, status);
+    emit finished(path, false, QString::fromStdString(e.what()));
+  }
+}
+
+}  // namespace grok
