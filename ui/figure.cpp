@@ -17,8 +17,9 @@ Figure::Figure(const QString& title, QWidget* parent) : QCustomPlot(parent), tit
   plotLayout()->insertRow(0);
   titleElement_ = new QCPTextElement(this, title, QFont(font().family(), font().pointSize() + 1, QFont::Bold));
   plotLayout()->addElement(0, 0, titleElement_);
-  setMinimumSize(260, 180);
+  setMinimumSize(220, 130);
   setNoAntialiasingOnDrag(true);
+  setPlottingHint(QCP::phFastPolylines, true);
   applyPalette();
 }
 

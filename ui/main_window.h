@@ -13,6 +13,7 @@
 #include <QString>
 #include <QThread>
 #include <QTimer>
+#include <functional>
 #include <map>
 #include <optional>
 #include <vector>
@@ -81,6 +82,7 @@ class MainWindow : public QMainWindow {
  protected:
   void closeEvent(QCloseEvent* event) override;
   void keyPressEvent(QKeyEvent* event) override;
+  void showEvent(QShowEvent* event) override;
   void dragEnterEvent(QDragEnterEvent* event) override;
   void dropEvent(QDropEvent* event) override;
 
@@ -138,7 +140,11 @@ class MainWindow : public QMainWindow {
   TrainingWorker* worker_ = nullptr;
   SnapshotService* snapshots_ = nullptr;
   QTimer replotTimer_;
+  std::function<void()> defaultLayout_;
   QElapsedTimer scrubTimer_;
+  QElapsedTimer sinceSnapshot_;  // since the last computed snapshot arrived
+  double lastSnapshotMs_ = 0;
+  QTimer liveThrottle_;
 };
 
 }  // namespace grok

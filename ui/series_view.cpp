@@ -95,9 +95,14 @@ void SeriesView::setPhases(const Phases& phases) {
 }
 
 void SeriesView::updatePhaseItems() {
-  const int bounds[] = {0, phases_.memorisation_end, phases_.circuit_formation_end, phases_.cleanup_end};
+  // Cleanup under way (started, not yet over) is shaded up to the newest data.
+  int now = -1;
+  for (const Series& s : series_)
+    if (!s.x.isEmpty()) now = std::max(now, static_cast<int>(s.x.back()));
+  const int cleanup = phases_.cleanup_end > 0 ? phases_.cleanup_end : (phases_.circuit_formation_end > 0 ? now : -1);
+  const int bounds[] = {0, phases_.memorisation_end, phases_.circuit_formation_end, cleanup};
   for (int i = 0; i < 3; i++) {
-    const bool on = bounds[i + 1] > 0;
+    const bool on = bounds[i + 1] > 0 && bounds[i + 1] > bounds[i];
     phaseRects_[i]->setVisible(on);
     phaseLabels_[i]->setVisible(on);
     if (!on) continue;
