@@ -1,8 +1,8 @@
 // grokking: the desktop app. `grokking [RUN.grok] [--screenshot FILE.png]`.
 #include <QApplication>
 #include <QCommandLineParser>
-#include <QScreen>
 #include <QElapsedTimer>
+#include <QScreen>
 #include <QTemporaryDir>
 #include <QTimer>
 #include <algorithm>
@@ -27,15 +27,17 @@ int main(int argc, char** argv) {
   parser.addPositionalArgument("run", "A run file (.grok) to open.");
   const QCommandLineOption screenshot("screenshot", "Render the window to FILE (PNG) and exit.", "FILE");
   parser.addOption(screenshot);
-  const QCommandLineOption bench("bench-training",
-                                 "Train the mainline preset from the window for SECONDS into a temporary file and report the "
-                                 "event loop's latency and the training throughput, then exit.",
-                                 "SECONDS");
+  const QCommandLineOption bench(
+      "bench-training",
+      "Train the mainline preset from the window for SECONDS into a temporary file and report the "
+      "event loop's latency and the training throughput, then exit.",
+      "SECONDS");
   parser.addOption(bench);
   parser.process(app);
   grok::MainWindow w;
   w.show();
-  if (!parser.positionalArguments().isEmpty()) w.openRun(parser.positionalArguments().first(), parser.isSet(screenshot));
+  if (!parser.positionalArguments().isEmpty())
+    w.openRun(parser.positionalArguments().first(), parser.isSet(screenshot));
   if (parser.isSet(screenshot)) {
     // Once the snapshot views show the opened checkpoint (or after 20 s): grab what the user would
     // see, then quit.

@@ -76,8 +76,10 @@ void EpochScrubber::setCheckpoints(const std::vector<int>& epochs) {
   index_ = -1;
   sync();
   if (epochs_.empty()) return;
-  if (keep >= 0 && !followLive()) setEpoch(keep);
-  else setIndex(static_cast<int>(epochs_.size()) - 1);
+  if (keep >= 0 && !followLive())
+    setEpoch(keep);
+  else
+    setIndex(static_cast<int>(epochs_.size()) - 1);
 }
 
 void EpochScrubber::addCheckpoint(int epoch) {
@@ -90,8 +92,10 @@ void EpochScrubber::addCheckpoint(int epoch) {
 void EpochScrubber::setEpoch(int epoch) {
   if (epochs_.empty()) return;
   auto it = std::lower_bound(epochs_.begin(), epochs_.end(), epoch);
-  if (it == epochs_.end()) --it;
-  else if (it != epochs_.begin() && epoch - *(it - 1) < *it - epoch) --it;
+  if (it == epochs_.end())
+    --it;
+  else if (it != epochs_.begin() && epoch - *(it - 1) < *it - epoch)
+    --it;
   const int i = static_cast<int>(it - epochs_.begin());
   if (i != static_cast<int>(epochs_.size()) - 1) follow_->setChecked(false);
   setIndex(i);

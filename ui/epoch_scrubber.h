@@ -21,8 +21,8 @@ class EpochScrubber : public QWidget {
  public:
   explicit EpochScrubber(QWidget* parent = nullptr);
   void setCheckpoints(const std::vector<int>& epochs);  // keeps the current epoch when it can
-  void addCheckpoint(int epoch);                         // training committed one
-  int epoch() const;                                     // -1 when there is none
+  void addCheckpoint(int epoch);                        // training committed one
+  int epoch() const;                                    // -1 when there is none
   const std::vector<int>& checkpoints() const { return epochs_; }
   bool followLive() const;
   void setFollowLive(bool on);

@@ -2,8 +2,8 @@
 // (readable in light and dark themes), and a context menu that exports the figure.
 #pragma once
 
-#include <QString>
 #include <qcustomplot.h>
+#include <QString>
 
 namespace grok {
 

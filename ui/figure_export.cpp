@@ -1,5 +1,6 @@
 #include "ui/figure_export.h"
 
+#include <qcustomplot.h>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QMessageBox>
@@ -7,7 +8,6 @@
 #include <QPdfWriter>
 #include <QSettings>
 #include <QSvgGenerator>
-#include <qcustomplot.h>
 
 namespace grok {
 

@@ -44,7 +44,6 @@ const std::pair<const char*, const char*> kLossSeries[] = {{"train_loss", "train
                                                            {"test_loss", "test loss"},
                                                            {"restricted_loss_test", "restricted loss"},
                                                            {"excluded_loss_train", "excluded loss"}};
-constexpr int kMaxRecent = 8;
 
 QWidget* stacked(std::initializer_list<QWidget*> widgets) {
   auto* split = new QSplitter(Qt::Vertical);
@@ -119,9 +118,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   panelDock->setWidget(panel_);
   addDockWidget(Qt::LeftDockWidgetArea, panelDock);
 
-  QDockWidget* dLoss = addView(tr("Loss and accuracy"), "loss", stacked({lossView_, accView_}), Qt::RightDockWidgetArea);
-  QDockWidget* dMeasures =
-      addView(tr("Progress measures"), "measures", stacked({measuresView_, giniView_, normView_}), Qt::RightDockWidgetArea);
+  QDockWidget* dLoss =
+      addView(tr("Loss and accuracy"), "loss", stacked({lossView_, accView_}), Qt::RightDockWidgetArea);
+  QDockWidget* dMeasures = addView(tr("Progress measures"), "measures", stacked({measuresView_, giniView_, normView_}),
+                                   Qt::RightDockWidgetArea);
   QDockWidget* dWE = addView(tr("W_E Fourier norms"), "we", weView_, Qt::RightDockWidgetArea);
   QDockWidget* dWL = addView(tr("W_L Fourier norms"), "wl", wlView_, Qt::RightDockWidgetArea);
   QDockWidget* dNeur = addView(tr("Neurons"), "neurons", neuronBox, Qt::RightDockWidgetArea);
@@ -141,10 +141,17 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     resizeDocks({dLoss, dWE, dNeur}, {330, 230, 470}, Qt::Vertical);
     resizeDocks({dNeur, dAttn, dChk}, {520, 420, 380}, Qt::Horizontal);
   };
-  figures_ = {{"loss", lossView_},          {"accuracy", accView_},     {"progress-measures", measuresView_},
-              {"gini", giniView_},          {"weight-norm", normView_}, {"we-fourier-norms", weView_},
-              {"wl-fourier-norms", wlView_}, {"neurons", neuronView_},  {"attention", attentionView_},
-              {"logits-2d-fourier", logitsView_}, {"checks", checksBox}};
+  figures_ = {{"loss", lossView_},
+              {"accuracy", accView_},
+              {"progress-measures", measuresView_},
+              {"gini", giniView_},
+              {"weight-norm", normView_},
+              {"we-fourier-norms", weView_},
+              {"wl-fourier-norms", wlView_},
+              {"neurons", neuronView_},
+              {"attention", attentionView_},
+              {"logits-2d-fourier", logitsView_},
+              {"checks", checksBox}};
   for (auto it = figures_.begin(); it != figures_.end(); ++it) it.value()->setObjectName(it.key());
 
   // Scrubber and key-set selector in a bottom toolbar.
@@ -229,71 +236,10 @@ QDockWidget* MainWindow::addView(const QString& title, const QString& name, QWid
   auto* dock = new QDockWidget(title, this);
   dock->setObjectName("dock-" + name);
   dock->setWidget(view);
-  dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable | QDockWidget::DockWidgetClosable);
+  dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable |
+                    QDockWidget::DockWidgetClosable);
   addDockWidget(area, dock);
   return dock;
-}
-
-void MainWindow::buildMenus() {
-  QMenu* file = menuBar()->addMenu(tr("&File"));
-  file->addAction(tr("&Open run..."), QKeySequence::Open, this, [this] {
-    const QString p = QFileDialog::getOpenFileName(this, tr("Open run"), QFileInfo(path_).absolutePath(),
-                                                   tr("Grokking runs (*.grok);;All files (*)"));
-    if (!p.isEmpty()) openRun(p);
-  });
-  recentMenu_ = file->addMenu(tr("Open &recent"));
-  updateRecentMenu();
-  file->addSeparator();
-  file->addAction(tr("&Export dashboard..."), QKeySequence(Qt::CTRL | Qt::Key_E), this, [this] {
-    QSettings s;
-    const QString p = QFileDialog::getSaveFileName(this, tr("Export dashboard"), s.value("export/dir").toString() + "/dashboard.png",
-                                                   tr("PNG image (*.png);;SVG vector (*.svg);;PDF (*.pdf)"));
-    if (p.isEmpty()) return;
-    s.setValue("export/dir", QFileInfo(p).absolutePath());
-    const QString err = exportDashboard(p);
-    if (!err.isEmpty()) error(tr("Export failed"), err);
-  });
-  file->addAction(tr("Export &all figures..."), this, [this] {
-    const QString d = QFileDialog::getExistingDirectory(this, tr("Export all figures to"), QSettings().value("export/dir").toString());
-    if (d.isEmpty()) return;
-    const QString err = exportAllFigures(d);
-    if (!err.isEmpty()) error(tr("Export failed"), err);
-    else statusBar()->showMessage(tr("Exported %1 figures to %2").arg(figures_.size()).arg(d), 5000);
-  });
-  QMenu* one = file->addMenu(tr("Export &figure"));
-  for (auto it = figures_.begin(); it != figures_.end(); ++it) {
-    QWidget* w = it.value();
-    one->addAction(it.key(), this, [this, w] { exportFigureDialog(w, this); });
-  }
-  file->addAction(tr("Export metrics as &CSV (visible epochs)..."), this, [this] {
-    const QString p = QFileDialog::getSaveFileName(this, tr("Export metrics"), QSettings().value("export/dir").toString() + "/metrics.csv",
-                                                   tr("CSV (*.csv)"));
-    if (p.isEmpty()) return;
-    QFile f(p);
-    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)) return error(tr("Export failed"), tr("%1: cannot write the file").arg(p));
-    QTextStream out(&f);
-    const QCPRange r = lossView_->xAxis->range();
-    out << "epoch,train_loss,train_acc,test_loss,test_acc\n";
-    for (const EpochMetrics& m : metrics_) {
-      if (m.epoch < r.lower || m.epoch > r.upper) continue;
-      out << m.epoch << ',' << QString::number(m.train_loss, 'g', 9) << ',' << m.train_acc << ',';
-      if (!std::isnan(m.test_loss)) out << QString::number(m.test_loss, 'g', 9) << ',' << m.test_acc;
-      else out << ',';
-      out << '\n';
-    }
-  });
-  file->addSeparator();
-  file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
-  QMenu* view = menuBar()->addMenu(tr("&View"));
-  for (QDockWidget* d : findChildren<QDockWidget*>()) view->addAction(d->toggleViewAction());
-  view->addSeparator();
-  QAction* play = view->addAction(tr("Play / pause checkpoints"), scrubber_, &EpochScrubber::togglePlay);
-  play->setShortcut(Qt::Key_Space);
-  view->addAction(tr("Previous checkpoint"), QKeySequence(Qt::Key_Left), scrubber_, [this] { scrubber_->step(-1); });
-  view->addAction(tr("Next checkpoint"), QKeySequence(Qt::Key_Right), scrubber_, [this] { scrubber_->step(+1); });
-  view->addAction(tr("Fit all curves to their data"), this, [this] {
-    for (SeriesView* v : seriesViews_) v->setFollow(true), v->refresh();
-  });
 }
 
 void MainWindow::keyPressEvent(QKeyEvent* event) { QMainWindow::keyPressEvent(event); }
@@ -301,7 +247,8 @@ void MainWindow::keyPressEvent(QKeyEvent* event) { QMainWindow::keyPressEvent(ev
 void MainWindow::showEvent(QShowEvent* event) {
   QMainWindow::showEvent(event);
   // Dock sizes apply once the window has its size; a saved layout wins.
-  if (defaultLayout_) QTimer::singleShot(0, this, [this] {
+  if (defaultLayout_)
+    QTimer::singleShot(0, this, [this] {
       if (defaultLayout_) defaultLayout_(), defaultLayout_ = nullptr;
     });
 }
@@ -318,7 +265,8 @@ void MainWindow::clearViews() {
   phases_ = {};
   shown_.reset();
   shownEpoch_ = -1;
-  for (SeriesView* v : seriesViews_) v->clearData(), v->setPhases({}), v->setEpochMarker(-1), v->setFollow(true), v->refresh();
+  for (SeriesView* v : seriesViews_)
+    v->clearData(), v->setPhases({}), v->setEpochMarker(-1), v->setFollow(true), v->refresh();
   weView_->clear();
   wlView_->clear();
   neuronView_->clear();
@@ -343,8 +291,9 @@ bool MainWindow::openRun(const QString& path, bool quiet) {
     measures = store.load_measures(fixedKeys_ ? "given" : "live");
     if (fixedKeys_) {  // only the records of the chosen set
       const std::string want = "given:" + join_freqs(*fixedKeys_);
-      measures.erase(std::remove_if(measures.begin(), measures.end(), [&](const MeasureRecord& r) { return r.key_freqs != want; }),
-                     measures.end());
+      measures.erase(
+          std::remove_if(measures.begin(), measures.end(), [&](const MeasureRecord& r) { return r.key_freqs != want; }),
+          measures.end());
     }
   } catch (const std::exception& e) {
     lastError_ = QString::fromStdString(e.what());
@@ -363,8 +312,10 @@ bool MainWindow::openRun(const QString& path, bool quiet) {
   snapshots_->setRun(path);
   snapshots_->setKeyFreqs(fixedKeys_);
   scrubber_->setCheckpoints(epochs);
-  if (same && keep >= 0) scrubber_->setEpoch(keep);
-  else if (!epochs.empty()) onEpochChanged(scrubber_->epoch());
+  if (same && keep >= 0)
+    scrubber_->setEpoch(keep);
+  else if (!epochs.empty())
+    onEpochChanged(scrubber_->epoch());
   refreshSeries();
   setWindowTitle(tr("Grokking Lab - %1").arg(QFileInfo(path).fileName()));
   panel_->setState(RunPanel::State::Idle, !epochs.empty() && epochs.back() < cfg.epochs);
@@ -454,10 +405,12 @@ void MainWindow::setKeySelection(int index) {
       const RunStore store = RunStore::open(path_.toStdString());
       const FourierBasis F(cfg_.p);
       const auto ck = store.checkpoint_epochs();
-      if (!ck.empty()) keys = detect_key_frequencies(weight_spectra(cfg_, store.load_checkpoint(ck.back()), F).wl_norms).freqs;
+      if (!ck.empty())
+        keys = detect_key_frequencies(weight_spectra(cfg_, store.load_checkpoint(ck.back()), F).wl_norms).freqs;
     } else if (index == 2) {
       bool ok = false;
-      const QString text = QInputDialog::getText(this, tr("Key frequencies"), tr("Frequencies 1..%1, comma-separated:").arg((cfg_.p - 1) / 2),
+      const QString text = QInputDialog::getText(this, tr("Key frequencies"),
+                                                 tr("Frequencies 1..%1, comma-separated:").arg((cfg_.p - 1) / 2),
                                                  QLineEdit::Normal, "14,35,41,42,52", &ok);
       if (!ok) return;
       keys = KeySelection::parse(text.toStdString(), cfg_.p).freqs;
@@ -470,7 +423,8 @@ void MainWindow::setKeySelection(int index) {
   if (!keys) return void(openRun(path_, false));
   // Recompute every checkpoint's measures with this set through core, off the GUI thread, then
   // reload. The run file keeps them (tagged with the set) for next time.
-  statusBar()->showMessage(tr("Computing the progress measures with key frequencies %1...").arg(QString::fromStdString(join_freqs(*keys))));
+  statusBar()->showMessage(
+      tr("Computing the progress measures with key frequencies %1...").arg(QString::fromStdString(join_freqs(*keys))));
   keySelection_->setEnabled(false);
   const std::string path = path_.toStdString();
   std::thread([this, path, keys] {
@@ -487,60 +441,6 @@ void MainWindow::setKeySelection(int index) {
       openRun(path_, false);
     });
   }).detach();
-}
-
-void MainWindow::startTraining() {
-  const std::optional<Config> cfg = panel_->config();
-  if (!cfg) return error(tr("Cannot start"), panel_->error());
-  const QString path = panel_->runPath();
-  if (QFileInfo::exists(path) &&
-      QMessageBox::question(this, tr("Overwrite?"), tr("%1 exists. Replace it with a new run?").arg(path)) != QMessageBox::Yes)
-    return;
-  QDir().mkpath(QFileInfo(path).absolutePath());
-  QSettings().setValue("run/preset", panel_->presetName());
-  fixedKeys_.reset();
-  keySelection_->setCurrentIndex(0);
-  clearViews();
-  path_ = path;
-  cfg_ = *cfg;
-  *live_ = LiveStatus{0, cfg->epochs, 0, -1};
-  snapshots_->setRun(path);
-  snapshots_->setKeyFreqs(std::nullopt);
-  panel_->setState(RunPanel::State::Training);
-  setWindowTitle(tr("Grokking Lab - %1 (training)").arg(QFileInfo(path).fileName()));
-  const Config c = *cfg;
-  QMetaObject::invokeMethod(worker_, [w = worker_, c, path] { w->train(c, path, true); });
-}
-
-void MainWindow::resumeTraining() {
-  if (path_.isEmpty()) return;
-  const QString path = path_;
-  *live_ = LiveStatus{scrubber_->checkpoints().empty() ? 0 : scrubber_->checkpoints().back(), cfg_.epochs, 0, -1};
-  // Resuming appends: keep the curves, drop metrics past the newest checkpoint (training redoes them).
-  const int from = live_->epoch;
-  metrics_.erase(std::remove_if(metrics_.begin(), metrics_.end(), [&](const EpochMetrics& m) { return m.epoch > from; }),
-                 metrics_.end());
-  openRun(path, true);
-  panel_->setState(RunPanel::State::Training);
-  *live_ = LiveStatus{from, cfg_.epochs, 0, -1};
-  QMetaObject::invokeMethod(worker_, [w = worker_, path] { w->resume(path, std::nullopt); });
-}
-
-void MainWindow::stopTraining() {
-  if (!training()) return;
-  panel_->setState(RunPanel::State::Stopping);
-  worker_->requestStop();
-}
-
-void MainWindow::onFinished(const QString& path, bool completed, const QString& err) {
-  *live_ = LiveStatus{};
-  panel_->setState(RunPanel::State::Idle);
-  // The stop commit and the newest measures are in the run file: show it as stored.
-  if (QFileInfo::exists(path)) openRun(path, true);
-  if (!err.isEmpty()) error(tr("Training stopped"), err);
-  else statusBar()->showMessage(completed ? tr("Training complete: %1").arg(path) : tr("Stopped; resumable: %1").arg(path), 8000);
-  emit trainingFinished(completed);
-  if (closeAfterStop_) close();
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
@@ -575,23 +475,6 @@ void MainWindow::dropEvent(QDropEvent* event) {
   }
 }
 
-void MainWindow::rememberRecent(const QString& path) {
-  QSettings s;
-  QStringList recent = s.value("recent").toStringList();
-  recent.removeAll(QFileInfo(path).absoluteFilePath());
-  recent.prepend(QFileInfo(path).absoluteFilePath());
-  while (recent.size() > kMaxRecent) recent.removeLast();
-  s.setValue("recent", recent);
-  updateRecentMenu();
-}
-
-void MainWindow::updateRecentMenu() {
-  recentMenu_->clear();
-  const QStringList recent = QSettings().value("recent").toStringList();
-  for (const QString& p : recent) recentMenu_->addAction(QFileInfo(p).fileName(), this, [this, p] { openRun(p); })->setToolTip(p);
-  recentMenu_->setEnabled(!recent.isEmpty());
-}
-
 void MainWindow::updateStatus() {
   if (metrics_.empty()) return;
   const EpochMetrics& m = metrics_.back();
@@ -603,20 +486,6 @@ void MainWindow::updateStatus() {
                             .arg(test, 0, 'g', 3)
                             .arg(live_->epochs_per_second, 0, 'f', 1)
                             .arg(path_));
-}
-
-QString MainWindow::exportDashboard(const QString& path) {
-  // Everything the user sees at the current epoch, as one figure.
-  return exportWidget(this, path, 1.0);
-}
-
-QString MainWindow::exportAllFigures(const QString& dir) {
-  for (auto it = figures_.begin(); it != figures_.end(); ++it)
-    for (const char* ext : {"png", "svg"}) {
-      const QString err = exportWidget(it.value(), dir + "/" + it.key() + "." + ext, 2.0);
-      if (!err.isEmpty()) return err;
-    }
-  return {};
 }
 
 }  // namespace grok

@@ -76,7 +76,7 @@ class MainWindow : public QMainWindow {
   void stopTraining();
 
  signals:
-  void snapshotShown(int epoch);   // every snapshot view now shows `epoch`
+  void snapshotShown(int epoch);  // every snapshot view now shows `epoch`
   void trainingFinished(bool completed);
 
  protected:

@@ -43,7 +43,8 @@ void MainWindow::onSnapshot(int epoch, ViewSnapshotPtr v, double compute_ms) {
     std::vector<std::pair<int, int>> clusters;
     for (auto [k, n] : s.neurons.clusters(0.85)) clusters.emplace_back(n, k);
     std::sort(clusters.rbegin(), clusters.rend());
-    for (auto [n, k] : clusters) neuronCluster_->addItem(tr("frequency %1: %2 neurons with FVE >= 85%").arg(k).arg(n), k);
+    for (auto [n, k] : clusters)
+      neuronCluster_->addItem(tr("frequency %1: %2 neurons with FVE >= 85%").arg(k).arg(n), k);
     const int i = neuronCluster_->findData(prev);
     neuronCluster_->setCurrentIndex(std::max(0, i));
   }
@@ -55,12 +56,13 @@ void MainWindow::onSnapshot(int epoch, ViewSnapshotPtr v, double compute_ms) {
     checks_->setItem(r, 1, new QTableWidgetItem(QString::number(row.loss, 'g', 3)));
     checks_->setItem(r, 2, new QTableWidgetItem(QString::number(row.accuracy, 'f', 4)));
   }
-  checksNote_->setText(tr("Epoch %1, key frequencies %2. Logit FVE by the cos(w(a+b-c)) fit: %3 %; W_L norm outside "
-                          "the key directions: %4 %.")
-                           .arg(epoch)
-                           .arg(v->checks.key_freqs.empty() ? tr("none yet") : QString::fromStdString(join_freqs(v->checks.key_freqs)))
-                           .arg(100 * v->checks.logit_fit_fve, 0, 'f', 1)
-                           .arg(100 * v->checks.wl_norm_outside_key, 0, 'f', 1));
+  checksNote_->setText(
+      tr("Epoch %1, key frequencies %2. Logit FVE by the cos(w(a+b-c)) fit: %3 %; W_L norm outside "
+         "the key directions: %4 %.")
+          .arg(epoch)
+          .arg(v->checks.key_freqs.empty() ? tr("none yet") : QString::fromStdString(join_freqs(v->checks.key_freqs)))
+          .arg(100 * v->checks.logit_fit_fve, 0, 'f', 1)
+          .arg(100 * v->checks.wl_norm_outside_key, 0, 'f', 1));
   const double ms = scrubTimer_.isValid() ? scrubTimer_.nsecsElapsed() / 1e6 : 0;
   statusBar()->showMessage(tr("Views at epoch %1 (%2 ms)").arg(epoch).arg(ms, 0, 'f', 0), 3000);
   emit snapshotShown(epoch);

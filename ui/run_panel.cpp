@@ -128,10 +128,14 @@ void RunPanel::selectPreset(const QString& name) {
 }
 
 void RunPanel::setField(const QString& key, const QString& value) {
-  if (key == "operation") operation_->setCurrentText(value);
-  else if (key == "regularizer") regularizer_->setCurrentText(value);
-  else if (fields_.contains(key)) fields_[key]->setText(value);
-  else if (key == "path") path_->setText(value);
+  if (key == "operation")
+    operation_->setCurrentText(value);
+  else if (key == "regularizer")
+    regularizer_->setCurrentText(value);
+  else if (fields_.contains(key))
+    fields_[key]->setText(value);
+  else if (key == "path")
+    path_->setText(value);
 }
 
 void RunPanel::loadConfig(const Config& c) {
@@ -195,7 +199,8 @@ void RunPanel::setState(State s, bool resumable) {
   stop_->setEnabled(s == State::Training || s == State::Paused);
   resume_->setEnabled(idle && resumable);
   for (QWidget* w : findChildren<QLineEdit*>()) w->setEnabled(idle);
-  for (QWidget* w : {static_cast<QWidget*>(preset_), static_cast<QWidget*>(operation_), static_cast<QWidget*>(regularizer_)})
+  for (QWidget* w :
+       {static_cast<QWidget*>(preset_), static_cast<QWidget*>(operation_), static_cast<QWidget*>(regularizer_)})
     w->setEnabled(idle);
   if (s == State::Stopping) progress_label_->setText(tr("Stopping: committing a checkpoint..."));
   if (s == State::Paused) progress_label_->setText(progress_label_->text().section(" (", 0, 0) + tr(" (paused)"));
@@ -210,7 +215,8 @@ void RunPanel::setProgress(int epoch, int target, double eps) {
                     : QString("%1m%2s").arg(s / 60).arg(s % 60, 2, 10, QChar('0'));
   }
   progress_->setFormat(QString("%1 / %2").arg(epoch).arg(target));
-  progress_label_->setText(tr("epoch %1 of %2 · %3 epochs/s · ETA %4").arg(epoch).arg(target).arg(eps, 0, 'f', 1).arg(eta));
+  progress_label_->setText(
+      tr("epoch %1 of %2 · %3 epochs/s · ETA %4").arg(epoch).arg(target).arg(eps, 0, 'f', 1).arg(eta));
 }
 
 }  // namespace grok

@@ -40,7 +40,8 @@ SeriesView::SeriesView(const QString& title, const QString& yLabel, bool logY, Q
     t->setVisible(false);
     phaseLabels_ << t;
   }
-  connect(xAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, [this](const QCPRange&) { updatePhaseItems(); });
+  connect(xAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this,
+          [this](const QCPRange&) { updatePhaseItems(); });
   setLogY(logY);
 }
 
@@ -119,7 +120,8 @@ void SeriesView::updatePhaseItems() {
     phaseLabels_[i]->position->setCoords(mid, 0.01);
     // A label only where its phase is wide enough on screen to hold it.
     const double px = std::abs(xAxis->coordToPixel(x1) - xAxis->coordToPixel(x0));
-    phaseLabels_[i]->setVisible(px > QFontMetrics(phaseLabels_[i]->font()).horizontalAdvance(phaseLabels_[i]->text()) + 6);
+    phaseLabels_[i]->setVisible(px >
+                                QFontMetrics(phaseLabels_[i]->font()).horizontalAdvance(phaseLabels_[i]->text()) + 6);
   }
 }
 
@@ -136,13 +138,17 @@ void SeriesView::setLogY(bool on) {
 void SeriesView::applyScales() {
   auto apply = [](QCPAxis* ax, bool log) {
     ax->setScaleType(log ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
-    if (log) ax->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
-    else ax->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
+    if (log)
+      ax->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
+    else
+      ax->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
   };
   apply(xAxis, logX_);
   apply(yAxis, logY_);
-  if (logY_) yAxis->setNumberFormat("eb"), yAxis->setNumberPrecision(0);
-  else yAxis->setNumberFormat("gb"), yAxis->setNumberPrecision(3);
+  if (logY_)
+    yAxis->setNumberFormat("eb"), yAxis->setNumberPrecision(0);
+  else
+    yAxis->setNumberFormat("gb"), yAxis->setNumberPrecision(3);
 }
 
 void SeriesView::setSmoothing(int window) { smoothing_ = std::max(1, window); }
@@ -203,8 +209,10 @@ void SeriesView::refresh() {
     if (found) {
       if (xr.size() <= 0) xr.upper = xr.lower + 1;
       xAxis->setRange(xr);
-      if (logY_) yr = QCPRange(yr.lower / 2, yr.upper * 2);
-      else yr = QCPRange(yr.lower - 0.05 * yr.size() - 1e-9, yr.upper + 0.05 * yr.size() + 1e-9);
+      if (logY_)
+        yr = QCPRange(yr.lower / 2, yr.upper * 2);
+      else
+        yr = QCPRange(yr.lower - 0.05 * yr.size() - 1e-9, yr.upper + 0.05 * yr.size() + 1e-9);
       yAxis->setRange(yr);
     }
   }
@@ -221,7 +229,8 @@ void SeriesView::addMenuActions(QMenu* menu) {
   ly->setChecked(logY_);
   QMenu* sm = menu->addMenu(tr("Smoothing (min/max band)"));
   for (int w : {1, 5, 20, 100}) {
-    QAction* a = sm->addAction(w == 1 ? tr("Off") : tr("%1 points").arg(w), this, [this, w] { setSmoothing(w), refresh(); });
+    QAction* a =
+        sm->addAction(w == 1 ? tr("Off") : tr("%1 points").arg(w), this, [this, w] { setSmoothing(w), refresh(); });
     a->setCheckable(true);
     a->setChecked(smoothing_ == w);
   }

@@ -56,7 +56,7 @@ class SeriesView : public Figure {
     Qt::PenStyle style = Qt::SolidLine;
     QVector<double> x, y;
     QCPGraph* line = nullptr;
-    QCPGraph* low = nullptr;   // smoothing envelope
+    QCPGraph* low = nullptr;  // smoothing envelope
     QCPGraph* high = nullptr;
   };
   void rebuildGraph(Series& s);

@@ -60,7 +60,8 @@ void SnapshotService::request(int epoch) {
   pending_ = epoch;  // replaces any older request not started yet
   if (busy_) return;
   busy_ = true;
-  QMetaObject::invokeMethod(worker_, [this] { work(); }, Qt::QueuedConnection);
+  QMetaObject::invokeMethod(
+      worker_, [this] { work(); }, Qt::QueuedConnection);
 }
 
 void SnapshotService::work() {
