@@ -1,17 +1,13 @@
 // grokking: the desktop app. `grokking [RUN.grok] [--screenshot FILE.png]`.
 #include <QApplication>
 #include <QCommandLineParser>
-#include <QElapsedTimer>
 #include <QScreen>
 #include <QTemporaryDir>
 #include <QTimer>
-#include <algorithm>
 #include <cstdio>
-#include <vector>
+#include <memory>
 
-#include "ui/epoch_scrubber.h"
-#include "ui/run_panel.h"
-
+#include "gui_bench.h"
 #include "ui/main_window.h"
 
 int main(int argc, char** argv) {
@@ -29,62 +25,54 @@ int main(int argc, char** argv) {
   parser.addOption(screenshot);
   const QCommandLineOption bench(
       "bench-training",
-      "Train the mainline preset from the window for SECONDS into a temporary file and report the "
-      "event loop's latency and the training throughput, then exit.",
+      "Train the mainline preset from the window for SECONDS (in 3 rounds, with grokking-cli bench run "
+      "between them) into a temporary file; report the event loop's latency and the throughput "
+      "against the CLI's, then exit.",
       "SECONDS");
   parser.addOption(bench);
+  const QCommandLineOption scrub("bench-scrub",
+                                 "Open the run given, step back STEPS checkpoints from the newest as the Left "
+                                 "arrow does, report how long every view takes to redraw, then exit.",
+                                 "STEPS");
+  parser.addOption(scrub);
   parser.process(app);
   grok::MainWindow w;
   w.show();
+  std::unique_ptr<grok::ScrubBench> scrub_bench;
+  if (parser.isSet(scrub)) {
+    const int steps = parser.value(scrub).toInt();
+    if (steps < 1 || parser.positionalArguments().isEmpty()) {
+      std::fprintf(stderr, "--bench-scrub: give a number of steps >= 1 and a run file\n");
+      return 2;
+    }
+    scrub_bench = std::make_unique<grok::ScrubBench>(w, parser.positionalArguments().first(), steps);
+    scrub_bench->start();
+    return app.exec();
+  }
   if (!parser.positionalArguments().isEmpty())
     w.openRun(parser.positionalArguments().first(), parser.isSet(screenshot));
   if (parser.isSet(screenshot)) {
-    // Once the snapshot views show the opened checkpoint (or after 20 s): grab what the user would
-    // see, then quit.
+    // Once the check table (the last view) shows the opened checkpoint (or after 20 s): grab
+    // what the user would see, then quit.
     auto shoot = [&] {
       const bool ok = w.grab().save(parser.value(screenshot));
       if (!ok) qCritical("cannot write %s", qPrintable(parser.value(screenshot)));
       QApplication::exit(ok ? 0 : 1);
     };
-    QObject::connect(&w, &grok::MainWindow::snapshotShown, &w, [&] { QTimer::singleShot(300, &w, shoot); });
+    QObject::connect(&w, &grok::MainWindow::checksShown, &w, [&] { QTimer::singleShot(300, &w, shoot); });
     QTimer::singleShot(parser.positionalArguments().isEmpty() ? 500 : 20000, &w, shoot);
   }
   QTemporaryDir dir;  // outlives the event loop the benchmark runs in
+  std::unique_ptr<grok::TrainingBench> training_bench;
   if (parser.isSet(bench)) {
-    // Event-loop latency: a 10 ms timer's lateness while training runs on the worker thread.
     const int seconds = parser.value(bench).toInt();
-    w.runPanel()->selectPreset("mainline");
-    w.runPanel()->setField("path", dir.filePath("bench.grok"));
-    static std::vector<double> late;
-    static QElapsedTimer clock;
-    static qint64 last = 0, first_ms = 0;
-    static int first_epoch = -1;
-    static QTimer tick;
-    tick.setTimerType(Qt::PreciseTimer);
-    QObject::connect(&tick, &QTimer::timeout, &w, [&] {
-      const qint64 now = clock.nsecsElapsed();
-      if (last) late.push_back((now - last) / 1e6 - 10.0);
-      last = now;
-      const int e = w.scrubber()->checkpoints().empty() ? -1 : w.scrubber()->checkpoints().back();
-      if (first_epoch < 0 && e >= 100) first_epoch = e, first_ms = clock.elapsed();  // after warm-up
-      if (clock.elapsed() > seconds * 1000) {
-        tick.stop();
-        const int end_epoch = e;
-        const double eps = (end_epoch - first_epoch) / ((clock.elapsed() - first_ms) / 1000.0);
-        std::sort(late.begin(), late.end());
-        std::printf("event loop: %zu ticks, lateness p50 %.1f ms, p99 %.1f ms, max %.1f ms\n", late.size(),
-                    late[late.size() / 2], late[late.size() * 99 / 100], late.back());
-        std::printf("training in the GUI: %.1f epochs/s (checkpoints %d..%d)\n", eps, first_epoch, end_epoch);
-        std::fflush(stdout);
-        if (!w.training()) return QApplication::exit(1);
-        QObject::connect(&w, &grok::MainWindow::trainingFinished, &app, [] { QApplication::exit(0); });
-        w.stopTraining();
-      }
-    });
-    clock.start();
-    tick.start(10);
-    w.startTraining();
-    if (!w.training()) std::fprintf(stderr, "cannot start: %s\n", qPrintable(w.lastError()));
+    if (seconds < 3) {
+      std::fprintf(stderr, "--bench-training: '%s' is not a number of seconds >= 3\n", qPrintable(parser.value(bench)));
+      return 2;
+    }
+    training_bench = std::make_unique<grok::TrainingBench>(
+        w, seconds, /*rounds=*/3, QCoreApplication::applicationDirPath() + "/grokking-cli", dir.filePath("bench.grok"));
+    training_bench->start();
   }
   return app.exec();
 }

@@ -55,6 +55,9 @@ BenchResult run_benchmark(const Config& cfg, int threads, int repeats, const std
   tune_malloc_for_training();
   BenchResult r;
   r.threads = at::get_num_threads();
+  r.d_model = cfg.d_model;
+  r.d_mlp = cfg.d_mlp;
+  r.test_interval = cfg.test_interval;
   r.blas = blas_library();
   r.torch = torch_version();
   r.repeats = repeats;
@@ -104,6 +107,7 @@ BenchResult run_benchmark(const Config& cfg, int threads, int repeats, const std
   r.test_eval_gflops = cfg.n_layers == 1 ? fast_forward_flops(cfg, r.n_test) / (r.test_eval_ms * 1e6) : NAN;
   r.plain_step_gflops = 3 * plain_forward_flops(cfg, r.n_train) / (r.plain_step_ms * 1e6);
   r.train_step_floor_ms = train_flops / (r.gemm_gflops * 1e6);
+  r.epochs_per_second = 1000.0 / (r.train_step_ms + r.test_eval_ms / cfg.test_interval);
 
   // Analysis on a trained checkpoint if given: its sparse spectra and confident logits are what
   // the views see; the cost hardly depends on the values.
@@ -138,10 +142,13 @@ std::string format_benchmark(const BenchResult& r) {
                 "training step (fast path)   %8.2f ms  %6.1f GFLOP/s  (floor at GEMM rate %.2f ms)\n"
                 "test evaluation (fast path) %8.2f ms  %6.1f GFLOP/s\n"
                 "training step (plain path)  %8.2f ms  %6.1f GFLOP/s\n"
-                "plain GEMM [%d x 128] x [128 x 512] ceiling: %.1f GFLOP/s\n",
+                "plain GEMM [%d x %d] x [%d x %d] ceiling: %.1f GFLOP/s\n"
+                "training throughput         %8.1f epochs/s (a step per epoch, a test evaluation every %d; "
+                "checkpoints left out)\n",
                 r.threads, r.torch.c_str(), r.blas.c_str(), r.n_train, r.n_test, r.repeats, r.train_step_ms,
                 r.train_step_gflops, r.train_step_floor_ms, r.test_eval_ms, r.test_eval_gflops, r.plain_step_ms,
-                r.plain_step_gflops, r.n_train, r.gemm_gflops);
+                r.plain_step_gflops, r.n_train, r.d_model, r.d_model, r.d_mlp, r.gemm_gflops, r.epochs_per_second,
+                r.test_interval);
   char an[1024];
   std::snprintf(an, sizeof an,
                 "analysis on %s:\n"

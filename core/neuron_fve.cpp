@@ -23,6 +23,29 @@ int NeuronFrequencies::count_above(double threshold) const {
   return n;
 }
 
+std::vector<int> NeuronFrequencies::representatives(int count, std::optional<int> only_freq) const {
+  std::vector<int> live;  // by FVE, best first
+  for (int m = 0; m < static_cast<int>(freq.size()); m++)
+    if (freq[m] > 0 && (!only_freq || freq[m] == *only_freq)) live.push_back(m);
+  std::stable_sort(live.begin(), live.end(), [&](int a, int b) { return fve[a] > fve[b]; });
+  std::vector<int> out;
+  if (!only_freq) {
+    std::map<int, int> size;
+    for (int m : live) size[freq[m]]++;
+    std::vector<std::pair<int, int>> by_size;  // (-size, k): most populous first, then lower k
+    for (auto [k, n] : size) by_size.emplace_back(-n, k);
+    std::sort(by_size.begin(), by_size.end());
+    for (auto [n, k] : by_size)
+      out.push_back(*std::find_if(live.begin(), live.end(), [&, k = k](int m) { return freq[m] == k; }));
+    if (static_cast<int>(out.size()) > count) out.resize(count);
+  }
+  for (int m : live) {
+    if (static_cast<int>(out.size()) >= count) break;
+    if (std::find(out.begin(), out.end(), m) == out.end()) out.push_back(m);
+  }
+  return out;
+}
+
 NeuronFrequencies neuron_frequencies_of(const float* acts, int M, const FourierBasis& F) {
   const int p = F.p(), K = F.n_freqs();
   at::NoGradGuard no_grad;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <vector>
 
 #include "core/config.h"
@@ -21,6 +22,10 @@ struct NeuronFrequencies {
   // Neurons with FVE >= threshold, counted by frequency.
   std::map<int, int> clusters(double threshold = 0.85) const;
   int count_above(double threshold = 0.85) const;
+  // Up to `count` neurons worth showing, never a dead one. With `only_freq`: that frequency's
+  // neurons, best FVE first. Without: the best neuron of each frequency (most populous frequency
+  // first), so a small grid shows every cluster; then the best remaining neurons.
+  std::vector<int> representatives(int count, std::optional<int> only_freq = std::nullopt) const;
 };
 
 // From activations [p*p, M] row-major over pairs (a*p + b), float32: what snapshots hold.

@@ -151,6 +151,20 @@ class TestFourier : public QObject {
     QCOMPARE(nf.clusters(0.99), (std::map<int, int>{{1, 1}, {2, 1}, {3, 1}, {4, 1}, {5, 1}}));
   }
 
+
+  void representativeNeuronsCoverEveryCluster() {
+    // 3 neurons at k = 4, 2 at k = 9, 1 at k = 2, 2 dead; FVEs chosen by hand.
+    NeuronFrequencies nf;
+    nf.freq = {4, 0, 9, 4, 2, 9, 0, 4};
+    nf.fve = {0.90, 0.0, 0.80, 0.95, 0.70, 0.99, 0.0, 0.60};
+    // One per cluster, most populous first (k = 4: neuron 3; k = 9: neuron 5; k = 2: neuron 4),
+    // then the best of the rest; never a dead neuron.
+    QCOMPARE(nf.representatives(4), (std::vector<int>{3, 5, 4, 0}));
+    QCOMPARE(nf.representatives(2), (std::vector<int>{3, 5}));
+    QCOMPARE(nf.representatives(10), (std::vector<int>{3, 5, 4, 0, 2, 7}));
+    QCOMPARE(nf.representatives(6, 4), (std::vector<int>{3, 0, 7}));
+    QCOMPARE(nf.representatives(6, 13), std::vector<int>{});
+  }
   void phasesOnSyntheticCurves() {
     // Test loss: rises to 20 at epoch 1000, plateaus, halves by 6000, reaches 1e-5 by 9000.
     std::vector<EpochMetrics> m;

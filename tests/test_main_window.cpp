@@ -32,7 +32,10 @@ bool looksDrawn(const QImage& img) {
 class TestMainWindow : public QObject {
   Q_OBJECT
  private slots:
-  void initTestCase() { QCoreApplication::setOrganizationName("grokking-lab-tests"); }
+  void initTestCase() {
+    Q_INIT_RESOURCE(grokking);  // icons, as the app's main does
+    QCoreApplication::setOrganizationName("grokking-lab-tests");
+  }
 
   void opensARunAndPlotsItsLosses() {
     test::ScratchDir dir;
@@ -73,16 +76,29 @@ class TestMainWindow : public QObject {
     QSignalSpy shown(&w, &MainWindow::snapshotShown);
     QVERIFY(w.openRun(dir.qfile("run.grok"), true));
     QTRY_COMPARE_WITH_TIMEOUT(w.shownSnapshotEpoch(), 200, 20000);
-    const double late = w.neuronView()->valueAt(0, 3, 4);
+    // The first neuron map's total over the 11 x 11 grid of (a, b).
+    auto firstMapSum = [&] {
+      double sum = 0;
+      for (int a = 0; a < 11; a++)
+        for (int b = 0; b < 11; b++) sum += w.neuronView()->valueAt(0, a, b);
+      return sum;
+    };
+    const double late = firstMapSum();
+    QVERIFY(late != 0);  // never a dead neuron
     QCOMPARE(w.attentionView()->mapCount(), 2);  // tiny config: 2 heads
+    // The check table follows its snapshot.
+    QTRY_COMPARE_WITH_TIMEOUT(w.shownChecksEpoch(), 200, 20000);
     QVERIFY(w.checksTable()->rowCount() >= 2);
+    const QString lossAt200 = w.checksTable()->item(0, 1)->text();
     // Left arrow steps back one checkpoint; the views follow.
     QTest::keyClick(&w, Qt::Key_Left);
     QCOMPARE(w.scrubber()->epoch(), 150);
     QTRY_COMPARE_WITH_TIMEOUT(w.shownSnapshotEpoch(), 150, 20000);
     w.scrubber()->setEpoch(0);
     QTRY_COMPARE_WITH_TIMEOUT(w.shownSnapshotEpoch(), 0, 20000);
-    QVERIFY(w.neuronView()->valueAt(0, 3, 4) != late || w.checksTable()->item(0, 1)->text() != "");
+    QTRY_COMPARE_WITH_TIMEOUT(w.shownChecksEpoch(), 0, 20000);
+    QVERIFY(firstMapSum() != late);
+    QVERIFY(w.checksTable()->item(0, 1)->text() != lossAt200);
     QVERIFY(!shown.isEmpty());
   }
 

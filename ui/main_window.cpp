@@ -26,6 +26,7 @@
 #include <cmath>
 #include <thread>
 
+#include "core/fresh_thread.h"
 #include "core/checkpoint_analysis.h"
 #include "ui/epoch_scrubber.h"
 #include "ui/figure_export.h"
@@ -192,10 +193,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(panel_, &RunPanel::startRequested, this, &MainWindow::startTraining);
   connect(panel_, &RunPanel::stopRequested, this, &MainWindow::stopTraining);
   connect(panel_, &RunPanel::resumeRequested, this, &MainWindow::resumeTraining);
-  connect(panel_, &RunPanel::pauseRequested, this, [this](bool pause) {
-    worker_->requestPause(pause);
-    panel_->setState(pause ? RunPanel::State::Paused : RunPanel::State::Training);
-  });
+  connect(panel_, &RunPanel::pauseRequested, this, &MainWindow::pauseTraining);
 
   // Replots at most 10 times a second, only when data arrived: each replot of the five curve
   // figures costs the GUI thread ~20-40 ms of the same 2 cores training runs on.
@@ -225,6 +223,7 @@ MainWindow::~MainWindow() {
   worker_->requestStop();
   trainThread_.quit();
   trainThread_.wait();
+  if (keyThread_.joinable()) keyThread_.join();  // its reply to this window is dropped with it
   delete live_;
 }
 
@@ -264,7 +263,7 @@ void MainWindow::clearViews() {
   measures_.clear();
   phases_ = {};
   shown_.reset();
-  shownEpoch_ = -1;
+  shownEpoch_ = shownChecksEpoch_ = -1;
   for (SeriesView* v : seriesViews_)
     v->clearData(), v->setPhases({}), v->setEpochMarker(-1), v->setFollow(true), v->refresh();
   weView_->clear();
@@ -380,10 +379,10 @@ void MainWindow::onEpochChanged(int epoch) {
   for (SeriesView* v : seriesViews_) v->setEpochMarker(epoch), v->replot(QCustomPlot::rpQueuedReplot);
   if (epoch < 0) return;
   // Following a live run, the analysis would take a fifth of the 2 cores from training (a
-  // snapshot and check table every checkpoint): keep it under ~10 % by waiting 10x the last
-  // snapshot's cost between live updates. A user's scrub is served at once.
+  // snapshot and check table every checkpoint): keep it near 5 % by waiting 20x the last
+  // snapshot's cost between live updates (~6 s on mainline). A user's scrub is served at once.
   if (training() && scrubber_->followLive() && lastSnapshotMs_ > 0 && sinceSnapshot_.isValid()) {
-    const qint64 wait = static_cast<qint64>(10 * lastSnapshotMs_) - sinceSnapshot_.elapsed();
+    const qint64 wait = static_cast<qint64>(20 * lastSnapshotMs_) - sinceSnapshot_.elapsed();
     if (wait > 0) {
       if (!liveThrottle_.isActive()) liveThrottle_.start(static_cast<int>(wait));
       return;
@@ -427,11 +426,14 @@ void MainWindow::setKeySelection(int index) {
       tr("Computing the progress measures with key frequencies %1...").arg(QString::fromStdString(join_freqs(*keys))));
   keySelection_->setEnabled(false);
   const std::string path = path_.toStdString();
-  std::thread([this, path, keys] {
+  if (keyThread_.joinable()) keyThread_.join();  // the previous set's, done: the picker was disabled
+  keyThread_ = std::thread([this, path, keys] {
     QString err;
     try {
-      RunStore store = RunStore::open(path, RunStore::Mode::ReadWrite);
-      fill_missing_measures(store, KeySelection{KeySelection::Given, *keys});
+      run_on_fresh_thread(kIntraOpThreads, [&] {
+        RunStore store = RunStore::open(path, RunStore::Mode::ReadWrite);
+        fill_missing_measures(store, KeySelection{KeySelection::Given, *keys});
+      });
     } catch (const std::exception& e) {
       err = QString::fromStdString(e.what());
     }
@@ -440,7 +442,7 @@ void MainWindow::setKeySelection(int index) {
       if (!err.isEmpty()) return error(tr("Key frequencies"), err);
       openRun(path_, false);
     });
-  }).detach();
+  });
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {

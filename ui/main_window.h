@@ -16,6 +16,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <thread>
 #include <vector>
 
 #include "core/config.h"
@@ -51,11 +52,13 @@ class MainWindow : public QMainWindow {
   bool openRun(const QString& path, bool quiet = false);
   QString lastError() const { return lastError_; }
   bool training() const;
+  int liveEpoch() const;  // the newest epoch the worker reported while training
 
   // Views and controls, for tests and the screenshot script.
   QCustomPlot* lossPlot() const;
   QCustomPlot* accuracyPlot() const;
   SeriesView* measuresView() const { return measuresView_; }
+  SpectrumView* weView() const { return weView_; }
   SpectrumView* wlView() const { return wlView_; }
   HeatmapView* neuronView() const { return neuronView_; }
   HeatmapView* attentionView() const { return attentionView_; }
@@ -64,6 +67,7 @@ class MainWindow : public QMainWindow {
   EpochScrubber* scrubber() const { return scrubber_; }
   RunPanel* runPanel() const { return panel_; }
   int shownSnapshotEpoch() const { return shownEpoch_; }
+  int shownChecksEpoch() const { return shownChecksEpoch_; }
   QString runPath() const { return path_; }
   // Exports the whole dashboard (PNG, SVG or PDF by extension); returns "" or an error.
   QString exportDashboard(const QString& path);
@@ -74,9 +78,11 @@ class MainWindow : public QMainWindow {
   void startTraining();
   void resumeTraining();
   void stopTraining();
+  void pauseTraining(bool pause);  // the worker sleeps between epochs until continued or stopped
 
  signals:
-  void snapshotShown(int epoch);  // every snapshot view now shows `epoch`
+  void snapshotShown(int epoch);  // every snapshot view but the check table now shows `epoch`
+  void checksShown(int epoch);    // the check table now shows `epoch`
   void trainingFinished(bool completed);
 
  protected:
@@ -97,6 +103,8 @@ class MainWindow : public QMainWindow {
   void onEpochChanged(int epoch);
   void addMeasures(const MeasureRecord& m);
   void updatePhases();
+  void showSnapshotViews();
+  void showChecks();
   void showNeurons();
   void refreshSeries();
   void setKeySelection(int index);
@@ -128,7 +136,7 @@ class MainWindow : public QMainWindow {
   std::map<int, MeasureRecord> measures_;
   Phases phases_;
   ViewSnapshotPtr shown_;
-  int shownEpoch_ = -1;
+  int shownEpoch_ = -1, shownChecksEpoch_ = -1;
   QString lastError_;
   LiveStatus* live_ = nullptr;
   bool dirty_ = false;
@@ -137,6 +145,7 @@ class MainWindow : public QMainWindow {
 
   // Threads
   QThread trainThread_;
+  std::thread keyThread_;  // recomputes the measures for a typed key set
   TrainingWorker* worker_ = nullptr;
   SnapshotService* snapshots_ = nullptr;
   QTimer replotTimer_;

@@ -1,5 +1,6 @@
 // MainWindow's snapshot views: what a computed checkpoint snapshot puts on the spectra, heatmaps
-// and the check table (the rest of the window is in main_window.cpp).
+// and the check table (the rest of the window is in main_window.cpp). A checkpoint arrives twice:
+// its snapshot first, then with the check table, which takes longer to compute.
 #include <QComboBox>
 #include <QLabel>
 #include <QStatusBar>
@@ -17,9 +18,27 @@ namespace grok {
 void MainWindow::onSnapshot(int epoch, ViewSnapshotPtr v, double compute_ms) {
   if (compute_ms > 0) lastSnapshotMs_ = compute_ms, sinceSnapshot_.start();
   if (epoch != scrubber_->epoch()) return;  // the user has moved on; a newer one is coming
+  // The service sends a checkpoint twice (snapshot, then with the check table): the second time
+  // only the table changes.
+  const bool viewsCurrent = shown_ && shownEpoch_ == epoch && shown_->snapshot == v->snapshot;
   shown_ = v;
   shownEpoch_ = epoch;
-  const Snapshot& s = v->snapshot;
+  const double ms = scrubTimer_.isValid() ? scrubTimer_.nsecsElapsed() / 1e6 : 0;
+  if (!viewsCurrent) {
+    showSnapshotViews();
+    statusBar()->showMessage(tr("Views at epoch %1 (%2 ms)").arg(epoch).arg(ms, 0, 'f', 0), 3000);
+    emit snapshotShown(epoch);
+  }
+  showChecks();
+  if (v->checks) {
+    if (viewsCurrent) statusBar()->showMessage(tr("Check table at epoch %1 (%2 ms)").arg(epoch).arg(ms, 0, 'f', 0), 3000);
+    shownChecksEpoch_ = epoch;
+    emit checksShown(epoch);
+  }
+}
+
+void MainWindow::showSnapshotViews() {
+  const Snapshot& s = *shown_->snapshot;
   const int p = s.p;
   weView_->setSpectrum(s.spectra.we_norms, s.detected.freqs);
   wlView_->setSpectrum(s.spectra.wl_norms, s.detected.freqs);
@@ -39,7 +58,7 @@ void MainWindow::onSnapshot(int epoch, ViewSnapshotPtr v, double compute_ms) {
   {
     const QSignalBlocker block(neuronCluster_);
     neuronCluster_->clear();
-    neuronCluster_->addItem(tr("all neurons, by frequency"), "all");
+    neuronCluster_->addItem(tr("best neuron of each frequency"), "all");
     std::vector<std::pair<int, int>> clusters;
     for (auto [k, n] : s.neurons.clusters(0.85)) clusters.emplace_back(n, k);
     std::sort(clusters.rbegin(), clusters.rend());
@@ -49,9 +68,21 @@ void MainWindow::onSnapshot(int epoch, ViewSnapshotPtr v, double compute_ms) {
     neuronCluster_->setCurrentIndex(std::max(0, i));
   }
   showNeurons();
-  checks_->setRowCount(static_cast<int>(v->checks.rows.size()));
+}
+
+void MainWindow::showChecks() {
+  const AblationChecks* c = shown_->checks.get();
+  if (!c) {
+    // Keeps the rows' size while the new table is computed, so the dock does not jump.
+    for (int r = 0; r < checks_->rowCount(); r++)
+      for (int col = 1; col < checks_->columnCount(); col++)
+        if (QTableWidgetItem* item = checks_->item(r, col)) item->setText(QString::fromUtf8("\u2026"));
+    checksNote_->setText(tr("Epoch %1: computing the checks\u2026").arg(shownEpoch_));
+    return;
+  }
+  checks_->setRowCount(static_cast<int>(c->rows.size()));
   for (int r = 0; r < checks_->rowCount(); r++) {
-    const CheckRow& row = v->checks.rows[r];
+    const CheckRow& row = c->rows[r];
     checks_->setItem(r, 0, new QTableWidgetItem(QString::fromStdString(row.check)));
     checks_->setItem(r, 1, new QTableWidgetItem(QString::number(row.loss, 'g', 3)));
     checks_->setItem(r, 2, new QTableWidgetItem(QString::number(row.accuracy, 'f', 4)));
@@ -59,28 +90,19 @@ void MainWindow::onSnapshot(int epoch, ViewSnapshotPtr v, double compute_ms) {
   checksNote_->setText(
       tr("Epoch %1, key frequencies %2. Logit FVE by the cos(w(a+b-c)) fit: %3 %; W_L norm outside "
          "the key directions: %4 %.")
-          .arg(epoch)
-          .arg(v->checks.key_freqs.empty() ? tr("none yet") : QString::fromStdString(join_freqs(v->checks.key_freqs)))
-          .arg(100 * v->checks.logit_fit_fve, 0, 'f', 1)
-          .arg(100 * v->checks.wl_norm_outside_key, 0, 'f', 1));
-  const double ms = scrubTimer_.isValid() ? scrubTimer_.nsecsElapsed() / 1e6 : 0;
-  statusBar()->showMessage(tr("Views at epoch %1 (%2 ms)").arg(epoch).arg(ms, 0, 'f', 0), 3000);
-  emit snapshotShown(epoch);
+          .arg(shownEpoch_)
+          .arg(c->key_freqs.empty() ? tr("none yet") : QString::fromStdString(join_freqs(c->key_freqs)))
+          .arg(100 * c->logit_fit_fve, 0, 'f', 1)
+          .arg(100 * c->wl_norm_outside_key, 0, 'f', 1));
 }
 
 void MainWindow::showNeurons() {
   if (!shown_) return;
-  const Snapshot& s = shown_->snapshot;
+  const Snapshot& s = *shown_->snapshot;
   const int p = s.p, M = s.d_mlp;
   const QVariant sel = neuronCluster_->currentData();
-  std::vector<int> order;
-  for (int m = 0; m < M; m++)
-    if (sel.toString() == "all" || s.neurons.freq[m] == sel.toInt()) order.push_back(m);
-  std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
-    if (s.neurons.freq[a] != s.neurons.freq[b]) return s.neurons.freq[a] < s.neurons.freq[b];
-    return s.neurons.fve[a] > s.neurons.fve[b];
-  });
-  if (order.size() > 6) order.resize(6);
+  const std::vector<int> order =
+      s.neurons.representatives(6, sel.toString() == "all" ? std::nullopt : std::optional<int>(sel.toInt()));
   std::vector<std::vector<float>> maps;
   QStringList caps;
   for (int m : order) {

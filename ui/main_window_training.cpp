@@ -74,4 +74,12 @@ void MainWindow::onFinished(const QString& path, bool completed, const QString& 
   if (closeAfterStop_) close();
 }
 
+int MainWindow::liveEpoch() const { return live_->epoch; }
+
+void MainWindow::pauseTraining(bool pause) {
+  if (!training()) return;
+  worker_->requestPause(pause);
+  panel_->setState(pause ? RunPanel::State::Paused : RunPanel::State::Training);
+}
+
 }  // namespace grok

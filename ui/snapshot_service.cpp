@@ -3,7 +3,9 @@
 #include <QElapsedTimer>
 #include <QMetaObject>
 
+#include "core/fresh_thread.h"
 #include "core/run_store.h"
+#include "ui/training_worker.h"
 
 namespace grok {
 
@@ -54,7 +56,7 @@ ViewSnapshotPtr SnapshotService::cached(int epoch) const {
 void SnapshotService::request(int epoch) {
   if (ViewSnapshotPtr s = cached(epoch)) {
     emit ready(epoch, s, 0.0);
-    return;
+    if (s->checks) return;  // else the check table is still to compute
   }
   std::lock_guard<std::mutex> lock(mutex_);
   pending_ = epoch;  // replaces any older request not started yet
@@ -82,29 +84,54 @@ void SnapshotService::work() {
       keys = keys_;
       generation = generation_;
     }
-    QElapsedTimer timer;
-    timer.start();
     try {
-      const RunStore store = RunStore::open(path.toStdString());
-      const Config cfg = store.config();
-      const FourierBasis F(cfg.p);
-      const std::vector<NamedArray> ck = store.load_checkpoint(epoch);
-      auto v = std::make_shared<ViewSnapshot>();
-      v->snapshot = compute_snapshot(cfg, epoch, ck, make_dataset(cfg), keys, F);
-      v->checks = ablation_checks(cfg, ck, v->snapshot.measures.key_freqs, F);
-      v->key_selection = keys ? "given" : "live";
-      ViewSnapshotPtr result = v;
-      {
-        std::lock_guard<std::mutex> lock(mutex_);
-        if (generation != generation_) continue;  // the run or key set changed meanwhile
-        cache_.emplace_front(epoch, result);
-        if (cache_.size() > kCacheSize) cache_.pop_back();
-      }
-      emit ready(epoch, result, static_cast<double>(timer.nsecsElapsed()) / 1e6);
+      // A fresh thread per job: its OpenMP pool ends with it (core/fresh_thread.h).
+      run_on_fresh_thread(kIntraOpThreads, [&] { compute(epoch, path, keys, generation); });
     } catch (const std::exception& e) {
       emit failed(epoch, QString::fromStdString(e.what()));
     }
   }
+}
+
+void SnapshotService::compute(int epoch, const QString& path, const std::optional<std::vector<int>>& keys,
+                              unsigned generation) {
+  QElapsedTimer timer;
+  timer.start();
+  const RunStore run = RunStore::open(path.toStdString());
+  const Config cfg = run.config();
+  const FourierBasis F(cfg.p);
+  const std::vector<NamedArray> ck = run.load_checkpoint(epoch);
+  ViewSnapshotPtr partial = cached(epoch);
+  if (!partial) {
+    auto v = std::make_shared<ViewSnapshot>();
+    v->snapshot = std::make_shared<const Snapshot>(compute_snapshot(cfg, epoch, ck, make_dataset(cfg), keys, F));
+    partial = v;
+      if (!cache(epoch, partial, generation)) return;
+    emit ready(epoch, partial, static_cast<double>(timer.nsecsElapsed()) / 1e6);
+  }
+  {
+    // The user has scrubbed on: the table of this epoch would be drawn and replaced at once.
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (pending_) return;
+  }
+  auto full = std::make_shared<ViewSnapshot>(*partial);
+  full->checks = std::make_shared<const AblationChecks>(
+      ablation_checks(cfg, ck, partial->snapshot->measures.key_freqs, F));
+  if (!cache(epoch, full, generation)) return;
+  emit ready(epoch, full, static_cast<double>(timer.nsecsElapsed()) / 1e6);
+}
+
+bool SnapshotService::cache(int epoch, const ViewSnapshotPtr& v, unsigned generation) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (generation != generation_) return false;  // the run or key set changed meanwhile
+  for (auto it = cache_.begin(); it != cache_.end(); ++it)
+    if (it->first == epoch) {
+      cache_.erase(it);
+      break;
+    }
+  cache_.emplace_front(epoch, v);
+  if (cache_.size() > kCacheSize) cache_.pop_back();
+  return true;
 }
 
 }  // namespace grok

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "core/fresh_thread.h"
 #include "core/trainer.h"
 
 namespace grok {
@@ -30,11 +31,15 @@ void TrainingWorker::requestStop() {
   wake_.notify_all();
 }
 
+// Each run trains on a thread of its own, so that its OpenMP pool ends with the run and does
+// not slow the views' analysis afterwards (core/fresh_thread.h). Signals from it are queued.
 void TrainingWorker::train(const Config& cfg, const QString& path, bool overwrite) {
   stop_ = false;
   try {
-    Trainer t = Trainer::start(cfg, path.toStdString(), overwrite, {/*threads=*/2});
-    run(t);
+    run_on_fresh_thread(kIntraOpThreads, [&] {
+      Trainer t = Trainer::start(cfg, path.toStdString(), overwrite, {kIntraOpThreads});
+      run(t);
+    });
   } catch (const std::exception& e) {
     emit finished(path, false, QString::fromStdString(e.what()));
   }
@@ -43,8 +48,10 @@ void TrainingWorker::train(const Config& cfg, const QString& path, bool overwrit
 void TrainingWorker::resume(const QString& path, std::optional<int> epochs) {
   stop_ = false;
   try {
-    Trainer t = Trainer::resume(path.toStdString(), epochs, {/*threads=*/2});
-    run(t);
+    run_on_fresh_thread(kIntraOpThreads, [&] {
+      Trainer t = Trainer::resume(path.toStdString(), epochs, {kIntraOpThreads});
+      run(t);
+    });
   } catch (const std::exception& e) {
     emit finished(path, false, QString::fromStdString(e.what()));
   }
