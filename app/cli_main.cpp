@@ -85,12 +85,13 @@ const char* kCsvUsage =
     "usage: grokking-cli export-csv FILE [--out CSV]\n  writes epoch,train_loss,train_acc,test_loss,test_acc,lr "
     "(stdout without --out)\n";
 const char* kBenchUsage =
-    "usage: grokking-cli bench [--preset NAME] [--set key=value]... [--threads N] [--repeats N]\n"
+    "usage: grokking-cli bench [--preset NAME] [--set key=value]... [--threads N] [--repeats N] [--throughput]\n"
     "       grokking-cli bench --run FILE [--threads N] [--repeats N]\n"
     "  median ms of a training step, a full test evaluation and the plain all-positions step,\n"
     "  with GFLOP/s against a plain GEMM of the model's shapes (default: mainline, 2 threads, 30 repeats);\n"
     "  then the analysis: a snapshot for the views, the check table and the measures training stores,\n"
-    "  on the initial weights or (--run) the newest checkpoint of FILE with its config\n";
+    "  on the initial weights or (--run) the newest checkpoint of FILE with its config.\n"
+    "  --throughput  only the training step, the test evaluation and the epochs/s they give\n";
 
 struct Args {
   std::vector<std::string> positional;
@@ -371,7 +372,8 @@ int cmd_export_csv(int argc, char** argv) {
 }
 
 int cmd_bench(int argc, char** argv) {
-  const Args a = parse_args(argc, argv, 2, {"--preset", "--set", "--threads", "--repeats", "--run"}, {"--help"});
+  const Args a =
+      parse_args(argc, argv, 2, {"--preset", "--set", "--threads", "--repeats", "--run"}, {"--help", "--throughput"});
   if (a.has("--help")) return std::printf("%s", kBenchUsage), 0;
   if (!a.positional.empty()) throw UsageError("bench: unexpected argument " + a.positional.front());
   const int threads = a.get("--threads") ? parse_int("--threads", *a.get("--threads"), 1, 256) : 2;
@@ -379,6 +381,7 @@ int cmd_bench(int argc, char** argv) {
   if (const auto run = a.get("--run")) {
     if (a.get("--preset") || a.get("--set"))
       throw UsageError("bench: --run takes the run's config; drop --preset/--set");
+    if (a.has("--throughput")) throw UsageError("bench: --throughput times training; drop --run");
     const RunStore store = RunStore::open(*run);
     const std::vector<int> epochs = store.checkpoint_epochs();
     if (epochs.empty()) throw RunFileError(*run + ": no checkpoint to analyse");
@@ -389,7 +392,7 @@ int cmd_bench(int argc, char** argv) {
     return 0;
   }
   const Config cfg = config_from_args(a);
-  std::printf("%s", format_benchmark(run_benchmark(cfg, threads, repeats)).c_str());
+  std::printf("%s", format_benchmark(run_benchmark(cfg, threads, repeats, {}, "", a.has("--throughput"))).c_str());
   return 0;
 }
 

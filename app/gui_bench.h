@@ -6,9 +6,10 @@
 //     speed drifts by up to ~40 % over tens of seconds (a shared virtual machine), so only
 //     interleaved measurements can be compared; each round's ratio is printed.
 //
-// `grokking RUN --bench-scrub STEPS`: steps the scrubber back STEPS checkpoints from the newest,
-// as the Left arrow does, and times each step until every view is redrawn: the time-series
-// markers, the snapshot views (spectra, heatmaps) and the check table.
+// `grokking RUN --bench-scrub STEPS [--scrub-pause MS]`: steps the scrubber back STEPS checkpoints
+// from the newest, as the Left arrow does, and times each step until every view is redrawn: the
+// time-series markers, the snapshot views (spectra, heatmaps) and the check table. With a pause
+// (a person looking at each checkpoint) the views compute the next checkpoints ahead.
 #pragma once
 
 #include <QElapsedTimer>
@@ -59,7 +60,7 @@ class ScrubBench : public QObject {
   Q_OBJECT
 
  public:
-  ScrubBench(MainWindow& window, QString runPath, int steps);
+  ScrubBench(MainWindow& window, QString runPath, int steps, int pauseMs);
   void start();  // exits the application with 0 when done, 1 on failure
 
  private:
@@ -72,7 +73,7 @@ class ScrubBench : public QObject {
 
   MainWindow& w_;
   const QString runPath_;
-  const int steps_;
+  const int steps_, pauseMs_;
   QElapsedTimer clock_;
   int target_ = -1;  // the epoch this step moves to
   bool stepping_ = false, markerDone_ = false, viewsShown_ = false, checksDone_ = false;

@@ -25,7 +25,7 @@ int main(int argc, char** argv) {
   parser.addOption(screenshot);
   const QCommandLineOption bench(
       "bench-training",
-      "Train the mainline preset from the window for SECONDS (in 3 rounds, with grokking-cli bench run "
+      "Train the mainline preset from the window for SECONDS (in 12 rounds, with grokking-cli bench --throughput run "
       "between them) into a temporary file; report the event loop's latency and the throughput "
       "against the CLI's, then exit.",
       "SECONDS");
@@ -35,17 +35,22 @@ int main(int argc, char** argv) {
                                  "arrow does, report how long every view takes to redraw, then exit.",
                                  "STEPS");
   parser.addOption(scrub);
+  const QCommandLineOption scrubPause("scrub-pause", "With --bench-scrub: wait MS after each step is drawn (default 0).",
+                                      "MS", "0");
+  parser.addOption(scrubPause);
   parser.process(app);
   grok::MainWindow w;
   w.show();
   std::unique_ptr<grok::ScrubBench> scrub_bench;
   if (parser.isSet(scrub)) {
     const int steps = parser.value(scrub).toInt();
-    if (steps < 1 || parser.positionalArguments().isEmpty()) {
-      std::fprintf(stderr, "--bench-scrub: give a number of steps >= 1 and a run file\n");
+    bool pause_ok = false;
+    const int pause = parser.value(scrubPause).toInt(&pause_ok);
+    if (steps < 1 || !pause_ok || pause < 0 || parser.positionalArguments().isEmpty()) {
+      std::fprintf(stderr, "--bench-scrub: give a number of steps >= 1, a pause >= 0 ms and a run file\n");
       return 2;
     }
-    scrub_bench = std::make_unique<grok::ScrubBench>(w, parser.positionalArguments().first(), steps);
+    scrub_bench = std::make_unique<grok::ScrubBench>(w, parser.positionalArguments().first(), steps, pause);
     scrub_bench->start();
     return app.exec();
   }
@@ -71,7 +76,7 @@ int main(int argc, char** argv) {
       return 2;
     }
     training_bench = std::make_unique<grok::TrainingBench>(
-        w, seconds, /*rounds=*/3, QCoreApplication::applicationDirPath() + "/grokking-cli", dir.filePath("bench.grok"));
+        w, seconds, /*rounds=*/12, QCoreApplication::applicationDirPath() + "/grokking-cli", dir.filePath("bench.grok"));
     training_bench->start();
   }
   return app.exec();

@@ -73,9 +73,11 @@ AblationChecks ablation_checks(const Config& cfg, const std::vector<NamedArray>&
     // The MLP reaches the logits through W_outU = W_out^T W_U: replacing h by h' changes the
     // logits by (h' - h) W_outU.
     const at::Tensor W_outU = at::matmul(last.W_out.t(), w.W_U.narrow(1, 0, p)).to(at::kDouble);  // [M, p]
-    const at::Tensor h_on = at::matmul(at::matmul(h, Q), Q.t());
-    out.rows.push_back(row("MLP onto the key W_L directions", L + at::matmul(h_on - h, W_outU), labels));
-    out.rows.push_back(row("MLP onto their null space", L - at::matmul(h_on, W_outU), labels));
+    // h' = h Q Q^T never needs forming: (h Q)(Q^T W_outU) is a rank-2|key| product.
+    const at::Tensor on = at::matmul(at::matmul(h, Q), at::matmul(Q.t(), W_outU));  // h_on W_outU [p*p, p]
+    const at::Tensor mlp = at::matmul(h, W_outU);                                   // h W_outU [p*p, p]
+    out.rows.push_back(row("MLP onto the key W_L directions", L + (on - mlp), labels));
+    out.rows.push_back(row("MLP onto their null space", L - on, labels));
   } else {
     out.wl_norm_outside_key = 1.0;
   }
@@ -85,12 +87,16 @@ AblationChecks ablation_checks(const Config& cfg, const std::vector<NamedArray>&
   const at::Tensor Lc = L - L.mean();
   const double total = Lc.pow(2).sum().item<double>();
   double explained = 0;
-  const at::Tensor s = at::arange(p, at::kDouble);
+  const at::Tensor n = at::arange(p, at::kDouble);
+  const at::Tensor ab = (n.view({p, 1}) + n.view({1, p})).reshape({p * p});  // a + b per pair
   for (int k : out.key_freqs) {
-    const at::Tensor f =
-        at::cos((s.view({p, 1, 1}) + s.view({1, p, 1}) - s.view({1, 1, p})) * (2 * M_PI * k / p)).reshape({p * p, p});
-    const double c = (f * Lc).sum().item<double>();
-    explained += c * c / f.pow(2).sum().item<double>();
+    // cos(w(a+b-c)) = cos(w(a+b)) cos(wc) + sin(w(a+b)) sin(wc): two bilinear forms in Lc instead
+    // of a [p, p, p] table. Its squares sum to p^3 / 2 over all (a, b, c) (2k is not 0 mod p).
+    const double wk = 2 * M_PI * k / p;
+    const double c = (at::dot(at::cos(ab * wk), at::mv(Lc, at::cos(n * wk))) +
+                      at::dot(at::sin(ab * wk), at::mv(Lc, at::sin(n * wk))))
+                         .item<double>();
+    explained += c * c / (0.5 * p * p * p);
   }
   out.logit_fit_fve = total > 0 ? explained / total : 0.0;
   return out;

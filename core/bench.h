@@ -36,8 +36,9 @@ struct BenchResult {
 };
 
 // `checkpoint`: weights the analysis timings use (a trained model's); empty = the initial weights.
+// `throughput_only`: the training step and test evaluation alone (for `grokking --bench-training`).
 BenchResult run_benchmark(const Config& cfg, int threads, int repeats, const std::vector<NamedArray>& checkpoint = {},
-                          const std::string& checkpoint_label = "");
+                          const std::string& checkpoint_label = "", bool throughput_only = false);
 std::string format_benchmark(const BenchResult& r);
 
 }  // namespace grok

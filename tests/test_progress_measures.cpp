@@ -6,10 +6,14 @@
 #include <atomic>
 #include <cmath>
 
+#include <ATen/ATen.h>
+
 #include "core/ablation_checks.h"
 #include "core/progress_measures.h"
 #include "core/run_store.h"
 #include "core/trainer.h"
+#include "core/transformer.h"
+#include "core/weights.h"
 #include "core/weight_spectra.h"
 #include "tests/test_util.h"
 
@@ -144,6 +148,22 @@ class TestProgressMeasures : public QObject {
     QCOMPARE(a.rows.front().check, std::string("full model"));
     QCOMPARE(a.rows.size(), std::size_t(1 + 3 + 2 + 2));
     QVERIFY(a.logit_fit_fve >= 0 && a.logit_fit_fve <= 1);
+    {
+      // The fit's FVE by brute force: the [p, p, p] table of cos(w_k(a + b - c)) per key k.
+      at::NoGradGuard g;
+      const int p = c.p;
+      const at::Tensor L = forward_fast(weights_from_checkpoint(c, ck), all_pairs(p)).narrow(1, 0, p).to(at::kDouble);
+      const at::Tensor Lc = (L - L.mean()).reshape({p, p, p});
+      const at::Tensor s = at::arange(p, at::kDouble);
+      double explained = 0;
+      for (int k : key) {
+        const at::Tensor f = at::cos((s.view({p, 1, 1}) + s.view({1, p, 1}) - s.view({1, 1, p})) * (2 * M_PI * k / p));
+        const double dot = (f * Lc).sum().item<double>();
+        explained += dot * dot / f.pow(2).sum().item<double>();
+      }
+      const double fve = explained / Lc.pow(2).sum().item<double>();
+      QVERIFY2(std::abs(a.logit_fit_fve - fve) < 1e-9, qPrintable(QString("%1 vs %2").arg(a.logit_fit_fve).arg(fve)));
+    }
     QVERIFY(a.wl_norm_outside_key > 0 && a.wl_norm_outside_key < 1);
     // Every frequency key: the MLP's projection onto all of W_L's non-constant Fourier rows changes
     // the logits only by a constant per pair, which the softmax ignores.

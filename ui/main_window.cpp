@@ -378,6 +378,7 @@ void MainWindow::refreshSeries() {
 void MainWindow::onEpochChanged(int epoch) {
   for (SeriesView* v : seriesViews_) v->setEpochMarker(epoch), v->replot(QCustomPlot::rpQueuedReplot);
   if (epoch < 0) return;
+  if (shownEpoch_ >= 0 && epoch != shownEpoch_) scrubDir_ = epoch > shownEpoch_ ? 1 : -1;
   // Following a live run, the analysis would take a fifth of the 2 cores from training (a
   // snapshot and check table every checkpoint): keep it near 5 % by waiting 20x the last
   // snapshot's cost between live updates (~6 s on mainline). A user's scrub is served at once.

@@ -104,6 +104,7 @@ class MainWindow : public QMainWindow {
   void addMeasures(const MeasureRecord& m);
   void updatePhases();
   void showSnapshotViews();
+  void prefetchNeighbours();
   void showChecks();
   void showNeurons();
   void refreshSeries();
@@ -137,6 +138,7 @@ class MainWindow : public QMainWindow {
   Phases phases_;
   ViewSnapshotPtr shown_;
   int shownEpoch_ = -1, shownChecksEpoch_ = -1;
+  int scrubDir_ = -1;  // the direction of the last step through the checkpoints
   QString lastError_;
   LiveStatus* live_ = nullptr;
   bool dirty_ = false;

@@ -31,10 +31,25 @@ void MainWindow::onSnapshot(int epoch, ViewSnapshotPtr v, double compute_ms) {
   }
   showChecks();
   if (v->checks) {
+    if (!training()) prefetchNeighbours();
     if (viewsCurrent) statusBar()->showMessage(tr("Check table at epoch %1 (%2 ms)").arg(epoch).arg(ms, 0, 'f', 0), 3000);
     shownChecksEpoch_ = epoch;
     emit checksShown(epoch);
   }
+}
+
+// The next two checkpoints in the direction the user last stepped, and the one behind: while the
+// user looks at this one, they are computed, so the arrow keys and play find them ready. Not while
+// training, which the cores are busy with.
+void MainWindow::prefetchNeighbours() {
+  const std::vector<int>& e = scrubber_->checkpoints();
+  const auto it = std::lower_bound(e.begin(), e.end(), shownEpoch_);
+  if (it == e.end() || *it != shownEpoch_) return;
+  const int i = static_cast<int>(it - e.begin());
+  std::vector<int> next;
+  for (int d : {scrubDir_, 2 * scrubDir_, -scrubDir_})
+    if (i + d >= 0 && i + d < static_cast<int>(e.size())) next.push_back(e[i + d]);
+  snapshots_->prefetch(next);
 }
 
 void MainWindow::showSnapshotViews() {

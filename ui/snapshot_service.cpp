@@ -36,6 +36,7 @@ void SnapshotService::setRun(const QString& path) {
   path_ = path;
   cache_.clear();
   pending_.reset();
+  prefetch_.clear();
   generation_++;
 }
 
@@ -43,6 +44,7 @@ void SnapshotService::setKeyFreqs(const std::optional<std::vector<int>>& keys) {
   std::lock_guard<std::mutex> lock(mutex_);
   keys_ = keys;
   cache_.clear();
+  prefetch_.clear();
   generation_++;
 }
 
@@ -66,59 +68,78 @@ void SnapshotService::request(int epoch) {
       worker_, [this] { work(); }, Qt::QueuedConnection);
 }
 
+void SnapshotService::prefetch(const std::vector<int>& epochs) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  prefetch_.assign(epochs.begin(), epochs.end());
+  if (busy_ || prefetch_.empty()) return;
+  busy_ = true;
+  QMetaObject::invokeMethod(
+      worker_, [this] { work(); }, Qt::QueuedConnection);
+}
+
 void SnapshotService::work() {
   while (true) {
     int epoch;
+    bool quiet;
     QString path;
     std::optional<std::vector<int>> keys;
     unsigned generation;
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      if (!pending_) {
+      if (pending_) {
+        epoch = *pending_, quiet = false;
+        pending_.reset();
+      } else if (!prefetch_.empty()) {
+        epoch = prefetch_.front(), quiet = true;
+        prefetch_.pop_front();
+      } else {
         busy_ = false;
         return;
       }
-      epoch = *pending_;
-      pending_.reset();
       path = path_;
       keys = keys_;
       generation = generation_;
     }
     try {
       // A fresh thread per job: its OpenMP pool ends with it (core/fresh_thread.h).
-      run_on_fresh_thread(kIntraOpThreads, [&] { compute(epoch, path, keys, generation); });
+      run_on_fresh_thread(kIntraOpThreads, [&] { compute(epoch, path, keys, generation, quiet); });
     } catch (const std::exception& e) {
-      emit failed(epoch, QString::fromStdString(e.what()));
+      if (!quiet) emit failed(epoch, QString::fromStdString(e.what()));
     }
   }
 }
 
 void SnapshotService::compute(int epoch, const QString& path, const std::optional<std::vector<int>>& keys,
-                              unsigned generation) {
+                              unsigned generation, bool quiet) {
   QElapsedTimer timer;
   timer.start();
+  auto ms = [&] { return static_cast<double>(timer.nsecsElapsed()) / 1e6; };
+  ViewSnapshotPtr have = cached(epoch);
+  if (have && have->checks) {
+    if (!quiet) emit ready(epoch, have, 0.0);
+    return;
+  }
   const RunStore run = RunStore::open(path.toStdString());
   const Config cfg = run.config();
   const FourierBasis F(cfg.p);
   const std::vector<NamedArray> ck = run.load_checkpoint(epoch);
-  ViewSnapshotPtr partial = cached(epoch);
-  if (!partial) {
+  if (!have) {
     auto v = std::make_shared<ViewSnapshot>();
     v->snapshot = std::make_shared<const Snapshot>(compute_snapshot(cfg, epoch, ck, make_dataset(cfg), keys, F));
-    partial = v;
-      if (!cache(epoch, partial, generation)) return;
-    emit ready(epoch, partial, static_cast<double>(timer.nsecsElapsed()) / 1e6);
+    have = v;
+    if (!cache(epoch, have, generation)) return;
   }
+  if (!quiet) emit ready(epoch, have, ms());
   {
     // The user has scrubbed on: the table of this epoch would be drawn and replaced at once.
     std::lock_guard<std::mutex> lock(mutex_);
     if (pending_) return;
   }
-  auto full = std::make_shared<ViewSnapshot>(*partial);
-  full->checks = std::make_shared<const AblationChecks>(
-      ablation_checks(cfg, ck, partial->snapshot->measures.key_freqs, F));
+  auto full = std::make_shared<ViewSnapshot>(*have);
+  full->checks =
+      std::make_shared<const AblationChecks>(ablation_checks(cfg, ck, have->snapshot->measures.key_freqs, F));
   if (!cache(epoch, full, generation)) return;
-  emit ready(epoch, full, static_cast<double>(timer.nsecsElapsed()) / 1e6);
+  if (!quiet) emit ready(epoch, full, ms());
 }
 
 bool SnapshotService::cache(int epoch, const ViewSnapshotPtr& v, unsigned generation) {

@@ -1,9 +1,10 @@
 // Snapshots (core/snapshot.h) and check tables for the scrubber, computed on a thread of their own
 // so the GUI thread never waits: request(epoch) returns at once; `ready` arrives later, twice: first
 // with the snapshot (what six of the views draw, ~80 ms on mainline), then with the Section 4.4
-// check table too (~200 ms more), unless a newer request is waiting by then. Requests pile up
+// check table too (~125 ms more), unless a newer request is waiting by then. Requests pile up
 // while the user scrubs, so only the newest pending one is computed. The newest few results are
-// cached (a mainline snapshot is ~28 MB).
+// cached (a mainline snapshot is ~28 MB), and while idle the service computes the checkpoints the
+// user is likely to step to next, so that arrow keys and play find them ready.
 //
 // The service reads checkpoints through its own RunStore connection: WAL lets it read while the
 // trainer writes (one direction of data: trainer -> run file -> views).
@@ -12,6 +13,7 @@
 #include <QObject>
 #include <QString>
 #include <QThread>
+#include <deque>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -41,6 +43,9 @@ class SnapshotService : public QObject {
   // Asks for the views of `epoch`; emits ready() at once from the cache, or later.
   void request(int epoch);
   ViewSnapshotPtr cached(int epoch) const;
+  // Computes these epochs into the cache, in order, while no request waits (replaces the previous
+  // list): the checkpoints the user is likely to step to next.
+  void prefetch(const std::vector<int>& epochs);
 
  signals:
   void ready(int epoch, grok::ViewSnapshotPtr snapshot, double ms);
@@ -48,7 +53,9 @@ class SnapshotService : public QObject {
 
  private:
   void work();  // on the service thread
-  void compute(int epoch, const QString& path, const std::optional<std::vector<int>>& keys, unsigned generation);
+  // `quiet`: a prefetch, cached but not announced.
+  void compute(int epoch, const QString& path, const std::optional<std::vector<int>>& keys, unsigned generation,
+               bool quiet);
   // Caches `v` unless the run or key set changed since the job began (then returns false).
   bool cache(int epoch, const ViewSnapshotPtr& v, unsigned generation);
   QThread thread_;
@@ -57,6 +64,7 @@ class SnapshotService : public QObject {
   QString path_;
   std::optional<std::vector<int>> keys_;
   std::optional<int> pending_;
+  std::deque<int> prefetch_;
   bool busy_ = false;
   std::list<std::pair<int, ViewSnapshotPtr>> cache_;  // most recent first
   unsigned generation_ = 0;                           // bumped by setRun / setKeyFreqs
