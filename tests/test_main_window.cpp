@@ -1,6 +1,7 @@
 // The desktop app headless (QT_QPA_PLATFORM=offscreen): opening runs, training from the window
 // on the worker thread, the scrubber driving the snapshot views, export, and bad files.
 #include <QtTest>
+#include <QMessageBox>
 
 #include <QXmlStreamReader>
 #include <qcustomplot.h>
@@ -169,6 +170,45 @@ class TestMainWindow : public QObject {
     QVERIFY(last == s.last_metrics()->epoch || last == s.last_metrics()->epoch + 1);
     QCOMPARE(s.load_measures("live").back().epoch, last);
     QCOMPARE(w.scrubber()->checkpoints().back(), last);
+  }
+
+  void resumesInterruptedAndCompleteRunsFromTheWindow() {
+    test::ScratchDir dir;
+    test::train_run(test::tiny_config(11, 100, 25, 5), dir.file("run.grok"));
+    MainWindow w;
+    w.show();
+    QVERIFY(w.openRun(dir.qfile("run.grok"), true));
+    QCOMPARE(w.scrubber()->checkpoints().back(), 100);
+    QSignalSpy done(&w, &MainWindow::trainingFinished);
+    // A complete run trains on to a new epoch count; one before the newest checkpoint is refused
+    // with an error dialog (closed here once its event loop runs).
+    QString shown;
+    QTimer::singleShot(0, &w, [&] {
+      if (auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget())) shown = box->text(), box->accept();
+    });
+    w.resumeTraining(50);
+    QVERIFY(!w.training());
+    QVERIFY2(shown.contains("epochs: 50"), qPrintable(shown));
+    w.resumeTraining(100000);
+    QVERIFY(w.training());
+    QTRY_VERIFY_WITH_TIMEOUT(w.scrubber()->checkpoints().back() >= 150, 30000);
+    w.stopTraining();
+    QTRY_COMPARE_WITH_TIMEOUT(done.size(), 1, 30000);
+    QVERIFY(!w.training());
+    // Interrupted now: resuming continues to the new target from the stop's checkpoint.
+    const int stopped = w.scrubber()->checkpoints().back();
+    w.resumeTraining();
+    QVERIFY(w.training());
+    QTRY_VERIFY_WITH_TIMEOUT(w.scrubber()->checkpoints().back() >= stopped + 50, 30000);
+    w.stopTraining();
+    QTRY_COMPARE_WITH_TIMEOUT(done.size(), 2, 30000);
+    // One run file with one row per epoch, the curves continuous across both resumes.
+    const RunStore s = RunStore::open(dir.file("run.grok"));
+    QCOMPARE(s.config().epochs, 100000);
+    const std::vector<EpochMetrics> m = s.metrics();
+    for (std::size_t i = 0; i < m.size(); i++) QCOMPARE(m[i].epoch, static_cast<int>(i));
+    QVERIFY(m.back().epoch >= stopped + 50);
+    QCOMPARE(series(w.lossPlot())->pointCount(0), static_cast<int>(m.size()));
   }
 };
 

@@ -192,7 +192,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 
   connect(panel_, &RunPanel::startRequested, this, &MainWindow::startTraining);
   connect(panel_, &RunPanel::stopRequested, this, &MainWindow::stopTraining);
-  connect(panel_, &RunPanel::resumeRequested, this, &MainWindow::resumeTraining);
+  connect(panel_, &RunPanel::resumeRequested, this, [this] { resumeTraining(); });
   connect(panel_, &RunPanel::pauseRequested, this, &MainWindow::pauseTraining);
 
   // Replots at most 10 times a second, only when data arrived: each replot of the five curve
@@ -317,7 +317,7 @@ bool MainWindow::openRun(const QString& path, bool quiet) {
     onEpochChanged(scrubber_->epoch());
   refreshSeries();
   setWindowTitle(tr("Grokking Lab - %1").arg(QFileInfo(path).fileName()));
-  panel_->setState(RunPanel::State::Idle, !epochs.empty() && epochs.back() < cfg.epochs);
+  panel_->setState(RunPanel::State::Idle, !epochs.empty());  // a complete run can be trained on
   rememberRecent(path);
   lastError_.clear();
   updateStatus();

@@ -76,7 +76,9 @@ class MainWindow : public QMainWindow {
 
  public slots:
   void startTraining();
-  void resumeTraining();
+  // Continues the open run from its newest checkpoint, to `epochs` if given (> 0), else to its own
+  // target; a complete run asks how far to go on.
+  void resumeTraining(int epochs = 0);
   void stopTraining();
   void pauseTraining(bool pause);  // the worker sleeps between epochs until continued or stopped
 

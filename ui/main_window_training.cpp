@@ -3,10 +3,12 @@
 #include <QComboBox>
 #include <QDir>
 #include <QFileInfo>
+#include <QInputDialog>
 #include <QMessageBox>
 #include <QSettings>
 #include <QStatusBar>
 #include <algorithm>
+#include <limits>
 
 #include "ui/epoch_scrubber.h"
 #include "ui/main_window.h"
@@ -39,19 +41,31 @@ void MainWindow::startTraining() {
   QMetaObject::invokeMethod(worker_, [w = worker_, c, path] { w->train(c, path, true); });
 }
 
-void MainWindow::resumeTraining() {
-  if (path_.isEmpty()) return;
+void MainWindow::resumeTraining(int epochs) {
+  if (path_.isEmpty() || training()) return;
+  if (scrubber_->checkpoints().empty()) return error(tr("Cannot resume"), tr("%1 holds no checkpoint").arg(path_));
+  const int from = scrubber_->checkpoints().back();
+  if (epochs <= 0 && from >= cfg_.epochs) {
+    bool ok = false;
+    epochs = QInputDialog::getInt(this, tr("Train on"),
+                                  tr("This run is complete at epoch %1. Train it on to epoch:").arg(from),
+                                  2 * cfg_.epochs, from + 1, std::numeric_limits<int>::max(), cfg_.checkpoint_interval, &ok);
+    if (!ok) return;
+  }
+  if (epochs > 0 && epochs <= from)
+    return error(tr("Cannot resume"),
+                 tr("epochs: %1 is not after the newest checkpoint (allowed: > %2)").arg(epochs).arg(from));
+  const std::optional<int> target = epochs > 0 ? std::optional<int>(epochs) : std::nullopt;
   const QString path = path_;
-  *live_ = LiveStatus{scrubber_->checkpoints().empty() ? 0 : scrubber_->checkpoints().back(), cfg_.epochs, 0, -1};
+  *live_ = LiveStatus{from, target.value_or(cfg_.epochs), 0, -1};  // training() from here on
   // Resuming appends: keep the curves, drop metrics past the newest checkpoint (training redoes them).
-  const int from = live_->epoch;
   metrics_.erase(
       std::remove_if(metrics_.begin(), metrics_.end(), [&](const EpochMetrics& m) { return m.epoch > from; }),
       metrics_.end());
   openRun(path, true);
   panel_->setState(RunPanel::State::Training);
-  *live_ = LiveStatus{from, cfg_.epochs, 0, -1};
-  QMetaObject::invokeMethod(worker_, [w = worker_, path] { w->resume(path, std::nullopt); });
+  *live_ = LiveStatus{from, target.value_or(cfg_.epochs), 0, -1};
+  QMetaObject::invokeMethod(worker_, [w = worker_, path, target] { w->resume(path, target); });
 }
 
 void MainWindow::stopTraining() {

@@ -92,7 +92,7 @@ RunPanel::RunPanel(QWidget* parent) : QWidget(parent) {
   start_->setToolTip(tr("Train a new run with these settings"));
   pause_->setToolTip(tr("Pause / continue training"));
   stop_->setToolTip(tr("Stop and commit a checkpoint at the epoch reached"));
-  resume_->setToolTip(tr("Continue the open run from its newest checkpoint"));
+  resume_->setToolTip(tr("Continue the open run from its newest checkpoint (a complete one: to a new epoch count)"));
   for (QPushButton* b : {start_, pause_, stop_, resume_}) buttons->addWidget(b);
   outer->addLayout(buttons);
   progress_ = new QProgressBar(this);
