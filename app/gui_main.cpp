@@ -1,7 +1,9 @@
 // grokking: the desktop app. `grokking [RUN.grok] [--screenshot FILE.png]`.
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QPalette>
 #include <QScreen>
+#include <QStyle>
 #include <QTemporaryDir>
 #include <QTimer>
 #include <cstdio>
@@ -9,6 +11,38 @@
 
 #include "gui_bench.h"
 #include "ui/main_window.h"
+
+namespace {
+
+// A dark palette after the usual dark desktop themes: light text on dark grey, blue highlight.
+QPalette darkPalette() {
+  QPalette p;
+  const QColor window(45, 45, 48), base(30, 30, 32), text(220, 220, 220), disabled(128, 128, 128);
+  p.setColor(QPalette::Window, window);
+  p.setColor(QPalette::WindowText, text);
+  p.setColor(QPalette::Base, base);
+  p.setColor(QPalette::AlternateBase, window);
+  p.setColor(QPalette::ToolTipBase, base);
+  p.setColor(QPalette::ToolTipText, text);
+  p.setColor(QPalette::PlaceholderText, disabled);
+  p.setColor(QPalette::Text, text);
+  p.setColor(QPalette::Button, window);
+  p.setColor(QPalette::ButtonText, text);
+  p.setColor(QPalette::BrightText, Qt::red);
+  p.setColor(QPalette::Light, window.lighter(150));
+  p.setColor(QPalette::Midlight, window.lighter(125));
+  p.setColor(QPalette::Mid, window.lighter(170));
+  p.setColor(QPalette::Dark, base.darker(150));
+  p.setColor(QPalette::Shadow, Qt::black);
+  p.setColor(QPalette::Highlight, QColor(42, 130, 218));
+  p.setColor(QPalette::HighlightedText, Qt::white);
+  p.setColor(QPalette::Link, QColor(90, 160, 240));
+  for (auto role : {QPalette::WindowText, QPalette::Text, QPalette::ButtonText})
+    p.setColor(QPalette::Disabled, role, disabled);
+  return p;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   QApplication app(argc, argv);
@@ -38,7 +72,19 @@ int main(int argc, char** argv) {
   const QCommandLineOption scrubPause("scrub-pause", "With --bench-scrub: wait MS after each step is drawn (default 0).",
                                       "MS", "0");
   parser.addOption(scrubPause);
+  const QCommandLineOption theme("theme", "Use a light or dark palette instead of the system's (light|dark).",
+                                 "THEME");
+  parser.addOption(theme);
   parser.process(app);
+  if (parser.isSet(theme)) {
+    const QString t = parser.value(theme);
+    if (t != "light" && t != "dark") {
+      std::fprintf(stderr, "--theme: '%s' is not light or dark\n", qPrintable(t));
+      return 2;
+    }
+    QApplication::setStyle("Fusion");  // draws with the palette given; native styles may not
+    QApplication::setPalette(t == "dark" ? darkPalette() : QApplication::style()->standardPalette());
+  }
   grok::MainWindow w;
   w.show();
   std::unique_ptr<grok::ScrubBench> scrub_bench;

@@ -5,6 +5,7 @@
 
 #include <QXmlStreamReader>
 #include <qcustomplot.h>
+#include <sqlite3.h>
 
 #include "core/run_store.h"
 #include "tests/test_util.h"
@@ -12,6 +13,7 @@
 #include "ui/heatmap_view.h"
 #include "ui/main_window.h"
 #include "ui/run_panel.h"
+#include "ui/spectrum_view.h"
 #include "ui/series_view.h"
 
 using namespace grok;
@@ -170,6 +172,47 @@ class TestMainWindow : public QObject {
     QVERIFY(last == s.last_metrics()->epoch || last == s.last_metrics()->epoch + 1);
     QCOMPARE(s.load_measures("live").back().epoch, last);
     QCOMPARE(w.scrubber()->checkpoints().back(), last);
+  }
+
+  void fillsInTheMeasuresAnOlderRunLacks() {
+    test::ScratchDir dir;
+    test::train_run(test::tiny_config(11, 100, 25, 5), dir.file("run.grok"));
+    {
+      // A run written before training stored its measures.
+      sqlite3* db = nullptr;
+      QCOMPARE(sqlite3_open(dir.file("run.grok").c_str(), &db), SQLITE_OK);
+      QCOMPARE(sqlite3_exec(db, "DELETE FROM measures", nullptr, nullptr, nullptr), SQLITE_OK);
+      sqlite3_close(db);
+    }
+    MainWindow w;
+    w.show();
+    QVERIFY(w.openRun(dir.qfile("run.grok"), true));
+    // Computed off the GUI thread, stored, and drawn: one point per checkpoint (0, 25, ..., 100).
+    QTRY_COMPARE_WITH_TIMEOUT(w.measuresView()->pointCount(2), 5, 30000);
+    QCOMPARE(RunStore::open(dir.file("run.grok")).load_measures("live").size(), std::size_t(5));
+  }
+
+  void followsThePalette() {
+    // A dark palette reaches every figure: background, axes and text, and back again.
+    const QPalette light = QApplication::palette();
+    QPalette dark = light;
+    dark.setColor(QPalette::Window, QColor(45, 45, 48));
+    dark.setColor(QPalette::Base, QColor(30, 30, 32));
+    dark.setColor(QPalette::WindowText, QColor(220, 220, 220));
+    dark.setColor(QPalette::Text, QColor(220, 220, 220));
+    MainWindow w;
+    w.resize(1600, 1000);
+    w.show();
+    QApplication::setPalette(dark);
+    QTRY_COMPARE(w.lossPlot()->axisRect()->axis(QCPAxis::atBottom)->labelColor(), QColor(220, 220, 220));
+    for (QCustomPlot* plot : std::initializer_list<QCustomPlot*>{w.lossPlot(), w.wlView(), w.neuronView()}) {
+      const QImage img = plot->grab().toImage();
+      QCOMPARE(img.pixelColor(2, img.height() / 2), QColor(30, 30, 32));
+      for (QCPAxisRect* rect : plot->axisRects())  // none in an empty heatmap grid
+        QCOMPARE(rect->axis(QCPAxis::atBottom)->labelColor(), QColor(220, 220, 220));
+    }
+    QApplication::setPalette(light);
+    QTRY_COMPARE(w.lossPlot()->axisRect()->axis(QCPAxis::atBottom)->labelColor(), light.color(QPalette::WindowText));
   }
 
   void resumesInterruptedAndCompleteRunsFromTheWindow() {

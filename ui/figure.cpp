@@ -48,9 +48,11 @@ void Figure::applyPalette() {
   setBackground(pal.brush(QPalette::Base));
   titleElement_->setTextColor(pal.color(QPalette::WindowText));
   for (QCPAxisRect* r : axisRects()) styleAxisRect(r);
-  legend->setBrush(pal.brush(QPalette::Base));
-  legend->setTextColor(pal.color(QPalette::WindowText));
-  legend->setBorderPen(QPen(pal.color(QPalette::Mid)));
+  if (legend) {  // null once a view has removed it from its layout (QCustomPlot::legendRemoved)
+    legend->setBrush(pal.brush(QPalette::Base));
+    legend->setTextColor(pal.color(QPalette::WindowText));
+    legend->setBorderPen(QPen(pal.color(QPalette::Mid)));
+  }
 }
 
 void Figure::changeEvent(QEvent* event) {

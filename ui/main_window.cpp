@@ -40,12 +40,6 @@ namespace grok {
 
 namespace {
 
-// Progress-measure series (run-file names) drawn in the measures view, with their legend names.
-const std::pair<const char*, const char*> kLossSeries[] = {{"train_loss", "train loss"},
-                                                           {"test_loss", "test loss"},
-                                                           {"restricted_loss_test", "restricted loss"},
-                                                           {"excluded_loss_train", "excluded loss"}};
-
 QWidget* stacked(std::initializer_list<QWidget*> widgets) {
   auto* split = new QSplitter(Qt::Vertical);
   for (QWidget* w : widgets) split->addWidget(w);
@@ -321,6 +315,13 @@ bool MainWindow::openRun(const QString& path, bool quiet) {
   rememberRecent(path);
   lastError_.clear();
   updateStatus();
+  // A run from an older version, or a typed key set first chosen: compute what is missing.
+  const KeySelection sel = fixedKeys_ ? KeySelection{KeySelection::Given, *fixedKeys_} : KeySelection::live();
+  const QString attempt = path + "|" + QString::fromStdString(sel.describe());
+  if (!training() && !filling_ && measures.size() < epochs.size() && !fillAttempts_.contains(attempt)) {
+    fillAttempts_.insert(attempt);  // once per run and key set: a failure is not retried in a loop
+    fillMeasures(sel);
+  }
   return true;
 }
 
@@ -342,33 +343,10 @@ void MainWindow::onMetrics(const QVector<EpochMetrics>& batch, const LiveStatus&
   dirty_ = true;
 }
 
-void MainWindow::addMeasures(const MeasureRecord& m) {
-  measures_[m.epoch] = m;
-  auto put = [&](SeriesView* v, int i, const char* name) {
-    const auto it = m.values.find(name);
-    if (it != m.values.end()) v->appendData(i, {double(m.epoch)}, {it->second});
-  };
-  for (int i = 0; i < 4; i++) put(measuresView_, i, kLossSeries[i].first);
-  put(giniView_, 0, "gini_we");
-  put(giniView_, 1, "gini_wl");
-  put(normView_, 0, "sum_sq_weights");
-  dirty_ = true;
-}
-
 void MainWindow::onCheckpoint(int epoch, const MeasureRecord& m) {
   if (!fixedKeys_) addMeasures(m);
   updatePhases();
   scrubber_->addCheckpoint(epoch);
-}
-
-void MainWindow::updatePhases() {
-  std::vector<std::pair<int, double>> ssw;
-  for (const auto& [e, r] : measures_) {
-    const auto it = r.values.find("sum_sq_weights");
-    if (it != r.values.end()) ssw.emplace_back(e, it->second);
-  }
-  phases_ = detect_phases(metrics_, ssw);
-  for (SeriesView* v : seriesViews_) v->setPhases(phases_);
 }
 
 void MainWindow::refreshSeries() {
@@ -391,59 +369,6 @@ void MainWindow::onEpochChanged(int epoch) {
   }
   scrubTimer_.start();
   snapshots_->request(epoch);
-}
-
-void MainWindow::setKeySelection(int index) {
-  if (path_.isEmpty()) return;
-  if (training()) {
-    keySelection_->setCurrentIndex(fixedKeys_ ? 2 : 0);
-    return error(tr("Key frequencies"), tr("The key set can be changed once training has stopped."));
-  }
-  std::optional<std::vector<int>> keys;
-  try {
-    if (index == 1) {
-      const RunStore store = RunStore::open(path_.toStdString());
-      const FourierBasis F(cfg_.p);
-      const auto ck = store.checkpoint_epochs();
-      if (!ck.empty())
-        keys = detect_key_frequencies(weight_spectra(cfg_, store.load_checkpoint(ck.back()), F).wl_norms).freqs;
-    } else if (index == 2) {
-      bool ok = false;
-      const QString text = QInputDialog::getText(this, tr("Key frequencies"),
-                                                 tr("Frequencies 1..%1, comma-separated:").arg((cfg_.p - 1) / 2),
-                                                 QLineEdit::Normal, "14,35,41,42,52", &ok);
-      if (!ok) return;
-      keys = KeySelection::parse(text.toStdString(), cfg_.p).freqs;
-    }
-  } catch (const std::exception& e) {
-    keySelection_->setCurrentIndex(fixedKeys_ ? 2 : 0);
-    return error(tr("Key frequencies"), QString::fromStdString(e.what()));
-  }
-  fixedKeys_ = keys;
-  if (!keys) return void(openRun(path_, false));
-  // Recompute every checkpoint's measures with this set through core, off the GUI thread, then
-  // reload. The run file keeps them (tagged with the set) for next time.
-  statusBar()->showMessage(
-      tr("Computing the progress measures with key frequencies %1...").arg(QString::fromStdString(join_freqs(*keys))));
-  keySelection_->setEnabled(false);
-  const std::string path = path_.toStdString();
-  if (keyThread_.joinable()) keyThread_.join();  // the previous set's, done: the picker was disabled
-  keyThread_ = std::thread([this, path, keys] {
-    QString err;
-    try {
-      run_on_fresh_thread(kIntraOpThreads, [&] {
-        RunStore store = RunStore::open(path, RunStore::Mode::ReadWrite);
-        fill_missing_measures(store, KeySelection{KeySelection::Given, *keys});
-      });
-    } catch (const std::exception& e) {
-      err = QString::fromStdString(e.what());
-    }
-    QMetaObject::invokeMethod(this, [this, err] {
-      keySelection_->setEnabled(true);
-      if (!err.isEmpty()) return error(tr("Key frequencies"), err);
-      openRun(path_, false);
-    });
-  });
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {

@@ -10,15 +10,18 @@
 #include <QElapsedTimer>
 #include <QMainWindow>
 #include <QMap>
+#include <QSet>
 #include <QString>
 #include <QThread>
 #include <QTimer>
 #include <functional>
 #include <map>
 #include <optional>
+#include <utility>
 #include <thread>
 #include <vector>
 
+#include "core/checkpoint_analysis.h"
 #include "core/config.h"
 #include "core/phases.h"
 #include "core/run_store.h"
@@ -40,6 +43,12 @@ class SeriesView;
 class SpectrumView;
 class TrainingWorker;
 struct LiveStatus;
+
+// Progress-measure series (run-file names) drawn in the measures view, with their legend names.
+inline constexpr std::pair<const char*, const char*> kLossSeries[] = {{"train_loss", "train loss"},
+                                                                      {"test_loss", "test loss"},
+                                                                      {"restricted_loss_test", "restricted loss"},
+                                                                      {"excluded_loss_train", "excluded loss"}};
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -111,6 +120,7 @@ class MainWindow : public QMainWindow {
   void showNeurons();
   void refreshSeries();
   void setKeySelection(int index);
+  void fillMeasures(const KeySelection& sel);
   void rememberRecent(const QString& path);
   void updateRecentMenu();
   void updateStatus();
@@ -149,7 +159,9 @@ class MainWindow : public QMainWindow {
 
   // Threads
   QThread trainThread_;
-  std::thread keyThread_;  // recomputes the measures for a typed key set
+  std::thread keyThread_;  // fills in missing measures (fillMeasures)
+  bool filling_ = false;
+  QSet<QString> fillAttempts_;  // "path|key set" filled in this session
   TrainingWorker* worker_ = nullptr;
   SnapshotService* snapshots_ = nullptr;
   QTimer replotTimer_;

@@ -43,6 +43,7 @@ void MainWindow::startTraining() {
 
 void MainWindow::resumeTraining(int epochs) {
   if (path_.isEmpty() || training()) return;
+  if (filling_) return error(tr("Cannot resume"), tr("The progress measures are being computed; resume after that."));
   if (scrubber_->checkpoints().empty()) return error(tr("Cannot resume"), tr("%1 holds no checkpoint").arg(path_));
   const int from = scrubber_->checkpoints().back();
   if (epochs <= 0 && from >= cfg_.epochs) {
