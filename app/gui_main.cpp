@@ -11,6 +11,7 @@
 
 #include "gui_bench.h"
 #include "ui/main_window.h"
+#include "ui/run_panel.h"
 
 namespace {
 
@@ -72,6 +73,13 @@ int main(int argc, char** argv) {
   const QCommandLineOption scrubPause("scrub-pause", "With --bench-scrub: wait MS after each step is drawn (default 0).",
                                       "MS", "0");
   parser.addOption(scrubPause);
+  const QCommandLineOption train("train", "Start training PRESET from the window, as Start does.", "PRESET");
+  parser.addOption(train);
+  const QCommandLineOption out("out", "With --train: the run file to create (default: the run panel's).", "FILE");
+  parser.addOption(out);
+  const QCommandLineOption shotEpoch(
+      "screenshot-epoch", "With --train and --screenshot: shoot once the views show checkpoint E or later.", "E");
+  parser.addOption(shotEpoch);
   const QCommandLineOption theme("theme", "Use a light or dark palette instead of the system's (light|dark).",
                                  "THEME");
   parser.addOption(theme);
@@ -100,20 +108,42 @@ int main(int argc, char** argv) {
     scrub_bench->start();
     return app.exec();
   }
+  QTemporaryDir dir;  // outlives the event loop
   if (!parser.positionalArguments().isEmpty())
     w.openRun(parser.positionalArguments().first(), parser.isSet(screenshot));
+  if (parser.isSet(train)) {
+    if (!w.runPanel()->selectPreset(parser.value(train))) {
+      std::fprintf(stderr, "--train: no preset '%s'\n", qPrintable(parser.value(train)));
+      return 2;
+    }
+    if (parser.isSet(out)) w.runPanel()->setField("path", parser.value(out));
+    w.startTraining();
+    if (!w.training()) {
+      std::fprintf(stderr, "--train: %s\n", qPrintable(w.lastError()));
+      return 1;
+    }
+  }
   if (parser.isSet(screenshot)) {
-    // Once the check table (the last view) shows the opened checkpoint (or after 20 s): grab
-    // what the user would see, then quit.
+    // Once the check table (the last view to fill) shows the opened checkpoint, or with --train the
+    // first checkpoint at or after --screenshot-epoch: grab what the user sees, then quit (a
+    // training run stops first, committing its file as a user's Stop does).
+    const int at = parser.isSet(train) ? parser.value(shotEpoch).toInt() : -1;
+    static bool shot = false;
     auto shoot = [&] {
+      if (shot) return;
+      shot = true;
       const bool ok = w.grab().save(parser.value(screenshot));
       if (!ok) qCritical("cannot write %s", qPrintable(parser.value(screenshot)));
-      QApplication::exit(ok ? 0 : 1);
+      if (!w.training()) return QApplication::exit(ok ? 0 : 1);
+      QObject::connect(&w, &grok::MainWindow::trainingFinished, &w, [ok] { QApplication::exit(ok ? 0 : 1); });
+      w.stopTraining();
     };
-    QObject::connect(&w, &grok::MainWindow::checksShown, &w, [&] { QTimer::singleShot(300, &w, shoot); });
-    QTimer::singleShot(parser.positionalArguments().isEmpty() ? 500 : 20000, &w, shoot);
+    QObject::connect(&w, &grok::MainWindow::checksShown, &w, [&, at](int epoch) {
+      if (epoch >= at) QTimer::singleShot(300, &w, shoot);
+    });
+    if (!parser.isSet(train)) QTimer::singleShot(parser.positionalArguments().isEmpty() ? 500 : 20000, &w, shoot);
+    QObject::connect(&w, &grok::MainWindow::trainingFinished, &w, shoot);  // ended before epoch E
   }
-  QTemporaryDir dir;  // outlives the event loop the benchmark runs in
   std::unique_ptr<grok::TrainingBench> training_bench;
   if (parser.isSet(bench)) {
     const int seconds = parser.value(bench).toInt();

@@ -122,9 +122,10 @@ RunPanel::RunPanel(QWidget* parent) : QWidget(parent) {
 QString RunPanel::presetName() const { return preset_->currentData().toString(); }
 QString RunPanel::runPath() const { return path_->text(); }
 
-void RunPanel::selectPreset(const QString& name) {
+bool RunPanel::selectPreset(const QString& name) {
   const int i = preset_->findData(name);
   if (i >= 0) preset_->setCurrentIndex(i);
+  return i >= 0;
 }
 
 void RunPanel::setField(const QString& key, const QString& value) {

@@ -27,7 +27,7 @@ class RunPanel : public QWidget {
   QString error() const { return error_; }
   QString runPath() const;
   QString presetName() const;
-  void selectPreset(const QString& name);
+  bool selectPreset(const QString& name);  // false if there is no such preset
   void setField(const QString& key, const QString& value);  // as if typed
 
   enum class State { Idle, Training, Paused, Stopping };

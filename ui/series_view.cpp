@@ -145,10 +145,21 @@ void SeriesView::applyScales() {
   };
   apply(xAxis, logX_);
   apply(yAxis, logY_);
+  fitTickCount();
   if (logY_)
     yAxis->setNumberFormat("eb"), yAxis->setNumberPrecision(0);
   else
     yAxis->setNumberFormat("gb"), yAxis->setNumberPrecision(3);
+}
+
+// A short plot (three stacked in one dock) gets fewer y ticks, so that the labels do not overlap.
+void SeriesView::fitTickCount() {
+  yAxis->ticker()->setTickCount(std::clamp(height() / 50, 2, 5));
+}
+
+void SeriesView::resizeEvent(QResizeEvent* event) {
+  fitTickCount();
+  QCustomPlot::resizeEvent(event);
 }
 
 void SeriesView::setSmoothing(int window) { smoothing_ = std::max(1, window); }
