@@ -38,7 +38,7 @@ void MainWindow::updatePhases() {
     if (it != r.values.end()) ssw.emplace_back(e, it->second);
   }
   phases_ = detect_phases(metrics_, ssw);
-  for (SeriesView* v : seriesViews_) v->setPhases(phases_);
+  for (SeriesView* v : seriesViews_) v->setPhases(phases_, training());
 }
 
 void MainWindow::setKeySelection(int index) {

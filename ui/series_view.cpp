@@ -90,18 +90,22 @@ void SeriesView::setEpochMarker(int epoch) {
   marker_->point2->setCoords(epoch, 1);
 }
 
-void SeriesView::setPhases(const Phases& phases) {
+void SeriesView::setPhases(const Phases& phases, bool live) {
   phases_ = phases;
+  livePhases_ = live;
   updatePhaseItems();
 }
 
 void SeriesView::updatePhaseItems() {
-  // Cleanup under way (started, not yet over) is shaded up to the newest data.
+  // Cleanup under way (started, not yet over) is shaded up to the newest data; so is circuit
+  // formation while the run trains (in a finished run that never generalised it is no phase).
   int now = -1;
   for (const Series& s : series_)
     if (!s.x.isEmpty()) now = std::max(now, static_cast<int>(s.x.back()));
+  const int circuit = phases_.circuit_formation_end > 0 ? phases_.circuit_formation_end
+                                                        : (livePhases_ && phases_.memorisation_end > 0 ? now : -1);
   const int cleanup = phases_.cleanup_end > 0 ? phases_.cleanup_end : (phases_.circuit_formation_end > 0 ? now : -1);
-  const int bounds[] = {0, phases_.memorisation_end, phases_.circuit_formation_end, cleanup};
+  const int bounds[] = {0, phases_.memorisation_end, circuit, cleanup};
   for (int i = 0; i < 3; i++) {
     const bool on = bounds[i + 1] > 0 && bounds[i + 1] > bounds[i];
     phaseRects_[i]->setVisible(on);

@@ -27,7 +27,8 @@ class SeriesView : public Figure {
   int pointCount(int i) const { return series_.value(i).x.size(); }
 
   void setEpochMarker(int epoch);  // < 0 hides it
-  void setPhases(const Phases& phases);
+  // `live`: the run is training, so a phase begun and not yet ended is shaded up to the newest data.
+  void setPhases(const Phases& phases, bool live = false);
   void setLogX(bool on);
   void setLogY(bool on);
   bool logX() const { return logX_; }
@@ -70,6 +71,7 @@ class SeriesView : public Figure {
   QVector<QCPItemRect*> phaseRects_;
   QVector<QCPItemText*> phaseLabels_;
   Phases phases_;
+  bool livePhases_ = false;
   bool logX_ = false, logY_ = false, follow_ = true;
   int smoothing_ = 1;
 };
