@@ -172,7 +172,9 @@ void Trainer::run(const std::atomic<bool>& stop, const TrainCallbacks& cb) {
 
     window_epochs++;
     const double dt = std::chrono::duration<double>(clock::now() - window_start).count();
-    if (dt > 0.5) {
+    // A first rate after half a second, then over 3 s: long enough that a checkpoint or the
+    // app's live analysis does not make it jump.
+    if (dt > (rate > 0 ? 3.0 : 0.5)) {
       rate = window_epochs / dt;
       window_start = clock::now();
       window_epochs = 0;
