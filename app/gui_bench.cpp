@@ -151,7 +151,9 @@ void ScrubBench::onReplot(QCustomPlot* plot) {
 }
 
 void ScrubBench::onSnapshot(int epoch) {
-  if (stepping_ && epoch == target_) viewsShown_ = true;
+  if (!stepping_ || epoch != target_ || viewsShown_) return;
+  viewsShown_ = true;
+  computed_.push_back(clock_.nsecsElapsed() / 1e6);
 }
 
 void ScrubBench::onChecks(int epoch) {
@@ -180,6 +182,7 @@ void ScrubBench::report() {
   std::printf("%zu steps back from epoch %d, %d ms between a step's check table and the next step\n",
               views_.size(), w_.scrubber()->checkpoints().back(), pauseMs_);
   printStats("time-series markers redrawn", marker_);
+  printStats("snapshot computed (data handed over)", computed_);
   printStats("spectra and heatmaps redrawn", views_);
   printStats("check table shown", checks_);
   std::fflush(stdout);

@@ -79,7 +79,7 @@ class ScrubBench : public QObject {
   bool stepping_ = false, markerDone_ = false, viewsShown_ = false, checksDone_ = false;
   QSet<QCustomPlot*> toRedraw_;  // snapshot views still to redraw this step
   double viewsMs_ = 0;
-  std::vector<double> marker_, views_, checks_;  // ms per step
+  std::vector<double> marker_, computed_, views_, checks_;  // ms per step
 };
 
 }  // namespace grok

@@ -6,7 +6,10 @@
 
 #include <atomic>
 #include <cmath>
+#include <stdexcept>
+#include <thread>
 
+#include "core/compute_thread.h"
 #include "core/run_store.h"
 #include "core/trainer.h"
 #include "tests/test_util.h"
@@ -68,6 +71,36 @@ class TestTraining : public QObject {
   Q_OBJECT
  private Q_SLOTS:
   void initTestCase() { at::set_num_threads(2); }
+
+  void computeThreadIsKeptOrEndedAsAsked() {
+    // How many jobs the running thread has served (thread ids are recycled; this count is not).
+    static thread_local int served = 0;
+    ComputeThread ct(2);
+    int n = 0, threads = 0;
+    ct.run([&] { n = ++served, threads = at::get_num_threads(); });
+    QCOMPARE(n, 1);
+    QCOMPARE(threads, 2);
+    ct.run([&] { n = ++served; });
+    QCOMPARE(n, 2);        // kept between jobs
+    QCOMPARE(served, 0);   // and not this thread
+    ct.set_keep_alive(false);  // ends the idle thread; each job then gets a thread of its own
+    ct.run([&] { n = ++served; });
+    QCOMPARE(n, 1);
+    ct.run([&] { n = ++served; });
+    QCOMPARE(n, 1);
+    // A job's exception reaches the caller, and the thread still serves the next job.
+    bool threw = false;
+    try {
+      ct.run([] { throw std::runtime_error("job failed"); });
+    } catch (const std::runtime_error& e) {
+      threw = std::string(e.what()) == "job failed";
+    }
+    QVERIFY(threw);
+    ct.set_keep_alive(true);
+    int ran = 0;
+    ct.run([&] { ran++; });
+    QCOMPARE(ran, 1);
+  }
 
   void followsTheReferenceTrajectory() {
     // REFERENCE.md s.3, mainline seed 0 from the authors' code on a CPU.

@@ -26,7 +26,7 @@
 #include <cmath>
 #include <thread>
 
-#include "core/fresh_thread.h"
+#include "core/compute_thread.h"
 #include "core/checkpoint_analysis.h"
 #include "ui/epoch_scrubber.h"
 #include "ui/figure_export.h"

@@ -8,7 +8,7 @@
 
 #include "core/checkpoint_analysis.h"
 #include "core/fourier_basis.h"
-#include "core/fresh_thread.h"
+#include "core/compute_thread.h"
 #include "core/phases.h"
 #include "core/progress_measures.h"
 #include "core/weight_spectra.h"

@@ -38,6 +38,7 @@ void MainWindow::startTraining() {
   panel_->setState(RunPanel::State::Training);
   setWindowTitle(tr("Grokking Lab - %1 (training)").arg(QFileInfo(path).fileName()));
   const Config c = *cfg;
+  snapshots_->setWarm(false);  // its OpenMP pool would slow training (core/compute_thread.h)
   QMetaObject::invokeMethod(worker_, [w = worker_, c, path] { w->train(c, path, true); });
 }
 
@@ -66,6 +67,7 @@ void MainWindow::resumeTraining(int epochs) {
   openRun(path, true);
   panel_->setState(RunPanel::State::Training);
   *live_ = LiveStatus{from, target.value_or(cfg_.epochs), 0, -1};
+  snapshots_->setWarm(false);
   QMetaObject::invokeMethod(worker_, [w = worker_, path, target] { w->resume(path, target); });
 }
 
@@ -77,6 +79,7 @@ void MainWindow::stopTraining() {
 
 void MainWindow::onFinished(const QString& path, bool completed, const QString& err) {
   *live_ = LiveStatus{};
+  snapshots_->setWarm(true);
   panel_->setState(RunPanel::State::Idle);
   // The stop commit and the newest measures are in the run file: show it as stored.
   if (QFileInfo::exists(path)) openRun(path, true);

@@ -3,7 +3,7 @@
 #include <QElapsedTimer>
 #include <QMetaObject>
 
-#include "core/fresh_thread.h"
+#include "core/compute_thread.h"
 #include "core/run_store.h"
 #include "ui/training_worker.h"
 
@@ -68,6 +68,8 @@ void SnapshotService::request(int epoch) {
       worker_, [this] { work(); }, Qt::QueuedConnection);
 }
 
+void SnapshotService::setWarm(bool warm) { compute_.set_keep_alive(warm); }
+
 void SnapshotService::prefetch(const std::vector<int>& epochs) {
   std::lock_guard<std::mutex> lock(mutex_);
   prefetch_.assign(epochs.begin(), epochs.end());
@@ -101,8 +103,8 @@ void SnapshotService::work() {
       generation = generation_;
     }
     try {
-      // A fresh thread per job: its OpenMP pool ends with it (core/fresh_thread.h).
-      run_on_fresh_thread(kIntraOpThreads, [&] { compute(epoch, path, keys, generation, quiet); });
+      // Warm between jobs unless training runs (core/compute_thread.h).
+      compute_.run([&] { compute(epoch, path, keys, generation, quiet); });
     } catch (const std::exception& e) {
       if (!quiet) emit failed(epoch, QString::fromStdString(e.what()));
     }

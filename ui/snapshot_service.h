@@ -21,7 +21,9 @@
 #include <vector>
 
 #include "core/ablation_checks.h"
+#include "core/compute_thread.h"
 #include "core/snapshot.h"
+#include "ui/training_worker.h"
 
 namespace grok {
 
@@ -46,6 +48,10 @@ class SnapshotService : public QObject {
   // Computes these epochs into the cache, in order, while no request waits (replaces the previous
   // list): the checkpoints the user is likely to step to next.
   void prefetch(const std::vector<int>& epochs);
+  // true (the default): the computing thread stays between requests, its first products already
+  // paid for; false while training runs, so that its OpenMP pool does not slow training
+  // (core/compute_thread.h).
+  void setWarm(bool warm);
 
  signals:
   void ready(int epoch, grok::ViewSnapshotPtr snapshot, double ms);
@@ -59,6 +65,7 @@ class SnapshotService : public QObject {
   // Caches `v` unless the run or key set changed since the job began (then returns false).
   bool cache(int epoch, const ViewSnapshotPtr& v, unsigned generation);
   QThread thread_;
+  ComputeThread compute_{kIntraOpThreads};  // where the analysis runs
   QObject* worker_ = nullptr;
   mutable std::mutex mutex_;
   QString path_;

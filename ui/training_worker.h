@@ -27,7 +27,7 @@ struct LiveStatus {
   int last_checkpoint = -1;
 };
 
-// Intra-op threads of training and of the views' analysis alike (core/fresh_thread.h): 2 is the
+// Intra-op threads of training and of the views' analysis alike (core/compute_thread.h): 2 is the
 // CLI's default too, so a run trained in the window matches one trained by `grokking-cli` bit for bit.
 constexpr int kIntraOpThreads = 2;
 
