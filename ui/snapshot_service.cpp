@@ -26,6 +26,7 @@ SnapshotService::~SnapshotService() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     pending_.reset();
+    prefetch_.clear();  // the job under way finishes; nothing after it
   }
   thread_.quit();
   thread_.wait();
