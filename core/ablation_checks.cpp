@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "core/row_losses.h"
 #include "core/transformer.h"
 #include "core/weights.h"
 
@@ -28,29 +29,42 @@ AblationChecks ablation_checks(const Config& cfg, const std::vector<NamedArray>&
 
   const Weights w = weights_from_checkpoint(cfg, checkpoint);
   ForwardCache cache;
-  const at::Tensor L = forward_fast(w, all_pairs(p), {}, &cache).narrow(1, 0, p).to(at::kDouble);  // [p*p, p]
-  const at::Tensor h = cache.mlp_post.to(at::kDouble);                                                // [p*p, M]
-  std::vector<std::int64_t> y(static_cast<std::size_t>(p) * p);
+  const at::Tensor Lf = forward_fast(w, all_pairs(p), {}, &cache).narrow(1, 0, p).contiguous();  // [p*p, p] float
+  const at::Tensor L = Lf.to(at::kDouble);
+  const at::Tensor h = cache.mlp_post.to(at::kDouble);  // [p*p, M]
+  const std::int64_t pairs = static_cast<std::int64_t>(p) * p;
+  std::vector<std::int64_t> y(static_cast<std::size_t>(pairs)), rows(static_cast<std::size_t>(pairs));
   for (int a = 0; a < p; a++)
     for (int b = 0; b < p; b++) y[a * p + b] = apply_operation(cfg.operation, a, b, p);
+  for (std::int64_t i = 0; i < pairs; i++) rows[i] = i;
   const at::Tensor labels = at::tensor(y, at::kLong);
 
-  // Key components over (a, b) for every output c, as in progress_measures.cpp.
+  // Key components over (a, b) for every output c, as in progress_measures.cpp: frequency k's is
+  // the rank-2 term u_cos (u_cos^T L) + u_sin (u_sin^T L).
   const at::Tensor B = at::from_blob(const_cast<double*>(F.matrix().data()), {p, p}, at::kDouble).clone();
   const double r2 = std::sqrt(2.0);
-  auto component = [&](int k) {  // [p*p, p]
-    const at::Tensor C = B[2 * k - 1], S = B[2 * k];
-    const at::Tensor u_cos = ((at::outer(C, C) - at::outer(S, S)) / r2).reshape({p * p});
-    const at::Tensor u_sin = ((at::outer(S, C) + at::outer(C, S)) / r2).reshape({p * p});
-    return at::outer(u_cos, at::matmul(u_cos, L)) + at::outer(u_sin, at::matmul(u_sin, L));
-  };
+  std::vector<at::Tensor> dirs_ab;  // u_cos, u_sin per key, [p*p] each
   out.rows.push_back(row("full model", L, labels));
-  at::Tensor key_part = at::zeros_like(L);
   for (int k : out.key_freqs) {
-    const at::Tensor ck = component(k);
-    key_part += ck;
-    out.rows.push_back(row("ablate frequency " + std::to_string(k), L - ck, labels));
+    const at::Tensor C = B[2 * k - 1], S = B[2 * k];
+    const at::Tensor u_cos = ((at::outer(C, C) - at::outer(S, S)) / r2).reshape({pairs});
+    const at::Tensor u_sin = ((at::outer(S, C) + at::outer(C, S)) / r2).reshape({pairs});
+    dirs_ab.push_back(u_cos);
+    dirs_ab.push_back(u_sin);
+    // One frequency ablated: the float32 row kernel of the measures (log1p precision, ~1e-6
+    // relative), with the rank-2 term applied per row instead of a [p*p, p] table.
+    auto f = [](const at::Tensor& t) { return t.to(at::kFloat).contiguous(); };
+    const at::Tensor uc = f(u_cos), us = f(u_sin), A = f(at::matmul(u_cos, L)), Bk = f(at::matmul(u_sin, L));
+    const LossAcc r = row_cross_entropy(Lf.data_ptr<float>(), p, rows.data(), pairs, y.data(), uc.data_ptr<float>(),
+                                        us.data_ptr<float>(), A.data_ptr<float>(), Bk.data_ptr<float>());
+    out.rows.push_back({"ablate frequency " + std::to_string(k), r.loss, r.acc});
   }
+  // All key components at once: U (U^T L), U [p*p, 2|key|].
+  const at::Tensor key_part =
+      dirs_ab.empty() ? at::zeros_like(L) : [&] {
+        const at::Tensor U = at::stack(dirs_ab, 1);
+        return at::matmul(U, at::matmul(U.t(), L));
+      }();
   out.rows.push_back(row("ablate all key frequencies", L - key_part, labels));
   out.rows.push_back(row("keep only key frequencies", key_part + L.mean(0, true), labels));
 

@@ -162,6 +162,25 @@ class TestProgressMeasures : public QObject {
         explained += dot * dot / f.pow(2).sum().item<double>();
       }
       const double fve = explained / Lc.pow(2).sum().item<double>();
+      // Each frequency ablated, by brute force in float64: the logits minus their projection on
+      // the 2D Fourier directions of k over (a, b).
+      const at::Tensor Lflat = L.reshape({p * p, p});
+      const at::Tensor B = at::from_blob(const_cast<double*>(F.matrix().data()), {p, p}, at::kDouble);
+      std::vector<std::int64_t> y(static_cast<std::size_t>(p) * p);
+      for (int x = 0; x < p; x++)
+        for (int z = 0; z < p; z++) y[x * p + z] = apply_operation(c.operation, x, z, p);
+      const at::Tensor labels = at::tensor(y, at::kLong);
+      for (int k : key) {
+        const at::Tensor C = B[2 * k - 1], S = B[2 * k];
+        const at::Tensor u1 = ((at::outer(C, C) - at::outer(S, S)) / std::sqrt(2.0)).reshape({p * p});
+        const at::Tensor u2 = ((at::outer(S, C) + at::outer(C, S)) / std::sqrt(2.0)).reshape({p * p});
+        const at::Tensor Lk = Lflat - at::outer(u1, at::matmul(u1, Lflat)) - at::outer(u2, at::matmul(u2, Lflat));
+        const double loss = -at::log_softmax(Lk, -1).gather(1, labels.unsqueeze(1)).mean().item<double>();
+        const double acc = Lk.argmax(1).eq(labels).to(at::kDouble).mean().item<double>();
+        const CheckRow r = find(a, "ablate frequency " + std::to_string(k));
+        QVERIFY2(std::abs(r.loss - loss) < 1e-5 * loss, qPrintable(QString("k %1: %2 vs %3").arg(k).arg(r.loss).arg(loss)));
+        QCOMPARE(r.accuracy, acc);
+      }
       QVERIFY2(std::abs(a.logit_fit_fve - fve) < 1e-9, qPrintable(QString("%1 vs %2").arg(a.logit_fit_fve).arg(fve)));
     }
     QVERIFY(a.wl_norm_outside_key > 0 && a.wl_norm_outside_key < 1);
