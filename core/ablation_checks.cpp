@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "core/pair_directions.h"
 #include "core/row_losses.h"
 #include "core/transformer.h"
 #include "core/weights.h"
@@ -42,18 +43,15 @@ AblationChecks ablation_checks(const Config& cfg, const std::vector<NamedArray>&
   // Key components over (a, b) for every output c, as in progress_measures.cpp: frequency k's is
   // the rank-2 term u_cos (u_cos^T L) + u_sin (u_sin^T L).
   const at::Tensor B = at::from_blob(const_cast<double*>(F.matrix().data()), {p, p}, at::kDouble).clone();
-  const double r2 = std::sqrt(2.0);
   std::vector<at::Tensor> dirs_ab;  // u_cos, u_sin per key, [p*p] each
   out.rows.push_back(row("full model", L, labels));
+  auto f = [](const at::Tensor& t) { return t.to(at::kFloat).contiguous(); };
   for (int k : out.key_freqs) {
-    const at::Tensor C = B[2 * k - 1], S = B[2 * k];
-    const at::Tensor u_cos = ((at::outer(C, C) - at::outer(S, S)) / r2).reshape({pairs});
-    const at::Tensor u_sin = ((at::outer(S, C) + at::outer(C, S)) / r2).reshape({pairs});
+    const auto [u_cos, u_sin] = pair_directions(B, k);
     dirs_ab.push_back(u_cos);
     dirs_ab.push_back(u_sin);
     // One frequency ablated: the float32 row kernel of the measures (log1p precision, ~1e-6
     // relative), with the rank-2 term applied per row instead of a [p*p, p] table.
-    auto f = [](const at::Tensor& t) { return t.to(at::kFloat).contiguous(); };
     const at::Tensor uc = f(u_cos), us = f(u_sin), A = f(at::matmul(u_cos, L)), Bk = f(at::matmul(u_sin, L));
     const LossAcc r = row_cross_entropy(Lf.data_ptr<float>(), p, rows.data(), pairs, y.data(), uc.data_ptr<float>(),
                                         us.data_ptr<float>(), A.data_ptr<float>(), Bk.data_ptr<float>());

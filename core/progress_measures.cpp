@@ -7,6 +7,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "core/pair_directions.h"
 #include "core/row_losses.h"
 #include "core/transformer.h"
 #include "core/weight_spectra.h"
@@ -105,14 +106,13 @@ ProgressMeasures measures_from_logits(const Config& cfg, const std::vector<doubl
   }
   // For each k = 1..K: unit directions u_cos, u_sin over pairs [p*p] and the logits' coefficients
   // a_cos, a_sin along them per output [p].
-  auto Ck = [&](int k) { return B[2 * k - 1]; };
-  auto Sk = [&](int k) { return B[2 * k]; };
   const float r2 = std::sqrt(2.0f);
   at::Tensor u_cos = at::empty({K + 1, p * p}), u_sin = at::empty({K + 1, p * p});
   at::Tensor a_cos = at::zeros({K + 1, p}), a_sin = at::zeros({K + 1, p});
   for (int k = 1; k <= K; k++) {
-    u_cos[k] = ((at::outer(Ck(k), Ck(k)) - at::outer(Sk(k), Sk(k))) / r2).reshape({p * p});
-    u_sin[k] = ((at::outer(Sk(k), Ck(k)) + at::outer(Ck(k), Sk(k))) / r2).reshape({p * p});
+    const PairDirections d = pair_directions(B, k);
+    u_cos[k] = d.u_cos;
+    u_sin[k] = d.u_sin;
     a_cos[k] = (Lhat[2 * k - 1][2 * k - 1] - Lhat[2 * k][2 * k]) / r2;
     a_sin[k] = (Lhat[2 * k][2 * k - 1] + Lhat[2 * k - 1][2 * k]) / r2;
   }
