@@ -12,50 +12,63 @@
 namespace grok {
 namespace {
 
-CheckRow row(const std::string& name, const at::Tensor& logits, const at::Tensor& labels) {
-  const at::Tensor logp = at::log_softmax(logits, -1);
-  return {name, -logp.gather(1, labels.unsqueeze(1)).mean().item<double>(),
-          logits.argmax(1).eq(labels).to(at::kDouble).mean().item<double>()};
-}
+// Loss and accuracy of all pairs' logit rows X [p*p, p] float32, optionally minus the rank-2 term
+// u A + v B (u, v [p*p]; A, B [p]).
+struct Rows {
+  int p;
+  std::vector<std::int64_t> index, labels;
+  CheckRow operator()(const std::string& name, const at::Tensor& X, const at::Tensor& u = {}, const at::Tensor& v = {},
+                      const at::Tensor& A = {}, const at::Tensor& B = {}) const {
+    const at::Tensor x = X.to(at::kFloat).contiguous();
+    auto ptr = [](const at::Tensor& t) { return t.defined() ? t.data_ptr<float>() : nullptr; };
+    const LossAcc r = row_cross_entropy(x.data_ptr<float>(), p, index.data(), static_cast<std::int64_t>(index.size()),
+                                        labels.data(), ptr(u), ptr(v), ptr(A), ptr(B));
+    return {name, r.loss, r.acc};
+  }
+};
 
 }  // namespace
 
 AblationChecks ablation_checks(const Config& cfg, const std::vector<NamedArray>& checkpoint, const std::vector<int>& key_freqs,
                                const FourierBasis& F) {
   at::NoGradGuard no_grad;
-  const int p = cfg.p, K = F.n_freqs();
+  ForwardCache cache;
+  const at::Tensor logits =
+      forward_fast(weights_from_checkpoint(cfg, checkpoint), all_pairs(cfg.p), {}, &cache).narrow(1, 0, cfg.p).contiguous();
+  const at::Tensor h = cache.mlp_post.contiguous();
+  return ablation_checks(cfg, checkpoint, key_freqs, F, {logits.data_ptr<float>(), h.data_ptr<float>()});
+}
+
+AblationChecks ablation_checks(const Config& cfg, const std::vector<NamedArray>& checkpoint, const std::vector<int>& key_freqs,
+                               const FourierBasis& F, const PairForward& forward) {
+  at::NoGradGuard no_grad;
+  const int p = cfg.p, K = F.n_freqs(), M = cfg.d_mlp;
+  const std::int64_t pairs = static_cast<std::int64_t>(p) * p;
   AblationChecks out;
   for (int k : key_freqs)
     if (k >= 1 && k <= K) out.key_freqs.push_back(k);
 
-  const Weights w = weights_from_checkpoint(cfg, checkpoint);
-  ForwardCache cache;
-  const at::Tensor Lf = forward_fast(w, all_pairs(p), {}, &cache).narrow(1, 0, p).contiguous();  // [p*p, p] float
+  const at::Tensor Lf = at::from_blob(const_cast<float*>(forward.logits), {pairs, p}, at::kFloat);  // [p*p, p]
+  const at::Tensor h = at::from_blob(const_cast<float*>(forward.mlp_post), {pairs, M}, at::kFloat);  // [p*p, M]
   const at::Tensor L = Lf.to(at::kDouble);
-  const at::Tensor h = cache.mlp_post.to(at::kDouble);  // [p*p, M]
-  const std::int64_t pairs = static_cast<std::int64_t>(p) * p;
-  std::vector<std::int64_t> y(static_cast<std::size_t>(pairs)), rows(static_cast<std::size_t>(pairs));
+  Rows rows{p, std::vector<std::int64_t>(static_cast<std::size_t>(pairs)), std::vector<std::int64_t>(static_cast<std::size_t>(pairs))};
   for (int a = 0; a < p; a++)
-    for (int b = 0; b < p; b++) y[a * p + b] = apply_operation(cfg.operation, a, b, p);
-  for (std::int64_t i = 0; i < pairs; i++) rows[i] = i;
-  const at::Tensor labels = at::tensor(y, at::kLong);
+    for (int b = 0; b < p; b++) rows.labels[a * p + b] = apply_operation(cfg.operation, a, b, p);
+  for (std::int64_t i = 0; i < pairs; i++) rows.index[i] = i;
 
   // Key components over (a, b) for every output c, as in progress_measures.cpp: frequency k's is
-  // the rank-2 term u_cos (u_cos^T L) + u_sin (u_sin^T L).
+  // the rank-2 term u_cos (u_cos^T L) + u_sin (u_sin^T L), its coefficients taken in float64.
   const at::Tensor B = at::from_blob(const_cast<double*>(F.matrix().data()), {p, p}, at::kDouble).clone();
   std::vector<at::Tensor> dirs_ab;  // u_cos, u_sin per key, [p*p] each
-  out.rows.push_back(row("full model", L, labels));
+  out.rows.push_back(rows("full model", Lf));
   auto f = [](const at::Tensor& t) { return t.to(at::kFloat).contiguous(); };
   for (int k : out.key_freqs) {
     const auto [u_cos, u_sin] = pair_directions(B, k);
     dirs_ab.push_back(u_cos);
     dirs_ab.push_back(u_sin);
-    // One frequency ablated: the float32 row kernel of the measures (log1p precision, ~1e-6
-    // relative), with the rank-2 term applied per row instead of a [p*p, p] table.
-    const at::Tensor uc = f(u_cos), us = f(u_sin), A = f(at::matmul(u_cos, L)), Bk = f(at::matmul(u_sin, L));
-    const LossAcc r = row_cross_entropy(Lf.data_ptr<float>(), p, rows.data(), pairs, y.data(), uc.data_ptr<float>(),
-                                        us.data_ptr<float>(), A.data_ptr<float>(), Bk.data_ptr<float>());
-    out.rows.push_back({"ablate frequency " + std::to_string(k), r.loss, r.acc});
+    // The rank-2 term applied per row by the kernel instead of a [p*p, p] table.
+    out.rows.push_back(rows("ablate frequency " + std::to_string(k), Lf, f(u_cos), f(u_sin), f(at::matmul(u_cos, L)),
+                            f(at::matmul(u_sin, L))));
   }
   // All key components at once: U (U^T L), U [p*p, 2|key|].
   const at::Tensor key_part =
@@ -63,11 +76,12 @@ AblationChecks ablation_checks(const Config& cfg, const std::vector<NamedArray>&
         const at::Tensor U = at::stack(dirs_ab, 1);
         return at::matmul(U, at::matmul(U.t(), L));
       }();
-  out.rows.push_back(row("ablate all key frequencies", L - key_part, labels));
-  out.rows.push_back(row("keep only key frequencies", key_part + L.mean(0, true), labels));
+  out.rows.push_back(rows("ablate all key frequencies", L - key_part));
+  out.rows.push_back(rows("keep only key frequencies", key_part + L.mean(0, true)));
 
   // Neuron-space directions of W_L's key Fourier rows: W_L = W_U[:, :p]^T W_out [p, M], its Fourier
   // transform over the logit axis B W_L, rows cos k and sin k for each key k.
+  const Weights w = weights_from_checkpoint(cfg, checkpoint);
   const LayerWeights& last = w.layers.back();
   const at::Tensor W_L = at::matmul(w.W_U.narrow(1, 0, p).t(), last.W_out).to(at::kDouble);  // [p, M]
   const at::Tensor WLhat = at::matmul(B, W_L);                                              // [p, M]
@@ -82,14 +96,16 @@ AblationChecks ablation_checks(const Config& cfg, const std::vector<NamedArray>&
     }
     out.wl_norm_outside_key = std::sqrt(std::max(0.0, wl_total * wl_total - kept)) / wl_total;
     const at::Tensor Q = std::get<0>(at::linalg_qr(at::stack(dirs, 1)));  // [M, 2|key|] orthonormal
-    // The MLP reaches the logits through W_outU = W_out^T W_U: replacing h by h' changes the
-    // logits by (h' - h) W_outU.
-    const at::Tensor W_outU = at::matmul(last.W_out.t(), w.W_U.narrow(1, 0, p)).to(at::kDouble);  // [M, p]
-    // h' = h Q Q^T never needs forming: (h Q)(Q^T W_outU) is a rank-2|key| product.
-    const at::Tensor on = at::matmul(at::matmul(h, Q), at::matmul(Q.t(), W_outU));  // h_on W_outU [p*p, p]
-    const at::Tensor mlp = at::matmul(h, W_outU);                                   // h W_outU [p*p, p]
-    out.rows.push_back(row("MLP onto the key W_L directions", L + (on - mlp), labels));
-    out.rows.push_back(row("MLP onto their null space", L - on, labels));
+    // The MLP reaches the logits through W_outU = W_out^T W_U [M, p]: replacing h by h' changes
+    // the logits by (h' - h) W_outU. Projected onto the key directions, h' = h Q Q^T changes them
+    // by -h N, N = (I - Q Q^T) W_outU; onto their null space, by -(h Q)(Q^T W_outU). N and Q^T W_outU
+    // are small [M, p] and [2|key|, p] products taken in float64; what multiplies h is float32,
+    // like the forward pass.
+    const at::Tensor W_outU = W_L.t();                 // [M, p]
+    const at::Tensor G = at::matmul(Q.t(), W_outU);    // [2|key|, p]
+    const at::Tensor N = W_outU - at::matmul(Q, G);    // [M, p]
+    out.rows.push_back(rows("MLP onto the key W_L directions", Lf - at::matmul(h, f(N))));
+    out.rows.push_back(rows("MLP onto their null space", Lf - at::matmul(at::matmul(h, f(Q)), f(G))));
   } else {
     out.wl_norm_outside_key = 1.0;
   }

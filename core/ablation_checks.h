@@ -1,5 +1,5 @@
 // The paper's Section 4.4 checks for one checkpoint and key-frequency set, as a table of
-// (check, loss, accuracy) over all p*p pairs ('=' logit dropped, float64 log-softmax):
+// (check, loss, accuracy) over all p*p pairs ('=' logit dropped):
 //
 //   full model                                  the reference row
 //   ablate frequency k (each key k)             logits minus their cos/sin(w_k(a+b)) components
@@ -33,7 +33,19 @@ struct AblationChecks {
   double wl_norm_outside_key = 0; // 0..1
 };
 
+// The all-pairs forward pass the checks start from: logits [p*p, p] ('=' dropped) and the last
+// layer's post-ReLU activations at '=' [p*p, d_mlp], float32, pair (a, b) at row a*p + b. A
+// Snapshot holds both, so the GUI does not run the pass twice.
+struct PairForward {
+  const float* logits = nullptr;
+  const float* mlp_post = nullptr;
+};
+
+// Every loss and accuracy goes through the float32 row kernel of the measures (core/row_losses.h,
+// ~1e-6 relative); the logit fit is float64.
 AblationChecks ablation_checks(const Config& cfg, const std::vector<NamedArray>& checkpoint, const std::vector<int>& key_freqs,
-                               const FourierBasis& F);
+                               const FourierBasis& F);  // runs the forward pass itself
+AblationChecks ablation_checks(const Config& cfg, const std::vector<NamedArray>& checkpoint, const std::vector<int>& key_freqs,
+                               const FourierBasis& F, const PairForward& forward);
 
 }  // namespace grok

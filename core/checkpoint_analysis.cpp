@@ -71,11 +71,11 @@ CheckpointAnalysis analyze_checkpoint(const RunStore& store, int epoch, const Ke
       use = detect_key_frequencies(weight_spectra(cfg, store.load_checkpoint(last), F).wl_norms).freqs;
     }
     Snapshot s = compute_snapshot(cfg, epoch, ck, make_dataset(cfg), use, F);
+    a.checks = ablation_checks(cfg, ck, s.measures.key_freqs, F, {s.logits.data(), s.neuron_acts.data()});
     a.spectra = std::move(s.spectra);
     a.detected = std::move(s.detected);
     a.measures = std::move(s.measures);
     a.neurons = std::move(s.neurons);
-    a.checks = ablation_checks(cfg, ck, a.measures.key_freqs, F);
   });
   a.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return a;

@@ -31,15 +31,12 @@ Snapshot compute_snapshot(const Config& cfg, int epoch, const std::vector<NamedA
   s.ms.spectra = ms_since(t0);
 
   t0 = Clock::now();
-  std::vector<double> logits;
   {
     at::NoGradGuard no_grad;
     ForwardCache cache;
-    const at::Tensor L = forward_fast(weights_from_checkpoint(cfg, ck), all_pairs(p), {}, &cache)
-                             .narrow(1, 0, p)
-                             .to(at::kDouble)
-                             .contiguous();  // [p*p, p]
-    logits.assign(L.data_ptr<double>(), L.data_ptr<double>() + L.numel());
+    const at::Tensor L =
+        forward_fast(weights_from_checkpoint(cfg, ck), all_pairs(p), {}, &cache).narrow(1, 0, p).contiguous();  // [p*p, p]
+    s.logits.assign(L.data_ptr<float>(), L.data_ptr<float>() + L.numel());
     const at::Tensor acts = cache.mlp_post.contiguous();  // [p*p, M]
     s.neuron_acts.assign(acts.data_ptr<float>(), acts.data_ptr<float>() + acts.numel());
     const at::Tensor attn = cache.attn.select(2, 0).t().contiguous();  // [H, p*p]: '=' attending to a
@@ -48,7 +45,7 @@ Snapshot compute_snapshot(const Config& cfg, int epoch, const std::vector<NamedA
   s.ms.forward = ms_since(t0);
 
   t0 = Clock::now();
-  s.measures = measures_from_logits(cfg, logits, data, key_freqs ? *key_freqs : s.detected.freqs, F);
+  s.measures = measures_from_logits(cfg, std::vector<double>(s.logits.begin(), s.logits.end()), data, key_freqs ? *key_freqs : s.detected.freqs, F);
   s.measures.gini_we = s.spectra.gini_we;
   s.measures.gini_wl = s.spectra.gini_wl;
   s.measures.sum_sq_weights = s.spectra.sum_sq_weights;

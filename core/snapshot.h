@@ -32,6 +32,7 @@ struct Snapshot {
   WeightSpectra spectra;
   KeyFrequencies detected;         // from this checkpoint's W_L
   ProgressMeasures measures;       // with the requested key set (detected if none was given)
+  std::vector<float> logits;       // [p, p, p]: logits of input (a, b), '=' dropped
   std::vector<float> neuron_acts;  // [p, p, d_mlp]: last layer's MLP output (post-ReLU) at '=' for input (a, b)
   std::vector<float> attention;    // [n_heads, p, p]: last layer's attention from '=' to position 0 (token a)
   NeuronFrequencies neurons;       // [d_mlp] dominant frequency and FVE

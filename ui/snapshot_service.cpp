@@ -139,8 +139,9 @@ void SnapshotService::compute(int epoch, const QString& path, const std::optiona
     if (pending_) return;
   }
   auto full = std::make_shared<ViewSnapshot>(*have);
-  full->checks =
-      std::make_shared<const AblationChecks>(ablation_checks(cfg, ck, have->snapshot->measures.key_freqs, F));
+  const Snapshot& snap = *have->snapshot;
+  full->checks = std::make_shared<const AblationChecks>(
+      ablation_checks(cfg, ck, snap.measures.key_freqs, F, {snap.logits.data(), snap.neuron_acts.data()}));
   if (!cache(epoch, full, generation)) return;
   if (!quiet) emit ready(epoch, full, ms());
 }
