@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 #include "app/cli_progress.h"
 #include "core/bench.h"
+#include "core/blas_kernels.h"
 #include "core/checkpoint_analysis.h"
 #include "core/metrics_csv.h"
 #include "core/phases.h"
@@ -406,6 +407,7 @@ int cmd_presets(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  grok::reexec_if_openblas_fell_back(argv);
   if (argc < 2) {
     std::fprintf(stderr, "%s", kUsage);
     return 2;

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "core/blas_kernels.h"
 #include "gui_bench.h"
 #include "ui/main_window.h"
 #include "ui/run_panel.h"
@@ -46,6 +47,7 @@ QPalette darkPalette() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  grok::reexec_if_openblas_fell_back(argv);
   QApplication app(argc, argv);
   Q_INIT_RESOURCE(grokking);  // the .qrc lives in the static grok_ui library
   QApplication::setApplicationName("Grokking Lab");

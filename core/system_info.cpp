@@ -3,6 +3,8 @@
 #include <ATen/ATen.h>
 #include <torch/version.h>
 
+#include "core/blas_kernels.h"
+
 #include <filesystem>
 #include <fstream>
 
@@ -25,7 +27,8 @@ std::string blas_library() {
     if (path.find("libblas.so") != std::string::npos || path.find("libopenblas") != std::string::npos) {
       std::error_code ec;
       const auto real = std::filesystem::canonical(path, ec);
-      return ec ? path : real.string();
+      const std::string core = openblas_core();
+      return (ec ? path : real.string()) + (core.empty() ? "" : " (" + core + " kernels)");
     }
   }
   return "unknown";

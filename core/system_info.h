@@ -7,7 +7,8 @@ namespace grok {
 
 std::string torch_version();
 // The shared library that provides BLAS in this process (resolved path of libblas.so.3 or
-// OpenBLAS), read from /proc/self/maps; "unknown" where that is not available.
+// OpenBLAS), read from /proc/self/maps, with OpenBLAS's kernel family; "unknown" where that is not
+// available.
 std::string blas_library();
 
 }  // namespace grok
