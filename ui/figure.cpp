@@ -2,6 +2,7 @@
 
 #include <QContextMenuEvent>
 #include <QMenu>
+#include <algorithm>
 
 #include "ui/figure_export.h"
 
@@ -15,8 +16,12 @@ QColor seriesColor(int i) {
 
 Figure::Figure(const QString& title, QWidget* parent) : QCustomPlot(parent), title_(title) {
   plotLayout()->insertRow(0);
+  header_ = new QCPLayoutGrid;  // the title, and the legend beside it (placeLegendBesideTitle)
+  plotLayout()->addElement(0, 0, header_);
   titleElement_ = new QCPTextElement(this, title, QFont(font().family(), font().pointSize() + 1, QFont::Bold));
-  plotLayout()->addElement(0, 0, titleElement_);
+  header_->addElement(0, 0, titleElement_);
+  // Room under the text: drawText clips to the element, and would cut the underscore of "W_E".
+  titleElement_->setMinimumSize(0, QFontMetrics(titleElement_->font()).height() + 4);
   setMinimumSize(220, 130);
   setNoAntialiasingOnDrag(true);
   setPlottingHint(QCP::phFastPolylines, true);
@@ -26,6 +31,46 @@ Figure::Figure(const QString& title, QWidget* parent) : QCustomPlot(parent), tit
 void Figure::setTitle(const QString& title) {
   title_ = title;
   titleElement_->setText(title);
+  wrapLegend();
+}
+
+void Figure::placeLegendBesideTitle() {
+  if (!legend || legendRow_) return;
+  axisRect()->insetLayout()->take(legend);
+  header_->addElement(0, 1, legend);
+  header_->setColumnStretchFactor(1, 0.001);  // as wide as its entries, no more
+  legend->setAutoMargins(QCP::msNone);
+  legend->setMargins(QMargins(0, 2, 6, 0));
+  legendRow_ = true;
+  applyPalette();
+  wrapLegend();
+}
+
+void Figure::removeLegend() {
+  if (!legend) return;
+  if (legendRow_) {
+    header_->remove(legend);  // deletes it; QCustomPlot sets `legend` to null
+    header_->simplify();
+    legendRow_ = false;
+  } else {
+    legend->setVisible(false);
+  }
+}
+
+void Figure::wrapLegend() {
+  if (!legendRow_ || !legend || legend->itemCount() == 0) return;
+  // The most entries per line that leave the title its room (at least one entry per line).
+  const int available = width() - QFontMetrics(titleElement_->font()).horizontalAdvance(title_) - 24;
+  for (int perLine = legend->itemCount(); perLine >= 1; perLine--) {
+    legend->setWrap(perLine);
+    legend->setFillOrder(QCPLayoutGrid::foColumnsFirst, true);
+    if (legend->minimumOuterSizeHint().width() <= available) break;
+  }
+}
+
+void Figure::resizeEvent(QResizeEvent* event) {
+  wrapLegend();
+  QCustomPlot::resizeEvent(event);
 }
 
 void Figure::styleAxisRect(QCPAxisRect* rect) {
@@ -49,9 +94,9 @@ void Figure::applyPalette() {
   titleElement_->setTextColor(pal.color(QPalette::WindowText));
   for (QCPAxisRect* r : axisRects()) styleAxisRect(r);
   if (legend) {  // null once a view has removed it from its layout (QCustomPlot::legendRemoved)
-    legend->setBrush(pal.brush(QPalette::Base));
+    legend->setBrush(legendRow_ ? QBrush(Qt::NoBrush) : pal.brush(QPalette::Base));  // in its row: no box
     legend->setTextColor(pal.color(QPalette::WindowText));
-    legend->setBorderPen(QPen(pal.color(QPalette::Mid)));
+    legend->setBorderPen(legendRow_ ? QPen(Qt::NoPen) : QPen(pal.color(QPalette::Mid)));
   }
 }
 

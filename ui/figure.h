@@ -15,6 +15,8 @@ class Figure : public QCustomPlot {
   void setTitle(const QString& title);
   // Foreground / background / grid colours from the current palette.
   void applyPalette();
+  // Takes the legend away (a single series needs none).
+  void removeLegend();
   // Extra context-menu entries a view adds before the export ones.
   virtual void addMenuActions(QMenu* menu) { (void)menu; }
 
@@ -24,10 +26,17 @@ class Figure : public QCustomPlot {
  protected:
   void contextMenuEvent(QContextMenuEvent* event) override;
   void changeEvent(QEvent* event) override;
+  void resizeEvent(QResizeEvent* event) override;
   void styleAxisRect(QCPAxisRect* rect);
+  // Moves the legend out of the axis rect into the title row, right of the title, entries side by
+  // side and wrapped to the figure's width: a legend inside a short plot hides its data.
+  void placeLegendBesideTitle();
 
  private:
+  void wrapLegend();
+  bool legendRow_ = false;
   QString title_;
+  QCPLayoutGrid* header_ = nullptr;
   QCPTextElement* titleElement_ = nullptr;
 };
 

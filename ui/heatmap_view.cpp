@@ -24,6 +24,7 @@ HeatmapView::HeatmapView(const QString& title, const QString& xLabel, const QStr
   plotLayout()->remove(plotLayout()->element(1, 0));  // the default axis rect
   plotLayout()->simplify();
   grid_ = new QCPLayoutGrid;
+  grid_->setAutoMargins(QCP::msNone);  // updateLayout sets them
   plotLayout()->addElement(1, 0, grid_);
   scale_ = new QCPColorScale(this);
   scale_->setType(QCPAxis::atRight);
@@ -68,6 +69,24 @@ void HeatmapView::ensureGrid(int n) {
   }
 }
 
+void HeatmapView::updateLayout() {
+  grid_->setMargins(QMargins());
+  Figure::updateLayout();
+  if (rects_.isEmpty()) return;
+  const QRect r = rects_.front()->rect();  // every cell has the same size
+  if (r.width() <= 0 || r.height() <= 0) return;
+  const int cols = grid_->columnCount(), rows = grid_->rowCount();
+  const double w = r.width(), h = r.height(), want = h * cellAspect_;
+  if (w > want) {
+    const int spare = static_cast<int>((w - want) * cols);
+    grid_->setMargins(QMargins(spare / 2, 0, spare - spare / 2, 0));
+  } else {
+    const int spare = static_cast<int>((h - w / cellAspect_) * rows);
+    grid_->setMargins(QMargins(0, spare / 2, 0, spare - spare / 2));
+  }
+  Figure::updateLayout();
+}
+
 void HeatmapView::clear() {
   for (QCPColorMap* m : maps_) m->data()->clear();
   for (QCPTextElement* c : captions_) c->setText(QString());
@@ -78,6 +97,7 @@ void HeatmapView::setMaps(const std::vector<std::vector<float>>& maps, int rows,
                           const QString& scaleLabel, bool symmetric) {
   const int n = static_cast<int>(maps.size());
   ensureGrid(n);
+  cellAspect_ = rows > 0 && cols > 0 ? static_cast<double>(cols) / rows : 1.0;
   double lo = INFINITY, hi = -INFINITY;
   for (const auto& m : maps)
     for (float v : m) lo = std::min<double>(lo, v), hi = std::max<double>(hi, v);

@@ -21,6 +21,11 @@ class HeatmapView : public Figure {
   // For tests: the value map i shows at cell (x, y).
   double valueAt(int i, int x, int y) const;
 
+ protected:
+  // Lays the maps out with square cells (a map over (a, b) distorted into a strip is unreadable):
+  // the grid is shrunk, centred, by what the data rects have to spare in their longer direction.
+  void updateLayout() override;
+
  private:
   void ensureGrid(int n);
   QVector<QCPAxisRect*> rects_;
@@ -29,6 +34,7 @@ class HeatmapView : public Figure {
   QCPColorScale* scale_ = nullptr;
   QCPLayoutGrid* grid_ = nullptr;
   QString xLabel_, yLabel_;
+  double cellAspect_ = 1;  // cols / rows of the maps shown
 };
 
 }  // namespace grok

@@ -6,6 +6,7 @@
 #include <QComboBox>
 #include <QDir>
 #include <QDockWidget>
+#include <QScreen>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
@@ -40,7 +41,7 @@ namespace grok {
 
 namespace {
 
-QWidget* stacked(std::initializer_list<QWidget*> widgets) {
+QSplitter* stacked(std::initializer_list<QWidget*> widgets) {
   auto* split = new QSplitter(Qt::Vertical);
   for (QWidget* w : widgets) split->addWidget(w);
   split->setChildrenCollapsible(false);
@@ -72,6 +73,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   giniView_->defineSeries(0, tr("W_E"), seriesColor(4));
   giniView_->defineSeries(1, tr("W_L"), seriesColor(5));
   normView_->defineSeries(0, tr("all parameters"), seriesColor(7));
+  normView_->removeLegend();
   seriesViews_ = {lossView_, accView_, measuresView_, giniView_, normView_};
   for (SeriesView* v : seriesViews_)
     connect(v, &SeriesView::userRangeChanged, this, [this, v](const QCPRange& r) {
@@ -115,26 +117,28 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 
   QDockWidget* dLoss =
       addView(tr("Loss and accuracy"), "loss", stacked({lossView_, accView_}), Qt::RightDockWidgetArea);
-  QDockWidget* dMeasures = addView(tr("Progress measures"), "measures", stacked({measuresView_, giniView_, normView_}),
-                                   Qt::RightDockWidgetArea);
+  QSplitter* measuresSplit = stacked({measuresView_, giniView_, normView_});
+  QDockWidget* dMeasures = addView(tr("Progress measures"), "measures", measuresSplit, Qt::RightDockWidgetArea);
   QDockWidget* dWE = addView(tr("W_E Fourier norms"), "we", weView_, Qt::RightDockWidgetArea);
   QDockWidget* dWL = addView(tr("W_L Fourier norms"), "wl", wlView_, Qt::RightDockWidgetArea);
   QDockWidget* dNeur = addView(tr("Neurons"), "neurons", neuronBox, Qt::RightDockWidgetArea);
   QDockWidget* dAttn = addView(tr("Attention"), "attention", attentionView_, Qt::RightDockWidgetArea);
   QDockWidget* dLog = addView(tr("Logits (2D Fourier)"), "logits", logitsView_, Qt::RightDockWidgetArea);
   QDockWidget* dChk = addView(tr("Checks"), "checks", checksBox, Qt::RightDockWidgetArea);
-  // Three rows: curves | spectra | snapshots, fitting 1920 x 1080.
   splitDockWidget(dLoss, dWE, Qt::Vertical);
   splitDockWidget(dWE, dNeur, Qt::Vertical);
   splitDockWidget(dLoss, dMeasures, Qt::Horizontal);
+  // Rows: time series; the two spectra; the maps over (a, b) (square, so they share the tallest
+  // row) and the check table.
   splitDockWidget(dWE, dWL, Qt::Horizontal);
-  splitDockWidget(dWL, dLog, Qt::Horizontal);
   splitDockWidget(dNeur, dAttn, Qt::Horizontal);
-  splitDockWidget(dAttn, dChk, Qt::Horizontal);
+  splitDockWidget(dAttn, dLog, Qt::Horizontal);
+  splitDockWidget(dLog, dChk, Qt::Horizontal);
   defaultLayout_ = [=] {
     resizeDocks({panelDock}, {250}, Qt::Horizontal);
-    resizeDocks({dLoss, dWE, dNeur}, {330, 230, 470}, Qt::Vertical);
-    resizeDocks({dNeur, dAttn, dChk}, {520, 420, 380}, Qt::Horizontal);
+    resizeDocks({dLoss, dWE, dNeur}, {400, 170, 430}, Qt::Vertical);
+    resizeDocks({dNeur, dAttn, dLog, dChk}, {440, 360, 330, 360}, Qt::Horizontal);
+    measuresSplit->setSizes({180, 130, 130});  // scaled to the dock
   };
   figures_ = {{"loss", lossView_},
               {"accuracy", accView_},
@@ -206,7 +210,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   });
 
   buildMenus();
-  resize(1600, 1000);
+  // Most of the screen (the dashboard is made for 1920x1080), but no larger than it.
+  const QSize avail = screen()->availableGeometry().size();
+  resize(std::min(1880, avail.width() * 96 / 100), std::min(1040, avail.height() * 96 / 100));
   QSettings settings;
   restoreGeometry(settings.value("window/geometry").toByteArray());
   if (restoreState(settings.value("window/state").toByteArray())) defaultLayout_ = nullptr;

@@ -15,7 +15,7 @@ SeriesView::SeriesView(const QString& title, const QString& yLabel, bool logY, Q
   axisRect()->setRangeZoom(Qt::Horizontal | Qt::Vertical);
   legend->setVisible(true);
   legend->setFont(QFont(font().family(), font().pointSize() - 1));
-  axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+  placeLegendBesideTitle();
   marker_ = new QCPItemStraightLine(this);
   marker_->setPen(QPen(palette().color(QPalette::Highlight), 1.5, Qt::DashLine));
   marker_->setVisible(false);
@@ -55,10 +55,7 @@ void SeriesView::defineSeries(int i, const QString& name, const QColor& color, Q
     s.low = addGraph();
     s.high = addGraph();
     s.line = addGraph();
-    legend->removeItem(legend->itemCount() - 1);  // envelopes stay out of the legend
-    legend->removeItem(legend->itemCount() - 1);
-    legend->removeItem(legend->itemCount() - 1);
-    s.line->addToLegend();
+    for (QCPGraph* g : {s.low, s.high}) g->removeFromLegend();  // envelopes stay out of the legend
   }
   s.line->setName(name);
   s.line->setPen(QPen(color, 1.6, style));
@@ -163,7 +160,7 @@ void SeriesView::fitTickCount() {
 
 void SeriesView::resizeEvent(QResizeEvent* event) {
   fitTickCount();
-  QCustomPlot::resizeEvent(event);
+  Figure::resizeEvent(event);
 }
 
 void SeriesView::setSmoothing(int window) { smoothing_ = std::max(1, window); }

@@ -24,7 +24,7 @@ SpectrumView::SpectrumView(const QString& title, QWidget* parent) : Figure(title
   legend->removeItem(legend->itemCount() - 1);
   legend->removeItem(legend->itemCount() - 1);
   legend->setFont(QFont(font().family(), font().pointSize() - 1));
-  axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+  placeLegendBesideTitle();
   setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
   axisRect()->setRangeZoom(Qt::Horizontal);
   axisRect()->setRangeDrag(Qt::Horizontal);
