@@ -55,29 +55,36 @@ AblationChecks ablation_checks(const Config& cfg, const std::vector<NamedArray>&
   for (int a = 0; a < p; a++)
     for (int b = 0; b < p; b++) rows.labels[a * p + b] = apply_operation(cfg.operation, a, b, p);
   for (std::int64_t i = 0; i < pairs; i++) rows.index[i] = i;
+  auto f = [](const at::Tensor& t) { return t.to(at::kFloat).contiguous(); };
+  out.rows.push_back(rows("full model", Lf));
 
   // Key components over (a, b) for every output c, as in progress_measures.cpp: frequency k's is
-  // the rank-2 term u_cos (u_cos^T L) + u_sin (u_sin^T L), its coefficients taken in float64.
+  // the rank-2 term u_cos (u_cos^T L) + u_sin (u_sin^T L). All keys' coefficients are one float64
+  // product C = U^T L, U = [u_cos | u_sin] [p*p, 2n] (n keys).
   const at::Tensor B = at::from_blob(const_cast<double*>(F.matrix().data()), {p, p}, at::kDouble).clone();
-  std::vector<at::Tensor> dirs_ab;  // u_cos, u_sin per key, [p*p] each
-  out.rows.push_back(rows("full model", Lf));
-  auto f = [](const at::Tensor& t) { return t.to(at::kFloat).contiguous(); };
-  for (int k : out.key_freqs) {
-    const auto [u_cos, u_sin] = pair_directions(B, k);
-    dirs_ab.push_back(u_cos);
-    dirs_ab.push_back(u_sin);
-    // The rank-2 term applied per row by the kernel instead of a [p*p, p] table.
-    out.rows.push_back(rows("ablate frequency " + std::to_string(k), Lf, f(u_cos), f(u_sin), f(at::matmul(u_cos, L)),
-                            f(at::matmul(u_sin, L))));
+  const int n = static_cast<int>(out.key_freqs.size());
+  at::Tensor key_part = at::zeros_like(Lf);  // U C, float [p*p, p]
+  if (n > 0) {
+    std::vector<at::Tensor> cos_dirs, sin_dirs;
+    for (int k : out.key_freqs) {
+      const auto [u_cos, u_sin] = pair_directions(B, k);
+      cos_dirs.push_back(u_cos);
+      sin_dirs.push_back(u_sin);
+    }
+    const at::Tensor U = at::cat({at::stack(cos_dirs), at::stack(sin_dirs)});  // U^T [2n, p*p]: cos rows, then sin
+    const at::Tensor C = at::mm(U, L);                                           // [2n, p]
+    // Each key ablated: the rank-2 kernel of the measures, all keys in one pass over the rows.
+    const at::Tensor uc = f(U.narrow(0, 0, n)), us = f(U.narrow(0, n, n)), ac = f(C.narrow(0, 0, n)),
+                     as = f(C.narrow(0, n, n));
+    const std::vector<LossAcc> each =
+        rank2_cross_entropies(Lf.data_ptr<float>(), p, rows.index.data(), pairs, rows.labels.data(), n,
+                              uc.data_ptr<float>(), us.data_ptr<float>(), ac.data_ptr<float>(), as.data_ptr<float>(), pairs);
+    for (int i = 0; i < n; i++)
+      out.rows.push_back({"ablate frequency " + std::to_string(out.key_freqs[i]), each[i].loss, each[i].acc});
+    key_part = at::mm(f(U).t(), f(C));
   }
-  // All key components at once: U (U^T L), U [p*p, 2|key|].
-  const at::Tensor key_part =
-      dirs_ab.empty() ? at::zeros_like(L) : [&] {
-        const at::Tensor U = at::stack(dirs_ab, 1);
-        return at::matmul(U, at::matmul(U.t(), L));
-      }();
-  out.rows.push_back(rows("ablate all key frequencies", L - key_part));
-  out.rows.push_back(rows("keep only key frequencies", key_part + L.mean(0, true)));
+  out.rows.push_back(rows("ablate all key frequencies", Lf - key_part));
+  out.rows.push_back(rows("keep only key frequencies", key_part + Lf.mean(0, true)));
 
   // Neuron-space directions of W_L's key Fourier rows: W_L = W_U[:, :p]^T W_out [p, M], its Fourier
   // transform over the logit axis B W_L, rows cos k and sin k for each key k.
@@ -104,27 +111,37 @@ AblationChecks ablation_checks(const Config& cfg, const std::vector<NamedArray>&
     const at::Tensor W_outU = W_L.t();                 // [M, p]
     const at::Tensor G = at::matmul(Q.t(), W_outU);    // [2|key|, p]
     const at::Tensor N = W_outU - at::matmul(Q, G);    // [M, p]
-    out.rows.push_back(rows("MLP onto the key W_L directions", Lf - at::matmul(h, f(N))));
-    out.rows.push_back(rows("MLP onto their null space", Lf - at::matmul(at::matmul(h, f(Q)), f(G))));
+    const at::Tensor hNQ = at::mm(h, at::cat({f(N), f(Q)}, 1));  // [h N | h Q]: one pass over h (26 MB)
+    out.rows.push_back(rows("MLP onto the key W_L directions", Lf - hNQ.narrow(1, 0, p)));
+    out.rows.push_back(rows("MLP onto their null space", Lf - at::mm(hNQ.narrow(1, p, Q.size(1)), f(G))));
   } else {
     out.wl_norm_outside_key = 1.0;
   }
 
-  // FVE of the centred logits by sum_k alpha_k cos(w_k(a+b-c)): the functions are orthogonal over
-  // (a, b, c), so the least-squares fit is the sum of projections.
-  const at::Tensor Lc = L - L.mean();
-  const double total = Lc.pow(2).sum().item<double>();
+  // FVE of the centred logits Lc = L - mean by sum_k alpha_k cos(w_k(a+b-c)): the functions are
+  // orthogonal over (a, b, c), so the least-squares fit is the sum of projections. cos(w(a+b-c)) =
+  // cos(w(a+b)) cos(wc) + sin(w(a+b)) sin(wc): per key two bilinear forms in Lc, their inner
+  // products over c for every key in one product Lc W, W = [cos(w_k c) | sin(w_k c)] [p, 2n].
+  // Their squares sum to p^3 / 2 over all (a, b, c) (2k is not 0 mod p).
+  const double total = at::var(L.view({-1}), /*unbiased=*/false).item<double>() * static_cast<double>(L.numel());
   double explained = 0;
-  const at::Tensor n = at::arange(p, at::kDouble);
-  const at::Tensor ab = (n.view({p, 1}) + n.view({1, p})).reshape({p * p});  // a + b per pair
-  for (int k : out.key_freqs) {
-    // cos(w(a+b-c)) = cos(w(a+b)) cos(wc) + sin(w(a+b)) sin(wc): two bilinear forms in Lc instead
-    // of a [p, p, p] table. Its squares sum to p^3 / 2 over all (a, b, c) (2k is not 0 mod p).
-    const double wk = 2 * M_PI * k / p;
-    const double c = (at::dot(at::cos(ab * wk), at::mv(Lc, at::cos(n * wk))) +
-                      at::dot(at::sin(ab * wk), at::mv(Lc, at::sin(n * wk))))
-                         .item<double>();
-    explained += c * c / (0.5 * p * p * p);
+  if (n > 0) {
+    const at::Tensor c = at::arange(p, at::kDouble);
+    const at::Tensor ab = (c.view({p, 1}) + c.view({1, p})).reshape({pairs});  // a + b per pair
+    std::vector<at::Tensor> cols;
+    for (int k : out.key_freqs) {
+      cols.push_back(at::cos(c * (2 * M_PI * k / p)));
+      cols.push_back(at::sin(c * (2 * M_PI * k / p)));
+    }
+    const at::Tensor W = at::stack(cols, 1);                                 // [p, 2n]
+    const at::Tensor LcW = at::mm(L, W) - L.mean() * W.sum(0, true);         // Lc W [p*p, 2n]
+    for (int i = 0; i < n; i++) {
+      const double wk = 2 * M_PI * out.key_freqs[i] / p;
+      const double coef =
+          (at::dot(at::cos(ab * wk), LcW.select(1, 2 * i)) + at::dot(at::sin(ab * wk), LcW.select(1, 2 * i + 1)))
+              .item<double>();
+      explained += coef * coef / (0.5 * p * p * p);
+    }
   }
   out.logit_fit_fve = total > 0 ? explained / total : 0.0;
   return out;

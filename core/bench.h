@@ -29,7 +29,8 @@ struct BenchResult {
   // Analysis (issue 3), medians, on the given checkpoint or the initial weights.
   std::string analysis_weights;  // "initial weights" or "run.grok epoch 40000"
   double snapshot_spectra_ms = 0, snapshot_forward_ms = 0, snapshot_measures_ms = 0, snapshot_neurons_ms = 0;
-  double snapshot_ms = 0;           // everything the views show for a checkpoint (items 2-6); budget 100
+  double snapshot_ms = 0;           // everything the views show for a checkpoint (SnapshotScope::views)
+  double snapshot_all_ms = 0;       // the same with every progress measure (SnapshotScope::all, `analyze`)
   double checks_ms = 0;             // the Section 4.4 table (item 7)
   double training_measures_ms = 0;  // what the trainer adds to each checkpoint commit
   double training_interval_ms = 0;  // training time between checkpoints at the step/eval rates above

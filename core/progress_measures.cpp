@@ -18,7 +18,31 @@ namespace {
 
 std::pair<double, double> as_pair(const LossAcc& r) { return {r.loss, r.acc}; }
 
+// 2D transform over (a, b) of float logits L [p*p, p]: Lhat[i, j, c] = sum_ab B[i, a] B[j, b]
+// L[a, b, c], as two [p, p] x [p, p*p] float32 GEMMs (a batched product over a ran at a third of
+// the GEMM rate). B: the float basis [p, p].
+at::Tensor fourier_2d(const at::Tensor& L, const at::Tensor& B, int p) {
+  const at::Tensor Z = at::mm(B, L.view({p, p * p})).view({p, p, p});                       // [i, b, c]
+  return at::mm(B, Z.transpose(0, 1).reshape({p, p * p})).view({p, p, p}).transpose(0, 1);  // [i, j, c]
+}
+
+std::vector<double> norms_over_outputs(const at::Tensor& Lhat) {
+  const at::Tensor n = Lhat.norm(2, {2}).to(at::kDouble).contiguous();  // [p, p]
+  return std::vector<double>(n.data_ptr<double>(), n.data_ptr<double>() + n.numel());
+}
+
+at::Tensor float_basis(const FourierBasis& F) {
+  const int p = F.p();
+  return at::from_blob(const_cast<double*>(F.matrix().data()), {p, p}, at::kDouble).to(at::kFloat);
+}
+
 }  // namespace
+
+std::vector<double> logits_2d_norms(const float* logits, int p, const FourierBasis& F) {
+  at::NoGradGuard no_grad;
+  const at::Tensor L = at::from_blob(const_cast<float*>(logits), {p * p, p}, at::kFloat);
+  return norms_over_outputs(fourier_2d(L, float_basis(F), p));
+}
 
 std::vector<double> all_pair_logits(const Config& cfg, const std::vector<NamedArray>& checkpoint) {
   at::NoGradGuard no_grad;
@@ -94,16 +118,9 @@ ProgressMeasures measures_from_logits(const Config& cfg, const std::vector<doubl
   std::tie(out.train_loss, out.train_acc) = as_pair(loss_acc(L, train));
   std::tie(out.test_loss, out.test_acc) = as_pair(loss_acc(L, test));
 
-  // 2D transform over (a, b): Lhat[i, j, c] = sum_ab B[i, a] B[j, b] L[a, b, c], as two
-  // [p, p] x [p, p*p] float32 GEMMs (a batched product over a ran at a third of the GEMM rate).
-  const at::Tensor B = at::from_blob(const_cast<double*>(F.matrix().data()), {p, p}, at::kDouble).to(at::kFloat);
-  const at::Tensor Z = at::mm(B, L.view({p, p * p})).view({p, p, p});  // [i, b, c]
-  const at::Tensor Lhat =
-      at::mm(B, Z.transpose(0, 1).reshape({p, p * p})).view({p, p, p}).transpose(0, 1);  // [i, j, c]
-  {
-    const at::Tensor n = Lhat.norm(2, {2}).to(at::kDouble).contiguous();  // [p, p]
-    out.logits_2d_norms.assign(n.data_ptr<double>(), n.data_ptr<double>() + n.numel());
-  }
+  const at::Tensor B = float_basis(F);
+  const at::Tensor Lhat = fourier_2d(L, B, p);  // [i, j, c]
+  out.logits_2d_norms = norms_over_outputs(Lhat);
   // For each k = 1..K: unit directions u_cos, u_sin over pairs [p*p] and the logits' coefficients
   // a_cos, a_sin along them per output [p].
   const float r2 = std::sqrt(2.0f);
@@ -139,11 +156,11 @@ ProgressMeasures measures_from_logits(const Config& cfg, const std::vector<doubl
   std::vector<double> single(1, 0.0);  // [K + 1], index k
   {
     const at::Tensor uc = u_cos.contiguous(), us = u_sin.contiguous(), ac = a_cos.contiguous(), as = a_sin.contiguous();
-    const std::vector<double> s =
+    const std::vector<LossAcc> s =
         rank2_cross_entropies(L.data_ptr<float>(), p, train.data(), static_cast<std::int64_t>(train.size()),
                               labels.data(), K, uc.data_ptr<float>() + p * p, us.data_ptr<float>() + p * p,
                               ac.data_ptr<float>() + p, as.data_ptr<float>() + p, p * p);
-    single.insert(single.end(), s.begin(), s.end());
+    for (const LossAcc& r : s) single.push_back(r.loss);
   }
 
   for (int k = 1; k <= K; k++)

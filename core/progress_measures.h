@@ -56,6 +56,9 @@ std::string join_freqs(const std::vector<int>& freqs);
 // The measures as a run-file record (`mode`: "live", "final" or "given"), named as stored.
 MeasureRecord to_record(int epoch, const std::string& mode, const ProgressMeasures& m);
 
+// Fig. 4 right alone (ProgressMeasures::logits_2d_norms) from float logits [p*p, p]: what the
+// dashboard's logits view draws.
+std::vector<double> logits_2d_norms(const float* logits, int p, const FourierBasis& F);
 ProgressMeasures measures_from_logits(const Config& cfg, const std::vector<double>& logits, const Dataset& data,
                                       const std::vector<int>& key_freqs, const FourierBasis& F);
 

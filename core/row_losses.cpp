@@ -136,13 +136,13 @@ LossAcc row_cross_entropy(const float* L, int p, const std::int64_t* rows, std::
   return out;
 }
 
-std::vector<double> rank2_cross_entropies(const float* L, int p, const std::int64_t* rows, std::int64_t n,
-                                          const std::int64_t* labels, int terms, const float* u, const float* v,
-                                          const float* A, const float* B, std::int64_t uv_stride) {
-  std::vector<double> out(static_cast<std::size_t>(terms), 0.0);
+std::vector<LossAcc> rank2_cross_entropies(const float* L, int p, const std::int64_t* rows, std::int64_t n,
+                                           const std::int64_t* labels, int terms, const float* u, const float* v,
+                                           const float* A, const float* B, std::int64_t uv_stride) {
+  std::vector<LossAcc> out(static_cast<std::size_t>(terms));
   if (n == 0) return out;
   const std::int64_t blocks = (n + kBlock - 1) / kBlock;
-  std::vector<double> part(static_cast<std::size_t>(blocks * terms), 0.0);  // [block, term]
+  std::vector<LossAcc> part(static_cast<std::size_t>(blocks * terms));  // [block, term], sums
   // Rows outside, terms inside: a row of L stays in L1 while every term's A, B (a few KB each)
   // stay in L2; the other order streamed L from L3 once per term and ran 2x slower.
   at::parallel_for(0, blocks, 1, [&](std::int64_t b0, std::int64_t b1) {
@@ -153,14 +153,16 @@ std::vector<double> rank2_cross_entropies(const float* L, int p, const std::int6
         for (int t = 0; t < terms; t++) {
           const float ur = u[t * uv_stride + r], vr = v[t * uv_stride + r];
           const float *a = A + static_cast<std::size_t>(t) * p, *b = B + static_cast<std::size_t>(t) * p;
-          part[blk * terms + t] += kHaveAvx2 ? row_avx2(L + r * p, p, ur, vr, a, b, labels[r], x.data()).loss
-                                             : row_scalar(L + r * p, p, ur, vr, a, b, labels[r], x.data()).loss;
+          const RowResult rr = kHaveAvx2 ? row_avx2(L + r * p, p, ur, vr, a, b, labels[r], x.data())
+                                         : row_scalar(L + r * p, p, ur, vr, a, b, labels[r], x.data());
+          part[blk * terms + t].loss += rr.loss;
+          part[blk * terms + t].acc += rr.correct;
         }
       }
   });
   for (std::int64_t blk = 0; blk < blocks; blk++)
-    for (int t = 0; t < terms; t++) out[t] += part[blk * terms + t];
-  for (double& o : out) o /= n;
+    for (int t = 0; t < terms; t++) out[t].loss += part[blk * terms + t].loss, out[t].acc += part[blk * terms + t].acc;
+  for (LossAcc& o : out) o.loss /= n, o.acc /= n;
   return out;
 }
 

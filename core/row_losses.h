@@ -24,9 +24,9 @@ LossAcc row_cross_entropy(const float* L, int p, const std::int64_t* rows, std::
                           const float* u = nullptr, const float* v = nullptr, const float* A = nullptr,
                           const float* B = nullptr);
 
-// The mean cross-entropy of rows `rows` for each of `terms` rank-2 changes at once: term t uses
+// Loss and accuracy of rows `rows` for each of `terms` rank-2 changes at once: term t uses
 // u[t * uv_stride + row], v[...], A[t * p ..], B[t * p ..]. Threads as above.
-std::vector<double> rank2_cross_entropies(const float* L, int p, const std::int64_t* rows, std::int64_t n,
+std::vector<LossAcc> rank2_cross_entropies(const float* L, int p, const std::int64_t* rows, std::int64_t n,
                                           const std::int64_t* labels, int terms, const float* u, const float* v,
                                           const float* A, const float* B, std::int64_t uv_stride);
 

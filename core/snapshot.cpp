@@ -16,7 +16,8 @@ double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std
 }  // namespace
 
 Snapshot compute_snapshot(const Config& cfg, int epoch, const std::vector<NamedArray>& ck, const Dataset& data,
-                          const std::optional<std::vector<int>>& key_freqs, const FourierBasis& F) {
+                          const std::optional<std::vector<int>>& key_freqs, const FourierBasis& F,
+                          SnapshotScope scope) {
   const auto t_start = Clock::now();
   const int p = cfg.p;
   Snapshot s;
@@ -45,7 +46,13 @@ Snapshot compute_snapshot(const Config& cfg, int epoch, const std::vector<NamedA
   s.ms.forward = ms_since(t0);
 
   t0 = Clock::now();
-  s.measures = measures_from_logits(cfg, std::vector<double>(s.logits.begin(), s.logits.end()), data, key_freqs ? *key_freqs : s.detected.freqs, F);
+  const std::vector<int>& keys = key_freqs ? *key_freqs : s.detected.freqs;
+  if (scope == SnapshotScope::all) {
+    s.measures = measures_from_logits(cfg, std::vector<double>(s.logits.begin(), s.logits.end()), data, keys, F);
+  } else {
+    s.measures.key_freqs = keys;
+    s.measures.logits_2d_norms = logits_2d_norms(s.logits.data(), p, F);
+  }
   s.measures.gini_we = s.spectra.gini_we;
   s.measures.gini_wl = s.spectra.gini_wl;
   s.measures.sum_sq_weights = s.spectra.sum_sq_weights;

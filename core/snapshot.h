@@ -31,7 +31,7 @@ struct Snapshot {
   int p = 0, n_heads = 0, d_mlp = 0;
   WeightSpectra spectra;
   KeyFrequencies detected;         // from this checkpoint's W_L
-  ProgressMeasures measures;       // with the requested key set (detected if none was given)
+  ProgressMeasures measures;       // with the requested key set (detected if none was given); see SnapshotScope
   std::vector<float> logits;       // [p, p, p]: logits of input (a, b), '=' dropped
   std::vector<float> neuron_acts;  // [p, p, d_mlp]: last layer's MLP output (post-ReLU) at '=' for input (a, b)
   std::vector<float> attention;    // [n_heads, p, p]: last layer's attention from '=' to position 0 (token a)
@@ -39,8 +39,19 @@ struct Snapshot {
   SnapshotTimings ms;
 };
 
+// What a snapshot holds of the progress measures.
+enum class SnapshotScope {
+  // Every measure (what `analyze` prints).
+  all,
+  // What the dashboard draws: of the measures only the logits' 2D norms (Fig. 4 right; the Gini
+  // and weight-norm fields too). Its loss curves read the measures training stored in the run
+  // file, so a scrub skips the losses' ~55 ms on mainline.
+  views,
+};
+
 // `key_freqs`: the set the restricted / excluded measures use; nullopt = this checkpoint's detected set.
 Snapshot compute_snapshot(const Config& cfg, int epoch, const std::vector<NamedArray>& checkpoint, const Dataset& data,
-                          const std::optional<std::vector<int>>& key_freqs, const FourierBasis& F);
+                          const std::optional<std::vector<int>>& key_freqs, const FourierBasis& F,
+                          SnapshotScope scope = SnapshotScope::all);
 
 }  // namespace grok
