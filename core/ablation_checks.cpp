@@ -35,8 +35,10 @@ AblationChecks ablation_checks(const Config& cfg, const std::vector<NamedArray>&
   ForwardCache cache;
   const at::Tensor logits =
       forward_fast(weights_from_checkpoint(cfg, checkpoint), all_pairs(cfg.p), {}, &cache).narrow(1, 0, cfg.p).contiguous();
+  const at::Tensor direct = cache.direct.narrow(1, 0, cfg.p).contiguous();
   const at::Tensor h = cache.mlp_post.contiguous();
-  return ablation_checks(cfg, checkpoint, key_freqs, F, {logits.data_ptr<float>(), h.data_ptr<float>()});
+  return ablation_checks(cfg, checkpoint, key_freqs, F,
+                         {logits.data_ptr<float>(), direct.data_ptr<float>(), h.data_ptr<float>()});
 }
 
 AblationChecks ablation_checks(const Config& cfg, const std::vector<NamedArray>& checkpoint, const std::vector<int>& key_freqs,
@@ -50,6 +52,7 @@ AblationChecks ablation_checks(const Config& cfg, const std::vector<NamedArray>&
 
   const at::Tensor Lf = at::from_blob(const_cast<float*>(forward.logits), {pairs, p}, at::kFloat);  // [p*p, p]
   const at::Tensor h = at::from_blob(const_cast<float*>(forward.mlp_post), {pairs, M}, at::kFloat);  // [p*p, M]
+  const at::Tensor direct = at::from_blob(const_cast<float*>(forward.direct), {pairs, p}, at::kFloat);  // [p*p, p]
   const at::Tensor L = Lf.to(at::kDouble);
   Rows rows{p, std::vector<std::int64_t>(static_cast<std::size_t>(pairs)), std::vector<std::int64_t>(static_cast<std::size_t>(pairs))};
   for (int a = 0; a < p; a++)
@@ -103,17 +106,15 @@ AblationChecks ablation_checks(const Config& cfg, const std::vector<NamedArray>&
     }
     out.wl_norm_outside_key = std::sqrt(std::max(0.0, wl_total * wl_total - kept)) / wl_total;
     const at::Tensor Q = std::get<0>(at::linalg_qr(at::stack(dirs, 1)));  // [M, 2|key|] orthonormal
-    // The MLP reaches the logits through W_outU = W_out^T W_U [M, p]: replacing h by h' changes
-    // the logits by (h' - h) W_outU. Projected onto the key directions, h' = h Q Q^T changes them
-    // by -h N, N = (I - Q Q^T) W_outU; onto their null space, by -(h Q)(Q^T W_outU). N and Q^T W_outU
-    // are small [M, p] and [2|key|, p] products taken in float64; what multiplies h is float32,
-    // like the forward pass.
-    const at::Tensor W_outU = W_L.t();                 // [M, p]
-    const at::Tensor G = at::matmul(Q.t(), W_outU);    // [2|key|, p]
-    const at::Tensor N = W_outU - at::matmul(Q, G);    // [M, p]
-    const at::Tensor hNQ = at::mm(h, at::cat({f(N), f(Q)}, 1));  // [h N | h Q]: one pass over h (26 MB)
-    out.rows.push_back(rows("MLP onto the key W_L directions", Lf - hNQ.narrow(1, 0, p)));
-    out.rows.push_back(rows("MLP onto their null space", Lf - at::mm(hNQ.narrow(1, p, Q.size(1)), f(G))));
+    // The MLP reaches the logits through W_outU = W_out^T W_U [M, p]: logits = direct + h W_outU.
+    // With h projected onto the key directions, h Q Q^T, they are direct + (h Q) G, G = Q^T W_outU;
+    // onto their null space, h (I - Q Q^T), they are logits - (h Q) G. Only h Q [p*p, 2|key|] is
+    // needed of h: one thin product instead of a full [p*p, M] x [M, p] one. G is formed in
+    // float64; what multiplies h is float32, like the forward pass.
+    const at::Tensor G = f(at::matmul(Q.t(), W_L.t()));  // [2|key|, p]
+    const at::Tensor hQG = at::mm(at::mm(h, f(Q)), G);    // [p*p, p]
+    out.rows.push_back(rows("MLP onto the key W_L directions", direct + hQG));
+    out.rows.push_back(rows("MLP onto their null space", Lf - hQG));
   } else {
     out.wl_norm_outside_key = 1.0;
   }

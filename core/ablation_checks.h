@@ -33,11 +33,13 @@ struct AblationChecks {
   double wl_norm_outside_key = 0; // 0..1
 };
 
-// The all-pairs forward pass the checks start from: logits [p*p, p] ('=' dropped) and the last
-// layer's post-ReLU activations at '=' [p*p, d_mlp], float32, pair (a, b) at row a*p + b. A
-// Snapshot holds both, so the GUI does not run the pass twice.
+// The all-pairs forward pass the checks start from, float32, pair (a, b) at row a*p + b: logits
+// [p*p, p] ('=' dropped), the same less the last MLP's part h W_out^T W_U ("direct"), and the last
+// layer's post-ReLU activations at '=' h [p*p, d_mlp]. A Snapshot holds all three, so the GUI does
+// not run the pass twice.
 struct PairForward {
   const float* logits = nullptr;
+  const float* direct = nullptr;
   const float* mlp_post = nullptr;
 };
 

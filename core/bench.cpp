@@ -134,7 +134,7 @@ BenchResult run_benchmark(const Config& cfg, int threads, int repeats, const std
   // As the GUI and `analyze` run it: from the snapshot's forward pass.
   const Snapshot& s = snaps.back();
   r.checks_ms = median_ms(std::max(3, repeats / 4), [&] {
-    (void)ablation_checks(cfg, ck, keys, F, {s.logits.data(), s.neuron_acts.data()});
+    (void)ablation_checks(cfg, ck, keys, F, pair_forward(s));
   });
   r.training_measures_ms = median_ms(repeats, [&] { (void)compute_progress_measures(cfg, ck, d, std::nullopt, F); });
   r.training_interval_ms = cfg.checkpoint_interval * r.train_step_ms +

@@ -71,7 +71,7 @@ CheckpointAnalysis analyze_checkpoint(const RunStore& store, int epoch, const Ke
       use = detect_key_frequencies(weight_spectra(cfg, store.load_checkpoint(last), F).wl_norms).freqs;
     }
     Snapshot s = compute_snapshot(cfg, epoch, ck, make_dataset(cfg), use, F);
-    a.checks = ablation_checks(cfg, ck, s.measures.key_freqs, F, {s.logits.data(), s.neuron_acts.data()});
+    a.checks = ablation_checks(cfg, ck, s.measures.key_freqs, F, pair_forward(s));
     a.spectra = std::move(s.spectra);
     a.detected = std::move(s.detected);
     a.measures = std::move(s.measures);

@@ -38,6 +38,8 @@ Snapshot compute_snapshot(const Config& cfg, int epoch, const std::vector<NamedA
     const at::Tensor L =
         forward_fast(weights_from_checkpoint(cfg, ck), all_pairs(p), {}, &cache).narrow(1, 0, p).contiguous();  // [p*p, p]
     s.logits.assign(L.data_ptr<float>(), L.data_ptr<float>() + L.numel());
+    const at::Tensor D = cache.direct.narrow(1, 0, p).contiguous();  // [p*p, p]
+    s.direct_logits.assign(D.data_ptr<float>(), D.data_ptr<float>() + D.numel());
     const at::Tensor acts = cache.mlp_post.contiguous();  // [p*p, M]
     s.neuron_acts.assign(acts.data_ptr<float>(), acts.data_ptr<float>() + acts.numel());
     const at::Tensor attn = cache.attn.select(2, 0).t().contiguous();  // [H, p*p]: '=' attending to a

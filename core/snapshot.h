@@ -13,6 +13,7 @@
 #include <optional>
 #include <vector>
 
+#include "core/ablation_checks.h"
 #include "core/config.h"
 #include "core/dataset.h"
 #include "core/fourier_basis.h"
@@ -33,6 +34,7 @@ struct Snapshot {
   KeyFrequencies detected;         // from this checkpoint's W_L
   ProgressMeasures measures;       // with the requested key set (detected if none was given); see SnapshotScope
   std::vector<float> logits;       // [p, p, p]: logits of input (a, b), '=' dropped
+  std::vector<float> direct_logits;  // [p, p, p]: the same less the last MLP's part (for the check table)
   std::vector<float> neuron_acts;  // [p, p, d_mlp]: last layer's MLP output (post-ReLU) at '=' for input (a, b)
   std::vector<float> attention;    // [n_heads, p, p]: last layer's attention from '=' to position 0 (token a)
   NeuronFrequencies neurons;       // [d_mlp] dominant frequency and FVE
@@ -53,5 +55,10 @@ enum class SnapshotScope {
 Snapshot compute_snapshot(const Config& cfg, int epoch, const std::vector<NamedArray>& checkpoint, const Dataset& data,
                           const std::optional<std::vector<int>>& key_freqs, const FourierBasis& F,
                           SnapshotScope scope = SnapshotScope::all);
+
+// The snapshot's forward pass, for ablation_checks (the check table starts from it).
+inline PairForward pair_forward(const Snapshot& s) {
+  return {s.logits.data(), s.direct_logits.data(), s.neuron_acts.data()};
+}
 
 }  // namespace grok

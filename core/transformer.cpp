@@ -240,6 +240,7 @@ at::Tensor forward_fast(const Weights& w, const Batch& x, const ForwardOptions& 
   if (cache) {
     cache->mlp_post = post;
     cache->attn = pattern;
+    cache->direct = direct;
   }
   return direct + at::matmul(post, W_outU);  // [N, V]
 }

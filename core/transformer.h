@@ -39,6 +39,7 @@ struct ForwardOptions {
 struct ForwardCache {
   at::Tensor mlp_post;  // [N, M] ReLU outputs at the final position, last layer
   at::Tensor attn;      // [N, H, C] attention pattern of the final position, last layer
+  at::Tensor direct;    // [N, V] forward_fast only: the logits less the last MLP's part, h W_out^T W_U
 };
 
 at::Tensor forward_plain(const Weights& w, const Batch& x, const ForwardOptions& opt = {},

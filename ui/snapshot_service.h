@@ -1,10 +1,11 @@
 // Snapshots (core/snapshot.h) and check tables for the scrubber, computed on a thread of their own
 // so the GUI thread never waits: request(epoch) returns at once; `ready` arrives later, twice: first
-// with the snapshot (what six of the views draw, ~80 ms on mainline), then with the Section 4.4
-// check table too (~125 ms more), unless a newer request is waiting by then. Requests pile up
-// while the user scrubs, so only the newest pending one is computed. The newest few results are
-// cached (a mainline snapshot is ~28 MB), and while idle the service computes the checkpoints the
-// user is likely to step to next, so that arrow keys and play find them ready.
+// with the snapshot (what six of the views draw, ~80-90 ms of compute on mainline), then with the
+// Section 4.4 check table too (~35 ms more, from the snapshot's forward pass), unless a newer
+// request is waiting by then. Requests pile up while the user scrubs, so only the newest pending
+// one is computed. The newest few results are cached (a mainline snapshot is ~40 MB), and while
+// idle the service computes the checkpoints the user is likely to step to next, so that arrow
+// keys and play find them ready.
 //
 // The service reads checkpoints through its own RunStore connection: WAL lets it read while the
 // trainer writes (one direction of data: trainer -> run file -> views).
