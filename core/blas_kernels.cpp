@@ -43,7 +43,13 @@ void reexec_if_openblas_fell_back(char** argv) {
   const char* better = supported_core();
   if (!better) return;
   setenv("OPENBLAS_CORETYPE", better, 1);
-  execv("/proc/self/exe", argv);
+  // The resolved path, not /proc/self/exe itself: the process keeps its name ("exe" otherwise in
+  // ps, top and the window manager).
+  char self[4096];
+  const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0) return;
+  self[n] = '\0';
+  execv(self, argv);
   // Only reached if exec failed: go on with the slow kernels rather than not at all.
 }
 

@@ -10,7 +10,7 @@ namespace grok {
 // "Prescott", its SSE3 kernels: GEMMs ~3x slower (58 against 168 GFLOP/s on the model's shapes) and
 // training ~2x slower. The documented override, OPENBLAS_CORETYPE, is only read at load, so when
 // the fallback is detected on a CPU that has AVX2 or AVX-512, this sets it to the kernel family
-// the CPU supports and re-executes the program (/proc/self/exe, same arguments); call it first in
+// the CPU supports and re-executes the program (this executable, same arguments); call it first in
 // main(). It does nothing when OPENBLAS_CORETYPE is already set (the user's choice wins, and the
 // re-executed process never loops), when BLAS is not OpenBLAS, or when OpenBLAS chose a real core.
 void reexec_if_openblas_fell_back(char** argv);
