@@ -16,8 +16,9 @@ struct Result {
   QString out, err;
 };
 
-Result cli(const QStringList& args) {
+Result cli(const QStringList& args, const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment()) {
   QProcess p;
+  p.setProcessEnvironment(env);
   p.start(GROKKING_CLI, args);
   if (!p.waitForFinished(300000)) qFatal("grokking-cli did not finish: %s", qPrintable(args.join(' ')));
   return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
@@ -239,6 +240,24 @@ class TestCli : public QObject {
     for (const char* line : {"training step (fast path)", "test evaluation (fast path)", "training step (plain path)",
                              "ceiling", "threads 1"})
       QVERIFY2(r.out.contains(line), line);
+  }
+
+  // OpenBLAS's kernel family, as the bench's BLAS line names it: never the SSE3 "Prescott"
+  // fallback on a CPU with AVX2 (core/blas_kernels.h), and what the user forces when they do.
+  void openblasKernels() {
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.remove("OPENBLAS_CORETYPE");
+    const QStringList args = {"bench", "--set", "p=11", "--repeats", "1", "--threads", "1"};
+    const Result r = cli(args, env);
+    QCOMPARE(r.code, 0);
+    if (!r.out.contains("kernels)")) QSKIP("BLAS is not OpenBLAS here");
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+      QVERIFY2(!r.out.contains("(Prescott kernels)"), qPrintable(r.out));
+    env.insert("OPENBLAS_CORETYPE", "Prescott");  // the user's choice wins, even a slow one
+    const Result forced = cli(args, env);
+    QCOMPARE(forced.code, 0);
+    QVERIFY2(forced.out.contains("(Prescott kernels)"), qPrintable(forced.out));
   }
 };
 

@@ -75,6 +75,7 @@ class TestMainWindow : public QObject {
     test::ScratchDir dir;
     test::train_run(test::tiny_config(11, 200, 50, 10), dir.file("run.grok"));
     MainWindow w;
+    w.resize(1840, 1020);  // as on a 1920 x 1080 screen (the offscreen one is smaller)
     w.show();
     QSignalSpy shown(&w, &MainWindow::snapshotShown);
     QVERIFY(w.openRun(dir.qfile("run.grok"), true));
@@ -103,6 +104,21 @@ class TestMainWindow : public QObject {
     QVERIFY(firstMapSum() != late);
     QVERIFY(w.checksTable()->item(0, 1)->text() != lossAt200);
     QVERIFY(!shown.isEmpty());
+
+    // Drawn as laid out: every map over (a, b) has square cells, and no legend covers a plot's data.
+    for (HeatmapView* v : {w.neuronView(), w.attentionView(), w.logitsView()}) {
+      v->replot();
+      for (int i = 0; i < v->plottableCount(); i++) {
+        const QCPAxisRect* r = v->plottable(i)->keyAxis()->axisRect();
+        QVERIFY2(std::abs(r->rect().width() - r->rect().height()) <= 2,
+                 qPrintable(QString("%1: %2 x %3").arg(v->title()).arg(r->rect().width()).arg(r->rect().height())));
+      }
+    }
+    for (QCustomPlot* plot : std::initializer_list<QCustomPlot*>{w.lossPlot(), w.measuresView(), w.weView()}) {
+      plot->replot();
+      QVERIFY(plot->legend && plot->legend->visible());
+      QVERIFY(!plot->legend->outerRect().intersects(plot->axisRect()->rect()));
+    }
   }
 
   void exportWritesDrawnPngAndWellFormedSvg() {

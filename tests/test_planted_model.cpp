@@ -119,6 +119,32 @@ class TestPlantedModel : public QObject {
     const double w = 2 * M_PI * 7 / c.p, f = 2 * M_PI * 3 / 40;
     const double want = std::max(0.0, std::cos(w * a + f) + std::cos(w * b + f));
     QVERIFY(std::abs(s.neuron_acts[(a * c.p + b) * c.d_mlp + j] - want) < 1e-5);
+
+    // What the dashboard computes (SnapshotScope::views) is the same snapshot less the losses.
+    const Snapshot v =
+        compute_snapshot(c, 0, planted_checkpoint(c, key, 4.0f), make_dataset(c), std::nullopt, F, SnapshotScope::views);
+    QCOMPARE(v.detected.freqs, s.detected.freqs);
+    QCOMPARE(v.spectra.wl_norms, s.spectra.wl_norms);
+    QCOMPARE(v.measures.key_freqs, key);
+    QCOMPARE(v.measures.logits_2d_norms, s.measures.logits_2d_norms);
+    QCOMPARE(v.measures.gini_wl, s.measures.gini_wl);
+    QCOMPARE(v.logits, s.logits);
+    QCOMPARE(v.direct_logits, s.direct_logits);
+    QCOMPARE(v.neuron_acts, s.neuron_acts);
+    QCOMPARE(v.attention, s.attention);
+    QCOMPARE(v.neurons.freq, s.neurons.freq);
+    QCOMPARE(v.neurons.fve, s.neurons.fve);
+    QCOMPARE(v.measures.test_loss, 0.0);  // not computed
+    // The check table from the snapshot's forward pass is the one from a pass of its own.
+    const AblationChecks from_snapshot = ablation_checks(c, planted_checkpoint(c, key, 4.0f), key, F, pair_forward(v));
+    const AblationChecks own = ablation_checks(c, planted_checkpoint(c, key, 4.0f), key, F);
+    QCOMPARE(from_snapshot.rows.size(), own.rows.size());
+    for (std::size_t r = 0; r < own.rows.size(); r++) {
+      QCOMPARE(from_snapshot.rows[r].check, own.rows[r].check);
+      QCOMPARE(from_snapshot.rows[r].loss, own.rows[r].loss);
+      QCOMPARE(from_snapshot.rows[r].accuracy, own.rows[r].accuracy);
+    }
+    QCOMPARE(from_snapshot.logit_fit_fve, own.logit_fit_fve);
   }
 
   void randomWeightsHaveNoCircuit() {

@@ -71,9 +71,20 @@ void HeatmapView::ensureGrid(int n) {
 
 void HeatmapView::updateLayout() {
   grid_->setMargins(QMargins());
+  for (QCPAxisRect* r : rects_) r->setAutoMargins(QCP::msAll);
   Figure::updateLayout();
   if (rects_.isEmpty()) return;
-  const QRect r = rects_.front()->rect();  // every cell has the same size
+  // Only the outer cells carry axis labels, so their automatic margins are wider: give every cell
+  // the widest, and every map the same size.
+  QMargins m;
+  for (const QCPAxisRect* r : rects_) {
+    const QMargins q = r->margins();
+    m = QMargins(std::max(m.left(), q.left()), std::max(m.top(), q.top()), std::max(m.right(), q.right()),
+                 std::max(m.bottom(), q.bottom()));
+  }
+  for (QCPAxisRect* r : rects_) r->setAutoMargins(QCP::msNone), r->setMargins(m);
+  Figure::updateLayout();
+  const QRect r = rects_.front()->rect();  // every cell has the same size now
   if (r.width() <= 0 || r.height() <= 0) return;
   const int cols = grid_->columnCount(), rows = grid_->rowCount();
   const double w = r.width(), h = r.height(), want = h * cellAspect_;

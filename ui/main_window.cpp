@@ -103,6 +103,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   checks_->setHorizontalHeaderLabels({tr("check (Section 4.4)"), tr("loss"), tr("accuracy")});
   checks_->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
   checks_->verticalHeader()->setVisible(false);
+  // One line a check, rows no taller than the text: the table of five keys (ten rows) fits its dock.
+  checks_->setWordWrap(false);
+  checks_->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+  checks_->verticalHeader()->setDefaultSectionSize(checks_->fontMetrics().height() + 6);
+  for (int c : {1, 2}) checks_->horizontalHeader()->setSectionResizeMode(c, QHeaderView::ResizeToContents);
   checks_->setEditTriggers(QAbstractItemView::NoEditTriggers);
   checksNote_ = new QLabel;
   checksNote_->setWordWrap(true);
@@ -137,7 +142,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   defaultLayout_ = [=] {
     resizeDocks({panelDock}, {250}, Qt::Horizontal);
     resizeDocks({dLoss, dWE, dNeur}, {400, 170, 430}, Qt::Vertical);
-    resizeDocks({dNeur, dAttn, dLog, dChk}, {440, 360, 330, 360}, Qt::Horizontal);
+    resizeDocks({dNeur, dAttn, dLog, dChk}, {420, 340, 320, 410}, Qt::Horizontal);
     measuresSplit->setSizes({180, 130, 130});  // scaled to the dock
   };
   figures_ = {{"loss", lossView_},
