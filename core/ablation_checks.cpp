@@ -25,6 +25,15 @@ struct Rows {
                                         labels.data(), ptr(u), ptr(v), ptr(A), ptr(B));
     return {name, r.loss, r.acc};
   }
+  // The same for base + sign * W A (base [p*p, p], or one row [p] for every pair; W [p*p, R];
+  // A [R, p]; float32, contiguous), without forming the [p*p, p] table.
+  CheckRow operator()(const std::string& name, const at::Tensor& base, const at::Tensor& W, const at::Tensor& A,
+                      float sign) const {
+    const LossAcc r = lowrank_cross_entropy(base.data_ptr<float>(), base.dim() == 1 ? 0 : p, p, index.data(),
+                                            static_cast<std::int64_t>(index.size()), labels.data(), W.data_ptr<float>(),
+                                            static_cast<int>(W.size(1)), A.data_ptr<float>(), sign);
+    return {name, r.loss, r.acc};
+  }
 };
 
 }  // namespace
@@ -66,7 +75,7 @@ AblationChecks ablation_checks(const Config& cfg, const std::vector<NamedArray>&
   // product C = U^T L, U = [u_cos | u_sin] [p*p, 2n] (n keys).
   const at::Tensor B = at::from_blob(const_cast<double*>(F.matrix().data()), {p, p}, at::kDouble).clone();
   const int n = static_cast<int>(out.key_freqs.size());
-  at::Tensor key_part = at::zeros_like(Lf);  // U C, float [p*p, p]
+  at::Tensor U, C;  // U^T [2n, p*p] (cos rows, then sin), C = U^T L [2n, p]
   if (n > 0) {
     std::vector<at::Tensor> cos_dirs, sin_dirs;
     for (int k : out.key_freqs) {
@@ -74,8 +83,8 @@ AblationChecks ablation_checks(const Config& cfg, const std::vector<NamedArray>&
       cos_dirs.push_back(u_cos);
       sin_dirs.push_back(u_sin);
     }
-    const at::Tensor U = at::cat({at::stack(cos_dirs), at::stack(sin_dirs)});  // U^T [2n, p*p]: cos rows, then sin
-    const at::Tensor C = at::mm(U, L);                                           // [2n, p]
+    U = at::cat({at::stack(cos_dirs), at::stack(sin_dirs)});
+    C = at::mm(U, L);
     // Each key ablated: the rank-2 kernel of the measures, all keys in one pass over the rows.
     const at::Tensor uc = f(U.narrow(0, 0, n)), us = f(U.narrow(0, n, n)), ac = f(C.narrow(0, 0, n)),
                      as = f(C.narrow(0, n, n));
@@ -84,10 +93,15 @@ AblationChecks ablation_checks(const Config& cfg, const std::vector<NamedArray>&
                               uc.data_ptr<float>(), us.data_ptr<float>(), ac.data_ptr<float>(), as.data_ptr<float>(), pairs);
     for (int i = 0; i < n; i++)
       out.rows.push_back({"ablate frequency " + std::to_string(out.key_freqs[i]), each[i].loss, each[i].acc});
-    key_part = at::mm(f(U).t(), f(C));
+    // All keys' components U C, subtracted from the logits or kept over their mean, applied per
+    // row by the kernel instead of a [p*p, p] table.
+    const at::Tensor Ut = f(U.t()), Cf = f(C);  // [p*p, 2n], [2n, p]
+    out.rows.push_back(rows("ablate all key frequencies", Lf, Ut, Cf, -1.f));
+    out.rows.push_back(rows("keep only key frequencies", f(Lf.mean(0)), Ut, Cf, 1.f));
+  } else {
+    out.rows.push_back(rows("ablate all key frequencies", Lf));
+    out.rows.push_back(rows("keep only key frequencies", Lf.mean(0, true).expand({pairs, p})));
   }
-  out.rows.push_back(rows("ablate all key frequencies", Lf - key_part));
-  out.rows.push_back(rows("keep only key frequencies", key_part + Lf.mean(0, true)));
 
   // Neuron-space directions of W_L's key Fourier rows: W_L = W_U[:, :p]^T W_out [p, M], its Fourier
   // transform over the logit axis B W_L, rows cos k and sin k for each key k.
@@ -112,35 +126,26 @@ AblationChecks ablation_checks(const Config& cfg, const std::vector<NamedArray>&
     // needed of h: one thin product instead of a full [p*p, M] x [M, p] one. G is formed in
     // float64; what multiplies h is float32, like the forward pass.
     const at::Tensor G = f(at::matmul(Q.t(), W_L.t()));  // [2|key|, p]
-    const at::Tensor hQG = at::mm(at::mm(h, f(Q)), G);    // [p*p, p]
-    out.rows.push_back(rows("MLP onto the key W_L directions", direct + hQG));
-    out.rows.push_back(rows("MLP onto their null space", Lf - hQG));
+    const at::Tensor hQ = at::mm(h, f(Q));                // [p*p, 2|key|]
+    out.rows.push_back(rows("MLP onto the key W_L directions", direct, hQ, G, 1.f));
+    out.rows.push_back(rows("MLP onto their null space", Lf, hQ, G, -1.f));
   } else {
     out.wl_norm_outside_key = 1.0;
   }
 
   // FVE of the centred logits Lc = L - mean by sum_k alpha_k cos(w_k(a+b-c)): the functions are
   // orthogonal over (a, b, c), so the least-squares fit is the sum of projections. cos(w(a+b-c)) =
-  // cos(w(a+b)) cos(wc) + sin(w(a+b)) sin(wc): per key two bilinear forms in Lc, their inner
-  // products over c for every key in one product Lc W, W = [cos(w_k c) | sin(w_k c)] [p, 2n].
-  // Their squares sum to p^3 / 2 over all (a, b, c) (2k is not 0 mod p).
+  // cos(w(a+b)) cos(wc) + sin(w(a+b)) sin(wc), and u_cos = (sqrt 2 / p) cos(w(a+b)), u_sin likewise:
+  // the sums over (a, b) are (p / sqrt 2) U^T Lc = (p / sqrt 2)(C - mean U^T 1), already at hand.
+  // cos(w_k(a+b-c))'s squares sum to p^3 / 2 over all (a, b, c) (2k is not 0 mod p).
   const double total = at::var(L.view({-1}), /*unbiased=*/false).item<double>() * static_cast<double>(L.numel());
   double explained = 0;
   if (n > 0) {
+    const at::Tensor Cc = (C - L.mean() * U.sum(1, /*keepdim=*/true)) * (p / std::sqrt(2.0));  // [2n, p]
     const at::Tensor c = at::arange(p, at::kDouble);
-    const at::Tensor ab = (c.view({p, 1}) + c.view({1, p})).reshape({pairs});  // a + b per pair
-    std::vector<at::Tensor> cols;
-    for (int k : out.key_freqs) {
-      cols.push_back(at::cos(c * (2 * M_PI * k / p)));
-      cols.push_back(at::sin(c * (2 * M_PI * k / p)));
-    }
-    const at::Tensor W = at::stack(cols, 1);                                 // [p, 2n]
-    const at::Tensor LcW = at::mm(L, W) - L.mean() * W.sum(0, true);         // Lc W [p*p, 2n]
     for (int i = 0; i < n; i++) {
       const double wk = 2 * M_PI * out.key_freqs[i] / p;
-      const double coef =
-          (at::dot(at::cos(ab * wk), LcW.select(1, 2 * i)) + at::dot(at::sin(ab * wk), LcW.select(1, 2 * i + 1)))
-              .item<double>();
+      const double coef = (at::dot(at::cos(c * wk), Cc[i]) + at::dot(at::sin(c * wk), Cc[n + i])).item<double>();
       explained += coef * coef / (0.5 * p * p * p);
     }
   }

@@ -105,6 +105,30 @@ RowResult row_scalar(const float* l, int p, float ur, float vr, const float* A, 
 
 const bool kHaveAvx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 
+// x[0..p) = b[0..p) + sum_t w[t] A[t, 0..p): one row of base + W A.
+__attribute__((target("avx2,fma"))) void lowrank_row_avx2(const float* b, const float* w, int R, const float* A, int p,
+                                                          float* x) {
+  int c = 0;
+  for (; c + 8 <= p; c += 8) {
+    __m256 acc = _mm256_loadu_ps(b + c);
+    for (int t = 0; t < R; t++) acc = _mm256_fmadd_ps(_mm256_set1_ps(w[t]), _mm256_loadu_ps(A + t * p + c), acc);
+    _mm256_storeu_ps(x + c, acc);
+  }
+  for (; c < p; c++) {
+    float acc = b[c];
+    for (int t = 0; t < R; t++) acc += w[t] * A[t * p + c];
+    x[c] = acc;
+  }
+}
+
+void lowrank_row_scalar(const float* b, const float* w, int R, const float* A, int p, float* x) {
+  for (int c = 0; c < p; c++) {
+    float acc = b[c];
+    for (int t = 0; t < R; t++) acc += w[t] * A[t * p + c];
+    x[c] = acc;
+  }
+}
+
 }  // namespace
 
 // Rows are summed in fixed blocks whose partial sums are added in block order, so results do not
@@ -125,6 +149,35 @@ LossAcc row_cross_entropy(const float* L, int p, const std::int64_t* rows, std::
         const float* a = u ? A : nullptr;
         const RowResult rr = kHaveAvx2 ? row_avx2(L + r * p, p, ur, vr, a, B, labels[r], x.data())
                                        : row_scalar(L + r * p, p, ur, vr, a, B, labels[r], x.data());
+        loss[blk] += rr.loss;
+        correct[blk] += rr.correct;
+      }
+  });
+  LossAcc out;
+  for (std::int64_t blk = 0; blk < blocks; blk++) out.loss += loss[blk], out.acc += correct[blk];
+  out.loss /= n;
+  out.acc /= n;
+  return out;
+}
+
+LossAcc lowrank_cross_entropy(const float* base, std::int64_t base_stride, int p, const std::int64_t* rows,
+                              std::int64_t n, const std::int64_t* labels, const float* W, int R, const float* A,
+                              float sign) {
+  if (n == 0) return {};
+  const std::int64_t blocks = (n + kBlock - 1) / kBlock;
+  std::vector<double> loss(static_cast<std::size_t>(blocks), 0.0), correct(static_cast<std::size_t>(blocks), 0.0);
+  at::parallel_for(0, blocks, 1, [&](std::int64_t b0, std::int64_t b1) {
+    std::vector<float> x(static_cast<std::size_t>(p)), scratch(static_cast<std::size_t>(p)), w(static_cast<std::size_t>(R));
+    for (std::int64_t blk = b0; blk < b1; blk++)
+      for (std::int64_t i = blk * kBlock; i < std::min(n, (blk + 1) * kBlock); i++) {
+        const std::int64_t r = rows[i];
+        for (int t = 0; t < R; t++) w[t] = sign * W[r * R + t];
+        if (kHaveAvx2)
+          lowrank_row_avx2(base + r * base_stride, w.data(), R, A, p, x.data());
+        else
+          lowrank_row_scalar(base + r * base_stride, w.data(), R, A, p, x.data());
+        const RowResult rr = kHaveAvx2 ? row_avx2(x.data(), p, 0.f, 0.f, nullptr, nullptr, labels[r], scratch.data())
+                                       : row_scalar(x.data(), p, 0.f, 0.f, nullptr, nullptr, labels[r], scratch.data());
         loss[blk] += rr.loss;
         correct[blk] += rr.correct;
       }

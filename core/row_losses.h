@@ -24,6 +24,13 @@ LossAcc row_cross_entropy(const float* L, int p, const std::int64_t* rows, std::
                           const float* u = nullptr, const float* v = nullptr, const float* A = nullptr,
                           const float* B = nullptr);
 
+// Loss and accuracy of rows `rows` of X = base + sign * W A without forming X: base [*, p] with row
+// stride base_stride (0: the same row for every pair), W [*, R] row-major (row r's R coefficients,
+// indexed by row like base), A [R, p]. Threads as above.
+LossAcc lowrank_cross_entropy(const float* base, std::int64_t base_stride, int p, const std::int64_t* rows,
+                              std::int64_t n, const std::int64_t* labels, const float* W, int R, const float* A,
+                              float sign);
+
 // Loss and accuracy of rows `rows` for each of `terms` rank-2 changes at once: term t uses
 // u[t * uv_stride + row], v[...], A[t * p ..], B[t * p ..]. Threads as above.
 std::vector<LossAcc> rank2_cross_entropies(const float* L, int p, const std::int64_t* rows, std::int64_t n,

@@ -170,16 +170,48 @@ class TestProgressMeasures : public QObject {
       for (int x = 0; x < p; x++)
         for (int z = 0; z < p; z++) y[x * p + z] = apply_operation(c.operation, x, z, p);
       const at::Tensor labels = at::tensor(y, at::kLong);
+      at::Tensor without_keys = Lflat.clone();
       for (int k : key) {
         const at::Tensor C = B[2 * k - 1], S = B[2 * k];
         const at::Tensor u1 = ((at::outer(C, C) - at::outer(S, S)) / std::sqrt(2.0)).reshape({p * p});
         const at::Tensor u2 = ((at::outer(S, C) + at::outer(C, S)) / std::sqrt(2.0)).reshape({p * p});
         const at::Tensor Lk = Lflat - at::outer(u1, at::matmul(u1, Lflat)) - at::outer(u2, at::matmul(u2, Lflat));
+        without_keys -= Lflat - Lk;
         const double loss = -at::log_softmax(Lk, -1).gather(1, labels.unsqueeze(1)).mean().item<double>();
         const double acc = Lk.argmax(1).eq(labels).to(at::kDouble).mean().item<double>();
         const CheckRow r = find(a, "ablate frequency " + std::to_string(k));
         QVERIFY2(std::abs(r.loss - loss) < 1e-5 * loss, qPrintable(QString("k %1: %2 vs %3").arg(k).arg(r.loss).arg(loss)));
         QCOMPARE(r.accuracy, acc);
+      }
+      {
+        // The MLP's activations h projected onto W_L's key directions or their null space, by brute
+        // force in float64: the logits change by (h' - h) W_out^T W_U.
+        ForwardCache cache;
+        const Weights w = weights_from_checkpoint(c, ck);
+        (void)forward_fast(w, all_pairs(p), {}, &cache);
+        const at::Tensor h = cache.mlp_post.to(at::kDouble);                                                  // [p*p, M]
+        const at::Tensor W_L = at::matmul(w.W_U.narrow(1, 0, p).t(), w.layers.back().W_out).to(at::kDouble);  // [p, M]
+        const at::Tensor WLhat = at::matmul(B, W_L);
+        std::vector<at::Tensor> dirs;
+        for (int k : key) dirs.push_back(WLhat[2 * k - 1]), dirs.push_back(WLhat[2 * k]);
+        const at::Tensor Q = std::get<0>(at::linalg_qr(at::stack(dirs, 1)));  // [M, 2|key|]
+        const at::Tensor hP = at::matmul(at::matmul(h, Q), Q.t());            // h Q Q^T
+        const std::pair<const char*, at::Tensor> cases[] = {
+            {"MLP onto the key W_L directions", Lflat + at::matmul(hP - h, W_L.t())},
+            {"MLP onto their null space", Lflat - at::matmul(hP, W_L.t())}};
+        for (const auto& [name, X] : cases) {
+          const double loss = -at::log_softmax(X, -1).gather(1, labels.unsqueeze(1)).mean().item<double>();
+          const CheckRow r = find(a, name);
+          QVERIFY2(std::abs(r.loss - loss) < 1e-5 * loss, qPrintable(QString("%1: %2 vs %3").arg(name).arg(r.loss).arg(loss)));
+          QCOMPARE(r.accuracy, X.argmax(1).eq(labels).to(at::kDouble).mean().item<double>());
+        }
+      }
+      {
+        // Every key ablated at once.
+        const double loss = -at::log_softmax(without_keys, -1).gather(1, labels.unsqueeze(1)).mean().item<double>();
+        const CheckRow r = find(a, "ablate all key frequencies");
+        QVERIFY2(std::abs(r.loss - loss) < 1e-5 * loss, qPrintable(QString("%1 vs %2").arg(r.loss).arg(loss)));
+        QCOMPARE(r.accuracy, without_keys.argmax(1).eq(labels).to(at::kDouble).mean().item<double>());
       }
       QVERIFY2(std::abs(a.logit_fit_fve - fve) < 1e-9, qPrintable(QString("%1 vs %2").arg(a.logit_fit_fve).arg(fve)));
     }
