@@ -370,7 +370,7 @@ void MainWindow::onEpochChanged(int epoch) {
   if (shownEpoch_ >= 0 && epoch != shownEpoch_) scrubDir_ = epoch > shownEpoch_ ? 1 : -1;
   // Following a live run, the analysis would take a fifth of the 2 cores from training (a
   // snapshot and check table every checkpoint): keep it near 2.5 % by waiting 40x the last
-  // snapshot's cost between live updates (~6 s on mainline). A user's scrub is served at once.
+  // snapshot's cost between live updates (~10 s on mainline). A user's scrub is served at once.
   if (training() && scrubber_->followLive() && lastSnapshotMs_ > 0 && sinceSnapshot_.isValid()) {
     const qint64 wait = static_cast<qint64>(40 * lastSnapshotMs_) - sinceSnapshot_.elapsed();
     if (wait > 0) {
