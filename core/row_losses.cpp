@@ -135,20 +135,20 @@ void lowrank_row_scalar(const float* b, const float* w, int R, const float* A, i
 // depend on how at::parallel_for splits the work among threads.
 constexpr std::int64_t kBlock = 64;
 
-LossAcc row_cross_entropy(const float* L, int p, const std::int64_t* rows, std::int64_t n, const std::int64_t* labels,
-                          const float* u, const float* v, const float* A, const float* B) {
+namespace {
+
+// The mean loss and accuracy of n rows, row(i, scratch) giving row i's RowResult with `scratch`
+// floats of per-thread scratch.
+template <class RowFn>
+LossAcc blocked_mean(std::int64_t n, std::size_t scratch, const RowFn& row) {
   if (n == 0) return {};
   const std::int64_t blocks = (n + kBlock - 1) / kBlock;
   std::vector<double> loss(static_cast<std::size_t>(blocks), 0.0), correct(static_cast<std::size_t>(blocks), 0.0);
   at::parallel_for(0, blocks, 1, [&](std::int64_t b0, std::int64_t b1) {
-    std::vector<float> x(static_cast<std::size_t>(p));
+    std::vector<float> buf(scratch);
     for (std::int64_t blk = b0; blk < b1; blk++)
       for (std::int64_t i = blk * kBlock; i < std::min(n, (blk + 1) * kBlock); i++) {
-        const std::int64_t r = rows[i];
-        const float ur = u ? u[r] : 0.f, vr = u ? v[r] : 0.f;
-        const float* a = u ? A : nullptr;
-        const RowResult rr = kHaveAvx2 ? row_avx2(L + r * p, p, ur, vr, a, B, labels[r], x.data())
-                                       : row_scalar(L + r * p, p, ur, vr, a, B, labels[r], x.data());
+        const RowResult rr = row(i, buf.data());
         loss[blk] += rr.loss;
         correct[blk] += rr.correct;
       }
@@ -160,33 +160,34 @@ LossAcc row_cross_entropy(const float* L, int p, const std::int64_t* rows, std::
   return out;
 }
 
+}  // namespace
+
+LossAcc row_cross_entropy(const float* L, int p, const std::int64_t* rows, std::int64_t n, const std::int64_t* labels,
+                          const float* u, const float* v, const float* A, const float* B) {
+  return blocked_mean(n, static_cast<std::size_t>(p), [&](std::int64_t i, float* x) {
+    const std::int64_t r = rows[i];
+    const float ur = u ? u[r] : 0.f, vr = u ? v[r] : 0.f;
+    const float* a = u ? A : nullptr;
+    return kHaveAvx2 ? row_avx2(L + r * p, p, ur, vr, a, B, labels[r], x)
+                     : row_scalar(L + r * p, p, ur, vr, a, B, labels[r], x);
+  });
+}
+
 LossAcc lowrank_cross_entropy(const float* base, std::int64_t base_stride, int p, const std::int64_t* rows,
                               std::int64_t n, const std::int64_t* labels, const float* W, int R, const float* A,
                               float sign) {
-  if (n == 0) return {};
-  const std::int64_t blocks = (n + kBlock - 1) / kBlock;
-  std::vector<double> loss(static_cast<std::size_t>(blocks), 0.0), correct(static_cast<std::size_t>(blocks), 0.0);
-  at::parallel_for(0, blocks, 1, [&](std::int64_t b0, std::int64_t b1) {
-    std::vector<float> x(static_cast<std::size_t>(p)), scratch(static_cast<std::size_t>(p)), w(static_cast<std::size_t>(R));
-    for (std::int64_t blk = b0; blk < b1; blk++)
-      for (std::int64_t i = blk * kBlock; i < std::min(n, (blk + 1) * kBlock); i++) {
-        const std::int64_t r = rows[i];
-        for (int t = 0; t < R; t++) w[t] = sign * W[r * R + t];
-        if (kHaveAvx2)
-          lowrank_row_avx2(base + r * base_stride, w.data(), R, A, p, x.data());
-        else
-          lowrank_row_scalar(base + r * base_stride, w.data(), R, A, p, x.data());
-        const RowResult rr = kHaveAvx2 ? row_avx2(x.data(), p, 0.f, 0.f, nullptr, nullptr, labels[r], scratch.data())
-                                       : row_scalar(x.data(), p, 0.f, 0.f, nullptr, nullptr, labels[r], scratch.data());
-        loss[blk] += rr.loss;
-        correct[blk] += rr.correct;
-      }
+  // Scratch: the row x [p], the kernel's own [p], the row's signed coefficients [R].
+  return blocked_mean(n, static_cast<std::size_t>(2 * p + R), [&](std::int64_t i, float* buf) {
+    const std::int64_t r = rows[i];
+    float *x = buf, *scratch = buf + p, *w = buf + 2 * p;
+    for (int t = 0; t < R; t++) w[t] = sign * W[r * R + t];
+    if (kHaveAvx2)
+      lowrank_row_avx2(base + r * base_stride, w, R, A, p, x);
+    else
+      lowrank_row_scalar(base + r * base_stride, w, R, A, p, x);
+    return kHaveAvx2 ? row_avx2(x, p, 0.f, 0.f, nullptr, nullptr, labels[r], scratch)
+                     : row_scalar(x, p, 0.f, 0.f, nullptr, nullptr, labels[r], scratch);
   });
-  LossAcc out;
-  for (std::int64_t blk = 0; blk < blocks; blk++) out.loss += loss[blk], out.acc += correct[blk];
-  out.loss /= n;
-  out.acc /= n;
-  return out;
 }
 
 std::vector<LossAcc> rank2_cross_entropies(const float* L, int p, const std::int64_t* rows, std::int64_t n,
