@@ -12,17 +12,15 @@
 namespace grok {
 namespace {
 
-// Loss and accuracy of all pairs' logit rows X [p*p, p] float32, optionally minus the rank-2 term
-// u A + v B (u, v [p*p]; A, B [p]).
+// Loss and accuracy of all pairs' logit rows X [p*p, p] (made float32), through the measures' row
+// kernel (core/row_losses.h).
 struct Rows {
   int p;
   std::vector<std::int64_t> index, labels;
-  CheckRow operator()(const std::string& name, const at::Tensor& X, const at::Tensor& u = {}, const at::Tensor& v = {},
-                      const at::Tensor& A = {}, const at::Tensor& B = {}) const {
+  CheckRow operator()(const std::string& name, const at::Tensor& X) const {
     const at::Tensor x = X.to(at::kFloat).contiguous();
-    auto ptr = [](const at::Tensor& t) { return t.defined() ? t.data_ptr<float>() : nullptr; };
     const LossAcc r = row_cross_entropy(x.data_ptr<float>(), p, index.data(), static_cast<std::int64_t>(index.size()),
-                                        labels.data(), ptr(u), ptr(v), ptr(A), ptr(B));
+                                        labels.data());
     return {name, r.loss, r.acc};
   }
   // The same for base + sign * W A (base [p*p, p], or one row [p] for every pair; W [p*p, R];

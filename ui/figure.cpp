@@ -2,7 +2,6 @@
 
 #include <QContextMenuEvent>
 #include <QMenu>
-#include <algorithm>
 
 #include "ui/figure_export.h"
 
@@ -47,14 +46,11 @@ void Figure::placeLegendBesideTitle() {
 }
 
 void Figure::removeLegend() {
-  if (!legend) return;
-  if (legendRow_) {
-    header_->remove(legend);  // deletes it; QCustomPlot sets `legend` to null
-    header_->simplify();
-    legendRow_ = false;
-  } else {
-    legend->setVisible(false);
-  }
+  if (!legend || !legend->layout()) return;
+  QCPLayout* holder = legend->layout();  // the title row, or the axis rect's inset layout
+  holder->remove(legend);                // deletes it; QCustomPlot sets `legend` to null
+  holder->simplify();
+  legendRow_ = false;
 }
 
 void Figure::wrapLegend() {

@@ -41,7 +41,7 @@ namespace grok {
 
 namespace {
 
-QSplitter* stacked(std::initializer_list<QWidget*> widgets) {
+QWidget* stacked(std::initializer_list<QWidget*> widgets) {
   auto* split = new QSplitter(Qt::Vertical);
   for (QWidget* w : widgets) split->addWidget(w);
   split->setChildrenCollapsible(false);
@@ -122,8 +122,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 
   QDockWidget* dLoss =
       addView(tr("Loss and accuracy"), "loss", stacked({lossView_, accView_}), Qt::RightDockWidgetArea);
-  QSplitter* measuresSplit = stacked({measuresView_, giniView_, normView_});
-  QDockWidget* dMeasures = addView(tr("Progress measures"), "measures", measuresSplit, Qt::RightDockWidgetArea);
+  QDockWidget* dMeasures = addView(tr("Progress measures"), "measures", stacked({measuresView_, giniView_, normView_}),
+                                   Qt::RightDockWidgetArea);
   QDockWidget* dWE = addView(tr("W_E Fourier norms"), "we", weView_, Qt::RightDockWidgetArea);
   QDockWidget* dWL = addView(tr("W_L Fourier norms"), "wl", wlView_, Qt::RightDockWidgetArea);
   QDockWidget* dNeur = addView(tr("Neurons"), "neurons", neuronBox, Qt::RightDockWidgetArea);
@@ -143,7 +143,6 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     resizeDocks({panelDock}, {250}, Qt::Horizontal);
     resizeDocks({dLoss, dWE, dNeur}, {400, 170, 430}, Qt::Vertical);
     resizeDocks({dNeur, dAttn, dLog, dChk}, {420, 340, 320, 410}, Qt::Horizontal);
-    measuresSplit->setSizes({180, 130, 130});  // scaled to the dock
   };
   figures_ = {{"loss", lossView_},
               {"accuracy", accView_},

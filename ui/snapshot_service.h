@@ -1,7 +1,7 @@
 // Snapshots (core/snapshot.h) and check tables for the scrubber, computed on a thread of their own
 // so the GUI thread never waits: request(epoch) returns at once; `ready` arrives later, twice: first
 // with the snapshot (what six of the views draw, ~80-90 ms of compute on mainline), then with the
-// Section 4.4 check table too (~35 ms more, from the snapshot's forward pass), unless a newer
+// Section 4.4 check table too (~30 ms more, from the snapshot's forward pass), unless a newer
 // request is waiting by then. Requests pile up while the user scrubs, so only the newest pending
 // one is computed. The newest few results are cached (a mainline snapshot is ~40 MB), and while
 // idle the service computes the checkpoints the user is likely to step to next, so that arrow
