@@ -52,7 +52,7 @@ double plain_forward_flops(const Config& c, double n) {
 BenchResult run_benchmark(const Config& cfg, int threads, int repeats, const std::vector<NamedArray>& checkpoint,
                           const std::string& checkpoint_label, bool throughput_only) {
   at::set_num_threads(threads);
-  tune_malloc_for_training();
+  tune_malloc_for_tensors();
   BenchResult r;
   r.threads = at::get_num_threads();
   r.d_model = cfg.d_model;

@@ -4,7 +4,7 @@
 
 namespace grok {
 
-bool tune_malloc_for_training() {
+bool tune_malloc_for_tensors() {
   // 32 MiB is the largest threshold glibc accepts (HEAP_MAX_SIZE / 2); a larger value is refused
   // and leaves the default. The mainline's largest activation is [8939, 512] floats, 18 MB.
   const bool mmap_ok = mallopt(M_MMAP_THRESHOLD, 32 << 20) == 1;

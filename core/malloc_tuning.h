@@ -1,13 +1,15 @@
-// glibc malloc tuning for the training loop.
+// glibc malloc tuning for code that allocates tensors of several MB over and over.
 #pragma once
 
 namespace grok {
 
-// Every training step allocates and frees activations of several MB ([n_train, d_mlp] floats).
-// By default glibc serves those with mmap and returns them with munmap, so each step page-faults
-// its activations in again (~400k faults per 100 steps, ~20 % of step time). Keeping them on the
-// heap lets steps reuse the same pages. Idempotent; called by Trainer and the benchmark. Returns
-// whether glibc accepted the settings.
-bool tune_malloc_for_training();
+// Every training step allocates and frees activations of several MB ([n_train, d_mlp] floats),
+// and so does every snapshot the app computes while the user scrubs ([p*p, d_mlp] neuron
+// activations, 26 MB on mainline). By default glibc serves those with mmap and returns them with
+// munmap, so each step page-faults its activations in again (~400k faults per 100 steps, ~20 % of
+// step time; ~20 ms of a ~65 ms mainline snapshot). Keeping them on the heap lets the next step
+// reuse the same pages. Process-wide and idempotent; called by Trainer, the benchmark and the
+// app's snapshot service. Returns whether glibc accepted the settings.
+bool tune_malloc_for_tensors();
 
 }  // namespace grok

@@ -37,7 +37,7 @@ AdamWOptions adamw_options(const Config& c) {
 void prepare_threads(const TrainOptions& opt) {
   at::globalContext().setFlushDenormal(true);
   at::set_num_threads(opt.threads);
-  tune_malloc_for_training();
+  tune_malloc_for_tensors();
 }
 
 }  // namespace

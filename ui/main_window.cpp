@@ -107,7 +107,15 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   checks_->setWordWrap(false);
   checks_->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
   checks_->verticalHeader()->setDefaultSectionSize(checks_->fontMetrics().height() + 6);
-  for (int c : {1, 2}) checks_->horizontalHeader()->setSectionResizeMode(c, QHeaderView::ResizeToContents);
+  // Number columns of a fixed width, wide enough for any value the table shows ('g' 3 losses,
+  // 'f' 4 accuracies): sized to their contents, they narrowed to the "..." shown while a table
+  // computes and widened again when it came, and each change of the dock's minimum width re-laid
+  // out the window and redrew the plots beside it, twice a scrub step.
+  const int numberWidth = checks_->fontMetrics().horizontalAdvance(QStringLiteral("-8.88e-88")) + 16;
+  for (int c : {1, 2}) {
+    checks_->horizontalHeader()->setSectionResizeMode(c, QHeaderView::Fixed);
+    checks_->setColumnWidth(c, std::max(numberWidth, checks_->horizontalHeader()->sectionSizeHint(c)));
+  }
   checks_->setEditTriggers(QAbstractItemView::NoEditTriggers);
   checksNote_ = new QLabel;
   checksNote_->setWordWrap(true);
@@ -203,7 +211,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(&replotTimer_, &QTimer::timeout, this, [this] {
     if (!dirty_) return;
     dirty_ = false;
-    refreshSeries();
+    for (SeriesView* v : seriesViews_) v->refreshIfChanged();
     updateStatus();
   });
   replotTimer_.start();
@@ -216,7 +224,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   buildMenus();
   // Most of the screen (the dashboard is made for 1920x1080), but no larger than it.
   const QSize avail = screen()->availableGeometry().size();
-  resize(std::min(1880, avail.width() * 96 / 100), std::min(1040, avail.height() * 96 / 100));
+  resize(std::min(designSize().width(), avail.width() * 96 / 100),
+         std::min(designSize().height(), avail.height() * 96 / 100));
   QSettings settings;
   restoreGeometry(settings.value("window/geometry").toByteArray());
   if (restoreState(settings.value("window/state").toByteArray())) defaultLayout_ = nullptr;

@@ -56,6 +56,9 @@ class MainWindow : public QMainWindow {
  public:
   explicit MainWindow(QWidget* parent = nullptr);
   ~MainWindow() override;
+  // The size the dashboard is laid out for (a 1920x1080 screen less the desktop's panels). The
+  // window opens at it, or at most of a smaller screen.
+  static QSize designSize() { return {1880, 1040}; }
   // Shows a run file; on failure shows an error dialog (unless `quiet`) and returns false, leaving
   // whatever was shown before.
   bool openRun(const QString& path, bool quiet = false);

@@ -70,15 +70,19 @@ void SeriesView::defineSeries(int i, const QString& name, const QColor& color, Q
 void SeriesView::setData(int i, QVector<double> x, QVector<double> y) {
   series_[i].x = std::move(x);
   series_[i].y = std::move(y);
+  changed_ = true;
 }
 
 void SeriesView::appendData(int i, const QVector<double>& x, const QVector<double>& y) {
+  if (x.isEmpty()) return;
   series_[i].x += x;
   series_[i].y += y;
+  changed_ = true;
 }
 
 void SeriesView::clearData() {
   for (Series& s : series_) s.x.clear(), s.y.clear();
+  changed_ = true;
 }
 
 void SeriesView::setEpochMarker(int epoch) {
@@ -91,6 +95,7 @@ void SeriesView::setPhases(const Phases& phases, bool live) {
   phases_ = phases;
   livePhases_ = live;
   updatePhaseItems();
+  changed_ = true;
 }
 
 void SeriesView::updatePhaseItems() {
@@ -204,7 +209,12 @@ void SeriesView::rebuildGraph(Series& s) {
   s.high->setData(bx, hi, true);
 }
 
+void SeriesView::refreshIfChanged() {
+  if (changed_) refresh();
+}
+
 void SeriesView::refresh() {
+  changed_ = false;
   for (Series& s : series_) rebuildGraph(s);
   if (follow_) {
     bool found = false;

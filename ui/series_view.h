@@ -36,8 +36,12 @@ class SeriesView : public Figure {
   void setSmoothing(int window);  // points per bucket; <= 1 = off
   void setFollow(bool on);        // ranges follow the data
   bool follows() const { return follow_; }
-  // Rebuilds the graphs from the data and replots (the main window calls it at <= 30 Hz).
+  // Rebuilds the graphs from the data and replots.
   void refresh();
+  // refresh() if data or phases changed since the last one: what the main window's replot timer
+  // calls while training, so that the measures' three figures, which change once a checkpoint,
+  // are not redrawn with the loss ten times a second.
+  void refreshIfChanged();
 
   void addMenuActions(QMenu* menu) override;
 
@@ -72,6 +76,7 @@ class SeriesView : public Figure {
   QVector<QCPItemText*> phaseLabels_;
   Phases phases_;
   bool livePhases_ = false;
+  bool changed_ = false;  // data or phases set since the last refresh()
   bool logX_ = false, logY_ = false, follow_ = true;
   int smoothing_ = 1;
 };

@@ -4,6 +4,7 @@
 #include <QMetaObject>
 
 #include "core/compute_thread.h"
+#include "core/malloc_tuning.h"
 #include "core/run_store.h"
 #include "ui/training_worker.h"
 
@@ -14,6 +15,7 @@ constexpr std::size_t kCacheSize = 6;
 }
 
 SnapshotService::SnapshotService(QObject* parent) : QObject(parent) {
+  tune_malloc_for_tensors();
   qRegisterMetaType<grok::ViewSnapshotPtr>();
   worker_ = new QObject;
   worker_->moveToThread(&thread_);
