@@ -131,9 +131,12 @@ void EpochScrubber::setIndex(int i) {
 void EpochScrubber::sync() {
   const QSignalBlocker b1(slider_), b2(spin_);
   const int n = static_cast<int>(epochs_.size());
-  slider_->setRange(0, std::max(0, n - 1));
+  // Ranges are set only when they change: a spin box's new range is a new size hint, and the
+  // toolbar's relayout would follow every step.
+  if (slider_->maximum() != std::max(0, n - 1)) slider_->setRange(0, std::max(0, n - 1));
   slider_->setValue(std::max(0, index_));
-  spin_->setRange(n ? epochs_.front() : 0, n ? epochs_.back() : 0);
+  const int lo = n ? epochs_.front() : 0, hi = n ? epochs_.back() : 0;
+  if (spin_->minimum() != lo || spin_->maximum() != hi) spin_->setRange(lo, hi);
   if (n > 1) spin_->setSingleStep(epochs_[1] - epochs_[0]);
   spin_->setValue(index_ >= 0 ? epochs_[index_] : 0);
   for (QWidget* w : std::initializer_list<QWidget*>{slider_, spin_, play_, prev_, next_}) w->setEnabled(n > 0);

@@ -119,6 +119,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   checks_->setEditTriggers(QAbstractItemView::NoEditTriggers);
   checksNote_ = new QLabel;
   checksNote_->setWordWrap(true);
+  // Three lines kept for the note, which says "computing" in one while a table is under way: a
+  // note changing height every scrub step would re-lay out the table each time.
+  checksNote_->setMinimumHeight(3 * checksNote_->fontMetrics().lineSpacing());
+  checksNote_->setAlignment(Qt::AlignLeft | Qt::AlignTop);
   cl->addWidget(checks_, 1);
   cl->addWidget(checksNote_);
 
