@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "ui/epoch_scrubber.h"
+#include "ui/figure.h"
 #include "ui/heatmap_view.h"
 #include "ui/main_window.h"
 #include "ui/run_panel.h"
@@ -114,9 +115,15 @@ ScrubBench::ScrubBench(MainWindow& window, QString runPath, int steps, int pause
     : w_(window), runPath_(std::move(runPath)), steps_(steps), pauseMs_(pauseMs) {}
 
 void ScrubBench::start() {
+  // A view counts as redrawn once painted on screen after its replot; the marker, whose layer is
+  // redrawn alone, at the loss plot's first paint after the step.
   for (QCustomPlot* plot : std::initializer_list<QCustomPlot*>{w_.lossPlot(), w_.weView(), w_.wlView(), w_.neuronView(),
-                                                               w_.attentionView(), w_.logitsView()})
-    connect(plot, &QCustomPlot::afterReplot, this, [this, plot] { onReplot(plot); });
+                                                               w_.attentionView(), w_.logitsView()}) {
+    connect(plot, &QCustomPlot::beforeReplot, this, [this, plot] {  // the paint may come within the replot
+      if (stepping_ && viewsShown_ && toRedraw_.contains(plot)) replotted_.insert(plot);
+    });
+    connect(qobject_cast<Figure*>(plot), &Figure::painted, this, [this, plot] { onPainted(plot); });
+  }
   connect(&w_, &MainWindow::snapshotShown, this, &ScrubBench::onSnapshot);
   connect(&w_, &MainWindow::checksShown, this, &ScrubBench::onChecks);
   if (!w_.openRun(runPath_, true)) {
@@ -132,6 +139,7 @@ void ScrubBench::step() {
   stepping_ = true;
   markerDone_ = viewsShown_ = checksDone_ = false;
   toRedraw_ = {w_.weView(), w_.wlView(), w_.neuronView(), w_.attentionView(), w_.logitsView()};
+  replotted_.clear();
   // A cached checkpoint is shown from within step(): know where it goes first.
   const std::vector<int>& e = w_.scrubber()->checkpoints();
   target_ = *(std::lower_bound(e.begin(), e.end(), w_.scrubber()->epoch()) - 1);
@@ -139,12 +147,12 @@ void ScrubBench::step() {
   w_.scrubber()->step(-1);  // what the Left arrow does
 }
 
-void ScrubBench::onReplot(QCustomPlot* plot) {
+void ScrubBench::onPainted(QCustomPlot* plot) {
   if (!stepping_) return;
   if (plot == w_.lossPlot() && !markerDone_) {
     markerDone_ = true;
     marker_.push_back(clock_.nsecsElapsed() / 1e6);
-  } else if (viewsShown_ && toRedraw_.remove(plot) && toRedraw_.isEmpty()) {
+  } else if (replotted_.contains(plot) && toRedraw_.remove(plot) && toRedraw_.isEmpty()) {
     viewsMs_ = clock_.nsecsElapsed() / 1e6;
   }
   finishStep();

@@ -65,7 +65,7 @@ class ScrubBench : public QObject {
 
  private:
   void step();
-  void onReplot(QCustomPlot* plot);
+  void onPainted(QCustomPlot* plot);
   void onSnapshot(int epoch);
   void onChecks(int epoch);
   void finishStep();
@@ -77,7 +77,8 @@ class ScrubBench : public QObject {
   QElapsedTimer clock_;
   int target_ = -1;  // the epoch this step moves to
   bool stepping_ = false, markerDone_ = false, viewsShown_ = false, checksDone_ = false;
-  QSet<QCustomPlot*> toRedraw_;  // snapshot views still to redraw this step
+  QSet<QCustomPlot*> toRedraw_;   // snapshot views still to redraw this step
+  QSet<QCustomPlot*> replotted_;  // ... of which replotting or replotted, not yet painted
   double viewsMs_ = 0;
   std::vector<double> marker_, computed_, views_, checks_;  // ms per step
 };

@@ -64,6 +64,11 @@ void Figure::wrapLegend() {
   }
 }
 
+void Figure::paintEvent(QPaintEvent* event) {
+  QCustomPlot::paintEvent(event);
+  emit painted();
+}
+
 void Figure::resizeEvent(QResizeEvent* event) {
   wrapLegend();
   QCustomPlot::resizeEvent(event);

@@ -22,11 +22,15 @@ class Figure : public QCustomPlot {
 
  signals:
   void exportRequested(grok::Figure* figure);
+  // After the figure was painted on screen: what a replot's new buffer, or a buffered layer
+  // redrawn alone (the series' epoch marker), waits for before anyone sees it.
+  void painted();
 
  protected:
   void contextMenuEvent(QContextMenuEvent* event) override;
   void changeEvent(QEvent* event) override;
   void resizeEvent(QResizeEvent* event) override;
+  void paintEvent(QPaintEvent* event) override;
   void styleAxisRect(QCPAxisRect* rect);
   // Moves the legend out of the axis rect into the title row, right of the title, entries side by
   // side and wrapped to the figure's width: a legend inside a short plot hides its data.

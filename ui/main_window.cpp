@@ -377,7 +377,7 @@ void MainWindow::refreshSeries() {
 }
 
 void MainWindow::onEpochChanged(int epoch) {
-  for (SeriesView* v : seriesViews_) v->setEpochMarker(epoch), v->replot(QCustomPlot::rpQueuedReplot);
+  for (SeriesView* v : seriesViews_) v->setEpochMarker(epoch);
   if (epoch < 0) return;
   if (shownEpoch_ >= 0 && epoch != shownEpoch_) scrubDir_ = epoch > shownEpoch_ ? 1 : -1;
   // Following a live run, the analysis would take a fifth of the 2 cores from training (a

@@ -26,7 +26,7 @@ class SeriesView : public Figure {
   int seriesCount() const { return series_.size(); }
   int pointCount(int i) const { return series_.value(i).x.size(); }
 
-  void setEpochMarker(int epoch);  // < 0 hides it
+  void setEpochMarker(int epoch);  // < 0 hides it; redraws the marker's layer only
   // `live`: the run is training, so a phase begun and not yet ended is shaded up to the newest data.
   void setPhases(const Phases& phases, bool live = false);
   void setLogX(bool on);
