@@ -44,22 +44,21 @@ std::vector<double> logits_2d_norms(const float* logits, int p, const FourierBas
   return norms_over_outputs(fourier_2d(L, float_basis(F), p));
 }
 
-std::vector<double> all_pair_logits(const Config& cfg, const std::vector<NamedArray>& checkpoint) {
+std::vector<float> all_pair_logits(const Config& cfg, const std::vector<NamedArray>& checkpoint) {
   at::NoGradGuard no_grad;
   const int p = cfg.p;
-  const at::Tensor L = forward_fast(weights_from_checkpoint(cfg, checkpoint), all_pairs(p))
-                           .narrow(1, 0, p)
-                           .to(at::kDouble)
-                           .contiguous();  // [p*p, p]
-  return std::vector<double>(L.data_ptr<double>(), L.data_ptr<double>() + L.numel());
+  const at::Tensor L =
+      forward_fast(weights_from_checkpoint(cfg, checkpoint), all_pairs(p)).narrow(1, 0, p).contiguous();  // [p*p, p]
+  return std::vector<float>(L.data_ptr<float>(), L.data_ptr<float>() + L.numel());
 }
 
 ProgressMeasures compute_progress_measures(const Config& cfg, const std::vector<NamedArray>& checkpoint,
                                            const Dataset& data, const std::optional<std::vector<int>>& key_freqs,
-                                           const FourierBasis& F) {
+                                           const FourierBasis& F, const std::vector<float>* logits) {
   const WeightSpectra spec = weight_spectra(cfg, checkpoint, F);
   const std::vector<int> keys = key_freqs ? *key_freqs : detect_key_frequencies(spec.wl_norms).freqs;
-  ProgressMeasures out = measures_from_logits(cfg, all_pair_logits(cfg, checkpoint), data, keys, F);
+  ProgressMeasures out =
+      measures_from_logits(cfg, logits ? *logits : all_pair_logits(cfg, checkpoint), data, keys, F);
   out.gini_we = spec.gini_we;
   out.gini_wl = spec.gini_wl;
   out.sum_sq_weights = spec.sum_sq_weights;
@@ -92,7 +91,7 @@ MeasureRecord to_record(int epoch, const std::string& mode, const ProgressMeasur
   return r;
 }
 
-ProgressMeasures measures_from_logits(const Config& cfg, const std::vector<double>& logits, const Dataset& data,
+ProgressMeasures measures_from_logits(const Config& cfg, const std::vector<float>& logits, const Dataset& data,
                                       const std::vector<int>& key_freqs, const FourierBasis& F) {
   at::NoGradGuard no_grad;
   const int p = cfg.p, K = F.n_freqs();
@@ -101,7 +100,7 @@ ProgressMeasures measures_from_logits(const Config& cfg, const std::vector<doubl
   out.key_freqs = key_freqs;
   // float32 throughout: the logits come from a float32 model, and the losses keep ~1e-6 relative
   // precision (row_losses.h); float64 made this the slowest part of a snapshot.
-  const at::Tensor L = at::from_blob(const_cast<double*>(logits.data()), {p * p, p}, at::kDouble).to(at::kFloat);
+  const at::Tensor L = at::from_blob(const_cast<float*>(logits.data()), {p * p, p}, at::kFloat);
   std::vector<std::int64_t> labels(static_cast<std::size_t>(p) * p), all(labels.size());
   for (int a = 0; a < p; a++)
     for (int b = 0; b < p; b++) labels[a * p + b] = apply_operation(cfg.operation, a, b, p), all[a * p + b] = a * p + b;

@@ -41,12 +41,14 @@ struct ProgressMeasures {
 // Computes every measure for one checkpoint (1 or more layers). `key_freqs` nullopt: the set
 // detected from this checkpoint's W_L (what training stores, "live"). An empty set: the restricted
 // loss is that of the mean logits alone, the excluded loss the full train loss.
+// `logits`: the checkpoint's all_pair_logits when the caller has them already (the trainer's
+// checkpoint forward pass, which its test metrics come from too); computed here when null.
 ProgressMeasures compute_progress_measures(const Config& cfg, const std::vector<NamedArray>& checkpoint,
                                            const Dataset& data, const std::optional<std::vector<int>>& key_freqs,
-                                           const FourierBasis& F);
+                                           const FourierBasis& F, const std::vector<float>* logits = nullptr);
 
 // The model's logits over every pair, '=' logit dropped: [p*p, p] row-major over (a, b, c).
-std::vector<double> all_pair_logits(const Config& cfg, const std::vector<NamedArray>& checkpoint);
+std::vector<float> all_pair_logits(const Config& cfg, const std::vector<NamedArray>& checkpoint);
 
 // The logit-based measures from given logits [p*p, p] (the weight-based fields stay 0): what
 // compute_progress_measures does after the forward pass, open to tests with hand-built logits.
@@ -59,7 +61,7 @@ MeasureRecord to_record(int epoch, const std::string& mode, const ProgressMeasur
 // Fig. 4 right alone (ProgressMeasures::logits_2d_norms) from float logits [p*p, p]: what the
 // dashboard's logits view draws.
 std::vector<double> logits_2d_norms(const float* logits, int p, const FourierBasis& F);
-ProgressMeasures measures_from_logits(const Config& cfg, const std::vector<double>& logits, const Dataset& data,
+ProgressMeasures measures_from_logits(const Config& cfg, const std::vector<float>& logits, const Dataset& data,
                                       const std::vector<int>& key_freqs, const FourierBasis& F);
 
 }  // namespace grok

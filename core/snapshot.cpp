@@ -50,7 +50,7 @@ Snapshot compute_snapshot(const Config& cfg, int epoch, const std::vector<NamedA
   t0 = Clock::now();
   const std::vector<int>& keys = key_freqs ? *key_freqs : s.detected.freqs;
   if (scope == SnapshotScope::all) {
-    s.measures = measures_from_logits(cfg, std::vector<double>(s.logits.begin(), s.logits.end()), data, keys, F);
+    s.measures = measures_from_logits(cfg, s.logits, data, keys, F);
   } else {
     s.measures.key_freqs = keys;
     s.measures.logits_2d_norms = logits_2d_norms(s.logits.data(), p, F);

@@ -48,6 +48,7 @@ struct Trainer::Impl {
   Weights w;
   AdamW opt;
   Batch train, test;
+  at::Tensor train_rows, test_rows;  // [n_train], [n_test]: each pair's row a*p+b among all p*p
   int epoch = 0;  // next epoch to compute; weights are W_epoch
   int last_checkpoint = -1;
   std::vector<EpochMetrics> pending;  // metrics since the last committed checkpoint
@@ -66,28 +67,47 @@ struct Trainer::Impl {
         basis(cfg.p) {
     train = make_batch(data.train);
     test = make_batch(data.test);
+    train_rows = train.a * cfg.p + train.b;
+    test_rows = test.a * cfg.p + test.b;
     w.set_requires_grad(true);
   }
 
   // The checkpoint, its metrics and its progress measures (with this checkpoint's own key
-  // frequencies: a live run knows no others) in one transaction.
-  void commit(int e) {
+  // frequencies: a live run knows no others) in one transaction. `logits`: this checkpoint's
+  // all-pair logits if the epoch has them already (pair_logits), else the measures compute them.
+  void commit(int e, const std::vector<float>* logits = nullptr) {
     ResumeState r{e, opt.steps_taken(), opt.state()};
     std::vector<NamedArray> ck = to_named_arrays(w);
     const auto t0 = std::chrono::steady_clock::now();
-    last_measures = to_record(e, "live", compute_progress_measures(cfg, ck, data, std::nullopt, basis));
+    last_measures = to_record(e, "live", compute_progress_measures(cfg, ck, data, std::nullopt, basis, logits));
     measures_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     store.commit_checkpoint(e, ck, pending, r, {last_measures});
     pending.clear();
     last_checkpoint = e;
   }
 
-  void evaluate_test(EpochMetrics& m) {
+  // The test logits [n_test, V], for a checkpoint's measures.
+  at::Tensor evaluate_test(EpochMetrics& m) {
     at::NoGradGuard no_grad;
     const at::Tensor logits = forward_fast(w, test);
     m.test_loss = cross_entropy_f64(logits, test.labels).item<double>();
     m.test_acc = static_cast<double>(count_correct(logits, test.labels)) / test.size();
     last_test = m;
+    return logits;
+  }
+
+  // Every pair's logits at a checkpoint, [p*p, p] without the '=' column, put together from the
+  // epoch's training and test forward passes (the splits cover every pair): the progress
+  // measures need them, and a pass of their own cost ~30 ms a mainline checkpoint. Only without
+  // dropout, which the training pass applies.
+  std::vector<float> pair_logits(const at::Tensor& train_logits, const at::Tensor& test_logits) const {
+    at::NoGradGuard no_grad;
+    const int p = cfg.p;
+    at::Tensor L = at::empty({static_cast<std::int64_t>(p) * p, train_logits.size(1)}, train_logits.options());
+    L.index_copy_(0, train_rows, train_logits.detach());
+    L.index_copy_(0, test_rows, test_logits);
+    L = L.narrow(1, 0, p).contiguous();
+    return std::vector<float>(L.data_ptr<float>(), L.data_ptr<float>() + L.numel());
   }
 };
 
@@ -166,9 +186,13 @@ void Trainer::run(const std::atomic<bool>& stop, const TrainCallbacks& cb) {
     m.train_acc = static_cast<double>(count_correct(logits, s.train.labels)) / s.train.size();
     m.lr = s.opt.current_lr();
     const bool checkpoint = (e % c.checkpoint_interval == 0 || e == c.epochs) && e != s.last_checkpoint;
-    if (e % c.test_interval == 0 || checkpoint || e == c.epochs) s.evaluate_test(m);
+    at::Tensor test_logits;
+    if (e % c.test_interval == 0 || checkpoint || e == c.epochs) test_logits = s.evaluate_test(m);
     s.pending.push_back(m);
-    if (checkpoint) s.commit(e);
+    if (checkpoint) {
+      const std::vector<float> all = dropout > 0 ? std::vector<float>() : s.pair_logits(logits, test_logits);
+      s.commit(e, dropout > 0 ? nullptr : &all);
+    }
 
     window_epochs++;
     const double dt = std::chrono::duration<double>(clock::now() - window_start).count();

@@ -22,12 +22,15 @@ using namespace grok;
 namespace {
 
 // logits(a, b, c) = scale * sum over `freqs` of cos(w_k (a + b - c)): the paper's idealised circuit.
-std::vector<double> planted_logits(int p, const std::vector<int>& freqs, double scale) {
-  std::vector<double> L(static_cast<std::size_t>(p) * p * p, 0.0);
+std::vector<float> planted_logits(int p, const std::vector<int>& freqs, double scale) {
+  std::vector<float> L(static_cast<std::size_t>(p) * p * p, 0.0f);
   for (int a = 0; a < p; a++)
     for (int b = 0; b < p; b++)
-      for (int c = 0; c < p; c++)
-        for (int k : freqs) L[(a * p + b) * p + c] += scale * std::cos(2 * M_PI * k * (a + b - c) / p);
+      for (int c = 0; c < p; c++) {
+        double v = 0;
+        for (int k : freqs) v += scale * std::cos(2 * M_PI * k * (a + b - c) / p);
+        L[(a * p + b) * p + c] = static_cast<float>(v);  // logits of a float32 model
+      }
   return L;
 }
 
@@ -81,7 +84,7 @@ class TestProgressMeasures : public QObject {
     const Config c = planted_config(p);
     const Dataset d = make_dataset(c);
     const FourierBasis F(p);
-    std::vector<double> L = planted_logits(p, {2, 9}, 1.5);
+    std::vector<float> L = planted_logits(p, {2, 9}, 1.5);
     for (std::size_t i = 0; i < L.size(); i++) L[i] += 0.3 * std::sin(0.7 * i);  // and something else
     const ProgressMeasures m = measures_from_logits(c, L, d, {}, F);
     for (int k = 1; k <= F.n_freqs(); k++) {

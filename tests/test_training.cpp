@@ -10,6 +10,9 @@
 #include <thread>
 
 #include "core/compute_thread.h"
+#include "core/dataset.h"
+#include "core/fourier_basis.h"
+#include "core/progress_measures.h"
 #include "core/run_store.h"
 #include "core/trainer.h"
 #include "tests/test_util.h"
@@ -187,6 +190,30 @@ class TestTraining : public QObject {
     compare_runs(dir.file("long.grok"), dir.file("short.grok"));
     QCOMPARE(RunStore::open(dir.file("short.grok")).config().epochs, 300);
     QVERIFY_THROWS_EXCEPTION(ConfigError, Trainer::resume(dir.file("short.grok"), 100));
+  }
+
+  void liveMeasuresEqualARecomputation() {
+    // At a checkpoint the trainer puts every pair's logits together from the epoch's training and
+    // test passes; the measures from a forward pass of their own over the stored checkpoint agree.
+    test::ScratchDir dir;
+    const Config c = small_config();
+    train(c, dir.file("run.grok"));
+    const RunStore s = RunStore::open(dir.file("run.grok"));
+    const Dataset d = make_dataset(c);
+    const FourierBasis F(c.p);
+    const std::vector<MeasureRecord> live = s.load_measures("live");
+    QCOMPARE(live.size(), s.checkpoint_epochs().size());
+    for (const MeasureRecord& r : live) {
+      const MeasureRecord again =
+          to_record(r.epoch, "live", compute_progress_measures(c, s.load_checkpoint(r.epoch), d, std::nullopt, F));
+      QCOMPARE(again.key_freqs, r.key_freqs);
+      QCOMPARE(again.values.size(), r.values.size());
+      for (const auto& [name, v] : r.values) {
+        const double w = again.values.at(name);
+        QVERIFY2(std::abs(v - w) <= 1e-5 * std::abs(w) + 1e-7,
+                 qPrintable(QString("epoch %1 %2: %3 vs %4").arg(r.epoch).arg(name.c_str()).arg(v).arg(w)));
+      }
+    }
   }
 
   void smallModelLearnsTheTask() {
