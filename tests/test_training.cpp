@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "core/analysis_turns.h"
 #include "core/compute_thread.h"
 #include "core/dataset.h"
 #include "core/fourier_basis.h"
@@ -103,6 +104,53 @@ class TestTraining : public QObject {
     int ran = 0;
     ct.run([&] { ran++; });
     QCOMPARE(ran, 1);
+  }
+
+  void analysisTakesTurnsWithTraining() {
+    AnalysisTurns turns;
+    { AnalysisTurns::Turn alone(turns); }  // no trainer: at once
+    std::atomic<bool> quit{false}, in_turn{false}, overlapped{false};
+    std::atomic<int> epochs{0};
+    std::thread trainer([&] {
+      AnalysisTurns::Training present(turns);
+      while (!quit.load()) {
+        turns.between_epochs();
+        if (in_turn.load()) overlapped = true;  // an epoch ran during an analysis' turn
+        epochs++;
+      }
+    });
+    QTRY_VERIFY(epochs.load() > 0);
+    for (int round = 0; round < 20; round++) {
+      AnalysisTurns::Turn turn(turns);  // granted only with the trainer between epochs
+      in_turn = true;
+      const int at = epochs.load();
+      for (int i = 0; i < 1000; i++) std::this_thread::yield();  // the trainer gets every chance to run
+      QCOMPARE(epochs.load(), at);
+      in_turn = false;
+    }
+    const int after = epochs.load();
+    QTRY_VERIFY(epochs.load() > after);  // and resumes once the turn is over
+    quit = true;
+    trainer.join();
+    QVERIFY(!overlapped.load());
+    // A trainer parked (paused by the user) lets an analysis run, and leaves only after it.
+    std::atomic<bool> leave{false}, left{false};
+    std::thread paused([&] {
+      AnalysisTurns::Training present(turns);
+      {
+        AnalysisTurns::Parked parked(turns);
+        while (!leave.load()) std::this_thread::yield();
+      }
+      left = true;
+    });
+    {
+      AnalysisTurns::Turn turn(turns);
+      leave = true;
+      for (int i = 0; i < 1000; i++) std::this_thread::yield();
+      QVERIFY(!left.load());
+    }
+    paused.join();
+    QVERIFY(left.load());
   }
 
   void followsTheReferenceTrajectory() {

@@ -191,6 +191,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 
   // Training thread and snapshot service.
   worker_ = new TrainingWorker;
+  auto turns = std::make_shared<AnalysisTurns>();  // shared: both may outlive this constructor's scope
+  worker_->setTurns(turns);
   worker_->moveToThread(&trainThread_);
   connect(&trainThread_, &QThread::finished, worker_, &QObject::deleteLater);
   trainThread_.setObjectName("training");
@@ -200,6 +202,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
           [this](int e, const MeasureRecord& m, double) { onCheckpoint(e, m); });
   connect(worker_, &TrainingWorker::finished, this, &MainWindow::onFinished);
   snapshots_ = new SnapshotService(this);
+  snapshots_->setTurns(turns);
   connect(snapshots_, &SnapshotService::ready, this, &MainWindow::onSnapshot);
   connect(snapshots_, &SnapshotService::failed, this,
           [this](int, const QString& e) { statusBar()->showMessage(tr("Analysis failed: %1").arg(e), 8000); });
@@ -381,10 +384,12 @@ void MainWindow::onEpochChanged(int epoch) {
   if (epoch < 0) return;
   if (shownEpoch_ >= 0 && epoch != shownEpoch_) scrubDir_ = epoch > shownEpoch_ ? 1 : -1;
   // Following a live run, the analysis would take a fifth of the 2 cores from training (a
-  // snapshot and check table every checkpoint): keep it near 2.5 % by waiting 40x the last
-  // snapshot's cost between live updates (~10 s on mainline). A user's scrub is served at once.
+  // snapshot and check table every checkpoint). Training waits while it runs
+  // (core/analysis_turns.h), so its cost is its time: keep it near 1 % by waiting 100x the last
+  // snapshot's time between live updates (~12 s on mainline, where it takes ~120 ms). A user's
+  // scrub is served at once.
   if (training() && scrubber_->followLive() && lastSnapshotMs_ > 0 && sinceSnapshot_.isValid()) {
-    const qint64 wait = static_cast<qint64>(40 * lastSnapshotMs_) - sinceSnapshot_.elapsed();
+    const qint64 wait = static_cast<qint64>(100 * lastSnapshotMs_) - sinceSnapshot_.elapsed();
     if (wait > 0) {
       if (!liveThrottle_.isActive()) liveThrottle_.start(static_cast<int>(wait));
       return;

@@ -73,6 +73,11 @@ void SnapshotService::request(int epoch) {
 
 void SnapshotService::setWarm(bool warm) { compute_.set_keep_alive(warm); }
 
+void SnapshotService::setTurns(std::shared_ptr<AnalysisTurns> turns) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  turns_ = std::move(turns);
+}
+
 void SnapshotService::prefetch(const std::vector<int>& epochs) {
   std::lock_guard<std::mutex> lock(mutex_);
   prefetch_.assign(epochs.begin(), epochs.end());
@@ -89,6 +94,7 @@ void SnapshotService::work() {
     QString path;
     std::optional<std::vector<int>> keys;
     unsigned generation;
+    std::shared_ptr<AnalysisTurns> turns;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       if (pending_) {
@@ -104,8 +110,12 @@ void SnapshotService::work() {
       path = path_;
       keys = keys_;
       generation = generation_;
+      turns = turns_;
     }
     try {
+      // Alone on the cores: training waits at its next epoch's end (core/analysis_turns.h).
+      std::optional<AnalysisTurns::Turn> turn;
+      if (turns) turn.emplace(*turns);
       // Warm between jobs unless training runs (core/compute_thread.h).
       compute_.run([&] { compute(epoch, path, keys, generation, quiet); });
     } catch (const std::exception& e) {

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "core/ablation_checks.h"
+#include "core/analysis_turns.h"
 #include "core/compute_thread.h"
 #include "core/snapshot.h"
 #include "ui/training_worker.h"
@@ -53,6 +54,8 @@ class SnapshotService : public QObject {
   // paid for; false while training runs, so that its OpenMP pool does not slow training
   // (core/compute_thread.h).
   void setWarm(bool warm);
+  // Each job takes its turn with training (core/analysis_turns.h).
+  void setTurns(std::shared_ptr<AnalysisTurns> turns);
 
  signals:
   void ready(int epoch, grok::ViewSnapshotPtr snapshot, double ms);
@@ -76,6 +79,7 @@ class SnapshotService : public QObject {
   bool busy_ = false;
   std::list<std::pair<int, ViewSnapshotPtr>> cache_;  // most recent first
   unsigned generation_ = 0;                           // bumped by setRun / setKeyFreqs
+  std::shared_ptr<AnalysisTurns> turns_;              // under mutex_
 };
 
 }  // namespace grok

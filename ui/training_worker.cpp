@@ -60,6 +60,8 @@ void TrainingWorker::resume(const QString& path, std::optional<int> epochs) {
 void TrainingWorker::run(Trainer& t) {
   const QString path = QString::fromStdString(t.path());
   emit started(path, t.config());
+  std::optional<AnalysisTurns::Training> present;
+  if (turns_) present.emplace(*turns_);
   using clock = std::chrono::steady_clock;
   QVector<EpochMetrics> batch;
   auto last_emit = clock::now();
@@ -75,12 +77,16 @@ void TrainingWorker::run(Trainer& t) {
       last_emit = clock::now();
     }
     if (p.checkpoint_now && p.measures) emit checkpoint(p.epoch, *p.measures, p.measures_ms);
-    // Pause between epochs: the training thread sleeps here until resumed or stopped.
+    // Pause between epochs: the training thread sleeps here until resumed or stopped, and
+    // analyses run meanwhile as they come.
     if (paused_.load()) {
       if (!batch.isEmpty()) emit metrics(batch, status), batch.clear();
+      std::optional<AnalysisTurns::Parked> parked;
+      if (turns_) parked.emplace(*turns_);
       std::unique_lock<std::mutex> lock(mutex_);
       wake_.wait(lock, [&] { return !paused_.load() || stop_.load(); });
     }
+    if (turns_) turns_->between_epochs();
   };
   try {
     t.run(stop_, cb);

@@ -13,9 +13,11 @@
 #include <QVector>
 #include <atomic>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <optional>
 
+#include "core/analysis_turns.h"
 #include "core/config.h"
 #include "core/run_store.h"
 
@@ -44,6 +46,9 @@ class TrainingWorker : public QObject {
   void requestPause(bool paused);
   void requestStop();
   bool paused() const { return paused_.load(); }
+  // Training takes turns with the analysis that shares these (core/analysis_turns.h); set before
+  // the first run.
+  void setTurns(std::shared_ptr<AnalysisTurns> turns) { turns_ = std::move(turns); }
 
  signals:
   void started(const QString& path, const grok::Config& cfg);
@@ -56,6 +61,7 @@ class TrainingWorker : public QObject {
   std::atomic<bool> stop_{false}, paused_{false};
   std::mutex mutex_;
   std::condition_variable wake_;
+  std::shared_ptr<AnalysisTurns> turns_;
 };
 
 }  // namespace grok
