@@ -212,13 +212,20 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(panel_, &RunPanel::resumeRequested, this, [this] { resumeTraining(); });
   connect(panel_, &RunPanel::pauseRequested, this, &MainWindow::pauseTraining);
 
-  // Replots at most 10 times a second, only when data arrived: each replot of the five curve
-  // figures costs the GUI thread ~20-40 ms of the same 2 cores training runs on.
+  // Replots at most 10 times a second, only when data arrived; while training, no more often than
+  // keeps the curves' drawing near 3 % of a core, but at least 4 times a second. The GUI thread
+  // runs on the cores training uses, each moment it takes one stalling both of training's
+  // threads, and at 10 Hz it took ~8 % of a core (from /proc while training mainline at
+  // 1880x1040: loss and accuracy replot in ~2.5 ms each, as long again to put them on screen).
   replotTimer_.setInterval(100);
   connect(&replotTimer_, &QTimer::timeout, this, [this] {
     if (!dirty_) return;
     dirty_ = false;
     for (SeriesView* v : seriesViews_) v->refreshIfChanged();
+    // The loss and accuracy plots change every tick; replotTime() leaves out putting the
+    // buffers on screen.
+    const double drawMs = 2 * (lossView_->replotTime(true) + accView_->replotTime(true));
+    replotTimer_.setInterval(training() ? std::clamp(static_cast<int>(30 * drawMs), 100, 250) : 100);
     updateStatus();
   });
   replotTimer_.start();
