@@ -97,7 +97,6 @@ void SeriesView::setEpochMarker(int epoch) {
   marker_->layer()->replot();  // a full replot instead while the plot has none to build on
 }
 
-
 void SeriesView::setPhases(const Phases& phases, bool live) {
   phases_ = phases;
   livePhases_ = live;
