@@ -6,7 +6,9 @@
 // (`grokking --bench-training`): the live views' snapshot every ~10 s cost training ~4 % of its
 // speed for ~1 % of its compute. With turns, an analysis waits for the trainer to reach the end
 // of an epoch, and the trainer waits there until the analysis is done: each runs alone, at full
-// speed (the views' latency while training falls too).
+// speed (the views' latency while training falls too). The analysis has priority: while the
+// user scrubs during training, one snapshot job after another, training waits; the app throttles
+// only its own live updates (MainWindow::onEpochChanged).
 #pragma once
 
 #include <condition_variable>

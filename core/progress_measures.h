@@ -41,8 +41,8 @@ struct ProgressMeasures {
 // Computes every measure for one checkpoint (1 or more layers). `key_freqs` nullopt: the set
 // detected from this checkpoint's W_L (what training stores, "live"). An empty set: the restricted
 // loss is that of the mean logits alone, the excluded loss the full train loss.
-// `logits`: the checkpoint's all_pair_logits when the caller has them already (the trainer's
-// checkpoint forward pass, which its test metrics come from too); computed here when null.
+// `logits`: the checkpoint's all_pair_logits when the caller has them already (the trainer puts
+// them together from a checkpoint epoch's training and test passes); computed here when null.
 ProgressMeasures compute_progress_measures(const Config& cfg, const std::vector<NamedArray>& checkpoint,
                                            const Dataset& data, const std::optional<std::vector<int>>& key_freqs,
                                            const FourierBasis& F, const std::vector<float>* logits = nullptr);

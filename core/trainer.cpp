@@ -103,10 +103,9 @@ struct Trainer::Impl {
   std::vector<float> pair_logits(const at::Tensor& train_logits, const at::Tensor& test_logits) const {
     at::NoGradGuard no_grad;
     const int p = cfg.p;
-    at::Tensor L = at::empty({static_cast<std::int64_t>(p) * p, train_logits.size(1)}, train_logits.options());
-    L.index_copy_(0, train_rows, train_logits.detach());
-    L.index_copy_(0, test_rows, test_logits);
-    L = L.narrow(1, 0, p).contiguous();
+    at::Tensor L = at::empty({static_cast<std::int64_t>(p) * p, p}, train_logits.options());  // [p*p, p]
+    L.index_copy_(0, train_rows, train_logits.detach().narrow(1, 0, p));
+    L.index_copy_(0, test_rows, test_logits.narrow(1, 0, p));
     return std::vector<float>(L.data_ptr<float>(), L.data_ptr<float>() + L.numel());
   }
 };
