@@ -1,4 +1,4 @@
-#include "app/cli_progress.h"
+#include "cli_progress.h"
 
 #include <unistd.h>
 

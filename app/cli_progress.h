@@ -5,7 +5,7 @@
 #include <chrono>
 #include <cstdio>
 
-#include "core/trainer.h"
+#include "core/training/trainer.h"
 
 namespace grok {
 

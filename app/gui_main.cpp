@@ -10,7 +10,7 @@
 #include <cstdio>
 #include <memory>
 
-#include "core/blas_kernels.h"
+#include "core/runtime/blas_kernels.h"
 #include "gui_bench.h"
 #include "ui/main_window.h"
 #include "ui/run_panel.h"

@@ -4,8 +4,8 @@
 
 #include <csignal>
 
-#include "core/run_store.h"
-#include "tests/test_util.h"
+#include "core/store/run_store.h"
+#include "test_util.h"
 
 using namespace grok;
 
@@ -243,7 +243,7 @@ class TestCli : public QObject {
   }
 
   // OpenBLAS's kernel family, as the bench's BLAS line names it: never the SSE3 "Prescott"
-  // fallback on a CPU with AVX2 (core/blas_kernels.h), and what the user forces when they do.
+  // fallback on a CPU with AVX2 (core/runtime/blas_kernels.h), and what the user forces when they do.
   void openblasKernels() {
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.remove("OPENBLAS_CORETYPE");

@@ -1,8 +1,8 @@
 // Config validation: every bad field gives one line naming it and its allowed range.
 #include <QtTest>
 
-#include "core/config.h"
-#include "core/presets.h"
+#include "core/base/config.h"
+#include "core/base/presets.h"
 
 using namespace grok;
 

@@ -6,10 +6,10 @@
 #include <cstring>
 #include <random>
 
-#include "core/fourier_basis.h"
-#include "core/neuron_fve.h"
-#include "core/phases.h"
-#include "core/weight_spectra.h"
+#include "core/analysis/fourier_basis.h"
+#include "core/analysis/neuron_fve.h"
+#include "core/analysis/phases.h"
+#include "core/analysis/weight_spectra.h"
 
 using namespace grok;
 

@@ -7,8 +7,8 @@
 #include <qcustomplot.h>
 #include <sqlite3.h>
 
-#include "core/run_store.h"
-#include "tests/test_util.h"
+#include "core/store/run_store.h"
+#include "test_util.h"
 #include "ui/epoch_scrubber.h"
 #include "ui/heatmap_view.h"
 #include "ui/main_window.h"

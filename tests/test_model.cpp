@@ -7,10 +7,10 @@
 #include <ATen/Parallel.h>
 #include <torch/optim/adamw.h>
 
-#include "core/adamw.h"
-#include "core/dataset.h"
-#include "core/table_mix.h"
-#include "core/transformer.h"
+#include "core/training/internal/adamw.h"
+#include "core/data/dataset.h"
+#include "core/model/internal/table_mix.h"
+#include "core/model/internal/transformer.h"
 
 using namespace grok;
 

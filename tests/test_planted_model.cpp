@@ -8,11 +8,11 @@
 #include <numeric>
 #include <random>
 
-#include "core/checkpoint_analysis.h"
-#include "core/presets.h"
-#include "core/snapshot.h"
-#include "core/trainer.h"
-#include "tests/test_util.h"
+#include "core/analysis/checkpoint_analysis.h"
+#include "core/base/presets.h"
+#include "core/analysis/snapshot.h"
+#include "core/training/trainer.h"
+#include "test_util.h"
 
 using namespace grok;
 

@@ -8,14 +8,14 @@
 
 #include <ATen/ATen.h>
 
-#include "core/ablation_checks.h"
-#include "core/progress_measures.h"
-#include "core/run_store.h"
-#include "core/trainer.h"
-#include "core/transformer.h"
-#include "core/weights.h"
-#include "core/weight_spectra.h"
-#include "tests/test_util.h"
+#include "core/analysis/ablation_checks.h"
+#include "core/analysis/progress_measures.h"
+#include "core/store/run_store.h"
+#include "core/training/trainer.h"
+#include "core/model/internal/transformer.h"
+#include "core/model/internal/weights.h"
+#include "core/analysis/weight_spectra.h"
+#include "test_util.h"
 
 using namespace grok;
 

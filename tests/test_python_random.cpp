@@ -1,8 +1,8 @@
 // Python's random.shuffle reimplemented: the split must be the authors' split (REFERENCE.md s.1).
 #include <QtTest>
 
-#include "core/dataset.h"
-#include "core/python_random.h"
+#include "core/data/dataset.h"
+#include "core/data/python_random.h"
 
 using namespace grok;
 

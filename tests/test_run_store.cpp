@@ -10,9 +10,9 @@
 #include <fstream>
 #include <random>
 
-#include "core/run_store.h"
-#include "core/trainer.h"
-#include "tests/test_util.h"
+#include "core/store/run_store.h"
+#include "core/training/trainer.h"
+#include "test_util.h"
 
 using namespace grok;
 

@@ -9,14 +9,14 @@
 #include <stdexcept>
 #include <thread>
 
-#include "core/analysis_turns.h"
-#include "core/compute_thread.h"
-#include "core/dataset.h"
-#include "core/fourier_basis.h"
-#include "core/progress_measures.h"
-#include "core/run_store.h"
-#include "core/trainer.h"
-#include "tests/test_util.h"
+#include "core/runtime/analysis_turns.h"
+#include "core/runtime/compute_thread.h"
+#include "core/data/dataset.h"
+#include "core/analysis/fourier_basis.h"
+#include "core/analysis/progress_measures.h"
+#include "core/store/run_store.h"
+#include "core/training/trainer.h"
+#include "test_util.h"
 
 using namespace grok;
 

@@ -1,8 +1,8 @@
-#include "tests/test_util.h"
+#include "test_util.h"
 
 #include <atomic>
 
-#include "core/trainer.h"
+#include "core/training/trainer.h"
 
 namespace grok::test {
 

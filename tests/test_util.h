@@ -4,7 +4,7 @@
 #include <QTemporaryDir>
 #include <string>
 
-#include "core/config.h"
+#include "core/base/config.h"
 
 namespace grok::test {
 

@@ -27,8 +27,8 @@
 #include <cmath>
 #include <thread>
 
-#include "core/compute_thread.h"
-#include "core/checkpoint_analysis.h"
+#include "core/runtime/compute_thread.h"
+#include "core/analysis/checkpoint_analysis.h"
 #include "ui/epoch_scrubber.h"
 #include "ui/figure_export.h"
 #include "ui/heatmap_view.h"
@@ -392,7 +392,7 @@ void MainWindow::onEpochChanged(int epoch) {
   if (shownEpoch_ >= 0 && epoch != shownEpoch_) scrubDir_ = epoch > shownEpoch_ ? 1 : -1;
   // Following a live run, the analysis would take a fifth of the 2 cores from training (a
   // snapshot and check table every checkpoint). Training waits while it runs
-  // (core/analysis_turns.h), so its cost is its time: keep it near 1 % by waiting 100x the last
+  // (core/runtime/analysis_turns.h), so its cost is its time: keep it near 1 % by waiting 100x the last
   // snapshot's time between live updates (~12 s on mainline, where it takes ~120 ms). A user's
   // scrub is served at once.
   if (training() && scrubber_->followLive() && lastSnapshotMs_ > 0 && sinceSnapshot_.isValid()) {

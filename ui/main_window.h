@@ -21,10 +21,10 @@
 #include <thread>
 #include <vector>
 
-#include "core/checkpoint_analysis.h"
-#include "core/config.h"
-#include "core/phases.h"
-#include "core/run_store.h"
+#include "core/analysis/checkpoint_analysis.h"
+#include "core/base/config.h"
+#include "core/analysis/phases.h"
+#include "core/store/run_store.h"
 #include "ui/snapshot_service.h"
 
 class QCustomPlot;

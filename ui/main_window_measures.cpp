@@ -6,12 +6,12 @@
 #include <QStatusBar>
 #include <algorithm>
 
-#include "core/checkpoint_analysis.h"
-#include "core/fourier_basis.h"
-#include "core/compute_thread.h"
-#include "core/phases.h"
-#include "core/progress_measures.h"
-#include "core/weight_spectra.h"
+#include "core/analysis/checkpoint_analysis.h"
+#include "core/analysis/fourier_basis.h"
+#include "core/runtime/compute_thread.h"
+#include "core/analysis/phases.h"
+#include "core/analysis/progress_measures.h"
+#include "core/analysis/weight_spectra.h"
 #include "ui/main_window.h"
 #include "ui/series_view.h"
 #include "ui/training_worker.h"

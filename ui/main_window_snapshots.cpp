@@ -7,7 +7,7 @@
 #include <QTableWidget>
 #include <algorithm>
 
-#include "core/progress_measures.h"
+#include "core/analysis/progress_measures.h"
 #include "ui/epoch_scrubber.h"
 #include "ui/heatmap_view.h"
 #include "ui/main_window.h"

@@ -38,7 +38,7 @@ void MainWindow::startTraining() {
   panel_->setState(RunPanel::State::Training);
   setWindowTitle(tr("Grokking Lab - %1 (training)").arg(QFileInfo(path).fileName()));
   const Config c = *cfg;
-  snapshots_->setWarm(false);  // its OpenMP pool would slow training (core/compute_thread.h)
+  snapshots_->setWarm(false);  // its OpenMP pool would slow training (core/runtime/compute_thread.h)
   QMetaObject::invokeMethod(worker_, [w = worker_, c, path] { w->train(c, path, true); });
 }
 

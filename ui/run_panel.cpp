@@ -16,7 +16,7 @@
 #include <QVBoxLayout>
 #include <nlohmann/json.hpp>
 
-#include "core/presets.h"
+#include "core/base/presets.h"
 
 namespace grok {
 

@@ -7,7 +7,7 @@
 #include <QWidget>
 #include <optional>
 
-#include "core/config.h"
+#include "core/base/config.h"
 
 class QComboBox;
 class QLineEdit;

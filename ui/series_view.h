@@ -8,7 +8,7 @@
 
 #include <QVector>
 
-#include "core/phases.h"
+#include "core/analysis/phases.h"
 #include "ui/figure.h"
 
 namespace grok {

@@ -3,9 +3,9 @@
 #include <QElapsedTimer>
 #include <QMetaObject>
 
-#include "core/compute_thread.h"
-#include "core/malloc_tuning.h"
-#include "core/run_store.h"
+#include "core/runtime/compute_thread.h"
+#include "core/runtime/malloc_tuning.h"
+#include "core/store/run_store.h"
 #include "ui/training_worker.h"
 
 namespace grok {
@@ -113,10 +113,10 @@ void SnapshotService::work() {
       turns = turns_;
     }
     try {
-      // Alone on the cores: training waits at its next epoch's end (core/analysis_turns.h).
+      // Alone on the cores: training waits at its next epoch's end (core/runtime/analysis_turns.h).
       std::optional<AnalysisTurns::Turn> turn;
       if (turns) turn.emplace(*turns);
-      // Warm between jobs unless training runs (core/compute_thread.h).
+      // Warm between jobs unless training runs (core/runtime/compute_thread.h).
       compute_.run([&] { compute(epoch, path, keys, generation, quiet); });
     } catch (const std::exception& e) {
       if (!quiet) emit failed(epoch, QString::fromStdString(e.what()));

@@ -1,4 +1,4 @@
-// Snapshots (core/snapshot.h) and check tables for the scrubber, computed on a thread of their own
+// Snapshots (core/analysis/snapshot.h) and check tables for the scrubber, computed on a thread of their own
 // so the GUI thread never waits: request(epoch) returns at once; `ready` arrives later, twice: first
 // with the snapshot (what six of the views draw, ~80-90 ms of compute on mainline), then with the
 // Section 4.4 check table too (~30 ms more, from the snapshot's forward pass), unless a newer
@@ -21,10 +21,10 @@
 #include <optional>
 #include <vector>
 
-#include "core/ablation_checks.h"
-#include "core/analysis_turns.h"
-#include "core/compute_thread.h"
-#include "core/snapshot.h"
+#include "core/analysis/ablation_checks.h"
+#include "core/runtime/analysis_turns.h"
+#include "core/runtime/compute_thread.h"
+#include "core/analysis/snapshot.h"
 #include "ui/training_worker.h"
 
 namespace grok {
@@ -52,9 +52,9 @@ class SnapshotService : public QObject {
   void prefetch(const std::vector<int>& epochs);
   // true (the default): the computing thread stays between requests, its first products already
   // paid for; false while training runs, so that its OpenMP pool does not slow training
-  // (core/compute_thread.h).
+  // (core/runtime/compute_thread.h).
   void setWarm(bool warm);
-  // Each job takes its turn with training (core/analysis_turns.h).
+  // Each job takes its turn with training (core/runtime/analysis_turns.h).
   void setTurns(std::shared_ptr<AnalysisTurns> turns);
 
  signals:

@@ -2,8 +2,8 @@
 
 #include <chrono>
 
-#include "core/compute_thread.h"
-#include "core/trainer.h"
+#include "core/runtime/compute_thread.h"
+#include "core/training/trainer.h"
 
 namespace grok {
 
@@ -32,7 +32,7 @@ void TrainingWorker::requestStop() {
 }
 
 // Each run trains on a thread of its own, so that its OpenMP pool ends with the run and does
-// not slow the views' analysis afterwards (core/compute_thread.h). Signals from it are queued.
+// not slow the views' analysis afterwards (core/runtime/compute_thread.h). Signals from it are queued.
 void TrainingWorker::train(const Config& cfg, const QString& path, bool overwrite) {
   stop_ = false;
   try {

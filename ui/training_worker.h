@@ -17,9 +17,10 @@
 #include <mutex>
 #include <optional>
 
-#include "core/analysis_turns.h"
-#include "core/config.h"
-#include "core/run_store.h"
+#include "core/runtime/analysis_turns.h"
+#include "core/runtime/compute_thread.h"
+#include "core/base/config.h"
+#include "core/store/run_store.h"
 
 namespace grok {
 
@@ -28,10 +29,6 @@ struct LiveStatus {
   double epochs_per_second = 0;
   int last_checkpoint = -1;
 };
-
-// Intra-op threads of training and of the views' analysis alike (core/compute_thread.h): 2 is the
-// CLI's default too, so a run trained in the window matches one trained by `grokking-cli` bit for bit.
-constexpr int kIntraOpThreads = 2;
 
 class TrainingWorker : public QObject {
   Q_OBJECT
@@ -46,7 +43,7 @@ class TrainingWorker : public QObject {
   void requestPause(bool paused);
   void requestStop();
   bool paused() const { return paused_.load(); }
-  // Training takes turns with the analysis that shares these (core/analysis_turns.h); set before
+  // Training takes turns with the analysis that shares these (core/runtime/analysis_turns.h); set before
   // the first run.
   void setTurns(std::shared_ptr<AnalysisTurns> turns) { turns_ = std::move(turns); }
 

@@ -1,0 +1,221 @@
+// grokking-cli info / analyze / export-csv / bench: reading run files and timing this machine.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "cli_args.h"
+#include "core/analysis/checkpoint_analysis.h"
+#include "core/analysis/phases.h"
+#include "core/bench/bench.h"
+#include "core/store/metrics_csv.h"
+#include "core/store/run_store.h"
+
+namespace grok::cli {
+namespace {
+
+const char* kAnalyzeUsage =
+    "usage: grokking-cli analyze FILE [--epoch E | --all] [--key-freqs live|final|K,K,...] [--json]\n"
+    "  --all           compute the progress measures of every checkpoint that lacks them for this\n"
+    "                  key-frequency selection and store them in the run file (table measures)\n"
+    "  --epoch E       a checkpoint epoch (default: the newest)\n"
+    "  --key-freqs S   frequencies the restricted/excluded losses keep or remove: detected at this\n"
+    "                  checkpoint (live, default), at the newest one (final), or given, e.g. 14,35,41,42,52\n"
+    "  --json          everything as one JSON object, with the Fourier norms and per-neuron FVE\n";
+
+const char* kInfoUsage = "usage: grokking-cli info FILE\n  prints config, progress, checkpoints and key epochs\n";
+const char* kCsvUsage =
+    "usage: grokking-cli export-csv FILE [--out CSV]\n  writes epoch,train_loss,train_acc,test_loss,test_acc,lr "
+    "(stdout without --out)\n";
+const char* kBenchUsage =
+    "usage: grokking-cli bench [--preset NAME] [--set key=value]... [--threads N] [--repeats N] [--throughput]\n"
+    "       grokking-cli bench --run FILE [--threads N] [--repeats N]\n"
+    "  median ms of a training step, a full test evaluation and the plain all-positions step,\n"
+    "  with GFLOP/s against a plain GEMM of the model's shapes (default: mainline, 2 threads, 30 repeats);\n"
+    "  then the analysis: a snapshot for the views, the check table and the measures training stores,\n"
+    "  on the initial weights or (--run) the newest checkpoint of FILE with its config.\n"
+    "  --throughput  only the training step, the test evaluation and the epochs/s they give\n";
+
+}  // namespace
+
+int cmd_info(int argc, char** argv) {
+  const Args a = parse_args(argc, argv, 2, {}, {"--help"});
+  if (a.has("--help")) return std::printf("%s", kInfoUsage), 0;
+  if (a.positional.size() != 1) throw UsageError("info: expected one run FILE");
+  const RunStore s = RunStore::open(a.positional[0]);
+  s.verify();
+  const Config c = s.config();
+  const auto meta = s.all_meta();
+  auto m = [&](const char* k) {
+    auto it = meta.find(k);
+    return it == meta.end() ? std::string("?") : it->second;
+  };
+  std::printf("run file      %s (format %d, Grokking Lab %s, LibTorch %s)\n", s.path().c_str(), s.schema_version(),
+              m("app_version").c_str(), m("torch_version").c_str());
+  std::printf("created       %s, %s threads, BLAS %s\n", m("created_utc").c_str(), m("threads").c_str(),
+              m("blas").c_str());
+  std::printf("task          (a %s b) mod %d, train fraction %.3g, seed %llu\n",
+              c.operation == Operation::Add        ? "+"
+              : c.operation == Operation::Subtract ? "-"
+                                                   : "*",
+              c.p, c.train_fraction, static_cast<unsigned long long>(c.seed));
+  std::printf("model         %d layer(s), d_model %d, %d heads x %d, d_mlp %d\n", c.n_layers, c.d_model, c.n_heads,
+              c.d_head, c.d_mlp);
+  std::printf("training      AdamW lr %g betas (%g, %g), regulariser %s (wd %g, dropout %g, l1 %g), %d epochs\n", c.lr,
+              c.beta1, c.beta2, to_string(c.regularizer), c.weight_decay, c.dropout, c.l1, c.epochs);
+  const auto ck = s.checkpoint_epochs();
+  const auto metrics = s.metrics();
+  if (ck.empty()) {
+    std::printf("checkpoints   none\n");
+  } else {
+    std::printf("checkpoints   %zu, epochs %d..%d, %.2f MB each (weights)\n", ck.size(), ck.front(), ck.back(),
+                s.checkpoint_bytes(ck.back()) / 1e6);
+  }
+  const auto last = s.last_metrics();
+  if (last) {
+    std::printf("status        %s at epoch %d of %d\n", !ck.empty() && ck.back() >= c.epochs ? "complete" : "resumable",
+                ck.empty() ? 0 : ck.back(), c.epochs);
+    std::printf("last epoch    %d: train loss %.4g acc %.4f", last->epoch, last->train_loss, last->train_acc);
+    for (auto it = metrics.rbegin(); it != metrics.rend(); ++it)
+      if (!std::isnan(it->test_loss)) {
+        std::printf(", test (epoch %d) loss %.4g acc %.4f", it->epoch, it->test_loss, it->test_acc);
+        break;
+      }
+    std::printf("\n");
+    auto first = [&](auto pred) {
+      for (auto& r : metrics)
+        if (pred(r)) return r.epoch;
+      return -1;
+    };
+    const int mem = first([](const EpochMetrics& r) { return r.train_acc >= 0.99; });
+    const int grok = first([](const EpochMetrics& r) { return !std::isnan(r.test_acc) && r.test_acc >= 0.99; });
+    std::printf("key epochs    train acc >= 99%%: %s; test acc >= 99%%: %s\n",
+                mem < 0 ? "not yet" : std::to_string(mem).c_str(), grok < 0 ? "not yet" : std::to_string(grok).c_str());
+    const Phases ph = detect_phases(metrics, sum_sq_weights_series(s));
+    auto at = [](int e) { return e < 0 ? std::string("not yet") : std::to_string(e); };
+    std::printf(
+        "phases        memorisation ends %s (test loss peak %.3g); circuit formation ends %s; cleanup ends %s\n",
+        at(ph.memorisation_end).c_str(), ph.peak_test_loss, at(ph.circuit_formation_end).c_str(),
+        at(ph.cleanup_end).c_str());
+  } else {
+    std::printf("status        no epoch logged yet\n");
+  }
+  return 0;
+}
+
+int cmd_analyze(int argc, char** argv) {
+  const Args a = parse_args(argc, argv, 2, {"--epoch", "--key-freqs"}, {"--json", "--all", "--help"});
+  if (a.has("--help")) return std::printf("%s", kAnalyzeUsage), 0;
+  if (a.positional.size() != 1) throw UsageError("analyze: expected one run FILE");
+  if (a.has("--all")) {
+    if (a.get("--epoch") || a.has("--json")) throw UsageError("analyze: --all goes without --epoch and --json");
+    RunStore w = RunStore::open(a.positional[0], RunStore::Mode::ReadWrite);
+    const KeySelection keys = KeySelection::parse(a.get("--key-freqs").value_or("live"), w.config().p);
+    const auto t0 = std::chrono::steady_clock::now();
+    // A counter rewritten in place on a terminal; a log (pipe, file) gets the summary line only.
+    const bool tty = isatty(fileno(stdout));
+    const int n = fill_missing_measures(w, keys, [&](int done, int total) {
+      if (!tty) return;
+      std::printf("\rmeasures: %d of %d checkpoints", done, total);
+      std::fflush(stdout);
+    });
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::printf("%sstored the progress measures (%s key frequencies) of %d checkpoints in %.1f s\n",
+                n && tty ? "\n" : "", keys.describe().c_str(), n, secs);
+    return 0;
+  }
+  const RunStore s = RunStore::open(a.positional[0]);
+  const auto epochs = s.checkpoint_epochs();
+  if (epochs.empty()) throw RunFileError(s.path() + ": holds no checkpoint to analyse");
+  int epoch = epochs.back();
+  if (auto e = a.get("--epoch")) {
+    epoch = parse_int("--epoch", *e, 0, 10000000);
+    if (std::find(epochs.begin(), epochs.end(), epoch) == epochs.end())
+      throw UsageError("--epoch: no checkpoint at epoch " + *e + " (checkpoints: " + std::to_string(epochs.front()) +
+                       ".." + std::to_string(epochs.back()) + ", every " +
+                       std::to_string(s.config().checkpoint_interval) + ")");
+  }
+  const KeySelection keys = KeySelection::parse(a.get("--key-freqs").value_or("live"), s.config().p);
+  const CheckpointAnalysis r = analyze_checkpoint(s, epoch, keys);
+  if (a.has("--json")) return std::printf("%s\n", to_json(r).dump(1).c_str()), 0;
+  const ProgressMeasures& m = r.measures;
+  auto list = [](const std::vector<int>& v) { return v.empty() ? std::string("none yet") : join_freqs(v); };
+  std::printf("checkpoint    %s at epoch %d\n", s.path().c_str(), r.epoch);
+  std::printf("key freqs     detected: %s; measures use %s: %s\n", list(r.detected.freqs).c_str(),
+              r.key_selection.c_str(), list(m.key_freqs).c_str());
+  std::printf("Gini          W_E %.3f, W_L %.3f; sum of squared weights %.1f\n", r.spectra.gini_we, r.spectra.gini_wl,
+              r.spectra.sum_sq_weights);
+  std::printf("loss (p out)  train %.3g (acc %.4f), test %.3g (acc %.4f)\n", m.train_loss, m.train_acc, m.test_loss,
+              m.test_acc);
+  std::printf("restricted    test %.3g (acc %.4f), all pairs %.3g\n", m.restricted_loss_test, m.restricted_acc_test,
+              m.restricted_loss_all);
+  std::printf("excluded      train %.3g; without one key frequency:", m.excluded_loss_train);
+  for (std::size_t i = 0; i < m.key_freqs.size(); i++)
+    std::printf(" %d: %.3g", m.key_freqs[i], m.excluded_loss_per_key[i]);
+  std::printf("; worst single frequency %d: %.3g\n", m.max_excluded_freq, m.max_excluded_loss);
+  std::printf("neurons       %d of %zu with FVE >= 85%%; clusters", r.neurons.count_above(0.85), r.neurons.freq.size());
+  for (auto [k, n] : r.neurons.clusters(0.85)) std::printf(" %d:%d", k, n);
+  std::printf("\nchecks (all %d x %d pairs, key frequencies %s)\n", s.config().p, s.config().p,
+              list(r.checks.key_freqs).c_str());
+  for (const auto& row : r.checks.rows)
+    std::printf("  %-36s loss %10.3g  accuracy %.4f\n", row.check.c_str(), row.loss, row.accuracy);
+  std::printf(
+      "  logits' FVE by the cos(w_k(a+b-c)) fit: %.2f %%; W_L outside the key directions: %.2f %% of its "
+      "norm (%.2f %% of its squared norm)\n",
+      100 * r.checks.logit_fit_fve, 100 * r.checks.wl_norm_outside_key,
+      100 * r.checks.wl_norm_outside_key * r.checks.wl_norm_outside_key);
+  std::printf("(analysed in %.2f s)\n", r.seconds);
+  return 0;
+}
+
+int cmd_export_csv(int argc, char** argv) {
+  const Args a = parse_args(argc, argv, 2, {"--out"}, {"--help"});
+  if (a.has("--help")) return std::printf("%s", kCsvUsage), 0;
+  if (a.positional.size() != 1) throw UsageError("export-csv: expected one run FILE");
+  const RunStore s = RunStore::open(a.positional[0]);
+  if (auto out = a.get("--out")) {
+    std::ofstream f(*out);
+    if (!f) throw UsageError("--out: cannot write " + *out);
+    write_metrics_csv(s, f);
+    f.flush();
+    if (!f) {
+      std::fprintf(stderr, "error: %s: write failed\n", out->c_str());
+      return 1;
+    }
+  } else {
+    write_metrics_csv(s, std::cout);
+  }
+  return 0;
+}
+
+int cmd_bench(int argc, char** argv) {
+  const Args a =
+      parse_args(argc, argv, 2, {"--preset", "--set", "--threads", "--repeats", "--run"}, {"--help", "--throughput"});
+  if (a.has("--help")) return std::printf("%s", kBenchUsage), 0;
+  if (!a.positional.empty()) throw UsageError("bench: unexpected argument " + a.positional.front());
+  const int threads = a.get("--threads") ? parse_int("--threads", *a.get("--threads"), 1, 256) : 2;
+  const int repeats = a.get("--repeats") ? parse_int("--repeats", *a.get("--repeats"), 1, 100000) : 30;
+  if (const auto run = a.get("--run")) {
+    if (a.get("--preset") || a.get("--set"))
+      throw UsageError("bench: --run takes the run's config; drop --preset/--set");
+    if (a.has("--throughput")) throw UsageError("bench: --throughput times training; drop --run");
+    const RunStore store = RunStore::open(*run);
+    const std::vector<int> epochs = store.checkpoint_epochs();
+    if (epochs.empty()) throw RunFileError(*run + ": no checkpoint to analyse");
+    const std::string label = *run + " epoch " + std::to_string(epochs.back());
+    std::printf("%s", format_benchmark(
+                          run_benchmark(store.config(), threads, repeats, store.load_checkpoint(epochs.back()), label))
+                          .c_str());
+    return 0;
+  }
+  const Config cfg = config_from_args(a);
+  std::printf("%s", format_benchmark(run_benchmark(cfg, threads, repeats, {}, "", a.has("--throughput"))).c_str());
+  return 0;
+}
+
+}  // namespace grok::cli

@@ -1,0 +1,100 @@
+// grokking-cli train / resume: training in the terminal with a progress line; Ctrl-C commits a
+// checkpoint and exits 130.
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+
+#include "cli_args.h"
+#include "cli_progress.h"
+#include "core/training/trainer.h"
+
+namespace grok::cli {
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+extern "C" void on_signal(int sig) {
+  g_stop.store(true);
+  std::signal(sig, SIG_DFL);  // a second Ctrl-C kills at once
+}
+
+const char* kTrainUsage =
+    "usage: grokking-cli train [--preset NAME] [--config FILE.json] [--set key=value]... --out FILE\n"
+    "                          [--force] [--threads N]\n"
+    "  --preset NAME     start from a built-in preset (default: mainline; see 'grokking-cli presets')\n"
+    "  --config FILE     start from a JSON config file instead\n"
+    "  --set key=value   override one config field, e.g. --set weight_decay=0.3 --set p=97\n"
+    "  --out FILE        the run file to create (.grok); refused if it exists\n"
+    "  --force           overwrite an existing run file\n"
+    "  --threads N       intra-op threads (default 2); results are bit-identical per thread count\n"
+    "Ctrl-C commits a checkpoint at the current epoch and stops; 'resume' continues.\n";
+
+const char* kResumeUsage =
+    "usage: grokking-cli resume FILE [--epochs N] [--threads N]\n"
+    "  --epochs N   train to epoch N (default: the run's configured epochs)\n"
+    "  --threads N  intra-op threads (default 2); use the run's count for bit-identical results\n";
+
+}  // namespace
+
+namespace {
+
+void install_signal_handlers() {
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+}
+
+int run_training(Trainer& t) {
+  std::printf("run file %s: epoch %d of %d (p=%d, %s, %d layer%s)\n", t.path().c_str(), t.epoch(), t.target_epochs(),
+              t.config().p, to_string(t.config().operation), t.config().n_layers, t.config().n_layers > 1 ? "s" : "");
+  std::fflush(stdout);
+  ProgressPrinter progress(stdout);
+  const auto t0 = std::chrono::steady_clock::now();
+  install_signal_handlers();
+  t.run(g_stop, {[&](const TrainProgress& p) { progress.update(p); }});
+  progress.finish();
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (!t.finished()) {
+    std::printf("stopped: checkpoint committed at epoch %d after %s; continue with: grokking-cli resume %s\n",
+                t.epoch(), format_duration(secs).c_str(), t.path().c_str());
+    return 130;
+  }
+  std::printf("done: %d epochs in %s, run file %s\n", t.target_epochs(), format_duration(secs).c_str(),
+              t.path().c_str());
+  return 0;
+}
+
+}  // namespace
+
+int cmd_train(int argc, char** argv) {
+  const Args a =
+      parse_args(argc, argv, 2, {"--preset", "--config", "--set", "--out", "--threads"}, {"--force", "--help"});
+  if (a.has("--help")) return std::printf("%s", kTrainUsage), 0;
+  if (!a.positional.empty()) throw UsageError("train: unexpected argument " + a.positional.front());
+  const auto out = a.get("--out");
+  if (!out) throw UsageError("train: --out FILE is required");
+  if (a.get("--preset") && a.get("--config")) throw UsageError("train: give --preset or --config, not both");
+  const Config cfg = config_from_args(a);
+  TrainOptions opt;
+  if (auto th = a.get("--threads")) opt.threads = parse_int("--threads", *th, 1, 256);
+  Trainer t = Trainer::start(cfg, *out, a.has("--force"), opt);
+  return run_training(t);
+}
+
+int cmd_resume(int argc, char** argv) {
+  const Args a = parse_args(argc, argv, 2, {"--epochs", "--threads"}, {"--help"});
+  if (a.has("--help")) return std::printf("%s", kResumeUsage), 0;
+  if (a.positional.size() != 1) throw UsageError("resume: expected one run FILE");
+  std::optional<int> epochs;
+  if (auto e = a.get("--epochs")) epochs = parse_int("--epochs", *e, 1, 10000000);
+  TrainOptions opt;
+  if (auto th = a.get("--threads")) opt.threads = parse_int("--threads", *th, 1, 256);
+  Trainer t = Trainer::resume(a.positional[0], epochs, opt);
+  if (t.finished()) {
+    std::printf("%s is complete at epoch %d; pass --epochs N to train further\n", t.path().c_str(), t.target_epochs());
+    return 0;
+  }
+  return run_training(t);
+}
+
+}  // namespace grok::cli

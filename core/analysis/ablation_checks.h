@@ -1,0 +1,53 @@
+// The paper's Section 4.4 checks for one checkpoint and key-frequency set, as a table of
+// (check, loss, accuracy) over all p*p pairs ('=' logit dropped):
+//
+//   full model                                  the reference row
+//   ablate frequency k (each key k)             logits minus their cos/sin(w_k(a+b)) components
+//   ablate all key frequencies                  logits minus all key components (the excluded logits)
+//   keep only key frequencies                   mean logits + key components (the restricted logits)
+//   MLP onto the key W_L directions             neuron activations projected onto the 2|key| directions
+//                                               of W_L's key Fourier rows (in neuron space)
+//   MLP onto their null space                   ... onto the orthogonal complement
+// plus two numbers: the FVE of the centred logits by the cos(w_k(a+b-c)) fit over the key k, and the
+// fraction of W_L's Frobenius norm outside its key Fourier rows (paper: under 0.55 %).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/base/config.h"
+#include "core/analysis/fourier_basis.h"
+#include "core/base/tensor_blob.h"
+
+namespace grok {
+
+struct CheckRow {
+  std::string check;
+  double loss = 0, accuracy = 0;
+};
+
+struct AblationChecks {
+  std::vector<int> key_freqs;
+  std::vector<CheckRow> rows;
+  double logit_fit_fve = 0;       // 0..1
+  double wl_norm_outside_key = 0; // 0..1
+};
+
+// The all-pairs forward pass the checks start from, float32, pair (a, b) at row a*p + b: logits
+// [p*p, p] ('=' dropped), the same less the last MLP's part h W_out^T W_U ("direct"), and the last
+// layer's post-ReLU activations at '=' h [p*p, d_mlp]. A Snapshot holds all three, so the GUI does
+// not run the pass twice.
+struct PairForward {
+  const float* logits = nullptr;
+  const float* direct = nullptr;
+  const float* mlp_post = nullptr;
+};
+
+// Every loss and accuracy goes through the float32 row kernel of the measures (core/analysis/internal/row_losses.h,
+// ~1e-6 relative); the logit fit is float64.
+AblationChecks ablation_checks(const Config& cfg, const std::vector<NamedArray>& checkpoint, const std::vector<int>& key_freqs,
+                               const FourierBasis& F);  // runs the forward pass itself
+AblationChecks ablation_checks(const Config& cfg, const std::vector<NamedArray>& checkpoint, const std::vector<int>& key_freqs,
+                               const FourierBasis& F, const PairForward& forward);
+
+}  // namespace grok

@@ -1,0 +1,117 @@
+#include "core/analysis/checkpoint_analysis.h"
+
+#include <algorithm>
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace grok {
+
+namespace {
+
+// Analysis reads tensors a damaged file may hold wrongly; report it as the file's problem.
+template <typename F>
+auto as_run_file_error(const RunStore& store, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const RunFileError&) {
+    throw;
+  } catch (const std::runtime_error& e) {
+    throw RunFileError(store.path() + ": damaged run file (" + e.what() + ")");
+  }
+}
+
+}  // namespace
+
+CheckpointAnalysis analyze_checkpoint(const RunStore& store, int epoch, const KeySelection& keys) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const Config cfg = store.config();
+  const FourierBasis F(cfg.p);
+  const std::vector<NamedArray> ck = store.load_checkpoint(epoch);
+  CheckpointAnalysis a;
+  a.epoch = epoch;
+  a.key_selection = keys.describe();
+  as_run_file_error(store, [&] {
+    std::optional<std::vector<int>> use;  // live: the snapshot's own detected set
+    if (keys.kind == KeySelection::Given) use = keys.freqs;
+    if (keys.kind == KeySelection::Final) {
+      const int last = store.checkpoint_epochs().back();
+      use = detect_key_frequencies(weight_spectra(cfg, store.load_checkpoint(last), F).wl_norms).freqs;
+    }
+    Snapshot s = compute_snapshot(cfg, epoch, ck, make_dataset(cfg), use, F);
+    a.checks = ablation_checks(cfg, ck, s.measures.key_freqs, F, pair_forward(s));
+    a.spectra = std::move(s.spectra);
+    a.detected = std::move(s.detected);
+    a.measures = std::move(s.measures);
+    a.neurons = std::move(s.neurons);
+  });
+  a.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return a;
+}
+
+int fill_missing_measures(RunStore& store, const KeySelection& keys, const std::function<void(int, int)>& progress) {
+  const Config cfg = store.config();
+  const FourierBasis F(cfg.p);
+  const Dataset data = make_dataset(cfg);
+  const std::vector<int> epochs = store.checkpoint_epochs();
+  const std::string mode = keys.kind == KeySelection::Live    ? "live"
+                           : keys.kind == KeySelection::Final ? "final"
+                                                              : "given";
+  std::vector<int> fixed = keys.freqs;
+  if (keys.kind == KeySelection::Final && !epochs.empty())
+    fixed = detect_key_frequencies(weight_spectra(cfg, store.load_checkpoint(epochs.back()), F).wl_norms).freqs;
+  const std::string fixed_label = join_freqs(fixed);
+  std::vector<int> have;
+  for (const auto& r : store.load_measures(mode))
+    if (keys.kind == KeySelection::Live || r.key_freqs == mode + ":" + fixed_label) have.push_back(r.epoch);
+  std::vector<int> todo;
+  for (int e : epochs)
+    if (std::find(have.begin(), have.end(), e) == have.end()) todo.push_back(e);
+  std::vector<MeasureRecord> batch;
+  int done = 0;
+  for (int e : todo) {
+    const std::vector<NamedArray> ck = store.load_checkpoint(e);
+    as_run_file_error(store, [&] {
+      std::vector<int> use = fixed;
+      if (keys.kind == KeySelection::Live) use = detect_key_frequencies(weight_spectra(cfg, ck, F).wl_norms).freqs;
+      batch.push_back(to_record(e, mode, compute_progress_measures(cfg, ck, data, use, F)));
+    });
+    if (batch.size() == 20) store.store_measures(batch), batch.clear();  // commit as we go
+    if (progress) progress(++done, static_cast<int>(todo.size()));
+  }
+  store.store_measures(batch);
+  return static_cast<int>(todo.size());
+}
+
+nlohmann::json to_json(const CheckpointAnalysis& a) {
+  const ProgressMeasures& m = a.measures;
+  nlohmann::json clusters = nlohmann::json::object();
+  for (auto [k, n] : a.neurons.clusters(0.85)) clusters[std::to_string(k)] = n;
+  nlohmann::json checks = nlohmann::json::array();
+  for (const auto& r : a.checks.rows)
+    checks.push_back({{"check", r.check}, {"loss", r.loss}, {"accuracy", r.accuracy}});
+  nlohmann::json j = {{"epoch", a.epoch},
+                      {"checks", checks},
+                      {"logit_fit_fve", a.checks.logit_fit_fve},
+                      {"wl_norm_outside_key", a.checks.wl_norm_outside_key},
+                      {"key_selection", a.key_selection},
+                      {"detected_key_freqs", a.detected.freqs},
+                      {"key_freqs_used", m.key_freqs},
+                      {"we_fourier_norms", a.spectra.we_norms},
+                      {"wl_fourier_norms", a.spectra.wl_norms},
+                      {"excluded_loss_per_key", m.excluded_loss_per_key},
+                      {"cos_abc_coefficients", m.cos_abc_coefficients},
+                      {"logits_2d_fourier_norms", m.logits_2d_norms},
+                      {"neurons_fve_above_85", a.neurons.count_above(0.85)},
+                      {"neurons", a.neurons.freq.size()},
+                      {"neuron_clusters", clusters},
+                      {"neuron_freq", a.neurons.freq},
+                      {"neuron_fve", a.neurons.fve},
+                      {"seconds", a.seconds}};
+  // The scalar measures under the names the run file stores them by (train_loss, gini_wl, ...).
+  for (const auto& [name, value] : to_record(a.epoch, a.key_selection, m).values)
+    if (name.rfind("excluded_loss_k", 0) != 0) j[name] = value;
+  return j;
+}
+
+}  // namespace grok

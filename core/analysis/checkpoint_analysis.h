@@ -1,0 +1,45 @@
+// Everything the analysis knows about one checkpoint, in one value: the Fourier spectra, key
+// frequencies, progress measures and neuron frequencies. What `grokking-cli analyze` prints and
+// the GUI's analysis views will read.
+//
+//   const RunStore store = RunStore::open("run.grok");
+//   CheckpointAnalysis a = analyze_checkpoint(store, store.checkpoint_epochs().back(), KeySelection::live());
+#pragma once
+
+#include <functional>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <vector>
+
+#include "core/analysis/ablation_checks.h"
+#include "core/base/key_selection.h"
+#include "core/analysis/neuron_fve.h"
+#include "core/analysis/progress_measures.h"
+#include "core/store/run_store.h"
+#include "core/analysis/snapshot.h"
+#include "core/analysis/weight_spectra.h"
+
+namespace grok {
+
+struct CheckpointAnalysis {
+  int epoch = 0;
+  std::string key_selection;       // KeySelection::describe()
+  KeyFrequencies detected;         // from this checkpoint's W_L
+  WeightSpectra spectra;
+  ProgressMeasures measures;       // computed with the selected key frequencies
+  NeuronFrequencies neurons;
+  AblationChecks checks;           // Section 4.4, with the selected key frequencies
+  double seconds = 0;              // wall time of the whole analysis
+};
+
+// Computes and stores the progress measures of every checkpoint that has none for this selection
+// (the key set of a "final" or given selection is fixed for the whole run). Calls `progress(done,
+// total)` after each checkpoint. Returns the number of checkpoints computed.
+int fill_missing_measures(RunStore& store, const KeySelection& keys,
+                          const std::function<void(int done, int total)>& progress = {});
+
+// Throws RunFileError for a missing checkpoint or a damaged file.
+CheckpointAnalysis analyze_checkpoint(const RunStore& store, int epoch, const KeySelection& keys);
+nlohmann::json to_json(const CheckpointAnalysis& a);
+
+}  // namespace grok

@@ -1,0 +1,110 @@
+#include "core/analysis/fourier_basis.h"
+
+#include <fftw3.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+
+namespace grok {
+
+// One FFTW plan for a batch of `rows` contiguous length-p real transforms, with its aligned
+// buffers (plans are made for aligned arrays; execution uses aligned copies). RAII for every handle.
+struct FourierBasis::Plan {
+  int rows = 0, p = 0;
+  double* in = nullptr;
+  fftw_complex* out = nullptr;
+  fftw_plan plan = nullptr;
+  Plan(int rows_, int p_) : rows(rows_), p(p_) {
+    const int half = p / 2 + 1;
+    in = fftw_alloc_real(static_cast<std::size_t>(rows) * p);
+    out = fftw_alloc_complex(static_cast<std::size_t>(rows) * half);
+    int n[] = {p};
+    plan = fftw_plan_many_dft_r2c(1, n, rows, in, nullptr, 1, p, out, nullptr, 1, half, FFTW_ESTIMATE);
+    if (!plan || !in || !out) throw std::runtime_error("FFTW: cannot plan a length-" + std::to_string(p) + " transform");
+  }
+  ~Plan() {
+    if (plan) fftw_destroy_plan(plan);
+    fftw_free(in);
+    fftw_free(out);
+  }
+};
+
+FourierBasis::FourierBasis(int p) : p_(p) {
+  if (p < 3 || p % 2 == 0) throw std::invalid_argument("FourierBasis: p must be odd and >= 3");
+  basis_.assign(static_cast<std::size_t>(p) * p, 0.0);
+  const double c0 = 1.0 / std::sqrt(static_cast<double>(p)), ck = std::sqrt(2.0 / p);
+  for (int x = 0; x < p; x++) basis_[x] = c0;
+  for (int k = 1; k <= n_freqs(); k++)
+    for (int x = 0; x < p; x++) {
+      const double w = 2 * M_PI * k * x / p;
+      basis_[static_cast<std::size_t>(2 * k - 1) * p + x] = ck * std::cos(w);
+      basis_[static_cast<std::size_t>(2 * k) * p + x] = ck * std::sin(w);
+    }
+}
+
+FourierBasis::~FourierBasis() = default;
+
+std::string FourierBasis::label(int i) {
+  if (i == 0) return "const";
+  return std::string(i % 2 ? "cos " : "sin ") + std::to_string((i + 1) / 2);
+}
+
+const FourierBasis::Plan& FourierBasis::plan_for(int rows) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto& slot = plans_[rows];
+  if (!slot) slot = std::make_unique<Plan>(rows, p_);
+  return *slot;
+}
+
+std::vector<double> FourierBasis::transform_rows(const std::vector<double>& x, int rows) const {
+  if (x.size() != static_cast<std::size_t>(rows) * p_) throw std::invalid_argument("transform_rows: size");
+  const Plan& plan = plan_for(rows);
+  const int half = p_ / 2 + 1;
+  // Per-call aligned buffers: the plan's own are only for planning, so calls may run concurrently.
+  double* in = fftw_alloc_real(x.size());
+  fftw_complex* out = fftw_alloc_complex(static_cast<std::size_t>(rows) * half);
+  std::copy(x.begin(), x.end(), in);
+  fftw_execute_dft_r2c(plan.plan, in, out);
+  // X_k = sum_x f(x) e^{-2 pi i k x / p}: <f, cos k> = sqrt(2/p) Re X_k, <f, sin k> = -sqrt(2/p) Im X_k.
+  const double c0 = 1.0 / std::sqrt(static_cast<double>(p_)), ck = std::sqrt(2.0 / p_);
+  std::vector<double> c(x.size());
+  for (int r = 0; r < rows; r++) {
+    const fftw_complex* X = out + static_cast<std::size_t>(r) * half;
+    double* cr = c.data() + static_cast<std::size_t>(r) * p_;
+    cr[0] = c0 * X[0][0];
+    for (int k = 1; k <= n_freqs(); k++) {
+      cr[2 * k - 1] = ck * X[k][0];
+      cr[2 * k] = -ck * X[k][1];
+    }
+  }
+  fftw_free(in);
+  fftw_free(out);
+  return c;
+}
+
+std::vector<double> FourierBasis::transform_cols(const std::vector<double>& x, int cols) const {
+  if (x.size() != static_cast<std::size_t>(cols) * p_) throw std::invalid_argument("transform_cols: size");
+  std::vector<double> t(x.size());  // [cols, p]
+  for (int i = 0; i < p_; i++)
+    for (int j = 0; j < cols; j++) t[static_cast<std::size_t>(j) * p_ + i] = x[static_cast<std::size_t>(i) * cols + j];
+  const std::vector<double> ct = transform_rows(t, cols);
+  std::vector<double> c(x.size());
+  for (int i = 0; i < p_; i++)
+    for (int j = 0; j < cols; j++) c[static_cast<std::size_t>(i) * cols + j] = ct[static_cast<std::size_t>(j) * p_ + i];
+  return c;
+}
+
+double gini(std::vector<double> c) {
+  const std::size_t N = c.size();
+  if (N == 0) return 0.0;
+  std::sort(c.begin(), c.end());
+  const double l1 = std::accumulate(c.begin(), c.end(), 0.0);
+  if (l1 <= 0) return 0.0;
+  double s = 0;
+  for (std::size_t i = 0; i < N; i++) s += (c[i] / l1) * ((N - (i + 1) + 0.5) / N);
+  return 1 - 2 * s;
+}
+
+}  // namespace grok

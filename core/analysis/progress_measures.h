@@ -1,0 +1,66 @@
+// The paper's progress measures (Section 5.1, REFERENCE.md s.6) for one checkpoint.
+//
+// All of them read the logits over every pair (a, b), with the '=' logit dropped (the authors'
+// analysis convention, logits[:, -1, :-1]): L [p*p, p], rows row-major over (a, b). In the 2D
+// Fourier basis over (a, b), the directions cos(w_k(a+b)) and sin(w_k(a+b)) are
+//   u_cos = (C_k (x) C_k - S_k (x) S_k) / sqrt(2),   u_sin = (S_k (x) C_k + C_k (x) S_k) / sqrt(2),
+// so their coefficients for every k follow from one 2D transform of L.
+//
+//   restricted logits: mean over pairs of L + the u_cos/u_sin projections of the key frequencies
+//   excluded logits:   L - those projections
+// Losses use a float64 log-softmax over the p outputs.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/base/config.h"
+#include "core/data/dataset.h"
+#include "core/analysis/fourier_basis.h"
+#include "core/base/key_selection.h"
+#include "core/base/records.h"
+#include "core/base/tensor_blob.h"
+
+namespace grok {
+
+struct ProgressMeasures {
+  std::vector<int> key_freqs;               // the set the restricted/excluded measures used
+  double train_loss = 0, test_loss = 0, train_acc = 0, test_acc = 0;  // p outputs
+  double restricted_loss_test = 0, restricted_loss_all = 0, restricted_acc_test = 0;
+  double excluded_loss_train = 0;
+  std::vector<double> excluded_loss_per_key;  // [key_freqs.size()], train split (Fig. 15)
+  double max_excluded_loss = 0;               // max over all (p-1)/2 single frequencies (App. C.2)
+  int max_excluded_freq = 0;
+  std::vector<double> cos_abc_coefficients;   // [(p-1)/2]: logits . cos(w_k(a+b-c)) / |.|, k = 1.. (Fig. 14)
+  // Fig. 4 right: the logits in the 2D Fourier basis over (a, b), L2 norm over the p outputs;
+  // [p, p] row-major, rows = component of a, columns = component of b (FourierBasis order).
+  std::vector<double> logits_2d_norms;
+  double gini_we = 0, gini_wl = 0, sum_sq_weights = 0;
+};
+
+// Computes every measure for one checkpoint (1 or more layers). `key_freqs` nullopt: the set
+// detected from this checkpoint's W_L (what training stores, "live"). An empty set: the restricted
+// loss is that of the mean logits alone, the excluded loss the full train loss.
+// `logits`: the checkpoint's all_pair_logits when the caller has them already (the trainer puts
+// them together from a checkpoint epoch's training and test passes); computed here when null.
+ProgressMeasures compute_progress_measures(const Config& cfg, const std::vector<NamedArray>& checkpoint,
+                                           const Dataset& data, const std::optional<std::vector<int>>& key_freqs,
+                                           const FourierBasis& F, const std::vector<float>* logits = nullptr);
+
+// The model's logits over every pair, '=' logit dropped: [p*p, p] row-major over (a, b, c).
+std::vector<float> all_pair_logits(const Config& cfg, const std::vector<NamedArray>& checkpoint);
+
+// The logit-based measures from given logits [p*p, p] (the weight-based fields stay 0): what
+// compute_progress_measures does after the forward pass, open to tests with hand-built logits.
+
+// The measures as a run-file record (`mode`: "live", "final" or "given"), named as stored.
+MeasureRecord to_record(int epoch, const std::string& mode, const ProgressMeasures& m);
+
+// Fig. 4 right alone (ProgressMeasures::logits_2d_norms) from float logits [p*p, p]: what the
+// dashboard's logits view draws.
+std::vector<double> logits_2d_norms(const float* logits, int p, const FourierBasis& F);
+ProgressMeasures measures_from_logits(const Config& cfg, const std::vector<float>& logits, const Dataset& data,
+                                      const std::vector<int>& key_freqs, const FourierBasis& F);
+
+}  // namespace grok

@@ -1,0 +1,223 @@
+#include "core/analysis/internal/row_losses.h"
+
+#include <ATen/Parallel.h>
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+namespace grok {
+namespace {
+
+// exp on 8 floats (Cephes' expf polynomial, relative error ~2e-7), for arguments <= 0 as here:
+// x - max is never positive; below -87 the result flushes towards 0, as it should.
+__attribute__((target("avx2,fma"))) inline __m256 exp8(__m256 x) {
+  const __m256 log2e = _mm256_set1_ps(1.44269504088896341f);
+  const __m256 ln2_hi = _mm256_set1_ps(0.693359375f), ln2_lo = _mm256_set1_ps(-2.12194440e-4f);
+  x = _mm256_max_ps(x, _mm256_set1_ps(-87.0f));
+  const __m256 n = _mm256_floor_ps(_mm256_fmadd_ps(x, log2e, _mm256_set1_ps(0.5f)));
+  x = _mm256_fnmadd_ps(n, ln2_hi, x);
+  x = _mm256_fnmadd_ps(n, ln2_lo, x);
+  __m256 y = _mm256_set1_ps(1.9875691500e-4f);
+  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(1.3981999507e-3f));
+  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(8.3334519073e-3f));
+  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(4.1665795894e-2f));
+  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(1.6666665459e-1f));
+  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(5.0000001201e-1f));
+  y = _mm256_fmadd_ps(y, _mm256_mul_ps(x, x), _mm256_add_ps(x, _mm256_set1_ps(1.0f)));
+  const __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+  return _mm256_mul_ps(y, _mm256_castsi256_ps(e));
+}
+
+// One row: x = l - ur A - vr B (or l), its loss (m - x_y) + log1p(sum over non-maximal c of
+// exp(x_c - m)) and whether the label is the first argmax (torch's argmax convention).
+struct RowResult {
+  double loss;
+  bool correct;
+};
+
+__attribute__((target("avx2,fma"))) RowResult row_avx2(const float* l, int p, float ur, float vr, const float* A,
+                                                       const float* B, std::int64_t y, float* x) {
+  const __m256 u8 = _mm256_set1_ps(ur), v8 = _mm256_set1_ps(vr);
+  __m256 mx = _mm256_set1_ps(-std::numeric_limits<float>::infinity());
+  int c = 0;
+  for (; c + 8 <= p; c += 8) {
+    __m256 xv = _mm256_loadu_ps(l + c);
+    if (A) xv = _mm256_fnmadd_ps(v8, _mm256_loadu_ps(B + c), _mm256_fnmadd_ps(u8, _mm256_loadu_ps(A + c), xv));
+    _mm256_storeu_ps(x + c, xv);
+    mx = _mm256_max_ps(mx, xv);
+  }
+  alignas(32) float lanes[8];
+  _mm256_store_ps(lanes, mx);
+  float m = lanes[0];
+  for (int i = 1; i < 8; i++) m = std::max(m, lanes[i]);
+  for (; c < p; c++) {
+    x[c] = A ? l[c] - ur * A[c] - vr * B[c] : l[c];
+    m = std::max(m, x[c]);
+  }
+  // Sum over the non-maximal entries; tied maxima beyond the first add exactly 1 each.
+  const __m256 m8 = _mm256_set1_ps(m);
+  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+  int ties = 0, first = -1;
+  for (c = 0; c + 8 <= p; c += 8) {
+    const __m256 xv = _mm256_loadu_ps(x + c);
+    const __m256 is_max = _mm256_cmp_ps(xv, m8, _CMP_EQ_OQ);
+    if (const int bits = _mm256_movemask_ps(is_max)) {
+      if (first < 0) first = c + __builtin_ctz(bits);
+      ties += __builtin_popcount(bits);
+    }
+    const __m256 e = _mm256_andnot_ps(is_max, exp8(_mm256_sub_ps(xv, m8)));
+    if ((c / 8) % 2)
+      acc1 = _mm256_add_ps(acc1, e);
+    else
+      acc0 = _mm256_add_ps(acc0, e);
+  }
+  _mm256_store_ps(lanes, _mm256_add_ps(acc0, acc1));
+  double rest = 0;
+  for (float s : lanes) rest += s;
+  for (; c < p; c++) {
+    if (x[c] == m) {
+      if (first < 0) first = c;
+      ties++;
+    } else {
+      rest += std::exp(static_cast<double>(x[c]) - m);
+    }
+  }
+  rest += ties > 0 ? ties - 1 : 0;
+  return {static_cast<double>(m) - x[y] + std::log1p(rest), first == y};
+}
+
+RowResult row_scalar(const float* l, int p, float ur, float vr, const float* A, const float* B, std::int64_t y,
+                     float* x) {
+  int arg = 0;
+  for (int c = 0; c < p; c++) {
+    x[c] = A ? l[c] - ur * A[c] - vr * B[c] : l[c];
+    if (x[c] > x[arg]) arg = c;
+  }
+  const float m = x[arg];
+  double rest = 0;
+  for (int c = 0; c < p; c++)
+    if (c != arg) rest += std::exp(static_cast<double>(x[c]) - m);
+  return {static_cast<double>(m) - x[y] + std::log1p(rest), arg == y};
+}
+
+const bool kHaveAvx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+
+// x[0..p) = b[0..p) + sum_t w[t] A[t, 0..p): one row of base + W A.
+__attribute__((target("avx2,fma"))) void lowrank_row_avx2(const float* b, const float* w, int R, const float* A, int p,
+                                                          float* x) {
+  int c = 0;
+  for (; c + 8 <= p; c += 8) {
+    __m256 acc = _mm256_loadu_ps(b + c);
+    for (int t = 0; t < R; t++) acc = _mm256_fmadd_ps(_mm256_set1_ps(w[t]), _mm256_loadu_ps(A + t * p + c), acc);
+    _mm256_storeu_ps(x + c, acc);
+  }
+  for (; c < p; c++) {
+    float acc = b[c];
+    for (int t = 0; t < R; t++) acc += w[t] * A[t * p + c];
+    x[c] = acc;
+  }
+}
+
+void lowrank_row_scalar(const float* b, const float* w, int R, const float* A, int p, float* x) {
+  for (int c = 0; c < p; c++) {
+    float acc = b[c];
+    for (int t = 0; t < R; t++) acc += w[t] * A[t * p + c];
+    x[c] = acc;
+  }
+}
+
+}  // namespace
+
+// Rows are summed in fixed blocks whose partial sums are added in block order, so results do not
+// depend on how at::parallel_for splits the work among threads.
+constexpr std::int64_t kBlock = 64;
+
+namespace {
+
+// The mean loss and accuracy of n rows, row(i, scratch) giving row i's RowResult with `scratch`
+// floats of per-thread scratch.
+template <class RowFn>
+LossAcc blocked_mean(std::int64_t n, std::size_t scratch, const RowFn& row) {
+  if (n == 0) return {};
+  const std::int64_t blocks = (n + kBlock - 1) / kBlock;
+  std::vector<double> loss(static_cast<std::size_t>(blocks), 0.0), correct(static_cast<std::size_t>(blocks), 0.0);
+  at::parallel_for(0, blocks, 1, [&](std::int64_t b0, std::int64_t b1) {
+    std::vector<float> buf(scratch);
+    for (std::int64_t blk = b0; blk < b1; blk++)
+      for (std::int64_t i = blk * kBlock; i < std::min(n, (blk + 1) * kBlock); i++) {
+        const RowResult rr = row(i, buf.data());
+        loss[blk] += rr.loss;
+        correct[blk] += rr.correct;
+      }
+  });
+  LossAcc out;
+  for (std::int64_t blk = 0; blk < blocks; blk++) out.loss += loss[blk], out.acc += correct[blk];
+  out.loss /= n;
+  out.acc /= n;
+  return out;
+}
+
+}  // namespace
+
+LossAcc row_cross_entropy(const float* L, int p, const std::int64_t* rows, std::int64_t n, const std::int64_t* labels,
+                          const float* u, const float* v, const float* A, const float* B) {
+  return blocked_mean(n, static_cast<std::size_t>(p), [&](std::int64_t i, float* x) {
+    const std::int64_t r = rows[i];
+    const float ur = u ? u[r] : 0.f, vr = u ? v[r] : 0.f;
+    const float* a = u ? A : nullptr;
+    return kHaveAvx2 ? row_avx2(L + r * p, p, ur, vr, a, B, labels[r], x)
+                     : row_scalar(L + r * p, p, ur, vr, a, B, labels[r], x);
+  });
+}
+
+LossAcc lowrank_cross_entropy(const float* base, std::int64_t base_stride, int p, const std::int64_t* rows,
+                              std::int64_t n, const std::int64_t* labels, const float* W, int R, const float* A,
+                              float sign) {
+  // Scratch: the row x [p], the kernel's own [p], the row's signed coefficients [R].
+  return blocked_mean(n, static_cast<std::size_t>(2 * p + R), [&](std::int64_t i, float* buf) {
+    const std::int64_t r = rows[i];
+    float *x = buf, *scratch = buf + p, *w = buf + 2 * p;
+    for (int t = 0; t < R; t++) w[t] = sign * W[r * R + t];
+    if (kHaveAvx2)
+      lowrank_row_avx2(base + r * base_stride, w, R, A, p, x);
+    else
+      lowrank_row_scalar(base + r * base_stride, w, R, A, p, x);
+    return kHaveAvx2 ? row_avx2(x, p, 0.f, 0.f, nullptr, nullptr, labels[r], scratch)
+                     : row_scalar(x, p, 0.f, 0.f, nullptr, nullptr, labels[r], scratch);
+  });
+}
+
+std::vector<LossAcc> rank2_cross_entropies(const float* L, int p, const std::int64_t* rows, std::int64_t n,
+                                           const std::int64_t* labels, int terms, const float* u, const float* v,
+                                           const float* A, const float* B, std::int64_t uv_stride) {
+  std::vector<LossAcc> out(static_cast<std::size_t>(terms));
+  if (n == 0) return out;
+  const std::int64_t blocks = (n + kBlock - 1) / kBlock;
+  std::vector<LossAcc> part(static_cast<std::size_t>(blocks * terms));  // [block, term], sums
+  // Rows outside, terms inside: a row of L stays in L1 while every term's A, B (a few KB each)
+  // stay in L2; the other order streamed L from L3 once per term and ran 2x slower.
+  at::parallel_for(0, blocks, 1, [&](std::int64_t b0, std::int64_t b1) {
+    std::vector<float> x(static_cast<std::size_t>(p));
+    for (std::int64_t blk = b0; blk < b1; blk++)
+      for (std::int64_t i = blk * kBlock; i < std::min(n, (blk + 1) * kBlock); i++) {
+        const std::int64_t r = rows[i];
+        for (int t = 0; t < terms; t++) {
+          const float ur = u[t * uv_stride + r], vr = v[t * uv_stride + r];
+          const float *a = A + static_cast<std::size_t>(t) * p, *b = B + static_cast<std::size_t>(t) * p;
+          const RowResult rr = kHaveAvx2 ? row_avx2(L + r * p, p, ur, vr, a, b, labels[r], x.data())
+                                         : row_scalar(L + r * p, p, ur, vr, a, b, labels[r], x.data());
+          part[blk * terms + t].loss += rr.loss;
+          part[blk * terms + t].acc += rr.correct;
+        }
+      }
+  });
+  for (std::int64_t blk = 0; blk < blocks; blk++)
+    for (int t = 0; t < terms; t++) out[t].loss += part[blk * terms + t].loss, out[t].acc += part[blk * terms + t].acc;
+  for (LossAcc& o : out) o.loss /= n, o.acc /= n;
+  return out;
+}
+
+}  // namespace grok

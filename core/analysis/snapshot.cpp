@@ -1,0 +1,70 @@
+#include "core/analysis/snapshot.h"
+
+#include <ATen/ATen.h>
+
+#include <chrono>
+
+#include "core/model/internal/transformer.h"
+#include "core/model/internal/weights.h"
+
+namespace grok {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
+
+}  // namespace
+
+Snapshot compute_snapshot(const Config& cfg, int epoch, const std::vector<NamedArray>& ck, const Dataset& data,
+                          const std::optional<std::vector<int>>& key_freqs, const FourierBasis& F,
+                          SnapshotScope scope) {
+  const auto t_start = Clock::now();
+  const int p = cfg.p;
+  Snapshot s;
+  s.epoch = epoch;
+  s.p = p;
+  s.n_heads = cfg.n_heads;
+  s.d_mlp = cfg.d_mlp;
+
+  auto t0 = Clock::now();
+  s.spectra = weight_spectra(cfg, ck, F);
+  s.detected = detect_key_frequencies(s.spectra.wl_norms);
+  s.ms.spectra = ms_since(t0);
+
+  t0 = Clock::now();
+  {
+    at::NoGradGuard no_grad;
+    ForwardCache cache;
+    const at::Tensor L =
+        forward_fast(weights_from_checkpoint(cfg, ck), all_pairs(p), {}, &cache).narrow(1, 0, p).contiguous();  // [p*p, p]
+    s.logits.assign(L.data_ptr<float>(), L.data_ptr<float>() + L.numel());
+    const at::Tensor D = cache.direct.narrow(1, 0, p).contiguous();  // [p*p, p]
+    s.direct_logits.assign(D.data_ptr<float>(), D.data_ptr<float>() + D.numel());
+    const at::Tensor acts = cache.mlp_post.contiguous();  // [p*p, M]
+    s.neuron_acts.assign(acts.data_ptr<float>(), acts.data_ptr<float>() + acts.numel());
+    const at::Tensor attn = cache.attn.select(2, 0).t().contiguous();  // [H, p*p]: '=' attending to a
+    s.attention.assign(attn.data_ptr<float>(), attn.data_ptr<float>() + attn.numel());
+  }
+  s.ms.forward = ms_since(t0);
+
+  t0 = Clock::now();
+  const std::vector<int>& keys = key_freqs ? *key_freqs : s.detected.freqs;
+  if (scope == SnapshotScope::all) {
+    s.measures = measures_from_logits(cfg, s.logits, data, keys, F);
+  } else {
+    s.measures.key_freqs = keys;
+    s.measures.logits_2d_norms = logits_2d_norms(s.logits.data(), p, F);
+  }
+  s.measures.gini_we = s.spectra.gini_we;
+  s.measures.gini_wl = s.spectra.gini_wl;
+  s.measures.sum_sq_weights = s.spectra.sum_sq_weights;
+  s.ms.measures = ms_since(t0);
+
+  t0 = Clock::now();
+  s.neurons = neuron_frequencies_of(s.neuron_acts.data(), cfg.d_mlp, F);
+  s.ms.neurons = ms_since(t0);
+  s.ms.total = ms_since(t_start);
+  return s;
+}
+
+}  // namespace grok

@@ -1,0 +1,64 @@
+// Everything the views show for one checkpoint, computed on demand from its weights with one
+// forward pass over all p*p pairs (issue 3, items 2-6): the W_E / W_L Fourier spectra, the key
+// frequencies, the progress measures (logits and their 2D Fourier norms included), the MLP
+// activations and attention patterns over (a, b), and each neuron's frequency and FVE.
+//
+// Snapshots are never stored (the activations alone are d_mlp x p x p floats, 26 MB on mainline):
+// the GUI computes them off its thread and caches a few. No torch type in this header.
+//
+//   Snapshot s = compute_snapshot(cfg, epoch, store.load_checkpoint(epoch), data, std::nullopt, F);
+//   float act = s.neuron_acts[(a * p + b) * s.d_mlp + m];  // neuron m on input (a, b)
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "core/analysis/ablation_checks.h"
+#include "core/base/config.h"
+#include "core/data/dataset.h"
+#include "core/analysis/fourier_basis.h"
+#include "core/analysis/neuron_fve.h"
+#include "core/analysis/progress_measures.h"
+#include "core/analysis/weight_spectra.h"
+
+namespace grok {
+
+struct SnapshotTimings {  // wall milliseconds of each stage (the bench reports them)
+  double spectra = 0, forward = 0, measures = 0, neurons = 0, total = 0;
+};
+
+struct Snapshot {
+  int epoch = 0;
+  int p = 0, n_heads = 0, d_mlp = 0;
+  WeightSpectra spectra;
+  KeyFrequencies detected;         // from this checkpoint's W_L
+  ProgressMeasures measures;       // with the requested key set (detected if none was given); see SnapshotScope
+  std::vector<float> logits;       // [p, p, p]: logits of input (a, b), '=' dropped
+  std::vector<float> direct_logits;  // [p, p, p]: the same less the last MLP's part (for the check table)
+  std::vector<float> neuron_acts;  // [p, p, d_mlp]: last layer's MLP output (post-ReLU) at '=' for input (a, b)
+  std::vector<float> attention;    // [n_heads, p, p]: last layer's attention from '=' to position 0 (token a)
+  NeuronFrequencies neurons;       // [d_mlp] dominant frequency and FVE
+  SnapshotTimings ms;
+};
+
+// What a snapshot holds of the progress measures.
+enum class SnapshotScope {
+  // Every measure (what `analyze` prints).
+  all,
+  // What the dashboard draws: of the measures only the logits' 2D norms (Fig. 4 right; the Gini
+  // and weight-norm fields too). Its loss curves read the measures training stored in the run
+  // file, so a scrub skips the losses' ~55 ms on mainline.
+  views,
+};
+
+// `key_freqs`: the set the restricted / excluded measures use; nullopt = this checkpoint's detected set.
+Snapshot compute_snapshot(const Config& cfg, int epoch, const std::vector<NamedArray>& checkpoint, const Dataset& data,
+                          const std::optional<std::vector<int>>& key_freqs, const FourierBasis& F,
+                          SnapshotScope scope = SnapshotScope::all);
+
+// The snapshot's forward pass, for ablation_checks (the check table starts from it).
+inline PairForward pair_forward(const Snapshot& s) {
+  return {s.logits.data(), s.direct_logits.data(), s.neuron_acts.data()};
+}
+
+}  // namespace grok

@@ -1,0 +1,94 @@
+#include "core/analysis/weight_spectra.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+
+namespace grok {
+namespace {
+
+const NamedArray& find(const std::vector<NamedArray>& ck, const std::string& name) {
+  for (const auto& a : ck)
+    if (a.name == name) return a;
+  throw std::runtime_error("checkpoint: missing tensor " + name);
+}
+
+std::vector<double> as_f64(const NamedArray& a) {
+  std::vector<double> v(static_cast<std::size_t>(a.numel()));
+  if (a.dtype == DType::F32)
+    for (std::size_t i = 0; i < v.size(); i++) v[i] = a.f32()[i];
+  else if (a.dtype == DType::F64)
+    std::copy(a.f64(), a.f64() + v.size(), v.begin());
+  else
+    throw std::runtime_error("tensor " + a.name + " is not floating point");
+  return v;
+}
+
+// Column norms of coefficients c [p, cols] -> [p]: L2 over the second axis.
+std::vector<double> row_norms(const std::vector<double>& c, int p, int cols) {
+  std::vector<double> n(p, 0.0);
+  for (int i = 0; i < p; i++) {
+    double s = 0;
+    for (int j = 0; j < cols; j++) s += c[static_cast<std::size_t>(i) * cols + j] * c[static_cast<std::size_t>(i) * cols + j];
+    n[i] = std::sqrt(s);
+  }
+  return n;
+}
+
+}  // namespace
+
+WeightSpectra weight_spectra(const Config& cfg, const std::vector<NamedArray>& ck, const FourierBasis& F) {
+  const int p = cfg.p, D = cfg.d_model, M = cfg.d_mlp, V = p + 1;
+  if (F.p() != p) throw std::invalid_argument("weight_spectra: basis for another p");
+  WeightSpectra s;
+  // W_E [D, V] -> tokens 0..p-1 as [p, D] columns, transformed along tokens.
+  const std::vector<double> WE = as_f64(find(ck, "embed.W_E"));
+  std::vector<double> we(static_cast<std::size_t>(p) * D);  // [p, D]
+  for (int t = 0; t < p; t++)
+    for (int d = 0; d < D; d++) we[static_cast<std::size_t>(t) * D + d] = WE[static_cast<std::size_t>(d) * V + t];
+  s.we_norms = row_norms(F.transform_cols(we, D), p, D);
+
+  // W_L [p, M] = W_U[:, :p]^T W_out (last layer).
+  const std::vector<double> WU = as_f64(find(ck, "unembed.W_U"));
+  const std::vector<double> Wout = as_f64(find(ck, "blocks." + std::to_string(cfg.n_layers - 1) + ".mlp.W_out"));
+  std::vector<double> wl(static_cast<std::size_t>(p) * M, 0.0);
+  for (int c = 0; c < p; c++)
+    for (int d = 0; d < D; d++) {
+      const double u = WU[static_cast<std::size_t>(d) * V + c];
+      const double* wo = Wout.data() + static_cast<std::size_t>(d) * M;
+      double* out = wl.data() + static_cast<std::size_t>(c) * M;
+      for (int m = 0; m < M; m++) out[m] += u * wo[m];
+    }
+  s.wl_norms = row_norms(F.transform_cols(wl, M), p, M);
+  for (int k = 1; k <= F.n_freqs(); k++)
+    s.wl_freq_norms.push_back(std::hypot(s.wl_norms[2 * k - 1], s.wl_norms[2 * k]));
+  s.gini_we = gini(s.we_norms);
+  s.gini_wl = gini(s.wl_norms);
+  for (const auto& a : ck) {
+    const std::vector<double> v = as_f64(a);
+    s.sum_sq_weights += std::inner_product(v.begin(), v.end(), v.begin(), 0.0);
+  }
+  return s;
+}
+
+KeyFrequencies detect_key_frequencies(const std::vector<double>& wl_norms) {
+  const int K = static_cast<int>(wl_norms.size() - 1) / 2;
+  KeyFrequencies out;
+  std::vector<double> energy(K);
+  for (int k = 1; k <= K; k++) energy[k - 1] = wl_norms[2 * k - 1] * wl_norms[2 * k - 1] + wl_norms[2 * k] * wl_norms[2 * k];
+  const double total = std::accumulate(energy.begin(), energy.end(), 0.0);
+  out.share.assign(K, 0.0);
+  if (total <= 0) return out;
+  for (int k = 0; k < K; k++) out.share[k] = energy[k] / total;
+  std::vector<int> order(K);
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](int a, int b) { return energy[a] > energy[b]; });
+  const double threshold = 3.0 / K;
+  const int most = std::max(1, K / 4);
+  for (int i = 0; i < most && out.share[order[i]] >= threshold; i++) out.freqs.push_back(order[i] + 1);
+  std::sort(out.freqs.begin(), out.freqs.end());
+  return out;
+}
+
+}  // namespace grok

@@ -1,0 +1,13 @@
+# Writes a C++ source holding every preset JSON file as a string, keyed by file stem.
+separate_arguments(FILES)
+set(body "// Generated from resources/presets/*.json by core/base/embed_presets.cmake. Do not edit.\n")
+string(APPEND body "#include \"core/base/presets.h\"\nnamespace grok {\nconst std::vector<EmbeddedPreset>& embedded_presets() {\n")
+string(APPEND body "  static const std::vector<EmbeddedPreset> presets = {\n")
+list(SORT FILES)
+foreach(f ${FILES})
+  get_filename_component(stem ${f} NAME_WE)
+  file(READ ${f} text)
+  string(APPEND body "    {\"${stem}\", R\"grokjson(${text})grokjson\"},\n")
+endforeach()
+string(APPEND body "  };\n  return presets;\n}\n}  // namespace grok\n")
+file(WRITE ${OUT} "${body}")

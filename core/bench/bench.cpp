@@ -1,0 +1,184 @@
+#include "core/bench/bench.h"
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <vector>
+
+#include "core/analysis/ablation_checks.h"
+#include "core/training/internal/adamw.h"
+#include "core/data/dataset.h"
+#include "core/runtime/malloc_tuning.h"
+#include "core/analysis/snapshot.h"
+#include "core/runtime/system_info.h"
+#include "core/model/internal/transformer.h"
+
+namespace grok {
+namespace {
+
+template <typename F>
+double median_ms(int repeats, F&& f) {
+  for (int i = 0; i < 3; i++) f();  // warm up allocator, BLAS threads and caches
+  std::vector<double> t;
+  for (int i = 0; i < repeats; i++) {
+    const auto t0 = std::chrono::steady_clock::now();
+    f();
+    t.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  }
+  std::sort(t.begin(), t.end());
+  return t[t.size() / 2];
+}
+
+// FLOPs (2 per multiply-add) one fast-path forward executes per pair for a 1-layer model: the
+// [M] x [M, V] row of the W_out.W_U product and the two table mixes over 3 positions x H heads
+// (M wide for W_in, V wide for W_U). Per-token tables cost O(V), not O(n), and are left out.
+// Deeper models run other code (see transformer.cpp); their GFLOP/s are not reported.
+double fast_forward_flops(const Config& c, double n) {
+  const double M = c.d_mlp, V = c.p + 1, H = c.n_heads;
+  return 2 * n * (M * V + 3 * H * (M + V));
+}
+
+double plain_forward_flops(const Config& c, double n) {
+  const double D = c.d_model, M = c.d_mlp, V = c.p + 1, HD = c.n_heads * c.d_head;
+  return 2 * n * (c.n_layers * 3 * (4 * HD * D + 2 * D * M) + D * V);
+}
+
+}  // namespace
+
+BenchResult run_benchmark(const Config& cfg, int threads, int repeats, const std::vector<NamedArray>& checkpoint,
+                          const std::string& checkpoint_label, bool throughput_only) {
+  at::set_num_threads(threads);
+  tune_malloc_for_tensors();
+  BenchResult r;
+  r.threads = at::get_num_threads();
+  r.d_model = cfg.d_model;
+  r.d_mlp = cfg.d_mlp;
+  r.test_interval = cfg.test_interval;
+  r.blas = blas_library();
+  r.torch = torch_version();
+  r.repeats = repeats;
+  const Dataset d = make_dataset(cfg);
+  const Batch train = make_batch(d.train), test = make_batch(d.test);
+  r.n_train = train.size();
+  r.n_test = test.size();
+
+  AdamWOptions o;
+  o.lr = cfg.lr;
+  o.weight_decay = cfg.effective_weight_decay();
+  // Time the step the trainer runs: one forward, loss, accuracy off the same logits, backward, update.
+  auto trainer_step_ms = [&](auto forward) {
+    Weights w = init_weights(cfg);
+    w.set_requires_grad(true);
+    AdamW opt(w, o);
+    return median_ms(repeats, [&] {
+      w.zero_grad();
+      const at::Tensor logits = forward(w, train, ForwardOptions{}, nullptr);
+      const at::Tensor loss = cross_entropy_f64(logits, train.labels);
+      (void)loss.item<double>();
+      (void)count_correct(logits, train.labels);
+      loss.backward();
+      opt.step(w);
+    });
+  };
+  r.train_step_ms = trainer_step_ms(forward_fast);
+  {
+    const Weights w = init_weights(cfg);
+    r.test_eval_ms = median_ms(repeats, [&] {
+      at::NoGradGuard g;
+      const at::Tensor logits = forward_fast(w, test);
+      (void)cross_entropy_f64(logits, test.labels).item<double>();
+      (void)count_correct(logits, test.labels);
+    });
+  }
+  r.epochs_per_second = 1000.0 / (r.train_step_ms + r.test_eval_ms / cfg.test_interval);
+  if (throughput_only) return r;
+  r.plain_step_ms = trainer_step_ms(forward_plain);
+  {
+    const at::Tensor A = at::randn({r.n_train, cfg.d_model}), B = at::randn({cfg.d_model, cfg.d_mlp});
+    at::Tensor C = at::empty({r.n_train, cfg.d_mlp});
+    const double ms = median_ms(std::max(repeats, 20), [&] { at::mm_out(C, A, B); });
+    r.gemm_gflops = 2.0 * r.n_train * cfg.d_model * cfg.d_mlp / (ms * 1e6);
+  }
+  // Backward repeats each product twice (input and weight gradients; d_alpha and d_table).
+  const double train_flops = cfg.n_layers == 1 ? 3 * fast_forward_flops(cfg, r.n_train) : NAN;
+  r.train_step_gflops = train_flops / (r.train_step_ms * 1e6);
+  r.test_eval_gflops = cfg.n_layers == 1 ? fast_forward_flops(cfg, r.n_test) / (r.test_eval_ms * 1e6) : NAN;
+  r.plain_step_gflops = 3 * plain_forward_flops(cfg, r.n_train) / (r.plain_step_ms * 1e6);
+  r.train_step_floor_ms = train_flops / (r.gemm_gflops * 1e6);
+
+  // Analysis on a trained checkpoint if given: its sparse spectra and confident logits are what
+  // the views see; the cost hardly depends on the values.
+  const std::vector<NamedArray> ck = checkpoint.empty() ? to_named_arrays(init_weights(cfg)) : checkpoint;
+  r.analysis_weights = checkpoint.empty() ? "initial weights" : checkpoint_label;
+  const FourierBasis F(cfg.p);
+  std::vector<Snapshot> snaps;
+  r.snapshot_ms = median_ms(repeats, [&] {
+    snaps.push_back(compute_snapshot(cfg, 0, ck, d, std::nullopt, F, SnapshotScope::views));
+  });
+  r.snapshot_all_ms = median_ms(std::max(3, repeats / 4), [&] { (void)compute_snapshot(cfg, 0, ck, d, std::nullopt, F); });
+  auto stage_median = [&](double SnapshotTimings::*field) {
+    std::vector<double> v;
+    for (const auto& s : snaps) v.push_back(s.ms.*field);
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
+  r.snapshot_spectra_ms = stage_median(&SnapshotTimings::spectra);
+  r.snapshot_forward_ms = stage_median(&SnapshotTimings::forward);
+  r.snapshot_measures_ms = stage_median(&SnapshotTimings::measures);
+  r.snapshot_neurons_ms = stage_median(&SnapshotTimings::neurons);
+  const std::vector<int> keys = snaps.back().detected.freqs;
+  // As the GUI and `analyze` run it: from the snapshot's forward pass.
+  const Snapshot& s = snaps.back();
+  r.checks_ms = median_ms(std::max(3, repeats / 4), [&] {
+    (void)ablation_checks(cfg, ck, keys, F, pair_forward(s));
+  });
+  r.training_measures_ms = median_ms(repeats, [&] { (void)compute_progress_measures(cfg, ck, d, std::nullopt, F); });
+  r.training_interval_ms = cfg.checkpoint_interval * r.train_step_ms +
+                           static_cast<double>(cfg.checkpoint_interval) / cfg.test_interval * r.test_eval_ms;
+  return r;
+}
+
+std::string format_benchmark(const BenchResult& r) {
+  char buf[1024];
+  if (r.plain_step_ms == 0) {  // throughput only
+    std::snprintf(buf, sizeof buf,
+                  "threads %d, train pairs %d, test pairs %d, median of %d runs\n"
+                  "training step (fast path)   %8.2f ms\n"
+                  "test evaluation (fast path) %8.2f ms\n"
+                  "training throughput         %8.1f epochs/s (a step per epoch, a test evaluation every %d; "
+                  "checkpoints left out)\n",
+                  r.threads, r.n_train, r.n_test, r.repeats, r.train_step_ms, r.test_eval_ms, r.epochs_per_second,
+                  r.test_interval);
+    return buf;
+  }
+  std::snprintf(buf, sizeof buf,
+                "threads %d, LibTorch %s, BLAS %s\n"
+                "train pairs %d, test pairs %d, median of %d runs\n"
+                "training step (fast path)   %8.2f ms  %6.1f GFLOP/s  (floor at GEMM rate %.2f ms)\n"
+                "test evaluation (fast path) %8.2f ms  %6.1f GFLOP/s\n"
+                "training step (plain path)  %8.2f ms  %6.1f GFLOP/s\n"
+                "plain GEMM [%d x %d] x [%d x %d] ceiling: %.1f GFLOP/s\n"
+                "training throughput         %8.1f epochs/s (a step per epoch, a test evaluation every %d; "
+                "checkpoints left out)\n",
+                r.threads, r.torch.c_str(), r.blas.c_str(), r.n_train, r.n_test, r.repeats, r.train_step_ms,
+                r.train_step_gflops, r.train_step_floor_ms, r.test_eval_ms, r.test_eval_gflops, r.plain_step_ms,
+                r.plain_step_gflops, r.n_train, r.d_model, r.d_model, r.d_mlp, r.gemm_gflops, r.epochs_per_second,
+                r.test_interval);
+  char an[1024];
+  std::snprintf(an, sizeof an,
+                "analysis on %s:\n"
+                "snapshot for the views      %8.2f ms  (spectra %.1f, forward %.1f, logits 2D %.1f, neurons %.1f)\n"
+                "Section 4.4 check table     %8.2f ms  (from the snapshot's forward pass)\n"
+                "snapshot with all measures  %8.2f ms  (as `analyze` computes it)\n"
+                "measures per checkpoint     %8.2f ms  = %.1f%% of the %.0f ms of training between checkpoints\n",
+                r.analysis_weights.c_str(), r.snapshot_ms, r.snapshot_spectra_ms, r.snapshot_forward_ms,
+                r.snapshot_measures_ms, r.snapshot_neurons_ms, r.checks_ms, r.snapshot_all_ms, r.training_measures_ms,
+                100.0 * r.training_measures_ms / r.training_interval_ms, r.training_interval_ms);
+  return std::string(buf) + an;
+}
+
+}  // namespace grok

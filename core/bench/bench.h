@@ -1,0 +1,45 @@
+// `grokking-cli bench`: how fast a training step and a test evaluation run on this machine,
+// against a plain GEMM of the model's shapes measured in the same process as the ceiling.
+#pragma once
+
+#include <string>
+
+#include <vector>
+
+#include "core/base/config.h"
+#include "core/base/tensor_blob.h"
+
+namespace grok {
+
+struct BenchResult {
+  int threads = 0;
+  std::string blas, torch;
+  int n_train = 0, n_test = 0, repeats = 0;
+  int d_model = 0, d_mlp = 0, test_interval = 1;
+  double train_step_ms = 0;  // fast path: forward + float64 loss + backward + AdamW, median
+  double test_eval_ms = 0;   // fast path forward + loss + accuracy over the test split, median
+  double plain_step_ms = 0;  // all-positions forward + backward + AdamW on the same weights, median
+  double train_step_gflops = 0, test_eval_gflops = 0, plain_step_gflops = 0;
+  double gemm_gflops = 0;          // [n_train, d_model] x [d_model, d_mlp], median
+  double train_step_floor_ms = 0;  // train-step FLOPs at the GEMM rate
+  // A step every epoch and a test evaluation every test_interval epochs, checkpoints left out:
+  // the rate the GUI's training is held to (`grokking --bench-training`).
+  double epochs_per_second = 0;
+
+  // Analysis (issue 3), medians, on the given checkpoint or the initial weights.
+  std::string analysis_weights;  // "initial weights" or "run.grok epoch 40000"
+  double snapshot_spectra_ms = 0, snapshot_forward_ms = 0, snapshot_measures_ms = 0, snapshot_neurons_ms = 0;
+  double snapshot_ms = 0;           // everything the views show for a checkpoint (SnapshotScope::views)
+  double snapshot_all_ms = 0;       // the same with every progress measure (SnapshotScope::all, `analyze`)
+  double checks_ms = 0;             // the Section 4.4 table (item 7)
+  double training_measures_ms = 0;  // what the trainer adds to each checkpoint commit
+  double training_interval_ms = 0;  // training time between checkpoints at the step/eval rates above
+};
+
+// `checkpoint`: weights the analysis timings use (a trained model's); empty = the initial weights.
+// `throughput_only`: the training step and test evaluation alone (for `grokking --bench-training`).
+BenchResult run_benchmark(const Config& cfg, int threads, int repeats, const std::vector<NamedArray>& checkpoint = {},
+                          const std::string& checkpoint_label = "", bool throughput_only = false);
+std::string format_benchmark(const BenchResult& r);
+
+}  // namespace grok

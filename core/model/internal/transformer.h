@@ -1,0 +1,57 @@
+// The one- (or few-) layer attention-only-plus-MLP transformer of the paper, in two forms that must
+// agree to float rounding:
+//
+//   forward_plain: every position of every layer, as the reference code computes it.
+//   forward_fast:  only what the final-position logits depend on. The query at '=' is a constant,
+//                  keys and values of positions 0 and 1 in the first layer are per-token tables of
+//                  V rows, and the last layer computes the final position only. For the mainline
+//                  model this turns 3 MLP evaluations per pair into 1.
+//
+// Both return the final-position logits [N, V] (V = p+1, '=' logit included, as in the reference
+// training code) and are differentiable with autograd. Tests check logits and every gradient of one
+// against the other for 1 and 2 layers.
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <optional>
+
+#include "core/data/dataset.h"
+#include "core/model/internal/weights.h"
+
+namespace grok {
+
+struct Batch {
+  at::Tensor a, b;    // [N] int64 token ids in 0..p-1
+  at::Tensor labels;  // [N] int64
+  int size() const { return static_cast<int>(a.size(0)); }
+};
+Batch make_batch(const Split& s);
+// Every pair (a, b), row-major (index a*p + b), without labels: what the analysis evaluates.
+Batch all_pairs(int p);
+
+struct ForwardOptions {
+  double dropout = 0.0;               // drop probability of MLP neurons; 0 = off (evaluation)
+  std::optional<at::Generator> rng;   // dropout masks; required when dropout > 0
+};
+
+// Scratch outputs the analysis views want (final position, last layer).
+struct ForwardCache {
+  at::Tensor mlp_post;  // [N, M] ReLU outputs at the final position, last layer
+  at::Tensor attn;      // [N, H, C] attention pattern of the final position, last layer
+  at::Tensor direct;    // [N, V] forward_fast only: the logits less the last MLP's part, h W_out^T W_U
+};
+
+at::Tensor forward_plain(const Weights& w, const Batch& x, const ForwardOptions& opt = {},
+                         ForwardCache* cache = nullptr);
+at::Tensor forward_fast(const Weights& w, const Batch& x, const ForwardOptions& opt = {},
+                        ForwardCache* cache = nullptr);
+
+// Mean cross-entropy of the final-position logits [N, V]; the log-softmax runs in float64
+// (paper Appendix D.2: float32 underflow on confident logits causes slingshot spikes). Returns a
+// float64 scalar tensor.
+at::Tensor cross_entropy_f64(const at::Tensor& logits, const at::Tensor& labels);
+// Number of pairs whose argmax over the p real outputs (the '=' logit dropped) is the label.
+std::int64_t count_correct(const at::Tensor& logits, const at::Tensor& labels);
+
+}  // namespace grok

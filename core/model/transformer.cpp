@@ -1,0 +1,270 @@
+#include "core/model/internal/transformer.h"
+
+#include "core/model/internal/table_mix.h"
+
+#include <cmath>
+#include <vector>
+
+namespace grok {
+namespace {
+
+// x [R, D] -> [R, H, Dh] for a per-head projection W [H, Dh, D].
+at::Tensor project_heads(const at::Tensor& x, const at::Tensor& W) {
+  const auto H = W.size(0), Dh = W.size(1), D = W.size(2);
+  return at::matmul(x, W.reshape({H * Dh, D}).t()).view({x.size(0), H, Dh});
+}
+
+// `pre` is always a fresh tensor nobody else reads, so ReLU runs in place (ReLU's backward needs
+// only its output, addmm's backward not its output): one [N, M] buffer fewer. `relu_done`: the
+// table mix already applied it.
+at::Tensor relu_dropout(at::Tensor pre, const ForwardOptions& opt, bool relu_done = false) {
+  at::Tensor post = relu_done ? pre : at::relu_(pre);  // [R, M]
+  if (opt.dropout > 0) {
+    const at::Tensor keep = at::empty_like(post).bernoulli_(1.0 - opt.dropout, *opt.rng);
+    post = post * keep / (1.0 - opt.dropout);
+  }
+  return post;
+}
+
+// A residual-stream position whose rows are shared between pairs where possible.
+struct Stream {
+  enum Kind { Table, Const, Pair } kind;
+  at::Tensor rows;  // Table: [V, D] indexed by idx; Const: [1, D]; Pair: [N, D]
+  at::Tensor idx;   // Table only: [N] int64
+
+  at::Tensor gather(const at::Tensor& t, std::int64_t N) const {  // t: [R, ...] -> [N, ...]
+    if (kind == Table) return t.index_select(0, idx);
+    if (kind == Const) {
+      std::vector<std::int64_t> sizes(t.sizes().begin(), t.sizes().end());
+      sizes[0] = N;
+      return t.expand(sizes);
+    }
+    return t;
+  }
+  at::Tensor index(std::int64_t N) const {  // row of each pair, for table_mix
+    return kind == Table ? idx : at::zeros({N}, at::kLong);
+  }
+};
+
+// [R, H, Dh] per-head rows times a map W [K, H*Dh] -> [R, H, K]: row r of head h is W[:, h] v[r, h].
+at::Tensor per_head_map(const at::Tensor& v, const at::Tensor& W) {
+  const auto H = v.size(1), Dh = v.size(2), K = W.size(0);
+  return at::bmm(v.permute({1, 0, 2}), W.view({K, H, Dh}).permute({1, 2, 0})).permute({1, 0, 2});
+}
+
+// A position's residual after attention, held as its ingredients when every input row is a table
+// row: resid[n] = x_i[n] + W_O sum_j,h alpha[n, j, h] v_j[row_j(n), h]. Any linear map of it is
+// then a table_mix of mapped tables (table_mix.h), never a per-pair product with D-deep dots.
+struct Mixed {
+  at::Tensor alpha;                          // [N, J, H]
+  std::vector<at::Tensor> values, idx;       // [R_j, H, Dh], [N]
+  at::Tensor W_O;                            // [D, H*Dh]
+  at::Tensor x, x_idx;                       // [R_i, D], [N]: the residual before attention
+
+  // W resid + bias for every pair: [N, K] for W [K, D] (undefined W: identity, K = D); ReLU of it
+  // with `relu`.
+  at::Tensor apply(const at::Tensor& W, const at::Tensor& bias, bool relu = false) const {
+    if (!W.defined()) return mix(W_O, x, relu);
+    return apply_all({{W, bias, relu}}).front();
+  }
+
+  struct Map {
+    at::Tensor W, bias;  // [K, D], [K]
+    bool relu;
+  };
+  // Several maps at once: their W W_O and x W^T products as one stacked product each (small
+  // products cost more in call and threading overhead than in arithmetic, forward and backward).
+  std::vector<at::Tensor> apply_all(const std::vector<Map>& maps) const {
+    std::vector<at::Tensor> Ws, sizes_b;
+    std::vector<std::int64_t> sizes;
+    for (const auto& m : maps) Ws.push_back(m.W), sizes.push_back(m.W.size(0));
+    const at::Tensor W = at::cat(Ws, 0);                                  // [sum K, D]
+    const auto A = at::matmul(W, W_O).split_with_sizes(sizes, 0);         // [K, H*Dh] each
+    const auto base = at::matmul(x, W.t()).split_with_sizes(sizes, 1);    // [R_i, K] each
+    std::vector<at::Tensor> out;
+    for (std::size_t i = 0; i < maps.size(); i++)
+      out.push_back(mix(A[i], maps[i].bias.defined() ? base[i] + maps[i].bias : base[i], maps[i].relu));
+    return out;
+  }
+
+ private:
+  at::Tensor mix(const at::Tensor& A, const at::Tensor& base, bool relu) const {
+    std::vector<at::Tensor> tables;
+    for (const auto& v : values) tables.push_back(per_head_map(v, A));  // [R_j, H, K]
+    return table_mix(alpha, tables, idx, base, x_idx, relu);
+  }
+};
+
+struct Attended {
+  std::optional<Mixed> mixed;  // set when every input row was a table row
+  Stream resid;                // otherwise: position i's residual after attention
+};
+
+// Attention of position i over positions 0..i (causal). k, v, q are computed on each stream's
+// distinct rows only.
+Attended attend(const LayerWeights& L, const std::vector<Stream>& s, std::size_t i, std::int64_t N,
+                at::Tensor* pattern_out) {
+  const auto H = L.W_Q.size(0), Dh = L.W_Q.size(1);
+  const double scale = 1.0 / std::sqrt(static_cast<double>(Dh));
+  if (i == 0) {
+    // Position 0 attends only to itself with weight 1: its stream keeps its kind.
+    const at::Tensor v = project_heads(s[0].rows, L.W_V);  // [R, H, Dh]
+    Stream out = s[0];
+    out.rows = s[0].rows + at::matmul(v.reshape({v.size(0), H * Dh}), L.W_O.t());
+    if (pattern_out) *pattern_out = at::ones({N, H, 1}, s[0].rows.options());
+    return {std::nullopt, out};
+  }
+  // K and V of every stream and Q of stream i in one product over the streams' stacked rows: the
+  // rows are few (V + V + 1 for the mainline) and one call beats seven, forward and backward.
+  std::vector<at::Tensor> rows;
+  std::vector<std::int64_t> counts;
+  for (std::size_t j = 0; j <= i; j++) rows.push_back(s[j].rows), counts.push_back(s[j].rows.size(0));
+  const at::Tensor W_KVQ = at::cat({L.W_K, L.W_V, L.W_Q}, 0);  // [3H, Dh, D]
+  const auto kvq = project_heads(at::cat(rows, 0), W_KVQ).split(H, 1);  // 3 x [sum R, H, Dh]
+  const auto ks = kvq[0].split_with_sizes(counts, 0), vs = kvq[1].split_with_sizes(counts, 0);
+  const at::Tensor q = kvq[2].split_with_sizes(counts, 0)[i];  // [R_i, H, Dh]
+  std::vector<at::Tensor> scores, values;
+  bool shared = true;
+  for (std::size_t j = 0; j <= i; j++) {
+    const at::Tensor& k = ks[j];  // [R_j, H, Dh]
+    at::Tensor sc;                // -> [N, H]
+    if (s[i].kind == Stream::Const) {
+      sc = s[j].gather((k * q).sum(-1), N);               // one query: score each distinct key row
+    } else if (j == i) {
+      sc = s[i].gather((k * q).sum(-1), N);
+    } else {
+      sc = (s[j].gather(k, N) * s[i].gather(q, N)).sum(-1);
+    }
+    scores.push_back(sc * scale);
+    values.push_back(vs[j]);  // [R_j, H, Dh]
+    shared = shared && s[j].kind != Stream::Pair;
+  }
+  // Softmax over the i+1 keys with the keys outermost: LibTorch's last-dim kernel is slow for a
+  // dimension of 3, while over dim 0 it vectorises across the N*H scores.
+  const at::Tensor attn = at::softmax(at::stack(scores, 0), 0).permute({1, 2, 0});  // [N, H, i+1]
+  if (pattern_out) *pattern_out = attn;
+  if (shared) {
+    Mixed m{attn.permute({0, 2, 1}), values, {}, L.W_O, s[i].rows, s[i].index(N)};
+    for (std::size_t j = 0; j <= i; j++) m.idx.push_back(s[j].index(N));
+    return {m, {}};
+  }
+  at::Tensor z;  // [N, H, Dh]
+  for (std::size_t j = 0; j <= i; j++) {
+    const at::Tensor term = attn.select(-1, static_cast<std::int64_t>(j)).unsqueeze(-1) * s[j].gather(values[j], N);
+    z = j == 0 ? term : z + term;
+  }
+  return {std::nullopt,
+          Stream{Stream::Pair, s[i].gather(s[i].rows, N) + at::matmul(z.reshape({N, H * Dh}), L.W_O.t()), {}}};
+}
+
+}  // namespace
+
+at::Tensor forward_plain(const Weights& w, const Batch& x, const ForwardOptions& opt, ForwardCache* cache) {
+  const std::int64_t N = x.size();
+  const std::int64_t p = w.W_E.size(1) - 1;
+  const at::Tensor eq = at::full({N}, p, x.a.options());
+  const at::Tensor tokens = at::stack({x.a, x.b, eq}, 1);                              // [N, C]
+  at::Tensor resid = w.W_E.t().index_select(0, tokens.reshape(-1)).view({N, 3, -1}) + w.W_pos;  // [N, C, D]
+  const at::Tensor causal = at::ones({3, 3}, at::TensorOptions().dtype(at::kBool)).triu(1);
+  for (std::size_t l = 0; l < w.layers.size(); l++) {
+    const LayerWeights& L = w.layers[l];
+    const auto H = L.W_Q.size(0), Dh = L.W_Q.size(1), D = L.W_Q.size(2);
+    auto heads = [&](const at::Tensor& W) {  // [N, C, D] -> [N, H, C, Dh]
+      return at::matmul(resid, W.reshape({H * Dh, D}).t()).view({N, 3, H, Dh}).permute({0, 2, 1, 3});
+    };
+    const at::Tensor q = heads(L.W_Q), k = heads(L.W_K), v = heads(L.W_V);
+    const at::Tensor scores = at::matmul(q, k.transpose(-1, -2)).masked_fill(causal, -INFINITY) /
+                              std::sqrt(static_cast<double>(Dh));                       // [N, H, C, C]
+    const at::Tensor attn = at::softmax(scores, -1);
+    const at::Tensor z = at::matmul(attn, v).permute({0, 2, 1, 3}).reshape({N, 3, H * Dh});  // head-major
+    resid = resid + at::matmul(z, L.W_O.t());
+    const at::Tensor flat = resid.reshape({N * 3, D});
+    const at::Tensor post = relu_dropout(at::addmm(L.b_in, flat, L.W_in.t()), opt);  // [N*3, M]
+    resid = (flat + at::addmm(L.b_out, post, L.W_out.t())).view({N, 3, D});
+    if (cache && l + 1 == w.layers.size()) {
+      cache->mlp_post = post.view({N, 3, -1}).select(1, 2);
+      cache->attn = attn.select(2, 2);
+    }
+  }
+  return at::matmul(resid.select(1, 2), w.W_U);  // [N, V]
+}
+
+at::Tensor forward_fast(const Weights& w, const Batch& x, const ForwardOptions& opt, ForwardCache* cache) {
+  const std::int64_t N = x.size();
+  const std::int64_t p = w.W_E.size(1) - 1;
+  const at::Tensor E = w.W_E.t();  // [V, D]
+  std::vector<Stream> s = {
+      {Stream::Table, E + w.W_pos[0], x.a},
+      {Stream::Table, E + w.W_pos[1], x.b},
+      {Stream::Const, (E[p] + w.W_pos[2]).unsqueeze(0), {}},
+  };
+  for (std::size_t l = 0; l + 1 < w.layers.size(); l++) {
+    // Every position feeds the next layer's keys and values.
+    const LayerWeights& L = w.layers[l];
+    std::vector<Stream> next;
+    for (std::size_t i = 0; i < 3; i++) {
+      Attended att = attend(L, s, i, N, nullptr);
+      Stream mid = att.mixed ? Stream{Stream::Pair, att.mixed->apply({}, {}), {}} : att.resid;
+      if (opt.dropout > 0 && mid.kind != Stream::Pair) {
+        // Dropout masks are per pair: a shared row would share its mask.
+        mid = Stream{Stream::Pair, mid.gather(mid.rows, N), {}};
+      }
+      const bool mixed = att.mixed.has_value();
+      const at::Tensor pre =
+          mixed ? att.mixed->apply(L.W_in, L.b_in, /*relu=*/true) : at::addmm(L.b_in, mid.rows, L.W_in.t());
+      const at::Tensor post = relu_dropout(pre, opt, mixed);
+      mid.rows = mid.rows + at::addmm(L.b_out, post, L.W_out.t());
+      next.push_back(mid);
+    }
+    s = next;
+  }
+  // Last layer, final position only. With x_mid its residual after attention and h its neurons,
+  //   logits = W_U^T x_mid + (W_out^T W_U)^T h + W_U^T b_out:
+  // one [N, M] x [M, V] product instead of [N, M] x [M, D] then [N, D] x [D, V].
+  const LayerWeights& L = w.layers.back();
+  at::Tensor pattern;
+  Attended att = attend(L, s, 2, N, &pattern);
+  const at::Tensor W_Ut = w.W_U.t();                      // [V, D]
+  const at::Tensor W_outU = at::matmul(L.W_out.t(), w.W_U);  // [M, V]
+  const at::Tensor bias_U = at::matmul(L.b_out, w.W_U);      // [V]
+  at::Tensor pre, direct;
+  if (att.mixed) {
+    const auto both = att.mixed->apply_all({{L.W_in, L.b_in, /*relu=*/true}, {W_Ut, bias_U, false}});
+    pre = both[0];     // [N, M], ReLU applied
+    direct = both[1];  // [N, V]
+  } else {
+    pre = at::addmm(L.b_in, att.resid.rows, L.W_in.t());
+    direct = at::addmm(bias_U, att.resid.rows, w.W_U);
+  }
+  const at::Tensor post = relu_dropout(pre, opt, att.mixed.has_value());  // [N, M]
+  if (cache) {
+    cache->mlp_post = post;
+    cache->attn = pattern;
+    cache->direct = direct;
+  }
+  return direct + at::matmul(post, W_outU);  // [N, V]
+}
+
+Batch make_batch(const Split& s) {
+  auto column = [](const std::vector<int>& v) {
+    return at::tensor(std::vector<std::int64_t>(v.begin(), v.end()), at::kLong);
+  };
+  return {column(s.a), column(s.b), column(s.c)};
+}
+
+Batch all_pairs(int p) {
+  const at::Tensor ab = at::arange(p * p, at::kLong);
+  return {ab.div(p, "floor"), ab.remainder(p), at::Tensor()};
+}
+
+at::Tensor cross_entropy_f64(const at::Tensor& logits, const at::Tensor& labels) {
+  const at::Tensor logp = at::log_softmax(logits.to(at::kDouble), -1);  // [N, V]
+  return -logp.gather(1, labels.unsqueeze(1)).mean();
+}
+
+std::int64_t count_correct(const at::Tensor& logits, const at::Tensor& labels) {
+  const std::int64_t p = logits.size(1) - 1;
+  return logits.detach().narrow(1, 0, p).argmax(1).eq(labels).sum().item<std::int64_t>();
+}
+
+}  // namespace grok

@@ -1,0 +1,392 @@
+#include "core/store/run_store.h"
+
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "core/store/internal/sqlite_db.h"
+
+namespace grok {
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* kSchema = R"sql(
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE metrics(
+  epoch INTEGER PRIMARY KEY,
+  train_loss REAL NOT NULL, train_acc REAL NOT NULL,
+  test_loss REAL, test_acc REAL,
+  lr REAL NOT NULL);
+CREATE TABLE checkpoints(epoch INTEGER PRIMARY KEY, created_utc TEXT NOT NULL);
+CREATE TABLE tensors(
+  epoch INTEGER NOT NULL REFERENCES checkpoints(epoch) ON DELETE CASCADE,
+  name TEXT NOT NULL, dtype TEXT NOT NULL, shape TEXT NOT NULL, data BLOB NOT NULL,
+  PRIMARY KEY(epoch, name));
+CREATE TABLE resume_state(
+  name TEXT PRIMARY KEY, epoch INTEGER NOT NULL,
+  dtype TEXT NOT NULL, shape TEXT NOT NULL, data BLOB NOT NULL);
+CREATE TABLE measures(
+  epoch INTEGER NOT NULL, key_freqs TEXT NOT NULL, name TEXT NOT NULL, value REAL,
+  PRIMARY KEY(epoch, key_freqs, name));
+CREATE TABLE analysis(
+  epoch INTEGER NOT NULL, kind TEXT NOT NULL, key_freqs TEXT NOT NULL, json TEXT NOT NULL,
+  PRIMARY KEY(epoch, kind, key_freqs));
+)sql";
+
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string shape_json(const std::vector<std::int64_t>& s) { return nlohmann::json(s).dump(); }
+
+// SQLite's integrity messages span lines; a user-facing error is one line.
+std::string one_line(std::string s) {
+  for (auto& c : s)
+    if (c == '\n' || c == '\r') c = ' ';
+  if (s.size() > 160) s = s.substr(0, 157) + "...";
+  return s;
+}
+
+// Turns any SQLite problem into one line that names the file.
+[[noreturn]] void rethrow_as_run_error(const std::string& path, const SqliteError& e) {
+  const int primary = e.code & 0xff;
+  const std::string what = one_line(e.what());
+  if (primary == SQLITE_FULL) throw RunFileError(path + ": disk full (" + what + ")");
+  if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB)
+    throw RunFileError(path + ": damaged run file (" + what + ")");
+  if (primary == SQLITE_READONLY || primary == SQLITE_CANTOPEN || primary == SQLITE_PERM)
+    throw RunFileError(path + ": cannot write (" + what + ")");
+  if (primary == SQLITE_IOERR) throw RunFileError(path + ": I/O error (" + what + ")");
+  throw RunFileError(path + ": " + what);
+}
+
+template <typename F>
+auto guarded(const std::string& path, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const SqliteError& e) {
+    rethrow_as_run_error(path, e);
+  }
+}
+
+NamedArray read_array(const std::string& path, Stmt& s, int col_name) {
+  NamedArray a;
+  a.name = s.text(col_name);
+  const std::string dtype = s.text(col_name + 1);
+  if (!dtype_from_name(dtype, &a.dtype))
+    throw RunFileError(path + ": damaged run file (tensor " + a.name + " has unknown dtype " + dtype + ")");
+  try {
+    const auto j = nlohmann::json::parse(s.text(col_name + 2));
+    a.shape = j.get<std::vector<std::int64_t>>();
+  } catch (const std::exception&) {
+    throw RunFileError(path + ": damaged run file (tensor " + a.name + " has an unreadable shape)");
+  }
+  for (auto d : a.shape)
+    if (d < 0 || d > (1 << 30)) throw RunFileError(path + ": damaged run file (tensor " + a.name + " has a bad shape)");
+  a.bytes = s.blob(col_name + 3);
+  if (a.bytes.size() != static_cast<std::size_t>(a.numel()) * a.element_size())
+    throw RunFileError(path + ": damaged run file (tensor " + a.name + " has " + std::to_string(a.bytes.size()) +
+                       " bytes for its shape)");
+  return a;
+}
+
+}  // namespace
+
+RunStore::RunStore(std::string path, std::unique_ptr<Db> db) : path_(std::move(path)), db_(std::move(db)) {}
+RunStore::RunStore(RunStore&&) noexcept = default;
+RunStore& RunStore::operator=(RunStore&&) noexcept = default;
+RunStore::~RunStore() = default;
+
+RunStore RunStore::create(const std::string& path, const Config& cfg, bool overwrite,
+                          const std::map<std::string, std::string>& meta) {
+  validate(cfg);
+  std::error_code ec;
+  if (fs::exists(path, ec)) {
+    if (!overwrite) throw RunFileError(path + ": file exists (pass --force to overwrite it)");
+    if (fs::is_directory(path, ec)) throw RunFileError(path + ": is a directory");
+    for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path + suffix, ec);
+  }
+  return guarded(path, [&] {
+    auto db = std::make_unique<Db>(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    db->exec("PRAGMA journal_mode=WAL");
+    // NORMAL in WAL mode: a committed checkpoint survives a killed process; only a power cut
+    // can lose the last commits, never corrupt the file.
+    db->exec("PRAGMA synchronous=NORMAL");
+    db->exec("PRAGMA foreign_keys=ON");
+    Transaction tx(*db);
+    db->exec(kSchema);
+    db->exec("PRAGMA application_id=" + std::to_string(kRunApplicationId));
+    db->exec("PRAGMA user_version=" + std::to_string(kRunSchemaVersion));
+    Stmt ins = db->prepare("INSERT INTO meta(key, value) VALUES(?, ?)");
+    std::map<std::string, std::string> m = meta;
+    m["format"] = "grokking-lab-run";
+    m["schema_version"] = std::to_string(kRunSchemaVersion);
+    m["created_utc"] = utc_now();
+    m["config"] = config_to_json(cfg).dump();
+    for (auto& [k, v] : m) ins.bind(1, k).bind(2, v).run();
+    tx.commit();
+    RunStore store(path, std::move(db));
+    store.config_ = cfg;
+    return store;
+  });
+}
+
+RunStore RunStore::open(const std::string& path, Mode mode) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) throw RunFileError(path + ": no such file");
+  if (fs::is_directory(path, ec)) throw RunFileError(path + ": is a directory, not a run file");
+  const auto size = fs::file_size(path, ec);
+  if (ec) throw RunFileError(path + ": cannot read (" + ec.message() + ")");
+  if (size == 0) throw RunFileError(path + ": empty file, not a Grokking Lab run");
+  {
+    std::ifstream in(path, std::ios::binary);
+    char header[16] = {};
+    in.read(header, sizeof header);
+    if (!in || std::string(header, 16) != std::string("SQLite format 3\0", 16))
+      throw RunFileError(path + ": not a Grokking Lab run file (not an SQLite database)");
+    if (size < 512) throw RunFileError(path + ": damaged run file (truncated to " + std::to_string(size) + " bytes)");
+  }
+  return guarded(path, [&] {
+    const int flags = mode == Mode::ReadWrite ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
+    auto db = std::make_unique<Db>(path, flags);
+    const auto app_id = db->scalar_int("PRAGMA application_id");
+    if (app_id != kRunApplicationId) throw RunFileError(path + ": an SQLite database, but not a Grokking Lab run file");
+    const auto version = db->scalar_int("PRAGMA user_version");
+    if (version > kRunSchemaVersion)
+      throw RunFileError(path + ": written by a newer Grokking Lab (run format " + std::to_string(version) +
+                         ", this build reads up to " + std::to_string(kRunSchemaVersion) + "); update the app");
+    if (version < 1) throw RunFileError(path + ": damaged run file (no run format version)");
+    if (mode == Mode::ReadWrite) {
+      db->exec("PRAGMA synchronous=NORMAL");
+      db->exec("PRAGMA foreign_keys=ON");
+    }
+    RunStore store(path, std::move(db));
+    store.load_config();
+    return store;
+  });
+}
+
+void RunStore::load_config() {
+  const std::string text = meta("config");
+  if (text.empty()) throw RunFileError(path_ + ": damaged run file (no config)");
+  try {
+    config_ = parse_config(text);
+  } catch (const ConfigError& e) {
+    throw RunFileError(path_ + ": damaged run file (stored config: " + e.what() + ")");
+  }
+}
+
+int RunStore::schema_version() const {
+  return guarded(path_, [&] { return static_cast<int>(db_->scalar_int("PRAGMA user_version")); });
+}
+
+std::string RunStore::meta(const std::string& key) const {
+  return guarded(path_, [&] {
+    Stmt s = db_->prepare("SELECT value FROM meta WHERE key = ?");
+    s.bind(1, key);
+    return s.step() ? s.text(0) : std::string();
+  });
+}
+
+std::map<std::string, std::string> RunStore::all_meta() const {
+  return guarded(path_, [&] {
+    std::map<std::string, std::string> m;
+    Stmt s = db_->prepare("SELECT key, value FROM meta ORDER BY key");
+    while (s.step()) m[s.text(0)] = s.text(1);
+    return m;
+  });
+}
+
+void RunStore::set_meta(const std::string& key, const std::string& value) {
+  guarded(path_, [&] {
+    db_->prepare("INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)").bind(1, key).bind(2, value).run();
+  });
+}
+
+void RunStore::set_target_epochs(int epochs) {
+  Config c = config_;
+  c.epochs = epochs;
+  validate(c);
+  set_meta("config", config_to_json(c).dump());
+  config_ = c;
+}
+
+void RunStore::commit_checkpoint(int epoch, const std::vector<NamedArray>& weights,
+                                 const std::vector<EpochMetrics>& metrics, const ResumeState& resume,
+                                 const std::vector<MeasureRecord>& measures) {
+  guarded(path_, [&] {
+    Transaction tx(*db_);
+    Stmt m = db_->prepare(
+        "INSERT OR REPLACE INTO metrics(epoch, train_loss, train_acc, test_loss, test_acc, lr) VALUES(?,?,?,?,?,?)");
+    for (const auto& r : metrics) {
+      m.bind(1, r.epoch).bind(2, r.train_loss).bind(3, r.train_acc);
+      if (std::isnan(r.test_loss))
+        m.bind_null(4).bind_null(5);
+      else
+        m.bind(4, r.test_loss).bind(5, r.test_acc);
+      m.bind(6, r.lr).run();
+    }
+    db_->prepare("DELETE FROM checkpoints WHERE epoch = ?").bind(1, epoch).run();
+    db_->prepare("INSERT INTO checkpoints(epoch, created_utc) VALUES(?, ?)").bind(1, epoch).bind(2, utc_now()).run();
+    Stmt t = db_->prepare("INSERT INTO tensors(epoch, name, dtype, shape, data) VALUES(?,?,?,?,?)");
+    for (const auto& a : weights) {
+      t.bind(1, epoch).bind(2, a.name).bind(3, std::string(dtype_name(a.dtype))).bind(4, shape_json(a.shape));
+      t.bind_blob(5, a.bytes.data(), a.bytes.size()).run();
+    }
+    db_->exec("DELETE FROM resume_state");
+    Stmt r = db_->prepare("INSERT INTO resume_state(name, epoch, dtype, shape, data) VALUES(?,?,?,?,?)");
+    for (const auto& a : resume.optimizer) {
+      r.bind(1, a.name).bind(2, resume.epoch).bind(3, std::string(dtype_name(a.dtype))).bind(4, shape_json(a.shape));
+      r.bind_blob(5, a.bytes.data(), a.bytes.size()).run();
+    }
+    Stmt meta = db_->prepare("INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)");
+    meta.bind(1, std::string("resume_epoch")).bind(2, std::to_string(resume.epoch)).run();
+    meta.bind(1, std::string("optimizer_steps")).bind(2, std::to_string(resume.optimizer_steps)).run();
+    write_measures(measures);
+    tx.commit();
+  });
+}
+
+std::vector<int> RunStore::checkpoint_epochs() const {
+  return guarded(path_, [&] {
+    std::vector<int> out;
+    Stmt s = db_->prepare("SELECT epoch FROM checkpoints ORDER BY epoch");
+    while (s.step()) out.push_back(static_cast<int>(s.int64(0)));
+    return out;
+  });
+}
+
+std::vector<NamedArray> RunStore::load_checkpoint(int epoch) const {
+  return guarded(path_, [&] {
+    std::vector<NamedArray> out;
+    Stmt s = db_->prepare("SELECT name, dtype, shape, data FROM tensors WHERE epoch = ? ORDER BY rowid");
+    s.bind(1, epoch);
+    while (s.step()) out.push_back(read_array(path_, s, 0));
+    if (out.empty()) throw RunFileError(path_ + ": no checkpoint at epoch " + std::to_string(epoch));
+    return out;
+  });
+}
+
+std::optional<ResumeState> RunStore::load_resume_state() const {
+  return guarded(path_, [&]() -> std::optional<ResumeState> {
+    const std::string epoch = meta("resume_epoch"), steps = meta("optimizer_steps");
+    if (epoch.empty() || steps.empty()) return std::nullopt;
+    ResumeState r;
+    try {
+      r.epoch = std::stoi(epoch);
+      r.optimizer_steps = std::stol(steps);
+    } catch (const std::exception&) {
+      throw RunFileError(path_ + ": damaged run file (unreadable resume state)");
+    }
+    Stmt s = db_->prepare("SELECT name, dtype, shape, data, epoch FROM resume_state ORDER BY rowid");
+    while (s.step()) {
+      if (s.int64(4) != r.epoch) throw RunFileError(path_ + ": damaged run file (resume state of mixed epochs)");
+      r.optimizer.push_back(read_array(path_, s, 0));
+    }
+    return r;
+  });
+}
+
+std::vector<EpochMetrics> RunStore::metrics(int from_epoch, int to_epoch) const {
+  return guarded(path_, [&] {
+    std::vector<EpochMetrics> out;
+    Stmt s = db_->prepare(
+        "SELECT epoch, train_loss, train_acc, test_loss, test_acc, lr FROM metrics "
+        "WHERE epoch >= ? AND epoch <= ? ORDER BY epoch");
+    s.bind(1, from_epoch).bind(2, to_epoch);
+    while (s.step()) {
+      EpochMetrics m;
+      m.epoch = static_cast<int>(s.int64(0));
+      m.train_loss = s.real(1);
+      m.train_acc = s.real(2);
+      if (!s.is_null(3)) m.test_loss = s.real(3), m.test_acc = s.real(4);
+      m.lr = s.real(5);
+      out.push_back(m);
+    }
+    return out;
+  });
+}
+
+std::optional<EpochMetrics> RunStore::last_metrics() const {
+  const int last = guarded(path_, [&] {
+    Stmt s = db_->prepare("SELECT MAX(epoch) FROM metrics");
+    return s.step() && !s.is_null(0) ? static_cast<int>(s.int64(0)) : -1;
+  });
+  if (last < 0) return std::nullopt;
+  auto m = metrics(last, last);
+  return m.empty() ? std::nullopt : std::optional<EpochMetrics>(m.front());
+}
+
+std::int64_t RunStore::checkpoint_bytes(int epoch) const {
+  return guarded(path_, [&] {
+    Stmt s = db_->prepare("SELECT COALESCE(SUM(LENGTH(data)), 0) FROM tensors WHERE epoch = ?");
+    s.bind(1, epoch);
+    s.step();
+    return s.int64(0);
+  });
+}
+
+void RunStore::store_measures(const std::vector<MeasureRecord>& records) {
+  guarded(path_, [&] {
+    Transaction tx(*db_);
+    write_measures(records);
+    tx.commit();
+  });
+}
+
+void RunStore::write_measures(const std::vector<MeasureRecord>& records) {
+  Stmt s = db_->prepare("INSERT OR REPLACE INTO measures(epoch, key_freqs, name, value) VALUES(?,?,?,?)");
+  for (const auto& r : records)
+    for (const auto& [name, value] : r.values) {
+      s.bind(1, r.epoch).bind(2, r.key_freqs).bind(3, name);
+      if (std::isnan(value))
+        s.bind_null(4);
+      else
+        s.bind(4, value);
+      s.run();
+    }
+}
+
+std::vector<MeasureRecord> RunStore::load_measures(const std::string& mode) const {
+  return guarded(path_, [&] {
+    std::vector<MeasureRecord> out;
+    Stmt s = db_->prepare(
+        "SELECT epoch, key_freqs, name, value FROM measures WHERE substr(key_freqs, 1, length(?1)) = ?1 "
+        "ORDER BY epoch, key_freqs, name");
+    s.bind(1, mode);
+    while (s.step()) {
+      const int epoch = static_cast<int>(s.int64(0));
+      const std::string keys = s.text(1);
+      if (out.empty() || out.back().epoch != epoch || out.back().key_freqs != keys) out.push_back({epoch, keys, {}});
+      out.back().values[s.text(2)] = s.is_null(3) ? NAN : s.real(3);
+    }
+    return out;
+  });
+}
+
+void RunStore::verify() const {
+  guarded(path_, [&] {
+    Stmt s = db_->prepare("PRAGMA quick_check");
+    std::string first;
+    if (s.step()) first = s.text(0);
+    if (first != "ok") throw RunFileError(path_ + ": damaged run file (" + one_line(first) + ")");
+  });
+}
+
+void RunStore::limit_file_size(std::int64_t bytes) {
+  guarded(path_, [&] {
+    const auto page = db_->scalar_int("PRAGMA page_size");
+    db_->scalar_int("PRAGMA max_page_count=" + std::to_string(std::max<std::int64_t>(1, bytes / page)));
+  });
+}
+
+}  // namespace grok

@@ -1,0 +1,238 @@
+#include "core/training/trainer.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Parallel.h>
+
+#include <chrono>
+#include <cmath>
+#include <vector>
+
+#include "core/training/internal/adamw.h"
+#include "core/data/dataset.h"
+#include "core/runtime/malloc_tuning.h"
+#include "core/analysis/progress_measures.h"
+#include "core/runtime/system_info.h"
+#include "core/model/internal/transformer.h"
+
+namespace grok {
+
+namespace {
+
+AdamWOptions adamw_options(const Config& c) {
+  AdamWOptions o;
+  o.lr = c.lr;
+  o.beta1 = c.beta1;
+  o.beta2 = c.beta2;
+  o.eps = c.eps;
+  o.weight_decay = c.effective_weight_decay();
+  o.warmup_steps = c.warmup_steps;
+  return o;
+}
+
+// Once memorised, the wrong classes' probabilities underflow and their gradients become subnormal
+// floats, which x86 computes ~100x slower: flush them to zero (results change far below any
+// printed digit; runs stay deterministic). The intra-op threads inherit the setting when they are
+// created, which happens after this in the CLI; a caller that has already run parallel work on
+// another thread sets it there too.
+void prepare_threads(const TrainOptions& opt) {
+  at::globalContext().setFlushDenormal(true);
+  at::set_num_threads(opt.threads);
+  tune_malloc_for_tensors();
+}
+
+}  // namespace
+
+struct Trainer::Impl {
+  Config cfg;
+  RunStore store;
+  Weights w;
+  AdamW opt;
+  Batch train, test;
+  at::Tensor train_rows, test_rows;  // [n_train], [n_test]: each pair's row a*p+b among all p*p
+  int epoch = 0;  // next epoch to compute; weights are W_epoch
+  int last_checkpoint = -1;
+  std::vector<EpochMetrics> pending;  // metrics since the last committed checkpoint
+  EpochMetrics last_test;
+  Dataset data;
+  FourierBasis basis;
+  MeasureRecord last_measures;
+  double measures_ms = 0;
+
+  Impl(Config c, RunStore s, Weights weights)
+      : cfg(std::move(c)),
+        store(std::move(s)),
+        w(std::move(weights)),
+        opt(w, adamw_options(cfg)),
+        data(make_dataset(cfg)),
+        basis(cfg.p) {
+    train = make_batch(data.train);
+    test = make_batch(data.test);
+    train_rows = train.a * cfg.p + train.b;
+    test_rows = test.a * cfg.p + test.b;
+    w.set_requires_grad(true);
+  }
+
+  // The checkpoint, its metrics and its progress measures (with this checkpoint's own key
+  // frequencies: a live run knows no others) in one transaction. `logits`: this checkpoint's
+  // all-pair logits if the epoch has them already (pair_logits), else the measures compute them.
+  void commit(int e, const std::vector<float>* logits = nullptr) {
+    ResumeState r{e, opt.steps_taken(), opt.state()};
+    std::vector<NamedArray> ck = to_named_arrays(w);
+    const auto t0 = std::chrono::steady_clock::now();
+    last_measures = to_record(e, "live", compute_progress_measures(cfg, ck, data, std::nullopt, basis, logits));
+    measures_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    store.commit_checkpoint(e, ck, pending, r, {last_measures});
+    pending.clear();
+    last_checkpoint = e;
+  }
+
+  // The test logits [n_test, V], for a checkpoint's measures.
+  at::Tensor evaluate_test(EpochMetrics& m) {
+    at::NoGradGuard no_grad;
+    const at::Tensor logits = forward_fast(w, test);
+    m.test_loss = cross_entropy_f64(logits, test.labels).item<double>();
+    m.test_acc = static_cast<double>(count_correct(logits, test.labels)) / test.size();
+    last_test = m;
+    return logits;
+  }
+
+  // Every pair's logits at a checkpoint, [p*p, p] without the '=' column, put together from the
+  // epoch's training and test forward passes (the splits cover every pair): the progress
+  // measures need them, and a pass of their own cost ~30 ms a mainline checkpoint. Only without
+  // dropout, which the training pass applies.
+  std::vector<float> pair_logits(const at::Tensor& train_logits, const at::Tensor& test_logits) const {
+    at::NoGradGuard no_grad;
+    const int p = cfg.p;
+    at::Tensor L = at::empty({static_cast<std::int64_t>(p) * p, p}, train_logits.options());  // [p*p, p]
+    L.index_copy_(0, train_rows, train_logits.detach().narrow(1, 0, p));
+    L.index_copy_(0, test_rows, test_logits.narrow(1, 0, p));
+    return std::vector<float>(L.data_ptr<float>(), L.data_ptr<float>() + L.numel());
+  }
+};
+
+Trainer::Trainer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Trainer::Trainer(Trainer&&) noexcept = default;
+Trainer& Trainer::operator=(Trainer&&) noexcept = default;
+Trainer::~Trainer() = default;
+
+Trainer Trainer::start(const Config& cfg, const std::string& path, bool overwrite, const TrainOptions& opt) {
+  validate(cfg);
+  prepare_threads(opt);
+  RunStore store = RunStore::create(path, cfg, overwrite,
+                                    {{"app_version", GROK_VERSION},
+                                     {"torch_version", torch_version()},
+                                     {"blas", blas_library()},
+                                     {"threads", std::to_string(opt.threads)}});
+  return Trainer(std::make_unique<Impl>(cfg, std::move(store), init_weights(cfg)));
+}
+
+Trainer Trainer::resume(const std::string& path, std::optional<int> epochs, const TrainOptions& opt) {
+  prepare_threads(opt);
+  RunStore store = RunStore::open(path, RunStore::Mode::ReadWrite);
+  const auto resume = store.load_resume_state();
+  if (!resume) throw RunFileError(path + ": holds no checkpoint to resume from");
+  Config cfg = store.config();
+  if (epochs) {
+    if (*epochs < resume->epoch)
+      throw ConfigError("epochs: " + std::to_string(*epochs) +
+                        " is before the newest checkpoint (allowed: >= " + std::to_string(resume->epoch) + ")");
+    store.set_target_epochs(*epochs);
+    cfg = store.config();
+  }
+  Weights w;
+  try {
+    w = weights_from_checkpoint(cfg, store.load_checkpoint(resume->epoch));
+  } catch (const std::runtime_error& e) {
+    if (dynamic_cast<const RunFileError*>(&e)) throw;
+    throw RunFileError(path + ": damaged run file (" + e.what() + ")");
+  }
+  auto impl = std::make_unique<Impl>(cfg, std::move(store), std::move(w));
+  try {
+    impl->opt.load_state(resume->optimizer, resume->optimizer_steps);
+  } catch (const std::runtime_error& e) {
+    throw RunFileError(path + ": damaged run file (" + e.what() + ")");
+  }
+  impl->epoch = resume->epoch;
+  impl->last_checkpoint = resume->epoch;
+  return Trainer(std::move(impl));
+}
+
+void Trainer::run(const std::atomic<bool>& stop, const TrainCallbacks& cb) {
+  Impl& s = *impl_;
+  const Config& c = s.cfg;
+  const double dropout = c.effective_dropout(), l1 = c.effective_l1();
+  using clock = std::chrono::steady_clock;
+  auto window_start = clock::now();
+  int window_epochs = 0;
+  double rate = 0;
+  while (true) {
+    const int e = s.epoch;
+    if (stop.load()) {
+      if (s.last_checkpoint != e) s.commit(e);
+      return;
+    }
+    ForwardOptions fo;
+    if (dropout > 0) {
+      // Masks drawn from (seed, epoch) alone, so that a resumed run draws the same ones.
+      fo.dropout = dropout;
+      fo.rng = at::make_generator<at::CPUGeneratorImpl>(c.seed * 1000003ULL + static_cast<std::uint64_t>(e));
+    }
+    const at::Tensor logits = forward_fast(s.w, s.train, fo);  // [n_train, V]
+    at::Tensor loss = cross_entropy_f64(logits, s.train.labels);
+    EpochMetrics m;
+    m.epoch = e;
+    m.train_loss = loss.item<double>();
+    m.train_acc = static_cast<double>(count_correct(logits, s.train.labels)) / s.train.size();
+    m.lr = s.opt.current_lr();
+    const bool checkpoint = (e % c.checkpoint_interval == 0 || e == c.epochs) && e != s.last_checkpoint;
+    at::Tensor test_logits;
+    if (e % c.test_interval == 0 || checkpoint || e == c.epochs) test_logits = s.evaluate_test(m);
+    s.pending.push_back(m);
+    if (checkpoint) {
+      const std::vector<float> all = dropout > 0 ? std::vector<float>() : s.pair_logits(logits, test_logits);
+      s.commit(e, dropout > 0 ? nullptr : &all);
+    }
+
+    window_epochs++;
+    const double dt = std::chrono::duration<double>(clock::now() - window_start).count();
+    // A first rate after half a second, then over 3 s: long enough that a checkpoint or the
+    // app's live analysis does not make it jump.
+    if (dt > (rate > 0 ? 3.0 : 0.5)) {
+      rate = window_epochs / dt;
+      window_start = clock::now();
+      window_epochs = 0;
+    }
+    if (cb.on_progress) {
+      TrainProgress p;
+      p.epoch = e;
+      p.target_epochs = c.epochs;
+      p.metrics = m;
+      p.last_test = s.last_test;
+      p.epochs_per_second = rate;
+      p.last_checkpoint = s.last_checkpoint;
+      p.checkpoint_now = checkpoint;
+      if (checkpoint) p.measures = s.last_measures, p.measures_ms = s.measures_ms;
+      cb.on_progress(p);
+    }
+    if (e >= c.epochs) return;
+
+    if (l1 > 0) {
+      at::Tensor penalty = at::zeros({}, at::kDouble);
+      for (const auto& t : s.w.list()) penalty = penalty + t.abs().sum();
+      loss = loss + l1 * penalty;
+    }
+    s.w.zero_grad();
+    loss.backward();
+    s.opt.step(s.w);
+    s.epoch = e + 1;
+  }
+}
+
+int Trainer::epoch() const { return impl_->epoch; }
+int Trainer::target_epochs() const { return impl_->cfg.epochs; }
+bool Trainer::finished() const { return impl_->last_checkpoint >= impl_->cfg.epochs; }
+const Config& Trainer::config() const { return impl_->cfg; }
+const std::string& Trainer::path() const { return impl_->store.path(); }
+void Trainer::limit_file_size(std::int64_t bytes) { impl_->store.limit_file_size(bytes); }
+
+}  // namespace grok

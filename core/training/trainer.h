@@ -1,0 +1,77 @@
+// Full-batch training of the paper's transformer into a run file. No torch type in this header:
+// the CLI, the GUI's worker thread and the tests all drive training through it.
+//
+//   auto t = Trainer::start(cfg, "run.grok", /*overwrite=*/false, {/*threads=*/2});
+//   std::atomic<bool> stop{false};
+//   t.run(stop, {.on_progress = [](const TrainProgress& p) { ... }});
+//
+// Epoch convention (reference code): the metrics of epoch e are computed on the weights after e
+// updates, the loss that update e+1 then differentiates; epoch 0 is the initial model. A run of
+// `epochs` E takes E updates and logs epochs 0..E. The checkpoint "at epoch e" holds those weights.
+//
+// Threading: a Trainer is used from one thread (run() blocks that thread); `stop` may be set from
+// any thread or a signal handler. Callbacks run on the training thread, between epochs.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/base/config.h"
+#include "core/store/run_store.h"
+
+namespace grok {
+
+struct TrainOptions {
+  int threads = 2;  // intra-op threads (LibTorch and BLAS); results are bit-identical per count
+};
+
+struct TrainProgress {
+  int epoch = 0;              // epoch just computed
+  int target_epochs = 0;
+  EpochMetrics metrics;       // this epoch's (test fields NaN unless evaluated)
+  EpochMetrics last_test;     // newest epoch with test metrics
+  double epochs_per_second = 0;
+  int last_checkpoint = -1;   // newest committed checkpoint epoch
+  bool checkpoint_now = false;  // this epoch's checkpoint was just committed
+  // With checkpoint_now: the progress measures committed with it and what computing them cost.
+  std::optional<MeasureRecord> measures;
+  double measures_ms = 0;
+};
+
+struct TrainCallbacks {
+  std::function<void(const TrainProgress&)> on_progress;  // every epoch; keep it cheap
+};
+
+class Trainer {
+ public:
+  // Creates the run file (refusing an existing one unless overwrite) and initialises the model.
+  static Trainer start(const Config& cfg, const std::string& path, bool overwrite, const TrainOptions& opt = {});
+  // Continues a run file from its newest checkpoint; `epochs` raises (or sets) the target.
+  static Trainer resume(const std::string& path, std::optional<int> epochs, const TrainOptions& opt = {});
+
+  Trainer(Trainer&&) noexcept;
+  Trainer& operator=(Trainer&&) noexcept;
+  ~Trainer();
+
+  // Trains until the target epoch or until `stop` is set; either way the epoch reached is committed
+  // as a checkpoint before returning. Throws RunFileError if a commit fails (earlier checkpoints stay).
+  void run(const std::atomic<bool>& stop, const TrainCallbacks& cb = {});
+
+  int epoch() const;          // next epoch to compute
+  int target_epochs() const;
+  bool finished() const;      // the target epoch's checkpoint is committed
+  const Config& config() const;
+  const std::string& path() const;
+  // Lets tests and quotas cap the file's size (see RunStore::limit_file_size).
+  void limit_file_size(std::int64_t bytes);
+
+ private:
+  struct Impl;
+  explicit Trainer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace grok
