@@ -9,6 +9,8 @@ PKGS=(
   # Without OpenBLAS LibTorch falls back to the reference BLAS: ~20x slower training.
   libopenblas0-openmp
   xvfb xauth
+  # tests/test_structure checks every source against .clang-format.
+  clang-format
 )
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
