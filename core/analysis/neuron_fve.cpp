@@ -110,9 +110,10 @@ NeuronFrequencies neuron_frequencies_of(const float* acts, int M, const FourierB
   at::NoGradGuard no_grad;
   // Y = B X B^T over (a, b) per neuron; only its 3 x 3 blocks {const, cos k, sin k}^2 are needed,
   // and the total outside Y[0, 0], which is the centred sum of squares (Parseval). Block by block
-  // over rows a (pair_blocks.h), so nothing of X's size is formed:
+  // over rows a (pair_blocks.h), so no temporary grows beyond a block (the whole-X transform over a
+  // formed [p, p, M]):
   //   W_a[j] = sum_b B[j, b] X[a, b]          the transform over b, one [2K, p] x [p, rows M] GEMM
-  //   Y[i, j] += sum_a B[i, a] W_a[j]         for i, j in {cos k, sin k}: a [2, rows] x [rows, 2M] product per k
+  //   Y[i, j] += sum_a B[i, a] W_a[j]         for i, j in {cos k, sin k}: [2, rows] x [rows, M] per k and j
   //   Y[i, 0] = B00 sum_a B[i, a] sum_b X[a, b],   Y[0, j] = B00 sum_b B[j, b] sum_a X[a, b]
   Config cfg;
   cfg.p = p;
@@ -120,7 +121,7 @@ NeuronFrequencies neuron_frequencies_of(const float* acts, int M, const FourierB
   const at::Tensor B = at::from_blob(const_cast<double*>(F.matrix().data()), {p, p}, at::kDouble).to(at::kFloat);
   const at::Tensor Bk = B.narrow(0, 1, 2 * K);  // [2K, p]: cos 1, sin 1, ...
   const double B00 = F.matrix()[0];
-  at::Tensor blocks = at::zeros({K, 2, 2 * M}, at::kDouble);  // [k, i, (j, m)]
+  at::Tensor blocks = at::zeros({K, 2, 2, M}, at::kDouble);  // [k, i, j, m]
   at::Tensor col0 = at::zeros({p, M}, at::kDouble);           // sum_a B[i, a] sum_b X[a, b]
   at::Tensor over_a = at::zeros({p, M}, at::kDouble);         // sum_a X[a, b]
   Moments moments;
@@ -129,9 +130,8 @@ NeuronFrequencies neuron_frequencies_of(const float* acts, int M, const FourierB
     const at::Tensor X = at::from_blob(const_cast<float*>(acts) + static_cast<std::int64_t>(blk.a0) * p * M,
                                        {rows, p, M}, at::kFloat);  // [a, b, m]
     const at::Tensor W = at::mm(Bk, X.transpose(0, 1).reshape({p, rows * M})).view({K, 2, rows, M});  // [k, j, a, m]
-    const at::Tensor Wk = W.permute({0, 2, 1, 3}).reshape({K, rows, 2 * M});                         // [k, a, (j, m)]
     const at::Tensor Ba = Bk.narrow(1, blk.a0, rows).reshape({K, 2, rows});                           // [k, i, a]
-    blocks += at::bmm(Ba, Wk).to(at::kDouble);
+    for (int j = 0; j < 2; j++) blocks.select(2, j) += at::bmm(Ba, W.select(1, j)).to(at::kDouble);  // [k, i, m]
     col0 += at::mm(B.narrow(1, blk.a0, rows), X.sum(1)).to(at::kDouble);
     over_a += X.sum({0}, /*keepdim=*/false, at::kDouble);
     combine(moments, column_moments(X.data_ptr<float>(), rows * p, M));
