@@ -135,9 +135,11 @@ class TestPlantedModel : public QObject {
     QCOMPARE(v.neurons.freq, s.neurons.freq);
     QCOMPARE(v.neurons.fve, s.neurons.fve);
     QCOMPARE(v.measures.test_loss, 0.0);  // not computed
-    // The check table from the snapshot's forward pass is the one from a pass of its own.
+    // The check table from the snapshot's forward pass is the one from the analysis's forward.
     const AblationChecks from_snapshot = ablation_checks(c, planted_checkpoint(c, key, 4.0f), key, F, pair_forward(v));
-    const AblationChecks own = ablation_checks(c, planted_checkpoint(c, key, 4.0f), key, F);
+    const AllPairForward forward = compute_pair_forward(c, planted_checkpoint(c, key, 4.0f));
+    QCOMPARE(forward.logits, v.logits);
+    const AblationChecks own = ablation_checks(c, planted_checkpoint(c, key, 4.0f), key, F, view(forward));
     QCOMPARE(from_snapshot.rows.size(), own.rows.size());
     for (std::size_t r = 0; r < own.rows.size(); r++) {
       QCOMPARE(from_snapshot.rows[r].check, own.rows[r].check);

@@ -9,6 +9,7 @@
 #include <ATen/ATen.h>
 
 #include "core/analysis/ablation_checks.h"
+#include "core/analysis/pair_forward.h"
 #include "core/analysis/progress_measures.h"
 #include "core/store/run_store.h"
 #include "core/training/trainer.h"
@@ -66,12 +67,15 @@ class TestProgressMeasures : public QObject {
     QCOMPARE(m.excluded_loss_per_key.size(), key.size());
     for (double e : m.excluded_loss_per_key) QVERIFY(e > m.train_loss + 1e-3);
     QVERIFY(std::find(key.begin(), key.end(), m.max_excluded_freq) != key.end());
-    // Fig. 4 right: all the norm sits in the (cos k, sin k) x (cos k, sin k) blocks of the key k.
-    QCOMPARE(m.logits_2d_norms.size(), std::size_t(p * p));
+    // Fig. 4 right (a view, which the measures leave to the snapshot): all the norm sits in the
+    // (cos k, sin k) x (cos k, sin k) blocks of the key k.
+    QVERIFY(m.logits_2d_norms.empty());
+    const std::vector<double> norms = logits_2d_norms(L.data(), p, F);
+    QCOMPARE(norms.size(), std::size_t(p * p));
     double inside = 0, total = 0;
     for (int i = 0; i < p; i++)
       for (int j = 0; j < p; j++) {
-        const double v = m.logits_2d_norms[i * p + j] * m.logits_2d_norms[i * p + j];
+        const double v = norms[i * p + j] * norms[i * p + j];
         total += v;
         for (int k : key)
           if ((i == 2 * k - 1 || i == 2 * k) && (j == 2 * k - 1 || j == 2 * k)) inside += v;
@@ -145,7 +149,8 @@ class TestProgressMeasures : public QObject {
     };
     // Some key set: keeping only it is the restricted loss over all pairs.
     const std::vector<int> key = {2, 5, 7};
-    const AblationChecks a = ablation_checks(c, ck, key, F);
+    const AllPairForward forward = compute_pair_forward(c, ck);
+    const AblationChecks a = ablation_checks(c, ck, key, F, view(forward));
     const ProgressMeasures m = compute_progress_measures(c, ck, d, key, F);
     QVERIFY(std::abs(find(a, "keep only key frequencies").loss - m.restricted_loss_all) < 1e-5 * m.restricted_loss_all);
     QCOMPARE(a.rows.front().check, std::string("full model"));
@@ -223,7 +228,7 @@ class TestProgressMeasures : public QObject {
     // the logits only by a constant per pair, which the softmax ignores.
     std::vector<int> all;
     for (int k = 1; k <= F.n_freqs(); k++) all.push_back(k);
-    const AblationChecks b = ablation_checks(c, ck, all, F);
+    const AblationChecks b = ablation_checks(c, ck, all, F, view(forward));
     const double full = b.rows.front().loss;
     QVERIFY2(std::abs(find(b, "MLP onto the key W_L directions").loss - full) < 1e-9 * (1 + full),
              qPrintable(QString("%1 vs %2").arg(find(b, "MLP onto the key W_L directions").loss).arg(full)));

@@ -15,8 +15,9 @@
 #include <string>
 #include <vector>
 
-#include "core/base/config.h"
 #include "core/analysis/fourier_basis.h"
+#include "core/analysis/pair_forward.h"
+#include "core/base/config.h"
 #include "core/base/tensor_blob.h"
 
 namespace grok {
@@ -33,21 +34,12 @@ struct AblationChecks {
   double wl_norm_outside_key = 0; // 0..1
 };
 
-// The all-pairs forward pass the checks start from, float32, pair (a, b) at row a*p + b: logits
-// [p*p, p] ('=' dropped), the same less the last MLP's part h W_out^T W_U ("direct"), and the last
-// layer's post-ReLU activations at '=' h [p*p, d_mlp]. A Snapshot holds all three, so the GUI does
-// not run the pass twice.
-struct PairForward {
-  const float* logits = nullptr;
-  const float* direct = nullptr;
-  const float* mlp_post = nullptr;
-};
-
-// Every loss and accuracy goes through the float32 row kernel of the measures (core/analysis/internal/row_losses.h,
-// ~1e-6 relative); the logit fit is float64.
-AblationChecks ablation_checks(const Config& cfg, const std::vector<NamedArray>& checkpoint, const std::vector<int>& key_freqs,
-                               const FourierBasis& F);  // runs the forward pass itself
-AblationChecks ablation_checks(const Config& cfg, const std::vector<NamedArray>& checkpoint, const std::vector<int>& key_freqs,
-                               const FourierBasis& F, const PairForward& forward);
+// From the analysis's all-pairs forward (pair_forward.h; a Snapshot holds one: pair_forward(s)),
+// read block by block (internal/pair_blocks.h): the checks hold one block's working set beyond it.
+// Every loss and accuracy goes through the float32 row kernel of the measures
+// (core/analysis/internal/row_losses.h, ~1e-6 relative); the key components and the logit fit
+// are float64.
+AblationChecks ablation_checks(const Config& cfg, const std::vector<NamedArray>& checkpoint,
+                               const std::vector<int>& key_freqs, const FourierBasis& F, const PairForward& forward);
 
 }  // namespace grok

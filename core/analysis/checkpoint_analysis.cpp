@@ -16,6 +16,8 @@ auto as_run_file_error(const RunStore& store, F&& f) -> decltype(f()) {
     return f();
   } catch (const RunFileError&) {
     throw;
+  } catch (const ConfigError&) {  // AnalysisTooLarge: the config's size, not the file
+    throw;
   } catch (const std::runtime_error& e) {
     throw RunFileError(store.path() + ": damaged run file (" + e.what() + ")");
   }

@@ -6,8 +6,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "core/model/internal/transformer.h"
-#include "core/model/internal/weights.h"
+#include "core/analysis/internal/pair_blocks.h"
 
 namespace grok {
 
@@ -49,30 +48,59 @@ std::vector<int> NeuronFrequencies::representatives(int count, std::optional<int
 
 namespace {
 
-// Sum over rows of X^2 per column, float64, for a contiguous float X [R, M]: one streaming pass
-// (ATen's square().sum(0) writes a 26 MB temporary first, and its norm reduction over dim 0 ran at
-// a fifth of memory speed). Fixed row blocks summed in order: the result does not depend on the
-// thread count.
-at::Tensor column_squares(const at::Tensor& X) {
-  const std::int64_t R = X.size(0), M = X.size(1);
+// Per column of a contiguous float X [R, M]: the sum and the sum of squared deviations from the
+// column mean, float64, in two streaming passes (ATen's reductions wrote [R, M] temporaries and ran
+// at a fifth of memory speed). Fixed row chunks summed in order: independent of the thread count.
+struct Moments {
+  std::vector<double> sum, m2;
+  std::int64_t n = 0;
+};
+
+template <class RowFn>
+std::vector<double> column_sums(std::int64_t R, std::int64_t M, const RowFn& add_row) {
   constexpr std::int64_t kRows = 512;
-  const std::int64_t blocks = (R + kRows - 1) / kRows;
-  std::vector<double> part(static_cast<std::size_t>(blocks * M), 0.0);
-  const float* x = X.data_ptr<float>();
-  at::parallel_for(0, blocks, 1, [&](std::int64_t b0, std::int64_t b1) {
-    for (std::int64_t b = b0; b < b1; b++) {
-      double* acc = part.data() + b * M;
-      for (std::int64_t r = b * kRows; r < std::min(R, (b + 1) * kRows); r++) {
-        const float* row = x + r * M;
-        for (std::int64_t m = 0; m < M; m++) acc[m] += static_cast<double>(row[m]) * row[m];
-      }
+  const std::int64_t chunks = (R + kRows - 1) / kRows;
+  std::vector<double> part(static_cast<std::size_t>(chunks * M), 0.0), out(static_cast<std::size_t>(M), 0.0);
+  at::parallel_for(0, chunks, 1, [&](std::int64_t c0, std::int64_t c1) {
+    for (std::int64_t c = c0; c < c1; c++)
+      for (std::int64_t r = c * kRows; r < std::min(R, (c + 1) * kRows); r++) add_row(r, part.data() + c * M);
+  });
+  for (std::int64_t c = 0; c < chunks; c++)
+    for (std::int64_t m = 0; m < M; m++) out[m] += part[c * M + m];
+  return out;
+}
+
+Moments column_moments(const float* x, std::int64_t R, std::int64_t M) {
+  Moments out;
+  out.n = R;
+  out.sum = column_sums(R, M, [&](std::int64_t r, double* acc) {
+    for (std::int64_t m = 0; m < M; m++) acc[m] += x[r * M + m];
+  });
+  std::vector<double> mean(out.sum);
+  for (double& v : mean) v /= static_cast<double>(R);
+  out.m2 = column_sums(R, M, [&](std::int64_t r, double* acc) {
+    for (std::int64_t m = 0; m < M; m++) {
+      const double d = x[r * M + m] - mean[m];
+      acc[m] += d * d;
     }
   });
-  at::Tensor out = at::zeros({M}, at::kDouble);
-  double* o = out.data_ptr<double>();
-  for (std::int64_t b = 0; b < blocks; b++)
-    for (std::int64_t m = 0; m < M; m++) o[m] += part[b * M + m];
   return out;
+}
+
+// Adds block b's moments to a's (Chan et al.'s parallel update: stable for near-constant columns,
+// where sum x^2 - n mean^2 would cancel).
+void combine(Moments& a, const Moments& b) {
+  if (a.n == 0) {
+    a = b;
+    return;
+  }
+  const double na = static_cast<double>(a.n), nb = static_cast<double>(b.n);
+  for (std::size_t m = 0; m < a.sum.size(); m++) {
+    const double delta = b.sum[m] / nb - a.sum[m] / na;
+    a.m2[m] += b.m2[m] + delta * delta * na * nb / (na + nb);
+    a.sum[m] += b.sum[m];
+  }
+  a.n += b.n;
 }
 
 }  // namespace
@@ -80,37 +108,49 @@ at::Tensor column_squares(const at::Tensor& X) {
 NeuronFrequencies neuron_frequencies_of(const float* acts, int M, const FourierBasis& F) {
   const int p = F.p(), K = F.n_freqs();
   at::NoGradGuard no_grad;
-  // Only the 3 x 3 blocks of Y = B X B^T are needed (plus the total, by Parseval). The transform
-  // over a is one [p, p] x [p, p*M] float32 GEMM, Z[i, b, m] = sum_a B[i, a] X[a, b, m] (~1.5 GFLOP
-  // on mainline; 2 M p length-113 FFTs cost several times more, a batched product 3x more); each
-  // block entry Y[i, j] = sum_b B[j, b] Z[i, b] is then a short product. The mean only moves
-  // Y[0, 0], which the blocks and the total leave out, so the activations need no centring.
+  // Y = B X B^T over (a, b) per neuron; only its 3 x 3 blocks {const, cos k, sin k}^2 are needed,
+  // and the total outside Y[0, 0], which is the centred sum of squares (Parseval). Block by block
+  // over rows a (pair_blocks.h), so no temporary grows beyond a block (the whole-X transform over a
+  // formed [p, p, M]):
+  //   W_a[j] = sum_b B[j, b] X[a, b]          the transform over b, one [2K, p] x [p, rows M] GEMM
+  //   Y[i, j] += sum_a B[i, a] W_a[j]         for i, j in {cos k, sin k}: [2, rows] x [rows, M] per k and j
+  //   Y[i, 0] = B00 sum_a B[i, a] sum_b X[a, b],   Y[0, j] = B00 sum_b B[j, b] sum_a X[a, b]
+  Config cfg;
+  cfg.p = p;
+  cfg.d_mlp = M;
   const at::Tensor B = at::from_blob(const_cast<double*>(F.matrix().data()), {p, p}, at::kDouble).to(at::kFloat);
-  const at::Tensor X = at::from_blob(const_cast<float*>(acts), {p, p * M}, at::kFloat);
-  const at::Tensor Z = at::mm(B, X).view({p, p, M});  // [i, b, m]
-  const at::Tensor col0 = Z.sum(1) * B[0][0];         // Y[i, 0] [p, M]
-  const at::Tensor row0 = at::mm(B, Z[0]);            // Y[0, j] [p, M]
-  // Variance * p^2 as the energy outside Y[0, 0]: rows i >= 1 of Z plus row 0 of Y beyond j = 0
-  // (subtracting Y[0, 0]^2 from the total would cancel catastrophically for near-constant neurons).
-  const at::Tensor total = column_squares(Z.narrow(0, 1, p - 1).view({(p - 1) * p, M})) +
-                           row0.narrow(0, 1, p - 1).square().sum(0).to(at::kDouble);  // [M]
+  const at::Tensor Bk = B.narrow(0, 1, 2 * K);  // [2K, p]: cos 1, sin 1, ...
+  const double B00 = F.matrix()[0];
+  at::Tensor blocks = at::zeros({K, 2, 2, M}, at::kDouble);  // [k, i, j, m]
+  at::Tensor col0 = at::zeros({p, M}, at::kDouble);           // sum_a B[i, a] sum_b X[a, b]
+  at::Tensor over_a = at::zeros({p, M}, at::kDouble);         // sum_a X[a, b]
+  Moments moments;
+  for (const PairBlock& blk : pair_blocks(cfg)) {
+    const std::int64_t rows = blk.a1 - blk.a0;
+    const at::Tensor X = at::from_blob(const_cast<float*>(acts) + static_cast<std::int64_t>(blk.a0) * p * M,
+                                       {rows, p, M}, at::kFloat);  // [a, b, m]
+    const at::Tensor W = at::mm(Bk, X.transpose(0, 1).reshape({p, rows * M})).view({K, 2, rows, M});  // [k, j, a, m]
+    const at::Tensor Ba = Bk.narrow(1, blk.a0, rows).reshape({K, 2, rows});                           // [k, i, a]
+    for (int j = 0; j < 2; j++) blocks.select(2, j) += at::bmm(Ba, W.select(1, j)).to(at::kDouble);  // [k, i, m]
+    col0 += at::mm(B.narrow(1, blk.a0, rows), X.sum(1)).to(at::kDouble);
+    over_a += X.sum({0}, /*keepdim=*/false, at::kDouble);
+    combine(moments, column_moments(X.data_ptr<float>(), rows * p, M));
+  }
+  const at::Tensor Bd = B.to(at::kDouble);
+  const at::Tensor row0 = at::mm(Bd, over_a) * B00;  // Y[0, j] [p, M]
+  col0 *= B00;                                       // Y[i, 0] [p, M]
   // Frequency k's energy: its block Y[i, j], i, j in {cos k, sin k}, plus Y[i, 0] and Y[0, j].
-  // The blocks of every k are one batched product of [2, p] by [p, M] (112 separate products and
-  // their element-wise ops cost more in dispatch than in arithmetic).
-  const at::Tensor Bk = B.narrow(0, 1, 2 * K).view({K, 1, 2, p});      // [k, -, j, b]
-  const at::Tensor Zk = Z.narrow(0, 1, 2 * K).view({K, 2, p, M});      // [k, i, b, m], no copy
-  const at::Tensor blocks = at::matmul(Bk, Zk);                        // [k, i, j, m]
   const at::Tensor energy = blocks.view({K, 4, M}).square().sum(1) +
                             row0.narrow(0, 1, 2 * K).view({K, 2, M}).square().sum(1) +
                             col0.narrow(0, 1, 2 * K).view({K, 2, M}).square().sum(1);  // [K, M]
   const auto best = energy.max(0);  // [M]
-  const at::Tensor best_e = std::get<0>(best).to(at::kDouble).contiguous(), tot = total.to(at::kDouble).contiguous();
+  const at::Tensor best_e = std::get<0>(best).contiguous();
   const at::Tensor best_k = std::get<1>(best).contiguous();
   NeuronFrequencies out;
   out.freq.assign(M, 0);
   out.fve.assign(M, 0.0);
   for (int m = 0; m < M; m++) {
-    const double t = tot.data_ptr<double>()[m];
+    const double t = moments.m2[m];  // variance * p^2: the energy outside Y[0, 0]
     if (t <= 1e-12 * p * p) continue;  // dead (constant) neuron: no variance to explain
     out.freq[m] = static_cast<int>(best_k.data_ptr<std::int64_t>()[m]) + 1;
     out.fve[m] = std::min(1.0, best_e.data_ptr<double>()[m] / t);
@@ -123,15 +163,6 @@ NeuronFrequencies neuron_frequencies_from_activations(const std::vector<double>&
   if (acts.size() != static_cast<std::size_t>(p) * p * M) throw std::invalid_argument("activations: expected [p*p, M]");
   const std::vector<float> f(acts.begin(), acts.end());
   return neuron_frequencies_of(f.data(), M, F);
-}
-
-NeuronFrequencies neuron_frequencies(const Config& cfg, const std::vector<NamedArray>& checkpoint,
-                                     const FourierBasis& F) {
-  at::NoGradGuard no_grad;
-  ForwardCache cache;
-  forward_fast(weights_from_checkpoint(cfg, checkpoint), all_pairs(cfg.p), {}, &cache);
-  const at::Tensor acts = cache.mlp_post.contiguous();  // [p*p, M]
-  return neuron_frequencies_of(acts.data_ptr<float>(), static_cast<int>(acts.size(1)), F);
 }
 
 }  // namespace grok

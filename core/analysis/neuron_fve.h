@@ -4,15 +4,19 @@
 // Fourier basis, and for each k sum the squares of the 3 x 3 block {const, cos k, sin k}^2; the FVE
 // is that sum over the total. The block holds the a-only, b-only and (a, b) terms of frequency k.
 // The paper's mainline: 433 of 512 neurons above 85 %.
+//
+// The activations come from the analysis's all-pairs forward (pair_forward.h; a Snapshot holds
+// them) and are read block by block (internal/pair_blocks.h), so the transform's temporaries stay
+// within a block's bytes. Threading: uses the intra-op threads; results do not depend on them.
+//
+//   NeuronFrequencies nf = neuron_frequencies_of(snapshot.neuron_acts.data(), cfg.d_mlp, F);
 #pragma once
 
 #include <map>
 #include <optional>
 #include <vector>
 
-#include "core/base/config.h"
 #include "core/analysis/fourier_basis.h"
-#include "core/base/tensor_blob.h"
 
 namespace grok {
 
@@ -30,9 +34,7 @@ struct NeuronFrequencies {
 
 // From activations [p*p, M] row-major over pairs (a*p + b), float32: what snapshots hold.
 NeuronFrequencies neuron_frequencies_of(const float* acts, int M, const FourierBasis& F);
-// From activations [p*p, M] row-major over pairs (a*p + b).
+// From activations [p*p, M] row-major over pairs (a*p + b), float64 (made float32 first).
 NeuronFrequencies neuron_frequencies_from_activations(const std::vector<double>& acts, int M, const FourierBasis& F);
-// The last layer's MLP activations at the final position over all pairs, then as above.
-NeuronFrequencies neuron_frequencies(const Config& cfg, const std::vector<NamedArray>& checkpoint, const FourierBasis& F);
 
 }  // namespace grok

@@ -8,7 +8,16 @@
 //
 //   restricted logits: mean over pairs of L + the u_cos/u_sin projections of the key frequencies
 //   excluded logits:   L - those projections
-// Losses use a float64 log-softmax over the p outputs.
+// The projections' coefficients are the key components (internal/key_components.h), in float64;
+// losses go through the float32 row kernel (internal/row_losses.h, ~1e-6 relative).
+//
+// Memory: the measures read the logits block by block (whole rows a of the (a, b) table,
+// internal/pair_blocks.h), so without given logits they hold one block's working set
+// (analysis_block_bytes()), not the p^3 logits: any p the config accepts can be measured.
+//
+//   ProgressMeasures m = compute_progress_measures(cfg, checkpoint, data, std::nullopt, F);
+//
+// Threading: uses the intra-op threads; the results do not depend on their number.
 #pragma once
 
 #include <optional>
@@ -35,6 +44,7 @@ struct ProgressMeasures {
   std::vector<double> cos_abc_coefficients;   // [(p-1)/2]: logits . cos(w_k(a+b-c)) / |.|, k = 1.. (Fig. 14)
   // Fig. 4 right: the logits in the 2D Fourier basis over (a, b), L2 norm over the p outputs;
   // [p, p] row-major, rows = component of a, columns = component of b (FourierBasis order).
+  // A view of the whole logits, not stored: filled by compute_snapshot only (logits_2d_norms()).
   std::vector<double> logits_2d_norms;
   double gini_we = 0, gini_wl = 0, sum_sq_weights = 0;
 };
@@ -42,24 +52,23 @@ struct ProgressMeasures {
 // Computes every measure for one checkpoint (1 or more layers). `key_freqs` nullopt: the set
 // detected from this checkpoint's W_L (what training stores, "live"). An empty set: the restricted
 // loss is that of the mean logits alone, the excluded loss the full train loss.
-// `logits`: the checkpoint's all_pair_logits when the caller has them already (the trainer puts
-// them together from a checkpoint epoch's training and test passes); computed here when null.
+// `logits`: the checkpoint's logits over every pair, '=' dropped, [p*p, p] row-major over
+// (a, b, c), when the caller has them already (the trainer puts them together from a checkpoint
+// epoch's training and test passes); else the forward pass runs here, block by block.
 ProgressMeasures compute_progress_measures(const Config& cfg, const std::vector<NamedArray>& checkpoint,
                                            const Dataset& data, const std::optional<std::vector<int>>& key_freqs,
                                            const FourierBasis& F, const std::vector<float>* logits = nullptr);
-
-// The model's logits over every pair, '=' logit dropped: [p*p, p] row-major over (a, b, c).
-std::vector<float> all_pair_logits(const Config& cfg, const std::vector<NamedArray>& checkpoint);
-
-// The logit-based measures from given logits [p*p, p] (the weight-based fields stay 0): what
-// compute_progress_measures does after the forward pass, open to tests with hand-built logits.
 
 // The measures as a run-file record (`mode`: "live", "final" or "given"), named as stored.
 MeasureRecord to_record(int epoch, const std::string& mode, const ProgressMeasures& m);
 
 // Fig. 4 right alone (ProgressMeasures::logits_2d_norms) from float logits [p*p, p]: what the
-// dashboard's logits view draws.
+// dashboard's logits view draws. Chunked over the outputs: temporaries within a block's bytes.
 std::vector<double> logits_2d_norms(const float* logits, int p, const FourierBasis& F);
+
+// The logit-based measures from given logits [p*p, p] (the weight-based fields and
+// logits_2d_norms stay empty): what compute_progress_measures does after the forward pass, open
+// to tests with hand-built logits.
 ProgressMeasures measures_from_logits(const Config& cfg, const std::vector<float>& logits, const Dataset& data,
                                       const std::vector<int>& key_freqs, const FourierBasis& F);
 

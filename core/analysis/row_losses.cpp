@@ -1,7 +1,11 @@
 #include "core/analysis/internal/row_losses.h"
 
 #include <ATen/Parallel.h>
+
+#include "core/runtime/simd_kernels.h"
+#if GROK_X86_KERNELS
 #include <immintrin.h>
+#endif
 
 #include <algorithm>
 #include <cmath>
@@ -11,6 +15,14 @@
 namespace grok {
 namespace {
 
+// One row: x = l - ur A - vr B (or l), its loss (m - x_y) + log1p(sum over non-maximal c of
+// exp(x_c - m)) and whether the label is the first argmax (torch's argmax convention).
+struct RowResult {
+  double loss;
+  bool correct;
+};
+
+#if GROK_X86_KERNELS
 // exp on 8 floats (Cephes' expf polynomial, relative error ~2e-7), for arguments <= 0 as here:
 // x - max is never positive; below -87 the result flushes towards 0, as it should.
 __attribute__((target("avx2,fma"))) inline __m256 exp8(__m256 x) {
@@ -30,13 +42,6 @@ __attribute__((target("avx2,fma"))) inline __m256 exp8(__m256 x) {
   const __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
   return _mm256_mul_ps(y, _mm256_castsi256_ps(e));
 }
-
-// One row: x = l - ur A - vr B (or l), its loss (m - x_y) + log1p(sum over non-maximal c of
-// exp(x_c - m)) and whether the label is the first argmax (torch's argmax convention).
-struct RowResult {
-  double loss;
-  bool correct;
-};
 
 __attribute__((target("avx2,fma"))) RowResult row_avx2(const float* l, int p, float ur, float vr, const float* A,
                                                        const float* B, std::int64_t y, float* x) {
@@ -88,7 +93,10 @@ __attribute__((target("avx2,fma"))) RowResult row_avx2(const float* l, int p, fl
   rest += ties > 0 ? ties - 1 : 0;
   return {static_cast<double>(m) - x[y] + std::log1p(rest), first == y};
 }
+#endif  // GROK_X86_KERNELS
 
+// The portable version of row_avx2 (and its reference): exp in float64, so it differs from the x86
+// kernel by that kernel's float exp (~2e-7 relative per term) and summation order, ~1e-6 relative.
 RowResult row_scalar(const float* l, int p, float ur, float vr, const float* A, const float* B, std::int64_t y,
                      float* x) {
   int arg = 0;
@@ -103,8 +111,7 @@ RowResult row_scalar(const float* l, int p, float ur, float vr, const float* A, 
   return {static_cast<double>(m) - x[y] + std::log1p(rest), arg == y};
 }
 
-const bool kHaveAvx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-
+#if GROK_X86_KERNELS
 // x[0..p) = b[0..p) + sum_t w[t] A[t, 0..p): one row of base + W A.
 __attribute__((target("avx2,fma"))) void lowrank_row_avx2(const float* b, const float* w, int R, const float* A, int p,
                                                           float* x) {
@@ -121,6 +128,9 @@ __attribute__((target("avx2,fma"))) void lowrank_row_avx2(const float* b, const 
   }
 }
 
+#endif  // GROK_X86_KERNELS
+
+// The portable version of lowrank_row_avx2: the same order of terms, without FMA.
 void lowrank_row_scalar(const float* b, const float* w, int R, const float* A, int p, float* x) {
   for (int c = 0; c < p; c++) {
     float acc = b[c];
@@ -129,19 +139,35 @@ void lowrank_row_scalar(const float* b, const float* w, int R, const float* A, i
   }
 }
 
-}  // namespace
+// The kernels a call uses, chosen once per call (simd_kernels.h).
+struct Kernels {
+  bool x86 = use_avx2_kernels();
+  RowResult row(const float* l, int p, float ur, float vr, const float* A, const float* B, std::int64_t y,
+                float* x) const {
+#if GROK_X86_KERNELS
+    if (x86) return row_avx2(l, p, ur, vr, A, B, y, x);
+#endif
+    return row_scalar(l, p, ur, vr, A, B, y, x);
+  }
+  void lowrank_row(const float* b, const float* w, int R, const float* A, int p, float* x) const {
+#if GROK_X86_KERNELS
+    if (x86) return lowrank_row_avx2(b, w, R, A, p, x);
+#endif
+    lowrank_row_scalar(b, w, R, A, p, x);
+  }
+};
 
 // Rows are summed in fixed blocks whose partial sums are added in block order, so results do not
 // depend on how at::parallel_for splits the work among threads.
 constexpr std::int64_t kBlock = 64;
 
-namespace {
-
-// The mean loss and accuracy of n rows, row(i, scratch) giving row i's RowResult with `scratch`
-// floats of per-thread scratch.
+// The summed loss and correct count of n rows, row(i, scratch) giving row i's RowResult with
+// `scratch` floats of per-thread scratch.
 template <class RowFn>
-LossAcc blocked_mean(std::int64_t n, std::size_t scratch, const RowFn& row) {
-  if (n == 0) return {};
+LossSum blocked_sum(std::int64_t n, std::size_t scratch, const RowFn& row) {
+  LossSum out;
+  out.n = n;
+  if (n == 0) return out;
   const std::int64_t blocks = (n + kBlock - 1) / kBlock;
   std::vector<double> loss(static_cast<std::size_t>(blocks), 0.0), correct(static_cast<std::size_t>(blocks), 0.0);
   at::parallel_for(0, blocks, 1, [&](std::int64_t b0, std::int64_t b1) {
@@ -153,50 +179,45 @@ LossAcc blocked_mean(std::int64_t n, std::size_t scratch, const RowFn& row) {
         correct[blk] += rr.correct;
       }
   });
-  LossAcc out;
-  for (std::int64_t blk = 0; blk < blocks; blk++) out.loss += loss[blk], out.acc += correct[blk];
-  out.loss /= n;
-  out.acc /= n;
+  for (std::int64_t blk = 0; blk < blocks; blk++) out.loss += loss[blk], out.correct += correct[blk];
   return out;
 }
 
 }  // namespace
 
-LossAcc row_cross_entropy(const float* L, int p, const std::int64_t* rows, std::int64_t n, const std::int64_t* labels,
+LossSum row_cross_entropy(const float* L, int p, const std::int64_t* rows, std::int64_t n, const std::int64_t* labels,
                           const float* u, const float* v, const float* A, const float* B) {
-  return blocked_mean(n, static_cast<std::size_t>(p), [&](std::int64_t i, float* x) {
+  const Kernels k;
+  return blocked_sum(n, static_cast<std::size_t>(p), [&](std::int64_t i, float* x) {
     const std::int64_t r = rows[i];
     const float ur = u ? u[r] : 0.f, vr = u ? v[r] : 0.f;
-    const float* a = u ? A : nullptr;
-    return kHaveAvx2 ? row_avx2(L + r * p, p, ur, vr, a, B, labels[r], x)
-                     : row_scalar(L + r * p, p, ur, vr, a, B, labels[r], x);
+    return k.row(L + r * p, p, ur, vr, u ? A : nullptr, B, labels[r], x);
   });
 }
 
-LossAcc lowrank_cross_entropy(const float* base, std::int64_t base_stride, int p, const std::int64_t* rows,
+LossSum lowrank_cross_entropy(const float* base, std::int64_t base_stride, int p, const std::int64_t* rows,
                               std::int64_t n, const std::int64_t* labels, const float* W, int R, const float* A,
                               float sign) {
+  const Kernels k;
   // Scratch: the row x [p], the kernel's own [p], the row's signed coefficients [R].
-  return blocked_mean(n, static_cast<std::size_t>(2 * p + R), [&](std::int64_t i, float* buf) {
+  return blocked_sum(n, static_cast<std::size_t>(2 * p + R), [&](std::int64_t i, float* buf) {
     const std::int64_t r = rows[i];
     float *x = buf, *scratch = buf + p, *w = buf + 2 * p;
     for (int t = 0; t < R; t++) w[t] = sign * W[r * R + t];
-    if (kHaveAvx2)
-      lowrank_row_avx2(base + r * base_stride, w, R, A, p, x);
-    else
-      lowrank_row_scalar(base + r * base_stride, w, R, A, p, x);
-    return kHaveAvx2 ? row_avx2(x, p, 0.f, 0.f, nullptr, nullptr, labels[r], scratch)
-                     : row_scalar(x, p, 0.f, 0.f, nullptr, nullptr, labels[r], scratch);
+    k.lowrank_row(base + r * base_stride, w, R, A, p, x);
+    return k.row(x, p, 0.f, 0.f, nullptr, nullptr, labels[r], scratch);
   });
 }
 
-std::vector<LossAcc> rank2_cross_entropies(const float* L, int p, const std::int64_t* rows, std::int64_t n,
+std::vector<LossSum> rank2_cross_entropies(const float* L, int p, const std::int64_t* rows, std::int64_t n,
                                            const std::int64_t* labels, int terms, const float* u, const float* v,
                                            const float* A, const float* B, std::int64_t uv_stride) {
-  std::vector<LossAcc> out(static_cast<std::size_t>(terms));
+  const Kernels k;
+  std::vector<LossSum> out(static_cast<std::size_t>(terms));
+  for (LossSum& o : out) o.n = n;
   if (n == 0) return out;
   const std::int64_t blocks = (n + kBlock - 1) / kBlock;
-  std::vector<LossAcc> part(static_cast<std::size_t>(blocks * terms));  // [block, term], sums
+  std::vector<LossSum> part(static_cast<std::size_t>(blocks * terms));  // [block, term]
   // Rows outside, terms inside: a row of L stays in L1 while every term's A, B (a few KB each)
   // stay in L2; the other order streamed L from L3 once per term and ran 2x slower.
   at::parallel_for(0, blocks, 1, [&](std::int64_t b0, std::int64_t b1) {
@@ -207,16 +228,15 @@ std::vector<LossAcc> rank2_cross_entropies(const float* L, int p, const std::int
         for (int t = 0; t < terms; t++) {
           const float ur = u[t * uv_stride + r], vr = v[t * uv_stride + r];
           const float *a = A + static_cast<std::size_t>(t) * p, *b = B + static_cast<std::size_t>(t) * p;
-          const RowResult rr = kHaveAvx2 ? row_avx2(L + r * p, p, ur, vr, a, b, labels[r], x.data())
-                                         : row_scalar(L + r * p, p, ur, vr, a, b, labels[r], x.data());
+          const RowResult rr = k.row(L + r * p, p, ur, vr, a, b, labels[r], x.data());
           part[blk * terms + t].loss += rr.loss;
-          part[blk * terms + t].acc += rr.correct;
+          part[blk * terms + t].correct += rr.correct;
         }
       }
   });
   for (std::int64_t blk = 0; blk < blocks; blk++)
-    for (int t = 0; t < terms; t++) out[t].loss += part[blk * terms + t].loss, out[t].acc += part[blk * terms + t].acc;
-  for (LossAcc& o : out) o.loss /= n, o.acc /= n;
+    for (int t = 0; t < terms; t++)
+      out[t].loss += part[blk * terms + t].loss, out[t].correct += part[blk * terms + t].correct;
   return out;
 }
 

@@ -1,11 +1,8 @@
 #include "core/analysis/snapshot.h"
 
-#include <ATen/ATen.h>
-
 #include <chrono>
 
-#include "core/model/internal/transformer.h"
-#include "core/model/internal/weights.h"
+#include "core/analysis/pair_forward.h"
 
 namespace grok {
 namespace {
@@ -18,6 +15,7 @@ double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std
 Snapshot compute_snapshot(const Config& cfg, int epoch, const std::vector<NamedArray>& ck, const Dataset& data,
                           const std::optional<std::vector<int>>& key_freqs, const FourierBasis& F,
                           SnapshotScope scope) {
+  check_snapshot_fits(cfg);  // before the spectra: refuse at once
   const auto t_start = Clock::now();
   const int p = cfg.p;
   Snapshot s;
@@ -32,19 +30,11 @@ Snapshot compute_snapshot(const Config& cfg, int epoch, const std::vector<NamedA
   s.ms.spectra = ms_since(t0);
 
   t0 = Clock::now();
-  {
-    at::NoGradGuard no_grad;
-    ForwardCache cache;
-    const at::Tensor L =
-        forward_fast(weights_from_checkpoint(cfg, ck), all_pairs(p), {}, &cache).narrow(1, 0, p).contiguous();  // [p*p, p]
-    s.logits.assign(L.data_ptr<float>(), L.data_ptr<float>() + L.numel());
-    const at::Tensor D = cache.direct.narrow(1, 0, p).contiguous();  // [p*p, p]
-    s.direct_logits.assign(D.data_ptr<float>(), D.data_ptr<float>() + D.numel());
-    const at::Tensor acts = cache.mlp_post.contiguous();  // [p*p, M]
-    s.neuron_acts.assign(acts.data_ptr<float>(), acts.data_ptr<float>() + acts.numel());
-    const at::Tensor attn = cache.attn.select(2, 0).t().contiguous();  // [H, p*p]: '=' attending to a
-    s.attention.assign(attn.data_ptr<float>(), attn.data_ptr<float>() + attn.numel());
-  }
+  AllPairForward f = compute_pair_forward(cfg, ck);
+  s.logits = std::move(f.logits);
+  s.direct_logits = std::move(f.direct_logits);
+  s.neuron_acts = std::move(f.neuron_acts);
+  s.attention = std::move(f.attention);
   s.ms.forward = ms_since(t0);
 
   t0 = Clock::now();
@@ -53,8 +43,8 @@ Snapshot compute_snapshot(const Config& cfg, int epoch, const std::vector<NamedA
     s.measures = measures_from_logits(cfg, s.logits, data, keys, F);
   } else {
     s.measures.key_freqs = keys;
-    s.measures.logits_2d_norms = logits_2d_norms(s.logits.data(), p, F);
   }
+  s.measures.logits_2d_norms = logits_2d_norms(s.logits.data(), p, F);
   s.measures.gini_we = s.spectra.gini_we;
   s.measures.gini_wl = s.spectra.gini_wl;
   s.measures.sum_sq_weights = s.spectra.sum_sq_weights;

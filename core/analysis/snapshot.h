@@ -4,7 +4,10 @@
 // activations and attention patterns over (a, b), and each neuron's frequency and FVE.
 //
 // Snapshots are never stored (the activations alone are d_mlp x p x p floats, 26 MB on mainline):
-// the GUI computes them off its thread and caches a few. No torch type in this header.
+// the GUI computes them off its thread and caches a few, bounded by snapshot_bytes(cfg). A
+// snapshot holds ~p^3 floats (10.6 GB at p = 1021): compute_snapshot throws AnalysisTooLarge (a
+// ConfigError, one line naming the bytes) beyond analysis_memory_limit() (analysis_memory.h). No
+// torch type in this header.
 //
 //   Snapshot s = compute_snapshot(cfg, epoch, store.load_checkpoint(epoch), data, std::nullopt, F);
 //   float act = s.neuron_acts[(a * p + b) * s.d_mlp + m];  // neuron m on input (a, b)
@@ -14,6 +17,8 @@
 #include <vector>
 
 #include "core/analysis/ablation_checks.h"
+#include "core/analysis/analysis_memory.h"
+#include "core/analysis/pair_forward.h"
 #include "core/base/config.h"
 #include "core/data/dataset.h"
 #include "core/analysis/fourier_basis.h"
@@ -33,6 +38,7 @@ struct Snapshot {
   WeightSpectra spectra;
   KeyFrequencies detected;         // from this checkpoint's W_L
   ProgressMeasures measures;       // with the requested key set (detected if none was given); see SnapshotScope
+  // The all-pairs forward (compute_pair_forward), pair (a, b) at row a*p + b:
   std::vector<float> logits;       // [p, p, p]: logits of input (a, b), '=' dropped
   std::vector<float> direct_logits;  // [p, p, p]: the same less the last MLP's part (for the check table)
   std::vector<float> neuron_acts;  // [p, p, d_mlp]: last layer's MLP output (post-ReLU) at '=' for input (a, b)
@@ -52,6 +58,7 @@ enum class SnapshotScope {
 };
 
 // `key_freqs`: the set the restricted / excluded measures use; nullopt = this checkpoint's detected set.
+// Throws AnalysisTooLarge when snapshot_bytes(cfg) exceeds analysis_memory_limit().
 Snapshot compute_snapshot(const Config& cfg, int epoch, const std::vector<NamedArray>& checkpoint, const Dataset& data,
                           const std::optional<std::vector<int>>& key_freqs, const FourierBasis& F,
                           SnapshotScope scope = SnapshotScope::all);

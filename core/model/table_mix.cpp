@@ -1,13 +1,16 @@
 #include "core/model/internal/table_mix.h"
 
 #include <ATen/Parallel.h>
-
-#include <immintrin.h>
+#include <torch/csrc/autograd/custom_function.h>
 
 #include <algorithm>
 #include <cmath>
 #include <type_traits>
-#include <torch/csrc/autograd/custom_function.h>
+
+#include "core/runtime/simd_kernels.h"
+#if GROK_X86_KERNELS
+#include <immintrin.h>
+#endif
 
 namespace grok {
 namespace {
@@ -15,8 +18,10 @@ namespace {
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
-// Row kernels. Generic C++ for any type; float32 additionally has AVX2+FMA versions picked at run
-// time, since the default x86-64 target has neither and these loops carry the fast path.
+// Row kernels. Generic C++ for any type, the portable path (what arm64 runs, and x86 with
+// GROK_PORTABLE_KERNELS=1); float32 additionally has AVX2+FMA versions picked at run time on x86-64,
+// since the default x86-64 target has neither and these loops carry the fast path. The generic
+// float loops differ from the x86 ones only by FMA rounding and, in dot, the order of the sum.
 
 // o[k] = base[k] + sum_r w[r] * rows[r][k]: all rows in one pass, so each output element is
 // written once (a row-at-a-time axpy is bound by reloading and storing o).
@@ -47,6 +52,7 @@ T dot_generic(const T* a, const T* b, std::int64_t K) {
   return s;
 }
 
+#if GROK_X86_KERNELS
 __attribute__((target("avx2,fma"))) void combine_avx2(float* o, const float* base, const float* const* rows,
                                                       const float* w, std::int64_t c, std::int64_t K, bool relu) {
   const __m256 zero = _mm256_setzero_ps();
@@ -113,37 +119,47 @@ __attribute__((target("avx2,fma"))) float dot_avx2(const float* a, const float* 
   return s;
 }
 
-// __builtin_cpu_init must run first when this is evaluated during static initialisation.
-const bool kHaveAvx2 = [] {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-}();
+#endif  // GROK_X86_KERNELS
 
+// `x86`: use_avx2_kernels(), read once per operation (core/runtime/simd_kernels.h).
 template <typename T>
-void combine(T* o, const T* base, const T* const* rows, const T* w, std::int64_t c, std::int64_t K, bool relu) {
+void combine(bool x86, T* o, const T* base, const T* const* rows, const T* w, std::int64_t c, std::int64_t K,
+             bool relu) {
+#if GROK_X86_KERNELS
   if constexpr (std::is_same_v<T, float>)
-    if (kHaveAvx2) return combine_avx2(o, base, rows, w, c, K, relu);
+    if (x86) return combine_avx2(o, base, rows, w, c, K, relu);
+#endif
+  (void)x86;
   combine_generic(o, base, rows, w, c, K, relu);
 }
 
 template <typename T>
-void relu_mask(T* dst, const T* g, const T* out, std::int64_t K) {
+void relu_mask(bool x86, T* dst, const T* g, const T* out, std::int64_t K) {
+#if GROK_X86_KERNELS
   if constexpr (std::is_same_v<T, float>)
-    if (kHaveAvx2) return relu_mask_avx2(dst, g, out, K);
+    if (x86) return relu_mask_avx2(dst, g, out, K);
+#endif
+  (void)x86;
   relu_mask_generic(dst, g, out, K);
 }
 
 template <typename T>
-void axpy(T* o, const T* x, T w, std::int64_t K) {
+void axpy(bool x86, T* o, const T* x, T w, std::int64_t K) {
+#if GROK_X86_KERNELS
   if constexpr (std::is_same_v<T, float>)
-    if (kHaveAvx2) return axpy_avx2(o, x, w, K);
+    if (x86) return axpy_avx2(o, x, w, K);
+#endif
+  (void)x86;
   axpy_generic(o, x, w, K);
 }
 
 template <typename T>
-T dot(const T* a, const T* b, std::int64_t K) {
+T dot(bool x86, const T* a, const T* b, std::int64_t K) {
+#if GROK_X86_KERNELS
   if constexpr (std::is_same_v<T, float>)
-    if (kHaveAvx2) return dot_avx2(a, b, K);
+    if (x86) return dot_avx2(a, b, K);
+#endif
+  (void)x86;
   return dot_generic(a, b, K);
 }
 
@@ -182,6 +198,7 @@ void mix_forward(const at::Tensor& alpha, const std::vector<at::Tensor>& tables,
   std::vector<const std::int64_t*> ip;
   for (std::int64_t j = 0; j < J; j++) tp.push_back(tables[j].data_ptr<T>()), ip.push_back(idx[j].data_ptr<std::int64_t>());
   T* o = out.data_ptr<T>();
+  const bool x86 = use_avx2_kernels();
   // Columns in chunks of kChunk, chunk-outer: the tables' slice for one chunk fits in L2, where the
   // whole tables (2 x V x H x K floats, ~1.9 MB for the mainline MLP) would stream from L3.
   for (std::int64_t k0 = 0; k0 < K; k0 += kChunk) {
@@ -191,7 +208,7 @@ void mix_forward(const at::Tensor& alpha, const std::vector<at::Tensor>& tables,
       for (std::int64_t n = n0; n < n1; n++) {
         for (std::int64_t j = 0; j < J; j++)
           for (std::int64_t h = 0; h < H; h++) rows[j * H + h] = tp[j] + (ip[j][n] * H + h) * K + k0;
-        combine<T>(o + n * K + k0, b + bi[n] * K + k0, rows.data(), a + n * J * H, J * H, kc, relu);
+        combine<T>(x86, o + n * K + k0, b + bi[n] * K + k0, rows.data(), a + n * J * H, J * H, kc, relu);
       }
     });
   }
@@ -205,8 +222,9 @@ at::Tensor relu_masked(const at::Tensor& grad, const at::Tensor& out) {
   T* d = masked.data_ptr<T>();
   const T* g = grad.data_ptr<T>();
   const T* o = out.data_ptr<T>();
+  const bool x86 = use_avx2_kernels();
   at::parallel_for(0, N, 64, [&](std::int64_t n0, std::int64_t n1) {
-    for (std::int64_t n = n0; n < n1; n++) relu_mask<T>(d + n * K, g + n * K, o + n * K, K);
+    for (std::int64_t n = n0; n < n1; n++) relu_mask<T>(x86, d + n * K, g + n * K, o + n * K, K);
   });
   return masked;
 }
@@ -219,6 +237,7 @@ void mix_backward(const at::Tensor& grad, const at::Tensor& alpha, const std::ve
   const T* g = grad.data_ptr<T>();
   const T* a = alpha.data_ptr<T>();
   T* da = d_alpha.data_ptr<T>();
+  const bool x86 = use_avx2_kernels();
   std::vector<std::int64_t> shared, per_token;  // tables of one row ('=') and of one row per token
   for (std::int64_t j = 0; j < J; j++) (tables[j].size(0) == 1 ? shared : per_token).push_back(j);
 
@@ -251,11 +270,11 @@ void mix_backward(const at::Tensor& grad, const at::Tensor& alpha, const std::ve
           const T* gn = g + n * K;
           T* dq = dots.data() + q * C * H;
           for (std::int64_t h = 0; h < H; h++) {
-            axpy<T>(drow + h * K, gn, a[(n * J + j) * H + h], K);
-            dq[h] = dot<T>(gn, trow + h * K, K);
+            axpy<T>(x86, drow + h * K, gn, a[(n * J + j) * H + h], K);
+            dq[h] = dot<T>(x86, gn, trow + h * K, K);
           }
           for (std::int64_t c = 1; c < C; c++)
-            for (std::int64_t h = 0; h < H; h++) dq[c * H + h] = dot<T>(gn, col_tables[c] + h * K, K);
+            for (std::int64_t h = 0; h < H; h++) dq[c * H + h] = dot<T>(x86, gn, col_tables[c] + h * K, K);
         }
       }
     });
@@ -271,7 +290,7 @@ void mix_backward(const at::Tensor& grad, const at::Tensor& alpha, const std::ve
     for (std::int64_t n = 0; n < N; n++)
       for (std::int64_t s : shared)
         for (std::int64_t h = 0; h < H; h++)
-          da[(n * J + s) * H + h] = dot<T>(g + n * K, tables[s].data_ptr<T>() + h * K, K);
+          da[(n * J + s) * H + h] = dot<T>(x86, g + n * K, tables[s].data_ptr<T>() + h * K, K);
   }
   // Shared rows gather every pair: a [H, N] x [N, K] product, which BLAS does best.
   for (std::int64_t s : shared) d_tables[s].view({H, K}).copy_(at::mm(alpha.select(1, s).t(), grad));
@@ -285,7 +304,7 @@ void mix_backward(const at::Tensor& grad, const at::Tensor& alpha, const std::ve
       for (std::int64_t r = r0; r < r1; r++) {
         T* row = db + r * K;
         for (std::int64_t k = 0; k < K; k++) row[k] = 0;
-        for (std::int64_t q = gr.offsets[r]; q < gr.offsets[r + 1]; q++) axpy<T>(row, g + gr.order[q] * K, T(1), K);
+        for (std::int64_t q = gr.offsets[r]; q < gr.offsets[r + 1]; q++) axpy<T>(x86, row, g + gr.order[q] * K, T(1), K);
       }
     });
   }

@@ -17,6 +17,10 @@
 // Shapes: alpha [N, J, H]; tables[j] [R_j, H, K]; idx[j] [N] int64 in 0..R_j-1; base [R_b, K];
 // base_idx [N] int64. float32 or float64. Differentiable in alpha, tables and base; the result is
 // deterministic for any thread count (each output row or table row is summed in a fixed order).
+//
+// Kernels: AVX2+FMA for float32 on x86-64 CPUs that have them, else (arm64, or
+// GROK_PORTABLE_KERNELS=1) portable C++ loops that agree to float rounding, ~1e-6 relative
+// (core/runtime/simd_kernels.h; tests/test_kernels.cpp). Each call reads the choice once.
 #pragma once
 
 #include <ATen/ATen.h>

@@ -1,0 +1,41 @@
+// The analysis's one forward pass over all p*p input pairs (a, b), row a*p + b, float32, '=' logit
+// dropped. The progress measures, the check table and the neuron FVE all read it (or the same
+// pass block by block, pair_blocks.h); a Snapshot holds one.
+//
+//   AllPairForward f = compute_pair_forward(cfg, checkpoint);   // throws AnalysisTooLarge
+//   AblationChecks c = ablation_checks(cfg, checkpoint, keys, F, view(f));
+//
+// Memory: ~p^3 floats (analysis_memory.h); computed block by block into the result, so the pass
+// itself adds one block's working set. Threading: uses the intra-op threads; no shared state.
+#pragma once
+
+#include <vector>
+
+#include "core/base/config.h"
+#include "core/base/tensor_blob.h"
+
+namespace grok {
+
+// A view of the pass's outputs: logits [p*p, p], the same less the last MLP's part h W_out^T W_U
+// ("direct") [p*p, p], and the last layer's post-ReLU activations at '=' h [p*p, d_mlp]. A
+// pointer may be null where a consumer does not read it (the measures read only the logits).
+struct PairForward {
+  const float* logits = nullptr;
+  const float* direct = nullptr;
+  const float* mlp_post = nullptr;
+};
+
+struct AllPairForward {
+  int p = 0, n_heads = 0, d_mlp = 0;
+  std::vector<float> logits;         // [p*p, p]
+  std::vector<float> direct_logits;  // [p*p, p]
+  std::vector<float> neuron_acts;    // [p*p, d_mlp]
+  std::vector<float> attention;      // [n_heads, p*p]: last layer's attention from '=' to position 0 (token a)
+};
+
+AllPairForward compute_pair_forward(const Config& cfg, const std::vector<NamedArray>& checkpoint);
+inline PairForward view(const AllPairForward& f) {
+  return {f.logits.data(), f.direct_logits.data(), f.neuron_acts.data()};
+}
+
+}  // namespace grok

@@ -1,0 +1,169 @@
+// The hand-written kernels' portable fallbacks (what an arm64 build runs) against the AVX2+FMA
+// kernels (the x86 fast path), on this machine: set_portable_kernels switches between them
+// (core/runtime/simd_kernels.h). Tolerances, stated per check: the fallbacks compute the same sums
+// in plain C++, without FMA, with exp in float64 instead of a float polynomial, and (dot) in
+// another order, so they agree to float rounding, ~1e-6 relative to the values' scale. Where the
+// CPU has no AVX2, both sides are the fallback and the checks hold trivially.
+#include <QtTest>
+
+#include <ATen/ATen.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+
+#include "core/analysis/internal/row_losses.h"
+#include "core/analysis/progress_measures.h"
+#include "core/model/internal/table_mix.h"
+#include "core/model/internal/transformer.h"
+#include "core/model/internal/weights.h"
+#include "core/runtime/simd_kernels.h"
+#include "test_util.h"
+
+using namespace grok;
+
+namespace {
+
+// Runs f with the fallbacks forced (portable = true) or not, restoring the switch.
+template <class F>
+auto with_kernels(bool portable, F&& f) {
+  const bool before = portable_kernels_forced();
+  set_portable_kernels(portable);
+  auto r = f();
+  set_portable_kernels(before);
+  return r;
+}
+
+double max_abs(const at::Tensor& t) { return t.abs().max().item<double>(); }
+
+// |a - b| <= rel * max|b| elementwise, reported on failure.
+bool close(const at::Tensor& a, const at::Tensor& b, double rel, const char* what) {
+  const double err = max_abs(a.to(at::kDouble) - b.to(at::kDouble)), scale = max_abs(b);
+  if (err <= rel * scale) return true;
+  qWarning("%s: max error %g, scale %g", what, err, scale);
+  return false;
+}
+
+struct MixCase {
+  at::Tensor alpha, base, base_idx;
+  std::vector<at::Tensor> tables, idx;
+};
+
+// N pairs mixing two per-token tables and a shared one ('='), K columns (not a multiple of 8 or
+// 32, so the kernels' tails run too).
+MixCase mix_case(at::ScalarType dtype) {
+  const std::int64_t N = 301, H = 4, K = 203, V = 37;
+  at::manual_seed(11);
+  MixCase c;
+  c.alpha = at::softmax(at::randn({N, 3, H}), 1).to(dtype).requires_grad_();
+  for (std::int64_t rows : {V, V, std::int64_t(1)}) {
+    c.tables.push_back(at::randn({rows, H, K}).to(dtype).requires_grad_());
+    c.idx.push_back(at::randint(rows, {N}, at::kLong));
+  }
+  c.base = at::randn({V, K}).to(dtype).requires_grad_();
+  c.base_idx = at::randint(V, {N}, at::kLong);
+  return c;
+}
+
+// Forward and every gradient, under a fixed upstream gradient.
+std::vector<at::Tensor> mix_all(MixCase& c, bool relu) {
+  for (auto* t : {&c.alpha, &c.base, &c.tables[0], &c.tables[1], &c.tables[2]}) t->mutable_grad() = at::Tensor();
+  const at::Tensor out = table_mix(c.alpha, c.tables, c.idx, c.base, c.base_idx, relu);
+  at::manual_seed(12);
+  out.backward(at::randn(out.sizes()).to(out.scalar_type()));
+  return {out.detach(), c.alpha.grad(), c.base.grad(), c.tables[0].grad(), c.tables[1].grad(), c.tables[2].grad()};
+}
+
+}  // namespace
+
+class TestKernels : public QObject {
+  Q_OBJECT
+ private Q_SLOTS:
+  void environmentChoosesTheKernels() {
+    // Read once, at the first call: this runs before anything sets the switch. ctest runs this
+    // executable with and without GROK_PORTABLE_KERNELS=1 (tests/CMakeLists.txt).
+    const char* env = std::getenv("GROK_PORTABLE_KERNELS");
+    const bool want = env && std::strcmp(env, "1") == 0;
+    QCOMPARE(portable_kernels_forced(), want);
+    QCOMPARE(use_avx2_kernels(), cpu_has_avx2_fma() && !want);
+    set_portable_kernels(true);
+    QVERIFY(!use_avx2_kernels());
+    set_portable_kernels(want);
+    qInfo("CPU has AVX2+FMA: %s", cpu_has_avx2_fma() ? "yes" : "no (both sides are the fallback)");
+  }
+
+  void tableMixFallbackMatchesTheFastKernel() {
+    for (bool relu : {false, true}) {
+      MixCase c = mix_case(at::kFloat);
+      const auto fast = with_kernels(false, [&] { return mix_all(c, relu); });
+      const auto portable = with_kernels(true, [&] { return mix_all(c, relu); });
+      MixCase d = mix_case(at::kDouble);  // the same values in float64: the reference
+      const auto ref = mix_all(d, relu);
+      const char* names[] = {"out", "d_alpha", "d_base", "d_table0", "d_table1", "d_table_shared"};
+      for (std::size_t i = 0; i < fast.size(); i++) {
+        // Sums of up to ~N * 12 float products: rounding ~1e-6 of the scale.
+        QVERIFY(close(portable[i], fast[i], 1e-5, names[i]));
+        QVERIFY(close(fast[i], ref[i], 1e-5, names[i]));
+        QVERIFY(close(portable[i], ref[i], 1e-5, names[i]));
+      }
+    }
+  }
+
+  void rowLossesFallbackMatchesTheFastKernel() {
+    const int p = 113, n = 700, R = 6, terms = 5;
+    std::mt19937 rng(3);
+    std::normal_distribution<float> n01;
+    std::vector<float> L(static_cast<std::size_t>(n) * p), W(static_cast<std::size_t>(n) * R), A(R * p);
+    std::vector<float> u(static_cast<std::size_t>(terms) * n), v(u.size()), TA(terms * p), TB(terms * p);
+    for (auto* x : {&L, &W, &A, &u, &v, &TA, &TB})
+      for (float& e : *x) e = 4 * n01(rng);
+    // Some rows with tied maxima (the argmax is the first, the ties add exp(0) each).
+    for (int r = 0; r < 20; r++)
+      for (int c = 0; c < p; c++) L[r * p + c] = static_cast<float>((c * 7 + r) % 5);
+    std::vector<std::int64_t> rows(n), labels(n);
+    for (int r = 0; r < n; r++) rows[r] = (r * 37) % n, labels[r] = (r * 13) % p;
+    auto all = [&] {
+      std::vector<LossSum> out = {
+          row_cross_entropy(L.data(), p, rows.data(), n, labels.data()),
+          row_cross_entropy(L.data(), p, rows.data(), n, labels.data(), u.data(), v.data(), TA.data(), TB.data()),
+          lowrank_cross_entropy(L.data(), p, p, rows.data(), n, labels.data(), W.data(), R, A.data(), -1.f),
+          lowrank_cross_entropy(A.data(), 0, p, rows.data(), n, labels.data(), W.data(), R, A.data(), 1.f)};
+      for (const LossSum& s : rank2_cross_entropies(L.data(), p, rows.data(), n, labels.data(), terms, u.data(),
+                                                    v.data(), TA.data(), TB.data(), n))
+        out.push_back(s);
+      return out;
+    };
+    const auto fast = with_kernels(false, all), portable = with_kernels(true, all);
+    QCOMPARE(fast.size(), portable.size());
+    for (std::size_t i = 0; i < fast.size(); i++) {
+      // Float exp (~2e-7 per term) against float64 exp, summed: 1e-6 relative.
+      QVERIFY2(std::abs(fast[i].loss - portable[i].loss) <= 1e-6 * std::abs(portable[i].loss),
+               qPrintable(QString("case %1: %2 vs %3").arg(i).arg(fast[i].loss, 0, 'g', 17).arg(portable[i].loss, 0, 'g', 17)));
+      QCOMPARE(fast[i].correct, portable[i].correct);  // the same argmax: no near-ties in these rows
+      QCOMPARE(fast[i].n, portable[i].n);
+    }
+  }
+
+  void modelAndMeasuresAgreeOnBothKernels() {
+    // End to end: the fast forward (table mix) and the progress measures (row losses).
+    Config c = test::tiny_config(23);
+    c.d_mlp = 40;  // not a multiple of 32
+    const std::vector<NamedArray> ck = to_named_arrays(init_weights(c));
+    const Dataset d = make_dataset(c);
+    const FourierBasis F(c.p);
+    auto logits = [&] {
+      at::NoGradGuard g;
+      return forward_fast(weights_from_checkpoint(c, ck), all_pairs(c.p));
+    };
+    QVERIFY(close(with_kernels(true, logits), with_kernels(false, logits), 1e-6, "logits"));
+    auto measures = [&] { return to_record(0, "live", compute_progress_measures(c, ck, d, std::vector<int>{2, 5}, F)); };
+    const MeasureRecord fast = with_kernels(false, measures), portable = with_kernels(true, measures);
+    for (const auto& [name, value] : fast.values)
+      QVERIFY2(std::abs(value - portable.values.at(name)) <= 1e-5 * std::abs(value) + 1e-7,
+               qPrintable(QString("%1: %2 vs %3").arg(name.c_str()).arg(value).arg(portable.values.at(name))));
+  }
+};
+
+QTEST_APPLESS_MAIN(TestKernels)
+#include "test_kernels.moc"
