@@ -219,7 +219,7 @@ class TestCli : public QObject {
     QCOMPARE(all.code, 0);
     QVERIFY2(all.out.contains("of 3 checkpoints"), qPrintable(all.out));
     QVERIFY(cli({"analyze", run, "--all", "--key-freqs", "final"}).out.contains("of 0 checkpoints"));
-    const auto stored = RunStore::open(run.toStdString()).load_measures("final");
+    const auto stored = RunStore::open(run.toStdString()).load_measures(KeySelection::Final);
     QCOMPARE(stored.size(), std::size_t(3));
     QVERIFY(stored[2].values.count("restricted_loss_test") && stored[2].values.count("gini_wl"));
     expect_one_line_error(cli({"analyze", run, "--epoch", "7"}), 2, "no checkpoint at epoch 7");

@@ -54,8 +54,8 @@ std::vector<float> all_pair_logits(const Config& cfg, const std::vector<NamedArr
 // The logit-based measures from given logits [p*p, p] (the weight-based fields stay 0): what
 // compute_progress_measures does after the forward pass, open to tests with hand-built logits.
 
-// The measures as a run-file record (`mode`: "live", "final" or "given"), named as stored.
-MeasureRecord to_record(int epoch, const std::string& mode, const ProgressMeasures& m);
+// The measures as a run-file record, tagged with how their key set was chosen, named as stored.
+MeasureRecord to_record(int epoch, KeySelection::Kind kind, const ProgressMeasures& m);
 
 // Fig. 4 right alone (ProgressMeasures::logits_2d_norms) from float logits [p*p, p]: what the
 // dashboard's logits view draws.
