@@ -70,8 +70,7 @@ std::optional<KeySetTag> KeySetTag::parse(const std::string& text) {
     std::size_t end = list.find(',', at);
     if (end == std::string::npos) end = list.size();
     const std::string item = list.substr(at, end - at);
-    if (item.empty() || item.size() > 6 || item[0] == '0' ||
-        item.find_first_not_of("0123456789") != std::string::npos)
+    if (item.empty() || item.size() > 6 || item[0] == '0' || item.find_first_not_of("0123456789") != std::string::npos)
       return std::nullopt;
     t.freqs.push_back(std::stoi(item));
     at = end + 1;

@@ -42,7 +42,8 @@ std::vector<MeasureRecord> RunStore::load_measures(KeySelection::Kind kind) cons
         text = s.text(1);
         const std::optional<KeySetTag> keys = KeySetTag::parse(text);
         if (!keys)
-          throw RunFileError(RunFileError::Kind::Damaged, path_ + ": damaged run file (measures of an unreadable key set)");
+          throw RunFileError(RunFileError::Kind::Damaged,
+                             path_ + ": damaged run file (measures of an unreadable key set)");
         out.push_back({epoch, *keys, {}});
       }
       out.back().values[s.text(2)] = s.is_null(3) ? NAN : s.real(3);

@@ -5,8 +5,8 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
-#include <utility>
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "core/store/internal/run_replace.h"
 #include "core/store/internal/sqlite_errors.h"
@@ -53,7 +53,8 @@ NamedArray read_array(const std::string& path, Stmt& s, int col_name) {
   a.name = s.text(col_name);
   const std::string dtype = s.text(col_name + 1);
   if (!dtype_from_name(dtype, &a.dtype))
-    throw RunFileError(Kind::Damaged, path + ": damaged run file (tensor " + a.name + " has unknown dtype " + dtype + ")");
+    throw RunFileError(Kind::Damaged,
+                       path + ": damaged run file (tensor " + a.name + " has unknown dtype " + dtype + ")");
   try {
     const auto j = nlohmann::json::parse(s.text(col_name + 2));
     a.shape = j.get<std::vector<std::int64_t>>();
@@ -65,8 +66,8 @@ NamedArray read_array(const std::string& path, Stmt& s, int col_name) {
       throw RunFileError(Kind::Damaged, path + ": damaged run file (tensor " + a.name + " has a bad shape)");
   a.bytes = s.blob(col_name + 3);
   if (a.bytes.size() != static_cast<std::size_t>(a.numel()) * a.element_size())
-    throw RunFileError(Kind::Damaged, path + ": damaged run file (tensor " + a.name + " has " + std::to_string(a.bytes.size()) +
-                       " bytes for its shape)");
+    throw RunFileError(Kind::Damaged, path + ": damaged run file (tensor " + a.name + " has " +
+                                          std::to_string(a.bytes.size()) + " bytes for its shape)");
   return a;
 }
 
@@ -163,8 +164,9 @@ RunStore RunStore::open(const std::string& path, Mode mode) {
     // Version 1 is version 2 and an empty `analysis` table that nothing reads: both open as they are.
     const auto version = db->scalar_int("PRAGMA user_version");
     if (version > kRunSchemaVersion)
-      throw RunFileError(Kind::Newer, path + ": written by a newer Grokking Lab (run format " + std::to_string(version) +
-                         ", this build reads up to " + std::to_string(kRunSchemaVersion) + "); update the app");
+      throw RunFileError(Kind::Newer, path + ": written by a newer Grokking Lab (run format " +
+                                          std::to_string(version) + ", this build reads up to " +
+                                          std::to_string(kRunSchemaVersion) + "); update the app");
     if (version < 1) throw RunFileError(Kind::Damaged, path + ": damaged run file (no run format version)");
     if (mode == Mode::ReadWrite) set_writer_pragmas(*db);
     RunStore store(path, std::move(db));
