@@ -131,7 +131,8 @@ int cmd_analyze(int argc, char** argv) {
   }
   const RunStore s = RunStore::open(a.positional[0]);
   const auto epochs = s.checkpoint_epochs();
-  if (epochs.empty()) throw RunFileError(RunFileError::Kind::NoCheckpoint, s.path() + ": holds no checkpoint to analyse");
+  if (epochs.empty())
+    throw RunFileError(RunFileError::Kind::NoCheckpoint, s.path() + ": holds no checkpoint to analyse");
   int epoch = epochs.back();
   if (auto e = a.get("--epoch")) {
     epoch = parse_int("--epoch", *e, 0, 10000000);

@@ -242,6 +242,32 @@ class TestRunReplace : public QObject {
     }
   }
 
+  // Another connection keeps a read transaction open on the old run past the busy timeout (5 s):
+  // its WAL cannot be moved into its file, so the replacement gives up and the old run stays.
+  void oldRunInUseIsNotReplaced() {
+    test::ScratchDir dir;
+    const std::string path = dir.file("run.grok");
+    test::train_run(tiny_config(), path);
+    note_in_wal(path);
+    const RunView old = view(path);
+    sqlite3* db = nullptr;
+    QCOMPARE(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    QCOMPARE(sqlite3_exec(db, "BEGIN; SELECT COUNT(*) FROM meta;", nullptr, nullptr, nullptr), SQLITE_OK);
+    {
+      Trainer t = Trainer::start(new_config(), path, true, {1});
+      std::atomic<bool> stop{false};
+      try {
+        t.run(stop);
+        QFAIL("replaced a run another connection was reading");
+      } catch (const RunFileError& e) {
+        QCOMPARE(e.kind(), RunFileError::Kind::Busy);
+      }
+    }
+    sqlite3_close(db);
+    QVERIFY(view(path) == old);
+    QCOMPARE(strays(dir), QStringList());
+  }
+
   // The replacement keeps the old file's permissions (its temporary file starts private).
   void replacementKeepsPermissions() {
     test::ScratchDir dir;

@@ -43,14 +43,18 @@ bool checkpoint_all(Db& db) {
   return s.step() && s.int64(0) == 0;
 }
 
-// Step 1: every commit of the old run into its main file, then its -wal and -shm away.
+// Step 1: every commit of the old run into its main file, then its -wal and -shm away (and a
+// -journal: beside the new file it would be taken for a hot journal and rolled back into it).
 void retire_old_run(const std::string& path) {
   bool complete = true;
   try {
     Db old(path, SQLITE_OPEN_READWRITE);
     complete = checkpoint_all(old);
-  } catch (const SqliteError&) {
-    // Not a database we can checkpoint (another file, a damaged or read-only one): no WAL of a run to keep.
+  } catch (const SqliteError& e) {
+    const int primary = e.code & 0xff;
+    complete = primary != SQLITE_BUSY && primary != SQLITE_LOCKED;
+    // Otherwise not a database we can checkpoint (another file, a damaged or read-only one): no WAL
+    // of a run to keep.
   }
   if (!complete) throw RunFileError(Kind::Busy, path + ": cannot replace it while another program writes it");
   remove_companions(path);
