@@ -131,7 +131,8 @@ int cmd_analyze(int argc, char** argv) {
   }
   const RunStore s = RunStore::open(a.positional[0]);
   const auto epochs = s.checkpoint_epochs();
-  if (epochs.empty()) throw RunFileError(s.path() + ": holds no checkpoint to analyse");
+  if (epochs.empty())
+    throw RunFileError(RunFileError::Kind::NoCheckpoint, s.path() + ": holds no checkpoint to analyse");
   int epoch = epochs.back();
   if (auto e = a.get("--epoch")) {
     epoch = parse_int("--epoch", *e, 0, 10000000);
@@ -206,7 +207,7 @@ int cmd_bench(int argc, char** argv) {
     if (a.has("--throughput")) throw UsageError("bench: --throughput times training; drop --run");
     const RunStore store = RunStore::open(*run);
     const std::vector<int> epochs = store.checkpoint_epochs();
-    if (epochs.empty()) throw RunFileError(*run + ": no checkpoint to analyse");
+    if (epochs.empty()) throw RunFileError(RunFileError::Kind::NoCheckpoint, *run + ": no checkpoint to analyse");
     const std::string label = *run + " epoch " + std::to_string(epochs.back());
     std::printf("%s", format_benchmark(
                           run_benchmark(store.config(), threads, repeats, store.load_checkpoint(epochs.back()), label))

@@ -1,6 +1,6 @@
 // grokking-cli: headless training, resuming, inspection, export and benchmarks over grok_core.
 // Exit codes: 0 success, 1 failure while running (disk full, I/O), 2 bad input (usage, config,
-// run file), 130 stopped by Ctrl-C after committing.
+// run file), 130 stopped by Ctrl-C after committing. A RunFileError's kind picks 1 or 2.
 #include <unistd.h>
 
 #include <cstdio>
@@ -8,6 +8,7 @@
 
 #include "cli_args.h"
 #include "core/base/presets.h"
+#include "core/base/version.h"
 #include "core/runtime/blas_kernels.h"
 #include "core/store/run_store.h"
 
@@ -28,13 +29,37 @@ const char* kUsage =
     "  bench    time a training step, a test evaluation and the analysis\n"
     "  presets  list the built-in presets\n"
     "\n"
-    "'grokking-cli <command> --help' describes a command's options.\n";
+    "'grokking-cli <command> --help' describes a command's options;\n"
+    "'grokking-cli --version' prints the version.\n";
 
 int cmd_presets(int argc, char** argv) {
   const Args a = parse_args(argc, argv, 2, {}, {"--help"});
   if (a.has("--help")) return std::printf("usage: grokking-cli presets\n"), 0;
   for (const auto& p : presets()) std::printf("%-16s %s\n", p.name.c_str(), p.description.c_str());
   return 0;
+}
+
+// A failure of the machine while writing is a runtime fault (1); a file we cannot use, bad input (2).
+// No default: a new kind must choose here.
+int exit_code(RunFileError::Kind kind) {
+  using K = RunFileError::Kind;
+  switch (kind) {
+    case K::DiskFull:
+    case K::Io:
+      return 1;
+    case K::Missing:
+    case K::Foreign:
+    case K::Damaged:
+    case K::Newer:
+    case K::Exists:
+    case K::NoCheckpoint:
+    case K::Unreadable:
+    case K::Unwritable:
+    case K::Busy:
+    case K::Other:
+      return 2;
+  }
+  return 2;
 }
 
 }  // namespace
@@ -48,6 +73,7 @@ int main(int argc, char** argv) {
   const std::string cmd = argv[1];
   try {
     if (cmd == "--help" || cmd == "-h" || cmd == "help") return std::printf("%s", kUsage), 0;
+    if (cmd == "--version") return std::printf("grokking-cli (Grokking Lab) %s\n", grok::version()), 0;
     if (cmd == "train") return cmd_train(argc, argv);
     if (cmd == "resume") return cmd_resume(argc, argv);
     if (cmd == "info") return cmd_info(argc, argv);
@@ -66,10 +92,7 @@ int main(int argc, char** argv) {
     if (isatty(fileno(stdout))) std::printf("\n");  // end a half-drawn progress bar
     std::fflush(stdout);
     std::fprintf(stderr, "error: %s\n", e.what());
-    // A failure to write while training is a runtime fault; a bad file given to us is bad input.
-    const std::string what = e.what();
-    const bool runtime = what.find("disk full") != std::string::npos || what.find("I/O error") != std::string::npos;
-    return runtime ? 1 : 2;
+    return exit_code(e.kind());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 1;

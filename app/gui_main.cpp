@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "core/base/version.h"
 #include "core/runtime/blas_kernels.h"
 #include "gui_bench.h"
 #include "ui/main_window.h"
@@ -53,7 +54,7 @@ int main(int argc, char** argv) {
   Q_INIT_RESOURCE(grokking);  // the .qrc lives in the static grok_ui library
   QApplication::setApplicationName("Grokking Lab");
   QApplication::setOrganizationName("Grokking Lab");
-  QApplication::setApplicationVersion("0.1.0");
+  QApplication::setApplicationVersion(grok::version());
   QCommandLineParser parser;
   parser.setApplicationDescription("Watch a neural network grok modular addition.");
   parser.addHelpOption();

@@ -2,7 +2,11 @@
 // that survives SIGKILL and Ctrl-C and resumes to exactly the uninterrupted result.
 #include <QtTest>
 
+#include <sqlite3.h>
+#include <sys/resource.h>
+
 #include <csignal>
+#include <functional>
 
 #include "core/store/run_store.h"
 #include "test_util.h"
@@ -16,9 +20,12 @@ struct Result {
   QString out, err;
 };
 
-Result cli(const QStringList& args, const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment()) {
+// `in_child` runs in the child before grokking-cli starts (resource limits).
+Result cli(const QStringList& args, const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment(),
+           const std::function<void()>& in_child = {}) {
   QProcess p;
   p.setProcessEnvironment(env);
+  if (in_child) p.setChildProcessModifier(in_child);
   p.start(GROKKING_CLI, args);
   if (!p.waitForFinished(300000)) qFatal("grokking-cli did not finish: %s", qPrintable(args.join(' ')));
   return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
@@ -219,7 +226,7 @@ class TestCli : public QObject {
     QCOMPARE(all.code, 0);
     QVERIFY2(all.out.contains("of 3 checkpoints"), qPrintable(all.out));
     QVERIFY(cli({"analyze", run, "--all", "--key-freqs", "final"}).out.contains("of 0 checkpoints"));
-    const auto stored = RunStore::open(run.toStdString()).load_measures("final");
+    const auto stored = RunStore::open(run.toStdString()).load_measures(KeySelection::Final);
     QCOMPARE(stored.size(), std::size_t(3));
     QVERIFY(stored[2].values.count("restricted_loss_test") && stored[2].values.count("gini_wl"));
     expect_one_line_error(cli({"analyze", run, "--epoch", "7"}), 2, "no checkpoint at epoch 7");
@@ -232,6 +239,59 @@ class TestCli : public QObject {
     for (const char* cmd : {"info", "export-csv", "resume", "analyze"})
       expect_one_line_error(cli({cmd, bad}), 2, "not a Grokking Lab run file");
     expect_one_line_error(cli({"info", dir.qfile("missing.grok")}), 2, "no such file");
+  }
+
+  // One version string, the CMake project's: --version prints it and every new run stores it.
+  void versionIsTheProjects() {
+    const Result v = cli({"--version"});
+    QCOMPARE(v.code, 0);
+    QCOMPARE(v.out, QString("grokking-cli (Grokking Lab) " GROK_PROJECT_VERSION "\n"));
+    QVERIFY(cli({"--help"}).out.contains("grokking-cli --version"));
+    test::ScratchDir dir;
+    const QString run = dir.qfile("v.grok");
+    QCOMPARE(cli({"train", "--config", small_config(dir, 1), "--out", run, "--threads", "1"}).code, 0);
+    QCOMPARE(RunStore::open(run.toStdString()).meta("app_version"), std::string(GROK_PROJECT_VERSION));
+    QVERIFY(cli({"info", run}).out.contains("Grokking Lab " GROK_PROJECT_VERSION ", LibTorch"));
+  }
+
+  // The exit code follows the kind of run file problem: 1 when the machine fails while writing
+  // (I/O error, disk full), 2 for a file that cannot be used as asked.
+  void exitCodesByKind() {
+    test::ScratchDir dir;
+    const QString run = dir.qfile("run.grok"), cfg = small_config(dir, 50);
+    QCOMPARE(cli({"train", "--config", cfg, "--out", run, "--threads", "1"}).code, 0);
+    QFile in(run);
+    QVERIFY(in.open(QIODevice::ReadOnly));
+    const QByteArray bytes = in.readAll();
+    write_file(dir.qfile("cut.grok"), bytes.left(1000));
+    write_file(dir.qfile("newer.grok"), bytes);
+    sqlite3* db = nullptr;
+    QCOMPARE(sqlite3_open(dir.file("newer.grok").c_str(), &db), SQLITE_OK);
+    QCOMPARE(sqlite3_exec(db, "PRAGMA user_version=99", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+    RunStore::create(dir.file("empty.grok"), RunStore::open(run.toStdString()).config(), false);
+
+    expect_one_line_error(cli({"info", dir.qfile("missing.grok")}), 2, "no such file");
+    expect_one_line_error(cli({"info", cfg}), 2, "not a Grokking Lab run file");
+    expect_one_line_error(cli({"info", dir.qfile("cut.grok")}), 2, "damaged run file");
+    expect_one_line_error(cli({"info", dir.qfile("newer.grok")}), 2, "written by a newer Grokking Lab");
+    expect_one_line_error(cli({"train", "--config", cfg, "--out", run}), 2, "file exists");
+    expect_one_line_error(cli({"train", "--config", cfg, "--out", "/nonexistent-dir/r.grok"}), 2, "cannot write");
+    expect_one_line_error(cli({"analyze", dir.qfile("empty.grok")}), 2, "holds no checkpoint");
+    expect_one_line_error(cli({"resume", dir.qfile("empty.grok")}), 2, "holds no checkpoint");
+    // A file size limit (ulimit -f 0): the first write fails with EFBIG, an I/O error.
+    const Result io =
+        cli({"train", "--config", cfg, "--out", dir.qfile("io.grok")}, QProcessEnvironment::systemEnvironment(), [] {
+          std::signal(SIGXFSZ, SIG_IGN);
+          const rlimit none{0, 0};
+          setrlimit(RLIMIT_FSIZE, &none);
+        });
+    expect_one_line_error(io, 1, "I/O error");
+    // Another program holds the write lock past the busy timeout (5 s).
+    QCOMPARE(sqlite3_open(run.toStdString().c_str(), &db), SQLITE_OK);
+    QCOMPARE(sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+    expect_one_line_error(cli({"resume", run, "--epochs", "100", "--threads", "1"}), 2, "database is locked");
+    sqlite3_close(db);
   }
 
   void benchRuns() {

@@ -186,7 +186,7 @@ class TestMainWindow : public QObject {
     const int last = s.checkpoint_epochs().back();
     QCOMPARE(s.load_resume_state()->epoch, last);  // resumable from exactly there
     QVERIFY(last == s.last_metrics()->epoch || last == s.last_metrics()->epoch + 1);
-    QCOMPARE(s.load_measures("live").back().epoch, last);
+    QCOMPARE(s.load_measures(KeySelection::Live).back().epoch, last);
     QCOMPARE(w.scrubber()->checkpoints().back(), last);
   }
 
@@ -205,7 +205,7 @@ class TestMainWindow : public QObject {
     QVERIFY(w.openRun(dir.qfile("run.grok"), true));
     // Computed off the GUI thread, stored, and drawn: one point per checkpoint (0, 25, ..., 100).
     QTRY_COMPARE_WITH_TIMEOUT(w.measuresView()->pointCount(2), 5, 30000);
-    QCOMPARE(RunStore::open(dir.file("run.grok")).load_measures("live").size(), std::size_t(5));
+    QCOMPARE(RunStore::open(dir.file("run.grok")).load_measures(KeySelection::Live).size(), std::size_t(5));
   }
 
   void followsThePalette() {

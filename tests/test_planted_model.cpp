@@ -175,17 +175,17 @@ class TestPlantedModel : public QObject {
     test::train_run(c, dir.file("q.grok"));
     RunStore s = RunStore::open(dir.file("q.grok"), RunStore::Mode::ReadWrite);
     const std::vector<int> epochs = s.checkpoint_epochs();
-    const std::vector<MeasureRecord> live = s.load_measures("live");
+    const std::vector<MeasureRecord> live = s.load_measures(KeySelection::Live);
     QCOMPARE(live.size(), epochs.size());
     for (std::size_t i = 0; i < live.size(); i++) {
       QCOMPARE(live[i].epoch, epochs[i]);
-      QVERIFY(live[i].key_freqs.rfind("live:", 0) == 0);
+      QVERIFY(live[i].keys.kind == KeySelection::Live);
       QVERIFY(live[i].values.count("restricted_loss_test") && live[i].values.count("max_excluded_loss"));
     }
-    QVERIFY(live.front().key_freqs == "live:");  // a random model has no key frequency yet
-    QVERIFY(live.back().key_freqs != "live:");
+    QVERIFY(live.front().keys.freqs.empty());  // a random model has no key frequency yet
+    QVERIFY(!live.back().keys.freqs.empty());
     QCOMPARE(fill_missing_measures(s, KeySelection::final_checkpoint()), static_cast<int>(epochs.size()));
-    const std::vector<MeasureRecord> fin = s.load_measures("final");
+    const std::vector<MeasureRecord> fin = s.load_measures(KeySelection::Final);
     auto first_below = [&](const char* name, double v) {
       for (const auto& r : fin)
         if (r.values.at(name) < v) return r.epoch;

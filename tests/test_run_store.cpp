@@ -1,9 +1,11 @@
 // The run file under abuse: damaged, truncated, foreign and newer files are refused with one line
 // and never crash; a full disk mid-run keeps every earlier checkpoint; nothing is overwritten
-// without being asked.
+// without being asked. Each problem has its kind; key set tags and format 1 files read as written.
 #include <QtTest>
 
+#include <signal.h>
 #include <sqlite3.h>
+#include <sys/resource.h>
 
 #include <atomic>
 #include <cmath>
@@ -46,6 +48,36 @@ std::string read_everything(const std::string& path) {
   } catch (const RunFileError& e) {
     return e.what();
   }
+}
+
+// The kind of the RunFileError `f` throws ("none" if it throws none), by name.
+template <typename F>
+QString kind_of(F&& f) {
+  try {
+    f();
+  } catch (const RunFileError& e) {
+    if (QString(e.what()).contains('\n')) return "a message of more than one line";
+    return to_string(e.kind());
+  }
+  return "none";
+}
+
+void sql(const std::string& path, const char* statements) {
+  sqlite3* db = nullptr;
+  QCOMPARE(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  QCOMPARE(sqlite3_exec(db, statements, nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+}
+
+std::vector<std::string> sql_texts(const std::string& path, const char* query) {
+  sqlite3* db = nullptr;
+  sqlite3_stmt* st = nullptr;
+  std::vector<std::string> out;
+  if (sqlite3_open(path.c_str(), &db) == SQLITE_OK && sqlite3_prepare_v2(db, query, -1, &st, nullptr) == SQLITE_OK)
+    while (sqlite3_step(st) == SQLITE_ROW) out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return out;
 }
 
 void expect_refused(const std::string& path, const QString& phrase) {
@@ -133,6 +165,7 @@ class TestRunStore : public QObject {
       QFAIL("the size limit was never reached");
     } catch (const RunFileError& e) {
       QVERIFY2(QString(e.what()).contains("disk full"), e.what());
+      QCOMPARE(e.kind(), RunFileError::Kind::DiskFull);
     }
     QVERIFY(read_everything(path).empty());
     const RunStore s = RunStore::open(path);
@@ -140,7 +173,7 @@ class TestRunStore : public QObject {
     QVERIFY(epochs.size() >= 2);
     QVERIFY(epochs.back() < 40);
     QCOMPARE(s.load_resume_state()->epoch, epochs.back());
-    QCOMPARE(s.metrics().back().epoch, epochs.back());  // metrics commit with their checkpoint
+    QCOMPARE(s.metrics().back().epoch, epochs.back());     // metrics commit with their checkpoint
     Trainer r = Trainer::resume(path, std::nullopt, {1});  // and the run goes on once there is room
     QCOMPARE(r.epoch(), epochs.back());
   }
@@ -185,10 +218,147 @@ class TestRunStore : public QObject {
     const std::string noconfig = dir.file("noconfig.grok");
     make_run(noconfig);
     QCOMPARE(sqlite3_open(noconfig.c_str(), &db), SQLITE_OK);
-    QCOMPARE(sqlite3_exec(db, "UPDATE meta SET value='{\"p\": 4}' WHERE key='config'", nullptr, nullptr, nullptr), SQLITE_OK);
+    QCOMPARE(sqlite3_exec(db, "UPDATE meta SET value='{\"p\": 4}' WHERE key='config'", nullptr, nullptr, nullptr),
+             SQLITE_OK);
     QCOMPARE(sqlite3_exec(db, "UPDATE tensors SET shape='[3, 3]' WHERE rowid=1", nullptr, nullptr, nullptr), SQLITE_OK);
     sqlite3_close(db);
     expect_refused(noconfig, "stored config: p: got 4");
+
+    const std::string next = dir.file("next.grok");  // the very next format is newer too
+    make_run(next);
+    sql(next, ("PRAGMA user_version=" + std::to_string(kRunSchemaVersion + 1)).c_str());
+    expect_refused(next, "update the app");
+  }
+
+  // Each problem carries its kind (what the CLI's exit code and the GUI choose by), with the
+  // message as before.
+  void errorKinds() {
+    using K = RunFileError::Kind;
+    test::ScratchDir dir;
+    const std::string good = dir.file("good.grok"), bad = dir.file("bad.grok");
+    make_run(good);
+    auto open = [](const std::string& p) { return [p] { RunStore::open(p); }; };
+    QCOMPARE(kind_of(open(dir.file("missing.grok"))), to_string(K::Missing));
+    write_all(bad, "epoch,train_loss\n");
+    QCOMPARE(kind_of(open(bad)), to_string(K::Foreign));
+    write_all(bad, "");
+    QCOMPARE(kind_of(open(bad)), to_string(K::Foreign));
+    QCOMPARE(kind_of(open(dir.file(""))), to_string(K::Foreign));  // a folder
+    write_all(bad, read_all(good).substr(0, 100));
+    QCOMPARE(kind_of(open(bad)), to_string(K::Damaged));
+    write_all(bad, read_all(good));
+    sql(bad, "PRAGMA user_version=99");
+    QCOMPARE(kind_of(open(bad)), to_string(K::Newer));
+    write_all(bad, read_all(good));
+    sql(bad, "INSERT INTO measures VALUES(0, 'live:1,,2', 'train_loss', 1.0)");
+    QCOMPARE(kind_of([&] { RunStore::open(bad).load_measures(KeySelection::Live); }), to_string(K::Damaged));
+    QCOMPARE(kind_of([&] { RunStore::create(good, tiny_config(), false); }), to_string(K::Exists));
+    QCOMPARE(kind_of([&] { RunStore::create("/nonexistent-dir/run.grok", tiny_config(), false); }),
+             to_string(K::Unwritable));
+    QCOMPARE(kind_of([&] { RunStore::open(good).set_meta("note", "x"); }), to_string(K::Unwritable));  // read-only
+    QCOMPARE(kind_of([&] { RunStore::open(good).load_checkpoint(7); }), to_string(K::NoCheckpoint));
+    RunStore::create(dir.file("empty.grok"), tiny_config(), false);  // no checkpoint yet
+    QCOMPARE(kind_of([&] { Trainer::resume(dir.file("empty.grok"), std::nullopt, {1}); }), to_string(K::NoCheckpoint));
+    {  // another connection holds the write lock past the busy timeout (5 s)
+      sqlite3* db = nullptr;
+      QCOMPARE(sqlite3_open(good.c_str(), &db), SQLITE_OK);
+      QCOMPARE(sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+      QCOMPARE(kind_of([&] { RunStore::open(good, RunStore::Mode::ReadWrite).set_meta("note", "x"); }),
+               to_string(K::Busy));
+      sqlite3_close(db);
+    }
+    {  // a file size limit (ulimit -f): writing past it fails with EFBIG, an I/O error to SQLite
+      // (a full disk, ENOSPC, is DiskFull: diskFullKeepsEarlierCheckpoints)
+      rlimit old{};
+      QCOMPARE(getrlimit(RLIMIT_FSIZE, &old), 0);
+      const auto handler = signal(SIGXFSZ, SIG_IGN);
+      rlimit none = old;
+      none.rlim_cur = 0;
+      QCOMPARE(setrlimit(RLIMIT_FSIZE, &none), 0);
+      const QString kind = kind_of([&] { RunStore::create(dir.file("io.grok"), tiny_config(), false); });
+      setrlimit(RLIMIT_FSIZE, &old);
+      signal(SIGXFSZ, handler);
+      QCOMPARE(kind, to_string(K::Io));
+    }
+  }
+
+  // The key set tag: one text per set, read back exactly (it is part of the measures' key).
+  void keySetTags() {
+    for (const char* text : {"live:", "live:14,42", "final:14,35,41,42,52", "given:14,35", "given:7"}) {
+      const auto t = KeySetTag::parse(text);
+      QVERIFY2(t.has_value(), text);
+      QCOMPARE(t->to_string(), std::string(text));
+    }
+    QCOMPARE(KeySetTag::parse("final:14,35,41,42,52")->kind, KeySelection::Final);
+    QCOMPARE(KeySetTag::parse("given:14,35")->freqs, (std::vector<int>{14, 35}));
+    QCOMPARE((KeySetTag{KeySelection::Given, {3, 5}}).to_string(), std::string("given:3,5"));
+    for (const char* text : {"", "live", "lively:1", "LIVE:1", "live:1,", "live:,1", "live:1,,2", "live:01", "live:-1",
+                             "live: 1", "given:1x", "given:12345678"})
+      QVERIFY2(!KeySetTag::parse(text).has_value(), text);
+  }
+
+  // What the run file stores stays the text earlier versions wrote, both ways.
+  void storedKeySetTextIsUnchanged() {
+    test::ScratchDir dir;
+    const std::string path = dir.file("run.grok");
+    make_run(path);
+    const QRegularExpression live("^live:([1-9][0-9]*(,[1-9][0-9]*)*)?$");
+    const auto trained = sql_texts(path, "SELECT DISTINCT key_freqs FROM measures");
+    QVERIFY(!trained.empty());
+    for (const auto& t : trained) QVERIFY2(live.match(QString::fromStdString(t)).hasMatch(), t.c_str());
+    {
+      MeasureRecord fin, given;
+      fin.epoch = given.epoch = 10;
+      fin.keys = {KeySelection::Final, {14, 35, 41, 42, 52}};
+      given.keys = {KeySelection::Given, {3}};
+      fin.values["gini_wl"] = 0.5;
+      given.values["gini_wl"] = 0.25;
+      RunStore::open(path, RunStore::Mode::ReadWrite).store_measures({fin, given});
+    }
+    QCOMPARE(sql_texts(path,
+                       "SELECT key_freqs FROM measures WHERE epoch = 10 AND name = 'gini_wl' "
+                       "AND key_freqs NOT LIKE 'live:%' ORDER BY key_freqs"),
+             (std::vector<std::string>{"final:14,35,41,42,52", "given:3"}));
+    sql(path, "INSERT INTO measures VALUES(20, 'given:2,5', 'gini_wl', 0.75)");  // as an older version wrote it
+    const auto given = RunStore::open(path).load_measures(KeySelection::Given);
+    QCOMPARE(given.size(), std::size_t(2));
+    QVERIFY(given[1].keys == (KeySetTag{KeySelection::Given, {2, 5}}));
+    QCOMPARE(given[1].values.at("gini_wl"), 0.75);
+    QCOMPARE(RunStore::open(path).load_measures(KeySelection::Final).front().keys.freqs,
+             (std::vector<int>{14, 35, 41, 42, 52}));
+  }
+
+  // Format 2 dropped the `analysis` table that format 1 declared and never filled.
+  void newRunsAreFormat2WithoutAnalysisTable() {
+    test::ScratchDir dir;
+    const std::string path = dir.file("run.grok");
+    make_run(path);
+    QCOMPARE(RunStore::open(path).schema_version(), 2);
+    QCOMPARE(RunStore::open(path).meta("schema_version"), std::string("2"));
+    QCOMPARE(sql_texts(path, "SELECT name FROM sqlite_master WHERE name = 'analysis'"), std::vector<std::string>{});
+  }
+
+  // A format 1 file (the same tables and an empty `analysis`) opens and resumes, and stays format 1.
+  void format1FilesOpenAndResume() {
+    test::ScratchDir dir;
+    const std::string path = dir.file("v1.grok");
+    make_run(path, tiny_config(11, 40));
+    sql(path,
+        "CREATE TABLE analysis(epoch INTEGER NOT NULL, kind TEXT NOT NULL, key_freqs TEXT NOT NULL, "
+        "json TEXT NOT NULL, PRIMARY KEY(epoch, kind, key_freqs));"
+        "UPDATE meta SET value = '1' WHERE key = 'schema_version'; PRAGMA user_version=1;");
+    QVERIFY(read_everything(path).empty());
+    QCOMPARE(RunStore::open(path).schema_version(), 1);
+    Trainer t = Trainer::resume(path, 60, {1});
+    std::atomic<bool> stop{false};
+    t.run(stop);
+    QVERIFY(read_everything(path).empty());
+    const RunStore s = RunStore::open(path);
+    QCOMPARE(s.checkpoint_epochs(), (std::vector<int>{0, 10, 20, 30, 40, 50, 60}));
+    QCOMPARE(s.load_measures(KeySelection::Live).size(), std::size_t(7));
+    QCOMPARE(s.schema_version(), 1);
+    QCOMPARE(sql_texts(path, "SELECT name FROM sqlite_master WHERE name = 'analysis'"),
+             std::vector<std::string>{"analysis"});
   }
 
   void survivesTruncationAndBitRot() {

@@ -314,11 +314,11 @@ bool MainWindow::openRun(const QString& path, bool quiet) {
     cfg = store.config();
     metrics = store.metrics();
     epochs = store.checkpoint_epochs();
-    measures = store.load_measures(fixedKeys_ ? "given" : "live");
+    measures = store.load_measures(fixedKeys_ ? KeySelection::Given : KeySelection::Live);
     if (fixedKeys_) {  // only the records of the chosen set
-      const std::string want = "given:" + join_freqs(*fixedKeys_);
+      const KeySetTag want{KeySelection::Given, *fixedKeys_};
       measures.erase(
-          std::remove_if(measures.begin(), measures.end(), [&](const MeasureRecord& r) { return r.key_freqs != want; }),
+          std::remove_if(measures.begin(), measures.end(), [&](const MeasureRecord& r) { return r.keys != want; }),
           measures.end());
     }
   } catch (const std::exception& e) {

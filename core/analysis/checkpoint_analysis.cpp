@@ -19,7 +19,7 @@ auto as_run_file_error(const RunStore& store, F&& f) -> decltype(f()) {
   } catch (const ConfigError&) {  // AnalysisTooLarge: the config's size, not the file
     throw;
   } catch (const std::runtime_error& e) {
-    throw RunFileError(store.path() + ": damaged run file (" + e.what() + ")");
+    throw RunFileError(RunFileError::Kind::Damaged, store.path() + ": damaged run file (" + e.what() + ")");
   }
 }
 
@@ -56,16 +56,13 @@ int fill_missing_measures(RunStore& store, const KeySelection& keys, const std::
   const FourierBasis F(cfg.p);
   const Dataset data = make_dataset(cfg);
   const std::vector<int> epochs = store.checkpoint_epochs();
-  const std::string mode = keys.kind == KeySelection::Live    ? "live"
-                           : keys.kind == KeySelection::Final ? "final"
-                                                              : "given";
   std::vector<int> fixed = keys.freqs;
   if (keys.kind == KeySelection::Final && !epochs.empty())
     fixed = detect_key_frequencies(weight_spectra(cfg, store.load_checkpoint(epochs.back()), F).wl_norms).freqs;
-  const std::string fixed_label = join_freqs(fixed);
+  const KeySetTag fixed_tag{keys.kind, fixed};
   std::vector<int> have;
-  for (const auto& r : store.load_measures(mode))
-    if (keys.kind == KeySelection::Live || r.key_freqs == mode + ":" + fixed_label) have.push_back(r.epoch);
+  for (const auto& r : store.load_measures(keys.kind))
+    if (keys.kind == KeySelection::Live || r.keys == fixed_tag) have.push_back(r.epoch);
   std::vector<int> todo;
   for (int e : epochs)
     if (std::find(have.begin(), have.end(), e) == have.end()) todo.push_back(e);
@@ -76,7 +73,7 @@ int fill_missing_measures(RunStore& store, const KeySelection& keys, const std::
     as_run_file_error(store, [&] {
       std::vector<int> use = fixed;
       if (keys.kind == KeySelection::Live) use = detect_key_frequencies(weight_spectra(cfg, ck, F).wl_norms).freqs;
-      batch.push_back(to_record(e, mode, compute_progress_measures(cfg, ck, data, use, F)));
+      batch.push_back(to_record(e, keys.kind, compute_progress_measures(cfg, ck, data, use, F)));
     });
     if (batch.size() == 20) store.store_measures(batch), batch.clear();  // commit as we go
     if (progress) progress(++done, static_cast<int>(todo.size()));
@@ -110,8 +107,9 @@ nlohmann::json to_json(const CheckpointAnalysis& a) {
                       {"neuron_freq", a.neurons.freq},
                       {"neuron_fve", a.neurons.fve},
                       {"seconds", a.seconds}};
-  // The scalar measures under the names the run file stores them by (train_loss, gini_wl, ...).
-  for (const auto& [name, value] : to_record(a.epoch, a.key_selection, m).values)
+  // The scalar measures under the names the run file stores them by (train_loss, gini_wl, ...); the
+  // record's key set tag is not used (key_selection above says it).
+  for (const auto& [name, value] : to_record(a.epoch, KeySelection::Live, m).values)
     if (name.rfind("excluded_loss_k", 0) != 0) j[name] = value;
   return j;
 }

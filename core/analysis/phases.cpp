@@ -50,8 +50,8 @@ Phases detect_phases(const std::vector<EpochMetrics>& metrics, const std::vector
 
 std::vector<std::pair<int, double>> sum_sq_weights_series(const RunStore& store) {
   std::map<int, double> by_epoch;
-  for (const char* mode : {"live", "final", "given"})
-    for (const auto& r : store.load_measures(mode)) {
+  for (const auto kind : {KeySelection::Live, KeySelection::Final, KeySelection::Given})
+    for (const auto& r : store.load_measures(kind)) {
       const auto it = r.values.find("sum_sq_weights");
       if (it != r.values.end() && !std::isnan(it->second)) by_epoch.emplace(r.epoch, it->second);
     }

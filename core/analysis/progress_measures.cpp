@@ -163,8 +163,8 @@ ProgressMeasures compute_progress_measures(const Config& cfg, const std::vector<
   return out;
 }
 
-MeasureRecord to_record(int epoch, const std::string& mode, const ProgressMeasures& m) {
-  MeasureRecord r{epoch, mode + ":" + join_freqs(m.key_freqs), {}};
+MeasureRecord to_record(int epoch, KeySelection::Kind kind, const ProgressMeasures& m) {
+  MeasureRecord r{epoch, {kind, m.key_freqs}, {}};
   r.values = {{"train_loss", m.train_loss},
               {"test_loss", m.test_loss},
               {"train_acc", m.train_acc},

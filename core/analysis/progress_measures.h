@@ -59,8 +59,8 @@ ProgressMeasures compute_progress_measures(const Config& cfg, const std::vector<
                                            const Dataset& data, const std::optional<std::vector<int>>& key_freqs,
                                            const FourierBasis& F, const std::vector<float>* logits = nullptr);
 
-// The measures as a run-file record (`mode`: "live", "final" or "given"), named as stored.
-MeasureRecord to_record(int epoch, const std::string& mode, const ProgressMeasures& m);
+// The measures as a run-file record, tagged with how their key set was chosen, named as stored.
+MeasureRecord to_record(int epoch, KeySelection::Kind kind, const ProgressMeasures& m);
 
 // Fig. 4 right alone (ProgressMeasures::logits_2d_norms) from float logits [p*p, p]: what the
 // dashboard's logits view draws. Chunked over the outputs: temporaries within a block's bytes.

@@ -33,10 +33,50 @@ KeySelection KeySelection::parse(const std::string& text, int p) {
   return s;
 }
 
-std::string KeySelection::describe() const {
-  if (kind == Live) return "live";
-  if (kind == Final) return "final";
-  return join_freqs(freqs);
+std::string KeySelection::describe() const { return kind == Given ? join_freqs(freqs) : kind_name(kind); }
+
+const char* kind_name(KeySelection::Kind kind) {
+  switch (kind) {
+    case KeySelection::Live:
+      return "live";
+    case KeySelection::Final:
+      return "final";
+    case KeySelection::Given:
+      return "given";
+  }
+  return "?";
+}
+
+std::string KeySetTag::to_string() const { return std::string(kind_name(kind)) + ":" + join_freqs(freqs); }
+
+std::optional<KeySetTag> KeySetTag::parse(const std::string& text) {
+  const std::size_t colon = text.find(':');
+  if (colon == std::string::npos) return std::nullopt;
+  KeySetTag t;
+  const std::string name = text.substr(0, colon);
+  if (name == kind_name(KeySelection::Live))
+    t.kind = KeySelection::Live;
+  else if (name == kind_name(KeySelection::Final))
+    t.kind = KeySelection::Final;
+  else if (name == kind_name(KeySelection::Given))
+    t.kind = KeySelection::Given;
+  else
+    return std::nullopt;
+  // Only the canonical text (no sign, space or leading zero): a tag is a table key, so what is read
+  // must write back to the same text.
+  const std::string list = text.substr(colon + 1);
+  std::size_t at = 0;
+  while (at < list.size()) {
+    std::size_t end = list.find(',', at);
+    if (end == std::string::npos) end = list.size();
+    const std::string item = list.substr(at, end - at);
+    if (item.empty() || item.size() > 6 || item[0] == '0' || item.find_first_not_of("0123456789") != std::string::npos)
+      return std::nullopt;
+    t.freqs.push_back(std::stoi(item));
+    at = end + 1;
+    if (end + 1 == list.size()) return std::nullopt;  // a trailing comma
+  }
+  return t;
 }
 
 std::string join_freqs(const std::vector<int>& freqs) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/base/key_selection.h"
 #include "core/base/tensor_blob.h"
 
 namespace grok {
@@ -27,11 +28,11 @@ struct ResumeState {
   std::vector<NamedArray> optimizer;
 };
 
-// One checkpoint's progress measures as stored: `key_freqs` names the set they used, as
-// "live:14,42" (that checkpoint's own), "final:14,35,41,42,52" or "given:14,35".
+// One checkpoint's progress measures as stored: `keys` names the key set they used (that
+// checkpoint's own for Live, the newest checkpoint's for Final, the user's for Given).
 struct MeasureRecord {
   int epoch = 0;
-  std::string key_freqs;
+  KeySetTag keys;
   std::map<std::string, double> values;
 };
 

@@ -6,11 +6,14 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <utility>
 
-#include "core/store/internal/sqlite_db.h"
+#include "core/store/internal/run_replace.h"
+#include "core/store/internal/sqlite_errors.h"
 
 namespace grok {
 namespace fs = std::filesystem;
+using Kind = RunFileError::Kind;
 
 namespace {
 
@@ -32,9 +35,6 @@ CREATE TABLE resume_state(
 CREATE TABLE measures(
   epoch INTEGER NOT NULL, key_freqs TEXT NOT NULL, name TEXT NOT NULL, value REAL,
   PRIMARY KEY(epoch, key_freqs, name));
-CREATE TABLE analysis(
-  epoch INTEGER NOT NULL, kind TEXT NOT NULL, key_freqs TEXT NOT NULL, json TEXT NOT NULL,
-  PRIMARY KEY(epoch, kind, key_freqs));
 )sql";
 
 std::string utc_now() {
@@ -48,80 +48,78 @@ std::string utc_now() {
 
 std::string shape_json(const std::vector<std::int64_t>& s) { return nlohmann::json(s).dump(); }
 
-// SQLite's integrity messages span lines; a user-facing error is one line.
-std::string one_line(std::string s) {
-  for (auto& c : s)
-    if (c == '\n' || c == '\r') c = ' ';
-  if (s.size() > 160) s = s.substr(0, 157) + "...";
-  return s;
-}
-
-// Turns any SQLite problem into one line that names the file.
-[[noreturn]] void rethrow_as_run_error(const std::string& path, const SqliteError& e) {
-  const int primary = e.code & 0xff;
-  const std::string what = one_line(e.what());
-  if (primary == SQLITE_FULL) throw RunFileError(path + ": disk full (" + what + ")");
-  if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB)
-    throw RunFileError(path + ": damaged run file (" + what + ")");
-  if (primary == SQLITE_READONLY || primary == SQLITE_CANTOPEN || primary == SQLITE_PERM)
-    throw RunFileError(path + ": cannot write (" + what + ")");
-  if (primary == SQLITE_IOERR) throw RunFileError(path + ": I/O error (" + what + ")");
-  throw RunFileError(path + ": " + what);
-}
-
-template <typename F>
-auto guarded(const std::string& path, F&& f) -> decltype(f()) {
-  try {
-    return f();
-  } catch (const SqliteError& e) {
-    rethrow_as_run_error(path, e);
-  }
-}
-
 NamedArray read_array(const std::string& path, Stmt& s, int col_name) {
   NamedArray a;
   a.name = s.text(col_name);
   const std::string dtype = s.text(col_name + 1);
   if (!dtype_from_name(dtype, &a.dtype))
-    throw RunFileError(path + ": damaged run file (tensor " + a.name + " has unknown dtype " + dtype + ")");
+    throw RunFileError(Kind::Damaged,
+                       path + ": damaged run file (tensor " + a.name + " has unknown dtype " + dtype + ")");
   try {
     const auto j = nlohmann::json::parse(s.text(col_name + 2));
     a.shape = j.get<std::vector<std::int64_t>>();
   } catch (const std::exception&) {
-    throw RunFileError(path + ": damaged run file (tensor " + a.name + " has an unreadable shape)");
+    throw RunFileError(Kind::Damaged, path + ": damaged run file (tensor " + a.name + " has an unreadable shape)");
   }
   for (auto d : a.shape)
-    if (d < 0 || d > (1 << 30)) throw RunFileError(path + ": damaged run file (tensor " + a.name + " has a bad shape)");
+    if (d < 0 || d > (1 << 30))
+      throw RunFileError(Kind::Damaged, path + ": damaged run file (tensor " + a.name + " has a bad shape)");
   a.bytes = s.blob(col_name + 3);
   if (a.bytes.size() != static_cast<std::size_t>(a.numel()) * a.element_size())
-    throw RunFileError(path + ": damaged run file (tensor " + a.name + " has " + std::to_string(a.bytes.size()) +
-                       " bytes for its shape)");
+    throw RunFileError(Kind::Damaged, path + ": damaged run file (tensor " + a.name + " has " +
+                                          std::to_string(a.bytes.size()) + " bytes for its shape)");
   return a;
 }
 
 }  // namespace
 
 RunStore::RunStore(std::string path, std::unique_ptr<Db> db) : path_(std::move(path)), db_(std::move(db)) {}
-RunStore::RunStore(RunStore&&) noexcept = default;
-RunStore& RunStore::operator=(RunStore&&) noexcept = default;
-RunStore::~RunStore() = default;
+
+// A moved-from store owns no temporary file: only the one that holds the connection removes it.
+RunStore::RunStore(RunStore&& o) noexcept
+    : path_(std::move(o.path_)),
+      temporary_(std::exchange(o.temporary_, {})),
+      db_(std::move(o.db_)),
+      config_(std::move(o.config_)),
+      size_limit_(o.size_limit_) {}
+
+RunStore& RunStore::operator=(RunStore&& o) noexcept {
+  if (this != &o) {
+    discard_temporary();
+    path_ = std::move(o.path_);
+    temporary_ = std::exchange(o.temporary_, {});
+    db_ = std::move(o.db_);
+    config_ = std::move(o.config_);
+    size_limit_ = o.size_limit_;
+  }
+  return *this;
+}
+
+RunStore::~RunStore() { discard_temporary(); }
+
+Db& RunStore::db() const {
+  if (!db_) throw RunFileError(Kind::Other, path_ + ": closed after a failed write; open it again");
+  return *db_;
+}
 
 RunStore RunStore::create(const std::string& path, const Config& cfg, bool overwrite,
                           const std::map<std::string, std::string>& meta) {
   validate(cfg);
   std::error_code ec;
+  std::string temporary;  // a replacement's file beside the old run
   if (fs::exists(path, ec)) {
-    if (!overwrite) throw RunFileError(path + ": file exists (pass --force to overwrite it)");
-    if (fs::is_directory(path, ec)) throw RunFileError(path + ": is a directory");
-    for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path + suffix, ec);
+    if (!overwrite) throw RunFileError(Kind::Exists, path + ": file exists (pass --force to overwrite it)");
+    if (fs::is_directory(path, ec)) throw RunFileError(Kind::Unwritable, path + ": is a directory");
+    temporary = make_replacement_file(path);
   }
+  // The store owns the temporary file from here: any failure below removes it.
+  RunStore store(path, nullptr);
+  store.temporary_ = temporary;
   return guarded(path, [&] {
-    auto db = std::make_unique<Db>(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-    db->exec("PRAGMA journal_mode=WAL");
-    // NORMAL in WAL mode: a committed checkpoint survives a killed process; only a power cut
-    // can lose the last commits, never corrupt the file.
-    db->exec("PRAGMA synchronous=NORMAL");
-    db->exec("PRAGMA foreign_keys=ON");
+    const std::string& file = temporary.empty() ? path : temporary;
+    auto db = std::make_unique<Db>(file, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    db->exec("PRAGMA journal_mode=WAL");  // stored in the file: every later connection uses it
+    set_writer_pragmas(*db);
     Transaction tx(*db);
     db->exec(kSchema);
     db->exec("PRAGMA application_id=" + std::to_string(kRunApplicationId));
@@ -134,41 +132,43 @@ RunStore RunStore::create(const std::string& path, const Config& cfg, bool overw
     m["config"] = config_to_json(cfg).dump();
     for (auto& [k, v] : m) ins.bind(1, k).bind(2, v).run();
     tx.commit();
-    RunStore store(path, std::move(db));
+    store.db_ = std::move(db);
     store.config_ = cfg;
-    return store;
+    return std::move(store);
   });
 }
 
 RunStore RunStore::open(const std::string& path, Mode mode) {
+  const auto window = no_replacement_under_way();  // run_replace.h: never the old file with the new -shm
   std::error_code ec;
-  if (!fs::exists(path, ec)) throw RunFileError(path + ": no such file");
-  if (fs::is_directory(path, ec)) throw RunFileError(path + ": is a directory, not a run file");
+  if (!fs::exists(path, ec)) throw RunFileError(Kind::Missing, path + ": no such file");
+  if (fs::is_directory(path, ec)) throw RunFileError(Kind::Foreign, path + ": is a directory, not a run file");
   const auto size = fs::file_size(path, ec);
-  if (ec) throw RunFileError(path + ": cannot read (" + ec.message() + ")");
-  if (size == 0) throw RunFileError(path + ": empty file, not a Grokking Lab run");
+  if (ec) throw RunFileError(Kind::Unreadable, path + ": cannot read (" + ec.message() + ")");
+  if (size == 0) throw RunFileError(Kind::Foreign, path + ": empty file, not a Grokking Lab run");
   {
     std::ifstream in(path, std::ios::binary);
     char header[16] = {};
     in.read(header, sizeof header);
     if (!in || std::string(header, 16) != std::string("SQLite format 3\0", 16))
-      throw RunFileError(path + ": not a Grokking Lab run file (not an SQLite database)");
-    if (size < 512) throw RunFileError(path + ": damaged run file (truncated to " + std::to_string(size) + " bytes)");
+      throw RunFileError(Kind::Foreign, path + ": not a Grokking Lab run file (not an SQLite database)");
+    if (size < 512)
+      throw RunFileError(Kind::Damaged, path + ": damaged run file (truncated to " + std::to_string(size) + " bytes)");
   }
   return guarded(path, [&] {
     const int flags = mode == Mode::ReadWrite ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
     auto db = std::make_unique<Db>(path, flags);
     const auto app_id = db->scalar_int("PRAGMA application_id");
-    if (app_id != kRunApplicationId) throw RunFileError(path + ": an SQLite database, but not a Grokking Lab run file");
+    if (app_id != kRunApplicationId)
+      throw RunFileError(Kind::Foreign, path + ": an SQLite database, but not a Grokking Lab run file");
+    // Version 1 is version 2 and an empty `analysis` table that nothing reads: both open as they are.
     const auto version = db->scalar_int("PRAGMA user_version");
     if (version > kRunSchemaVersion)
-      throw RunFileError(path + ": written by a newer Grokking Lab (run format " + std::to_string(version) +
-                         ", this build reads up to " + std::to_string(kRunSchemaVersion) + "); update the app");
-    if (version < 1) throw RunFileError(path + ": damaged run file (no run format version)");
-    if (mode == Mode::ReadWrite) {
-      db->exec("PRAGMA synchronous=NORMAL");
-      db->exec("PRAGMA foreign_keys=ON");
-    }
+      throw RunFileError(Kind::Newer, path + ": written by a newer Grokking Lab (run format " +
+                                          std::to_string(version) + ", this build reads up to " +
+                                          std::to_string(kRunSchemaVersion) + "); update the app");
+    if (version < 1) throw RunFileError(Kind::Damaged, path + ": damaged run file (no run format version)");
+    if (mode == Mode::ReadWrite) set_writer_pragmas(*db);
     RunStore store(path, std::move(db));
     store.load_config();
     return store;
@@ -177,21 +177,21 @@ RunStore RunStore::open(const std::string& path, Mode mode) {
 
 void RunStore::load_config() {
   const std::string text = meta("config");
-  if (text.empty()) throw RunFileError(path_ + ": damaged run file (no config)");
+  if (text.empty()) throw RunFileError(Kind::Damaged, path_ + ": damaged run file (no config)");
   try {
     config_ = parse_config(text);
   } catch (const ConfigError& e) {
-    throw RunFileError(path_ + ": damaged run file (stored config: " + e.what() + ")");
+    throw RunFileError(Kind::Damaged, path_ + ": damaged run file (stored config: " + e.what() + ")");
   }
 }
 
 int RunStore::schema_version() const {
-  return guarded(path_, [&] { return static_cast<int>(db_->scalar_int("PRAGMA user_version")); });
+  return guarded(path_, [&] { return static_cast<int>(db().scalar_int("PRAGMA user_version")); });
 }
 
 std::string RunStore::meta(const std::string& key) const {
   return guarded(path_, [&] {
-    Stmt s = db_->prepare("SELECT value FROM meta WHERE key = ?");
+    Stmt s = db().prepare("SELECT value FROM meta WHERE key = ?");
     s.bind(1, key);
     return s.step() ? s.text(0) : std::string();
   });
@@ -200,7 +200,7 @@ std::string RunStore::meta(const std::string& key) const {
 std::map<std::string, std::string> RunStore::all_meta() const {
   return guarded(path_, [&] {
     std::map<std::string, std::string> m;
-    Stmt s = db_->prepare("SELECT key, value FROM meta ORDER BY key");
+    Stmt s = db().prepare("SELECT key, value FROM meta ORDER BY key");
     while (s.step()) m[s.text(0)] = s.text(1);
     return m;
   });
@@ -208,7 +208,7 @@ std::map<std::string, std::string> RunStore::all_meta() const {
 
 void RunStore::set_meta(const std::string& key, const std::string& value) {
   guarded(path_, [&] {
-    db_->prepare("INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)").bind(1, key).bind(2, value).run();
+    db().prepare("INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)").bind(1, key).bind(2, value).run();
   });
 }
 
@@ -224,8 +224,8 @@ void RunStore::commit_checkpoint(int epoch, const std::vector<NamedArray>& weigh
                                  const std::vector<EpochMetrics>& metrics, const ResumeState& resume,
                                  const std::vector<MeasureRecord>& measures) {
   guarded(path_, [&] {
-    Transaction tx(*db_);
-    Stmt m = db_->prepare(
+    Transaction tx(db());
+    Stmt m = db().prepare(
         "INSERT OR REPLACE INTO metrics(epoch, train_loss, train_acc, test_loss, test_acc, lr) VALUES(?,?,?,?,?,?)");
     for (const auto& r : metrics) {
       m.bind(1, r.epoch).bind(2, r.train_loss).bind(3, r.train_acc);
@@ -235,31 +235,32 @@ void RunStore::commit_checkpoint(int epoch, const std::vector<NamedArray>& weigh
         m.bind(4, r.test_loss).bind(5, r.test_acc);
       m.bind(6, r.lr).run();
     }
-    db_->prepare("DELETE FROM checkpoints WHERE epoch = ?").bind(1, epoch).run();
-    db_->prepare("INSERT INTO checkpoints(epoch, created_utc) VALUES(?, ?)").bind(1, epoch).bind(2, utc_now()).run();
-    Stmt t = db_->prepare("INSERT INTO tensors(epoch, name, dtype, shape, data) VALUES(?,?,?,?,?)");
+    db().prepare("DELETE FROM checkpoints WHERE epoch = ?").bind(1, epoch).run();
+    db().prepare("INSERT INTO checkpoints(epoch, created_utc) VALUES(?, ?)").bind(1, epoch).bind(2, utc_now()).run();
+    Stmt t = db().prepare("INSERT INTO tensors(epoch, name, dtype, shape, data) VALUES(?,?,?,?,?)");
     for (const auto& a : weights) {
       t.bind(1, epoch).bind(2, a.name).bind(3, std::string(dtype_name(a.dtype))).bind(4, shape_json(a.shape));
       t.bind_blob(5, a.bytes.data(), a.bytes.size()).run();
     }
-    db_->exec("DELETE FROM resume_state");
-    Stmt r = db_->prepare("INSERT INTO resume_state(name, epoch, dtype, shape, data) VALUES(?,?,?,?,?)");
+    db().exec("DELETE FROM resume_state");
+    Stmt r = db().prepare("INSERT INTO resume_state(name, epoch, dtype, shape, data) VALUES(?,?,?,?,?)");
     for (const auto& a : resume.optimizer) {
       r.bind(1, a.name).bind(2, resume.epoch).bind(3, std::string(dtype_name(a.dtype))).bind(4, shape_json(a.shape));
       r.bind_blob(5, a.bytes.data(), a.bytes.size()).run();
     }
-    Stmt meta = db_->prepare("INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)");
+    Stmt meta = db().prepare("INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)");
     meta.bind(1, std::string("resume_epoch")).bind(2, std::to_string(resume.epoch)).run();
     meta.bind(1, std::string("optimizer_steps")).bind(2, std::to_string(resume.optimizer_steps)).run();
     write_measures(measures);
     tx.commit();
   });
+  if (!temporary_.empty()) replace_old_run();
 }
 
 std::vector<int> RunStore::checkpoint_epochs() const {
   return guarded(path_, [&] {
     std::vector<int> out;
-    Stmt s = db_->prepare("SELECT epoch FROM checkpoints ORDER BY epoch");
+    Stmt s = db().prepare("SELECT epoch FROM checkpoints ORDER BY epoch");
     while (s.step()) out.push_back(static_cast<int>(s.int64(0)));
     return out;
   });
@@ -268,10 +269,11 @@ std::vector<int> RunStore::checkpoint_epochs() const {
 std::vector<NamedArray> RunStore::load_checkpoint(int epoch) const {
   return guarded(path_, [&] {
     std::vector<NamedArray> out;
-    Stmt s = db_->prepare("SELECT name, dtype, shape, data FROM tensors WHERE epoch = ? ORDER BY rowid");
+    Stmt s = db().prepare("SELECT name, dtype, shape, data FROM tensors WHERE epoch = ? ORDER BY rowid");
     s.bind(1, epoch);
     while (s.step()) out.push_back(read_array(path_, s, 0));
-    if (out.empty()) throw RunFileError(path_ + ": no checkpoint at epoch " + std::to_string(epoch));
+    if (out.empty())
+      throw RunFileError(Kind::NoCheckpoint, path_ + ": no checkpoint at epoch " + std::to_string(epoch));
     return out;
   });
 }
@@ -285,11 +287,12 @@ std::optional<ResumeState> RunStore::load_resume_state() const {
       r.epoch = std::stoi(epoch);
       r.optimizer_steps = std::stol(steps);
     } catch (const std::exception&) {
-      throw RunFileError(path_ + ": damaged run file (unreadable resume state)");
+      throw RunFileError(Kind::Damaged, path_ + ": damaged run file (unreadable resume state)");
     }
-    Stmt s = db_->prepare("SELECT name, dtype, shape, data, epoch FROM resume_state ORDER BY rowid");
+    Stmt s = db().prepare("SELECT name, dtype, shape, data, epoch FROM resume_state ORDER BY rowid");
     while (s.step()) {
-      if (s.int64(4) != r.epoch) throw RunFileError(path_ + ": damaged run file (resume state of mixed epochs)");
+      if (s.int64(4) != r.epoch)
+        throw RunFileError(Kind::Damaged, path_ + ": damaged run file (resume state of mixed epochs)");
       r.optimizer.push_back(read_array(path_, s, 0));
     }
     return r;
@@ -299,7 +302,7 @@ std::optional<ResumeState> RunStore::load_resume_state() const {
 std::vector<EpochMetrics> RunStore::metrics(int from_epoch, int to_epoch) const {
   return guarded(path_, [&] {
     std::vector<EpochMetrics> out;
-    Stmt s = db_->prepare(
+    Stmt s = db().prepare(
         "SELECT epoch, train_loss, train_acc, test_loss, test_acc, lr FROM metrics "
         "WHERE epoch >= ? AND epoch <= ? ORDER BY epoch");
     s.bind(1, from_epoch).bind(2, to_epoch);
@@ -318,7 +321,7 @@ std::vector<EpochMetrics> RunStore::metrics(int from_epoch, int to_epoch) const 
 
 std::optional<EpochMetrics> RunStore::last_metrics() const {
   const int last = guarded(path_, [&] {
-    Stmt s = db_->prepare("SELECT MAX(epoch) FROM metrics");
+    Stmt s = db().prepare("SELECT MAX(epoch) FROM metrics");
     return s.step() && !s.is_null(0) ? static_cast<int>(s.int64(0)) : -1;
   });
   if (last < 0) return std::nullopt;
@@ -328,64 +331,33 @@ std::optional<EpochMetrics> RunStore::last_metrics() const {
 
 std::int64_t RunStore::checkpoint_bytes(int epoch) const {
   return guarded(path_, [&] {
-    Stmt s = db_->prepare("SELECT COALESCE(SUM(LENGTH(data)), 0) FROM tensors WHERE epoch = ?");
+    Stmt s = db().prepare("SELECT COALESCE(SUM(LENGTH(data)), 0) FROM tensors WHERE epoch = ?");
     s.bind(1, epoch);
     s.step();
     return s.int64(0);
   });
 }
 
-void RunStore::store_measures(const std::vector<MeasureRecord>& records) {
-  guarded(path_, [&] {
-    Transaction tx(*db_);
-    write_measures(records);
-    tx.commit();
-  });
-}
-
-void RunStore::write_measures(const std::vector<MeasureRecord>& records) {
-  Stmt s = db_->prepare("INSERT OR REPLACE INTO measures(epoch, key_freqs, name, value) VALUES(?,?,?,?)");
-  for (const auto& r : records)
-    for (const auto& [name, value] : r.values) {
-      s.bind(1, r.epoch).bind(2, r.key_freqs).bind(3, name);
-      if (std::isnan(value))
-        s.bind_null(4);
-      else
-        s.bind(4, value);
-      s.run();
-    }
-}
-
-std::vector<MeasureRecord> RunStore::load_measures(const std::string& mode) const {
-  return guarded(path_, [&] {
-    std::vector<MeasureRecord> out;
-    Stmt s = db_->prepare(
-        "SELECT epoch, key_freqs, name, value FROM measures WHERE substr(key_freqs, 1, length(?1)) = ?1 "
-        "ORDER BY epoch, key_freqs, name");
-    s.bind(1, mode);
-    while (s.step()) {
-      const int epoch = static_cast<int>(s.int64(0));
-      const std::string keys = s.text(1);
-      if (out.empty() || out.back().epoch != epoch || out.back().key_freqs != keys) out.push_back({epoch, keys, {}});
-      out.back().values[s.text(2)] = s.is_null(3) ? NAN : s.real(3);
-    }
-    return out;
-  });
-}
-
 void RunStore::verify() const {
   guarded(path_, [&] {
-    Stmt s = db_->prepare("PRAGMA quick_check");
+    Stmt s = db().prepare("PRAGMA quick_check");
     std::string first;
     if (s.step()) first = s.text(0);
-    if (first != "ok") throw RunFileError(path_ + ": damaged run file (" + one_line(first) + ")");
+    if (first != "ok") throw RunFileError(Kind::Damaged, path_ + ": damaged run file (" + one_line(first) + ")");
   });
 }
 
 void RunStore::limit_file_size(std::int64_t bytes) {
+  size_limit_ = bytes;
+  apply_size_limit();
+}
+
+// max_page_count belongs to the connection, not the file: a replacement sets it again on reopening.
+void RunStore::apply_size_limit() {
+  if (size_limit_ <= 0) return;
   guarded(path_, [&] {
-    const auto page = db_->scalar_int("PRAGMA page_size");
-    db_->scalar_int("PRAGMA max_page_count=" + std::to_string(std::max<std::int64_t>(1, bytes / page)));
+    const auto page = db().scalar_int("PRAGMA page_size");
+    db().scalar_int("PRAGMA max_page_count=" + std::to_string(std::max<std::int64_t>(1, size_limit_ / page)));
   });
 }
 

@@ -1,9 +1,18 @@
 // The run file: one SQLite database per training run (extension .grok). Schema: docs/run-format.md.
 //
 // It holds the config, per-epoch metrics, a weights checkpoint every K epochs, the optimizer state of
-// the newest checkpoint (what resume needs) and room for analysis results. WAL mode; a checkpoint
-// and the metrics since the previous one are committed in one transaction, so a crash at any moment
-// leaves a file that opens and holds every committed checkpoint.
+// the newest checkpoint (what resume needs) and the progress measures of checkpoints. WAL mode; a
+// checkpoint and the metrics since the previous one are committed in one transaction, so a crash at
+// any moment leaves a file that opens and holds every committed checkpoint.
+//
+// Overwriting a run never loses it before its replacement is there: create(..., overwrite=true) on an
+// existing file writes the new run beside it under a hidden temporary name and renames it over the
+// old one after its first checkpoint commits (run_replace.cpp). Until then the old run is what the
+// path holds; a reader that has it open keeps reading it afterwards.
+//
+//   RunStore s = RunStore::create("run.grok", cfg, /*overwrite=*/false, {{"threads", "2"}});
+//   s.commit_checkpoint(0, weights, metrics, resume);
+//   RunStore r = RunStore::open("run.grok");  // another thread or process: r.checkpoint_epochs() == {0}
 //
 // Threading: a RunStore is one SQLite connection; use it from one thread at a time. Readers in other
 // threads or processes open their own RunStore (WAL lets them read while the trainer writes).
@@ -14,23 +23,20 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "core/base/config.h"
 #include "core/base/records.h"
 #include "core/base/tensor_blob.h"
+#include "core/store/run_file_error.h"
 
 namespace grok {
 
-constexpr int kRunSchemaVersion = 1;
+// 2: no `analysis` table (version 1 declared it and never wrote a row; version 1 files are read and
+// resumed as they are).
+constexpr int kRunSchemaVersion = 2;
 constexpr std::int32_t kRunApplicationId = 0x47524F4B;  // "GROK" in PRAGMA application_id
-
-// A one-line, user-facing problem with a run file (missing, damaged, foreign, newer, unwritable, full).
-struct RunFileError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
 
 class Db;
 
@@ -38,10 +44,11 @@ class RunStore {
  public:
   enum class Mode { ReadOnly, ReadWrite };
 
-  // Creates a new run file. Refuses an existing path unless `overwrite`.
+  // Creates a new run file. Refuses an existing path unless `overwrite`; then the old run stays at the
+  // path until this one's first commit_checkpoint, which renames it into place.
   static RunStore create(const std::string& path, const Config& cfg, bool overwrite,
                          const std::map<std::string, std::string>& meta = {});
-  // Opens and validates an existing run file; throws RunFileError with one line on any problem.
+  // Opens and validates an existing run file (format 1 or 2); throws RunFileError with one line on any problem.
   static RunStore open(const std::string& path, Mode mode = Mode::ReadOnly);
 
   RunStore(RunStore&&) noexcept;
@@ -57,7 +64,8 @@ class RunStore {
   void set_target_epochs(int epochs);  // rewrites config.epochs (resume --epochs)
 
   // One transaction: the metrics rows, the checkpoint's tensors, the resume state and the
-  // checkpoint's progress measures (what training computes live).
+  // checkpoint's progress measures (what training computes live). The first one of a replacing run
+  // then puts it in place of the old run.
   void commit_checkpoint(int epoch, const std::vector<NamedArray>& weights, const std::vector<EpochMetrics>& metrics,
                          const ResumeState& resume, const std::vector<MeasureRecord>& measures = {});
 
@@ -70,8 +78,8 @@ class RunStore {
 
   // Analysis results (table `measures`), one transaction per call; replaces existing rows.
   void store_measures(const std::vector<MeasureRecord>& records);
-  // Records whose key_freqs starts with `mode` ("live", "final", "given"), by epoch.
-  std::vector<MeasureRecord> load_measures(const std::string& mode) const;
+  // The records of every key set chosen as `kind`, by epoch.
+  std::vector<MeasureRecord> load_measures(KeySelection::Kind kind) const;
 
   // Runs SQLite's quick_check; throws RunFileError if the file is damaged.
   void verify() const;
@@ -80,11 +88,22 @@ class RunStore {
 
  private:
   RunStore(std::string path, std::unique_ptr<Db> db);
+  Db& db() const;  // throws once a failed replacement has closed the connection
   void load_config();
   void write_measures(const std::vector<MeasureRecord>& records);  // inside the caller's transaction
-  std::string path_;
+  void apply_size_limit();
+  void replace_old_run();    // run_replace.cpp: the temporary file over the old run
+  void discard_temporary();  // run_replace.cpp: a replacement that never got in place
+  std::string path_;         // where the run is (for a replacement: will be); every message names it
+  std::string temporary_;    // a replacement's file until it is renamed to path_, else empty
   std::unique_ptr<Db> db_;
   Config config_;
+  std::int64_t size_limit_ = 0;  // 0: none; reapplied when a replacement reopens under path_
 };
+
+// For tests of killed replacements: called at each step of replacing a run (0 after the temporary
+// file's last commit, 1 after the old run is checkpointed and its -wal/-shm are gone, 2 after the
+// rename), so that a test can end the process there. Unset (nullptr) outside such tests.
+void set_replace_step_hook_for_tests(void (*hook)(int step));
 
 }  // namespace grok

@@ -11,6 +11,7 @@
 #include "core/data/dataset.h"
 #include "core/runtime/malloc_tuning.h"
 #include "core/analysis/progress_measures.h"
+#include "core/base/version.h"
 #include "core/runtime/system_info.h"
 #include "core/model/internal/transformer.h"
 
@@ -79,7 +80,8 @@ struct Trainer::Impl {
     ResumeState r{e, opt.steps_taken(), opt.state()};
     std::vector<NamedArray> ck = to_named_arrays(w);
     const auto t0 = std::chrono::steady_clock::now();
-    last_measures = to_record(e, "live", compute_progress_measures(cfg, ck, data, std::nullopt, basis, logits));
+    last_measures =
+        to_record(e, KeySelection::Live, compute_progress_measures(cfg, ck, data, std::nullopt, basis, logits));
     measures_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     store.commit_checkpoint(e, ck, pending, r, {last_measures});
     pending.clear();
@@ -119,7 +121,7 @@ Trainer Trainer::start(const Config& cfg, const std::string& path, bool overwrit
   validate(cfg);
   prepare_threads(opt);
   RunStore store = RunStore::create(path, cfg, overwrite,
-                                    {{"app_version", GROK_VERSION},
+                                    {{"app_version", version()},
                                      {"torch_version", torch_version()},
                                      {"blas", blas_library()},
                                      {"threads", std::to_string(opt.threads)}});
@@ -130,7 +132,7 @@ Trainer Trainer::resume(const std::string& path, std::optional<int> epochs, cons
   prepare_threads(opt);
   RunStore store = RunStore::open(path, RunStore::Mode::ReadWrite);
   const auto resume = store.load_resume_state();
-  if (!resume) throw RunFileError(path + ": holds no checkpoint to resume from");
+  if (!resume) throw RunFileError(RunFileError::Kind::NoCheckpoint, path + ": holds no checkpoint to resume from");
   Config cfg = store.config();
   if (epochs) {
     if (*epochs < resume->epoch)
@@ -144,13 +146,13 @@ Trainer Trainer::resume(const std::string& path, std::optional<int> epochs, cons
     w = weights_from_checkpoint(cfg, store.load_checkpoint(resume->epoch));
   } catch (const std::runtime_error& e) {
     if (dynamic_cast<const RunFileError*>(&e)) throw;
-    throw RunFileError(path + ": damaged run file (" + e.what() + ")");
+    throw RunFileError(RunFileError::Kind::Damaged, path + ": damaged run file (" + e.what() + ")");
   }
   auto impl = std::make_unique<Impl>(cfg, std::move(store), std::move(w));
   try {
     impl->opt.load_state(resume->optimizer, resume->optimizer_steps);
   } catch (const std::runtime_error& e) {
-    throw RunFileError(path + ": damaged run file (" + e.what() + ")");
+    throw RunFileError(RunFileError::Kind::Damaged, path + ": damaged run file (" + e.what() + ")");
   }
   impl->epoch = resume->epoch;
   impl->last_checkpoint = resume->epoch;
