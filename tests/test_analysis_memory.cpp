@@ -114,7 +114,7 @@ class TestAnalysisMemory : public QObject {
     auto run = [&](std::size_t block) {
       set_analysis_block_bytes(block);
       Result r;
-      r.measures = to_record(0, "given", measures_from_logits(c, forward.logits, d, keys, F));
+      r.measures = to_record(0, KeySelection::Given, measures_from_logits(c, forward.logits, d, keys, F));
       r.checks = ablation_checks(c, ck, keys, F, view(forward));
       r.neurons = neuron_frequencies_of(forward.neuron_acts.data(), c.d_mlp, F);
       r.norms = logits_2d_norms(forward.logits.data(), c.p, F);
@@ -145,7 +145,7 @@ class TestAnalysisMemory : public QObject {
       err = std::max(err, double(std::abs(small.logits[i] - forward.logits[i]))),
       scale = std::max(scale, double(std::abs(forward.logits[i])));
     QVERIFY2(err <= 1e-6 * scale, qPrintable(QString("%1 of %2").arg(err).arg(scale)));
-    const MeasureRecord m = to_record(0, "given", compute_progress_measures(c, ck, d, keys, F));
+    const MeasureRecord m = to_record(0, KeySelection::Given, compute_progress_measures(c, ck, d, keys, F));
     for (const auto& [name, v] : one.measures.values)
       if (name != "gini_we" && name != "gini_wl" && name != "sum_sq_weights")  // from the weights: 0 in `one`
         QVERIFY2(std::abs(m.values.at(name) - v) <= 1e-5 * std::abs(v) + 1e-7, name.c_str());

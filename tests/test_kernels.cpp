@@ -157,7 +157,7 @@ class TestKernels : public QObject {
       return forward_fast(weights_from_checkpoint(c, ck), all_pairs(c.p));
     };
     QVERIFY(close(with_kernels(true, logits), with_kernels(false, logits), 1e-6, "logits"));
-    auto measures = [&] { return to_record(0, "live", compute_progress_measures(c, ck, d, std::vector<int>{2, 5}, F)); };
+    auto measures = [&] { return to_record(0, KeySelection::Given, compute_progress_measures(c, ck, d, std::vector<int>{2, 5}, F)); };
     const MeasureRecord fast = with_kernels(false, measures), portable = with_kernels(true, measures);
     for (const auto& [name, value] : fast.values)
       QVERIFY2(std::abs(value - portable.values.at(name)) <= 1e-5 * std::abs(value) + 1e-7,
