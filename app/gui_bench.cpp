@@ -5,12 +5,13 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "ui/epoch_scrubber.h"
-#include "ui/figure.h"
-#include "ui/heatmap_view.h"
-#include "ui/main_window.h"
-#include "ui/run_panel.h"
-#include "ui/spectrum_view.h"
+#include "ui/checkpoint/epoch_scrubber.h"
+#include "ui/plots/figure.h"
+#include "ui/plots/heatmap_view.h"
+#include "ui/plots/spectrum_view.h"
+#include "ui/run/run_panel.h"
+#include "ui/window/main_window.h"
+#include "ui/window/run_viewer.h"
 
 namespace grok {
 
@@ -117,8 +118,9 @@ ScrubBench::ScrubBench(MainWindow& window, QString runPath, int steps, int pause
 void ScrubBench::start() {
   // A view counts as redrawn once painted on screen after its replot; the marker, whose layer is
   // redrawn alone, at the loss plot's first paint after the step.
-  for (QCustomPlot* plot : std::initializer_list<QCustomPlot*>{w_.lossPlot(), w_.weView(), w_.wlView(), w_.neuronView(),
-                                                               w_.attentionView(), w_.logitsView()}) {
+  const RunViewer* v = w_.viewer();
+  for (QCustomPlot* plot : std::initializer_list<QCustomPlot*>{v->lossPlot(), v->weView(), v->wlView(), v->neuronView(),
+                                                               v->attentionView(), v->logitsView()}) {
     connect(plot, &QCustomPlot::beforeReplot, this, [this, plot] {  // the paint may come within the replot
       if (stepping_ && viewsShown_ && toRedraw_.contains(plot)) replotted_.insert(plot);
     });
@@ -134,22 +136,23 @@ void ScrubBench::start() {
 }
 
 void ScrubBench::step() {
-  if (static_cast<int>(views_.size()) == steps_ || w_.scrubber()->epoch() == w_.scrubber()->checkpoints().front())
+  const RunViewer* v = w_.viewer();
+  if (static_cast<int>(views_.size()) == steps_ || v->scrubber()->epoch() == v->scrubber()->checkpoints().front())
     return report();
   stepping_ = true;
   markerDone_ = viewsShown_ = checksDone_ = false;
-  toRedraw_ = {w_.weView(), w_.wlView(), w_.neuronView(), w_.attentionView(), w_.logitsView()};
+  toRedraw_ = {v->weView(), v->wlView(), v->neuronView(), v->attentionView(), v->logitsView()};
   replotted_.clear();
   // A cached checkpoint is shown from within step(): know where it goes first.
-  const std::vector<int>& e = w_.scrubber()->checkpoints();
-  target_ = *(std::lower_bound(e.begin(), e.end(), w_.scrubber()->epoch()) - 1);
+  const std::vector<int>& e = v->scrubber()->checkpoints();
+  target_ = *(std::lower_bound(e.begin(), e.end(), v->scrubber()->epoch()) - 1);
   clock_.start();
-  w_.scrubber()->step(-1);  // what the Left arrow does
+  v->scrubber()->step(-1);  // what the Left arrow does
 }
 
 void ScrubBench::onPainted(QCustomPlot* plot) {
   if (!stepping_) return;
-  if (plot == w_.lossPlot() && !markerDone_) {
+  if (plot == w_.viewer()->lossPlot() && !markerDone_) {
     markerDone_ = true;
     marker_.push_back(clock_.nsecsElapsed() / 1e6);
   } else if (replotted_.contains(plot) && toRedraw_.remove(plot) && toRedraw_.isEmpty()) {
@@ -166,7 +169,7 @@ void ScrubBench::onSnapshot(int epoch) {
 
 void ScrubBench::onChecks(int epoch) {
   if (!stepping_) {
-    if (views_.empty() && epoch == w_.scrubber()->epoch()) QTimer::singleShot(0, this, &ScrubBench::step);
+    if (views_.empty() && epoch == w_.viewer()->scrubber()->epoch()) QTimer::singleShot(0, this, &ScrubBench::step);
     return;
   }
   if (epoch != target_) return;
@@ -188,7 +191,7 @@ void ScrubBench::report() {
     return QApplication::exit(1);
   }
   std::printf("%zu steps back from epoch %d, %d ms between a step's check table and the next step\n",
-              views_.size(), w_.scrubber()->checkpoints().back(), pauseMs_);
+              views_.size(), w_.viewer()->scrubber()->checkpoints().back(), pauseMs_);
   printStats("time-series markers redrawn", marker_);
   printStats("snapshot computed (data handed over)", computed_);
   printStats("spectra and heatmaps redrawn", views_);

@@ -13,8 +13,8 @@
 #include "core/base/version.h"
 #include "core/runtime/blas_kernels.h"
 #include "gui_bench.h"
-#include "ui/main_window.h"
-#include "ui/run_panel.h"
+#include "ui/window/main_window.h"
+#include "ui/run/run_panel.h"
 
 namespace {
 

@@ -9,12 +9,13 @@
 
 #include "core/store/run_store.h"
 #include "test_util.h"
-#include "ui/epoch_scrubber.h"
-#include "ui/heatmap_view.h"
-#include "ui/main_window.h"
-#include "ui/run_panel.h"
-#include "ui/spectrum_view.h"
-#include "ui/series_view.h"
+#include "ui/checkpoint/epoch_scrubber.h"
+#include "ui/plots/heatmap_view.h"
+#include "ui/window/main_window.h"
+#include "ui/window/run_viewer.h"
+#include "ui/run/run_panel.h"
+#include "ui/plots/spectrum_view.h"
+#include "ui/plots/series_view.h"
 
 using namespace grok;
 
@@ -46,11 +47,11 @@ class TestMainWindow : public QObject {
     MainWindow w;
     w.show();
     QVERIFY(w.openRun(dir.qfile("run.grok"), true));
-    QCOMPARE(series(w.lossPlot())->pointCount(0), 41);  // train loss, every epoch
-    QCOMPARE(series(w.lossPlot())->pointCount(1), 13);  // test loss: every 4th epoch and checkpoints 10, 30
-    QCOMPARE(series(w.accuracyPlot())->pointCount(0), 41);
-    QCOMPARE(w.measuresView()->pointCount(2), 5);  // restricted loss at checkpoints 0..40
-    QCOMPARE(w.scrubber()->checkpoints(), (std::vector<int>{0, 10, 20, 30, 40}));
+    QCOMPARE(series(w.viewer()->lossPlot())->pointCount(0), 41);  // train loss, every epoch
+    QCOMPARE(series(w.viewer()->lossPlot())->pointCount(1), 13);  // test loss: every 4th epoch and checkpoints 10, 30
+    QCOMPARE(series(w.viewer()->accuracyPlot())->pointCount(0), 41);
+    QCOMPARE(w.viewer()->measuresView()->pointCount(2), 5);  // restricted loss at checkpoints 0..40
+    QCOMPARE(w.viewer()->scrubber()->checkpoints(), (std::vector<int>{0, 10, 20, 30, 40}));
     QVERIFY(w.windowTitle().contains("run.grok"));
     QVERIFY(looksDrawn(w.grab().toImage()));
   }
@@ -67,7 +68,7 @@ class TestMainWindow : public QObject {
     QVERIFY(!w.openRun(dir.qfile("bad.grok"), true));
     QVERIFY2(w.lastError().contains("not a Grokking Lab run file"), qPrintable(w.lastError()));
     // What was shown stays.
-    QCOMPARE(series(w.lossPlot())->pointCount(0), 21);
+    QCOMPARE(series(w.viewer()->lossPlot())->pointCount(0), 21);
     QCOMPARE(w.runPath(), dir.qfile("good.grok"));
   }
 
@@ -79,34 +80,34 @@ class TestMainWindow : public QObject {
     w.show();
     QSignalSpy shown(&w, &MainWindow::snapshotShown);
     QVERIFY(w.openRun(dir.qfile("run.grok"), true));
-    QTRY_COMPARE_WITH_TIMEOUT(w.shownSnapshotEpoch(), 200, 20000);
+    QTRY_COMPARE_WITH_TIMEOUT(w.viewer()->shownSnapshotEpoch(), 200, 20000);
     // The first neuron map's total over the 11 x 11 grid of (a, b).
     auto firstMapSum = [&] {
       double sum = 0;
       for (int a = 0; a < 11; a++)
-        for (int b = 0; b < 11; b++) sum += w.neuronView()->valueAt(0, a, b);
+        for (int b = 0; b < 11; b++) sum += w.viewer()->neuronView()->valueAt(0, a, b);
       return sum;
     };
     const double late = firstMapSum();
     QVERIFY(late != 0);  // never a dead neuron
-    QCOMPARE(w.attentionView()->mapCount(), 2);  // tiny config: 2 heads
+    QCOMPARE(w.viewer()->attentionView()->mapCount(), 2);  // tiny config: 2 heads
     // The check table follows its snapshot.
-    QTRY_COMPARE_WITH_TIMEOUT(w.shownChecksEpoch(), 200, 20000);
-    QVERIFY(w.checksTable()->rowCount() >= 2);
-    const QString lossAt200 = w.checksTable()->item(0, 1)->text();
+    QTRY_COMPARE_WITH_TIMEOUT(w.viewer()->shownChecksEpoch(), 200, 20000);
+    QVERIFY(w.viewer()->checksTable()->rowCount() >= 2);
+    const QString lossAt200 = w.viewer()->checksTable()->item(0, 1)->text();
     // Left arrow steps back one checkpoint; the views follow.
     QTest::keyClick(&w, Qt::Key_Left);
-    QCOMPARE(w.scrubber()->epoch(), 150);
-    QTRY_COMPARE_WITH_TIMEOUT(w.shownSnapshotEpoch(), 150, 20000);
-    w.scrubber()->setEpoch(0);
-    QTRY_COMPARE_WITH_TIMEOUT(w.shownSnapshotEpoch(), 0, 20000);
-    QTRY_COMPARE_WITH_TIMEOUT(w.shownChecksEpoch(), 0, 20000);
+    QCOMPARE(w.viewer()->scrubber()->epoch(), 150);
+    QTRY_COMPARE_WITH_TIMEOUT(w.viewer()->shownSnapshotEpoch(), 150, 20000);
+    w.viewer()->scrubber()->setEpoch(0);
+    QTRY_COMPARE_WITH_TIMEOUT(w.viewer()->shownSnapshotEpoch(), 0, 20000);
+    QTRY_COMPARE_WITH_TIMEOUT(w.viewer()->shownChecksEpoch(), 0, 20000);
     QVERIFY(firstMapSum() != late);
-    QVERIFY(w.checksTable()->item(0, 1)->text() != lossAt200);
+    QVERIFY(w.viewer()->checksTable()->item(0, 1)->text() != lossAt200);
     QVERIFY(!shown.isEmpty());
 
     // Drawn as laid out: every map over (a, b) has square cells, and no legend covers a plot's data.
-    for (HeatmapView* v : {w.neuronView(), w.attentionView(), w.logitsView()}) {
+    for (HeatmapView* v : {w.viewer()->neuronView(), w.viewer()->attentionView(), w.viewer()->logitsView()}) {
       v->replot();
       for (int i = 0; i < v->plottableCount(); i++) {
         const QCPAxisRect* r = v->plottable(i)->keyAxis()->axisRect();
@@ -114,7 +115,7 @@ class TestMainWindow : public QObject {
                  qPrintable(QString("%1: %2 x %3").arg(v->title()).arg(r->rect().width()).arg(r->rect().height())));
       }
     }
-    for (QCustomPlot* plot : std::initializer_list<QCustomPlot*>{w.lossPlot(), w.measuresView(), w.weView()}) {
+    for (QCustomPlot* plot : std::initializer_list<QCustomPlot*>{w.viewer()->lossPlot(), w.viewer()->measuresView(), w.viewer()->weView()}) {
       plot->replot();
       QVERIFY(plot->legend && plot->legend->visible());
       QVERIFY(!plot->legend->outerRect().intersects(plot->axisRect()->rect()));
@@ -128,7 +129,7 @@ class TestMainWindow : public QObject {
     w.resize(1600, 1000);
     w.show();
     QVERIFY(w.openRun(dir.qfile("run.grok"), true));
-    QTRY_COMPARE_WITH_TIMEOUT(w.shownSnapshotEpoch(), 100, 20000);
+    QTRY_COMPARE_WITH_TIMEOUT(w.viewer()->shownSnapshotEpoch(), 100, 20000);
     QCOMPARE(w.exportDashboard(dir.qfile("dash.png")), QString());
     QImage png(dir.qfile("dash.png"));
     QVERIFY(!png.isNull() && png.width() >= 1000);
@@ -173,9 +174,9 @@ class TestMainWindow : public QObject {
     w.startTraining();
     QVERIFY(w.training());
     // The plots fill and checkpoints arrive while training runs on its thread.
-    QTRY_VERIFY_WITH_TIMEOUT(series(w.lossPlot())->pointCount(0) > 200, 30000);
-    QTRY_VERIFY_WITH_TIMEOUT(w.scrubber()->checkpoints().size() >= 3, 30000);
-    QTRY_VERIFY_WITH_TIMEOUT(w.shownSnapshotEpoch() >= 25, 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(series(w.viewer()->lossPlot())->pointCount(0) > 200, 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(w.viewer()->scrubber()->checkpoints().size() >= 3, 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(w.viewer()->shownSnapshotEpoch() >= 25, 30000);
     w.stopTraining();
     QTRY_COMPARE_WITH_TIMEOUT(done.size(), 1, 30000);
     QCOMPARE(done.front().front().toBool(), false);  // stopped, not complete
@@ -187,7 +188,7 @@ class TestMainWindow : public QObject {
     QCOMPARE(s.load_resume_state()->epoch, last);  // resumable from exactly there
     QVERIFY(last == s.last_metrics()->epoch || last == s.last_metrics()->epoch + 1);
     QCOMPARE(s.load_measures(KeySelection::Live).back().epoch, last);
-    QCOMPARE(w.scrubber()->checkpoints().back(), last);
+    QCOMPARE(w.viewer()->scrubber()->checkpoints().back(), last);
   }
 
   void fillsInTheMeasuresAnOlderRunLacks() {
@@ -204,7 +205,7 @@ class TestMainWindow : public QObject {
     w.show();
     QVERIFY(w.openRun(dir.qfile("run.grok"), true));
     // Computed off the GUI thread, stored, and drawn: one point per checkpoint (0, 25, ..., 100).
-    QTRY_COMPARE_WITH_TIMEOUT(w.measuresView()->pointCount(2), 5, 30000);
+    QTRY_COMPARE_WITH_TIMEOUT(w.viewer()->measuresView()->pointCount(2), 5, 30000);
     QCOMPARE(RunStore::open(dir.file("run.grok")).load_measures(KeySelection::Live).size(), std::size_t(5));
   }
 
@@ -220,15 +221,15 @@ class TestMainWindow : public QObject {
     w.resize(1600, 1000);
     w.show();
     QApplication::setPalette(dark);
-    QTRY_COMPARE(w.lossPlot()->axisRect()->axis(QCPAxis::atBottom)->labelColor(), QColor(220, 220, 220));
-    for (QCustomPlot* plot : std::initializer_list<QCustomPlot*>{w.lossPlot(), w.wlView(), w.neuronView()}) {
+    QTRY_COMPARE(w.viewer()->lossPlot()->axisRect()->axis(QCPAxis::atBottom)->labelColor(), QColor(220, 220, 220));
+    for (QCustomPlot* plot : std::initializer_list<QCustomPlot*>{w.viewer()->lossPlot(), w.viewer()->wlView(), w.viewer()->neuronView()}) {
       const QImage img = plot->grab().toImage();
       QCOMPARE(img.pixelColor(2, img.height() / 2), QColor(30, 30, 32));
       for (QCPAxisRect* rect : plot->axisRects())  // none in an empty heatmap grid
         QCOMPARE(rect->axis(QCPAxis::atBottom)->labelColor(), QColor(220, 220, 220));
     }
     QApplication::setPalette(light);
-    QTRY_COMPARE(w.lossPlot()->axisRect()->axis(QCPAxis::atBottom)->labelColor(), light.color(QPalette::WindowText));
+    QTRY_COMPARE(w.viewer()->lossPlot()->axisRect()->axis(QCPAxis::atBottom)->labelColor(), light.color(QPalette::WindowText));
   }
 
   void resumesInterruptedAndCompleteRunsFromTheWindow() {
@@ -237,7 +238,7 @@ class TestMainWindow : public QObject {
     MainWindow w;
     w.show();
     QVERIFY(w.openRun(dir.qfile("run.grok"), true));
-    QCOMPARE(w.scrubber()->checkpoints().back(), 100);
+    QCOMPARE(w.viewer()->scrubber()->checkpoints().back(), 100);
     QSignalSpy done(&w, &MainWindow::trainingFinished);
     // A complete run trains on to a new epoch count; one before the newest checkpoint is refused
     // with an error dialog (closed here once its event loop runs).
@@ -250,15 +251,15 @@ class TestMainWindow : public QObject {
     QVERIFY2(shown.contains("epochs: 50"), qPrintable(shown));
     w.resumeTraining(100000);
     QVERIFY(w.training());
-    QTRY_VERIFY_WITH_TIMEOUT(w.scrubber()->checkpoints().back() >= 150, 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(w.viewer()->scrubber()->checkpoints().back() >= 150, 30000);
     w.stopTraining();
     QTRY_COMPARE_WITH_TIMEOUT(done.size(), 1, 30000);
     QVERIFY(!w.training());
     // Interrupted now: resuming continues to the new target from the stop's checkpoint.
-    const int stopped = w.scrubber()->checkpoints().back();
+    const int stopped = w.viewer()->scrubber()->checkpoints().back();
     w.resumeTraining();
     QVERIFY(w.training());
-    QTRY_VERIFY_WITH_TIMEOUT(w.scrubber()->checkpoints().back() >= stopped + 50, 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(w.viewer()->scrubber()->checkpoints().back() >= stopped + 50, 30000);
     w.stopTraining();
     QTRY_COMPARE_WITH_TIMEOUT(done.size(), 2, 30000);
     // One run file with one row per epoch, the curves continuous across both resumes.
@@ -267,7 +268,7 @@ class TestMainWindow : public QObject {
     const std::vector<EpochMetrics> m = s.metrics();
     for (std::size_t i = 0; i < m.size(); i++) QCOMPARE(m[i].epoch, static_cast<int>(i));
     QVERIFY(m.back().epoch >= stopped + 50);
-    QCOMPARE(series(w.lossPlot())->pointCount(0), static_cast<int>(m.size()));
+    QCOMPARE(series(w.viewer()->lossPlot())->pointCount(0), static_cast<int>(m.size()));
   }
 };
 

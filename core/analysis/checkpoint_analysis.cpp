@@ -51,7 +51,8 @@ CheckpointAnalysis analyze_checkpoint(const RunStore& store, int epoch, const Ke
   return a;
 }
 
-int fill_missing_measures(RunStore& store, const KeySelection& keys, const std::function<void(int, int)>& progress) {
+int fill_missing_measures(RunStore& store, const KeySelection& keys, const std::function<void(int, int)>& progress,
+                          const std::atomic<bool>* cancel) {
   const Config cfg = store.config();
   const FourierBasis F(cfg.p);
   const Dataset data = make_dataset(cfg);
@@ -69,6 +70,7 @@ int fill_missing_measures(RunStore& store, const KeySelection& keys, const std::
   std::vector<MeasureRecord> batch;
   int done = 0;
   for (int e : todo) {
+    if (cancel && cancel->load()) break;
     const std::vector<NamedArray> ck = store.load_checkpoint(e);
     as_run_file_error(store, [&] {
       std::vector<int> use = fixed;
@@ -79,7 +81,7 @@ int fill_missing_measures(RunStore& store, const KeySelection& keys, const std::
     if (progress) progress(++done, static_cast<int>(todo.size()));
   }
   store.store_measures(batch);
-  return static_cast<int>(todo.size());
+  return done;
 }
 
 nlohmann::json to_json(const CheckpointAnalysis& a) {

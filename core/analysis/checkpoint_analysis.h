@@ -6,6 +6,7 @@
 //   CheckpointAnalysis a = analyze_checkpoint(store, store.checkpoint_epochs().back(), KeySelection::live());
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
@@ -34,9 +35,11 @@ struct CheckpointAnalysis {
 
 // Computes and stores the progress measures of every checkpoint that has none for this selection
 // (the key set of a "final" or given selection is fixed for the whole run). Calls `progress(done,
-// total)` after each checkpoint. Returns the number of checkpoints computed.
+// total)` after each checkpoint. Stops before the next checkpoint once `*cancel` is set (any
+// thread), keeping what it computed. Returns the number of checkpoints computed.
 int fill_missing_measures(RunStore& store, const KeySelection& keys,
-                          const std::function<void(int done, int total)>& progress = {});
+                          const std::function<void(int done, int total)>& progress = {},
+                          const std::atomic<bool>* cancel = nullptr);
 
 // Throws RunFileError for a missing checkpoint or a damaged file.
 CheckpointAnalysis analyze_checkpoint(const RunStore& store, int epoch, const KeySelection& keys);

@@ -4,13 +4,23 @@
 // `Config{}` is the mainline run. `parse_config` rejects unknown keys, wrong types and values
 // outside their range with a one-line ConfigError naming the field and the allowed range.
 //
+// Every field is described once, in config_fields(): its JSON name, kind, range, help text and the
+// member it reads and writes. Parsing, JSON output, the validation messages and the GUI's run panel
+// all read that table, so a new field is one line there (and one member here).
+//
 //   Config c = parse_config(R"({"p": 97, "epochs": 5000})");
 //   set_config_value(c, "weight_decay=0.3");
+//   for (const ConfigField& f : config_fields()) std::cout << f.name << " = " << config_value_text(c, f) << "\n";
+//
+// Threading: plain values and a constant table; safe from any thread.
 #pragma once
 
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -58,6 +68,32 @@ struct Config {
   double effective_l1() const { return regularizer == Regularizer::L1 ? l1 : 0.0; }
   int n_train() const { return static_cast<int>(train_fraction * p * p); }
 };
+
+// One Config field: everything parsing, printing, checking and editing it needs.
+struct ConfigField {
+  enum class Kind { Integer, Number, Choice };
+  using Member = std::variant<int Config::*, std::uint64_t Config::*, double Config::*, Operation Config::*,
+                              Regularizer Config::*>;
+  const char* name;   // JSON key, as in run files and `--set name=value`
+  Kind kind;
+  Member member;      // the accessor
+  double lo, hi;      // Integer / Number: the allowed range
+  bool lo_open, hi_open;  // Number: an end excluded ("in (0, 1)")
+  bool odd;           // Integer: odd values only (p)
+  std::vector<const char*> choices;  // Choice: the names, in enum order
+  const char* range;  // the allowed values as messages write them: "integer 1..4", "number in (0, 1)"
+  const char* help;   // one line for a tooltip or `--help`
+};
+
+// Every field once, in the order run files and the run panel list them.
+const std::vector<ConfigField>& config_fields();
+const ConfigField* find_config_field(std::string_view name);  // nullptr if there is none
+// The field's value as JSON writes it ("113", "0.3", "1e-08", "add"): what the run panel shows.
+std::string config_value_text(const Config& c, const ConfigField& f);
+// Sets one field from text as typed (JSON, or a bare word such as add), checking its kind and
+// range; the rules that join fields are left to validate(), so that fields can be set in any
+// order. Throws ConfigError naming the field.
+void set_config_field(Config& c, const ConfigField& f, const std::string& text);
 
 struct ConfigError : std::runtime_error {
   using std::runtime_error::runtime_error;

@@ -1,0 +1,107 @@
+// The key-set chooser on a small p, headless: the typed entry offers the run's own detected key set
+// (valid for any p), and the newest checkpoint's entry picks the same set. The run is a real tiny
+// run whose newest checkpoint has a W_L = W_U^T W_out planted at two known frequencies.
+#include <QtTest>
+#include <QInputDialog>
+
+#include <cmath>
+
+#include "core/store/run_store.h"
+#include "test_util.h"
+#include "ui/checkpoint/key_set_chooser.h"
+#include "ui/plots/series_view.h"
+#include "ui/window/main_window.h"
+#include "ui/window/run_viewer.h"
+
+using namespace grok;
+
+namespace {
+
+constexpr int kP = 23, kFirst = 3, kSecond = 7;
+
+float* floats(std::vector<NamedArray>& w, const std::string& name) {
+  for (NamedArray& a : w)
+    if (a.name == name) return reinterpret_cast<float*>(a.bytes.data());
+  return nullptr;
+}
+
+// W_L[:, 0] = cos(2 pi kFirst c / p), W_L[:, 1] = cos(2 pi kSecond c / p), every other column 0:
+// half the non-constant energy at each, which detect_key_frequencies takes (at most (p-1)/8 = 2
+// frequencies, each above 3x the uniform share 1/11).
+void plantKeys(std::vector<NamedArray>& w, const Config& c) {
+  float* WU = floats(w, "unembed.W_U");          // [d_model, p + 1]
+  float* Wout = floats(w, "blocks.0.mlp.W_out");  // [d_model, d_mlp]
+  QVERIFY(WU && Wout);
+  std::fill(WU, WU + c.d_model * (c.p + 1), 0.0f);
+  std::fill(Wout, Wout + c.d_model * c.d_mlp, 0.0f);
+  for (int d : {0, 1}) {
+    Wout[d * c.d_mlp + d] = 1;
+    for (int x = 0; x < c.p; x++) WU[d * (c.p + 1) + x] = std::cos(2 * M_PI * (d ? kSecond : kFirst) * x / c.p);
+  }
+}
+
+// A copy of the run at `from` with the newest checkpoint's W_L planted.
+void writePlantedRun(const std::string& from, const std::string& to) {
+  const RunStore src = RunStore::open(from);
+  RunStore dst = RunStore::create(to, src.config(), true);
+  const std::vector<int> epochs = src.checkpoint_epochs();
+  int prev = -1;
+  for (int e : epochs) {
+    std::vector<NamedArray> w = src.load_checkpoint(e);
+    if (e == epochs.back()) plantKeys(w, src.config());
+    std::vector<MeasureRecord> measures;
+    for (const MeasureRecord& m : src.load_measures(KeySelection::Live))
+      if (m.epoch == e) measures.push_back(m);
+    dst.commit_checkpoint(e, w, src.metrics(prev + 1, e), ResumeState{e, 0, {}}, measures);
+    prev = e;
+  }
+}
+
+}  // namespace
+
+class TestUiKeySet : public QObject {
+  Q_OBJECT
+  QTemporaryDir settings_;
+  test::ScratchDir dir_;
+
+ private slots:
+  void initTestCase() {
+    Q_INIT_RESOURCE(grokking);
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, settings_.path());
+    QCoreApplication::setOrganizationName("grokking-lab-tests");
+    test::train_run(test::tiny_config(kP, 40, 10, 4), dir_.file("trained.grok"));
+    writePlantedRun(dir_.file("trained.grok"), dir_.file("run.grok"));
+    QCOMPARE(newestDetectedKeys(dir_.qfile("run.grok")), (std::vector<int>{kFirst, kSecond}));
+  }
+
+  void typedSetStartsFromTheRunsOwn() {
+    MainWindow w;
+    w.show();
+    QVERIFY(w.openRun(dir_.qfile("run.grok"), true));
+    KeySetChooser* keys = w.viewer()->keys();
+    QString offered;
+    QTimer::singleShot(0, &w, [&] {
+      if (auto* input = qobject_cast<QInputDialog*>(QApplication::activeModalWidget()))
+        offered = input->textValue(), input->accept();
+    });
+    emit keys->activated(KeySetChooser::Typed);  // as if picked in the toolbar
+    QCOMPARE(offered, QString("%1,%2").arg(kFirst).arg(kSecond));
+    QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
+    QCOMPARE(keys->keys(), std::optional<std::vector<int>>({kFirst, kSecond}));
+    // The restricted loss with that set is computed for every checkpoint (0..40) and drawn.
+    QTRY_COMPARE_WITH_TIMEOUT(w.viewer()->measuresView()->pointCount(2), 5, 30000);
+    QCOMPARE(RunStore::open(dir_.file("run.grok")).load_measures(KeySelection::Given).size(), std::size_t(5));
+  }
+
+  void newestCheckpointsEntryPicksTheSameSet() {
+    MainWindow w;
+    w.show();
+    QVERIFY(w.openRun(dir_.qfile("run.grok"), true));
+    emit w.viewer()->keys()->activated(KeySetChooser::Newest);
+    QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
+    QCOMPARE(w.viewer()->keys()->keys(), std::optional<std::vector<int>>({kFirst, kSecond}));
+  }
+};
+
+QTEST_MAIN(TestUiKeySet)
+#include "test_ui_key_set.moc"

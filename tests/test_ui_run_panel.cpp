@@ -1,0 +1,155 @@
+// The run panel and core's config field table, headless: every field of the table has an editor
+// and survives the panel's round trip (eps among them), errors name and mark the field, and at the
+// design size every label sits beside its field, the run file's included.
+#include <QtTest>
+#include <QComboBox>
+#include <QDockWidget>
+#include <QFormLayout>
+#include <QLabel>
+#include <QLineEdit>
+
+#include <nlohmann/json.hpp>
+
+#include "core/base/config.h"
+#include "ui/run/run_panel.h"
+#include "ui/window/main_window.h"
+
+using namespace grok;
+
+namespace {
+
+QRect inPanel(QWidget* w, QWidget* panel) { return QRect(w->mapTo(panel, QPoint()), w->size()); }
+
+}  // namespace
+
+class TestUiRunPanel : public QObject {
+  Q_OBJECT
+  QTemporaryDir settings_;
+
+ private slots:
+  void initTestCase() {
+    Q_INIT_RESOURCE(grokking);
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, settings_.path());
+    QCoreApplication::setOrganizationName("grokking-lab-tests");
+  }
+
+  void theTableDescribesEveryJsonFieldOnce() {
+    const nlohmann::json j = config_to_json(Config{});
+    QCOMPARE(j.size(), config_fields().size());
+    QSet<QString> names;
+    for (const ConfigField& f : config_fields()) {
+      QVERIFY2(j.contains(f.name), f.name);
+      QVERIFY2(!names.contains(f.name), f.name);
+      names << f.name;
+      QVERIFY(std::string(f.help).size() > 5 && std::string(f.range).size() > 3);
+      QVERIFY(find_config_field(f.name) == &f);
+    }
+    QVERIFY(!find_config_field("learning_rate"));
+  }
+
+  void setConfigFieldChecksOneFieldAgainstTheTable() {
+    Config c;
+    set_config_field(c, *find_config_field("eps"), "1e-6");
+    QCOMPARE(c.eps, 1e-6);
+    set_config_field(c, *find_config_field("regularizer"), "l1");
+    QCOMPARE(c.regularizer, Regularizer::L1);
+    // Rules joining fields are validate()'s: set in any order, checked together.
+    set_config_field(c, *find_config_field("d_model"), "130");
+    QVERIFY_THROWS_EXCEPTION(ConfigError, validate(c));
+    set_config_field(c, *find_config_field("n_heads"), "5");
+    validate(c);
+    try {
+      set_config_field(c, *find_config_field("eps"), "0");
+      QFAIL("eps 0 accepted");
+    } catch (const ConfigError& e) {
+      QCOMPARE(QString(e.what()), QString("eps: got 0 (allowed: number in (0, 1])"));
+    }
+    c.warmup_steps = -1;  // built in code: validate() applies the same range
+    QVERIFY_THROWS_EXCEPTION(ConfigError, validate(c));
+  }
+
+  void everyFieldHasAnEditor() {
+    RunPanel panel;
+    for (const ConfigField& f : config_fields()) {
+      QWidget* e = panel.fieldEditor(f.name);
+      QVERIFY2(e, f.name);
+      if (f.kind == ConfigField::Kind::Choice) {
+        auto* combo = qobject_cast<QComboBox*>(e);
+        QVERIFY2(combo && combo->count() == static_cast<int>(f.choices.size()), f.name);
+      } else {
+        QVERIFY2(qobject_cast<QLineEdit*>(e), f.name);
+      }
+      QVERIFY2(e->toolTip().contains(f.range), f.name);
+    }
+  }
+
+  void aConfigSurvivesThePanel() {
+    Config c;
+    c.operation = Operation::Subtract;
+    c.p = 97;
+    c.seed = 7;
+    c.beta1 = 0.8;
+    c.eps = 1e-6;  // the field the panel used to drop
+    c.warmup_steps = 3;
+    c.regularizer = Regularizer::Dropout;
+    c.dropout = 0.25;
+    c.epochs = 1234;
+    RunPanel panel;
+    panel.setConfig(c);
+    const std::optional<Config> back = panel.config();
+    QVERIFY2(back, qPrintable(panel.error()));
+    QCOMPARE(QString::fromStdString(config_to_string(*back)), QString::fromStdString(config_to_string(c)));
+    panel.setField("eps", "2e-7");  // as typed
+    QCOMPARE(panel.config()->eps, 2e-7);
+  }
+
+  void anErrorNamesAndMarksItsField() {
+    RunPanel panel;
+    panel.setField("eps", "0");
+    QVERIFY(!panel.config());
+    QVERIFY2(panel.error().startsWith("eps: got 0"), qPrintable(panel.error()));
+    QVERIFY(panel.fieldEditor("eps")->styleSheet().contains("border"));
+    QVERIFY(panel.fieldEditor("lr")->styleSheet().isEmpty());
+    panel.setField("eps", "1e-8");
+    panel.setField("d_model", "130");  // a rule joining two fields names the first
+    QVERIFY2(panel.error().startsWith("d_model: 130 is not divisible by n_heads=4"), qPrintable(panel.error()));
+    QVERIFY(panel.fieldEditor("d_model")->styleSheet().contains("border"));
+    panel.setField("n_heads", "5");
+    QVERIFY2(panel.config(), qPrintable(panel.error()));
+  }
+
+  void labelsSitBesideTheirFieldsAtTheDesignSize() {
+    MainWindow w;
+    w.resize(MainWindow::designSize());
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    RunPanel* panel = w.runPanel();
+    auto* form = panel->findChild<QFormLayout*>();
+    QVERIFY(form);
+    // The dashboard's default layout (applied once shown) gives the panel a narrow column.
+    QTRY_VERIFY(panel->isVisible() && panel->width() < w.width() / 4);
+    auto* runLabel = panel->findChild<QLabel*>("run-file-label");
+    auto* runField = panel->findChild<QLineEdit*>("run-file");
+    QVERIFY(runLabel && runField);
+    QVERIFY(runLabel->text() == "Run file" && runLabel->isVisible() && runField->isVisible());
+    const QRect pLabel = inPanel(form->labelForField(panel->fieldEditor("p")), panel);
+    const QRect pField = inPanel(panel->fieldEditor("p"), panel);
+    for (int row = 0; row < form->rowCount(); row++) {
+      QWidget* label = form->itemAt(row, QFormLayout::LabelRole)->widget();
+      QWidget* field = form->itemAt(row, QFormLayout::FieldRole)->widget();
+      const QRect l = inPanel(label, panel);
+      const QRect f = inPanel(field, panel);
+      const QString what = static_cast<QLabel*>(label)->text();
+      QVERIFY2(!l.intersects(f), qPrintable(what));
+      QVERIFY2(l.width() >= label->sizeHint().width(), qPrintable(what));  // its text whole
+      // In the form's two columns, like every other row.
+      QVERIFY2(l.left() == pLabel.left() && f.left() == pField.left(), qPrintable(what));
+    }
+    const QRect l = inPanel(runLabel, panel), f = inPanel(runField, panel);
+    QVERIFY(!l.intersects(f) && f.left() == pField.left());
+    w.grab().save(QDir::tempPath() + "/grok-run-panel-design-size.png");
+  }
+};
+
+QTEST_MAIN(TestUiRunPanel)
+#include "test_ui_run_panel.moc"

@@ -1,0 +1,35 @@
+// The Section 4.4 check table of one checkpoint (core/analysis/ablation_checks.h): one row a check
+// with its loss and accuracy, and a note with the key frequencies and the fit. While the next
+// checkpoint's table computes, the rows keep their size and show "...", so the dock does not jump.
+//
+//   CheckTableView v;
+//   v.showComputing(1200);
+//   v.setChecks(1200, checks);
+//
+// Threading: GUI thread only.
+#pragma once
+
+#include <QWidget>
+
+class QLabel;
+class QTableWidget;
+
+namespace grok {
+
+struct AblationChecks;
+
+class CheckTableView : public QWidget {
+  Q_OBJECT
+ public:
+  explicit CheckTableView(QWidget* parent = nullptr);
+  void showComputing(int epoch);
+  void setChecks(int epoch, const AblationChecks& checks);
+  void clear();
+  QTableWidget* table() const { return table_; }
+
+ private:
+  QTableWidget* table_;
+  QLabel* note_;
+};
+
+}  // namespace grok

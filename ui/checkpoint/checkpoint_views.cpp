@@ -1,0 +1,130 @@
+#include "ui/checkpoint/checkpoint_views.h"
+
+#include <algorithm>
+
+#include "ui/checkpoint/check_table_view.h"
+#include "ui/checkpoint/epoch_scrubber.h"
+#include "ui/checkpoint/neuron_panel.h"
+#include "ui/plots/heatmap_view.h"
+#include "ui/plots/spectrum_view.h"
+
+namespace grok {
+
+CheckpointViews::CheckpointViews(EpochScrubber* scrubber, std::shared_ptr<AnalysisTurns> turns, QObject* parent)
+    : QObject(parent), scrubber_(scrubber) {
+  // The views are parented by the docks they go into.
+  we_ = new SpectrumView(tr("W_E Fourier norms"));
+  wl_ = new SpectrumView(tr("W_L Fourier norms"));
+  neurons_ = new NeuronPanel;
+  attention_ = new HeatmapView(tr("Attention from '=' to a"), "b", "a");
+  logits_ = new HeatmapView(tr("Logits in the 2D Fourier basis"), tr("b component"), tr("a component"));
+  checks_ = new CheckTableView;
+  service_ = new SnapshotService(this);
+  service_->setTurns(std::move(turns));
+  connect(service_, &SnapshotService::ready, this, &CheckpointViews::onSnapshot);
+  connect(service_, &SnapshotService::failed, this,
+          [this](int, const QString& e) { emit message(tr("Analysis failed: %1").arg(e), 8000); });
+  liveThrottle_.setSingleShot(true);
+  connect(&liveThrottle_, &QTimer::timeout, this, [this] {
+    sinceSnapshot_.invalidate();  // due: let the newest checkpoint through
+    show(scrubber_->epoch());
+  });
+}
+
+void CheckpointViews::setRun(const QString& path, const std::optional<std::vector<int>>& keys) {
+  clear();
+  service_->setRun(path);
+  service_->setKeyFreqs(keys);
+}
+
+void CheckpointViews::clear() {
+  shown_.reset();
+  shownEpoch_ = shownChecksEpoch_ = -1;
+  we_->clear();
+  wl_->clear();
+  neurons_->clear();
+  attention_->clear();
+  logits_->clear();
+  checks_->clear();
+}
+
+void CheckpointViews::setLive(bool training) {
+  live_ = training;
+  service_->setWarm(!training);  // its OpenMP pool would slow training (core/runtime/compute_thread.h)
+}
+
+void CheckpointViews::show(int epoch) {
+  if (epoch < 0) return;
+  if (shownEpoch_ >= 0 && epoch != shownEpoch_) scrubDir_ = epoch > shownEpoch_ ? 1 : -1;
+  // Following a live run, the analysis would take a fifth of the 2 cores from training (a
+  // snapshot and check table every checkpoint). Training waits while it runs
+  // (core/runtime/analysis_turns.h), so its cost is its time: keep it near 1 % by waiting 100x the
+  // last snapshot's time between live updates (~12 s on mainline, where it takes ~120 ms). A
+  // user's scrub is served at once.
+  if (live_ && scrubber_->followLive() && lastSnapshotMs_ > 0 && sinceSnapshot_.isValid()) {
+    const qint64 wait = static_cast<qint64>(100 * lastSnapshotMs_) - sinceSnapshot_.elapsed();
+    if (wait > 0) {
+      if (!liveThrottle_.isActive()) liveThrottle_.start(static_cast<int>(wait));
+      return;
+    }
+  }
+  scrubTimer_.start();
+  service_->request(epoch);
+}
+
+void CheckpointViews::onSnapshot(int epoch, ViewSnapshotPtr v, double computeMs) {
+  if (computeMs > 0) lastSnapshotMs_ = computeMs, sinceSnapshot_.start();
+  if (epoch != scrubber_->epoch()) return;  // the user has moved on; a newer one is coming
+  // The service sends a checkpoint twice (snapshot, then with the check table): the second time
+  // only the table changes.
+  const bool viewsCurrent = shown_ && shownEpoch_ == epoch && shown_->snapshot == v->snapshot;
+  shown_ = v;
+  shownEpoch_ = epoch;
+  const double ms = scrubTimer_.isValid() ? scrubTimer_.nsecsElapsed() / 1e6 : 0;
+  if (!viewsCurrent) {
+    drawSnapshot();
+    emit message(tr("Views at epoch %1 (%2 ms)").arg(epoch).arg(ms, 0, 'f', 0), 3000);
+    emit snapshotShown(epoch);
+  }
+  if (!v->checks) return checks_->showComputing(epoch);
+  checks_->setChecks(epoch, *v->checks);
+  if (!live_) prefetchNeighbours();
+  if (viewsCurrent) emit message(tr("Check table at epoch %1 (%2 ms)").arg(epoch).arg(ms, 0, 'f', 0), 3000);
+  shownChecksEpoch_ = epoch;
+  emit checksShown(epoch);
+}
+
+// The next two checkpoints in the direction the user last stepped, and the one behind: while the
+// user looks at this one, they are computed, so the arrow keys and play find them ready. Not while
+// training, which the cores are busy with.
+void CheckpointViews::prefetchNeighbours() {
+  const std::vector<int>& e = scrubber_->checkpoints();
+  const auto it = std::lower_bound(e.begin(), e.end(), shownEpoch_);
+  if (it == e.end() || *it != shownEpoch_) return;
+  const int i = static_cast<int>(it - e.begin());
+  std::vector<int> next;
+  for (int d : {scrubDir_, 2 * scrubDir_, -scrubDir_})
+    if (i + d >= 0 && i + d < static_cast<int>(e.size())) next.push_back(e[i + d]);
+  service_->prefetch(next);
+}
+
+void CheckpointViews::drawSnapshot() {
+  const Snapshot& s = *shown_->snapshot;
+  const int p = s.p;
+  we_->setSpectrum(s.spectra.we_norms, s.detected.freqs);
+  wl_->setSpectrum(s.spectra.wl_norms, s.detected.freqs);
+  // Attention from '=' to a, per head, over (a, b).
+  std::vector<std::vector<float>> heads;
+  QStringList caps;
+  for (int h = 0; h < s.n_heads; h++) {
+    heads.emplace_back(s.attention.begin() + static_cast<std::ptrdiff_t>(h) * p * p,
+                       s.attention.begin() + static_cast<std::ptrdiff_t>(h + 1) * p * p);
+    caps << tr("head %1").arg(h);
+  }
+  attention_->setMaps(heads, p, p, caps, tr("attention weight"));
+  std::vector<float> ln(s.measures.logits_2d_norms.begin(), s.measures.logits_2d_norms.end());
+  logits_->setMaps({ln}, p, p, {tr("L2 norm over the outputs c")}, tr("norm"));
+  neurons_->setSnapshot(shown_->snapshot);
+}
+
+}  // namespace grok

@@ -1,0 +1,82 @@
+// The views of one checkpoint: the W_E and W_L spectra, the neuron panel, attention, the logits'
+// 2D Fourier norms and the check table, with the snapshot service (ui/checkpoint/snapshot_service.h)
+// that computes what they draw. show(epoch) asks for a checkpoint; the views change when its
+// snapshot arrives, and the check table a little later.
+//
+//   CheckpointViews v(scrubber, turns);
+//   v.setRun("run.grok", std::nullopt);   // live key sets
+//   connect(scrubber, &EpochScrubber::epochChanged, &v, &CheckpointViews::show);
+//
+// While training (setLive), following the newest checkpoint is throttled so that the analysis
+// keeps near 1 % of training's time, and nothing is computed ahead; a user's scrub is served at
+// once. Threading: GUI thread only; the service computes on its own thread.
+#pragma once
+
+#include <QElapsedTimer>
+#include <QObject>
+#include <QTimer>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "ui/checkpoint/snapshot_service.h"
+
+namespace grok {
+
+class AnalysisTurns;
+class CheckTableView;
+class EpochScrubber;
+class HeatmapView;
+class NeuronPanel;
+class SpectrumView;
+
+class CheckpointViews : public QObject {
+  Q_OBJECT
+ public:
+  // `scrubber`: the epoch the views are to show, and the checkpoints to compute ahead.
+  CheckpointViews(EpochScrubber* scrubber, std::shared_ptr<AnalysisTurns> turns, QObject* parent = nullptr);
+
+  SpectrumView* weView() const { return we_; }
+  SpectrumView* wlView() const { return wl_; }
+  NeuronPanel* neurons() const { return neurons_; }
+  HeatmapView* attentionView() const { return attention_; }
+  HeatmapView* logitsView() const { return logits_; }
+  CheckTableView* checks() const { return checks_; }
+  int shownEpoch() const { return shownEpoch_; }
+  int shownChecksEpoch() const { return shownChecksEpoch_; }
+
+  // The run and key set the views are computed from (nullopt: each checkpoint's own); clears them.
+  void setRun(const QString& path, const std::optional<std::vector<int>>& keys);
+  void clear();
+  void setLive(bool training);
+
+ public slots:
+  void show(int epoch);
+
+ signals:
+  void snapshotShown(int epoch);  // every view but the check table now shows `epoch`
+  void checksShown(int epoch);    // the check table now shows `epoch`
+  void message(const QString& text, int timeoutMs);
+
+ private:
+  void onSnapshot(int epoch, ViewSnapshotPtr v, double computeMs);
+  void drawSnapshot();
+  void prefetchNeighbours();
+
+  EpochScrubber* scrubber_;
+  SnapshotService* service_;
+  SpectrumView *we_, *wl_;
+  NeuronPanel* neurons_;
+  HeatmapView *attention_, *logits_;
+  CheckTableView* checks_;
+  ViewSnapshotPtr shown_;
+  int shownEpoch_ = -1, shownChecksEpoch_ = -1;
+  int scrubDir_ = -1;  // the direction of the last step through the checkpoints
+  bool live_ = false;
+  QElapsedTimer scrubTimer_;
+  QElapsedTimer sinceSnapshot_;  // since the last computed snapshot arrived
+  double lastSnapshotMs_ = 0;
+  QTimer liveThrottle_;
+};
+
+}  // namespace grok

@@ -1,0 +1,67 @@
+#include "ui/checkpoint/key_set_chooser.h"
+
+#include <QInputDialog>
+
+#include "core/analysis/fourier_basis.h"
+#include "core/analysis/weight_spectra.h"
+#include "core/store/run_store.h"
+
+namespace grok {
+
+std::vector<int> newestDetectedKeys(const QString& path) {
+  const RunStore store = RunStore::open(path.toStdString());
+  const std::vector<int> ck = store.checkpoint_epochs();
+  if (ck.empty()) return {};
+  const Config cfg = store.config();
+  return detect_key_frequencies(weight_spectra(cfg, store.load_checkpoint(ck.back()), FourierBasis(cfg.p)).wl_norms)
+      .freqs;
+}
+
+KeySetChooser::KeySetChooser(QWidget* parent) : QComboBox(parent) {
+  setObjectName("key-selection");
+  addItems({tr("live (each checkpoint's own)"), tr("final checkpoint's"), tr("typed...")});
+  setToolTip(tr("Which key frequencies the restricted and excluded losses use"));
+  connect(this, qOverload<int>(&QComboBox::activated), this, &KeySetChooser::choose);
+}
+
+void KeySetChooser::setRun(const QString& path, int p) { path_ = path, p_ = p; }
+
+void KeySetChooser::reset() {
+  keys_.reset();
+  setCurrentIndex(Live);
+}
+
+void KeySetChooser::setLocked(bool locked, const QString& why) { locked_ = locked, lockReason_ = why; }
+
+KeySelection KeySetChooser::selection() const {
+  return keys_ ? KeySelection{KeySelection::Given, *keys_} : KeySelection::live();
+}
+
+void KeySetChooser::choose(int index) {
+  if (path_.isEmpty()) return;
+  const int shown = keys_ ? Typed : Live;
+  if (locked_) {
+    setCurrentIndex(shown);
+    return emit failed(lockReason_);
+  }
+  std::optional<std::vector<int>> keys;
+  try {
+    if (index == Newest) {
+      keys = newestDetectedKeys(path_);
+    } else if (index == Typed) {
+      bool ok = false;
+      const QString text = QInputDialog::getText(
+          this, tr("Key frequencies"), tr("Frequencies 1..%1, comma-separated:").arg((p_ - 1) / 2), QLineEdit::Normal,
+          QString::fromStdString(join_freqs(newestDetectedKeys(path_))), &ok);
+      if (!ok) return setCurrentIndex(shown);
+      keys = KeySelection::parse(text.toStdString(), p_).freqs;
+    }
+  } catch (const std::exception& e) {
+    setCurrentIndex(shown);
+    return emit failed(QString::fromStdString(e.what()));
+  }
+  keys_ = keys;
+  emit chosen();
+}
+
+}  // namespace grok

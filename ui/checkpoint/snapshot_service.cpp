@@ -1,0 +1,174 @@
+#include "ui/checkpoint/snapshot_service.h"
+
+#include <QElapsedTimer>
+#include <QMetaObject>
+
+#include "core/runtime/compute_thread.h"
+#include "core/runtime/malloc_tuning.h"
+#include "core/store/run_store.h"
+#include "ui/run/training_worker.h"
+
+namespace grok {
+
+namespace {
+constexpr std::size_t kCacheSize = 6;
+}
+
+SnapshotService::SnapshotService(QObject* parent) : QObject(parent) {
+  tune_malloc_for_tensors();
+  qRegisterMetaType<grok::ViewSnapshotPtr>();
+  worker_ = new QObject;
+  worker_->moveToThread(&thread_);
+  connect(&thread_, &QThread::finished, worker_, &QObject::deleteLater);
+  thread_.setObjectName("snapshots");
+  thread_.start();
+}
+
+SnapshotService::~SnapshotService() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    pending_.reset();
+    prefetch_.clear();  // the job under way finishes; nothing after it
+  }
+  thread_.quit();
+  thread_.wait();
+}
+
+void SnapshotService::setRun(const QString& path) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  path_ = path;
+  cache_.clear();
+  pending_.reset();
+  prefetch_.clear();
+  generation_++;
+}
+
+void SnapshotService::setKeyFreqs(const std::optional<std::vector<int>>& keys) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  keys_ = keys;
+  cache_.clear();
+  prefetch_.clear();
+  generation_++;
+}
+
+ViewSnapshotPtr SnapshotService::cached(int epoch) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (const auto& [e, s] : cache_)
+    if (e == epoch) return s;
+  return nullptr;
+}
+
+void SnapshotService::request(int epoch) {
+  if (ViewSnapshotPtr s = cached(epoch)) {
+    emit ready(epoch, s, 0.0);
+    if (s->checks) return;  // else the check table is still to compute
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  pending_ = epoch;  // replaces any older request not started yet
+  if (busy_) return;
+  busy_ = true;
+  QMetaObject::invokeMethod(
+      worker_, [this] { work(); }, Qt::QueuedConnection);
+}
+
+void SnapshotService::setWarm(bool warm) { compute_.set_keep_alive(warm); }
+
+void SnapshotService::setTurns(std::shared_ptr<AnalysisTurns> turns) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  turns_ = std::move(turns);
+}
+
+void SnapshotService::prefetch(const std::vector<int>& epochs) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  prefetch_.assign(epochs.begin(), epochs.end());
+  if (busy_ || prefetch_.empty()) return;
+  busy_ = true;
+  QMetaObject::invokeMethod(
+      worker_, [this] { work(); }, Qt::QueuedConnection);
+}
+
+void SnapshotService::work() {
+  while (true) {
+    int epoch;
+    bool quiet;
+    QString path;
+    std::optional<std::vector<int>> keys;
+    unsigned generation;
+    std::shared_ptr<AnalysisTurns> turns;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (pending_) {
+        epoch = *pending_, quiet = false;
+        pending_.reset();
+      } else if (!prefetch_.empty()) {
+        epoch = prefetch_.front(), quiet = true;
+        prefetch_.pop_front();
+      } else {
+        busy_ = false;
+        return;
+      }
+      path = path_;
+      keys = keys_;
+      generation = generation_;
+      turns = turns_;
+    }
+    try {
+      // Alone on the cores: training waits at its next epoch's end (core/runtime/analysis_turns.h).
+      std::optional<AnalysisTurns::Turn> turn;
+      if (turns) turn.emplace(*turns);
+      // Warm between jobs unless training runs (core/runtime/compute_thread.h).
+      compute_.run([&] { compute(epoch, path, keys, generation, quiet); });
+    } catch (const std::exception& e) {
+      if (!quiet) emit failed(epoch, QString::fromStdString(e.what()));
+    }
+  }
+}
+
+void SnapshotService::compute(int epoch, const QString& path, const std::optional<std::vector<int>>& keys,
+                              unsigned generation, bool quiet) {
+  QElapsedTimer timer;
+  timer.start();
+  auto ms = [&] { return static_cast<double>(timer.nsecsElapsed()) / 1e6; };
+  ViewSnapshotPtr have = cached(epoch);
+  if (have && have->checks) {
+    if (!quiet) emit ready(epoch, have, 0.0);
+    return;
+  }
+  const RunStore run = RunStore::open(path.toStdString());
+  const Config cfg = run.config();
+  const FourierBasis F(cfg.p);
+  const std::vector<NamedArray> ck = run.load_checkpoint(epoch);
+  if (!have) {
+    auto v = std::make_shared<ViewSnapshot>();
+    v->snapshot = std::make_shared<const Snapshot>(compute_snapshot(cfg, epoch, ck, make_dataset(cfg), keys, F, SnapshotScope::views));
+    have = v;
+    if (!cache(epoch, have, generation)) return;
+  }
+  if (!quiet) emit ready(epoch, have, ms());
+  {
+    // The user has scrubbed on: the table of this epoch would be drawn and replaced at once.
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (pending_) return;
+  }
+  auto full = std::make_shared<ViewSnapshot>(*have);
+  const Snapshot& snap = *have->snapshot;
+  full->checks = std::make_shared<const AblationChecks>(
+      ablation_checks(cfg, ck, snap.measures.key_freqs, F, pair_forward(snap)));
+  if (!cache(epoch, full, generation)) return;
+  if (!quiet) emit ready(epoch, full, ms());
+}
+
+bool SnapshotService::cache(int epoch, const ViewSnapshotPtr& v, unsigned generation) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (generation != generation_) return false;  // the run or key set changed meanwhile
+  for (auto it = cache_.begin(); it != cache_.end(); ++it)
+    if (it->first == epoch) {
+      cache_.erase(it);
+      break;
+    }
+  cache_.emplace_front(epoch, v);
+  if (cache_.size() > kCacheSize) cache_.pop_back();
+  return true;
+}
+
+}  // namespace grok

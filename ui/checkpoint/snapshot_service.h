@@ -1,0 +1,87 @@
+// Snapshots (core/analysis/snapshot.h) and check tables for the scrubber, computed on a thread of their own
+// so the GUI thread never waits: request(epoch) returns at once; `ready` arrives later, twice: first
+// with the snapshot (what six of the views draw, ~80-90 ms of compute on mainline), then with the
+// Section 4.4 check table too (~30 ms more, from the snapshot's forward pass), unless a newer
+// request is waiting by then. Requests pile up while the user scrubs, so only the newest pending
+// one is computed. The newest few results are cached (a mainline snapshot is ~40 MB), and while
+// idle the service computes the checkpoints the user is likely to step to next, so that arrow
+// keys and play find them ready.
+//
+// The service reads checkpoints through its own RunStore connection: WAL lets it read while the
+// trainer writes (one direction of data: trainer -> run file -> views).
+#pragma once
+
+#include <QObject>
+#include <QString>
+#include <QThread>
+#include <deque>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "core/analysis/ablation_checks.h"
+#include "core/runtime/analysis_turns.h"
+#include "core/runtime/compute_thread.h"
+#include "core/analysis/snapshot.h"
+#include "ui/run/training_worker.h"
+
+namespace grok {
+
+struct ViewSnapshot {
+  std::shared_ptr<const Snapshot> snapshot;
+  std::shared_ptr<const AblationChecks> checks;  // with the measures' key set; null = not yet
+};
+using ViewSnapshotPtr = std::shared_ptr<const ViewSnapshot>;
+
+class SnapshotService : public QObject {
+  Q_OBJECT
+ public:
+  explicit SnapshotService(QObject* parent = nullptr);
+  ~SnapshotService() override;
+
+  void setRun(const QString& path);  // clears the cache
+  // Key set of the restricted/excluded measures: nullopt = each checkpoint's own (live).
+  void setKeyFreqs(const std::optional<std::vector<int>>& keys);
+  // Asks for the views of `epoch`; emits ready() at once from the cache, or later.
+  void request(int epoch);
+  ViewSnapshotPtr cached(int epoch) const;
+  // Computes these epochs into the cache, in order, while no request waits (replaces the previous
+  // list): the checkpoints the user is likely to step to next.
+  void prefetch(const std::vector<int>& epochs);
+  // true (the default): the computing thread stays between requests, its first products already
+  // paid for; false while training runs, so that its OpenMP pool does not slow training
+  // (core/runtime/compute_thread.h).
+  void setWarm(bool warm);
+  // Each job takes its turn with training (core/runtime/analysis_turns.h).
+  void setTurns(std::shared_ptr<AnalysisTurns> turns);
+
+ signals:
+  void ready(int epoch, grok::ViewSnapshotPtr snapshot, double ms);
+  void failed(int epoch, const QString& error);
+
+ private:
+  void work();  // on the service thread
+  // `quiet`: a prefetch, cached but not announced.
+  void compute(int epoch, const QString& path, const std::optional<std::vector<int>>& keys, unsigned generation,
+               bool quiet);
+  // Caches `v` unless the run or key set changed since the job began (then returns false).
+  bool cache(int epoch, const ViewSnapshotPtr& v, unsigned generation);
+  QThread thread_;
+  ComputeThread compute_{kIntraOpThreads};  // where the analysis runs
+  QObject* worker_ = nullptr;
+  mutable std::mutex mutex_;
+  QString path_;
+  std::optional<std::vector<int>> keys_;
+  std::optional<int> pending_;
+  std::deque<int> prefetch_;
+  bool busy_ = false;
+  std::list<std::pair<int, ViewSnapshotPtr>> cache_;  // most recent first
+  unsigned generation_ = 0;                           // bumped by setRun / setKeyFreqs
+  std::shared_ptr<AnalysisTurns> turns_;              // under mutex_
+};
+
+}  // namespace grok
+
+Q_DECLARE_METATYPE(grok::ViewSnapshotPtr)

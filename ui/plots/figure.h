@@ -1,0 +1,51 @@
+// A titled QCustomPlot that every view builds on: a title row, colours from the system palette
+// (readable in light and dark themes), and a context menu that exports the figure.
+#pragma once
+
+#include <qcustomplot.h>
+#include <QString>
+
+namespace grok {
+
+class Figure : public QCustomPlot {
+  Q_OBJECT
+ public:
+  explicit Figure(const QString& title, QWidget* parent = nullptr);
+  QString title() const { return title_; }
+  void setTitle(const QString& title);
+  // Foreground / background / grid colours from the current palette.
+  void applyPalette();
+  // Takes the legend away (a single series needs none).
+  void removeLegend();
+  // Extra context-menu entries a view adds before the export ones.
+  virtual void addMenuActions(QMenu* menu) { (void)menu; }
+
+ signals:
+  // The context menu's "Export figure...": the window asks where (ui/window/export_dialogs.h).
+  void exportRequested(grok::Figure* figure);
+  // After the figure was painted on screen: what a replot's new buffer, or a buffered layer
+  // redrawn alone (the series' epoch marker), waits for before anyone sees it.
+  void painted();
+
+ protected:
+  void contextMenuEvent(QContextMenuEvent* event) override;
+  void changeEvent(QEvent* event) override;
+  void resizeEvent(QResizeEvent* event) override;
+  void paintEvent(QPaintEvent* event) override;
+  void styleAxisRect(QCPAxisRect* rect);
+  // Moves the legend out of the axis rect into the title row, right of the title, entries side by
+  // side and wrapped to the figure's width: a legend inside a short plot hides its data.
+  void placeLegendBesideTitle();
+
+ private:
+  void wrapLegend();
+  bool legendRow_ = false;
+  QString title_;
+  QCPLayoutGrid* header_ = nullptr;
+  QCPTextElement* titleElement_ = nullptr;
+};
+
+// Tableau-10, the matplotlib default cycle: familiar from the paper's figures.
+QColor seriesColor(int i);
+
+}  // namespace grok

@@ -1,0 +1,22 @@
+// Figure export: PNG (at a scale factor, for print resolution), SVG (vector, QSvgGenerator) and PDF
+// (vector, QPdfWriter), for one figure or any widget (the whole dashboard). The format follows the
+// file's extension. The image is made in memory and then written with every write checked, so a
+// file that cannot be created or written in full (a full disk) is an error, not a silent success.
+//
+//   QString err = exportWidget(window, "dashboard.pdf", 1.0);  // "" or a one-line error
+//
+// Threading: GUI thread only (it paints widgets).
+#pragma once
+
+#include <QMap>
+#include <QString>
+
+class QWidget;
+
+namespace grok {
+
+QString exportWidget(QWidget* widget, const QString& path, double png_scale = 2.0);
+// Every widget into `dir` as <name>.png (at twice its size) and <name>.svg; "" or the first error.
+QString exportWidgets(const QMap<QString, QWidget*>& widgets, const QString& dir);
+
+}  // namespace grok

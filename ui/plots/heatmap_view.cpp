@@ -1,0 +1,136 @@
+#include "ui/plots/heatmap_view.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace grok {
+
+namespace {
+// Viridis (perceptually uniform, readable in grey and by colour-blind readers); QCustomPlot 2.1
+// has no built-in one.
+QCPColorGradient viridis() {
+  QCPColorGradient g;
+  g.setColorStops({{0.0, QColor(68, 1, 84)},
+                   {0.25, QColor(59, 82, 139)},
+                   {0.5, QColor(33, 145, 140)},
+                   {0.75, QColor(94, 201, 98)},
+                   {1.0, QColor(253, 231, 37)}});
+  return g;
+}
+}  // namespace
+
+HeatmapView::HeatmapView(const QString& title, const QString& xLabel, const QString& yLabel, QWidget* parent)
+    : Figure(title, parent), xLabel_(xLabel), yLabel_(yLabel) {
+  plotLayout()->remove(plotLayout()->element(1, 0));  // the default axis rect
+  plotLayout()->simplify();
+  grid_ = new QCPLayoutGrid;
+  grid_->setAutoMargins(QCP::msNone);  // updateLayout sets them
+  plotLayout()->addElement(1, 0, grid_);
+  scale_ = new QCPColorScale(this);
+  scale_->setType(QCPAxis::atRight);
+  plotLayout()->addElement(1, 1, scale_);
+  scale_->setGradient(viridis());
+  styleAxisRect(scale_->axis()->axisRect());
+}
+
+void HeatmapView::ensureGrid(int n) {
+  if (rects_.size() == n) return;
+  // A different number of maps: rebuild the grid (removing an axis rect removes its colour map).
+  for (int i = grid_->elementCount() - 1; i >= 0; i--)
+    if (grid_->elementAt(i)) grid_->removeAt(i);
+  grid_->simplify();
+  rects_.clear();
+  maps_.clear();
+  captions_.clear();
+  const int gc = static_cast<int>(std::ceil(std::sqrt(static_cast<double>(n))));
+  for (int i = 0; i < n; i++) {
+    auto* cell = new QCPLayoutGrid;
+    grid_->addElement(i / gc, i % gc, cell);
+    auto* caption = new QCPTextElement(this, QString(), QFont(font().family(), font().pointSize() - 1));
+    caption->setTextColor(palette().color(QPalette::WindowText));
+    auto* rect = new QCPAxisRect(this);
+    rect->setupFullAxesBox(true);
+    rect->setMinimumSize(60, 60);
+    cell->addElement(0, 0, caption);
+    cell->addElement(1, 0, rect);
+    cell->setRowStretchFactor(0, 0.01);
+    styleAxisRect(rect);
+    auto* map = new QCPColorMap(rect->axis(QCPAxis::atBottom), rect->axis(QCPAxis::atLeft));
+    map->setColorScale(scale_);
+    map->setInterpolate(false);
+    // In a grid, axis labels on the outer cells only and no tick labels: room for the maps.
+    rect->axis(QCPAxis::atBottom)->setLabel(i / gc == (n - 1) / gc ? xLabel_ : QString());
+    rect->axis(QCPAxis::atLeft)->setLabel(i % gc == 0 ? yLabel_ : QString());
+    if (n > 1)
+      for (QCPAxis* ax : rect->axes()) ax->setTickLabels(false), ax->setTicks(false);
+    rects_ << rect;
+    maps_ << map;
+    captions_ << caption;
+  }
+}
+
+void HeatmapView::updateLayout() {
+  grid_->setMargins(QMargins());
+  for (QCPAxisRect* r : rects_) r->setAutoMargins(QCP::msAll);
+  Figure::updateLayout();
+  if (rects_.isEmpty()) return;
+  // Only the outer cells carry axis labels, so their automatic margins are wider: give every cell
+  // the widest, and every map the same size.
+  QMargins m;
+  for (const QCPAxisRect* r : rects_) {
+    const QMargins q = r->margins();
+    m = QMargins(std::max(m.left(), q.left()), std::max(m.top(), q.top()), std::max(m.right(), q.right()),
+                 std::max(m.bottom(), q.bottom()));
+  }
+  for (QCPAxisRect* r : rects_) r->setAutoMargins(QCP::msNone), r->setMargins(m);
+  Figure::updateLayout();
+  const QRect r = rects_.front()->rect();  // every cell has the same size now
+  if (r.width() <= 0 || r.height() <= 0) return;
+  const int cols = grid_->columnCount(), rows = grid_->rowCount();
+  const double w = r.width(), h = r.height(), want = h * cellAspect_;
+  if (w > want) {
+    const int spare = static_cast<int>((w - want) * cols);
+    grid_->setMargins(QMargins(spare / 2, 0, spare - spare / 2, 0));
+  } else {
+    const int spare = static_cast<int>((h - w / cellAspect_) * rows);
+    grid_->setMargins(QMargins(0, spare / 2, 0, spare - spare / 2));
+  }
+  Figure::updateLayout();
+}
+
+void HeatmapView::clear() {
+  for (QCPColorMap* m : maps_) m->data()->clear();
+  for (QCPTextElement* c : captions_) c->setText(QString());
+  replot(QCustomPlot::rpQueuedReplot);
+}
+
+void HeatmapView::setMaps(const std::vector<std::vector<float>>& maps, int rows, int cols, const QStringList& captions,
+                          const QString& scaleLabel, bool symmetric) {
+  const int n = static_cast<int>(maps.size());
+  ensureGrid(n);
+  cellAspect_ = rows > 0 && cols > 0 ? static_cast<double>(cols) / rows : 1.0;
+  double lo = INFINITY, hi = -INFINITY;
+  for (const auto& m : maps)
+    for (float v : m) lo = std::min<double>(lo, v), hi = std::max<double>(hi, v);
+  if (symmetric) hi = std::max(std::abs(lo), std::abs(hi)), lo = -hi;
+  if (!(hi > lo)) hi = lo + 1;
+  for (int i = 0; i < n; i++) {
+    QCPColorMapData* d = maps_[i]->data();
+    d->setSize(cols, rows);
+    d->setRange(QCPRange(0, cols - 1), QCPRange(0, rows - 1));
+    for (int y = 0; y < rows; y++)
+      for (int x = 0; x < cols; x++) d->setCell(x, y, maps[i][static_cast<std::size_t>(y) * cols + x]);
+    maps_[i]->setDataRange(QCPRange(lo, hi));
+    rects_[i]->axis(QCPAxis::atBottom)->setRange(-0.5, cols - 0.5);
+    rects_[i]->axis(QCPAxis::atLeft)->setRange(-0.5, rows - 0.5);
+    captions_[i]->setText(i < captions.size() ? captions[i] : QString());
+  }
+  scale_->setGradient(symmetric ? QCPColorGradient(QCPColorGradient::gpPolar) : viridis());
+  scale_->setDataRange(QCPRange(lo, hi));
+  scale_->axis()->setLabel(scaleLabel);
+  replot(QCustomPlot::rpQueuedReplot);
+}
+
+double HeatmapView::valueAt(int i, int x, int y) const { return maps_.at(i)->data()->cell(x, y); }
+
+}  // namespace grok

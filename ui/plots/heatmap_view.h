@@ -1,0 +1,40 @@
+// A grid of heatmaps over (a, b) with one shared colour scale: neurons (paper Fig. 5 style),
+// attention heads, or the logits' 2D Fourier norms (Fig. 4 right).
+#pragma once
+
+#include <QStringList>
+#include <vector>
+
+#include "ui/plots/figure.h"
+
+namespace grok {
+
+class HeatmapView : public Figure {
+  Q_OBJECT
+ public:
+  HeatmapView(const QString& title, const QString& xLabel, const QString& yLabel, QWidget* parent = nullptr);
+  // `maps` of rows x cols values each (row-major, maps[i][y * cols + x]), with a caption per map.
+  void setMaps(const std::vector<std::vector<float>>& maps, int rows, int cols, const QStringList& captions,
+               const QString& scaleLabel, bool symmetric = false);
+  void clear();
+  int mapCount() const { return maps_.size(); }
+  // For tests: the value map i shows at cell (x, y).
+  double valueAt(int i, int x, int y) const;
+
+ protected:
+  // Lays the maps out with square cells (a map over (a, b) distorted into a strip is unreadable):
+  // the grid is shrunk, centred, by what the data rects have to spare in their longer direction.
+  void updateLayout() override;
+
+ private:
+  void ensureGrid(int n);
+  QVector<QCPAxisRect*> rects_;
+  QVector<QCPColorMap*> maps_;
+  QVector<QCPTextElement*> captions_;
+  QCPColorScale* scale_ = nullptr;
+  QCPLayoutGrid* grid_ = nullptr;
+  QString xLabel_, yLabel_;
+  double cellAspect_ = 1;  // cols / rows of the maps shown
+};
+
+}  // namespace grok

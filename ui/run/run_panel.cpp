@@ -1,0 +1,197 @@
+#include "ui/run/run_panel.h"
+
+#include <QComboBox>
+#include <QDateTime>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QStandardPaths>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+#include "core/base/presets.h"
+
+namespace grok {
+
+RunPanel::RunPanel(QWidget* parent) : QWidget(parent) {
+  auto* outer = new QVBoxLayout(this);
+  auto* form = new QFormLayout;
+  preset_ = new QComboBox(this);
+  for (const Preset& p : presets()) {
+    preset_->addItem(QString::fromStdString(p.name), QString::fromStdString(p.name));
+    preset_->setItemData(preset_->count() - 1, QString::fromStdString(p.description), Qt::ToolTipRole);
+  }
+  form->addRow(tr("Preset"), preset_);
+  for (const ConfigField& f : config_fields()) {
+    const QString name = QString::fromUtf8(f.name);
+    QWidget* editor = nullptr;
+    if (f.kind == ConfigField::Kind::Choice) {
+      auto* combo = new QComboBox(this);
+      for (const char* choice : f.choices) combo->addItem(QString::fromUtf8(choice));
+      editor = combo;
+    } else {
+      editor = new QLineEdit(this);
+    }
+    editor->setObjectName(name);
+    editor->setToolTip(tr("%1 (allowed: %2)").arg(tr(f.help), QString::fromUtf8(f.range)));
+    editors_[name] = editor;
+    form->addRow(name, editor);
+  }
+  // The run file is a row of the form like the fields, its label in their column: beside a line
+  // edit in a row of its own, the label was squeezed under its text's width in a narrow dock.
+  auto* pathRow = new QWidget(this);
+  auto* pathLayout = new QHBoxLayout(pathRow);
+  pathLayout->setContentsMargins(0, 0, 0, 0);
+  path_ = new QLineEdit(pathRow);
+  path_->setObjectName("run-file");
+  path_->setToolTip(tr("The run file training writes (one SQLite file)"));
+  auto* browse = new QToolButton(pathRow);
+  browse->setText("...");
+  connect(browse, &QToolButton::clicked, this, [this] {
+    const QString p = QFileDialog::getSaveFileName(this, tr("Run file"), path_->text(), tr("Grokking runs (*.grok)"));
+    if (!p.isEmpty()) path_->setText(p.endsWith(".grok") ? p : p + ".grok");
+  });
+  pathLayout->addWidget(path_, 1);
+  pathLayout->addWidget(browse);
+  auto* pathLabel = new QLabel(tr("Run file"), this);
+  pathLabel->setObjectName("run-file-label");
+  pathLabel->setBuddy(path_);
+  form->addRow(pathLabel, pathRow);
+  outer->addLayout(form);
+  error_label_ = new QLabel(this);
+  error_label_->setWordWrap(true);
+  error_label_->setStyleSheet("color: #d62728");
+  outer->addWidget(error_label_);
+  auto* buttons = new QHBoxLayout;
+  start_ = new QPushButton(tr("Start"), this);
+  pause_ = new QPushButton(tr("Pause"), this);
+  stop_ = new QPushButton(tr("Stop"), this);
+  resume_ = new QPushButton(tr("Resume"), this);
+  pause_->setToolTip(tr("Pause / continue training"));
+  stop_->setToolTip(tr("Stop and commit a checkpoint at the epoch reached"));
+  resume_->setToolTip(tr("Continue the open run from its newest checkpoint (a complete one: to a new epoch count)"));
+  for (QPushButton* b : {start_, pause_, stop_, resume_}) buttons->addWidget(b);
+  outer->addLayout(buttons);
+  progress_ = new QProgressBar(this);
+  progress_->setRange(0, 1000);
+  progress_->setValue(0);
+  progress_label_ = new QLabel(tr("Idle"), this);
+  outer->addWidget(progress_);
+  outer->addWidget(progress_label_);
+  outer->addStretch(1);
+
+  for (QWidget* editor : editors_) {
+    if (auto* combo = qobject_cast<QComboBox*>(editor))
+      connect(combo, &QComboBox::currentTextChanged, this, &RunPanel::validateFields);
+    else
+      connect(qobject_cast<QLineEdit*>(editor), &QLineEdit::textChanged, this, &RunPanel::validateFields);
+  }
+  connect(preset_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] {
+    setConfig(preset(presetName().toStdString()).config);
+    const QString dir = QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation) + "/Grokking Lab";
+    path_->setText(dir + "/" + presetName() + "-" + QDateTime::currentDateTime().toString("yyyyMMdd-HHmmss") + ".grok");
+  });
+  connect(start_, &QPushButton::clicked, this, &RunPanel::startRequested);
+  connect(pause_, &QPushButton::clicked, this, [this] { emit pauseRequested(state_ == State::Training); });
+  connect(stop_, &QPushButton::clicked, this, &RunPanel::stopRequested);
+  connect(resume_, &QPushButton::clicked, this, &RunPanel::resumeRequested);
+  selectPreset("mainline");
+  emit preset_->currentIndexChanged(preset_->currentIndex());
+  setState(State::Idle);
+}
+
+QString RunPanel::presetName() const { return preset_->currentData().toString(); }
+QString RunPanel::runPath() const { return path_->text(); }
+
+bool RunPanel::selectPreset(const QString& name) {
+  const int i = preset_->findData(name);
+  if (i >= 0) preset_->setCurrentIndex(i);
+  return i >= 0;
+}
+
+void RunPanel::setField(const QString& key, const QString& value) {
+  if (key == "path") return path_->setText(value);
+  if (auto* combo = qobject_cast<QComboBox*>(editors_.value(key))) combo->setCurrentText(value);
+  if (auto* edit = qobject_cast<QLineEdit*>(editors_.value(key))) edit->setText(value);
+}
+
+void RunPanel::setConfig(const Config& c) {
+  for (const ConfigField& f : config_fields()) setField(f.name, QString::fromStdString(config_value_text(c, f)));
+  validateFields();
+}
+
+QString RunPanel::fieldText(const ConfigField& f) const {
+  QWidget* editor = editors_.value(f.name);
+  if (auto* combo = qobject_cast<QComboBox*>(editor)) return combo->currentText();
+  return qobject_cast<QLineEdit*>(editor)->text().trimmed();
+}
+
+std::optional<Config> RunPanel::read(QString* error, QString* field) const {
+  Config c;
+  try {
+    for (const ConfigField& f : config_fields()) {
+      *field = f.name;
+      set_config_field(c, f, fieldText(f).toStdString());
+    }
+    // A rule joining fields names the field it is about first ("d_model: 130 is not divisible...").
+    field->clear();
+    validate(c);
+  } catch (const std::exception& e) {
+    *error = QString::fromStdString(e.what());
+    if (field->isEmpty()) *field = error->section(':', 0, 0);
+    return std::nullopt;
+  }
+  return c;
+}
+
+std::optional<Config> RunPanel::config() const {
+  QString error, field;
+  return read(&error, &field);
+}
+
+void RunPanel::validateFields() {
+  // The message names the first wrong field, which is marked in red.
+  QString field;
+  error_.clear();
+  read(&error_, &field);
+  for (auto it = editors_.begin(); it != editors_.end(); ++it)
+    it.value()->setStyleSheet(!error_.isEmpty() && it.key() == field ? "border: 1px solid #d62728" : QString());
+  error_label_->setText(error_);
+  error_label_->setVisible(!error_.isEmpty());
+  setState(state_, resumable_);
+}
+
+void RunPanel::setState(State s, bool resumable) {
+  state_ = s;
+  resumable_ = resumable;
+  const bool idle = s == State::Idle;
+  start_->setEnabled(idle && error_.isEmpty());
+  start_->setToolTip(error_.isEmpty() ? tr("Train a new run with these settings") : tr("Cannot start: %1").arg(error_));
+  pause_->setEnabled(s == State::Training || s == State::Paused);
+  pause_->setText(s == State::Paused ? tr("Continue") : tr("Pause"));
+  stop_->setEnabled(s == State::Training || s == State::Paused);
+  resume_->setEnabled(idle && resumable);
+  for (QWidget* w : findChildren<QLineEdit*>()) w->setEnabled(idle);
+  for (QWidget* w : findChildren<QComboBox*>()) w->setEnabled(idle);
+  if (s == State::Stopping) progress_label_->setText(tr("Stopping: committing a checkpoint..."));
+  if (s == State::Paused) progress_label_->setText(progress_label_->text().section(" (", 0, 0) + tr(" (paused)"));
+}
+
+void RunPanel::setProgress(int epoch, int target, double eps) {
+  progress_->setValue(target > 0 ? static_cast<int>(1000.0 * epoch / target) : 0);
+  QString eta = "-";
+  if (eps > 0) {
+    const int s = static_cast<int>((target - epoch) / eps);
+    eta = s >= 3600 ? QString("%1h%2m").arg(s / 3600).arg((s % 3600) / 60, 2, 10, QChar('0'))
+                    : QString("%1m%2s").arg(s / 60).arg(s % 60, 2, 10, QChar('0'));
+  }
+  progress_->setFormat(QString("%1 / %2").arg(epoch).arg(target));
+  progress_label_->setText(
+      tr("epoch %1 of %2 · %3 epochs/s · ETA %4").arg(epoch).arg(target).arg(eps, 0, 'f', 1).arg(eta));
+}
+
+}  // namespace grok

@@ -1,0 +1,72 @@
+// The run panel (a dock): preset, then every field of core's config table (core/base/config.h
+// config_fields(): a combo box for a choice, a line edit otherwise, in the table's order, with its
+// help and range as tooltip), validated as you type by core's own rules; the run file; Start /
+// Pause / Stop / Resume; progress with epochs/s and ETA. It only edits and reports; the training
+// controller (ui/run/training_controller.h) owns training.
+//
+//   RunPanel panel;
+//   panel.setConfig(preset("quick").config);
+//   panel.setField("eps", "1e-6");            // as if typed
+//   std::optional<Config> c = panel.config();  // nullopt: panel.error() names the field
+//
+// Threading: GUI thread only.
+#pragma once
+
+#include <QMap>
+#include <QWidget>
+#include <optional>
+
+#include "core/base/config.h"
+#include "ui/run/training_state.h"
+
+class QComboBox;
+class QLineEdit;
+class QLabel;
+class QPushButton;
+class QProgressBar;
+
+namespace grok {
+
+class RunPanel : public QWidget {
+  Q_OBJECT
+ public:
+  explicit RunPanel(QWidget* parent = nullptr);
+  // The config the fields describe, or nullopt with error() saying which field is wrong.
+  std::optional<Config> config() const;
+  void setConfig(const Config& c);  // every field, as a preset does
+  QString error() const { return error_; }
+  QString runPath() const;
+  QString presetName() const;
+  bool selectPreset(const QString& name);  // false if there is no such preset
+  // As if typed: a config field by its JSON name, or "path" for the run file.
+  void setField(const QString& key, const QString& value);
+  // The editor of a config field (QComboBox or QLineEdit), nullptr if the panel has none.
+  QWidget* fieldEditor(const QString& name) const { return editors_.value(name); }
+
+  using State = TrainingState;
+  void setState(State s, bool resumable = false);
+  void setProgress(int epoch, int target, double epochs_per_second);
+
+ signals:
+  void startRequested();
+  void pauseRequested(bool pause);
+  void stopRequested();
+  void resumeRequested();
+
+ private:
+  QString fieldText(const ConfigField& f) const;
+  // The config of the fields; on a problem, the message and the name of the field it is about.
+  std::optional<Config> read(QString* error, QString* field) const;
+  void validateFields();
+  QComboBox* preset_;
+  QMap<QString, QWidget*> editors_;  // config field name -> QComboBox (choices) or QLineEdit
+  QLineEdit* path_;
+  QLabel *error_label_, *progress_label_;
+  QPushButton *start_, *pause_, *stop_, *resume_;
+  QProgressBar* progress_;
+  QString error_;
+  State state_ = State::Idle;
+  bool resumable_ = false;
+};
+
+}  // namespace grok

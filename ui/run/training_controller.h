@@ -1,0 +1,66 @@
+// Training from the window: owns the training thread and its worker (ui/run/training_worker.h) and
+// the one explicit state of it (ui/run/training_state.h), so that nobody infers it from widgets.
+//
+//   TrainingController c(turns);
+//   connect(&c, &TrainingController::stateChanged, panel, ...);
+//   c.start(cfg, "run.grok");   // Idle -> Training; metrics() and checkpoint() follow
+//   c.setPaused(true);          // Training -> Paused (after the current epoch)
+//   c.stop();                   // -> Stopping; finished() once the stop's checkpoint is committed
+//
+// Threading: every member is for the GUI thread. The worker runs on the controller's thread and
+// reports through queued signals; commands reach it as atomic flags or queued calls. Each command
+// resets the worker's pause and stop flags before it queues a run, so that a run never inherits
+// the previous run's pause or stop.
+#pragma once
+
+#include <QObject>
+#include <QString>
+#include <QThread>
+#include <memory>
+#include <optional>
+
+#include "core/base/config.h"
+#include "ui/run/training_state.h"
+#include "ui/run/training_worker.h"
+
+namespace grok {
+
+class AnalysisTurns;
+
+class TrainingController : public QObject {
+  Q_OBJECT
+ public:
+  using State = TrainingState;
+  // `turns`: training takes turns with the views' analysis (core/runtime/analysis_turns.h).
+  explicit TrainingController(std::shared_ptr<AnalysisTurns> turns, QObject* parent = nullptr);
+  // Stops a run under way (its stop commits a checkpoint) and waits for the thread.
+  ~TrainingController() override;
+
+  State state() const { return state_; }
+  bool active() const { return state_ != State::Idle; }
+  const LiveStatus& live() const { return live_; }  // the newest progress the worker reported
+
+  // From Idle only (else false): a new run written to `path` (an existing file is replaced), or
+  // the run at `path` continued from its newest checkpoint `from`, to `epochs` if given.
+  bool start(const Config& cfg, const QString& path);
+  bool resume(const QString& path, int from, std::optional<int> epochs, int target);
+  void setPaused(bool paused);  // Training <-> Paused; the worker sleeps between epochs
+  void stop();                  // Training / Paused -> Stopping
+
+ signals:
+  void stateChanged(grok::TrainingState state);
+  void metrics(const QVector<grok::EpochMetrics>& batch, const grok::LiveStatus& status);
+  void checkpoint(int epoch, const grok::MeasureRecord& measures);
+  // The run ended (state() is Idle again): completed, stopped, or failed with `error`.
+  void finished(const QString& path, bool completed, const QString& error);
+
+ private:
+  void setState(State s);
+  void onFinished(const QString& path, bool completed, const QString& error);
+  QThread thread_;
+  TrainingWorker* worker_ = nullptr;  // lives on thread_, deleted when it ends
+  State state_ = State::Idle;
+  LiveStatus live_;
+};
+
+}  // namespace grok

@@ -1,0 +1,108 @@
+#include "ui/run/training_worker.h"
+
+#include <chrono>
+
+#include "core/runtime/compute_thread.h"
+#include "core/training/trainer.h"
+
+namespace grok {
+
+TrainingWorker::TrainingWorker(QObject* parent) : QObject(parent) {
+  qRegisterMetaType<grok::EpochMetrics>();
+  qRegisterMetaType<QVector<grok::EpochMetrics>>();
+  qRegisterMetaType<grok::LiveStatus>();
+  qRegisterMetaType<grok::MeasureRecord>();
+  qRegisterMetaType<grok::Config>();
+}
+
+void TrainingWorker::requestPause(bool paused) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    paused_ = paused;
+  }
+  wake_.notify_all();
+}
+
+void TrainingWorker::reset() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = false;
+    paused_ = false;
+  }
+  wake_.notify_all();
+}
+
+void TrainingWorker::requestStop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+}
+
+// Each run trains on a thread of its own, so that its OpenMP pool ends with the run and does
+// not slow the views' analysis afterwards (core/runtime/compute_thread.h). Signals from it are queued.
+void TrainingWorker::train(const Config& cfg, const QString& path, bool overwrite) {
+  try {
+    run_on_fresh_thread(kIntraOpThreads, [&] {
+      Trainer t = Trainer::start(cfg, path.toStdString(), overwrite, {kIntraOpThreads});
+      run(t);
+    });
+  } catch (const std::exception& e) {
+    emit finished(path, false, QString::fromStdString(e.what()));
+  }
+}
+
+void TrainingWorker::resume(const QString& path, std::optional<int> epochs) {
+  try {
+    run_on_fresh_thread(kIntraOpThreads, [&] {
+      Trainer t = Trainer::resume(path.toStdString(), epochs, {kIntraOpThreads});
+      run(t);
+    });
+  } catch (const std::exception& e) {
+    emit finished(path, false, QString::fromStdString(e.what()));
+  }
+}
+
+void TrainingWorker::run(Trainer& t) {
+  const QString path = QString::fromStdString(t.path());
+  emit started(path, t.config());
+  std::optional<AnalysisTurns::Training> present;
+  if (turns_) present.emplace(*turns_);
+  using clock = std::chrono::steady_clock;
+  QVector<EpochMetrics> batch;
+  auto last_emit = clock::now();
+  LiveStatus status;
+  TrainCallbacks cb;
+  cb.on_progress = [&](const TrainProgress& p) {
+    batch.push_back(p.metrics);
+    status = {p.epoch, p.target_epochs, p.epochs_per_second, p.last_checkpoint};
+    // Batches at most every 50 ms (and at each checkpoint, so the plots and the scrubber agree).
+    if (p.checkpoint_now || clock::now() - last_emit > std::chrono::milliseconds(50)) {
+      emit metrics(batch, status);
+      batch.clear();
+      last_emit = clock::now();
+    }
+    if (p.checkpoint_now && p.measures) emit checkpoint(p.epoch, *p.measures, p.measures_ms);
+    // Pause between epochs: the training thread sleeps here until resumed or stopped, and
+    // analyses run meanwhile as they come.
+    if (paused_.load()) {
+      if (!batch.isEmpty()) emit metrics(batch, status), batch.clear();
+      std::optional<AnalysisTurns::Parked> parked;
+      if (turns_) parked.emplace(*turns_);
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, [&] { return !paused_.load() || stop_.load(); });
+    }
+    if (turns_) turns_->between_epochs();
+  };
+  try {
+    t.run(stop_, cb);
+    if (!batch.isEmpty()) emit metrics(batch, status);
+    emit finished(path, t.finished(), QString());
+  } catch (const std::exception& e) {
+    if (!batch.isEmpty()) emit metrics(batch, status);
+    emit finished(path, false, QString::fromStdString(e.what()));
+  }
+}
+
+}  // namespace grok

@@ -1,0 +1,75 @@
+// Training off the GUI thread: a QObject moved to its own QThread (Qt's "worker object" pattern)
+// that drives core's Trainer. The GUI thread never waits on it: commands are queued slot calls or
+// atomic flags, results come back as queued signals, metrics in batches of at most ~20 per second.
+//
+// TrainingController (ui/run/training_controller.h) owns it and its thread.
+//
+//   worker->moveToThread(&thread);
+//   worker->reset();              // before queuing a run: no pause or stop left from the last one
+//   QMetaObject::invokeMethod(worker, [=] { worker->train(cfg, path, overwrite); });
+//   worker->requestPause(true);   // any thread; takes effect after the current epoch
+//   worker->requestStop();        // commits a checkpoint at the epoch reached, then finished()
+#pragma once
+
+#include <QObject>
+#include <QString>
+#include <QVector>
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+
+#include "core/runtime/analysis_turns.h"
+#include "core/runtime/compute_thread.h"
+#include "core/base/config.h"
+#include "core/store/run_store.h"
+
+namespace grok {
+
+struct LiveStatus {
+  int epoch = 0, target = 0;
+  double epochs_per_second = 0;
+  int last_checkpoint = -1;
+};
+
+class TrainingWorker : public QObject {
+  Q_OBJECT
+ public:
+  explicit TrainingWorker(QObject* parent = nullptr);
+
+  // Run on the worker's thread; return when training ends (finished() says how).
+  void train(const Config& cfg, const QString& path, bool overwrite);
+  void resume(const QString& path, std::optional<int> epochs);
+
+  // Thread-safe, callable from the GUI thread.
+  // Clears the pause and stop flags. Called before a run is queued, not by the run itself, so that
+  // a pause or stop asked for between queuing and the run's start is not lost.
+  void reset();
+  void requestPause(bool paused);
+  void requestStop();
+  bool paused() const { return paused_.load(); }
+  // Training takes turns with the analysis that shares these (core/runtime/analysis_turns.h); set before
+  // the first run.
+  void setTurns(std::shared_ptr<AnalysisTurns> turns) { turns_ = std::move(turns); }
+
+ signals:
+  void started(const QString& path, const grok::Config& cfg);
+  void metrics(const QVector<grok::EpochMetrics>& batch, const grok::LiveStatus& status);
+  void checkpoint(int epoch, const grok::MeasureRecord& measures, double measures_ms);
+  void finished(const QString& path, bool completed, const QString& error);
+
+ private:
+  void run(class Trainer& t);
+  std::atomic<bool> stop_{false}, paused_{false};
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::shared_ptr<AnalysisTurns> turns_;
+};
+
+}  // namespace grok
+
+Q_DECLARE_METATYPE(grok::EpochMetrics)
+Q_DECLARE_METATYPE(grok::LiveStatus)
+Q_DECLARE_METATYPE(grok::MeasureRecord)
+Q_DECLARE_METATYPE(grok::Config)

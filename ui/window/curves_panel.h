@@ -1,0 +1,81 @@
+// The run's curves over epochs: loss and accuracy (every logged epoch), the progress measures, the
+// Gini of the Fourier norms and the sum of squared weights (every checkpoint), with their x ranges
+// linked, the detected phases shaded (core/analysis/phases.h) and one marker at the scrubber's
+// epoch. New data is only stored; a timer batches the replots.
+//
+//   CurvesPanel c;
+//   dock1->setWidget(c.lossAndAccuracy());
+//   dock2->setWidget(c.measures());
+//   c.addMetrics(batch);   // as the trainer reports them
+//   c.addMeasures(record);
+//   c.updatePhases();
+//
+// Threading: GUI thread only.
+#pragma once
+
+#include <QMap>
+#include <QObject>
+#include <QTimer>
+#include <map>
+#include <utility>
+#include <vector>
+
+#include "core/analysis/phases.h"
+#include "core/base/records.h"
+
+class QWidget;
+
+namespace grok {
+
+class SeriesView;
+
+// Progress-measure series (run-file names) drawn in the measures view, with their legend names.
+inline constexpr std::pair<const char*, const char*> kLossSeries[] = {{"train_loss", "train loss"},
+                                                                      {"test_loss", "test loss"},
+                                                                      {"restricted_loss_test", "restricted loss"},
+                                                                      {"excluded_loss_train", "excluded loss"}};
+
+class CurvesPanel : public QObject {
+  Q_OBJECT
+ public:
+  explicit CurvesPanel(QObject* parent = nullptr);
+  // The two stacks of figures, for two docks (parented by them).
+  QWidget* lossAndAccuracy() const { return lossStack_; }
+  QWidget* measures() const { return measuresStack_; }
+  SeriesView* lossView() const { return loss_; }
+  SeriesView* accuracyView() const { return acc_; }
+  SeriesView* measuresView() const { return measures_; }
+  // Figure name -> view, for "export all".
+  QMap<QString, QWidget*> figures() const;
+
+  void clear();
+  void addMetrics(const QVector<EpochMetrics>& batch);
+  void addMeasures(const MeasureRecord& m);
+  // Phases from the metrics and the measures so far; `live`: a phase begun is shaded to the newest data.
+  void updatePhases();
+  void setEpochMarker(int epoch);
+  // While training, replots come less often when drawing is slow (see the timer in the .cpp).
+  void setLive(bool live);
+  void refresh();  // now, every figure
+  void fitAll();   // every figure back to following its data
+  // The epochs the loss plot shows (what "metrics as CSV" exports).
+  std::pair<int, int> visibleEpochs() const;
+  // "epoch N · train loss x · test loss y" of the newest metrics, "" before any.
+  QString summary() const;
+
+ signals:
+  void replotted();  // after the timer redrew figures with new data
+
+ private:
+  QWidget *lossStack_, *measuresStack_;
+  SeriesView *loss_, *acc_, *measures_, *gini_, *norm_;
+  QList<SeriesView*> all_;
+  std::vector<EpochMetrics> metrics_;
+  std::map<int, MeasureRecord> records_;
+  Phases phases_;
+  bool live_ = false;
+  bool dirty_ = false;  // data arrived since the last replot
+  QTimer replotTimer_;
+};
+
+}  // namespace grok

@@ -1,0 +1,188 @@
+#include "ui/window/main_window.h"
+
+#include <QCloseEvent>
+#include <QDockWidget>
+#include <QLabel>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QScreen>
+#include <QSettings>
+#include <QStatusBar>
+#include <QTimer>
+#include <QToolBar>
+
+#include "core/runtime/analysis_turns.h"
+#include "ui/checkpoint/check_table_view.h"
+#include "ui/checkpoint/checkpoint_views.h"
+#include "ui/checkpoint/epoch_scrubber.h"
+#include "ui/checkpoint/key_set_chooser.h"
+#include "ui/checkpoint/neuron_panel.h"
+#include "ui/plots/figure.h"
+#include "ui/plots/heatmap_view.h"
+#include "ui/plots/spectrum_view.h"
+#include "ui/run/run_panel.h"
+#include "ui/window/curves_panel.h"
+#include "ui/window/export_dialogs.h"
+#include "ui/window/recent_runs_menu.h"
+#include "ui/window/run_viewer.h"
+
+namespace grok {
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+  setWindowTitle(tr("Grokking Lab"));
+  setWindowIcon(QIcon(QStringLiteral(":/icons/grokking.svg")));
+  setObjectName("dashboard");
+  setAcceptDrops(true);
+  setDockNestingEnabled(true);
+  auto turns = std::make_shared<AnalysisTurns>();  // training and the views' analysis share the cores
+  panel_ = new RunPanel;
+  controller_ = new TrainingController(turns, this);
+  viewer_ = new RunViewer(turns, this);
+  exports_ = new ExportDialogs(this);
+  buildDocks();
+  buildMenus();
+  wire();
+  // Most of the screen (the dashboard is made for 1920x1080), but no larger than it.
+  const QSize avail = screen()->availableGeometry().size();
+  resize(std::min(designSize().width(), avail.width() * 96 / 100),
+         std::min(designSize().height(), avail.height() * 96 / 100));
+  QSettings settings;
+  restoreGeometry(settings.value("window/geometry").toByteArray());
+  if (restoreState(settings.value("window/state").toByteArray())) defaultLayout_ = nullptr;
+  panel_->selectPreset(settings.value("run/preset", "mainline").toString());
+}
+
+// Training stops (committing a checkpoint) and a fill ends at its next checkpoint as their owners go.
+MainWindow::~MainWindow() = default;
+
+void MainWindow::buildDocks() {
+  auto add = [this](const QString& title, const QString& name, QWidget* view) {
+    auto* dock = new QDockWidget(title, this);
+    dock->setObjectName("dock-" + name);
+    dock->setWidget(view);
+    addDockWidget(name == "run" ? Qt::LeftDockWidgetArea : Qt::RightDockWidgetArea, dock);
+    return dock;
+  };
+  const CheckpointViews* v = viewer_->views();
+  QDockWidget* dRun = add(tr("Run"), "run", panel_);
+  QDockWidget* dLoss = add(tr("Loss and accuracy"), "loss", viewer_->curves()->lossAndAccuracy());
+  QDockWidget* dMeasures = add(tr("Progress measures"), "measures", viewer_->curves()->measures());
+  QDockWidget* dWE = add(tr("W_E Fourier norms"), "we", v->weView());
+  QDockWidget* dWL = add(tr("W_L Fourier norms"), "wl", v->wlView());
+  QDockWidget* dNeur = add(tr("Neurons"), "neurons", v->neurons());
+  QDockWidget* dAttn = add(tr("Attention"), "attention", v->attentionView());
+  QDockWidget* dLog = add(tr("Logits (2D Fourier)"), "logits", v->logitsView());
+  QDockWidget* dChk = add(tr("Checks"), "checks", v->checks());
+  // Rows: time series; the two spectra; the maps over (a, b) (square, so they share the tallest
+  // row) and the check table.
+  splitDockWidget(dLoss, dWE, Qt::Vertical);
+  splitDockWidget(dWE, dNeur, Qt::Vertical);
+  splitDockWidget(dLoss, dMeasures, Qt::Horizontal);
+  splitDockWidget(dWE, dWL, Qt::Horizontal);
+  splitDockWidget(dNeur, dAttn, Qt::Horizontal);
+  splitDockWidget(dAttn, dLog, Qt::Horizontal);
+  splitDockWidget(dLog, dChk, Qt::Horizontal);
+  defaultLayout_ = [=] {
+    resizeDocks({dRun}, {250}, Qt::Horizontal);
+    resizeDocks({dLoss, dWE, dNeur}, {400, 170, 430}, Qt::Vertical);
+    resizeDocks({dNeur, dAttn, dLog, dChk}, {420, 340, 320, 410}, Qt::Horizontal);
+  };
+
+  auto* bar = new QToolBar(tr("Epoch"), this);
+  bar->setObjectName("toolbar-scrubber");
+  bar->setMovable(false);
+  bar->addWidget(viewer_->scrubber());
+  bar->addSeparator();
+  bar->addWidget(new QLabel(tr(" Key frequencies: "), bar));
+  bar->addWidget(viewer_->keys());
+  addToolBar(Qt::BottomToolBarArea, bar);
+  status_ = new QLabel(tr("Press Start to train the mainline preset, or open a run file (File > Open)"), this);
+  statusBar()->addWidget(status_, 1);
+}
+
+void MainWindow::wire() {
+  connect(panel_, &RunPanel::startRequested, this, &MainWindow::startTraining);
+  connect(panel_, &RunPanel::stopRequested, this, &MainWindow::stopTraining);
+  connect(panel_, &RunPanel::resumeRequested, this, [this] { resumeTraining(); });
+  connect(panel_, &RunPanel::pauseRequested, this, &MainWindow::pauseTraining);
+  connect(controller_, &TrainingController::stateChanged, this, [this](TrainingState s) {
+    panel_->setState(s, !viewer_->scrubber()->checkpoints().empty());
+    viewer_->setTraining(s != TrainingState::Idle);
+  });
+  connect(controller_, &TrainingController::metrics, this, [this](const QVector<EpochMetrics>& b, const LiveStatus& s) {
+    viewer_->addMetrics(b);
+    if (s.target > 0) panel_->setProgress(s.epoch, s.target, s.epochs_per_second);
+  });
+  connect(controller_, &TrainingController::checkpoint, viewer_, &RunViewer::addCheckpoint);
+  connect(controller_, &TrainingController::finished, this, &MainWindow::onFinished);
+  connect(viewer_, &RunViewer::opened, this, [this](const QString& path, bool hasCheckpoints) {
+    setWindowTitle(tr("Grokking Lab - %1").arg(QFileInfo(path).fileName()));
+    if (!training()) panel_->setState(TrainingState::Idle, hasCheckpoints);  // a complete run trains on
+    recent_->add(path);
+    updateStatus();
+  });
+  connect(viewer_, &RunViewer::message, statusBar(), &QStatusBar::showMessage);
+  connect(viewer_, &RunViewer::failed, this, &MainWindow::error);
+  connect(viewer_->curves(), &CurvesPanel::replotted, this, &MainWindow::updateStatus);
+  connect(viewer_->views(), &CheckpointViews::snapshotShown, this, &MainWindow::snapshotShown);
+  connect(viewer_->views(), &CheckpointViews::checksShown, this, &MainWindow::checksShown);
+  connect(exports_, &ExportDialogs::failed, this, &MainWindow::error);
+  connect(exports_, &ExportDialogs::exported, this, [this](const QString& m) { statusBar()->showMessage(m, 5000); });
+  for (Figure* f : findChildren<Figure*>())
+    connect(f, &Figure::exportRequested, exports_, [this, f] { exports_->figure(f); });
+}
+
+void MainWindow::showEvent(QShowEvent* event) {
+  QMainWindow::showEvent(event);
+  // Dock sizes apply once the window has its size; a saved layout wins.
+  if (defaultLayout_)
+    QTimer::singleShot(0, this, [this] {
+      if (defaultLayout_) defaultLayout_(), defaultLayout_ = nullptr;
+    });
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+  if (training()) {
+    if (!closeAfterStop_ &&
+        QMessageBox::question(this, tr("Training in progress"),
+                              tr("Stop training and close? The run file keeps a checkpoint at the epoch reached.")) !=
+            QMessageBox::Yes)
+      return event->ignore();
+    closeAfterStop_ = true;
+    stopTraining();
+    return event->ignore();  // closes when the controller reports the committed stop
+  }
+  viewer_->cancelFill();  // the measures computed so far are kept; the rest next time
+  QSettings settings;
+  settings.setValue("window/geometry", saveGeometry());
+  settings.setValue("window/state", saveState());
+  QMainWindow::closeEvent(event);
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+  if (event->mimeData()->hasUrls()) event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+  const QList<QUrl> urls = event->mimeData()->urls();
+  if (urls.isEmpty() || !urls.first().isLocalFile()) return;
+  if (training()) return error(tr("Cannot open"), tr("Stop training before opening another run."));
+  openRun(urls.first().toLocalFile());
+}
+
+void MainWindow::updateStatus() {
+  const QString summary = viewer_->curves()->summary();
+  if (summary.isEmpty()) return;
+  const double rate = controller_->live().epochs_per_second;
+  status_->setText(tr("%1 · %2 epochs/s · %3").arg(summary).arg(rate, 0, 'f', 1).arg(viewer_->path()));
+}
+
+void MainWindow::error(const QString& title, const QString& message) {
+  lastError_ = message;
+  qWarning("%s: %s", qPrintable(title), qPrintable(message));
+  QMessageBox::critical(this, title, message);
+}
+
+QString MainWindow::runPath() const { return viewer_->path(); }
+
+}  // namespace grok

@@ -1,0 +1,89 @@
+// The Grokking Lab main window: the docks and menus of a dashboard over one run, and the wiring
+// between its parts, which hold their own state and do the work:
+//   RunPanel, TrainingController (ui/run/)  the settings and buttons; training in one explicit state
+//   RunViewer (ui/window/)                  the run shown: its curves and checkpoint views
+//   ExportDialogs (ui/window/)              figure, dashboard and CSV export
+// Data flows one way: the trainer writes the run file and reports through queued signals; the
+// viewer appends them and reads checkpoints back from the file. The GUI thread never waits on
+// training or analysis.
+#pragma once
+
+#include <QMainWindow>
+#include <functional>
+
+#include "ui/run/training_controller.h"
+
+class QLabel;
+
+namespace grok {
+
+class ExportDialogs;
+class RecentRunsMenu;
+class RunPanel;
+class RunViewer;
+
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+
+ public:
+  explicit MainWindow(QWidget* parent = nullptr);
+  ~MainWindow() override;
+  // The size the dashboard is laid out for (a 1920x1080 screen less the desktop's panels). The
+  // window opens at it, or at most of a smaller screen.
+  static QSize designSize() { return {1880, 1040}; }
+  // Shows a run file, then has the measures it lacks computed; on failure shows an error dialog
+  // (unless `quiet`) and returns false, leaving whatever was shown before.
+  bool openRun(const QString& path, bool quiet = false);
+  QString lastError() const { return lastError_; }
+  bool training() const { return controller_->active(); }
+  TrainingState trainingState() const { return controller_->state(); }
+  int liveEpoch() const { return controller_->live().epoch; }  // the newest epoch training reported
+  RunPanel* runPanel() const { return panel_; }
+  RunViewer* viewer() const { return viewer_; }  // the run shown, its views (for tests and benchmarks)
+  QString runPath() const;
+  // Exports, each "" or a one-line error naming the file and the problem: the dashboard (PNG, SVG
+  // or PDF by extension); every view into `dir` as PNG and SVG; the metrics of the epochs shown,
+  // as `grokking-cli export-csv` writes them.
+  QString exportDashboard(const QString& path);
+  QString exportAllFigures(const QString& dir);
+  QString exportMetricsCsv(const QString& path);
+
+ public slots:
+  void startTraining();
+  // Continues the open run from its newest checkpoint, to `epochs` if given (> 0), else to its own
+  // target; a complete run asks how far to go on.
+  void resumeTraining(int epochs = 0);
+  void stopTraining();
+  void pauseTraining(bool pause);  // training sleeps between epochs until continued or stopped
+
+ signals:
+  void snapshotShown(int epoch);  // every snapshot view but the check table now shows `epoch`
+  void checksShown(int epoch);    // the check table now shows `epoch`
+  void trainingFinished(bool completed);
+
+ protected:
+  void closeEvent(QCloseEvent* event) override;
+  void showEvent(QShowEvent* event) override;
+  void dragEnterEvent(QDragEnterEvent* event) override;
+  void dropEvent(QDropEvent* event) override;
+
+ private:
+  void buildDocks();
+  void buildMenus();
+  void wire();
+  void onFinished(const QString& path, bool completed, const QString& error);
+  void updateStatus();
+  void error(const QString& title, const QString& message);
+
+  RunPanel* panel_;
+  TrainingController* controller_;
+  RunViewer* viewer_;
+  ExportDialogs* exports_;
+  RecentRunsMenu* recent_ = nullptr;
+  QLabel* status_ = nullptr;
+  QString lastError_;
+  bool closeAfterStop_ = false;
+  std::function<void()> defaultLayout_;  // applied once shown, unless a saved layout was restored
+};
+
+}  // namespace grok

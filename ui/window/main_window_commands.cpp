@@ -1,0 +1,118 @@
+// MainWindow's commands: the menus, opening a run, exports, and Start / Resume / Stop / Pause with
+// the questions they ask first. The docks and the wiring are in main_window.cpp.
+#include <QDir>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QInputDialog>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QSettings>
+#include <QStatusBar>
+
+#include "ui/checkpoint/epoch_scrubber.h"
+#include "ui/plots/figure_export.h"
+#include "ui/run/run_panel.h"
+#include "ui/window/curves_panel.h"
+#include "ui/window/export_dialogs.h"
+#include "ui/window/main_window.h"
+#include "ui/window/recent_runs_menu.h"
+#include "ui/window/run_viewer.h"
+
+namespace grok {
+
+void MainWindow::buildMenus() {
+  QMenu* file = menuBar()->addMenu(tr("&File"));
+  file->addAction(tr("&Open run..."), QKeySequence::Open, this, [this] {
+    const QString p = QFileDialog::getOpenFileName(this, tr("Open run"), QFileInfo(runPath()).absolutePath(),
+                                                   tr("Grokking runs (*.grok);;All files (*)"));
+    if (!p.isEmpty()) openRun(p);
+  });
+  recent_ = new RecentRunsMenu(tr("Open &recent"), this);
+  file->addMenu(recent_);
+  connect(recent_, &RecentRunsMenu::openRequested, this, [this](const QString& p) { openRun(p); });
+  file->addSeparator();
+  exports_->addActions(file, viewer_->figures());
+  file->addSeparator();
+  file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+  QMenu* view = menuBar()->addMenu(tr("&View"));
+  for (QDockWidget* d : findChildren<QDockWidget*>()) view->addAction(d->toggleViewAction());
+  view->addSeparator();
+  EpochScrubber* s = viewer_->scrubber();
+  view->addAction(tr("Play / pause checkpoints"), QKeySequence(Qt::Key_Space), s, &EpochScrubber::togglePlay);
+  view->addAction(tr("Previous checkpoint"), QKeySequence(Qt::Key_Left), s, [s] { s->step(-1); });
+  view->addAction(tr("Next checkpoint"), QKeySequence(Qt::Key_Right), s, [s] { s->step(+1); });
+  view->addAction(tr("Fit all curves to their data"), viewer_->curves(), &CurvesPanel::fitAll);
+}
+
+bool MainWindow::openRun(const QString& path, bool quiet) {
+  lastError_ = viewer_->open(path, /*fill=*/true);
+  if (!lastError_.isEmpty() && !quiet) QMessageBox::critical(this, tr("Cannot open run"), lastError_);
+  return lastError_.isEmpty();
+}
+
+QString MainWindow::exportDashboard(const QString& path) { return exportWidget(this, path, 1.0); }
+
+QString MainWindow::exportAllFigures(const QString& dir) { return exportWidgets(viewer_->figures(), dir); }
+
+QString MainWindow::exportMetricsCsv(const QString& path) {
+  return grok::exportMetricsCsv(runPath(), path, viewer_->curves()->visibleEpochs());
+}
+
+void MainWindow::startTraining() {
+  const std::optional<Config> cfg = panel_->config();
+  if (!cfg) return error(tr("Cannot start"), panel_->error());
+  const QString path = panel_->runPath();
+  if (QFileInfo::exists(path) &&
+      QMessageBox::question(this, tr("Overwrite?"), tr("%1 exists. Replace it with a new run?").arg(path)) !=
+          QMessageBox::Yes)
+    return;
+  QDir().mkpath(QFileInfo(path).absolutePath());
+  QSettings().setValue("run/preset", panel_->presetName());
+  viewer_->showNewRun(path);  // waits for a fill of the file to stop
+  setWindowTitle(tr("Grokking Lab - %1 (training)").arg(QFileInfo(path).fileName()));
+  controller_->start(*cfg, path);
+}
+
+void MainWindow::resumeTraining(int epochs) {
+  const Config& cfg = viewer_->config();
+  if (runPath().isEmpty() || training()) return;
+  if (viewer_->filling())
+    return error(tr("Cannot resume"), tr("The progress measures are being computed; resume after that."));
+  if (viewer_->scrubber()->checkpoints().empty())
+    return error(tr("Cannot resume"), tr("%1 holds no checkpoint").arg(runPath()));
+  const int from = viewer_->scrubber()->checkpoints().back();
+  if (epochs <= 0 && from >= cfg.epochs) {
+    bool ok = false;
+    const int most = static_cast<int>(find_config_field("epochs")->hi);
+    epochs = QInputDialog::getInt(this, tr("Train on"),
+                                  tr("This run is complete at epoch %1. Train it on to epoch:").arg(from),
+                                  std::min(2 * cfg.epochs, most), from + 1, most, cfg.checkpoint_interval, &ok);
+    if (!ok) return;
+  }
+  if (epochs > 0 && epochs <= from)
+    return error(tr("Cannot resume"),
+                 tr("epochs: %1 is not after the newest checkpoint (allowed: > %2)").arg(epochs).arg(from));
+  const std::optional<int> target = epochs > 0 ? std::optional<int>(epochs) : std::nullopt;
+  // The curves as stored (training redoes the epochs after the newest checkpoint), then train on.
+  const QString path = runPath();
+  if (const QString err = viewer_->open(path, /*fill=*/false); !err.isEmpty()) return error(tr("Cannot resume"), err);
+  controller_->resume(path, from, target, target.value_or(cfg.epochs));
+}
+
+void MainWindow::stopTraining() { controller_->stop(); }
+void MainWindow::pauseTraining(bool pause) { controller_->setPaused(pause); }
+
+void MainWindow::onFinished(const QString& path, bool completed, const QString& err) {
+  // The stop's commit and the newest measures are in the run file: show it as stored.
+  if (QFileInfo::exists(path)) openRun(path, true);
+  if (!err.isEmpty())
+    error(tr("Training stopped"), err);
+  else
+    statusBar()->showMessage(completed ? tr("Training complete: %1").arg(path) : tr("Stopped; resumable: %1").arg(path),
+                             8000);
+  emit trainingFinished(completed);
+  if (closeAfterStop_) close();
+}
+
+}  // namespace grok

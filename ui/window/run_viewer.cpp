@@ -1,0 +1,140 @@
+#include "ui/window/run_viewer.h"
+
+#include "ui/checkpoint/check_table_view.h"
+#include "ui/checkpoint/checkpoint_views.h"
+#include "ui/checkpoint/epoch_scrubber.h"
+#include "ui/checkpoint/key_set_chooser.h"
+#include "ui/checkpoint/measures_filler.h"
+#include "ui/checkpoint/neuron_panel.h"
+#include "ui/plots/heatmap_view.h"
+#include "ui/plots/series_view.h"
+#include "ui/plots/spectrum_view.h"
+#include "ui/window/curves_panel.h"
+#include "ui/window/run_contents.h"
+
+namespace grok {
+
+RunViewer::RunViewer(std::shared_ptr<AnalysisTurns> turns, QObject* parent) : QObject(parent) {
+  curves_ = new CurvesPanel(this);
+  scrubber_ = new EpochScrubber;
+  keys_ = new KeySetChooser;
+  views_ = new CheckpointViews(scrubber_, std::move(turns), this);
+  filler_ = new MeasuresFiller(this);
+  connect(scrubber_, &EpochScrubber::epochChanged, curves_, &CurvesPanel::setEpochMarker);
+  connect(scrubber_, &EpochScrubber::epochChanged, views_, &CheckpointViews::show);
+  connect(views_, &CheckpointViews::message, this, &RunViewer::message);
+  connect(keys_, &KeySetChooser::chosen, this, [this] {
+    if (const QString err = open(path_, true); !err.isEmpty()) emit failed(tr("Cannot open run"), err);
+  });
+  connect(keys_, &KeySetChooser::failed, this, [this](const QString& m) { emit failed(tr("Key frequencies"), m); });
+  connect(filler_, &MeasuresFiller::progress, this, [this](int done, int total) {
+    emit message(tr("Computing the progress measures: %1 of %2 checkpoints").arg(done).arg(total), 0);
+  });
+  connect(filler_, &MeasuresFiller::finished, this, &RunViewer::onFillFinished);
+  for (auto [name, view] : figures().toStdMap()) view->setObjectName(name);
+}
+
+QMap<QString, QWidget*> RunViewer::figures() const {
+  QMap<QString, QWidget*> f = curves_->figures();
+  const std::pair<const char*, QWidget*> more[] = {
+      {"we-fourier-norms", weView()},   {"wl-fourier-norms", wlView()},        {"neurons", neuronView()},
+      {"attention", attentionView()}, {"logits-2d-fourier", logitsView()}, {"checks", views_->checks()}};
+  for (const auto& [name, view] : more) f.insert(name, view);
+  return f;
+}
+
+bool RunViewer::filling() const { return filler_->running(); }
+
+QString RunViewer::open(const QString& path, bool fill) {
+  RunContents run;
+  try {
+    run = loadRunContents(path, keys_->keys());
+  } catch (const std::exception& e) {
+    return QString::fromStdString(e.what());
+  }
+  const bool same = path == path_;
+  const int keep = scrubber_->epoch();
+  clear();
+  path_ = path;
+  cfg_ = run.cfg;
+  keys_->setRun(path, cfg_.p);
+  curves_->addMetrics(QVector<EpochMetrics>(run.metrics.begin(), run.metrics.end()));
+  for (const MeasureRecord& m : run.measures) curves_->addMeasures(m);
+  curves_->updatePhases();
+  views_->setRun(path, keys_->keys());
+  scrubber_->setCheckpoints(run.checkpoints);
+  if (same && keep >= 0)
+    scrubber_->setEpoch(keep);
+  else if (!run.checkpoints.empty())
+    views_->show(scrubber_->epoch());
+  curves_->refresh();
+  emit opened(path, !run.checkpoints.empty());
+  // A run from an older version, or a typed key set first chosen: compute what is missing.
+  const KeySelection sel = keys_->selection();
+  const QString attempt = path + "|" + QString::fromStdString(sel.describe());
+  if (fill && !training_ && run.measures.size() < run.checkpoints.size() && !filler_->running() &&
+      !fillAttempts_.contains(attempt)) {
+    fillAttempts_.insert(attempt);
+    fillAttempt_ = attempt;
+    keys_->setEnabled(false);
+    filler_->start(path, sel);
+    emit message(tr("Computing the progress measures (key frequencies: %1)...")
+                     .arg(QString::fromStdString(sel.describe())), 0);
+  }
+  return {};
+}
+
+void RunViewer::showNewRun(const QString& path) {
+  // The fill may be writing the file the new run replaces; and the new run wants the cores.
+  filler_->cancelAndWait();
+  keys_->reset();
+  clear();
+  path_ = path;
+  views_->setRun(path, std::nullopt);
+}
+
+void RunViewer::setTraining(bool training) {
+  training_ = training;
+  curves_->setLive(training);
+  views_->setLive(training);
+  keys_->setLocked(training, tr("The key set can be changed once training has stopped."));
+}
+
+void RunViewer::addMetrics(const QVector<EpochMetrics>& batch) { curves_->addMetrics(batch); }
+
+void RunViewer::addCheckpoint(int epoch, const MeasureRecord& m) {
+  if (!keys_->keys()) curves_->addMeasures(m);  // training measures with each checkpoint's own key set
+  curves_->updatePhases();
+  scrubber_->addCheckpoint(epoch);
+}
+
+void RunViewer::cancelFill() { filler_->cancel(); }
+
+void RunViewer::clear() {
+  curves_->clear();
+  views_->clear();
+  scrubber_->setCheckpoints({});
+  scrubber_->setFollowLive(true);
+}
+
+void RunViewer::onFillFinished(const QString& path, bool cancelled, const QString& error) {
+  keys_->setEnabled(!filler_->running());
+  if (cancelled) fillAttempts_.remove(fillAttempt_);  // the rest next time
+  if (!error.isEmpty()) return emit failed(tr("Progress measures"), error);
+  if (cancelled || path != path_ || training_) return;
+  if (const QString err = open(path_, true); !err.isEmpty()) emit failed(tr("Cannot open run"), err);
+}
+
+QCustomPlot* RunViewer::lossPlot() const { return curves_->lossView(); }
+QCustomPlot* RunViewer::accuracyPlot() const { return curves_->accuracyView(); }
+SeriesView* RunViewer::measuresView() const { return curves_->measuresView(); }
+SpectrumView* RunViewer::weView() const { return views_->weView(); }
+SpectrumView* RunViewer::wlView() const { return views_->wlView(); }
+HeatmapView* RunViewer::neuronView() const { return views_->neurons()->view(); }
+HeatmapView* RunViewer::attentionView() const { return views_->attentionView(); }
+HeatmapView* RunViewer::logitsView() const { return views_->logitsView(); }
+QTableWidget* RunViewer::checksTable() const { return views_->checks()->table(); }
+int RunViewer::shownSnapshotEpoch() const { return views_->shownEpoch(); }
+int RunViewer::shownChecksEpoch() const { return views_->shownChecksEpoch(); }
+
+}  // namespace grok

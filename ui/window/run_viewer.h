@@ -1,0 +1,96 @@
+// The run the window shows: reads it from its file (ui/window/run_contents.h), puts it on the curves
+// (ui/window/curves_panel.h) and on the checkpoint views (ui/checkpoint/checkpoint_views.h) at the
+// scrubber's epoch, appends what training reports, and has the measures the file lacks computed
+// (ui/checkpoint/measures_filler.h) for the key set chosen (ui/checkpoint/key_set_chooser.h).
+//
+//   RunViewer v(turns);
+//   QString err = v.open("run.grok", /*fill=*/true);  // "" or one line
+//   v.showNewRun("new.grok");                          // training is about to write it
+//   v.addMetrics(batch); v.addCheckpoint(epoch, measures);
+//
+// Threading: GUI thread only; the views' analysis and the fill run on threads their owners hold.
+#pragma once
+
+#include <QMap>
+#include <QObject>
+#include <QSet>
+#include <QString>
+#include <memory>
+
+#include "core/base/config.h"
+#include "core/base/records.h"
+
+class QCustomPlot;
+class QTableWidget;
+class QWidget;
+
+namespace grok {
+
+class AnalysisTurns;
+class CheckpointViews;
+class CurvesPanel;
+class EpochScrubber;
+class HeatmapView;
+class KeySetChooser;
+class MeasuresFiller;
+class SeriesView;
+class SpectrumView;
+
+class RunViewer : public QObject {
+  Q_OBJECT
+ public:
+  explicit RunViewer(std::shared_ptr<AnalysisTurns> turns, QObject* parent = nullptr);
+  CurvesPanel* curves() const { return curves_; }
+  CheckpointViews* views() const { return views_; }
+  EpochScrubber* scrubber() const { return scrubber_; }  // for a toolbar (unparented until then)
+  KeySetChooser* keys() const { return keys_; }          // likewise
+  QString path() const { return path_; }
+  const Config& config() const { return cfg_; }
+  bool filling() const;
+  // Figure name -> view, for export (the names are the views' object names).
+  QMap<QString, QWidget*> figures() const;
+
+  // The views one by one, for tests and the benchmarks.
+  QCustomPlot* lossPlot() const;
+  QCustomPlot* accuracyPlot() const;
+  SeriesView* measuresView() const;
+  SpectrumView* weView() const;
+  SpectrumView* wlView() const;
+  HeatmapView* neuronView() const;
+  HeatmapView* attentionView() const;
+  HeatmapView* logitsView() const;
+  QTableWidget* checksTable() const;
+  int shownSnapshotEpoch() const;
+  int shownChecksEpoch() const;
+
+  // Shows the run as stored; "" or a one-line error, leaving what was shown. `fill`: then compute
+  // the measures the file lacks for the key set (once a session for each run and key set).
+  QString open(const QString& path, bool fill);
+  // Training is about to write a new run at `path`: no fill may write the file it replaces.
+  void showNewRun(const QString& path);
+  void setTraining(bool training);  // live updates; no key set change or fill meanwhile
+  void addMetrics(const QVector<EpochMetrics>& batch);
+  void addCheckpoint(int epoch, const MeasureRecord& measures);
+  void cancelFill();  // returns at once; what was computed is kept
+
+ signals:
+  void opened(const QString& path, bool hasCheckpoints);
+  void message(const QString& text, int timeoutMs);
+  void failed(const QString& title, const QString& message);
+
+ private:
+  void clear();
+  void onFillFinished(const QString& path, bool cancelled, const QString& error);
+  CurvesPanel* curves_;
+  EpochScrubber* scrubber_;
+  KeySetChooser* keys_;
+  CheckpointViews* views_;
+  MeasuresFiller* filler_;
+  QString path_;
+  Config cfg_;
+  bool training_ = false;
+  QSet<QString> fillAttempts_;  // "path|key set": a failed fill is not retried in a loop
+  QString fillAttempt_;         // the one under way or last
+};
+
+}  // namespace grok
