@@ -10,7 +10,7 @@
 #include <cstdio>
 #include <memory>
 
-#include "core/runtime/blas_kernels.h"
+#include "core/runtime/process_setup.h"
 #include "gui_bench.h"
 #include "ui/main_window.h"
 #include "ui/run_panel.h"
@@ -48,7 +48,7 @@ QPalette darkPalette() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  grok::reexec_if_openblas_fell_back(argv);
+  grok::set_up_process(argv);
   QApplication app(argc, argv);
   Q_INIT_RESOURCE(grokking);  // the .qrc lives in the static grok_ui library
   QApplication::setApplicationName("Grokking Lab");

@@ -4,13 +4,14 @@
 #include <QtTest>
 
 #include <ATen/ATen.h>
-#include <ATen/Parallel.h>
 #include <torch/optim/adamw.h>
 
 #include "core/training/internal/adamw.h"
 #include "core/data/dataset.h"
 #include "core/model/internal/table_mix.h"
 #include "core/model/internal/transformer.h"
+#include "core/runtime/compute_thread.h"
+#include "test_util.h"
 
 using namespace grok;
 
@@ -63,8 +64,6 @@ void compare_paths(const Config& c, at::ScalarType dtype, double tol) {
 class TestModel : public QObject {
   Q_OBJECT
  private Q_SLOTS:
-  void initTestCase() { at::set_num_threads(2); }
-
   void initialWeightsMatchPyTorch() {
     // REFERENCE.md s.2: after manual_seed(0), randn({128, 114}) sums to -130.38499412103556.
     at::manual_seed(0);
@@ -102,7 +101,7 @@ class TestModel : public QObject {
     at::manual_seed(3);
     const std::int64_t N = 500, H = 4, K = 64, R = 17;
     auto run = [&](int threads) {
-      at::set_num_threads(threads);
+      set_intra_op_threads(threads);
       at::manual_seed(3);
       const at::Tensor alpha = at::rand({N, 3, H}).requires_grad_();
       const at::Tensor t0 = at::randn({R, H, K}).requires_grad_(), t1 = at::randn({R, H, K}).requires_grad_();
@@ -113,7 +112,7 @@ class TestModel : public QObject {
       return std::vector<at::Tensor>{out.detach(), alpha.grad(), t0.grad(), t1.grad(), t2.grad(), base.grad()};
     };
     const auto one = run(1), two = run(2);
-    at::set_num_threads(2);
+    set_intra_op_threads(kIntraOpThreads);
     for (std::size_t i = 0; i < one.size(); i++) QVERIFY(at::equal(one[i], two[i]));
   }
 
@@ -155,5 +154,5 @@ class TestModel : public QObject {
   }
 };
 
-QTEST_APPLESS_MAIN(TestModel)
+GROK_TEST_APPLESS_MAIN(TestModel)
 #include "test_model.moc"

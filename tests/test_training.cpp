@@ -74,8 +74,6 @@ void compare_runs(const std::string& a, const std::string& b) {
 class TestTraining : public QObject {
   Q_OBJECT
  private Q_SLOTS:
-  void initTestCase() { at::set_num_threads(2); }
-
   void computeThreadIsKeptOrEndedAsAsked() {
     // How many jobs the running thread has served (thread ids are recycled; this count is not).
     static thread_local int served = 0;
@@ -278,5 +276,5 @@ class TestTraining : public QObject {
   }
 };
 
-QTEST_APPLESS_MAIN(TestTraining)
+GROK_TEST_APPLESS_MAIN(TestTraining)
 #include "test_training.moc"

@@ -37,7 +37,7 @@ void TrainingWorker::train(const Config& cfg, const QString& path, bool overwrit
   stop_ = false;
   try {
     run_on_fresh_thread(kIntraOpThreads, [&] {
-      Trainer t = Trainer::start(cfg, path.toStdString(), overwrite, {kIntraOpThreads});
+      Trainer t = Trainer::start(cfg, path.toStdString(), overwrite);
       run(t);
     });
   } catch (const std::exception& e) {
@@ -49,7 +49,7 @@ void TrainingWorker::resume(const QString& path, std::optional<int> epochs) {
   stop_ = false;
   try {
     run_on_fresh_thread(kIntraOpThreads, [&] {
-      Trainer t = Trainer::resume(path.toStdString(), epochs, {kIntraOpThreads});
+      Trainer t = Trainer::resume(path.toStdString(), epochs);
       run(t);
     });
   } catch (const std::exception& e) {

@@ -1,7 +1,7 @@
 // Full-batch training of the paper's transformer into a run file. No torch type in this header:
 // the CLI, the GUI's worker thread and the tests all drive training through it.
 //
-//   auto t = Trainer::start(cfg, "run.grok", /*overwrite=*/false, {/*threads=*/2});
+//   auto t = Trainer::start(cfg, "run.grok", /*overwrite=*/false, {/*threads=*/kAutoThreads});
 //   std::atomic<bool> stop{false};
 //   t.run(stop, {.on_progress = [](const TrainProgress& p) { ... }});
 //
@@ -9,8 +9,12 @@
 // updates, the loss that update e+1 then differentiates; epoch 0 is the initial model. A run of
 // `epochs` E takes E updates and logs epochs 0..E. The checkpoint "at epoch e" holds those weights.
 //
+// One epoch is one TrainStep (training/internal/train_step.h), the update the benchmark times.
+//
 // Threading: a Trainer is used from one thread (run() blocks that thread); `stop` may be set from
-// any thread or a signal handler. Callbacks run on the training thread, between epochs.
+// any thread or a signal handler. Callbacks run on the training thread, between epochs. start()
+// and resume() set that thread's intra-op thread count (set_intra_op_threads) and nothing else of
+// the process: the process set-up (runtime/process_setup.h) has done that.
 #pragma once
 
 #include <atomic>
@@ -24,8 +28,14 @@
 
 namespace grok {
 
+// Intra-op threads chosen when the run starts from what the machine has free (runtime/machine_load.h).
+constexpr int kAutoThreads = 0;
+
 struct TrainOptions {
-  int threads = 2;  // intra-op threads (LibTorch and BLAS); results are bit-identical per count
+  // Intra-op threads (LibTorch and BLAS) of the training thread; results are bit-identical per count.
+  // kAutoThreads: start() takes the CPUs other processes leave free (at most kIntraOpThreads),
+  // resume() the count the run file records. The run file records the count used.
+  int threads = kAutoThreads;
 };
 
 struct TrainProgress {
@@ -61,6 +71,7 @@ class Trainer {
   void run(const std::atomic<bool>& stop, const TrainCallbacks& cb = {});
 
   int epoch() const;          // next epoch to compute
+  int threads() const;        // intra-op threads this run trains with
   int target_epochs() const;
   bool finished() const;      // the target epoch's checkpoint is committed
   const Config& config() const;
