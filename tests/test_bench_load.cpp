@@ -44,8 +44,9 @@ class TestBenchLoad : public QObject {
     QVERIFY(p.waitForFinished(300000));
     const QString out = QString::fromUtf8(p.readAllStandardOutput());
     QCOMPARE(p.exitCode(), 0);
-    const auto m = QRegularExpression(R"(training throughput\s+([0-9.]+) epochs/s\s+([0-9.]+) epochs/s\s+\((\d+) % of alone\))")
-                       .match(out);
+    const auto m =
+        QRegularExpression(R"(training throughput\s+([0-9.]+) epochs/s\s+([0-9.]+) epochs/s\s+\((\d+) % of alone\))")
+            .match(out);
     QVERIFY2(m.hasMatch(), qPrintable(out));
     QVERIFY(m.captured(1).toDouble() > 0 && m.captured(2).toDouble() > 0);
     QVERIFY2(out.contains("beside 1 busy process"), qPrintable(out));

@@ -6,11 +6,11 @@
 #include <ATen/ATen.h>
 #include <torch/optim/adamw.h>
 
-#include "core/training/internal/adamw.h"
 #include "core/data/dataset.h"
 #include "core/model/internal/table_mix.h"
 #include "core/model/internal/transformer.h"
 #include "core/runtime/compute_thread.h"
+#include "core/training/internal/adamw.h"
 #include "test_util.h"
 
 using namespace grok;
@@ -55,7 +55,9 @@ void compare_paths(const Config& c, at::ScalarType dtype, double tol) {
     QVERIFY2(gf.defined() && gp.defined(), nf[i].first.c_str());
     const double dg = rel_diff(gf, gp);
     QVERIFY2(dg <= tol, qPrintable(QString("%1: gradient differs by %2 (tolerance %3)")
-                                       .arg(QString::fromStdString(nf[i].first)).arg(dg).arg(tol)));
+                                       .arg(QString::fromStdString(nf[i].first))
+                                       .arg(dg)
+                                       .arg(tol)));
   }
 }
 
@@ -126,7 +128,9 @@ class TestModel : public QObject {
     theirs.set_requires_grad(true);
     AdamWOptions o;  // lr 1e-3, wd 1.0, betas (0.9, 0.98), warm-up 10
     AdamW opt(ours, o);
-    torch::optim::AdamW ref(theirs.list(), torch::optim::AdamWOptions(o.lr).betas({o.beta1, o.beta2}).eps(o.eps).weight_decay(o.weight_decay));
+    torch::optim::AdamW ref(
+        theirs.list(),
+        torch::optim::AdamWOptions(o.lr).betas({o.beta1, o.beta2}).eps(o.eps).weight_decay(o.weight_decay));
     for (int step = 0; step < 15; step++) {
       // The reference's LambdaLR: the step-th update uses lr * min(step / 10, 1).
       static_cast<torch::optim::AdamWOptions&>(ref.param_groups()[0].options()).lr(opt.lr_at(step));
@@ -140,8 +144,7 @@ class TestModel : public QObject {
     QCOMPARE(opt.steps_taken(), 15L);
     auto a = ours.named();
     auto b = theirs.named();
-    for (std::size_t i = 0; i < a.size(); i++)
-      QVERIFY2(at::equal(*a[i].second, *b[i].second), a[i].first.c_str());
+    for (std::size_t i = 0; i < a.size(); i++) QVERIFY2(at::equal(*a[i].second, *b[i].second), a[i].first.c_str());
   }
 
   void warmupScheduleIsTheReferences() {

@@ -9,11 +9,11 @@
 #include <stdexcept>
 #include <thread>
 
-#include "core/runtime/analysis_turns.h"
-#include "core/runtime/compute_thread.h"
-#include "core/data/dataset.h"
 #include "core/analysis/fourier_basis.h"
 #include "core/analysis/progress_measures.h"
+#include "core/data/dataset.h"
+#include "core/runtime/analysis_turns.h"
+#include "core/runtime/compute_thread.h"
 #include "core/store/run_store.h"
 #include "core/training/trainer.h"
 #include "test_util.h"
@@ -83,8 +83,8 @@ class TestTraining : public QObject {
     QCOMPARE(n, 1);
     QCOMPARE(threads, 2);
     ct.run([&] { n = ++served; });
-    QCOMPARE(n, 2);        // kept between jobs
-    QCOMPARE(served, 0);   // and not this thread
+    QCOMPARE(n, 2);            // kept between jobs
+    QCOMPARE(served, 0);       // and not this thread
     ct.set_keep_alive(false);  // ends the idle thread; each job then gets a thread of its own
     ct.run([&] { n = ++served; });
     QCOMPARE(n, 1);

@@ -114,10 +114,10 @@ BenchResult run_benchmark(const Config& cfg, int threads, int repeats, const std
   r.analysis_weights = checkpoint.empty() ? "initial weights" : checkpoint_label;
   const FourierBasis F(cfg.p);
   std::vector<Snapshot> snaps;
-  r.snapshot_ms = median_ms(repeats, [&] {
-    snaps.push_back(compute_snapshot(cfg, 0, ck, d, std::nullopt, F, SnapshotScope::views));
-  });
-  r.snapshot_all_ms = median_ms(std::max(3, repeats / 4), [&] { (void)compute_snapshot(cfg, 0, ck, d, std::nullopt, F); });
+  r.snapshot_ms = median_ms(
+      repeats, [&] { snaps.push_back(compute_snapshot(cfg, 0, ck, d, std::nullopt, F, SnapshotScope::views)); });
+  r.snapshot_all_ms =
+      median_ms(std::max(3, repeats / 4), [&] { (void)compute_snapshot(cfg, 0, ck, d, std::nullopt, F); });
   auto stage_median = [&](double SnapshotTimings::*field) {
     std::vector<double> v;
     for (const auto& s : snaps) v.push_back(s.ms.*field);
@@ -131,9 +131,7 @@ BenchResult run_benchmark(const Config& cfg, int threads, int repeats, const std
   const std::vector<int> keys = snaps.back().detected.freqs;
   // As the GUI and `analyze` run it: from the snapshot's forward pass.
   const Snapshot& s = snaps.back();
-  r.checks_ms = median_ms(std::max(3, repeats / 4), [&] {
-    (void)ablation_checks(cfg, ck, keys, F, pair_forward(s));
-  });
+  r.checks_ms = median_ms(std::max(3, repeats / 4), [&] { (void)ablation_checks(cfg, ck, keys, F, pair_forward(s)); });
   r.training_measures_ms = median_ms(repeats, [&] { (void)compute_progress_measures(cfg, ck, d, std::nullopt, F); });
   r.training_interval_ms = cfg.checkpoint_interval * r.train_step_ms +
                            static_cast<double>(cfg.checkpoint_interval) / cfg.test_interval * r.test_eval_ms;
@@ -163,10 +161,10 @@ std::string format_benchmark(const BenchResult& r) {
                 "plain GEMM [%d x %d] x [%d x %d] ceiling: %.1f GFLOP/s\n"
                 "training throughput         %8.1f epochs/s (a step per epoch, a test evaluation every %d; "
                 "checkpoints left out)\n",
-                r.threads, chosen.c_str(), r.torch.c_str(), r.blas.c_str(), r.n_train, r.n_test, r.repeats, r.train_step_ms,
-                r.train_step_gflops, r.train_step_floor_ms, r.test_eval_ms, r.test_eval_gflops, r.plain_step_ms,
-                r.plain_step_gflops, r.n_train, r.d_model, r.d_model, r.d_mlp, r.gemm_gflops, r.epochs_per_second,
-                r.test_interval);
+                r.threads, chosen.c_str(), r.torch.c_str(), r.blas.c_str(), r.n_train, r.n_test, r.repeats,
+                r.train_step_ms, r.train_step_gflops, r.train_step_floor_ms, r.test_eval_ms, r.test_eval_gflops,
+                r.plain_step_ms, r.plain_step_gflops, r.n_train, r.d_model, r.d_model, r.d_mlp, r.gemm_gflops,
+                r.epochs_per_second, r.test_interval);
   char an[1024];
   std::snprintf(an, sizeof an,
                 "analysis on %s:\n"

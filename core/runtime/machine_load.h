@@ -28,9 +28,9 @@
 namespace grok {
 
 struct MachineLoad {
-  int cpus = 1;         // CPUs this process may run on
-  double others = 0;    // CPUs' worth of time other processes (and the hypervisor: steal) took
-  double seconds = 0;   // the window measured
+  int cpus = 1;                  // CPUs this process may run on
+  double others = 0;             // CPUs' worth of time other processes (and the hypervisor: steal) took
+  double seconds = 0;            // the window measured
   std::string describe() const;  // "1.0 of 2 CPUs busy elsewhere"
 };
 

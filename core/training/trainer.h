@@ -33,18 +33,18 @@ constexpr int kAutoThreads = 0;
 
 struct TrainOptions {
   // Intra-op threads (LibTorch and BLAS) of the training thread; results are bit-identical per count.
-  // kAutoThreads: start() takes the CPUs other processes leave free (at most kIntraOpThreads),
-  // resume() the count the run file records. The run file records the count used.
+  // kAutoThreads: start() takes the CPUs other processes leave free (at most kIntraOpThreads,
+  // measured over 0.5 s), resume() the count the run file records. The run file records the count used.
   int threads = kAutoThreads;
 };
 
 struct TrainProgress {
-  int epoch = 0;              // epoch just computed
+  int epoch = 0;  // epoch just computed
   int target_epochs = 0;
-  EpochMetrics metrics;       // this epoch's (test fields NaN unless evaluated)
-  EpochMetrics last_test;     // newest epoch with test metrics
+  EpochMetrics metrics;    // this epoch's (test fields NaN unless evaluated)
+  EpochMetrics last_test;  // newest epoch with test metrics
   double epochs_per_second = 0;
-  int last_checkpoint = -1;   // newest committed checkpoint epoch
+  int last_checkpoint = -1;     // newest committed checkpoint epoch
   bool checkpoint_now = false;  // this epoch's checkpoint was just committed
   // With checkpoint_now: the progress measures committed with it and what computing them cost.
   std::optional<MeasureRecord> measures;
@@ -70,10 +70,10 @@ class Trainer {
   // as a checkpoint before returning. Throws RunFileError if a commit fails (earlier checkpoints stay).
   void run(const std::atomic<bool>& stop, const TrainCallbacks& cb = {});
 
-  int epoch() const;          // next epoch to compute
-  int threads() const;        // intra-op threads this run trains with
+  int epoch() const;    // next epoch to compute
+  int threads() const;  // intra-op threads this run trains with
   int target_epochs() const;
-  bool finished() const;      // the target epoch's checkpoint is committed
+  bool finished() const;  // the target epoch's checkpoint is committed
   const Config& config() const;
   const std::string& path() const;
   // Lets tests and quotas cap the file's size (see RunStore::limit_file_size).
