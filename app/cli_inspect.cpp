@@ -13,8 +13,10 @@
 #include "core/analysis/checkpoint_analysis.h"
 #include "core/analysis/phases.h"
 #include "core/bench/bench.h"
+#include "core/bench/busy_processes.h"
 #include "core/store/metrics_csv.h"
 #include "core/store/run_store.h"
+#include "core/training/trainer.h"
 
 namespace grok::cli {
 namespace {
@@ -33,14 +35,18 @@ const char* kCsvUsage =
     "usage: grokking-cli export-csv FILE [--out CSV]\n  writes epoch,train_loss,train_acc,test_loss,test_acc,lr "
     "(stdout without --out)\n";
 const char* kBenchUsage =
-    "usage: grokking-cli bench [--preset NAME] [--set key=value]... [--threads N] [--repeats N] [--throughput]\n"
+    "usage: grokking-cli bench [--preset NAME] [--set key=value]... [--threads N] [--repeats N]\n"
+    "                          [--throughput [--load N]]\n"
     "       grokking-cli bench --run FILE [--threads N] [--repeats N]\n"
-    "  median ms of a training step, a full test evaluation and the plain all-positions step,\n"
-    "  with GFLOP/s against a plain GEMM of the model's shapes (default: mainline, 2 threads, 30 repeats);\n"
-    "  then the analysis: a snapshot for the views, the check table and the measures training stores,\n"
-    "  on the initial weights or (--run) the newest checkpoint of FILE with its config.\n"
-    "  --throughput  only the training step, the test evaluation and the epochs/s they give\n";
-
+    "  median ms of a training step (the trainer's own), a full test evaluation and the plain\n"
+    "  all-positions step, with GFLOP/s against a plain GEMM of the model's shapes (default: mainline,\n"
+    "  30 repeats, the threads a training run starting now would take); then the analysis: a snapshot\n"
+    "  for the views, the check table and the measures training stores, on the initial weights or\n"
+    "  (--run) the newest checkpoint of FILE with its config.\n"
+    "  --threads N   intra-op threads (default: the CPUs other processes leave free, at most 2)\n"
+    "  --throughput  only the training step, the test evaluation and the epochs/s they give\n"
+    "  --load N      with --throughput: measure alone, then beside N busy processes of its own\n"
+    "                (killed afterwards), and print both with their ratio\n";
 }  // namespace
 
 int cmd_info(int argc, char** argv) {
@@ -195,16 +201,17 @@ int cmd_export_csv(int argc, char** argv) {
 }
 
 int cmd_bench(int argc, char** argv) {
-  const Args a =
-      parse_args(argc, argv, 2, {"--preset", "--set", "--threads", "--repeats", "--run"}, {"--help", "--throughput"});
+  const Args a = parse_args(argc, argv, 2, {"--preset", "--set", "--threads", "--repeats", "--run", "--load"},
+                            {"--help", "--throughput"});
   if (a.has("--help")) return std::printf("%s", kBenchUsage), 0;
   if (!a.positional.empty()) throw UsageError("bench: unexpected argument " + a.positional.front());
-  const int threads = a.get("--threads") ? parse_int("--threads", *a.get("--threads"), 1, 256) : 2;
+  const int threads = a.get("--threads") ? parse_int("--threads", *a.get("--threads"), 1, 256) : kAutoThreads;
   const int repeats = a.get("--repeats") ? parse_int("--repeats", *a.get("--repeats"), 1, 100000) : 30;
   if (const auto run = a.get("--run")) {
     if (a.get("--preset") || a.get("--set"))
       throw UsageError("bench: --run takes the run's config; drop --preset/--set");
     if (a.has("--throughput")) throw UsageError("bench: --throughput times training; drop --run");
+    if (a.get("--load")) throw UsageError("bench: --load goes with --throughput; drop --run");
     const RunStore store = RunStore::open(*run);
     const std::vector<int> epochs = store.checkpoint_epochs();
     if (epochs.empty()) throw RunFileError(RunFileError::Kind::NoCheckpoint, *run + ": no checkpoint to analyse");
@@ -215,6 +222,22 @@ int cmd_bench(int argc, char** argv) {
     return 0;
   }
   const Config cfg = config_from_args(a);
+  if (const auto load = a.get("--load")) {
+    if (!a.has("--throughput")) throw UsageError("bench: --load measures training throughput; add --throughput");
+    const int n = parse_int("--load", *load, 1, 64);
+    const BenchResult alone = run_benchmark(cfg, threads, repeats, {}, "", true);
+    BenchResult beside;
+    {
+      BusyProcesses busy(n);
+      std::string pids;
+      for (const pid_t pid : busy.pids()) pids += " " + std::to_string(pid);
+      std::printf("busy processes started (pid%s)\n", pids.c_str());
+      std::fflush(stdout);
+      beside = run_benchmark(cfg, threads, repeats, {}, "", true);
+    }
+    std::printf("busy processes stopped\n%s", format_throughput_under_load(alone, beside, n).c_str());
+    return 0;
+  }
   std::printf("%s", format_benchmark(run_benchmark(cfg, threads, repeats, {}, "", a.has("--throughput"))).c_str());
   return 0;
 }

@@ -9,7 +9,7 @@
 #include "cli_args.h"
 #include "core/base/presets.h"
 #include "core/base/version.h"
-#include "core/runtime/blas_kernels.h"
+#include "core/runtime/process_setup.h"
 #include "core/store/run_store.h"
 
 namespace {
@@ -65,7 +65,7 @@ int exit_code(RunFileError::Kind kind) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  grok::reexec_if_openblas_fell_back(argv);
+  grok::set_up_process(argv);
   if (argc < 2) {
     std::fprintf(stderr, "%s", kUsage);
     return 2;

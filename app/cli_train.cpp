@@ -27,13 +27,14 @@ const char* kTrainUsage =
     "  --set key=value   override one config field, e.g. --set weight_decay=0.3 --set p=97\n"
     "  --out FILE        the run file to create (.grok); refused if it exists\n"
     "  --force           overwrite an existing run file\n"
-    "  --threads N       intra-op threads (default 2); results are bit-identical per thread count\n"
+    "  --threads N       intra-op threads (default: the CPUs other processes leave free, at most 2,\n"
+    "                    chosen at the start and kept for the run); results are bit-identical per count\n"
     "Ctrl-C commits a checkpoint at the current epoch and stops; 'resume' continues.\n";
 
 const char* kResumeUsage =
     "usage: grokking-cli resume FILE [--epochs N] [--threads N]\n"
     "  --epochs N   train to epoch N (default: the run's configured epochs)\n"
-    "  --threads N  intra-op threads (default 2); use the run's count for bit-identical results\n";
+    "  --threads N  intra-op threads (default: the run's own count, for bit-identical results)\n";
 
 }  // namespace
 
@@ -45,8 +46,9 @@ void install_signal_handlers() {
 }
 
 int run_training(Trainer& t) {
-  std::printf("run file %s: epoch %d of %d (p=%d, %s, %d layer%s)\n", t.path().c_str(), t.epoch(), t.target_epochs(),
-              t.config().p, to_string(t.config().operation), t.config().n_layers, t.config().n_layers > 1 ? "s" : "");
+  std::printf("run file %s: epoch %d of %d (p=%d, %s, %d layer%s), %d thread%s\n", t.path().c_str(), t.epoch(),
+              t.target_epochs(), t.config().p, to_string(t.config().operation), t.config().n_layers,
+              t.config().n_layers > 1 ? "s" : "", t.threads(), t.threads() > 1 ? "s" : "");
   std::fflush(stdout);
   ProgressPrinter progress(stdout);
   const auto t0 = std::chrono::steady_clock::now();

@@ -11,7 +11,7 @@
 #include <memory>
 
 #include "core/base/version.h"
-#include "core/runtime/blas_kernels.h"
+#include "core/runtime/process_setup.h"
 #include "gui_bench.h"
 #include "ui/window/main_window.h"
 #include "ui/run/run_panel.h"
@@ -49,7 +49,7 @@ QPalette darkPalette() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  grok::reexec_if_openblas_fell_back(argv);
+  grok::set_up_process(argv);
   QApplication app(argc, argv);
   Q_INIT_RESOURCE(grokking);  // the .qrc lives in the static grok_ui library
   QApplication::setApplicationName("Grokking Lab");

@@ -203,6 +203,7 @@ class TestAnalysisMemory : public QObject {
 };
 
 int main(int argc, char** argv) {
+  grok::set_up_process(argv);
   if (argc == 2 && std::string(argv[1]) == "--child-measures") return child_measures();
   QCoreApplication app(argc, argv);
   TestAnalysisMemory t;

@@ -322,5 +322,5 @@ class TestCli : public QObject {
   }
 };
 
-QTEST_GUILESS_MAIN(TestCli)
+GROK_TEST_MAIN(TestCli, QCoreApplication)
 #include "test_cli.moc"

@@ -3,6 +3,7 @@
 
 #include "core/base/config.h"
 #include "core/base/presets.h"
+#include "test_util.h"
 
 using namespace grok;
 
@@ -85,5 +86,5 @@ class TestConfig : public QObject {
   }
 };
 
-QTEST_APPLESS_MAIN(TestConfig)
+GROK_TEST_APPLESS_MAIN(TestConfig)
 #include "test_config.moc"

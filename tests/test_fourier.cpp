@@ -10,6 +10,7 @@
 #include "core/analysis/neuron_fve.h"
 #include "core/analysis/phases.h"
 #include "core/analysis/weight_spectra.h"
+#include "test_util.h"
 
 using namespace grok;
 
@@ -232,5 +233,5 @@ class TestFourier : public QObject {
   }
 };
 
-QTEST_APPLESS_MAIN(TestFourier)
+GROK_TEST_APPLESS_MAIN(TestFourier)
 #include "test_fourier.moc"

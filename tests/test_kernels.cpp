@@ -165,5 +165,5 @@ class TestKernels : public QObject {
   }
 };
 
-QTEST_APPLESS_MAIN(TestKernels)
+GROK_TEST_APPLESS_MAIN(TestKernels)
 #include "test_kernels.moc"

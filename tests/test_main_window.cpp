@@ -1,6 +1,7 @@
 // The desktop app headless (QT_QPA_PLATFORM=offscreen): opening runs, training from the window
 // on the worker thread, the scrubber driving the snapshot views, export, and bad files.
 #include <QtTest>
+#include <QApplication>
 #include <QMessageBox>
 
 #include <QXmlStreamReader>
@@ -272,5 +273,5 @@ class TestMainWindow : public QObject {
   }
 };
 
-QTEST_MAIN(TestMainWindow)
+GROK_TEST_MAIN(TestMainWindow, QApplication)
 #include "test_main_window.moc"

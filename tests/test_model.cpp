@@ -4,13 +4,14 @@
 #include <QtTest>
 
 #include <ATen/ATen.h>
-#include <ATen/Parallel.h>
 #include <torch/optim/adamw.h>
 
-#include "core/training/internal/adamw.h"
 #include "core/data/dataset.h"
 #include "core/model/internal/table_mix.h"
 #include "core/model/internal/transformer.h"
+#include "core/runtime/compute_thread.h"
+#include "core/training/internal/adamw.h"
+#include "test_util.h"
 
 using namespace grok;
 
@@ -54,7 +55,9 @@ void compare_paths(const Config& c, at::ScalarType dtype, double tol) {
     QVERIFY2(gf.defined() && gp.defined(), nf[i].first.c_str());
     const double dg = rel_diff(gf, gp);
     QVERIFY2(dg <= tol, qPrintable(QString("%1: gradient differs by %2 (tolerance %3)")
-                                       .arg(QString::fromStdString(nf[i].first)).arg(dg).arg(tol)));
+                                       .arg(QString::fromStdString(nf[i].first))
+                                       .arg(dg)
+                                       .arg(tol)));
   }
 }
 
@@ -63,8 +66,6 @@ void compare_paths(const Config& c, at::ScalarType dtype, double tol) {
 class TestModel : public QObject {
   Q_OBJECT
  private Q_SLOTS:
-  void initTestCase() { at::set_num_threads(2); }
-
   void initialWeightsMatchPyTorch() {
     // REFERENCE.md s.2: after manual_seed(0), randn({128, 114}) sums to -130.38499412103556.
     at::manual_seed(0);
@@ -102,7 +103,7 @@ class TestModel : public QObject {
     at::manual_seed(3);
     const std::int64_t N = 500, H = 4, K = 64, R = 17;
     auto run = [&](int threads) {
-      at::set_num_threads(threads);
+      set_intra_op_threads(threads);
       at::manual_seed(3);
       const at::Tensor alpha = at::rand({N, 3, H}).requires_grad_();
       const at::Tensor t0 = at::randn({R, H, K}).requires_grad_(), t1 = at::randn({R, H, K}).requires_grad_();
@@ -113,7 +114,7 @@ class TestModel : public QObject {
       return std::vector<at::Tensor>{out.detach(), alpha.grad(), t0.grad(), t1.grad(), t2.grad(), base.grad()};
     };
     const auto one = run(1), two = run(2);
-    at::set_num_threads(2);
+    set_intra_op_threads(kIntraOpThreads);
     for (std::size_t i = 0; i < one.size(); i++) QVERIFY(at::equal(one[i], two[i]));
   }
 
@@ -127,7 +128,9 @@ class TestModel : public QObject {
     theirs.set_requires_grad(true);
     AdamWOptions o;  // lr 1e-3, wd 1.0, betas (0.9, 0.98), warm-up 10
     AdamW opt(ours, o);
-    torch::optim::AdamW ref(theirs.list(), torch::optim::AdamWOptions(o.lr).betas({o.beta1, o.beta2}).eps(o.eps).weight_decay(o.weight_decay));
+    torch::optim::AdamW ref(
+        theirs.list(),
+        torch::optim::AdamWOptions(o.lr).betas({o.beta1, o.beta2}).eps(o.eps).weight_decay(o.weight_decay));
     for (int step = 0; step < 15; step++) {
       // The reference's LambdaLR: the step-th update uses lr * min(step / 10, 1).
       static_cast<torch::optim::AdamWOptions&>(ref.param_groups()[0].options()).lr(opt.lr_at(step));
@@ -141,8 +144,7 @@ class TestModel : public QObject {
     QCOMPARE(opt.steps_taken(), 15L);
     auto a = ours.named();
     auto b = theirs.named();
-    for (std::size_t i = 0; i < a.size(); i++)
-      QVERIFY2(at::equal(*a[i].second, *b[i].second), a[i].first.c_str());
+    for (std::size_t i = 0; i < a.size(); i++) QVERIFY2(at::equal(*a[i].second, *b[i].second), a[i].first.c_str());
   }
 
   void warmupScheduleIsTheReferences() {
@@ -155,5 +157,5 @@ class TestModel : public QObject {
   }
 };
 
-QTEST_APPLESS_MAIN(TestModel)
+GROK_TEST_APPLESS_MAIN(TestModel)
 #include "test_model.moc"

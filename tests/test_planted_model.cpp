@@ -200,5 +200,5 @@ class TestPlantedModel : public QObject {
   }
 };
 
-QTEST_GUILESS_MAIN(TestPlantedModel)
+GROK_TEST_MAIN(TestPlantedModel, QCoreApplication)
 #include "test_planted_model.moc"

@@ -235,5 +235,5 @@ class TestProgressMeasures : public QObject {
   }
 };
 
-QTEST_APPLESS_MAIN(TestProgressMeasures)
+GROK_TEST_APPLESS_MAIN(TestProgressMeasures)
 #include "test_progress_measures.moc"

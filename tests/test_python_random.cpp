@@ -3,6 +3,7 @@
 
 #include "core/data/dataset.h"
 #include "core/data/python_random.h"
+#include "test_util.h"
 
 using namespace grok;
 
@@ -59,5 +60,5 @@ class TestPythonRandom : public QObject {
   }
 };
 
-QTEST_APPLESS_MAIN(TestPythonRandom)
+GROK_TEST_APPLESS_MAIN(TestPythonRandom)
 #include "test_python_random.moc"

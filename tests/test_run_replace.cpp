@@ -282,5 +282,5 @@ class TestRunReplace : public QObject {
   }
 };
 
-QTEST_APPLESS_MAIN(TestRunReplace)
+GROK_TEST_APPLESS_MAIN(TestRunReplace)
 #include "test_run_replace.moc"

@@ -391,5 +391,5 @@ class TestRunStore : public QObject {
   }
 };
 
-QTEST_APPLESS_MAIN(TestRunStore)
+GROK_TEST_APPLESS_MAIN(TestRunStore)
 #include "test_run_store.moc"

@@ -8,6 +8,8 @@
 #include <QRegularExpression>
 #include <QtTest>
 
+#include "test_util.h"
+
 namespace {
 
 const QString kRoot = QStringLiteral(GROK_SOURCE_DIR);
@@ -106,5 +108,5 @@ class TestStructure : public QObject {
   }
 };
 
-QTEST_GUILESS_MAIN(TestStructure)
+GROK_TEST_MAIN(TestStructure, QCoreApplication)
 #include "test_structure.moc"

@@ -9,11 +9,11 @@
 #include <stdexcept>
 #include <thread>
 
-#include "core/runtime/analysis_turns.h"
-#include "core/runtime/compute_thread.h"
-#include "core/data/dataset.h"
 #include "core/analysis/fourier_basis.h"
 #include "core/analysis/progress_measures.h"
+#include "core/data/dataset.h"
+#include "core/runtime/analysis_turns.h"
+#include "core/runtime/compute_thread.h"
 #include "core/store/run_store.h"
 #include "core/training/trainer.h"
 #include "test_util.h"
@@ -74,8 +74,6 @@ void compare_runs(const std::string& a, const std::string& b) {
 class TestTraining : public QObject {
   Q_OBJECT
  private Q_SLOTS:
-  void initTestCase() { at::set_num_threads(2); }
-
   void computeThreadIsKeptOrEndedAsAsked() {
     // How many jobs the running thread has served (thread ids are recycled; this count is not).
     static thread_local int served = 0;
@@ -85,8 +83,8 @@ class TestTraining : public QObject {
     QCOMPARE(n, 1);
     QCOMPARE(threads, 2);
     ct.run([&] { n = ++served; });
-    QCOMPARE(n, 2);        // kept between jobs
-    QCOMPARE(served, 0);   // and not this thread
+    QCOMPARE(n, 2);            // kept between jobs
+    QCOMPARE(served, 0);       // and not this thread
     ct.set_keep_alive(false);  // ends the idle thread; each job then gets a thread of its own
     ct.run([&] { n = ++served; });
     QCOMPARE(n, 1);
@@ -278,5 +276,5 @@ class TestTraining : public QObject {
   }
 };
 
-QTEST_APPLESS_MAIN(TestTraining)
+GROK_TEST_APPLESS_MAIN(TestTraining)
 #include "test_training.moc"

@@ -1,6 +1,7 @@
 // Exports from the window, headless: the metrics CSV is core's (what `grokking-cli export-csv`
 // writes), every export checks its writes and names the file and the problem, and the dialogs open
 // at the run's folder, then at the last export's.
+#include <QApplication>
 #include <QtTest>
 #include <QAbstractButton>
 #include <QFileDialog>
@@ -177,5 +178,5 @@ class TestUiExport : public QObject {
   }
 };
 
-QTEST_MAIN(TestUiExport)
+GROK_TEST_MAIN(TestUiExport, QApplication)
 #include "test_ui_export.moc"

@@ -1,6 +1,7 @@
 // The key-set chooser on a small p, headless: the typed entry offers the run's own detected key set
 // (valid for any p), and the newest checkpoint's entry picks the same set. The run is a real tiny
 // run whose newest checkpoint has a W_L = W_U^T W_out planted at two known frequencies.
+#include <QApplication>
 #include <QtTest>
 #include <QInputDialog>
 
@@ -103,5 +104,5 @@ class TestUiKeySet : public QObject {
   }
 };
 
-QTEST_MAIN(TestUiKeySet)
+GROK_TEST_MAIN(TestUiKeySet, QApplication)
 #include "test_ui_key_set.moc"

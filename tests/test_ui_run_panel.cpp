@@ -1,6 +1,7 @@
 // The run panel and core's config field table, headless: every field of the table has an editor
 // and survives the panel's round trip (eps among them), errors name and mark the field, and at the
 // design size every label sits beside its field, the run file's included.
+#include <QApplication>
 #include <QtTest>
 #include <QComboBox>
 #include <QDockWidget>
@@ -9,6 +10,8 @@
 #include <QLineEdit>
 
 #include <nlohmann/json.hpp>
+
+#include "test_util.h"
 
 #include "core/base/config.h"
 #include "ui/run/run_panel.h"
@@ -151,5 +154,5 @@ class TestUiRunPanel : public QObject {
   }
 };
 
-QTEST_MAIN(TestUiRunPanel)
+GROK_TEST_MAIN(TestUiRunPanel, QApplication)
 #include "test_ui_run_panel.moc"

@@ -1,6 +1,7 @@
 // Training and the measures fill from the window, headless: the training controller's states, a
 // run started after Pause -> Stop (it must not begin paused), and the measures fill, which must
 // let the window close at once and must stop before Start replaces the file it writes.
+#include <QApplication>
 #include <QtTest>
 #include <QAbstractButton>
 #include <QMessageBox>
@@ -174,5 +175,5 @@ class TestUiTraining : public QObject {
   }
 };
 
-QTEST_MAIN(TestUiTraining)
+GROK_TEST_MAIN(TestUiTraining, QApplication)
 #include "test_ui_training.moc"

@@ -1,10 +1,29 @@
-// Helpers shared by the tests: scratch directories that clean up after themselves.
+// Helpers shared by the tests: each test's main(), scratch directories that clean up after
+// themselves, a tiny model.
 #pragma once
 
 #include <QTemporaryDir>
+#include <QtTest>
 #include <string>
 
 #include "core/base/config.h"
+#include "core/runtime/process_setup.h"
+
+// A test executable's main(): the process set-up every program calls (runtime/process_setup.h;
+// it may re-execute the test with the same arguments), then the test object as QTEST_MAIN runs
+// it, with the application object the test needs: GROK_TEST_MAIN(TestX, QApplication) for
+// widgets, QCoreApplication for an event loop (QProcess, timers), GROK_TEST_APPLESS_MAIN without.
+#define GROK_TEST_MAIN_IMPL(TestObject, ...) \
+  int main(int argc, char* argv[]) {         \
+    grok::set_up_process(argv);              \
+    __VA_ARGS__                              \
+    TestObject tc;                           \
+    QTEST_SET_MAIN_SOURCE_PATH               \
+    return QTest::qExec(&tc, argc, argv);    \
+  }
+#define GROK_TEST_MAIN(TestObject, AppClass) \
+  GROK_TEST_MAIN_IMPL(TestObject, AppClass app(argc, argv); app.setAttribute(Qt::AA_Use96Dpi, true);)
+#define GROK_TEST_APPLESS_MAIN(TestObject) GROK_TEST_MAIN_IMPL(TestObject)
 
 namespace grok::test {
 

@@ -1,7 +1,6 @@
 #include "core/bench/bench.h"
 
 #include <ATen/ATen.h>
-#include <ATen/Parallel.h>
 
 #include <algorithm>
 #include <chrono>
@@ -10,12 +9,13 @@
 #include <vector>
 
 #include "core/analysis/ablation_checks.h"
-#include "core/training/internal/adamw.h"
-#include "core/data/dataset.h"
-#include "core/runtime/malloc_tuning.h"
 #include "core/analysis/snapshot.h"
-#include "core/runtime/system_info.h"
+#include "core/data/dataset.h"
 #include "core/model/internal/transformer.h"
+#include "core/runtime/compute_thread.h"
+#include "core/runtime/machine_load.h"
+#include "core/runtime/system_info.h"
+#include "core/training/internal/train_step.h"
 
 namespace grok {
 namespace {
@@ -51,10 +51,15 @@ double plain_forward_flops(const Config& c, double n) {
 
 BenchResult run_benchmark(const Config& cfg, int threads, int repeats, const std::vector<NamedArray>& checkpoint,
                           const std::string& checkpoint_label, bool throughput_only) {
-  at::set_num_threads(threads);
-  tune_malloc_for_tensors();
   BenchResult r;
-  r.threads = at::get_num_threads();
+  // The count a run starting now would take (Trainer), on this thread only.
+  if (threads <= 0) {
+    const MachineLoad load = measure_machine_load();
+    threads = threads_for_load(load, kIntraOpThreads);
+    r.threads_chosen_by = load.describe();
+  }
+  set_intra_op_threads(threads);
+  r.threads = threads;
   r.d_model = cfg.d_model;
   r.d_mlp = cfg.d_mlp;
   r.test_interval = cfg.test_interval;
@@ -66,25 +71,18 @@ BenchResult run_benchmark(const Config& cfg, int threads, int repeats, const std
   r.n_train = train.size();
   r.n_test = test.size();
 
-  AdamWOptions o;
-  o.lr = cfg.lr;
-  o.weight_decay = cfg.effective_weight_decay();
-  // Time the step the trainer runs: one forward, loss, accuracy off the same logits, backward, update.
-  auto trainer_step_ms = [&](auto forward) {
-    Weights w = init_weights(cfg);
-    w.set_requires_grad(true);
-    AdamW opt(w, o);
-    return median_ms(repeats, [&] {
-      w.zero_grad();
-      const at::Tensor logits = forward(w, train, ForwardOptions{}, nullptr);
-      const at::Tensor loss = cross_entropy_f64(logits, train.labels);
-      (void)loss.item<double>();
-      (void)count_correct(logits, train.labels);
-      loss.backward();
-      opt.step(w);
-    });
+  // The trainer's epochs from the initial weights, one TrainStep each (warm-up steps included).
+  auto trainer_step_ms = [&](TrainStep::Path path) {
+    TrainStep step(cfg, init_weights(cfg), train, path);
+    int epoch = 0;
+    const double ms = median_ms(repeats, [&] { step.run(epoch++); });
+    if (path == TrainStep::Path::fast) {
+      r.steps_trained = epoch;
+      r.trained_weights = to_named_arrays(step.weights());
+    }
+    return ms;
   };
-  r.train_step_ms = trainer_step_ms(forward_fast);
+  r.train_step_ms = trainer_step_ms(TrainStep::Path::fast);
   {
     const Weights w = init_weights(cfg);
     r.test_eval_ms = median_ms(repeats, [&] {
@@ -96,7 +94,7 @@ BenchResult run_benchmark(const Config& cfg, int threads, int repeats, const std
   }
   r.epochs_per_second = 1000.0 / (r.train_step_ms + r.test_eval_ms / cfg.test_interval);
   if (throughput_only) return r;
-  r.plain_step_ms = trainer_step_ms(forward_plain);
+  r.plain_step_ms = trainer_step_ms(TrainStep::Path::plain);
   {
     const at::Tensor A = at::randn({r.n_train, cfg.d_model}), B = at::randn({cfg.d_model, cfg.d_mlp});
     at::Tensor C = at::empty({r.n_train, cfg.d_mlp});
@@ -116,10 +114,10 @@ BenchResult run_benchmark(const Config& cfg, int threads, int repeats, const std
   r.analysis_weights = checkpoint.empty() ? "initial weights" : checkpoint_label;
   const FourierBasis F(cfg.p);
   std::vector<Snapshot> snaps;
-  r.snapshot_ms = median_ms(repeats, [&] {
-    snaps.push_back(compute_snapshot(cfg, 0, ck, d, std::nullopt, F, SnapshotScope::views));
-  });
-  r.snapshot_all_ms = median_ms(std::max(3, repeats / 4), [&] { (void)compute_snapshot(cfg, 0, ck, d, std::nullopt, F); });
+  r.snapshot_ms = median_ms(
+      repeats, [&] { snaps.push_back(compute_snapshot(cfg, 0, ck, d, std::nullopt, F, SnapshotScope::views)); });
+  r.snapshot_all_ms =
+      median_ms(std::max(3, repeats / 4), [&] { (void)compute_snapshot(cfg, 0, ck, d, std::nullopt, F); });
   auto stage_median = [&](double SnapshotTimings::*field) {
     std::vector<double> v;
     for (const auto& s : snaps) v.push_back(s.ms.*field);
@@ -133,9 +131,7 @@ BenchResult run_benchmark(const Config& cfg, int threads, int repeats, const std
   const std::vector<int> keys = snaps.back().detected.freqs;
   // As the GUI and `analyze` run it: from the snapshot's forward pass.
   const Snapshot& s = snaps.back();
-  r.checks_ms = median_ms(std::max(3, repeats / 4), [&] {
-    (void)ablation_checks(cfg, ck, keys, F, pair_forward(s));
-  });
+  r.checks_ms = median_ms(std::max(3, repeats / 4), [&] { (void)ablation_checks(cfg, ck, keys, F, pair_forward(s)); });
   r.training_measures_ms = median_ms(repeats, [&] { (void)compute_progress_measures(cfg, ck, d, std::nullopt, F); });
   r.training_interval_ms = cfg.checkpoint_interval * r.train_step_ms +
                            static_cast<double>(cfg.checkpoint_interval) / cfg.test_interval * r.test_eval_ms;
@@ -144,19 +140,20 @@ BenchResult run_benchmark(const Config& cfg, int threads, int repeats, const std
 
 std::string format_benchmark(const BenchResult& r) {
   char buf[1024];
+  const std::string chosen = r.threads_chosen_by.empty() ? "" : " (" + r.threads_chosen_by + ")";
   if (r.plain_step_ms == 0) {  // throughput only
     std::snprintf(buf, sizeof buf,
-                  "threads %d, train pairs %d, test pairs %d, median of %d runs\n"
+                  "threads %d%s, train pairs %d, test pairs %d, median of %d runs\n"
                   "training step (fast path)   %8.2f ms\n"
                   "test evaluation (fast path) %8.2f ms\n"
                   "training throughput         %8.1f epochs/s (a step per epoch, a test evaluation every %d; "
                   "checkpoints left out)\n",
-                  r.threads, r.n_train, r.n_test, r.repeats, r.train_step_ms, r.test_eval_ms, r.epochs_per_second,
-                  r.test_interval);
+                  r.threads, chosen.c_str(), r.n_train, r.n_test, r.repeats, r.train_step_ms, r.test_eval_ms,
+                  r.epochs_per_second, r.test_interval);
     return buf;
   }
   std::snprintf(buf, sizeof buf,
-                "threads %d, LibTorch %s, BLAS %s\n"
+                "threads %d%s, LibTorch %s, BLAS %s\n"
                 "train pairs %d, test pairs %d, median of %d runs\n"
                 "training step (fast path)   %8.2f ms  %6.1f GFLOP/s  (floor at GEMM rate %.2f ms)\n"
                 "test evaluation (fast path) %8.2f ms  %6.1f GFLOP/s\n"
@@ -164,10 +161,10 @@ std::string format_benchmark(const BenchResult& r) {
                 "plain GEMM [%d x %d] x [%d x %d] ceiling: %.1f GFLOP/s\n"
                 "training throughput         %8.1f epochs/s (a step per epoch, a test evaluation every %d; "
                 "checkpoints left out)\n",
-                r.threads, r.torch.c_str(), r.blas.c_str(), r.n_train, r.n_test, r.repeats, r.train_step_ms,
-                r.train_step_gflops, r.train_step_floor_ms, r.test_eval_ms, r.test_eval_gflops, r.plain_step_ms,
-                r.plain_step_gflops, r.n_train, r.d_model, r.d_model, r.d_mlp, r.gemm_gflops, r.epochs_per_second,
-                r.test_interval);
+                r.threads, chosen.c_str(), r.torch.c_str(), r.blas.c_str(), r.n_train, r.n_test, r.repeats,
+                r.train_step_ms, r.train_step_gflops, r.train_step_floor_ms, r.test_eval_ms, r.test_eval_gflops,
+                r.plain_step_ms, r.plain_step_gflops, r.n_train, r.d_model, r.d_model, r.d_mlp, r.gemm_gflops,
+                r.epochs_per_second, r.test_interval);
   char an[1024];
   std::snprintf(an, sizeof an,
                 "analysis on %s:\n"
@@ -179,6 +176,29 @@ std::string format_benchmark(const BenchResult& r) {
                 r.snapshot_measures_ms, r.snapshot_neurons_ms, r.checks_ms, r.snapshot_all_ms, r.training_measures_ms,
                 100.0 * r.training_measures_ms / r.training_interval_ms, r.training_interval_ms);
   return std::string(buf) + an;
+}
+
+std::string format_throughput_under_load(const BenchResult& alone, const BenchResult& beside, int busy) {
+  char buf[1280];
+  const std::string what = "beside " + std::to_string(busy) + " busy process" + (busy == 1 ? "" : "es");
+  std::snprintf(buf, sizeof buf,
+                "train pairs %d, test pairs %d, median of %d runs, BLAS %s\n"
+                "%-28s %16s   %s\n"
+                "%-28s %16d   %d\n"
+                "%-28s %13.2f ms   %.2f ms\n"
+                "%-28s %13.2f ms   %.2f ms\n"
+                "%-28s %9.1f epochs/s   %.1f epochs/s  (%.0f %% of alone)\n"
+                "(a step per epoch, a test evaluation every %d, checkpoints left out)\n",
+                alone.n_train, alone.n_test, alone.repeats, alone.blas.c_str(), "", "alone", what.c_str(), "threads",
+                alone.threads, beside.threads, "training step (fast path)", alone.train_step_ms, beside.train_step_ms,
+                "test evaluation (fast path)", alone.test_eval_ms, beside.test_eval_ms, "training throughput",
+                alone.epochs_per_second, beside.epochs_per_second,
+                100.0 * beside.epochs_per_second / alone.epochs_per_second, alone.test_interval);
+  std::string out = buf;
+  if (!alone.threads_chosen_by.empty())
+    out += "threads chosen as a training run chooses them: alone " + alone.threads_chosen_by + ", " + what + " " +
+           beside.threads_chosen_by + "\n";
+  return out;
 }
 
 }  // namespace grok

@@ -1,9 +1,17 @@
 // `grokking-cli bench`: how fast a training step and a test evaluation run on this machine,
-// against a plain GEMM of the model's shapes measured in the same process as the ceiling.
+// against a plain GEMM of the model's shapes measured in the same process as the ceiling. The
+// training step is the trainer's own (TrainStep: the run's optimiser, warm-up, regulariser), on
+// the thread count a run starting now would take, so the figures are what training runs.
+//
+//   const BenchResult alone = run_benchmark(cfg, kAutoThreads, 30, {}, "", /*throughput_only=*/true);
+//   BusyProcesses busy(1);  // busy_processes.h
+//   const BenchResult beside = run_benchmark(cfg, kAutoThreads, 30, {}, "", true);
+//   std::printf("%s", format_throughput_under_load(alone, beside, 1).c_str());
+//
+// Threading: runs on the calling thread and sets that thread's intra-op thread count only.
 #pragma once
 
 #include <string>
-
 #include <vector>
 
 #include "core/base/config.h"
@@ -13,6 +21,7 @@ namespace grok {
 
 struct BenchResult {
   int threads = 0;
+  std::string threads_chosen_by;  // the load that chose the count ("" if the caller gave it)
   std::string blas, torch;
   int n_train = 0, n_test = 0, repeats = 0;
   int d_model = 0, d_mlp = 0, test_interval = 1;
@@ -25,6 +34,10 @@ struct BenchResult {
   // A step every epoch and a test evaluation every test_interval epochs, checkpoints left out:
   // the rate the GUI's training is held to (`grokking --bench-training`).
   double epochs_per_second = 0;
+  // The weights after the timed training steps (warm-up included) from the initial weights: the
+  // trainer's at epoch steps_trained, bit for bit (tests/test_training.cpp checks it).
+  int steps_trained = 0;
+  std::vector<NamedArray> trained_weights;
 
   // Analysis (issue 3), medians, on the given checkpoint or the initial weights.
   std::string analysis_weights;  // "initial weights" or "run.grok epoch 40000"
@@ -36,10 +49,13 @@ struct BenchResult {
   double training_interval_ms = 0;  // training time between checkpoints at the step/eval rates above
 };
 
+// `threads`: intra-op threads, or 0 (kAutoThreads in trainer.h) for those the machine has free now.
 // `checkpoint`: weights the analysis timings use (a trained model's); empty = the initial weights.
 // `throughput_only`: the training step and test evaluation alone (for `grokking --bench-training`).
 BenchResult run_benchmark(const Config& cfg, int threads, int repeats, const std::vector<NamedArray>& checkpoint = {},
                           const std::string& checkpoint_label = "", bool throughput_only = false);
 std::string format_benchmark(const BenchResult& r);
+// Two throughput-only results side by side: alone and beside `busy` busy processes, with the ratio.
+std::string format_throughput_under_load(const BenchResult& alone, const BenchResult& beside, int busy);
 
 }  // namespace grok

@@ -1,7 +1,7 @@
 #include "core/runtime/blas_kernels.h"
 
 #include <dlfcn.h>
-#include <unistd.h>
+#include <strings.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -36,21 +36,11 @@ const char* supported_core() {
 
 }  // namespace
 
-void reexec_if_openblas_fell_back(char** argv) {
-  if (std::getenv("OPENBLAS_CORETYPE")) return;
+const char* openblas_coretype_to_set() {
+  if (std::getenv("OPENBLAS_CORETYPE")) return nullptr;
   const std::string core = openblas_core();
-  if (core.empty() || strcasecmp(core.c_str(), "Prescott") != 0) return;
-  const char* better = supported_core();
-  if (!better) return;
-  setenv("OPENBLAS_CORETYPE", better, 1);
-  // The resolved path, not /proc/self/exe itself: the process keeps its name ("exe" otherwise in
-  // ps, top and the window manager).
-  char self[4096];
-  const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-  if (n <= 0) return;
-  self[n] = '\0';
-  execv(self, argv);
-  // Only reached if exec failed: go on with the slow kernels rather than not at all.
+  if (core.empty() || strcasecmp(core.c_str(), "Prescott") != 0) return nullptr;
+  return supported_core();
 }
 
 }  // namespace grok

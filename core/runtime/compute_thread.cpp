@@ -1,17 +1,25 @@
 #include "core/runtime/compute_thread.h"
 
 #include <ATen/Parallel.h>
+#include <omp.h>
 
 #include <exception>
 #include <thread>
 
 namespace grok {
 
+void set_intra_op_threads(int threads) {
+  // ATen sets each thread's OpenMP count from its process-wide default the first time the thread
+  // asks: let that happen first, so that it does not overwrite the count set here later.
+  (void)at::get_num_threads();
+  omp_set_num_threads(threads);
+}
+
 void run_on_fresh_thread(int threads, const std::function<void()>& fn) {
   std::exception_ptr error;
   std::thread([&] {
     try {
-      at::set_num_threads(threads);
+      set_intra_op_threads(threads);
       fn();
     } catch (...) {
       error = std::current_exception();
@@ -61,7 +69,7 @@ void ComputeThread::set_keep_alive(bool keep) {
 }
 
 void ComputeThread::loop() {
-  at::set_num_threads(threads_);
+  set_intra_op_threads(threads_);
   std::unique_lock<std::mutex> lock(m_);
   while (true) {
     cv_.wait(lock, [&] { return job_ || quit_; });

@@ -11,9 +11,9 @@
 // though: its first GEMMs fault in fresh OpenBLAS buffers, which made a mainline snapshot ~40 ms
 // slower (~120 instead of ~80 ms). ComputeThread keeps one thread while nothing trains.
 //
-// Every such thread sets its intra-op thread count explicitly: LibTorch's default on this
-// 2-vCPU machine is 1 while OpenBLAS's is 2, and OpenBLAS (OpenMP build) frees and reallocates
-// its per-thread buffers whenever two threads call it with different counts.
+// Every such thread sets its intra-op thread count explicitly (set_intra_op_threads): OpenBLAS
+// (OpenMP build) frees and reallocates its per-thread buffers whenever two threads call it with
+// different counts.
 #pragma once
 
 #include <condition_variable>
@@ -27,6 +27,12 @@ namespace grok {
 // Intra-op threads of training and of the app's analysis alike: the CLI's default too, so a run
 // trained in the window matches one trained by `grokking-cli` bit for bit.
 constexpr int kIntraOpThreads = 2;
+
+// The intra-op threads of the calling thread's parallel regions (LibTorch's and OpenBLAS's): a
+// per-thread setting (OpenMP's nthreads-var of this thread), unlike at::set_num_threads, which
+// also changes the count every thread starts with (process_setup.h sets that once). Threads
+// started later are not affected.
+void set_intra_op_threads(int threads);
 
 // fn() on a new thread that uses `threads` intra-op threads; rethrows fn's exception here.
 void run_on_fresh_thread(int threads, const std::function<void()>& fn);

@@ -8,8 +8,8 @@ namespace grok {
 // activations, 26 MB on mainline). By default glibc serves those with mmap and returns them with
 // munmap, so each step page-faults its activations in again (~400k faults per 100 steps, ~20 % of
 // step time; ~20 ms of a ~65 ms mainline snapshot). Keeping them on the heap lets the next step
-// reuse the same pages. Process-wide and idempotent; called by Trainer, the benchmark and the
-// app's snapshot service. Returns whether glibc accepted the settings.
+// reuse the same pages. Process-wide and idempotent; called once, by the process set-up
+// (process_setup.h). Returns whether glibc accepted the settings.
 bool tune_malloc_for_tensors();
 
 }  // namespace grok

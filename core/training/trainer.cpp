@@ -1,44 +1,30 @@
 #include "core/training/trainer.h"
 
-#include <ATen/CPUGeneratorImpl.h>
-#include <ATen/Parallel.h>
+#include <ATen/ATen.h>
 
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <vector>
 
-#include "core/training/internal/adamw.h"
-#include "core/data/dataset.h"
-#include "core/runtime/malloc_tuning.h"
 #include "core/analysis/progress_measures.h"
 #include "core/base/version.h"
-#include "core/runtime/system_info.h"
+#include "core/data/dataset.h"
 #include "core/model/internal/transformer.h"
+#include "core/runtime/compute_thread.h"
+#include "core/runtime/machine_load.h"
+#include "core/runtime/system_info.h"
+#include "core/training/internal/train_step.h"
 
 namespace grok {
 
 namespace {
 
-AdamWOptions adamw_options(const Config& c) {
-  AdamWOptions o;
-  o.lr = c.lr;
-  o.beta1 = c.beta1;
-  o.beta2 = c.beta2;
-  o.eps = c.eps;
-  o.weight_decay = c.effective_weight_decay();
-  o.warmup_steps = c.warmup_steps;
-  return o;
-}
-
-// Once memorised, the wrong classes' probabilities underflow and their gradients become subnormal
-// floats, which x86 computes ~100x slower: flush them to zero (results change far below any
-// printed digit; runs stay deterministic). The intra-op threads inherit the setting when they are
-// created, which happens after this in the CLI; a caller that has already run parallel work on
-// another thread sets it there too.
-void prepare_threads(const TrainOptions& opt) {
-  at::globalContext().setFlushDenormal(true);
-  at::set_num_threads(opt.threads);
-  tune_malloc_for_tensors();
+// The training thread's intra-op threads: the count asked for, else the CPUs the machine has free.
+int use_threads(int asked) {
+  const int n = asked > 0 ? asked : threads_for_load(measure_machine_load(), kIntraOpThreads);
+  set_intra_op_threads(n);
+  return n;
 }
 
 }  // namespace
@@ -46,39 +32,38 @@ void prepare_threads(const TrainOptions& opt) {
 struct Trainer::Impl {
   Config cfg;
   RunStore store;
-  Weights w;
-  AdamW opt;
-  Batch train, test;
+  Dataset data;
+  TrainStep step;
+  Batch test;
   at::Tensor train_rows, test_rows;  // [n_train], [n_test]: each pair's row a*p+b among all p*p
+  int threads = 1;
   int epoch = 0;  // next epoch to compute; weights are W_epoch
   int last_checkpoint = -1;
   std::vector<EpochMetrics> pending;  // metrics since the last committed checkpoint
   EpochMetrics last_test;
-  Dataset data;
   FourierBasis basis;
   MeasureRecord last_measures;
   double measures_ms = 0;
 
-  Impl(Config c, RunStore s, Weights weights)
+  Impl(Config c, RunStore s, Weights weights, int n_threads)
       : cfg(std::move(c)),
         store(std::move(s)),
-        w(std::move(weights)),
-        opt(w, adamw_options(cfg)),
         data(make_dataset(cfg)),
+        step(cfg, std::move(weights), make_batch(data.train)),
+        test(make_batch(data.test)),
+        threads(n_threads),
         basis(cfg.p) {
-    train = make_batch(data.train);
-    test = make_batch(data.test);
+    const Batch& train = step.batch();
     train_rows = train.a * cfg.p + train.b;
     test_rows = test.a * cfg.p + test.b;
-    w.set_requires_grad(true);
   }
 
   // The checkpoint, its metrics and its progress measures (with this checkpoint's own key
   // frequencies: a live run knows no others) in one transaction. `logits`: this checkpoint's
   // all-pair logits if the epoch has them already (pair_logits), else the measures compute them.
   void commit(int e, const std::vector<float>* logits = nullptr) {
-    ResumeState r{e, opt.steps_taken(), opt.state()};
-    std::vector<NamedArray> ck = to_named_arrays(w);
+    ResumeState r{e, step.optimizer().steps_taken(), step.optimizer().state()};
+    std::vector<NamedArray> ck = to_named_arrays(step.weights());
     const auto t0 = std::chrono::steady_clock::now();
     last_measures =
         to_record(e, KeySelection::Live, compute_progress_measures(cfg, ck, data, std::nullopt, basis, logits));
@@ -91,7 +76,7 @@ struct Trainer::Impl {
   // The test logits [n_test, V], for a checkpoint's measures.
   at::Tensor evaluate_test(EpochMetrics& m) {
     at::NoGradGuard no_grad;
-    const at::Tensor logits = forward_fast(w, test);
+    const at::Tensor logits = forward_fast(step.weights(), test);
     m.test_loss = cross_entropy_f64(logits, test.labels).item<double>();
     m.test_acc = static_cast<double>(count_correct(logits, test.labels)) / test.size();
     last_test = m;
@@ -119,20 +104,22 @@ Trainer::~Trainer() = default;
 
 Trainer Trainer::start(const Config& cfg, const std::string& path, bool overwrite, const TrainOptions& opt) {
   validate(cfg);
-  prepare_threads(opt);
+  const int threads = use_threads(opt.threads);
   RunStore store = RunStore::create(path, cfg, overwrite,
                                     {{"app_version", version()},
                                      {"torch_version", torch_version()},
                                      {"blas", blas_library()},
-                                     {"threads", std::to_string(opt.threads)}});
-  return Trainer(std::make_unique<Impl>(cfg, std::move(store), init_weights(cfg)));
+                                     {"threads", std::to_string(threads)}});
+  return Trainer(std::make_unique<Impl>(cfg, std::move(store), init_weights(cfg), threads));
 }
 
 Trainer Trainer::resume(const std::string& path, std::optional<int> epochs, const TrainOptions& opt) {
-  prepare_threads(opt);
   RunStore store = RunStore::open(path, RunStore::Mode::ReadWrite);
   const auto resume = store.load_resume_state();
   if (!resume) throw RunFileError(RunFileError::Kind::NoCheckpoint, path + ": holds no checkpoint to resume from");
+  // The run's own count by default, so that it goes on bit for bit as if never stopped.
+  const int recorded = std::atoi(store.meta("threads").c_str());
+  const int threads = use_threads(opt.threads > 0 ? opt.threads : recorded);
   Config cfg = store.config();
   if (epochs) {
     if (*epochs < resume->epoch)
@@ -148,11 +135,19 @@ Trainer Trainer::resume(const std::string& path, std::optional<int> epochs, cons
     if (dynamic_cast<const RunFileError*>(&e)) throw;
     throw RunFileError(RunFileError::Kind::Damaged, path + ": damaged run file (" + e.what() + ")");
   }
-  auto impl = std::make_unique<Impl>(cfg, std::move(store), std::move(w));
+  auto impl = std::make_unique<Impl>(cfg, std::move(store), std::move(w), threads);
   try {
-    impl->opt.load_state(resume->optimizer, resume->optimizer_steps);
+    impl->step.optimizer().load_state(resume->optimizer, resume->optimizer_steps);
   } catch (const std::runtime_error& e) {
     throw RunFileError(RunFileError::Kind::Damaged, path + ": damaged run file (" + e.what() + ")");
+  }
+  if (threads != recorded) {
+    // The run now mixes two counts: say from which epoch on, for whoever reproduces it.
+    RunStore& st = impl->store;
+    const std::string before = st.meta("threads_history");
+    st.set_meta("threads_history", (before.empty() ? st.meta("threads") + " from epoch 0" : before) + ", " +
+                                       std::to_string(threads) + " from epoch " + std::to_string(resume->epoch));
+    st.set_meta("threads", std::to_string(threads));
   }
   impl->epoch = resume->epoch;
   impl->last_checkpoint = resume->epoch;
@@ -162,7 +157,7 @@ Trainer Trainer::resume(const std::string& path, std::optional<int> epochs, cons
 void Trainer::run(const std::atomic<bool>& stop, const TrainCallbacks& cb) {
   Impl& s = *impl_;
   const Config& c = s.cfg;
-  const double dropout = c.effective_dropout(), l1 = c.effective_l1();
+  const bool dropout = c.effective_dropout() > 0;
   using clock = std::chrono::steady_clock;
   auto window_start = clock::now();
   int window_epochs = 0;
@@ -173,26 +168,19 @@ void Trainer::run(const std::atomic<bool>& stop, const TrainCallbacks& cb) {
       if (s.last_checkpoint != e) s.commit(e);
       return;
     }
-    ForwardOptions fo;
-    if (dropout > 0) {
-      // Masks drawn from (seed, epoch) alone, so that a resumed run draws the same ones.
-      fo.dropout = dropout;
-      fo.rng = at::make_generator<at::CPUGeneratorImpl>(c.seed * 1000003ULL + static_cast<std::uint64_t>(e));
-    }
-    const at::Tensor logits = forward_fast(s.w, s.train, fo);  // [n_train, V]
-    at::Tensor loss = cross_entropy_f64(logits, s.train.labels);
+    const StepForward& f = s.step.forward(e);
     EpochMetrics m;
     m.epoch = e;
-    m.train_loss = loss.item<double>();
-    m.train_acc = static_cast<double>(count_correct(logits, s.train.labels)) / s.train.size();
-    m.lr = s.opt.current_lr();
+    m.train_loss = f.loss_value;
+    m.train_acc = f.accuracy;
+    m.lr = s.step.optimizer().current_lr();
     const bool checkpoint = (e % c.checkpoint_interval == 0 || e == c.epochs) && e != s.last_checkpoint;
     at::Tensor test_logits;
     if (e % c.test_interval == 0 || checkpoint || e == c.epochs) test_logits = s.evaluate_test(m);
     s.pending.push_back(m);
     if (checkpoint) {
-      const std::vector<float> all = dropout > 0 ? std::vector<float>() : s.pair_logits(logits, test_logits);
-      s.commit(e, dropout > 0 ? nullptr : &all);
+      const std::vector<float> all = dropout ? std::vector<float>() : s.pair_logits(f.logits, test_logits);
+      s.commit(e, dropout ? nullptr : &all);
     }
 
     window_epochs++;
@@ -217,20 +205,13 @@ void Trainer::run(const std::atomic<bool>& stop, const TrainCallbacks& cb) {
       cb.on_progress(p);
     }
     if (e >= c.epochs) return;
-
-    if (l1 > 0) {
-      at::Tensor penalty = at::zeros({}, at::kDouble);
-      for (const auto& t : s.w.list()) penalty = penalty + t.abs().sum();
-      loss = loss + l1 * penalty;
-    }
-    s.w.zero_grad();
-    loss.backward();
-    s.opt.step(s.w);
+    s.step.update();
     s.epoch = e + 1;
   }
 }
 
 int Trainer::epoch() const { return impl_->epoch; }
+int Trainer::threads() const { return impl_->threads; }
 int Trainer::target_epochs() const { return impl_->cfg.epochs; }
 bool Trainer::finished() const { return impl_->last_checkpoint >= impl_->cfg.epochs; }
 const Config& Trainer::config() const { return impl_->cfg; }

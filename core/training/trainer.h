@@ -1,7 +1,7 @@
 // Full-batch training of the paper's transformer into a run file. No torch type in this header:
 // the CLI, the GUI's worker thread and the tests all drive training through it.
 //
-//   auto t = Trainer::start(cfg, "run.grok", /*overwrite=*/false, {/*threads=*/2});
+//   auto t = Trainer::start(cfg, "run.grok", /*overwrite=*/false, {/*threads=*/kAutoThreads});
 //   std::atomic<bool> stop{false};
 //   t.run(stop, {.on_progress = [](const TrainProgress& p) { ... }});
 //
@@ -9,8 +9,12 @@
 // updates, the loss that update e+1 then differentiates; epoch 0 is the initial model. A run of
 // `epochs` E takes E updates and logs epochs 0..E. The checkpoint "at epoch e" holds those weights.
 //
+// One epoch is one TrainStep (training/internal/train_step.h), the update the benchmark times.
+//
 // Threading: a Trainer is used from one thread (run() blocks that thread); `stop` may be set from
-// any thread or a signal handler. Callbacks run on the training thread, between epochs.
+// any thread or a signal handler. Callbacks run on the training thread, between epochs. start()
+// and resume() set that thread's intra-op thread count (set_intra_op_threads) and nothing else of
+// the process: the process set-up (runtime/process_setup.h) has done that.
 #pragma once
 
 #include <atomic>
@@ -24,17 +28,23 @@
 
 namespace grok {
 
+// Intra-op threads chosen when the run starts from what the machine has free (runtime/machine_load.h).
+constexpr int kAutoThreads = 0;
+
 struct TrainOptions {
-  int threads = 2;  // intra-op threads (LibTorch and BLAS); results are bit-identical per count
+  // Intra-op threads (LibTorch and BLAS) of the training thread; results are bit-identical per count.
+  // kAutoThreads: start() takes the CPUs other processes leave free (at most kIntraOpThreads,
+  // measured over 0.5 s), resume() the count the run file records. The run file records the count used.
+  int threads = kAutoThreads;
 };
 
 struct TrainProgress {
-  int epoch = 0;              // epoch just computed
+  int epoch = 0;  // epoch just computed
   int target_epochs = 0;
-  EpochMetrics metrics;       // this epoch's (test fields NaN unless evaluated)
-  EpochMetrics last_test;     // newest epoch with test metrics
+  EpochMetrics metrics;    // this epoch's (test fields NaN unless evaluated)
+  EpochMetrics last_test;  // newest epoch with test metrics
   double epochs_per_second = 0;
-  int last_checkpoint = -1;   // newest committed checkpoint epoch
+  int last_checkpoint = -1;     // newest committed checkpoint epoch
   bool checkpoint_now = false;  // this epoch's checkpoint was just committed
   // With checkpoint_now: the progress measures committed with it and what computing them cost.
   std::optional<MeasureRecord> measures;
@@ -60,9 +70,10 @@ class Trainer {
   // as a checkpoint before returning. Throws RunFileError if a commit fails (earlier checkpoints stay).
   void run(const std::atomic<bool>& stop, const TrainCallbacks& cb = {});
 
-  int epoch() const;          // next epoch to compute
+  int epoch() const;    // next epoch to compute
+  int threads() const;  // intra-op threads this run trains with
   int target_epochs() const;
-  bool finished() const;      // the target epoch's checkpoint is committed
+  bool finished() const;  // the target epoch's checkpoint is committed
   const Config& config() const;
   const std::string& path() const;
   // Lets tests and quotas cap the file's size (see RunStore::limit_file_size).

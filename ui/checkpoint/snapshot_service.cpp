@@ -4,7 +4,6 @@
 #include <QMetaObject>
 
 #include "core/runtime/compute_thread.h"
-#include "core/runtime/malloc_tuning.h"
 #include "core/store/run_store.h"
 #include "ui/run/training_worker.h"
 
@@ -15,7 +14,6 @@ constexpr std::size_t kCacheSize = 6;
 }
 
 SnapshotService::SnapshotService(QObject* parent) : QObject(parent) {
-  tune_malloc_for_tensors();
   qRegisterMetaType<grok::ViewSnapshotPtr>();
   worker_ = new QObject;
   worker_->moveToThread(&thread_);

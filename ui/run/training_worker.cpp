@@ -45,7 +45,7 @@ void TrainingWorker::requestStop() {
 void TrainingWorker::train(const Config& cfg, const QString& path, bool overwrite) {
   try {
     run_on_fresh_thread(kIntraOpThreads, [&] {
-      Trainer t = Trainer::start(cfg, path.toStdString(), overwrite, {kIntraOpThreads});
+      Trainer t = Trainer::start(cfg, path.toStdString(), overwrite);
       run(t);
     });
   } catch (const std::exception& e) {
@@ -56,7 +56,7 @@ void TrainingWorker::train(const Config& cfg, const QString& path, bool overwrit
 void TrainingWorker::resume(const QString& path, std::optional<int> epochs) {
   try {
     run_on_fresh_thread(kIntraOpThreads, [&] {
-      Trainer t = Trainer::resume(path.toStdString(), epochs, {kIntraOpThreads});
+      Trainer t = Trainer::resume(path.toStdString(), epochs);
       run(t);
     });
   } catch (const std::exception& e) {

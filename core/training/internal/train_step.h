@@ -1,0 +1,71 @@
+// One training update, the only one: the trainer, the benchmark and the tests all run it, so that
+// what `grokking-cli bench` times and what the tests check is what training does.
+//
+// An epoch is two halves because the trainer logs between them (trainer.h's epoch convention):
+//   forward(e): the training split through W_e (dropout masks drawn from (seed, e) alone, so that a
+//               resumed run draws the same ones), the float64 cross-entropy and the accuracy: the
+//               metrics of epoch e, and the loss the next update differentiates;
+//   update():   the regulariser's penalty (L1) added to that loss, backward, one AdamW step with the
+//               config's lr, betas, eps, weight decay and warm-up: W_e -> W_{e+1}.
+//
+//   TrainStep step(cfg, init_weights(cfg), make_batch(make_dataset(cfg).train));
+//   for (int e = 0; e < E; e++) step.run(e);          // W_E, bit for bit the trainer's epoch E
+//
+// Shapes: N = training pairs, V = p+1 outputs. Results are bit-identical for the same config, seed and
+// intra-op thread count of the calling thread (process_setup.h sets flush-to-zero for every thread).
+//
+// Threading: one thread; it runs LibTorch's intra-op work on that thread's OpenMP pool.
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include "core/base/config.h"
+#include "core/model/internal/transformer.h"
+#include "core/model/internal/weights.h"
+#include "core/training/internal/adamw.h"
+
+namespace grok {
+
+// The optimiser of a run: lr, betas, eps, the regulariser's weight decay, warm-up.
+AdamWOptions adamw_options(const Config& c);
+
+struct StepForward {
+  at::Tensor logits;      // [N, V], with the autograd graph
+  at::Tensor loss;        // float64 scalar: mean cross-entropy, without the regulariser's penalty
+  double loss_value = 0;  // loss.item()
+  double accuracy = 0;    // fraction of the N pairs whose argmax over the p real outputs is right
+};
+
+class TrainStep {
+ public:
+  // The fast forward trains; the plain all-positions forward is there for the benchmark's
+  // comparison (the two agree to float rounding, tests/test_model.cpp).
+  enum class Path { fast, plain };
+
+  // Takes the weights (they get requires_grad) and a fresh optimiser state.
+  TrainStep(const Config& cfg, Weights w, Batch train, Path path = Path::fast);
+
+  const StepForward& forward(int epoch);
+  // Needs the forward of this epoch; consumes it.
+  void update();
+  void run(int epoch) {
+    forward(epoch);
+    update();
+  }
+
+  Weights& weights() { return w_; }
+  const Weights& weights() const { return w_; }
+  AdamW& optimizer() { return opt_; }
+  const AdamW& optimizer() const { return opt_; }
+  const Batch& batch() const { return train_; }
+
+ private:
+  const Config cfg_;
+  Weights w_;
+  AdamW opt_;
+  Batch train_;
+  Path path_;
+  StepForward f_;
+};
+
+}  // namespace grok
