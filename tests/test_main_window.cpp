@@ -115,7 +115,8 @@ class TestMainWindow : public QObject {
                  qPrintable(QString("%1: %2 x %3").arg(v->title()).arg(r->rect().width()).arg(r->rect().height())));
       }
     }
-    for (QCustomPlot* plot : std::initializer_list<QCustomPlot*>{w.viewer()->lossPlot(), w.viewer()->measuresView(), w.viewer()->weView()}) {
+    const RunViewer* v = w.viewer();
+    for (QCustomPlot* plot : std::initializer_list<QCustomPlot*>{v->lossPlot(), v->measuresView(), v->weView()}) {
       plot->replot();
       QVERIFY(plot->legend && plot->legend->visible());
       QVERIFY(!plot->legend->outerRect().intersects(plot->axisRect()->rect()));
@@ -220,16 +221,17 @@ class TestMainWindow : public QObject {
     MainWindow w;
     w.resize(1600, 1000);
     w.show();
+    const RunViewer* v = w.viewer();
     QApplication::setPalette(dark);
-    QTRY_COMPARE(w.viewer()->lossPlot()->axisRect()->axis(QCPAxis::atBottom)->labelColor(), QColor(220, 220, 220));
-    for (QCustomPlot* plot : std::initializer_list<QCustomPlot*>{w.viewer()->lossPlot(), w.viewer()->wlView(), w.viewer()->neuronView()}) {
+    QTRY_COMPARE(v->lossPlot()->axisRect()->axis(QCPAxis::atBottom)->labelColor(), QColor(220, 220, 220));
+    for (QCustomPlot* plot : std::initializer_list<QCustomPlot*>{v->lossPlot(), v->wlView(), v->neuronView()}) {
       const QImage img = plot->grab().toImage();
       QCOMPARE(img.pixelColor(2, img.height() / 2), QColor(30, 30, 32));
       for (QCPAxisRect* rect : plot->axisRects())  // none in an empty heatmap grid
         QCOMPARE(rect->axis(QCPAxis::atBottom)->labelColor(), QColor(220, 220, 220));
     }
     QApplication::setPalette(light);
-    QTRY_COMPARE(w.viewer()->lossPlot()->axisRect()->axis(QCPAxis::atBottom)->labelColor(), light.color(QPalette::WindowText));
+    QTRY_COMPARE(v->lossPlot()->axisRect()->axis(QCPAxis::atBottom)->labelColor(), light.color(QPalette::WindowText));
   }
 
   void resumesInterruptedAndCompleteRunsFromTheWindow() {

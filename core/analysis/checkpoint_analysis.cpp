@@ -79,7 +79,8 @@ int fill_missing_measures(RunStore& store, const KeySelection& keys, const std::
       batch.push_back(to_record(e, mode, compute_progress_measures(cfg, ck, data, use, F)));
     });
     if (batch.size() == 20) store.store_measures(batch), batch.clear();  // commit as we go
-    if (progress) progress(++done, static_cast<int>(todo.size()));
+    ++done;
+    if (progress) progress(done, static_cast<int>(todo.size()));
   }
   store.store_measures(batch);
   return done;

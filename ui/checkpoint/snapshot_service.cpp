@@ -140,7 +140,8 @@ void SnapshotService::compute(int epoch, const QString& path, const std::optiona
   const std::vector<NamedArray> ck = run.load_checkpoint(epoch);
   if (!have) {
     auto v = std::make_shared<ViewSnapshot>();
-    v->snapshot = std::make_shared<const Snapshot>(compute_snapshot(cfg, epoch, ck, make_dataset(cfg), keys, F, SnapshotScope::views));
+    v->snapshot = std::make_shared<const Snapshot>(
+        compute_snapshot(cfg, epoch, ck, make_dataset(cfg), keys, F, SnapshotScope::views));
     have = v;
     if (!cache(epoch, have, generation)) return;
   }
