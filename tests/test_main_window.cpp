@@ -1,21 +1,21 @@
 // The desktop app headless (QT_QPA_PLATFORM=offscreen): opening runs, training from the window
 // on the worker thread, the scrubber driving the snapshot views, export, and bad files.
-#include <QtTest>
 #include <QMessageBox>
+#include <QtTest>
 
-#include <QXmlStreamReader>
 #include <qcustomplot.h>
 #include <sqlite3.h>
+#include <QXmlStreamReader>
 
 #include "core/store/run_store.h"
 #include "test_util.h"
 #include "ui/checkpoint/epoch_scrubber.h"
 #include "ui/plots/heatmap_view.h"
+#include "ui/plots/series_view.h"
+#include "ui/plots/spectrum_view.h"
+#include "ui/run/run_panel.h"
 #include "ui/window/main_window.h"
 #include "ui/window/run_viewer.h"
-#include "ui/run/run_panel.h"
-#include "ui/plots/spectrum_view.h"
-#include "ui/plots/series_view.h"
 
 using namespace grok;
 
@@ -89,7 +89,7 @@ class TestMainWindow : public QObject {
       return sum;
     };
     const double late = firstMapSum();
-    QVERIFY(late != 0);  // never a dead neuron
+    QVERIFY(late != 0);                                    // never a dead neuron
     QCOMPARE(w.viewer()->attentionView()->mapCount(), 2);  // tiny config: 2 heads
     // The check table follows its snapshot.
     QTRY_COMPARE_WITH_TIMEOUT(w.viewer()->shownChecksEpoch(), 200, 20000);
@@ -160,9 +160,15 @@ class TestMainWindow : public QObject {
     MainWindow w;
     w.show();
     RunPanel* panel = w.runPanel();
-    for (auto [k, v] : std::initializer_list<std::pair<const char*, QString>>{
-             {"p", "11"}, {"train_fraction", "0.5"}, {"d_model", "16"}, {"n_heads", "2"}, {"d_head", "8"},
-             {"d_mlp", "32"}, {"epochs", "100000"}, {"checkpoint_interval", "25"}, {"test_interval", "5"}})
+    for (auto [k, v] : std::initializer_list<std::pair<const char*, QString>>{{"p", "11"},
+                                                                              {"train_fraction", "0.5"},
+                                                                              {"d_model", "16"},
+                                                                              {"n_heads", "2"},
+                                                                              {"d_head", "8"},
+                                                                              {"d_mlp", "32"},
+                                                                              {"epochs", "100000"},
+                                                                              {"checkpoint_interval", "25"},
+                                                                              {"test_interval", "5"}})
       panel->setField(k, v);
     // Invalid input cannot start and says why.
     panel->setField("p", "12");

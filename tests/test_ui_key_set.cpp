@@ -1,9 +1,9 @@
 // The key-set chooser on a small p, headless: the typed entry offers the run's own detected key set
 // (valid for any p), and the newest checkpoint's entry picks the same set. The run is a real tiny
 // run whose newest checkpoint has a W_L = W_U^T W_out planted at two known frequencies.
-#include <QtTest>
 #include <QInputDialog>
 #include <QMessageBox>
+#include <QtTest>
 
 #include <cmath>
 
@@ -30,7 +30,7 @@ float* floats(std::vector<NamedArray>& w, const std::string& name) {
 // half the non-constant energy at each, which detect_key_frequencies takes (at most (p-1)/8 = 2
 // frequencies, each above 3x the uniform share 1/11).
 void plantKeys(std::vector<NamedArray>& w, const Config& c) {
-  float* WU = floats(w, "unembed.W_U");          // [d_model, p + 1]
+  float* WU = floats(w, "unembed.W_U");           // [d_model, p + 1]
   float* Wout = floats(w, "blocks.0.mlp.W_out");  // [d_model, d_mlp]
   QVERIFY(WU && Wout);
   std::fill(WU, WU + c.d_model * (c.p + 1), 0.0f);

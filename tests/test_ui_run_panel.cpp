@@ -1,12 +1,12 @@
 // The run panel and core's config field table, headless: every field of the table has an editor
 // and survives the panel's round trip (eps among them), errors name and mark the field, and at the
 // design size every label sits beside its field, the run file's included.
-#include <QtTest>
 #include <QComboBox>
 #include <QDockWidget>
 #include <QFormLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QtTest>
 
 #include <nlohmann/json.hpp>
 
@@ -41,10 +41,21 @@ class TestUiRunPanel : public QObject {
       QVERIFY2(j.contains(f.name), f.name);
       QVERIFY2(!names.contains(f.name), f.name);
       names << f.name;
-      QVERIFY(std::string(f.help).size() > 5 && std::string(f.range).size() > 3);
+      QVERIFY(std::string(f.help).size() > 5 && f.range.size() > 3);
       QVERIFY(find_config_field(f.name) == &f);
     }
     QVERIFY(!find_config_field("learning_rate"));
+    // The ranges as messages have always written them.
+    const std::pair<const char*, const char*> ranges[] = {{"operation", "add, subtract, multiply"},
+                                                          {"p", "odd integer 3..1021"},
+                                                          {"train_fraction", "number in (0, 1)"},
+                                                          {"lr", "number 0..1"},
+                                                          {"beta1", "number in [0, 1)"},
+                                                          {"eps", "number in (0, 1]"},
+                                                          {"weight_decay", "number 0..100"},
+                                                          {"epochs", "integer 1..10000000"},
+                                                          {"regularizer", "weight_decay, dropout, l1"}};
+    for (auto [name, range] : ranges) QCOMPARE(find_config_field(name)->range, std::string(range));
   }
 
   void setConfigFieldChecksOneFieldAgainstTheTable() {
@@ -79,7 +90,7 @@ class TestUiRunPanel : public QObject {
       } else {
         QVERIFY2(qobject_cast<QLineEdit*>(e), f.name);
       }
-      QVERIFY2(e->toolTip().contains(f.range), f.name);
+      QVERIFY2(e->toolTip().contains(QString::fromStdString(f.range)), f.name);
     }
   }
 

@@ -1,9 +1,9 @@
 // Training and the measures fill from the window, headless: the training controller's states, a
 // run started after Pause -> Stop (it must not begin paused), and the measures fill, which must
 // let the window close at once and must stop before Start replaces the file it writes.
-#include <QtTest>
 #include <QAbstractButton>
 #include <QMessageBox>
+#include <QtTest>
 
 #include <sqlite3.h>
 
@@ -22,9 +22,15 @@ namespace {
 
 // A model small enough for hundreds of epochs a second, as the panel's fields.
 void setTinyFields(RunPanel* panel, const QString& path) {
-  for (auto [k, v] : std::initializer_list<std::pair<const char*, QString>>{
-           {"p", "11"}, {"train_fraction", "0.5"}, {"d_model", "16"}, {"n_heads", "2"}, {"d_head", "8"},
-           {"d_mlp", "32"}, {"epochs", "100000"}, {"checkpoint_interval", "25"}, {"test_interval", "5"}})
+  for (auto [k, v] : std::initializer_list<std::pair<const char*, QString>>{{"p", "11"},
+                                                                            {"train_fraction", "0.5"},
+                                                                            {"d_model", "16"},
+                                                                            {"n_heads", "2"},
+                                                                            {"d_head", "8"},
+                                                                            {"d_mlp", "32"},
+                                                                            {"epochs", "100000"},
+                                                                            {"checkpoint_interval", "25"},
+                                                                            {"test_interval", "5"}})
     panel->setField(k, v);
   panel->setField("path", path);
 }

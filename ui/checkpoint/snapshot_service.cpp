@@ -153,8 +153,8 @@ void SnapshotService::compute(int epoch, const QString& path, const std::optiona
   }
   auto full = std::make_shared<ViewSnapshot>(*have);
   const Snapshot& snap = *have->snapshot;
-  full->checks = std::make_shared<const AblationChecks>(
-      ablation_checks(cfg, ck, snap.measures.key_freqs, F, pair_forward(snap)));
+  full->checks =
+      std::make_shared<const AblationChecks>(ablation_checks(cfg, ck, snap.measures.key_freqs, F, pair_forward(snap)));
   if (!cache(epoch, full, generation)) return;
   if (!quiet) emit ready(epoch, full, ms());
 }
