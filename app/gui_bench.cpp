@@ -27,7 +27,10 @@ void printStats(const char* what, std::vector<double> ms) {
 }  // namespace
 
 TrainingBench::TrainingBench(MainWindow& window, int seconds, int rounds, QString cli, QString runPath)
-    : w_(window), roundMs_(seconds * 1000 / rounds), rounds_(rounds), cli_(std::move(cli)),
+    : w_(window),
+      roundMs_(seconds * 1000 / rounds),
+      rounds_(rounds),
+      cli_(std::move(cli)),
       runPath_(std::move(runPath)) {
   tick_.setTimerType(Qt::PreciseTimer);
   tick_.setInterval(kTickMs);
@@ -95,12 +98,14 @@ void TrainingBench::report() {
               lateness_.back());
   double gui = 0, cli = 0;
   std::vector<double> ratios;
-  for (size_t i = 0; i < gui_.size(); i++) gui += gui_[i], cli += cli_rate_[i], ratios.push_back(gui_[i] / cli_rate_[i]);
+  for (size_t i = 0; i < gui_.size(); i++)
+    gui += gui_[i], cli += cli_rate_[i], ratios.push_back(gui_[i] / cli_rate_[i]);
   std::sort(ratios.begin(), ratios.end());
-  std::printf("training throughput in the GUI: %.1f epochs/s against grokking-cli bench's %.1f: %.0f %% overall, "
-              "median round %.0f %% (min %.0f %%, max %.0f %%)\n",
-              gui / gui_.size(), cli / cli_rate_.size(), 100 * gui / cli, 100 * ratios[ratios.size() / 2],
-              100 * ratios.front(), 100 * ratios.back());
+  std::printf(
+      "training throughput in the GUI: %.1f epochs/s against grokking-cli bench's %.1f: %.0f %% overall, "
+      "median round %.0f %% (min %.0f %%, max %.0f %%)\n",
+      gui / gui_.size(), cli / cli_rate_.size(), 100 * gui / cli, 100 * ratios[ratios.size() / 2], 100 * ratios.front(),
+      100 * ratios.back());
   std::fflush(stdout);
   connect(&w_, &MainWindow::trainingFinished, qApp, [] { QApplication::exit(0); });
   w_.stopTraining();
@@ -190,8 +195,8 @@ void ScrubBench::report() {
     std::fprintf(stderr, "bench-scrub: the run has a single checkpoint\n");
     return QApplication::exit(1);
   }
-  std::printf("%zu steps back from epoch %d, %d ms between a step's check table and the next step\n",
-              views_.size(), w_.viewer()->scrubber()->checkpoints().back(), pauseMs_);
+  std::printf("%zu steps back from epoch %d, %d ms between a step's check table and the next step\n", views_.size(),
+              w_.viewer()->scrubber()->checkpoints().back(), pauseMs_);
   printStats("time-series markers redrawn", marker_);
   printStats("snapshot computed (data handed over)", computed_);
   printStats("spectra and heatmaps redrawn", views_);

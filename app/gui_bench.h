@@ -15,8 +15,8 @@
 #include <QElapsedTimer>
 #include <QObject>
 #include <QProcess>
-#include <QString>
 #include <QSet>
+#include <QString>
 #include <QTimer>
 #include <vector>
 

@@ -4,19 +4,19 @@
 #include <QApplication>
 #include <QMessageBox>
 
-#include <QXmlStreamReader>
 #include <qcustomplot.h>
 #include <sqlite3.h>
+#include <QXmlStreamReader>
 
 #include "core/store/run_store.h"
 #include "test_util.h"
 #include "ui/checkpoint/epoch_scrubber.h"
 #include "ui/plots/heatmap_view.h"
+#include "ui/plots/series_view.h"
+#include "ui/plots/spectrum_view.h"
+#include "ui/run/run_panel.h"
 #include "ui/window/main_window.h"
 #include "ui/window/run_viewer.h"
-#include "ui/run/run_panel.h"
-#include "ui/plots/spectrum_view.h"
-#include "ui/plots/series_view.h"
 
 using namespace grok;
 
@@ -90,7 +90,7 @@ class TestMainWindow : public QObject {
       return sum;
     };
     const double late = firstMapSum();
-    QVERIFY(late != 0);  // never a dead neuron
+    QVERIFY(late != 0);                                    // never a dead neuron
     QCOMPARE(w.viewer()->attentionView()->mapCount(), 2);  // tiny config: 2 heads
     // The check table follows its snapshot.
     QTRY_COMPARE_WITH_TIMEOUT(w.viewer()->shownChecksEpoch(), 200, 20000);
@@ -116,7 +116,8 @@ class TestMainWindow : public QObject {
                  qPrintable(QString("%1: %2 x %3").arg(v->title()).arg(r->rect().width()).arg(r->rect().height())));
       }
     }
-    for (QCustomPlot* plot : std::initializer_list<QCustomPlot*>{w.viewer()->lossPlot(), w.viewer()->measuresView(), w.viewer()->weView()}) {
+    const RunViewer* v = w.viewer();
+    for (QCustomPlot* plot : std::initializer_list<QCustomPlot*>{v->lossPlot(), v->measuresView(), v->weView()}) {
       plot->replot();
       QVERIFY(plot->legend && plot->legend->visible());
       QVERIFY(!plot->legend->outerRect().intersects(plot->axisRect()->rect()));
@@ -160,9 +161,15 @@ class TestMainWindow : public QObject {
     MainWindow w;
     w.show();
     RunPanel* panel = w.runPanel();
-    for (auto [k, v] : std::initializer_list<std::pair<const char*, QString>>{
-             {"p", "11"}, {"train_fraction", "0.5"}, {"d_model", "16"}, {"n_heads", "2"}, {"d_head", "8"},
-             {"d_mlp", "32"}, {"epochs", "100000"}, {"checkpoint_interval", "25"}, {"test_interval", "5"}})
+    for (auto [k, v] : std::initializer_list<std::pair<const char*, QString>>{{"p", "11"},
+                                                                              {"train_fraction", "0.5"},
+                                                                              {"d_model", "16"},
+                                                                              {"n_heads", "2"},
+                                                                              {"d_head", "8"},
+                                                                              {"d_mlp", "32"},
+                                                                              {"epochs", "100000"},
+                                                                              {"checkpoint_interval", "25"},
+                                                                              {"test_interval", "5"}})
       panel->setField(k, v);
     // Invalid input cannot start and says why.
     panel->setField("p", "12");
@@ -221,16 +228,17 @@ class TestMainWindow : public QObject {
     MainWindow w;
     w.resize(1600, 1000);
     w.show();
+    const RunViewer* v = w.viewer();
     QApplication::setPalette(dark);
-    QTRY_COMPARE(w.viewer()->lossPlot()->axisRect()->axis(QCPAxis::atBottom)->labelColor(), QColor(220, 220, 220));
-    for (QCustomPlot* plot : std::initializer_list<QCustomPlot*>{w.viewer()->lossPlot(), w.viewer()->wlView(), w.viewer()->neuronView()}) {
+    QTRY_COMPARE(v->lossPlot()->axisRect()->axis(QCPAxis::atBottom)->labelColor(), QColor(220, 220, 220));
+    for (QCustomPlot* plot : std::initializer_list<QCustomPlot*>{v->lossPlot(), v->wlView(), v->neuronView()}) {
       const QImage img = plot->grab().toImage();
       QCOMPARE(img.pixelColor(2, img.height() / 2), QColor(30, 30, 32));
       for (QCPAxisRect* rect : plot->axisRects())  // none in an empty heatmap grid
         QCOMPARE(rect->axis(QCPAxis::atBottom)->labelColor(), QColor(220, 220, 220));
     }
     QApplication::setPalette(light);
-    QTRY_COMPARE(w.viewer()->lossPlot()->axisRect()->axis(QCPAxis::atBottom)->labelColor(), light.color(QPalette::WindowText));
+    QTRY_COMPARE(v->lossPlot()->axisRect()->axis(QCPAxis::atBottom)->labelColor(), light.color(QPalette::WindowText));
   }
 
   void resumesInterruptedAndCompleteRunsFromTheWindow() {

@@ -147,7 +147,7 @@ class TestUiExport : public QObject {
     QCOMPARE(exportStartDir("", run), dir.qfile("runs"));
     QCOMPARE(exportStartDir(dir.qfile("figures"), run), dir.qfile("figures"));
     QCOMPARE(exportStartDir(dir.qfile("gone"), run), dir.qfile("runs"));  // a deleted folder: the run's
-    const QString home = exportStartDir("", "");                        // nothing yet: the user's documents
+    const QString home = exportStartDir("", "");                          // nothing yet: the user's documents
     QVERIFY(home != "/" && !home.isEmpty() && QFileInfo(home).isDir());
   }
 
@@ -159,14 +159,14 @@ class TestUiExport : public QObject {
     w.resize(1200, 800);
     w.show();
     QVERIFY(w.openRun(dir.qfile("runs/run.grok"), true));
-    QStringList opened;  // the folder each dialog opened at
+    QStringList opened;                             // the folder each dialog opened at
     const auto note = [&](const QString& saveAs) {  // saveAs: the folder to save in, "" to cancel
       return [&opened, saveAs](QWidget* modal) {
         auto* files = qobject_cast<QFileDialog*>(modal);
         if (!files) return;
         opened << files->directory().absolutePath();
         if (saveAs.isEmpty()) return files->reject();
-        files->setDirectory(saveAs);  // under the name proposed
+        files->setDirectory(saveAs);             // under the name proposed
         static_cast<QDialog*>(files)->accept();  // QFileDialog::accept, which checks the name
       };
     };

@@ -4,6 +4,7 @@
 #include <QApplication>
 #include <QtTest>
 #include <QInputDialog>
+#include <QMessageBox>
 
 #include <cmath>
 
@@ -30,7 +31,7 @@ float* floats(std::vector<NamedArray>& w, const std::string& name) {
 // half the non-constant energy at each, which detect_key_frequencies takes (at most (p-1)/8 = 2
 // frequencies, each above 3x the uniform share 1/11).
 void plantKeys(std::vector<NamedArray>& w, const Config& c) {
-  float* WU = floats(w, "unembed.W_U");          // [d_model, p + 1]
+  float* WU = floats(w, "unembed.W_U");           // [d_model, p + 1]
   float* Wout = floats(w, "blocks.0.mlp.W_out");  // [d_model, d_mlp]
   QVERIFY(WU && Wout);
   std::fill(WU, WU + c.d_model * (c.p + 1), 0.0f);
@@ -80,14 +81,22 @@ class TestUiKeySet : public QObject {
     w.show();
     QVERIFY(w.openRun(dir_.qfile("run.grok"), true));
     KeySetChooser* keys = w.viewer()->keys();
-    QString offered;
-    QTimer::singleShot(0, &w, [&] {
-      if (auto* input = qobject_cast<QInputDialog*>(QApplication::activeModalWidget()))
-        offered = input->textValue(), input->accept();
+    QString offered, problem;
+    QTimer poll;  // answers the dialogs that come up: the input (accepted as offered) and any error
+    connect(&poll, &QTimer::timeout, [&] {
+      QWidget* modal = QApplication::activeModalWidget();
+      if (!modal || !modal->isVisible() || modal->property("answered").toBool()) return;
+      modal->setProperty("answered", true);
+      QTimer::singleShot(0, modal, [&, modal] {
+        if (auto* input = qobject_cast<QInputDialog*>(modal)) offered = input->textValue(), input->accept();
+        if (auto* box = qobject_cast<QMessageBox*>(modal)) problem = box->text(), box->accept();
+      });
     });
+    poll.start(10);
     emit keys->activated(KeySetChooser::Typed);  // as if picked in the toolbar
+    poll.stop();
     QCOMPARE(offered, QString("%1,%2").arg(kFirst).arg(kSecond));
-    QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
+    QVERIFY2(problem.isEmpty() && w.lastError().isEmpty(), qPrintable(problem));
     QCOMPARE(keys->keys(), std::optional<std::vector<int>>({kFirst, kSecond}));
     // The restricted loss with that set is computed for every checkpoint (0..40) and drawn.
     QTRY_COMPARE_WITH_TIMEOUT(w.viewer()->measuresView()->pointCount(2), 5, 30000);

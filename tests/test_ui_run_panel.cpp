@@ -44,10 +44,21 @@ class TestUiRunPanel : public QObject {
       QVERIFY2(j.contains(f.name), f.name);
       QVERIFY2(!names.contains(f.name), f.name);
       names << f.name;
-      QVERIFY(std::string(f.help).size() > 5 && std::string(f.range).size() > 3);
+      QVERIFY(std::string(f.help).size() > 5 && f.range.size() > 3);
       QVERIFY(find_config_field(f.name) == &f);
     }
     QVERIFY(!find_config_field("learning_rate"));
+    // The ranges as messages have always written them.
+    const std::pair<const char*, const char*> ranges[] = {{"operation", "add, subtract, multiply"},
+                                                          {"p", "odd integer 3..1021"},
+                                                          {"train_fraction", "number in (0, 1)"},
+                                                          {"lr", "number 0..1"},
+                                                          {"beta1", "number in [0, 1)"},
+                                                          {"eps", "number in (0, 1]"},
+                                                          {"weight_decay", "number 0..100"},
+                                                          {"epochs", "integer 1..10000000"},
+                                                          {"regularizer", "weight_decay, dropout, l1"}};
+    for (auto [name, range] : ranges) QCOMPARE(find_config_field(name)->range, std::string(range));
   }
 
   void setConfigFieldChecksOneFieldAgainstTheTable() {
@@ -82,7 +93,7 @@ class TestUiRunPanel : public QObject {
       } else {
         QVERIFY2(qobject_cast<QLineEdit*>(e), f.name);
       }
-      QVERIFY2(e->toolTip().contains(f.range), f.name);
+      QVERIFY2(e->toolTip().contains(QString::fromStdString(f.range)), f.name);
     }
   }
 

@@ -23,9 +23,15 @@ namespace {
 
 // A model small enough for hundreds of epochs a second, as the panel's fields.
 void setTinyFields(RunPanel* panel, const QString& path) {
-  for (auto [k, v] : std::initializer_list<std::pair<const char*, QString>>{
-           {"p", "11"}, {"train_fraction", "0.5"}, {"d_model", "16"}, {"n_heads", "2"}, {"d_head", "8"},
-           {"d_mlp", "32"}, {"epochs", "100000"}, {"checkpoint_interval", "25"}, {"test_interval", "5"}})
+  for (auto [k, v] : std::initializer_list<std::pair<const char*, QString>>{{"p", "11"},
+                                                                            {"train_fraction", "0.5"},
+                                                                            {"d_model", "16"},
+                                                                            {"n_heads", "2"},
+                                                                            {"d_head", "8"},
+                                                                            {"d_mlp", "32"},
+                                                                            {"epochs", "100000"},
+                                                                            {"checkpoint_interval", "25"},
+                                                                            {"test_interval", "5"}})
     panel->setField(k, v);
   panel->setField("path", path);
 }

@@ -1,6 +1,7 @@
 #include "core/base/config.h"
 
 #include <cmath>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 namespace grok {
@@ -9,49 +10,63 @@ namespace {
 using nlohmann::json;
 using Kind = ConfigField::Kind;
 
+std::string number_text(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", x);
+  return buf;
+}
+
+ConfigField integer(const char* name, ConfigField::Member m, long long lo, long long hi, const char* help,
+                    bool odd = false) {
+  const std::string range =
+      std::string(odd ? "odd " : "") + "integer " + std::to_string(lo) + ".." + std::to_string(hi);
+  return {name, Kind::Integer, m, double(lo), double(hi), false, false, odd, {}, range, help};
+}
+
+// `ends`: "[]" closed (written lo..hi), or "()", "[)", "(]" with the open ends excluded.
+ConfigField number(const char* name, double Config::*m, double lo, double hi, const char* ends, const char* help) {
+  const bool lo_open = ends[0] == '(', hi_open = ends[1] == ')';
+  const std::string range = lo_open || hi_open ? "number in " + std::string(1, ends[0]) + number_text(lo) + ", " +
+                                                     number_text(hi) + std::string(1, ends[1])
+                                               : "number " + number_text(lo) + ".." + number_text(hi);
+  return {name, Kind::Number, m, lo, hi, lo_open, hi_open, false, {}, range, help};
+}
+
+ConfigField choice(const char* name, ConfigField::Member m, std::vector<const char*> names, const char* help) {
+  std::string range;
+  for (const char* n : names) range += (range.empty() ? "" : ", ") + std::string(n);
+  return {name, Kind::Choice, m, 0, 0, false, false, false, std::move(names), range, help};
+}
+
 // The one description of every field (see config.h). Integer and number ranges are checked when
 // parsing and again by validate(), so a Config built in code meets the same rules as one read
 // from a file; the rules that join two fields follow in validate(). A function's static, so that
 // it is built before any caller, however early.
 const std::vector<ConfigField>& table() {
   static const std::vector<ConfigField> fields = {
-      {"operation", Kind::Choice, &Config::operation, 0, 0, false, false, false, {"add", "subtract", "multiply"},
-       "add, subtract, multiply", "the task: (a op b) mod p"},
-      {"p", Kind::Integer, &Config::p, 3, 1021, false, false, true, {}, "odd integer 3..1021",
-       "modulus (odd): the task is (a op b) mod p"},
-      {"train_fraction", Kind::Number, &Config::train_fraction, 0, 1, true, true, false, {}, "number in (0, 1)",
-       "share of the p*p pairs used for training"},
-      {"seed", Kind::Integer, &Config::seed, 0, 2147483647, false, false, false, {}, "integer 0..2147483647",
-       "data split and initialisation seed"},
-      {"n_layers", Kind::Integer, &Config::n_layers, 1, 4, false, false, false, {}, "integer 1..4",
-       "transformer layers"},
-      {"d_model", Kind::Integer, &Config::d_model, 1, 4096, false, false, false, {}, "integer 1..4096",
-       "residual stream width"},
-      {"n_heads", Kind::Integer, &Config::n_heads, 1, 64, false, false, false, {}, "integer 1..64", "attention heads"},
-      {"d_head", Kind::Integer, &Config::d_head, 1, 4096, false, false, false, {}, "integer 1..4096",
-       "width of each head"},
-      {"d_mlp", Kind::Integer, &Config::d_mlp, 1, 16384, false, false, false, {}, "integer 1..16384", "MLP neurons"},
-      {"lr", Kind::Number, &Config::lr, 0, 1, false, false, false, {}, "number 0..1", "AdamW learning rate"},
-      {"beta1", Kind::Number, &Config::beta1, 0, 1, false, true, false, {}, "number in [0, 1)", "AdamW beta1"},
-      {"beta2", Kind::Number, &Config::beta2, 0, 1, false, true, false, {}, "number in [0, 1)", "AdamW beta2"},
-      {"eps", Kind::Number, &Config::eps, 0, 1, true, false, false, {}, "number in (0, 1]",
-       "AdamW epsilon, added to the root of the second moment"},
-      {"warmup_steps", Kind::Integer, &Config::warmup_steps, 0, 1000000, false, false, false, {}, "integer 0..1000000",
-       "linear learning-rate warm-up steps"},
-      {"regularizer", Kind::Choice, &Config::regularizer, 0, 0, false, false, false, {"weight_decay", "dropout", "l1"},
-       "weight_decay, dropout, l1", "the active regulariser; the others' strengths are not used"},
-      {"weight_decay", Kind::Number, &Config::weight_decay, 0, 100, false, false, false, {}, "number 0..100",
-       "AdamW weight decay (regulariser weight_decay)"},
-      {"dropout", Kind::Number, &Config::dropout, 0, 1, false, true, false, {}, "number in [0, 1)",
-       "MLP dropout probability (regulariser dropout)"},
-      {"l1", Kind::Number, &Config::l1, 0, 1, false, false, false, {}, "number 0..1",
-       "L1 coefficient (regulariser l1)"},
-      {"epochs", Kind::Integer, &Config::epochs, 1, 10000000, false, false, false, {}, "integer 1..10000000",
-       "full-batch steps to train"},
-      {"checkpoint_interval", Kind::Integer, &Config::checkpoint_interval, 1, 10000000, false, false, false, {},
-       "integer 1..10000000", "epochs between checkpoints (what the scrubber steps through)"},
-      {"test_interval", Kind::Integer, &Config::test_interval, 1, 10000000, false, false, false, {},
-       "integer 1..10000000", "epochs between test evaluations"},
+      choice("operation", &Config::operation, {"add", "subtract", "multiply"}, "the task: (a op b) mod p"),
+      integer("p", &Config::p, 3, 1021, "modulus (odd): the task is (a op b) mod p", /*odd=*/true),
+      number("train_fraction", &Config::train_fraction, 0, 1, "()", "share of the p*p pairs used for training"),
+      integer("seed", &Config::seed, 0, 2147483647, "data split and initialisation seed"),
+      integer("n_layers", &Config::n_layers, 1, 4, "transformer layers"),
+      integer("d_model", &Config::d_model, 1, 4096, "residual stream width"),
+      integer("n_heads", &Config::n_heads, 1, 64, "attention heads"),
+      integer("d_head", &Config::d_head, 1, 4096, "width of each head"),
+      integer("d_mlp", &Config::d_mlp, 1, 16384, "MLP neurons"),
+      number("lr", &Config::lr, 0, 1, "[]", "AdamW learning rate"),
+      number("beta1", &Config::beta1, 0, 1, "[)", "AdamW beta1"),
+      number("beta2", &Config::beta2, 0, 1, "[)", "AdamW beta2"),
+      number("eps", &Config::eps, 0, 1, "(]", "AdamW epsilon, added to the root of the second moment"),
+      integer("warmup_steps", &Config::warmup_steps, 0, 1000000, "linear learning-rate warm-up steps"),
+      choice("regularizer", &Config::regularizer, {"weight_decay", "dropout", "l1"},
+             "the active regulariser; the others' strengths are not used"),
+      number("weight_decay", &Config::weight_decay, 0, 100, "[]", "AdamW weight decay (regulariser weight_decay)"),
+      number("dropout", &Config::dropout, 0, 1, "[)", "MLP dropout probability (regulariser dropout)"),
+      number("l1", &Config::l1, 0, 1, "[]", "L1 coefficient (regulariser l1)"),
+      integer("epochs", &Config::epochs, 1, 10000000, "full-batch steps to train"),
+      integer("checkpoint_interval", &Config::checkpoint_interval, 1, 10000000,
+              "epochs between checkpoints (what the scrubber steps through)"),
+      integer("test_interval", &Config::test_interval, 1, 10000000, "epochs between test evaluations"),
   };
   return fields;
 }
@@ -183,9 +198,12 @@ const char* to_string(Regularizer r) {
 
 int apply_operation(Operation op, int a, int b, int p) {
   switch (op) {
-    case Operation::Add: return (a + b) % p;
-    case Operation::Subtract: return ((a - b) % p + p) % p;
-    case Operation::Multiply: return static_cast<int>((static_cast<long long>(a) * b) % p);
+    case Operation::Add:
+      return (a + b) % p;
+    case Operation::Subtract:
+      return ((a - b) % p + p) % p;
+    case Operation::Multiply:
+      return static_cast<int>((static_cast<long long>(a) * b) % p);
   }
   return 0;
 }
@@ -238,8 +256,7 @@ std::string config_to_string(const Config& c) { return config_to_json(c).dump(2)
 
 void set_config_value(Config& c, const std::string& assignment) {
   const auto eq = assignment.find('=');
-  if (eq == std::string::npos || eq == 0)
-    throw ConfigError("--set: expected key=value, got \"" + assignment + "\"");
+  if (eq == std::string::npos || eq == 0) throw ConfigError("--set: expected key=value, got \"" + assignment + "\"");
   const std::string key = assignment.substr(0, eq);
   const std::string text = assignment.substr(eq + 1);
   json value;

@@ -31,9 +31,9 @@ enum class Regularizer { WeightDecay, Dropout, L1 };
 
 struct Config {
   Operation operation = Operation::Add;
-  int p = 113;                    // modulus; odd (the Fourier analysis assumes it), >= 3
-  double train_fraction = 0.3;    // share of the p*p pairs used for training
-  std::uint64_t seed = 0;         // split (Python random.shuffle) and init (torch.manual_seed)
+  int p = 113;                  // modulus; odd (the Fourier analysis assumes it), >= 3
+  double train_fraction = 0.3;  // share of the p*p pairs used for training
+  std::uint64_t seed = 0;       // split (Python random.shuffle) and init (torch.manual_seed)
 
   int n_layers = 1;
   int d_model = 128;
@@ -45,14 +45,14 @@ struct Config {
   double beta1 = 0.9;
   double beta2 = 0.98;
   double eps = 1e-8;
-  int warmup_steps = 10;          // reference LambdaLR: lr * min(step / warmup_steps, 1)
+  int warmup_steps = 10;  // reference LambdaLR: lr * min(step / warmup_steps, 1)
 
   // Which regulariser is active (paper Appendix D.1). Only the active one's strength is used:
   // AdamW decays with `weight_decay` only when regularizer == WeightDecay.
   Regularizer regularizer = Regularizer::WeightDecay;
   double weight_decay = 1.0;
-  double dropout = 0.0;           // drop probability of MLP neurons (regularizer == Dropout)
-  double l1 = 0.0;                // coefficient of sum |theta| added to the loss (regularizer == L1)
+  double dropout = 0.0;  // drop probability of MLP neurons (regularizer == Dropout)
+  double l1 = 0.0;       // coefficient of sum |theta| added to the loss (regularizer == L1)
 
   int epochs = 40000;             // number of optimiser steps; metrics are logged for 0..epochs
   int checkpoint_interval = 100;  // reference `save_every`
@@ -61,9 +61,7 @@ struct Config {
   // training step instead of ~75 % when evaluated every epoch.
   int test_interval = 10;
 
-  double effective_weight_decay() const {
-    return regularizer == Regularizer::WeightDecay ? weight_decay : 0.0;
-  }
+  double effective_weight_decay() const { return regularizer == Regularizer::WeightDecay ? weight_decay : 0.0; }
   double effective_dropout() const { return regularizer == Regularizer::Dropout ? dropout : 0.0; }
   double effective_l1() const { return regularizer == Regularizer::L1 ? l1 : 0.0; }
   int n_train() const { return static_cast<int>(train_fraction * p * p); }
@@ -74,15 +72,15 @@ struct ConfigField {
   enum class Kind { Integer, Number, Choice };
   using Member = std::variant<int Config::*, std::uint64_t Config::*, double Config::*, Operation Config::*,
                               Regularizer Config::*>;
-  const char* name;   // JSON key, as in run files and `--set name=value`
+  const char* name;  // JSON key, as in run files and `--set name=value`
   Kind kind;
-  Member member;      // the accessor
-  double lo, hi;      // Integer / Number: the allowed range
-  bool lo_open, hi_open;  // Number: an end excluded ("in (0, 1)")
-  bool odd;           // Integer: odd values only (p)
+  Member member;                     // the accessor
+  double lo, hi;                     // Integer / Number: the allowed range
+  bool lo_open, hi_open;             // Number: an end excluded ("in (0, 1)")
+  bool odd;                          // Integer: odd values only (p)
   std::vector<const char*> choices;  // Choice: the names, in enum order
-  const char* range;  // the allowed values as messages write them: "integer 1..4", "number in (0, 1)"
-  const char* help;   // one line for a tooltip or `--help`
+  std::string range;                 // the allowed values as messages write them: "integer 1..4", "number in (0, 1)"
+  const char* help;                  // one line for a tooltip or `--help`
 };
 
 // Every field once, in the order run files and the run panel list them.

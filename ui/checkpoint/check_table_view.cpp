@@ -57,13 +57,12 @@ void CheckTableView::setChecks(int epoch, const AblationChecks& c) {
     table_->setItem(r, 1, new QTableWidgetItem(QString::number(row.loss, 'g', 3)));
     table_->setItem(r, 2, new QTableWidgetItem(QString::number(row.accuracy, 'f', 4)));
   }
-  note_->setText(
-      tr("Epoch %1, key frequencies %2. Logit FVE by the cos(w(a+b-c)) fit: %3 %; W_L norm outside "
-         "the key directions: %4 %.")
-          .arg(epoch)
-          .arg(c.key_freqs.empty() ? tr("none yet") : QString::fromStdString(join_freqs(c.key_freqs)))
-          .arg(100 * c.logit_fit_fve, 0, 'f', 1)
-          .arg(100 * c.wl_norm_outside_key, 0, 'f', 1));
+  note_->setText(tr("Epoch %1, key frequencies %2. Logit FVE by the cos(w(a+b-c)) fit: %3 %; W_L norm outside "
+                    "the key directions: %4 %.")
+                     .arg(epoch)
+                     .arg(c.key_freqs.empty() ? tr("none yet") : QString::fromStdString(join_freqs(c.key_freqs)))
+                     .arg(100 * c.logit_fit_fve, 0, 'f', 1)
+                     .arg(100 * c.wl_norm_outside_key, 0, 'f', 1));
 }
 
 void CheckTableView::clear() {

@@ -36,8 +36,8 @@ class KeySetChooser : public QComboBox {
   KeySelection selection() const;
 
  signals:
-  void chosen();                           // keys() changed
-  void failed(const QString& message);     // the choice was refused or its set is invalid
+  void chosen();                        // keys() changed
+  void failed(const QString& message);  // the choice was refused or its set is invalid
 
  private:
   void choose(int index);

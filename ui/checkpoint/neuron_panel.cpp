@@ -34,8 +34,7 @@ void NeuronPanel::setSnapshot(std::shared_ptr<const Snapshot> snapshot) {
     std::vector<std::pair<int, int>> clusters;
     for (auto [k, n] : s.neurons.clusters(0.85)) clusters.emplace_back(n, k);
     std::sort(clusters.rbegin(), clusters.rend());
-    for (auto [n, k] : clusters)
-      cluster_->addItem(tr("frequency %1: %2 neurons with FVE >= 85%").arg(k).arg(n), k);
+    for (auto [n, k] : clusters) cluster_->addItem(tr("frequency %1: %2 neurons with FVE >= 85%").arg(k).arg(n), k);
     cluster_->setCurrentIndex(std::max(0, cluster_->findData(prev)));
   }
   draw();

@@ -138,7 +138,8 @@ void SnapshotService::compute(int epoch, const QString& path, const std::optiona
   const std::vector<NamedArray> ck = run.load_checkpoint(epoch);
   if (!have) {
     auto v = std::make_shared<ViewSnapshot>();
-    v->snapshot = std::make_shared<const Snapshot>(compute_snapshot(cfg, epoch, ck, make_dataset(cfg), keys, F, SnapshotScope::views));
+    v->snapshot = std::make_shared<const Snapshot>(
+        compute_snapshot(cfg, epoch, ck, make_dataset(cfg), keys, F, SnapshotScope::views));
     have = v;
     if (!cache(epoch, have, generation)) return;
   }
@@ -150,8 +151,8 @@ void SnapshotService::compute(int epoch, const QString& path, const std::optiona
   }
   auto full = std::make_shared<ViewSnapshot>(*have);
   const Snapshot& snap = *have->snapshot;
-  full->checks = std::make_shared<const AblationChecks>(
-      ablation_checks(cfg, ck, snap.measures.key_freqs, F, pair_forward(snap)));
+  full->checks =
+      std::make_shared<const AblationChecks>(ablation_checks(cfg, ck, snap.measures.key_freqs, F, pair_forward(snap)));
   if (!cache(epoch, full, generation)) return;
   if (!quiet) emit ready(epoch, full, ms());
 }

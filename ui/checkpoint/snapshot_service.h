@@ -22,9 +22,9 @@
 #include <vector>
 
 #include "core/analysis/ablation_checks.h"
+#include "core/analysis/snapshot.h"
 #include "core/runtime/analysis_turns.h"
 #include "core/runtime/compute_thread.h"
-#include "core/analysis/snapshot.h"
 #include "ui/run/training_worker.h"
 
 namespace grok {

@@ -165,9 +165,7 @@ void SeriesView::applyScales() {
 }
 
 // A short plot (three stacked in one dock) gets fewer y ticks, so that the labels do not overlap.
-void SeriesView::fitTickCount() {
-  yAxis->ticker()->setTickCount(std::clamp(height() / 50, 2, 5));
-}
+void SeriesView::fitTickCount() { yAxis->ticker()->setTickCount(std::clamp(height() / 50, 2, 5)); }
 
 void SeriesView::resizeEvent(QResizeEvent* event) {
   fitTickCount();

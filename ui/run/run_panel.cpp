@@ -37,7 +37,7 @@ RunPanel::RunPanel(QWidget* parent) : QWidget(parent) {
       editor = new QLineEdit(this);
     }
     editor->setObjectName(name);
-    editor->setToolTip(tr("%1 (allowed: %2)").arg(tr(f.help), QString::fromUtf8(f.range)));
+    editor->setToolTip(tr("%1 (allowed: %2)").arg(tr(f.help), QString::fromStdString(f.range)));
     editors_[name] = editor;
     form->addRow(name, editor);
   }

@@ -2,6 +2,8 @@
 
 #include <QMetaObject>
 
+#include "core/store/run_store.h"
+
 namespace grok {
 
 TrainingController::TrainingController(std::shared_ptr<AnalysisTurns> turns, QObject* parent) : QObject(parent) {
@@ -36,13 +38,25 @@ bool TrainingController::start(const Config& cfg, const QString& path) {
   return true;
 }
 
-bool TrainingController::resume(const QString& path, int from, std::optional<int> epochs, int target) {
-  if (active()) return false;
+QString TrainingController::resume(const QString& path, std::optional<int> epochs) {
+  if (active()) return tr("%1: training is under way").arg(path);
+  int from = 0, target = 0;
+  try {
+    const RunStore run = RunStore::open(path.toStdString());
+    const std::vector<int> ck = run.checkpoint_epochs();
+    if (ck.empty()) return tr("%1 holds no checkpoint").arg(path);
+    from = ck.back();
+    target = epochs.value_or(run.config().epochs);
+  } catch (const std::exception& e) {
+    return QString::fromStdString(e.what());
+  }
+  if (epochs && *epochs <= from)
+    return tr("epochs: %1 is not after the newest checkpoint (allowed: > %2)").arg(*epochs).arg(from);
   worker_->reset();
   live_ = LiveStatus{from, target, 0, -1};
   setState(State::Training);
   QMetaObject::invokeMethod(worker_, [w = worker_, path, epochs] { w->resume(path, epochs); });
-  return true;
+  return {};
 }
 
 void TrainingController::setPaused(bool paused) {

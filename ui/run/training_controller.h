@@ -4,6 +4,7 @@
 //   TrainingController c(turns);
 //   connect(&c, &TrainingController::stateChanged, panel, ...);
 //   c.start(cfg, "run.grok");   // Idle -> Training; metrics() and checkpoint() follow
+//   c.resume("old.grok", 5000); // Idle -> Training from its newest checkpoint, to epoch 5000
 //   c.setPaused(true);          // Training -> Paused (after the current epoch)
 //   c.stop();                   // -> Stopping; finished() once the stop's checkpoint is committed
 //
@@ -40,10 +41,11 @@ class TrainingController : public QObject {
   bool active() const { return state_ != State::Idle; }
   const LiveStatus& live() const { return live_; }  // the newest progress the worker reported
 
-  // From Idle only (else false): a new run written to `path` (an existing file is replaced), or
-  // the run at `path` continued from its newest checkpoint `from`, to `epochs` if given.
+  // From Idle only (else false): a new run written to `path` (an existing file is replaced).
   bool start(const Config& cfg, const QString& path);
-  bool resume(const QString& path, int from, std::optional<int> epochs, int target);
+  // From Idle only: the run at `path` continued from its newest checkpoint to `epochs` if given,
+  // else to its own target. "" or why not ("epochs: 50 is not after the newest checkpoint ...").
+  QString resume(const QString& path, std::optional<int> epochs);
   void setPaused(bool paused);  // Training <-> Paused; the worker sleeps between epochs
   void stop();                  // Training / Paused -> Stopping
 

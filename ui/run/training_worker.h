@@ -20,9 +20,9 @@
 #include <mutex>
 #include <optional>
 
+#include "core/base/config.h"
 #include "core/runtime/analysis_turns.h"
 #include "core/runtime/compute_thread.h"
-#include "core/base/config.h"
 #include "core/store/run_store.h"
 
 namespace grok {

@@ -65,16 +65,15 @@ CurvesPanel::CurvesPanel(QObject* parent) : QObject(parent) {
 }
 
 QMap<QString, QWidget*> CurvesPanel::figures() const {
-  return {{"loss", loss_}, {"accuracy", acc_}, {"progress-measures", measures_}, {"gini", gini_},
-          {"weight-norm", norm_}};
+  return {
+      {"loss", loss_}, {"accuracy", acc_}, {"progress-measures", measures_}, {"gini", gini_}, {"weight-norm", norm_}};
 }
 
 void CurvesPanel::clear() {
   metrics_.clear();
   records_.clear();
   phases_ = {};
-  for (SeriesView* v : all_)
-    v->clearData(), v->setPhases({}), v->setEpochMarker(-1), v->setFollow(true), v->refresh();
+  for (SeriesView* v : all_) v->clearData(), v->setPhases({}), v->setEpochMarker(-1), v->setFollow(true), v->refresh();
 }
 
 void CurvesPanel::addMetrics(const QVector<EpochMetrics>& batch) {

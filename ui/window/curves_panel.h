@@ -51,10 +51,11 @@ class CurvesPanel : public QObject {
   void clear();
   void addMetrics(const QVector<EpochMetrics>& batch);
   void addMeasures(const MeasureRecord& m);
-  // Phases from the metrics and the measures so far; `live`: a phase begun is shaded to the newest data.
+  // Phases from the metrics and the measures so far (while live, a phase begun is shaded up to
+  // the newest data).
   void updatePhases();
   void setEpochMarker(int epoch);
-  // While training, replots come less often when drawing is slow (see the timer in the .cpp).
+  // Training: phases as above, and replots less often when drawing is slow (the timer in the .cpp).
   void setLive(bool live);
   void refresh();  // now, every figure
   void fitAll();   // every figure back to following its data

@@ -75,29 +75,24 @@ void MainWindow::startTraining() {
 }
 
 void MainWindow::resumeTraining(int epochs) {
+  const std::vector<int>& ck = viewer_->scrubber()->checkpoints();
   const Config& cfg = viewer_->config();
   if (runPath().isEmpty() || training()) return;
   if (viewer_->filling())
     return error(tr("Cannot resume"), tr("The progress measures are being computed; resume after that."));
-  if (viewer_->scrubber()->checkpoints().empty())
-    return error(tr("Cannot resume"), tr("%1 holds no checkpoint").arg(runPath()));
-  const int from = viewer_->scrubber()->checkpoints().back();
-  if (epochs <= 0 && from >= cfg.epochs) {
+  if (epochs <= 0 && !ck.empty() && ck.back() >= cfg.epochs) {  // complete: how far on?
     bool ok = false;
     const int most = static_cast<int>(find_config_field("epochs")->hi);
     epochs = QInputDialog::getInt(this, tr("Train on"),
-                                  tr("This run is complete at epoch %1. Train it on to epoch:").arg(from),
-                                  std::min(2 * cfg.epochs, most), from + 1, most, cfg.checkpoint_interval, &ok);
+                                  tr("This run is complete at epoch %1. Train it on to epoch:").arg(ck.back()),
+                                  std::min(2 * cfg.epochs, most), ck.back() + 1, most, cfg.checkpoint_interval, &ok);
     if (!ok) return;
   }
-  if (epochs > 0 && epochs <= from)
-    return error(tr("Cannot resume"),
-                 tr("epochs: %1 is not after the newest checkpoint (allowed: > %2)").arg(epochs).arg(from));
-  const std::optional<int> target = epochs > 0 ? std::optional<int>(epochs) : std::nullopt;
-  // The curves as stored (training redoes the epochs after the newest checkpoint), then train on.
+  // The curves as stored (training redoes the epochs after the newest checkpoint), then on.
   const QString path = runPath();
-  if (const QString err = viewer_->open(path, /*fill=*/false); !err.isEmpty()) return error(tr("Cannot resume"), err);
-  controller_->resume(path, from, target, target.value_or(cfg.epochs));
+  QString err = viewer_->open(path, /*fill=*/false);
+  if (err.isEmpty()) err = controller_->resume(path, epochs > 0 ? std::optional<int>(epochs) : std::nullopt);
+  if (!err.isEmpty()) error(tr("Cannot resume"), err);
 }
 
 void MainWindow::stopTraining() { controller_->stop(); }

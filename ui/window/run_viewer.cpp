@@ -36,9 +36,9 @@ RunViewer::RunViewer(std::shared_ptr<AnalysisTurns> turns, QObject* parent) : QO
 
 QMap<QString, QWidget*> RunViewer::figures() const {
   QMap<QString, QWidget*> f = curves_->figures();
-  const std::pair<const char*, QWidget*> more[] = {
-      {"we-fourier-norms", weView()},   {"wl-fourier-norms", wlView()},        {"neurons", neuronView()},
-      {"attention", attentionView()}, {"logits-2d-fourier", logitsView()}, {"checks", views_->checks()}};
+  const std::pair<const char*, QWidget*> more[] = {{"we-fourier-norms", weView()},      {"wl-fourier-norms", wlView()},
+                                                   {"neurons", neuronView()},           {"attention", attentionView()},
+                                                   {"logits-2d-fourier", logitsView()}, {"checks", views_->checks()}};
   for (const auto& [name, view] : more) f.insert(name, view);
   return f;
 }
@@ -78,8 +78,8 @@ QString RunViewer::open(const QString& path, bool fill) {
     fillAttempt_ = attempt;
     keys_->setEnabled(false);
     filler_->start(path, sel);
-    emit message(tr("Computing the progress measures (key frequencies: %1)...")
-                     .arg(QString::fromStdString(sel.describe())), 0);
+    emit message(
+        tr("Computing the progress measures (key frequencies: %1)...").arg(QString::fromStdString(sel.describe())), 0);
   }
   return {};
 }
