@@ -45,8 +45,7 @@ int exit_code(RunFileError::Kind kind) {
   using K = RunFileError::Kind;
   switch (kind) {
     case K::DiskFull:
-    case K::Io:
-      return 1;
+    case K::Io: return 1;
     case K::Missing:
     case K::Foreign:
     case K::Damaged:
@@ -56,8 +55,7 @@ int exit_code(RunFileError::Kind kind) {
     case K::Unreadable:
     case K::Unwritable:
     case K::Busy:
-    case K::Other:
-      return 2;
+    case K::Other: return 2;
   }
   return 2;
 }

@@ -11,9 +11,12 @@ std::string format_duration(double s) {
   if (!std::isfinite(s) || s < 0) return "--";
   char buf[32];
   const long t = static_cast<long>(s + 0.5);
-  if (t >= 3600) std::snprintf(buf, sizeof buf, "%ldh%02ldm", t / 3600, (t / 60) % 60);
-  else if (t >= 60) std::snprintf(buf, sizeof buf, "%ldm%02lds", t / 60, t % 60);
-  else std::snprintf(buf, sizeof buf, "%lds", t);
+  if (t >= 3600)
+    std::snprintf(buf, sizeof buf, "%ldh%02ldm", t / 3600, (t / 60) % 60);
+  else if (t >= 60)
+    std::snprintf(buf, sizeof buf, "%ldm%02lds", t / 60, t % 60);
+  else
+    std::snprintf(buf, sizeof buf, "%lds", t);
   return buf;
 }
 
@@ -41,8 +44,7 @@ void ProgressPrinter::update(const TrainProgress& p) {
   const double frac = p.target_epochs > 0 ? static_cast<double>(p.epoch) / p.target_epochs : 1.0;
   std::string bar(static_cast<std::size_t>(frac * width + 0.5), '#');
   bar.resize(width, '.');
-  std::fprintf(out_,
-               "\r[%s] %5.1f%% epoch %d/%d | train %.3g acc %.3f | test %.3g acc %.3f | %.0f ep/s | ETA %s\033[K",
+  std::fprintf(out_, "\r[%s] %5.1f%% epoch %d/%d | train %.3g acc %.3f | test %.3g acc %.3f | %.0f ep/s | ETA %s\033[K",
                bar.c_str(), 100 * frac, p.epoch, p.target_epochs, m.train_loss, m.train_acc, t.test_loss, t.test_acc,
                p.epochs_per_second, format_duration(eta).c_str());
   std::fflush(out_);

@@ -13,8 +13,8 @@
 #include "core/base/version.h"
 #include "core/runtime/process_setup.h"
 #include "gui_bench.h"
-#include "ui/window/main_window.h"
 #include "ui/run/run_panel.h"
+#include "ui/window/main_window.h"
 
 namespace {
 
@@ -74,8 +74,8 @@ int main(int argc, char** argv) {
                                  "arrow does, report how long every view takes to redraw, then exit.",
                                  "STEPS");
   parser.addOption(scrub);
-  const QCommandLineOption scrubPause("scrub-pause", "With --bench-scrub: wait MS after each step is drawn (default 0).",
-                                      "MS", "0");
+  const QCommandLineOption scrubPause("scrub-pause",
+                                      "With --bench-scrub: wait MS after each step is drawn (default 0).", "MS", "0");
   parser.addOption(scrubPause);
   const QCommandLineOption train("train", "Start training PRESET from the window, as Start does.", "PRESET");
   parser.addOption(train);
@@ -84,8 +84,7 @@ int main(int argc, char** argv) {
   const QCommandLineOption shotEpoch(
       "screenshot-epoch", "With --train and --screenshot: shoot once the views show checkpoint E or later.", "E");
   parser.addOption(shotEpoch);
-  const QCommandLineOption theme("theme", "Use a light or dark palette instead of the system's (light|dark).",
-                                 "THEME");
+  const QCommandLineOption theme("theme", "Use a light or dark palette instead of the system's (light|dark).", "THEME");
   parser.addOption(theme);
   parser.process(app);
   if (parser.isSet(theme)) {
@@ -162,8 +161,9 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "--bench-training: '%s' is not a number of seconds >= 3\n", qPrintable(parser.value(bench)));
       return 2;
     }
-    training_bench = std::make_unique<grok::TrainingBench>(
-        w, seconds, /*rounds=*/12, QCoreApplication::applicationDirPath() + "/grokking-cli", dir.filePath("bench.grok"));
+    training_bench = std::make_unique<grok::TrainingBench>(w, seconds, /*rounds=*/12,
+                                                           QCoreApplication::applicationDirPath() + "/grokking-cli",
+                                                           dir.filePath("bench.grok"));
     training_bench->start();
   }
   return app.exec();

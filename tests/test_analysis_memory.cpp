@@ -11,8 +11,8 @@
 #include <string>
 
 #include "core/analysis/ablation_checks.h"
-#include "core/analysis/neuron_fve.h"
 #include "core/analysis/analysis_memory.h"
+#include "core/analysis/neuron_fve.h"
 #include "core/analysis/pair_forward.h"
 #include "core/analysis/progress_measures.h"
 #include "core/analysis/snapshot.h"
@@ -52,7 +52,8 @@ int child_measures() {
   set_analysis_block_bytes(kChildBlock);
   {  // Warm up what loads once (BLAS, OpenMP threads, FFTW plans) on a small p.
     const Config s = test::tiny_config(23);
-    (void)compute_progress_measures(s, to_named_arrays(init_weights(s)), make_dataset(s), std::nullopt, FourierBasis(23));
+    (void)compute_progress_measures(s, to_named_arrays(init_weights(s)), make_dataset(s), std::nullopt,
+                                    FourierBasis(23));
   }
   std::ofstream("/proc/self/clear_refs") << "5";  // VmHWM := VmRSS (Linux >= 4.0)
   const long before = status_kb("VmRSS:");
@@ -123,8 +124,7 @@ class TestAnalysisMemory : public QObject {
     const std::size_t five_rows = 5 * 29 * (48 * 30 + 16 * 32 + 16 * 16);  // pair_forward.cpp's estimate
     const Result one = run(std::size_t(1) << 30), blocks = run(five_rows);
     auto near = [](double a, double b) { return std::abs(a - b) <= 1e-9 * std::abs(b) + 1e-12; };
-    for (const auto& [name, v] : one.measures.values)
-      QVERIFY2(near(blocks.measures.values.at(name), v), name.c_str());
+    for (const auto& [name, v] : one.measures.values) QVERIFY2(near(blocks.measures.values.at(name), v), name.c_str());
     for (std::size_t i = 0; i < one.checks.rows.size(); i++) {
       QVERIFY2(near(blocks.checks.rows[i].loss, one.checks.rows[i].loss), one.checks.rows[i].check.c_str());
       QCOMPARE(blocks.checks.rows[i].accuracy, one.checks.rows[i].accuracy);
@@ -133,8 +133,9 @@ class TestAnalysisMemory : public QObject {
     QCOMPARE(blocks.neurons.freq, one.neurons.freq);
     // The FVE's transforms are float32 GEMMs whose sums over a run within a block: 1e-6.
     for (int m = 0; m < c.d_mlp; m++)
-      QVERIFY2(std::abs(blocks.neurons.fve[m] - one.neurons.fve[m]) <= 1e-6 * one.neurons.fve[m],
-               qPrintable(QString("%1 vs %2").arg(blocks.neurons.fve[m], 0, 'g', 17).arg(one.neurons.fve[m], 0, 'g', 17)));
+      QVERIFY2(
+          std::abs(blocks.neurons.fve[m] - one.neurons.fve[m]) <= 1e-6 * one.neurons.fve[m],
+          qPrintable(QString("%1 vs %2").arg(blocks.neurons.fve[m], 0, 'g', 17).arg(one.neurons.fve[m], 0, 'g', 17)));
     for (std::size_t i = 0; i < one.norms.size(); i++) QVERIFY(near(blocks.norms[i], one.norms[i]));
 
     // The forward itself in blocks of rows: GEMMs of other shapes, float rounding (1e-6 of the
@@ -153,8 +154,8 @@ class TestAnalysisMemory : public QObject {
 
   void snapshotBytesCountWhatASnapshotHolds() {
     const Config c = test::tiny_config(31);
-    const Snapshot s = compute_snapshot(c, 0, to_named_arrays(init_weights(c)), make_dataset(c), std::nullopt,
-                                        FourierBasis(c.p));
+    const Snapshot s =
+        compute_snapshot(c, 0, to_named_arrays(init_weights(c)), make_dataset(c), std::nullopt, FourierBasis(c.p));
     const std::size_t held = 4 * (s.logits.size() + s.direct_logits.size() + s.neuron_acts.size() + s.attention.size());
     QVERIFY(snapshot_bytes(c) >= held);
     QVERIFY(snapshot_bytes(c) < held * 11 / 10);

@@ -32,21 +32,36 @@ class TestConfig : public QObject {
   void rejectsBadInput_data() {
     QTest::addColumn<QString>("json");
     QTest::addColumn<QString>("field");
-    QTest::newRow("unknown key") << R"({"learning_rate": 0.1})" << "learning_rate: unknown key";
-    QTest::newRow("wrong type") << R"({"p": "113"})" << "p: expected an integer";
-    QTest::newRow("p even") << R"({"p": 100})" << "p: got 100 (allowed: odd integer 3..1021)";
-    QTest::newRow("p small") << R"({"p": 1})" << "p: got 1";
-    QTest::newRow("fraction 0") << R"({"train_fraction": 0})" << "train_fraction: got 0";
-    QTest::newRow("fraction 1") << R"({"train_fraction": 1.0})" << "train_fraction: got 1";
-    QTest::newRow("heads") << R"({"d_model": 130, "n_heads": 4})" << "d_model: 130 is not divisible by n_heads=4";
-    QTest::newRow("operation") << R"({"operation": "divide"})" << "operation: got \"divide\"";
-    QTest::newRow("regularizer") << R"({"regularizer": "l2"})" << "regularizer: got \"l2\"";
-    QTest::newRow("dropout") << R"({"dropout": 1.0})" << "dropout: got 1";
-    QTest::newRow("negative wd") << R"({"weight_decay": -1})" << "weight_decay: got -1";
-    QTest::newRow("epochs") << R"({"epochs": 0})" << "epochs: got 0";
-    QTest::newRow("fractional int") << R"({"d_mlp": 12.5})" << "d_mlp: expected an integer";
-    QTest::newRow("not an object") << R"([1, 2])" << "config: expected a JSON object";
-    QTest::newRow("not json") << R"({"p": )" << "config: not valid JSON";
+    QTest::newRow("unknown key") << R"({"learning_rate": 0.1})"
+                                 << "learning_rate: unknown key";
+    QTest::newRow("wrong type") << R"({"p": "113"})"
+                                << "p: expected an integer";
+    QTest::newRow("p even") << R"({"p": 100})"
+                            << "p: got 100 (allowed: odd integer 3..1021)";
+    QTest::newRow("p small") << R"({"p": 1})"
+                             << "p: got 1";
+    QTest::newRow("fraction 0") << R"({"train_fraction": 0})"
+                                << "train_fraction: got 0";
+    QTest::newRow("fraction 1") << R"({"train_fraction": 1.0})"
+                                << "train_fraction: got 1";
+    QTest::newRow("heads") << R"({"d_model": 130, "n_heads": 4})"
+                           << "d_model: 130 is not divisible by n_heads=4";
+    QTest::newRow("operation") << R"({"operation": "divide"})"
+                               << "operation: got \"divide\"";
+    QTest::newRow("regularizer") << R"({"regularizer": "l2"})"
+                                 << "regularizer: got \"l2\"";
+    QTest::newRow("dropout") << R"({"dropout": 1.0})"
+                             << "dropout: got 1";
+    QTest::newRow("negative wd") << R"({"weight_decay": -1})"
+                                 << "weight_decay: got -1";
+    QTest::newRow("epochs") << R"({"epochs": 0})"
+                            << "epochs: got 0";
+    QTest::newRow("fractional int") << R"({"d_mlp": 12.5})"
+                                    << "d_mlp: expected an integer";
+    QTest::newRow("not an object") << R"([1, 2])"
+                                   << "config: expected a JSON object";
+    QTest::newRow("not json") << R"({"p": )"
+                              << "config: not valid JSON";
   }
   void rejectsBadInput() {
     QFETCH(QString, json);

@@ -152,7 +152,6 @@ class TestFourier : public QObject {
     QCOMPARE(nf.clusters(0.99), (std::map<int, int>{{1, 1}, {2, 1}, {3, 1}, {4, 1}, {5, 1}}));
   }
 
-
   void representativeNeuronsCoverEveryCluster() {
     // 3 neurons at k = 4, 2 at k = 9, 1 at k = 2, 2 dead; FVEs chosen by hand.
     NeuronFrequencies nf;

@@ -138,8 +138,10 @@ class TestKernels : public QObject {
     QCOMPARE(fast.size(), portable.size());
     for (std::size_t i = 0; i < fast.size(); i++) {
       // Float exp (~2e-7 per term) against float64 exp, summed: 1e-6 relative.
-      QVERIFY2(std::abs(fast[i].loss - portable[i].loss) <= 1e-6 * std::abs(portable[i].loss),
-               qPrintable(QString("case %1: %2 vs %3").arg(i).arg(fast[i].loss, 0, 'g', 17).arg(portable[i].loss, 0, 'g', 17)));
+      QVERIFY2(
+          std::abs(fast[i].loss - portable[i].loss) <= 1e-6 * std::abs(portable[i].loss),
+          qPrintable(
+              QString("case %1: %2 vs %3").arg(i).arg(fast[i].loss, 0, 'g', 17).arg(portable[i].loss, 0, 'g', 17)));
       QCOMPARE(fast[i].correct, portable[i].correct);  // the same argmax: no near-ties in these rows
       QCOMPARE(fast[i].n, portable[i].n);
     }
@@ -157,7 +159,9 @@ class TestKernels : public QObject {
       return forward_fast(weights_from_checkpoint(c, ck), all_pairs(c.p));
     };
     QVERIFY(close(with_kernels(true, logits), with_kernels(false, logits), 1e-6, "logits"));
-    auto measures = [&] { return to_record(0, KeySelection::Given, compute_progress_measures(c, ck, d, std::vector<int>{2, 5}, F)); };
+    auto measures = [&] {
+      return to_record(0, KeySelection::Given, compute_progress_measures(c, ck, d, std::vector<int>{2, 5}, F));
+    };
     const MeasureRecord fast = with_kernels(false, measures), portable = with_kernels(true, measures);
     for (const auto& [name, value] : fast.values)
       QVERIFY2(std::abs(value - portable.values.at(name)) <= 1e-5 * std::abs(value) + 1e-7,

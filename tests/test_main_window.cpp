@@ -1,8 +1,8 @@
 // The desktop app headless (QT_QPA_PLATFORM=offscreen): opening runs, training from the window
 // on the worker thread, the scrubber driving the snapshot views, export, and bad files.
-#include <QtTest>
 #include <QApplication>
 #include <QMessageBox>
+#include <QtTest>
 
 #include <qcustomplot.h>
 #include <sqlite3.h>

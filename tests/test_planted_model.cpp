@@ -9,8 +9,8 @@
 #include <random>
 
 #include "core/analysis/checkpoint_analysis.h"
-#include "core/base/presets.h"
 #include "core/analysis/snapshot.h"
+#include "core/base/presets.h"
 #include "core/training/trainer.h"
 #include "test_util.h"
 
@@ -121,8 +121,8 @@ class TestPlantedModel : public QObject {
     QVERIFY(std::abs(s.neuron_acts[(a * c.p + b) * c.d_mlp + j] - want) < 1e-5);
 
     // What the dashboard computes (SnapshotScope::views) is the same snapshot less the losses.
-    const Snapshot v =
-        compute_snapshot(c, 0, planted_checkpoint(c, key, 4.0f), make_dataset(c), std::nullopt, F, SnapshotScope::views);
+    const Snapshot v = compute_snapshot(c, 0, planted_checkpoint(c, key, 4.0f), make_dataset(c), std::nullopt, F,
+                                        SnapshotScope::views);
     QCOMPARE(v.detected.freqs, s.detected.freqs);
     QCOMPARE(v.spectra.wl_norms, s.spectra.wl_norms);
     QCOMPARE(v.measures.key_freqs, key);

@@ -11,11 +11,11 @@
 #include "core/analysis/ablation_checks.h"
 #include "core/analysis/pair_forward.h"
 #include "core/analysis/progress_measures.h"
-#include "core/store/run_store.h"
-#include "core/training/trainer.h"
+#include "core/analysis/weight_spectra.h"
 #include "core/model/internal/transformer.h"
 #include "core/model/internal/weights.h"
-#include "core/analysis/weight_spectra.h"
+#include "core/store/run_store.h"
+#include "core/training/trainer.h"
 #include "test_util.h"
 
 using namespace grok;
@@ -188,7 +188,8 @@ class TestProgressMeasures : public QObject {
         const double loss = -at::log_softmax(Lk, -1).gather(1, labels.unsqueeze(1)).mean().item<double>();
         const double acc = Lk.argmax(1).eq(labels).to(at::kDouble).mean().item<double>();
         const CheckRow r = find(a, "ablate frequency " + std::to_string(k));
-        QVERIFY2(std::abs(r.loss - loss) < 1e-5 * loss, qPrintable(QString("k %1: %2 vs %3").arg(k).arg(r.loss).arg(loss)));
+        QVERIFY2(std::abs(r.loss - loss) < 1e-5 * loss,
+                 qPrintable(QString("k %1: %2 vs %3").arg(k).arg(r.loss).arg(loss)));
         QCOMPARE(r.accuracy, acc);
       }
       {
@@ -197,7 +198,7 @@ class TestProgressMeasures : public QObject {
         ForwardCache cache;
         const Weights w = weights_from_checkpoint(c, ck);
         (void)forward_fast(w, all_pairs(p), {}, &cache);
-        const at::Tensor h = cache.mlp_post.to(at::kDouble);                                                  // [p*p, M]
+        const at::Tensor h = cache.mlp_post.to(at::kDouble);  // [p*p, M]
         const at::Tensor W_L = at::matmul(w.W_U.narrow(1, 0, p).t(), w.layers.back().W_out).to(at::kDouble);  // [p, M]
         const at::Tensor WLhat = at::matmul(B, W_L);
         std::vector<at::Tensor> dirs;
@@ -210,7 +211,8 @@ class TestProgressMeasures : public QObject {
         for (const auto& [name, X] : cases) {
           const double loss = -at::log_softmax(X, -1).gather(1, labels.unsqueeze(1)).mean().item<double>();
           const CheckRow r = find(a, name);
-          QVERIFY2(std::abs(r.loss - loss) < 1e-5 * loss, qPrintable(QString("%1: %2 vs %3").arg(name).arg(r.loss).arg(loss)));
+          QVERIFY2(std::abs(r.loss - loss) < 1e-5 * loss,
+                   qPrintable(QString("%1: %2 vs %3").arg(name).arg(r.loss).arg(loss)));
           QCOMPARE(r.accuracy, X.argmax(1).eq(labels).to(at::kDouble).mean().item<double>());
         }
       }

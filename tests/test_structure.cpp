@@ -102,8 +102,8 @@ class TestStructure : public QObject {
     QStringList publicHeaders;
     for (const QString& f : under(sources(), {"core"}))
       if (f.endsWith(".h") && !f.contains("/internal/")) publicHeaders << f;
-    const QStringList bad =
-        includesMatching(publicHeaders, QRegularExpression("#include\\s*[<\"](torch/|ATen/|c10/|sqlite3|fftw3|core/[a-z]+/internal/)"));
+    const QStringList bad = includesMatching(
+        publicHeaders, QRegularExpression("#include\\s*[<\"](torch/|ATen/|c10/|sqlite3|fftw3|core/[a-z]+/internal/)"));
     QVERIFY2(bad.isEmpty(), qPrintable(bad.join("\n")));
   }
 };

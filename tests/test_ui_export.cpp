@@ -1,11 +1,11 @@
 // Exports from the window, headless: the metrics CSV is core's (what `grokking-cli export-csv`
 // writes), every export checks its writes and names the file and the problem, and the dialogs open
 // at the run's folder, then at the last export's.
-#include <QApplication>
-#include <QtTest>
 #include <QAbstractButton>
+#include <QApplication>
 #include <QFileDialog>
 #include <QMessageBox>
+#include <QtTest>
 
 #include <qcustomplot.h>
 

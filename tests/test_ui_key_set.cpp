@@ -2,9 +2,9 @@
 // (valid for any p), and the newest checkpoint's entry picks the same set. The run is a real tiny
 // run whose newest checkpoint has a W_L = W_U^T W_out planted at two known frequencies.
 #include <QApplication>
-#include <QtTest>
 #include <QInputDialog>
 #include <QMessageBox>
+#include <QtTest>
 
 #include <cmath>
 

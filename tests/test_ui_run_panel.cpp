@@ -2,12 +2,12 @@
 // and survives the panel's round trip (eps among them), errors name and mark the field, and at the
 // design size every label sits beside its field, the run file's included.
 #include <QApplication>
-#include <QtTest>
 #include <QComboBox>
 #include <QDockWidget>
 #include <QFormLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QtTest>
 
 #include <nlohmann/json.hpp>
 

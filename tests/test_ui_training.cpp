@@ -1,10 +1,10 @@
 // Training and the measures fill from the window, headless: the training controller's states, a
 // run started after Pause -> Stop (it must not begin paused), and the measures fill, which must
 // let the window close at once and must stop before Start replaces the file it writes.
-#include <QApplication>
-#include <QtTest>
 #include <QAbstractButton>
+#include <QApplication>
 #include <QMessageBox>
+#include <QtTest>
 
 #include <sqlite3.h>
 
@@ -46,7 +46,9 @@ void trainRunLackingMeasures(const std::string& path, int epochs) {
   sqlite3_close(db);
 }
 
-std::size_t storedMeasures(const std::string& path) { return RunStore::open(path).load_measures(KeySelection::Live).size(); }
+std::size_t storedMeasures(const std::string& path) {
+  return RunStore::open(path).load_measures(KeySelection::Live).size();
+}
 
 }  // namespace
 

@@ -26,7 +26,7 @@ std::pair<at::Tensor, at::Tensor> key_neuron_directions(const Config& cfg, const
   const Weights w = weights_from_checkpoint(cfg, checkpoint);
   const LayerWeights& last = w.layers.back();
   const at::Tensor W_L = at::matmul(w.W_U.narrow(1, 0, p).t(), last.W_out).to(at::kDouble);  // [p, M]
-  const at::Tensor WLhat = at::matmul(B, W_L);                                              // [p, M]
+  const at::Tensor WLhat = at::matmul(B, W_L);                                               // [p, M]
   const double wl_total = W_L.norm().item<double>();
   if (keys.empty()) {
     out.wl_norm_outside_key = 1.0;
@@ -113,9 +113,9 @@ AblationChecks ablation_checks(const Config& cfg, const std::vector<NamedArray>&
     const at::Tensor U = f32(keys.directions(b.rows));  // [2n, pairs]
     const at::Tensor Ut = f32(U.t());                   // [pairs, 2n]
     // Each key ablated: the rank-2 kernel of the measures, all keys in one pass over the rows.
-    const std::vector<LossSum> s = rank2_cross_entropies(b.data.logits, p, rows.data(), b.pairs, y, n,
-                                                         U.data_ptr<float>(), U.data_ptr<float>() + n * b.pairs,
-                                                         ac.data_ptr<float>(), as.data_ptr<float>(), b.pairs);
+    const std::vector<LossSum> s =
+        rank2_cross_entropies(b.data.logits, p, rows.data(), b.pairs, y, n, U.data_ptr<float>(),
+                              U.data_ptr<float>() + n * b.pairs, ac.data_ptr<float>(), as.data_ptr<float>(), b.pairs);
     for (int k = 0; k < n; k++) each[k] += s[k];
     // All keys' components U C, subtracted from the logits or kept over their mean, applied per
     // row by the kernel instead of a [pairs, p] table.
@@ -125,7 +125,8 @@ AblationChecks ablation_checks(const Config& cfg, const std::vector<NamedArray>&
                                   Cf.data_ptr<float>(), 1.f);
   }
   for (int i = 0; i < n; i++)
-    out.rows.push_back({"ablate frequency " + std::to_string(out.key_freqs[i]), each[i].mean().loss, each[i].mean().acc});
+    out.rows.push_back(
+        {"ablate frequency " + std::to_string(out.key_freqs[i]), each[i].mean().loss, each[i].mean().acc});
   out.rows.push_back({"ablate all key frequencies", without.mean().loss, without.mean().acc});
   out.rows.push_back({"keep only key frequencies", only.mean().loss, only.mean().acc});
   if (n > 0) {

@@ -30,8 +30,8 @@ struct CheckRow {
 struct AblationChecks {
   std::vector<int> key_freqs;
   std::vector<CheckRow> rows;
-  double logit_fit_fve = 0;       // 0..1
-  double wl_norm_outside_key = 0; // 0..1
+  double logit_fit_fve = 0;        // 0..1
+  double wl_norm_outside_key = 0;  // 0..1
 };
 
 // From the analysis's all-pairs forward (pair_forward.h; a Snapshot holds one: pair_forward(s)),

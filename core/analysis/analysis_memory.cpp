@@ -49,12 +49,12 @@ std::atomic<std::size_t>& block_bytes() {
 
 std::size_t snapshot_bytes(const Config& cfg) {
   const double p = cfg.p, M = cfg.d_mlp, H = cfg.n_heads;
-  const double floats = 2 * p * p * p   // logits, direct logits
-                        + p * p * M     // neuron activations
-                        + H * p * p;    // attention
-  const double doubles = p * p          // the logits' 2D Fourier norms
-                         + 8 * p        // spectra, measures
-                         + 2 * M;       // neuron frequency and FVE
+  const double floats = 2 * p * p * p  // logits, direct logits
+                        + p * p * M    // neuron activations
+                        + H * p * p;   // attention
+  const double doubles = p * p         // the logits' 2D Fourier norms
+                         + 8 * p       // spectra, measures
+                         + 2 * M;      // neuron frequency and FVE
   return static_cast<std::size_t>(4 * floats + 8 * doubles);
 }
 

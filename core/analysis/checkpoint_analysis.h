@@ -13,24 +13,24 @@
 #include <vector>
 
 #include "core/analysis/ablation_checks.h"
-#include "core/base/key_selection.h"
 #include "core/analysis/neuron_fve.h"
 #include "core/analysis/progress_measures.h"
-#include "core/store/run_store.h"
 #include "core/analysis/snapshot.h"
 #include "core/analysis/weight_spectra.h"
+#include "core/base/key_selection.h"
+#include "core/store/run_store.h"
 
 namespace grok {
 
 struct CheckpointAnalysis {
   int epoch = 0;
-  std::string key_selection;       // KeySelection::describe()
-  KeyFrequencies detected;         // from this checkpoint's W_L
+  std::string key_selection;  // KeySelection::describe()
+  KeyFrequencies detected;    // from this checkpoint's W_L
   WeightSpectra spectra;
-  ProgressMeasures measures;       // computed with the selected key frequencies
+  ProgressMeasures measures;  // computed with the selected key frequencies
   NeuronFrequencies neurons;
-  AblationChecks checks;           // Section 4.4, with the selected key frequencies
-  double seconds = 0;              // wall time of the whole analysis
+  AblationChecks checks;  // Section 4.4, with the selected key frequencies
+  double seconds = 0;     // wall time of the whole analysis
 };
 
 // Computes and stores the progress measures of every checkpoint that has none for this selection

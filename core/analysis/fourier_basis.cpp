@@ -22,7 +22,8 @@ struct FourierBasis::Plan {
     out = fftw_alloc_complex(static_cast<std::size_t>(rows) * half);
     int n[] = {p};
     plan = fftw_plan_many_dft_r2c(1, n, rows, in, nullptr, 1, p, out, nullptr, 1, half, FFTW_ESTIMATE);
-    if (!plan || !in || !out) throw std::runtime_error("FFTW: cannot plan a length-" + std::to_string(p) + " transform");
+    if (!plan || !in || !out)
+      throw std::runtime_error("FFTW: cannot plan a length-" + std::to_string(p) + " transform");
   }
   ~Plan() {
     if (plan) fftw_destroy_plan(plan);

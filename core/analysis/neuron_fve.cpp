@@ -122,16 +122,16 @@ NeuronFrequencies neuron_frequencies_of(const float* acts, int M, const FourierB
   const at::Tensor Bk = B.narrow(0, 1, 2 * K);  // [2K, p]: cos 1, sin 1, ...
   const double B00 = F.matrix()[0];
   at::Tensor blocks = at::zeros({K, 2, 2, M}, at::kDouble);  // [k, i, j, m]
-  at::Tensor col0 = at::zeros({p, M}, at::kDouble);           // sum_a B[i, a] sum_b X[a, b]
-  at::Tensor over_a = at::zeros({p, M}, at::kDouble);         // sum_a X[a, b]
+  at::Tensor col0 = at::zeros({p, M}, at::kDouble);          // sum_a B[i, a] sum_b X[a, b]
+  at::Tensor over_a = at::zeros({p, M}, at::kDouble);        // sum_a X[a, b]
   Moments moments;
   for (const PairBlock& blk : pair_blocks(cfg)) {
     const std::int64_t rows = blk.a1 - blk.a0;
     const at::Tensor X = at::from_blob(const_cast<float*>(acts) + static_cast<std::int64_t>(blk.a0) * p * M,
-                                       {rows, p, M}, at::kFloat);  // [a, b, m]
+                                       {rows, p, M}, at::kFloat);                                     // [a, b, m]
     const at::Tensor W = at::mm(Bk, X.transpose(0, 1).reshape({p, rows * M})).view({K, 2, rows, M});  // [k, j, a, m]
     const at::Tensor Ba = Bk.narrow(1, blk.a0, rows).reshape({K, 2, rows});                           // [k, i, a]
-    for (int j = 0; j < 2; j++) blocks.select(2, j) += at::bmm(Ba, W.select(1, j)).to(at::kDouble);  // [k, i, m]
+    for (int j = 0; j < 2; j++) blocks.select(2, j) += at::bmm(Ba, W.select(1, j)).to(at::kDouble);   // [k, i, m]
     col0 += at::mm(B.narrow(1, blk.a0, rows), X.sum(1)).to(at::kDouble);
     over_a += X.sum({0}, /*keepdim=*/false, at::kDouble);
     combine(moments, column_moments(X.data_ptr<float>(), rows * p, M));
@@ -143,14 +143,14 @@ NeuronFrequencies neuron_frequencies_of(const float* acts, int M, const FourierB
   const at::Tensor energy = blocks.view({K, 4, M}).square().sum(1) +
                             row0.narrow(0, 1, 2 * K).view({K, 2, M}).square().sum(1) +
                             col0.narrow(0, 1, 2 * K).view({K, 2, M}).square().sum(1);  // [K, M]
-  const auto best = energy.max(0);  // [M]
+  const auto best = energy.max(0);                                                     // [M]
   const at::Tensor best_e = std::get<0>(best).contiguous();
   const at::Tensor best_k = std::get<1>(best).contiguous();
   NeuronFrequencies out;
   out.freq.assign(M, 0);
   out.fve.assign(M, 0.0);
   for (int m = 0; m < M; m++) {
-    const double t = moments.m2[m];  // variance * p^2: the energy outside Y[0, 0]
+    const double t = moments.m2[m];    // variance * p^2: the energy outside Y[0, 0]
     if (t <= 1e-12 * p * p) continue;  // dead (constant) neuron: no variance to explain
     out.freq[m] = static_cast<int>(best_k.data_ptr<std::int64_t>()[m]) + 1;
     out.fve[m] = std::min(1.0, best_e.data_ptr<double>()[m] / t);

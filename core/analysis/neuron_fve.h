@@ -21,8 +21,8 @@
 namespace grok {
 
 struct NeuronFrequencies {
-  std::vector<int> freq;     // [M] dominant frequency k (1..(p-1)/2); 0 for a dead (constant) neuron
-  std::vector<double> fve;   // [M] its fraction of variance explained, 0..1
+  std::vector<int> freq;    // [M] dominant frequency k (1..(p-1)/2); 0 for a dead (constant) neuron
+  std::vector<double> fve;  // [M] its fraction of variance explained, 0..1
   // Neurons with FVE >= threshold, counted by frequency.
   std::map<int, int> clusters(double threshold = 0.85) const;
   int count_above(double threshold = 0.85) const;

@@ -23,11 +23,12 @@ std::size_t bytes_per_pair(const Config& cfg) {
 // The forward of one block of rows, into the given arrays at row `first` (each may be null).
 class BlockForward {
  public:
-  BlockForward(const Config& cfg, const std::vector<NamedArray>& ck) : p_(cfg.p), w_(weights_from_checkpoint(cfg, ck)) {}
+  BlockForward(const Config& cfg, const std::vector<NamedArray>& ck)
+      : p_(cfg.p), w_(weights_from_checkpoint(cfg, ck)) {}
 
   struct Out {
     float *logits = nullptr, *direct = nullptr, *mlp_post = nullptr;  // [*, cols] from global row `base`
-    float* attention = nullptr;  // [H, p*p], whole arrays only (base 0)
+    float* attention = nullptr;                                       // [H, p*p], whole arrays only (base 0)
     std::int64_t base = 0;
   };
 
@@ -39,7 +40,7 @@ class BlockForward {
     const bool all = out.direct || out.mlp_post || out.attention;
     ForwardCache cache;
     const at::Tensor L = forward_fast(w_, x, {}, all ? &cache : nullptr);  // [n, V]
-    auto put = [&](const at::Tensor& t, float* dst) {  // t [n, cols] -> dst rows first..
+    auto put = [&](const at::Tensor& t, float* dst) {                      // t [n, cols] -> dst rows first..
       if (!dst) return;
       const at::Tensor c = t.contiguous();
       std::memcpy(dst + (first - out.base) * c.size(1), c.data_ptr<float>(), sizeof(float) * c.numel());
@@ -83,8 +84,8 @@ class ComputedSource final : public PairSource {
     if (i != have_) {
       logits_.resize(static_cast<std::size_t>(b.pairs * p_));
       if (all_) direct_.resize(logits_.size()), mlp_.resize(static_cast<std::size_t>(b.pairs * d_mlp_));
-      forward_.run(b.rows, {logits_.data(), all_ ? direct_.data() : nullptr, all_ ? mlp_.data() : nullptr, nullptr,
-                            b.first});
+      forward_.run(b.rows,
+                   {logits_.data(), all_ ? direct_.data() : nullptr, all_ ? mlp_.data() : nullptr, nullptr, b.first});
       have_ = i;
     }
     b.data = {logits_.data(), all_ ? direct_.data() : nullptr, all_ ? mlp_.data() : nullptr};

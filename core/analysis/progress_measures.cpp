@@ -70,9 +70,9 @@ ProgressMeasures measures_of(const Config& cfg, PairSource& src, const Dataset& 
   std::tie(out.train_loss, out.train_acc) = as_pair(train_s);
   std::tie(out.test_loss, out.test_acc) = as_pair(test_s);
 
-  const at::Tensor C = all.coefficients();                    // [2K, p] float64
+  const at::Tensor C = all.coefficients();                                          // [2K, p] float64
   const at::Tensor a_cos = f32(C.narrow(0, 0, K)), a_sin = f32(C.narrow(0, K, K));  // [K, p]
-  const at::Tensor C_keys = f32(C.index_select(0, key_idx));  // [2n, p]
+  const at::Tensor C_keys = f32(C.index_select(0, key_idx));                        // [2n, p]
   const at::Tensor mean = f32(sum / (static_cast<double>(p) * p));
   LossSum restricted_test, restricted_all, excluded_train;
   std::vector<LossSum> single(static_cast<std::size_t>(K));  // each frequency's excluded loss, train split
@@ -82,7 +82,7 @@ ProgressMeasures measures_of(const Config& cfg, PairSource& src, const Dataset& 
     const std::vector<std::int64_t> tr = rows_in(train, b.first, b.pairs), te = rows_in(test, b.first, b.pairs);
     std::vector<std::int64_t> rows(static_cast<std::size_t>(b.pairs));
     std::iota(rows.begin(), rows.end(), 0);
-    const at::Tensor U = f32(all.directions(b.rows));        // [2K, pairs]
+    const at::Tensor U = f32(all.directions(b.rows));          // [2K, pairs]
     const at::Tensor W = f32(U.index_select(0, key_idx).t());  // [pairs, 2n]
     // Restricted: the mean logits plus the key components; excluded: the logits less them. Both
     // applied per row by the kernel, without forming a [pairs, p] table.
@@ -95,10 +95,9 @@ ProgressMeasures measures_of(const Config& cfg, PairSource& src, const Dataset& 
     excluded_train += lowrank(b.data.logits, p, tr, -1.f);
     // Every single frequency excluded on the train split: a rank-2 change of the logits per k,
     // applied inside the loss kernel.
-    const std::vector<LossSum> s =
-        rank2_cross_entropies(b.data.logits, p, tr.data(), static_cast<std::int64_t>(tr.size()), y, K,
-                              U.data_ptr<float>(), U.data_ptr<float>() + K * b.pairs, a_cos.data_ptr<float>(),
-                              a_sin.data_ptr<float>(), b.pairs);
+    const std::vector<LossSum> s = rank2_cross_entropies(
+        b.data.logits, p, tr.data(), static_cast<std::int64_t>(tr.size()), y, K, U.data_ptr<float>(),
+        U.data_ptr<float>() + K * b.pairs, a_cos.data_ptr<float>(), a_sin.data_ptr<float>(), b.pairs);
     for (int k = 0; k < K; k++) single[k] += s[k];
   }
   std::tie(out.restricted_loss_test, out.restricted_acc_test) = as_pair(restricted_test);
@@ -115,9 +114,9 @@ ProgressMeasures measures_of(const Config& cfg, PairSource& src, const Dataset& 
   // (<a_cos, C_k> + <a_sin, S_k>) / sqrt(2), from the key components at hand.
   const at::Tensor B = at::from_blob(const_cast<double*>(F.matrix().data()), {p, p}, at::kDouble);
   const at::Tensor CS = B.narrow(0, 1, 2 * K).view({K, 2, p});
-  const at::Tensor coef =
-      ((C.narrow(0, 0, K) * CS.select(1, 0)).sum(1) + (C.narrow(0, K, K) * CS.select(1, 1)).sum(1)).div(std::sqrt(2.0))
-          .contiguous();
+  const at::Tensor coef = ((C.narrow(0, 0, K) * CS.select(1, 0)).sum(1) + (C.narrow(0, K, K) * CS.select(1, 1)).sum(1))
+                              .div(std::sqrt(2.0))
+                              .contiguous();
   out.cos_abc_coefficients.assign(coef.data_ptr<double>(), coef.data_ptr<double>() + K);
   return out;
 }
@@ -136,9 +135,9 @@ std::vector<double> logits_2d_norms(const float* logits, int p, const FourierBas
   at::Tensor sq = at::zeros({p, p}, at::kDouble);  // sum over c of Lhat^2
   for (std::int64_t c0 = 0; c0 < p; c0 += w) {
     const std::int64_t n = std::min<std::int64_t>(w, p - c0);
-    const at::Tensor X = L.narrow(1, c0, n).contiguous();                                       // [a*b, c]
-    const at::Tensor Z = at::mm(B, X.view({p, p * n})).view({p, p, n});                         // [i, b, c]
-    const at::Tensor H = at::mm(B, Z.transpose(0, 1).reshape({p, p * n})).view({p, p, n});      // [j, i, c]
+    const at::Tensor X = L.narrow(1, c0, n).contiguous();                                   // [a*b, c]
+    const at::Tensor Z = at::mm(B, X.view({p, p * n})).view({p, p, n});                     // [i, b, c]
+    const at::Tensor H = at::mm(B, Z.transpose(0, 1).reshape({p, p * n})).view({p, p, n});  // [j, i, c]
     sq += H.square().sum(2).t().to(at::kDouble);
   }
   const at::Tensor norms = sq.sqrt().contiguous();

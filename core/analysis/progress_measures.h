@@ -24,24 +24,24 @@
 #include <string>
 #include <vector>
 
-#include "core/base/config.h"
-#include "core/data/dataset.h"
 #include "core/analysis/fourier_basis.h"
+#include "core/base/config.h"
 #include "core/base/key_selection.h"
 #include "core/base/records.h"
 #include "core/base/tensor_blob.h"
+#include "core/data/dataset.h"
 
 namespace grok {
 
 struct ProgressMeasures {
-  std::vector<int> key_freqs;               // the set the restricted/excluded measures used
+  std::vector<int> key_freqs;                                         // the set the restricted/excluded measures used
   double train_loss = 0, test_loss = 0, train_acc = 0, test_acc = 0;  // p outputs
   double restricted_loss_test = 0, restricted_loss_all = 0, restricted_acc_test = 0;
   double excluded_loss_train = 0;
   std::vector<double> excluded_loss_per_key;  // [key_freqs.size()], train split (Fig. 15)
   double max_excluded_loss = 0;               // max over all (p-1)/2 single frequencies (App. C.2)
   int max_excluded_freq = 0;
-  std::vector<double> cos_abc_coefficients;   // [(p-1)/2]: logits . cos(w_k(a+b-c)) / |.|, k = 1.. (Fig. 14)
+  std::vector<double> cos_abc_coefficients;  // [(p-1)/2]: logits . cos(w_k(a+b-c)) / |.|, k = 1.. (Fig. 14)
   // Fig. 4 right: the logits in the 2D Fourier basis over (a, b), L2 norm over the p outputs;
   // [p, p] row-major, rows = component of a, columns = component of b (FourierBasis order).
   // A view of the whole logits, not stored: filled by compute_snapshot only (logits_2d_norms()).

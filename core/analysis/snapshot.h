@@ -18,13 +18,13 @@
 
 #include "core/analysis/ablation_checks.h"
 #include "core/analysis/analysis_memory.h"
-#include "core/analysis/pair_forward.h"
-#include "core/base/config.h"
-#include "core/data/dataset.h"
 #include "core/analysis/fourier_basis.h"
 #include "core/analysis/neuron_fve.h"
+#include "core/analysis/pair_forward.h"
 #include "core/analysis/progress_measures.h"
 #include "core/analysis/weight_spectra.h"
+#include "core/base/config.h"
+#include "core/data/dataset.h"
 
 namespace grok {
 
@@ -36,14 +36,14 @@ struct Snapshot {
   int epoch = 0;
   int p = 0, n_heads = 0, d_mlp = 0;
   WeightSpectra spectra;
-  KeyFrequencies detected;         // from this checkpoint's W_L
-  ProgressMeasures measures;       // with the requested key set (detected if none was given); see SnapshotScope
+  KeyFrequencies detected;    // from this checkpoint's W_L
+  ProgressMeasures measures;  // with the requested key set (detected if none was given); see SnapshotScope
   // The all-pairs forward (compute_pair_forward), pair (a, b) at row a*p + b:
-  std::vector<float> logits;       // [p, p, p]: logits of input (a, b), '=' dropped
+  std::vector<float> logits;         // [p, p, p]: logits of input (a, b), '=' dropped
   std::vector<float> direct_logits;  // [p, p, p]: the same less the last MLP's part (for the check table)
-  std::vector<float> neuron_acts;  // [p, p, d_mlp]: last layer's MLP output (post-ReLU) at '=' for input (a, b)
-  std::vector<float> attention;    // [n_heads, p, p]: last layer's attention from '=' to position 0 (token a)
-  NeuronFrequencies neurons;       // [d_mlp] dominant frequency and FVE
+  std::vector<float> neuron_acts;    // [p, p, d_mlp]: last layer's MLP output (post-ReLU) at '=' for input (a, b)
+  std::vector<float> attention;      // [n_heads, p, p]: last layer's attention from '=' to position 0 (token a)
+  NeuronFrequencies neurons;         // [d_mlp] dominant frequency and FVE
   SnapshotTimings ms;
 };
 

@@ -30,7 +30,8 @@ std::vector<double> row_norms(const std::vector<double>& c, int p, int cols) {
   std::vector<double> n(p, 0.0);
   for (int i = 0; i < p; i++) {
     double s = 0;
-    for (int j = 0; j < cols; j++) s += c[static_cast<std::size_t>(i) * cols + j] * c[static_cast<std::size_t>(i) * cols + j];
+    for (int j = 0; j < cols; j++)
+      s += c[static_cast<std::size_t>(i) * cols + j] * c[static_cast<std::size_t>(i) * cols + j];
     n[i] = std::sqrt(s);
   }
   return n;
@@ -76,7 +77,8 @@ KeyFrequencies detect_key_frequencies(const std::vector<double>& wl_norms) {
   const int K = static_cast<int>(wl_norms.size() - 1) / 2;
   KeyFrequencies out;
   std::vector<double> energy(K);
-  for (int k = 1; k <= K; k++) energy[k - 1] = wl_norms[2 * k - 1] * wl_norms[2 * k - 1] + wl_norms[2 * k] * wl_norms[2 * k];
+  for (int k = 1; k <= K; k++)
+    energy[k - 1] = wl_norms[2 * k - 1] * wl_norms[2 * k - 1] + wl_norms[2 * k] * wl_norms[2 * k];
   const double total = std::accumulate(energy.begin(), energy.end(), 0.0);
   out.share.assign(K, 0.0);
   if (total <= 0) return out;

@@ -8,8 +8,8 @@
 
 #include <vector>
 
-#include "core/base/config.h"
 #include "core/analysis/fourier_basis.h"
+#include "core/base/config.h"
 #include "core/base/tensor_blob.h"
 
 namespace grok {
@@ -29,8 +29,8 @@ WeightSpectra weight_spectra(const Config& cfg, const std::vector<NamedArray>& c
 // non-constant energy, at most (p-1)/8 of them. A flat spectrum (nothing passes) is "none yet".
 // Mainline: 5 frequencies holding ~99 % of the energy, each ~10x the uniform share.
 struct KeyFrequencies {
-  std::vector<int> freqs;          // ascending
-  std::vector<double> share;       // energy share of every frequency k = 1.., [(p-1)/2]
+  std::vector<int> freqs;     // ascending
+  std::vector<double> share;  // energy share of every frequency k = 1.., [(p-1)/2]
   bool none_yet() const { return freqs.empty(); }
 };
 KeyFrequencies detect_key_frequencies(const std::vector<double>& wl_norms);

@@ -198,12 +198,9 @@ const char* to_string(Regularizer r) {
 
 int apply_operation(Operation op, int a, int b, int p) {
   switch (op) {
-    case Operation::Add:
-      return (a + b) % p;
-    case Operation::Subtract:
-      return ((a - b) % p + p) % p;
-    case Operation::Multiply:
-      return static_cast<int>((static_cast<long long>(a) * b) % p);
+    case Operation::Add: return (a + b) % p;
+    case Operation::Subtract: return ((a - b) % p + p) % p;
+    case Operation::Multiply: return static_cast<int>((static_cast<long long>(a) * b) % p);
   }
   return 0;
 }

@@ -37,12 +37,9 @@ std::string KeySelection::describe() const { return kind == Given ? join_freqs(f
 
 const char* kind_name(KeySelection::Kind kind) {
   switch (kind) {
-    case KeySelection::Live:
-      return "live";
-    case KeySelection::Final:
-      return "final";
-    case KeySelection::Given:
-      return "given";
+    case KeySelection::Live: return "live";
+    case KeySelection::Final: return "final";
+    case KeySelection::Given: return "given";
   }
   return "?";
 }

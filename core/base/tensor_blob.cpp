@@ -20,10 +20,14 @@ const char* dtype_name(DType d) {
 }
 
 bool dtype_from_name(const std::string& s, DType* out) {
-  if (s == "float32") *out = DType::F32;
-  else if (s == "float64") *out = DType::F64;
-  else if (s == "int64") *out = DType::I64;
-  else return false;
+  if (s == "float32")
+    *out = DType::F32;
+  else if (s == "float64")
+    *out = DType::F64;
+  else if (s == "int64")
+    *out = DType::I64;
+  else
+    return false;
   return true;
 }
 

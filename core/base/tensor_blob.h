@@ -11,10 +11,10 @@ namespace grok {
 enum class DType { F32, F64, I64 };
 
 struct NamedArray {
-  std::string name;                 // reference state_dict name, e.g. "blocks.0.mlp.W_in"
+  std::string name;  // reference state_dict name, e.g. "blocks.0.mlp.W_in"
   DType dtype = DType::F32;
-  std::vector<std::int64_t> shape;  // row-major
-  std::vector<unsigned char> bytes; // little-endian, numel * element size
+  std::vector<std::int64_t> shape;   // row-major
+  std::vector<unsigned char> bytes;  // little-endian, numel * element size
 
   std::int64_t numel() const;
   std::size_t element_size() const;
@@ -22,7 +22,7 @@ struct NamedArray {
   const double* f64() const { return reinterpret_cast<const double*>(bytes.data()); }
 };
 
-const char* dtype_name(DType d);              // "float32", "float64", "int64" (numpy names)
+const char* dtype_name(DType d);  // "float32", "float64", "int64" (numpy names)
 bool dtype_from_name(const std::string& s, DType* out);
 
 }  // namespace grok

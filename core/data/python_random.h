@@ -13,8 +13,8 @@ class PythonRandom {
  public:
   explicit PythonRandom(std::uint64_t seed);  // random.seed(seed) for a non-negative int
   std::uint32_t genrand_uint32();
-  std::uint32_t getrandbits(int k);            // 1 <= k <= 32
-  std::uint32_t randbelow(std::uint32_t n);    // n >= 1
+  std::uint32_t getrandbits(int k);          // 1 <= k <= 32
+  std::uint32_t randbelow(std::uint32_t n);  // n >= 1
 
   template <typename T>
   void shuffle(std::vector<T>& x) {  // random.shuffle

@@ -26,8 +26,7 @@ using torch::autograd::variable_list;
 // o[k] = base[k] + sum_r w[r] * rows[r][k]: all rows in one pass, so each output element is
 // written once (a row-at-a-time axpy is bound by reloading and storing o).
 template <typename T>
-void combine_generic(T* o, const T* base, const T* const* rows, const T* w, std::int64_t c, std::int64_t K,
-                     bool relu) {
+void combine_generic(T* o, const T* base, const T* const* rows, const T* w, std::int64_t c, std::int64_t K, bool relu) {
   for (std::int64_t k = 0; k < K; k++) {
     T acc = base[k];
     for (std::int64_t r = 0; r < c; r++) acc += w[r] * rows[r][k];
@@ -87,8 +86,7 @@ __attribute__((target("avx2,fma"))) void combine_avx2(float* o, const float* bas
 }
 
 // dst[k] = g[k] where out[k] > 0, else 0: ReLU's backward for one row.
-__attribute__((target("avx2,fma"))) void relu_mask_avx2(float* dst, const float* g, const float* out,
-                                                        std::int64_t K) {
+__attribute__((target("avx2,fma"))) void relu_mask_avx2(float* dst, const float* g, const float* out, std::int64_t K) {
   const __m256 zero = _mm256_setzero_ps();
   std::int64_t k = 0;
   for (; k + 8 <= K; k += 8) {
@@ -101,7 +99,8 @@ __attribute__((target("avx2,fma"))) void relu_mask_avx2(float* dst, const float*
 __attribute__((target("avx2,fma"))) void axpy_avx2(float* o, const float* x, float w, std::int64_t K) {
   const __m256 wv = _mm256_set1_ps(w);
   std::int64_t k = 0;
-  for (; k + 8 <= K; k += 8) _mm256_storeu_ps(o + k, _mm256_fmadd_ps(wv, _mm256_loadu_ps(x + k), _mm256_loadu_ps(o + k)));
+  for (; k + 8 <= K; k += 8)
+    _mm256_storeu_ps(o + k, _mm256_fmadd_ps(wv, _mm256_loadu_ps(x + k), _mm256_loadu_ps(o + k)));
   for (; k < K; k++) o[k] = std::fma(w, x[k], o[k]);
 }
 
@@ -196,7 +195,8 @@ void mix_forward(const at::Tensor& alpha, const std::vector<at::Tensor>& tables,
   const std::int64_t* bi = base_idx.data_ptr<std::int64_t>();
   std::vector<const T*> tp;
   std::vector<const std::int64_t*> ip;
-  for (std::int64_t j = 0; j < J; j++) tp.push_back(tables[j].data_ptr<T>()), ip.push_back(idx[j].data_ptr<std::int64_t>());
+  for (std::int64_t j = 0; j < J; j++)
+    tp.push_back(tables[j].data_ptr<T>()), ip.push_back(idx[j].data_ptr<std::int64_t>());
   T* o = out.data_ptr<T>();
   const bool x86 = use_avx2_kernels();
   // Columns in chunks of kChunk, chunk-outer: the tables' slice for one chunk fits in L2, where the
@@ -304,7 +304,8 @@ void mix_backward(const at::Tensor& grad, const at::Tensor& alpha, const std::ve
       for (std::int64_t r = r0; r < r1; r++) {
         T* row = db + r * K;
         for (std::int64_t k = 0; k < K; k++) row[k] = 0;
-        for (std::int64_t q = gr.offsets[r]; q < gr.offsets[r + 1]; q++) axpy<T>(x86, row, g + gr.order[q] * K, T(1), K);
+        for (std::int64_t q = gr.offsets[r]; q < gr.offsets[r + 1]; q++)
+          axpy<T>(x86, row, g + gr.order[q] * K, T(1), K);
       }
     });
   }
@@ -353,8 +354,9 @@ struct TableMix : torch::autograd::Function<TableMix> {
 
 at::Tensor table_mix(const at::Tensor& alpha, const std::vector<at::Tensor>& tables, const std::vector<at::Tensor>& idx,
                      const at::Tensor& base, const at::Tensor& base_idx, bool relu) {
-  TORCH_CHECK(alpha.dim() == 3 && static_cast<std::size_t>(alpha.size(1)) == tables.size() && tables.size() == idx.size(),
-              "table_mix: alpha [N, J, H] must match J tables and J index vectors");
+  TORCH_CHECK(
+      alpha.dim() == 3 && static_cast<std::size_t>(alpha.size(1)) == tables.size() && tables.size() == idx.size(),
+      "table_mix: alpha [N, J, H] must match J tables and J index vectors");
   std::vector<at::Tensor> t, ix;
   for (std::size_t j = 0; j < tables.size(); j++) {
     TORCH_CHECK(tables[j].dim() == 3 && tables[j].size(1) == alpha.size(2) && tables[j].size(2) == base.size(1),

@@ -56,10 +56,10 @@ at::Tensor per_head_map(const at::Tensor& v, const at::Tensor& W) {
 // row: resid[n] = x_i[n] + W_O sum_j,h alpha[n, j, h] v_j[row_j(n), h]. Any linear map of it is
 // then a table_mix of mapped tables (table_mix.h), never a per-pair product with D-deep dots.
 struct Mixed {
-  at::Tensor alpha;                          // [N, J, H]
-  std::vector<at::Tensor> values, idx;       // [R_j, H, Dh], [N]
-  at::Tensor W_O;                            // [D, H*Dh]
-  at::Tensor x, x_idx;                       // [R_i, D], [N]: the residual before attention
+  at::Tensor alpha;                     // [N, J, H]
+  std::vector<at::Tensor> values, idx;  // [R_j, H, Dh], [N]
+  at::Tensor W_O;                       // [D, H*Dh]
+  at::Tensor x, x_idx;                  // [R_i, D], [N]: the residual before attention
 
   // W resid + bias for every pair: [N, K] for W [K, D] (undefined W: identity, K = D); ReLU of it
   // with `relu`.
@@ -78,9 +78,9 @@ struct Mixed {
     std::vector<at::Tensor> Ws, sizes_b;
     std::vector<std::int64_t> sizes;
     for (const auto& m : maps) Ws.push_back(m.W), sizes.push_back(m.W.size(0));
-    const at::Tensor W = at::cat(Ws, 0);                                  // [sum K, D]
-    const auto A = at::matmul(W, W_O).split_with_sizes(sizes, 0);         // [K, H*Dh] each
-    const auto base = at::matmul(x, W.t()).split_with_sizes(sizes, 1);    // [R_i, K] each
+    const at::Tensor W = at::cat(Ws, 0);                                // [sum K, D]
+    const auto A = at::matmul(W, W_O).split_with_sizes(sizes, 0);       // [K, H*Dh] each
+    const auto base = at::matmul(x, W.t()).split_with_sizes(sizes, 1);  // [R_i, K] each
     std::vector<at::Tensor> out;
     for (std::size_t i = 0; i < maps.size(); i++)
       out.push_back(mix(A[i], maps[i].bias.defined() ? base[i] + maps[i].bias : base[i], maps[i].relu));
@@ -119,7 +119,7 @@ Attended attend(const LayerWeights& L, const std::vector<Stream>& s, std::size_t
   std::vector<at::Tensor> rows;
   std::vector<std::int64_t> counts;
   for (std::size_t j = 0; j <= i; j++) rows.push_back(s[j].rows), counts.push_back(s[j].rows.size(0));
-  const at::Tensor W_KVQ = at::cat({L.W_K, L.W_V, L.W_Q}, 0);  // [3H, Dh, D]
+  const at::Tensor W_KVQ = at::cat({L.W_K, L.W_V, L.W_Q}, 0);           // [3H, Dh, D]
   const auto kvq = project_heads(at::cat(rows, 0), W_KVQ).split(H, 1);  // 3 x [sum R, H, Dh]
   const auto ks = kvq[0].split_with_sizes(counts, 0), vs = kvq[1].split_with_sizes(counts, 0);
   const at::Tensor q = kvq[2].split_with_sizes(counts, 0)[i];  // [R_i, H, Dh]
@@ -129,7 +129,7 @@ Attended attend(const LayerWeights& L, const std::vector<Stream>& s, std::size_t
     const at::Tensor& k = ks[j];  // [R_j, H, Dh]
     at::Tensor sc;                // -> [N, H]
     if (s[i].kind == Stream::Const) {
-      sc = s[j].gather((k * q).sum(-1), N);               // one query: score each distinct key row
+      sc = s[j].gather((k * q).sum(-1), N);  // one query: score each distinct key row
     } else if (j == i) {
       sc = s[i].gather((k * q).sum(-1), N);
     } else {
@@ -163,7 +163,7 @@ at::Tensor forward_plain(const Weights& w, const Batch& x, const ForwardOptions&
   const std::int64_t N = x.size();
   const std::int64_t p = w.W_E.size(1) - 1;
   const at::Tensor eq = at::full({N}, p, x.a.options());
-  const at::Tensor tokens = at::stack({x.a, x.b, eq}, 1);                              // [N, C]
+  const at::Tensor tokens = at::stack({x.a, x.b, eq}, 1);                                       // [N, C]
   at::Tensor resid = w.W_E.t().index_select(0, tokens.reshape(-1)).view({N, 3, -1}) + w.W_pos;  // [N, C, D]
   const at::Tensor causal = at::ones({3, 3}, at::TensorOptions().dtype(at::kBool)).triu(1);
   for (std::size_t l = 0; l < w.layers.size(); l++) {
@@ -174,7 +174,7 @@ at::Tensor forward_plain(const Weights& w, const Batch& x, const ForwardOptions&
     };
     const at::Tensor q = heads(L.W_Q), k = heads(L.W_K), v = heads(L.W_V);
     const at::Tensor scores = at::matmul(q, k.transpose(-1, -2)).masked_fill(causal, -INFINITY) /
-                              std::sqrt(static_cast<double>(Dh));                       // [N, H, C, C]
+                              std::sqrt(static_cast<double>(Dh));  // [N, H, C, C]
     const at::Tensor attn = at::softmax(scores, -1);
     const at::Tensor z = at::matmul(attn, v).permute({0, 2, 1, 3}).reshape({N, 3, H * Dh});  // head-major
     resid = resid + at::matmul(z, L.W_O.t());
@@ -224,7 +224,7 @@ at::Tensor forward_fast(const Weights& w, const Batch& x, const ForwardOptions& 
   const LayerWeights& L = w.layers.back();
   at::Tensor pattern;
   Attended att = attend(L, s, 2, N, &pattern);
-  const at::Tensor W_Ut = w.W_U.t();                      // [V, D]
+  const at::Tensor W_Ut = w.W_U.t();                         // [V, D]
   const at::Tensor W_outU = at::matmul(L.W_out.t(), w.W_U);  // [M, V]
   const at::Tensor bias_U = at::matmul(L.b_out, w.W_U);      // [V]
   at::Tensor pre, direct;

@@ -7,30 +7,18 @@ namespace grok {
 const char* to_string(RunFileError::Kind kind) {
   using K = RunFileError::Kind;
   switch (kind) {
-    case K::Missing:
-      return "missing";
-    case K::Foreign:
-      return "foreign";
-    case K::Damaged:
-      return "damaged";
-    case K::Newer:
-      return "newer";
-    case K::Exists:
-      return "exists";
-    case K::NoCheckpoint:
-      return "no checkpoint";
-    case K::Unreadable:
-      return "unreadable";
-    case K::Unwritable:
-      return "unwritable";
-    case K::Busy:
-      return "busy";
-    case K::DiskFull:
-      return "disk full";
-    case K::Io:
-      return "I/O error";
-    case K::Other:
-      return "other";
+    case K::Missing: return "missing";
+    case K::Foreign: return "foreign";
+    case K::Damaged: return "damaged";
+    case K::Newer: return "newer";
+    case K::Exists: return "exists";
+    case K::NoCheckpoint: return "no checkpoint";
+    case K::Unreadable: return "unreadable";
+    case K::Unwritable: return "unwritable";
+    case K::Busy: return "busy";
+    case K::DiskFull: return "disk full";
+    case K::Io: return "I/O error";
+    case K::Other: return "other";
   }
   return "?";
 }

@@ -16,9 +16,9 @@ RunContents loadRunContents(const QString& path, const std::optional<std::vector
   r.measures = store.load_measures(keys ? KeySelection::Given : KeySelection::Live);
   if (keys) {  // only the records of the chosen set
     const KeySetTag want{KeySelection::Given, *keys};
-    r.measures.erase(std::remove_if(r.measures.begin(), r.measures.end(),
-                                    [&](const MeasureRecord& m) { return m.keys != want; }),
-                     r.measures.end());
+    r.measures.erase(
+        std::remove_if(r.measures.begin(), r.measures.end(), [&](const MeasureRecord& m) { return m.keys != want; }),
+        r.measures.end());
   }
   return r;
 }

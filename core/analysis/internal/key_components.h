@@ -42,7 +42,7 @@ class KeyComponents {
  private:
   int p_;
   std::vector<int> freqs_;
-  at::Tensor B_;            // [p, p] float64 basis
+  at::Tensor B_;          // [p, p] float64 basis
   at::Tensor C_, U_sum_;  // [2n, p], [2n]
 };
 

@@ -64,8 +64,7 @@ std::unique_ptr<PairSource> pair_arrays(const Config& cfg, const PairForward& wh
 std::unique_ptr<PairSource> computed_pairs(const Config& cfg, const std::vector<NamedArray>& checkpoint, bool all);
 
 // Block-local indices of the ascending global rows `sorted` that fall in [first, first + n).
-inline std::vector<std::int64_t> rows_in(const std::vector<std::int64_t>& sorted, std::int64_t first,
-                                         std::int64_t n) {
+inline std::vector<std::int64_t> rows_in(const std::vector<std::int64_t>& sorted, std::int64_t first, std::int64_t n) {
   const auto lo = std::lower_bound(sorted.begin(), sorted.end(), first);
   const auto hi = std::lower_bound(lo, sorted.end(), first + n);
   std::vector<std::int64_t> out(lo, hi);

@@ -27,7 +27,7 @@ inline PairDirections pair_directions(const at::Tensor& B, const std::vector<int
   const at::Tensor C = B.index_select(0, at::tensor(cos_rows, at::kLong));  // [n, p]
   const at::Tensor S = B.index_select(0, at::tensor(sin_rows, at::kLong));
   const at::Tensor Ca = C.narrow(1, a0, rows).unsqueeze(2), Sa = S.narrow(1, a0, rows).unsqueeze(2);  // [n, rows, 1]
-  const at::Tensor Cb = C.unsqueeze(1), Sb = S.unsqueeze(1);                                             // [n, 1, p]
+  const at::Tensor Cb = C.unsqueeze(1), Sb = S.unsqueeze(1);                                          // [n, 1, p]
   const double r2 = std::sqrt(2.0);
   return {((Ca * Cb - Sa * Sb) / r2).reshape({n, rows * p}), ((Sa * Cb + Ca * Sb) / r2).reshape({n, rows * p})};
 }

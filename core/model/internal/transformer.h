@@ -31,8 +31,8 @@ Batch make_batch(const Split& s);
 Batch all_pairs(int p);
 
 struct ForwardOptions {
-  double dropout = 0.0;               // drop probability of MLP neurons; 0 = off (evaluation)
-  std::optional<at::Generator> rng;   // dropout masks; required when dropout > 0
+  double dropout = 0.0;              // drop probability of MLP neurons; 0 = off (evaluation)
+  std::optional<at::Generator> rng;  // dropout masks; required when dropout > 0
 };
 
 // Scratch outputs the analysis views want (final position, last layer).

@@ -31,7 +31,7 @@ struct Weights {
   at::Tensor W_E;    // [D, V]
   at::Tensor W_pos;  // [C, D]
   std::vector<LayerWeights> layers;
-  at::Tensor W_U;    // [D, V]
+  at::Tensor W_U;  // [D, V]
 
   // Every parameter with its reference state_dict name, in creation order.
   std::vector<std::pair<std::string, at::Tensor*>> named();
