@@ -8,9 +8,11 @@
 #include <sqlite3.h>
 #include <QXmlStreamReader>
 
+#include "core/analysis/analysis_memory.h"
 #include "core/store/run_store.h"
 #include "test_util.h"
 #include "ui/checkpoint/epoch_scrubber.h"
+#include "ui/checkpoint/snapshot_service.h"
 #include "ui/plots/heatmap_view.h"
 #include "ui/plots/series_view.h"
 #include "ui/plots/spectrum_view.h"
@@ -37,6 +39,17 @@ bool looksDrawn(const QImage& img) {
 class TestMainWindow : public QObject {
   Q_OBJECT
  private slots:
+  // A snapshot cache bounded by count held 6 x ~1 GB at p = 401: now by bytes too, never below the
+  // one snapshot on screen.
+  void snapshotCacheIsBoundedByBytes() {
+    Config big;
+    big.p = 401;
+    QCOMPARE(SnapshotService::cacheCapacity(snapshot_bytes(Config{})), SnapshotService::kCacheSize);
+    QCOMPARE(SnapshotService::cacheCapacity(snapshot_bytes(big)), std::size_t(1));
+    QCOMPARE(SnapshotService::cacheCapacity(SnapshotService::kCacheBytes / 3), std::size_t(3));
+    QVERIFY(snapshot_bytes(big) * SnapshotService::kCacheSize > SnapshotService::kCacheBytes);
+  }
+
   void initTestCase() {
     Q_INIT_RESOURCE(grokking);  // icons, as the app's main does
     QCoreApplication::setOrganizationName("grokking-lab-tests");

@@ -8,7 +8,7 @@
 // of an epoch, and the trainer waits there until the analysis is done: each runs alone, at full
 // speed (the views' latency while training falls too). The analysis has priority: while the
 // user scrubs during training, one snapshot job after another, training waits; the app throttles
-// only its own live updates (MainWindow::onEpochChanged).
+// only its own live updates (CheckpointViews::show).
 #pragma once
 
 #include <condition_variable>

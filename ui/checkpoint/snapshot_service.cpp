@@ -2,6 +2,7 @@
 
 #include <QElapsedTimer>
 #include <QMetaObject>
+#include <algorithm>
 
 #include "core/runtime/compute_thread.h"
 #include "core/store/run_store.h"
@@ -9,8 +10,15 @@
 
 namespace grok {
 
-namespace {
-constexpr std::size_t kCacheSize = 6;
+std::size_t SnapshotService::cacheCapacity(std::size_t snapshotBytes) {
+  const std::size_t fit = snapshotBytes == 0 ? kCacheSize : kCacheBytes / snapshotBytes;
+  return std::max<std::size_t>(1, std::min(kCacheSize, fit));
+}
+
+std::size_t SnapshotService::bytes(const ViewSnapshot& v) {
+  if (!v.snapshot) return 0;
+  const Snapshot& s = *v.snapshot;
+  return sizeof(float) * (s.logits.size() + s.direct_logits.size() + s.neuron_acts.size() + s.attention.size());
 }
 
 SnapshotService::SnapshotService(QObject* parent) : QObject(parent) {
@@ -166,7 +174,7 @@ bool SnapshotService::cache(int epoch, const ViewSnapshotPtr& v, unsigned genera
       break;
     }
   cache_.emplace_front(epoch, v);
-  if (cache_.size() > kCacheSize) cache_.pop_back();
+  while (cache_.size() > cacheCapacity(bytes(*v))) cache_.pop_back();
   return true;
 }
 

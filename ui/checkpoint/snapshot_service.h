@@ -39,6 +39,12 @@ class SnapshotService : public QObject {
   Q_OBJECT
  public:
   explicit SnapshotService(QObject* parent = nullptr);
+  // The cache holds the newest snapshots within kCacheBytes, at most kCacheSize of them, and always
+  // the newest one (what is shown): a mainline snapshot is ~40 MB, one at p = 400 over 1 GB.
+  static constexpr std::size_t kCacheSize = 6;
+  static constexpr std::size_t kCacheBytes = std::size_t(512) << 20;
+  static std::size_t cacheCapacity(std::size_t snapshotBytes);
+  static std::size_t bytes(const ViewSnapshot& v);
   ~SnapshotService() override;
 
   void setRun(const QString& path);  // clears the cache
