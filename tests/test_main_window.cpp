@@ -19,6 +19,7 @@
 #include "ui/run/run_panel.h"
 #include "ui/window/main_window.h"
 #include "ui/window/run_viewer.h"
+#include "ui_test_util.h"
 
 using namespace grok;
 
@@ -174,16 +175,7 @@ class TestMainWindow : public QObject {
     MainWindow w;
     w.show();
     RunPanel* panel = w.runPanel();
-    for (auto [k, v] : std::initializer_list<std::pair<const char*, QString>>{{"p", "11"},
-                                                                              {"train_fraction", "0.5"},
-                                                                              {"d_model", "16"},
-                                                                              {"n_heads", "2"},
-                                                                              {"d_head", "8"},
-                                                                              {"d_mlp", "32"},
-                                                                              {"epochs", "100000"},
-                                                                              {"checkpoint_interval", "25"},
-                                                                              {"test_interval", "5"}})
-      panel->setField(k, v);
+    test::setTinyFields(panel);
     // Invalid input cannot start and says why.
     panel->setField("p", "12");
     QVERIFY(!panel->config());

@@ -13,6 +13,7 @@
 #include "ui/window/export_dialogs.h"
 #include "ui/window/main_window.h"
 #include "ui/window/run_viewer.h"
+#include "ui_test_util.h"
 
 using namespace grok;
 
@@ -54,11 +55,7 @@ class TestUiExport : public QObject {
   QTemporaryDir settings_;
 
  private slots:
-  void initTestCase() {
-    Q_INIT_RESOURCE(grokking);
-    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, settings_.path());
-    QCoreApplication::setOrganizationName("grokking-lab-tests");
-  }
+  void initTestCase() { initUiTest(settings_.path()); }
   void init() { QSettings().remove("export/dir"); }  // each test begins with no export made
 
   void metricsCsvIsWhatTheCliWrites() {

@@ -14,6 +14,7 @@
 #include "ui/plots/series_view.h"
 #include "ui/window/main_window.h"
 #include "ui/window/run_viewer.h"
+#include "ui_test_util.h"
 
 using namespace grok;
 
@@ -68,9 +69,7 @@ class TestUiKeySet : public QObject {
 
  private slots:
   void initTestCase() {
-    Q_INIT_RESOURCE(grokking);
-    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, settings_.path());
-    QCoreApplication::setOrganizationName("grokking-lab-tests");
+    initUiTest(settings_.path());
     test::train_run(test::tiny_config(kP, 40, 10, 4), dir_.file("trained.grok"));
     writePlantedRun(dir_.file("trained.grok"), dir_.file("run.grok"));
     QCOMPARE(newestDetectedKeys(dir_.qfile("run.grok")), (std::vector<int>{kFirst, kSecond}));

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "test_util.h"
+#include "ui_test_util.h"
 
 #include "core/base/config.h"
 #include "ui/run/run_panel.h"
@@ -30,11 +31,7 @@ class TestUiRunPanel : public QObject {
   QTemporaryDir settings_;
 
  private slots:
-  void initTestCase() {
-    Q_INIT_RESOURCE(grokking);
-    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, settings_.path());
-    QCoreApplication::setOrganizationName("grokking-lab-tests");
-  }
+  void initTestCase() { initUiTest(settings_.path()); }
 
   void theTableDescribesEveryJsonFieldOnce() {
     const nlohmann::json j = config_to_json(Config{});

@@ -16,6 +16,7 @@
 #include "ui/run/training_controller.h"
 #include "ui/window/main_window.h"
 #include "ui/window/run_viewer.h"
+#include "ui_test_util.h"
 
 using namespace grok;
 
@@ -23,16 +24,7 @@ namespace {
 
 // A model small enough for hundreds of epochs a second, as the panel's fields.
 void setTinyFields(RunPanel* panel, const QString& path) {
-  for (auto [k, v] : std::initializer_list<std::pair<const char*, QString>>{{"p", "11"},
-                                                                            {"train_fraction", "0.5"},
-                                                                            {"d_model", "16"},
-                                                                            {"n_heads", "2"},
-                                                                            {"d_head", "8"},
-                                                                            {"d_mlp", "32"},
-                                                                            {"epochs", "100000"},
-                                                                            {"checkpoint_interval", "25"},
-                                                                            {"test_interval", "5"}})
-    panel->setField(k, v);
+  test::setTinyFields(panel);
   panel->setField("path", path);
 }
 
@@ -57,11 +49,7 @@ class TestUiTraining : public QObject {
   QTemporaryDir settings_;
 
  private slots:
-  void initTestCase() {
-    Q_INIT_RESOURCE(grokking);
-    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, settings_.path());
-    QCoreApplication::setOrganizationName("grokking-lab-tests");
-  }
+  void initTestCase() { initUiTest(settings_.path()); }
 
   void controllerGoesThroughItsStates() {
     test::ScratchDir dir;

@@ -1,0 +1,38 @@
+// Helpers shared by the GUI tests: the app's resources and settings kept apart from the user's, and
+// a model small enough for hundreds of epochs a second typed into the run panel.
+#pragma once
+
+#include <QCoreApplication>
+#include <QSettings>
+#include <QString>
+#include <initializer_list>
+#include <utility>
+
+#include "ui/run/run_panel.h"
+
+// Icons as the app's main loads them, and QSettings in `settingsDir` (a test's temporary folder), so
+// that no test reads or changes the user's layout, recent files or export folder. At global scope:
+// Q_INIT_RESOURCE cannot be used inside a namespace.
+inline void initUiTest(const QString& settingsDir) {
+  Q_INIT_RESOURCE(grokking);
+  QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, settingsDir);
+  QCoreApplication::setOrganizationName("grokking-lab-tests");
+}
+
+namespace grok::test {
+
+// p = 11, d_model 16, 2 heads, d_mlp 32: a checkpoint every 25 epochs, a test evaluation every 5.
+inline void setTinyFields(RunPanel* panel) {
+  for (auto [k, v] : std::initializer_list<std::pair<const char*, QString>>{{"p", "11"},
+                                                                            {"train_fraction", "0.5"},
+                                                                            {"d_model", "16"},
+                                                                            {"n_heads", "2"},
+                                                                            {"d_head", "8"},
+                                                                            {"d_mlp", "32"},
+                                                                            {"epochs", "100000"},
+                                                                            {"checkpoint_interval", "25"},
+                                                                            {"test_interval", "5"}})
+    panel->setField(k, v);
+}
+
+}  // namespace grok::test
