@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 
 #include <nlohmann/json.hpp>
@@ -185,15 +184,9 @@ int cmd_export_csv(int argc, char** argv) {
   if (a.has("--help")) return std::printf("%s", kCsvUsage), 0;
   if (a.positional.size() != 1) throw UsageError("export-csv: expected one run FILE");
   const RunStore s = RunStore::open(a.positional[0]);
+  // The window's "metrics as CSV" writes through the same checked writer: one format, one error.
   if (auto out = a.get("--out")) {
-    std::ofstream f(*out);
-    if (!f) throw UsageError("--out: cannot write " + *out);
-    write_metrics_csv(s, f);
-    f.flush();
-    if (!f) {
-      std::fprintf(stderr, "error: %s: write failed\n", out->c_str());
-      return 1;
-    }
+    write_metrics_csv_file(s, *out);
   } else {
     write_metrics_csv(s, std::cout);
   }
