@@ -64,11 +64,8 @@ int cmd_info(int argc, char** argv) {
               m("app_version").c_str(), m("torch_version").c_str());
   std::printf("created       %s, %s threads, BLAS %s\n", m("created_utc").c_str(), m("threads").c_str(),
               m("blas").c_str());
-  std::printf("task          (a %s b) mod %d, train fraction %.3g, seed %llu\n",
-              c.operation == Operation::Add        ? "+"
-              : c.operation == Operation::Subtract ? "-"
-                                                   : "*",
-              c.p, c.train_fraction, static_cast<unsigned long long>(c.seed));
+  std::printf("task          (a %s b) mod %d, train fraction %.3g, seed %llu\n", operation_symbol(c.operation), c.p,
+              c.train_fraction, static_cast<unsigned long long>(c.seed));
   std::printf("model         %d layer(s), d_model %d, %d heads x %d, d_mlp %d\n", c.n_layers, c.d_model, c.n_heads,
               c.d_head, c.d_mlp);
   std::printf("training      AdamW lr %g betas (%g, %g), regulariser %s (wd %g, dropout %g, l1 %g), %d epochs\n", c.lr,
@@ -152,6 +149,7 @@ int cmd_analyze(int argc, char** argv) {
   const ProgressMeasures& m = r.measures;
   auto list = [](const std::vector<int>& v) { return v.empty() ? std::string("none yet") : join_freqs(v); };
   std::printf("checkpoint    %s at epoch %d\n", s.path().c_str(), r.epoch);
+  std::printf("basis         %s\n", r.group.basis_description().c_str());
   std::printf("key freqs     detected: %s; measures use %s: %s\n", list(r.detected.freqs).c_str(),
               r.key_selection.c_str(), list(m.key_freqs).c_str());
   std::printf("Gini          W_E %.3f, W_L %.3f; sum of squared weights %.1f\n", r.spectra.gini_we, r.spectra.gini_wl,
@@ -164,14 +162,18 @@ int cmd_analyze(int argc, char** argv) {
   for (std::size_t i = 0; i < m.key_freqs.size(); i++)
     std::printf(" %d: %.3g", m.key_freqs[i], m.excluded_loss_per_key[i]);
   std::printf("; worst single frequency %d: %.3g\n", m.max_excluded_freq, m.max_excluded_loss);
+  if (m.outside_pairs > 0)
+    std::printf(
+        "zero operand  %d pairs outside %s (in the losses above, in no Fourier measure): loss %.3g (acc %.4f)\n",
+        m.outside_pairs, r.group.name().c_str(), m.outside_loss, m.outside_acc);
   std::printf("neurons       %d of %zu with FVE >= 85%%; clusters", r.neurons.count_above(0.85), r.neurons.freq.size());
   for (auto [k, n] : r.neurons.clusters(0.85)) std::printf(" %d:%d", k, n);
-  std::printf("\nchecks (all %d x %d pairs, key frequencies %s)\n", s.config().p, s.config().p,
+  std::printf("\nchecks (the %d x %d pairs of %s, key frequencies %s)\n", r.group.n, r.group.n, r.group.name().c_str(),
               list(r.checks.key_freqs).c_str());
   for (const auto& row : r.checks.rows)
     std::printf("  %-36s loss %10.3g  accuracy %.4f\n", row.check.c_str(), row.loss, row.accuracy);
   std::printf(
-      "  logits' FVE by the cos(w_k(a+b-c)) fit: %.2f %%; W_L outside the key directions: %.2f %% of its "
+      "  logits' FVE by the cos(w_k(i+j-k)) fit: %.2f %%; W_L outside the key directions: %.2f %% of its "
       "norm (%.2f %% of its squared norm)\n",
       100 * r.checks.logit_fit_fve, 100 * r.checks.wl_norm_outside_key,
       100 * r.checks.wl_norm_outside_key * r.checks.wl_norm_outside_key);

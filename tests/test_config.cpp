@@ -46,8 +46,12 @@ class TestConfig : public QObject {
                                 << "train_fraction: got 1";
     QTest::newRow("heads") << R"({"d_model": 130, "n_heads": 4})"
                            << "d_model: 130 is not divisible by n_heads=4";
-    QTest::newRow("operation") << R"({"operation": "divide"})"
-                               << "operation: got \"divide\"";
+    QTest::newRow("operation") << R"({"operation": "power"})"
+                               << "operation: got \"power\"";
+    QTest::newRow("multiply composite") << R"({"operation": "multiply", "p": 115})"
+                                        << "p: 115 is not prime, and multiply needs a prime p";
+    QTest::newRow("divide composite") << R"({"operation": "divide", "p": 9})"
+                                      << "p: 9 is not prime, and divide needs a prime p";
     QTest::newRow("regularizer") << R"({"regularizer": "l2"})"
                                  << "regularizer: got \"l2\"";
     QTest::newRow("dropout") << R"({"dropout": 1.0})"

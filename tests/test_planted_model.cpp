@@ -1,6 +1,6 @@
 // The analysis on whole models whose answer is known: a transformer built by hand to run the
-// paper's Fourier multiplication algorithm at chosen frequencies, random weights, and a short real
-// training run on a small p. Built from stored-tensor arrays, so no LibTorch header is needed.
+// paper's Fourier multiplication algorithm at chosen frequencies (planted_model.h), random
+// weights, and a short real training run on a small p.
 #include <QtTest>
 
 #include <algorithm>
@@ -12,73 +12,15 @@
 #include "core/analysis/snapshot.h"
 #include "core/base/presets.h"
 #include "core/training/trainer.h"
+#include "planted_model.h"
 #include "test_util.h"
 
 using namespace grok;
+using grok::test::at;
+using grok::test::planted_checkpoint;
+using grok::test::planted_config;
 
 namespace {
-
-NamedArray zeros(const std::string& name, std::vector<std::int64_t> shape) {
-  NamedArray a;
-  a.name = name;
-  a.shape = std::move(shape);
-  a.bytes.assign(static_cast<std::size_t>(a.numel()) * 4, 0);
-  return a;
-}
-float& at(NamedArray& a, std::int64_t i) { return reinterpret_cast<float*>(a.bytes.data())[i]; }
-
-Config planted_config() {
-  Config c;
-  c.p = 31;
-  c.d_model = 32;
-  c.n_heads = 4;
-  c.d_head = 8;
-  c.d_mlp = 120;  // 40 neurons per key frequency
-  return c;
-}
-
-// The algorithm of paper Section 4 with ReLU neurons, as trained models implement it. Residual
-// dims 4i..4i+3 belong to key frequency i: cos w a, sin w a (inputs) and cos, sin (outputs).
-//  - W_E puts cos(w a), sin(w a) in the input dims; '=' and positions embed to 0.
-//  - W_Q = W_K = 0: '=' attends 1/3 to each position; head 0 copies the input dims, W_O scales by
-//    3, so the residual at '=' holds cos(wa) + cos(wb), sin(wa) + sin(wb).
-//  - Neuron (i, n) with phase f = 2 pi n / 40: ReLU(cos(wa + f) + cos(wb + f)) =
-//    ReLU(2 cos(w(a+b)/2 + f) cos(w(a-b)/2)).
-//  - W_out, W_U give W_L[c, neuron] = scale cos(wc + 2f); summed over the phases the logits are
-//    proportional to |cos(w(a-b)/2)| cos(w(a+b-c)), largest at c = a + b.
-std::vector<NamedArray> planted_checkpoint(const Config& c, const std::vector<int>& key, float scale) {
-  const int p = c.p, V = p + 1, D = c.d_model, H = c.n_heads, Dh = c.d_head, M = c.d_mlp;
-  const int per = M / static_cast<int>(key.size());
-  NamedArray WE = zeros("embed.W_E", {D, V}), Wpos = zeros("pos_embed.W_pos", {3, D});
-  NamedArray WK = zeros("blocks.0.attn.W_K", {H, Dh, D}), WQ = zeros("blocks.0.attn.W_Q", {H, Dh, D});
-  NamedArray WV = zeros("blocks.0.attn.W_V", {H, Dh, D}), WO = zeros("blocks.0.attn.W_O", {D, H * Dh});
-  NamedArray Win = zeros("blocks.0.mlp.W_in", {M, D}), bin = zeros("blocks.0.mlp.b_in", {M});
-  NamedArray Wout = zeros("blocks.0.mlp.W_out", {D, M}), bout = zeros("blocks.0.mlp.b_out", {D});
-  NamedArray WU = zeros("unembed.W_U", {D, V});
-  for (std::size_t i = 0; i < key.size(); i++) {
-    const double w = 2 * M_PI * key[i] / p;
-    const int d = 4 * static_cast<int>(i);
-    for (int t = 0; t < p; t++) {
-      at(WE, (d + 0) * V + t) = static_cast<float>(std::cos(w * t));
-      at(WE, (d + 1) * V + t) = static_cast<float>(std::sin(w * t));
-      at(WU, (d + 2) * V + t) = scale * static_cast<float>(std::cos(w * t));
-      at(WU, (d + 3) * V + t) = scale * static_cast<float>(std::sin(w * t));
-    }
-    for (int s = 0; s < 2; s++) {
-      at(WV, (0 * Dh + 2 * static_cast<int>(i) + s) * D + d + s) = 1;  // head 0
-      at(WO, (d + s) * H * Dh + 2 * static_cast<int>(i) + s) = 3;
-    }
-    for (int n = 0; n < per; n++) {
-      const int j = static_cast<int>(i) * per + n;
-      const double f = 2 * M_PI * n / per;
-      at(Win, j * D + d + 0) = static_cast<float>(std::cos(f));
-      at(Win, j * D + d + 1) = static_cast<float>(-std::sin(f));
-      at(Wout, (d + 2) * M + j) = static_cast<float>(std::cos(2 * f));
-      at(Wout, (d + 3) * M + j) = static_cast<float>(-std::sin(2 * f));
-    }
-  }
-  return {WK, WO, WQ, WV, Win, Wout, bin, bout, WE, Wpos, WU};
-}
 
 double max_gini(int n) { return 1.0 - 1.0 / n; }
 
@@ -112,9 +54,14 @@ class TestPlantedModel : public QObject {
     QCOMPARE(right, c.d_mlp);
     const double mean_fve = std::accumulate(s.neurons.fve.begin(), s.neurons.fve.end(), 0.0) / c.d_mlp;
     QVERIFY2(mean_fve > 0.85, qPrintable(QString::number(mean_fve)));
-    // Snapshot views: '=' attends a third to token a; the activations are those ReLUs.
+    // Snapshot views: from '=', head 0 attends to token a, head 1 to b, the others evenly; the
+    // activations are those ReLUs.
     QCOMPARE(s.attention.size(), std::size_t(c.n_heads) * c.p * c.p);
-    for (float v : s.attention) QVERIFY(std::abs(v - 1.0f / 3) < 1e-6);
+    for (int h = 0; h < c.n_heads; h++)
+      for (int i = 0; i < c.p * c.p; i++) {
+        const float want = h == 0 ? 1.0f : h == 1 ? 0.0f : 1.0f / 3;
+        QVERIFY(std::abs(s.attention[h * c.p * c.p + i] - want) < 1e-6);
+      }
     const int a = 5, b = 9, j = 40 + 3;  // key 7, phase 2 pi 3 / 40
     const double w = 2 * M_PI * 7 / c.p, f = 2 * M_PI * 3 / 40;
     const double want = std::max(0.0, std::cos(w * a + f) + std::cos(w * b + f));

@@ -46,7 +46,7 @@ class TestUiRunPanel : public QObject {
     }
     QVERIFY(!find_config_field("learning_rate"));
     // The ranges as messages have always written them.
-    const std::pair<const char*, const char*> ranges[] = {{"operation", "add, subtract, multiply"},
+    const std::pair<const char*, const char*> ranges[] = {{"operation", "add, subtract, multiply, divide"},
                                                           {"p", "odd integer 3..1021"},
                                                           {"train_fraction", "number in (0, 1)"},
                                                           {"lr", "number 0..1"},

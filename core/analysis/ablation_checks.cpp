@@ -16,29 +16,34 @@ namespace {
 at::Tensor f32(const at::Tensor& t) { return t.to(at::kFloat).contiguous(); }
 
 // Neuron-space directions of W_L's key Fourier rows: W_L = W_U[:, :p]^T W_out [p, M], its Fourier
-// transform over the logit axis B W_L, rows cos k and sin k for each key k. Sets the norm outside
-// them; returns Q [M, 2|key|] orthonormal and G = Q^T W_L^T [2|key|, p] (float32), undefined
-// without keys.
+// transform over the logit axis in the group's order (its outputs c_token(k), k in Z_n) B W_L,
+// rows cos k and sin k for each key k. Sets the norm outside them (of the group's rows of W_L);
+// returns Q [M, 2|key|] orthonormal and G = Q^T W_L^T [2|key|, p] (float32), undefined without keys.
 std::pair<at::Tensor, at::Tensor> key_neuron_directions(const Config& cfg, const std::vector<NamedArray>& checkpoint,
-                                                        const std::vector<int>& keys, const at::Tensor& B,
+                                                        const std::vector<int>& keys, const FourierBasis& F,
                                                         AblationChecks& out) {
-  const int p = cfg.p;
+  const int p = cfg.p, n = F.n();
   const Weights w = weights_from_checkpoint(cfg, checkpoint);
   const LayerWeights& last = w.layers.back();
   const at::Tensor W_L = at::matmul(w.W_U.narrow(1, 0, p).t(), last.W_out).to(at::kDouble);  // [p, M]
-  const at::Tensor WLhat = at::matmul(B, W_L);                                               // [p, M]
-  const double wl_total = W_L.norm().item<double>();
+  const std::vector<int>& token = F.group().token;
+  const at::Tensor W_Lg = W_L.index_select(0, at::tensor(std::vector<std::int64_t>(token.begin(), token.end()),
+                                                         at::kLong));  // [n, M], element order
+  const at::Tensor B = at::from_blob(const_cast<double*>(F.matrix().data()), {n, n}, at::kDouble);
+  const at::Tensor WLhat = at::matmul(B, W_Lg);  // [n, M]
+  const double wl_total = W_Lg.norm().item<double>();
   if (keys.empty()) {
     out.wl_norm_outside_key = 1.0;
     return {};
   }
   std::vector<at::Tensor> dirs;
   double kept = 0;
-  for (int k : keys) {
-    dirs.push_back(WLhat[2 * k - 1]);
-    dirs.push_back(WLhat[2 * k]);
-    kept += WLhat[2 * k - 1].pow(2).sum().item<double>() + WLhat[2 * k].pow(2).sum().item<double>();
-  }
+  for (int k : keys)
+    for (int row : {2 * k - 1, 2 * k})
+      if (row < n) {  // the sign character of even n has no sine row
+        dirs.push_back(WLhat[row]);
+        kept += WLhat[row].pow(2).sum().item<double>();
+      }
   out.wl_norm_outside_key = std::sqrt(std::max(0.0, wl_total * wl_total - kept)) / wl_total;
   const at::Tensor Q = std::get<0>(at::linalg_qr(at::stack(dirs, 1)));  // [M, 2|key|] orthonormal
   // The MLP reaches the logits through W_outU = W_out^T W_U [M, p]: logits = direct + h W_outU.
@@ -54,22 +59,21 @@ std::pair<at::Tensor, at::Tensor> key_neuron_directions(const Config& cfg, const
 AblationChecks ablation_checks(const Config& cfg, const std::vector<NamedArray>& checkpoint,
                                const std::vector<int>& key_freqs, const FourierBasis& F, const PairForward& forward) {
   at::NoGradGuard no_grad;
-  const int p = cfg.p, M = cfg.d_mlp;
-  const std::int64_t pairs = static_cast<std::int64_t>(p) * p;
+  const int p = cfg.p, n_group = F.n(), M = cfg.d_mlp;
   AblationChecks out;
   KeyComponents keys(F, key_freqs);
   out.key_freqs = keys.freqs();
   const int n = keys.count();
-  std::vector<std::int64_t> labels(static_cast<std::size_t>(pairs));
-  for (int a = 0; a < p; a++)
-    for (int b = 0; b < p; b++) labels[a * p + b] = apply_operation(cfg.operation, a, b, p);
-  const at::Tensor B = at::from_blob(const_cast<double*>(F.matrix().data()), {p, p}, at::kDouble).clone();
-  const auto [Q, G] = key_neuron_directions(cfg, checkpoint, out.key_freqs, B, out);
+  const auto [Q, G] = key_neuron_directions(cfg, checkpoint, out.key_freqs, F, out);
 
-  // Every loss over all pairs, block by block (pair_blocks.h), through the measures' row kernel.
-  // First pass: the full model, the MLP projections (they need only the weights), the logits' sum
-  // and the key components; second pass, with those: the ablations and the logits' variance.
+  // Every loss over the group's n^2 pairs, block by block (pair_blocks.h), through the measures'
+  // row kernel. First pass: the full model, the MLP projections (they need only the weights), the
+  // logits' sum and the key components; second pass, with those: the ablations and the variance.
   const std::unique_ptr<PairSource> src = pair_arrays(cfg, forward);
+  const std::vector<std::int64_t>& labels = src->pairs().label;
+  const std::int64_t pairs = static_cast<std::int64_t>(n_group) * n_group;
+  const std::vector<int>& token = F.group().token;
+  const at::Tensor out_cols = at::tensor(std::vector<std::int64_t>(token.begin(), token.end()), at::kLong);
   LossSum full, onto_key, onto_null;
   at::Tensor sum_row = at::zeros({p}, at::kDouble);  // the logits summed over pairs
   for (std::size_t i = 0; i < src->size(); i++) {
@@ -98,15 +102,16 @@ AblationChecks ablation_checks(const Config& cfg, const std::vector<NamedArray>&
   // are U C, U = [u_cos | u_sin] [pairs, 2n], C = U^T L [2n, p] (float64).
   const at::Tensor C = keys.coefficients();
   const at::Tensor Cf = f32(C), ac = f32(C.narrow(0, 0, n)), as = f32(C.narrow(0, n, n));
-  const double mean = sum_row.sum().item<double>() / static_cast<double>(pairs * p);
+  // The logit fit's mean: over the group's pairs and outputs (the n^3 values it fits).
+  const double mean = sum_row.index_select(0, out_cols).sum().item<double>() / static_cast<double>(pairs * n_group);
   const at::Tensor mean_f = f32(sum_row / static_cast<double>(pairs));  // the mean logits [p]
   std::vector<LossSum> each(static_cast<std::size_t>(n));
   LossSum without, only;
-  double total = 0;  // sum of (L - mean)^2
+  double total = 0;  // sum of (L - mean)^2 over the group's pairs and outputs
   for (std::size_t i = 0; i < src->size(); i++) {
     const ForwardBlock b = src->block(i);
     const at::Tensor Lf = at::from_blob(const_cast<float*>(b.data.logits), {b.pairs, p}, at::kFloat);
-    total += (Lf.to(at::kDouble) - mean).square().sum().item<double>();
+    total += (Lf.index_select(1, out_cols).to(at::kDouble) - mean).square().sum().item<double>();
     std::vector<std::int64_t> rows(static_cast<std::size_t>(b.pairs));
     std::iota(rows.begin(), rows.end(), 0);
     const std::int64_t* y = labels.data() + b.first;
@@ -133,21 +138,30 @@ AblationChecks ablation_checks(const Config& cfg, const std::vector<NamedArray>&
     out.rows.push_back({"MLP onto the key W_L directions", onto_key.mean().loss, onto_key.mean().acc});
     out.rows.push_back({"MLP onto their null space", onto_null.mean().loss, onto_null.mean().acc});
   }
+  if (!src->pairs().outside.empty()) {  // a zero operand: outside the group, measured apart
+    const ForwardBlock b = src->outside();
+    std::vector<std::int64_t> rows(static_cast<std::size_t>(b.pairs));
+    std::iota(rows.begin(), rows.end(), 0);
+    const LossAcc o =
+        row_cross_entropy(b.data.logits, p, rows.data(), b.pairs, src->pairs().outside_label.data()).mean();
+    out.rows.push_back({"full model, pairs with a zero operand", o.loss, o.acc});
+  }
 
-  // FVE of the centred logits Lc = L - mean by sum_k alpha_k cos(w_k(a+b-c)): the functions are
-  // orthogonal over (a, b, c), so the least-squares fit is the sum of projections. cos(w(a+b-c)) =
-  // cos(w(a+b)) cos(wc) + sin(w(a+b)) sin(wc), and u_cos = (sqrt 2 / p) cos(w(a+b)), u_sin likewise:
-  // the sums over (a, b) are (p / sqrt 2) U^T Lc = (p / sqrt 2)(C - mean U^T 1), already at hand.
-  // cos(w_k(a+b-c))'s squares sum to p^3 / 2 over all (a, b, c) (2k is not 0 mod p).
+  // FVE of the centred logits Lc = L - mean by sum_k alpha_k cos(w_k(i+j-k')) over the group's
+  // pairs and outputs: the functions are orthogonal, so the least-squares fit is the sum of the
+  // projections <Lc, f_k / |f_k|>^2, from the key components (U^T Lc = C - mean U^T 1) read at the
+  // group's outputs (key_components.h).
   double explained = 0;
   if (n > 0) {
-    const at::Tensor Cc = (C - mean * keys.direction_sums().unsqueeze(1)) * (p / std::sqrt(2.0));  // [2n, p]
-    const at::Tensor c = at::arange(p, at::kDouble);
+    const at::Tensor Cc = C - mean * keys.direction_sums().unsqueeze(1);  // [2n, p]
+    // Scatter into every frequency's rows for the shared helper; only the keys' rows are non-zero.
+    const int K = F.n_freqs();
+    at::Tensor Call = at::zeros({2 * K, p}, at::kDouble);
     for (int i = 0; i < n; i++) {
-      const double wk = 2 * M_PI * out.key_freqs[i] / p;
-      const double coef = (at::dot(at::cos(c * wk), Cc[i]) + at::dot(at::sin(c * wk), Cc[n + i])).item<double>();
-      explained += coef * coef / (0.5 * p * p * p);
+      Call[out.key_freqs[i] - 1].copy_(Cc[i]);
+      Call[K + out.key_freqs[i] - 1].copy_(Cc[n + i]);
     }
+    explained = cos_abc_coefficients(F, Call).square().sum().item<double>();
   }
   out.logit_fit_fve = total > 0 ? explained / total : 0.0;
   return out;

@@ -1,15 +1,18 @@
 // The paper's Section 4.4 checks for one checkpoint and key-frequency set, as a table of
-// (check, loss, accuracy) over all p*p pairs ('=' logit dropped):
+// (check, loss, accuracy) over the n^2 pairs of the operation's group ('=' logit dropped; all p*p
+// pairs for a + b and a - b, the (p-1)^2 nonzero pairs for a * b and a / b, pair_blocks.h):
 //
 //   full model                                  the reference row
-//   ablate frequency k (each key k)             logits minus their cos/sin(w_k(a+b)) components
+//   ablate frequency k (each key k)             logits minus their cos/sin(w_k(i+j)) components
 //   ablate all key frequencies                  logits minus all key components (the excluded logits)
 //   keep only key frequencies                   mean logits + key components (the restricted logits)
 //   MLP onto the key W_L directions             neuron activations projected onto the 2|key| directions
 //                                               of W_L's key Fourier rows (in neuron space)
 //   MLP onto their null space                   ... onto the orthogonal complement
-// plus two numbers: the FVE of the centred logits by the cos(w_k(a+b-c)) fit over the key k, and the
-// fraction of W_L's Frobenius norm outside its key Fourier rows (paper: under 0.55 %).
+//   full model, pairs with a zero operand       a * b, a / b only: the pairs outside the group
+// plus two numbers: the FVE of the centred logits by the cos(w_k(i+j-k)) fit over the key k (the
+// group's pairs and outputs), and the fraction of W_L's Frobenius norm outside its key Fourier rows
+// (paper: under 0.55 %).
 #pragma once
 
 #include <string>

@@ -28,10 +28,11 @@ auto as_run_file_error(const RunStore& store, F&& f) -> decltype(f()) {
 CheckpointAnalysis analyze_checkpoint(const RunStore& store, int epoch, const KeySelection& keys) {
   const auto t0 = std::chrono::steady_clock::now();
   const Config cfg = store.config();
-  const FourierBasis F(cfg.p);
+  const FourierBasis F(operation_group(cfg));
   const std::vector<NamedArray> ck = store.load_checkpoint(epoch);
   CheckpointAnalysis a;
   a.epoch = epoch;
+  a.group = F.group();
   a.key_selection = keys.describe();
   as_run_file_error(store, [&] {
     std::optional<std::vector<int>> use;  // live: the snapshot's own detected set
@@ -54,7 +55,7 @@ CheckpointAnalysis analyze_checkpoint(const RunStore& store, int epoch, const Ke
 int fill_missing_measures(RunStore& store, const KeySelection& keys, const std::function<void(int, int)>& progress,
                           const std::atomic<bool>* cancel) {
   const Config cfg = store.config();
-  const FourierBasis F(cfg.p);
+  const FourierBasis F(operation_group(cfg));
   const Dataset data = make_dataset(cfg);
   const std::vector<int> epochs = store.checkpoint_epochs();
   std::vector<int> fixed = keys.freqs;
@@ -92,7 +93,16 @@ nlohmann::json to_json(const CheckpointAnalysis& a) {
   nlohmann::json checks = nlohmann::json::array();
   for (const auto& r : a.checks.rows)
     checks.push_back({{"check", r.check}, {"loss", r.loss}, {"accuracy", r.accuracy}});
+  const OperationGroup& g = a.group;
+  // The basis every Fourier field is in (operation_group.h); the generator of Z_p under + is 1.
+  const nlohmann::json basis = {{"group", g.name()},
+                                {"order", g.n},
+                                {"generator", g.multiplicative() ? g.generator : 1},
+                                {"coordinate", g.coordinate()},
+                                {"operation", to_string(g.op)},
+                                {"outside_pairs", m.outside_pairs}};
   nlohmann::json j = {{"epoch", a.epoch},
+                      {"basis", basis},
                       {"checks", checks},
                       {"logit_fit_fve", a.checks.logit_fit_fve},
                       {"wl_norm_outside_key", a.checks.wl_norm_outside_key},

@@ -24,6 +24,7 @@ namespace grok {
 
 struct CheckpointAnalysis {
   int epoch = 0;
+  OperationGroup group;       // the basis every Fourier figure is in
   std::string key_selection;  // KeySelection::describe()
   KeyFrequencies detected;    // from this checkpoint's W_L
   WeightSpectra spectra;

@@ -32,18 +32,25 @@ struct FourierBasis::Plan {
   }
 };
 
-FourierBasis::FourierBasis(int p) : p_(p) {
-  if (p < 3 || p % 2 == 0) throw std::invalid_argument("FourierBasis: p must be odd and >= 3");
-  basis_.assign(static_cast<std::size_t>(p) * p, 0.0);
-  const double c0 = 1.0 / std::sqrt(static_cast<double>(p)), ck = std::sqrt(2.0 / p);
-  for (int x = 0; x < p; x++) basis_[x] = c0;
+FourierBasis::FourierBasis(const OperationGroup& group) : group_(group), n_(group.n) {
+  const int n = n_;
+  if (n < 2) throw std::invalid_argument("FourierBasis: the group's order must be >= 2");
+  basis_.assign(static_cast<std::size_t>(n) * n, 0.0);
+  const double c0 = 1.0 / std::sqrt(static_cast<double>(n)), ck = std::sqrt(2.0 / n);
+  for (int x = 0; x < n; x++) basis_[x] = c0;
   for (int k = 1; k <= n_freqs(); k++)
-    for (int x = 0; x < p; x++) {
-      const double w = 2 * M_PI * k * x / p;
-      basis_[static_cast<std::size_t>(2 * k - 1) * p + x] = ck * std::cos(w);
-      basis_[static_cast<std::size_t>(2 * k) * p + x] = ck * std::sin(w);
+    for (int x = 0; x < n; x++) {
+      const double w = 2 * M_PI * k * x / n;
+      if (!has_sin(k)) {  // the sign character (-1)^x of even n: unit norm at 1/sqrt(n)
+        basis_[static_cast<std::size_t>(2 * k - 1) * n + x] = x % 2 ? -c0 : c0;
+        continue;
+      }
+      basis_[static_cast<std::size_t>(2 * k - 1) * n + x] = ck * std::cos(w);
+      basis_[static_cast<std::size_t>(2 * k) * n + x] = ck * std::sin(w);
     }
 }
+
+FourierBasis::FourierBasis(int n) : FourierBasis(operation_group(Operation::Add, n)) {}
 
 FourierBasis::~FourierBasis() = default;
 
@@ -55,27 +62,33 @@ std::string FourierBasis::label(int i) {
 const FourierBasis::Plan& FourierBasis::plan_for(int rows) const {
   std::lock_guard<std::mutex> lock(mutex_);
   auto& slot = plans_[rows];
-  if (!slot) slot = std::make_unique<Plan>(rows, p_);
+  if (!slot) slot = std::make_unique<Plan>(rows, n_);
   return *slot;
 }
 
 std::vector<double> FourierBasis::transform_rows(const std::vector<double>& x, int rows) const {
-  if (x.size() != static_cast<std::size_t>(rows) * p_) throw std::invalid_argument("transform_rows: size");
+  const int n = n_;
+  if (x.size() != static_cast<std::size_t>(rows) * n) throw std::invalid_argument("transform_rows: size");
   const Plan& plan = plan_for(rows);
-  const int half = p_ / 2 + 1;
+  const int half = n / 2 + 1;
   // Per-call aligned buffers: the plan's own are only for planning, so calls may run concurrently.
   double* in = fftw_alloc_real(x.size());
   fftw_complex* out = fftw_alloc_complex(static_cast<std::size_t>(rows) * half);
   std::copy(x.begin(), x.end(), in);
   fftw_execute_dft_r2c(plan.plan, in, out);
-  // X_k = sum_x f(x) e^{-2 pi i k x / p}: <f, cos k> = sqrt(2/p) Re X_k, <f, sin k> = -sqrt(2/p) Im X_k.
-  const double c0 = 1.0 / std::sqrt(static_cast<double>(p_)), ck = std::sqrt(2.0 / p_);
+  // X_k = sum_x f(x) e^{-2 pi i k x / n}: <f, cos k> = sqrt(2/n) Re X_k, <f, sin k> = -sqrt(2/n) Im X_k;
+  // the sign character of even n: <f, (-1)^x / sqrt(n)> = X_(n/2) / sqrt(n), real.
+  const double c0 = 1.0 / std::sqrt(static_cast<double>(n)), ck = std::sqrt(2.0 / n);
   std::vector<double> c(x.size());
   for (int r = 0; r < rows; r++) {
     const fftw_complex* X = out + static_cast<std::size_t>(r) * half;
-    double* cr = c.data() + static_cast<std::size_t>(r) * p_;
+    double* cr = c.data() + static_cast<std::size_t>(r) * n;
     cr[0] = c0 * X[0][0];
     for (int k = 1; k <= n_freqs(); k++) {
+      if (!has_sin(k)) {
+        cr[2 * k - 1] = c0 * X[k][0];
+        continue;
+      }
       cr[2 * k - 1] = ck * X[k][0];
       cr[2 * k] = -ck * X[k][1];
     }
@@ -86,14 +99,15 @@ std::vector<double> FourierBasis::transform_rows(const std::vector<double>& x, i
 }
 
 std::vector<double> FourierBasis::transform_cols(const std::vector<double>& x, int cols) const {
-  if (x.size() != static_cast<std::size_t>(cols) * p_) throw std::invalid_argument("transform_cols: size");
-  std::vector<double> t(x.size());  // [cols, p]
-  for (int i = 0; i < p_; i++)
-    for (int j = 0; j < cols; j++) t[static_cast<std::size_t>(j) * p_ + i] = x[static_cast<std::size_t>(i) * cols + j];
+  const int n = n_;
+  if (x.size() != static_cast<std::size_t>(cols) * n) throw std::invalid_argument("transform_cols: size");
+  std::vector<double> t(x.size());  // [cols, n]
+  for (int i = 0; i < n; i++)
+    for (int j = 0; j < cols; j++) t[static_cast<std::size_t>(j) * n + i] = x[static_cast<std::size_t>(i) * cols + j];
   const std::vector<double> ct = transform_rows(t, cols);
   std::vector<double> c(x.size());
-  for (int i = 0; i < p_; i++)
-    for (int j = 0; j < cols; j++) c[static_cast<std::size_t>(i) * cols + j] = ct[static_cast<std::size_t>(j) * p_ + i];
+  for (int i = 0; i < n; i++)
+    for (int j = 0; j < cols; j++) c[static_cast<std::size_t>(i) * cols + j] = ct[static_cast<std::size_t>(j) * n + i];
   return c;
 }
 

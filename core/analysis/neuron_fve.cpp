@@ -106,40 +106,45 @@ void combine(Moments& a, const Moments& b) {
 }  // namespace
 
 NeuronFrequencies neuron_frequencies_of(const float* acts, int M, const FourierBasis& F) {
-  const int p = F.p(), K = F.n_freqs();
+  const int n = F.n(), K = F.n_freqs();
   at::NoGradGuard no_grad;
-  // Y = B X B^T over (a, b) per neuron; only its 3 x 3 blocks {const, cos k, sin k}^2 are needed,
-  // and the total outside Y[0, 0], which is the centred sum of squares (Parseval). Block by block
-  // over rows a (pair_blocks.h), so no temporary grows beyond a block (the whole-X transform over a
-  // formed [p, p, M]):
-  //   W_a[j] = sum_b B[j, b] X[a, b]          the transform over b, one [2K, p] x [p, rows M] GEMM
-  //   Y[i, j] += sum_a B[i, a] W_a[j]         for i, j in {cos k, sin k}: [2, rows] x [rows, M] per k and j
-  //   Y[i, 0] = B00 sum_a B[i, a] sum_b X[a, b],   Y[0, j] = B00 sum_b B[j, b] sum_a X[a, b]
+  // Y = B X B^T over the group's pairs (i, j) per neuron (X gathered in element order,
+  // pair_blocks.h); only its 3 x 3 blocks {const, cos k, sin k}^2 are needed, and the total outside
+  // Y[0, 0], which is the centred sum of squares (Parseval). Block by block over rows i, so no
+  // temporary grows beyond a block (the whole-X transform formed [n, n, M]):
+  //   W_i[v] = sum_j B[v, j] X[i, j]          the transform over j, one [2K, n] x [n, rows M] GEMM
+  //   Y[u, v] += sum_i B[u, i] W_i[v]         for u, v in {cos k, sin k}: [2, rows] x [rows, M] per k and v
+  //   Y[u, 0] = B00 sum_i B[u, i] sum_j X[i, j],   Y[0, v] = B00 sum_j B[v, j] sum_i X[i, j]
+  // The sign character of even n has no sine: its row of Bk is zero, so its energy is its cos terms.
   Config cfg;
-  cfg.p = p;
+  cfg.operation = F.group().op;
+  cfg.p = F.group().p;
   cfg.d_mlp = M;
-  const at::Tensor B = at::from_blob(const_cast<double*>(F.matrix().data()), {p, p}, at::kDouble).to(at::kFloat);
-  const at::Tensor Bk = B.narrow(0, 1, 2 * K);  // [2K, p]: cos 1, sin 1, ...
+  PairForward whole;
+  whole.mlp_post = acts;
+  const std::unique_ptr<PairSource> src = pair_arrays(cfg, whole);
+  const at::Tensor B = at::from_blob(const_cast<double*>(F.matrix().data()), {n, n}, at::kDouble).to(at::kFloat);
+  const at::Tensor Bk = at::cat({B, at::zeros({1, n}, at::kFloat)}).narrow(0, 1, 2 * K);  // [2K, n]: cos 1, sin 1, ...
   const double B00 = F.matrix()[0];
-  at::Tensor blocks = at::zeros({K, 2, 2, M}, at::kDouble);  // [k, i, j, m]
-  at::Tensor col0 = at::zeros({p, M}, at::kDouble);          // sum_a B[i, a] sum_b X[a, b]
-  at::Tensor over_a = at::zeros({p, M}, at::kDouble);        // sum_a X[a, b]
+  at::Tensor blocks = at::zeros({K, 2, 2, M}, at::kDouble);  // [k, u, v, m]
+  at::Tensor col0 = at::zeros({n, M}, at::kDouble);          // sum_i B[u, i] sum_j X[i, j]
+  at::Tensor over_i = at::zeros({n, M}, at::kDouble);        // sum_i X[i, j]
   Moments moments;
-  for (const PairBlock& blk : pair_blocks(cfg)) {
-    const std::int64_t rows = blk.a1 - blk.a0;
-    const at::Tensor X = at::from_blob(const_cast<float*>(acts) + static_cast<std::int64_t>(blk.a0) * p * M,
-                                       {rows, p, M}, at::kFloat);                                     // [a, b, m]
-    const at::Tensor W = at::mm(Bk, X.transpose(0, 1).reshape({p, rows * M})).view({K, 2, rows, M});  // [k, j, a, m]
-    const at::Tensor Ba = Bk.narrow(1, blk.a0, rows).reshape({K, 2, rows});                           // [k, i, a]
-    for (int j = 0; j < 2; j++) blocks.select(2, j) += at::bmm(Ba, W.select(1, j)).to(at::kDouble);   // [k, i, m]
-    col0 += at::mm(B.narrow(1, blk.a0, rows), X.sum(1)).to(at::kDouble);
-    over_a += X.sum({0}, /*keepdim=*/false, at::kDouble);
-    combine(moments, column_moments(X.data_ptr<float>(), rows * p, M));
+  for (std::size_t bi = 0; bi < src->size(); bi++) {
+    const ForwardBlock blk = src->block(bi);
+    const std::int64_t i0 = blk.rows.i0, rows = blk.rows.i1 - blk.rows.i0;
+    const at::Tensor X = at::from_blob(const_cast<float*>(blk.data.mlp_post), {rows, n, M}, at::kFloat);  // [i, j, m]
+    const at::Tensor W = at::mm(Bk, X.transpose(0, 1).reshape({n, rows * M})).view({K, 2, rows, M});  // [k, v, i, m]
+    const at::Tensor Bi = Bk.narrow(1, i0, rows).reshape({K, 2, rows});                               // [k, u, i]
+    for (int v = 0; v < 2; v++) blocks.select(2, v) += at::bmm(Bi, W.select(1, v)).to(at::kDouble);   // [k, u, m]
+    col0 += at::mm(B.narrow(1, i0, rows), X.sum(1)).to(at::kDouble);
+    over_i += X.sum({0}, /*keepdim=*/false, at::kDouble);
+    combine(moments, column_moments(X.data_ptr<float>(), rows * n, M));
   }
-  const at::Tensor Bd = B.to(at::kDouble);
-  const at::Tensor row0 = at::mm(Bd, over_a) * B00;  // Y[0, j] [p, M]
-  col0 *= B00;                                       // Y[i, 0] [p, M]
-  // Frequency k's energy: its block Y[i, j], i, j in {cos k, sin k}, plus Y[i, 0] and Y[0, j].
+  const at::Tensor Bd = at::cat({B.to(at::kDouble), at::zeros({1, n}, at::kDouble)});
+  const at::Tensor row0 = at::mm(Bd, over_i) * B00;              // Y[0, v] [n + 1, M] (last row zero)
+  col0 = at::cat({col0 * B00, at::zeros({1, M}, at::kDouble)});  // Y[u, 0] [n + 1, M]
+  // Frequency k's energy: its block Y[u, v], u, v in {cos k, sin k}, plus Y[u, 0] and Y[0, v].
   const at::Tensor energy = blocks.view({K, 4, M}).square().sum(1) +
                             row0.narrow(0, 1, 2 * K).view({K, 2, M}).square().sum(1) +
                             col0.narrow(0, 1, 2 * K).view({K, 2, M}).square().sum(1);  // [K, M]
@@ -150,8 +155,8 @@ NeuronFrequencies neuron_frequencies_of(const float* acts, int M, const FourierB
   out.freq.assign(M, 0);
   out.fve.assign(M, 0.0);
   for (int m = 0; m < M; m++) {
-    const double t = moments.m2[m];    // variance * p^2: the energy outside Y[0, 0]
-    if (t <= 1e-12 * p * p) continue;  // dead (constant) neuron: no variance to explain
+    const double t = moments.m2[m];    // variance * n^2: the energy outside Y[0, 0]
+    if (t <= 1e-12 * n * n) continue;  // dead (constant) neuron: no variance to explain
     out.freq[m] = static_cast<int>(best_k.data_ptr<std::int64_t>()[m]) + 1;
     out.fve[m] = std::min(1.0, best_e.data_ptr<double>()[m] / t);
   }
@@ -159,7 +164,7 @@ NeuronFrequencies neuron_frequencies_of(const float* acts, int M, const FourierB
 }
 
 NeuronFrequencies neuron_frequencies_from_activations(const std::vector<double>& acts, int M, const FourierBasis& F) {
-  const int p = F.p();
+  const int p = F.group().p;
   if (acts.size() != static_cast<std::size_t>(p) * p * M) throw std::invalid_argument("activations: expected [p*p, M]");
   const std::vector<float> f(acts.begin(), acts.end());
   return neuron_frequencies_of(f.data(), M, F);

@@ -1,9 +1,10 @@
 // Each MLP neuron's dominant frequency and the fraction of its variance that frequency explains
 // (paper Fig. 5 and Table 1; REFERENCE.md s.5, the authors' `calculate_key_freqs` +
-// `extract_freq_2d`): centre the neuron's activation over all pairs (a, b), transform it in the 2D
-// Fourier basis, and for each k sum the squares of the 3 x 3 block {const, cos k, sin k}^2; the FVE
-// is that sum over the total. The block holds the a-only, b-only and (a, b) terms of frequency k.
-// The paper's mainline: 433 of 512 neurons above 85 %.
+// `extract_freq_2d`): centre the neuron's activation over the group's pairs (i, j) (operation_group.h:
+// (a, b) itself for a + b; the discrete logs for a * b, the pairs with a zero operand left out),
+// transform it in the group's 2D Fourier basis, and for each k sum the squares of the 3 x 3 block
+// {const, cos k, sin k}^2; the FVE is that sum over the total. The block holds the i-only, j-only and
+// (i, j) terms of frequency k. The paper's mainline: 433 of 512 neurons above 85 %.
 //
 // The activations come from the analysis's all-pairs forward (pair_forward.h; a Snapshot holds
 // them) and are read block by block (internal/pair_blocks.h), so the transform's temporaries stay
@@ -21,7 +22,7 @@
 namespace grok {
 
 struct NeuronFrequencies {
-  std::vector<int> freq;    // [M] dominant frequency k (1..(p-1)/2); 0 for a dead (constant) neuron
+  std::vector<int> freq;    // [M] dominant frequency k (1..K of the group); 0 for a dead (constant) neuron
   std::vector<double> fve;  // [M] its fraction of variance explained, 0..1
   // Neurons with FVE >= threshold, counted by frequency.
   std::map<int, int> clusters(double threshold = 0.85) const;
@@ -32,7 +33,7 @@ struct NeuronFrequencies {
   std::vector<int> representatives(int count, std::optional<int> only_freq = std::nullopt) const;
 };
 
-// From activations [p*p, M] row-major over pairs (a*p + b), float32: what snapshots hold.
+// From activations [p*p, M] row-major over token pairs (a*p + b), float32: what snapshots hold.
 NeuronFrequencies neuron_frequencies_of(const float* acts, int M, const FourierBasis& F);
 // From activations [p*p, M] row-major over pairs (a*p + b), float64 (made float32 first).
 NeuronFrequencies neuron_frequencies_from_activations(const std::vector<double>& acts, int M, const FourierBasis& F);

@@ -32,10 +32,21 @@ class BlockForward {
     std::int64_t base = 0;
   };
 
+  // Token rows a0*p .. a1*p - 1 (a PairBlock's i read as tokens a).
   void run(const PairBlock& b, const Out& out) const {
+    const std::int64_t p = p_, first = static_cast<std::int64_t>(b.i0) * p, n = (b.i1 - b.i0) * p;
+    eval(at::arange(first, first + n, at::kLong), first, out);
+  }
+
+  // The given token rows a*p + b, written to rows 0.. of the outputs (no attention).
+  void run_rows(const std::int64_t* rows, std::int64_t n, const Out& out) const {
+    eval(at::from_blob(const_cast<std::int64_t*>(rows), {n}, at::kLong), 0, out);
+  }
+
+ private:
+  void eval(const at::Tensor& ab, std::int64_t first, const Out& out) const {
     at::NoGradGuard no_grad;
-    const std::int64_t p = p_, first = static_cast<std::int64_t>(b.a0) * p, n = (b.a1 - b.a0) * p;
-    const at::Tensor ab = at::arange(first, first + n, at::kLong);
+    const std::int64_t p = p_, n = ab.size(0);
     const Batch x{ab.div(p, "floor"), ab.remainder(p), at::Tensor()};
     const bool all = out.direct || out.mlp_post || out.attention;
     ForwardCache cache;
@@ -56,23 +67,47 @@ class BlockForward {
     }
   }
 
- private:
   int p_;
   Weights w_;
 };
 
+// Blocks of the group's pairs gathered from whole token-order arrays; views where the orders agree.
 class ArraySource final : public PairSource {
  public:
-  ArraySource(const Config& cfg, const PairForward& whole) : PairSource(cfg), whole_(whole) {}
+  ArraySource(const Config& cfg, const PairForward& whole) : PairSource(cfg), whole_(whole) {
+    const std::vector<std::int64_t>& t = pairs_.token_row;
+    for (std::int64_t r = 0; r < static_cast<std::int64_t>(t.size()) && token_order_; r++) token_order_ = t[r] == r;
+  }
   ForwardBlock block(std::size_t i) override {
     ForwardBlock b = frame(i);
-    auto at_row = [&](const float* a, std::int64_t cols) { return a ? a + b.first * cols : nullptr; };
-    b.data = {at_row(whole_.logits, p_), at_row(whole_.direct, p_), at_row(whole_.mlp_post, d_mlp_)};
+    if (token_order_) {
+      auto at_row = [&](const float* a, std::int64_t cols) { return a ? a + b.first * cols : nullptr; };
+      b.data = {at_row(whole_.logits, p_), at_row(whole_.direct, p_), at_row(whole_.mlp_post, d_mlp_)};
+    } else {
+      b.data = gather(pairs_.token_row.data() + b.first, b.pairs);
+    }
+    return b;
+  }
+  ForwardBlock outside() override {
+    ForwardBlock b;
+    b.pairs = static_cast<std::int64_t>(pairs_.outside.size());
+    b.data = gather(pairs_.outside.data(), b.pairs);
     return b;
   }
 
  private:
+  PairForward gather(const std::int64_t* rows, std::int64_t n) {
+    auto take = [&](const float* a, std::int64_t cols, std::vector<float>& buf) -> const float* {
+      if (!a) return nullptr;
+      buf.resize(static_cast<std::size_t>(n * cols));
+      for (std::int64_t r = 0; r < n; r++) std::memcpy(&buf[r * cols], a + rows[r] * cols, sizeof(float) * cols);
+      return buf.data();
+    };
+    return {take(whole_.logits, p_, logits_), take(whole_.direct, p_, direct_), take(whole_.mlp_post, d_mlp_, mlp_)};
+  }
   PairForward whole_;
+  bool token_order_ = true;
+  std::vector<float> logits_, direct_, mlp_;
 };
 
 class ComputedSource final : public PairSource {
@@ -81,18 +116,27 @@ class ComputedSource final : public PairSource {
       : PairSource(cfg), forward_(cfg, ck), all_(all) {}
   ForwardBlock block(std::size_t i) override {
     ForwardBlock b = frame(i);
-    if (i != have_) {
-      logits_.resize(static_cast<std::size_t>(b.pairs * p_));
-      if (all_) direct_.resize(logits_.size()), mlp_.resize(static_cast<std::size_t>(b.pairs * d_mlp_));
-      forward_.run(b.rows,
-                   {logits_.data(), all_ ? direct_.data() : nullptr, all_ ? mlp_.data() : nullptr, nullptr, b.first});
-      have_ = i;
-    }
-    b.data = {logits_.data(), all_ ? direct_.data() : nullptr, all_ ? mlp_.data() : nullptr};
+    if (i != have_) compute(pairs_.token_row.data() + b.first, b.pairs), have_ = i;
+    b.data = data();
+    return b;
+  }
+  ForwardBlock outside() override {
+    ForwardBlock b;
+    b.pairs = static_cast<std::int64_t>(pairs_.outside.size());
+    compute(pairs_.outside.data(), b.pairs);
+    have_ = static_cast<std::size_t>(-1);
+    b.data = data();
     return b;
   }
 
  private:
+  void compute(const std::int64_t* rows, std::int64_t n) {
+    logits_.resize(static_cast<std::size_t>(n * p_));
+    if (all_) direct_.resize(logits_.size()), mlp_.resize(static_cast<std::size_t>(n * d_mlp_));
+    if (n > 0)
+      forward_.run_rows(rows, n, {logits_.data(), all_ ? direct_.data() : nullptr, all_ ? mlp_.data() : nullptr});
+  }
+  PairForward data() const { return {logits_.data(), all_ ? direct_.data() : nullptr, all_ ? mlp_.data() : nullptr}; }
   BlockForward forward_;
   bool all_;
   std::size_t have_ = static_cast<std::size_t>(-1);
@@ -101,11 +145,47 @@ class ComputedSource final : public PairSource {
 
 }  // namespace
 
+GroupPairs::GroupPairs(const OperationGroup& g) : group(g) {
+  const std::int64_t n = group.n, p = group.p;
+  token_row.resize(static_cast<std::size_t>(n * n));
+  label.resize(token_row.size());
+  for (std::int64_t i = 0; i < n; i++)
+    for (std::int64_t j = 0; j < n; j++) {
+      token_row[i * n + j] = group.a_token(static_cast<int>(i)) * p + group.b_token(static_cast<int>(j));
+      label[i * n + j] = group.c_token(static_cast<int>((i + j) % n));
+    }
+  const int b0 = group.op == Operation::Divide ? 1 : 0;  // the domain: b != 0 for divide
+  for (int a = 0; a < p; a++)
+    for (int b = b0; b < p; b++)
+      if (group.a_element(a) < 0 || group.b_element(b) < 0) {
+        outside.push_back(a * p + b);
+        outside_label.push_back(apply_operation(group.op, a, b, static_cast<int>(p)));
+      }
+}
+
+GroupPairs::Rows GroupPairs::rows_of(const Split& s) const {
+  Rows r;
+  const std::int64_t n = group.n, p = group.p;
+  for (int x = 0; x < s.size(); x++) {
+    const int i = group.a_element(s.a[x]), j = group.b_element(s.b[x]);
+    if (i >= 0 && j >= 0) {
+      r.inside.push_back(i * n + j);
+    } else {
+      const auto it = std::lower_bound(outside.begin(), outside.end(), s.a[x] * p + s.b[x]);
+      r.outside.push_back(it - outside.begin());
+    }
+  }
+  std::sort(r.inside.begin(), r.inside.end());
+  std::sort(r.outside.begin(), r.outside.end());
+  return r;
+}
+
 std::vector<PairBlock> pair_blocks(const Config& cfg) {
-  const std::size_t row_bytes = bytes_per_pair(cfg) * static_cast<std::size_t>(cfg.p);
+  const int n = operation_group(cfg).n;
+  const std::size_t row_bytes = bytes_per_pair(cfg) * static_cast<std::size_t>(n);
   const int rows = static_cast<int>(std::max<std::size_t>(1, analysis_block_bytes() / row_bytes));
   std::vector<PairBlock> out;
-  for (int a0 = 0; a0 < cfg.p; a0 += rows) out.push_back({a0, std::min(cfg.p, a0 + rows)});
+  for (int i0 = 0; i0 < n; i0 += rows) out.push_back({i0, std::min(n, i0 + rows)});
   return out;
 }
 
@@ -129,7 +209,10 @@ AllPairForward compute_pair_forward(const Config& cfg, const std::vector<NamedAr
   f.neuron_acts.resize(pairs * cfg.d_mlp);
   f.attention.resize(cfg.n_heads * pairs);
   const BlockForward forward(cfg, ck);
-  for (const PairBlock& b : pair_blocks(cfg))
+  // Token rows a, in blocks of the same bytes as the group's (p rows, not n).
+  Config rows_cfg = cfg;
+  rows_cfg.operation = Operation::Add;
+  for (const PairBlock& b : pair_blocks(rows_cfg))
     forward.run(b, {f.logits.data(), f.direct_logits.data(), f.neuron_acts.data(), f.attention.data(), 0});
   return f;
 }

@@ -23,27 +23,20 @@ std::pair<double, double> as_pair(const LossSum& s) {
   return {m.loss, m.acc};
 }
 
-// The pairs of a split as ascending rows a*p + b.
-std::vector<std::int64_t> sorted_rows(const Split& s, int p) {
-  std::vector<std::int64_t> r(s.a.size());
-  for (std::size_t i = 0; i < r.size(); i++) r[i] = static_cast<std::int64_t>(s.a[i]) * p + s.b[i];
-  std::sort(r.begin(), r.end());
-  return r;
-}
-
-// The logit-based measures (the weight-based ones stay 0), in two passes over the blocks: the
-// first sums the losses, the mean logits and every frequency's key components; the second, which
-// needs those, the restricted and excluded losses. Neither holds more than a block of pairs.
+// The logit-based measures (the weight-based ones stay 0), in two passes over the blocks of the
+// group's pairs (pair_blocks.h): the first sums the losses, the mean logits and every frequency's
+// key components; the second, which needs those, the restricted and excluded losses. Neither holds
+// more than a block of pairs. The pairs outside the group count in the train and test losses and
+// are reported apart; every Fourier measure is over the group's pairs.
 ProgressMeasures measures_of(const Config& cfg, PairSource& src, const Dataset& data, const std::vector<int>& key_freqs,
                              const FourierBasis& F) {
   at::NoGradGuard no_grad;
-  const int p = cfg.p, K = F.n_freqs();
+  const int p = cfg.p, n = F.n(), K = F.n_freqs();
   ProgressMeasures out;
   out.key_freqs = key_freqs;
-  std::vector<std::int64_t> labels(static_cast<std::size_t>(p) * p);
-  for (int a = 0; a < p; a++)
-    for (int b = 0; b < p; b++) labels[a * p + b] = apply_operation(cfg.operation, a, b, p);
-  const std::vector<std::int64_t> train = sorted_rows(data.train, p), test = sorted_rows(data.test, p);
+  const GroupPairs& gp = src.pairs();
+  const std::vector<std::int64_t>& labels = gp.label;
+  const GroupPairs::Rows train = gp.rows_of(data.train), test = gp.rows_of(data.test);
   std::vector<int> every(K);
   std::iota(every.begin(), every.end(), 1);
   KeyComponents all(F, every);  // rows cos 1..K, then sin 1..K
@@ -56,16 +49,30 @@ ProgressMeasures measures_of(const Config& cfg, PairSource& src, const Dataset& 
   const at::Tensor key_idx = at::tensor(key_rows, at::kLong);
 
   LossSum train_s, test_s;
-  at::Tensor sum = at::zeros({p}, at::kDouble);  // logits summed over pairs
+  at::Tensor sum = at::zeros({p}, at::kDouble);  // logits summed over the group's pairs
   for (std::size_t i = 0; i < src.size(); i++) {
     const ForwardBlock b = src.block(i);
     const std::int64_t* y = labels.data() + b.first;
-    const std::vector<std::int64_t> tr = rows_in(train, b.first, b.pairs), te = rows_in(test, b.first, b.pairs);
+    const std::vector<std::int64_t> tr = rows_in(train.inside, b.first, b.pairs),
+                                    te = rows_in(test.inside, b.first, b.pairs);
     train_s += row_cross_entropy(b.data.logits, p, tr.data(), static_cast<std::int64_t>(tr.size()), y);
     test_s += row_cross_entropy(b.data.logits, p, te.data(), static_cast<std::int64_t>(te.size()), y);
     const at::Tensor L = at::from_blob(const_cast<float*>(b.data.logits), {b.pairs, p}, at::kFloat);
     sum += L.sum({0}, /*keepdim=*/false, at::kDouble);
     all.accumulate(b, all.directions(b.rows), b.data.logits);
+  }
+  if (!gp.outside.empty()) {  // a zero operand: in the losses, not in any Fourier measure
+    const ForwardBlock b = src.outside();
+    const std::int64_t* y = gp.outside_label.data();
+    std::vector<std::int64_t> every_row(static_cast<std::size_t>(b.pairs));
+    std::iota(every_row.begin(), every_row.end(), 0);
+    train_s +=
+        row_cross_entropy(b.data.logits, p, train.outside.data(), static_cast<std::int64_t>(train.outside.size()), y);
+    test_s +=
+        row_cross_entropy(b.data.logits, p, test.outside.data(), static_cast<std::int64_t>(test.outside.size()), y);
+    const LossAcc o = row_cross_entropy(b.data.logits, p, every_row.data(), b.pairs, y).mean();
+    out.outside_pairs = static_cast<int>(b.pairs);
+    out.outside_loss = o.loss, out.outside_acc = o.acc;
   }
   std::tie(out.train_loss, out.train_acc) = as_pair(train_s);
   std::tie(out.test_loss, out.test_acc) = as_pair(test_s);
@@ -73,13 +80,14 @@ ProgressMeasures measures_of(const Config& cfg, PairSource& src, const Dataset& 
   const at::Tensor C = all.coefficients();                                          // [2K, p] float64
   const at::Tensor a_cos = f32(C.narrow(0, 0, K)), a_sin = f32(C.narrow(0, K, K));  // [K, p]
   const at::Tensor C_keys = f32(C.index_select(0, key_idx));                        // [2n, p]
-  const at::Tensor mean = f32(sum / (static_cast<double>(p) * p));
+  const at::Tensor mean = f32(sum / (static_cast<double>(n) * n));
   LossSum restricted_test, restricted_all, excluded_train;
   std::vector<LossSum> single(static_cast<std::size_t>(K));  // each frequency's excluded loss, train split
   for (std::size_t i = 0; i < src.size(); i++) {
     const ForwardBlock b = src.block(i);
     const std::int64_t* y = labels.data() + b.first;
-    const std::vector<std::int64_t> tr = rows_in(train, b.first, b.pairs), te = rows_in(test, b.first, b.pairs);
+    const std::vector<std::int64_t> tr = rows_in(train.inside, b.first, b.pairs),
+                                    te = rows_in(test.inside, b.first, b.pairs);
     std::vector<std::int64_t> rows(static_cast<std::size_t>(b.pairs));
     std::iota(rows.begin(), rows.end(), 0);
     const at::Tensor U = f32(all.directions(b.rows));          // [2K, pairs]
@@ -109,14 +117,11 @@ ProgressMeasures measures_of(const Config& cfg, PairSource& src, const Dataset& 
   }
   for (int k : key_freqs) out.excluded_loss_per_key.push_back(k >= 1 && k <= K ? single[k - 1].mean().loss : NAN);
 
-  // Fig. 14: <L, f_k> / |f_k| for f_k = cos(w_k(a+b-c)) = cos(w_k(a+b)) cos(w_k c) + sin(w_k(a+b)) sin(w_k c)
-  // = (p^1.5 / 2) (u_cos (x) C_k + u_sin (x) S_k), whose two terms are orthonormal: the coefficient is
-  // (<a_cos, C_k> + <a_sin, S_k>) / sqrt(2), from the key components at hand.
-  const at::Tensor B = at::from_blob(const_cast<double*>(F.matrix().data()), {p, p}, at::kDouble);
-  const at::Tensor CS = B.narrow(0, 1, 2 * K).view({K, 2, p});
-  const at::Tensor coef = ((C.narrow(0, 0, K) * CS.select(1, 0)).sum(1) + (C.narrow(0, K, K) * CS.select(1, 1)).sum(1))
-                              .div(std::sqrt(2.0))
-                              .contiguous();
+  // Fig. 14: <L, f_k> / |f_k| for f_k = cos(w_k(i+j-k')) = cos(w_k(i+j)) cos(w_k k') + sin(w_k(i+j)) sin(w_k k')
+  // over the group's pairs and outputs k' (output token c_token(k')): the two terms are orthogonal,
+  // f_k / |f_k| = (u_cos (x) C_k + u_sin (x) S_k) / sqrt 2 (the sign character: u_cos (x) C_k), so
+  // the coefficient follows from the key components at hand, read at the group's outputs.
+  const at::Tensor coef = cos_abc_coefficients(F, C);
   out.cos_abc_coefficients.assign(coef.data_ptr<double>(), coef.data_ptr<double>() + K);
   return out;
 }
@@ -125,19 +130,24 @@ ProgressMeasures measures_of(const Config& cfg, PairSource& src, const Dataset& 
 
 std::vector<double> logits_2d_norms(const float* logits, int p, const FourierBasis& F) {
   at::NoGradGuard no_grad;
+  const int n = F.n();
   const at::Tensor L = at::from_blob(const_cast<float*>(logits), {p * p, p}, at::kFloat);
-  const at::Tensor B = at::from_blob(const_cast<double*>(F.matrix().data()), {p, p}, at::kDouble).to(at::kFloat);
-  // 2D transform over (a, b) of a chunk of outputs c: Lhat[i, j, c] = sum_ab B[i, a] B[j, b] L[a, b, c],
-  // as two [p, p] x [p, p * w] float32 GEMMs (a batched product over a ran at a third of the GEMM
-  // rate). Chunks of outputs keep the transform's temporaries (3 p^2 w floats) within a block.
+  const at::Tensor B = at::from_blob(const_cast<double*>(F.matrix().data()), {n, n}, at::kDouble).to(at::kFloat);
+  // The group's pairs in element order (pair_blocks.h): the 2D transform runs over (i, j).
+  const GroupPairs gp(F.group());
+  const at::Tensor rows = at::from_blob(const_cast<std::int64_t*>(gp.token_row.data()),
+                                        {static_cast<std::int64_t>(gp.token_row.size())}, at::kLong);
+  // 2D transform over (i, j) of a chunk of outputs c: Lhat[u, v, c] = sum_ij B[u, i] B[v, j] L[i, j, c],
+  // as two [n, n] x [n, n * w] float32 GEMMs (a batched product over i ran at a third of the GEMM
+  // rate). Chunks of outputs keep the transform's temporaries (3 n^2 w floats) within a block.
   const std::int64_t w = std::clamp<std::int64_t>(
-      static_cast<std::int64_t>(analysis_block_bytes() / (12 * static_cast<std::size_t>(p) * p)), 1, p);
-  at::Tensor sq = at::zeros({p, p}, at::kDouble);  // sum over c of Lhat^2
+      static_cast<std::int64_t>(analysis_block_bytes() / (12 * static_cast<std::size_t>(n) * n)), 1, p);
+  at::Tensor sq = at::zeros({n, n}, at::kDouble);  // sum over c of Lhat^2
   for (std::int64_t c0 = 0; c0 < p; c0 += w) {
-    const std::int64_t n = std::min<std::int64_t>(w, p - c0);
-    const at::Tensor X = L.narrow(1, c0, n).contiguous();                                   // [a*b, c]
-    const at::Tensor Z = at::mm(B, X.view({p, p * n})).view({p, p, n});                     // [i, b, c]
-    const at::Tensor H = at::mm(B, Z.transpose(0, 1).reshape({p, p * n})).view({p, p, n});  // [j, i, c]
+    const std::int64_t m = std::min<std::int64_t>(w, p - c0);
+    const at::Tensor X = L.narrow(1, c0, m).index_select(0, rows);                          // [i*j, c]
+    const at::Tensor Z = at::mm(B, X.view({n, n * m})).view({n, n, m});                     // [u, j, c]
+    const at::Tensor H = at::mm(B, Z.transpose(0, 1).reshape({n, n * m})).view({n, n, m});  // [v, u, c]
     sq += H.square().sum(2).t().to(at::kDouble);
   }
   const at::Tensor norms = sq.sqrt().contiguous();
@@ -177,6 +187,7 @@ MeasureRecord to_record(int epoch, KeySelection::Kind kind, const ProgressMeasur
               {"gini_we", m.gini_we},
               {"gini_wl", m.gini_wl},
               {"sum_sq_weights", m.sum_sq_weights}};
+  if (m.outside_pairs > 0) r.values["outside_loss"] = m.outside_loss, r.values["outside_acc"] = m.outside_acc;
   for (std::size_t i = 0; i < m.key_freqs.size(); i++)
     r.values["excluded_loss_k" + std::to_string(m.key_freqs[i])] = m.excluded_loss_per_key[i];
   return r;

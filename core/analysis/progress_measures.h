@@ -1,13 +1,18 @@
 // The paper's progress measures (Section 5.1, REFERENCE.md s.6) for one checkpoint.
 //
 // All of them read the logits over every pair (a, b), with the '=' logit dropped (the authors'
-// analysis convention, logits[:, -1, :-1]): L [p*p, p], rows row-major over (a, b). In the 2D
-// Fourier basis over (a, b), the directions cos(w_k(a+b)) and sin(w_k(a+b)) are
+// analysis convention, logits[:, -1, :-1]), in the order of the operation's group (pair_blocks.h,
+// operation_group.h): L [n*n, p], pair (i, j) the input (a_token(i), b_token(j)), so a - b, a * b
+// and a / b are measured in their own basis (a * b over the discrete log, in Z_(p-1)). In the 2D
+// Fourier basis over (i, j), the directions cos(w_k(i+j)) and sin(w_k(i+j)) are
 //   u_cos = (C_k (x) C_k - S_k (x) S_k) / sqrt(2),   u_sin = (S_k (x) C_k + C_k (x) S_k) / sqrt(2),
 // so their coefficients for every k follow from one 2D transform of L.
 //
 //   restricted logits: mean over pairs of L + the u_cos/u_sin projections of the key frequencies
 //   excluded logits:   L - those projections
+// Pairs with a zero operand of a * b or a / b are outside the group: they count in the train and
+// test losses (the model's real loss) and are reported apart (outside_*); the restricted and
+// excluded losses, the coefficients and the 2D norms are over the group's (p-1)^2 pairs.
 // The projections' coefficients are the key components (internal/key_components.h), in float64;
 // losses go through the float32 row kernel (internal/row_losses.h, ~1e-6 relative).
 //
@@ -41,9 +46,11 @@ struct ProgressMeasures {
   std::vector<double> excluded_loss_per_key;  // [key_freqs.size()], train split (Fig. 15)
   double max_excluded_loss = 0;               // max over all (p-1)/2 single frequencies (App. C.2)
   int max_excluded_freq = 0;
-  std::vector<double> cos_abc_coefficients;  // [(p-1)/2]: logits . cos(w_k(a+b-c)) / |.|, k = 1.. (Fig. 14)
-  // Fig. 4 right: the logits in the 2D Fourier basis over (a, b), L2 norm over the p outputs;
-  // [p, p] row-major, rows = component of a, columns = component of b (FourierBasis order).
+  std::vector<double> cos_abc_coefficients;  // [K]: logits . cos(w_k(i+j-k)) / |.|, k = 1.. (Fig. 14)
+  int outside_pairs = 0;                     // the domain's pairs outside the group (a zero operand)
+  double outside_loss = 0, outside_acc = 0;  // over them (train and test); 0 when there are none
+  // Fig. 4 right: the logits in the 2D Fourier basis over (i, j), L2 norm over the p outputs;
+  // [n, n] row-major, rows = component of i, columns = component of j (FourierBasis order).
   // A view of the whole logits, not stored: filled by compute_snapshot only (logits_2d_norms()).
   std::vector<double> logits_2d_norms;
   double gini_we = 0, gini_wl = 0, sum_sq_weights = 0;
@@ -62,7 +69,7 @@ ProgressMeasures compute_progress_measures(const Config& cfg, const std::vector<
 // The measures as a run-file record, tagged with how their key set was chosen, named as stored.
 MeasureRecord to_record(int epoch, KeySelection::Kind kind, const ProgressMeasures& m);
 
-// Fig. 4 right alone (ProgressMeasures::logits_2d_norms) from float logits [p*p, p]: what the
+// Fig. 4 right alone (ProgressMeasures::logits_2d_norms) from float logits [p*p, p] in token order: what the
 // dashboard's logits view draws. Chunked over the outputs: temporaries within a block's bytes.
 std::vector<double> logits_2d_norms(const float* logits, int p, const FourierBasis& F);
 

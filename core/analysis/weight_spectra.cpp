@@ -25,7 +25,7 @@ std::vector<double> as_f64(const NamedArray& a) {
   return v;
 }
 
-// Column norms of coefficients c [p, cols] -> [p]: L2 over the second axis.
+// Row norms of coefficients c [p, cols] -> [p]: L2 over the second axis.
 std::vector<double> row_norms(const std::vector<double>& c, int p, int cols) {
   std::vector<double> n(p, 0.0);
   for (int i = 0; i < p; i++) {
@@ -40,30 +40,35 @@ std::vector<double> row_norms(const std::vector<double>& c, int p, int cols) {
 }  // namespace
 
 WeightSpectra weight_spectra(const Config& cfg, const std::vector<NamedArray>& ck, const FourierBasis& F) {
-  const int p = cfg.p, D = cfg.d_model, M = cfg.d_mlp, V = p + 1;
-  if (F.p() != p) throw std::invalid_argument("weight_spectra: basis for another p");
+  const int p = cfg.p, n = F.n(), D = cfg.d_model, M = cfg.d_mlp, V = p + 1;
+  if (F.group().p != p || F.group().op != cfg.operation)
+    throw std::invalid_argument("weight_spectra: basis for another operation or p");
+  const std::vector<int>& token = F.group().token;  // element -> token: the spectra run over the group
   WeightSpectra s;
-  // W_E [D, V] -> tokens 0..p-1 as [p, D] columns, transformed along tokens.
+  // W_E [D, V] -> the group's tokens as [n, D] rows in element order, transformed along them. (For
+  // a - b and a / b, b's element is minus a's: the norms are the same either way.)
   const std::vector<double> WE = as_f64(find(ck, "embed.W_E"));
-  std::vector<double> we(static_cast<std::size_t>(p) * D);  // [p, D]
-  for (int t = 0; t < p; t++)
-    for (int d = 0; d < D; d++) we[static_cast<std::size_t>(t) * D + d] = WE[static_cast<std::size_t>(d) * V + t];
-  s.we_norms = row_norms(F.transform_cols(we, D), p, D);
+  std::vector<double> we(static_cast<std::size_t>(n) * D);  // [n, D]
+  for (int i = 0; i < n; i++)
+    for (int d = 0; d < D; d++)
+      we[static_cast<std::size_t>(i) * D + d] = WE[static_cast<std::size_t>(d) * V + token[i]];
+  s.we_norms = row_norms(F.transform_cols(we, D), n, D);
 
-  // W_L [p, M] = W_U[:, :p]^T W_out (last layer).
+  // W_L [n, M] = W_U[:, outputs]^T W_out (last layer), outputs in element order.
   const std::vector<double> WU = as_f64(find(ck, "unembed.W_U"));
   const std::vector<double> Wout = as_f64(find(ck, "blocks." + std::to_string(cfg.n_layers - 1) + ".mlp.W_out"));
-  std::vector<double> wl(static_cast<std::size_t>(p) * M, 0.0);
-  for (int c = 0; c < p; c++)
+  std::vector<double> wl(static_cast<std::size_t>(n) * M, 0.0);
+  for (int k = 0; k < n; k++)
     for (int d = 0; d < D; d++) {
-      const double u = WU[static_cast<std::size_t>(d) * V + c];
+      const double u = WU[static_cast<std::size_t>(d) * V + token[k]];
       const double* wo = Wout.data() + static_cast<std::size_t>(d) * M;
-      double* out = wl.data() + static_cast<std::size_t>(c) * M;
+      double* out = wl.data() + static_cast<std::size_t>(k) * M;
       for (int m = 0; m < M; m++) out[m] += u * wo[m];
     }
-  s.wl_norms = row_norms(F.transform_cols(wl, M), p, M);
+  s.wl_norms = row_norms(F.transform_cols(wl, M), n, M);
   for (int k = 1; k <= F.n_freqs(); k++)
-    s.wl_freq_norms.push_back(std::hypot(s.wl_norms[2 * k - 1], s.wl_norms[2 * k]));
+    s.wl_freq_norms.push_back(F.has_sin(k) ? std::hypot(s.wl_norms[2 * k - 1], s.wl_norms[2 * k])
+                                           : std::abs(s.wl_norms[2 * k - 1]));
   s.gini_we = gini(s.we_norms);
   s.gini_wl = gini(s.wl_norms);
   for (const auto& a : ck) {
@@ -74,11 +79,11 @@ WeightSpectra weight_spectra(const Config& cfg, const std::vector<NamedArray>& c
 }
 
 KeyFrequencies detect_key_frequencies(const std::vector<double>& wl_norms) {
-  const int K = static_cast<int>(wl_norms.size() - 1) / 2;
+  const int n = static_cast<int>(wl_norms.size()), K = n / 2;  // n even: K = n/2 is the sign character
   KeyFrequencies out;
   std::vector<double> energy(K);
   for (int k = 1; k <= K; k++)
-    energy[k - 1] = wl_norms[2 * k - 1] * wl_norms[2 * k - 1] + wl_norms[2 * k] * wl_norms[2 * k];
+    energy[k - 1] = wl_norms[2 * k - 1] * wl_norms[2 * k - 1] + (2 * k < n ? wl_norms[2 * k] * wl_norms[2 * k] : 0.0);
   const double total = std::accumulate(energy.begin(), energy.end(), 0.0);
   out.share.assign(K, 0.0);
   if (total <= 0) return out;

@@ -1,9 +1,12 @@
 // Fourier views of a checkpoint's weights (paper Fig. 3, Section 5.1), computed from stored
 // tensors with no model evaluation: fast enough for every checkpoint of a live run.
 //
-//   W_E Fourier norms: W_E[:, 0..p-1] transformed along the token axis, L2 norm over d_model.
-//   W_L Fourier norms: W_L = W_U[:, 0..p-1]^T W_out [p, d_mlp] ('=' logit dropped), transformed along
-//   the logit axis, L2 norm over neurons. The last layer's W_out for deeper models.
+//   W_E Fourier norms: W_E's columns of the group's tokens in element order (operation_group.h: the
+//   tokens themselves for a + b, a - b; g^i for a * b, a / b, token 0 left out), transformed along
+//   them, L2 norm over d_model.
+//   W_L Fourier norms: W_L = W_U[:, outputs]^T W_out [n, d_mlp] ('=' logit dropped, outputs in
+//   element order), transformed along the logit axis, L2 norm over neurons. The last layer's W_out
+//   for deeper models, as the paper defines W_L.
 #pragma once
 
 #include <vector>
@@ -15,22 +18,22 @@
 namespace grok {
 
 struct WeightSpectra {
-  std::vector<double> we_norms;       // [p], basis order of FourierBasis
-  std::vector<double> wl_norms;       // [p]
-  std::vector<double> wl_freq_norms;  // [(p-1)/2]: sqrt(cos k^2 + sin k^2) of wl_norms, k = 1..
-  double gini_we = 0, gini_wl = 0;    // Gini of we_norms and wl_norms (all p components)
+  std::vector<double> we_norms;       // [n], basis order of FourierBasis (n: the group's order)
+  std::vector<double> wl_norms;       // [n]
+  std::vector<double> wl_freq_norms;  // [K]: sqrt(cos k^2 + sin k^2) of wl_norms, k = 1..
+  double gini_we = 0, gini_wl = 0;    // Gini of we_norms and wl_norms (all n components)
   double sum_sq_weights = 0;          // over every parameter
 };
 
 WeightSpectra weight_spectra(const Config& cfg, const std::vector<NamedArray>& checkpoint, const FourierBasis& F);
 
-// Key frequencies from the W_L spectrum by a p-agnostic rule: take frequencies in decreasing order
-// of energy (squared norm) while each holds at least 3 times the uniform share 1/((p-1)/2) of the
-// non-constant energy, at most (p-1)/8 of them. A flat spectrum (nothing passes) is "none yet".
+// Key frequencies from the W_L spectrum [n] by an n-agnostic rule: take frequencies in decreasing
+// order of energy (squared norm) while each holds at least 3 times the uniform share 1/K of the
+// non-constant energy, at most K/4 of them. A flat spectrum (nothing passes) is "none yet".
 // Mainline: 5 frequencies holding ~99 % of the energy, each ~10x the uniform share.
 struct KeyFrequencies {
   std::vector<int> freqs;     // ascending
-  std::vector<double> share;  // energy share of every frequency k = 1.., [(p-1)/2]
+  std::vector<double> share;  // energy share of every frequency k = 1.., [K]
   bool none_yet() const { return freqs.empty(); }
 };
 KeyFrequencies detect_key_frequencies(const std::vector<double>& wl_norms);

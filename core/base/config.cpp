@@ -1,5 +1,7 @@
 #include "core/base/config.h"
 
+#include "core/base/operation_group.h"
+
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -44,7 +46,7 @@ ConfigField choice(const char* name, ConfigField::Member m, std::vector<const ch
 // it is built before any caller, however early.
 const std::vector<ConfigField>& table() {
   static const std::vector<ConfigField> fields = {
-      choice("operation", &Config::operation, {"add", "subtract", "multiply"}, "the task: (a op b) mod p"),
+      choice("operation", &Config::operation, {"add", "subtract", "multiply", "divide"}, "the task: (a op b) mod p"),
       integer("p", &Config::p, 3, 1021, "modulus (odd): the task is (a op b) mod p", /*odd=*/true),
       number("train_fraction", &Config::train_fraction, 0, 1, "()", "share of the p*p pairs used for training"),
       integer("seed", &Config::seed, 0, 2147483647, "data split and initialisation seed"),
@@ -196,11 +198,23 @@ const char* to_string(Regularizer r) {
   return static_cast<std::size_t>(r) < names.size() ? names[static_cast<std::size_t>(r)] : "?";
 }
 
+const char* operation_symbol(Operation op) {
+  static const char* const symbols[] = {"+", "-", "*", "/"};
+  return symbols[static_cast<std::size_t>(op)];
+}
+
 int apply_operation(Operation op, int a, int b, int p) {
   switch (op) {
     case Operation::Add: return (a + b) % p;
     case Operation::Subtract: return ((a - b) % p + p) % p;
     case Operation::Multiply: return static_cast<int>((static_cast<long long>(a) * b) % p);
+    case Operation::Divide: {
+      if (b % p == 0) throw std::invalid_argument("apply_operation: division by 0");
+      long long inv = 1, base = b % p;  // b^(p-2): the inverse by Fermat, p prime
+      for (int e = p - 2; e > 0; e >>= 1, base = base * base % p)
+        if (e & 1) inv = inv * base % p;
+      return static_cast<int>(a * inv % p);
+    }
   }
   return 0;
 }
@@ -212,7 +226,10 @@ void validate(const Config& c) {
     if (f.kind == Kind::Number && !number_ok(f, v.get<double>())) fail(f.name, "got " + v.dump(), f.range);
     if (f.kind == Kind::Choice && v.is_null()) fail(f.name, "got an unnamed value", f.range);
   }
-  if (c.n_train() < 1 || c.n_train() >= c.p * c.p)
+  if ((c.operation == Operation::Multiply || c.operation == Operation::Divide) && !is_prime(c.p))
+    fail("p", std::to_string(c.p) + " is not prime, and " + to_string(c.operation) + " needs a prime p",
+         "a prime such as 97 or 113");
+  if (c.n_train() < 1 || c.n_train() >= c.domain_pairs())
     fail("train_fraction", "leaves an empty train or test split for p=" + std::to_string(c.p),
          "number in (0, 1) with at least one pair on each side");
   if (c.d_model % c.n_heads != 0)

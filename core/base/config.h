@@ -26,13 +26,13 @@
 
 namespace grok {
 
-enum class Operation { Add, Subtract, Multiply };
+enum class Operation { Add, Subtract, Multiply, Divide };
 enum class Regularizer { WeightDecay, Dropout, L1 };
 
 struct Config {
   Operation operation = Operation::Add;
-  int p = 113;                  // modulus; odd (the Fourier analysis assumes it), >= 3
-  double train_fraction = 0.3;  // share of the p*p pairs used for training
+  int p = 113;                  // modulus; odd, >= 3; prime for multiply and divide
+  double train_fraction = 0.3;  // share of the operation's pairs (domain_pairs()) used for training
   std::uint64_t seed = 0;       // split (Python random.shuffle) and init (torch.manual_seed)
 
   int n_layers = 1;
@@ -64,7 +64,9 @@ struct Config {
   double effective_weight_decay() const { return regularizer == Regularizer::WeightDecay ? weight_decay : 0.0; }
   double effective_dropout() const { return regularizer == Regularizer::Dropout ? dropout : 0.0; }
   double effective_l1() const { return regularizer == Regularizer::L1 ? l1 : 0.0; }
-  int n_train() const { return static_cast<int>(train_fraction * p * p); }
+  // The input pairs of the task: every (a, b), or those with b != 0 for divide.
+  int domain_pairs() const { return operation == Operation::Divide ? p * (p - 1) : p * p; }
+  int n_train() const { return static_cast<int>(train_fraction * domain_pairs()); }
 };
 
 // One Config field: everything parsing, printing, checking and editing it needs.
@@ -108,6 +110,8 @@ void validate(const Config& c);
 
 const char* to_string(Operation op);
 const char* to_string(Regularizer r);
+const char* operation_symbol(Operation op);  // "+", "-", "*", "/"
+// (a op b) mod p; for divide, a * b^-1 with p prime and b != 0 (throws std::invalid_argument for b = 0).
 int apply_operation(Operation op, int a, int b, int p);
 
 }  // namespace grok

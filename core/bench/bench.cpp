@@ -112,7 +112,7 @@ BenchResult run_benchmark(const Config& cfg, int threads, int repeats, const std
   // the views see; the cost hardly depends on the values.
   const std::vector<NamedArray> ck = checkpoint.empty() ? to_named_arrays(init_weights(cfg)) : checkpoint;
   r.analysis_weights = checkpoint.empty() ? "initial weights" : checkpoint_label;
-  const FourierBasis F(cfg.p);
+  const FourierBasis F(operation_group(cfg));
   std::vector<Snapshot> snaps;
   r.snapshot_ms = median_ms(
       repeats, [&] { snaps.push_back(compute_snapshot(cfg, 0, ck, d, std::nullopt, F, SnapshotScope::views)); });

@@ -7,12 +7,13 @@ namespace grok {
 Dataset make_dataset(const Config& cfg) {
   const int p = cfg.p;
   Dataset d;
-  d.order.resize(static_cast<std::size_t>(p) * p);
-  for (int i = 0; i < p * p; i++) d.order[i] = i;
+  const int b0 = cfg.operation == Operation::Divide ? 1 : 0;  // divide: b != 0
+  for (int a = 0; a < p; a++)
+    for (int b = b0; b < p; b++) d.order.push_back(a * p + b);
   PythonRandom rng(cfg.seed);
   rng.shuffle(d.order);
   const int n_train = cfg.n_train();
-  for (int i = 0; i < p * p; i++) {
+  for (int i = 0; i < static_cast<int>(d.order.size()); i++) {
     Split& s = i < n_train ? d.train : d.test;
     const int a = d.order[i] / p, b = d.order[i] % p;
     s.a.push_back(a);

@@ -52,7 +52,7 @@ struct Trainer::Impl {
         step(cfg, std::move(weights), make_batch(data.train)),
         test(make_batch(data.test)),
         threads(n_threads),
-        basis(cfg.p) {
+        basis(operation_group(cfg)) {
     const Batch& train = step.batch();
     train_rows = train.a * cfg.p + train.b;
     test_rows = test.a * cfg.p + test.b;
@@ -90,7 +90,8 @@ struct Trainer::Impl {
   std::vector<float> pair_logits(const at::Tensor& train_logits, const at::Tensor& test_logits) const {
     at::NoGradGuard no_grad;
     const int p = cfg.p;
-    at::Tensor L = at::empty({static_cast<std::int64_t>(p) * p, p}, train_logits.options());  // [p*p, p]
+    at::Tensor L =
+        at::zeros({static_cast<std::int64_t>(p) * p, p}, train_logits.options());  // [p*p, p]; b = 0 stays 0 for divide
     L.index_copy_(0, train_rows, train_logits.detach().narrow(1, 0, p));
     L.index_copy_(0, test_rows, test_logits.narrow(1, 0, p));
     return std::vector<float>(L.data_ptr<float>(), L.data_ptr<float>() + L.numel());

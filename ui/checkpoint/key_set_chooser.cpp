@@ -13,7 +13,8 @@ std::vector<int> newestDetectedKeys(const QString& path) {
   const std::vector<int> ck = store.checkpoint_epochs();
   if (ck.empty()) return {};
   const Config cfg = store.config();
-  return detect_key_frequencies(weight_spectra(cfg, store.load_checkpoint(ck.back()), FourierBasis(cfg.p)).wl_norms)
+  return detect_key_frequencies(
+             weight_spectra(cfg, store.load_checkpoint(ck.back()), FourierBasis(operation_group(cfg))).wl_norms)
       .freqs;
 }
 

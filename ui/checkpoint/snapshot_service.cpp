@@ -142,7 +142,7 @@ void SnapshotService::compute(int epoch, const QString& path, const std::optiona
   }
   const RunStore run = RunStore::open(path.toStdString());
   const Config cfg = run.config();
-  const FourierBasis F(cfg.p);
+  const FourierBasis F(operation_group(cfg));
   const std::vector<NamedArray> ck = run.load_checkpoint(epoch);
   if (!have) {
     auto v = std::make_shared<ViewSnapshot>();

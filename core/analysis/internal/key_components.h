@@ -1,7 +1,7 @@
 // The one computation of the key components of the logits (paper Section 5.1): for frequency k,
-// the coefficients of the logits L [p*p, p] along the pair directions u_cos_k, u_sin_k
-// (pair_directions.h), C_k = [u_cos_k | u_sin_k]^T L [2, p]; frequency k's component of the logits
-// is u_cos_k C_cos_k + u_sin_k C_sin_k. The progress measures (restricted / excluded logits, the
+// the coefficients of the logits L [n*n, p] (the group's pairs, pair_blocks.h; p outputs) along the
+// pair directions u_cos_k, u_sin_k (pair_directions.h), C_k = [u_cos_k | u_sin_k]^T L [2, p]; frequency k's component
+// of the logits is u_cos_k C_cos_k + u_sin_k C_sin_k. The progress measures (restricted / excluded logits, the
 // per-frequency excluded losses, the cos(w_k(a+b-c)) coefficients) and the check table (each key
 // ablated, all keys ablated or kept, the logit fit) all build on these.
 //
@@ -26,24 +26,38 @@ namespace grok {
 
 class KeyComponents {
  public:
-  // `freqs`: each in 1..(p-1)/2 (others are dropped; freqs() says which were kept).
+  // `freqs`: each in 1..F.n_freqs() (others are dropped; freqs() says which were kept).
   KeyComponents(const FourierBasis& F, const std::vector<int>& freqs);
 
   const std::vector<int>& freqs() const { return freqs_; }
   int count() const { return static_cast<int>(freqs_.size()); }
-  // The directions on a block's pairs, float64 [2n, pairs]: rows u_cos of each k, then u_sin.
+  // The directions on a block's pairs, float64 [2c, pairs] (c = count()): rows u_cos of each k, then u_sin.
   at::Tensor directions(const PairBlock& b) const;
-  // Adds U^T X of a block: U = directions(b.rows) [2n, pairs], X float [pairs, p].
+  // Adds U^T X of a block: U = directions(b.rows) [2c, pairs], X float [pairs, p] (p outputs).
   void accumulate(const ForwardBlock& b, const at::Tensor& U, const float* X);
-  // [2n, p] float64 over the blocks accumulated so far; [2n] the directions' sums over those pairs.
+  // [2c, p] float64 over the blocks accumulated so far; [2c] the directions' sums over those pairs.
   const at::Tensor& coefficients() const { return C_; }
   const at::Tensor& direction_sums() const { return U_sum_; }
 
  private:
-  int p_;
+  int n_, p_;  // group order, outputs
   std::vector<int> freqs_;
-  at::Tensor B_;          // [p, p] float64 basis
-  at::Tensor C_, U_sum_;  // [2n, p], [2n]
+  at::Tensor B_;          // [n, n] float64 basis
+  at::Tensor C_, U_sum_;  // [2c, p], [2c]
 };
+
+// Rows of the basis B [n, n] for cos k and sin k of every frequency k = 1..K, with a zero row for the
+// sign character's missing sine, and each frequency's normalisation of cos(w_k(i+j-k')) in terms of
+// the key components: f_k / |f_k| = (u_cos (x) C_k + u_sin (x) S_k) / sqrt 2, or u_cos (x) C_k for the
+// sign character (pair_directions.h). The Fig. 14 coefficients and the check table's logit fit use it.
+struct CosSinRows {
+  at::Tensor cos, sin;  // [K, n] float64
+  at::Tensor scale;     // [K]: 1/sqrt 2, or 1 for the sign character
+};
+CosSinRows cos_sin_rows(const FourierBasis& F);
+
+// <Lc, f_k / |f_k|> for every k = 1..K from the key components of every frequency C [2K, p]
+// (KeyComponents over 1..K, maybe centred), read at the group's outputs: [K] float64.
+at::Tensor cos_abc_coefficients(const FourierBasis& F, const at::Tensor& C);
 
 }  // namespace grok

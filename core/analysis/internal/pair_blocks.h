@@ -1,16 +1,24 @@
-// The all-pairs forward block by block: whole rows a of the (a, b) table, pairs a0*p .. a1*p - 1,
-// so that what the analysis computes from it (losses, key components, FVE) takes one block's
-// memory instead of ~p^3 values (analysis_memory.h). A PairSource hands out the blocks: views
-// into whole arrays (a snapshot's, the trainer's logits) or the forward computed per block.
+// The all-pairs forward block by block, in the order of the operation's group (operation_group.h):
+// pair (i, j) of the group's n x n table, index i*n + j, is the input (a_token(i), b_token(j))
+// and its label c_token((i + j) mod n). Blocks are whole rows i: pairs i0*n .. i1*n - 1. So every
+// measure reads its logits and activations in element order and runs the Fourier basis of Z_n,
+// whatever the operation; for a + b the order is the token order a*p + b itself.
+//
+// The input pairs of the operation's domain that are not in the group (a zero operand of a * b or
+// a / b) come apart, as one small block: outside(). Measures say how they treat it.
+//
+// A PairSource hands out the blocks: gathered from whole [p*p, *] arrays in token order (a
+// snapshot's, the trainer's logits) or computed by the forward pass per block. Each block's working
+// set stays within analysis_block_bytes() (analysis_memory.h) instead of ~p^3 values.
 //
 //   std::unique_ptr<PairSource> src = pair_arrays(cfg, view(forward));   // or computed_pairs(...)
 //   for (std::size_t i = 0; i < src->size(); i++) {
-//     const ForwardBlock b = src->block(i);   // b.logits: [b.pairs, p], rows b.first..
+//     const ForwardBlock b = src->block(i);   // b.data.logits: [b.pairs, p], group pairs b.first..
 //   }
 //
 // The layout is a function of the config and analysis_block_bytes() alone, so results (summed
 // block by block in block order) do not depend on the thread count. Threading: a source is used
-// by one thread at a time; a computed block is valid until the next call of block().
+// by one thread at a time; a block is valid until the next call of block() or outside().
 #pragma once
 
 #include <algorithm>
@@ -20,44 +28,70 @@
 
 #include "core/analysis/pair_forward.h"
 #include "core/base/config.h"
+#include "core/base/operation_group.h"
 #include "core/base/tensor_blob.h"
+#include "core/data/dataset.h"
 
 namespace grok {
 
 struct PairBlock {
-  int a0 = 0, a1 = 0;  // rows a in [a0, a1), every b
+  int i0 = 0, i1 = 0;  // group rows i in [i0, i1), every j
 };
 
-// Blocks covering all p rows, each within analysis_block_bytes() by a generous per-pair estimate
-// of what the analysis holds per pair (forward temporaries, float64 copies, directions).
+// Blocks covering all n rows of the group's table, each within analysis_block_bytes() by a
+// generous per-pair estimate of what the analysis holds per pair (forward temporaries, float64
+// copies, directions).
 std::vector<PairBlock> pair_blocks(const Config& cfg);
 
 struct ForwardBlock {
   PairBlock rows;
-  std::int64_t first = 0, pairs = 0;  // pairs first .. first + pairs - 1
-  PairForward data;                   // each [pairs, *] from row `first`; null where the source has none
+  std::int64_t first = 0, pairs = 0;  // group pairs first .. first + pairs - 1; outside(): its pairs
+  PairForward data;                   // each [pairs, *]; null where the source has none
+};
+
+// The pairs' token rows a*p + b and labels, in group order and outside it.
+struct GroupPairs {
+  OperationGroup group;
+  std::vector<std::int64_t> token_row;  // [n*n]: token row of group pair i*n + j
+  std::vector<std::int64_t> label;      // [n*n]: c_token((i + j) mod n)
+  std::vector<std::int64_t> outside;    // token rows of the domain's pairs outside the group, ascending
+  std::vector<std::int64_t> outside_label;
+  explicit GroupPairs(const OperationGroup& g);
+  // A split's pairs as ascending group pair indices, and as ascending positions in `outside`.
+  struct Rows {
+    std::vector<std::int64_t> inside, outside;
+  };
+  Rows rows_of(const Split& s) const;
 };
 
 class PairSource {
  public:
   virtual ~PairSource() = default;
   std::size_t size() const { return blocks_.size(); }
+  const GroupPairs& pairs() const { return pairs_; }
+  const OperationGroup& group() const { return pairs_.group; }
   virtual ForwardBlock block(std::size_t i) = 0;
+  // The domain's pairs outside the group (pairs = 0 when there are none).
+  virtual ForwardBlock outside() = 0;
 
  protected:
-  explicit PairSource(const Config& cfg) : p_(cfg.p), d_mlp_(cfg.d_mlp), blocks_(pair_blocks(cfg)) {}
+  explicit PairSource(const Config& cfg)
+      : p_(cfg.p), d_mlp_(cfg.d_mlp), pairs_(operation_group(cfg)), blocks_(pair_blocks(cfg)) {}
   ForwardBlock frame(std::size_t i) const {
+    const std::int64_t n = pairs_.group.n;
     ForwardBlock b;
     b.rows = blocks_[i];
-    b.first = static_cast<std::int64_t>(b.rows.a0) * p_;
-    b.pairs = static_cast<std::int64_t>(b.rows.a1 - b.rows.a0) * p_;
+    b.first = static_cast<std::int64_t>(b.rows.i0) * n;
+    b.pairs = static_cast<std::int64_t>(b.rows.i1 - b.rows.i0) * n;
     return b;
   }
   int p_, d_mlp_;
+  GroupPairs pairs_;
   std::vector<PairBlock> blocks_;
 };
 
-// Views into whole [p*p, *] arrays.
+// Gathered from whole [p*p, *] arrays in token order (views, without a copy, where the group's
+// order is the token order).
 std::unique_ptr<PairSource> pair_arrays(const Config& cfg, const PairForward& whole);
 // The forward pass computed block by block from a checkpoint (only the logits unless `all`); one
 // block is kept, so a second pass over a single-block layout does not recompute it.
