@@ -166,6 +166,13 @@ int cmd_analyze(int argc, char** argv) {
   std::printf("; worst single frequency %d: %.3g\n", m.max_excluded_freq, m.max_excluded_loss);
   std::printf("neurons       %d of %zu with FVE >= 85%%; clusters", r.neurons.count_above(0.85), r.neurons.freq.size());
   for (auto [k, n] : r.neurons.clusters(0.85)) std::printf(" %d:%d", k, n);
+  for (std::size_t l = 0; r.layers.size() > 1 && l < r.layers.size(); l++) {
+    const LayerAnalysis& y = r.layers[l];
+    std::printf("\n  layer %zu     %d with FVE >= 85%%; clusters", l, y.neurons.count_above(0.85));
+    for (auto [k, n] : y.neurons.clusters(0.85)) std::printf(" %d:%d", k, n);
+    std::printf("; mean attention '=' to a by head");
+    for (double v : y.attention_to_a) std::printf(" %.2f", v);
+  }
   std::printf("\nchecks (all %d x %d pairs, key frequencies %s)\n", s.config().p, s.config().p,
               list(r.checks.key_freqs).c_str());
   for (const auto& row : r.checks.rows)
