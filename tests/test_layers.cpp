@@ -92,42 +92,32 @@ class TestLayers : public QObject {
     QTest::newRow("2 layers") << 2;
   }
   void layerRowsMatchTheirDefinition() {
+    // Each row against the plain forward with that layer's MLP held at its mean over the pairs
+    // given: every pair, and the train split alone (the rows read the dataset's pairs, not p*p).
     QFETCH(int, layers);
     Config c = test::tiny_config(13);
     c.n_layers = layers;
     const std::vector<NamedArray> ck = perturbed_checkpoint(c);
     const Dataset d = make_dataset(c);
-    const std::vector<CheckRow> rows = layer_checks(c, ck, d);
-    QCOMPARE(rows.size(), std::size_t(layers));
-    for (int l = 0; l < layers; l++) QCOMPARE(rows[l].check, "layer " + std::to_string(l) + " MLP mean-ablated");
-
-    // The last layer's, from the snapshot: its MLP reaches the logits as direct + h W_out^T W_U,
-    // so held at its mean h-bar the logits are direct + h-bar W_out^T W_U (every pair is in the
-    // dataset here).
-    at::NoGradGuard no_grad;
-    const Snapshot s = compute_snapshot(c, 0, ck, d, std::nullopt, FourierBasis(c.p));
-    const std::int64_t p = c.p, pairs = p * p;
-    const Weights w = weights_from_checkpoint(c, ck);
-    const at::Tensor h = floats(s.neuron_acts, {pairs, c.d_mlp});
-    const at::Tensor W_outU = at::matmul(w.layers.back().W_out.t(), w.W_U.narrow(1, 0, p));  // [M, p]
-    const at::Tensor held = floats(s.direct_logits, {pairs, p}) + at::matmul(h.mean(0, true), W_outU);
-    const Batch all = all_pairs(c.p);
-    const at::Tensor labels = all.a.add(all.b).remainder(p);
-    expect_row(rows.back(), loss_acc(held, labels));
-    const auto full = loss_acc(floats(s.logits, {pairs, p}), labels);
-    QVERIFY2(std::abs(rows.back().loss - full.first) > 1e-3, "the ablation changes nothing");
-
-    // Every layer, by the plain forward, over the pairs given: the train split alone here.
+    const Snapshot s = compute_snapshot(c, 0, ck, d, std::nullopt, FourierBasis(c.p), SnapshotScope::views);
     Dataset train_only = d;
     train_only.test = {};
-    const std::vector<CheckRow> train_rows = layer_checks(c, ck, train_only);
-    const Batch x = make_batch(d.train);
-    ForwardCache cache;
-    (void)forward_plain(w, x, {}, &cache);
-    for (int l = 0; l < layers; l++) {
-      ForwardOptions o;
-      o.final_mlp = FinalMlpOverride{l, cache.mlp_post[l].mean(0)};
-      expect_row(train_rows[l], loss_acc(forward_plain(w, x, o).narrow(1, 0, p), x.labels));
+    at::NoGradGuard no_grad;
+    const Weights w = weights_from_checkpoint(c, ck);
+    for (const Dataset* pairs : std::initializer_list<const Dataset*>{&d, &train_only}) {
+      const std::vector<CheckRow> rows = layer_checks(c, ck, *pairs, s);
+      QCOMPARE(rows.size(), std::size_t(layers));
+      const Batch train = make_batch(pairs->train), test = make_batch(pairs->test);
+      const Batch x{at::cat({train.a, test.a}), at::cat({train.b, test.b}), at::cat({train.labels, test.labels})};
+      ForwardCache cache;
+      const auto full = loss_acc(forward_plain(w, x, {}, &cache).narrow(1, 0, c.p), x.labels);
+      for (int l = 0; l < layers; l++) {
+        QCOMPARE(rows[l].check, "layer " + std::to_string(l) + " MLP mean-ablated");
+        ForwardOptions o;
+        o.final_mlp = FinalMlpOverride{l, cache.mlp_post[l].mean(0)};
+        expect_row(rows[l], loss_acc(forward_plain(w, x, o).narrow(1, 0, c.p), x.labels));
+        QVERIFY2(std::abs(rows[l].loss - full.first) > 1e-3, "the ablation changes nothing");
+      }
     }
   }
 };

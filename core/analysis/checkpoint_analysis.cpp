@@ -68,7 +68,7 @@ CheckpointAnalysis analyze_checkpoint(const RunStore& store, int epoch, const Ke
     const Dataset data = make_dataset(cfg);
     Snapshot s = compute_snapshot(cfg, epoch, ck, data, use, F);
     a.checks = ablation_checks(cfg, ck, s.measures.key_freqs, F, pair_forward(s));
-    append_layer_checks(a.checks, cfg, ck, data);
+    append_layer_checks(a.checks, cfg, ck, data, s);
     for (int l = 0; l < s.n_layers(); l++) a.layers.push_back(layer_analysis(s, l));
     a.spectra = std::move(s.spectra);
     a.detected = std::move(s.detected);

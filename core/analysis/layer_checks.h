@@ -9,15 +9,19 @@
 // real outputs ('=' logit dropped), as the rest of the table.
 //
 //   AblationChecks c = ablation_checks(cfg, ck, keys, F, pair_forward(snapshot));
-//   append_layer_checks(c, cfg, ck, make_dataset(cfg));   // + one row a layer
+//   append_layer_checks(c, cfg, ck, make_dataset(cfg), snapshot);   // + one row a layer
 //
-// Cost: n_layers + 1 fast forwards over the pairs, in chunks bounded by analysis_block_bytes()
-// (analysis_memory.h). Threading: uses the intra-op threads; no shared state.
+// From the snapshot's forward (every pair (a, b) at row a*p + b; the dataset's pairs are rows of
+// it): the layers' mean neurons, and the last layer's row, which is the direct logits plus one
+// vector. Each earlier layer costs a fast forward over the pairs with it held, in chunks bounded
+// by analysis_block_bytes() (analysis_memory.h). Threading: uses the intra-op threads; no shared
+// state.
 #pragma once
 
 #include <vector>
 
 #include "core/analysis/ablation_checks.h"
+#include "core/analysis/snapshot.h"
 #include "core/base/config.h"
 #include "core/base/tensor_blob.h"
 #include "core/data/dataset.h"
@@ -25,9 +29,11 @@
 namespace grok {
 
 // One row per layer, first layer first: "layer 0 MLP mean-ablated", ...
-std::vector<CheckRow> layer_checks(const Config& cfg, const std::vector<NamedArray>& checkpoint, const Dataset& data);
+// `snapshot`: this checkpoint's (compute_snapshot), any scope.
+std::vector<CheckRow> layer_checks(const Config& cfg, const std::vector<NamedArray>& checkpoint, const Dataset& data,
+                                   const Snapshot& snapshot);
 // The same rows appended to a check table.
 void append_layer_checks(AblationChecks& checks, const Config& cfg, const std::vector<NamedArray>& checkpoint,
-                         const Dataset& data);
+                         const Dataset& data, const Snapshot& snapshot);
 
 }  // namespace grok

@@ -134,7 +134,7 @@ BenchResult run_benchmark(const Config& cfg, int threads, int repeats, const std
   const Snapshot& s = snaps.back();
   r.checks_ms = median_ms(std::max(3, repeats / 4), [&] {
     AblationChecks c = ablation_checks(cfg, ck, keys, F, pair_forward(s));
-    append_layer_checks(c, cfg, ck, d);
+    append_layer_checks(c, cfg, ck, d, s);
   });
   r.training_measures_ms = median_ms(repeats, [&] { (void)compute_progress_measures(cfg, ck, d, std::nullopt, F); });
   r.training_interval_ms = cfg.checkpoint_interval * r.train_step_ms +

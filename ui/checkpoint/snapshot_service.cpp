@@ -164,7 +164,7 @@ void SnapshotService::compute(int epoch, const QString& path, const std::optiona
   const Snapshot& snap = *have->snapshot;
   auto checks =
       std::make_shared<AblationChecks>(ablation_checks(cfg, ck, snap.measures.key_freqs, F, pair_forward(snap)));
-  append_layer_checks(*checks, cfg, ck, make_dataset(cfg));
+  append_layer_checks(*checks, cfg, ck, make_dataset(cfg), snap);
   full->checks = checks;
   if (!cache(epoch, full, generation)) return;
   if (!quiet) emit ready(epoch, full, ms());
