@@ -27,7 +27,9 @@ const char* kAnalyzeUsage =
     "  --epoch E       a checkpoint epoch (default: the newest)\n"
     "  --key-freqs S   frequencies the restricted/excluded losses keep or remove: detected at this\n"
     "                  checkpoint (live, default), at the newest one (final), or given, e.g. 14,35,41,42,52\n"
-    "  --json          everything as one JSON object, with the Fourier norms and per-neuron FVE\n";
+    "  --json          everything as one JSON object, with the Fourier norms and per-neuron FVE (the last\n"
+    "                  layer's), and `layers`: every layer's neurons, clusters, FVE and mean attention\n"
+    "                  from '=' to a per head\n";
 
 const char* kInfoUsage = "usage: grokking-cli info FILE\n  prints config, progress, checkpoints and key epochs\n";
 const char* kCsvUsage =
