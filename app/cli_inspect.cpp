@@ -27,7 +27,9 @@ const char* kAnalyzeUsage =
     "  --epoch E       a checkpoint epoch (default: the newest)\n"
     "  --key-freqs S   frequencies the restricted/excluded losses keep or remove: detected at this\n"
     "                  checkpoint (live, default), at the newest one (final), or given, e.g. 14,35,41,42,52\n"
-    "  --json          everything as one JSON object, with the Fourier norms and per-neuron FVE\n";
+    "  --json          everything as one JSON object, with the Fourier norms and per-neuron FVE (the last\n"
+    "                  layer's), and `layers`: every layer's neurons, clusters, FVE and mean attention\n"
+    "                  from '=' to a per head\n";
 
 const char* kInfoUsage = "usage: grokking-cli info FILE\n  prints config, progress, checkpoints and key epochs\n";
 const char* kCsvUsage =
@@ -168,6 +170,13 @@ int cmd_analyze(int argc, char** argv) {
         m.outside_pairs, r.group.name().c_str(), m.outside_loss, m.outside_acc);
   std::printf("neurons       %d of %zu with FVE >= 85%%; clusters", r.neurons.count_above(0.85), r.neurons.freq.size());
   for (auto [k, n] : r.neurons.clusters(0.85)) std::printf(" %d:%d", k, n);
+  for (std::size_t l = 0; r.layers.size() > 1 && l < r.layers.size(); l++) {
+    const LayerAnalysis& y = r.layers[l];
+    std::printf("\n  layer %zu     %d with FVE >= 85%%; clusters", l, y.neurons.count_above(0.85));
+    for (auto [k, n] : y.neurons.clusters(0.85)) std::printf(" %d:%d", k, n);
+    std::printf("; mean attention '=' to a by head");
+    for (double v : y.attention_to_a) std::printf(" %.2f", v);
+  }
   std::printf("\nchecks (the %d x %d pairs of %s, key frequencies %s)\n", r.group.n, r.group.n, r.group.name().c_str(),
               list(r.checks.key_freqs).c_str());
   for (const auto& row : r.checks.rows)

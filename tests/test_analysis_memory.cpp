@@ -153,12 +153,17 @@ class TestAnalysisMemory : public QObject {
   }
 
   void snapshotBytesCountWhatASnapshotHolds() {
-    const Config c = test::tiny_config(31);
-    const Snapshot s =
-        compute_snapshot(c, 0, to_named_arrays(init_weights(c)), make_dataset(c), std::nullopt, FourierBasis(c.p));
-    const std::size_t held = 4 * (s.logits.size() + s.direct_logits.size() + s.neuron_acts.size() + s.attention.size());
-    QVERIFY(snapshot_bytes(c) >= held);
-    QVERIFY(snapshot_bytes(c) < held * 11 / 10);
+    for (int layers : {1, 2}) {
+      Config c = test::tiny_config(31);
+      c.n_layers = layers;
+      const Snapshot s =
+          compute_snapshot(c, 0, to_named_arrays(init_weights(c)), make_dataset(c), std::nullopt, FourierBasis(c.p));
+      QCOMPARE(s.n_layers(), layers);
+      std::size_t held = 4 * (s.logits.size() + s.direct_logits.size() + s.neuron_acts.size() + s.attention.size());
+      for (const SnapshotLayer& l : s.earlier_layers) held += 4 * (l.neuron_acts.size() + l.attention.size());
+      QVERIFY(snapshot_bytes(c) >= held);
+      QVERIFY(snapshot_bytes(c) < held * 11 / 10);
+    }
     Config mainline;  // p = 113, d_mlp = 512: ~38 MB; p = 1021: ~10.6 GB
     QVERIFY(snapshot_bytes(mainline) > 35e6 && snapshot_bytes(mainline) < 40e6);
     mainline.p = 1021;

@@ -98,6 +98,39 @@ class TestModel : public QObject {
     compare_paths(c, f64 ? at::kDouble : at::kFloat, f64 ? 1e-11 : 1e-5);
   }
 
+  void cachesAgreePerLayer() {
+    // Each layer's final-position neurons and attention, and a mean ablation of each layer's MLP
+    // there, the same by both forms of a two-layer model.
+    Config c;
+    c.p = 23;
+    c.n_layers = 2;
+    at::NoGradGuard no_grad;
+    const Weights w = perturbed_weights(c, at::kDouble);
+    const Batch x = all_pairs(c.p);
+    ForwardCache fast, plain;
+    const at::Tensor logits = forward_fast(w, x, {}, &fast);
+    (void)forward_plain(w, x, {}, &plain);
+    QCOMPARE(fast.mlp_post.size(), std::size_t(2));
+    QCOMPARE(plain.attn.size(), std::size_t(2));
+    for (int l = 0; l < 2; l++) {
+      QCOMPARE(fast.mlp_post[l].sizes(), (at::IntArrayRef{c.p * c.p, c.d_mlp}));
+      QCOMPARE(fast.attn[l].sizes(), (at::IntArrayRef{c.p * c.p, c.n_heads, 3}));
+      QVERIFY2(rel_diff(fast.mlp_post[l], plain.mlp_post[l]) < 1e-11, qPrintable(QString("neurons, layer %1").arg(l)));
+      QVERIFY2(rel_diff(fast.attn[l], plain.attn[l]) < 1e-11, qPrintable(QString("attention, layer %1").arg(l)));
+    }
+    QVERIFY(rel_diff(fast.mlp_post[0], fast.mlp_post[1]) > 1e-2);  // two layers, not one twice
+    for (int l = 0; l < 2; l++) {
+      const at::Tensor mean = fast.mlp_post[l].mean(0);
+      ForwardOptions o;
+      o.final_mlp = FinalMlpOverride{l, mean};
+      ForwardCache held;
+      const at::Tensor lf = forward_fast(w, x, o, &held), lp = forward_plain(w, x, o);
+      QVERIFY2(rel_diff(lf, lp) < 1e-11, qPrintable(QString("ablated layer %1").arg(l)));
+      QVERIFY(rel_diff(held.mlp_post[l], mean.expand({c.p * c.p, -1})) < 1e-15);
+      QVERIFY(rel_diff(lf, logits) > 1e-3);  // the ablation changes the logits
+    }
+  }
+
   void tableMixIsThreadCountIndependent() {
     // Sums run in a fixed order: 1 and 2 threads give the same bits, forward and backward.
     at::manual_seed(3);

@@ -198,7 +198,7 @@ class TestProgressMeasures : public QObject {
         ForwardCache cache;
         const Weights w = weights_from_checkpoint(c, ck);
         (void)forward_fast(w, all_pairs(p), {}, &cache);
-        const at::Tensor h = cache.mlp_post.to(at::kDouble);  // [p*p, M]
+        const at::Tensor h = cache.mlp_post.back().to(at::kDouble);  // [p*p, M], last layer
         const at::Tensor W_L = at::matmul(w.W_U.narrow(1, 0, p).t(), w.layers.back().W_out).to(at::kDouble);  // [p, M]
         const at::Tensor WLhat = at::matmul(B, W_L);
         std::vector<at::Tensor> dirs;

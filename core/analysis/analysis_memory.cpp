@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <cstdio>
@@ -48,13 +49,13 @@ std::atomic<std::size_t>& block_bytes() {
 }  // namespace
 
 std::size_t snapshot_bytes(const Config& cfg) {
-  const double p = cfg.p, M = cfg.d_mlp, H = cfg.n_heads;
-  const double floats = 2 * p * p * p  // logits, direct logits
-                        + p * p * M    // neuron activations
-                        + H * p * p;   // attention
-  const double doubles = p * p         // the logits' 2D Fourier norms
-                         + 8 * p       // spectra, measures
-                         + 2 * M;      // neuron frequency and FVE
+  const double p = cfg.p, M = cfg.d_mlp, H = cfg.n_heads, layers = std::max(1, cfg.n_layers);
+  const double floats = 2 * p * p * p              // logits, direct logits
+                        + layers * (p * p * M      // each layer's neuron activations
+                                    + H * p * p);  // and attention
+  const double doubles = p * p                     // the logits' 2D Fourier norms
+                         + 8 * p                   // spectra, measures
+                         + layers * 2 * M;         // each layer's neuron frequency and FVE
   return static_cast<std::size_t>(4 * floats + 8 * doubles);
 }
 

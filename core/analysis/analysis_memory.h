@@ -33,8 +33,8 @@ struct AnalysisTooLarge : ConfigError {
   using ConfigError::ConfigError;
 };
 
-// Bytes a Snapshot of this config holds: logits, direct logits, neuron activations, attention and
-// the small per-checkpoint views. Computing one takes up to analysis_block_bytes() more.
+// Bytes a Snapshot of this config holds: logits, direct logits, every layer's neuron activations
+// and attention, and the small per-checkpoint views. Computing one takes up to analysis_block_bytes() more.
 std::size_t snapshot_bytes(const Config& cfg);
 
 // The most the whole-forward part of the analysis may hold. Default: half the physical memory;

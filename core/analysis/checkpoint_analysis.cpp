@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <numeric>
 #include <sstream>
+
+#include "core/analysis/layer_checks.h"
 
 namespace grok {
 
@@ -21,6 +24,28 @@ auto as_run_file_error(const RunStore& store, F&& f) -> decltype(f()) {
   } catch (const std::runtime_error& e) {
     throw RunFileError(RunFileError::Kind::Damaged, store.path() + ": damaged run file (" + e.what() + ")");
   }
+}
+
+LayerAnalysis layer_analysis(const Snapshot& s, int l) {
+  const SnapshotLayerView v = s.layer(l);
+  LayerAnalysis out{v.neurons, {}};
+  const std::size_t pairs = static_cast<std::size_t>(s.p) * s.p;
+  for (int h = 0; h < s.n_heads; h++) {
+    const auto head = v.attention.begin() + static_cast<std::ptrdiff_t>(h * pairs);
+    out.attention_to_a.push_back(std::accumulate(head, head + static_cast<std::ptrdiff_t>(pairs), 0.0) /
+                                 static_cast<double>(pairs));
+  }
+  return out;
+}
+
+nlohmann::json neurons_json(const NeuronFrequencies& n) {
+  nlohmann::json clusters = nlohmann::json::object();
+  for (auto [k, count] : n.clusters(0.85)) clusters[std::to_string(k)] = count;
+  return {{"neurons_fve_above_85", n.count_above(0.85)},
+          {"neurons", n.freq.size()},
+          {"neuron_clusters", clusters},
+          {"neuron_freq", n.freq},
+          {"neuron_fve", n.fve}};
 }
 
 }  // namespace
@@ -41,8 +66,11 @@ CheckpointAnalysis analyze_checkpoint(const RunStore& store, int epoch, const Ke
       const int last = store.checkpoint_epochs().back();
       use = detect_key_frequencies(weight_spectra(cfg, store.load_checkpoint(last), F).wl_norms).freqs;
     }
-    Snapshot s = compute_snapshot(cfg, epoch, ck, make_dataset(cfg), use, F);
+    const Dataset data = make_dataset(cfg);
+    Snapshot s = compute_snapshot(cfg, epoch, ck, data, use, F);
     a.checks = ablation_checks(cfg, ck, s.measures.key_freqs, F, pair_forward(s));
+    append_layer_checks(a.checks, cfg, ck, data, s);
+    for (int l = 0; l < s.n_layers(); l++) a.layers.push_back(layer_analysis(s, l));
     a.spectra = std::move(s.spectra);
     a.detected = std::move(s.detected);
     a.measures = std::move(s.measures);
@@ -88,8 +116,6 @@ int fill_missing_measures(RunStore& store, const KeySelection& keys, const std::
 
 nlohmann::json to_json(const CheckpointAnalysis& a) {
   const ProgressMeasures& m = a.measures;
-  nlohmann::json clusters = nlohmann::json::object();
-  for (auto [k, n] : a.neurons.clusters(0.85)) clusters[std::to_string(k)] = n;
   nlohmann::json checks = nlohmann::json::array();
   for (const auto& r : a.checks.rows)
     checks.push_back({{"check", r.check}, {"loss", r.loss}, {"accuracy", r.accuracy}});
@@ -114,12 +140,15 @@ nlohmann::json to_json(const CheckpointAnalysis& a) {
                       {"excluded_loss_per_key", m.excluded_loss_per_key},
                       {"cos_abc_coefficients", m.cos_abc_coefficients},
                       {"logits_2d_fourier_norms", m.logits_2d_norms},
-                      {"neurons_fve_above_85", a.neurons.count_above(0.85)},
-                      {"neurons", a.neurons.freq.size()},
-                      {"neuron_clusters", clusters},
-                      {"neuron_freq", a.neurons.freq},
-                      {"neuron_fve", a.neurons.fve},
                       {"seconds", a.seconds}};
+  j.update(neurons_json(a.neurons));  // the last layer's, at the top level as before
+  nlohmann::json layers = nlohmann::json::array();
+  for (std::size_t l = 0; l < a.layers.size(); l++) {
+    nlohmann::json o = {{"layer", l}, {"attention_to_a_mean", a.layers[l].attention_to_a}};
+    o.update(neurons_json(a.layers[l].neurons));
+    layers.push_back(o);
+  }
+  j["layers"] = layers;
   // The scalar measures under the names the run file stores them by (train_loss, gini_wl, ...); the
   // record's key set tag is not used (key_selection above says it).
   for (const auto& [name, value] : to_record(a.epoch, KeySelection::Live, m).values)

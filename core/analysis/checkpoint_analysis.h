@@ -1,6 +1,6 @@
 // Everything the analysis knows about one checkpoint, in one value: the Fourier spectra, key
-// frequencies, progress measures and neuron frequencies. What `grokking-cli analyze` prints and
-// the GUI's analysis views will read.
+// frequencies, progress measures and neuron frequencies (the last layer's, and every layer's). What `grokking-cli
+// analyze` prints and the GUI's analysis views will read.
 //
 //   const RunStore store = RunStore::open("run.grok");
 //   CheckpointAnalysis a = analyze_checkpoint(store, store.checkpoint_epochs().back(), KeySelection::live());
@@ -22,16 +22,23 @@
 
 namespace grok {
 
+// One layer's neurons and attention at '=' (every layer of a deeper model, the last included).
+struct LayerAnalysis {
+  NeuronFrequencies neurons;
+  std::vector<double> attention_to_a;  // [n_heads] mean over all pairs of the attention from '=' to a
+};
+
 struct CheckpointAnalysis {
   int epoch = 0;
   OperationGroup group;       // the basis every Fourier figure is in
   std::string key_selection;  // KeySelection::describe()
   KeyFrequencies detected;    // from this checkpoint's W_L
   WeightSpectra spectra;
-  ProgressMeasures measures;  // computed with the selected key frequencies
-  NeuronFrequencies neurons;
-  AblationChecks checks;  // Section 4.4, with the selected key frequencies
-  double seconds = 0;     // wall time of the whole analysis
+  ProgressMeasures measures;          // computed with the selected key frequencies
+  NeuronFrequencies neurons;          // the last layer's
+  std::vector<LayerAnalysis> layers;  // [n_layers], first layer first
+  AblationChecks checks;              // Section 4.4, with the selected key frequencies; a row per layer's MLP
+  double seconds = 0;                 // wall time of the whole analysis
 };
 
 // Computes and stores the progress measures of every checkpoint that has none for this selection

@@ -26,29 +26,33 @@ class BlockForward {
   BlockForward(const Config& cfg, const std::vector<NamedArray>& ck)
       : p_(cfg.p), w_(weights_from_checkpoint(cfg, ck)) {}
 
+  struct Layer {
+    float *mlp_post = nullptr, *attention = nullptr;  // as in Out, for one of the earlier layers
+  };
   struct Out {
     float *logits = nullptr, *direct = nullptr, *mlp_post = nullptr;  // [*, cols] from global row `base`
     float* attention = nullptr;                                       // [H, p*p], whole arrays only (base 0)
     std::int64_t base = 0;
   };
 
-  // Token rows a0*p .. a1*p - 1 (a PairBlock's i read as tokens a).
-  void run(const PairBlock& b, const Out& out) const {
+  // Token rows a0*p .. a1*p - 1 (a PairBlock's i read as tokens a). `earlier`: layers 0 ..
+  // n_layers-2 (a prefix of them, or none).
+  void run(const PairBlock& b, const Out& out, const std::vector<Layer>& earlier = {}) const {
     const std::int64_t p = p_, first = static_cast<std::int64_t>(b.i0) * p, n = (b.i1 - b.i0) * p;
-    eval(at::arange(first, first + n, at::kLong), first, out);
+    eval(at::arange(first, first + n, at::kLong), first, out, earlier);
   }
 
   // The given token rows a*p + b, written to rows 0.. of the outputs (no attention).
   void run_rows(const std::int64_t* rows, std::int64_t n, const Out& out) const {
-    eval(at::from_blob(const_cast<std::int64_t*>(rows), {n}, at::kLong), 0, out);
+    eval(at::from_blob(const_cast<std::int64_t*>(rows), {n}, at::kLong), 0, out, {});
   }
 
  private:
-  void eval(const at::Tensor& ab, std::int64_t first, const Out& out) const {
+  void eval(const at::Tensor& ab, std::int64_t first, const Out& out, const std::vector<Layer>& earlier) const {
     at::NoGradGuard no_grad;
     const std::int64_t p = p_, n = ab.size(0);
     const Batch x{ab.div(p, "floor"), ab.remainder(p), at::Tensor()};
-    const bool all = out.direct || out.mlp_post || out.attention;
+    const bool all = out.direct || out.mlp_post || out.attention || !earlier.empty();
     ForwardCache cache;
     const at::Tensor L = forward_fast(w_, x, {}, all ? &cache : nullptr);  // [n, V]
     auto put = [&](const at::Tensor& t, float* dst) {                      // t [n, cols] -> dst rows first..
@@ -56,14 +60,20 @@ class BlockForward {
       const at::Tensor c = t.contiguous();
       std::memcpy(dst + (first - out.base) * c.size(1), c.data_ptr<float>(), sizeof(float) * c.numel());
     };
+    auto put_attention = [&](const at::Tensor& pattern, float* dst) {  // pattern [n, H, C]
+      if (!dst) return;
+      const at::Tensor a = pattern.select(2, 0).t().contiguous();  // [H, n]: '=' attending to a
+      for (std::int64_t h = 0; h < a.size(0); h++)
+        std::memcpy(dst + h * p * p + first, a[h].data_ptr<float>(), sizeof(float) * n);
+    };
     put(L.narrow(1, 0, p), out.logits);
     if (!all) return;
     put(cache.direct.narrow(1, 0, p), out.direct);
-    put(cache.mlp_post, out.mlp_post);
-    if (out.attention) {
-      const at::Tensor a = cache.attn.select(2, 0).t().contiguous();  // [H, n]: '=' attending to a
-      for (std::int64_t h = 0; h < a.size(0); h++)
-        std::memcpy(out.attention + h * p * p + first, a[h].data_ptr<float>(), sizeof(float) * n);
+    put(cache.mlp_post.back(), out.mlp_post);
+    put_attention(cache.attn.back(), out.attention);
+    for (std::size_t l = 0; l < earlier.size(); l++) {
+      put(cache.mlp_post[l], earlier[l].mlp_post);
+      put_attention(cache.attn[l], earlier[l].attention);
     }
   }
 
@@ -208,12 +218,19 @@ AllPairForward compute_pair_forward(const Config& cfg, const std::vector<NamedAr
   f.direct_logits.resize(pairs * p);
   f.neuron_acts.resize(pairs * cfg.d_mlp);
   f.attention.resize(cfg.n_heads * pairs);
+  f.earlier_layers.resize(static_cast<std::size_t>(std::max(0, cfg.n_layers - 1)));
+  std::vector<BlockForward::Layer> earlier;
+  for (LayerForward& l : f.earlier_layers) {
+    l.neuron_acts.resize(pairs * cfg.d_mlp);
+    l.attention.resize(cfg.n_heads * pairs);
+    earlier.push_back({l.neuron_acts.data(), l.attention.data()});
+  }
   const BlockForward forward(cfg, ck);
   // Token rows a, in blocks of the same bytes as the group's (p rows, not n).
   Config rows_cfg = cfg;
   rows_cfg.operation = Operation::Add;
   for (const PairBlock& b : pair_blocks(rows_cfg))
-    forward.run(b, {f.logits.data(), f.direct_logits.data(), f.neuron_acts.data(), f.attention.data(), 0});
+    forward.run(b, {f.logits.data(), f.direct_logits.data(), f.neuron_acts.data(), f.attention.data(), 0}, earlier);
   return f;
 }
 

@@ -35,6 +35,8 @@ Snapshot compute_snapshot(const Config& cfg, int epoch, const std::vector<NamedA
   s.direct_logits = std::move(f.direct_logits);
   s.neuron_acts = std::move(f.neuron_acts);
   s.attention = std::move(f.attention);
+  for (LayerForward& l : f.earlier_layers)
+    s.earlier_layers.push_back({std::move(l.neuron_acts), std::move(l.attention), {}});
   s.ms.forward = ms_since(t0);
 
   t0 = Clock::now();
@@ -52,6 +54,7 @@ Snapshot compute_snapshot(const Config& cfg, int epoch, const std::vector<NamedA
 
   t0 = Clock::now();
   s.neurons = neuron_frequencies_of(s.neuron_acts.data(), cfg.d_mlp, F);
+  for (SnapshotLayer& l : s.earlier_layers) l.neurons = neuron_frequencies_of(l.neuron_acts.data(), cfg.d_mlp, F);
   s.ms.neurons = ms_since(t0);
   s.ms.total = ms_since(t_start);
   return s;

@@ -10,7 +10,8 @@
 // torch type in this header.
 //
 //   Snapshot s = compute_snapshot(cfg, epoch, store.load_checkpoint(epoch), data, std::nullopt, F);
-//   float act = s.neuron_acts[(a * p + b) * s.d_mlp + m];  // neuron m on input (a, b)
+//   float act = s.neuron_acts[(a * p + b) * s.d_mlp + m];  // neuron m of the last layer on input (a, b)
+//   float first = s.layer(0).neuron_acts[(a * p + b) * s.d_mlp + m];  // of the first layer
 #pragma once
 
 #include <optional>
@@ -32,6 +33,20 @@ struct SnapshotTimings {  // wall milliseconds of each stage (the bench reports 
   double spectra = 0, forward = 0, measures = 0, neurons = 0, total = 0;
 };
 
+// One of a deeper model's earlier layers (0 .. n_layers-2), as the views show it.
+struct SnapshotLayer {
+  std::vector<float> neuron_acts;  // [p, p, d_mlp]: MLP output (post-ReLU) at '=' for input (a, b)
+  std::vector<float> attention;    // [n_heads, p, p]: attention from '=' to position 0 (token a)
+  NeuronFrequencies neurons;       // [d_mlp] dominant frequency and FVE
+};
+
+// Layer l's arrays, whichever field holds them.
+struct SnapshotLayerView {
+  const std::vector<float>& neuron_acts;
+  const std::vector<float>& attention;
+  const NeuronFrequencies& neurons;
+};
+
 struct Snapshot {
   int epoch = 0;
   int p = 0, n_heads = 0, d_mlp = 0;
@@ -44,7 +59,18 @@ struct Snapshot {
   std::vector<float> neuron_acts;    // [p, p, d_mlp]: last layer's MLP output (post-ReLU) at '=' for input (a, b)
   std::vector<float> attention;      // [n_heads, p, p]: last layer's attention from '=' to position 0 (token a)
   NeuronFrequencies neurons;         // [d_mlp] dominant frequency and FVE
+  // The layers before the last (empty for one layer). W_L, the key frequencies and the check
+  // table's projections are the last layer's, as the paper defines them.
+  std::vector<SnapshotLayer> earlier_layers;
   SnapshotTimings ms;
+
+  int n_layers() const { return static_cast<int>(earlier_layers.size()) + 1; }
+  // Layer l in 0 .. n_layers()-1; the last is neuron_acts, attention and neurons above.
+  SnapshotLayerView layer(int l) const {
+    if (l + 1 == n_layers()) return {neuron_acts, attention, neurons};
+    const SnapshotLayer& e = earlier_layers.at(static_cast<std::size_t>(l));
+    return {e.neuron_acts, e.attention, e.neurons};
+  }
 };
 
 // What a snapshot holds of the progress measures.

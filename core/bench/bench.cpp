@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/analysis/ablation_checks.h"
+#include "core/analysis/layer_checks.h"
 #include "core/analysis/snapshot.h"
 #include "core/data/dataset.h"
 #include "core/model/internal/transformer.h"
@@ -131,7 +132,10 @@ BenchResult run_benchmark(const Config& cfg, int threads, int repeats, const std
   const std::vector<int> keys = snaps.back().detected.freqs;
   // As the GUI and `analyze` run it: from the snapshot's forward pass.
   const Snapshot& s = snaps.back();
-  r.checks_ms = median_ms(std::max(3, repeats / 4), [&] { (void)ablation_checks(cfg, ck, keys, F, pair_forward(s)); });
+  r.checks_ms = median_ms(std::max(3, repeats / 4), [&] {
+    AblationChecks c = ablation_checks(cfg, ck, keys, F, pair_forward(s));
+    append_layer_checks(c, cfg, ck, d, s);
+  });
   r.training_measures_ms = median_ms(repeats, [&] { (void)compute_progress_measures(cfg, ck, d, std::nullopt, F); });
   r.training_interval_ms = cfg.checkpoint_interval * r.train_step_ms +
                            static_cast<double>(cfg.checkpoint_interval) / cfg.test_interval * r.test_eval_ms;

@@ -26,6 +26,12 @@ at::Tensor relu_dropout(at::Tensor pre, const ForwardOptions& opt, bool relu_don
   return post;
 }
 
+// `post` [R, M] of layer l at the final position, or the override's row for every pair.
+at::Tensor final_post(const at::Tensor& post, const ForwardOptions& opt, std::size_t l) {
+  if (!opt.final_mlp || opt.final_mlp->layer != static_cast<int>(l)) return post;
+  return opt.final_mlp->post.to(post.scalar_type()).unsqueeze(0).expand({post.size(0), -1});
+}
+
 // A residual-stream position whose rows are shared between pairs where possible.
 struct Stream {
   enum Kind { Table, Const, Pair } kind;
@@ -166,6 +172,7 @@ at::Tensor forward_plain(const Weights& w, const Batch& x, const ForwardOptions&
   const at::Tensor tokens = at::stack({x.a, x.b, eq}, 1);                                       // [N, C]
   at::Tensor resid = w.W_E.t().index_select(0, tokens.reshape(-1)).view({N, 3, -1}) + w.W_pos;  // [N, C, D]
   const at::Tensor causal = at::ones({3, 3}, at::TensorOptions().dtype(at::kBool)).triu(1);
+  if (cache) *cache = {};
   for (std::size_t l = 0; l < w.layers.size(); l++) {
     const LayerWeights& L = w.layers[l];
     const auto H = L.W_Q.size(0), Dh = L.W_Q.size(1), D = L.W_Q.size(2);
@@ -179,11 +186,13 @@ at::Tensor forward_plain(const Weights& w, const Batch& x, const ForwardOptions&
     const at::Tensor z = at::matmul(attn, v).permute({0, 2, 1, 3}).reshape({N, 3, H * Dh});  // head-major
     resid = resid + at::matmul(z, L.W_O.t());
     const at::Tensor flat = resid.reshape({N * 3, D});
-    const at::Tensor post = relu_dropout(at::addmm(L.b_in, flat, L.W_in.t()), opt);  // [N*3, M]
-    resid = (flat + at::addmm(L.b_out, post, L.W_out.t())).view({N, 3, D});
-    if (cache && l + 1 == w.layers.size()) {
-      cache->mlp_post = post.view({N, 3, -1}).select(1, 2);
-      cache->attn = attn.select(2, 2);
+    at::Tensor post = relu_dropout(at::addmm(L.b_in, flat, L.W_in.t()), opt).view({N, 3, -1});  // [N, C, M]
+    if (opt.final_mlp && opt.final_mlp->layer == static_cast<int>(l))
+      post = at::stack({post.select(1, 0), post.select(1, 1), final_post(post.select(1, 2), opt, l)}, 1);
+    resid = (flat + at::addmm(L.b_out, post.reshape({N * 3, -1}), L.W_out.t())).view({N, 3, D});
+    if (cache) {
+      cache->mlp_post.push_back(post.select(1, 2));
+      cache->attn.push_back(attn.select(2, 2));
     }
   }
   return at::matmul(resid.select(1, 2), w.W_U);  // [N, V]
@@ -198,12 +207,14 @@ at::Tensor forward_fast(const Weights& w, const Batch& x, const ForwardOptions& 
       {Stream::Table, E + w.W_pos[1], x.b},
       {Stream::Const, (E[p] + w.W_pos[2]).unsqueeze(0), {}},
   };
+  if (cache) *cache = {};
   for (std::size_t l = 0; l + 1 < w.layers.size(); l++) {
     // Every position feeds the next layer's keys and values.
     const LayerWeights& L = w.layers[l];
     std::vector<Stream> next;
     for (std::size_t i = 0; i < 3; i++) {
-      Attended att = attend(L, s, i, N, nullptr);
+      at::Tensor pattern;
+      Attended att = attend(L, s, i, N, cache && i == 2 ? &pattern : nullptr);
       Stream mid = att.mixed ? Stream{Stream::Pair, att.mixed->apply({}, {}), {}} : att.resid;
       if (opt.dropout > 0 && mid.kind != Stream::Pair) {
         // Dropout masks are per pair: a shared row would share its mask.
@@ -212,7 +223,12 @@ at::Tensor forward_fast(const Weights& w, const Batch& x, const ForwardOptions& 
       const bool mixed = att.mixed.has_value();
       const at::Tensor pre =
           mixed ? att.mixed->apply(L.W_in, L.b_in, /*relu=*/true) : at::addmm(L.b_in, mid.rows, L.W_in.t());
-      const at::Tensor post = relu_dropout(pre, opt, mixed);
+      at::Tensor post = relu_dropout(pre, opt, mixed);
+      if (i == 2) {
+        // The final position attends to two others: its stream is per pair, post is [N, M].
+        post = final_post(post, opt, l);
+        if (cache) cache->mlp_post.push_back(post), cache->attn.push_back(pattern);
+      }
       mid.rows = mid.rows + at::addmm(L.b_out, post, L.W_out.t());
       next.push_back(mid);
     }
@@ -236,10 +252,11 @@ at::Tensor forward_fast(const Weights& w, const Batch& x, const ForwardOptions& 
     pre = at::addmm(L.b_in, att.resid.rows, L.W_in.t());
     direct = at::addmm(bias_U, att.resid.rows, w.W_U);
   }
-  const at::Tensor post = relu_dropout(pre, opt, att.mixed.has_value());  // [N, M]
+  const at::Tensor post =
+      final_post(relu_dropout(pre, opt, att.mixed.has_value()), opt, w.layers.size() - 1);  // [N, M]
   if (cache) {
-    cache->mlp_post = post;
-    cache->attn = pattern;
+    cache->mlp_post.push_back(post);
+    cache->attn.push_back(pattern);
     cache->direct = direct;
   }
   return direct + at::matmul(post, W_outU);  // [N, V]

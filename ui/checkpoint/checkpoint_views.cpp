@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "ui/checkpoint/attention_panel.h"
 #include "ui/checkpoint/check_table_view.h"
 #include "ui/checkpoint/epoch_scrubber.h"
 #include "ui/checkpoint/neuron_panel.h"
@@ -16,7 +17,7 @@ CheckpointViews::CheckpointViews(EpochScrubber* scrubber, std::shared_ptr<Analys
   we_ = new SpectrumView(tr("W_E Fourier norms"));
   wl_ = new SpectrumView(tr("W_L Fourier norms"));
   neurons_ = new NeuronPanel;
-  attention_ = new HeatmapView(tr("Attention from '=' to a"), "b", "a");
+  attention_ = new AttentionPanel;
   logits_ = new HeatmapView(tr("Logits in the 2D Fourier basis"), tr("b component"), tr("a component"));
   checks_ = new CheckTableView;
   service_ = new SnapshotService(this);
@@ -30,6 +31,8 @@ CheckpointViews::CheckpointViews(EpochScrubber* scrubber, std::shared_ptr<Analys
     show(scrubber_->epoch());
   });
 }
+
+HeatmapView* CheckpointViews::attentionView() const { return attention_->view(); }
 
 void CheckpointViews::setRun(const QString& path, const std::optional<std::vector<int>>& keys) {
   clear();
@@ -113,15 +116,7 @@ void CheckpointViews::drawSnapshot() {
   const int p = s.p;
   we_->setSpectrum(s.spectra.we_norms, s.detected.freqs);
   wl_->setSpectrum(s.spectra.wl_norms, s.detected.freqs);
-  // Attention from '=' to a, per head, over (a, b).
-  std::vector<std::vector<float>> heads;
-  QStringList caps;
-  for (int h = 0; h < s.n_heads; h++) {
-    heads.emplace_back(s.attention.begin() + static_cast<std::ptrdiff_t>(h) * p * p,
-                       s.attention.begin() + static_cast<std::ptrdiff_t>(h + 1) * p * p);
-    caps << tr("head %1").arg(h);
-  }
-  attention_->setMaps(heads, p, p, caps, tr("attention weight"));
+  attention_->setSnapshot(shown_->snapshot);
   std::vector<float> ln(s.measures.logits_2d_norms.begin(), s.measures.logits_2d_norms.end());
   logits_->setMaps({ln}, p, p, {tr("L2 norm over the outputs c")}, tr("norm"));
   neurons_->setSnapshot(shown_->snapshot);

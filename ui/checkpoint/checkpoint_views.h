@@ -1,4 +1,5 @@
-// The views of one checkpoint: the W_E and W_L spectra, the neuron panel, attention, the logits'
+// The views of one checkpoint: the W_E and W_L spectra, the neuron and attention panels (each with
+// a layer picker for a deeper model), the logits'
 // 2D Fourier norms and the check table, with the snapshot service (ui/checkpoint/snapshot_service.h)
 // that computes what they draw. show(epoch) asks for a checkpoint; the views change when its
 // snapshot arrives, and the check table a little later.
@@ -24,6 +25,7 @@
 namespace grok {
 
 class AnalysisTurns;
+class AttentionPanel;
 class CheckTableView;
 class EpochScrubber;
 class HeatmapView;
@@ -39,7 +41,8 @@ class CheckpointViews : public QObject {
   SpectrumView* weView() const { return we_; }
   SpectrumView* wlView() const { return wl_; }
   NeuronPanel* neurons() const { return neurons_; }
-  HeatmapView* attentionView() const { return attention_; }
+  AttentionPanel* attention() const { return attention_; }
+  HeatmapView* attentionView() const;
   HeatmapView* logitsView() const { return logits_; }
   CheckTableView* checks() const { return checks_; }
   int shownEpoch() const { return shownEpoch_; }
@@ -67,7 +70,8 @@ class CheckpointViews : public QObject {
   SnapshotService* service_;
   SpectrumView *we_, *wl_;
   NeuronPanel* neurons_;
-  HeatmapView *attention_, *logits_;
+  AttentionPanel* attention_;
+  HeatmapView* logits_;
   CheckTableView* checks_;
   ViewSnapshotPtr shown_;
   int shownEpoch_ = -1, shownChecksEpoch_ = -1;

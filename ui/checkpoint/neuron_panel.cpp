@@ -1,12 +1,14 @@
 #include "ui/checkpoint/neuron_panel.h"
 
 #include <QComboBox>
+#include <QHBoxLayout>
 #include <QSignalBlocker>
 #include <QVBoxLayout>
 #include <algorithm>
 #include <optional>
 
 #include "core/analysis/snapshot.h"
+#include "ui/checkpoint/layer_picker.h"
 #include "ui/plots/heatmap_view.h"
 
 namespace grok {
@@ -14,30 +16,41 @@ namespace grok {
 NeuronPanel::NeuronPanel(QWidget* parent) : QWidget(parent) {
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
+  auto* pickers = new QHBoxLayout;
+  layer_ = new LayerPicker(this);
   cluster_ = new QComboBox(this);
   cluster_->setToolTip(tr("Neurons by dominant frequency; each map's caption gives its FVE"));
   view_ = new HeatmapView(tr("Neurons over (a, b)"), "b", "a", this);
-  layout->addWidget(cluster_);
+  pickers->addWidget(layer_);
+  pickers->addWidget(cluster_, 1);
+  layout->addLayout(pickers);
   layout->addWidget(view_, 1);
+  connect(layer_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] {
+    listClusters();
+    draw();
+  });
   connect(cluster_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] { draw(); });
 }
 
 void NeuronPanel::setSnapshot(std::shared_ptr<const Snapshot> snapshot) {
   shown_ = std::move(snapshot);
-  const Snapshot& s = *shown_;
+  layer_->setLayers(shown_->n_layers());
+  listClusters();
+  draw();
+}
+
+void NeuronPanel::listClusters() {
+  const NeuronFrequencies& neurons = shown_->layer(layer_->layer()).neurons;
   // Clusters by frequency, biggest first.
   const QString prev = cluster_->currentData().toString();
-  {
-    const QSignalBlocker block(cluster_);
-    cluster_->clear();
-    cluster_->addItem(tr("best neuron of each frequency"), "all");
-    std::vector<std::pair<int, int>> clusters;
-    for (auto [k, n] : s.neurons.clusters(0.85)) clusters.emplace_back(n, k);
-    std::sort(clusters.rbegin(), clusters.rend());
-    for (auto [n, k] : clusters) cluster_->addItem(tr("frequency %1: %2 neurons with FVE >= 85%").arg(k).arg(n), k);
-    cluster_->setCurrentIndex(std::max(0, cluster_->findData(prev)));
-  }
-  draw();
+  const QSignalBlocker block(cluster_);
+  cluster_->clear();
+  cluster_->addItem(tr("best neuron of each frequency"), "all");
+  std::vector<std::pair<int, int>> clusters;
+  for (auto [k, n] : neurons.clusters(0.85)) clusters.emplace_back(n, k);
+  std::sort(clusters.rbegin(), clusters.rend());
+  for (auto [n, k] : clusters) cluster_->addItem(tr("frequency %1: %2 neurons with FVE >= 85%").arg(k).arg(n), k);
+  cluster_->setCurrentIndex(std::max(0, cluster_->findData(prev)));
 }
 
 void NeuronPanel::clear() {
@@ -49,16 +62,17 @@ void NeuronPanel::draw() {
   if (!shown_) return;
   const Snapshot& s = *shown_;
   const int p = s.p, M = s.d_mlp;
+  const SnapshotLayerView layer = s.layer(layer_->layer());
   const QVariant sel = cluster_->currentData();
   const std::vector<int> order =
-      s.neurons.representatives(6, sel.toString() == "all" ? std::nullopt : std::optional<int>(sel.toInt()));
+      layer.neurons.representatives(6, sel.toString() == "all" ? std::nullopt : std::optional<int>(sel.toInt()));
   std::vector<std::vector<float>> maps;
   QStringList caps;
   for (int m : order) {
     std::vector<float> map(static_cast<std::size_t>(p) * p);
-    for (int i = 0; i < p * p; i++) map[i] = s.neuron_acts[static_cast<std::size_t>(i) * M + m];
+    for (int i = 0; i < p * p; i++) map[i] = layer.neuron_acts[static_cast<std::size_t>(i) * M + m];
     maps.push_back(std::move(map));
-    caps << tr("#%1 k%2 %3%").arg(m).arg(s.neurons.freq[m]).arg(100 * s.neurons.fve[m], 0, 'f', 0);
+    caps << tr("#%1 k%2 %3%").arg(m).arg(layer.neurons.freq[m]).arg(100 * layer.neurons.fve[m], 0, 'f', 0);
   }
   view_->setMaps(maps, p, p, caps, tr("activation"));
 }

@@ -1,6 +1,7 @@
 // Neurons over (a, b) (paper Fig. 5 style): a cluster picker (neurons by dominant frequency) over
-// a grid of the chosen cluster's best neurons, each captioned with its frequency and FVE. It keeps
-// the snapshot it shows, so that picking a cluster redraws without asking for it again.
+// a grid of the chosen cluster's best neurons, each captioned with its frequency and FVE. A deeper
+// model's panel has a layer picker too (ui/checkpoint/layer_picker.h): clusters and maps are that
+// layer's. It keeps the snapshot it shows, so that picking redraws without asking for it again.
 //
 //   NeuronPanel n;
 //   n.setSnapshot(snapshot);  // a std::shared_ptr<const Snapshot> (core/analysis/snapshot.h)
@@ -16,6 +17,7 @@ class QComboBox;
 namespace grok {
 
 class HeatmapView;
+class LayerPicker;
 struct Snapshot;
 
 class NeuronPanel : public QWidget {
@@ -26,9 +28,12 @@ class NeuronPanel : public QWidget {
   void setSnapshot(std::shared_ptr<const Snapshot> snapshot);
   void clear();
   HeatmapView* view() const { return view_; }
+  LayerPicker* layerPicker() const { return layer_; }
 
  private:
+  void listClusters();  // the picked layer's, keeping the cluster picked when it is still there
   void draw();
+  LayerPicker* layer_;
   QComboBox* cluster_;
   HeatmapView* view_;
   std::shared_ptr<const Snapshot> shown_;

@@ -4,6 +4,7 @@
 #include <QMetaObject>
 #include <algorithm>
 
+#include "core/analysis/layer_checks.h"
 #include "core/runtime/compute_thread.h"
 #include "core/store/run_store.h"
 #include "ui/run/training_worker.h"
@@ -18,7 +19,9 @@ std::size_t SnapshotService::cacheCapacity(std::size_t snapshotBytes) {
 std::size_t SnapshotService::bytes(const ViewSnapshot& v) {
   if (!v.snapshot) return 0;
   const Snapshot& s = *v.snapshot;
-  return sizeof(float) * (s.logits.size() + s.direct_logits.size() + s.neuron_acts.size() + s.attention.size());
+  std::size_t floats = s.logits.size() + s.direct_logits.size() + s.neuron_acts.size() + s.attention.size();
+  for (const SnapshotLayer& l : s.earlier_layers) floats += l.neuron_acts.size() + l.attention.size();
+  return sizeof(float) * floats;
 }
 
 SnapshotService::SnapshotService(QObject* parent) : QObject(parent) {
@@ -159,8 +162,10 @@ void SnapshotService::compute(int epoch, const QString& path, const std::optiona
   }
   auto full = std::make_shared<ViewSnapshot>(*have);
   const Snapshot& snap = *have->snapshot;
-  full->checks =
-      std::make_shared<const AblationChecks>(ablation_checks(cfg, ck, snap.measures.key_freqs, F, pair_forward(snap)));
+  auto checks =
+      std::make_shared<AblationChecks>(ablation_checks(cfg, ck, snap.measures.key_freqs, F, pair_forward(snap)));
+  append_layer_checks(*checks, cfg, ck, make_dataset(cfg), snap);
+  full->checks = checks;
   if (!cache(epoch, full, generation)) return;
   if (!quiet) emit ready(epoch, full, ms());
 }

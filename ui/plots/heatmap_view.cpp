@@ -133,4 +133,6 @@ void HeatmapView::setMaps(const std::vector<std::vector<float>>& maps, int rows,
 
 double HeatmapView::valueAt(int i, int x, int y) const { return maps_.at(i)->data()->cell(x, y); }
 
+QString HeatmapView::caption(int i) const { return captions_.at(i)->text(); }
+
 }  // namespace grok

@@ -18,8 +18,9 @@ class HeatmapView : public Figure {
                const QString& scaleLabel, bool symmetric = false);
   void clear();
   int mapCount() const { return maps_.size(); }
-  // For tests: the value map i shows at cell (x, y).
+  // For tests: the value map i shows at cell (x, y), and its caption.
   double valueAt(int i, int x, int y) const;
+  QString caption(int i) const;
 
  protected:
   // Lays the maps out with square cells (a map over (a, b) distorted into a strip is unreadable):

@@ -12,6 +12,7 @@
 #include <QToolBar>
 
 #include "core/runtime/analysis_turns.h"
+#include "ui/checkpoint/attention_panel.h"
 #include "ui/checkpoint/check_table_view.h"
 #include "ui/checkpoint/checkpoint_views.h"
 #include "ui/checkpoint/epoch_scrubber.h"
@@ -70,7 +71,7 @@ void MainWindow::buildDocks() {
   QDockWidget* dWE = add(tr("W_E Fourier norms"), "we", v->weView());
   QDockWidget* dWL = add(tr("W_L Fourier norms"), "wl", v->wlView());
   QDockWidget* dNeur = add(tr("Neurons"), "neurons", v->neurons());
-  QDockWidget* dAttn = add(tr("Attention"), "attention", v->attentionView());
+  QDockWidget* dAttn = add(tr("Attention"), "attention", v->attention());
   QDockWidget* dLog = add(tr("Logits (2D Fourier)"), "logits", v->logitsView());
   QDockWidget* dChk = add(tr("Checks"), "checks", v->checks());
   // Rows: time series; the two spectra; the maps over (a, b) (square, so they share the tallest

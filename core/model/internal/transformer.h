@@ -15,6 +15,7 @@
 #include <ATen/ATen.h>
 
 #include <optional>
+#include <vector>
 
 #include "core/data/dataset.h"
 #include "core/model/internal/weights.h"
@@ -30,16 +31,26 @@ Batch make_batch(const Split& s);
 // Every pair (a, b), row-major (index a*p + b), without labels: what the analysis evaluates.
 Batch all_pairs(int p);
 
+// For the check table's per-layer rows (core/analysis/layer_checks.h): one layer's MLP neurons at
+// the final position held at `post` for every pair (their mean: a mean ablation). The MLP acts per
+// position, so nothing but the final position's stream changes.
+struct FinalMlpOverride {
+  int layer = 0;
+  at::Tensor post;  // [M] post-ReLU activations
+};
+
 struct ForwardOptions {
   double dropout = 0.0;              // drop probability of MLP neurons; 0 = off (evaluation)
   std::optional<at::Generator> rng;  // dropout masks; required when dropout > 0
+  std::optional<FinalMlpOverride> final_mlp;
 };
 
-// Scratch outputs the analysis views want (final position, last layer).
+// Scratch outputs the analysis views want, at the final position, one entry per layer (index 0 the
+// first): a two-layer model's views show both layers.
 struct ForwardCache {
-  at::Tensor mlp_post;  // [N, M] ReLU outputs at the final position, last layer
-  at::Tensor attn;      // [N, H, C] attention pattern of the final position, last layer
-  at::Tensor direct;    // [N, V] forward_fast only: the logits less the last MLP's part, h W_out^T W_U
+  std::vector<at::Tensor> mlp_post;  // per layer [N, M] ReLU outputs (after any dropout or override)
+  std::vector<at::Tensor> attn;      // per layer [N, H, C] attention pattern of the final position
+  at::Tensor direct;                 // [N, V] forward_fast only: the logits less the last MLP's part, h W_out^T W_U
 };
 
 at::Tensor forward_plain(const Weights& w, const Batch& x, const ForwardOptions& opt = {},
