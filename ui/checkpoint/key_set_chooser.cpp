@@ -25,7 +25,7 @@ KeySetChooser::KeySetChooser(QWidget* parent) : QComboBox(parent) {
   connect(this, qOverload<int>(&QComboBox::activated), this, &KeySetChooser::choose);
 }
 
-void KeySetChooser::setRun(const QString& path, int p) { path_ = path, p_ = p; }
+void KeySetChooser::setRun(const QString& path, const OperationGroup& group) { path_ = path, group_ = group; }
 
 void KeySetChooser::reset() {
   keys_.reset();
@@ -51,11 +51,14 @@ void KeySetChooser::choose(int index) {
       keys = newestDetectedKeys(path_);
     } else if (index == Typed) {
       bool ok = false;
-      const QString text = QInputDialog::getText(
-          this, tr("Key frequencies"), tr("Frequencies 1..%1, comma-separated:").arg((p_ - 1) / 2), QLineEdit::Normal,
-          QString::fromStdString(join_freqs(newestDetectedKeys(path_))), &ok);
+      const QString text =
+          QInputDialog::getText(this, tr("Key frequencies"),
+                                tr("Frequencies 1..%1 over %2, comma-separated:")
+                                    .arg(group_.n / 2)
+                                    .arg(QString::fromStdString(group_.coordinate() + " (" + group_.name() + ")")),
+                                QLineEdit::Normal, QString::fromStdString(join_freqs(newestDetectedKeys(path_))), &ok);
       if (!ok) return setCurrentIndex(shown);
-      keys = KeySelection::parse(text.toStdString(), p_).freqs;
+      keys = KeySelection::parse(text.toStdString(), group_).freqs;
     }
   } catch (const std::exception& e) {
     setCurrentIndex(shown);
