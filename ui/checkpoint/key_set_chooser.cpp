@@ -25,7 +25,7 @@ KeySetChooser::KeySetChooser(QWidget* parent) : QComboBox(parent) {
   connect(this, qOverload<int>(&QComboBox::activated), this, &KeySetChooser::choose);
 }
 
-void KeySetChooser::setRun(const QString& path, int p) { path_ = path, p_ = p; }
+void KeySetChooser::setRun(const QString& path, const OperationGroup& group) { path_ = path, group_ = group; }
 
 void KeySetChooser::reset() {
   keys_.reset();
@@ -52,10 +52,14 @@ void KeySetChooser::choose(int index) {
     } else if (index == Typed) {
       bool ok = false;
       const QString text = QInputDialog::getText(
-          this, tr("Key frequencies"), tr("Frequencies 1..%1, comma-separated:").arg((p_ - 1) / 2), QLineEdit::Normal,
-          QString::fromStdString(join_freqs(newestDetectedKeys(path_))), &ok);
+          this, tr("Key frequencies"),
+          tr("Frequencies 1..%1 over %2 (%3), comma-separated:")
+              .arg(group_.n / 2)
+              .arg(QString::fromStdString(group_.coordinate()), QString::fromStdString(group_.name())),
+          QLineEdit::Normal, QString::fromStdString(join_freqs(newestDetectedKeys(path_))), &ok);
       if (!ok) return setCurrentIndex(shown);
-      keys = KeySelection::parse(text.toStdString(), p_).freqs;
+      // p is odd (config.cpp), so parse's range 1..(p-1)/2 is the group's 1..n/2 for every operation.
+      keys = KeySelection::parse(text.toStdString(), group_.p).freqs;
     }
   } catch (const std::exception& e) {
     setCurrentIndex(shown);

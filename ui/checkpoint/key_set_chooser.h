@@ -1,10 +1,11 @@
 // The key-frequency set the restricted and excluded losses use (paper Section 5.1), as the
 // toolbar's combo box picks it: each checkpoint's own (live), the newest checkpoint's, or a typed
 // set. The typed entry offers the newest checkpoint's detected set to edit, which is valid for
-// the run's p whatever it is.
+// the run's p whatever it is. Frequencies are the operation's group's (core/base/operation_group.h):
+// 1..K, K = n/2 of Z_n, the prompt naming the basis ("over log_3 x (Z_112)").
 //
 //   KeySetChooser k;
-//   k.setRun("run.grok", cfg.p);
+//   k.setRun("run.grok", operation_group(cfg));
 //   connect(&k, &KeySetChooser::chosen, ...);  // then k.keys(): nullopt = live
 //
 // Threading: GUI thread only. Picking the newest checkpoint's set reads one checkpoint's W_L on the
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "core/base/key_selection.h"
+#include "core/base/operation_group.h"
 
 namespace grok {
 
@@ -28,8 +30,8 @@ class KeySetChooser : public QComboBox {
  public:
   enum Entry { Live, Newest, Typed };
   explicit KeySetChooser(QWidget* parent = nullptr);
-  void setRun(const QString& path, int p);  // the run the next choice applies to
-  void reset();                             // back to live
+  void setRun(const QString& path, const OperationGroup& group);  // the run the next choice applies to
+  void reset();                                                   // back to live
   // While set, a choice is refused with a message and the combo shows the set in use.
   void setLocked(bool locked, const QString& why = {});
   std::optional<std::vector<int>> keys() const { return keys_; }  // nullopt: live
@@ -42,7 +44,7 @@ class KeySetChooser : public QComboBox {
  private:
   void choose(int index);
   QString path_;
-  int p_ = 0;
+  OperationGroup group_;
   std::optional<std::vector<int>> keys_;
   bool locked_ = false;
   QString lockReason_;

@@ -58,15 +58,31 @@ void HeatmapView::ensureGrid(int n) {
     auto* map = new QCPColorMap(rect->axis(QCPAxis::atBottom), rect->axis(QCPAxis::atLeft));
     map->setColorScale(scale_);
     map->setInterpolate(false);
-    // In a grid, axis labels on the outer cells only and no tick labels: room for the maps.
-    rect->axis(QCPAxis::atBottom)->setLabel(i / gc == (n - 1) / gc ? xLabel_ : QString());
-    rect->axis(QCPAxis::atLeft)->setLabel(i % gc == 0 ? yLabel_ : QString());
+    // In a grid, no tick labels: room for the maps.
     if (n > 1)
       for (QCPAxis* ax : rect->axes()) ax->setTickLabels(false), ax->setTicks(false);
     rects_ << rect;
     maps_ << map;
     captions_ << caption;
   }
+  labelAxes();
+}
+
+void HeatmapView::labelAxes() {
+  // Axis labels on the outer cells of the grid only.
+  const int n = static_cast<int>(rects_.size());
+  const int gc = static_cast<int>(std::ceil(std::sqrt(static_cast<double>(n))));
+  for (int i = 0; i < n; i++) {
+    rects_[i]->axis(QCPAxis::atBottom)->setLabel(i / gc == (n - 1) / gc ? xLabel_ : QString());
+    rects_[i]->axis(QCPAxis::atLeft)->setLabel(i % gc == 0 ? yLabel_ : QString());
+  }
+}
+
+void HeatmapView::setAxisLabels(const QString& xLabel, const QString& yLabel) {
+  if (xLabel == xLabel_ && yLabel == yLabel_) return;
+  xLabel_ = xLabel, yLabel_ = yLabel;
+  labelAxes();
+  replot(QCustomPlot::rpQueuedReplot);
 }
 
 void HeatmapView::updateLayout() {
@@ -132,6 +148,11 @@ void HeatmapView::setMaps(const std::vector<std::vector<float>>& maps, int rows,
 }
 
 double HeatmapView::valueAt(int i, int x, int y) const { return maps_.at(i)->data()->cell(x, y); }
+
+QSize HeatmapView::mapSize(int i) const {
+  const QCPColorMapData* d = maps_.at(i)->data();
+  return QSize(d->keySize(), d->valueSize());
+}
 
 QString HeatmapView::caption(int i) const { return captions_.at(i)->text(); }
 

@@ -17,9 +17,14 @@ class HeatmapView : public Figure {
   void setMaps(const std::vector<std::vector<float>>& maps, int rows, int cols, const QStringList& captions,
                const QString& scaleLabel, bool symmetric = false);
   void clear();
+  // The axes' labels (shown on the outer cells of the grid): what the rows and columns run over.
+  void setAxisLabels(const QString& xLabel, const QString& yLabel);
+  QString xLabel() const { return xLabel_; }
+  QString yLabel() const { return yLabel_; }
   int mapCount() const { return maps_.size(); }
   // For tests: the value map i shows at cell (x, y), and its caption.
   double valueAt(int i, int x, int y) const;
+  QSize mapSize(int i) const;  // columns x rows of map i
   QString caption(int i) const;
 
  protected:
@@ -29,6 +34,7 @@ class HeatmapView : public Figure {
 
  private:
   void ensureGrid(int n);
+  void labelAxes();
   QVector<QCPAxisRect*> rects_;
   QVector<QCPColorMap*> maps_;
   QVector<QCPTextElement*> captions_;

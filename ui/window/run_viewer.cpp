@@ -57,7 +57,7 @@ QString RunViewer::open(const QString& path, bool fill) {
   clear();
   path_ = path;
   cfg_ = run.cfg;
-  keys_->setRun(path, cfg_.p);
+  keys_->setRun(path, operation_group(cfg_));
   curves_->addMetrics(QVector<EpochMetrics>(run.metrics.begin(), run.metrics.end()));
   for (const MeasureRecord& m : run.measures) curves_->addMeasures(m);
   curves_->updatePhases();
