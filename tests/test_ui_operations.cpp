@@ -92,7 +92,8 @@ void checkMultiplyViews(MainWindow& w, const Snapshot& s) {
     QVERIFY(near(view->cosAt(0), (*norms)[0]));
     QVERIFY(near(view->cosAt(kK), (*norms)[kN - 1]));
     QVERIFY2(view->title().contains("log_2 x (Z_10)"), qPrintable(view->title()));
-    QVERIFY2(view->xAxis->label().contains("log_2 x (Z_10)"), qPrintable(view->xAxis->label()));
+    QVERIFY2(view->xAxis->label().contains("log_2 x (Z_10)") && view->xAxis->label().contains("5 = sign"),
+             qPrintable(view->xAxis->label()));
   }
   // The neuron clusters name the basis; the maps are in group order, token 0 last.
   NeuronPanel* neurons = w.viewer()->views()->neurons();
@@ -112,8 +113,10 @@ void checkMultiplyViews(MainWindow& w, const Snapshot& s) {
   checkNeurons(neurons->view(), s, t);
   checkAttention(w.viewer()->attentionView(), s, t);
   for (HeatmapView* v : {neurons->view(), w.viewer()->attentionView()}) {
-    QVERIFY2(v->yLabel().contains("log_2 a") && v->yLabel().contains("a = 0 last"), qPrintable(v->yLabel()));
-    QVERIFY2(v->xLabel().contains("log_2 b") && v->xLabel().contains("b = 0 last"), qPrintable(v->xLabel()));
+    QCOMPARE(v->yLabel(), QString("log_2 a, token 0 last"));
+    QCOMPARE(v->xLabel(), QString("log_2 b, token 0 last"));
+    if (v->mapCount() > 1)
+      QCOMPARE(v->footer(), QString("rows: log_2 a, token 0 last\ncolumns: log_2 b, token 0 last"));
   }
 }
 
@@ -196,6 +199,7 @@ class TestUiOperations : public QObject {
       QCOMPARE(w.viewer()->wlView()->frequencies(), 5);
       QVERIFY(w.viewer()->wlView()->hasSinBar(5));
       QVERIFY2(w.viewer()->wlView()->title().contains("over x (Z_11)"), qPrintable(w.viewer()->wlView()->title()));
+      QVERIFY(!w.viewer()->wlView()->xAxis->label().contains("sign"));
       QVERIFY(!w.viewer()->logitsView()->yLabel().contains("log_"));
       QVERIFY(!w.viewer()->views()->neurons()->clusterPicker()->itemText(0).contains("log_"));
     }

@@ -24,12 +24,10 @@ AxisTokens axisTokens(const OperationGroup& g, AxisOrder order) {
 QString axisLabel(const OperationGroup& g, AxisOrder order, char operand) {
   const QString x(QChar::fromLatin1(operand));
   if (order == AxisOrder::Token || g.p == 0) return QObject::tr("%1 (token order)").arg(x);
-  const bool isB = operand == 'b';
-  const QString coord = QString::fromStdString(g.coordinate(x.toStdString()));
-  QString label = QStringLiteral("%1 = %2%3 (%4)")
-                      .arg(isB ? "j" : "i", isB && g.b_sign < 0 ? "-" : "", coord, QString::fromStdString(g.name()));
-  if (g.multiplicative()) label += QObject::tr(", %1 = 0 last").arg(x);
-  return label;
+  // The element the position stands for: i = log_g a, j = -log_g b for a / b, j = -b for a - b.
+  const QString coord =
+      QString::fromStdString((operand == 'b' && g.b_sign < 0 ? "-" : "") + g.coordinate(x.toStdString()));
+  return g.multiplicative() ? QObject::tr("%1, token 0 last").arg(coord) : QObject::tr("%1 (group order)").arg(coord);
 }
 
 AxisOrder defaultAxisOrder(const OperationGroup& g) { return g.multiplicative() ? AxisOrder::Group : AxisOrder::Token; }

@@ -9,7 +9,7 @@
 //   const OperationGroup g = operation_group(Operation::Multiply, 11);   // Z_10, g = 2
 //   AxisTokens t = axisTokens(g, AxisOrder::Group);   // t.rows = {1, 2, 4, 8, 5, 10, 9, 7, 3, 6, 0}
 //   std::vector<float> m = gatherMap(t, [&](int a, int b) { return acts[a * p + b]; });
-//   axisLabel(g, AxisOrder::Group, 'a');             // "i = log_2 a (Z_10), a = 0 last"
+//   axisLabel(g, AxisOrder::Group, 'a');             // "log_2 a, token 0 last"
 //
 // The choice is remembered per operation in QSettings ("views/axis-order/multiply"); without one,
 // group order for a * b and a / b (where it shows the structure), token order for a + b and a - b.

@@ -61,14 +61,15 @@ void CheckTableView::setChecks(int epoch, const AblationChecks& c, const Operati
   // The fit as the group reads it: cos(w(a + b - c)), or over log_g a, log_g b, log_g c.
   const QString fit = QString::fromStdString("cos(w(" + g.coordinate("a") + (g.b_sign < 0 ? " - " : " + ") +
                                              g.coordinate("b") + " - " + g.coordinate("c") + "))");
-  note_->setText(tr("Epoch %1, key frequencies %2 (%3). Logit FVE by the %4 fit: %5 %; W_L norm outside "
-                    "the key directions: %6 %.")
-                     .arg(epoch)
-                     .arg(c.key_freqs.empty() ? tr("none yet") : QString::fromStdString(join_freqs(c.key_freqs)))
-                     .arg(QString::fromStdString(g.basis_description()))
-                     .arg(fit)
-                     .arg(100 * c.logit_fit_fve, 0, 'f', 1)
-                     .arg(100 * c.wl_norm_outside_key, 0, 'f', 1));
+  note_->setText(
+      tr("Epoch %1, key frequencies %2 over %3 (%4). Logit FVE by the %5 fit: %6 %; W_L norm outside "
+         "the key directions: %7 %.")
+          .arg(epoch)
+          .arg(c.key_freqs.empty() ? tr("none yet") : QString::fromStdString(join_freqs(c.key_freqs)))
+          .arg(QString::fromStdString(g.coordinate("a") + ", " + g.coordinate("b")), QString::fromStdString(g.name()))
+          .arg(fit)
+          .arg(100 * c.logit_fit_fve, 0, 'f', 1)
+          .arg(100 * c.wl_norm_outside_key, 0, 'f', 1));
 }
 
 QString CheckTableView::note() const { return note_->text(); }

@@ -25,7 +25,15 @@ HeatmapView::HeatmapView(const QString& title, const QString& xLabel, const QStr
   plotLayout()->simplify();
   grid_ = new QCPLayoutGrid;
   grid_->setAutoMargins(QCP::msNone);  // updateLayout sets them
-  plotLayout()->addElement(1, 0, grid_);
+  auto* body = new QCPLayoutGrid;      // the grid, and under it the line that labels a grid's axes
+  plotLayout()->addElement(1, 0, body);
+  body->addElement(0, 0, grid_);
+  footer_ = new QCPTextElement(this, QString(), QFont(font().family(), font().pointSize() - 1));
+  footer_->setTextColor(palette().color(QPalette::WindowText));
+  footer_->setTextFlags(Qt::AlignCenter);
+  body->addElement(1, 0, footer_);
+  body->setRowStretchFactor(1, 0.01);
+  body->setRowSpacing(0);
   scale_ = new QCPColorScale(this);
   scale_->setType(QCPAxis::atRight);
   plotLayout()->addElement(1, 1, scale_);
@@ -69,14 +77,18 @@ void HeatmapView::ensureGrid(int n) {
 }
 
 void HeatmapView::labelAxes() {
-  // Axis labels on the outer cells of the grid only.
   const int n = static_cast<int>(rects_.size());
-  const int gc = static_cast<int>(std::ceil(std::sqrt(static_cast<double>(n))));
-  for (int i = 0; i < n; i++) {
-    rects_[i]->axis(QCPAxis::atBottom)->setLabel(i / gc == (n - 1) / gc ? xLabel_ : QString());
-    rects_[i]->axis(QCPAxis::atLeft)->setLabel(i % gc == 0 ? yLabel_ : QString());
+  for (QCPAxisRect* r : rects_) {
+    r->axis(QCPAxis::atBottom)->setLabel(n == 1 ? xLabel_ : QString());
+    r->axis(QCPAxis::atLeft)->setLabel(n == 1 ? yLabel_ : QString());
   }
+  const bool grid = n > 1 && !(xLabel_.isEmpty() && yLabel_.isEmpty());
+  footer_->setText(grid ? tr("rows: %1\ncolumns: %2").arg(yLabel_, xLabel_) : QString());
+  // Without text the line takes no height.
+  footer_->setMaximumSize(QWIDGETSIZE_MAX, grid ? QWIDGETSIZE_MAX : 0);
 }
+
+QString HeatmapView::footer() const { return footer_->text(); }
 
 void HeatmapView::setAxisLabels(const QString& xLabel, const QString& yLabel) {
   if (xLabel == xLabel_ && yLabel == yLabel_) return;

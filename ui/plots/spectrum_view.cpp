@@ -32,12 +32,14 @@ SpectrumView::SpectrumView(const QString& title, QWidget* parent) : Figure(title
 
 void SpectrumView::setBasis(const QString& coordinate, const QString& group) {
   basis_ = tr("over %1 (%2)").arg(coordinate, group);
-  xAxis->setLabel(tr("frequency k %1: cos, sin; 0 = constant").arg(basis_));
-  updateTitle();
+  updateText();
   replot(QCustomPlot::rpQueuedReplot);
 }
 
-void SpectrumView::updateTitle() {
+void SpectrumView::updateText() {
+  QString label = tr("frequency k%1: cos, sin; 0 = constant").arg(basis_.isEmpty() ? "" : " " + basis_);
+  if (signCharacter_) label += tr("; %1 = sign (-1)^x, cos only").arg(K_);
+  xAxis->setLabel(label);
   QString t = name_;
   if (!basis_.isEmpty()) t += " " + basis_;
   if (K_ > 0) t += keys_.isEmpty() ? tr(", no key frequency yet") : tr(", key: %1").arg(keys_);
@@ -47,6 +49,8 @@ void SpectrumView::updateTitle() {
 void SpectrumView::clear() {
   for (QCPBars* b : {cos_, sin_, keyCos_, keySin_}) b->data()->clear();
   K_ = 0;
+  signCharacter_ = false;
+  updateText();
   replot(QCustomPlot::rpQueuedReplot);
 }
 
@@ -54,6 +58,7 @@ void SpectrumView::setSpectrum(const std::vector<double>& norms, const std::vect
   // FourierBasis order: const, cos 1, sin 1, ..., and for even n a last cos K without a sine.
   const int n = static_cast<int>(norms.size());
   K_ = n / 2;
+  signCharacter_ = n % 2 == 0;
   QVector<double> kc, vc, ks, vs, kkc, vkc, kks, vks;
   kc << -0.21;
   vc << norms[0];  // the constant component, drawn as a cos bar at k = 0
@@ -75,7 +80,7 @@ void SpectrumView::setSpectrum(const std::vector<double>& norms, const std::vect
   yAxis->setRange(0, top * 1.08 + 1e-12);
   keys_.clear();
   for (int k : key) keys_ += (keys_.isEmpty() ? "" : ", ") + QString::number(k);
-  updateTitle();
+  updateText();
   replot(QCustomPlot::rpQueuedReplot);
 }
 

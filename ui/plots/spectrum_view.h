@@ -32,9 +32,10 @@ class SpectrumView : public Figure {
   bool hasSinBar(int k) const;
 
  private:
-  void updateTitle();
+  void updateText();  // the title and the frequency axis's label
   QString name_, basis_, keys_;
   int K_ = 0;
+  bool signCharacter_ = false;  // even n: frequency K is the sign character
   QCPBars *cos_ = nullptr, *sin_ = nullptr, *keyCos_ = nullptr, *keySin_ = nullptr;
 };
 
