@@ -119,7 +119,7 @@ int cmd_analyze(int argc, char** argv) {
   if (a.has("--all")) {
     if (a.get("--epoch") || a.has("--json")) throw UsageError("analyze: --all goes without --epoch and --json");
     RunStore w = RunStore::open(a.positional[0], RunStore::Mode::ReadWrite);
-    const KeySelection keys = KeySelection::parse(a.get("--key-freqs").value_or("live"), w.config().p);
+    const KeySelection keys = KeySelection::parse(a.get("--key-freqs").value_or("live"), operation_group(w.config()));
     const auto t0 = std::chrono::steady_clock::now();
     // A counter rewritten in place on a terminal; a log (pipe, file) gets the summary line only.
     const bool tty = isatty(fileno(stdout));
@@ -145,7 +145,7 @@ int cmd_analyze(int argc, char** argv) {
                        ".." + std::to_string(epochs.back()) + ", every " +
                        std::to_string(s.config().checkpoint_interval) + ")");
   }
-  const KeySelection keys = KeySelection::parse(a.get("--key-freqs").value_or("live"), s.config().p);
+  const KeySelection keys = KeySelection::parse(a.get("--key-freqs").value_or("live"), operation_group(s.config()));
   const CheckpointAnalysis r = analyze_checkpoint(s, epoch, keys);
   if (a.has("--json")) return std::printf("%s\n", to_json(r).dump(1).c_str()), 0;
   const ProgressMeasures& m = r.measures;

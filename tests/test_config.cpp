@@ -95,12 +95,14 @@ class TestConfig : public QObject {
   void presetsAreValid() {
     QStringList names;
     for (const auto& p : presets()) names << QString::fromStdString(p.name);
-    for (const char* want : {"mainline", "quick", "no-weight-decay", "dropout", "two-layer", "subtract"})
+    for (const char* want : {"mainline", "quick", "no-weight-decay", "dropout", "two-layer", "subtract", "multiply", "divide"})
       QVERIFY2(names.contains(want), want);
     QCOMPARE(preset("no-weight-decay").config.effective_weight_decay(), 0.0);
     QCOMPARE(preset("two-layer").config.n_layers, 2);
     QCOMPARE(preset("dropout").config.effective_dropout(), 0.2);
     QCOMPARE(preset("subtract").config.operation, Operation::Subtract);
+    QCOMPARE(preset("multiply").config.operation, Operation::Multiply);
+    QCOMPARE(preset("divide").config.operation, Operation::Divide);
     QVERIFY_THROWS_EXCEPTION(ConfigError, preset("nope"));
   }
 };

@@ -4,13 +4,14 @@
 #include <sstream>
 
 #include "core/base/config.h"
+#include "core/base/operation_group.h"
 
 namespace grok {
 
-KeySelection KeySelection::parse(const std::string& text, int p) {
+KeySelection KeySelection::parse(const std::string& text, const OperationGroup& g) {
   if (text == "live") return live();
   if (text == "final") return final_checkpoint();
-  const int K = (p - 1) / 2;
+  const int K = g.n / 2;
   const std::string range = "live, final, or frequencies 1.." + std::to_string(K) + " separated by commas";
   KeySelection s{Given, {}};
   std::stringstream in(text);
@@ -24,8 +25,8 @@ KeySelection KeySelection::parse(const std::string& text, int p) {
       used = 0;
     }
     if (used != item.size() || item.empty() || k < 1 || k > K)
-      throw ConfigError("--key-freqs: \"" + item + "\" is not a frequency of p=" + std::to_string(p) +
-                        " (allowed: " + range + ")");
+      throw ConfigError("--key-freqs: \"" + item + "\" is not a frequency of " + g.name() +
+                        " (p=" + std::to_string(g.p) + ")" + " (allowed: " + range + ")");
     if (std::find(s.freqs.begin(), s.freqs.end(), k) == s.freqs.end()) s.freqs.push_back(k);
   }
   if (s.freqs.empty()) throw ConfigError("--key-freqs: empty (allowed: " + range + ")");

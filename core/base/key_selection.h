@@ -15,6 +15,10 @@
 #include <vector>
 
 namespace grok {
+struct OperationGroup;
+}
+
+namespace grok {
 
 // Which key frequencies the restricted/excluded measures use (issue: the paper uses the final
 // checkpoint's for the whole run; a live run only knows its latest).
@@ -24,8 +28,8 @@ struct KeySelection {
   static KeySelection live() { return {Live, {}}; }
   static KeySelection final_checkpoint() { return {Final, {}}; }
   // "live", "final" or a comma-separated list such as "14,35,41,42,52"; throws ConfigError naming
-  // the problem and the allowed range 1..(p-1)/2.
-  static KeySelection parse(const std::string& text, int p);
+  // the problem and the allowed range 1..K of the operation's group (operation_group.h).
+  static KeySelection parse(const std::string& text, const OperationGroup& g);
   std::string describe() const;  // "live", "final", "14,35,41"
 };
 

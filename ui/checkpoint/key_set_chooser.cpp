@@ -51,15 +51,14 @@ void KeySetChooser::choose(int index) {
       keys = newestDetectedKeys(path_);
     } else if (index == Typed) {
       bool ok = false;
-      const QString text = QInputDialog::getText(
-          this, tr("Key frequencies"),
-          tr("Frequencies 1..%1 over %2 (%3), comma-separated:")
-              .arg(group_.n / 2)
-              .arg(QString::fromStdString(group_.coordinate()), QString::fromStdString(group_.name())),
-          QLineEdit::Normal, QString::fromStdString(join_freqs(newestDetectedKeys(path_))), &ok);
+      const QString text =
+          QInputDialog::getText(this, tr("Key frequencies"),
+                                tr("Frequencies 1..%1 over %2, comma-separated:")
+                                    .arg(group_.n / 2)
+                                    .arg(QString::fromStdString(group_.coordinate() + " (" + group_.name() + ")")),
+                                QLineEdit::Normal, QString::fromStdString(join_freqs(newestDetectedKeys(path_))), &ok);
       if (!ok) return setCurrentIndex(shown);
-      // p is odd (config.cpp), so parse's range 1..(p-1)/2 is the group's 1..n/2 for every operation.
-      keys = KeySelection::parse(text.toStdString(), group_.p).freqs;
+      keys = KeySelection::parse(text.toStdString(), group_).freqs;
     }
   } catch (const std::exception& e) {
     setCurrentIndex(shown);

@@ -1,5 +1,7 @@
 #include "ui/window/run_viewer.h"
 
+#include "core/base/operation_group.h"
+
 #include "ui/checkpoint/check_table_view.h"
 #include "ui/checkpoint/checkpoint_views.h"
 #include "ui/checkpoint/epoch_scrubber.h"
