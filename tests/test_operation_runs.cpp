@@ -24,7 +24,7 @@ class TestOperationRuns : public QObject {
     QTest::newRow("add") << Operation::Add << 0.35 << 1500 << 300;
     QTest::newRow("subtract") << Operation::Subtract << 0.5 << 1500 << 100;
     QTest::newRow("multiply") << Operation::Multiply << 0.5 << 1000 << 100;
-    QTest::newRow("divide") << Operation::Divide << 0.5 << 1000 << 100;
+    QTest::newRow("divide") << Operation::Divide << 0.45 << 1300 << 100;
   }
   void restrictedLossLeadsTheTestLoss() {
     QFETCH(Operation, op);

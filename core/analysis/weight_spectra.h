@@ -29,7 +29,8 @@ WeightSpectra weight_spectra(const Config& cfg, const std::vector<NamedArray>& c
 
 // Key frequencies from the W_L spectrum [n] by an n-agnostic rule: take frequencies in decreasing
 // order of energy (squared norm) while each holds at least 3 times the uniform share 1/K of the
-// non-constant energy, at most K/4 of them. A flat spectrum (nothing passes) is "none yet".
+// non-constant energy, at most K/4 of them. Energy is counted per component: the sign character of
+// even n (cos only) counts its squared norm twice. A flat spectrum (nothing passes) is "none yet".
 // Mainline: 5 frequencies holding ~99 % of the energy, each ~10x the uniform share.
 struct KeyFrequencies {
   std::vector<int> freqs;     // ascending
