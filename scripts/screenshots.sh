@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Renders the window under Xvfb into docs/screenshots/, as a user sees it (~13 minutes):
+# Renders the window under Xvfb into docs/screenshots/, as a user sees it (~14 minutes):
 #   mid-training.png         the mainline preset training live from the window, shot at the first
 #                            checkpoint the views show after epoch 8000 (circuit formation: train
 #                            loss ~1e-6, test loss still high, W_L's spectrum sparsifying)
 #   after-grokking.png       a mainline run trained to epoch 16000 (cleanup over), opened from disk
 #   after-grokking-dark.png  the same with --theme dark
+#   multiply-after-grokking.png   the multiply preset, (a * b) mod 59, trained to epoch 4000 (grokked by
+#                            ~2500), opened from disk: the views in Z_58 over log_2, maps in group order
+#   multiply-token-order.png the same with the maps' axes in token order (the option remembered in the settings)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x build/app/grokking ] || bash scripts/build.sh
@@ -18,4 +21,10 @@ gui --train mainline --out "$tmp/live.grok" --screenshot-epoch 8000 --screenshot
 build/app/grokking-cli train --preset mainline --set epochs=16000 --out "$tmp/mainline.grok" > /dev/null
 gui "$tmp/mainline.grok" --screenshot "$out/after-grokking.png"
 gui "$tmp/mainline.grok" --theme dark --screenshot "$out/after-grokking-dark.png"
-echo "wrote $out/mid-training.png $out/after-grokking.png $out/after-grokking-dark.png"
+build/app/grokking-cli train --preset multiply --out "$tmp/multiply.grok" > /dev/null
+gui "$tmp/multiply.grok" --screenshot "$out/multiply-after-grokking.png"
+mkdir -p "$tmp/token/Grokking Lab"  # QSettings' file: the axis order for multiply runs
+printf '[views]\naxis-order\\multiply=token\n' > "$tmp/token/Grokking Lab/Grokking Lab.conf"
+XDG_CONFIG_HOME="$tmp/token" gui "$tmp/multiply.grok" --screenshot "$out/multiply-token-order.png"
+echo "wrote $out/mid-training.png $out/after-grokking.png $out/after-grokking-dark.png" \
+  "$out/multiply-after-grokking.png $out/multiply-token-order.png"

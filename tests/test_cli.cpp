@@ -220,7 +220,7 @@ class TestCli : public QObject {
     QCOMPARE(o["key_freqs_used"].toArray().size(), 2);
     QCOMPARE(o["wl_fourier_norms"].toArray().size(), 23);
     QCOMPARE(o["neuron_fve"].toArray().size(), 64);
-    expect_one_line_error(cli({"analyze", run, "--key-freqs", "3,12"}), 2, "\"12\" is not a frequency of p=23");
+    expect_one_line_error(cli({"analyze", run, "--key-freqs", "3,12"}), 2, "\"12\" is not a frequency of Z_23");
     // --all fills the measures table once, for every checkpoint (0, 50, 100), and only once.
     const Result all = cli({"analyze", run, "--all", "--key-freqs", "final"});
     QCOMPARE(all.code, 0);

@@ -95,7 +95,8 @@ class TestConfig : public QObject {
   void presetsAreValid() {
     QStringList names;
     for (const auto& p : presets()) names << QString::fromStdString(p.name);
-    for (const char* want : {"mainline", "quick", "no-weight-decay", "dropout", "two-layer", "subtract", "multiply", "divide"})
+    for (const char* want :
+         {"mainline", "quick", "no-weight-decay", "dropout", "two-layer", "subtract", "multiply", "divide"})
       QVERIFY2(names.contains(want), want);
     QCOMPARE(preset("no-weight-decay").config.effective_weight_decay(), 0.0);
     QCOMPARE(preset("two-layer").config.n_layers, 2);

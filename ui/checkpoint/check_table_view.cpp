@@ -8,6 +8,7 @@
 
 #include "core/analysis/ablation_checks.h"
 #include "core/base/key_selection.h"
+#include "core/base/operation_group.h"
 
 namespace grok {
 
@@ -49,7 +50,7 @@ void CheckTableView::showComputing(int epoch) {
   note_->setText(tr("Epoch %1: computing the checks\u2026").arg(epoch));
 }
 
-void CheckTableView::setChecks(int epoch, const AblationChecks& c) {
+void CheckTableView::setChecks(int epoch, const AblationChecks& c, const OperationGroup& g) {
   table_->setRowCount(static_cast<int>(c.rows.size()));
   for (int r = 0; r < table_->rowCount(); r++) {
     const CheckRow& row = c.rows[r];
@@ -57,13 +58,21 @@ void CheckTableView::setChecks(int epoch, const AblationChecks& c) {
     table_->setItem(r, 1, new QTableWidgetItem(QString::number(row.loss, 'g', 3)));
     table_->setItem(r, 2, new QTableWidgetItem(QString::number(row.accuracy, 'f', 4)));
   }
-  note_->setText(tr("Epoch %1, key frequencies %2. Logit FVE by the cos(w(a+b-c)) fit: %3 %; W_L norm outside "
-                    "the key directions: %4 %.")
-                     .arg(epoch)
-                     .arg(c.key_freqs.empty() ? tr("none yet") : QString::fromStdString(join_freqs(c.key_freqs)))
-                     .arg(100 * c.logit_fit_fve, 0, 'f', 1)
-                     .arg(100 * c.wl_norm_outside_key, 0, 'f', 1));
+  // The fit as the group reads it: cos(w(a + b - c)), or over log_g a, log_g b, log_g c.
+  const QString fit = QString::fromStdString("cos(w(" + g.coordinate("a") + (g.b_sign < 0 ? " - " : " + ") +
+                                             g.coordinate("b") + " - " + g.coordinate("c") + "))");
+  note_->setText(
+      tr("Epoch %1, key frequencies %2 over %3 (%4). Logit FVE by the %5 fit: %6 %; W_L norm outside "
+         "the key directions: %7 %.")
+          .arg(epoch)
+          .arg(c.key_freqs.empty() ? tr("none yet") : QString::fromStdString(join_freqs(c.key_freqs)))
+          .arg(QString::fromStdString(g.coordinate("a") + ", " + g.coordinate("b")), QString::fromStdString(g.name()))
+          .arg(fit)
+          .arg(100 * c.logit_fit_fve, 0, 'f', 1)
+          .arg(100 * c.wl_norm_outside_key, 0, 'f', 1));
 }
+
+QString CheckTableView::note() const { return note_->text(); }
 
 void CheckTableView::clear() {
   table_->setRowCount(0);

@@ -20,6 +20,9 @@ CheckpointViews::CheckpointViews(EpochScrubber* scrubber, std::shared_ptr<Analys
   attention_ = new AttentionPanel;
   logits_ = new HeatmapView(tr("Logits in the 2D Fourier basis"), tr("b component"), tr("a component"));
   checks_ = new CheckTableView;
+  // One axis order for both panels: a pick in one is the pick in the other (and saved).
+  connect(neurons_, &NeuronPanel::axisOrderChanged, attention_, &AttentionPanel::setAxisOrder);
+  connect(attention_, &AttentionPanel::axisOrderChanged, neurons_, &NeuronPanel::setAxisOrder);
   service_ = new SnapshotService(this);
   service_->setTurns(std::move(turns));
   connect(service_, &SnapshotService::ready, this, &CheckpointViews::onSnapshot);
@@ -90,7 +93,7 @@ void CheckpointViews::onSnapshot(int epoch, ViewSnapshotPtr v, double computeMs)
     emit snapshotShown(epoch);
   }
   if (!v->checks) return checks_->showComputing(epoch);
-  checks_->setChecks(epoch, *v->checks);
+  checks_->setChecks(epoch, *v->checks, v->group);
   if (!live_) prefetchNeighbours();
   if (viewsCurrent) emit message(tr("Check table at epoch %1 (%2 ms)").arg(epoch).arg(ms, 0, 'f', 0), 3000);
   shownChecksEpoch_ = epoch;
@@ -113,13 +116,19 @@ void CheckpointViews::prefetchNeighbours() {
 
 void CheckpointViews::drawSnapshot() {
   const Snapshot& s = *shown_->snapshot;
-  const int p = s.p;
+  const OperationGroup& g = shown_->group;
+  const int n = g.n;  // the analysis is in the group's basis: spectra [n], logits' 2D norms [n, n]
+  const QString group = QString::fromStdString(g.name());
+  we_->setBasis(QString::fromStdString(g.coordinate()), group);
+  wl_->setBasis(QString::fromStdString(g.coordinate()), group);
   we_->setSpectrum(s.spectra.we_norms, s.detected.freqs);
   wl_->setSpectrum(s.spectra.wl_norms, s.detected.freqs);
-  attention_->setSnapshot(shown_->snapshot);
+  attention_->setSnapshot(shown_->snapshot, g);
   std::vector<float> ln(s.measures.logits_2d_norms.begin(), s.measures.logits_2d_norms.end());
-  logits_->setMaps({ln}, p, p, {tr("L2 norm over the outputs c")}, tr("norm"));
-  neurons_->setSnapshot(shown_->snapshot);
+  logits_->setAxisLabels(tr("Fourier component of %1 (%2)").arg(QString::fromStdString(g.coordinate("b")), group),
+                         tr("Fourier component of %1 (%2)").arg(QString::fromStdString(g.coordinate("a")), group));
+  logits_->setMaps({ln}, n, n, {tr("L2 norm over the outputs c")}, tr("norm"));
+  neurons_->setSnapshot(shown_->snapshot, g);
 }
 
 }  // namespace grok

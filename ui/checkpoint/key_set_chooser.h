@@ -1,7 +1,8 @@
 // The key-frequency set the restricted and excluded losses use (paper Section 5.1), as the
 // toolbar's combo box picks it: each checkpoint's own (live), the newest checkpoint's, or a typed
 // set. The typed entry offers the newest checkpoint's detected set to edit, which is valid for
-// the run's p whatever it is.
+// the run's p whatever it is. Frequencies are the operation's group's (core/base/operation_group.h):
+// 1..K, K = n/2 of Z_n, the prompt naming the basis ("over log_3 x (Z_112)").
 //
 //   KeySetChooser k;
 //   k.setRun("run.grok", operation_group(cfg));

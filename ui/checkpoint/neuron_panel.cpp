@@ -20,9 +20,14 @@ NeuronPanel::NeuronPanel(QWidget* parent) : QWidget(parent) {
   layer_ = new LayerPicker(this);
   cluster_ = new QComboBox(this);
   cluster_->setToolTip(tr("Neurons by dominant frequency; each map's caption gives its FVE"));
+  // A cluster's label names the group's coordinates: it may be wider than the dock.
+  cluster_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+  cluster_->setMinimumContentsLength(16);
+  order_ = new AxisOrderPicker(this);
   view_ = new HeatmapView(tr("Neurons over (a, b)"), "b", "a", this);
   pickers->addWidget(layer_);
   pickers->addWidget(cluster_, 1);
+  pickers->addWidget(order_);
   layout->addLayout(pickers);
   layout->addWidget(view_, 1);
   connect(layer_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] {
@@ -30,12 +35,28 @@ NeuronPanel::NeuronPanel(QWidget* parent) : QWidget(parent) {
     draw();
   });
   connect(cluster_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] { draw(); });
+  connect(order_, &AxisOrderPicker::orderChanged, this, [this](AxisOrder o) {
+    draw();
+    emit axisOrderChanged(o);
+  });
 }
 
-void NeuronPanel::setSnapshot(std::shared_ptr<const Snapshot> snapshot) {
+void NeuronPanel::setSnapshot(std::shared_ptr<const Snapshot> snapshot, const OperationGroup& group) {
   shown_ = std::move(snapshot);
+  const bool newGroup = group.op != group_.op || group.n != group_.n;
+  group_ = group;
+  order_->setGroup(group);
   layer_->setLayers(shown_->n_layers());
+  if (newGroup) {
+    const QSignalBlocker block(cluster_);
+    cluster_->clear();  // the labels name the group
+  }
   listClusters();
+  draw();
+}
+
+void NeuronPanel::setAxisOrder(AxisOrder order) {
+  order_->setOrder(order);
   draw();
 }
 
@@ -45,11 +66,14 @@ void NeuronPanel::listClusters() {
   const QString prev = cluster_->currentData().toString();
   const QSignalBlocker block(cluster_);
   cluster_->clear();
-  cluster_->addItem(tr("best neuron of each frequency"), "all");
+  const QString over = QString::fromStdString(group_.coordinate("a") + ", " + group_.coordinate("b"));
+  const QString group = QString::fromStdString(group_.name());
+  cluster_->addItem(tr("best neuron of each frequency over %1 (%2)").arg(over, group), "all");
   std::vector<std::pair<int, int>> clusters;
   for (auto [k, n] : neurons.clusters(0.85)) clusters.emplace_back(n, k);
   std::sort(clusters.rbegin(), clusters.rend());
-  for (auto [n, k] : clusters) cluster_->addItem(tr("frequency %1: %2 neurons with FVE >= 85%").arg(k).arg(n), k);
+  for (auto [n, k] : clusters)
+    cluster_->addItem(tr("frequency %1 over %2 (%3): %4 neurons with FVE >= 85%").arg(k).arg(over, group).arg(n), k);
   cluster_->setCurrentIndex(std::max(0, cluster_->findData(prev)));
 }
 
@@ -66,14 +90,15 @@ void NeuronPanel::draw() {
   const QVariant sel = cluster_->currentData();
   const std::vector<int> order =
       layer.neurons.representatives(6, sel.toString() == "all" ? std::nullopt : std::optional<int>(sel.toInt()));
+  const AxisTokens axes = axisTokens(group_, order_->order());
   std::vector<std::vector<float>> maps;
   QStringList caps;
   for (int m : order) {
-    std::vector<float> map(static_cast<std::size_t>(p) * p);
-    for (int i = 0; i < p * p; i++) map[i] = layer.neuron_acts[static_cast<std::size_t>(i) * M + m];
-    maps.push_back(std::move(map));
+    maps.push_back(gatherMap(
+        axes, [&](int a, int b) { return layer.neuron_acts[(static_cast<std::size_t>(a) * p + b) * M + m]; }));
     caps << tr("#%1 k%2 %3%").arg(m).arg(layer.neurons.freq[m]).arg(100 * layer.neurons.fve[m], 0, 'f', 0);
   }
+  view_->setAxisLabels(axisLabel(group_, order_->order(), 'b'), axisLabel(group_, order_->order(), 'a'));
   view_->setMaps(maps, p, p, caps, tr("activation"));
 }
 

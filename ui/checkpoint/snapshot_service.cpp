@@ -149,6 +149,7 @@ void SnapshotService::compute(int epoch, const QString& path, const std::optiona
   const std::vector<NamedArray> ck = run.load_checkpoint(epoch);
   if (!have) {
     auto v = std::make_shared<ViewSnapshot>();
+    v->group = F.group();
     v->snapshot = std::make_shared<const Snapshot>(
         compute_snapshot(cfg, epoch, ck, make_dataset(cfg), keys, F, SnapshotScope::views));
     have = v;

@@ -23,6 +23,7 @@
 
 #include "core/analysis/ablation_checks.h"
 #include "core/analysis/snapshot.h"
+#include "core/base/operation_group.h"
 #include "core/runtime/analysis_turns.h"
 #include "core/runtime/compute_thread.h"
 #include "ui/run/training_worker.h"
@@ -32,6 +33,7 @@ namespace grok {
 struct ViewSnapshot {
   std::shared_ptr<const Snapshot> snapshot;
   std::shared_ptr<const AblationChecks> checks;  // with the measures' key set; null = not yet
+  OperationGroup group;                          // the run's: the basis the analysis is in
 };
 using ViewSnapshotPtr = std::shared_ptr<const ViewSnapshot>;
 

@@ -25,7 +25,15 @@ HeatmapView::HeatmapView(const QString& title, const QString& xLabel, const QStr
   plotLayout()->simplify();
   grid_ = new QCPLayoutGrid;
   grid_->setAutoMargins(QCP::msNone);  // updateLayout sets them
-  plotLayout()->addElement(1, 0, grid_);
+  auto* body = new QCPLayoutGrid;      // the grid, and under it the line that labels a grid's axes
+  plotLayout()->addElement(1, 0, body);
+  body->addElement(0, 0, grid_);
+  footer_ = new QCPTextElement(this, QString(), QFont(font().family(), font().pointSize() - 1));
+  footer_->setTextColor(palette().color(QPalette::WindowText));
+  footer_->setTextFlags(Qt::AlignCenter);
+  body->addElement(1, 0, footer_);
+  body->setRowStretchFactor(1, 0.01);
+  body->setRowSpacing(0);
   scale_ = new QCPColorScale(this);
   scale_->setType(QCPAxis::atRight);
   plotLayout()->addElement(1, 1, scale_);
@@ -58,15 +66,35 @@ void HeatmapView::ensureGrid(int n) {
     auto* map = new QCPColorMap(rect->axis(QCPAxis::atBottom), rect->axis(QCPAxis::atLeft));
     map->setColorScale(scale_);
     map->setInterpolate(false);
-    // In a grid, axis labels on the outer cells only and no tick labels: room for the maps.
-    rect->axis(QCPAxis::atBottom)->setLabel(i / gc == (n - 1) / gc ? xLabel_ : QString());
-    rect->axis(QCPAxis::atLeft)->setLabel(i % gc == 0 ? yLabel_ : QString());
+    // In a grid, no tick labels: room for the maps.
     if (n > 1)
       for (QCPAxis* ax : rect->axes()) ax->setTickLabels(false), ax->setTicks(false);
     rects_ << rect;
     maps_ << map;
     captions_ << caption;
   }
+  labelAxes();
+}
+
+void HeatmapView::labelAxes() {
+  const int n = static_cast<int>(rects_.size());
+  for (QCPAxisRect* r : rects_) {
+    r->axis(QCPAxis::atBottom)->setLabel(n == 1 ? xLabel_ : QString());
+    r->axis(QCPAxis::atLeft)->setLabel(n == 1 ? yLabel_ : QString());
+  }
+  const bool grid = n > 1 && !(xLabel_.isEmpty() && yLabel_.isEmpty());
+  footer_->setText(grid ? tr("rows: %1\ncolumns: %2").arg(yLabel_, xLabel_) : QString());
+  // Without text the line takes no height.
+  footer_->setMaximumSize(QWIDGETSIZE_MAX, grid ? QWIDGETSIZE_MAX : 0);
+}
+
+QString HeatmapView::footer() const { return footer_->text(); }
+
+void HeatmapView::setAxisLabels(const QString& xLabel, const QString& yLabel) {
+  if (xLabel == xLabel_ && yLabel == yLabel_) return;
+  xLabel_ = xLabel, yLabel_ = yLabel;
+  labelAxes();
+  replot(QCustomPlot::rpQueuedReplot);
 }
 
 void HeatmapView::updateLayout() {
@@ -132,6 +160,11 @@ void HeatmapView::setMaps(const std::vector<std::vector<float>>& maps, int rows,
 }
 
 double HeatmapView::valueAt(int i, int x, int y) const { return maps_.at(i)->data()->cell(x, y); }
+
+QSize HeatmapView::mapSize(int i) const {
+  const QCPColorMapData* d = maps_.at(i)->data();
+  return QSize(d->keySize(), d->valueSize());
+}
 
 QString HeatmapView::caption(int i) const { return captions_.at(i)->text(); }
 

@@ -1,5 +1,7 @@
 // A grid of heatmaps over (a, b) with one shared colour scale: neurons (paper Fig. 5 style),
-// attention heads, or the logits' 2D Fourier norms (Fig. 4 right).
+// attention heads, or the logits' 2D Fourier norms (Fig. 4 right). A single map has its axis labels
+// on its axes; a grid says once, in a line under it, what its rows and columns run over (a label
+// under every small map would be wider than the map and run into its neighbour's).
 #pragma once
 
 #include <QStringList>
@@ -17,9 +19,15 @@ class HeatmapView : public Figure {
   void setMaps(const std::vector<std::vector<float>>& maps, int rows, int cols, const QStringList& captions,
                const QString& scaleLabel, bool symmetric = false);
   void clear();
+  // What the columns (x) and rows (y) run over: on the axes of a single map, under a grid.
+  void setAxisLabels(const QString& xLabel, const QString& yLabel);
+  QString xLabel() const { return xLabel_; }
+  QString yLabel() const { return yLabel_; }
+  QString footer() const;  // the line under a grid ("" for a single map)
   int mapCount() const { return maps_.size(); }
   // For tests: the value map i shows at cell (x, y), and its caption.
   double valueAt(int i, int x, int y) const;
+  QSize mapSize(int i) const;  // columns x rows of map i
   QString caption(int i) const;
 
  protected:
@@ -29,11 +37,13 @@ class HeatmapView : public Figure {
 
  private:
   void ensureGrid(int n);
+  void labelAxes();
   QVector<QCPAxisRect*> rects_;
   QVector<QCPColorMap*> maps_;
   QVector<QCPTextElement*> captions_;
   QCPColorScale* scale_ = nullptr;
   QCPLayoutGrid* grid_ = nullptr;
+  QCPTextElement* footer_ = nullptr;
   QString xLabel_, yLabel_;
   double cellAspect_ = 1;  // cols / rows of the maps shown
 };

@@ -1,5 +1,14 @@
 // Fourier norms of a weight matrix per frequency (paper Fig. 3): bars for the cos k and sin k
-// components side by side, the constant component at k = 0, key frequencies highlighted.
+// components side by side, the constant component at k = 0, key frequencies highlighted. The norms
+// are in the basis of the operation's group Z_n (core/analysis/fourier_basis.h): frequencies 1..K,
+// K = n/2; for even n the last is the sign character (-1)^x, which has a cos bar and no sin bar.
+// The axis and title name the basis (setBasis): "frequency k over log_3 x (Z_112)".
+//
+//   SpectrumView v("W_E Fourier norms");
+//   v.setBasis("log_3 x", "Z_112");
+//   v.setSpectrum(spectra.we_norms, detected.freqs);   // [n], {4, 17, ...}
+//
+// Threading: GUI thread only.
 #pragma once
 
 #include <vector>
@@ -12,11 +21,21 @@ class SpectrumView : public Figure {
   Q_OBJECT
  public:
   SpectrumView(const QString& title, QWidget* parent = nullptr);
-  // `norms` [p] in FourierBasis order; `key` the frequencies to highlight.
+  // What the frequencies run over: `coordinate` "x" or "log_3 x", `group` "Z_113".
+  void setBasis(const QString& coordinate, const QString& group);
+  // `norms` [n] in FourierBasis order; `key` the frequencies to highlight.
   void setSpectrum(const std::vector<double>& norms, const std::vector<int>& key);
   void clear();
+  // For tests: the frequencies drawn (K) and the bars' values (cos at k = 0 is the constant).
+  int frequencies() const { return K_; }
+  double cosAt(int k) const;
+  bool hasSinBar(int k) const;
 
  private:
+  void updateText();  // the title and the frequency axis's label
+  QString name_, basis_, keys_;
+  int K_ = 0;
+  bool signCharacter_ = false;  // even n: frequency K is the sign character
   QCPBars *cos_ = nullptr, *sin_ = nullptr, *keyCos_ = nullptr, *keySin_ = nullptr;
 };
 
