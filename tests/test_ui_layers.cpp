@@ -31,12 +31,6 @@ Snapshot snapshotOf(const std::string& path, int epoch) {
                           SnapshotScope::views);
 }
 
-QStringList checkNames(const QTableWidget* t) {
-  QStringList names;
-  for (int r = 0; r < t->rowCount(); r++) names << t->item(r, 0)->text();
-  return names;
-}
-
 }  // namespace
 
 class TestUiLayers : public QObject {
@@ -97,7 +91,7 @@ class TestUiLayers : public QObject {
     }
     // The check table: a row per layer's MLP.
     QTRY_COMPARE_WITH_TIMEOUT(w.viewer()->shownChecksEpoch(), kEpochs, 20000);
-    const QStringList names = checkNames(w.viewer()->checksTable());
+    const QStringList names = test::checkNames(w.viewer()->checksTable());
     QVERIFY2(names.contains("layer 0 MLP mean-ablated") && names.contains("layer 1 MLP mean-ablated"),
              qPrintable(names.join(", ")));
   }
@@ -111,7 +105,7 @@ class TestUiLayers : public QObject {
     QVERIFY(!w.viewer()->views()->attention()->layerPicker()->isVisibleTo(&w));
     QCOMPARE(w.viewer()->attentionView()->caption(0), QString("head 0"));
     QTRY_COMPARE_WITH_TIMEOUT(w.viewer()->shownChecksEpoch(), 20, 20000);
-    QVERIFY(checkNames(w.viewer()->checksTable()).contains("layer 0 MLP mean-ablated"));
+    QVERIFY(test::checkNames(w.viewer()->checksTable()).contains("layer 0 MLP mean-ablated"));
   }
 };
 

@@ -120,12 +120,6 @@ void checkMultiplyViews(MainWindow& w, const Snapshot& s) {
   }
 }
 
-QStringList checkNames(const QTableWidget* t) {
-  QStringList names;
-  for (int r = 0; r < t->rowCount(); r++) names << t->item(r, 0)->text();
-  return names;
-}
-
 }  // namespace
 
 class TestUiOperations : public QObject {
@@ -154,7 +148,7 @@ class TestUiOperations : public QObject {
     checkMultiplyViews(w, snapshotOf(dir_.file("multiply.grok"), 20));
     // The check table: the pairs outside the group, and the basis in its note.
     QTRY_COMPARE_WITH_TIMEOUT(w.viewer()->shownChecksEpoch(), 20, 20000);
-    const QStringList names = checkNames(w.viewer()->checksTable());
+    const QStringList names = test::checkNames(w.viewer()->checksTable());
     QVERIFY2(names.contains("full model, pairs with a zero operand"), qPrintable(names.join(", ")));
     const QString note = w.viewer()->views()->checks()->note();
     QVERIFY2(note.contains("log_2 a, log_2 b (Z_10)") && note.contains("cos(w(log_2 a + log_2 b - log_2 c))"),

@@ -5,6 +5,8 @@
 #include <QCoreApplication>
 #include <QSettings>
 #include <QString>
+#include <QStringList>
+#include <QTableWidget>
 #include <initializer_list>
 #include <utility>
 
@@ -33,6 +35,13 @@ inline void setTinyFields(RunPanel* panel) {
                                                                             {"checkpoint_interval", "25"},
                                                                             {"test_interval", "5"}})
     panel->setField(k, v);
+}
+
+// The check names of a check table, top to bottom.
+inline QStringList checkNames(const QTableWidget* t) {
+  QStringList names;
+  for (int r = 0; r < t->rowCount(); r++) names << t->item(r, 0)->text();
+  return names;
 }
 
 }  // namespace grok::test
