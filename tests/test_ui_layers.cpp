@@ -24,13 +24,6 @@ namespace {
 constexpr int kP = 11, kEpochs = 60;
 
 // The snapshot the window computes for `epoch`, computed here (the maps must agree to float rounding).
-Snapshot snapshotOf(const std::string& path, int epoch) {
-  const RunStore run = RunStore::open(path);
-  const Config c = run.config();
-  return compute_snapshot(c, epoch, run.load_checkpoint(epoch), make_dataset(c), std::nullopt, FourierBasis(c.p),
-                          SnapshotScope::views);
-}
-
 }  // namespace
 
 class TestUiLayers : public QObject {
@@ -66,7 +59,7 @@ class TestUiLayers : public QObject {
 
     neurons->layerPicker()->setCurrentIndex(0);
     attention->layerPicker()->setCurrentIndex(0);
-    const Snapshot s = snapshotOf(dir_.file("two.grok"), kEpochs);
+    const Snapshot s = test::snapshot_of(dir_.file("two.grok"), kEpochs);
     const SnapshotLayerView first = s.layer(0);
     QVERIFY(first.neuron_acts != s.neuron_acts);
     for (int h = 0; h < 2; h++) {

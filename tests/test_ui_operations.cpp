@@ -34,13 +34,6 @@ namespace {
 constexpr int kP = 11, kN = 10, kK = 5, kEpochs = 60;
 
 // The snapshot the window computes for `epoch`, computed here (the maps must agree to float rounding).
-Snapshot snapshotOf(const std::string& path, int epoch) {
-  const RunStore run = RunStore::open(path);
-  const Config c = run.config();
-  return compute_snapshot(c, epoch, run.load_checkpoint(epoch), make_dataset(c), std::nullopt,
-                          FourierBasis(operation_group(c)), SnapshotScope::views);
-}
-
 bool near(double got, double want) { return std::abs(got - want) <= 1e-5 * std::max(1.0, std::abs(want)); }
 
 // Each map of `view` is token_value(m or h, a, b) at (x, y) = (column, row) of the axis order.
@@ -142,10 +135,10 @@ class TestUiOperations : public QObject {
     w.show();
     QVERIFY(w.openRun(dir_.qfile("multiply.grok"), true));
     QTRY_COMPARE_WITH_TIMEOUT(w.viewer()->shownSnapshotEpoch(), kEpochs, 20000);
-    checkMultiplyViews(w, snapshotOf(dir_.file("multiply.grok"), kEpochs));
+    checkMultiplyViews(w, test::snapshot_of(dir_.file("multiply.grok"), kEpochs));
     w.viewer()->scrubber()->setEpoch(20);
     QTRY_COMPARE_WITH_TIMEOUT(w.viewer()->shownSnapshotEpoch(), 20, 20000);
-    checkMultiplyViews(w, snapshotOf(dir_.file("multiply.grok"), 20));
+    checkMultiplyViews(w, test::snapshot_of(dir_.file("multiply.grok"), 20));
     // The check table: the pairs outside the group, and the basis in its note.
     QTRY_COMPARE_WITH_TIMEOUT(w.viewer()->shownChecksEpoch(), 20, 20000);
     const QStringList names = test::checkNames(w.viewer()->checksTable());
@@ -156,7 +149,7 @@ class TestUiOperations : public QObject {
   }
 
   void axisOrderIsPickedAndRememberedPerOperation() {
-    const Snapshot s = snapshotOf(dir_.file("multiply.grok"), kEpochs);
+    const Snapshot s = test::snapshot_of(dir_.file("multiply.grok"), kEpochs);
     const OperationGroup g = operation_group(Operation::Multiply, kP);
     {
       MainWindow w;
@@ -219,7 +212,7 @@ class TestUiOperations : public QObject {
     QVERIFY2(w.viewer()->neuronView()->yLabel().contains("log_2 a"), qPrintable(w.viewer()->neuronView()->yLabel()));
     // What live training drew is what the run file gives for that checkpoint (read while training
     // writes; no event is processed until the QTRY below, so the views still show `epoch`).
-    const Snapshot s = snapshotOf(dir.file("live.grok"), epoch);
+    const Snapshot s = test::snapshot_of(dir.file("live.grok"), epoch);
     checkNeurons(w.viewer()->neuronView(), s, axisTokens(operation_group(Operation::Multiply, kP), AxisOrder::Group));
     for (int y = 0; y < kN; y++)
       for (int x = 0; x < kN; x++)

@@ -2,6 +2,9 @@
 
 #include <atomic>
 
+#include "core/analysis/fourier_basis.h"
+#include "core/data/dataset.h"
+#include "core/store/run_store.h"
 #include "core/training/trainer.h"
 
 namespace grok::test {
@@ -10,6 +13,13 @@ void train_run(const Config& c, const std::string& path) {
   Trainer t = Trainer::start(c, path, true, {1});
   std::atomic<bool> stop{false};
   t.run(stop);
+}
+
+Snapshot snapshot_of(const std::string& run_path, int epoch) {
+  const RunStore run = RunStore::open(run_path);
+  const Config c = run.config();
+  return compute_snapshot(c, epoch, run.load_checkpoint(epoch), make_dataset(c), std::nullopt,
+                          FourierBasis(operation_group(c)), SnapshotScope::views);
 }
 
 Config tiny_config(int p, int epochs, int checkpoint_interval, int test_interval) {

@@ -6,6 +6,7 @@
 #include <QtTest>
 #include <string>
 
+#include "core/analysis/snapshot.h"
 #include "core/base/config.h"
 #include "core/runtime/process_setup.h"
 
@@ -32,6 +33,9 @@ void train_run(const Config& c, const std::string& path);
 
 // A model small enough to train hundreds of epochs per second on one thread.
 Config tiny_config(int p = 11, int epochs = 60, int checkpoint_interval = 10, int test_interval = 5);
+
+// What the window's views compute for a stored checkpoint (SnapshotScope::views), in the run's group.
+Snapshot snapshot_of(const std::string& run_path, int epoch);
 
 // A fresh directory per test case; `file("x.grok")` is a path inside it.
 class ScratchDir {

@@ -9,14 +9,14 @@ namespace grok {
 KeyComponents::KeyComponents(const FourierBasis& F, const std::vector<int>& freqs) : n_(F.n()), p_(F.group().p) {
   for (int k : freqs)
     if (k >= 1 && k <= F.n_freqs()) freqs_.push_back(k);
-  B_ = at::from_blob(const_cast<double*>(F.matrix().data()), {n_, n_}, at::kDouble).clone();
+  rows_ = cos_sin_rows(F).select(freqs_);
   C_ = at::zeros({2 * count(), p_}, at::kDouble);
   U_sum_ = at::zeros({2 * count()}, at::kDouble);
 }
 
 at::Tensor KeyComponents::directions(const PairBlock& b) const {
   if (freqs_.empty()) return at::zeros({0, static_cast<std::int64_t>(b.i1 - b.i0) * n_}, at::kDouble);
-  const PairDirections d = pair_directions(B_, freqs_, b.i0, b.i1);
+  const PairDirections d = pair_directions(rows_, b.i0, b.i1);
   return at::cat({d.u_cos, d.u_sin});
 }
 

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "core/analysis/internal/pair_blocks.h"
+#include "core/analysis/internal/pair_directions.h"
 
 namespace grok {
 
@@ -123,11 +124,12 @@ NeuronFrequencies neuron_frequencies_of(const float* acts, int M, const FourierB
   PairForward whole;
   whole.mlp_post = acts;
   const std::unique_ptr<PairSource> src = pair_arrays(cfg, whole);
-  const at::Tensor B = at::from_blob(const_cast<double*>(F.matrix().data()), {n, n}, at::kDouble).to(at::kFloat);
-  const at::Tensor Bk = at::cat({B, at::zeros({1, n}, at::kFloat)}).narrow(0, 1, 2 * K);  // [2K, n]: cos 1, sin 1, ...
+  const CosSinRows cs = cos_sin_rows(F);                                      // zero sine row for the sign character
+  const at::Tensor Bkd = at::stack({cs.cos, cs.sin}, 1).reshape({2 * K, n});  // [2K, n]: cos 1, sin 1, ...
+  const at::Tensor Bk = Bkd.to(at::kFloat);
   const double B00 = F.matrix()[0];
   at::Tensor blocks = at::zeros({K, 2, 2, M}, at::kDouble);  // [k, u, v, m]
-  at::Tensor col0 = at::zeros({n, M}, at::kDouble);          // sum_i B[u, i] sum_j X[i, j]
+  at::Tensor col0 = at::zeros({2 * K, M}, at::kDouble);      // sum_i B[u, i] sum_j X[i, j], u = cos 1, sin 1, ...
   at::Tensor over_i = at::zeros({n, M}, at::kDouble);        // sum_i X[i, j]
   Moments moments;
   for (std::size_t bi = 0; bi < src->size(); bi++) {
@@ -137,18 +139,16 @@ NeuronFrequencies neuron_frequencies_of(const float* acts, int M, const FourierB
     const at::Tensor W = at::mm(Bk, X.transpose(0, 1).reshape({n, rows * M})).view({K, 2, rows, M});  // [k, v, i, m]
     const at::Tensor Bi = Bk.narrow(1, i0, rows).reshape({K, 2, rows});                               // [k, u, i]
     for (int v = 0; v < 2; v++) blocks.select(2, v) += at::bmm(Bi, W.select(1, v)).to(at::kDouble);   // [k, u, m]
-    col0 += at::mm(B.narrow(1, i0, rows), X.sum(1)).to(at::kDouble);
+    col0 += at::mm(Bi.reshape({2 * K, rows}), X.sum(1)).to(at::kDouble);
     over_i += X.sum({0}, /*keepdim=*/false, at::kDouble);
     combine(moments, column_moments(X.data_ptr<float>(), rows * n, M));
   }
-  const at::Tensor Bd = at::cat({B.to(at::kDouble), at::zeros({1, n}, at::kDouble)});
-  const at::Tensor row0 = at::mm(Bd, over_i) * B00;              // Y[0, v] [n + 1, M] (last row zero)
-  col0 = at::cat({col0 * B00, at::zeros({1, M}, at::kDouble)});  // Y[u, 0] [n + 1, M]
+  const at::Tensor row0 = at::mm(Bkd, over_i) * B00;  // Y[0, v] [2K, M]
+  col0 *= B00;                                        // Y[u, 0] [2K, M]
   // Frequency k's energy: its block Y[u, v], u, v in {cos k, sin k}, plus Y[u, 0] and Y[0, v].
-  const at::Tensor energy = blocks.view({K, 4, M}).square().sum(1) +
-                            row0.narrow(0, 1, 2 * K).view({K, 2, M}).square().sum(1) +
-                            col0.narrow(0, 1, 2 * K).view({K, 2, M}).square().sum(1);  // [K, M]
-  const auto best = energy.max(0);                                                     // [M]
+  const at::Tensor energy = blocks.view({K, 4, M}).square().sum(1) + row0.view({K, 2, M}).square().sum(1) +
+                            col0.view({K, 2, M}).square().sum(1);  // [K, M]
+  const auto best = energy.max(0);                                 // [M]
   const at::Tensor best_e = std::get<0>(best).contiguous();
   const at::Tensor best_k = std::get<1>(best).contiguous();
   NeuronFrequencies out;

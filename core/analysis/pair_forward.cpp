@@ -164,9 +164,10 @@ GroupPairs::GroupPairs(const OperationGroup& g) : group(g) {
       token_row[i * n + j] = group.a_token(static_cast<int>(i)) * p + group.b_token(static_cast<int>(j));
       label[i * n + j] = group.c_token(static_cast<int>((i + j) % n));
     }
-  const int b0 = group.op == Operation::Divide ? 1 : 0;  // the domain: b != 0 for divide
+  Config domain;
+  domain.operation = group.op;
   for (int a = 0; a < p; a++)
-    for (int b = b0; b < p; b++)
+    for (int b = domain.first_b(); b < p; b++)
       if (group.a_element(a) < 0 || group.b_element(b) < 0) {
         outside.push_back(a * p + b);
         outside_label.push_back(apply_operation(group.op, a, b, static_cast<int>(p)));
@@ -190,14 +191,16 @@ GroupPairs::Rows GroupPairs::rows_of(const Split& s) const {
   return r;
 }
 
-std::vector<PairBlock> pair_blocks(const Config& cfg) {
-  const int n = operation_group(cfg).n;
+// Rows 0..n-1 of n pairs each, in blocks within analysis_block_bytes().
+static std::vector<PairBlock> row_blocks(const Config& cfg, int n) {
   const std::size_t row_bytes = bytes_per_pair(cfg) * static_cast<std::size_t>(n);
   const int rows = static_cast<int>(std::max<std::size_t>(1, analysis_block_bytes() / row_bytes));
   std::vector<PairBlock> out;
   for (int i0 = 0; i0 < n; i0 += rows) out.push_back({i0, std::min(n, i0 + rows)});
   return out;
 }
+
+std::vector<PairBlock> pair_blocks(const Config& cfg) { return row_blocks(cfg, operation_group(cfg).n); }
 
 std::unique_ptr<PairSource> pair_arrays(const Config& cfg, const PairForward& whole) {
   return std::make_unique<ArraySource>(cfg, whole);
@@ -226,10 +229,7 @@ AllPairForward compute_pair_forward(const Config& cfg, const std::vector<NamedAr
     earlier.push_back({l.neuron_acts.data(), l.attention.data()});
   }
   const BlockForward forward(cfg, ck);
-  // Token rows a, in blocks of the same bytes as the group's (p rows, not n).
-  Config rows_cfg = cfg;
-  rows_cfg.operation = Operation::Add;
-  for (const PairBlock& b : pair_blocks(rows_cfg))
+  for (const PairBlock& b : row_blocks(cfg, cfg.p))  // token rows a, p pairs each
     forward.run(b, {f.logits.data(), f.direct_logits.data(), f.neuron_acts.data(), f.attention.data(), 0}, earlier);
   return f;
 }

@@ -64,8 +64,9 @@ struct Config {
   double effective_weight_decay() const { return regularizer == Regularizer::WeightDecay ? weight_decay : 0.0; }
   double effective_dropout() const { return regularizer == Regularizer::Dropout ? dropout : 0.0; }
   double effective_l1() const { return regularizer == Regularizer::L1 ? l1 : 0.0; }
-  // The input pairs of the task: every (a, b), or those with b != 0 for divide.
-  int domain_pairs() const { return operation == Operation::Divide ? p * (p - 1) : p * p; }
+  // The input pairs of the task: every (a, b), or those with b != 0 for divide (b from first_b()).
+  int first_b() const { return operation == Operation::Divide ? 1 : 0; }
+  int domain_pairs() const { return p * (p - first_b()); }
   int n_train() const { return static_cast<int>(train_fraction * domain_pairs()); }
 };
 

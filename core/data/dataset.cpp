@@ -7,9 +7,8 @@ namespace grok {
 Dataset make_dataset(const Config& cfg) {
   const int p = cfg.p;
   Dataset d;
-  const int b0 = cfg.operation == Operation::Divide ? 1 : 0;  // divide: b != 0
   for (int a = 0; a < p; a++)
-    for (int b = b0; b < p; b++) d.order.push_back(a * p + b);
+    for (int b = cfg.first_b(); b < p; b++) d.order.push_back(a * p + b);
   PythonRandom rng(cfg.seed);
   rng.shuffle(d.order);
   const int n_train = cfg.n_train();

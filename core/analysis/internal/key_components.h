@@ -21,6 +21,7 @@
 
 #include "core/analysis/fourier_basis.h"
 #include "core/analysis/internal/pair_blocks.h"
+#include "core/analysis/internal/pair_directions.h"
 
 namespace grok {
 
@@ -42,19 +43,9 @@ class KeyComponents {
  private:
   int n_, p_;  // group order, outputs
   std::vector<int> freqs_;
-  at::Tensor B_;          // [n, n] float64 basis
+  CosSinRows rows_;       // the frequencies' basis rows, float64
   at::Tensor C_, U_sum_;  // [2c, p], [2c]
 };
-
-// Rows of the basis B [n, n] for cos k and sin k of every frequency k = 1..K, with a zero row for the
-// sign character's missing sine, and each frequency's normalisation of cos(w_k(i+j-k')) in terms of
-// the key components: f_k / |f_k| = (u_cos (x) C_k + u_sin (x) S_k) / sqrt 2, or u_cos (x) C_k for the
-// sign character (pair_directions.h). The Fig. 14 coefficients and the check table's logit fit use it.
-struct CosSinRows {
-  at::Tensor cos, sin;  // [K, n] float64
-  at::Tensor scale;     // [K]: 1/sqrt 2, or 1 for the sign character
-};
-CosSinRows cos_sin_rows(const FourierBasis& F);
 
 // <Lc, f_k / |f_k|> for every k = 1..K from the key components of every frequency C [2K, p]
 // (KeyComponents over 1..K, maybe centred), read at the group's outputs: [K] float64.
