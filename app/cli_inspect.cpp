@@ -82,8 +82,11 @@ int cmd_info(int argc, char** argv) {
   }
   const auto last = s.last_metrics();
   if (last) {
-    std::printf("status        %s at epoch %d of %d\n", !ck.empty() && ck.back() >= c.epochs ? "complete" : "resumable",
-                ck.empty() ? 0 : ck.back(), c.epochs);
+    const std::string early = s.meta("stopped_early_at");
+    std::printf(
+        "status        %s at epoch %d of %d%s\n", s.complete() ? "complete" : "resumable", ck.empty() ? 0 : ck.back(),
+        c.epochs,
+        early.empty() ? "" : (" (stopped early: stop_after_grok " + std::to_string(c.stop_after_grok) + ")").c_str());
     std::printf("last epoch    %d: train loss %.4g acc %.4f", last->epoch, last->train_loss, last->train_acc);
     for (auto it = metrics.rbegin(); it != metrics.rend(); ++it)
       if (!std::isnan(it->test_loss)) {
@@ -97,7 +100,8 @@ int cmd_info(int argc, char** argv) {
       return -1;
     };
     const int mem = first([](const EpochMetrics& r) { return r.train_acc >= 0.99; });
-    const int grok = first([](const EpochMetrics& r) { return !std::isnan(r.test_acc) && r.test_acc >= 0.99; });
+    const int grok =
+        first([](const EpochMetrics& r) { return !std::isnan(r.test_acc) && r.test_acc >= kGrokAccuracy; });
     std::printf("key epochs    train acc >= 99%%: %s; test acc >= 99%%: %s\n",
                 mem < 0 ? "not yet" : std::to_string(mem).c_str(), grok < 0 ? "not yet" : std::to_string(grok).c_str());
     const Phases ph = detect_phases(metrics, sum_sq_weights_series(s));

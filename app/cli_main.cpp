@@ -26,6 +26,8 @@ const char* kUsage =
     "  info     summarise a run file\n"
     "  analyze  Fourier analysis and progress measures of a checkpoint\n"
     "  export-csv  write a run's per-epoch metrics as CSV\n"
+    "  sweep    experiments of many runs: init, run, submit (Slurm), status, summary\n"
+    "  compare  memorisation, grokking and phases of any set of run files, side by side\n"
     "  bench    time a training step, a test evaluation and the analysis\n"
     "  presets  list the built-in presets\n"
     "\n"
@@ -77,6 +79,8 @@ int main(int argc, char** argv) {
     if (cmd == "info") return cmd_info(argc, argv);
     if (cmd == "export-csv") return cmd_export_csv(argc, argv);
     if (cmd == "analyze") return cmd_analyze(argc, argv);
+    if (cmd == "sweep") return cmd_sweep(argc, argv);
+    if (cmd == "compare") return cmd_compare(argc, argv);
     if (cmd == "bench") return cmd_bench(argc, argv);
     if (cmd == "presets") return cmd_presets(argc, argv);
     throw UsageError("unknown command \"" + cmd + "\" (see grokking-cli --help)");

@@ -3,9 +3,26 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <csignal>
 #include <string>
 
 namespace grok {
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+extern "C" void on_stop_signal(int sig) {
+  g_stop.store(true);
+  std::signal(sig, SIG_DFL);  // a second Ctrl-C kills at once
+}
+
+}  // namespace
+
+const std::atomic<bool>& stop_on_signals() {
+  std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGTERM, on_stop_signal);
+  return g_stop;
+}
 
 std::string format_duration(double s) {
   if (!std::isfinite(s) || s < 0) return "--";

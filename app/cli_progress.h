@@ -2,6 +2,7 @@
 // (one per committed checkpoint, so logs and tests can follow a run).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 
@@ -23,5 +24,9 @@ class ProgressPrinter {
 };
 
 std::string format_duration(double seconds);
+
+// A flag that SIGINT and SIGTERM (Ctrl-C, kill, Slurm's scancel and preemption) set, after which
+// training commits a checkpoint and returns; a second signal kills at once. Installs the handlers.
+const std::atomic<bool>& stop_on_signals();
 
 }  // namespace grok

@@ -2,7 +2,6 @@
 // checkpoint and exits 130.
 #include <atomic>
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 
 #include "cli_args.h"
@@ -11,13 +10,6 @@
 
 namespace grok::cli {
 namespace {
-
-std::atomic<bool> g_stop{false};
-
-extern "C" void on_signal(int sig) {
-  g_stop.store(true);
-  std::signal(sig, SIG_DFL);  // a second Ctrl-C kills at once
-}
 
 const char* kTrainUsage =
     "usage: grokking-cli train [--preset NAME] [--config FILE.json] [--set key=value]... --out FILE\n"
@@ -40,11 +32,6 @@ const char* kResumeUsage =
 
 namespace {
 
-void install_signal_handlers() {
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
-}
-
 int run_training(Trainer& t) {
   std::printf("run file %s: epoch %d of %d (p=%d, %s, %d layer%s), %d thread%s\n", t.path().c_str(), t.epoch(),
               t.target_epochs(), t.config().p, to_string(t.config().operation), t.config().n_layers,
@@ -52,8 +39,7 @@ int run_training(Trainer& t) {
   std::fflush(stdout);
   ProgressPrinter progress(stdout);
   const auto t0 = std::chrono::steady_clock::now();
-  install_signal_handlers();
-  t.run(g_stop, {[&](const TrainProgress& p) { progress.update(p); }});
+  t.run(stop_on_signals(), {[&](const TrainProgress& p) { progress.update(p); }});
   progress.finish();
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!t.finished()) {
@@ -61,8 +47,13 @@ int run_training(Trainer& t) {
                 t.epoch(), format_duration(secs).c_str(), t.path().c_str());
     return 130;
   }
-  std::printf("done: %d epochs in %s, run file %s\n", t.target_epochs(), format_duration(secs).c_str(),
-              t.path().c_str());
+  if (t.epoch() < t.target_epochs())
+    std::printf(
+        "done: stopped at epoch %d, %d epochs after 99 %% test accuracy (stop_after_grok), in %s, run file %s\n",
+        t.epoch(), t.config().stop_after_grok, format_duration(secs).c_str(), t.path().c_str());
+  else
+    std::printf("done: %d epochs in %s, run file %s\n", t.target_epochs(), format_duration(secs).c_str(),
+                t.path().c_str());
   return 0;
 }
 

@@ -69,6 +69,8 @@ const std::vector<ConfigField>& table() {
       integer("checkpoint_interval", &Config::checkpoint_interval, 1, 10000000,
               "epochs between checkpoints (what the scrubber steps through)"),
       integer("test_interval", &Config::test_interval, 1, 10000000, "epochs between test evaluations"),
+      integer("stop_after_grok", &Config::stop_after_grok, 0, 10000000,
+              "stop this many epochs after test accuracy first reaches 99 % (0: train to epochs)"),
   };
   return fields;
 }

@@ -60,6 +60,9 @@ struct Config {
   // points on a 40k-epoch curve, far finer than any feature of grokking, while costing ~7 % of a
   // training step instead of ~75 % when evaluated every epoch.
   int test_interval = 10;
+  // Ends the run this many epochs after test accuracy first reaches 99 % (0: off, train to `epochs`),
+  // so that a sweep spends nothing on runs long since grokked. The run file records where it stopped.
+  int stop_after_grok = 0;
 
   double effective_weight_decay() const { return regularizer == Regularizer::WeightDecay ? weight_decay : 0.0; }
   double effective_dropout() const { return regularizer == Regularizer::Dropout ? dropout : 0.0; }

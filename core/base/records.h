@@ -12,6 +12,10 @@
 
 namespace grok {
 
+// Test accuracy at which a run counts as grokked: `info`'s "99 % test", stop_after_grok, a sweep's
+// epochs to grok.
+constexpr double kGrokAccuracy = 0.99;
+
 struct EpochMetrics {
   int epoch = 0;
   double train_loss = 0, train_acc = 0;

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -264,6 +265,14 @@ std::vector<int> RunStore::checkpoint_epochs() const {
     while (s.step()) out.push_back(static_cast<int>(s.int64(0)));
     return out;
   });
+}
+
+bool RunStore::complete() const {
+  const std::vector<int> ck = checkpoint_epochs();
+  if (ck.empty()) return false;
+  if (ck.back() >= config_.epochs) return true;
+  const std::string early = meta("stopped_early_at");
+  return !early.empty() && ck.back() >= std::atoi(early.c_str());
 }
 
 std::vector<NamedArray> RunStore::load_checkpoint(int epoch) const {

@@ -70,6 +70,9 @@ class RunStore {
                          const ResumeState& resume, const std::vector<MeasureRecord>& measures = {});
 
   std::vector<int> checkpoint_epochs() const;
+  // The run has reached its end: a checkpoint at config().epochs, or at the epoch meta
+  // "stopped_early_at" names (config stop_after_grok). What `info`, a sweep's status and resume agree on.
+  bool complete() const;
   std::vector<NamedArray> load_checkpoint(int epoch) const;
   std::optional<ResumeState> load_resume_state() const;
   std::vector<EpochMetrics> metrics(int from_epoch = 0, int to_epoch = std::numeric_limits<int>::max()) const;

@@ -44,6 +44,16 @@ struct Trainer::Impl {
   FourierBasis basis;
   MeasureRecord last_measures;
   double measures_ms = 0;
+  // The first evaluated epoch at >= 99 % test accuracy (-1: not yet), and with stop_after_grok the
+  // epoch the run ends at (-1: none yet). Resume finds the first again in the stored metrics.
+  int grok_epoch = -1;
+
+  int early_stop_epoch() const {
+    return cfg.stop_after_grok > 0 && grok_epoch >= 0 ? grok_epoch + cfg.stop_after_grok : -1;
+  }
+  void note_test(const EpochMetrics& m) {
+    if (grok_epoch < 0 && m.test_acc >= kGrokAccuracy) grok_epoch = m.epoch;
+  }
 
   Impl(Config c, RunStore s, Weights weights, int n_threads)
       : cfg(std::move(c)),
@@ -80,6 +90,7 @@ struct Trainer::Impl {
     m.test_loss = cross_entropy_f64(logits, test.labels).item<double>();
     m.test_acc = static_cast<double>(count_correct(logits, test.labels)) / test.size();
     last_test = m;
+    note_test(m);
     return logits;
   }
 
@@ -152,6 +163,8 @@ Trainer Trainer::resume(const std::string& path, std::optional<int> epochs, cons
   }
   impl->epoch = resume->epoch;
   impl->last_checkpoint = resume->epoch;
+  if (cfg.stop_after_grok > 0)
+    for (const EpochMetrics& m : impl->store.metrics(0, resume->epoch)) impl->note_test(m);
   return Trainer(std::move(impl));
 }
 
@@ -175,9 +188,11 @@ void Trainer::run(const std::atomic<bool>& stop, const TrainCallbacks& cb) {
     m.train_loss = f.loss_value;
     m.train_acc = f.accuracy;
     m.lr = s.step.optimizer().current_lr();
-    const bool checkpoint = (e % c.checkpoint_interval == 0 || e == c.epochs) && e != s.last_checkpoint;
+    // The early stop is known from an earlier epoch's test accuracy, so it is a checkpoint like the last epoch.
+    const bool early_end = s.early_stop_epoch() >= 0 && e >= s.early_stop_epoch();
+    const bool checkpoint = (e % c.checkpoint_interval == 0 || e == c.epochs || early_end) && e != s.last_checkpoint;
     at::Tensor test_logits;
-    if (e % c.test_interval == 0 || checkpoint || e == c.epochs) test_logits = s.evaluate_test(m);
+    if (e % c.test_interval == 0 || checkpoint) test_logits = s.evaluate_test(m);
     s.pending.push_back(m);
     if (checkpoint) {
       const std::vector<float> all = dropout ? std::vector<float>() : s.pair_logits(f.logits, test_logits);
@@ -205,6 +220,11 @@ void Trainer::run(const std::atomic<bool>& stop, const TrainCallbacks& cb) {
       if (checkpoint) p.measures = s.last_measures, p.measures_ms = s.measures_ms;
       cb.on_progress(p);
     }
+    if (early_end) {
+      if (s.store.meta("stopped_early_at") != std::to_string(e))
+        s.store.set_meta("stopped_early_at", std::to_string(e));
+      return;
+    }
     if (e >= c.epochs) return;
     s.step.update();
     s.epoch = e + 1;
@@ -214,7 +234,11 @@ void Trainer::run(const std::atomic<bool>& stop, const TrainCallbacks& cb) {
 int Trainer::epoch() const { return impl_->epoch; }
 int Trainer::threads() const { return impl_->threads; }
 int Trainer::target_epochs() const { return impl_->cfg.epochs; }
-bool Trainer::finished() const { return impl_->last_checkpoint >= impl_->cfg.epochs; }
+bool Trainer::finished() const {
+  const int early = impl_->early_stop_epoch();
+  return impl_->last_checkpoint >= impl_->cfg.epochs || (early >= 0 && impl_->last_checkpoint >= early);
+}
+int Trainer::grok_epoch() const { return impl_->grok_epoch; }
 const Config& Trainer::config() const { return impl_->cfg; }
 const std::string& Trainer::path() const { return impl_->store.path(); }
 void Trainer::limit_file_size(std::int64_t bytes) { impl_->store.limit_file_size(bytes); }

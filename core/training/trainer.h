@@ -73,7 +73,10 @@ class Trainer {
   int epoch() const;    // next epoch to compute
   int threads() const;  // intra-op threads this run trains with
   int target_epochs() const;
-  bool finished() const;  // the target epoch's checkpoint is committed
+  // The target epoch's checkpoint is committed, or with stop_after_grok the checkpoint that many
+  // epochs after the first at >= 99 % test accuracy (then meta "stopped_early_at" holds its epoch).
+  bool finished() const;
+  int grok_epoch() const;  // first evaluated epoch at >= 99 % test accuracy, -1 if none yet
   const Config& config() const;
   const std::string& path() const;
   // Lets tests and quotas cap the file's size (see RunStore::limit_file_size).

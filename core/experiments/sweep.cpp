@@ -1,0 +1,419 @@
+#include "core/experiments/sweep.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "core/base/presets.h"
+#include "core/base/records.h"
+#include "core/store/run_store.h"
+
+namespace grok {
+namespace {
+
+namespace fs = std::filesystem;
+using ojson = nlohmann::ordered_json;
+
+constexpr const char* kFormat = "grokking-lab sweep";
+constexpr int kVersion = 1;
+constexpr std::size_t kMaxRuns = 10000;
+
+[[noreturn]] void fail(const std::string& where, const std::string& problem) {
+  throw ConfigError(where + ": " + problem);
+}
+
+std::string read_text(const std::string& path, const std::string& what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(path, "cannot read the " + what + " (" + std::strerror(errno) + ")");
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void write_text(const fs::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) fail(path.string(), std::string("cannot write (") + std::strerror(errno) + ")");
+}
+
+// A JSON value as `--set` takes it: strings bare ("add"), anything else as JSON ("0.3", "[1]").
+std::string value_text(const ojson& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+
+const ConfigField& config_field(const std::string& where, const std::string& name) {
+  const ConfigField* f = find_config_field(name);
+  if (!f) {
+    std::string allowed;
+    for (const ConfigField& g : config_fields()) allowed += (allowed.empty() ? "" : ", ") + std::string(g.name);
+    fail(where, "unknown config field \"" + name + "\" (allowed: " + allowed + ")");
+  }
+  return *f;
+}
+
+// One varied dimension: a grid field, a zip group (fields varied together) or the seeds.
+struct Dimension {
+  std::vector<const ConfigField*> fields;
+  std::vector<std::vector<std::string>> values;  // values[field][i], as value_text
+  std::size_t size() const { return values.front().size(); }
+};
+
+// The list under `where`, every value checked against the field alone (joint rules come later).
+std::vector<std::string> field_values(const std::string& where, const ConfigField& f, const ojson& list) {
+  if (!list.is_array()) fail(where, "expected a list of values, got " + list.dump());
+  if (list.empty()) fail(where, "empty list (allowed: one or more values)");
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < list.size(); i++) {
+    Config probe;
+    try {
+      set_config_field(probe, f, value_text(list[i]));
+    } catch (const ConfigError& e) {
+      fail(where + "[" + std::to_string(i) + "]", e.what());
+    }
+    out.push_back(value_text(list[i]));
+  }
+  return out;
+}
+
+Config base_config(const ojson& base, const std::string& base_dir) {
+  if (!base.is_object()) fail("base", "expected an object with \"preset\" or \"config\", and \"set\"");
+  for (auto it = base.begin(); it != base.end(); ++it)
+    if (it.key() != "preset" && it.key() != "config" && it.key() != "set")
+      fail("base", "unknown key \"" + it.key() + "\" (allowed: preset, config, set)");
+  if (base.contains("preset") && base.contains("config")) fail("base", "give \"preset\" or \"config\", not both");
+  Config c;
+  if (base.contains("preset")) {
+    if (!base["preset"].is_string()) fail("base.preset", "expected a preset name");
+    try {
+      c = preset(base["preset"].get<std::string>()).config;
+    } catch (const ConfigError& e) {
+      fail("base.preset", e.what());
+    }
+  } else if (base.contains("config")) {
+    if (!base["config"].is_string()) fail("base.config", "expected a file name");
+    fs::path file = base["config"].get<std::string>();
+    if (file.is_relative()) file = fs::path(base_dir) / file;
+    const std::string text = read_text(file.string(), "base config");
+    try {
+      c = parse_config(text);
+    } catch (const ConfigError& e) {
+      fail("base.config " + file.string(), e.what());
+    }
+  }
+  if (base.contains("set")) {
+    const ojson& set = base["set"];
+    if (!set.is_object()) fail("base.set", "expected an object of field: value");
+    for (auto it = set.begin(); it != set.end(); ++it) {
+      const ConfigField& f = config_field("base.set", it.key());
+      try {
+        set_config_field(c, f, value_text(it.value()));
+      } catch (const ConfigError& e) {
+        fail("base.set", e.what());
+      }
+    }
+  }
+  return c;
+}
+
+std::string run_file(int index) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "runs/run-%03d", index);
+  return buf;
+}
+
+std::vector<SweepRun> expand(const Config& base, const std::vector<Dimension>& dims) {
+  std::size_t total = 1;
+  for (const Dimension& d : dims) {
+    total *= d.size();
+    if (total > kMaxRuns) fail("spec", "more than " + std::to_string(kMaxRuns) + " runs (allowed: at most that many)");
+  }
+  std::vector<SweepRun> runs;
+  for (std::size_t index = 0; index < total; index++) {
+    SweepRun r;
+    r.index = static_cast<int>(index);
+    r.config = base;
+    // Mixed radix, the last dimension fastest.
+    std::vector<std::size_t> at(dims.size());
+    std::size_t rest = index;
+    for (std::size_t k = dims.size(); k-- > 0;) at[k] = rest % dims[k].size(), rest /= dims[k].size();
+    for (std::size_t k = 0; k < dims.size(); k++)
+      for (std::size_t f = 0; f < dims[k].fields.size(); f++)
+        set_config_field(r.config, *dims[k].fields[f], dims[k].values[f][at[k]]);
+    for (const Dimension& d : dims)
+      for (const ConfigField* f : d.fields) r.varied.emplace_back(f->name, config_value_text(r.config, *f));
+    try {
+      validate(r.config);
+    } catch (const ConfigError& e) {
+      fail("run " + std::to_string(index) + " (" + describe_varied(r) + ")", e.what());
+    }
+    r.file = run_file(r.index) + ".grok";
+    runs.push_back(std::move(r));
+  }
+  return runs;
+}
+
+ojson manifest_json(const std::vector<std::string>& varied, const std::vector<SweepRun>& runs) {
+  ojson m;
+  m["format"] = kFormat;
+  m["version"] = kVersion;
+  m["varied"] = varied;
+  m["runs"] = ojson::array();
+  for (const SweepRun& r : runs) {
+    const nlohmann::json cfg = config_to_json(r.config);
+    ojson v = ojson::object();
+    for (const auto& [name, text] : r.varied) v[name] = ojson::parse(cfg.at(name).dump());
+    m["runs"].push_back({{"index", r.index}, {"file", r.file}, {"varied", v}, {"config", ojson::parse(cfg.dump())}});
+  }
+  return m;
+}
+
+bool same_runs(const std::vector<SweepRun>& a, const std::vector<SweepRun>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); i++)
+    if (a[i].varied != b[i].varied || config_to_json(a[i].config) != config_to_json(b[i].config)) return false;
+  return true;
+}
+
+}  // namespace
+
+std::string describe_varied(const SweepRun& r) {
+  std::string s;
+  for (const auto& [name, value] : r.varied) s += (s.empty() ? "" : " ") + name + "=" + value;
+  return s.empty() ? "the base config" : s;
+}
+
+const char* to_string(RunState s) {
+  switch (s) {
+    case RunState::Pending: return "pending";
+    case RunState::Running: return "running";
+    case RunState::Complete: return "complete";
+    case RunState::Failed: return "failed";
+  }
+  return "?";
+}
+
+SweepSpec parse_sweep_spec(const std::string& text, const std::string& base_dir) {
+  ojson j;
+  try {
+    j = ojson::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    fail("spec", std::string("not valid JSON (") + e.what() + ")");
+  }
+  if (!j.is_object()) fail("spec", "expected a JSON object with \"base\", \"grid\", \"zip\" and \"seeds\"");
+  for (auto it = j.begin(); it != j.end(); ++it)
+    if (it.key() != "base" && it.key() != "grid" && it.key() != "zip" && it.key() != "seeds" &&
+        it.key() != "description")
+      fail("spec", "unknown key \"" + it.key() + "\" (allowed: base, grid, zip, seeds, description)");
+  const Config base = j.contains("base") ? base_config(j["base"], base_dir) : Config{};
+
+  std::vector<Dimension> dims;
+  std::vector<std::string> varied;
+  auto claim = [&](const std::string& where, const ConfigField& f) {
+    for (const std::string& v : varied)
+      if (v == f.name)
+        fail(where, std::string("\"") + f.name + "\" is varied twice (allowed: once, in grid, zip or seeds)");
+    varied.push_back(f.name);
+  };
+  if (j.contains("grid")) {
+    const ojson& grid = j["grid"];
+    if (!grid.is_object()) fail("grid", "expected an object of field: [values]");
+    for (auto it = grid.begin(); it != grid.end(); ++it) {
+      const std::string where = "grid." + it.key();
+      const ConfigField& f = config_field("grid", it.key());
+      claim(where, f);
+      dims.push_back({{&f}, {field_values(where, f, it.value())}});
+    }
+  }
+  if (j.contains("zip")) {
+    const ojson& zip = j["zip"];
+    if (!zip.is_array()) fail("zip", "expected a list of groups, each an object of field: [values]");
+    for (std::size_t g = 0; g < zip.size(); g++) {
+      const std::string group = "zip[" + std::to_string(g) + "]";
+      if (!zip[g].is_object() || zip[g].empty()) fail(group, "expected an object of field: [values]");
+      Dimension d;
+      for (auto it = zip[g].begin(); it != zip[g].end(); ++it) {
+        const std::string where = group + "." + it.key();
+        const ConfigField& f = config_field(group, it.key());
+        claim(where, f);
+        d.fields.push_back(&f);
+        d.values.push_back(field_values(where, f, it.value()));
+        if (d.values.back().size() != d.values.front().size())
+          fail(where, std::to_string(d.values.back().size()) + " values, but " + d.fields.front()->name + " has " +
+                          std::to_string(d.values.front().size()) + " (allowed: lists of one length in a zip group)");
+      }
+      dims.push_back(std::move(d));
+    }
+  }
+  if (j.contains("seeds")) {
+    const ConfigField& f = *find_config_field("seed");
+    claim("seeds", f);
+    dims.push_back({{&f}, {field_values("seeds", f, j["seeds"])}});
+  }
+  SweepSpec spec;
+  spec.text = text;
+  spec.runs = expand(base, dims);
+  spec.varied = std::move(varied);
+  return spec;
+}
+
+SweepSpec read_sweep_spec_file(const std::string& path) {
+  const std::string text = read_text(path, "sweep spec");
+  try {
+    return parse_sweep_spec(text, fs::path(path).parent_path().string());
+  } catch (const ConfigError& e) {
+    throw ConfigError(path + ": " + e.what());
+  }
+}
+
+bool Sweep::is_sweep_folder(const std::string& path) {
+  std::error_code ec;
+  return fs::is_directory(path, ec) && fs::is_regular_file(fs::path(path) / "manifest.json", ec);
+}
+
+Sweep Sweep::create(const SweepSpec& spec, const std::string& dir, bool* created) {
+  if (created) *created = false;
+  std::error_code ec;
+  if (fs::exists(dir, ec)) {
+    if (is_sweep_folder(dir)) {
+      Sweep old = open(dir);
+      if (old.varied_ == spec.varied && same_runs(old.runs_, spec.runs)) return old;
+      fail(dir, "holds a different sweep (allowed: a new folder, or the spec it was made from)");
+    }
+    if (!fs::is_directory(dir, ec) || !fs::is_empty(dir, ec))
+      fail(dir, "exists and is not a sweep folder (allowed: a new folder, or an empty one)");
+  }
+  // Everything is written beside DIR and renamed into place: a failure leaves nothing behind.
+  const fs::path target = fs::absolute(dir);
+  const fs::path tmp = target.parent_path() / ("." + target.filename().string() + ".creating");
+  fs::remove_all(tmp, ec);
+  if (!fs::create_directories(tmp / "runs", ec)) fail(dir, "cannot create the folder (" + ec.message() + ")");
+  try {
+    write_text(tmp / "spec.json", spec.text);
+    write_text(tmp / "manifest.json", manifest_json(spec.varied, spec.runs).dump(1) + "\n");
+    fs::rename(tmp, target);
+  } catch (const std::exception& e) {
+    fs::remove_all(tmp, ec);
+    if (dynamic_cast<const ConfigError*>(&e)) throw;
+    fail(dir, std::string("cannot create the folder (") + e.what() + ")");
+  }
+  if (created) *created = true;
+  return open(dir);
+}
+
+Sweep Sweep::open(const std::string& dir) {
+  const std::string path = (fs::path(dir) / "manifest.json").string();
+  if (!is_sweep_folder(dir))
+    fail(dir, "not a sweep folder (no manifest.json; create one with grokking-cli sweep init)");
+  Sweep s;
+  s.dir_ = dir;
+  try {
+    const nlohmann::json m = nlohmann::json::parse(read_text(path, "manifest"));
+    if (m.value("format", "") != kFormat) fail(path, "not a Grokking Lab sweep manifest");
+    if (m.value("version", 0) > kVersion)
+      fail(path, "written by a newer Grokking Lab (manifest version " + std::to_string(m.value("version", 0)) + ")");
+    for (const auto& v : m.at("varied")) s.varied_.push_back(v.get<std::string>());
+    for (const auto& r : m.at("runs")) {
+      SweepRun run;
+      run.index = r.at("index").get<int>();
+      if (run.index != static_cast<int>(s.runs_.size()))
+        fail(path, "runs out of order at index " + std::to_string(run.index));
+      run.file = r.at("file").get<std::string>();
+      try {
+        run.config = config_from_json(r.at("config"));
+      } catch (const ConfigError& e) {
+        fail(path, "run " + std::to_string(run.index) + ": " + e.what());
+      }
+      for (const std::string& name : s.varied_)
+        run.varied.emplace_back(name, config_value_text(run.config, config_field(path, name)));
+      s.runs_.push_back(std::move(run));
+    }
+  } catch (const nlohmann::json::exception& e) {
+    fail(path, std::string("damaged manifest (") + e.what() + ")");
+  }
+  return s;
+}
+
+std::string Sweep::run_path(int index) const { return (fs::path(dir_) / runs_.at(index).file).string(); }
+std::string Sweep::lock_path(int index) const { return (fs::path(dir_) / (run_file(index) + ".lock")).string(); }
+std::string Sweep::error_path(int index) const { return (fs::path(dir_) / (run_file(index) + ".error")).string(); }
+
+bool Sweep::complete(int index) const {
+  std::error_code ec;
+  if (!fs::exists(run_path(index), ec)) return false;
+  try {
+    return RunStore::open(run_path(index)).complete();
+  } catch (const RunFileError&) {
+    return false;
+  }
+}
+
+SweepRunStatus Sweep::status(int index) const {
+  SweepRunStatus st;
+  const bool running = RunLock::is_held(lock_path(index));
+  std::error_code ec;
+  if (fs::exists(run_path(index), ec)) {
+    try {
+      const RunStore r = RunStore::open(run_path(index));
+      const std::vector<int> ck = r.checkpoint_epochs();
+      if (!ck.empty()) st.epoch = ck.back();
+      for (const EpochMetrics& m : r.metrics()) {
+        if (std::isnan(m.test_acc)) continue;
+        st.test_acc = m.test_acc;
+        if (st.grok_epoch < 0 && m.test_acc >= kGrokAccuracy) st.grok_epoch = m.epoch;
+      }
+      const std::string early = r.meta("stopped_early_at");
+      if (!early.empty()) st.stopped_early = std::atoi(early.c_str());
+      if (r.complete()) st.state = RunState::Complete;
+    } catch (const RunFileError& e) {
+      // A run file being created has no tables yet: the trainer that holds the lock is writing it.
+      if (!running) st.state = RunState::Failed, st.error = e.what();
+    }
+  }
+  if (running) {
+    st.state = RunState::Running;
+  } else if (st.state != RunState::Complete && fs::exists(error_path(index), ec)) {
+    st.state = RunState::Failed;
+    std::string msg = read_text(error_path(index), "error file");
+    while (!msg.empty() && (msg.back() == '\n' || msg.back() == '\r')) msg.pop_back();
+    st.error = msg;
+  }
+  return st;
+}
+
+std::optional<RunLock> RunLock::try_acquire(const std::string& lock_path) {
+  const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) throw ConfigError(lock_path + ": cannot open the run's lock file (" + std::strerror(errno) + ")");
+  struct flock fl {};
+  fl.l_type = F_WRLCK;
+  fl.l_whence = SEEK_SET;
+  if (::fcntl(fd, F_OFD_SETLK, &fl) != 0) {
+    ::close(fd);
+    return std::nullopt;
+  }
+  return RunLock(fd);
+}
+
+bool RunLock::is_held(const std::string& lock_path) {
+  const int fd = ::open(lock_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct flock fl {};
+  fl.l_type = F_WRLCK;
+  fl.l_whence = SEEK_SET;
+  const bool held = ::fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+  ::close(fd);
+  return held;
+}
+
+RunLock::RunLock(RunLock&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+RunLock::~RunLock() {
+  if (fd_ >= 0) ::close(fd_);  // closing the only descriptor of the description releases the lock
+}
+
+}  // namespace grok
