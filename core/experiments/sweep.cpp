@@ -100,7 +100,12 @@ Config base_config(const ojson& base, const std::string& base_dir) {
     if (!base["config"].is_string()) fail("base.config", "expected a file name");
     fs::path file = base["config"].get<std::string>();
     if (file.is_relative()) file = fs::path(base_dir) / file;
-    const std::string text = read_text(file.string(), "base config");
+    std::string text;
+    try {
+      text = read_text(file.string(), "base config");
+    } catch (const ConfigError& e) {
+      fail("base.config", e.what());
+    }
     try {
       c = parse_config(text);
     } catch (const ConfigError& e) {
@@ -343,77 +348,5 @@ Sweep Sweep::open(const std::string& dir) {
 std::string Sweep::run_path(int index) const { return (fs::path(dir_) / runs_.at(index).file).string(); }
 std::string Sweep::lock_path(int index) const { return (fs::path(dir_) / (run_file(index) + ".lock")).string(); }
 std::string Sweep::error_path(int index) const { return (fs::path(dir_) / (run_file(index) + ".error")).string(); }
-
-bool Sweep::complete(int index) const {
-  std::error_code ec;
-  if (!fs::exists(run_path(index), ec)) return false;
-  try {
-    return RunStore::open(run_path(index)).complete();
-  } catch (const RunFileError&) {
-    return false;
-  }
-}
-
-SweepRunStatus Sweep::status(int index) const {
-  SweepRunStatus st;
-  const bool running = RunLock::is_held(lock_path(index));
-  std::error_code ec;
-  if (fs::exists(run_path(index), ec)) {
-    try {
-      const RunStore r = RunStore::open(run_path(index));
-      const std::vector<int> ck = r.checkpoint_epochs();
-      if (!ck.empty()) st.epoch = ck.back();
-      for (const EpochMetrics& m : r.metrics()) {
-        if (std::isnan(m.test_acc)) continue;
-        st.test_acc = m.test_acc;
-        if (st.grok_epoch < 0 && m.test_acc >= kGrokAccuracy) st.grok_epoch = m.epoch;
-      }
-      const std::string early = r.meta("stopped_early_at");
-      if (!early.empty()) st.stopped_early = std::atoi(early.c_str());
-      if (r.complete()) st.state = RunState::Complete;
-    } catch (const RunFileError& e) {
-      // A run file being created has no tables yet: the trainer that holds the lock is writing it.
-      if (!running) st.state = RunState::Failed, st.error = e.what();
-    }
-  }
-  if (running) {
-    st.state = RunState::Running;
-  } else if (st.state != RunState::Complete && fs::exists(error_path(index), ec)) {
-    st.state = RunState::Failed;
-    std::string msg = read_text(error_path(index), "error file");
-    while (!msg.empty() && (msg.back() == '\n' || msg.back() == '\r')) msg.pop_back();
-    st.error = msg;
-  }
-  return st;
-}
-
-std::optional<RunLock> RunLock::try_acquire(const std::string& lock_path) {
-  const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) throw ConfigError(lock_path + ": cannot open the run's lock file (" + std::strerror(errno) + ")");
-  struct flock fl {};
-  fl.l_type = F_WRLCK;
-  fl.l_whence = SEEK_SET;
-  if (::fcntl(fd, F_OFD_SETLK, &fl) != 0) {
-    ::close(fd);
-    return std::nullopt;
-  }
-  return RunLock(fd);
-}
-
-bool RunLock::is_held(const std::string& lock_path) {
-  const int fd = ::open(lock_path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  struct flock fl {};
-  fl.l_type = F_WRLCK;
-  fl.l_whence = SEEK_SET;
-  const bool held = ::fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
-  ::close(fd);
-  return held;
-}
-
-RunLock::RunLock(RunLock&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
-RunLock::~RunLock() {
-  if (fd_ >= 0) ::close(fd_);  // closing the only descriptor of the description releases the lock
-}
 
 }  // namespace grok
