@@ -12,6 +12,7 @@
 //   #!/bin/sh
 //   #SBATCH --job-name=grok-fractions
 //   #SBATCH --array=0-3,7%2                 runs not complete; %M only with max_parallel
+//   #SBATCH --ntasks=1
 //   #SBATCH --cpus-per-task=2               the task's SLURM_CPUS_PER_TASK = its run's threads
 //   #SBATCH --output=/abs/fractions/slurm/%A_%a.out
 //   #SBATCH --open-mode=append              a requeued task adds to its earlier output
