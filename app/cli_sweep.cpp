@@ -264,6 +264,7 @@ int cmd_sweep(int argc, char** argv) {
   const std::string sub = argv[2];
   if (sub == "init") return sweep_init(argc, argv);
   if (sub == "run") return sweep_run(argc, argv);
+  if (sub == "submit") return cmd_sweep_submit(argc, argv);
   if (sub == "task") return sweep_task(argc, argv);
   if (sub == "status") return sweep_status(argc, argv);
   if (sub == "summary") return sweep_summary(argc, argv);

@@ -11,6 +11,8 @@ PKGS=(
   xvfb xauth
   # tests/test_structure checks every source against .clang-format.
   clang-format
+  # grokking-cli sweep submit (Slurm job arrays); tests/test_slurm starts a throwaway cluster of them.
+  slurmctld slurmd slurm-client munge
 )
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
