@@ -11,6 +11,8 @@
 
 #include <cmath>
 
+#include <qcustomplot.h>
+
 #include "core/base/key_selection.h"
 #include "core/store/run_store.h"
 #include "test_util.h"
@@ -57,6 +59,13 @@ QVector<QPointF> storedMeasure(const std::string& path, const char* name) {
   for (const MeasureRecord& m : RunStore::open(path).load_measures(KeySelection::Live))
     if (const auto it = m.values.find(name); it != m.values.end()) out << QPointF(m.epoch, it->second);
   return out;
+}
+
+QStringList legendNames(const SeriesView* v) {
+  QStringList names;
+  for (int i = 0; v->legend && i < v->legend->itemCount(); i++)
+    if (auto* item = qobject_cast<QCPPlottableLegendItem*>(v->legend->item(i))) names << item->plottable()->name();
+  return names;
 }
 
 QImage rendered(QWidget* figure, const QString& path) {
@@ -118,14 +127,16 @@ class TestUiReference : public QObject {
     QCOMPARE(points(loss(w), 2), storedLoss(base_, false));
     QCOMPARE(points(loss(w), 3), storedLoss(base_, true));
     QCOMPARE(points(loss(w), 0), storedLoss(open_, false));  // the run's own are untouched
-    QCOMPARE(loss(w)->legend->itemCount(), 4);
+    // One legend entry names the reference (its series' names are in the hover).
+    QCOMPARE(legendNames(loss(w)), QStringList({"train", "test", "ref: base.grok"}));
     // The measures: restricted loss (series 2) and the sum of squared weights, the reference's live ones.
     QCOMPARE(measures(w)->seriesCount(), 8);
     QCOMPARE(measures(w)->seriesName(6), QString("restricted loss (ref: base.grok)"));
     QCOMPARE(points(measures(w), 6), storedMeasure(base_, "restricted_loss_test"));
     QCOMPARE(points(measures(w), 6).size(), kEpochs / 20 + 1);
     QCOMPARE(points(norm(w), 1), storedMeasure(base_, "sum_sq_weights"));
-    QVERIFY(norm(w)->legend && norm(w)->legend->itemCount() == 2);  // two lines: a legend says which
+    QCOMPARE(legendNames(measures(w)).last(), QString("ref: base.grok"));
+    QCOMPARE(legendNames(norm(w)), QStringList({"all parameters", "ref: base.grok"}));  // two lines: say which
     // The status bar says what differs, and nothing about the task.
     const QLabel* label = w.viewer()->referenceLabel();
     QVERIFY(label->isVisible());
@@ -171,10 +182,11 @@ class TestUiReference : public QObject {
     QCOMPARE(exportWidget(loss(w), dir_.qfile("loss.svg")), QString());
     QFile svg(dir_.qfile("loss.svg"));
     QVERIFY(svg.open(QIODevice::ReadOnly));
-    QVERIFY(svg.readAll().contains("(ref: base.grok)"));
+    QVERIFY(svg.readAll().contains("ref: base.grok"));
     w.viewer()->clearReference();
     QVERIFY(w.viewer()->referenceLabel()->isHidden());
     QCOMPARE(loss(w)->seriesCount(), 2);
+    QCOMPARE(legendNames(loss(w)), QStringList({"train", "test"}));
     QVERIFY(!norm(w)->legend);
     for (const QString& n : names)
       QVERIFY2(rendered(w.viewer()->figures()[n], dir_.qfile(n + "-after.png")) == before[n], qPrintable(n));

@@ -87,6 +87,24 @@ void SeriesView::defineReference(int i, int of, const QString& name) {
   muted.setAlpha(25);
   s.high->setBrush(muted);
   for (QCPGraph* g : {s.low, s.high, s.line}) g->setLayer("reference");
+  s.line->removeFromLegend();  // setReferenceKey's one entry stands for them all
+}
+
+void SeriesView::setReferenceKey(const QString& name) {
+  if (name.isEmpty()) {
+    if (referenceKey_) removeGraph(referenceKey_);
+    referenceKey_ = nullptr;
+  } else {
+    if (!referenceKey_) {
+      referenceKey_ = addGraph();
+      referenceKey_->setLayer("reference");
+      QColor c = palette().color(QPalette::WindowText);
+      c.setAlpha(150);
+      referenceKey_->setPen(QPen(c, 1.3, Qt::DashLine));
+      if (legend) referenceKey_->addToLegend();
+    }
+    referenceKey_->setName(name);
+  }
   wrapLegend();
 }
 
@@ -96,7 +114,6 @@ void SeriesView::removeSeriesFrom(int first) {
     for (QCPGraph* g : {s.line, s.low, s.high})
       if (g) removeGraph(g);  // and its legend entry
   }
-  wrapLegend();
   changed_ = true;
 }
 
@@ -105,7 +122,9 @@ void SeriesView::setLegendShown(bool on) {
   if (!on) return removeLegend();
   restoreLegend();
   legend->setFont(QFont(font().family(), font().pointSize() - 1));
-  for (const Series& s : series_) s.line->addToLegend();
+  for (const Series& s : series_)
+    if (!s.reference) s.line->addToLegend();
+  if (referenceKey_) referenceKey_->addToLegend();
   wrapLegend();
 }
 

@@ -11,8 +11,9 @@
 //
 //   v.defineSeries(1, "test", seriesColor(1));
 //   v.defineReference(3, 1, "test (ref: base.grok)");  // series 3 draws like series 1, muted
+//   v.setReferenceKey("ref: base.grok");               // one legend entry for all of them
 //   v.setData(3, epochs, losses);
-//   v.removeSeriesFrom(2);                             // back to series 0 and 1 alone
+//   v.removeSeriesFrom(2), v.setReferenceKey("");      // back to series 0 and 1 alone
 //
 // Threading: GUI thread only.
 #pragma once
@@ -32,8 +33,11 @@ class SeriesView : public Figure {
   // Series i (created on first use) with its legend name, colour and line style.
   void defineSeries(int i, const QString& name, const QColor& color, Qt::PenStyle style = Qt::SolidLine);
   // Series i (created on first use) as another run's copy of series `of`: its colour muted and
-  // dashed, under the other series, outside the extent of a live phase.
+  // dashed, under the other series, outside the extent of a live phase. `name` is what the hover
+  // shows; the legend has one entry for every reference series, setReferenceKey's.
   void defineReference(int i, int of, const QString& name);
+  // The legend's entry for the reference series, a neutral dashed line; "" takes it away.
+  void setReferenceKey(const QString& name);
   // Takes series `first` onwards away, with their graphs and legend entries.
   void removeSeriesFrom(int first);
   // A legend (beside the title) even for a view that removed its own, e.g. while a reference is drawn.
@@ -95,6 +99,7 @@ class SeriesView : public Figure {
 
   QVector<Series> series_;
   QCPItemStraightLine* marker_ = nullptr;
+  QCPGraph* referenceKey_ = nullptr;  // no data: a legend entry
   QVector<QCPItemRect*> phaseRects_;
   QVector<QCPItemText*> phaseLabels_;
   Phases phases_;

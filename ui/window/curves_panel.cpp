@@ -114,8 +114,10 @@ void CurvesPanel::setReference(const QString& name, const std::vector<EpochMetri
   if (name != refName_) {
     clearReference();
     const QString tag = tr(" (ref: %1)").arg(name);
-    for (SeriesView* v : all_)
+    for (SeriesView* v : all_) {
       for (int i = 0; i < own_[v]; i++) v->defineReference(own_[v] + i, i, v->seriesName(i) + tag);
+      v->setReferenceKey(tr("ref: %1").arg(name));
+    }
     norm_->setLegendShown(true);  // two lines now: say which is which
     refName_ = name;
   }
@@ -139,7 +141,7 @@ void CurvesPanel::setReference(const QString& name, const std::vector<EpochMetri
 
 void CurvesPanel::clearReference() {
   if (refName_.isEmpty()) return;
-  for (SeriesView* v : all_) v->removeSeriesFrom(own_[v]);
+  for (SeriesView* v : all_) v->removeSeriesFrom(own_[v]), v->setReferenceKey({});
   norm_->setLegendShown(false);
   refName_.clear();
   refresh();
