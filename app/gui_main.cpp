@@ -1,4 +1,4 @@
-// grokking: the desktop app. `grokking [RUN.grok] [--screenshot FILE.png]`.
+// grokking: the desktop app. `grokking [RUN.grok] [--reference BASE.grok] [--screenshot FILE.png]`.
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QPalette>
@@ -60,6 +60,10 @@ int main(int argc, char** argv) {
   parser.addHelpOption();
   parser.addVersionOption();
   parser.addPositionalArgument("run", "A run file (.grok) to open.");
+  const QCommandLineOption reference(
+      "reference", "Draw the run BASE (a baseline) under the open run's curves, as File > Overlay reference run does.",
+      "BASE");
+  parser.addOption(reference);
   const QCommandLineOption screenshot("screenshot", "Render the window to FILE (PNG) and exit.", "FILE");
   parser.addOption(screenshot);
   const QCommandLineOption bench(
@@ -121,6 +125,8 @@ int main(int argc, char** argv) {
   QTemporaryDir dir;  // outlives the event loop
   if (!parser.positionalArguments().isEmpty())
     w.openRun(parser.positionalArguments().first(), parser.isSet(screenshot));
+  if (parser.isSet(reference) && !w.setReference(parser.value(reference), parser.isSet(screenshot)))
+    std::fprintf(stderr, "--reference: %s\n", qPrintable(w.lastError()));
   if (parser.isSet(train)) {
     if (!w.runPanel()->selectPreset(parser.value(train))) {
       std::fprintf(stderr, "--train: no preset '%s'\n", qPrintable(parser.value(train)));

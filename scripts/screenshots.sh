@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Renders the window under Xvfb into docs/screenshots/, as a user sees it (~14 minutes):
+# Renders the window under Xvfb into docs/screenshots/, as a user sees it (~17 minutes):
 #   mid-training.png         the mainline preset training live from the window, shot at the first
 #                            checkpoint the views show after epoch 8000 (circuit formation: train
 #                            loss ~1e-6, test loss still high, W_L's spectrum sparsifying)
@@ -8,6 +8,8 @@
 #   multiply-after-grokking.png   the multiply preset, (a * b) mod 59, trained to epoch 4000 (grokked by
 #                            ~2500), opened from disk: the views in Z_58 over log_2, maps in group order
 #   multiply-token-order.png the same with the maps' axes in token order (the option remembered in the settings)
+#   reference-overlay.png    the quick preset (weight decay 3, groks) with a baseline drawn under its
+#                            curves: the same preset at weight decay 0.3 (memorises, does not grok)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x build/app/grokking ] || bash scripts/build.sh
@@ -26,5 +28,8 @@ gui "$tmp/multiply.grok" --screenshot "$out/multiply-after-grokking.png"
 mkdir -p "$tmp/token/Grokking Lab"  # QSettings' file: the axis order for multiply runs
 printf '[views]\naxis-order\\multiply=token\n' > "$tmp/token/Grokking Lab/Grokking Lab.conf"
 XDG_CONFIG_HOME="$tmp/token" gui "$tmp/multiply.grok" --screenshot "$out/multiply-token-order.png"
+build/app/grokking-cli train --preset quick --out "$tmp/quick-wd3.grok" > /dev/null
+build/app/grokking-cli train --preset quick --set weight_decay=0.3 --out "$tmp/quick-wd0.3.grok" > /dev/null
+gui "$tmp/quick-wd3.grok" --reference "$tmp/quick-wd0.3.grok" --screenshot "$out/reference-overlay.png"
 echo "wrote $out/mid-training.png $out/after-grokking.png $out/after-grokking-dark.png" \
-  "$out/multiply-after-grokking.png $out/multiply-token-order.png"
+  "$out/multiply-after-grokking.png $out/multiply-token-order.png $out/reference-overlay.png"

@@ -51,6 +51,15 @@ void Figure::removeLegend() {
   legendRow_ = false;
 }
 
+void Figure::restoreLegend() {
+  if (legend) return;
+  legend = new QCPLegend;  // as QCustomPlot makes its own: in the axis rect, then moved to the title row
+  axisRect()->insetLayout()->addElement(legend, Qt::AlignRight | Qt::AlignTop);
+  legend->setLayer("legend");
+  legend->setVisible(true);
+  placeLegendBesideTitle();
+}
+
 void Figure::wrapLegend() {
   if (!legendRow_ || !legend || legend->itemCount() == 0) return;
   // The most entries per line that leave the title its room (at least one entry per line).

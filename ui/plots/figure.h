@@ -15,8 +15,9 @@ class Figure : public QCustomPlot {
   void setTitle(const QString& title);
   // Foreground / background / grid colours from the current palette.
   void applyPalette();
-  // Takes the legend away (a single series needs none).
+  // Takes the legend away (a single series needs none); restoreLegend() puts an empty one back.
   void removeLegend();
+  void restoreLegend();
   // Extra context-menu entries a view adds before the export ones.
   virtual void addMenuActions(QMenu* menu) { (void)menu; }
 
@@ -36,9 +37,10 @@ class Figure : public QCustomPlot {
   // Moves the legend out of the axis rect into the title row, right of the title, entries side by
   // side and wrapped to the figure's width: a legend inside a short plot hides its data.
   void placeLegendBesideTitle();
+  // The most legend entries per line that leave the title its room: after entries come or go.
+  void wrapLegend();
 
  private:
-  void wrapLegend();
   bool legendRow_ = false;
   QString title_;
   QCPLayoutGrid* header_ = nullptr;

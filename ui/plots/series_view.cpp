@@ -20,6 +20,8 @@ SeriesView::SeriesView(const QString& title, const QString& yLabel, bool logY, Q
   // composes it over the curves, instead of a full replot of ~15000 points a series.
   addLayer("marker", layer("main"), QCustomPlot::limAbove);
   layer("marker")->setMode(QCPLayer::lmBuffered);
+  // Reference series under the run's own.
+  addLayer("reference", layer("main"), QCustomPlot::limBelow);
   marker_ = new QCPItemStraightLine(this);
   marker_->setLayer("marker");
   marker_->setPen(QPen(palette().color(QPalette::Highlight), 1.5, Qt::DashLine));
@@ -72,6 +74,60 @@ void SeriesView::defineSeries(int i, const QString& name, const QColor& color, Q
   s.high->setChannelFillGraph(s.low);
 }
 
+void SeriesView::defineReference(int i, int of, const QString& name) {
+  const QColor color = series_.at(of).color;
+  // A solid series' copy is dashed, a dotted one's dash-dotted: apart from the run's and each other.
+  const Qt::PenStyle style = series_.at(of).style == Qt::SolidLine ? Qt::DashLine : Qt::DashDotLine;
+  defineSeries(i, name, color, style);
+  Series& s = series_[i];
+  s.reference = true;
+  QColor muted = color;
+  muted.setAlpha(150);
+  s.line->setPen(QPen(muted, 1.3, style));
+  muted.setAlpha(25);
+  s.high->setBrush(muted);
+  for (QCPGraph* g : {s.low, s.high, s.line}) g->setLayer("reference");
+  s.line->removeFromLegend();  // setReferenceKey's one entry stands for them all
+}
+
+void SeriesView::setReferenceKey(const QString& name) {
+  if (name.isEmpty()) {
+    if (referenceKey_) removeGraph(referenceKey_);
+    referenceKey_ = nullptr;
+  } else {
+    if (!referenceKey_) {
+      referenceKey_ = addGraph();
+      referenceKey_->setLayer("reference");
+      QColor c = palette().color(QPalette::WindowText);
+      c.setAlpha(150);
+      referenceKey_->setPen(QPen(c, 1.3, Qt::DashLine));
+      if (legend) referenceKey_->addToLegend();
+    }
+    referenceKey_->setName(name);
+  }
+  wrapLegend();
+}
+
+void SeriesView::removeSeriesFrom(int first) {
+  while (series_.size() > std::max(0, first)) {
+    const Series s = series_.takeLast();
+    for (QCPGraph* g : {s.line, s.low, s.high})
+      if (g) removeGraph(g);  // and its legend entry
+  }
+  changed_ = true;
+}
+
+void SeriesView::setLegendShown(bool on) {
+  if (on == (legend != nullptr)) return;
+  if (!on) return removeLegend();
+  restoreLegend();
+  legend->setFont(QFont(font().family(), font().pointSize() - 1));
+  for (const Series& s : series_)
+    if (!s.reference) s.line->addToLegend();
+  if (referenceKey_) referenceKey_->addToLegend();
+  wrapLegend();
+}
+
 void SeriesView::setData(int i, QVector<double> x, QVector<double> y) {
   series_[i].x = std::move(x);
   series_[i].y = std::move(y);
@@ -86,7 +142,8 @@ void SeriesView::appendData(int i, const QVector<double>& x, const QVector<doubl
 }
 
 void SeriesView::clearData() {
-  for (Series& s : series_) s.x.clear(), s.y.clear();
+  for (Series& s : series_)
+    if (!s.reference) s.x.clear(), s.y.clear();
   changed_ = true;
 }
 
@@ -109,7 +166,7 @@ void SeriesView::updatePhaseItems() {
   // formation while the run trains (in a finished run that never generalised it is no phase).
   int now = -1;
   for (const Series& s : series_)
-    if (!s.x.isEmpty()) now = std::max(now, static_cast<int>(s.x.back()));
+    if (!s.x.isEmpty() && !s.reference) now = std::max(now, static_cast<int>(s.x.back()));
   const int circuit = phases_.circuit_formation_end > 0 ? phases_.circuit_formation_end
                                                         : (livePhases_ && phases_.memorisation_end > 0 ? now : -1);
   const int cleanup = phases_.cleanup_end > 0 ? phases_.cleanup_end : (phases_.circuit_formation_end > 0 ? now : -1);

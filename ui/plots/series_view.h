@@ -4,6 +4,18 @@
 //
 // Ranges follow the data until the user zooms or pans (wheel, drag); a double-click returns to
 // following. The main window links the x ranges of all series views.
+//
+// A reference series (defineReference) is another run's copy of a series: the same colour, muted
+// and dashed, drawn under every other series, with the same axes and smoothing. It keeps its data
+// when the view's own data is cleared, and removeSeriesFrom() takes it away again.
+//
+//   v.defineSeries(1, "test", seriesColor(1));
+//   v.defineReference(3, 1, "test (ref: base.grok)");  // series 3 draws like series 1, muted
+//   v.setReferenceKey("ref: base.grok");               // one legend entry for all of them
+//   v.setData(3, epochs, losses);
+//   v.removeSeriesFrom(2), v.setReferenceKey("");      // back to series 0 and 1 alone
+//
+// Threading: GUI thread only.
 #pragma once
 
 #include <QVector>
@@ -20,11 +32,25 @@ class SeriesView : public Figure {
 
   // Series i (created on first use) with its legend name, colour and line style.
   void defineSeries(int i, const QString& name, const QColor& color, Qt::PenStyle style = Qt::SolidLine);
+  // Series i (created on first use) as another run's copy of series `of`: its colour muted and
+  // dashed, under the other series, outside the extent of a live phase. `name` is what the hover
+  // shows; the legend has one entry for every reference series, setReferenceKey's.
+  void defineReference(int i, int of, const QString& name);
+  // The legend's entry for the reference series, a neutral dashed line; "" takes it away.
+  void setReferenceKey(const QString& name);
+  // Takes series `first` onwards away, with their graphs and legend entries.
+  void removeSeriesFrom(int first);
+  // A legend (beside the title) even for a view that removed its own, e.g. while a reference is drawn.
+  void setLegendShown(bool on);
   void setData(int i, QVector<double> x, QVector<double> y);
   void appendData(int i, const QVector<double>& x, const QVector<double>& y);
-  void clearData();
+  void clearData();  // every series but the reference ones
   int seriesCount() const { return series_.size(); }
   int pointCount(int i) const { return series_.value(i).x.size(); }
+  QString seriesName(int i) const { return series_.value(i).name; }
+  bool isReference(int i) const { return series_.value(i).reference; }
+  QVector<double> seriesX(int i) const { return series_.value(i).x; }
+  QVector<double> seriesY(int i) const { return series_.value(i).y; }
 
   void setEpochMarker(int epoch);  // < 0 hides it; redraws the marker's layer only
   // `live`: the run is training, so a phase begun and not yet ended is shaded up to the newest data.
@@ -60,6 +86,7 @@ class SeriesView : public Figure {
     QString name;
     QColor color;
     Qt::PenStyle style = Qt::SolidLine;
+    bool reference = false;  // another run's copy (defineReference)
     QVector<double> x, y;
     QCPGraph* line = nullptr;
     QCPGraph* low = nullptr;  // smoothing envelope
@@ -72,6 +99,7 @@ class SeriesView : public Figure {
 
   QVector<Series> series_;
   QCPItemStraightLine* marker_ = nullptr;
+  QCPGraph* referenceKey_ = nullptr;  // no data: a legend entry
   QVector<QCPItemRect*> phaseRects_;
   QVector<QCPItemText*> phaseLabels_;
   Phases phases_;

@@ -36,6 +36,7 @@ CurvesPanel::CurvesPanel(QObject* parent) : QObject(parent) {
   norm_->defineSeries(0, tr("all parameters"), seriesColor(7));
   norm_->removeLegend();
   all_ = {loss_, acc_, measures_, gini_, norm_};
+  for (SeriesView* v : all_) own_[v] = v->seriesCount();
   // Linked on the epoch axis: a zoom or pan in one moves them all.
   for (SeriesView* v : all_)
     connect(v, &SeriesView::userRangeChanged, this, [this, v](const QCPRange& r) {
@@ -90,17 +91,60 @@ void CurvesPanel::addMetrics(const QVector<EpochMetrics>& batch) {
   dirty_ = true;
 }
 
+std::vector<std::tuple<SeriesView*, int, const char*>> CurvesPanel::measureSlots() const {
+  std::vector<std::tuple<SeriesView*, int, const char*>> out;
+  for (int i = 0; i < 4; i++) out.emplace_back(measures_, i, kLossSeries[i].first);
+  out.emplace_back(gini_, 0, "gini_we");
+  out.emplace_back(gini_, 1, "gini_wl");
+  out.emplace_back(norm_, 0, "sum_sq_weights");
+  return out;
+}
+
 void CurvesPanel::addMeasures(const MeasureRecord& m) {
   records_[m.epoch] = m;
-  auto put = [&](SeriesView* v, int i, const char* name) {
+  for (const auto& [v, i, name] : measureSlots()) {
     const auto it = m.values.find(name);
     if (it != m.values.end()) v->appendData(i, {double(m.epoch)}, {it->second});
-  };
-  for (int i = 0; i < 4; i++) put(measures_, i, kLossSeries[i].first);
-  put(gini_, 0, "gini_we");
-  put(gini_, 1, "gini_wl");
-  put(norm_, 0, "sum_sq_weights");
+  }
   dirty_ = true;
+}
+
+void CurvesPanel::setReference(const QString& name, const std::vector<EpochMetrics>& metrics,
+                               const std::vector<MeasureRecord>& measures) {
+  if (name != refName_) {
+    clearReference();
+    const QString tag = tr(" (ref: %1)").arg(name);
+    for (SeriesView* v : all_) {
+      for (int i = 0; i < own_[v]; i++) v->defineReference(own_[v] + i, i, v->seriesName(i) + tag);
+      v->setReferenceKey(tr("ref: %1").arg(name));
+    }
+    norm_->setLegendShown(true);  // two lines now: say which is which
+    refName_ = name;
+  }
+  QVector<double> e, trl, tra, te, tel, tea;
+  for (const EpochMetrics& m : metrics) {
+    e << m.epoch, trl << m.train_loss, tra << m.train_acc;
+    if (!std::isnan(m.test_loss)) te << m.epoch, tel << m.test_loss, tea << m.test_acc;
+  }
+  loss_->setData(own_[loss_], e, trl);
+  loss_->setData(own_[loss_] + 1, te, tel);
+  acc_->setData(own_[acc_], e, tra);
+  acc_->setData(own_[acc_] + 1, te, tea);
+  for (const auto& [v, i, key] : measureSlots()) {
+    QVector<double> x, y;
+    for (const MeasureRecord& m : measures)
+      if (const auto it = m.values.find(key); it != m.values.end()) x << m.epoch, y << it->second;
+    v->setData(own_[v] + i, x, y);
+  }
+  refresh();
+}
+
+void CurvesPanel::clearReference() {
+  if (refName_.isEmpty()) return;
+  for (SeriesView* v : all_) v->removeSeriesFrom(own_[v]), v->setReferenceKey({});
+  norm_->setLegendShown(false);
+  refName_.clear();
+  refresh();
 }
 
 void CurvesPanel::updatePhases() {

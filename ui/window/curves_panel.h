@@ -1,7 +1,9 @@
 // The run's curves over epochs: loss and accuracy (every logged epoch), the progress measures, the
 // Gini of the Fourier norms and the sum of squared weights (every checkpoint), with their x ranges
 // linked, the detected phases shaded (core/analysis/phases.h) and one marker at the scrubber's
-// epoch. New data is only stored; a timer batches the replots.
+// epoch. New data is only stored; a timer batches the replots. A reference run (a baseline,
+// ui/window/reference_run.h) can be drawn under the run's curves: the same series, muted and dashed,
+// named in the legend; it stays through clear() (opening another run) until clearReference().
 //
 //   CurvesPanel c;
 //   dock1->setWidget(c.lossAndAccuracy());
@@ -9,6 +11,7 @@
 //   c.addMetrics(batch);   // as the trainer reports them
 //   c.addMeasures(record);
 //   c.updatePhases();
+//   c.setReference("base.grok", base.metrics, base.measures);  // again whenever it changes
 //
 // Threading: GUI thread only.
 #pragma once
@@ -16,7 +19,9 @@
 #include <QMap>
 #include <QObject>
 #include <QTimer>
+#include <QVector>
 #include <map>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -48,7 +53,7 @@ class CurvesPanel : public QObject {
   // Figure name -> view, for "export all".
   QMap<QString, QWidget*> figures() const;
 
-  void clear();
+  void clear();  // the run's curves; a reference stays
   void addMetrics(const QVector<EpochMetrics>& batch);
   void addMeasures(const MeasureRecord& m);
   // Phases from the metrics and the measures so far (while live, a phase begun is shaded up to
@@ -61,6 +66,12 @@ class CurvesPanel : public QObject {
   void fitAll();   // every figure back to following its data
   // The epochs the loss plot shows (what "metrics as CSV" exports).
   std::pair<int, int> visibleEpochs() const;
+  // Draws (or redraws) a reference run's metrics and measures under the run's own; its series are
+  // named "<series> (ref: <name>)". clearReference() takes them all away again.
+  void setReference(const QString& name, const std::vector<EpochMetrics>& metrics,
+                    const std::vector<MeasureRecord>& measures);
+  void clearReference();
+  bool hasReference() const { return !refName_.isEmpty(); }
   // "epoch N · train loss x · test loss y" of the newest metrics, "" before any.
   QString summary() const;
 
@@ -68,9 +79,13 @@ class CurvesPanel : public QObject {
   void replotted();  // after the timer redrew figures with new data
 
  private:
+  // Where each stored measure is drawn: view, series, run-file name.
+  std::vector<std::tuple<SeriesView*, int, const char*>> measureSlots() const;
   QWidget *lossStack_, *measuresStack_;
   SeriesView *loss_, *acc_, *measures_, *gini_, *norm_;
   QList<SeriesView*> all_;
+  QMap<SeriesView*, int> own_;  // a view's own series; its reference copies follow them
+  QString refName_;
   std::vector<EpochMetrics> metrics_;
   std::map<int, MeasureRecord> records_;
   Phases phases_;

@@ -99,6 +99,7 @@ void MainWindow::buildDocks() {
   addToolBar(Qt::BottomToolBarArea, bar);
   status_ = new QLabel(tr("Press Start to train the mainline preset, or open a run file (File > Open)"), this);
   statusBar()->addWidget(status_, 1);
+  statusBar()->addPermanentWidget(viewer_->referenceLabel());
 }
 
 void MainWindow::wire() {
@@ -167,6 +168,10 @@ void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
 void MainWindow::dropEvent(QDropEvent* event) {
   const QList<QUrl> urls = event->mimeData()->urls();
   if (urls.isEmpty() || !urls.first().isLocalFile()) return;
+  if (event->modifiers() & Qt::ShiftModifier) {  // Shift: a baseline under the open run's curves
+    setReference(urls.first().toLocalFile());
+    return;
+  }
   if (training()) return error(tr("Cannot open"), tr("Stop training before opening another run."));
   openRun(urls.first().toLocalFile());
 }

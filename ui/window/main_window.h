@@ -34,6 +34,9 @@ class MainWindow : public QMainWindow {
   // Shows a run file, then has the measures it lacks computed; on failure shows an error dialog
   // (unless `quiet`) and returns false, leaving whatever was shown before.
   bool openRun(const QString& path, bool quiet = false);
+  // Draws another run (a baseline) under the curves, as File > Overlay reference run does; on
+  // failure an error dialog (unless `quiet`), false, and the dashboard as it was.
+  bool setReference(const QString& path, bool quiet = false);
   QString lastError() const { return lastError_; }
   bool training() const { return controller_->active(); }
   TrainingState trainingState() const { return controller_->state(); }

@@ -17,6 +17,7 @@
 #include "ui/window/export_dialogs.h"
 #include "ui/window/main_window.h"
 #include "ui/window/recent_runs_menu.h"
+#include "ui/window/reference_run.h"
 #include "ui/window/run_viewer.h"
 
 namespace grok {
@@ -31,6 +32,16 @@ void MainWindow::buildMenus() {
   recent_ = new RecentRunsMenu(tr("Open &recent"), this);
   file->addMenu(recent_);
   connect(recent_, &RecentRunsMenu::openRequested, this, [this](const QString& p) { openRun(p); });
+  file->addAction(tr("Overlay r&eference run..."), this, [this] {
+    const QString p =
+        QFileDialog::getOpenFileName(this, tr("Overlay reference run"), QFileInfo(runPath()).absolutePath(),
+                                     tr("Grokking runs (*.grok);;All files (*)"));
+    if (!p.isEmpty()) setReference(p);
+  });
+  QAction* clearRef = file->addAction(tr("Clear reference run"), viewer_, &RunViewer::clearReference);
+  clearRef->setEnabled(false);
+  connect(viewer_->reference(), &ReferenceRun::changed, clearRef,
+          [this, clearRef] { clearRef->setEnabled(viewer_->reference()->active()); });
   file->addSeparator();
   exports_->addActions(file, viewer_->figures());
   file->addSeparator();
@@ -48,6 +59,12 @@ void MainWindow::buildMenus() {
 bool MainWindow::openRun(const QString& path, bool quiet) {
   lastError_ = viewer_->open(path, /*fill=*/true);
   if (!lastError_.isEmpty() && !quiet) QMessageBox::critical(this, tr("Cannot open run"), lastError_);
+  return lastError_.isEmpty();
+}
+
+bool MainWindow::setReference(const QString& path, bool quiet) {
+  lastError_ = viewer_->setReference(path);
+  if (!lastError_.isEmpty() && !quiet) QMessageBox::critical(this, tr("Cannot overlay reference run"), lastError_);
   return lastError_.isEmpty();
 }
 
@@ -69,7 +86,7 @@ void MainWindow::startTraining() {
     return;
   QDir().mkpath(QFileInfo(path).absolutePath());
   QSettings().setValue("run/preset", panel_->presetName());
-  viewer_->showNewRun(path);  // waits for a fill of the file to stop
+  viewer_->showNewRun(path, *cfg);  // waits for a fill of the file to stop
   setWindowTitle(tr("Grokking Lab - %1 (training)").arg(QFileInfo(path).fileName()));
   controller_->start(*cfg, path);
 }

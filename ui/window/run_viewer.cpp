@@ -1,5 +1,8 @@
 #include "ui/window/run_viewer.h"
 
+#include <QFileInfo>
+#include <QLabel>
+
 #include "core/base/operation_group.h"
 
 #include "ui/checkpoint/check_table_view.h"
@@ -12,6 +15,7 @@
 #include "ui/plots/series_view.h"
 #include "ui/plots/spectrum_view.h"
 #include "ui/window/curves_panel.h"
+#include "ui/window/reference_run.h"
 #include "ui/window/run_contents.h"
 
 namespace grok {
@@ -22,6 +26,10 @@ RunViewer::RunViewer(std::shared_ptr<AnalysisTurns> turns, QObject* parent) : QO
   keys_ = new KeySetChooser;
   views_ = new CheckpointViews(scrubber_, std::move(turns), this);
   filler_ = new MeasuresFiller(this);
+  reference_ = new ReferenceRun(this);
+  referenceLabel_ = new QLabel;
+  referenceLabel_->setVisible(false);
+  connect(reference_, &ReferenceRun::changed, this, &RunViewer::showReference);
   connect(scrubber_, &EpochScrubber::epochChanged, curves_, &CurvesPanel::setEpochMarker);
   connect(scrubber_, &EpochScrubber::epochChanged, views_, &CheckpointViews::show);
   connect(views_, &CheckpointViews::message, this, &RunViewer::message);
@@ -70,6 +78,7 @@ QString RunViewer::open(const QString& path, bool fill) {
   else if (!run.checkpoints.empty())
     views_->show(scrubber_->epoch());
   curves_->refresh();
+  describeReference();
   emit opened(path, !run.checkpoints.empty());
   // A run from an older version, or a typed key set first chosen: compute what is missing.
   const KeySelection sel = keys_->selection();
@@ -86,13 +95,15 @@ QString RunViewer::open(const QString& path, bool fill) {
   return {};
 }
 
-void RunViewer::showNewRun(const QString& path) {
+void RunViewer::showNewRun(const QString& path, const Config& cfg) {
   // The fill may be writing the file the new run replaces; and the new run wants the cores.
   filler_->cancelAndWait();
   keys_->reset();
   clear();
   path_ = path;
+  cfg_ = cfg;
   views_->setRun(path, std::nullopt);
+  describeReference();
 }
 
 void RunViewer::setTraining(bool training) {
@@ -111,6 +122,36 @@ void RunViewer::addCheckpoint(int epoch, const MeasureRecord& m) {
 }
 
 void RunViewer::cancelFill() { filler_->cancel(); }
+
+QString RunViewer::setReference(const QString& path) { return reference_->set(path); }
+
+void RunViewer::clearReference() { reference_->clear(); }
+
+void RunViewer::showReference() {
+  if (!reference_->active()) {
+    curves_->clearReference();
+  } else {
+    const RunContents& r = reference_->contents();
+    curves_->setReference(reference_->name(), r.metrics, r.measures);
+  }
+  describeReference();
+}
+
+void RunViewer::describeReference() {
+  referenceLabel_->setVisible(reference_->active());
+  if (!reference_->active()) return;
+  if (path_.isEmpty()) {  // no run open: nothing to differ from
+    referenceLabel_->setText(tr("Reference: %1").arg(reference_->name()));
+    referenceLabel_->setToolTip(reference_->path());
+    referenceLabel_->setStyleSheet({});
+    return;
+  }
+  const ReferenceDescription d = grok::describeReference(cfg_, reference_->contents().cfg, reference_->path());
+  referenceLabel_->setText(d.line);
+  referenceLabel_->setToolTip(d.details);
+  // A different task is allowed, but the user should not miss it.
+  referenceLabel_->setStyleSheet(d.differentTask ? QStringLiteral("color: #d62728; font-weight: bold") : QString());
+}
 
 void RunViewer::clear() {
   curves_->clear();

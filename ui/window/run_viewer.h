@@ -1,12 +1,15 @@
 // The run the window shows: reads it from its file (ui/window/run_contents.h), puts it on the curves
 // (ui/window/curves_panel.h) and on the checkpoint views (ui/checkpoint/checkpoint_views.h) at the
 // scrubber's epoch, appends what training reports, and has the measures the file lacks computed
-// (ui/checkpoint/measures_filler.h) for the key set chosen (ui/checkpoint/key_set_chooser.h).
+// (ui/checkpoint/measures_filler.h) for the key set chosen (ui/checkpoint/key_set_chooser.h). A
+// reference run (ui/window/reference_run.h) is drawn under the curves, whatever run is open, until
+// cleared; a label for the status bar says how it differs from the open run.
 //
 //   RunViewer v(turns);
 //   QString err = v.open("run.grok", /*fill=*/true);  // "" or one line
-//   v.showNewRun("new.grok");                          // training is about to write it
+//   v.showNewRun("new.grok", cfg);                     // training is about to write it
 //   v.addMetrics(batch); v.addCheckpoint(epoch, measures);
+//   v.setReference("base.grok");                       // "" or one line; v.clearReference()
 //
 // Threading: GUI thread only; the views' analysis and the fill run on threads their owners hold.
 #pragma once
@@ -21,6 +24,7 @@
 #include "core/base/records.h"
 
 class QCustomPlot;
+class QLabel;
 class QTableWidget;
 class QWidget;
 
@@ -33,6 +37,7 @@ class EpochScrubber;
 class HeatmapView;
 class KeySetChooser;
 class MeasuresFiller;
+class ReferenceRun;
 class SeriesView;
 class SpectrumView;
 
@@ -44,6 +49,8 @@ class RunViewer : public QObject {
   CheckpointViews* views() const { return views_; }
   EpochScrubber* scrubber() const { return scrubber_; }  // for a toolbar (unparented until then)
   KeySetChooser* keys() const { return keys_; }          // likewise
+  ReferenceRun* reference() const { return reference_; }
+  QLabel* referenceLabel() const { return referenceLabel_; }  // for the status bar (likewise)
   QString path() const { return path_; }
   const Config& config() const { return cfg_; }
   bool filling() const;
@@ -66,12 +73,15 @@ class RunViewer : public QObject {
   // Shows the run as stored; "" or a one-line error, leaving what was shown. `fill`: then compute
   // the measures the file lacks for the key set (once a session for each run and key set).
   QString open(const QString& path, bool fill);
-  // Training is about to write a new run at `path`: no fill may write the file it replaces.
-  void showNewRun(const QString& path);
+  // Training is about to write a new run of `cfg` at `path`: no fill may write the file it replaces.
+  void showNewRun(const QString& path, const Config& cfg);
   void setTraining(bool training);  // live updates; no key set change or fill meanwhile
   void addMetrics(const QVector<EpochMetrics>& batch);
   void addCheckpoint(int epoch, const MeasureRecord& measures);
   void cancelFill();  // returns at once; what was computed is kept
+  // Another run's curves under this one's: "" or a one-line error, leaving the reference as it was.
+  QString setReference(const QString& path);
+  void clearReference();
 
  signals:
   void opened(const QString& path, bool hasCheckpoints);
@@ -81,11 +91,15 @@ class RunViewer : public QObject {
  private:
   void clear();
   void onFillFinished(const QString& path, bool cancelled, const QString& error);
+  void showReference();  // after the reference was set, re-read or cleared
+  void describeReference();
   CurvesPanel* curves_;
   EpochScrubber* scrubber_;
   KeySetChooser* keys_;
   CheckpointViews* views_;
   MeasuresFiller* filler_;
+  ReferenceRun* reference_;
+  QLabel* referenceLabel_;
   QString path_;
   Config cfg_;
   bool training_ = false;

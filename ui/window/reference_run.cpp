@@ -1,0 +1,120 @@
+#include "ui/window/reference_run.h"
+
+#include <QFileInfo>
+#include <algorithm>
+
+#include "core/base/key_selection.h"
+#include "core/store/run_store.h"
+
+namespace grok {
+
+ReferenceRun::ReferenceRun(QObject* parent) : QObject(parent) {
+  timer_.setInterval(2000);
+  connect(&timer_, &QTimer::timeout, this, [this] {
+    if (poll()) emit changed();
+  });
+}
+
+QString ReferenceRun::name() const { return QFileInfo(path_).fileName(); }
+
+namespace {
+
+// Sizes and modification times of the run file and its WAL: what a commit changes.
+QString stampOf(const QString& path) {
+  QString s;
+  for (const QString& f : {path, path + "-wal"}) {
+    const QFileInfo info(f);
+    s += info.exists() ? QString("%1@%2;").arg(info.size()).arg(info.lastModified().toMSecsSinceEpoch()) : "-;";
+  }
+  return s;
+}
+
+}  // namespace
+
+QString ReferenceRun::set(const QString& path) {
+  const QString stamp = stampOf(path);  // before reading: a commit meanwhile is read at the next poll
+  RunContents run;
+  try {
+    run = loadRunContents(path, std::nullopt);  // the live measures
+  } catch (const std::exception& e) {
+    return QString::fromStdString(e.what());
+  }
+  path_ = path;
+  stamp_ = stamp;
+  run_ = std::move(run);
+  timer_.start();
+  emit changed();
+  return {};
+}
+
+void ReferenceRun::clear() {
+  if (!active()) return;
+  timer_.stop();
+  path_.clear();
+  stamp_.clear();
+  run_ = {};
+  emit changed();
+}
+
+bool ReferenceRun::poll() {
+  if (!active()) return false;
+  const QString now = stampOf(path_);
+  if (now == stamp_) return false;
+  stamp_ = now;  // a file that cannot be read now is tried again when it changes again
+  try {
+    const RunStore store = RunStore::open(path_.toStdString());
+    const Config cfg = store.config();
+    const std::vector<int> ck = store.checkpoint_epochs();
+    // The same run, grown (its checkpoints so far still there): read only the epochs added.
+    const bool grew = config_to_string(cfg) == config_to_string(run_.cfg) && ck.size() >= run_.checkpoints.size() &&
+                      std::equal(run_.checkpoints.begin(), run_.checkpoints.end(), ck.begin());
+    std::vector<EpochMetrics> metrics =
+        grew && !run_.metrics.empty() ? store.metrics(run_.metrics.back().epoch + 1) : store.metrics();
+    std::vector<MeasureRecord> measures = store.load_measures(KeySelection::Live);
+    if (grew) {
+      run_.metrics.insert(run_.metrics.end(), metrics.begin(), metrics.end());
+    } else {
+      run_.metrics = std::move(metrics);
+      run_.cfg = cfg;
+    }
+    run_.checkpoints = ck;
+    run_.measures = std::move(measures);
+  } catch (const std::exception&) {
+    return false;
+  }
+  return true;
+}
+
+ReferenceDescription describeReference(const Config& open, const Config& reference, const QString& referencePath) {
+  ReferenceDescription d;
+  QStringList values;
+  for (const ConfigField& f : config_fields()) {
+    const std::string a = config_value_text(open, f), b = config_value_text(reference, f);
+    if (a == b) continue;
+    d.fields << f.name;
+    values << QObject::tr("%1: %2 here, %3 in the reference")
+                  .arg(f.name, QString::fromStdString(a), QString::fromStdString(b));
+  }
+  d.differentTask = open.operation != reference.operation || open.p != reference.p;
+  const QString name = QFileInfo(referencePath).fileName();
+  d.line = QObject::tr("Reference: %1").arg(name);
+  if (d.differentTask)
+    d.line += QObject::tr(" · a different task (%1 mod %2 here, %3 mod %4 in the reference)")
+                  .arg(to_string(open.operation))
+                  .arg(open.p)
+                  .arg(to_string(reference.operation))
+                  .arg(reference.p);
+  if (d.fields.isEmpty()) {
+    d.line += QObject::tr(" · the same settings");
+  } else {
+    constexpr int kShown = 4;  // the status bar has room for a few; the tooltip lists them all
+    QStringList shown = d.fields.mid(0, kShown);
+    if (d.fields.size() > kShown) shown << QObject::tr("%1 more").arg(d.fields.size() - kShown);
+    d.line += QObject::tr(" · differs in %1").arg(shown.join(", "));
+  }
+  d.details = QObject::tr("Reference run (dashed curves): %1").arg(referencePath);
+  if (!values.isEmpty()) d.details += "\n" + values.join("\n");
+  return d;
+}
+
+}  // namespace grok
