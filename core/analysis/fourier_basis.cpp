@@ -4,10 +4,22 @@
 
 #include <algorithm>
 #include <cmath>
+#include <mutex>
 #include <numeric>
 #include <stdexcept>
 
 namespace grok {
+namespace {
+
+// FFTW's planner is not thread-safe (only fftw_execute is): making or destroying plans at once on
+// two threads fails or corrupts its tables. A sweep trains runs on several threads and the app
+// analyses beside training, so every plan is made and destroyed under this lock.
+std::mutex& planner_mutex() {
+  static std::mutex m;
+  return m;
+}
+
+}  // namespace
 
 // One FFTW plan for a batch of `rows` contiguous length-p real transforms, with its aligned
 // buffers (plans are made for aligned arrays; execution uses aligned copies). RAII for every handle.
@@ -21,12 +33,16 @@ struct FourierBasis::Plan {
     in = fftw_alloc_real(static_cast<std::size_t>(rows) * p);
     out = fftw_alloc_complex(static_cast<std::size_t>(rows) * half);
     int n[] = {p};
+    std::lock_guard<std::mutex> lock(planner_mutex());
     plan = fftw_plan_many_dft_r2c(1, n, rows, in, nullptr, 1, p, out, nullptr, 1, half, FFTW_ESTIMATE);
     if (!plan || !in || !out)
       throw std::runtime_error("FFTW: cannot plan a length-" + std::to_string(p) + " transform");
   }
   ~Plan() {
-    if (plan) fftw_destroy_plan(plan);
+    if (plan) {
+      std::lock_guard<std::mutex> lock(planner_mutex());
+      fftw_destroy_plan(plan);
+    }
     fftw_free(in);
     fftw_free(out);
   }
