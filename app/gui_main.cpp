@@ -1,6 +1,8 @@
-// grokking: the desktop app. `grokking [RUN.grok] [--screenshot FILE.png]`.
+// grokking: the desktop app. `grokking [RUN.grok | SWEEP_DIR | RUN.grok RUN.grok...] [--screenshot FILE.png]`:
+// one run file opens in the dashboard, a sweep folder or several run files in the Compare view.
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QDockWidget>
 #include <QPalette>
 #include <QScreen>
 #include <QSettings>
@@ -9,10 +11,13 @@
 #include <QTimer>
 #include <cstdio>
 #include <memory>
+#include <utility>
 
 #include "core/base/version.h"
+#include "core/experiments/sweep.h"
 #include "core/runtime/process_setup.h"
 #include "gui_bench.h"
+#include "ui/compare/compare_view.h"
 #include "ui/run/run_panel.h"
 #include "ui/window/main_window.h"
 
@@ -59,7 +64,7 @@ int main(int argc, char** argv) {
   parser.setApplicationDescription("Watch a neural network grok modular addition.");
   parser.addHelpOption();
   parser.addVersionOption();
-  parser.addPositionalArgument("run", "A run file (.grok) to open.");
+  parser.addPositionalArgument("run", "A run file (.grok) to open; a sweep folder or several run files to compare.");
   const QCommandLineOption screenshot("screenshot", "Render the window to FILE (PNG) and exit.", "FILE");
   parser.addOption(screenshot);
   const QCommandLineOption bench(
@@ -119,8 +124,17 @@ int main(int argc, char** argv) {
     return app.exec();
   }
   QTemporaryDir dir;  // outlives the event loop
-  if (!parser.positionalArguments().isEmpty())
-    w.openRun(parser.positionalArguments().first(), parser.isSet(screenshot));
+  const QStringList args = parser.positionalArguments();
+  const bool compare =
+      args.size() > 1 || (args.size() == 1 && grok::Sweep::is_sweep_folder(args.first().toStdString()));
+  if (compare) {
+    if (!w.openCompare(args, parser.isSet(screenshot)) && parser.isSet(screenshot)) {
+      std::fprintf(stderr, "%s\n", qPrintable(w.lastError()));
+      return 1;
+    }
+  } else if (!args.isEmpty()) {
+    w.openRun(args.first(), parser.isSet(screenshot));
+  }
   if (parser.isSet(train)) {
     if (!w.runPanel()->selectPreset(parser.value(train))) {
       std::fprintf(stderr, "--train: no preset '%s'\n", qPrintable(parser.value(train)));
@@ -133,7 +147,18 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  if (parser.isSet(screenshot)) {
+  if (parser.isSet(screenshot) && compare) {
+    // The Compare view once its runs are read (its dock is a window of its own).
+    QObject::connect(w.compare(), &grok::CompareView::refreshed, &w, [&] {
+      static bool shot = false;
+      if (std::exchange(shot, true)) return;
+      QTimer::singleShot(800, &w, [&] {
+        const bool ok = w.compareDock()->grab().save(parser.value(screenshot));
+        if (!ok) qCritical("cannot write %s", qPrintable(parser.value(screenshot)));
+        QApplication::exit(ok ? 0 : 1);
+      });
+    });
+  } else if (parser.isSet(screenshot)) {
     // Once the check table (the last view to fill) shows the opened checkpoint, or with --train the
     // first checkpoint at or after --screenshot-epoch: grab what the user sees, then quit (a
     // training run stops first, committing its file as a user's Stop does).

@@ -18,6 +18,7 @@
 #include "ui/checkpoint/epoch_scrubber.h"
 #include "ui/checkpoint/key_set_chooser.h"
 #include "ui/checkpoint/neuron_panel.h"
+#include "ui/compare/compare_view.h"
 #include "ui/plots/figure.h"
 #include "ui/plots/heatmap_view.h"
 #include "ui/plots/spectrum_view.h"
@@ -74,6 +75,8 @@ void MainWindow::buildDocks() {
   QDockWidget* dAttn = add(tr("Attention"), "attention", v->attention());
   QDockWidget* dLog = add(tr("Logits (2D Fourier)"), "logits", v->logitsView());
   QDockWidget* dChk = add(tr("Checks"), "checks", v->checks());
+  compareDock_ = add(tr("Compare"), "compare", compare_ = new CompareView);
+  compareDock_->hide();  // until a sweep or several runs are opened (openCompare)
   // Rows: time series; the two spectra; the maps over (a, b) (square, so they share the tallest
   // row) and the check table.
   splitDockWidget(dLoss, dWE, Qt::Vertical);
@@ -129,6 +132,14 @@ void MainWindow::wire() {
   connect(viewer_->views(), &CheckpointViews::checksShown, this, &MainWindow::checksShown);
   connect(exports_, &ExportDialogs::failed, this, &MainWindow::error);
   connect(exports_, &ExportDialogs::exported, this, [this](const QString& m) { statusBar()->showMessage(m, 5000); });
+  connect(compare_, &CompareView::openRunRequested, this, [this](const QString& p) {
+    if (training()) return error(tr("Cannot open"), tr("Stop training before opening another run."));
+    if (openRun(p)) raise(), activateWindow();
+  });
+  connect(compare_, &CompareView::titleChanged, this,
+          [this](const QString& t) { compareDock_->setWindowTitle(tr("Compare: %1").arg(t)); });
+  connect(compare_, &CompareView::exportRequested, exports_, &ExportDialogs::figure);
+  connect(compare_, &CompareView::message, this, [this](const QString& m) { statusBar()->showMessage(m, 8000); });
   for (Figure* f : findChildren<Figure*>())
     connect(f, &Figure::exportRequested, exports_, [this, f] { exports_->figure(f); });
 }
@@ -143,6 +154,8 @@ void MainWindow::showEvent(QShowEvent* event) {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
+  // A sweep started from the Compare view stops first, every run committing a checkpoint.
+  if (!compare_->stopBeforeClose([this] { close(); })) return event->ignore();
   if (training()) {
     if (!closeAfterStop_ &&
         QMessageBox::question(this, tr("Training in progress"),
@@ -167,6 +180,11 @@ void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
 void MainWindow::dropEvent(QDropEvent* event) {
   const QList<QUrl> urls = event->mimeData()->urls();
   if (urls.isEmpty() || !urls.first().isLocalFile()) return;
+  if (urls.size() > 1 || QFileInfo(urls.first().toLocalFile()).isDir()) {
+    QStringList paths;
+    for (const QUrl& u : urls) paths << u.toLocalFile();
+    return void(openCompare(paths));
+  }
   if (training()) return error(tr("Cannot open"), tr("Stop training before opening another run."));
   openRun(urls.first().toLocalFile());
 }
