@@ -89,6 +89,14 @@ int main(int argc, char** argv) {
   const QCommandLineOption shotEpoch(
       "screenshot-epoch", "With --train and --screenshot: shoot once the views show checkpoint E or later.", "E");
   parser.addOption(shotEpoch);
+  const QCommandLineOption runSweep("run-sweep",
+                                    "With a sweep folder: train it from the Compare view, as Run sweep does.");
+  parser.addOption(runSweep);
+  const QCommandLineOption shotAfter("screenshot-after",
+                                     "With a sweep folder or run files and --screenshot: shoot SECONDS after opening "
+                                     "(default: once the runs are read); a sweep running stops first.",
+                                     "SECONDS");
+  parser.addOption(shotAfter);
   const QCommandLineOption theme("theme", "Use a light or dark palette instead of the system's (light|dark).", "THEME");
   parser.addOption(theme);
   parser.process(app);
@@ -147,17 +155,26 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
+  if (compare && parser.isSet(runSweep)) {
+    if (const QString err = w.compare()->startSweep(); !err.isEmpty()) {
+      std::fprintf(stderr, "--run-sweep: %s\n", qPrintable(err));
+      return 1;
+    }
+  }
   if (parser.isSet(screenshot) && compare) {
-    // The Compare view once its runs are read (its dock is a window of its own).
-    QObject::connect(w.compare(), &grok::CompareView::refreshed, &w, [&] {
-      static bool shot = false;
+    // The Compare view (its dock is a window of its own) once its runs are read, or after
+    // --screenshot-after seconds; a sweep it trains stops first, committing its runs.
+    static bool shot = false;
+    auto shoot = [&] {
       if (std::exchange(shot, true)) return;
-      QTimer::singleShot(800, &w, [&] {
-        const bool ok = w.compareDock()->grab().save(parser.value(screenshot));
-        if (!ok) qCritical("cannot write %s", qPrintable(parser.value(screenshot)));
-        QApplication::exit(ok ? 0 : 1);
-      });
-    });
+      const bool ok = w.compareDock()->grab().save(parser.value(screenshot));
+      if (!ok) qCritical("cannot write %s", qPrintable(parser.value(screenshot)));
+      if (w.compare()->stopBeforeClose([ok] { QApplication::exit(ok ? 0 : 1); })) QApplication::exit(ok ? 0 : 1);
+    };
+    if (parser.isSet(shotAfter))
+      QTimer::singleShot(static_cast<int>(parser.value(shotAfter).toDouble() * 1000), &w, shoot);
+    else
+      QObject::connect(w.compare(), &grok::CompareView::refreshed, &w, [&] { QTimer::singleShot(800, &w, shoot); });
   } else if (parser.isSet(screenshot)) {
     // Once the check table (the last view to fill) shows the opened checkpoint, or with --train the
     // first checkpoint at or after --screenshot-epoch: grab what the user sees, then quit (a

@@ -2,7 +2,8 @@
 // epochs): the table's rows are the sweep's runs with their summaries, the overlays hold the
 // checked runs' curves (unchecking one removes it), epochs to grok and the phase grid agree with
 // core's summaries, exports write files, a run that trains on is picked up by the next poll, a
-// sweep runs and stops from the view, and a double click opens the run in the dashboard.
+// sweep runs and stops from the view (and closing the window stops it first), and a double click
+// opens the run in the dashboard.
 #include <QApplication>
 #include <QDockWidget>
 #include <QJsonArray>
@@ -359,6 +360,28 @@ class TestUiCompare : public QObject {
     QVERIFY(w.compareDock()->isVisible());
     emit w.compare()->table()->runActivated(5);
     QCOMPARE(w.runPath(), QString::fromStdString(Sweep::open(sweepDir_).run_path(5)));
+  }
+
+  void closingTheWindowStopsTheSweepFirst() {
+    test::ScratchDir dir;
+    const std::string sd = dir.file("closing");
+    const Sweep s = makeSweep(sd, 100000, {{"lr", QJsonArray{0.001, 0.003}}}, QJsonArray{0});
+    MainWindow w;
+    w.show();
+    QSignalSpy read(w.compare()->source(), &CompareSource::updated);
+    QVERIFY(w.openCompare({QString::fromStdString(sd)}, true));
+    QVERIFY(read.wait(30000));
+    QCOMPARE(w.compare()->startSweep(), QString());
+    QTRY_VERIFY_WITH_TIMEOUT(w.compare()->sweepControl()->lastProgress().epochs_done > 50, 60000);
+    QVERIFY(!w.close());  // refused until the runs have committed
+    QVERIFY(w.compare()->sweepControl()->stopping());
+    QTRY_VERIFY_WITH_TIMEOUT(!w.isVisible(), 30000);  // then it closes by itself
+    QVERIFY(!w.compare()->sweepControl()->running());
+    for (int i = 0; i < 2; i++) {
+      QVERIFY(!RunLock::is_held(s.lock_path(i)));
+      QVERIFY(s.status(i).state != RunState::Running);
+    }
+    QVERIFY(s.status(0).epoch > 0);  // its stop committed a checkpoint
   }
 
   void looseRunFilesCompareTheirDifferingFields() {

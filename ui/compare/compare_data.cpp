@@ -1,7 +1,9 @@
 #include "ui/compare/compare_data.h"
 
 #include <QFileInfo>
+#include <QGuiApplication>
 #include <QObject>
+#include <QPalette>
 #include <algorithm>
 #include <cmath>
 
@@ -131,7 +133,10 @@ QColor sequentialColour(double t) {
 QColor ColourScale::colour(const QString& value) const {
   const int i = static_cast<int>(values.indexOf(value));
   if (i < 0) return QColor(127, 127, 127);
-  return sequentialColour(values.size() == 1 ? 0.5 : double(i) / (values.size() - 1));
+  // On a dark background viridis' dark violet end would vanish: the map starts at its blue there.
+  const bool dark = QGuiApplication::palette().color(QPalette::Base).lightnessF() < 0.5;
+  const double lo = dark ? 0.3 : 0.0;
+  return sequentialColour(values.size() == 1 ? 0.5 : lo + (1 - lo) * double(i) / (values.size() - 1));
 }
 
 ColourScale ColourScale::of(const QString& field, const QVector<CompareRun>& runs) {

@@ -7,9 +7,10 @@
 //   const Curve& c = r.curves[int(CompareSeries::TestLoss)];   // c.x epochs, c.y values
 //   ColourScale s = ColourScale::of("weight_decay", runs);     // s.colour("0.3")
 //
-// Why the curves are read whole each time: a p = 23 run of 600 epochs reads in ~2 ms, a mainline
-// run of 15 000 epochs in ~30 ms (measured: CompareSource::lastReadMs), and the view re-reads only
-// files whose size or time changed.
+// Why the curves are read whole each time and off the GUI thread: a p = 23 run of 600 epochs reads
+// in ~7 ms, of 3 000 epochs (a 50 MB file) in ~15 ms (measured on a busy 2-core machine:
+// CompareSource::lastReadMs), too long for the GUI thread a sweep at a time but short enough to
+// re-read whole; the source re-reads only files whose size or time changed.
 //
 // Threading: plain values; readCompareRun may run on any thread (its own RunStore connection).
 #pragma once
@@ -83,8 +84,8 @@ bool numericValues(const QStringList& values, QVector<double>* out);
 // Log-spaced: all positive and their ratios about constant (at least 3 between the ends for two values).
 bool logSpaced(const QVector<double>& sorted);
 
-// "Colour by": a sequential map (viridis, without its palest end) over a field's sorted values;
-// runs sharing a value share a colour.
+// "Colour by": a sequential map (viridis, without its palest end; without its darkest in a dark
+// theme) over a field's sorted values; runs sharing a value share a colour.
 struct ColourScale {
   QString field;
   QStringList values;

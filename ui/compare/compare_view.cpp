@@ -3,9 +3,11 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QHBoxLayout>
+#include <QHeaderView>
 #include <QLabel>
 #include <QMenu>
 #include <QPushButton>
+#include <QScrollBar>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QToolButton>
@@ -59,7 +61,7 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent) {
   ph->addWidget(phaseY_ = new QComboBox);
   ph->addStretch(1);
 
-  auto* left = new QSplitter(Qt::Vertical);
+  auto* left = left_ = new QSplitter(Qt::Vertical);
   left->addWidget(table_);
   left->addWidget(withHeader(grok_, grokHeader));
   auto* right = new QSplitter(Qt::Vertical);
@@ -70,8 +72,8 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent) {
   auto* main = new QSplitter(Qt::Horizontal);
   main->addWidget(left);
   main->addWidget(right);
-  main->setStretchFactor(0, 2);
-  main->setStretchFactor(1, 3);
+  main->setStretchFactor(0, 4);
+  main->setStretchFactor(1, 5);
   main->setChildrenCollapsible(false);
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(2, 2, 2, 2);
@@ -199,6 +201,12 @@ void CompareView::onOpened() {
   updateSweepButtons();
   refresh();
   table_->setAllChecked(true);
+  // The table as tall as its rows (at most half the column), the rest for epochs to grok.
+  const int total = left_->height() > 100 ? left_->height() : 800;
+  const int rows = table_->horizontalHeader()->height() +
+                   table_->rowCount() * table_->verticalHeader()->defaultSectionSize() +
+                   table_->horizontalScrollBar()->sizeHint().height() + 2 * table_->frameWidth() + 4;
+  left_->setSizes({std::min(rows, total / 2), total - std::min(rows, total / 2)});
   emit titleChanged(t);
 }
 

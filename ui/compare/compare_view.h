@@ -26,6 +26,7 @@ class QComboBox;
 class QCheckBox;
 class QLabel;
 class QPushButton;
+class QSplitter;
 class QSpinBox;
 class QToolButton;
 
@@ -89,6 +90,7 @@ class CompareView : public QWidget {
   OverlayPlots* overlays_;
   GrokPlot* grok_;
   PhaseGrid* phases_;
+  QSplitter* left_;  // the table over epochs to grok
   QLabel* title_;
   QComboBox *colourBy_, *grokField_, *phaseX_, *phaseY_;
   QToolButton* seriesButton_;

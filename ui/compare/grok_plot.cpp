@@ -130,17 +130,18 @@ void GrokPlot::rebuild() {
   if (!std::isfinite(low)) low = top / 10;
   neverY_ = logY_ ? top * 1.6 : top * 1.1;
   QStringList groups;
-  bool anyNever = false;
+  bool anyNever = false, anyPartial = false;
   for (int i = 0; i < points_.size(); i++)
     if (!groups.contains(points_[i].group)) groups << points_[i].group;
   for (const QString& g : groups) {
-    QVector<double> x, y, lo, hi, nx, ny;
+    QVector<double> x, y, lo, hi, nx, ny, px, py;
     QColor colour;
     for (int i = 0; i < points_.size(); i++) {
       const GrokPoint& p = points_[i];
       if (p.group != g) continue;
       colour = colours_[i];
       if (p.grokked) x << drawnX_[i], y << p.median, lo << p.median - p.min, hi << p.max - p.median;
+      if (p.grokked && p.grokked < p.runs) px << drawnX_[i], py << p.median;
       if (p.never()) nx << drawnX_[i], ny << neverY_;
     }
     QCPGraph* line = addGraph();
@@ -154,6 +155,15 @@ void GrokPlot::rebuild() {
     bars->setData(lo, hi);
     bars->setPen(QPen(colour, 1.2));
     bars->setWhiskerWidth(8);
+    if (!px.isEmpty()) {  // a white centre: not every seed grokked (the median is over those that did)
+      anyPartial = true;
+      QCPGraph* partial = addGraph();
+      partial->removeFromLegend();
+      partial->setLineStyle(QCPGraph::lsNone);
+      partial->setScatterStyle(
+          QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(colour, 1.8), palette().brush(QPalette::Base), 8));
+      partial->setData(px, py, true);
+    }
     if (nx.isEmpty()) continue;
     anyNever = true;
     QCPGraph* never = addGraph();
@@ -162,12 +172,18 @@ void GrokPlot::rebuild() {
     never->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssTriangle, QPen(colour, 1.8), Qt::NoBrush, 11));
     never->setData(nx, ny, true);
   }
-  if (anyNever) {  // a legend entry for the triangles
+  const QColor fg = palette().color(QPalette::WindowText);
+  if (anyPartial) {  // legend entries for the hollow circles and the triangles
+    QCPGraph* key = addGraph();
+    key->setName(tr("not every seed grokked"));
+    key->setLineStyle(QCPGraph::lsNone);
+    key->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(fg, 1.5), palette().brush(QPalette::Base), 8));
+  }
+  if (anyNever) {
     QCPGraph* key = addGraph();
     key->setName(tr("never grokked (at top)"));
     key->setLineStyle(QCPGraph::lsNone);
-    key->setScatterStyle(
-        QCPScatterStyle(QCPScatterStyle::ssTriangle, QPen(palette().color(QPalette::WindowText), 1.5), Qt::NoBrush, 9));
+    key->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssTriangle, QPen(fg, 1.5), Qt::NoBrush, 9));
   }
   // Ranges: every value with room beside it, zero (or below the lowest) to above the triangles.
   if (!drawnX_.isEmpty()) {

@@ -27,7 +27,7 @@ QIcon swatch(const QColor& c, bool round) {
 QString epochText(const CompareRun& r) {
   if (!r.hasData) return QStringLiteral("-");
   QString s = QString::number(r.summary.last_epoch) + "/" + QString::number(r.summary.config.epochs);
-  if (r.summary.stopped_early >= 0) s += QObject::tr(" (stopped early)");
+  if (r.summary.stopped_early >= 0) s += QObject::tr(" (stop)");  // stop_after_grok ended it
   return s;
 }
 
@@ -93,7 +93,11 @@ void RunTable::setRuns(const QStringList& varied, const QVector<CompareRun>& run
     item(i, c - 1)->setTextAlignment(Qt::AlignLeft | Qt::AlignVCenter);
     item(i, c - 4)->setTextAlignment(Qt::AlignLeft | Qt::AlignVCenter);  // state
   }
-  if (reshape) resizeColumnsToContents();
+  // Columns as wide as their contents; later, as wide as they have become (never narrower: a
+  // user's widening stays).
+  if (reshape) return resizeColumnsToContents();
+  for (int c = 0; c < columnCount(); c++)
+    setColumnWidth(c, std::max(columnWidth(c), std::max(sizeHintForColumn(c), horizontalHeader()->sectionSizeHint(c))));
 }
 
 QSet<int> RunTable::checkedRows() const {
