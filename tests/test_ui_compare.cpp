@@ -1,14 +1,11 @@
 // The Compare view, headless, on a real sweep trained here (p = 11, 2 x 2 grid, 2 seeds, 300
 // epochs): the table's rows are the sweep's runs with their summaries, the overlays hold the
 // checked runs' curves (unchecking one removes it), epochs to grok and the phase grid agree with
-// core's summaries, exports write files, a run that trains on is picked up by the next poll, a
-// sweep runs and stops from the view (and closing the window stops it first), and a double click
-// opens the run in the dashboard.
+// core's summaries, exports write files, loose run files compare their differing fields, and a
+// double click opens the run in the dashboard. Live updates and sweeps run from the window:
+// test_ui_compare_live.cpp.
 #include <QApplication>
 #include <QDockWidget>
-#include <QJsonArray>
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QSignalSpy>
 #include <QtTest>
 #include <atomic>
@@ -16,7 +13,6 @@
 #include "core/experiments/run_summary.h"
 #include "core/experiments/sweep_runner.h"
 #include "core/store/run_store.h"
-#include "core/training/trainer.h"
 #include "test_util.h"
 #include "ui/compare/compare_source.h"
 #include "ui/compare/compare_view.h"
@@ -24,36 +20,18 @@
 #include "ui/compare/overlay_plots.h"
 #include "ui/compare/phase_grid.h"
 #include "ui/compare/run_table.h"
-#include "ui/compare/sweep_control.h"
 #include "ui/plots/figure_export.h"
 #include "ui/window/main_window.h"
+#include "ui_compare_test_util.h"
 #include "ui_test_util.h"
 
 using namespace grok;
+using grok::test::makeSweep;
+using grok::test::openAndRead;
 
 namespace {
 
 constexpr int kEpochs = 300;
-
-// A tiny model's sweep: lr x weight_decay, seeds, `epochs` each.
-std::string specText(int epochs, const QJsonObject& grid, const QJsonArray& seeds) {
-  QJsonObject set{{"p", 11},           {"train_fraction", 0.5}, {"d_model", 16},    {"n_heads", 2},
-                  {"d_head", 8},       {"d_mlp", 32},           {"epochs", epochs}, {"checkpoint_interval", 25},
-                  {"test_interval", 5}};
-  QJsonObject spec{{"base", QJsonObject{{"preset", "quick"}, {"set", set}}}, {"grid", grid}, {"seeds", seeds}};
-  return QJsonDocument(spec).toJson(QJsonDocument::Compact).toStdString();
-}
-
-Sweep makeSweep(const std::string& dir, int epochs, const QJsonObject& grid, const QJsonArray& seeds) {
-  return Sweep::create(parse_sweep_spec(specText(epochs, grid, seeds), "."), dir);
-}
-
-// Opens `paths` and waits for the first read of the files.
-bool openAndRead(CompareView& v, const QStringList& paths) {
-  QSignalSpy read(v.source(), &CompareSource::updated);
-  if (!v.open(paths).isEmpty()) return false;
-  return read.wait(30000);
-}
 
 // A run as the source reads it, with only what the grok plot and the phase grid look at.
 CompareRun synthetic(int row, const char* lr, int seed, int grok, LiuPhase phase, RunState state) {
@@ -286,70 +264,6 @@ class TestUiCompare : public QObject {
     QVERIFY(QFileInfo(dir_.qfile("compare-phase-diagram.svg")).size() > 1000);
   }
 
-  void aRunThatTrainsOnIsPickedUp() {
-    test::ScratchDir dir;
-    const std::string sd = dir.file("live");
-    const Sweep s = makeSweep(sd, 100, {{"lr", QJsonArray{0.001, 0.003}}}, QJsonArray{0});
-    std::atomic<bool> stop{false};
-    QVERIFY(run_sweep(s, {1, 1, {}}, stop).all_complete());
-    CompareView v;
-    v.resize(1400, 900);
-    v.show();
-    QVERIFY(openAndRead(v, {QString::fromStdString(sd)}));
-    OverlayFigure* loss = v.overlays()->figure(CompareSeries::TestLoss);
-    const int before = loss->pointCount(1);
-    QCOMPARE(v.table()->item(1, v.table()->column("epoch"))->text(), QString("100/100"));
-    // Nothing changed: a poll reads nothing.
-    QSignalSpy read(v.source(), &CompareSource::updated);
-    v.source()->poll();
-    QVERIFY(!v.source()->reading());
-    // Run 1 trains on to epoch 200 (as `train --resume --epochs 200` would): the next poll reads it.
-    Trainer t = Trainer::resume(s.run_path(1), 200, {1});
-    t.run(stop);
-    v.source()->poll();
-    QVERIFY(read.wait(10000));
-    QCOMPARE(read.last().first().value<QList<int>>(), QList<int>({1}));
-    QCOMPARE(v.table()->item(1, v.table()->column("epoch"))->text(), QString("200/200"));
-    QCOMPARE(loss->pointCount(1), before + 100 / 5);
-    QVERIFY(v.source()->lastReadMs() > 0);
-  }
-
-  void aSweepRunsAndStopsFromTheView() {
-    test::ScratchDir dir;
-    const std::string sd = dir.file("from-window");
-    makeSweep(sd, 60, {{"lr", QJsonArray{0.001, 0.003}}}, QJsonArray{0});
-    CompareView v;
-    v.resize(1400, 900);
-    v.show();
-    QVERIFY(openAndRead(v, {QString::fromStdString(sd)}));
-    QCOMPARE(v.table()->item(0, v.table()->column("state"))->text(), QString("pending"));
-    QSignalSpy finished(&v, &CompareView::sweepFinished);
-    QCOMPARE(v.startSweep(), QString());
-    QVERIFY(v.sweepControl()->running());
-    QVERIFY(finished.wait(120000));
-    // The polls (every second while it ran, and one at its end) have read the final commits.
-    for (int i = 0; i < 2; i++)
-      QTRY_COMPARE_WITH_TIMEOUT(v.table()->item(i, v.table()->column("state"))->text(), QString("complete"), 10000);
-    QCOMPARE(v.overlays()->figure(CompareSeries::TestLoss)->curveCount(), 2);
-
-    // A long sweep stopped by closing the view: every started run keeps a committed checkpoint.
-    const std::string longDir = dir.file("long");
-    const Sweep longSweep = makeSweep(longDir, 100000, {{"lr", QJsonArray{0.001, 0.003}}}, QJsonArray{0});
-    {
-      CompareView w;
-      QVERIFY(openAndRead(w, {QString::fromStdString(longDir)}));
-      QSignalSpy progress(w.sweepControl(), &SweepControl::progress);
-      QCOMPARE(w.startSweep(), QString());
-      QTRY_VERIFY_WITH_TIMEOUT(!progress.isEmpty() && w.sweepControl()->lastProgress().epochs_done > 50, 60000);
-    }  // destroyed while training: stops and waits for the commits
-    for (int i = 0; i < 2; i++) {
-      const SweepRunStatus st = longSweep.status(i);
-      QVERIFY(st.state != RunState::Running);
-      QVERIFY(!RunLock::is_held(longSweep.lock_path(i)));
-      if (QFileInfo::exists(QString::fromStdString(longSweep.run_path(i)))) QVERIFY(st.epoch >= 0);
-    }
-  }
-
   void doubleClickOpensTheRunInTheDashboard() {
     MainWindow w;
     w.resize(1600, 1000);
@@ -360,28 +274,6 @@ class TestUiCompare : public QObject {
     QVERIFY(w.compareDock()->isVisible());
     emit w.compare()->table()->runActivated(5);
     QCOMPARE(w.runPath(), QString::fromStdString(Sweep::open(sweepDir_).run_path(5)));
-  }
-
-  void closingTheWindowStopsTheSweepFirst() {
-    test::ScratchDir dir;
-    const std::string sd = dir.file("closing");
-    const Sweep s = makeSweep(sd, 100000, {{"lr", QJsonArray{0.001, 0.003}}}, QJsonArray{0});
-    MainWindow w;
-    w.show();
-    QSignalSpy read(w.compare()->source(), &CompareSource::updated);
-    QVERIFY(w.openCompare({QString::fromStdString(sd)}, true));
-    QVERIFY(read.wait(30000));
-    QCOMPARE(w.compare()->startSweep(), QString());
-    QTRY_VERIFY_WITH_TIMEOUT(w.compare()->sweepControl()->lastProgress().epochs_done > 50, 60000);
-    QVERIFY(!w.close());  // refused until the runs have committed
-    QVERIFY(w.compare()->sweepControl()->stopping());
-    QTRY_VERIFY_WITH_TIMEOUT(!w.isVisible(), 30000);  // then it closes by itself
-    QVERIFY(!w.compare()->sweepControl()->running());
-    for (int i = 0; i < 2; i++) {
-      QVERIFY(!RunLock::is_held(s.lock_path(i)));
-      QVERIFY(s.status(i).state != RunState::Running);
-    }
-    QVERIFY(s.status(0).epoch > 0);  // its stop committed a checkpoint
   }
 
   void looseRunFilesCompareTheirDifferingFields() {
