@@ -50,7 +50,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
          std::min(designSize().height(), avail.height() * 96 / 100));
   QSettings settings;
   restoreGeometry(settings.value("window/geometry").toByteArray());
-  if (restoreState(settings.value("window/state").toByteArray())) defaultLayout_ = nullptr;
+  if (restoreState(settings.value("window/state").toByteArray()))
+    defaultLayout_ = nullptr;
+  else
+    settings.remove("compare/placed");  // no saved layout places the Compare dock (openCompare)
+  compareDock_->hide();                 // where the layout put it, shown once something is compared
   panel_->selectPreset(settings.value("run/preset", "mainline").toString());
 }
 
@@ -76,7 +80,6 @@ void MainWindow::buildDocks() {
   QDockWidget* dLog = add(tr("Logits (2D Fourier)"), "logits", v->logitsView());
   QDockWidget* dChk = add(tr("Checks"), "checks", v->checks());
   compareDock_ = add(tr("Compare"), "compare", compare_ = new CompareView);
-  compareDock_->hide();  // until a sweep or several runs are opened (openCompare)
   // Rows: time series; the two spectra; the maps over (a, b) (square, so they share the tallest
   // row) and the check table.
   splitDockWidget(dLoss, dWE, Qt::Vertical);

@@ -70,8 +70,10 @@ bool MainWindow::openCompare(const QStringList& paths, bool quiet) {
     if (!quiet) QMessageBox::critical(this, tr("Cannot compare"), lastError_);
     return false;
   }
-  if (compareDock_->isHidden() && !compareDock_->isFloating()) {
-    // First shown: a window of its own over most of the dashboard (it docks like the others).
+  if (!QSettings().value("compare/placed").toBool()) {
+    // The first time: a window of its own over most of the dashboard (it docks like the others;
+    // later the saved layout places it).
+    QSettings().setValue("compare/placed", true);
     compareDock_->setFloating(true);
     compareDock_->resize(width() * 9 / 10, height() * 9 / 10);
     compareDock_->move(geometry().center() - compareDock_->rect().center());
