@@ -1,6 +1,9 @@
-// grokking: the desktop app. `grokking [RUN.grok] [--reference BASE.grok] [--screenshot FILE.png]`.
+// grokking: the desktop app. `grokking [RUN.grok | SWEEP_DIR | RUN.grok RUN.grok...] [--reference BASE.grok]
+// [--screenshot FILE.png]`: one run file opens in the dashboard, a sweep folder or several run files in
+// the Compare view; --reference draws a baseline under the open run's curves.
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QDockWidget>
 #include <QPalette>
 #include <QScreen>
 #include <QSettings>
@@ -9,10 +12,13 @@
 #include <QTimer>
 #include <cstdio>
 #include <memory>
+#include <utility>
 
 #include "core/base/version.h"
+#include "core/experiments/sweep.h"
 #include "core/runtime/process_setup.h"
 #include "gui_bench.h"
+#include "ui/compare/compare_view.h"
 #include "ui/run/run_panel.h"
 #include "ui/window/main_window.h"
 
@@ -59,7 +65,7 @@ int main(int argc, char** argv) {
   parser.setApplicationDescription("Watch a neural network grok modular addition.");
   parser.addHelpOption();
   parser.addVersionOption();
-  parser.addPositionalArgument("run", "A run file (.grok) to open.");
+  parser.addPositionalArgument("run", "A run file (.grok) to open; a sweep folder or several run files to compare.");
   const QCommandLineOption reference(
       "reference", "Draw the run BASE (a baseline) under the open run's curves, as File > Overlay reference run does.",
       "BASE");
@@ -88,6 +94,14 @@ int main(int argc, char** argv) {
   const QCommandLineOption shotEpoch(
       "screenshot-epoch", "With --train and --screenshot: shoot once the views show checkpoint E or later.", "E");
   parser.addOption(shotEpoch);
+  const QCommandLineOption runSweep("run-sweep",
+                                    "With a sweep folder: train it from the Compare view, as Run sweep does.");
+  parser.addOption(runSweep);
+  const QCommandLineOption shotAfter("screenshot-after",
+                                     "With a sweep folder or run files and --screenshot: shoot SECONDS after opening "
+                                     "(default: once the runs are read); a sweep running stops first.",
+                                     "SECONDS");
+  parser.addOption(shotAfter);
   const QCommandLineOption theme("theme", "Use a light or dark palette instead of the system's (light|dark).", "THEME");
   parser.addOption(theme);
   parser.process(app);
@@ -123,8 +137,17 @@ int main(int argc, char** argv) {
     return app.exec();
   }
   QTemporaryDir dir;  // outlives the event loop
-  if (!parser.positionalArguments().isEmpty())
-    w.openRun(parser.positionalArguments().first(), parser.isSet(screenshot));
+  const QStringList args = parser.positionalArguments();
+  const bool compare =
+      args.size() > 1 || (args.size() == 1 && grok::Sweep::is_sweep_folder(args.first().toStdString()));
+  if (compare) {
+    if (!w.openCompare(args, parser.isSet(screenshot)) && parser.isSet(screenshot)) {
+      std::fprintf(stderr, "%s\n", qPrintable(w.lastError()));
+      return 1;
+    }
+  } else if (!args.isEmpty()) {
+    w.openRun(args.first(), parser.isSet(screenshot));
+  }
   if (parser.isSet(reference) && !w.setReference(parser.value(reference), parser.isSet(screenshot)))
     std::fprintf(stderr, "--reference: %s\n", qPrintable(w.lastError()));
   if (parser.isSet(train)) {
@@ -139,7 +162,27 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  if (parser.isSet(screenshot)) {
+  if (compare && parser.isSet(runSweep)) {
+    if (const QString err = w.compare()->startSweep(); !err.isEmpty()) {
+      std::fprintf(stderr, "--run-sweep: %s\n", qPrintable(err));
+      return 1;
+    }
+  }
+  if (parser.isSet(screenshot) && compare) {
+    // The Compare view (its dock is a window of its own) once its runs are read, or after
+    // --screenshot-after seconds; a sweep it trains stops first, committing its runs.
+    static bool shot = false;
+    auto shoot = [&] {
+      if (std::exchange(shot, true)) return;
+      const bool ok = w.compareDock()->grab().save(parser.value(screenshot));
+      if (!ok) qCritical("cannot write %s", qPrintable(parser.value(screenshot)));
+      if (w.compare()->stopBeforeClose([ok] { QApplication::exit(ok ? 0 : 1); })) QApplication::exit(ok ? 0 : 1);
+    };
+    if (parser.isSet(shotAfter))
+      QTimer::singleShot(static_cast<int>(parser.value(shotAfter).toDouble() * 1000), &w, shoot);
+    else
+      QObject::connect(w.compare(), &grok::CompareView::refreshed, &w, [&] { QTimer::singleShot(800, &w, shoot); });
+  } else if (parser.isSet(screenshot)) {
     // Once the check table (the last view to fill) shows the opened checkpoint, or with --train the
     // first checkpoint at or after --screenshot-epoch: grab what the user sees, then quit (a
     // training run stops first, committing its file as a user's Stop does).

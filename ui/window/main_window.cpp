@@ -18,6 +18,7 @@
 #include "ui/checkpoint/epoch_scrubber.h"
 #include "ui/checkpoint/key_set_chooser.h"
 #include "ui/checkpoint/neuron_panel.h"
+#include "ui/compare/compare_view.h"
 #include "ui/plots/figure.h"
 #include "ui/plots/heatmap_view.h"
 #include "ui/plots/spectrum_view.h"
@@ -49,7 +50,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
          std::min(designSize().height(), avail.height() * 96 / 100));
   QSettings settings;
   restoreGeometry(settings.value("window/geometry").toByteArray());
-  if (restoreState(settings.value("window/state").toByteArray())) defaultLayout_ = nullptr;
+  if (restoreState(settings.value("window/state").toByteArray()))
+    defaultLayout_ = nullptr;
+  else
+    settings.remove("compare/placed");  // no saved layout places the Compare dock (openCompare)
+  compareDock_->hide();                 // where the layout put it, shown once something is compared
   panel_->selectPreset(settings.value("run/preset", "mainline").toString());
 }
 
@@ -74,6 +79,7 @@ void MainWindow::buildDocks() {
   QDockWidget* dAttn = add(tr("Attention"), "attention", v->attention());
   QDockWidget* dLog = add(tr("Logits (2D Fourier)"), "logits", v->logitsView());
   QDockWidget* dChk = add(tr("Checks"), "checks", v->checks());
+  compareDock_ = add(tr("Compare"), "compare", compare_ = new CompareView);
   // Rows: time series; the two spectra; the maps over (a, b) (square, so they share the tallest
   // row) and the check table.
   splitDockWidget(dLoss, dWE, Qt::Vertical);
@@ -130,6 +136,14 @@ void MainWindow::wire() {
   connect(viewer_->views(), &CheckpointViews::checksShown, this, &MainWindow::checksShown);
   connect(exports_, &ExportDialogs::failed, this, &MainWindow::error);
   connect(exports_, &ExportDialogs::exported, this, [this](const QString& m) { statusBar()->showMessage(m, 5000); });
+  connect(compare_, &CompareView::openRunRequested, this, [this](const QString& p) {
+    if (training()) return error(tr("Cannot open"), tr("Stop training before opening another run."));
+    if (openRun(p)) raise(), activateWindow();
+  });
+  connect(compare_, &CompareView::titleChanged, this,
+          [this](const QString& t) { compareDock_->setWindowTitle(tr("Compare: %1").arg(t)); });
+  connect(compare_, &CompareView::exportRequested, exports_, &ExportDialogs::figure);
+  connect(compare_, &CompareView::message, this, [this](const QString& m) { statusBar()->showMessage(m, 8000); });
   for (Figure* f : findChildren<Figure*>())
     connect(f, &Figure::exportRequested, exports_, [this, f] { exports_->figure(f); });
 }
@@ -144,6 +158,8 @@ void MainWindow::showEvent(QShowEvent* event) {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
+  // A sweep started from the Compare view stops first, every run committing a checkpoint.
+  if (!compare_->stopBeforeClose([this] { close(); })) return event->ignore();
   if (training()) {
     if (!closeAfterStop_ &&
         QMessageBox::question(this, tr("Training in progress"),
@@ -171,6 +187,11 @@ void MainWindow::dropEvent(QDropEvent* event) {
   if (event->modifiers() & Qt::ShiftModifier) {  // Shift: a baseline under the open run's curves
     setReference(urls.first().toLocalFile());
     return;
+  }
+  if (urls.size() > 1 || QFileInfo(urls.first().toLocalFile()).isDir()) {
+    QStringList paths;
+    for (const QUrl& u : urls) paths << u.toLocalFile();
+    return void(openCompare(paths));
   }
   if (training()) return error(tr("Cannot open"), tr("Stop training before opening another run."));
   openRun(urls.first().toLocalFile());

@@ -13,10 +13,12 @@
 
 #include "ui/run/training_controller.h"
 
+class QDockWidget;
 class QLabel;
 
 namespace grok {
 
+class CompareView;
 class ExportDialogs;
 class RecentRunsMenu;
 class RunPanel;
@@ -37,6 +39,10 @@ class MainWindow : public QMainWindow {
   // Draws another run (a baseline) under the curves, as File > Overlay reference run does; on
   // failure an error dialog (unless `quiet`), false, and the dashboard as it was.
   bool setReference(const QString& path, bool quiet = false);
+  // Shows a sweep folder or several run files in the Compare dock (ui/compare/compare_view.h).
+  bool openCompare(const QStringList& paths, bool quiet = false);
+  CompareView* compare() const { return compare_; }
+  QDockWidget* compareDock() const { return compareDock_; }
   QString lastError() const { return lastError_; }
   bool training() const { return controller_->active(); }
   TrainingState trainingState() const { return controller_->state(); }
@@ -82,6 +88,8 @@ class MainWindow : public QMainWindow {
   TrainingController* controller_;
   RunViewer* viewer_;
   ExportDialogs* exports_;
+  CompareView* compare_ = nullptr;
+  QDockWidget* compareDock_ = nullptr;
   RecentRunsMenu* recent_ = nullptr;
   QLabel* status_ = nullptr;
   QString lastError_;

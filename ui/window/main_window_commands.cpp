@@ -11,6 +11,7 @@
 #include <QStatusBar>
 
 #include "ui/checkpoint/epoch_scrubber.h"
+#include "ui/compare/compare_view.h"
 #include "ui/plots/figure_export.h"
 #include "ui/run/run_panel.h"
 #include "ui/window/curves_panel.h"
@@ -24,10 +25,22 @@ namespace grok {
 
 void MainWindow::buildMenus() {
   QMenu* file = menuBar()->addMenu(tr("&File"));
+  // One run file: the dashboard; several, or a sweep's manifest.json: the Compare view.
   file->addAction(tr("&Open run..."), QKeySequence::Open, this, [this] {
-    const QString p = QFileDialog::getOpenFileName(this, tr("Open run"), QFileInfo(runPath()).absolutePath(),
-                                                   tr("Grokking runs (*.grok);;All files (*)"));
-    if (!p.isEmpty()) openRun(p);
+    const QStringList p =
+        QFileDialog::getOpenFileNames(this, tr("Open run (several: compare them)"), QFileInfo(runPath()).absolutePath(),
+                                      tr("Grokking runs and sweeps (*.grok manifest.json);;All files (*)"));
+    if (p.size() == 1 && QFileInfo(p.first()).fileName() == "manifest.json")
+      openCompare({QFileInfo(p.first()).absolutePath()});
+    else if (p.size() == 1)
+      openRun(p.first());
+    else if (p.size() > 1)
+      openCompare(p);
+  });
+  file->addAction(tr("Open &sweep folder..."), this, [this] {
+    const QString d =
+        QFileDialog::getExistingDirectory(this, tr("Open sweep folder"), QFileInfo(runPath()).absolutePath());
+    if (!d.isEmpty()) openCompare({d});
   });
   recent_ = new RecentRunsMenu(tr("Open &recent"), this);
   file->addMenu(recent_);
@@ -66,6 +79,25 @@ bool MainWindow::setReference(const QString& path, bool quiet) {
   lastError_ = viewer_->setReference(path);
   if (!lastError_.isEmpty() && !quiet) QMessageBox::critical(this, tr("Cannot overlay reference run"), lastError_);
   return lastError_.isEmpty();
+}
+
+bool MainWindow::openCompare(const QStringList& paths, bool quiet) {
+  lastError_ = compare_->open(paths);
+  if (!lastError_.isEmpty()) {
+    if (!quiet) QMessageBox::critical(this, tr("Cannot compare"), lastError_);
+    return false;
+  }
+  if (!QSettings().value("compare/placed").toBool()) {
+    // The first time: a window of its own over most of the dashboard (it docks like the others;
+    // later the saved layout places it).
+    QSettings().setValue("compare/placed", true);
+    compareDock_->setFloating(true);
+    compareDock_->resize(width() * 9 / 10, height() * 9 / 10);
+    compareDock_->move(geometry().center() - compareDock_->rect().center());
+  }
+  compareDock_->show();
+  compareDock_->raise();
+  return true;
 }
 
 QString MainWindow::exportDashboard(const QString& path) { return exportWidget(this, path, 1.0); }

@@ -1,0 +1,184 @@
+#include "ui/compare/phase_grid.h"
+
+#include <QMenu>
+#include <QToolTip>
+
+namespace grok {
+
+namespace {
+
+constexpr LiuPhase kPhases[] = {LiuPhase::Comprehension, LiuPhase::Grokking, LiuPhase::Memorisation,
+                                LiuPhase::Confusion};
+
+QColor textOn(const QColor& c) { return c.lightnessF() > 0.55 ? Qt::black : Qt::white; }
+
+}  // namespace
+
+int PhaseCell::withData() const {
+  int n = 0;
+  for (int c : counts) n += c;
+  return n;
+}
+
+QVector<PhaseCell> phaseCells(const QVector<CompareRun>& runs, const QString& xField, const QString& yField) {
+  const QStringList xs = sortedValues(runs, xField);
+  const QStringList ys = yField.isEmpty() ? QStringList{QString()} : sortedValues(runs, yField);
+  QVector<PhaseCell> out;
+  for (int j = 0; j < ys.size(); j++)
+    for (int i = 0; i < xs.size(); i++) {
+      PhaseCell c;
+      c.col = i, c.row = j, c.xValue = xs[i], c.yValue = ys[j];
+      for (const CompareRun& r : runs) {
+        if (r.value(xField) != xs[i] || (!yField.isEmpty() && r.value(yField) != ys[j])) continue;
+        c.rows << r.row;
+        if (!r.hasData || !r.summary.complete) c.training = c.training || r.state != RunState::Failed;
+        if (r.hasData) c.counts[r.summary.phase]++;
+      }
+      if (c.rows.isEmpty()) continue;
+      int most = 0;
+      for (LiuPhase p : kPhases)
+        if (c.counts.value(p) > most) most = c.counts.value(p), c.majority = p;
+      c.mixed = c.counts.size() > 1;
+      out << c;
+    }
+  return out;
+}
+
+PhaseGrid::PhaseGrid(QWidget* parent) : Figure(tr("Phase diagram (Liu et al.)"), parent) {
+  setObjectName("compare-phase-diagram");
+  legend->setVisible(true);
+  legend->setFont(QFont(font().family(), font().pointSize() - 1));
+  placeLegendBesideTitle();
+  for (QCPAxis* ax : {xAxis, yAxis}) ax->grid()->setVisible(false);
+}
+
+void PhaseGrid::setRuns(const QString& xField, const QString& yField, const QVector<CompareRun>& runs) {
+  xField_ = xField, yField_ = yField, runs_ = runs;
+  cells_ = phaseCells(runs, xField, yField);
+  xValues_ = sortedValues(runs, xField);
+  yValues_ = yField.isEmpty() ? QStringList{QString()} : sortedValues(runs, yField);
+  rebuild();
+}
+
+void PhaseGrid::rebuild() {
+  clearItems();
+  clearPlottables();
+  // The legend: the four phases, and the hatching of cells whose seeds disagree.
+  for (LiuPhase p : kPhases) {
+    auto* key = new QCPBars(xAxis, yAxis);
+    key->setName(phaseName(p));
+    key->setPen(Qt::NoPen);
+    key->setBrush(phaseColour(p));
+  }
+  auto* hatch = new QCPBars(xAxis, yAxis);
+  hatch->setName(tr("seeds disagree (majority)"));
+  hatch->setPen(QPen(palette().color(QPalette::WindowText)));
+  hatch->setBrush(QBrush(palette().color(QPalette::WindowText), Qt::BDiagPattern));
+  const QFont small(font().family(), std::max(6, font().pointSize() - 1));
+  for (const PhaseCell& c : cells_) {
+    QColor fill = c.withData() ? phaseColour(c.majority) : palette().color(QPalette::Base);
+    if (c.training) fill.setAlpha(120);  // may still change
+    auto* rect = new QCPItemRect(this);
+    rect->topLeft->setCoords(c.col - 0.48, c.row + 0.48);
+    rect->bottomRight->setCoords(c.col + 0.48, c.row - 0.48);
+    rect->setPen(QPen(palette().color(QPalette::Mid)));
+    rect->setBrush(fill);
+    rect->setSelectable(false);
+    if (c.mixed) {
+      auto* over = new QCPItemRect(this);
+      over->topLeft->setCoords(c.col - 0.48, c.row + 0.48);
+      over->bottomRight->setCoords(c.col + 0.48, c.row - 0.48);
+      over->setPen(Qt::NoPen);
+      const QColor lines = textOn(fill) == QColor(Qt::black) ? QColor(0, 0, 0, 90) : QColor(255, 255, 255, 110);
+      over->setBrush(QBrush(lines, Qt::BDiagPattern));
+      over->setSelectable(false);
+    }
+    QString text = c.withData() ? phaseName(c.majority) : tr("not started");
+    if (c.mixed) text += "\n" + tr("mixed: %1 of %2").arg(c.counts.value(c.majority)).arg(c.withData());
+    if (c.training && c.withData()) text += "\n" + tr("(training)");
+    auto* label = new QCPItemText(this);
+    label->position->setCoords(c.col, c.row);
+    label->setText(text);
+    label->setFont(small);
+    label->setColor(c.withData() && !c.training ? textOn(fill) : palette().color(QPalette::WindowText));
+    label->setSelectable(false);
+  }
+  auto ticks = [](QCPAxis* ax, const QStringList& values, const QString& label) {
+    QSharedPointer<QCPAxisTickerText> t(new QCPAxisTickerText);
+    for (int i = 0; i < values.size(); i++) t->addTick(i, values[i]);
+    ax->setTicker(t);
+    ax->setLabel(label);
+    ax->setRange(-0.5, values.size() - 0.5);
+    ax->setSubTicks(false);
+  };
+  ticks(xAxis, xValues_, xField_);
+  ticks(yAxis, yValues_, yField_);
+  applyPalette();
+  setTitle(title());  // wraps the legend beside the title
+  replot(QCustomPlot::rpQueuedReplot);
+}
+
+int PhaseGrid::cellAt(const QPointF& pos) const {
+  if (!axisRect()->rect().contains(pos.toPoint())) return -1;
+  const int col = static_cast<int>(std::lround(xAxis->pixelToCoord(pos.x())));
+  const int row = static_cast<int>(std::lround(yAxis->pixelToCoord(pos.y())));
+  for (int i = 0; i < cells_.size(); i++)
+    if (cells_[i].col == col && cells_[i].row == row) return i;
+  return -1;
+}
+
+QString PhaseGrid::cellToolTip(int cell) const {
+  const PhaseCell& c = cells_[cell];
+  QString head = xField_ + "=" + c.xValue + (yField_.isEmpty() ? QString() : "  " + yField_ + "=" + c.yValue);
+  QStringList lines = {head};
+  if (c.withData()) {
+    QStringList parts;
+    for (auto it = c.counts.begin(); it != c.counts.end(); ++it)
+      parts << tr("%1 %2").arg(it.value()).arg(phaseName(it.key()));
+    lines << (c.mixed ? tr("majority %1 (seeds disagree: %2)").arg(phaseName(c.majority), parts.join(", "))
+                      : tr("%1 (%2 runs)").arg(phaseName(c.majority)).arg(c.withData()));
+  }
+  for (int row : c.rows) {
+    const CompareRun& r = runs_[row];
+    QStringList others;  // the pooled fields: all but the cell's two
+    for (const auto& [name, text] : r.varied) {
+      const QString n = QString::fromStdString(name);
+      if (n != xField_ && n != yField_) others << n + "=" + QString::fromStdString(text);
+    }
+    const QString what = !r.hasData ? r.stateText()
+                                    : tr("99% at %1, %2%3")
+                                          .arg(r.summary.grok_epoch >= 0 ? QString::number(r.summary.grok_epoch) : "-")
+                                          .arg(phaseName(r.summary.phase))
+                                          .arg(r.summary.complete ? QString() : tr(" (so far)"));
+    lines << tr("run %1 %2: %3").arg(r.row).arg(others.join(' '), what);
+  }
+  return lines.join('\n');
+}
+
+void PhaseGrid::activateCell(int cell) {
+  if (cell < 0 || cell >= cells_.size()) return;
+  QList<int> rows;
+  for (int row : cells_[cell].rows)
+    if (runs_[row].hasData) rows << row;
+  if (rows.size() == 1) return emit runActivated(rows.first());
+  if (rows.isEmpty()) return;
+  QMenu menu(this);
+  for (int row : rows)
+    menu.addAction(tr("Open run %1 (%2)").arg(row).arg(runs_[row].describe()), this,
+                   [this, row] { emit runActivated(row); });
+  menu.exec(QCursor::pos());
+}
+
+void PhaseGrid::mouseMoveEvent(QMouseEvent* event) {
+  Figure::mouseMoveEvent(event);
+  const int cell = cellAt(event->position());
+  if (cell < 0) return QToolTip::hideText();
+  QToolTip::showText(event->globalPosition().toPoint(), cellToolTip(cell), this);
+}
+
+void PhaseGrid::mouseDoubleClickEvent(QMouseEvent* event) {
+  Figure::mouseDoubleClickEvent(event);
+  activateCell(cellAt(event->position()));
+}
+
+}  // namespace grok
