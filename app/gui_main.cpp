@@ -19,6 +19,7 @@
 #include "core/runtime/process_setup.h"
 #include "gui_bench.h"
 #include "ui/compare/compare_view.h"
+#include "ui/plots/figure_export.h"
 #include "ui/run/run_panel.h"
 #include "ui/window/main_window.h"
 
@@ -102,6 +103,12 @@ int main(int argc, char** argv) {
                                      "(default: once the runs are read); a sweep running stops first.",
                                      "SECONDS");
   parser.addOption(shotAfter);
+  const QCommandLineOption exportFigures(
+      "export-figures",
+      "With a sweep folder or run files: once the runs are read, write every Compare figure (epochs to grok, phase "
+      "diagram, the overlays) into DIR as NAME.png and NAME.svg, as the view's export does, then exit.",
+      "DIR");
+  parser.addOption(exportFigures);
   const QCommandLineOption theme("theme", "Use a light or dark palette instead of the system's (light|dark).", "THEME");
   parser.addOption(theme);
   parser.process(app);
@@ -168,7 +175,15 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  if (parser.isSet(screenshot) && compare) {
+  if (parser.isSet(exportFigures) && compare) {
+    QObject::connect(w.compare(), &grok::CompareView::refreshed, &w, [&] {
+      static bool done = false;
+      if (std::exchange(done, true)) return;
+      const QString err = grok::exportWidgets(w.compare()->figures(), parser.value(exportFigures));
+      if (!err.isEmpty()) std::fprintf(stderr, "--export-figures: %s\n", qPrintable(err));
+      QApplication::exit(err.isEmpty() ? 0 : 1);
+    });
+  } else if (parser.isSet(screenshot) && compare) {
     // The Compare view (its dock is a window of its own) once its runs are read, or after
     // --screenshot-after seconds; a sweep it trains stops first, committing its runs.
     static bool shot = false;
