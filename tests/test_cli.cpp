@@ -8,6 +8,7 @@
 #include <csignal>
 #include <functional>
 
+#include "cli_test_util.h"
 #include "core/store/run_store.h"
 #include "test_util.h"
 
@@ -15,22 +16,8 @@ using namespace grok;
 
 namespace {
 
-struct Result {
-  int code = -1;
-  QString out, err;
-};
-
-// `in_child` runs in the child before grokking-cli starts (resource limits).
-Result cli(const QStringList& args, const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment(),
-           const std::function<void()>& in_child = {}) {
-  QProcess p;
-  p.setProcessEnvironment(env);
-  if (in_child) p.setChildProcessModifier(in_child);
-  p.start(GROKKING_CLI, args);
-  if (!p.waitForFinished(300000)) qFatal("grokking-cli did not finish: %s", qPrintable(args.join(' ')));
-  return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
-          QString::fromUtf8(p.readAllStandardError())};
-}
+using Result = test::CliResult;
+using test::cli;
 
 void write_file(const QString& path, const QByteArray& bytes) {
   QFile f(path);

@@ -3,24 +3,15 @@
 // per layer's MLP, in the JSON and in the text.
 #include <QtTest>
 
+#include "cli_test_util.h"
 #include "test_util.h"
 
 using namespace grok;
 
 namespace {
 
-struct Result {
-  int code = -1;
-  QString out, err;
-};
-
-Result cli(const QStringList& args) {
-  QProcess p;
-  p.start(GROKKING_CLI, args);
-  if (!p.waitForFinished(300000)) qFatal("grokking-cli did not finish: %s", qPrintable(args.join(' ')));
-  return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
-          QString::fromUtf8(p.readAllStandardError())};
-}
+using Result = test::CliResult;
+using test::cli;
 
 QStringList check_names(const QJsonObject& o) {
   QStringList names;

@@ -6,6 +6,7 @@
 #include <csignal>
 #include <filesystem>
 
+#include "cli_test_util.h"
 #include "core/experiments/sweep.h"
 #include "core/store/run_store.h"
 #include "test_util.h"
@@ -14,18 +15,8 @@ using namespace grok;
 
 namespace {
 
-struct Result {
-  int code = -1;
-  QString out, err;
-};
-
-Result cli(const QStringList& args) {
-  QProcess p;
-  p.start(GROKKING_CLI, args);
-  if (!p.waitForFinished(300000)) qFatal("grokking-cli did not finish: %s", qPrintable(args.join(' ')));
-  return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
-          QString::fromUtf8(p.readAllStandardError())};
-}
+using Result = test::CliResult;
+using test::cli;
 
 QString write_spec(const test::ScratchDir& dir, const QString& name, int epochs, const QString& grid) {
   const QString path = dir.qfile(name);
