@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/analysis/phases.h"
+#include "core/base/key_selection.h"
 #include "core/store/run_store.h"
 
 namespace grok {
@@ -36,12 +37,6 @@ std::string csv_field(const std::string& s) {
   std::string q = "\"";
   for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
   return q + "\"";
-}
-
-std::string freqs_text(const std::vector<int>& f) {
-  std::string s;
-  for (int k : f) s += (s.empty() ? "" : " ") + std::to_string(k);
-  return s;
 }
 
 }  // namespace
@@ -174,7 +169,7 @@ void write_summary_csv(std::ostream& out, const std::vector<RunSummary>& rows) {
     for (const auto& kv : setting_of(r)) out << "," << csv_field(kv.second);
     out << "," << r.config.seed << "," << (r.complete ? 1 : 0) << "," << r.last_epoch << ","
         << (r.stopped_early < 0 ? "" : std::to_string(r.stopped_early)) << "," << to_string(r.phase) << ","
-        << freqs_text(r.key_freqs) << "," << number_text(r.final_train_acc, "%.6g") << ","
+        << csv_field(join_freqs(r.key_freqs)) << "," << number_text(r.final_train_acc, "%.6g") << ","
         << number_text(r.final_test_acc, "%.6g");
     for (const auto& c : summary_stat_columns()) {
       const double v = summary_value(r, c);
@@ -201,7 +196,7 @@ void print_summary_table(std::ostream& out, const std::vector<RunSummary>& rows)
          {std::to_string(r.config.seed), epoch, epoch_text(r.memorisation_end), epoch_text(r.grok_epoch),
           epoch_text(r.test_loss_below_0_1), epoch_text(r.circuit_formation_end), epoch_text(r.cleanup_end),
           std::string(to_string(r.phase)), number_text(r.final_train_loss, "%.2e"),
-          number_text(r.final_test_loss, "%.2e"), r.key_freqs.empty() ? "-" : freqs_text(r.key_freqs)})
+          number_text(r.final_test_loss, "%.2e"), r.key_freqs.empty() ? "-" : join_freqs(r.key_freqs)})
       row.push_back(s);
     t.push_back(row);
   }
