@@ -328,26 +328,28 @@ class TestRunStore : public QObject {
              (std::vector<int>{14, 35, 41, 42, 52}));
   }
 
-  // Format 2 dropped the `analysis` table that format 1 declared and never filled.
-  void newRunsAreFormat2WithoutAnalysisTable() {
+  // Format 2 dropped the `analysis` table that format 1 declared and never filled; 3 added `numerics`.
+  void newRunsAreFormat3WithoutAnalysisTable() {
     test::ScratchDir dir;
     const std::string path = dir.file("run.grok");
     make_run(path);
-    QCOMPARE(RunStore::open(path).schema_version(), 2);
-    QCOMPARE(RunStore::open(path).meta("schema_version"), std::string("2"));
+    QCOMPARE(RunStore::open(path).schema_version(), 3);
+    QCOMPARE(RunStore::open(path).meta("schema_version"), std::string("3"));
     QCOMPARE(sql_texts(path, "SELECT name FROM sqlite_master WHERE name = 'analysis'"), std::vector<std::string>{});
   }
 
-  // A format 1 file (the same tables and an empty `analysis`) opens and resumes, and stays format 1.
+  // A format 1 file (no `numerics`, an empty `analysis`) opens and resumes, and stays format 1;
+  // resuming adds the numerics table and fills it.
   void format1FilesOpenAndResume() {
     test::ScratchDir dir;
     const std::string path = dir.file("v1.grok");
     make_run(path, tiny_config(11, 40));
     sql(path,
         "CREATE TABLE analysis(epoch INTEGER NOT NULL, kind TEXT NOT NULL, key_freqs TEXT NOT NULL, "
-        "json TEXT NOT NULL, PRIMARY KEY(epoch, kind, key_freqs));"
+        "json TEXT NOT NULL, PRIMARY KEY(epoch, kind, key_freqs)); DROP TABLE numerics;"
         "UPDATE meta SET value = '1' WHERE key = 'schema_version'; PRAGMA user_version=1;");
     QVERIFY(read_everything(path).empty());
+    QVERIFY(RunStore::open(path).numerics().empty());
     QCOMPARE(RunStore::open(path).schema_version(), 1);
     Trainer t = Trainer::resume(path, 60, {1});
     std::atomic<bool> stop{false};
@@ -356,6 +358,7 @@ class TestRunStore : public QObject {
     const RunStore s = RunStore::open(path);
     QCOMPARE(s.checkpoint_epochs(), (std::vector<int>{0, 10, 20, 30, 40, 50, 60}));
     QCOMPARE(s.load_measures(KeySelection::Live).size(), std::size_t(7));
+    QCOMPARE(s.numerics().front().epoch, 40);
     QCOMPARE(s.schema_version(), 1);
     QCOMPARE(sql_texts(path, "SELECT name FROM sqlite_master WHERE name = 'analysis'"),
              std::vector<std::string>{"analysis"});

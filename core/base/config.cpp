@@ -34,6 +34,10 @@ ConfigField number(const char* name, double Config::*m, double lo, double hi, co
   return {name, Kind::Number, m, lo, hi, lo_open, hi_open, false, {}, range, help};
 }
 
+ConfigField boolean(const char* name, bool Config::*m, const char* help) {
+  return {name, Kind::Boolean, m, 0, 1, false, false, false, {"false", "true"}, "true or false", help};
+}
+
 ConfigField choice(const char* name, ConfigField::Member m, std::vector<const char*> names, const char* help) {
   std::string range;
   for (const char* n : names) range += (range.empty() ? "" : ", ") + std::string(n);
@@ -71,6 +75,18 @@ const std::vector<ConfigField>& table() {
       integer("test_interval", &Config::test_interval, 1, 10000000, "epochs between test evaluations"),
       integer("stop_after_grok", &Config::stop_after_grok, 0, 10000000,
               "stop this many epochs after test accuracy first reaches 99 % (0: train to epochs)"),
+      choice("loss", &Config::loss, {"softmax64", "softmax32", "stablemax"},
+             "cross-entropy over softmax in float64 (the paper's), softmax in float32, or StableMax"),
+      choice("grad_filter", &Config::grad_filter, {"none", "ema", "ma"},
+             "Grokfast gradient filter: none, exponential (ema) or windowed (ma) moving average"),
+      number("grokfast_alpha", &Config::grokfast_alpha, 0, 1, "[)", "Grokfast EMA momentum alpha"),
+      number("grokfast_lambda", &Config::grokfast_lambda, 0, 100, "[]", "Grokfast amplification lambda"),
+      integer("grokfast_window", &Config::grokfast_window, 1, 1000, "Grokfast MA window (gradients held)"),
+      boolean("orthogonal_gradient", &Config::orthogonal_gradient,
+              "⊥Grad: each gradient made orthogonal to its weights, at its own norm, before AdamW"),
+      number("init_scale", &Config::init_scale, 0, 100, "(]", "every initial parameter multiplied by this"),
+      choice("norm_constraint", &Config::norm_constraint, {"none", "global"},
+             "global: all parameters rescaled to the initial global norm after every step"),
   };
   return fields;
 }
@@ -100,6 +116,8 @@ json value_json(const Config& c, const ConfigField& f) {
         if constexpr (std::is_enum_v<T>) {
           const auto i = static_cast<std::size_t>(c.*member);
           return i < f.choices.size() ? json(f.choices[i]) : json();  // null: not a valid choice
+        } else if constexpr (std::is_same_v<T, bool>) {
+          return json(static_cast<bool>(c.*member));
         } else {
           return c.*member;
         }
@@ -125,6 +143,15 @@ void assign(Config& c, const ConfigField& f, const json& v) {
         }
       fail(f.name, "got \"" + s + "\"", f.range);
     }
+    case Kind::Boolean: {
+      if (!v.is_boolean()) fail(f.name, "expected true or false, got " + describe(v), f.range);
+      std::visit(
+          [&](auto member) {
+            if constexpr (std::is_same_v<std::decay_t<decltype(c.*member)>, bool>) c.*member = v.get<bool>();
+          },
+          f.member);
+      return;
+    }
     case Kind::Integer: {
       long long x = 0;
       if (v.is_number_integer()) {
@@ -140,7 +167,7 @@ void assign(Config& c, const ConfigField& f, const json& v) {
       std::visit(
           [&](auto member) {
             using T = std::decay_t<decltype(c.*member)>;
-            if constexpr (std::is_integral_v<T>) c.*member = static_cast<T>(x);
+            if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) c.*member = static_cast<T>(x);
           },
           f.member);
       return;
@@ -198,6 +225,16 @@ const char* to_string(Operation op) {
 const char* to_string(Regularizer r) {
   const auto& names = field("regularizer").choices;
   return static_cast<std::size_t>(r) < names.size() ? names[static_cast<std::size_t>(r)] : "?";
+}
+
+const char* to_string(LossKind l) {
+  const auto& names = field("loss").choices;
+  return static_cast<std::size_t>(l) < names.size() ? names[static_cast<std::size_t>(l)] : "?";
+}
+
+const char* to_string(GradFilter g) {
+  const auto& names = field("grad_filter").choices;
+  return static_cast<std::size_t>(g) < names.size() ? names[static_cast<std::size_t>(g)] : "?";
 }
 
 const char* operation_symbol(Operation op) {

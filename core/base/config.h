@@ -28,6 +28,10 @@ namespace grok {
 
 enum class Operation { Add, Subtract, Multiply, Divide };
 enum class Regularizer { WeightDecay, Dropout, L1 };
+// The follow-up recipes (training/internal/recipes.h has their formulas and sources).
+enum class LossKind { Softmax64, Softmax32, StableMax };
+enum class GradFilter { None, Ema, Ma };
+enum class NormConstraint { None, Global };
 
 struct Config {
   Operation operation = Operation::Add;
@@ -64,6 +68,22 @@ struct Config {
   // so that a sweep spends nothing on runs long since grokked. The run file records where it stopped.
   int stop_after_grok = 0;
 
+  // The loss the model trains on and is tested with: float64 softmax cross-entropy (the paper's),
+  // the same in float32 (shows softmax collapse, Prieto et al. 2025) or StableMax (ibid.).
+  LossKind loss = LossKind::Softmax64;
+  // Grokfast (Lee et al. 2024): a low-pass filter added to each gradient before the optimizer step.
+  // ema: mu <- alpha mu + (1 - alpha) g, g <- g + lambda mu; ma: g <- g + lambda mean(last window g).
+  GradFilter grad_filter = GradFilter::None;
+  double grokfast_alpha = 0.98;
+  double grokfast_lambda = 2.0;
+  int grokfast_window = 100;
+  // ⊥Grad (Prieto et al. 2025): each parameter's gradient made orthogonal to it, at its own norm.
+  bool orthogonal_gradient = false;
+  // Omnigrok (Liu et al. 2023): every initial parameter times init_scale; with norm_constraint
+  // global, all parameters rescaled together to the starting global norm after every step.
+  double init_scale = 1.0;
+  NormConstraint norm_constraint = NormConstraint::None;
+
   double effective_weight_decay() const { return regularizer == Regularizer::WeightDecay ? weight_decay : 0.0; }
   double effective_dropout() const { return regularizer == Regularizer::Dropout ? dropout : 0.0; }
   double effective_l1() const { return regularizer == Regularizer::L1 ? l1 : 0.0; }
@@ -75,16 +95,18 @@ struct Config {
 
 // One Config field: everything parsing, printing, checking and editing it needs.
 struct ConfigField {
-  enum class Kind { Integer, Number, Choice };
-  using Member = std::variant<int Config::*, std::uint64_t Config::*, double Config::*, Operation Config::*,
-                              Regularizer Config::*>;
+  // Boolean: JSON true / false, listed as the choices "false", "true" for editors.
+  enum class Kind { Integer, Number, Choice, Boolean };
+  using Member =
+      std::variant<int Config::*, std::uint64_t Config::*, double Config::*, bool Config::*, Operation Config::*,
+                   Regularizer Config::*, LossKind Config::*, GradFilter Config::*, NormConstraint Config::*>;
   const char* name;  // JSON key, as in run files and `--set name=value`
   Kind kind;
   Member member;                     // the accessor
   double lo, hi;                     // Integer / Number: the allowed range
   bool lo_open, hi_open;             // Number: an end excluded ("in (0, 1)")
   bool odd;                          // Integer: odd values only (p)
-  std::vector<const char*> choices;  // Choice: the names, in enum order
+  std::vector<const char*> choices;  // Choice: the names, in enum order; Boolean: "false", "true"
   std::string range;                 // the allowed values as messages write them: "integer 1..4", "number in (0, 1)"
   const char* help;                  // one line for a tooltip or `--help`
 };
@@ -114,6 +136,8 @@ void validate(const Config& c);
 
 const char* to_string(Operation op);
 const char* to_string(Regularizer r);
+const char* to_string(LossKind l);
+const char* to_string(GradFilter g);
 const char* operation_symbol(Operation op);  // "+", "-", "*", "/"
 // (a op b) mod p; for divide, a * b^-1 with p prime and b != 0 (throws std::invalid_argument for b = 0).
 int apply_operation(Operation op, int a, int b, int p);

@@ -40,4 +40,18 @@ struct MeasureRecord {
   std::map<std::string, double> values;
 };
 
+// The numbers the follow-up papers explain grokking with, of one epoch's weights W_e and the
+// gradient of its training loss (computed in the train step every test_interval epochs,
+// training/internal/step_numerics.h). Names in `values`:
+//   softmax_collapse   share of training pairs whose float32 sum_j exp(x_j - max x) is exactly 1
+//   zero_loss          share of training pairs whose loss (the run's loss) is exactly 0
+//   cos_wg             cos(w, g) of all parameters flattened together; "cos_wg:<param>" per tensor
+//   norm               the global L2 norm of the parameters; "norm:<param>" per tensor (W_U's is
+//                      the slingshot's signal, Thilak et al. 2022)
+// <param> is the state_dict name (embed.W_E, blocks.0.attn.W_Q, unembed.W_U, ...).
+struct NumericsRecord {
+  int epoch = 0;
+  std::map<std::string, double> values;
+};
+
 }  // namespace grok

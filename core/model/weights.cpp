@@ -103,6 +103,9 @@ Weights init_weights(const Config& cfg) {
     w.layers.push_back(L);
   }
   w.W_U = at::randn({D, V}) / std::sqrt(static_cast<double>(V));
+  // Omnigrok's knob (config init_scale); the default 1 leaves the reference weights untouched.
+  if (cfg.init_scale != 1.0)
+    for (auto& [name, t] : w.named()) t->mul_(cfg.init_scale);
   return w;
 }
 

@@ -18,6 +18,10 @@ using Kind = RunFileError::Kind;
 
 namespace {
 
+// Format 3's table, also added to older files opened for writing.
+constexpr const char* kNumericsTable =
+    "CREATE TABLE IF NOT EXISTS numerics(epoch INTEGER NOT NULL, name TEXT NOT NULL, value REAL, "
+    "PRIMARY KEY(epoch, name)) WITHOUT ROWID";
 const char* kSchema = R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE metrics(
@@ -123,6 +127,7 @@ RunStore RunStore::create(const std::string& path, const Config& cfg, bool overw
     set_writer_pragmas(*db);
     Transaction tx(*db);
     db->exec(kSchema);
+    db->exec(kNumericsTable);
     db->exec("PRAGMA application_id=" + std::to_string(kRunApplicationId));
     db->exec("PRAGMA user_version=" + std::to_string(kRunSchemaVersion));
     Stmt ins = db->prepare("INSERT INTO meta(key, value) VALUES(?, ?)");
@@ -169,7 +174,7 @@ RunStore RunStore::open(const std::string& path, Mode mode) {
                                           std::to_string(version) + ", this build reads up to " +
                                           std::to_string(kRunSchemaVersion) + "); update the app");
     if (version < 1) throw RunFileError(Kind::Damaged, path + ": damaged run file (no run format version)");
-    if (mode == Mode::ReadWrite) set_writer_pragmas(*db);
+    if (mode == Mode::ReadWrite) set_writer_pragmas(*db), db->exec(kNumericsTable);
     RunStore store(path, std::move(db));
     store.load_config();
     return store;
@@ -223,7 +228,8 @@ void RunStore::set_target_epochs(int epochs) {
 
 void RunStore::commit_checkpoint(int epoch, const std::vector<NamedArray>& weights,
                                  const std::vector<EpochMetrics>& metrics, const ResumeState& resume,
-                                 const std::vector<MeasureRecord>& measures) {
+                                 const std::vector<MeasureRecord>& measures,
+                                 const std::vector<NumericsRecord>& numerics) {
   guarded(path_, [&] {
     Transaction tx(db());
     Stmt m = db().prepare(
@@ -253,6 +259,7 @@ void RunStore::commit_checkpoint(int epoch, const std::vector<NamedArray>& weigh
     meta.bind(1, std::string("resume_epoch")).bind(2, std::to_string(resume.epoch)).run();
     meta.bind(1, std::string("optimizer_steps")).bind(2, std::to_string(resume.optimizer_steps)).run();
     write_measures(measures);
+    write_numerics(numerics);
     tx.commit();
   });
   if (!temporary_.empty()) replace_old_run();

@@ -34,8 +34,9 @@
 namespace grok {
 
 // 2: no `analysis` table (version 1 declared it and never wrote a row; version 1 files are read and
-// resumed as they are).
-constexpr int kRunSchemaVersion = 2;
+// resumed as they are). 3: a `numerics` table (records.h NumericsRecord); an older file gets it
+// when opened for writing (resuming it) and keeps its version number, which older builds read.
+constexpr int kRunSchemaVersion = 3;
 constexpr std::int32_t kRunApplicationId = 0x47524F4B;  // "GROK" in PRAGMA application_id
 
 class Db;
@@ -48,7 +49,7 @@ class RunStore {
   // path until this one's first commit_checkpoint, which renames it into place.
   static RunStore create(const std::string& path, const Config& cfg, bool overwrite,
                          const std::map<std::string, std::string>& meta = {});
-  // Opens and validates an existing run file (format 1 or 2); throws RunFileError with one line on any problem.
+  // Opens and validates an existing run file (format 1, 2 or 3); throws RunFileError with one line on any problem.
   static RunStore open(const std::string& path, Mode mode = Mode::ReadOnly);
 
   RunStore(RunStore&&) noexcept;
@@ -67,7 +68,8 @@ class RunStore {
   // checkpoint's progress measures (what training computes live). The first one of a replacing run
   // then puts it in place of the old run.
   void commit_checkpoint(int epoch, const std::vector<NamedArray>& weights, const std::vector<EpochMetrics>& metrics,
-                         const ResumeState& resume, const std::vector<MeasureRecord>& measures = {});
+                         const ResumeState& resume, const std::vector<MeasureRecord>& measures = {},
+                         const std::vector<NumericsRecord>& numerics = {});
 
   std::vector<int> checkpoint_epochs() const;
   // The run has reached its end: a checkpoint at config().epochs, or at the epoch meta
@@ -84,6 +86,9 @@ class RunStore {
   // The records of every key set chosen as `kind`, by epoch.
   std::vector<MeasureRecord> load_measures(KeySelection::Kind kind) const;
 
+  // The numerics rows (NaN where NULL), by epoch; none in a file older than format 3.
+  std::vector<NumericsRecord> numerics(int from_epoch = 0, int to_epoch = std::numeric_limits<int>::max()) const;
+
   // Runs SQLite's quick_check; throws RunFileError if the file is damaged.
   void verify() const;
   // A commit that would grow the database beyond `bytes` fails as a full disk would (quotas, tests).
@@ -93,7 +98,8 @@ class RunStore {
   RunStore(std::string path, std::unique_ptr<Db> db);
   Db& db() const;  // throws once a failed replacement has closed the connection
   void load_config();
-  void write_measures(const std::vector<MeasureRecord>& records);  // inside the caller's transaction
+  void write_measures(const std::vector<MeasureRecord>& records);   // inside the caller's transaction
+  void write_numerics(const std::vector<NumericsRecord>& records);  // run_numerics.cpp; likewise
   void apply_size_limit();
   void replace_old_run();    // run_replace.cpp: the temporary file over the old run
   void discard_temporary();  // run_replace.cpp: a replacement that never got in place

@@ -3,6 +3,9 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <stdexcept>
+#include <utility>
+
+#include "core/training/internal/step_numerics.h"
 
 namespace grok {
 
@@ -27,9 +30,15 @@ Weights trainable(Weights w) {
 }  // namespace
 
 TrainStep::TrainStep(const Config& cfg, Weights w, Batch train, Path path)
-    : cfg_(cfg), w_(trainable(std::move(w))), opt_(w_, adamw_options(cfg)), train_(std::move(train)), path_(path) {}
+    : cfg_(cfg),
+      w_(trainable(std::move(w))),
+      opt_(w_, adamw_options(cfg)),
+      train_(std::move(train)),
+      path_(path),
+      filter_(cfg, w_),
+      norm_target_(cfg.norm_constraint == NormConstraint::Global ? global_norm(w_) : 0.0) {}
 
-const StepForward& TrainStep::forward(int epoch) {
+const StepForward& TrainStep::forward(int epoch, bool numerics) {
   ForwardOptions fo;
   const double dropout = cfg_.effective_dropout();
   if (dropout > 0) {
@@ -37,9 +46,17 @@ const StepForward& TrainStep::forward(int epoch) {
     fo.rng = at::make_generator<at::CPUGeneratorImpl>(cfg_.seed * 1000003ULL + static_cast<std::uint64_t>(epoch));
   }
   f_.logits = path_ == Path::fast ? forward_fast(w_, train_, fo) : forward_plain(w_, train_, fo);  // [N, V]
-  f_.loss = cross_entropy_f64(f_.logits, train_.labels);
+  // run_loss's operations, keeping the picked log-probabilities for the zero-loss share.
+  const at::Tensor picked = log_probs(f_.logits, cfg_.loss).gather(1, train_.labels.unsqueeze(1));  // [N, 1]
+  f_.loss = -picked.mean();
   f_.loss_value = f_.loss.item<double>();
   f_.accuracy = static_cast<double>(count_correct(f_.logits, train_.labels)) / train_.size();
+  numerics_.reset();
+  numerics_done_ = false;
+  if (numerics) {
+    numerics_ = NumericsRecord{epoch, {}};
+    add_forward_numerics(f_.logits, picked, *numerics_);
+  }
   return f_;
 }
 
@@ -53,8 +70,38 @@ void TrainStep::update() {
   }
   w_.zero_grad();
   loss.backward();
+  if (numerics_) add_gradient_numerics(w_, *numerics_), numerics_done_ = true;
+  filter_.apply(w_);
+  if (cfg_.orthogonal_gradient) orthogonalize_gradients(w_);
   opt_.step(w_);
+  if (cfg_.norm_constraint == NormConstraint::Global) rescale_to_norm(w_, norm_target_);
   f_ = StepForward();  // the graph's buffers go now, not at the next forward
+}
+
+std::optional<NumericsRecord> TrainStep::take_numerics() {
+  if (!numerics_done_) return std::nullopt;
+  numerics_done_ = false;
+  return std::exchange(numerics_, std::nullopt);
+}
+
+namespace {
+constexpr const char* kNormTarget = "norm_constraint.target";
+}
+
+std::vector<NamedArray> TrainStep::state() const {
+  std::vector<NamedArray> out = opt_.state();
+  for (NamedArray& a : filter_.state()) out.push_back(std::move(a));
+  if (cfg_.norm_constraint == NormConstraint::Global)
+    out.push_back(to_named_array(kNormTarget, at::full({1}, norm_target_, at::kDouble)));
+  return out;
+}
+
+void TrainStep::load_state(const std::vector<NamedArray>& arrays, long optimizer_steps) {
+  opt_.load_state(arrays, optimizer_steps);
+  filter_.load_state(arrays);
+  if (cfg_.norm_constraint == NormConstraint::Global)
+    for (const NamedArray& a : arrays)
+      if (a.name == kNormTarget) norm_target_ = from_named_array(a).item<double>();
 }
 
 }  // namespace grok

@@ -2,9 +2,13 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <utility>
 #include <vector>
 
 #include "core/analysis/progress_measures.h"
@@ -27,6 +31,19 @@ int use_threads(int asked) {
   return n;
 }
 
+// What every new run file records of where it was made.
+std::map<std::string, std::string> run_meta(int threads) {
+  return {{"app_version", version()},
+          {"torch_version", torch_version()},
+          {"blas", blas_library()},
+          {"threads", std::to_string(threads)}};
+}
+
+[[noreturn]] void damaged(const std::string& path, const std::exception& e) {
+  if (auto* r = dynamic_cast<const RunFileError*>(&e)) throw *r;
+  throw RunFileError(RunFileError::Kind::Damaged, path + ": damaged run file (" + e.what() + ")");
+}
+
 }  // namespace
 
 struct Trainer::Impl {
@@ -40,6 +57,8 @@ struct Trainer::Impl {
   int epoch = 0;  // next epoch to compute; weights are W_epoch
   int last_checkpoint = -1;
   std::vector<EpochMetrics> pending;  // metrics since the last committed checkpoint
+  std::vector<NumericsRecord> pending_numerics;
+  std::optional<NumericsRecord> unreported;  // the newest numerics, until a progress report carries them
   EpochMetrics last_test;
   FourierBasis basis;
   MeasureRecord last_measures;
@@ -72,14 +91,15 @@ struct Trainer::Impl {
   // frequencies: a live run knows no others) in one transaction. `logits`: this checkpoint's
   // all-pair logits if the epoch has them already (pair_logits), else the measures compute them.
   void commit(int e, const std::vector<float>* logits = nullptr) {
-    ResumeState r{e, step.optimizer().steps_taken(), step.optimizer().state()};
+    ResumeState r{e, step.optimizer().steps_taken(), step.state()};
     std::vector<NamedArray> ck = to_named_arrays(step.weights());
     const auto t0 = std::chrono::steady_clock::now();
     last_measures =
         to_record(e, KeySelection::Live, compute_progress_measures(cfg, ck, data, std::nullopt, basis, logits));
     measures_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    store.commit_checkpoint(e, ck, pending, r, {last_measures});
+    store.commit_checkpoint(e, ck, pending, r, {last_measures}, pending_numerics);
     pending.clear();
+    pending_numerics.clear();
     last_checkpoint = e;
   }
 
@@ -87,7 +107,7 @@ struct Trainer::Impl {
   at::Tensor evaluate_test(EpochMetrics& m) {
     at::NoGradGuard no_grad;
     const at::Tensor logits = forward_fast(step.weights(), test);
-    m.test_loss = cross_entropy_f64(logits, test.labels).item<double>();
+    m.test_loss = run_loss(logits, test.labels, cfg.loss).item<double>();
     m.test_acc = static_cast<double>(count_correct(logits, test.labels)) / test.size();
     last_test = m;
     note_test(m);
@@ -117,11 +137,7 @@ Trainer::~Trainer() = default;
 Trainer Trainer::start(const Config& cfg, const std::string& path, bool overwrite, const TrainOptions& opt) {
   validate(cfg);
   const int threads = use_threads(opt.threads);
-  RunStore store = RunStore::create(path, cfg, overwrite,
-                                    {{"app_version", version()},
-                                     {"torch_version", torch_version()},
-                                     {"blas", blas_library()},
-                                     {"threads", std::to_string(threads)}});
+  RunStore store = RunStore::create(path, cfg, overwrite, run_meta(threads));
   return Trainer(std::make_unique<Impl>(cfg, std::move(store), init_weights(cfg), threads));
 }
 
@@ -144,14 +160,13 @@ Trainer Trainer::resume(const std::string& path, std::optional<int> epochs, cons
   try {
     w = weights_from_checkpoint(cfg, store.load_checkpoint(resume->epoch));
   } catch (const std::runtime_error& e) {
-    if (dynamic_cast<const RunFileError*>(&e)) throw;
-    throw RunFileError(RunFileError::Kind::Damaged, path + ": damaged run file (" + e.what() + ")");
+    damaged(path, e);
   }
   auto impl = std::make_unique<Impl>(cfg, std::move(store), std::move(w), threads);
   try {
-    impl->step.optimizer().load_state(resume->optimizer, resume->optimizer_steps);
+    impl->step.load_state(resume->optimizer, resume->optimizer_steps);
   } catch (const std::runtime_error& e) {
-    throw RunFileError(RunFileError::Kind::Damaged, path + ": damaged run file (" + e.what() + ")");
+    damaged(path, e);
   }
   if (threads != recorded) {
     // The run now mixes two counts: say from which epoch on, for whoever reproduces it.
@@ -165,6 +180,49 @@ Trainer Trainer::resume(const std::string& path, std::optional<int> epochs, cons
   impl->last_checkpoint = resume->epoch;
   if (cfg.stop_after_grok > 0)
     for (const EpochMetrics& m : impl->store.metrics(0, resume->epoch)) impl->note_test(m);
+  return Trainer(std::move(impl));
+}
+
+Trainer Trainer::fork(const std::string& parent, int epoch, const std::vector<std::string>& changes,
+                      const std::string& path, bool overwrite, const TrainOptions& opt) {
+  const RunStore from = RunStore::open(parent);
+  const std::vector<int> epochs = from.checkpoint_epochs();
+  if (!std::binary_search(epochs.begin(), epochs.end(), epoch)) {
+    const auto after = std::lower_bound(epochs.begin(), epochs.end(), epoch);
+    std::string near;
+    if (after != epochs.begin()) near = std::to_string(*(after - 1));
+    if (after != epochs.end()) near += (near.empty() ? "" : " or ") + std::to_string(*after);
+    throw ConfigError("epoch: " + std::to_string(epoch) + " is not a checkpoint of " + parent +
+                      (near.empty() ? " (it has none)" : " (nearest: " + near + ")"));
+  }
+  const Config cfg = fork_config(from.config(), epoch, changes);
+  std::error_code ec;
+  if (std::filesystem::equivalent(parent, path, ec))
+    throw RunFileError(RunFileError::Kind::Exists, path + ": is the parent run; fork into a new file");
+  Weights w;
+  try {
+    w = weights_from_checkpoint(cfg, from.load_checkpoint(epoch));
+  } catch (const std::runtime_error& e) {
+    damaged(parent, e);
+  }
+  const int threads = use_threads(opt.threads > 0 ? opt.threads : std::atoi(from.meta("threads").c_str()));
+  // Only the newest checkpoint keeps the optimizer's moments (run_store.h).
+  const std::optional<ResumeState> resume = from.load_resume_state();
+  const bool carry = resume && resume->epoch == epoch;
+  std::map<std::string, std::string> meta = run_meta(threads);
+  meta["parent"] = std::filesystem::absolute(parent).lexically_normal().string();
+  meta["parent_epoch"] = std::to_string(epoch);
+  meta["optimizer_state"] = carry ? "parent" : "fresh";
+  auto impl = std::make_unique<Impl>(cfg, RunStore::create(path, cfg, overwrite, meta), std::move(w), threads);
+  if (carry) {
+    try {
+      impl->step.load_state(resume->optimizer, resume->optimizer_steps);
+    } catch (const std::runtime_error& e) {
+      damaged(parent, e);
+    }
+  }
+  impl->epoch = epoch;
+  impl->commit(epoch);
   return Trainer(std::move(impl));
 }
 
@@ -182,7 +240,7 @@ void Trainer::run(const std::atomic<bool>& stop, const TrainCallbacks& cb) {
       if (s.last_checkpoint != e) s.commit(e);
       return;
     }
-    const StepForward& f = s.step.forward(e);
+    const StepForward& f = s.step.forward(e, e % c.test_interval == 0);
     EpochMetrics m;
     m.epoch = e;
     m.train_loss = f.loss_value;
@@ -218,6 +276,7 @@ void Trainer::run(const std::atomic<bool>& stop, const TrainCallbacks& cb) {
       p.last_checkpoint = s.last_checkpoint;
       p.checkpoint_now = checkpoint;
       if (checkpoint) p.measures = s.last_measures, p.measures_ms = s.measures_ms;
+      p.numerics = std::exchange(s.unreported, std::nullopt);
       cb.on_progress(p);
     }
     if (early_end) {
@@ -227,6 +286,7 @@ void Trainer::run(const std::atomic<bool>& stop, const TrainCallbacks& cb) {
     }
     if (e >= c.epochs) return;
     s.step.update();
+    if (auto n = s.step.take_numerics()) s.pending_numerics.push_back(*n), s.unreported = std::move(n);
     s.epoch = e + 1;
   }
 }

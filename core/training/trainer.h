@@ -9,7 +9,9 @@
 // updates, the loss that update e+1 then differentiates; epoch 0 is the initial model. A run of
 // `epochs` E takes E updates and logs epochs 0..E. The checkpoint "at epoch e" holds those weights.
 //
-// One epoch is one TrainStep (training/internal/train_step.h), the update the benchmark times.
+// One epoch is one TrainStep (training/internal/train_step.h), the update the benchmark times. Every
+// test_interval epochs it also records the epoch's numerics (records.h NumericsRecord), committed
+// with the next checkpoint.
 //
 // Threading: a Trainer is used from one thread (run() blocks that thread); `stop` may be set from
 // any thread or a signal handler. Callbacks run on the training thread, between epochs. start()
@@ -22,6 +24,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/base/config.h"
 #include "core/store/run_store.h"
@@ -49,6 +52,8 @@ struct TrainProgress {
   // With checkpoint_now: the progress measures committed with it and what computing them cost.
   std::optional<MeasureRecord> measures;
   double measures_ms = 0;
+  // Numerics completed since the previous report (those of an earlier epoch: they need its update).
+  std::optional<NumericsRecord> numerics;
 };
 
 struct TrainCallbacks {
@@ -61,6 +66,16 @@ class Trainer {
   static Trainer start(const Config& cfg, const std::string& path, bool overwrite, const TrainOptions& opt = {});
   // Continues a run file from its newest checkpoint; `epochs` raises (or sets) the target.
   static Trainer resume(const std::string& path, std::optional<int> epochs, const TrainOptions& opt = {});
+  // A new run at `path` starting from checkpoint `epoch` of the run at `parent`, with `changes`
+  // ("key=value", as --set) applied to the parent's config; its first checkpoint, committed here,
+  // holds the parent's weights exactly and its epochs continue the parent's axis. The optimizer
+  // state (AdamW moments, Grokfast filter) is the parent's when `epoch` is its newest checkpoint, else
+  // fresh; meta records "parent", "parent_epoch" and "optimizer_state" (parent or fresh).
+  // stop_after_grok is reset to 0 unless changed; threads default to the parent's count.
+  // Throws ConfigError naming a field that would change the model, the task or the split, an epoch
+  // that is not a checkpoint, or a target `epochs` not after it; RunFileError for the files.
+  static Trainer fork(const std::string& parent, int epoch, const std::vector<std::string>& changes,
+                      const std::string& path, bool overwrite, const TrainOptions& opt = {});
 
   Trainer(Trainer&&) noexcept;
   Trainer& operator=(Trainer&&) noexcept;
@@ -87,5 +102,9 @@ class Trainer {
   explicit Trainer(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// The config of a fork at `epoch` (see Trainer::fork), checked without touching any file: the GUI's
+// fork dialog and the CLI ask it first. Throws ConfigError as fork does.
+Config fork_config(const Config& parent, int epoch, const std::vector<std::string>& changes);
 
 }  // namespace grok

@@ -29,7 +29,7 @@ RunPanel::RunPanel(QWidget* parent) : QWidget(parent) {
   for (const ConfigField& f : config_fields()) {
     const QString name = QString::fromUtf8(f.name);
     QWidget* editor = nullptr;
-    if (f.kind == ConfigField::Kind::Choice) {
+    if (!f.choices.empty()) {  // a Choice or a Boolean
       auto* combo = new QComboBox(this);
       for (const char* choice : f.choices) combo->addItem(QString::fromUtf8(choice));
       editor = combo;

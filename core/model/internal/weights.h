@@ -43,7 +43,7 @@ struct Weights {
   void zero_grad();
 };
 
-// at::manual_seed(cfg.seed) then randn in the reference order; float32.
+// at::manual_seed(cfg.seed) then randn in the reference order, times cfg.init_scale; float32.
 Weights init_weights(const Config& cfg);
 // Zero-filled weights of the right shapes (for loading a checkpoint into).
 Weights empty_weights(const Config& cfg);

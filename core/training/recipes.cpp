@@ -1,0 +1,123 @@
+#include "core/training/internal/recipes.h"
+
+#include <cmath>
+
+namespace grok {
+
+at::Tensor log_stablemax(const at::Tensor& x) {
+  // 1e-30 as in the authors' s(): keeps 1 / (1 - x) finite for any x < 0 the dtype can hold.
+  const at::Tensor s = at::where(x < 0, 1.0 / (1.0 - x + 1e-30), x + 1.0);
+  return at::log(s / s.sum(-1, /*keepdim=*/true));
+}
+
+at::Tensor log_probs(const at::Tensor& logits, LossKind kind) {
+  switch (kind) {
+    case LossKind::Softmax32: return at::log_softmax(logits.to(at::kFloat), -1);
+    case LossKind::StableMax: return log_stablemax(logits.to(at::kDouble));
+    case LossKind::Softmax64: break;
+  }
+  return at::log_softmax(logits.to(at::kDouble), -1);
+}
+
+at::Tensor run_loss(const at::Tensor& logits, const at::Tensor& labels, LossKind kind) {
+  // The operation sequence of cross_entropy_f64 (transformer.h), so that softmax64 runs stay bit-identical.
+  return -log_probs(logits, kind).gather(1, labels.unsqueeze(1)).mean();
+}
+
+GradFilterState::GradFilterState(const Config& cfg, const Weights& w)
+    : kind_(cfg.grad_filter), alpha_(cfg.grokfast_alpha), lambda_(cfg.grokfast_lambda), window_(cfg.grokfast_window) {
+  for (const auto& [name, t] : w.named()) names_.push_back(name);
+}
+
+void GradFilterState::apply(Weights& w) {
+  if (kind_ == GradFilter::None) return;
+  at::NoGradGuard no_grad;
+  auto params = w.named();
+  if (kind_ == GradFilter::Ema) {
+    const bool first = ema_.empty();
+    for (std::size_t i = 0; i < params.size(); i++) {
+      at::Tensor g = params[i].second->mutable_grad();
+      if (first) ema_.push_back(g.detach().clone());
+      ema_[i] = ema_[i] * alpha_ + g * (1.0 - alpha_);
+      g.copy_(g + ema_[i] * lambda_);
+    }
+    return;
+  }
+  std::vector<at::Tensor> now;
+  for (auto& [name, t] : params) now.push_back(t->grad().detach().clone());
+  history_.push_back(std::move(now));
+  if (static_cast<int>(history_.size()) > window_) history_.pop_front();
+  if (static_cast<int>(history_.size()) < window_) return;  // the authors' warm-up: only once the window is full
+  for (std::size_t i = 0; i < params.size(); i++) {
+    // Python's sum() from the oldest, then the division: the authors' order of operations.
+    at::Tensor sum = history_[0][i].clone();
+    for (std::size_t k = 1; k < history_.size(); k++) sum = sum + history_[k][i];
+    at::Tensor g = params[i].second->mutable_grad();
+    g.copy_(g + (sum / static_cast<double>(history_.size())) * lambda_);
+  }
+}
+
+std::vector<NamedArray> GradFilterState::state() const {
+  std::vector<NamedArray> out;
+  for (std::size_t i = 0; i < ema_.size(); i++) out.push_back(to_named_array("grokfast.ema." + names_[i], ema_[i]));
+  for (std::size_t k = 0; k < history_.size(); k++)
+    for (std::size_t i = 0; i < names_.size(); i++)
+      out.push_back(to_named_array("grokfast.ma." + std::to_string(k) + "." + names_[i], history_[k][i]));
+  return out;
+}
+
+void GradFilterState::load_state(const std::vector<NamedArray>& arrays) {
+  ema_.clear();
+  history_.clear();
+  auto find = [&](const std::string& name) -> const NamedArray* {
+    for (const NamedArray& a : arrays)
+      if (a.name == name) return &a;
+    return nullptr;
+  };
+  if (kind_ == GradFilter::Ema && find("grokfast.ema." + names_[0])) {
+    for (const std::string& n : names_) {
+      const NamedArray* a = find("grokfast.ema." + n);
+      if (!a) throw std::runtime_error("resume state: missing Grokfast EMA of " + n);
+      ema_.push_back(from_named_array(*a).clone());
+    }
+  }
+  if (kind_ == GradFilter::Ma) {
+    for (int k = 0; k < window_ && find("grokfast.ma." + std::to_string(k) + "." + names_[0]); k++) {
+      std::vector<at::Tensor> step;
+      for (const std::string& n : names_) {
+        const NamedArray* a = find("grokfast.ma." + std::to_string(k) + "." + n);
+        if (!a) throw std::runtime_error("resume state: missing Grokfast gradient " + std::to_string(k) + " of " + n);
+        step.push_back(from_named_array(*a).clone());
+      }
+      history_.push_back(std::move(step));
+    }
+  }
+}
+
+void orthogonalize_gradients(Weights& w) {
+  at::NoGradGuard no_grad;
+  for (auto& [name, t] : w.named()) {
+    at::Tensor grad = t->mutable_grad();
+    if (!grad.defined()) continue;
+    const at::Tensor wf = t->detach().view(-1), g = grad.view(-1);
+    const at::Tensor proj = at::dot(wf, g) / (at::dot(wf, wf) + 1e-30);
+    const at::Tensor g_orth = g - proj * wf;
+    const at::Tensor scaled = g_orth * (g.norm(2) / (g_orth.norm(2) + 1e-30));
+    grad.copy_(scaled.view_as(grad));
+  }
+}
+
+double global_norm(const Weights& w) {
+  at::NoGradGuard no_grad;
+  double sum = 0;
+  for (const at::Tensor& t : w.list()) sum += t.detach().to(at::kDouble).pow(2).sum().item<double>();
+  return std::sqrt(sum);
+}
+
+void rescale_to_norm(Weights& w, double target) {
+  at::NoGradGuard no_grad;
+  const double factor = target / global_norm(w);
+  for (auto& [name, t] : w.named()) t->mul_(factor);
+}
+
+}  // namespace grok
