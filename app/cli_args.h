@@ -45,6 +45,7 @@ Config config_from_args(const Args& a);
 // The commands; each returns the process's exit code.
 int cmd_train(int argc, char** argv);
 int cmd_resume(int argc, char** argv);
+int cmd_fork(int argc, char** argv);
 int cmd_info(int argc, char** argv);
 int cmd_analyze(int argc, char** argv);
 int cmd_export_csv(int argc, char** argv);

@@ -23,6 +23,7 @@ const char* kUsage =
     "commands:\n"
     "  train    train a model into a new run file\n"
     "  resume   continue a run file from its newest checkpoint\n"
+    "  fork     a new run from any checkpoint of a run, with changed settings\n"
     "  info     summarise a run file\n"
     "  analyze  Fourier analysis and progress measures of a checkpoint\n"
     "  export-csv  write a run's per-epoch metrics as CSV\n"
@@ -76,6 +77,7 @@ int main(int argc, char** argv) {
     if (cmd == "--version") return std::printf("grokking-cli (Grokking Lab) %s\n", grok::version()), 0;
     if (cmd == "train") return cmd_train(argc, argv);
     if (cmd == "resume") return cmd_resume(argc, argv);
+    if (cmd == "fork") return cmd_fork(argc, argv);
     if (cmd == "info") return cmd_info(argc, argv);
     if (cmd == "export-csv") return cmd_export_csv(argc, argv);
     if (cmd == "analyze") return cmd_analyze(argc, argv);
