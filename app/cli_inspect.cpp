@@ -72,6 +72,11 @@ int cmd_info(int argc, char** argv) {
               c.d_head, c.d_mlp);
   std::printf("training      AdamW lr %g betas (%g, %g), regulariser %s (wd %g, dropout %g, l1 %g), %d epochs\n", c.lr,
               c.beta1, c.beta2, to_string(c.regularizer), c.weight_decay, c.dropout, c.l1, c.epochs);
+  if (const std::string recipes = recipe_summary(c); !recipes.empty())
+    std::printf("recipes       %s\n", recipes.c_str());
+  if (meta.count("parent"))
+    std::printf("forked from   %s at epoch %s (optimizer state: %s)\n", m("parent").c_str(), m("parent_epoch").c_str(),
+                m("optimizer_state").c_str());
   const auto ck = s.checkpoint_epochs();
   const auto metrics = s.metrics();
   if (ck.empty()) {

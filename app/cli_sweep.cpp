@@ -103,8 +103,8 @@ int sweep_init(int argc, char** argv) {
   const Sweep s = Sweep::create(spec, *out, &created);
   std::string varied;
   for (const auto& v : s.varied()) varied += (varied.empty() ? "" : ", ") + v;
-  std::printf("%s: %zu runs%s%s\n", s.dir().c_str(), s.runs().size(), varied.empty() ? "" : ", varying ",
-              varied.c_str());
+  std::printf("%s: %zu run%s%s%s\n", s.dir().c_str(), s.runs().size(), s.runs().size() == 1 ? "" : "s",
+              varied.empty() ? "" : ", varying ", varied.c_str());
   if (!created) std::printf("(the folder already holds this sweep; nothing changed)\n");
   return 0;
 }

@@ -242,6 +242,21 @@ const char* operation_symbol(Operation op) {
   return symbols[static_cast<std::size_t>(op)];
 }
 
+std::string recipe_summary(const Config& c) {
+  std::string out;
+  auto add = [&](const std::string& part) { out += (out.empty() ? "" : "; ") + part; };
+  if (c.loss != LossKind::Softmax64) add(std::string("loss ") + to_string(c.loss));
+  if (c.grad_filter == GradFilter::Ema)
+    add("Grokfast ema (alpha " + number_text(c.grokfast_alpha) + ", lambda " + number_text(c.grokfast_lambda) + ")");
+  if (c.grad_filter == GradFilter::Ma)
+    add("Grokfast ma (window " + std::to_string(c.grokfast_window) + ", lambda " + number_text(c.grokfast_lambda) +
+        ")");
+  if (c.orthogonal_gradient) add("⊥Grad");
+  if (c.init_scale != 1.0) add("init scale " + number_text(c.init_scale));
+  if (c.norm_constraint == NormConstraint::Global) add("global norm held");
+  return out;
+}
+
 int apply_operation(Operation op, int a, int b, int p) {
   switch (op) {
     case Operation::Add: return (a + b) % p;

@@ -138,7 +138,10 @@ const char* to_string(Operation op);
 const char* to_string(Regularizer r);
 const char* to_string(LossKind l);
 const char* to_string(GradFilter g);
-const char* operation_symbol(Operation op);  // "+", "-", "*", "/"
+const char* operation_symbol(Operation op);
+// The follow-up recipes `c` switches on, in one line for `info` and the window ("loss stablemax;
+// Grokfast ema (alpha 0.98, lambda 2); ..."); "" for the paper's training.
+std::string recipe_summary(const Config& c);  // "+", "-", "*", "/"
 // (a op b) mod p; for divide, a * b^-1 with p prime and b != 0 (throws std::invalid_argument for b = 0).
 int apply_operation(Operation op, int a, int b, int p);
 

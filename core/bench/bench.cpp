@@ -97,6 +97,24 @@ BenchResult run_benchmark(const Config& cfg, int threads, int repeats, const std
   if (throughput_only) return r;
   r.plain_step_ms = trainer_step_ms(TrainStep::Path::plain);
   {
+    // Alternating steps with and without numerics, so that both medians see the same machine.
+    TrainStep step(cfg, init_weights(cfg), train);
+    int epoch = 0;
+    for (int i = 0; i < 3; i++) step.run(epoch++);  // warm up, as median_ms does
+    std::vector<double> t[2];
+    for (int i = 0; i < 2 * repeats; i++) {
+      const bool with = i % 2 == 1;
+      const auto t0 = std::chrono::steady_clock::now();
+      step.forward(epoch++, with);
+      step.update();
+      (void)step.take_numerics();
+      t[with].push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    }
+    for (auto& v : t) std::sort(v.begin(), v.end());
+    r.numerics_ms = t[1][t[1].size() / 2] - t[0][t[0].size() / 2];
+    r.numerics_share = r.numerics_ms / cfg.test_interval * r.epochs_per_second / 1000.0;
+  }
+  {
     const at::Tensor A = at::randn({r.n_train, cfg.d_model}), B = at::randn({cfg.d_model, cfg.d_mlp});
     at::Tensor C = at::empty({r.n_train, cfg.d_mlp});
     const double ms = median_ms(std::max(repeats, 20), [&] { at::mm_out(C, A, B); });
@@ -175,10 +193,12 @@ std::string format_benchmark(const BenchResult& r) {
                 "snapshot for the views      %8.2f ms  (spectra %.1f, forward %.1f, logits 2D %.1f, neurons %.1f)\n"
                 "Section 4.4 check table     %8.2f ms  (from the snapshot's forward pass)\n"
                 "snapshot with all measures  %8.2f ms  (as `analyze` computes it)\n"
-                "measures per checkpoint     %8.2f ms  = %.1f%% of the %.0f ms of training between checkpoints\n",
+                "measures per checkpoint     %8.2f ms  = %.1f%% of the %.0f ms of training between checkpoints\n"
+                "numerics of an epoch        %8.2f ms  = %.1f%% of training time (recorded every %d epochs)\n",
                 r.analysis_weights.c_str(), r.snapshot_ms, r.snapshot_spectra_ms, r.snapshot_forward_ms,
                 r.snapshot_measures_ms, r.snapshot_neurons_ms, r.checks_ms, r.snapshot_all_ms, r.training_measures_ms,
-                100.0 * r.training_measures_ms / r.training_interval_ms, r.training_interval_ms);
+                100.0 * r.training_measures_ms / r.training_interval_ms, r.training_interval_ms, r.numerics_ms,
+                100.0 * r.numerics_share, r.test_interval);
   return std::string(buf) + an;
 }
 

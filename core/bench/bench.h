@@ -46,6 +46,10 @@ struct BenchResult {
   double snapshot_all_ms = 0;       // the same with every progress measure (SnapshotScope::all, `analyze`)
   double checks_ms = 0;             // the Section 4.4 table (item 7)
   double training_measures_ms = 0;  // what the trainer adds to each checkpoint commit
+  // What recording an epoch's numerics (step_numerics.h) adds to its step: the medians of steps
+  // with and without, interleaved; the trainer records them every test_interval epochs.
+  double numerics_ms = 0;
+  double numerics_share = 0;        // numerics_ms / test_interval over the time of an epoch
   double training_interval_ms = 0;  // training time between checkpoints at the step/eval rates above
 };
 
