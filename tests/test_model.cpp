@@ -6,6 +6,9 @@
 #include <ATen/ATen.h>
 #include <torch/optim/adamw.h>
 
+#include <thread>
+#include <vector>
+
 #include "core/data/dataset.h"
 #include "core/model/internal/table_mix.h"
 #include "core/model/internal/transformer.h"
@@ -76,6 +79,29 @@ class TestModel : public QObject {
     for (int i = 0; i < 4; i++) QVERIFY(std::abs(w.W_E[0][i].item<float>() - expect[i]) < 1e-6);
     QCOMPARE(w.W_U.sizes(), (at::IntArrayRef{128, 114}));
     QCOMPARE(w.layers[0].W_K.sizes(), (at::IntArrayRef{4, 32, 128}));
+  }
+
+  // Runs of a sweep initialise on several threads at once: each must get its seed's weights, as
+  // alone (the global generator they once shared mixed their draws).
+  void initialWeightsAreThreadSafe() {
+    std::vector<Config> configs;
+    std::vector<Weights> alone;
+    for (int seed = 0; seed < 4; seed++) {
+      Config c;  // the mainline's size: long enough draws that the threads overlap
+      c.seed = static_cast<std::uint64_t>(seed);
+      configs.push_back(c);
+      alone.push_back(init_weights(c));
+    }
+    for (int round = 0; round < 5; round++) {
+      std::vector<Weights> together(configs.size());
+      std::vector<std::thread> threads;
+      for (std::size_t i = 0; i < configs.size(); i++)
+        threads.emplace_back([&, i] { together[i] = init_weights(configs[i]); });
+      for (auto& t : threads) t.join();
+      for (std::size_t i = 0; i < configs.size(); i++)
+        for (std::size_t k = 0; k < alone[i].list().size(); k++)
+          QVERIFY(at::equal(together[i].list()[k], alone[i].list()[k]));
+    }
   }
 
   void fastPathMatchesPlain_data() {

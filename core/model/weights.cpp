@@ -1,5 +1,7 @@
 #include "core/model/internal/weights.h"
 
+#include <ATen/CPUGeneratorImpl.h>
+
 #include <cmath>
 #include <cstring>
 #include <stdexcept>
@@ -84,25 +86,28 @@ void Weights::zero_grad() {
 Weights init_weights(const Config& cfg) {
   const int D = cfg.d_model, V = cfg.p + 1, H = cfg.n_heads, Dh = cfg.d_head, M = cfg.d_mlp;
   const double sD = std::sqrt(static_cast<double>(D));
-  at::manual_seed(cfg.seed);
+  // A generator of its own, seeded as torch.manual_seed(seed) seeds the global one (the same
+  // draws): runs started at once on several threads (a sweep) must not share the global one.
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(cfg.seed);
+  auto randn = [&](at::IntArrayRef shape) { return at::randn(shape, gen); };
   Weights w;
   // Reference creation order: Embed, PosEmbed, each block (attn: K, Q, V, O; mlp: in, b_in, out,
   // b_out), Unembed. Zero biases draw no random numbers.
-  w.W_E = at::randn({D, V}) / sD;
-  w.W_pos = at::randn({3, D}) / sD;
+  w.W_E = randn({D, V}) / sD;
+  w.W_pos = randn({3, D}) / sD;
   for (int l = 0; l < cfg.n_layers; l++) {
     LayerWeights L;
-    L.W_K = at::randn({H, Dh, D}) / sD;
-    L.W_Q = at::randn({H, Dh, D}) / sD;
-    L.W_V = at::randn({H, Dh, D}) / sD;
-    L.W_O = at::randn({D, H * Dh}) / sD;
-    L.W_in = at::randn({M, D}) / sD;
+    L.W_K = randn({H, Dh, D}) / sD;
+    L.W_Q = randn({H, Dh, D}) / sD;
+    L.W_V = randn({H, Dh, D}) / sD;
+    L.W_O = randn({D, H * Dh}) / sD;
+    L.W_in = randn({M, D}) / sD;
     L.b_in = at::zeros({M});
-    L.W_out = at::randn({D, M}) / sD;
+    L.W_out = randn({D, M}) / sD;
     L.b_out = at::zeros({D});
     w.layers.push_back(L);
   }
-  w.W_U = at::randn({D, V}) / std::sqrt(static_cast<double>(V));
+  w.W_U = randn({D, V}) / std::sqrt(static_cast<double>(V));
   // Omnigrok's knob (config init_scale); the default 1 leaves the reference weights untouched.
   if (cfg.init_scale != 1.0)
     for (auto& [name, t] : w.named()) t->mul_(cfg.init_scale);

@@ -43,7 +43,8 @@ struct Weights {
   void zero_grad();
 };
 
-// at::manual_seed(cfg.seed) then randn in the reference order, times cfg.init_scale; float32.
+// randn from a generator seeded like torch.manual_seed(cfg.seed), in the reference order, times
+// cfg.init_scale; float32. Thread-safe: it leaves the global generator alone.
 Weights init_weights(const Config& cfg);
 // Zero-filled weights of the right shapes (for loading a checkpoint into).
 Weights empty_weights(const Config& cfg);
