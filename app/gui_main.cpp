@@ -1,6 +1,6 @@
 // grokking: the desktop app. `grokking [RUN.grok | SWEEP_DIR | RUN.grok RUN.grok...] [--reference BASE.grok]
-// [--screenshot FILE.png]`: one run file opens in the dashboard, a sweep folder or several run files in
-// the Compare view; --reference draws a baseline under the open run's curves.
+// [--screenshot FILE.png] [--raise-dock NAME]`: one run file opens in the dashboard, a sweep folder or several run
+// files in the Compare view; --reference draws a baseline under the open run's curves.
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDockWidget>
@@ -109,6 +109,10 @@ int main(int argc, char** argv) {
       "diagram, the overlays) into DIR as NAME.png and NAME.svg, as the view's export does, then exit.",
       "DIR");
   parser.addOption(exportFigures);
+  const QCommandLineOption raiseDock(
+      "raise-dock", "Show the dock NAME on top of its tab group, e.g. numerics (behind the progress measures).",
+      "NAME");
+  parser.addOption(raiseDock);
   const QCommandLineOption theme("theme", "Use a light or dark palette instead of the system's (light|dark).", "THEME");
   parser.addOption(theme);
   parser.process(app);
@@ -130,6 +134,15 @@ int main(int argc, char** argv) {
   grok::MainWindow w;
   if (benchmark) w.resize(grok::MainWindow::designSize());
   w.show();
+  if (parser.isSet(raiseDock)) {
+    auto* dock = w.findChild<QDockWidget*>("dock-" + parser.value(raiseDock));
+    if (!dock) {
+      std::fprintf(stderr, "--raise-dock: no dock '%s'\n", qPrintable(parser.value(raiseDock)));
+      return 2;
+    }
+    dock->show();
+    dock->raise();
+  }
   std::unique_ptr<grok::ScrubBench> scrub_bench;
   if (parser.isSet(scrub)) {
     const int steps = parser.value(scrub).toInt();

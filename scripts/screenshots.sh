@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Renders the window under Xvfb into docs/screenshots/, as a user sees it (~17 minutes):
+# Renders the window under Xvfb into docs/screenshots/, as a user sees it (~20 minutes):
 #   mid-training.png         the mainline preset training live from the window, shot at the first
 #                            checkpoint the views show after epoch 8000 (circuit formation: train
 #                            loss ~1e-6, test loss still high, W_L's spectrum sparsifying)
@@ -10,6 +10,8 @@
 #   multiply-token-order.png the same with the maps' axes in token order (the option remembered in the settings)
 #   reference-overlay.png    the quick preset (weight decay 3, groks) with a baseline drawn under its
 #                            curves: the same preset at weight decay 0.3 (memorises, does not grok)
+#   numerics.png             the quick preset with float32 softmax and no weight decay, 3000 epochs,
+#                            the Numerics tab raised: softmax collapse from epoch ~500, two loss spikes
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x build/app/grokking ] || bash scripts/build.sh
@@ -31,5 +33,8 @@ XDG_CONFIG_HOME="$tmp/token" gui "$tmp/multiply.grok" --screenshot "$out/multipl
 build/app/grokking-cli train --preset quick --out "$tmp/quick-wd3.grok" > /dev/null
 build/app/grokking-cli train --preset quick --set weight_decay=0.3 --out "$tmp/quick-wd0.3.grok" > /dev/null
 gui "$tmp/quick-wd3.grok" --reference "$tmp/quick-wd0.3.grok" --screenshot "$out/reference-overlay.png"
+build/app/grokking-cli train --preset quick --set loss=softmax32 --set weight_decay=0 --set epochs=3000 \
+  --out "$tmp/quick-s32.grok" > /dev/null
+gui "$tmp/quick-s32.grok" --raise-dock numerics --screenshot "$out/numerics.png"
 echo "wrote $out/mid-training.png $out/after-grokking.png $out/after-grokking-dark.png" \
-  "$out/multiply-after-grokking.png $out/multiply-token-order.png $out/reference-overlay.png"
+  "$out/multiply-after-grokking.png $out/multiply-token-order.png $out/reference-overlay.png $out/numerics.png"

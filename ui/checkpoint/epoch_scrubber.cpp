@@ -11,6 +11,8 @@
 #include <QToolButton>
 #include <algorithm>
 
+#include "ui/checkpoint/spike_ticks.h"
+
 namespace grok {
 
 EpochScrubber::EpochScrubber(QWidget* parent) : QWidget(parent) {
@@ -43,7 +45,11 @@ EpochScrubber::EpochScrubber(QWidget* parent) : QWidget(parent) {
   row->addWidget(prev_);
   row->addWidget(next_);
   row->addWidget(label_);
-  row->addWidget(slider_, 1);
+  auto* sliderColumn = new QVBoxLayout;  // the spike ticks under the slider, as wide
+  sliderColumn->setSpacing(0);
+  sliderColumn->addWidget(slider_);
+  sliderColumn->addWidget(ticks_ = new SpikeTicks(slider_, &epochs_, this));
+  row->addLayout(sliderColumn, 1);
   row->addWidget(spin_);
   row->addWidget(speed_);
   row->addWidget(follow_);
@@ -56,6 +62,7 @@ EpochScrubber::EpochScrubber(QWidget* parent) : QWidget(parent) {
   connect(prev_, &QToolButton::clicked, this, [this] { step(-1); });
   connect(next_, &QToolButton::clicked, this, [this] { step(+1); });
   connect(play_, &QToolButton::clicked, this, &EpochScrubber::togglePlay);
+  connect(ticks_, &SpikeTicks::clicked, this, &EpochScrubber::setEpoch);
   connect(speed_, qOverload<int>(&QComboBox::currentIndexChanged), this,
           [this] { timer_.setInterval(1000 / speed_->currentData().toInt()); });
   connect(&timer_, &QTimer::timeout, this, [this] {
@@ -70,9 +77,12 @@ int EpochScrubber::epoch() const { return index_ >= 0 ? epochs_[index_] : -1; }
 bool EpochScrubber::followLive() const { return follow_->isChecked(); }
 void EpochScrubber::setFollowLive(bool on) { follow_->setChecked(on); }
 
+void EpochScrubber::setLossSpikes(const std::vector<LossSpike>& spikes) { ticks_->setSpikes(spikes); }
+
 void EpochScrubber::setCheckpoints(const std::vector<int>& epochs) {
   const int keep = epoch();
   epochs_ = epochs;
+  ticks_->update();
   index_ = -1;
   sync();
   if (epochs_.empty()) return;
@@ -85,6 +95,7 @@ void EpochScrubber::setCheckpoints(const std::vector<int>& epochs) {
 void EpochScrubber::addCheckpoint(int epoch) {
   if (!epochs_.empty() && epoch <= epochs_.back()) return;
   epochs_.push_back(epoch);
+  ticks_->update();
   sync();
   if (followLive() || index_ < 0) setIndex(static_cast<int>(epochs_.size()) - 1);
 }

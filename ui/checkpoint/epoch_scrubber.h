@@ -1,11 +1,14 @@
 // One slider over the run's checkpoints that every view follows: spin box, step buttons, arrow
 // keys (when it has focus; the main window forwards Left/Right), play/pause at a chosen speed, and
-// a "follow live" toggle that keeps it on the newest checkpoint while training.
+// a "follow live" toggle that keeps it on the newest checkpoint while training. The loss spikes are
+// small red ticks under the slider (ui/checkpoint/spike_ticks.h).
 #pragma once
 
 #include <QTimer>
 #include <QWidget>
 #include <vector>
+
+#include "core/analysis/loss_spikes.h"
 
 class QSlider;
 class QSpinBox;
@@ -15,6 +18,8 @@ class QCheckBox;
 class QLabel;
 
 namespace grok {
+
+class SpikeTicks;
 
 class EpochScrubber : public QWidget {
   Q_OBJECT
@@ -27,11 +32,13 @@ class EpochScrubber : public QWidget {
   bool followLive() const;
   void setFollowLive(bool on);
   bool playing() const { return timer_.isActive(); }
+  SpikeTicks* spikeTicks() const { return ticks_; }
 
  public slots:
   void setEpoch(int epoch);  // nearest checkpoint
   void step(int delta);      // by checkpoints
   void togglePlay();
+  void setLossSpikes(const std::vector<grok::LossSpike>& spikes);  // the ticks under the slider
 
  signals:
   void epochChanged(int epoch);
@@ -47,6 +54,7 @@ class EpochScrubber : public QWidget {
   QComboBox* speed_;
   QCheckBox* follow_;
   QLabel* label_;
+  SpikeTicks* ticks_;
   QTimer timer_;
 };
 

@@ -74,6 +74,21 @@ void SeriesView::defineSeries(int i, const QString& name, const QColor& color, Q
   s.high->setChannelFillGraph(s.low);
 }
 
+void SeriesView::setEmphasis(int i, const Emphasis& e) {
+  Series& s = series_[i];
+  s.line->setPen(QPen(s.color, e.width, s.style));
+  if (!e.inLegend) s.line->removeFromLegend();
+  s.right = e.rightAxis;
+  for (QCPGraph* g : {s.line, s.low, s.high}) g->setValueAxis(e.rightAxis ? yAxis2 : yAxis);
+  if (e.rightAxis) {
+    yAxis2->setVisible(true);
+    yAxis2->setLabel(s.name);
+    yAxis2->setTickLabelColor(s.color), yAxis2->setLabelColor(s.color), yAxis2->setBasePen(QPen(s.color));
+  }
+  wrapLegend();  // entries came or went since the last resize
+  changed_ = true;
+}
+
 void SeriesView::defineReference(int i, int of, const QString& name) {
   const QColor color = series_.at(of).color;
   // A solid series' copy is dashed, a dotted one's dash-dotted: apart from the run's and each other.
@@ -222,7 +237,9 @@ void SeriesView::applyScales() {
 }
 
 // A short plot (three stacked in one dock) gets fewer y ticks, so that the labels do not overlap.
-void SeriesView::fitTickCount() { yAxis->ticker()->setTickCount(std::clamp(height() / 50, 2, 5)); }
+void SeriesView::fitTickCount() {
+  for (QCPAxis* y : {yAxis, yAxis2}) y->ticker()->setTickCount(std::clamp(height() / 50, 2, 5));
+}
 
 void SeriesView::resizeEvent(QResizeEvent* event) {
   fitTickCount();
@@ -233,13 +250,18 @@ void SeriesView::setSmoothing(int window) { smoothing_ = std::max(1, window); }
 
 void SeriesView::setFollow(bool on) { follow_ = on; }
 
+void SeriesView::setFixedYRange(double lo, double hi) {
+  fixedY_ = QCPRange(lo, std::max(lo, hi));
+  if (fixedY_.size() > 0) yAxis->setRange(fixedY_);
+}
+
 void SeriesView::rebuildGraph(Series& s) {
   // Points a log axis cannot show (x <= 0 or y <= 0) and NaNs are left out.
   QVector<double> x, y;
   x.reserve(s.x.size());
   y.reserve(s.y.size());
   for (int i = 0; i < s.x.size(); i++) {
-    if (std::isnan(s.y[i]) || (logX_ && s.x[i] <= 0) || (logY_ && s.y[i] <= 0)) continue;
+    if (std::isnan(s.y[i]) || (logX_ && s.x[i] <= 0) || (logY_ && !s.right && s.y[i] <= 0)) continue;
     x << s.x[i];
     y << s.y[i];
   }
@@ -278,25 +300,29 @@ void SeriesView::refresh() {
   changed_ = false;
   for (Series& s : series_) rebuildGraph(s);
   if (follow_) {
-    bool found = false;
-    QCPRange xr, yr;
+    bool found = false, foundRight = false;
+    QCPRange xr, yr, yr2;
     for (const Series& s : series_) {
       bool fx = false, fy = false;
       const QCPRange rx = s.line->getKeyRange(fx, logX_ ? QCP::sdPositive : QCP::sdBoth);
-      const QCPRange ry = s.line->getValueRange(fy, logY_ ? QCP::sdPositive : QCP::sdBoth);
+      const QCPRange ry = s.line->getValueRange(fy, logY_ && !s.right ? QCP::sdPositive : QCP::sdBoth);
       if (!fx || !fy) continue;
-      xr = found ? QCPRange(std::min(xr.lower, rx.lower), std::max(xr.upper, rx.upper)) : rx;
-      yr = found ? QCPRange(std::min(yr.lower, ry.lower), std::max(yr.upper, ry.upper)) : ry;
-      found = true;
+      xr = found || foundRight ? QCPRange(std::min(xr.lower, rx.lower), std::max(xr.upper, rx.upper)) : rx;
+      QCPRange& r = s.right ? yr2 : yr;
+      r = (s.right ? foundRight : found) ? QCPRange(std::min(r.lower, ry.lower), std::max(r.upper, ry.upper)) : ry;
+      (s.right ? foundRight : found) = true;
     }
-    if (found) {
+    if (foundRight) yAxis2->setRange(yr2.lower - 0.05 * yr2.size() - 1e-9, yr2.upper + 0.05 * yr2.size() + 1e-9);
+    if (found || foundRight) {
       if (xr.size() <= 0) xr.upper = xr.lower + 1;
       xAxis->setRange(xr);
+    }
+    if (found) {
       if (logY_)
         yr = QCPRange(yr.lower / 2, yr.upper * 2);
       else
         yr = QCPRange(yr.lower - 0.05 * yr.size() - 1e-9, yr.upper + 0.05 * yr.size() + 1e-9);
-      yAxis->setRange(yr);
+      yAxis->setRange(fixedY_.size() > 0 ? fixedY_ : yr);
     }
   }
   updatePhaseItems();

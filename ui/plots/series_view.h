@@ -32,6 +32,15 @@ class SeriesView : public Figure {
 
   // Series i (created on first use) with its legend name, colour and line style.
   void defineSeries(int i, const QString& name, const QColor& color, Qt::PenStyle style = Qt::SolidLine);
+  // How series i stands out among many (after defineSeries): its line width, a legend entry or
+  // only the hover's, and a linear right axis of its own, ranged to it alone and in its colour, for
+  // a series whose changes the left axis would flatten (W_U's norm among all the norms).
+  struct Emphasis {
+    double width = 1.6;
+    bool inLegend = true;
+    bool rightAxis = false;
+  };
+  void setEmphasis(int i, const Emphasis& e);
   // Series i (created on first use) as another run's copy of series `of`: its colour muted and
   // dashed, under the other series, outside the extent of a live phase. `name` is what the hover
   // shows; the legend has one entry for every reference series, setReferenceKey's.
@@ -61,6 +70,8 @@ class SeriesView : public Figure {
   bool logY() const { return logY_; }
   void setSmoothing(int window);  // points per bucket; <= 1 = off
   void setFollow(bool on);        // ranges follow the data
+  // A y range that following the data leaves alone (a share's 0..1); lo >= hi follows again.
+  void setFixedYRange(double lo, double hi);
   bool follows() const { return follow_; }
   // Rebuilds the graphs from the data and replots.
   void refresh();
@@ -87,6 +98,7 @@ class SeriesView : public Figure {
     QColor color;
     Qt::PenStyle style = Qt::SolidLine;
     bool reference = false;  // another run's copy (defineReference)
+    bool right = false;      // on yAxis2 (setEmphasis)
     QVector<double> x, y;
     QCPGraph* line = nullptr;
     QCPGraph* low = nullptr;  // smoothing envelope
@@ -106,6 +118,7 @@ class SeriesView : public Figure {
   bool livePhases_ = false;
   bool changed_ = false;  // data or phases set since the last refresh()
   bool logX_ = false, logY_ = false, follow_ = true;
+  QCPRange fixedY_{0, 0};  // empty: y follows the data
   int smoothing_ = 1;
 };
 

@@ -20,6 +20,7 @@ TrainingController::TrainingController(std::shared_ptr<AnalysisTurns> turns, QOb
   });
   connect(worker_, &TrainingWorker::checkpoint, this,
           [this](int epoch, const MeasureRecord& m, double) { emit checkpoint(epoch, m); });
+  connect(worker_, &TrainingWorker::numerics, this, &TrainingController::numerics);
   connect(worker_, &TrainingWorker::finished, this, &TrainingController::onFinished);
 }
 

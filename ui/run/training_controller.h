@@ -53,6 +53,7 @@ class TrainingController : public QObject {
   void stateChanged(grok::TrainingState state);
   void metrics(const QVector<grok::EpochMetrics>& batch, const grok::LiveStatus& status);
   void checkpoint(int epoch, const grok::MeasureRecord& measures);
+  void numerics(const QVector<grok::NumericsRecord>& records);  // as the worker sends them
   // The run ended (state() is Idle again): completed, stopped, or failed with `error`.
   void finished(const QString& path, bool completed, const QString& error);
 

@@ -12,6 +12,7 @@ TrainingWorker::TrainingWorker(QObject* parent) : QObject(parent) {
   qRegisterMetaType<QVector<grok::EpochMetrics>>();
   qRegisterMetaType<grok::LiveStatus>();
   qRegisterMetaType<grok::MeasureRecord>();
+  qRegisterMetaType<QVector<grok::NumericsRecord>>();
   qRegisterMetaType<grok::Config>();
 }
 
@@ -71,14 +72,20 @@ void TrainingWorker::run(Trainer& t) {
   if (turns_) present.emplace(*turns_);
   using clock = std::chrono::steady_clock;
   QVector<EpochMetrics> batch;
+  QVector<NumericsRecord> numericsBatch;  // emitted with the metrics batch, before it
+  auto emitNumerics = [&] {
+    if (!numericsBatch.isEmpty()) emit numerics(numericsBatch), numericsBatch.clear();
+  };
   auto last_emit = clock::now();
   LiveStatus status;
   TrainCallbacks cb;
   cb.on_progress = [&](const TrainProgress& p) {
     batch.push_back(p.metrics);
+    if (p.numerics) numericsBatch.push_back(*p.numerics);
     status = {p.epoch, p.target_epochs, p.epochs_per_second, p.last_checkpoint};
     // Batches at most every 50 ms (and at each checkpoint, so the plots and the scrubber agree).
     if (p.checkpoint_now || clock::now() - last_emit > std::chrono::milliseconds(50)) {
+      emitNumerics();
       emit metrics(batch, status);
       batch.clear();
       last_emit = clock::now();
@@ -87,6 +94,7 @@ void TrainingWorker::run(Trainer& t) {
     // Pause between epochs: the training thread sleeps here until resumed or stopped, and
     // analyses run meanwhile as they come.
     if (paused_.load()) {
+      emitNumerics();
       if (!batch.isEmpty()) emit metrics(batch, status), batch.clear();
       std::optional<AnalysisTurns::Parked> parked;
       if (turns_) parked.emplace(*turns_);
@@ -97,9 +105,11 @@ void TrainingWorker::run(Trainer& t) {
   };
   try {
     t.run(stop_, cb);
+    emitNumerics();
     if (!batch.isEmpty()) emit metrics(batch, status);
     emit finished(path, t.finished(), QString());
   } catch (const std::exception& e) {
+    emitNumerics();
     if (!batch.isEmpty()) emit metrics(batch, status);
     emit finished(path, false, QString::fromStdString(e.what()));
   }

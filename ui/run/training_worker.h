@@ -57,6 +57,8 @@ class TrainingWorker : public QObject {
   void started(const QString& path, const grok::Config& cfg);
   void metrics(const QVector<grok::EpochMetrics>& batch, const grok::LiveStatus& status);
   void checkpoint(int epoch, const grok::MeasureRecord& measures, double measures_ms);
+  // The numerics completed since the last batch (records.h NumericsRecord), sent just before metrics().
+  void numerics(const QVector<grok::NumericsRecord>& records);
   void finished(const QString& path, bool completed, const QString& error);
 
  private:
@@ -72,4 +74,5 @@ class TrainingWorker : public QObject {
 Q_DECLARE_METATYPE(grok::EpochMetrics)
 Q_DECLARE_METATYPE(grok::LiveStatus)
 Q_DECLARE_METATYPE(grok::MeasureRecord)
+Q_DECLARE_METATYPE(grok::NumericsRecord)
 Q_DECLARE_METATYPE(grok::Config)

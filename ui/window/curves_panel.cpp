@@ -4,7 +4,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "ui/plots/epoch_marks.h"
 #include "ui/plots/series_view.h"
+#include "ui/window/numerics_panel.h"
 
 namespace grok {
 
@@ -37,10 +39,13 @@ CurvesPanel::CurvesPanel(QObject* parent) : QObject(parent) {
   norm_->removeLegend();
   all_ = {loss_, acc_, measures_, gini_, norm_};
   for (SeriesView* v : all_) own_[v] = v->seriesCount();
+  numerics_ = new NumericsPanel(this);
+  for (SeriesView* v : QList<SeriesView*>{loss_} + numerics_->views())
+    spikeMarks_ << new EpochMarks(v, QColor(214, 39, 40, 140));
   // Linked on the epoch axis: a zoom or pan in one moves them all.
-  for (SeriesView* v : all_)
+  for (SeriesView* v : linked())
     connect(v, &SeriesView::userRangeChanged, this, [this, v](const QCPRange& r) {
-      for (SeriesView* o : all_)
+      for (SeriesView* o : linked())
         if (o != v) o->setFollow(v->follows()), o->xAxis->setRange(r), o->refresh();
     });
   lossStack_ = stacked({loss_, acc_});
@@ -55,7 +60,11 @@ CurvesPanel::CurvesPanel(QObject* parent) : QObject(parent) {
   connect(&replotTimer_, &QTimer::timeout, this, [this] {
     if (!dirty_) return;
     dirty_ = false;
+    markSpikes();
     for (SeriesView* v : all_) v->refreshIfChanged();
+    // The numerics change every tick while training; behind the measures' tab they wait until shown.
+    for (SeriesView* v : numerics_->views())
+      if (v->isVisible()) v->refreshIfChanged();
     // The loss and accuracy plots change every tick; replotTime() leaves out putting the
     // buffers on screen.
     const double drawMs = 2 * (loss_->replotTime(true) + acc_->replotTime(true));
@@ -66,15 +75,24 @@ CurvesPanel::CurvesPanel(QObject* parent) : QObject(parent) {
 }
 
 QMap<QString, QWidget*> CurvesPanel::figures() const {
-  return {
+  QMap<QString, QWidget*> f = {
       {"loss", loss_}, {"accuracy", acc_}, {"progress-measures", measures_}, {"gini", gini_}, {"weight-norm", norm_}};
+  f.insert(numerics_->figures());
+  return f;
 }
+
+QList<SeriesView*> CurvesPanel::linked() const { return all_ + numerics_->views(); }
 
 void CurvesPanel::clear() {
   metrics_.clear();
   records_.clear();
   phases_ = {};
-  for (SeriesView* v : all_) v->clearData(), v->setPhases({}), v->setEpochMarker(-1), v->setFollow(true), v->refresh();
+  numerics_->clear();
+  spikes_.clear();
+  spikesChanged_ = true;
+  markSpikes();
+  for (SeriesView* v : linked())
+    v->clearData(), v->setPhases({}), v->setEpochMarker(-1), v->setFollow(true), v->refresh();
 }
 
 void CurvesPanel::addMetrics(const QVector<EpochMetrics>& batch) {
@@ -83,6 +101,7 @@ void CurvesPanel::addMetrics(const QVector<EpochMetrics>& batch) {
     metrics_.push_back(m);
     e << m.epoch, trl << m.train_loss, tra << m.train_acc;
     if (!std::isnan(m.test_loss)) te << m.epoch, tel << m.test_loss, tea << m.test_acc;
+    spikesChanged_ |= spikes_.add(m.epoch, m.train_loss);
   }
   loss_->appendData(0, e, trl);
   loss_->appendData(1, te, tel);
@@ -107,6 +126,21 @@ void CurvesPanel::addMeasures(const MeasureRecord& m) {
     if (it != m.values.end()) v->appendData(i, {double(m.epoch)}, {it->second});
   }
   dirty_ = true;
+}
+
+void CurvesPanel::addNumerics(const std::vector<NumericsRecord>& records) {
+  numerics_->add(records);
+  dirty_ = true;
+}
+
+void CurvesPanel::setNumericsMissing(bool missing) { numerics_->setMissing(missing); }
+
+void CurvesPanel::markSpikes() {
+  if (!std::exchange(spikesChanged_, false)) return;
+  std::vector<int> peaks;
+  for (const LossSpike& s : spikes_.spikes()) peaks.push_back(s.peak_epoch);
+  for (EpochMarks* m : spikeMarks_) m->set(peaks);
+  emit lossSpikesChanged(spikes_.spikes());
 }
 
 void CurvesPanel::setReference(const QString& name, const std::vector<EpochMetrics>& metrics,
@@ -154,21 +188,22 @@ void CurvesPanel::updatePhases() {
     if (it != r.values.end()) ssw.emplace_back(e, it->second);
   }
   phases_ = detect_phases(metrics_, ssw);
-  for (SeriesView* v : all_) v->setPhases(phases_, live_);
+  for (SeriesView* v : linked()) v->setPhases(phases_, live_);
 }
 
 void CurvesPanel::setEpochMarker(int epoch) {
-  for (SeriesView* v : all_) v->setEpochMarker(epoch);
+  for (SeriesView* v : linked()) v->setEpochMarker(epoch);
 }
 
 void CurvesPanel::setLive(bool live) { live_ = live; }
 
 void CurvesPanel::refresh() {
-  for (SeriesView* v : all_) v->refresh();
+  markSpikes();
+  for (SeriesView* v : linked()) v->refresh();
 }
 
 void CurvesPanel::fitAll() {
-  for (SeriesView* v : all_) v->setFollow(true), v->refresh();
+  for (SeriesView* v : linked()) v->setFollow(true), v->refresh();
 }
 
 std::pair<int, int> CurvesPanel::visibleEpochs() const {

@@ -4,6 +4,9 @@
 // epoch. New data is only stored; a timer batches the replots. A reference run (a baseline,
 // ui/window/reference_run.h) can be drawn under the run's curves: the same series, muted and dashed,
 // named in the legend; it stays through clear() (opening another run) until clearReference().
+// The numerics (ui/window/numerics_panel.h, a third dock) are linked with the curves the same way.
+// Loss spikes (core/analysis/loss_spikes.h) are found in the train loss as metrics arrive and marked
+// on the loss plot and the numerics; lossSpikesChanged() passes them on (the scrubber marks them).
 //
 //   CurvesPanel c;
 //   dock1->setWidget(c.lossAndAccuracy());
@@ -25,6 +28,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/analysis/loss_spikes.h"
 #include "core/analysis/phases.h"
 #include "core/base/records.h"
 
@@ -32,6 +36,8 @@ class QWidget;
 
 namespace grok {
 
+class EpochMarks;
+class NumericsPanel;
 class SeriesView;
 
 // Progress-measure series (run-file names) drawn in the measures view, with their legend names.
@@ -50,12 +56,18 @@ class CurvesPanel : public QObject {
   SeriesView* lossView() const { return loss_; }
   SeriesView* accuracyView() const { return acc_; }
   SeriesView* measuresView() const { return measures_; }
+  NumericsPanel* numerics() const { return numerics_; }  // its widget() for a third dock
+  const std::vector<LossSpike>& lossSpikes() const { return spikes_.spikes(); }
   // Figure name -> view, for "export all".
   QMap<QString, QWidget*> figures() const;
 
   void clear();  // the run's curves; a reference stays
   void addMetrics(const QVector<EpochMetrics>& batch);
   void addMeasures(const MeasureRecord& m);
+  // The numerics of a run as stored, or as training reports them; `missing`: the run file is older
+  // than the numerics (the view says so).
+  void addNumerics(const std::vector<NumericsRecord>& records);
+  void setNumericsMissing(bool missing);
   // Phases from the metrics and the measures so far (while live, a phase begun is shaded up to
   // the newest data).
   void updatePhases();
@@ -77,13 +89,21 @@ class CurvesPanel : public QObject {
 
  signals:
   void replotted();  // after the timer redrew figures with new data
+  // The spans found so far changed (at most once a replot; and after clear()).
+  void lossSpikesChanged(const std::vector<grok::LossSpike>& spikes);
 
  private:
   // Where each stored measure is drawn: view, series, run-file name.
   std::vector<std::tuple<SeriesView*, int, const char*>> measureSlots() const;
+  QList<SeriesView*> linked() const;  // every view on the epoch axis: all_ and the numerics'
+  void markSpikes();                  // if the spans changed since they were last marked
   QWidget *lossStack_, *measuresStack_;
   SeriesView *loss_, *acc_, *measures_, *gini_, *norm_;
-  QList<SeriesView*> all_;
+  QList<SeriesView*> all_;  // the curves' own (a reference is drawn in these)
+  NumericsPanel* numerics_;
+  QList<EpochMarks*> spikeMarks_;
+  LossSpikeDetector spikes_;
+  bool spikesChanged_ = false;
   QMap<SeriesView*, int> own_;  // a view's own series; its reference copies follow them
   QString refName_;
   std::vector<EpochMetrics> metrics_;

@@ -25,6 +25,7 @@
 #include "ui/run/run_panel.h"
 #include "ui/window/curves_panel.h"
 #include "ui/window/export_dialogs.h"
+#include "ui/window/numerics_panel.h"
 #include "ui/window/recent_runs_menu.h"
 #include "ui/window/run_viewer.h"
 
@@ -73,6 +74,7 @@ void MainWindow::buildDocks() {
   QDockWidget* dRun = add(tr("Run"), "run", panel_);
   QDockWidget* dLoss = add(tr("Loss and accuracy"), "loss", viewer_->curves()->lossAndAccuracy());
   QDockWidget* dMeasures = add(tr("Progress measures"), "measures", viewer_->curves()->measures());
+  QDockWidget* dNumerics = add(tr("Numerics"), "numerics", viewer_->curves()->numerics()->widget());
   QDockWidget* dWE = add(tr("W_E Fourier norms"), "we", v->weView());
   QDockWidget* dWL = add(tr("W_L Fourier norms"), "wl", v->wlView());
   QDockWidget* dNeur = add(tr("Neurons"), "neurons", v->neurons());
@@ -89,9 +91,12 @@ void MainWindow::buildDocks() {
   splitDockWidget(dNeur, dAttn, Qt::Horizontal);
   splitDockWidget(dAttn, dLog, Qt::Horizontal);
   splitDockWidget(dLog, dChk, Qt::Horizontal);
+  tabifyDockWidget(dMeasures, dNumerics);  // a tab behind the measures: the dashboard has no room left
+  dMeasures->raise();
   defaultLayout_ = [=] {
     resizeDocks({dRun}, {250}, Qt::Horizontal);
     resizeDocks({dLoss, dWE, dNeur}, {400, 170, 430}, Qt::Vertical);
+    resizeDocks({dLoss, dMeasures}, {660, 820}, Qt::Horizontal);  // a tab group would take more
     resizeDocks({dNeur, dAttn, dLog, dChk}, {420, 340, 320, 410}, Qt::Horizontal);
   };
 
@@ -122,6 +127,7 @@ void MainWindow::wire() {
     if (s.target > 0) panel_->setProgress(s.epoch, s.target, s.epochs_per_second);
   });
   connect(controller_, &TrainingController::checkpoint, viewer_, &RunViewer::addCheckpoint);
+  connect(controller_, &TrainingController::numerics, viewer_, &RunViewer::addNumerics);
   connect(controller_, &TrainingController::finished, this, &MainWindow::onFinished);
   connect(viewer_, &RunViewer::opened, this, [this](const QString& path, bool hasCheckpoints) {
     setWindowTitle(tr("Grokking Lab - %1").arg(QFileInfo(path).fileName()));

@@ -13,6 +13,7 @@ RunContents loadRunContents(const QString& path, const std::optional<std::vector
   r.cfg = store.config();
   r.metrics = store.metrics();
   r.checkpoints = store.checkpoint_epochs();
+  r.numerics = store.numerics();
   r.measures = store.load_measures(keys ? KeySelection::Given : KeySelection::Live);
   if (keys) {  // only the records of the chosen set
     const KeySetTag want{KeySelection::Given, *keys};

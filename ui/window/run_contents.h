@@ -1,5 +1,5 @@
 // What the window shows of a run file, read in one go: its config, per-epoch metrics, checkpoint
-// epochs and the progress measures stored for the key set chosen.
+// epochs, the progress measures stored for the key set chosen and the numerics.
 //
 //   RunContents r = loadRunContents("run.grok", std::nullopt);  // live key sets
 //   bool lacking = r.measures.size() < r.checkpoints.size();    // an older run: fill them in
@@ -20,7 +20,8 @@ struct RunContents {
   Config cfg;
   std::vector<EpochMetrics> metrics;
   std::vector<int> checkpoints;
-  std::vector<MeasureRecord> measures;  // of the key set asked for, by epoch
+  std::vector<MeasureRecord> measures;   // of the key set asked for, by epoch
+  std::vector<NumericsRecord> numerics;  // by epoch; none in a file older than format 3
 };
 
 // `keys`: nullopt for each checkpoint's own (live) set, else the measures of that typed set only.

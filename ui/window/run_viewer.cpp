@@ -31,6 +31,7 @@ RunViewer::RunViewer(std::shared_ptr<AnalysisTurns> turns, QObject* parent) : QO
   referenceLabel_->setVisible(false);
   connect(reference_, &ReferenceRun::changed, this, &RunViewer::showReference);
   connect(scrubber_, &EpochScrubber::epochChanged, curves_, &CurvesPanel::setEpochMarker);
+  connect(curves_, &CurvesPanel::lossSpikesChanged, scrubber_, &EpochScrubber::setLossSpikes);
   connect(scrubber_, &EpochScrubber::epochChanged, views_, &CheckpointViews::show);
   connect(views_, &CheckpointViews::message, this, &RunViewer::message);
   connect(keys_, &KeySetChooser::chosen, this, [this] {
@@ -70,6 +71,8 @@ QString RunViewer::open(const QString& path, bool fill) {
   keys_->setRun(path, operation_group(cfg_));
   curves_->addMetrics(QVector<EpochMetrics>(run.metrics.begin(), run.metrics.end()));
   for (const MeasureRecord& m : run.measures) curves_->addMeasures(m);
+  curves_->addNumerics(run.numerics);
+  curves_->setNumericsMissing(run.numerics.empty() && !run.metrics.empty());
   curves_->updatePhases();
   views_->setRun(path, keys_->keys());
   scrubber_->setCheckpoints(run.checkpoints);
@@ -119,6 +122,10 @@ void RunViewer::addCheckpoint(int epoch, const MeasureRecord& m) {
   if (!keys_->keys()) curves_->addMeasures(m);  // training measures with each checkpoint's own key set
   curves_->updatePhases();
   scrubber_->addCheckpoint(epoch);
+}
+
+void RunViewer::addNumerics(const QVector<NumericsRecord>& records) {
+  curves_->addNumerics(std::vector<NumericsRecord>(records.begin(), records.end()));
 }
 
 void RunViewer::cancelFill() { filler_->cancel(); }

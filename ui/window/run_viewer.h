@@ -8,7 +8,7 @@
 //   RunViewer v(turns);
 //   QString err = v.open("run.grok", /*fill=*/true);  // "" or one line
 //   v.showNewRun("new.grok", cfg);                     // training is about to write it
-//   v.addMetrics(batch); v.addCheckpoint(epoch, measures);
+//   v.addMetrics(batch); v.addCheckpoint(epoch, measures); v.addNumerics(records);
 //   v.setReference("base.grok");                       // "" or one line; v.clearReference()
 //
 // Threading: GUI thread only; the views' analysis and the fill run on threads their owners hold.
@@ -78,6 +78,7 @@ class RunViewer : public QObject {
   void setTraining(bool training);  // live updates; no key set change or fill meanwhile
   void addMetrics(const QVector<EpochMetrics>& batch);
   void addCheckpoint(int epoch, const MeasureRecord& measures);
+  void addNumerics(const QVector<NumericsRecord>& records);
   void cancelFill();  // returns at once; what was computed is kept
   // Another run's curves under this one's: "" or a one-line error, leaving the reference as it was.
   QString setReference(const QString& path);
