@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Renders the window under Xvfb into docs/screenshots/, as a user sees it (~17 minutes):
+# Renders the window under Xvfb into docs/screenshots/, as a user sees it (~18 minutes; needs xvfb-run
+# and xdotool):
 #   mid-training.png         the mainline preset training live from the window, shot at the first
 #                            checkpoint the views show after epoch 8000 (circuit formation: train
 #                            loss ~1e-6, test loss still high, W_L's spectrum sparsifying)
@@ -10,6 +11,10 @@
 #   multiply-token-order.png the same with the maps' axes in token order (the option remembered in the settings)
 #   reference-overlay.png    the quick preset (weight decay 3, groks) with a baseline drawn under its
 #                            curves: the same preset at weight decay 0.3 (memorises, does not grok)
+#   fork-dialog.png          Run > Fork from here... on that quick run at epoch 800 (circuit formation),
+#                            weight decay off
+#   fork-overlay.png         that fork, made in the window as a user makes it (the dialog's OK, pressed
+#                            with xdotool) and trained to 2500, opened: its parent drawn dashed under it
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x build/app/grokking ] || bash scripts/build.sh
@@ -31,5 +36,14 @@ XDG_CONFIG_HOME="$tmp/token" gui "$tmp/multiply.grok" --screenshot "$out/multipl
 build/app/grokking-cli train --preset quick --out "$tmp/quick-wd3.grok" > /dev/null
 build/app/grokking-cli train --preset quick --set weight_decay=0.3 --out "$tmp/quick-wd0.3.grok" > /dev/null
 gui "$tmp/quick-wd3.grok" --reference "$tmp/quick-wd0.3.grok" --screenshot "$out/reference-overlay.png"
+gui "$tmp/quick-wd3.grok" --fork 800 --fork-set weight_decay=0 --screenshot "$out/fork-dialog.png"
+xvfb-run -a -s "-screen 0 1920x1080x24" bash -c '
+  build/app/grokking "$1" --fork 800 --fork-set weight_decay=0 --fork-set path="$2" & app=$!
+  until wid=$(xdotool search --name "Fork from epoch 800" 2> /dev/null); do sleep 0.5; done
+  xdotool key --window "${wid%%$'"'"'\n'"'"'*}" Return
+  until build/app/grokking-cli info "$2" 2> /dev/null | grep -q "^status *complete"; do sleep 1; done
+  kill "$app"' _ "$tmp/quick-wd3.grok" "$tmp/quick-wd3-fork-e800.grok"
+gui "$tmp/quick-wd3-fork-e800.grok" --screenshot "$out/fork-overlay.png"
 echo "wrote $out/mid-training.png $out/after-grokking.png $out/after-grokking-dark.png" \
-  "$out/multiply-after-grokking.png $out/multiply-token-order.png $out/reference-overlay.png"
+  "$out/multiply-after-grokking.png $out/multiply-token-order.png $out/reference-overlay.png" \
+  "$out/fork-dialog.png $out/fork-overlay.png"

@@ -14,8 +14,10 @@
 #include <QtTest>
 
 #include <cmath>
+#include <map>
 
 #include "core/analysis/phases.h"
+#include "core/base/key_selection.h"
 #include "core/store/run_store.h"
 #include "core/training/trainer.h"
 #include "test_util.h"
@@ -164,7 +166,9 @@ class TestUiFork : public QObject {
     const QString line = w.viewer()->referenceLabel()->text();
     QVERIFY2(line.startsWith("Forked from parent.grok at epoch 100 (optimizer: fresh)"), qPrintable(line));
     QVERIFY2(line.contains("train_fraction") && line.contains("weight_decay"), qPrintable(line));
-    QVERIFY(w.runPanel()->openRunOrigin().contains("forked from parent.grok at epoch 100"));
+    QVERIFY2(
+        w.windowTitle().endsWith("parent-fork-e100.grok · forked from parent.grok at epoch 100 (optimizer: fresh)"),
+        qPrintable(w.windowTitle()));
     // The x axis spans both: the child continues the parent's axis.
     QVERIFY(loss(w)->xAxis->range().lower <= 0.0 && loss(w)->xAxis->range().upper >= kEpochs);
     // Every view shows the child's first checkpoint.
@@ -237,6 +241,29 @@ class TestUiFork : public QObject {
     QVERIFY(dialogs_.isEmpty());
   }
 
+  // The parent gone between the dialog and its OK: the fork fails on the training thread, an error
+  // dialog says why, and the window keeps what it showed.
+  void aFailedForkSaysSoAndKeepsTheParent() {
+    const QString gone = dir_.qfile("gone.grok");
+    QVERIFY(QFile::copy(QString::fromStdString(parent_), gone));
+    MainWindow w;
+    w.show();
+    QVERIFY(w.openRun(gone, true));
+    w.viewer()->scrubber()->setEpoch(100);
+    ForkDialog* d = w.forkFromHere();
+    QVERIFY(d);
+    QVERIFY(QFile::remove(gone));
+    d->okButton()->click();
+    QTRY_VERIFY_WITH_TIMEOUT(!dialogs_.isEmpty(), 30000);
+    QVERIFY2(dialogs_.first().contains("gone.grok"), qPrintable(dialogs_.first()));
+    dialogs_.clear();
+    QVERIFY(!w.training());
+    QCOMPARE(w.runPath(), gone);
+    QCOMPARE(w.viewer()->scrubber()->epoch(), 100);
+    QVERIFY(!QFileInfo::exists(dir_.qfile("gone-fork-e100.grok")));
+    QVERIFY(w.forkAction()->isEnabled());
+  }
+
   void openingTheChildDrawsItsParentAnotherRunDoesNot() {
     QVERIFY(!child_.isEmpty());
     MainWindow w;
@@ -246,7 +273,8 @@ class TestUiFork : public QObject {
     // The parent itself is no fork: the parent drawn for the child goes.
     QVERIFY(w.openRun(QString::fromStdString(parent_), true));
     QVERIFY(!w.viewer()->reference()->active());
-    QVERIFY(w.runPanel()->openRunOrigin().isEmpty());
+    QVERIFY(!w.windowTitle().contains("forked"));
+    QVERIFY(w.viewer()->referenceLabel()->isHidden());
     // A reference the user chose stays over a run that is no fork.
     QVERIFY(w.setReference(child_, true));
     QVERIFY(w.openRun(QString::fromStdString(parent_), true));
@@ -265,6 +293,30 @@ class TestUiFork : public QObject {
     QCOMPARE(detect_phases(falling, {}).memorisation_end, -1);
     for (EpochMetrics& m : falling) m.epoch -= 100;  // from epoch 0 the first is the peak (as before)
     QCOMPARE(detect_phases(falling, {}).memorisation_end, 0);
+  }
+
+  // A fork whose file lacks its measures (as from an older version): the fill computes them for its
+  // checkpoints, from the fork's epoch on, and the curves draw them there.
+  void measuresOfAForkAreFilledFromItsEpoch() {
+    QVERIFY(!child_.isEmpty());
+    const std::string bare = dir_.file("bare-fork.grok");
+    {
+      const RunStore src = RunStore::open(child_.toStdString());
+      std::map<std::string, std::string> meta;
+      for (const char* k : {"parent", "parent_epoch", "optimizer_state"}) meta[k] = src.meta(k);
+      RunStore dst = RunStore::create(bare, src.config(), false, meta);
+      int prev = -1;
+      for (int e : src.checkpoint_epochs())
+        dst.commit_checkpoint(e, src.load_checkpoint(e), src.metrics(prev + 1, e), ResumeState{e, 0, {}}, {}), prev = e;
+    }
+    MainWindow w;
+    w.show();
+    QVERIFY(w.openRun(QString::fromStdString(bare), true));
+    const int checkpoints = (kEpochs - 100) / kEvery + 1;
+    QTRY_COMPARE_WITH_TIMEOUT(w.viewer()->measuresView()->pointCount(2), checkpoints, 30000);
+    QCOMPARE(w.viewer()->measuresView()->seriesX(2).first(), 100.0);
+    QCOMPARE(int(RunStore::open(bare).load_measures(KeySelection::Live).size()), checkpoints);
+    QVERIFY(w.viewer()->reference()->active());  // its parent under it, as for the fork itself
   }
 
   void compareDrawsTheChildBesideItsParent() {

@@ -10,6 +10,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QScreen>
 #include <QScrollArea>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -119,6 +120,9 @@ ForkDialog::ForkDialog(const QString& parentPath, const Config& parentCfg, int e
     grid->addWidget(editor, i % rows, col + 1);
   }
   scroll->setWidget(fields);
+  // Every field in view where the screen has room (a scroll bar on a small one).
+  const int room = screen() ? screen()->availableGeometry().height() * 55 / 100 : 600;
+  scroll->setMinimumHeight(std::min(fields->sizeHint().height() + 4, room));
   auto* settingsLayout = new QVBoxLayout(settings);
   settingsLayout->setContentsMargins(2, 2, 2, 2);
   settingsLayout->addWidget(scroll);
@@ -181,7 +185,7 @@ ForkDialog::ForkDialog(const QString& parentPath, const Config& parentCfg, int e
   for (QWidget* editor : editors_) onConfigEditorChanged(editor, this, [this] { validate(); });
   connect(path_, &QLineEdit::textChanged, this, [this] { validate(); });
   validate();
-  resize(760, 720);
+  resize(std::max(760, sizeHint().width()), sizeHint().height());
 }
 
 void ForkDialog::addToggle(const QString& name, const QString& label, const QString& tip, Toggle t) {

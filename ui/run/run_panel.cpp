@@ -73,11 +73,6 @@ RunPanel::RunPanel(QWidget* parent) : QWidget(parent) {
   progress_label_ = new QLabel(tr("Idle"), this);
   outer->addWidget(progress_);
   outer->addWidget(progress_label_);
-  origin_label_ = new QLabel(this);
-  origin_label_->setObjectName("open-run-origin");
-  origin_label_->setWordWrap(true);
-  origin_label_->setVisible(false);
-  outer->addWidget(origin_label_);
   outer->addStretch(1);
 
   for (QWidget* editor : editors_) onConfigEditorChanged(editor, this, [this] { validateFields(); });
@@ -179,13 +174,5 @@ void RunPanel::setProgress(int epoch, int target, double eps) {
   progress_label_->setText(
       tr("epoch %1 of %2 · %3 epochs/s · ETA %4").arg(epoch).arg(target).arg(eps, 0, 'f', 1).arg(eta));
 }
-
-void RunPanel::setOpenRunOrigin(const QString& text, const QString& tooltip) {
-  origin_label_->setText(text.isEmpty() ? QString() : tr("Open run: %1").arg(text));
-  origin_label_->setToolTip(tooltip);
-  origin_label_->setVisible(!text.isEmpty());
-}
-
-QString RunPanel::openRunOrigin() const { return origin_label_->text(); }
 
 }  // namespace grok

@@ -46,9 +46,6 @@ class RunPanel : public QWidget {
   using State = TrainingState;
   void setState(State s, bool resumable = false);
   void setProgress(int epoch, int target, double epochs_per_second);
-  // Where the open run was forked from ("" hides it): "Open run: forked from base.grok at epoch 600 ...".
-  void setOpenRunOrigin(const QString& text, const QString& tooltip = {});
-  QString openRunOrigin() const;
 
  signals:
   void startRequested();
@@ -64,7 +61,7 @@ class RunPanel : public QWidget {
   QComboBox* preset_;
   QMap<QString, QWidget*> editors_;  // config field name -> QComboBox (choices) or QLineEdit
   QLineEdit* path_;
-  QLabel *error_label_, *progress_label_, *origin_label_;
+  QLabel *error_label_, *progress_label_;
   QPushButton *start_, *pause_, *stop_, *resume_;
   QProgressBar* progress_;
   QString error_;

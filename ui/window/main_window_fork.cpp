@@ -8,7 +8,6 @@
 
 #include "ui/checkpoint/epoch_scrubber.h"
 #include "ui/run/fork_dialog.h"
-#include "ui/run/run_panel.h"
 #include "ui/window/main_window.h"
 #include "ui/window/run_viewer.h"
 
@@ -28,7 +27,12 @@ void MainWindow::buildForkActions() {
     bar->insertAction(bar->actions().value(1), forkAction_);  // after the scrubber, before its separator
   connect(controller_, &TrainingController::forked, this, &MainWindow::onForked);
   connect(controller_, &TrainingController::stateChanged, this, &MainWindow::updateForkAction);
-  connect(viewer_, &RunViewer::opened, this, &MainWindow::updateForkAction);
+  connect(viewer_, &RunViewer::opened, this, [this] {
+    updateForkAction();
+    // The title names the open run (main_window.cpp); a fork's says where it came from.
+    const ForkOrigin& o = viewer_->forkOrigin();
+    if (o.isFork()) setWindowTitle(windowTitle() + tr(" · %1").arg(o.describe()));
+  });
   connect(s, &EpochScrubber::epochChanged, this, &MainWindow::updateForkAction);
   updateForkAction();
 }
@@ -45,9 +49,6 @@ void MainWindow::updateForkAction() {
                                              "changed (weight decay, training set, a recipe...)")
                                               .arg(epoch)
                                         : why);
-  // The panel says where the open run was forked from (a new run being trained: nowhere).
-  const ForkOrigin& o = viewer_->forkOrigin();
-  panel_->setOpenRunOrigin(o.describe(), o.parent);
 }
 
 ForkDialog* MainWindow::forkFromHere() {
@@ -71,9 +72,12 @@ ForkDialog* MainWindow::forkFromHere() {
 
 void MainWindow::onForked(const QString& path, const QString& err, TrainingState asked) {
   statusBar()->clearMessage();
-  if (!err.isEmpty()) {
-    error(tr("Cannot fork"), err);  // the parent stays open as it was
-  } else if (openRun(path) && !closeAfterStop_) {
+  // The fork as stored, without a fill of the measures of a typed key set: that waits until it has
+  // trained (onFinished opens it again), as a resumed run's does.
+  const QString openErr = err.isEmpty() ? viewer_->open(path, /*fill=*/false) : QString();
+  if (!err.isEmpty() || !openErr.isEmpty()) {
+    error(tr("Cannot fork"), err.isEmpty() ? openErr : err);  // the parent stays open as it was
+  } else if (!closeAfterStop_) {
     if (asked == TrainingState::Stopping) {
       statusBar()->showMessage(tr("Forked, not trained (stopped); resumable: %1").arg(path), 8000);
     } else {

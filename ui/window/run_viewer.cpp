@@ -169,8 +169,9 @@ QString RunViewer::forkLine() const {
 void RunViewer::describeReference() {
   referenceLabel_->setVisible(reference_->active() || origin_.isFork());
   referenceLabel_->setStyleSheet({});
-  if (!reference_->active()) {  // a fork whose parent's file is gone still says where it came from
-    referenceLabel_->setText(forkLine() + tr(" · the parent's file is not there"));
+  if (!reference_->active()) {  // a fork whose parent is not drawn still says where it came from
+    referenceLabel_->setText(forkLine() +
+                             (origin_.parentExists() ? QString() : tr(" · the parent's file is not there")));
     referenceLabel_->setToolTip(origin_.parent);
     return;
   }
