@@ -5,6 +5,7 @@
 //   connect(&c, &TrainingController::stateChanged, panel, ...);
 //   c.start(cfg, "run.grok");   // Idle -> Training; metrics() and checkpoint() follow
 //   c.resume("old.grok", 5000); // Idle -> Training from its newest checkpoint, to epoch 5000
+//   c.fork("old.grok", 600, {"weight_decay=0"}, "new.grok");  // Idle -> Training: the fork's file, forked()
 //   c.setPaused(true);          // Training -> Paused (after the current epoch)
 //   c.stop();                   // -> Stopping; finished() once the stop's checkpoint is committed
 //
