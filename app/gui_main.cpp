@@ -1,6 +1,7 @@
 // grokking: the desktop app. `grokking [RUN.grok | SWEEP_DIR | RUN.grok RUN.grok...] [--reference BASE.grok]
-// [--screenshot FILE.png] [--raise-dock NAME]`: one run file opens in the dashboard, a sweep folder or several run
-// files in the Compare view; --reference draws a baseline under the open run's curves.
+// [--screenshot FILE.png] [--raise-dock NAME] [--fork E]`: one run file opens in the dashboard, a sweep
+// folder or several run files in the Compare view; --reference draws a baseline under the open
+// run's curves; --fork E shows the Fork dialog for checkpoint E.
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDockWidget>
@@ -18,10 +19,13 @@
 #include "core/experiments/sweep.h"
 #include "core/runtime/process_setup.h"
 #include "gui_bench.h"
+#include "ui/checkpoint/epoch_scrubber.h"
 #include "ui/compare/compare_view.h"
 #include "ui/plots/figure_export.h"
+#include "ui/run/fork_dialog.h"
 #include "ui/run/run_panel.h"
 #include "ui/window/main_window.h"
+#include "ui/window/run_viewer.h"
 
 namespace {
 
@@ -113,6 +117,14 @@ int main(int argc, char** argv) {
       "raise-dock", "Show the dock NAME on top of its tab group, e.g. numerics (behind the progress measures).",
       "NAME");
   parser.addOption(raiseDock);
+  const QCommandLineOption forkAt("fork",
+                                  "With a run file: scrub to its checkpoint E and show the Fork dialog, as Run > Fork "
+                                  "from here... does; with --screenshot, shoot the dialog and exit.",
+                                  "E");
+  parser.addOption(forkAt);
+  const QCommandLineOption forkSet("fork-set", "With --fork: type VALUE into the dialog's field KEY (repeatable).",
+                                   "KEY=VALUE");
+  parser.addOption(forkSet);
   const QCommandLineOption theme("theme", "Use a light or dark palette instead of the system's (light|dark).", "THEME");
   parser.addOption(theme);
   parser.process(app);
@@ -170,6 +182,16 @@ int main(int argc, char** argv) {
   }
   if (parser.isSet(reference) && !w.setReference(parser.value(reference), parser.isSet(screenshot)))
     std::fprintf(stderr, "--reference: %s\n", qPrintable(w.lastError()));
+  grok::ForkDialog* forkDialog = nullptr;
+  if (parser.isSet(forkAt)) {
+    if (compare || w.runPath().isEmpty()) {
+      std::fprintf(stderr, "--fork: give a run file to fork\n");
+      return 2;
+    }
+    w.viewer()->scrubber()->setEpoch(parser.value(forkAt).toInt());
+    if (!(forkDialog = w.forkFromHere())) return 1;
+    for (const QString& kv : parser.values(forkSet)) forkDialog->setField(kv.section('=', 0, 0), kv.section('=', 1));
+  }
   if (parser.isSet(train)) {
     if (!w.runPanel()->selectPreset(parser.value(train))) {
       std::fprintf(stderr, "--train: no preset '%s'\n", qPrintable(parser.value(train)));
@@ -195,6 +217,12 @@ int main(int argc, char** argv) {
       const QString err = grok::exportWidgets(w.compare()->figures(), parser.value(exportFigures));
       if (!err.isEmpty()) std::fprintf(stderr, "--export-figures: %s\n", qPrintable(err));
       QApplication::exit(err.isEmpty() ? 0 : 1);
+    });
+  } else if (parser.isSet(screenshot) && forkDialog) {
+    QTimer::singleShot(800, &w, [&] {
+      const bool ok = forkDialog->grab().save(parser.value(screenshot));
+      if (!ok) qCritical("cannot write %s", qPrintable(parser.value(screenshot)));
+      QApplication::exit(ok ? 0 : 1);
     });
   } else if (parser.isSet(screenshot) && compare) {
     // The Compare view (its dock is a window of its own) once its runs are read, or after

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Renders the window under Xvfb into docs/screenshots/, as a user sees it (~20 minutes):
+# Renders the window under Xvfb into docs/screenshots/, as a user sees it (~22 minutes; needs xvfb-run
+# and xdotool):
 #   mid-training.png         the mainline preset training live from the window, shot at the first
 #                            checkpoint the views show after epoch 8000 (circuit formation: train
 #                            loss ~1e-6, test loss still high, W_L's spectrum sparsifying)
@@ -12,6 +13,10 @@
 #                            curves: the same preset at weight decay 0.3 (memorises, does not grok)
 #   numerics.png             the quick preset with float32 softmax and no weight decay, 3000 epochs,
 #                            the Numerics tab raised: softmax collapse from epoch ~500, two loss spikes
+#   fork-dialog.png          Run > Fork from here... on that quick run at epoch 800 (circuit formation),
+#                            weight decay off
+#   fork-overlay.png         that fork, made in the window as a user makes it (the dialog's OK, pressed
+#                            with xdotool) and trained to 2500, opened: its parent drawn dashed under it
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x build/app/grokking ] || bash scripts/build.sh
@@ -36,5 +41,14 @@ gui "$tmp/quick-wd3.grok" --reference "$tmp/quick-wd0.3.grok" --screenshot "$out
 build/app/grokking-cli train --preset quick --set loss=softmax32 --set weight_decay=0 --set epochs=3000 \
   --out "$tmp/quick-s32.grok" > /dev/null
 gui "$tmp/quick-s32.grok" --raise-dock numerics --screenshot "$out/numerics.png"
+gui "$tmp/quick-wd3.grok" --fork 800 --fork-set weight_decay=0 --screenshot "$out/fork-dialog.png"
+xvfb-run -a -s "-screen 0 1920x1080x24" bash -c '
+  build/app/grokking "$1" --fork 800 --fork-set weight_decay=0 --fork-set path="$2" & app=$!
+  until wid=$(xdotool search --name "Fork from epoch 800" 2> /dev/null); do sleep 0.5; done
+  xdotool key --window "${wid%%$'"'"'\n'"'"'*}" Return
+  until build/app/grokking-cli info "$2" 2> /dev/null | grep -q "^status *complete"; do sleep 1; done
+  kill "$app"' _ "$tmp/quick-wd3.grok" "$tmp/quick-wd3-fork-e800.grok"
+gui "$tmp/quick-wd3-fork-e800.grok" --screenshot "$out/fork-overlay.png"
 echo "wrote $out/mid-training.png $out/after-grokking.png $out/after-grokking-dark.png" \
-  "$out/multiply-after-grokking.png $out/multiply-token-order.png $out/reference-overlay.png $out/numerics.png"
+  "$out/multiply-after-grokking.png $out/multiply-token-order.png $out/reference-overlay.png" \
+  "$out/numerics.png $out/fork-dialog.png $out/fork-overlay.png"

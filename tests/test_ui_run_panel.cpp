@@ -84,7 +84,7 @@ class TestUiRunPanel : public QObject {
     for (const ConfigField& f : config_fields()) {
       QWidget* e = panel.fieldEditor(f.name);
       QVERIFY2(e, f.name);
-      if (f.kind == ConfigField::Kind::Choice) {
+      if (f.kind == ConfigField::Kind::Choice || f.kind == ConfigField::Kind::Boolean) {  // false, true
         auto* combo = qobject_cast<QComboBox*>(e);
         QVERIFY2(combo && combo->count() == static_cast<int>(f.choices.size()), f.name);
       } else {

@@ -10,6 +10,7 @@ namespace grok {
 
 Phases detect_phases(const std::vector<EpochMetrics>& metrics, const std::vector<std::pair<int, double>>& ssw) {
   Phases ph;
+  if (!metrics.empty()) ph.first_epoch = metrics.front().epoch;
   std::size_t peak = metrics.size();
   for (std::size_t i = 0; i < metrics.size(); i++) {
     const double t = metrics[i].test_loss;
@@ -20,6 +21,10 @@ Phases detect_phases(const std::vector<EpochMetrics>& metrics, const std::vector
   bool later = false;
   for (std::size_t i = peak + 1; i < metrics.size(); i++) later = later || !std::isnan(metrics[i].test_loss);
   if (!later) return ph;
+  // A run begun after epoch 0 (a fork) whose test loss only falls shows no peak of its own.
+  bool earlier = false;
+  for (std::size_t i = 0; i < peak; i++) earlier = earlier || !std::isnan(metrics[i].test_loss);
+  if (ph.first_epoch > 0 && !earlier) return ph;
   ph.memorisation_end = metrics[peak].epoch;
   for (std::size_t i = peak + 1; i < metrics.size() && ph.circuit_formation_end < 0; i++) {
     const double t = metrics[i].test_loss;

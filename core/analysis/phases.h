@@ -13,6 +13,10 @@
 //
 // The first two read the per-epoch losses every run file has; the third the sum of squared
 // weights stored with every checkpoint's measures. A boundary a run has not reached is -1.
+//
+// A run need not begin at epoch 0: a fork (training/trainer.h Trainer::fork) logs from its parent's
+// epoch E on. Its phases begin at E (`first_epoch`), and a test-loss peak at its first evaluated
+// epoch is no peak: the loss may have been rising before E, in the parent.
 #pragma once
 
 #include <utility>
@@ -27,6 +31,7 @@ class RunStore;
 namespace grok {
 
 struct Phases {
+  int first_epoch = 0;  // the run's first logged epoch, where memorisation (its first phase) is drawn from
   int memorisation_end = -1;
   int circuit_formation_end = -1;
   int cleanup_end = -1;

@@ -1,6 +1,7 @@
 // The settings a fork may change (training/trainer.h Trainer::fork): everything but the model's
 // shape, the task and the split, which the parent's weights and its epoch axis are tied to.
 #include <algorithm>
+#include <iterator>
 #include <string>
 
 #include "core/training/trainer.h"
@@ -19,6 +20,11 @@ bool changes_field(const std::vector<std::string>& changes, const std::string& n
 }
 
 }  // namespace
+
+const std::vector<std::string>& fork_kept_fields() {
+  static const std::vector<std::string> kept(std::begin(kKept), std::end(kKept));
+  return kept;
+}
 
 Config fork_config(const Config& parent, int epoch, const std::vector<std::string>& changes) {
   Config c = parent;

@@ -106,5 +106,8 @@ class Trainer {
 // The config of a fork at `epoch` (see Trainer::fork), checked without touching any file: the GUI's
 // fork dialog and the CLI ask it first. Throws ConfigError as fork does.
 Config fork_config(const Config& parent, int epoch, const std::vector<std::string>& changes);
+// The config fields a fork keeps from its parent: the task (operation, p), the model's shape, the
+// split (seed) and what acts only on the initial weights (init_scale). The fork dialog disables them.
+const std::vector<std::string>& fork_kept_fields();
 
 }  // namespace grok

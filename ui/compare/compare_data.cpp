@@ -49,6 +49,7 @@ CompareRun readCompareRun(const QString& path) {
   try {
     const RunStore store = RunStore::open(path.toStdString());
     r.summary = summarize_run(store);
+    r.origin = forkOrigin(store);
     if (r.summary.last_epoch < 0) return r;  // created, nothing committed yet
     r.hasData = true;
     auto add = [&r](CompareSeries s, double x, double y) {

@@ -26,6 +26,7 @@
 
 #include "core/experiments/run_summary.h"
 #include "core/experiments/sweep.h"
+#include "ui/run/fork_origin.h"
 
 namespace grok {
 
@@ -64,7 +65,8 @@ struct CompareRun {
   RunState state = RunState::Pending;
   bool hasData = false;  // the file holds a checkpoint: summary and curves are filled
   RunSummary summary;
-  QString error;  // why the file could not be read, or the failed run's message
+  QString error;      // why the file could not be read, or the failed run's message
+  ForkOrigin origin;  // a fork's parent and epoch (its curves begin at that epoch)
   std::array<Curve, kCompareSeriesCount> curves;
 
   const Curve& curve(CompareSeries s) const { return curves[static_cast<int>(s)]; }

@@ -5,6 +5,7 @@
 #include <QMenu>
 #include <QPainter>
 #include <QPixmap>
+#include <algorithm>
 
 namespace grok {
 
@@ -50,6 +51,9 @@ int RunTable::column(const QString& header) const { return static_cast<int>(head
 
 void RunTable::setRuns(const QStringList& varied, const QVector<CompareRun>& runs, const ColourScale& colours) {
   QStringList headers = {tr("run")};
+  // Forks: of which run, from which epoch (their curves begin there, on the parent's axis).
+  const bool forks = std::any_of(runs.begin(), runs.end(), [](const CompareRun& r) { return r.origin.isFork(); });
+  if (forks) headers << tr("fork of");
   for (const QString& v : varied)
     if (v != "seed") headers << v;
   headers << "seed" << tr("state") << tr("epoch") << tr("99% test at") << tr("phase");
@@ -75,8 +79,12 @@ void RunTable::setRuns(const QStringList& varied, const QVector<CompareRun>& run
     first->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable | Qt::ItemIsUserCheckable);
     if (reshape) first->setCheckState(allChecked || checked.contains(i) ? Qt::Checked : Qt::Unchecked);
     first->setIcon(swatch(colours.colour(r), true));
-    first->setToolTip(r.path + (r.error.isEmpty() ? QString() : "\n" + r.error));
+    first->setToolTip(r.path + (r.origin.isFork() ? "\n" + r.origin.describe() : QString()) +
+                      (r.error.isEmpty() ? QString() : "\n" + r.error));
     int c = 1;
+    if (forks)
+      set(i, c++, r.origin.isFork() ? tr("%1 at %2").arg(r.origin.parentName()).arg(r.origin.epoch) : QString("-"))
+          ->setToolTip(r.origin.isFork() ? r.origin.parent + "\n" + r.origin.describe() : QString());
     for (const QString& v : varied)
       if (v != "seed") set(i, c++, r.value(v));
     QString seed = r.value("seed");

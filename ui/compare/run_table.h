@@ -1,7 +1,8 @@
 // The Compare view's table: a row per run with its varied fields, seed, state, newest epoch, the
 // epoch of 99 % test accuracy and the phase of Liu et al.; a checkbox per run (which runs the
 // overlays draw) and the run's colour (the view's "colour by"). A double click asks for the run in
-// the main dashboard.
+// the main dashboard. When a run is a fork (ui/run/fork_origin.h), a "fork of" column names its
+// parent and the epoch its curves begin at.
 //
 //   RunTable t;
 //   t.setRuns(source.varied(), source.runs(), ColourScale::of("lr", source.runs()));

@@ -185,7 +185,7 @@ void SeriesView::updatePhaseItems() {
   const int circuit = phases_.circuit_formation_end > 0 ? phases_.circuit_formation_end
                                                         : (livePhases_ && phases_.memorisation_end > 0 ? now : -1);
   const int cleanup = phases_.cleanup_end > 0 ? phases_.cleanup_end : (phases_.circuit_formation_end > 0 ? now : -1);
-  const int bounds[] = {0, phases_.memorisation_end, circuit, cleanup};
+  const int bounds[] = {phases_.first_epoch, phases_.memorisation_end, circuit, cleanup};  // a fork's from its first
   for (int i = 0; i < 3; i++) {
     const bool on = bounds[i + 1] > 0 && bounds[i + 1] > bounds[i];
     phaseRects_[i]->setVisible(on);

@@ -14,6 +14,7 @@
 #include <QVBoxLayout>
 
 #include "core/base/presets.h"
+#include "ui/run/config_editors.h"
 
 namespace grok {
 
@@ -27,19 +28,9 @@ RunPanel::RunPanel(QWidget* parent) : QWidget(parent) {
   }
   form->addRow(tr("Preset"), preset_);
   for (const ConfigField& f : config_fields()) {
-    const QString name = QString::fromUtf8(f.name);
-    QWidget* editor = nullptr;
-    if (!f.choices.empty()) {  // a Choice or a Boolean
-      auto* combo = new QComboBox(this);
-      for (const char* choice : f.choices) combo->addItem(QString::fromUtf8(choice));
-      editor = combo;
-    } else {
-      editor = new QLineEdit(this);
-    }
-    editor->setObjectName(name);
-    editor->setToolTip(tr("%1 (allowed: %2)").arg(tr(f.help), QString::fromStdString(f.range)));
-    editors_[name] = editor;
-    form->addRow(name, editor);
+    QWidget* editor = makeConfigEditor(f, this);
+    editors_[editor->objectName()] = editor;
+    form->addRow(editor->objectName(), editor);
   }
   // The run file is a row of the form like the fields, its label in their column: beside a line
   // edit in a row of its own, the label was squeezed under its text's width in a narrow dock.
@@ -84,12 +75,7 @@ RunPanel::RunPanel(QWidget* parent) : QWidget(parent) {
   outer->addWidget(progress_label_);
   outer->addStretch(1);
 
-  for (QWidget* editor : editors_) {
-    if (auto* combo = qobject_cast<QComboBox*>(editor))
-      connect(combo, &QComboBox::currentTextChanged, this, &RunPanel::validateFields);
-    else
-      connect(qobject_cast<QLineEdit*>(editor), &QLineEdit::textChanged, this, &RunPanel::validateFields);
-  }
+  for (QWidget* editor : editors_) onConfigEditorChanged(editor, this, [this] { validateFields(); });
   connect(preset_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] {
     setConfig(preset(presetName().toStdString()).config);
     const QString dir = QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation) + "/Grokking Lab";
@@ -115,8 +101,7 @@ bool RunPanel::selectPreset(const QString& name) {
 
 void RunPanel::setField(const QString& key, const QString& value) {
   if (key == "path") return path_->setText(value);
-  if (auto* combo = qobject_cast<QComboBox*>(editors_.value(key))) combo->setCurrentText(value);
-  if (auto* edit = qobject_cast<QLineEdit*>(editors_.value(key))) edit->setText(value);
+  if (QWidget* editor = editors_.value(key)) setConfigEditorText(editor, value);
 }
 
 void RunPanel::setConfig(const Config& c) {
@@ -124,11 +109,7 @@ void RunPanel::setConfig(const Config& c) {
   validateFields();
 }
 
-QString RunPanel::fieldText(const ConfigField& f) const {
-  QWidget* editor = editors_.value(f.name);
-  if (auto* combo = qobject_cast<QComboBox*>(editor)) return combo->currentText();
-  return qobject_cast<QLineEdit*>(editor)->text().trimmed();
-}
+QString RunPanel::fieldText(const ConfigField& f) const { return configEditorText(editors_.value(f.name)); }
 
 std::optional<Config> RunPanel::read(QString* error, QString* field) const {
   Config c;

@@ -22,6 +22,12 @@ TrainingController::TrainingController(std::shared_ptr<AnalysisTurns> turns, QOb
           [this](int epoch, const MeasureRecord& m, double) { emit checkpoint(epoch, m); });
   connect(worker_, &TrainingWorker::numerics, this, &TrainingController::numerics);
   connect(worker_, &TrainingWorker::finished, this, &TrainingController::onFinished);
+  connect(worker_, &TrainingWorker::forked, this, [this](const QString& path, const QString& error) {
+    const State asked = state_;
+    live_ = LiveStatus{};
+    setState(State::Idle);
+    emit forked(path, error, asked);
+  });
 }
 
 TrainingController::~TrainingController() {
@@ -57,6 +63,16 @@ QString TrainingController::resume(const QString& path, std::optional<int> epoch
   live_ = LiveStatus{from, target, 0, -1};
   setState(State::Training);
   QMetaObject::invokeMethod(worker_, [w = worker_, path, epochs] { w->resume(path, epochs); });
+  return {};
+}
+
+QString TrainingController::fork(const QString& parent, int epoch, const QStringList& changes, const QString& path) {
+  if (active()) return tr("%1: training is under way").arg(path);
+  worker_->reset();
+  live_ = LiveStatus{epoch, 0, 0, epoch};
+  setState(State::Training);
+  QMetaObject::invokeMethod(worker_,
+                            [w = worker_, parent, epoch, changes, path] { w->fork(parent, epoch, changes, path); });
   return {};
 }
 

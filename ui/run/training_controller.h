@@ -5,6 +5,7 @@
 //   connect(&c, &TrainingController::stateChanged, panel, ...);
 //   c.start(cfg, "run.grok");   // Idle -> Training; metrics() and checkpoint() follow
 //   c.resume("old.grok", 5000); // Idle -> Training from its newest checkpoint, to epoch 5000
+//   c.fork("old.grok", 600, {"weight_decay=0"}, "new.grok");  // Idle -> Training: the fork's file, forked()
 //   c.setPaused(true);          // Training -> Paused (after the current epoch)
 //   c.stop();                   // -> Stopping; finished() once the stop's checkpoint is committed
 //
@@ -46,6 +47,10 @@ class TrainingController : public QObject {
   // From Idle only: the run at `path` continued from its newest checkpoint to `epochs` if given,
   // else to its own target. "" or why not ("epochs: 50 is not after the newest checkpoint ...").
   QString resume(const QString& path, std::optional<int> epochs);
+  // From Idle only: writes a fork of checkpoint `epoch` of `parent` at `path` (core's Trainer::fork,
+  // replacing a file there) on the training thread, in state Training; forked() follows, back in
+  // Idle. "" or why not. Pause and stop cannot interrupt the fork; forked() says which was asked.
+  QString fork(const QString& parent, int epoch, const QStringList& changes, const QString& path);
   void setPaused(bool paused);  // Training <-> Paused; the worker sleeps between epochs
   void stop();                  // Training / Paused -> Stopping
 
@@ -56,6 +61,9 @@ class TrainingController : public QObject {
   void numerics(const QVector<grok::NumericsRecord>& records);  // as the worker sends them
   // The run ended (state() is Idle again): completed, stopped, or failed with `error`.
   void finished(const QString& path, bool completed, const QString& error);
+  // A fork was written (error "") or not; `asked`: the state it ended in (Paused, Stopping: the user
+  // asked to pause or stop the training that would follow).
+  void forked(const QString& path, const QString& error, grok::TrainingState asked);
 
  private:
   void setState(State s);

@@ -65,6 +65,20 @@ void TrainingWorker::resume(const QString& path, std::optional<int> epochs) {
   }
 }
 
+void TrainingWorker::fork(const QString& parent, int epoch, const QStringList& changes, const QString& path) {
+  std::vector<std::string> c;
+  for (const QString& s : changes) c.push_back(s.toStdString());
+  QString error;
+  try {
+    // Its own thread as training's: the first checkpoint's measures use the intra-op pool.
+    run_on_fresh_thread(kIntraOpThreads,
+                        [&] { Trainer::fork(parent.toStdString(), epoch, c, path.toStdString(), /*overwrite=*/true); });
+  } catch (const std::exception& e) {
+    error = QString::fromStdString(e.what());
+  }
+  emit forked(path, error);
+}
+
 void TrainingWorker::run(Trainer& t) {
   const QString path = QString::fromStdString(t.path());
   emit started(path, t.config());

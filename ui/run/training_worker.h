@@ -13,6 +13,7 @@
 
 #include <QObject>
 #include <QString>
+#include <QStringList>
 #include <QVector>
 #include <atomic>
 #include <condition_variable>
@@ -41,6 +42,9 @@ class TrainingWorker : public QObject {
   // Run on the worker's thread; return when training ends (finished() says how).
   void train(const Config& cfg, const QString& path, bool overwrite);
   void resume(const QString& path, std::optional<int> epochs);
+  // Writes a fork of checkpoint `epoch` of `parent` at `path` (Trainer::fork: its first checkpoint and
+  // measures), then forked(); it does not train it (the window opens it first, then resumes it).
+  void fork(const QString& parent, int epoch, const QStringList& changes, const QString& path);
 
   // Thread-safe, callable from the GUI thread.
   // Clears the pause and stop flags. Called before a run is queued, not by the run itself, so that
@@ -60,6 +64,7 @@ class TrainingWorker : public QObject {
   // The numerics completed since the last batch (records.h NumericsRecord), sent just before metrics().
   void numerics(const QVector<grok::NumericsRecord>& records);
   void finished(const QString& path, bool completed, const QString& error);
+  void forked(const QString& path, const QString& error);  // error "": the fork's file is written
 
  private:
   void run(class Trainer& t);

@@ -45,6 +45,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   buildDocks();
   buildMenus();
   wire();
+  buildForkActions();
   // Most of the screen (the dashboard is made for 1920x1080), but no larger than it.
   const QSize avail = screen()->availableGeometry().size();
   resize(std::min(designSize().width(), avail.width() * 96 / 100),

@@ -19,6 +19,7 @@ class QLabel;
 namespace grok {
 
 class CompareView;
+class ForkDialog;
 class ExportDialogs;
 class RecentRunsMenu;
 class RunPanel;
@@ -56,6 +57,12 @@ class MainWindow : public QMainWindow {
   QString exportDashboard(const QString& path);
   QString exportAllFigures(const QString& dir);
   QString exportMetricsCsv(const QString& path);
+  // "Fork from here..." (Run menu, the scrubber's context menu and its toolbar): the fork dialog
+  // (ui/run/fork_dialog.h) for the scrubbed checkpoint, shown window-modal without blocking; once
+  // accepted the fork is written on the training thread, opened (its parent drawn under it) and
+  // trained to its epochs as Resume trains. nullptr and an error dialog when no fork is possible now.
+  ForkDialog* forkFromHere();
+  QAction* forkAction() const { return forkAction_; }  // disabled, its tooltip saying why, while training
 
  public slots:
   void startTraining();
@@ -83,6 +90,9 @@ class MainWindow : public QMainWindow {
   void onFinished(const QString& path, bool completed, const QString& error);
   void updateStatus();
   void error(const QString& title, const QString& message);
+  void buildForkActions();  // main_window_fork.cpp
+  void updateForkAction();
+  void onForked(const QString& path, const QString& error, TrainingState asked);
 
   RunPanel* panel_;
   TrainingController* controller_;
@@ -92,6 +102,7 @@ class MainWindow : public QMainWindow {
   QDockWidget* compareDock_ = nullptr;
   RecentRunsMenu* recent_ = nullptr;
   QLabel* status_ = nullptr;
+  QAction* forkAction_ = nullptr;
   QString lastError_;
   bool closeAfterStop_ = false;
   std::function<void()> defaultLayout_;  // applied once shown, unless a saved layout was restored

@@ -85,7 +85,8 @@ bool ReferenceRun::poll() {
   return true;
 }
 
-ReferenceDescription describeReference(const Config& open, const Config& reference, const QString& referencePath) {
+ReferenceDescription describeReference(const Config& open, const Config& reference, const QString& referencePath,
+                                       const QString& title) {
   ReferenceDescription d;
   QStringList values;
   for (const ConfigField& f : config_fields()) {
@@ -97,7 +98,7 @@ ReferenceDescription describeReference(const Config& open, const Config& referen
   }
   d.differentTask = open.operation != reference.operation || open.p != reference.p;
   const QString name = QFileInfo(referencePath).fileName();
-  d.line = QObject::tr("Reference: %1").arg(name);
+  d.line = title.isEmpty() ? QObject::tr("Reference: %1").arg(name) : title;
   if (d.differentTask)
     d.line += QObject::tr(" · a different task (%1 mod %2 here, %3 mod %4 in the reference)")
                   .arg(to_string(open.operation))

@@ -61,6 +61,8 @@ struct ReferenceDescription {
   QString line;     // one status-bar line: "Reference: base.grok · differs in weight_decay"
   QString details;  // a tooltip: the path and every differing field with both values
 };
-ReferenceDescription describeReference(const Config& open, const Config& reference, const QString& referencePath);
+// `title` begins the line instead of "Reference: <name>" (a fork's: "Forked from <name> at epoch E ...").
+ReferenceDescription describeReference(const Config& open, const Config& reference, const QString& referencePath,
+                                       const QString& title = {});
 
 }  // namespace grok

@@ -80,6 +80,8 @@ QString RunViewer::open(const QString& path, bool fill) {
     scrubber_->setEpoch(keep);
   else if (!run.checkpoints.empty())
     views_->show(scrubber_->epoch());
+  origin_ = readForkOrigin(path);
+  showParent();
   curves_->refresh();
   describeReference();
   emit opened(path, !run.checkpoints.empty());
@@ -106,6 +108,8 @@ void RunViewer::showNewRun(const QString& path, const Config& cfg) {
   path_ = path;
   cfg_ = cfg;
   views_->setRun(path, std::nullopt);
+  origin_ = {};
+  showParent();
   describeReference();
 }
 
@@ -130,9 +134,28 @@ void RunViewer::addNumerics(const QVector<NumericsRecord>& records) {
 
 void RunViewer::cancelFill() { filler_->cancel(); }
 
-QString RunViewer::setReference(const QString& path) { return reference_->set(path); }
+QString RunViewer::setReference(const QString& path) {
+  const QString err = reference_->set(path);
+  if (err.isEmpty()) parentReference_ = false;  // the user's choice, kept whatever run opens
+  return err;
+}
 
-void RunViewer::clearReference() { reference_->clear(); }
+void RunViewer::clearReference() {
+  parentReference_ = false;
+  reference_->clear();
+}
+
+void RunViewer::showParent() {
+  // A fork: its parent (if its file is there) becomes the reference; another run: a parent drawn for
+  // the previous fork goes, a reference the user chose stays.
+  if (origin_.parentExists()) {
+    if (reference_->active() && QFileInfo(reference_->path()) == QFileInfo(origin_.parent)) return;
+    parentReference_ = reference_->set(origin_.parent).isEmpty();
+  } else if (parentReference_) {
+    parentReference_ = false;
+    reference_->clear();
+  }
+}
 
 void RunViewer::showReference() {
   if (!reference_->active()) {
@@ -144,20 +167,33 @@ void RunViewer::showReference() {
   describeReference();
 }
 
+QString RunViewer::forkLine() const {
+  QString line = origin_.describe();  // "forked from base.grok at epoch 600 (optimizer: parent)"
+  if (!line.isEmpty()) line[0] = line[0].toUpper();
+  return line;
+}
+
 void RunViewer::describeReference() {
-  referenceLabel_->setVisible(reference_->active());
-  if (!reference_->active()) return;
+  referenceLabel_->setVisible(reference_->active() || origin_.isFork());
+  referenceLabel_->setStyleSheet({});
+  if (!reference_->active()) {  // a fork whose parent is not drawn still says where it came from
+    referenceLabel_->setText(forkLine() +
+                             (origin_.parentExists() ? QString() : tr(" · the parent's file is not there")));
+    referenceLabel_->setToolTip(origin_.parent);
+    return;
+  }
   if (path_.isEmpty()) {  // no run open: nothing to differ from
     referenceLabel_->setText(tr("Reference: %1").arg(reference_->name()));
     referenceLabel_->setToolTip(reference_->path());
-    referenceLabel_->setStyleSheet({});
     return;
   }
-  const ReferenceDescription d = grok::describeReference(cfg_, reference_->contents().cfg, reference_->path());
+  const bool parent = origin_.isFork() && QFileInfo(reference_->path()) == QFileInfo(origin_.parent);
+  const ReferenceDescription d =
+      grok::describeReference(cfg_, reference_->contents().cfg, reference_->path(), parent ? forkLine() : QString());
   referenceLabel_->setText(d.line);
   referenceLabel_->setToolTip(d.details);
   // A different task is allowed, but the user should not miss it.
-  referenceLabel_->setStyleSheet(d.differentTask ? QStringLiteral("color: #d62728; font-weight: bold") : QString());
+  if (d.differentTask) referenceLabel_->setStyleSheet(QStringLiteral("color: #d62728; font-weight: bold"));
 }
 
 void RunViewer::clear() {

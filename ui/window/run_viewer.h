@@ -3,7 +3,9 @@
 // scrubber's epoch, appends what training reports, and has the measures the file lacks computed
 // (ui/checkpoint/measures_filler.h) for the key set chosen (ui/checkpoint/key_set_chooser.h). A
 // reference run (ui/window/reference_run.h) is drawn under the curves, whatever run is open, until
-// cleared; a label for the status bar says how it differs from the open run.
+// cleared; a label for the status bar says how it differs from the open run. A fork (its meta names
+// its parent, ui/run/fork_origin.h) has its parent drawn as the reference when it opens, so that its
+// curves continue the parent's on one epoch axis, and the label says where it was forked.
 //
 //   RunViewer v(turns);
 //   QString err = v.open("run.grok", /*fill=*/true);  // "" or one line
@@ -22,6 +24,7 @@
 
 #include "core/base/config.h"
 #include "core/base/records.h"
+#include "ui/run/fork_origin.h"
 
 class QCustomPlot;
 class QLabel;
@@ -53,6 +56,7 @@ class RunViewer : public QObject {
   QLabel* referenceLabel() const { return referenceLabel_; }  // for the status bar (likewise)
   QString path() const { return path_; }
   const Config& config() const { return cfg_; }
+  const ForkOrigin& forkOrigin() const { return origin_; }  // of the open run (no fork: isFork() false)
   bool filling() const;
   // Figure name -> view, for export (the names are the views' object names).
   QMap<QString, QWidget*> figures() const;
@@ -94,6 +98,8 @@ class RunViewer : public QObject {
   void onFillFinished(const QString& path, bool cancelled, const QString& error);
   void showReference();  // after the reference was set, re-read or cleared
   void describeReference();
+  void showParent();         // a fork's parent as the reference, on opening it
+  QString forkLine() const;  // "Forked from base.grok at epoch 600 (optimizer: parent)", "" if no fork
   CurvesPanel* curves_;
   EpochScrubber* scrubber_;
   KeySetChooser* keys_;
@@ -106,6 +112,8 @@ class RunViewer : public QObject {
   bool training_ = false;
   QSet<QString> fillAttempts_;  // "path|key set": a failed fill is not retried in a loop
   QString fillAttempt_;         // the one under way or last
+  ForkOrigin origin_;
+  bool parentReference_ = false;  // the reference is a fork's parent, drawn on opening it (not the user's)
 };
 
 }  // namespace grok

@@ -1,0 +1,40 @@
+#include "ui/run/config_editors.h"
+
+#include <QComboBox>
+#include <QLineEdit>
+
+namespace grok {
+
+QWidget* makeConfigEditor(const ConfigField& f, QWidget* parent) {
+  QWidget* editor = nullptr;
+  if (!f.choices.empty()) {  // a Choice or a Boolean
+    auto* combo = new QComboBox(parent);
+    for (const char* choice : f.choices) combo->addItem(QString::fromUtf8(choice));
+    editor = combo;
+  } else {
+    editor = new QLineEdit(parent);
+  }
+  editor->setObjectName(QString::fromUtf8(f.name));
+  editor->setToolTip(QObject::tr("%1 (allowed: %2)").arg(QObject::tr(f.help), QString::fromStdString(f.range)));
+  return editor;
+}
+
+QString configEditorText(const QWidget* editor) {
+  if (auto* combo = qobject_cast<const QComboBox*>(editor)) return combo->currentText();
+  if (auto* edit = qobject_cast<const QLineEdit*>(editor)) return edit->text().trimmed();
+  return {};
+}
+
+void setConfigEditorText(QWidget* editor, const QString& text) {
+  if (auto* combo = qobject_cast<QComboBox*>(editor)) combo->setCurrentText(text);
+  if (auto* edit = qobject_cast<QLineEdit*>(editor)) edit->setText(text);
+}
+
+void onConfigEditorChanged(QWidget* editor, QObject* context, const std::function<void()>& changed) {
+  if (auto* combo = qobject_cast<QComboBox*>(editor))
+    QObject::connect(combo, &QComboBox::currentTextChanged, context, [changed] { changed(); });
+  else if (auto* edit = qobject_cast<QLineEdit*>(editor))
+    QObject::connect(edit, &QLineEdit::textChanged, context, [changed] { changed(); });
+}
+
+}  // namespace grok
