@@ -290,6 +290,23 @@ class TestUiCompare : public QObject {
     QCOMPARE(v.overlays()->figure(CompareSeries::TestLoss)->curveCount(), 2);
     QCOMPARE(v.phaseGrid()->cells().size(), 2);  // one row over weight decay
   }
+
+  // Fields varied together, none telling the settings apart alone (as a zip group makes them):
+  // each setting gets its own colour, named by all its fields.
+  void settingsApartWhenNoFieldAloneIs() {
+    const Sweep s = Sweep::open(sweepDir_);
+    CompareView v;
+    v.resize(1400, 900);
+    v.show();
+    // Runs 0, 2, 4 (seed 0): lr 0.001 / weight decay 0.1, 0.001 / 3, 0.01 / 0.1.
+    QVERIFY(openAndRead(v, {QString::fromStdString(s.run_path(0)), QString::fromStdString(s.run_path(2)),
+                            QString::fromStdString(s.run_path(4))}));
+    QCOMPARE(v.colourField(), kRunField);
+    auto* loss = v.overlays()->figure(CompareSeries::TestLoss);
+    QSet<QRgb> colours;
+    for (int row = 0; row < 3; row++) colours.insert(loss->curve(row)->pen().color().rgb());
+    QCOMPARE(colours.size(), 3);
+  }
 };
 
 GROK_TEST_MAIN(TestUiCompare, QApplication)

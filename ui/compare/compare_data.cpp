@@ -29,6 +29,12 @@ const std::array<CompareSeriesInfo, kCompareSeriesCount>& compareSeries() {
 const CompareSeriesInfo& seriesInfo(CompareSeries s) { return compareSeries()[static_cast<int>(s)]; }
 
 QString CompareRun::value(const QString& field) const {
+  if (field == kRunField) {
+    QStringList parts;
+    for (const auto& [name, text] : varied)
+      if (name != "seed") parts << QString::fromStdString(name + "=" + text);
+    return parts.join(' ');
+  }
   const std::string f = field.toStdString();
   for (const auto& [name, text] : varied)
     if (name == f) return QString::fromStdString(text);

@@ -58,6 +58,10 @@ struct Curve {
   QVector<double> x, y;
 };
 
+// The pseudo-field colouring each setting of the runs apart: its value is every varied field but the
+// seed ("grad_filter=ema grokfast_alpha=0.9"), for sweeps whose fields vary together (zip groups).
+inline const QString kRunField = QStringLiteral("run");
+
 struct CompareRun {
   int row = 0;   // in the table: the sweep's run index, or the order the files were given
   QString path;  // the run file
@@ -70,7 +74,7 @@ struct CompareRun {
   std::array<Curve, kCompareSeriesCount> curves;
 
   const Curve& curve(CompareSeries s) const { return curves[static_cast<int>(s)]; }
-  QString value(const QString& field) const;  // a varied field's value text, "" if not varied
+  QString value(const QString& field) const;  // a varied field's value text, "" if not varied; kRunField too
   QString describe() const;                   // "lr=0.001 weight_decay=1 seed=0"
   QString stateText() const;                  // "complete", "running", ...
 };

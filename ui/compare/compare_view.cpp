@@ -12,6 +12,7 @@
 #include <QSplitter>
 #include <QToolButton>
 #include <QVBoxLayout>
+#include <algorithm>
 
 #include "ui/compare/compare_source.h"
 #include "ui/compare/grok_plot.h"
@@ -26,8 +27,9 @@ namespace grok {
 namespace {
 
 // Puts `items` into a combo, keeping its choice if it is still there, else `fallback`.
-void fill(QComboBox* box, const QStringList& items, const QString& fallback) {
-  const QString keep = box->currentText();
+// Refills a field chooser, keeping its choice when the new items have it (unless `keep` is false).
+void fill(QComboBox* box, const QStringList& items, const QString& fallback, bool keepChoice = true) {
+  const QString keep = keepChoice ? box->currentText() : fallback;
   const QSignalBlocker block(box);
   box->clear();
   box->addItems(items);
@@ -93,6 +95,7 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent) {
   connect(table_, &RunTable::runActivated, this, activate);
   connect(phases_, &PhaseGrid::runActivated, this, activate);
   connect(colourBy_, &QComboBox::currentTextChanged, this, &CompareView::redrawColoured);
+  connect(colourBy_, &QComboBox::activated, this, [this] { colourChosen_ = true; });
   connect(grokField_, &QComboBox::currentTextChanged, this, [this] {
     grok_->setRuns(grokField_->currentText(), source_->runs(), ColourScale::of(colourField(), source_->runs()));
   });
@@ -218,7 +221,18 @@ QStringList CompareView::settingFields() const {
 
 void CompareView::updateCombos() {
   const QStringList settings = settingFields();
-  fill(colourBy_, source_->varied().isEmpty() ? QStringList{"seed"} : source_->varied(), settings.first());
+  QStringList colours = source_->varied().isEmpty() ? QStringList{"seed"} : source_->varied();
+  QString colourDefault = settings.first();
+  if (settings.size() > 1) {
+    // Fields varied together (a zip) may leave no single one telling the settings apart: then each
+    // setting gets its own colour by default.
+    colours << kRunField;
+    qsizetype most = 0;
+    for (const QString& f : settings) most = std::max(most, sortedValues(source_->runs(), f).size());
+    if (most < sortedValues(source_->runs(), kRunField).size()) colourDefault = kRunField;
+  }
+  // Until the user picks a colour field, follow the data: the first fill comes before any run is read.
+  fill(colourBy_, colours, colourDefault, colourChosen_);
   fill(grokField_, settings, settings.first());
   fill(phaseX_, settings, settings.first());
   fill(phaseY_, QStringList{tr("(one row)")} + settings.mid(1), settings.value(1, tr("(one row)")));
@@ -246,7 +260,10 @@ void CompareView::redrawColoured() {
 
 QString CompareView::colourField() const { return colourBy_->currentText(); }
 
-void CompareView::setColourField(const QString& field) { colourBy_->setCurrentText(field); }
+void CompareView::setColourField(const QString& field) {
+  colourChosen_ = true;
+  colourBy_->setCurrentText(field);
+}
 
 void CompareView::setGrokField(const QString& field) { grokField_->setCurrentText(field); }
 

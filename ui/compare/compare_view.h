@@ -93,6 +93,7 @@ class CompareView : public QWidget {
   QSplitter* left_;  // the table over epochs to grok
   QLabel* title_;
   QComboBox *colourBy_, *grokField_, *phaseX_, *phaseY_;
+  bool colourChosen_ = false;  // the user picked the colour field: keep it as the runs change
   QToolButton* seriesButton_;
   QCheckBox* logX_;
   QPushButton *run_, *stop_;

@@ -43,7 +43,8 @@ void OverlayFigure::setRuns(const QVector<CompareRun>& runs, const QSet<int>& ro
   const int n = scale.values.size();
   for (int k = 0, shown = std::min(n, 8); k < shown; k++) {
     const int i = shown == 1 ? 0 : static_cast<int>(std::lround(double(k) * (n - 1) / (shown - 1)));
-    legendEntries_ << qMakePair(scale.field + "=" + scale.values[i], scale.colour(scale.values[i]));
+    const QString name = scale.field == kRunField ? scale.values[i] : scale.field + "=" + scale.values[i];
+    legendEntries_ << qMakePair(name, scale.colour(scale.values[i]));
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <qcustomplot.h>
 #include <QBuffer>
+#include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QPainter>
@@ -99,6 +100,7 @@ QString exportWidget(QWidget* widget, const QString& path, double png_scale) {
 }
 
 QString exportWidgets(const QMap<QString, QWidget*>& widgets, const QString& dir) {
+  if (!QDir().mkpath(dir)) return dir + ": cannot create the folder";
   for (auto it = widgets.begin(); it != widgets.end(); ++it)
     for (const char* ext : {"png", "svg"})
       if (const QString err = exportWidget(it.value(), dir + "/" + it.key() + "." + ext, 2.0); !err.isEmpty())

@@ -16,7 +16,8 @@ class QWidget;
 namespace grok {
 
 QString exportWidget(QWidget* widget, const QString& path, double png_scale = 2.0);
-// Every widget into `dir` as <name>.png (at twice its size) and <name>.svg; "" or the first error.
+// Every widget into `dir` (created if missing) as <name>.png (at twice its size) and <name>.svg;
+// "" or the first error.
 QString exportWidgets(const QMap<QString, QWidget*>& widgets, const QString& dir);
 
 }  // namespace grok
