@@ -3,10 +3,12 @@
 #pragma once
 
 #include <QCoreApplication>
+#include <QFile>
 #include <QSettings>
 #include <QString>
 #include <QStringList>
 #include <QTableWidget>
+#include <QXmlStreamReader>
 #include <initializer_list>
 #include <utility>
 
@@ -42,6 +44,20 @@ inline QStringList checkNames(const QTableWidget* t) {
   QStringList names;
   for (int r = 0; r < t->rowCount(); r++) names << t->item(r, 0)->text();
   return names;
+}
+
+// The vector shapes (path, polyline) of an SVG file: curves drawn as vectors, not one bitmap; -1 if
+// the file cannot be read or is not well-formed XML.
+inline int svgShapeCount(const QString& path) {
+  QFile svg(path);
+  if (!svg.open(QIODevice::ReadOnly)) return -1;
+  QXmlStreamReader xml(&svg);
+  int shapes = 0;
+  while (!xml.atEnd()) {
+    xml.readNext();
+    if (xml.isStartElement() && (xml.name() == u"path" || xml.name() == u"polyline")) shapes++;
+  }
+  return xml.hasError() ? -1 : shapes;
 }
 
 }  // namespace grok::test

@@ -217,25 +217,18 @@ void set_config_field(Config& c, const ConfigField& f, const std::string& text) 
   assign(c, f, value);
 }
 
-const char* to_string(Operation op) {
-  const auto& names = field("operation").choices;
-  return static_cast<std::size_t>(op) < names.size() ? names[static_cast<std::size_t>(op)] : "?";
+namespace {
+// The name a Choice field gives its enum's value `i`.
+const char* choice_name(const char* field_name, std::size_t i) {
+  const auto& names = field(field_name).choices;
+  return i < names.size() ? names[i] : "?";
 }
+}  // namespace
 
-const char* to_string(Regularizer r) {
-  const auto& names = field("regularizer").choices;
-  return static_cast<std::size_t>(r) < names.size() ? names[static_cast<std::size_t>(r)] : "?";
-}
-
-const char* to_string(LossKind l) {
-  const auto& names = field("loss").choices;
-  return static_cast<std::size_t>(l) < names.size() ? names[static_cast<std::size_t>(l)] : "?";
-}
-
-const char* to_string(GradFilter g) {
-  const auto& names = field("grad_filter").choices;
-  return static_cast<std::size_t>(g) < names.size() ? names[static_cast<std::size_t>(g)] : "?";
-}
+const char* to_string(Operation op) { return choice_name("operation", static_cast<std::size_t>(op)); }
+const char* to_string(Regularizer r) { return choice_name("regularizer", static_cast<std::size_t>(r)); }
+const char* to_string(LossKind l) { return choice_name("loss", static_cast<std::size_t>(l)); }
+const char* to_string(GradFilter g) { return choice_name("grad_filter", static_cast<std::size_t>(g)); }
 
 const char* operation_symbol(Operation op) {
   static const char* const symbols[] = {"+", "-", "*", "/"};
