@@ -27,8 +27,9 @@ echo "| run | recipes | train 95 % | train 99 % | test 95 % | test 99 % | last e
 echo "|---|---|---|---|---|---|---|"
 for f in "$out"/*/runs/run-*.grok "$out/ungrok.grok"; do
   recipes=$($cli info "$f" | sed -n 's/^recipes *//p')
+  [ -n "$recipes" ] || recipes="(none: the paper's training)"
   last=$(sqlite3 "$f" "SELECT epoch || ': ' || round(test_acc, 4) FROM metrics WHERE test_acc IS NOT NULL ORDER BY epoch DESC LIMIT 1")
-  echo "| ${f#$out/} | ${recipes:-(paper's)} | $(first "$f" train_acc 0.95) | $(first "$f" train_acc 0.99) |" \
+  echo "| ${f#$out/} | $recipes | $(first "$f" train_acc 0.95) | $(first "$f" train_acc 0.99) |" \
     "$(first "$f" test_acc 0.95) | $(first "$f" test_acc 0.99) | $last |"
 done
 for s in grokfast orthograd losses; do
@@ -36,4 +37,6 @@ for s in grokfast orthograd losses; do
 done
 QT_QPA_PLATFORM=offscreen build/app/grokking "$mainline" "$out/constant-norm/runs/run-000.grok" \
   --export-figures "$figures/recipes-constant-norm"
+QT_QPA_PLATFORM=offscreen build/app/grokking "$out"/constant-norm/runs/run-00{0,1}.grok \
+  --export-figures "$figures/recipes-constant-norm-lr"
 QT_QPA_PLATFORM=offscreen build/app/grokking "$mainline" "$out/ungrok.grok" --export-figures "$figures/recipes-ungrok"
