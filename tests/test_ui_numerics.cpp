@@ -49,13 +49,6 @@ QVector<QPointF> stored(const std::string& path, const std::string& name) {
   return out;
 }
 
-QVector<QPointF> points(const SeriesView* v, int i) {
-  QVector<QPointF> out;
-  const QVector<double> x = v->seriesX(i), y = v->seriesY(i);
-  for (int k = 0; k < x.size(); k++) out << QPointF(x[k], y[k]);
-  return out;
-}
-
 // Equal, NaN equal to NaN (a zero bias has no cos(w, g)).
 bool same(const QVector<QPointF>& a, const QVector<QPointF>& b) {
   if (a.size() != b.size()) return false;
@@ -109,7 +102,7 @@ class TestUiNumerics : public QObject {
     // (a) the shares, on 0..1.
     for (const char* name : {"softmax_collapse", "zero_loss"}) {
       const int i = n->seriesOf(n->collapseView(), name);
-      QVERIFY2(i >= 0 && same(points(n->collapseView(), i), stored(run_, name)), name);
+      QVERIFY2(i >= 0 && same(test::seriesPoints(n->collapseView(), i), stored(run_, name)), name);
     }
     QCOMPARE(n->collapseView()->yAxis->range().lower, -0.03);
     QCOMPARE(n->collapseView()->yAxis->range().upper, 1.03);
@@ -123,10 +116,10 @@ class TestUiNumerics : public QObject {
     QCOMPARE(n->cosView()->seriesName(9), QString("W_U"));
     QCOMPARE(n->normView()->seriesName(9), QString("W_U (right)"));  // on an axis of its own
     QVERIFY(n->normView()->yAxis2->visible());
-    QVERIFY(n->normView()->yAxis2->range().contains(points(n->normView(), 9).last().y()));
+    QVERIFY(n->normView()->yAxis2->range().contains(test::seriesPoints(n->normView(), 9).last().y()));
     for (const char* prefix : {"cos_wg", "norm"}) {
       SeriesView* v = QString(prefix) == "norm" ? n->normView() : n->cosView();
-      QVERIFY(same(points(v, 0), stored(run_, prefix)));
+      QVERIFY(same(test::seriesPoints(v, 0), stored(run_, prefix)));
       for (const auto& [key, value] : records.front().values) {
         if (key.rfind(std::string(prefix) + ":", 0) != 0) continue;
         const int i = n->seriesOf(v, key);
@@ -134,7 +127,7 @@ class TestUiNumerics : public QObject {
           QVERIFY2(i < 0, key.c_str());  // biases stay out
           continue;
         }
-        QVERIFY2(i > 0 && same(points(v, i), stored(run_, key)), key.c_str());
+        QVERIFY2(i > 0 && same(test::seriesPoints(v, i), stored(run_, key)), key.c_str());
       }
     }
     QCOMPARE(n->seriesOf(n->normView(), "norm:unembed.W_U"), 9);
@@ -186,7 +179,7 @@ class TestUiNumerics : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(n->collapseView()->pointCount(collapse) > before + 5, 30000);
     QTRY_VERIFY_WITH_TIMEOUT(n->normView()->pointCount(9) > before, 30000);
     QVERIFY(!n->missing());
-    const QVector<QPointF> live = points(n->normView(), 9);
+    const QVector<QPointF> live = test::seriesPoints(n->normView(), 9);
     w.stopTraining();
     QTRY_COMPARE_WITH_TIMEOUT(done.size(), 1, 30000);
     // What training reported is what its file holds: each test epoch's, in order.
@@ -194,7 +187,7 @@ class TestUiNumerics : public QObject {
     QVERIFY(file.size() >= live.size());
     QVERIFY(same(live, file.mid(0, live.size())));
     for (int i = 0; i < live.size(); i++) QCOMPARE(live[i].x(), 5.0 * i);
-    QVERIFY(same(points(n->normView(), 9), file));  // reopened as stored after the stop
+    QVERIFY(same(test::seriesPoints(n->normView(), 9), file));  // reopened as stored after the stop
   }
 
   void aSpikeIsMarkedOnTheScrubber() {

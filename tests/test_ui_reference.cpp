@@ -37,14 +37,6 @@ Config tiny(double weightDecay, int p = kP) {
   return c;
 }
 
-// A view's series i as (x, y) pairs, NaNs left as they are.
-QVector<QPointF> points(const SeriesView* v, int i) {
-  QVector<QPointF> out;
-  const QVector<double> x = v->seriesX(i), y = v->seriesY(i);
-  for (int k = 0; k < x.size(); k++) out << QPointF(x[k], y[k]);
-  return out;
-}
-
 // What the loss view's reference series must hold: every stored epoch's train loss, and the test
 // loss where it was evaluated.
 QVector<QPointF> storedLoss(const std::string& path, bool test) {
@@ -124,17 +116,17 @@ class TestUiReference : public QObject {
     QCOMPARE(loss(w)->seriesCount(), 4);
     QVERIFY(!loss(w)->isReference(1) && loss(w)->isReference(2) && loss(w)->isReference(3));
     QCOMPARE(loss(w)->seriesName(3), QString("test (ref: base.grok)"));
-    QCOMPARE(points(loss(w), 2), storedLoss(base_, false));
-    QCOMPARE(points(loss(w), 3), storedLoss(base_, true));
-    QCOMPARE(points(loss(w), 0), storedLoss(open_, false));  // the run's own are untouched
+    QCOMPARE(test::seriesPoints(loss(w), 2), storedLoss(base_, false));
+    QCOMPARE(test::seriesPoints(loss(w), 3), storedLoss(base_, true));
+    QCOMPARE(test::seriesPoints(loss(w), 0), storedLoss(open_, false));  // the run's own are untouched
     // One legend entry names the reference (its series' names are in the hover).
     QCOMPARE(legendNames(loss(w)), QStringList({"train", "test", "ref: base.grok"}));
     // The measures: restricted loss (series 2) and the sum of squared weights, the reference's live ones.
     QCOMPARE(measures(w)->seriesCount(), 8);
     QCOMPARE(measures(w)->seriesName(6), QString("restricted loss (ref: base.grok)"));
-    QCOMPARE(points(measures(w), 6), storedMeasure(base_, "restricted_loss_test"));
-    QCOMPARE(points(measures(w), 6).size(), kEpochs / 20 + 1);
-    QCOMPARE(points(norm(w), 1), storedMeasure(base_, "sum_sq_weights"));
+    QCOMPARE(test::seriesPoints(measures(w), 6), storedMeasure(base_, "restricted_loss_test"));
+    QCOMPARE(test::seriesPoints(measures(w), 6).size(), kEpochs / 20 + 1);
+    QCOMPARE(test::seriesPoints(norm(w), 1), storedMeasure(base_, "sum_sq_weights"));
     QCOMPARE(legendNames(measures(w)).last(), QString("ref: base.grok"));
     QCOMPARE(legendNames(norm(w)), QStringList({"all parameters", "ref: base.grok"}));  // two lines: say which
     // The status bar says what differs, and nothing about the task.
@@ -151,12 +143,12 @@ class TestUiReference : public QObject {
     QVERIFY(w.openRun(QString::fromStdString(open_), true));
     QVERIFY(w.setReference(QString::fromStdString(base_), true));
     w.viewer()->scrubber()->setEpoch(60);
-    QCOMPARE(points(loss(w), 3), storedLoss(base_, true));
+    QCOMPARE(test::seriesPoints(loss(w), 3), storedLoss(base_, true));
     // Another run opened: the baseline stays; the status bar now compares against the new run.
     QVERIFY(w.openRun(QString::fromStdString(other_), true));
-    QCOMPARE(points(loss(w), 0), storedLoss(other_, false));
-    QCOMPARE(points(loss(w), 3), storedLoss(base_, true));
-    QCOMPARE(points(measures(w), 6), storedMeasure(base_, "restricted_loss_test"));
+    QCOMPARE(test::seriesPoints(loss(w), 0), storedLoss(other_, false));
+    QCOMPARE(test::seriesPoints(loss(w), 3), storedLoss(base_, true));
+    QCOMPARE(test::seriesPoints(measures(w), 6), storedMeasure(base_, "restricted_loss_test"));
     // p differs: allowed, but flagged.
     const QString line = w.viewer()->referenceLabel()->text();
     QVERIFY2(line.contains("a different task") && line.contains("p, weight_decay"), qPrintable(line));
@@ -206,8 +198,8 @@ class TestUiReference : public QObject {
       // The dashboard as it was: the previous reference still drawn, the run untouched.
       QCOMPARE(w.viewer()->reference()->path(), QString::fromStdString(base_));
       QCOMPARE(loss(w)->seriesCount(), 4);
-      QCOMPARE(points(loss(w), 3), storedLoss(base_, true));
-      QCOMPARE(points(loss(w), 0), storedLoss(open_, false));
+      QCOMPARE(test::seriesPoints(loss(w), 3), storedLoss(base_, true));
+      QCOMPARE(test::seriesPoints(loss(w), 0), storedLoss(open_, false));
     }
     // Through the menu's path: one dialog, one line naming the problem.
     QString shown;
@@ -230,7 +222,7 @@ class TestUiReference : public QObject {
     RunStore writer = partialCopy(base_, growing, 3);  // checkpoints 0, 20, 40
     w.viewer()->reference()->setPollInterval(20);
     QVERIFY(w.setReference(QString::fromStdString(growing), true));
-    QCOMPARE(points(loss(w), 2).size(), 41);
+    QCOMPARE(test::seriesPoints(loss(w), 2).size(), 41);
     const RunStore src = RunStore::open(base_);
     for (int e : {60, 80}) {
       std::vector<MeasureRecord> m;
@@ -238,10 +230,10 @@ class TestUiReference : public QObject {
         if (r.epoch == e) m.push_back(r);
       writer.commit_checkpoint(e, src.load_checkpoint(e), src.metrics(e - 19, e), ResumeState{e, 0, {}}, m);
     }
-    QTRY_COMPARE_WITH_TIMEOUT(points(loss(w), 2).size(), 81, 10000);
-    QCOMPARE(points(loss(w), 2), storedLoss(growing, false));
-    QCOMPARE(points(measures(w), 6), storedMeasure(growing, "restricted_loss_test"));
-    QCOMPARE(points(measures(w), 6).size(), 5);
+    QTRY_COMPARE_WITH_TIMEOUT(test::seriesPoints(loss(w), 2).size(), 81, 10000);
+    QCOMPARE(test::seriesPoints(loss(w), 2), storedLoss(growing, false));
+    QCOMPARE(test::seriesPoints(measures(w), 6), storedMeasure(growing, "restricted_loss_test"));
+    QCOMPARE(test::seriesPoints(measures(w), 6).size(), 5);
   }
 };
 

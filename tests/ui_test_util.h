@@ -4,14 +4,17 @@
 
 #include <QCoreApplication>
 #include <QFile>
+#include <QPointF>
 #include <QSettings>
 #include <QString>
 #include <QStringList>
 #include <QTableWidget>
+#include <QVector>
 #include <QXmlStreamReader>
 #include <initializer_list>
 #include <utility>
 
+#include "ui/plots/series_view.h"
 #include "ui/run/run_panel.h"
 
 // Icons as the app's main loads them, and QSettings in `settingsDir` (a test's temporary folder), so
@@ -44,6 +47,14 @@ inline QStringList checkNames(const QTableWidget* t) {
   QStringList names;
   for (int r = 0; r < t->rowCount(); r++) names << t->item(r, 0)->text();
   return names;
+}
+
+// A view's series i as (x, y) pairs, NaNs left as they are.
+inline QVector<QPointF> seriesPoints(const SeriesView* v, int i) {
+  QVector<QPointF> out;
+  const QVector<double> x = v->seriesX(i), y = v->seriesY(i);
+  for (int k = 0; k < x.size(); k++) out << QPointF(x[k], y[k]);
+  return out;
 }
 
 // The vector shapes (path, polyline) of an SVG file: curves drawn as vectors, not one bitmap; -1 if

@@ -224,12 +224,18 @@ void CompareView::updateCombos() {
   QStringList colours = source_->varied().isEmpty() ? QStringList{"seed"} : source_->varied();
   QString colourDefault = settings.first();
   if (settings.size() > 1) {
-    // Fields varied together (a zip) may leave no single one telling the settings apart: then each
-    // setting gets its own colour by default.
+    // A field telling every setting apart colours by default; failing one, a full grid keeps its
+    // first field's scale, and fields varied together (a zip, loose files) give each setting its own colour.
     colours << kRunField;
-    qsizetype most = 0;
-    for (const QString& f : settings) most = std::max(most, sortedValues(source_->runs(), f).size());
-    if (most < sortedValues(source_->runs(), kRunField).size()) colourDefault = kRunField;
+    const qsizetype n = sortedValues(source_->runs(), kRunField).size();
+    qsizetype grid = 1;
+    QString separating;
+    for (const QString& f : settings) {
+      const qsizetype k = sortedValues(source_->runs(), f).size();
+      grid *= k;
+      if (separating.isEmpty() && k == n) separating = f;
+    }
+    colourDefault = !separating.isEmpty() ? separating : n < grid ? kRunField : settings.first();
   }
   // Until the user picks a colour field, follow the data: the first fill comes before any run is read.
   fill(colourBy_, colours, colourDefault, colourChosen_);

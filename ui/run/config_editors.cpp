@@ -1,7 +1,10 @@
 #include "ui/run/config_editors.h"
 
 #include <QComboBox>
+#include <QFileDialog>
+#include <QHBoxLayout>
 #include <QLineEdit>
+#include <QToolButton>
 
 namespace grok {
 
@@ -35,6 +38,22 @@ void onConfigEditorChanged(QWidget* editor, QObject* context, const std::functio
     QObject::connect(combo, &QComboBox::currentTextChanged, context, [changed] { changed(); });
   else if (auto* edit = qobject_cast<QLineEdit*>(editor))
     QObject::connect(edit, &QLineEdit::textChanged, context, [changed] { changed(); });
+}
+
+QWidget* makeRunFileRow(QLineEdit* edit, const QString& title, QWidget* parent) {
+  auto* row = new QWidget(parent);
+  auto* layout = new QHBoxLayout(row);
+  layout->setContentsMargins(0, 0, 0, 0);
+  edit->setParent(row);
+  auto* browse = new QToolButton(row);
+  browse->setText("...");
+  QObject::connect(browse, &QToolButton::clicked, edit, [edit, title] {
+    const QString p = QFileDialog::getSaveFileName(edit, title, edit->text(), QObject::tr("Grokking runs (*.grok)"));
+    if (!p.isEmpty()) edit->setText(p.endsWith(".grok") ? p : p + ".grok");
+  });
+  layout->addWidget(edit, 1);
+  layout->addWidget(browse);
+  return row;
 }
 
 }  // namespace grok

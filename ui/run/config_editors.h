@@ -15,6 +15,7 @@
 
 #include "core/base/config.h"
 
+class QLineEdit;
 class QObject;
 class QWidget;
 
@@ -25,5 +26,9 @@ QString configEditorText(const QWidget* editor);  // trimmed
 void setConfigEditorText(QWidget* editor, const QString& text);
 // `changed` runs (in `context`) whenever the editor's text changes, typed or set.
 void onConfigEditorChanged(QWidget* editor, QObject* context, const std::function<void()>& changed);
+
+// A run file's path: `edit` beside a "..." button whose save dialog (titled `title`) fills it, ".grok"
+// appended when missing. The row to place in a layout (parented to `parent`).
+QWidget* makeRunFileRow(QLineEdit* edit, const QString& title, QWidget* parent);
 
 }  // namespace grok

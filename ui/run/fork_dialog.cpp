@@ -2,7 +2,6 @@
 
 #include <QCheckBox>
 #include <QDialogButtonBox>
-#include <QFileDialog>
 #include <QFileInfo>
 #include <QGridLayout>
 #include <QGroupBox>
@@ -12,7 +11,6 @@
 #include <QPushButton>
 #include <QScreen>
 #include <QScrollArea>
-#include <QToolButton>
 #include <QVBoxLayout>
 #include <algorithm>
 
@@ -153,21 +151,14 @@ ForkDialog::ForkDialog(const QString& parentPath, const Config& parentCfg, int e
             tr("orthogonal_gradient true: each gradient orthogonal to its weights (Prieto et al. 2025)"),
             {"orthogonal_gradient", "true", offOf("orthogonal_gradient", "true")});
 
-  auto* pathRow = new QHBoxLayout;
   path_ = new QLineEdit(defaultPath(parentPath, epoch), this);
   path_->setObjectName("fork-file");
   path_->setToolTip(tr("The run file the fork writes (a new SQLite file; the parent is only read)"));
-  auto* browse = new QToolButton(this);
-  browse->setText("...");
-  connect(browse, &QToolButton::clicked, this, [this] {
-    const QString p = QFileDialog::getSaveFileName(this, tr("Fork file"), path_->text(), tr("Grokking runs (*.grok)"));
-    if (!p.isEmpty()) path_->setText(p.endsWith(".grok") ? p : p + ".grok");
-  });
+  auto* pathRow = new QHBoxLayout;
   auto* pathLabel = new QLabel(tr("Fork file"), this);
   pathLabel->setBuddy(path_);
   pathRow->addWidget(pathLabel);
-  pathRow->addWidget(path_, 1);
-  pathRow->addWidget(browse);
+  pathRow->addWidget(makeRunFileRow(path_, tr("Fork file"), this), 1);
   outer->addLayout(pathRow);
   message_ = new QLabel(this);
   message_->setObjectName("fork-message");

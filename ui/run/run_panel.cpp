@@ -2,7 +2,6 @@
 
 #include <QComboBox>
 #include <QDateTime>
-#include <QFileDialog>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -10,7 +9,6 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QStandardPaths>
-#include <QToolButton>
 #include <QVBoxLayout>
 
 #include "core/base/presets.h"
@@ -34,20 +32,10 @@ RunPanel::RunPanel(QWidget* parent) : QWidget(parent) {
   }
   // The run file is a row of the form like the fields, its label in their column: beside a line
   // edit in a row of its own, the label was squeezed under its text's width in a narrow dock.
-  auto* pathRow = new QWidget(this);
-  auto* pathLayout = new QHBoxLayout(pathRow);
-  pathLayout->setContentsMargins(0, 0, 0, 0);
-  path_ = new QLineEdit(pathRow);
+  path_ = new QLineEdit(this);
   path_->setObjectName("run-file");
   path_->setToolTip(tr("The run file training writes (one SQLite file)"));
-  auto* browse = new QToolButton(pathRow);
-  browse->setText("...");
-  connect(browse, &QToolButton::clicked, this, [this] {
-    const QString p = QFileDialog::getSaveFileName(this, tr("Run file"), path_->text(), tr("Grokking runs (*.grok)"));
-    if (!p.isEmpty()) path_->setText(p.endsWith(".grok") ? p : p + ".grok");
-  });
-  pathLayout->addWidget(path_, 1);
-  pathLayout->addWidget(browse);
+  QWidget* pathRow = makeRunFileRow(path_, tr("Run file"), this);
   auto* pathLabel = new QLabel(tr("Run file"), this);
   pathLabel->setObjectName("run-file-label");
   pathLabel->setBuddy(path_);
