@@ -53,5 +53,7 @@ int cmd_bench(int argc, char** argv);
 int cmd_sweep(int argc, char** argv);         // cli_sweep.cpp
 int cmd_compare(int argc, char** argv);       // cli_sweep.cpp
 int cmd_sweep_submit(int argc, char** argv);  // cli_slurm.cpp
+int cmd_export_pt(int argc, char** argv);     // cli_interchange.cpp
+int cmd_import(int argc, char** argv);        // cli_interchange.cpp
 
 }  // namespace grok::cli

@@ -77,6 +77,9 @@ int cmd_info(int argc, char** argv) {
   if (meta.count("parent"))
     std::printf("forked from   %s at epoch %s (optimizer state: %s)\n", m("parent").c_str(), m("parent_epoch").c_str(),
                 m("optimizer_state").c_str());
+  if (meta.count("imported_from"))
+    std::printf("imported from %s (%s layout; optimizer state: %s)\n", m("imported_from").c_str(),
+                m("imported_layout").c_str(), m("optimizer_state").c_str());
   const auto ck = s.checkpoint_epochs();
   const auto metrics = s.metrics();
   if (ck.empty()) {

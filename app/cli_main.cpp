@@ -27,6 +27,8 @@ const char* kUsage =
     "  info     summarise a run file\n"
     "  analyze  Fourier analysis and progress measures of a checkpoint\n"
     "  export-csv  write a run's per-epoch metrics as CSV\n"
+    "  export-pt   write checkpoints as a PyTorch file (authors' model or TransformerLens)\n"
+    "  import   a run file from a PyTorch checkpoint (state dict or full_run_data)\n"
     "  sweep    experiments of many runs: init, run, submit (Slurm), status, summary\n"
     "  compare  memorisation, grokking and phases of any set of run files, side by side\n"
     "  bench    time a training step, a test evaluation and the analysis\n"
@@ -80,6 +82,8 @@ int main(int argc, char** argv) {
     if (cmd == "fork") return cmd_fork(argc, argv);
     if (cmd == "info") return cmd_info(argc, argv);
     if (cmd == "export-csv") return cmd_export_csv(argc, argv);
+    if (cmd == "export-pt") return cmd_export_pt(argc, argv);
+    if (cmd == "import") return cmd_import(argc, argv);
     if (cmd == "analyze") return cmd_analyze(argc, argv);
     if (cmd == "sweep") return cmd_sweep(argc, argv);
     if (cmd == "compare") return cmd_compare(argc, argv);

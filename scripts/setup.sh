@@ -13,6 +13,8 @@ PKGS=(
   clang-format
   # grokking-cli sweep submit (Slurm job arrays); tests/test_slurm starts a throwaway cluster of them.
   slurmctld slurmd slurm-client munge
+  # Test-only: tests/test_interchange loads our .pt exports in PyTorch and writes checkpoints to import.
+  python3-torch
 )
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi

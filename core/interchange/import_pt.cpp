@@ -1,0 +1,186 @@
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <numeric>
+
+#include "core/analysis/fourier_basis.h"
+#include "core/analysis/progress_measures.h"
+#include "core/base/version.h"
+#include "core/data/dataset.h"
+#include "core/interchange/interchange.h"
+#include "core/interchange/pt_file.h"
+#include "core/model/internal/transformer.h"
+#include "core/runtime/system_info.h"
+#include "core/store/run_store.h"
+#include "core/training/internal/recipes.h"
+#include "core/training/internal/train_step.h"
+
+namespace grok {
+
+namespace {
+
+struct Plan {
+  PtFile file;
+  std::vector<std::vector<NamedArray>> tensors;  // per checkpoint, the run file's layout
+  ImportPtResult result;
+};
+
+[[noreturn]] void refuse(RunFileError::Kind k, const std::string& file, const std::string& what) {
+  throw RunFileError(k, file + ": " + what);
+}
+
+bool same(const ModelShape& a, const ModelShape& b) {
+  return a.p == b.p && a.n_layers == b.n_layers && a.d_model == b.d_model && a.n_heads == b.n_heads &&
+         a.d_head == b.d_head && a.d_mlp == b.d_mlp;
+}
+
+// What the authors' config names say of the task (their train.py), as --set assignments.
+std::vector<std::string> authors_settings(const std::map<std::string, std::string>& c, const std::string& file) {
+  std::vector<std::string> out;
+  if (auto it = c.find("fn_name"); it != c.end()) {
+    if (it->second != "add" && it->second != "subtract" && it->second != "multiply" && it->second != "divide")
+      refuse(RunFileError::Kind::Foreign, file,
+             "trained on fn_name " + it->second + "; Grokking Lab's tasks are add, subtract, multiply and divide");
+    out.push_back("operation=" + it->second);
+  }
+  for (const auto& [from, to] : std::map<std::string, std::string>{
+           {"frac_train", "train_fraction"}, {"seed", "seed"}, {"lr", "lr"}, {"weight_decay", "weight_decay"}})
+    if (auto it = c.find(from); it != c.end()) out.push_back(to + "=" + it->second);
+  return out;
+}
+
+std::string key_of(const std::string& assignment) { return assignment.substr(0, assignment.find('=')); }
+
+Plan make_plan(const std::string& path, const std::vector<std::string>& sets) {
+  Plan plan;
+  plan.file = read_pt_file(path);
+  PtFile& f = plan.file;
+  ModelShape shape;
+  for (std::size_t i = 0; i < f.checkpoints.size(); ++i) {
+    ModelShape s;
+    PtLayout layout;
+    plan.tensors.push_back(to_run_layout(f.checkpoints[i].tensors, path, &s, &layout));
+    f.checkpoints[i].tensors.clear();  // the run layout's copy is what is kept
+    if (i == 0) shape = s, plan.result.layout = layout;
+    if (!same(s, shape)) refuse(RunFileError::Kind::Foreign, path, "its checkpoints have different shapes");
+  }
+  Config c;
+  std::vector<std::string> given;  // settings the file states
+  if (!f.grokking_lab_config.empty()) {
+    try {
+      c = parse_config(f.grokking_lab_config);
+    } catch (const ConfigError& e) {
+      refuse(RunFileError::Kind::Damaged, path, std::string("its grokking_lab_config is not valid (") + e.what() + ")");
+    }
+    given = {"operation", "train_fraction", "seed"};
+  } else {
+    for (const std::string& s : authors_settings(f.config, path)) {
+      try {
+        set_config_field(c, *find_config_field(key_of(s)), s.substr(s.find('=') + 1));
+      } catch (const ConfigError& e) {
+        refuse(RunFileError::Kind::Foreign, path, std::string("its config: ") + e.what());
+      }
+      given.push_back(key_of(s));
+    }
+  }
+  const std::pair<const char*, int> from_tensors[] = {
+      {"p", shape.p},           {"n_layers", shape.n_layers}, {"d_model", shape.d_model}, {"n_heads", shape.n_heads},
+      {"d_head", shape.d_head}, {"d_mlp", shape.d_mlp}};
+  for (const auto& [name, value] : from_tensors) set_config_field(c, *find_config_field(name), std::to_string(value));
+  std::vector<int> epochs;
+  for (std::size_t i = 0; i < f.checkpoints.size(); ++i) {
+    const auto& e = f.checkpoints[i].epoch;
+    epochs.push_back(e ? *e : static_cast<int>(i));
+  }
+  for (std::size_t i = 1; i < epochs.size(); ++i)
+    if (epochs[i] <= epochs[i - 1]) refuse(RunFileError::Kind::Damaged, path, "its checkpoint epochs do not increase");
+  if (f.grokking_lab_config.empty()) {  // a run's length and checkpoint spacing from its checkpoints
+    c.epochs = std::max(1, epochs.back());
+    if (epochs.size() > 1) c.checkpoint_interval = epochs[1] - epochs[0];
+    c.test_interval = std::gcd(c.checkpoint_interval, 10);
+  }
+  c.epochs = std::max(c.epochs, epochs.back());
+  for (const std::string& s : sets) {
+    const std::string key = key_of(s);
+    for (const auto& [name, value] : from_tensors)
+      if (key == name && s.substr(s.find('=') + 1) != std::to_string(value))
+        throw ConfigError(key + ": the checkpoint's tensors give " + std::to_string(value) + "; it cannot be set");
+    set_config_value(c, s);
+    given.push_back(key);
+  }
+  validate(c);
+  for (const char* k : {"operation", "train_fraction", "seed"})
+    if (std::find(given.begin(), given.end(), k) == given.end()) plan.result.assumed.push_back(k);
+  plan.result.config = c;
+  plan.result.epochs = epochs;
+  return plan;
+}
+
+// The file's loss at checkpoint i (epoch e): lists of one per checkpoint or one per epoch.
+std::optional<double> file_loss(const std::vector<double>& losses, std::size_t i, std::size_t n, int e) {
+  if (losses.size() == n && std::isfinite(losses[i])) return losses[i];
+  if (losses.size() != n && static_cast<std::size_t>(e) < losses.size() && std::isfinite(losses[e])) return losses[e];
+  return std::nullopt;
+}
+
+}  // namespace
+
+ImportPtResult plan_import(const std::string& file, const std::vector<std::string>& sets) {
+  return make_plan(file, sets).result;
+}
+
+ImportPtResult import_pt(const std::string& file, const std::vector<std::string>& sets, const std::string& out,
+                         bool overwrite, const std::function<void(int, int)>& progress) {
+  Plan plan = make_plan(file, sets);
+  ImportPtResult& r = plan.result;
+  const Config& c = r.config;
+  const Dataset data = make_dataset(c);
+  const Batch train = make_batch(data.train), test = make_batch(data.test);
+  const FourierBasis basis(operation_group(c));
+  // Fresh optimizer state (zero moments; the norm constraint's target from the newest weights).
+  const std::vector<NamedArray> fresh =
+      TrainStep(c, weights_from_checkpoint(c, plan.tensors.back()), make_batch(data.train)).state();
+  std::map<std::string, std::string> meta = {
+      {"app_version", version()},
+      {"torch_version", torch_version()},
+      {"blas", blas_library()},
+      {"threads", std::to_string(at::get_num_threads())},
+      {"imported_from", std::filesystem::absolute(file).lexically_normal().string()},
+      {"imported_layout", to_string(r.layout)},
+      {"optimizer_state", "fresh"}};
+  RunStore store = RunStore::create(out, c, overwrite, meta);
+  const std::size_t n = plan.tensors.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    const int e = r.epochs[i];
+    const Weights w = weights_from_checkpoint(c, plan.tensors[i]);
+    EpochMetrics m;
+    m.epoch = e;
+    m.lr = c.lr * std::min(1.0, static_cast<double>(e) / std::max(1, c.warmup_steps));
+    {
+      at::NoGradGuard no_grad;
+      const at::Tensor lt = forward_fast(w, train), ls = forward_fast(w, test);
+      m.train_loss = run_loss(lt, train.labels, c.loss).item<double>();
+      m.train_acc = static_cast<double>(count_correct(lt, train.labels)) / train.size();
+      m.test_loss = run_loss(ls, test.labels, c.loss).item<double>();
+      m.test_acc = static_cast<double>(count_correct(ls, test.labels)) / test.size();
+    }
+    for (auto [given, ours] : {std::pair{file_loss(plan.file.train_losses, i, n, e), &m.train_loss},
+                               std::pair{file_loss(plan.file.test_losses, i, n, e), &m.test_loss}})
+      if (given) {
+        r.loss_mismatch = std::max(r.loss_mismatch.value_or(0.0), std::abs(*given - *ours));
+        *ours = *given;  // the run as it trained
+      }
+    const MeasureRecord measures =
+        to_record(e, KeySelection::Live, compute_progress_measures(c, plan.tensors[i], data, std::nullopt, basis));
+    store.commit_checkpoint(e, plan.tensors[i], {m}, ResumeState{e, 0, fresh}, {measures});
+    if (progress) progress(static_cast<int>(i + 1), static_cast<int>(n));
+  }
+  return r;
+}
+
+}  // namespace grok

@@ -1,0 +1,403 @@
+#include "core/interchange/pickle.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace grok {
+
+namespace {
+
+// Far beyond any state dict (a 100-checkpoint run is ~20 000 values) and small enough that a
+// hostile stream cannot exhaust memory through them.
+constexpr std::size_t kMaxValues = 20'000'000;
+constexpr std::size_t kMaxDepth = 100'000;  // open MARKs
+constexpr std::size_t kMaxMemo = 10'000'000;
+constexpr int kMaxDims = 16;
+
+using K = PickleValue::Kind;
+
+struct StorageClass {
+  const char* name;
+  StorageType type;
+};
+constexpr StorageClass kStorages[] = {
+    {"FloatStorage", StorageType::F32},     {"DoubleStorage", StorageType::F64}, {"HalfStorage", StorageType::F16},
+    {"BFloat16Storage", StorageType::BF16}, {"LongStorage", StorageType::I64},   {"IntStorage", StorageType::I32},
+    {"ShortStorage", StorageType::I16},     {"CharStorage", StorageType::I8},    {"ByteStorage", StorageType::U8},
+    {"BoolStorage", StorageType::Bool},
+};
+
+// The globals a checkpoint needs; everything else is refused before anything could call it.
+bool allowed_global(const std::string& g) {
+  if (g == "collections.OrderedDict" || g == "torch._utils._rebuild_tensor_v2" ||
+      g == "torch._utils._rebuild_parameter" || g == "torch._utils._rebuild_parameter_with_state" ||
+      g == "_codecs.encode")
+    return true;
+  for (const StorageClass& s : kStorages)
+    if (g == std::string("torch.") + s.name) return true;
+  return false;
+}
+
+class Reader {
+ public:
+  Reader(std::string_view in, std::deque<PickleValue>& nodes) : in_(in), nodes_(nodes) {}
+
+  PickleValue* run() {
+    while (true) {
+      const std::size_t at = pos_;
+      const unsigned char c = byte();
+      switch (c) {
+        case 0x80: byte(); break;   // PROTO
+        case 0x95: take(8); break;  // FRAME (a length hint)
+        case '.': return stop();    // STOP
+        case '(': mark(); break;    // MARK
+        case ')': push(make(K::Tuple)); break;
+        case ']': push(make(K::List)); break;
+        case '}': push(make(K::Dict)); break;
+        case 't': push(collect(K::Tuple, pop_mark())); break;
+        case 0x85: tuple_of(1); break;
+        case 0x86: tuple_of(2); break;
+        case 0x87: tuple_of(3); break;
+        case 'a': append({pop()}); break;
+        case 'e': append(pop_mark()); break;
+        case 's': {
+          PickleValue* v = pop();
+          PickleValue* k = pop();
+          set_items({k, v});
+          break;
+        }
+        case 'u': set_items(pop_mark()); break;
+        case 'N': push(make(K::None)); break;
+        case 0x88: push(boolean(true)); break;
+        case 0x89: push(boolean(false)); break;
+        case 'J': push(integer(static_cast<std::int32_t>(le(4)))); break;
+        case 'K': push(integer(le(1))); break;
+        case 'M': push(integer(le(2))); break;
+        case 0x8a: push(long1()); break;
+        case 'G': push(binfloat()); break;
+        case 'X': push(text(K::String, le(4))); break;
+        case 0x8c: push(text(K::String, le(1))); break;
+        case 0x8d: push(text(K::String, le(8))); break;
+        case 'U': push(text(K::String, le(1))); break;  // SHORT_BINSTRING (protocol 2 str of bytes)
+        case 'T': push(text(K::String, le(4))); break;  // BINSTRING
+        case 'C': push(text(K::Bytes, le(1))); break;
+        case 'B': push(text(K::Bytes, le(4))); break;
+        case 'q': memo(le(1)); break;
+        case 'r': memo(le(4)); break;
+        case 0x94: memo(memo_.size()); break;  // MEMOIZE
+        case 'h': push(recall(le(1))); break;
+        case 'j': push(recall(le(4))); break;
+        case 'c': {
+          std::string module = line();
+          std::string name = line();
+          push(global(module + "." + name));
+          break;
+        }
+        case 0x93: {  // STACK_GLOBAL
+          PickleValue* name = pop();
+          PickleValue* module = pop();
+          if (!name->is(K::String) || !module->is(K::String)) fail("STACK_GLOBAL of a non-string");
+          push(global(module->text + "." + name->text));
+          break;
+        }
+        case 'R': reduce(); break;
+        case 'Q': persistent(); break;
+        case 'b': build(); break;
+        default:
+          fail("unsupported pickle opcode 0x" + hex(c) + " at byte " + std::to_string(at) +
+               " (a state dict uses none like it)");
+      }
+    }
+  }
+
+ private:
+  [[noreturn]] static void fail(const std::string& what) { throw PickleError(what); }
+  static std::string hex(unsigned c) {
+    const char* d = "0123456789abcdef";
+    return {d[(c >> 4) & 15], d[c & 15]};
+  }
+
+  unsigned char byte() {
+    if (pos_ >= in_.size()) fail("pickle ends early (truncated file?)");
+    return static_cast<unsigned char>(in_[pos_++]);
+  }
+  std::string_view take(std::uint64_t n) {
+    if (n > in_.size() - pos_) fail("pickle ends early (truncated file?)");
+    std::string_view s = in_.substr(pos_, n);
+    pos_ += n;
+    return s;
+  }
+  std::uint64_t le(int n) {
+    const std::string_view s = take(n);
+    std::uint64_t v = 0;
+    for (int i = n - 1; i >= 0; --i) v = v << 8 | static_cast<unsigned char>(s[i]);
+    return v;
+  }
+  std::string line() {
+    const std::size_t end = in_.find('\n', pos_);
+    if (end == std::string_view::npos || end - pos_ > 256) fail("GLOBAL without a name line");
+    std::string s(in_.substr(pos_, end - pos_));
+    pos_ = end + 1;
+    return s;
+  }
+
+  PickleValue* make(K k) {
+    if (nodes_.size() >= kMaxValues) fail("more than " + std::to_string(kMaxValues) + " values (oversized)");
+    nodes_.emplace_back();
+    nodes_.back().kind = k;
+    return &nodes_.back();
+  }
+  PickleValue* boolean(bool b) {
+    PickleValue* v = make(K::Bool);
+    v->boolean = b;
+    return v;
+  }
+  PickleValue* integer(std::int64_t i) {
+    PickleValue* v = make(K::Int);
+    v->integer = i;
+    return v;
+  }
+  PickleValue* long1() {
+    const std::uint64_t n = le(1);
+    if (n > 8) fail("an integer wider than 64 bits");
+    const std::string_view s = take(n);
+    std::uint64_t u = 0;
+    for (int i = static_cast<int>(n) - 1; i >= 0; --i) u = u << 8 | static_cast<unsigned char>(s[i]);
+    if (n > 0 && n < 8 && (static_cast<unsigned char>(s[n - 1]) & 0x80)) u |= ~std::uint64_t{0} << (8 * n);
+    return integer(static_cast<std::int64_t>(u));
+  }
+  PickleValue* binfloat() {
+    std::uint64_t u = 0;
+    for (char ch : take(8)) u = u << 8 | static_cast<unsigned char>(ch);  // big-endian
+    PickleValue* v = make(K::Float);
+    std::memcpy(&v->real, &u, 8);
+    return v;
+  }
+  PickleValue* text(K k, std::uint64_t n) {
+    const std::string_view s = take(n);
+    PickleValue* v = make(k);
+    v->text.assign(s);
+    return v;
+  }
+  PickleValue* global(const std::string& g) {
+    if (!allowed_global(g))
+      fail("refuses global " + g + " (a checkpoint needs only state-dict types; this file may be malicious)");
+    PickleValue* v = make(K::Global);
+    v->text = g;
+    return v;
+  }
+
+  void push(PickleValue* v) { stack_.push_back(v); }
+  PickleValue* pop() {
+    if (stack_.size() <= base()) fail("pickle pops an empty stack");
+    PickleValue* v = stack_.back();
+    stack_.pop_back();
+    return v;
+  }
+  PickleValue* top() {
+    if (stack_.size() <= base()) fail("pickle reads an empty stack");
+    return stack_.back();
+  }
+  std::size_t base() const { return marks_.empty() ? 0 : marks_.back(); }
+  void mark() {
+    if (marks_.size() >= kMaxDepth) fail("nesting deeper than " + std::to_string(kMaxDepth) + " (oversized)");
+    marks_.push_back(stack_.size());
+  }
+  std::vector<PickleValue*> pop_mark() {
+    if (marks_.empty()) fail("pickle closes a MARK it never opened");
+    std::vector<PickleValue*> items(stack_.begin() + marks_.back(), stack_.end());
+    stack_.resize(marks_.back());
+    marks_.pop_back();
+    return items;
+  }
+  PickleValue* collect(K k, std::vector<PickleValue*> items) {
+    PickleValue* v = make(k);
+    v->items = std::move(items);
+    return v;
+  }
+  void tuple_of(int n) {
+    std::vector<PickleValue*> items(n);
+    for (int i = n - 1; i >= 0; --i) items[i] = pop();
+    push(collect(K::Tuple, std::move(items)));
+  }
+  void append(std::vector<PickleValue*> items) {
+    PickleValue* list = top();
+    if (!list->is(K::List)) fail("APPEND to a " + std::string(kind_name(list->kind)));
+    list->items.insert(list->items.end(), items.begin(), items.end());
+    if (list->items.size() > kMaxValues) fail("a list too long (oversized)");
+  }
+  void set_items(std::vector<PickleValue*> kv) {
+    PickleValue* dict = top();
+    if (!dict->is(K::Dict)) fail("SETITEM on a " + std::string(kind_name(dict->kind)));
+    if (kv.size() % 2) fail("SETITEMS with an odd number of values");
+    dict->items.insert(dict->items.end(), kv.begin(), kv.end());  // get() reads the last of a key
+    if (dict->items.size() > kMaxValues) fail("a dict too long (oversized)");
+  }
+  void memo(std::uint64_t index) {
+    if (index >= kMaxMemo) fail("memo index " + std::to_string(index) + " out of range (oversized)");
+    memo_[index] = top();
+  }
+  PickleValue* recall(std::uint64_t index) {
+    const auto it = memo_.find(index);
+    if (it == memo_.end()) fail("memo " + std::to_string(index) + " read before it was written");
+    return it->second;
+  }
+  PickleValue* stop() {
+    PickleValue* v = pop();
+    if (!marks_.empty()) fail("pickle stops inside a MARK");
+    return v;
+  }
+
+  static bool is_int_tuple(const PickleValue* v) {
+    if (!v->is(K::Tuple) || v->items.size() > static_cast<std::size_t>(kMaxDims)) return false;
+    for (const PickleValue* x : v->items)
+      if (!x->is(K::Int) || x->integer < 0 || x->integer > (std::int64_t{1} << 40)) return false;
+    return true;
+  }
+
+  // ('storage', <Storage class>, key, location, numel): torch.save's persistent id of a storage.
+  void persistent() {
+    PickleValue* pid = pop();
+    const auto& it = pid->items;
+    if (!pid->is(K::Tuple) || it.size() != 5 || !it[0]->is(K::String) || it[0]->text != "storage")
+      fail("a persistent id that is not a torch storage");
+    if (!it[1]->is(K::Global) || !it[2]->is(K::String) || !it[3]->is(K::String) || !it[4]->is(K::Int) ||
+        it[4]->integer < 0)
+      fail("a malformed storage id");
+    PickleValue* s = make(K::Storage);
+    bool known = false;
+    for (const StorageClass& c : kStorages)
+      if (it[1]->text == std::string("torch.") + c.name) s->storage_type = c.type, known = true;
+    if (!known) fail("a storage of type " + it[1]->text);
+    s->text = it[2]->text;
+    s->location = it[3]->text;
+    s->numel = it[4]->integer;
+    push(s);
+  }
+
+  void reduce() {
+    PickleValue* args = pop();
+    PickleValue* f = pop();
+    if (!f->is(K::Global) || !args->is(K::Tuple)) fail("REDUCE of something not callable");
+    const auto& a = args->items;
+    const std::string& g = f->text;
+    if (g == "collections.OrderedDict") {
+      if (!a.empty()) fail("OrderedDict with arguments");
+      push(make(K::Dict));
+    } else if (g == "torch._utils._rebuild_tensor_v2") {
+      push(rebuild_tensor(a));
+    } else if (g == "torch._utils._rebuild_parameter" || g == "torch._utils._rebuild_parameter_with_state") {
+      if (a.empty() || !a[0]->is(K::Tensor)) fail(g + " of a non-tensor");
+      push(a[0]);
+    } else if (g == "_codecs.encode") {
+      if (a.size() != 2 || !a[0]->is(K::String)) fail("_codecs.encode with unexpected arguments");
+      PickleValue* b = text(K::Bytes, 0);
+      for (std::size_t i = 0; i < a[0]->text.size(); ++i) {  // latin1: code points < 256 from UTF-8
+        const unsigned char ch = static_cast<unsigned char>(a[0]->text[i]);
+        if (ch < 0x80) {
+          b->text.push_back(static_cast<char>(ch));
+        } else if ((ch == 0xc2 || ch == 0xc3) && i + 1 < a[0]->text.size()) {
+          b->text.push_back(static_cast<char>(((ch & 0x03) << 6) | (a[0]->text[++i] & 0x3f)));
+        } else {
+          fail("_codecs.encode of text outside latin1");
+        }
+      }
+      push(b);
+    } else {
+      fail("REDUCE of " + g);  // a storage class called directly
+    }
+  }
+
+  // (storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata])
+  PickleValue* rebuild_tensor(const std::vector<PickleValue*>& a) {
+    if (a.size() < 6 || a.size() > 7 || !a[0]->is(K::Storage) || !a[1]->is(K::Int) || !is_int_tuple(a[2]) ||
+        !is_int_tuple(a[3]) || a[2]->items.size() != a[3]->items.size() || a[1]->integer < 0)
+      fail("_rebuild_tensor_v2 with unexpected arguments");
+    PickleValue* t = make(K::Tensor);
+    t->items = {a[0]};
+    t->offset = a[1]->integer;
+    // Every element the view addresses must lie in the storage: offset + sum (size-1)*stride.
+    __int128 last = t->offset;  // sizes and strides are < 2^40: no overflow in 128 bits
+    bool empty = false;
+    for (std::size_t d = 0; d < a[2]->items.size(); ++d) {
+      const std::int64_t n = a[2]->items[d]->integer, s = a[3]->items[d]->integer;
+      t->size.push_back(n);
+      t->stride.push_back(s);
+      if (n == 0) empty = true;
+      if (n > 0) last += static_cast<__int128>(n - 1) * s;
+    }
+    if (!empty && last >= a[0]->numel)
+      fail("a tensor reaching past its storage (" + std::to_string(a[0]->numel) + " elements)");
+    if (t->tensor_numel() > (std::int64_t{1} << 34)) fail("a tensor of more than 2^34 elements (oversized)");
+    return t;
+  }
+
+  void build() {
+    PickleValue* state = pop();
+    PickleValue* obj = top();
+    // OrderedDict.__setstate__ of an empty state (older torch), or a Parameter's empty state.
+    if ((obj->is(K::Dict) || obj->is(K::Tensor)) &&
+        (state->is(K::None) || (state->is(K::Dict) && state->items.empty()) || state->is(K::Tuple)))
+      return;
+    fail("BUILD of a " + std::string(kind_name(obj->kind)));
+  }
+
+  std::string_view in_;
+  std::size_t pos_ = 0;
+  std::deque<PickleValue>& nodes_;
+  std::vector<PickleValue*> stack_;
+  std::vector<std::size_t> marks_;
+  std::map<std::uint64_t, PickleValue*> memo_;
+};
+
+}  // namespace
+
+std::size_t storage_element_size(StorageType t) {
+  switch (t) {
+    case StorageType::F64:
+    case StorageType::I64: return 8;
+    case StorageType::F32:
+    case StorageType::I32: return 4;
+    case StorageType::F16:
+    case StorageType::BF16:
+    case StorageType::I16: return 2;
+    case StorageType::I8:
+    case StorageType::U8:
+    case StorageType::Bool: return 1;
+  }
+  return 1;
+}
+
+const char* storage_class_name(StorageType t) {
+  for (const StorageClass& s : kStorages)
+    if (s.type == t) return s.name;
+  return "?";
+}
+
+const char* kind_name(PickleValue::Kind k) {
+  static const char* names[] = {"None",  "bool", "int",  "float",  "str",     "bytes",
+                                "tuple", "list", "dict", "global", "storage", "tensor"};
+  return names[static_cast<int>(k)];
+}
+
+const PickleValue* PickleValue::get(std::string_view key) const {
+  if (kind != Kind::Dict) return nullptr;
+  for (std::size_t i = items.size() / 2; i-- > 0;)  // the last of a repeated key, as Python's dict keeps
+    if (items[2 * i]->is(Kind::String) && items[2 * i]->text == key) return items[2 * i + 1];
+  return nullptr;
+}
+
+std::int64_t PickleValue::tensor_numel() const {
+  __int128 n = 1;  // saturates at 2^62: sizes are < 2^40 each, at most 16 of them
+  for (std::int64_t s : size) n = std::min<__int128>(n * s, std::int64_t{1} << 62);
+  return static_cast<std::int64_t>(n);
+}
+
+Pickle parse_pickle(std::string_view bytes) {
+  Pickle p;
+  Reader r(bytes, p.nodes_);
+  p.root_ = r.run();
+  return p;
+}
+
+}  // namespace grok
