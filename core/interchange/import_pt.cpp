@@ -121,11 +121,22 @@ Plan make_plan(const std::string& path, const std::vector<std::string>& sets) {
   return plan;
 }
 
-// The file's loss at checkpoint i (epoch e): lists of one per checkpoint or one per epoch.
-std::optional<double> file_loss(const std::vector<double>& losses, std::size_t i, std::size_t n, int e) {
-  if (losses.size() == n && std::isfinite(losses[i])) return losses[i];
-  if (losses.size() != n && static_cast<std::size_t>(e) < losses.size() && std::isfinite(losses[e])) return losses[e];
-  return std::nullopt;
+// Where a file's loss list puts epoch e: one entry per checkpoint (i), per epoch (e), or per k
+// epochs (the authors' full_run_data logs test losses every 10 epochs: a list 1/k as long as the
+// per-epoch train list). nullopt where it has none.
+std::optional<double> file_loss(const std::vector<double>& losses, const std::vector<double>& per_epoch, std::size_t i,
+                                const std::vector<int>& epochs) {
+  const std::size_t n = epochs.size(), e = static_cast<std::size_t>(epochs[i]), last = epochs.back();
+  std::optional<double> v;
+  if (losses.size() == n)
+    v = losses[i];
+  else if (losses.size() > last)
+    v = losses[e];
+  else if (!losses.empty() && per_epoch.size() > last && per_epoch.size() % losses.size() == 0) {
+    const std::size_t k = per_epoch.size() / losses.size();
+    if (e % k == 0 && e / k < losses.size()) v = losses[e / k];
+  }
+  return v && std::isfinite(*v) ? v : std::nullopt;
 }
 
 }  // namespace
@@ -169,8 +180,9 @@ ImportPtResult import_pt(const std::string& file, const std::vector<std::string>
       m.test_loss = run_loss(ls, test.labels, c.loss).item<double>();
       m.test_acc = static_cast<double>(count_correct(ls, test.labels)) / test.size();
     }
-    for (auto [given, ours] : {std::pair{file_loss(plan.file.train_losses, i, n, e), &m.train_loss},
-                               std::pair{file_loss(plan.file.test_losses, i, n, e), &m.test_loss}})
+    const PtFile& f = plan.file;
+    for (auto [given, ours] : {std::pair{file_loss(f.train_losses, f.train_losses, i, r.epochs), &m.train_loss},
+                               std::pair{file_loss(f.test_losses, f.train_losses, i, r.epochs), &m.test_loss}})
       if (given) {
         r.loss_mismatch = std::max(r.loss_mismatch.value_or(0.0), std::abs(*given - *ours));
         *ours = *given;  // the run as it trained

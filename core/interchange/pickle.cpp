@@ -335,11 +335,11 @@ class Reader {
   void build() {
     PickleValue* state = pop();
     PickleValue* obj = top();
-    // OrderedDict.__setstate__ of an empty state (older torch), or a Parameter's empty state.
-    if ((obj->is(K::Dict) || obj->is(K::Tensor)) &&
-        (state->is(K::None) || (state->is(K::Dict) && state->items.empty()) || state->is(K::Tuple)))
-      return;
-    fail("BUILD of a " + std::string(kind_name(obj->kind)));
+    // A state_dict's OrderedDict carries {"_metadata": ...} as its __dict__ (module versions):
+    // attributes, not entries, which a checkpoint reader does not need. A Parameter's empty state.
+    if (obj->is(K::Dict) && (state->is(K::Dict) || state->is(K::None))) return;
+    if (obj->is(K::Tensor) && (state->is(K::None) || (state->is(K::Dict) && state->items.empty()))) return;
+    fail("BUILD of a " + std::string(kind_name(obj->kind)) + " with a " + kind_name(state->kind));
   }
 
   std::string_view in_;

@@ -297,8 +297,13 @@ PtFile read_zip(std::istream& in, std::int64_t size, const std::string& name) {
     const bool refused = std::strncmp(e.what(), "refuses", 7) == 0;
     fail(refused ? Kind::Foreign : Kind::Damaged, name, std::string(refused ? "" : "damaged checkpoint: ") + e.what());
   } catch (const c10::Error& e) {
-    const std::string msg = e.what_without_backtrace();
-    fail(Kind::Damaged, name, "damaged checkpoint (" + msg.substr(0, msg.find('\n')) + ")");
+    std::string msg = e.what_without_backtrace();
+    msg = msg.substr(0, msg.find('\n'));
+    // LibTorch's reader wants every entry under one folder and a version record: a zip without
+    // them is some other zip, not a torch file cut short.
+    if (msg.find("not in a subdirectory") != std::string::npos || msg.find("file version") != std::string::npos)
+      fail(Kind::Foreign, name, "is a zip file but not a PyTorch checkpoint (" + msg + ")");
+    fail(Kind::Damaged, name, "damaged checkpoint (" + msg + ")");
   } catch (const std::bad_alloc&) {
     fail(Kind::Foreign, name, "claims more memory than this machine has (oversized or damaged)");
   }

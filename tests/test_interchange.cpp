@@ -1,0 +1,225 @@
+// Checkpoints to and from PyTorch (core/interchange/interchange.h, `grokking-cli export-pt` and
+// `import`), checked against PyTorch itself (tests/python/interchange_check.py, Debian's
+// python3-torch): our exports load with weights_only=True and strict=True into the authors' class
+// and a TransformerLens-layout forward and give our logits; files Python writes import, and the
+// imported run analyses exactly like the run they came from; bad, damaged, foreign and malicious
+// files are refused with one line, exit code 2, nothing written and nothing run.
+#include <QtTest>
+
+#include <filesystem>
+#include <fstream>
+
+#include "cli_test_util.h"
+#include "core/model/internal/transformer.h"
+#include "core/store/run_store.h"
+#include "test_util.h"
+
+using namespace grok;
+using test::cli;
+
+namespace {
+
+constexpr int kP = 23, kEpochs = 300;
+
+// The python3 that has torch (setup.sh installs python3-torch for it).
+test::CliResult python(const QStringList& args) {
+  QProcess p;
+  p.start(GROK_TORCH_PYTHON, QStringList{GROK_SOURCE_DIR "/tests/python/interchange_check.py"} + args);
+  if (!p.waitForFinished(300000)) qFatal("python did not finish");
+  return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
+          QString::fromUtf8(p.readAllStandardError())};
+}
+
+// `analyze` of a run at an epoch without the lines that name the file and time the analysis.
+QString analysis(const std::string& run, int epoch) {
+  const auto r = cli({"analyze", QString::fromStdString(run), "--epoch", QString::number(epoch)});
+  if (r.code != 0) return "analyze failed: " + r.err;
+  QStringList lines = r.out.split('\n');
+  lines.removeIf([](const QString& l) { return l.startsWith("checkpoint ") || l.startsWith("(analysed"); });
+  return lines.join('\n');
+}
+
+QByteArray bytes_of(const std::string& path) {
+  QFile f(QString::fromStdString(path));
+  return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+}  // namespace
+
+class TestInterchange : public QObject {
+  Q_OBJECT
+  test::ScratchDir dir_;
+  std::string run_;
+
+  QString file(const char* name) const { return dir_.qfile(name); }
+
+ private Q_SLOTS:
+  void initTestCase() {
+    const auto torch = python({"--help"});  // the script's usage error proves torch imports
+    QVERIFY2(torch.err.contains("KeyError") || torch.code == 1,
+             qPrintable("python3-torch is needed (scripts/setup.sh installs it): " + torch.err));
+    run_ = dir_.file("run.grok");
+    test::train_run(test::tiny_config(kP, kEpochs, 50, 10), run_);
+    for (const char* format : {"authors", "transformer-lens"}) {
+      const QString f = format;
+      auto r = cli({"export-pt", QString::fromStdString(run_), "--format", f, "--out", file(format) + ".pt"});
+      QVERIFY2(r.code == 0, qPrintable(r.err));
+      QVERIFY(r.out.contains("checkpoint 300"));
+      r = cli({"export-pt", QString::fromStdString(run_), "--format", f, "--all", "--out", file(format) + "-all.pt"});
+      QVERIFY2(r.code == 0, qPrintable(r.err));
+    }
+  }
+
+  // PyTorch loads every export with weights_only=True and reproduces our logits and test losses.
+  void exportsLoadInPyTorch() {
+    const RunStore s = RunStore::open(run_);
+    const Config c = s.config();
+    at::NoGradGuard no_grad;
+    const at::Tensor logits = forward_plain(weights_from_checkpoint(c, s.load_checkpoint(kEpochs)), all_pairs(kP));
+    QCOMPARE(logits.size(1), kP + 1);
+    const std::string bin = dir_.file("logits.bin");
+    std::ofstream(bin, std::ios::binary)
+        .write(reinterpret_cast<const char*>(logits.contiguous().data_ptr<float>()), logits.numel() * 4);
+    double test_loss = 0;
+    for (const EpochMetrics& m : s.metrics(kEpochs, kEpochs)) test_loss = m.test_loss;
+    const auto r = python({"check-export", dir_.qfile(""), QString::number(kP), QString::number(c.train_fraction),
+                           QString::number(c.seed), QString::number(kEpochs), QString::number(test_loss, 'g', 17),
+                           QString::fromStdString(bin)});
+    qInfo().noquote() << r.out.trimmed();
+    QVERIFY2(r.code == 0, qPrintable(r.out + r.err));
+    QCOMPARE(r.out.count("ok "), 7);
+  }
+
+  // Files as Python users save them import, and analyse as the run they came from.
+  void pythonFilesImport() {
+    const auto fx = python({"write-fixtures", dir_.qfile(""), file("marker")});
+    QVERIFY2(fx.code == 0, qPrintable(fx.err));
+    const QString original = analysis(run_, kEpochs);
+    QVERIFY(original.contains("restricted"));
+    struct Case {
+      const char* file;
+      int epoch;  // of the imported checkpoint compared with the original's last
+      bool from_file_config;
+    };
+    for (const Case& k :
+         {Case{"py-plain.pt", 0, false}, Case{"py-nested.pt", kEpochs, false}, Case{"py-params.pt", 0, false},
+          Case{"py-float64.pt", 0, false}, Case{"py-gpu.pt", 0, false}, Case{"py-tl.pt", 0, false},
+          Case{"py-tl-bare.pt", 0, false}, Case{"transformer-lens.pt", kEpochs, true},
+          Case{"authors-all.pt", kEpochs, true}, Case{"transformer-lens-all.pt", kEpochs, true},
+          Case{"py-full_run_data.pth", kEpochs, true}, Case{"py-checkpoints.pth", kEpochs, true}}) {
+      const std::string out = dir_.file(std::string(k.file) + ".grok");
+      QStringList args{"import", file(k.file), "--out", QString::fromStdString(out)};
+      if (!k.from_file_config)
+        args << "--set"
+             << "train_fraction=0.5";
+      const auto r = cli(args);
+      QVERIFY2(r.code == 0, qPrintable(QString(k.file) + ": " + r.err));
+      QVERIFY2(r.out.contains("assumed") != k.from_file_config || !k.from_file_config, k.file);
+      QVERIFY2(r.out.contains("assumed the mainline's operation add, seed 0") == !k.from_file_config,
+               qPrintable(k.file + QString(": ") + r.out));
+      if (QString(k.file) == "py-tl.pt" || QString(k.file) == "py-tl-bare.pt") {
+        // A p-wide W_U: the '=' column is zero here, which only the sum of squared weights sees.
+        const auto no_sum = [](QString a) { return a.remove(QRegularExpression("; sum of squared weights [0-9.]+")); };
+        QCOMPARE(no_sum(analysis(out, k.epoch)), no_sum(original));
+      } else {
+        QCOMPARE(analysis(out, k.epoch), original);
+      }
+      QCOMPARE(RunStore::open(out).meta("optimizer_state"), std::string("fresh"));
+    }
+    // Every checkpoint of a full run, with its losses: the metrics at the checkpoints are the original's.
+    const RunStore orig = RunStore::open(run_);
+    for (const char* name : {"py-full_run_data.pth.grok", "py-checkpoints.pth.grok"}) {
+      const RunStore imported = RunStore::open(dir_.file(name));
+      QCOMPARE(imported.checkpoint_epochs(), orig.checkpoint_epochs());
+      for (int e : orig.checkpoint_epochs()) {
+        QCOMPARE(analysis(dir_.file(name), e), analysis(run_, e));
+        const EpochMetrics a = orig.metrics(e, e).at(0), b = imported.metrics(e, e).at(0);
+        QCOMPARE(b.train_loss, a.train_loss);
+        QCOMPARE(b.test_loss, a.test_loss);
+        QCOMPARE(b.train_acc, a.train_acc);
+        QCOMPARE(b.test_acc, a.test_acc);
+      }
+      QCOMPARE(imported.config().train_fraction, 0.5);  // from the file's frac_train
+    }
+    const auto info = cli({"info", file("py-full_run_data.pth.grok")});
+    QVERIFY2(info.out.contains("imported from") && info.out.contains("optimizer state: fresh"), qPrintable(info.out));
+  }
+
+  // An imported run trains on (fresh moments) and forks like a native one.
+  void importedRunTrains() {
+    const QString run = file("py-nested.pt.grok");
+    auto r = cli({"resume", run, "--epochs", "340", "--threads", "1"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QCOMPARE(RunStore::open(run.toStdString()).checkpoint_epochs().back(), 340);
+    r = cli({"fork", run, "--epoch", "300", "--set", "weight_decay=0.5", "--out", file("fork.grok"), "--no-train"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+  }
+
+  // Refused with one line naming the problem, exit code 2; nothing written, nothing run, and a run
+  // already at --out (--force) left as it was.
+  void badFilesAreRefused() {
+    struct Case {
+      const char* file;
+      const char* says;
+    };
+    const Case cases[] = {
+        {"bad-evil.pt", "refuses global posix.system"},
+        {"bad-evil-root.pt", "refuses global posix.system"},
+        {"bad-legacy.pt", "pre-1.6 format"},
+        {"bad-torchscript.pt", "TorchScript archive"},
+        {"bad-foreign.zip", "not a PyTorch checkpoint"},
+        {"bad-truncated.pt", "damaged checkpoint"},
+        {"bad-pickle.pt", "damaged checkpoint"},
+        {"bad-overreach.pt", "reaching past its storage"},
+        {"bad-empty.pt", "is empty"},
+        {"bad-garbage.pt", "not a zip file"},
+        {"bad-bias.pt", "blocks.0.attn.b_Q is not zero"},
+        {"bad-layernorm.pt", "blocks.0.ln1.w"},
+        {"missing.pt", "no such file"},
+    };
+    const std::string kept = dir_.file("kept.grok");
+    std::filesystem::copy_file(run_, kept);
+    const QByteArray before = bytes_of(kept);
+    for (const Case& k : cases) {
+      for (bool force : {false, true}) {
+        const std::string out = force ? kept : dir_.file(std::string(k.file) + ".grok");
+        QStringList args{"import", file(k.file), "--set", "train_fraction=0.5", "--out", QString::fromStdString(out)};
+        if (force) args << "--force";
+        const auto r = cli(args);
+        QVERIFY2(r.code == 2, qPrintable(QString(k.file) + " exit " + QString::number(r.code) + ": " + r.err));
+        QVERIFY2(r.err.contains(k.says), qPrintable(QString(k.file) + ": " + r.err));
+        QCOMPARE(r.err.trimmed().count('\n'), 0);
+        if (!force) QVERIFY2(!std::filesystem::exists(out), k.file);
+      }
+    }
+    QCOMPARE(bytes_of(kept), before);
+    QVERIFY2(!std::filesystem::exists(dir_.file("marker")), "a malicious pickle ran its command");
+  }
+
+  // A file larger than the limit is refused before anything is read (a sparse file: no disk used).
+  void oversizedFileIsRefused() {
+    const std::string big = dir_.file("big.pt");
+    { std::ofstream(big, std::ios::binary) << "PK\x03\x04"; }
+    std::filesystem::resize_file(big, (std::uintmax_t{17} << 30));
+    const auto r = cli({"import", QString::fromStdString(big), "--out", file("big.grok")});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.contains("oversized"), qPrintable(r.err));
+    QVERIFY(!std::filesystem::exists(dir_.file("big.grok")));
+  }
+
+  void exportRefusals() {
+    auto r = cli({"export-pt", QString::fromStdString(run_), "--format", "keras", "--out", file("x.pt")});
+    QCOMPARE(r.code, 2);
+    QVERIFY(r.err.contains("--format must be authors or transformer-lens"));
+    r = cli({"export-pt", QString::fromStdString(run_), "--format", "authors", "--epoch", "75", "--out", file("x.pt")});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.contains("nearest: 50 or 100"), qPrintable(r.err));
+    QVERIFY(!std::filesystem::exists(dir_.file("x.pt")));
+    r = cli({"export-pt", QString::fromStdString(run_), "--format", "authors", "--out", file("no/such/dir/x.pt")});
+    QCOMPARE(r.code, 2);
+    QCOMPARE(r.err.trimmed().count('\n'), 0);
+  }
+};
+
+GROK_TEST_MAIN(TestInterchange, QCoreApplication)
+#include "test_interchange.moc"
