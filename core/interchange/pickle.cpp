@@ -7,9 +7,10 @@ namespace grok {
 
 namespace {
 
-// Far beyond any state dict (a 100-checkpoint run is ~20 000 values) and small enough that a
-// hostile stream cannot exhaust memory through them.
-constexpr std::size_t kMaxValues = 20'000'000;
+// Far beyond any checkpoint file (a 100-checkpoint run is ~15 000 values, the authors' 500
+// checkpoints with 55 000 logged losses ~130 000) and few enough (~150 bytes each) that a hostile
+// stream cannot exhaust memory through them.
+constexpr std::size_t kMaxValues = 4'000'000;
 constexpr std::size_t kMaxDepth = 100'000;  // open MARKs
 constexpr std::size_t kMaxMemo = 10'000'000;
 constexpr int kMaxDims = 16;
@@ -210,7 +211,14 @@ class Reader {
     marks_.pop_back();
     return items;
   }
+  // References held by containers: values can be referenced many times over (BINGET), so they
+  // are counted apart from the values.
+  void count_items(std::size_t n) {
+    items_ += n;
+    if (items_ > 4 * kMaxValues) fail("more than " + std::to_string(4 * kMaxValues) + " references (oversized)");
+  }
   PickleValue* collect(K k, std::vector<PickleValue*> items) {
+    count_items(items.size());
     PickleValue* v = make(k);
     v->items = std::move(items);
     return v;
@@ -224,14 +232,14 @@ class Reader {
     PickleValue* list = top();
     if (!list->is(K::List)) fail("APPEND to a " + std::string(kind_name(list->kind)));
     list->items.insert(list->items.end(), items.begin(), items.end());
-    if (list->items.size() > kMaxValues) fail("a list too long (oversized)");
+    count_items(items.size());
   }
   void set_items(std::vector<PickleValue*> kv) {
     PickleValue* dict = top();
     if (!dict->is(K::Dict)) fail("SETITEM on a " + std::string(kind_name(dict->kind)));
     if (kv.size() % 2) fail("SETITEMS with an odd number of values");
     dict->items.insert(dict->items.end(), kv.begin(), kv.end());  // get() reads the last of a key
-    if (dict->items.size() > kMaxValues) fail("a dict too long (oversized)");
+    count_items(kv.size());
   }
   void memo(std::uint64_t index) {
     if (index >= kMaxMemo) fail("memo index " + std::to_string(index) + " out of range (oversized)");
@@ -243,9 +251,8 @@ class Reader {
     return it->second;
   }
   PickleValue* stop() {
-    PickleValue* v = pop();
     if (!marks_.empty()) fail("pickle stops inside a MARK");
-    return v;
+    return pop();
   }
 
   static bool is_int_tuple(const PickleValue* v) {
@@ -348,6 +355,7 @@ class Reader {
   std::vector<PickleValue*> stack_;
   std::vector<std::size_t> marks_;
   std::map<std::uint64_t, PickleValue*> memo_;
+  std::size_t items_ = 0;
 };
 
 }  // namespace

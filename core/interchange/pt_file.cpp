@@ -208,7 +208,9 @@ class Walker {
     if (v->is(K::Tensor)) {
       if (v->size.size() > 1) fail(Kind::Foreign, name_, std::string(what) + " is a tensor of more than one dimension");
       const std::int64_t n = v->tensor_numel();
-      if (n > 100'000'000) fail(Kind::Foreign, name_, std::string(what) + " is too long (oversized)");
+      budget_ -= n * 8;
+      if (budget_ < 0)
+        fail(Kind::Foreign, name_, std::string(what) + " is longer than the file could hold (oversized)");
       const StorageType t = v->storage()->storage_type;
       const unsigned char* b = n ? storage_bytes(*v->storage()) : nullptr;
       for (std::int64_t k = 0; k < n; ++k)
