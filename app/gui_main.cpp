@@ -70,7 +70,9 @@ int main(int argc, char** argv) {
   parser.setApplicationDescription("Watch a neural network grok modular addition.");
   parser.addHelpOption();
   parser.addVersionOption();
-  parser.addPositionalArgument("run", "A run file (.grok) to open; a sweep folder or several run files to compare.");
+  parser.addPositionalArgument("run",
+                               "A run file (.grok) to open, or a PyTorch checkpoint (.pt, .pth) to import; a sweep "
+                               "folder or several run files to compare.");
   const QCommandLineOption reference(
       "reference", "Draw the run BASE (a baseline) under the open run's curves, as File > Overlay reference run does.",
       "BASE");

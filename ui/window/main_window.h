@@ -11,15 +11,18 @@
 #include <QMainWindow>
 #include <functional>
 
+#include "core/interchange/checkpoint_layout.h"
 #include "ui/run/training_controller.h"
 
 class QDockWidget;
 class QLabel;
+class QMenu;
 
 namespace grok {
 
 class CompareView;
 class ForkDialog;
+class ImportDialog;
 class ExportDialogs;
 class RecentRunsMenu;
 class RunPanel;
@@ -63,6 +66,13 @@ class MainWindow : public QMainWindow {
   // trained to its epochs as Resume trains. nullptr and an error dialog when no fork is possible now.
   ForkDialog* forkFromHere();
   QAction* forkAction() const { return forkAction_; }  // disabled, its tooltip saying why, while training
+  // PyTorch interchange (main_window_import.cpp). The scrubbed checkpoint (or every one) as a .pt
+  // file: "" or a one-line error. Opening a .pt/.pth: the import dialog for it (window-modal, not
+  // blocking); once accepted the run is written on a thread and opened, then imported() is emitted.
+  // nullptr and an error dialog when the file is refused.
+  QString exportCheckpoint(const QString& path, PtLayout layout, bool all);
+  ImportDialog* importCheckpoint(const QString& file);
+  QAction* exportPtAction() const { return exportPtAction_; }
 
  public slots:
   void startTraining();
@@ -76,6 +86,7 @@ class MainWindow : public QMainWindow {
   void snapshotShown(int epoch);  // every snapshot view but the check table now shows `epoch`
   void checksShown(int epoch);    // the check table now shows `epoch`
   void trainingFinished(bool completed);
+  void imported(const QString& run, const QString& error);  // error "" once the run is open
 
  protected:
   void closeEvent(QCloseEvent* event) override;
@@ -93,6 +104,7 @@ class MainWindow : public QMainWindow {
   void buildForkActions();  // main_window_fork.cpp
   void updateForkAction();
   void onForked(const QString& path, const QString& error, TrainingState asked);
+  void buildInterchangeActions(QMenu* file);  // main_window_import.cpp
 
   RunPanel* panel_;
   TrainingController* controller_;
@@ -103,9 +115,13 @@ class MainWindow : public QMainWindow {
   RecentRunsMenu* recent_ = nullptr;
   QLabel* status_ = nullptr;
   QAction* forkAction_ = nullptr;
+  QAction* exportPtAction_ = nullptr;
   QString lastError_;
   bool closeAfterStop_ = false;
   std::function<void()> defaultLayout_;  // applied once shown, unless a saved layout was restored
 };
+
+// A .pt or .pth file: opened through the import dialog, not as a run file.
+bool isPyTorchCheckpoint(const QString& path);
 
 }  // namespace grok

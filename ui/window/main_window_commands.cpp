@@ -29,7 +29,8 @@ void MainWindow::buildMenus() {
   file->addAction(tr("&Open run..."), QKeySequence::Open, this, [this] {
     const QStringList p =
         QFileDialog::getOpenFileNames(this, tr("Open run (several: compare them)"), QFileInfo(runPath()).absolutePath(),
-                                      tr("Grokking runs and sweeps (*.grok manifest.json);;All files (*)"));
+                                      tr("Grokking runs, sweeps and PyTorch checkpoints (*.grok manifest.json *.pt "
+                                         "*.pth);;All files (*)"));
     if (p.size() == 1 && QFileInfo(p.first()).fileName() == "manifest.json")
       openCompare({QFileInfo(p.first()).absolutePath()});
     else if (p.size() == 1)
@@ -57,6 +58,7 @@ void MainWindow::buildMenus() {
           [this, clearRef] { clearRef->setEnabled(viewer_->reference()->active()); });
   file->addSeparator();
   exports_->addActions(file, viewer_->figures());
+  buildInterchangeActions(file);
   file->addSeparator();
   file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
   QMenu* view = menuBar()->addMenu(tr("&View"));
@@ -70,6 +72,7 @@ void MainWindow::buildMenus() {
 }
 
 bool MainWindow::openRun(const QString& path, bool quiet) {
+  if (isPyTorchCheckpoint(path)) return importCheckpoint(path) != nullptr;
   lastError_ = viewer_->open(path, /*fill=*/true);
   if (!lastError_.isEmpty() && !quiet) QMessageBox::critical(this, tr("Cannot open run"), lastError_);
   return lastError_.isEmpty();
