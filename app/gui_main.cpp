@@ -1,5 +1,6 @@
 // grokking: the desktop app. `grokking [RUN.grok | SWEEP_DIR | RUN.grok RUN.grok...] [--reference BASE.grok]
-// [--screenshot FILE.png] [--raise-dock NAME] [--fork E]`: one run file opens in the dashboard, a sweep
+// [--screenshot FILE.png] [--raise-dock NAME] [--fork E] [--epoch E]`: one run file opens in the dashboard
+// (a .pt/.pth through the import dialog), a sweep
 // folder or several run files in the Compare view; --reference draws a baseline under the open
 // run's curves; --fork E shows the Fork dialog for checkpoint E.
 #include <QApplication>
@@ -23,6 +24,7 @@
 #include "ui/compare/compare_view.h"
 #include "ui/plots/figure_export.h"
 #include "ui/run/fork_dialog.h"
+#include "ui/run/import_dialog.h"
 #include "ui/run/run_panel.h"
 #include "ui/window/main_window.h"
 #include "ui/window/run_viewer.h"
@@ -127,6 +129,8 @@ int main(int argc, char** argv) {
   const QCommandLineOption forkSet("fork-set", "With --fork: type VALUE into the dialog's field KEY (repeatable).",
                                    "KEY=VALUE");
   parser.addOption(forkSet);
+  const QCommandLineOption epochAt("epoch", "With a run file: scrub to its checkpoint E (the nearest).", "E");
+  parser.addOption(epochAt);
   const QCommandLineOption theme("theme", "Use a light or dark palette instead of the system's (light|dark).", "THEME");
   parser.addOption(theme);
   parser.process(app);
@@ -181,7 +185,10 @@ int main(int argc, char** argv) {
     }
   } else if (!args.isEmpty()) {
     w.openRun(args.first(), parser.isSet(screenshot));
+    if (parser.isSet(epochAt)) w.viewer()->scrubber()->setEpoch(parser.value(epochAt).toInt());
   }
+  // A .pt/.pth opens the import dialog; with --screenshot it is what is shot.
+  QDialog* importDialog = w.findChild<grok::ImportDialog*>("import-dialog");
   if (parser.isSet(reference) && !w.setReference(parser.value(reference), parser.isSet(screenshot)))
     std::fprintf(stderr, "--reference: %s\n", qPrintable(w.lastError()));
   grok::ForkDialog* forkDialog = nullptr;
@@ -220,9 +227,10 @@ int main(int argc, char** argv) {
       if (!err.isEmpty()) std::fprintf(stderr, "--export-figures: %s\n", qPrintable(err));
       QApplication::exit(err.isEmpty() ? 0 : 1);
     });
-  } else if (parser.isSet(screenshot) && forkDialog) {
+  } else if (parser.isSet(screenshot) && (forkDialog || importDialog)) {
     QTimer::singleShot(800, &w, [&] {
-      const bool ok = forkDialog->grab().save(parser.value(screenshot));
+      QDialog* d = forkDialog ? static_cast<QDialog*>(forkDialog) : importDialog;
+      const bool ok = d->grab().save(parser.value(screenshot));
       if (!ok) qCritical("cannot write %s", qPrintable(parser.value(screenshot)));
       QApplication::exit(ok ? 0 : 1);
     });

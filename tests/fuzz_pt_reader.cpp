@@ -22,5 +22,6 @@ int main(int argc, char** argv) {
       });
   // A crash never gets here: the sanitizer reports it and ends the process with an error.
   std::printf("fuzz: %ld inputs, %ld accepted, %ld refused, %d crashes\n", r.inputs, r.accepted, r.refused, 0);
+  std::fflush(stdout);  // before the leak check at exit, which may end the process
   return failed ? 1 : 0;
 }

@@ -61,7 +61,7 @@ class TestUiInterchange : public QObject {
     auto* d = w.findChild<ImportDialog*>("import-dialog");
     QVERIFY(d && d->isVisible());
     const QString summary = d->findChildren<QLabel*>().first()->text();
-    QVERIFY2(summary.contains("100 checkpoint(s), epochs 0..99") && summary.contains("p = 13"), qPrintable(summary));
+    QVERIFY2(summary.contains("100 checkpoints, epochs 0..99") && summary.contains("p = 13"), qPrintable(summary));
     QCOMPARE(d->settings(), QStringList({"operation=add", "train_fraction=0.3", "seed=0"}));  // from its config
     QCOMPARE(d->outputPath(), dir_.qfile("full_run_data.grok"));
     d->okButton()->click();

@@ -132,8 +132,8 @@ std::optional<double> file_loss(const std::vector<double>& losses, const std::ve
     v = losses[i];
   else if (losses.size() > last)
     v = losses[e];
-  else if (!losses.empty() && per_epoch.size() > last && per_epoch.size() % losses.size() == 0) {
-    const std::size_t k = per_epoch.size() / losses.size();
+  else if (!losses.empty() && per_epoch.size() > last && losses.size() < per_epoch.size()) {
+    const std::size_t k = (per_epoch.size() + losses.size() - 1) / losses.size();  // epochs 0, k, 2k, ...
     if (e % k == 0 && e / k < losses.size()) v = losses[e / k];
   }
   return v && std::isfinite(*v) ? v : std::nullopt;

@@ -45,6 +45,8 @@ struct PickleError : std::runtime_error {
 enum class StorageType { F32, F64, F16, BF16, I64, I32, I16, I8, U8, Bool };
 std::size_t storage_element_size(StorageType t);
 const char* storage_class_name(StorageType t);  // "FloatStorage", ...
+// "torch.FloatStorage" -> F32, ...; false for any other name.
+bool storage_type_from_class(const std::string& global, StorageType* out);
 
 struct PickleValue {
   enum class Kind { None, Bool, Int, Float, String, Bytes, Tuple, List, Dict, Global, Storage, Tensor };

@@ -200,6 +200,23 @@ def check_export(args):
     return good
 
 
+def check_loss(args):
+    """args: authors.pt transformer-lens.pt p frac seed run_test_loss: both exports' test loss."""
+    a_file, tl_file, p, frac, seed, want = args
+    p, frac, seed, want = int(p), float(frac), int(seed), float(want)
+    tokens = all_pairs(p)
+    with torch.no_grad():
+        a = authors_model(torch.load(a_file, weights_only=True))(tokens)[:, -1]
+        tl = torch.load(tl_file, weights_only=True)
+        t = tl_forward(tl["state_dict"], tl["config"], tokens)[:, -1]
+    good = True
+    for name, logits in ((a_file, a), (tl_file, t)):
+        loss = test_loss(logits, p, frac, seed)
+        good &= check(abs(loss - want) <= 1e-5 * max(1.0, want),
+                      f"{name}: test loss {loss:.10g} (the run's: {want:.10g}, rel diff {abs(loss - want) / want:.1e})")
+    return good
+
+
 def resave_zip(src, dst, edit):
     """Copies a torch zip file, passing data.pkl through edit(bytes)."""
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_STORED) as zout:
@@ -286,5 +303,5 @@ def write_fixtures(args):
 if __name__ == "__main__":
     torch.manual_seed(0)
     cmd = sys.argv[1]
-    good = {"check-export": check_export, "write-fixtures": write_fixtures}[cmd](sys.argv[2:])
+    good = {"check-export": check_export, "check-loss": check_loss, "write-fixtures": write_fixtures}[cmd](sys.argv[2:])
     sys.exit(0 if good else 1)
