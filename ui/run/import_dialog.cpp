@@ -31,21 +31,21 @@ ImportDialog::ImportDialog(const QString& file, const ImportPtResult& plan, QWid
   const Config& c = plan.config;
   auto* outer = new QVBoxLayout(this);
   const int n = static_cast<int>(plan.epochs.size());
-  auto* what = new QLabel(
-      tr("<b>%1</b><br>%2, epochs %3..%4, in the %5 layout<br>The model: p = %6, %7 layer(s), d_model "
-         "%8, %9 heads of %10, d_mlp %11 (from its tensors)")
-          .arg(QFileInfo(file).fileName().toHtmlEscaped())
-          .arg(n == 1 ? tr("1 checkpoint") : tr("%1 checkpoints").arg(n))
-          .arg(plan.epochs.front())
-          .arg(plan.epochs.back())
-          .arg(plan.layout == PtLayout::Authors ? tr("authors'") : tr("TransformerLens"))
-          .arg(c.p)
-          .arg(c.n_layers)
-          .arg(c.d_model)
-          .arg(c.n_heads)
-          .arg(c.d_head)
-          .arg(c.d_mlp),
-      this);
+  auto* what =
+      new QLabel(tr("<b>%1</b><br>%2, epochs %3..%4, in the %5 layout<br>The model: p = %6, %7 layer(s), d_model "
+                    "%8, %9 heads of %10, d_mlp %11 (from its tensors)")
+                     .arg(QFileInfo(file).fileName().toHtmlEscaped())
+                     .arg(n == 1 ? tr("1 checkpoint") : tr("%1 checkpoints").arg(n))
+                     .arg(plan.epochs.front())
+                     .arg(plan.epochs.back())
+                     .arg(plan.layout == PtLayout::Authors ? tr("authors'") : tr("TransformerLens"))
+                     .arg(c.p)
+                     .arg(c.n_layers)
+                     .arg(c.d_model)
+                     .arg(c.n_heads)
+                     .arg(c.d_head)
+                     .arg(c.d_mlp),
+                 this);
   what->setToolTip(file);
   outer->addWidget(what);
   auto* note = new QLabel(this);
