@@ -24,6 +24,16 @@ namespace {
 
 using K = PickleValue::Kind;
 
+// The PickleError parsing `bytes` ends in ("" if it parses).
+std::string refusal(const std::string& bytes) {
+  try {
+    parse_pickle(bytes);
+  } catch (const PickleError& e) {
+    return e.what();
+  }
+  return {};
+}
+
 }  // namespace
 
 class TestPickle : public QObject {
@@ -88,14 +98,7 @@ class TestPickle : public QObject {
          "REDUCE of torch.FloatStorage"},
         {"\x80\x02(i__main__\nX\n.", "unsupported pickle opcode 0x69"},
     };
-    for (const auto& [bytes, says] : cases) {
-      try {
-        parse_pickle(bytes);
-        QFAIL(says);
-      } catch (const PickleError& e) {
-        QVERIFY2(std::string(e.what()).find(says) != std::string::npos, e.what());
-      }
-    }
+    for (const auto& [bytes, says] : cases) QVERIFY2(refusal(bytes).find(says) != std::string::npos, says);
   }
 
   void hostileStreamsEndInOneError() {
@@ -109,14 +112,7 @@ class TestPickle : public QObject {
         {"\x80\x02NNa.", "APPEND to a None"},
         {"\x80\x02.", "pops an empty stack"},
     };
-    for (const auto& [bytes, says] : cases) {
-      try {
-        parse_pickle(bytes);
-        QFAIL(says);
-      } catch (const PickleError& e) {
-        QVERIFY2(std::string(e.what()).find(says) != std::string::npos, e.what());
-      }
-    }
+    for (const auto& [bytes, says] : cases) QVERIFY2(refusal(bytes).find(says) != std::string::npos, says);
     // A list that holds itself parses (the memo allows it) and is refused by the reader.
     const Pickle cyc = parse_pickle(
         "\x80\x02]q\x00h\x00"

@@ -2,6 +2,7 @@
 
 #include <QComboBox>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QLineEdit>
 #include <QToolButton>
@@ -54,6 +55,12 @@ QWidget* makeRunFileRow(QLineEdit* edit, const QString& title, QWidget* parent) 
   layout->addWidget(edit, 1);
   layout->addWidget(browse);
   return row;
+}
+
+QString unusedRunPath(const QString& stem) {
+  QString path = stem + ".grok";
+  for (int i = 2; QFileInfo::exists(path); i++) path = stem + QString("-%1.grok").arg(i);
+  return path;
 }
 
 }  // namespace grok

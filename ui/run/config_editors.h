@@ -30,5 +30,7 @@ void onConfigEditorChanged(QWidget* editor, QObject* context, const std::functio
 // A run file's path: `edit` beside a "..." button whose save dialog (titled `title`) fills it, ".grok"
 // appended when missing. The row to place in a layout (parented to `parent`).
 QWidget* makeRunFileRow(QLineEdit* edit, const QString& title, QWidget* parent);
+// `stem`.grok, or `stem`-2.grok, -3... : the first that does not exist (a new run's default file).
+QString unusedRunPath(const QString& stem);
 
 }  // namespace grok

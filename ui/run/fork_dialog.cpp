@@ -39,10 +39,7 @@ bool isKept(const QString& name) {
 
 QString ForkDialog::defaultPath(const QString& parentPath, int epoch) {
   const QFileInfo info(parentPath);
-  const QString stem = info.absolutePath() + "/" + info.completeBaseName() + QString("-fork-e%1").arg(epoch);
-  QString path = stem + ".grok";
-  for (int i = 2; QFileInfo::exists(path); i++) path = stem + QString("-%1.grok").arg(i);
-  return path;
+  return unusedRunPath(info.absolutePath() + "/" + info.completeBaseName() + QString("-fork-e%1").arg(epoch));
 }
 
 ForkDialog::ForkDialog(const QString& parentPath, const Config& parentCfg, int epoch, int newest, QWidget* parent)

@@ -18,10 +18,7 @@ const char* kTaskFields[] = {"operation", "train_fraction", "seed"};
 
 QString ImportDialog::defaultPath(const QString& file) {
   const QFileInfo info(file);
-  const QString stem = info.absolutePath() + "/" + info.completeBaseName();
-  QString path = stem + ".grok";
-  for (int i = 2; QFileInfo::exists(path); i++) path = stem + QString("-%1.grok").arg(i);
-  return path;
+  return unusedRunPath(info.absolutePath() + "/" + info.completeBaseName());
 }
 
 ImportDialog::ImportDialog(const QString& file, const ImportPtResult& plan, QWidget* parent)
