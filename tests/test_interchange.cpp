@@ -155,6 +155,24 @@ class TestInterchange : public QObject {
     QVERIFY2(r.code == 0, qPrintable(r.err));
   }
 
+  // Two layers and another operation: both layouts carry every block, and the task comes back.
+  void twoLayersRoundTrip() {
+    Config c = test::tiny_config(13, 40, 20, 5);
+    c.n_layers = 2;
+    c.operation = Operation::Multiply;
+    const std::string run = dir_.file("two.grok");
+    test::train_run(c, run);
+    for (const char* format : {"authors", "transformer-lens"}) {
+      const QString pt = file(format) + "-two.pt", out = file(format) + "-two.grok";
+      auto r = cli({"export-pt", QString::fromStdString(run), "--format", format, "--out", pt});
+      QVERIFY2(r.code == 0, qPrintable(r.err));
+      r = cli({"import", pt, "--set", "operation=multiply", "--set", "train_fraction=0.5", "--out", out});
+      QVERIFY2(r.code == 0, qPrintable(r.err));
+      QVERIFY2(r.out.contains("2 layers"), qPrintable(r.out));
+      QCOMPARE(analysis(out.toStdString(), QString(format) == "authors" ? 0 : 40), analysis(run, 40));
+    }
+  }
+
   // Refused with one line naming the problem, exit code 2; nothing written, nothing run, and a run
   // already at --out (--force) left as it was.
   void badFilesAreRefused() {

@@ -7,9 +7,11 @@
 #include <QFileInfo>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QPointer>
 #include <QProgressDialog>
 #include <QStatusBar>
 #include <QThread>
+#include <memory>
 
 #include "core/interchange/interchange.h"
 #include "core/store/run_file_error.h"
@@ -123,25 +125,27 @@ ImportDialog* MainWindow::importCheckpoint(const QString& file) {
     progress->setMinimumDuration(300);
     progress->setAttribute(Qt::WA_DeleteOnClose);
     // The import computes every checkpoint's metrics and measures: seconds for a long run, off the
-    // GUI thread. It reports back through queued calls; the window opens the run once it is written.
-    QThread* t = QThread::create([this, file, sets, out, progress] {
-      QString err;
+    // GUI thread. Progress goes through the application object (it outlives the dialog); the result
+    // through the thread's finished signal, delivered only while this window exists.
+    auto err = std::make_shared<QString>();
+    QThread* t = QThread::create([file, sets, out, err, bar = QPointer<QProgressDialog>(progress)] {
       try {
-        import_pt(file.toStdString(), sets, out.toStdString(), /*overwrite=*/true, [progress](int done, int total) {
-          QMetaObject::invokeMethod(progress, [progress, done, total] {
-            progress->setMaximum(total);
-            progress->setValue(done);
+        import_pt(file.toStdString(), sets, out.toStdString(), /*overwrite=*/true, [bar](int done, int total) {
+          QMetaObject::invokeMethod(qApp, [bar, done, total] {
+            if (!bar) return;
+            bar->setMaximum(total);
+            bar->setValue(done);
           });
         });
       } catch (const std::exception& e) {
-        err = QString::fromStdString(e.what());
+        *err = QString::fromStdString(e.what());
       }
-      QMetaObject::invokeMethod(this, [this, out, err, progress] {
-        progress->close();
-        if (err.isEmpty() && openRun(out)) statusBar()->showMessage(tr("Imported into %1").arg(out), 10000);
-        if (!err.isEmpty()) error(tr("Cannot import checkpoint"), err);
-        emit imported(out, err.isEmpty() ? lastError_ : err);
-      });
+    });
+    connect(t, &QThread::finished, this, [this, out, err, bar = QPointer<QProgressDialog>(progress)] {
+      if (bar) bar->close();
+      if (err->isEmpty() && openRun(out)) statusBar()->showMessage(tr("Imported into %1").arg(out), 10000);
+      if (!err->isEmpty()) error(tr("Cannot import checkpoint"), *err);
+      emit imported(out, err->isEmpty() ? lastError_ : *err);
     });
     connect(t, &QThread::finished, t, &QObject::deleteLater);
     t->start();
