@@ -6,6 +6,9 @@
 // files are refused with one line, exit code 2, nothing written and nothing run.
 #include <QtTest>
 
+#include <sys/resource.h>
+
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 
@@ -212,6 +215,29 @@ class TestInterchange : public QObject {
     }
     QCOMPARE(bytes_of(kept), before);
     QVERIFY2(!std::filesystem::exists(dir_.file("marker")), "a malicious pickle ran its command");
+  }
+
+  // A disk that fills half-way: exit 1 with one line; a new run file is removed, an existing export kept.
+  void aFullDiskLeavesNothingHalfWritten() {
+    const auto small_disk = [] {
+      std::signal(SIGXFSZ, SIG_IGN);
+      const rlimit limit{60000, 60000};
+      setrlimit(RLIMIT_FSIZE, &limit);
+    };
+    const QString out = file("full.grok");
+    auto r =
+        cli({"import", file("authors-all.pt"), "--out", out}, QProcessEnvironment::systemEnvironment(), small_disk);
+    QCOMPARE(r.code, 1);
+    QCOMPARE(r.err.trimmed().count('\n'), 0);
+    QVERIFY(!std::filesystem::exists(out.toStdString()));
+    const QByteArray before = bytes_of(dir_.file("authors-all.pt"));
+    r = cli(
+        {"export-pt", QString::fromStdString(run_), "--format", "authors", "--all", "--out", file("authors-all.pt")},
+        QProcessEnvironment::systemEnvironment(), small_disk);
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains("cannot write it"), qPrintable(r.err));
+    QCOMPARE(bytes_of(dir_.file("authors-all.pt")), before);
+    QVERIFY(!std::filesystem::exists(dir_.file(".authors-all.pt.partial")));
   }
 
   // A file larger than the limit is refused before anything is read (a sparse file: no disk used).

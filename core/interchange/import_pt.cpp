@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <map>
 #include <numeric>
+#include <optional>
+#include <system_error>
 
 #include "core/analysis/fourier_basis.h"
 #include "core/analysis/progress_measures.h"
@@ -139,32 +141,14 @@ std::optional<double> file_loss(const std::vector<double>& losses, const std::ve
   return v && std::isfinite(*v) ? v : std::nullopt;
 }
 
-}  // namespace
-
-ImportPtResult plan_import(const std::string& file, const std::vector<std::string>& sets) {
-  return make_plan(file, sets).result;
-}
-
-ImportPtResult import_pt(const std::string& file, const std::vector<std::string>& sets, const std::string& out,
-                         bool overwrite, const std::function<void(int, int)>& progress) {
-  Plan plan = make_plan(file, sets);
+// Every checkpoint of the plan into `store`: its metrics on the split (the file's losses where it
+// has them), its live progress measures and the fresh optimizer state.
+void write_checkpoints(Plan& plan, const Dataset& data, const std::vector<NamedArray>& fresh, RunStore& store,
+                       const std::function<void(int, int)>& progress) {
   ImportPtResult& r = plan.result;
   const Config& c = r.config;
-  const Dataset data = make_dataset(c);
   const Batch train = make_batch(data.train), test = make_batch(data.test);
   const FourierBasis basis(operation_group(c));
-  // Fresh optimizer state (zero moments; the norm constraint's target from the newest weights).
-  const std::vector<NamedArray> fresh =
-      TrainStep(c, weights_from_checkpoint(c, plan.tensors.back()), make_batch(data.train)).state();
-  std::map<std::string, std::string> meta = {
-      {"app_version", version()},
-      {"torch_version", torch_version()},
-      {"blas", blas_library()},
-      {"threads", std::to_string(at::get_num_threads())},
-      {"imported_from", std::filesystem::absolute(file).lexically_normal().string()},
-      {"imported_layout", to_string(r.layout)},
-      {"optimizer_state", "fresh"}};
-  RunStore store = RunStore::create(out, c, overwrite, meta);
   const std::size_t n = plan.tensors.size();
   for (std::size_t i = 0; i < n; ++i) {
     const int e = r.epochs[i];
@@ -191,6 +175,44 @@ ImportPtResult import_pt(const std::string& file, const std::vector<std::string>
         to_record(e, KeySelection::Live, compute_progress_measures(c, plan.tensors[i], data, std::nullopt, basis));
     store.commit_checkpoint(e, plan.tensors[i], {m}, ResumeState{e, 0, fresh}, {measures});
     if (progress) progress(static_cast<int>(i + 1), static_cast<int>(n));
+  }
+}
+
+}  // namespace
+
+ImportPtResult plan_import(const std::string& file, const std::vector<std::string>& sets) {
+  return make_plan(file, sets).result;
+}
+
+ImportPtResult import_pt(const std::string& file, const std::vector<std::string>& sets, const std::string& out,
+                         bool overwrite, const std::function<void(int, int)>& progress) {
+  Plan plan = make_plan(file, sets);
+  ImportPtResult& r = plan.result;
+  const Config& c = r.config;
+  const Dataset data = make_dataset(c);
+  // Fresh optimizer state (zero moments; the norm constraint's target from the newest weights).
+  const std::vector<NamedArray> fresh =
+      TrainStep(c, weights_from_checkpoint(c, plan.tensors.back()), make_batch(data.train)).state();
+  std::map<std::string, std::string> meta = {
+      {"app_version", version()},
+      {"torch_version", torch_version()},
+      {"blas", blas_library()},
+      {"threads", std::to_string(at::get_num_threads())},
+      {"imported_from", std::filesystem::absolute(file).lexically_normal().string()},
+      {"imported_layout", to_string(r.layout)},
+      {"optimizer_state", "fresh"}};
+  const bool existed = std::filesystem::exists(out);
+  std::optional<RunStore> store(RunStore::create(out, c, overwrite, meta));
+  try {
+    write_checkpoints(plan, data, fresh, *store, progress);
+  } catch (...) {
+    // A new file that failed half-way (a full disk) is removed; a replaced run was the user's
+    // choice (--force) and keeps what was committed, as an interrupted training does.
+    store.reset();
+    std::error_code ignored;
+    if (!existed)
+      for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(out + suffix, ignored);
+    throw;
   }
   return r;
 }

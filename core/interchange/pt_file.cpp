@@ -359,7 +359,9 @@ void write_pt_file(const std::string& path, const std::string& pickle, const PtS
         [&](const void* data, std::size_t n) -> std::size_t {
           out.write(static_cast<const char*>(data), static_cast<std::streamsize>(n));
           if (!out && !write_errno) write_errno = errno ? errno : EIO;
-          return out ? n : 0;
+          // Always "written": a short count makes the writer throw, and its destructor then writes
+          // the end of the archive again and throws out of a destructor. The error is kept instead.
+          return n;
         },
         pickle, storages);
     out.flush();
