@@ -153,8 +153,20 @@ class TestPickle : public QObject {
     for (const std::string& bad :
          {tensor(6, {2, 3}, {3, 1}, 1), tensor(6, {3, 2}, {3, 1}, 0), tensor(6, {2, 3}, {-3, 1}, 0),
           tensor(1, {1 << 20, 1 << 20}, {0, 0}, 0), tensor(6, {2, 3}, {3, 1}, -1),
-          tensor(INT64_MAX, {1ll << 40, 1ll << 40}, {1ll << 40, 1}, 0)})
+          tensor(INT64_MAX, {1ll << 40, 1ll << 40}, {1ll << 40, 1}, 0), tensor(1ll << 61, {2, 3}, {3, 1}, 1ll << 40)})
       QVERIFY_THROWS_EXCEPTION(PickleError, parse_pickle(bad));
+  }
+
+  // A storage record shorter than its element count says: refused before a byte is read.
+  void storagesHoldWhatTheyClaim() {
+    Seed s = seeds()[0];
+    s.storages[0].second.resize(s.storages[0].second.size() - 4);
+    try {
+      read_all(pt_bytes(s.pickle, s.storages));
+      QFAIL("a short storage was read");
+    } catch (const RunFileError& e) {
+      QVERIFY2(std::string(e.what()).find("fewer than its") != std::string::npos, e.what());
+    }
   }
 
   // Every prefix of a real checkpoint is refused cleanly; the whole of it reads.

@@ -134,8 +134,8 @@ std::optional<double> file_loss(const std::vector<double>& losses, const std::ve
     v = losses[i];
   else if (losses.size() > last)
     v = losses[e];
-  else if (!losses.empty() && per_epoch.size() > last && losses.size() < per_epoch.size()) {
-    const std::size_t k = (per_epoch.size() + losses.size() - 1) / losses.size();  // epochs 0, k, 2k, ...
+  else if (losses.size() > 1 && per_epoch.size() > last && losses.size() < per_epoch.size()) {
+    const std::size_t k = (per_epoch.size() - 1) / (losses.size() - 1);  // epochs 0, k, 2k, ...
     if (e % k == 0 && e / k < losses.size()) v = losses[e / k];
   }
   return v && std::isfinite(*v) ? v : std::nullopt;
@@ -203,11 +203,12 @@ ImportPtResult import_pt(const std::string& file, const std::vector<std::string>
       {"optimizer_state", "fresh"}};
   const bool existed = std::filesystem::exists(out);
   std::optional<RunStore> store(RunStore::create(out, c, overwrite, meta));
+  store->hold_replacement();  // an old run at `out` is replaced only once every checkpoint is in
   try {
     write_checkpoints(plan, data, fresh, *store, progress);
+    store->finish_replacement();
   } catch (...) {
-    // A new file that failed half-way (a full disk) is removed; a replaced run was the user's
-    // choice (--force) and keeps what was committed, as an interrupted training does.
+    // Failed half-way (a full disk): a new file is removed, an old run stays as it was.
     store.reset();
     std::error_code ignored;
     if (!existed)

@@ -164,6 +164,7 @@ class Reader {
   }
   PickleValue* text(K k, std::uint64_t n) {
     const std::string_view s = take(n);
+    charge_text(n);
     PickleValue* v = make(k);
     v->text.assign(s);
     return v;
@@ -174,6 +175,13 @@ class Reader {
     PickleValue* v = make(K::Global);
     v->text = g;
     return v;
+  }
+
+  // Text copied out of the stream: each string once, at most the stream's size twice over (the
+  // memo lets _codecs.encode copy one string many times).
+  void charge_text(std::uint64_t n) {
+    text_ += n;
+    if (text_ > 2 * in_.size() + 4096) fail("more text than the pickle holds (oversized)");
   }
 
   void push(PickleValue* v) { stack_.push_back(v); }
@@ -263,6 +271,7 @@ class Reader {
     if (!storage_type_from_class(it[1]->text, &s->storage_type)) fail("a storage of type " + it[1]->text);
     s->text = it[2]->text;
     s->location = it[3]->text;
+    if (it[4]->integer > (std::int64_t{1} << 40)) fail("a storage of more than 2^40 elements (oversized)");
     s->numel = it[4]->integer;
     push(s);
   }
@@ -284,6 +293,7 @@ class Reader {
     } else if (g == "_codecs.encode") {
       if (a.size() != 2 || !a[0]->is(K::String)) fail("_codecs.encode with unexpected arguments");
       PickleValue* b = text(K::Bytes, 0);
+      charge_text(a[0]->text.size());
       for (std::size_t i = 0; i < a[0]->text.size(); ++i) {  // latin1: code points < 256 from UTF-8
         const unsigned char ch = static_cast<unsigned char>(a[0]->text[i]);
         if (ch < 0x80) {
@@ -341,6 +351,7 @@ class Reader {
   std::vector<std::size_t> marks_;
   std::map<std::uint64_t, PickleValue*> memo_;
   std::size_t items_ = 0;
+  std::uint64_t text_ = 0;
 };
 
 }  // namespace

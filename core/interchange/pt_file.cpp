@@ -8,7 +8,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <sstream>
 
 #include "core/store/run_file_error.h"
@@ -165,14 +164,20 @@ class Walker {
       const std::string record = "data/" + s.text;
       if (!zip_.hasRecord(record)) fail(Kind::Damaged, name_, "storage " + s.text + " is missing from the archive");
       auto [ptr, size] = zip_.getRecord(record);
+      charge(static_cast<std::int64_t>(size));  // records may overlap or be compressed: count what is read
       it = cache_.emplace(s.text, std::make_pair(std::move(ptr), size)).first;
     }
-    const std::uint64_t need = static_cast<std::uint64_t>(s.numel) * storage_element_size(s.storage_type);
-    if (it->second.second < need)
+    // numel <= bytes / element size, by division: a product could wrap around.
+    if (static_cast<std::uint64_t>(s.numel) > it->second.second / storage_element_size(s.storage_type))
       fail(Kind::Damaged, name_,
-           "storage " + s.text + " holds " + std::to_string(it->second.second) + " bytes, its tensor needs " +
-               std::to_string(need));
+           "storage " + s.text + " holds " + std::to_string(it->second.second) + " bytes, fewer than its " +
+               std::to_string(s.numel) + " elements");
     return static_cast<const unsigned char*>(it->second.first.get());
+  }
+
+  void charge(std::int64_t bytes) {
+    budget_ -= bytes;
+    if (budget_ < 0) fail(Kind::Foreign, name_, "its contents add up to more than the file could hold (oversized)");
   }
 
   NamedArray materialize(const std::string& name, const PickleValue& t) {
@@ -181,8 +186,7 @@ class Walker {
     a.dtype = DType::F32;
     a.shape = t.size;
     const std::int64_t n = t.tensor_numel();
-    budget_ -= n * 4;
-    if (budget_ < 0) fail(Kind::Foreign, name_, "its tensors add up to more than the file could hold (oversized)");
+    charge(n * 4 + 64 + static_cast<std::int64_t>(name.size()));  // empty tensors and names cost too
     a.bytes.resize(static_cast<std::size_t>(n) * 4);
     if (n == 0) return a;
     const PickleValue& s = *t.storage();
@@ -220,6 +224,7 @@ class Walker {
     }
     if (!v->is(K::List) && !v->is(K::Tuple))
       fail(Kind::Foreign, name_, std::string(what) + " is not a list of numbers");
+    charge(static_cast<std::int64_t>(v->items.size()) * 8);
     for (const PickleValue* x : v->items) {
       if (x->is(K::Int))
         out.push_back(static_cast<double>(x->integer));
@@ -308,30 +313,14 @@ PtFile read_zip(std::istream& in, std::int64_t size, const std::string& name) {
     fail(Kind::Damaged, name, "damaged checkpoint (" + msg + ")");
   } catch (const std::bad_alloc&) {
     fail(Kind::Foreign, name, "claims more memory than this machine has (oversized or damaged)");
+  } catch (const RunFileError&) {
+    throw;
+  } catch (const std::exception& e) {  // LibTorch's reader lets some through (std::stoull of a bad version)
+    fail(Kind::Damaged, name, std::string("damaged checkpoint (") + e.what() + ")");
   }
 }
 
-void write_records(const std::function<std::size_t(const void*, std::size_t)>& sink, const std::string& pickle,
-                   const PtStorages& storages) {
-  caffe2::serialize::PyTorchStreamWriter zip(sink);
-  zip.writeRecord("data.pkl", pickle.data(), pickle.size());
-  zip.writeRecord("byteorder", "little", 6);  // what PyTorch >= 2.1 writes; older versions ignore it
-  for (const auto& [key, bytes] : storages) zip.writeRecord("data/" + key, bytes.data(), bytes.size());
-  zip.writeEndOfFile();
-}
-
 }  // namespace
-
-std::string pt_bytes(const std::string& pickle, const PtStorages& storages) {
-  std::string out;
-  write_records(
-      [&](const void* data, std::size_t n) {
-        out.append(static_cast<const char*>(data), n);
-        return n;
-      },
-      pickle, storages);
-  return out;
-}
 
 PtFile read_pt_file(const std::string& path) {
   std::error_code ec;
@@ -346,42 +335,6 @@ PtFile read_pt_file(const std::string& path) {
 PtFile read_pt_bytes(const std::string& bytes, const std::string& name) {
   std::istringstream in(bytes);
   return read_zip(in, static_cast<std::int64_t>(bytes.size()), name);
-}
-
-void write_pt_file(const std::string& path, const std::string& pickle, const PtStorages& storages) {
-  const std::filesystem::path target(path);
-  const std::filesystem::path tmp = target.parent_path() / ("." + target.filename().string() + ".partial");
-  std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-  if (!out) fail(Kind::Unwritable, path, std::string("cannot create it (") + std::strerror(errno) + ")");
-  int write_errno = 0;
-  try {
-    write_records(
-        [&](const void* data, std::size_t n) -> std::size_t {
-          out.write(static_cast<const char*>(data), static_cast<std::streamsize>(n));
-          if (!out && !write_errno) write_errno = errno ? errno : EIO;
-          // Always "written": a short count makes the writer throw, and its destructor then writes
-          // the end of the archive again and throws out of a destructor. The error is kept instead.
-          return n;
-        },
-        pickle, storages);
-    out.flush();
-    if (!out && !write_errno) write_errno = errno ? errno : EIO;
-  } catch (const c10::Error&) {
-    if (!write_errno) write_errno = EIO;
-  }
-  out.close();
-  if (write_errno || !out) {
-    std::error_code ignored;
-    std::filesystem::remove(tmp, ignored);
-    fail(write_errno == ENOSPC ? Kind::DiskFull : Kind::Io, path,
-         std::string("cannot write it (") + std::strerror(write_errno ? write_errno : EIO) + ")");
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, target, ec);
-  if (ec) {
-    std::filesystem::remove(tmp, ec);
-    fail(Kind::Unwritable, path, "cannot put it in place (" + ec.message() + ")");
-  }
 }
 
 }  // namespace grok

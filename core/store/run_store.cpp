@@ -86,7 +86,8 @@ RunStore::RunStore(RunStore&& o) noexcept
       temporary_(std::exchange(o.temporary_, {})),
       db_(std::move(o.db_)),
       config_(std::move(o.config_)),
-      size_limit_(o.size_limit_) {}
+      size_limit_(o.size_limit_),
+      hold_replacement_(o.hold_replacement_) {}
 
 RunStore& RunStore::operator=(RunStore&& o) noexcept {
   if (this != &o) {
@@ -96,6 +97,7 @@ RunStore& RunStore::operator=(RunStore&& o) noexcept {
     db_ = std::move(o.db_);
     config_ = std::move(o.config_);
     size_limit_ = o.size_limit_;
+    hold_replacement_ = o.hold_replacement_;
   }
   return *this;
 }
@@ -262,6 +264,11 @@ void RunStore::commit_checkpoint(int epoch, const std::vector<NamedArray>& weigh
     write_numerics(numerics);
     tx.commit();
   });
+  if (!temporary_.empty() && !hold_replacement_) replace_old_run();
+}
+
+void RunStore::finish_replacement() {
+  hold_replacement_ = false;
   if (!temporary_.empty()) replace_old_run();
 }
 

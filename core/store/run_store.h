@@ -71,6 +71,12 @@ class RunStore {
                          const ResumeState& resume, const std::vector<MeasureRecord>& measures = {},
                          const std::vector<NumericsRecord>& numerics = {});
 
+  // A replacing run goes in place at its first commit. hold_replacement() defers that to
+  // finish_replacement(), so that a writer of many checkpoints at once (an import) replaces the old
+  // run only when all are in; destroyed before, the store leaves the old run as it was.
+  void hold_replacement() { hold_replacement_ = true; }
+  void finish_replacement();
+
   std::vector<int> checkpoint_epochs() const;
   // The run has reached its end: a checkpoint at config().epochs, or at the epoch meta
   // "stopped_early_at" names (config stop_after_grok). What `info`, a sweep's status and resume agree on.
@@ -108,6 +114,7 @@ class RunStore {
   std::unique_ptr<Db> db_;
   Config config_;
   std::int64_t size_limit_ = 0;  // 0: none; reapplied when a replacement reopens under path_
+  bool hold_replacement_ = false;
 };
 
 // For tests of killed replacements: called at each step of replacing a run (0 after the temporary
