@@ -61,9 +61,8 @@ class TestUiFork : public QObject {
   QTemporaryDir settings_;
   test::ScratchDir dir_;
   std::string parent_;
-  QString child_;        // the first test's fork, for the later ones
-  QStringList dialogs_;  // any message box the window showed: an error the test did not expect
-  QTimer closeDialogs_;
+  QString child_;                 // the first test's fork, for the later ones
+  test::MessageBoxCloser boxes_;  // any message box the window showed, closed
 
   SeriesView* loss(MainWindow& w) { return w.viewer()->curves()->lossView(); }
 
@@ -79,14 +78,7 @@ class TestUiFork : public QObject {
     initUiTest(settings_.path());
     parent_ = dir_.file("parent.grok");
     test::train_run(test::tiny_config(kP, kEpochs, kEvery, 5), parent_);
-    // An error dialog would wait for a click: note it and close it, so that the test fails instead.
-    connect(&closeDialogs_, &QTimer::timeout, this, [this] {
-      if (auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget())) {
-        dialogs_ << box->text();
-        box->reject();
-      }
-    });
-    closeDialogs_.start(100);
+    boxes_.start();
   }
 
   void forkFromAnEarlierCheckpointTrainsTheChild() {
@@ -129,8 +121,8 @@ class TestUiFork : public QObject {
     QVERIFY(w.training());  // the fork is being written on the training thread
     QVERIFY(!w.forkAction()->isEnabled());
     QVERIFY(w.forkAction()->toolTip().contains("Stop training to fork"));
-    QVERIFY2(finished.wait(120000), qPrintable(dialogs_.join("; ")));
-    QVERIFY2(dialogs_.isEmpty(), qPrintable(dialogs_.join("; ")));
+    QVERIFY2(finished.wait(120000), qPrintable(boxes_.texts.join("; ")));
+    QVERIFY2(boxes_.texts.isEmpty(), qPrintable(boxes_.texts.join("; ")));
     QCOMPARE(finished.first().first().toBool(), true);
     child_ = dir_.qfile("parent-fork-e100.grok");
     QCOMPARE(w.runPath(), child_);
@@ -193,8 +185,8 @@ class TestUiFork : public QObject {
     d->setField("path", dir_.qfile("on.grok"));
     QSignalSpy finished(&w, &MainWindow::trainingFinished);
     d->okButton()->click();
-    QVERIFY2(finished.wait(120000), qPrintable(dialogs_.join("; ")));
-    QVERIFY2(dialogs_.isEmpty(), qPrintable(dialogs_.join("; ")));
+    QVERIFY2(finished.wait(120000), qPrintable(boxes_.texts.join("; ")));
+    QVERIFY2(boxes_.texts.isEmpty(), qPrintable(boxes_.texts.join("; ")));
     const RunStore child = RunStore::open(dir_.file("on.grok"));
     QCOMPARE(child.meta("optimizer_state"), std::string("parent"));
     QCOMPARE(child.meta("parent_epoch"), std::to_string(kEpochs));
@@ -238,7 +230,7 @@ class TestUiFork : public QObject {
     QVERIFY(!d->okButton()->isEnabled());
     d->reject();
     QVERIFY(!w.training());
-    QVERIFY(dialogs_.isEmpty());
+    QVERIFY(boxes_.texts.isEmpty());
   }
 
   // The parent gone between the dialog and its OK: the fork fails on the training thread, an error
@@ -254,9 +246,9 @@ class TestUiFork : public QObject {
     QVERIFY(d);
     QVERIFY(QFile::remove(gone));
     d->okButton()->click();
-    QTRY_VERIFY_WITH_TIMEOUT(!dialogs_.isEmpty(), 30000);
-    QVERIFY2(dialogs_.first().contains("gone.grok"), qPrintable(dialogs_.first()));
-    dialogs_.clear();
+    QTRY_VERIFY_WITH_TIMEOUT(!boxes_.texts.isEmpty(), 30000);
+    QVERIFY2(boxes_.texts.first().contains("gone.grok"), qPrintable(boxes_.texts.first()));
+    boxes_.texts.clear();
     QVERIFY(!w.training());
     QCOMPARE(w.runPath(), gone);
     QCOMPARE(w.viewer()->scrubber()->epoch(), 100);

@@ -31,8 +31,7 @@ class TestUiInterchange : public QObject {
   QTemporaryDir settings_;
   test::ScratchDir dir_;
   QString pth_;
-  QStringList dialogs_;  // message boxes the window showed, closed so that the test goes on
-  QTimer closeDialogs_;
+  test::MessageBoxCloser boxes_;  // any message box the window showed, closed
 
  private slots:
   void initTestCase() {
@@ -44,13 +43,7 @@ class TestUiInterchange : public QObject {
                                  "--epochs", QString::number(kCheckpoints - 1), "--save-every", "1", "--out", pth_});
     QVERIFY(py.waitForFinished(300000));
     QVERIFY2(py.exitCode() == 0, py.readAllStandardError().constData());
-    connect(&closeDialogs_, &QTimer::timeout, this, [this] {
-      if (auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget())) {
-        dialogs_ << box->text();
-        box->reject();
-      }
-    });
-    closeDialogs_.start(100);
+    boxes_.start();
   }
 
   void aPythonRunOpensAndScrubs() {
@@ -67,7 +60,7 @@ class TestUiInterchange : public QObject {
     d->okButton()->click();
     QVERIFY(imported.wait(120000));
     QCOMPARE(imported.first().at(1).toString(), QString());
-    QVERIFY2(dialogs_.isEmpty(), qPrintable(dialogs_.join("; ")));
+    QVERIFY2(boxes_.texts.isEmpty(), qPrintable(boxes_.texts.join("; ")));
     QCOMPARE(w.runPath(), dir_.qfile("full_run_data.grok"));
     EpochScrubber* s = w.viewer()->scrubber();
     QCOMPARE(static_cast<int>(s->checkpoints().size()), kCheckpoints);
@@ -137,10 +130,10 @@ class TestUiInterchange : public QObject {
         "cposix\nsystem\n(X\x02\x00\x00\x00lstR.",
         27);
     f.close();
-    dialogs_.clear();
+    boxes_.texts.clear();
     QVERIFY(!w.openRun(bad));
-    QTRY_COMPARE(dialogs_.size(), 1);
-    QVERIFY2(dialogs_.first().contains("pre-1.6 format"), qPrintable(dialogs_.first()));
+    QTRY_COMPARE(boxes_.texts.size(), 1);
+    QVERIFY2(boxes_.texts.first().contains("pre-1.6 format"), qPrintable(boxes_.texts.first()));
     QVERIFY(!w.findChild<ImportDialog*>());
   }
 };

@@ -2,13 +2,16 @@
 // a model small enough for hundreds of epochs a second typed into the run panel.
 #pragma once
 
+#include <QApplication>
 #include <QCoreApplication>
 #include <QFile>
+#include <QMessageBox>
 #include <QPointF>
 #include <QSettings>
 #include <QString>
 #include <QStringList>
 #include <QTableWidget>
+#include <QTimer>
 #include <QVector>
 #include <QXmlStreamReader>
 #include <initializer_list>
@@ -70,5 +73,24 @@ inline int svgShapeCount(const QString& path) {
   }
   return xml.hasError() ? -1 : shapes;
 }
+
+// An error dialog would wait for a click: this closes every message box the window shows, every
+// 100 ms once started, and keeps its text, so that a test fails on it (or checks it) instead of hanging.
+class MessageBoxCloser {
+ public:
+  void start() {
+    QObject::connect(&timer_, &QTimer::timeout, [this] {
+      if (auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget())) {
+        texts << box->text();
+        box->reject();
+      }
+    });
+    timer_.start(100);
+  }
+  QStringList texts;  // what the boxes said, oldest first
+
+ private:
+  QTimer timer_;
+};
 
 }  // namespace grok::test

@@ -107,11 +107,9 @@ ExportPtResult export_pt(const std::string& run, const ExportPtOptions& opt, con
   } else if (std::binary_search(all.begin(), all.end(), *opt.epoch)) {
     result.epochs = {*opt.epoch};
   } else {
-    const auto after = std::lower_bound(all.begin(), all.end(), *opt.epoch);
-    std::string near = after != all.begin() ? std::to_string(*(after - 1)) : "";
-    if (after != all.end()) near += (near.empty() ? "" : " or ") + std::to_string(*after);
-    throw RunFileError(RunFileError::Kind::NoCheckpoint,
-                       run + ": epoch " + std::to_string(*opt.epoch) + " is not a checkpoint (nearest: " + near + ")");
+    throw RunFileError(
+        RunFileError::Kind::NoCheckpoint,
+        run + ": epoch " + std::to_string(*opt.epoch) + " is not a checkpoint" + nearest_checkpoints(all, *opt.epoch));
   }
   const ModelShape shape = shape_of(cfg);
   const auto tensors = [&](int e) { return from_run_layout(store.load_checkpoint(e), shape, opt.layout); };

@@ -12,15 +12,14 @@
 
 #include "core/analysis/fourier_basis.h"
 #include "core/analysis/progress_measures.h"
-#include "core/base/version.h"
 #include "core/data/dataset.h"
 #include "core/interchange/interchange.h"
 #include "core/interchange/pt_file.h"
 #include "core/model/internal/transformer.h"
-#include "core/runtime/system_info.h"
 #include "core/store/run_store.h"
 #include "core/training/internal/recipes.h"
 #include "core/training/internal/train_step.h"
+#include "core/training/trainer.h"
 
 namespace grok {
 
@@ -193,14 +192,10 @@ ImportPtResult import_pt(const std::string& file, const std::vector<std::string>
   // Fresh optimizer state (zero moments; the norm constraint's target from the newest weights).
   const std::vector<NamedArray> fresh =
       TrainStep(c, weights_from_checkpoint(c, plan.tensors.back()), make_batch(data.train)).state();
-  std::map<std::string, std::string> meta = {
-      {"app_version", version()},
-      {"torch_version", torch_version()},
-      {"blas", blas_library()},
-      {"threads", std::to_string(at::get_num_threads())},
-      {"imported_from", std::filesystem::absolute(file).lexically_normal().string()},
-      {"imported_layout", to_string(r.layout)},
-      {"optimizer_state", "fresh"}};
+  std::map<std::string, std::string> meta = new_run_meta(at::get_num_threads());
+  meta["imported_from"] = std::filesystem::absolute(file).lexically_normal().string();
+  meta["imported_layout"] = to_string(r.layout);
+  meta["optimizer_state"] = "fresh";
   const bool existed = std::filesystem::exists(out);
   std::optional<RunStore> store(RunStore::create(out, c, overwrite, meta));
   store->hold_replacement();  // an old run at `out` is replaced only once every checkpoint is in

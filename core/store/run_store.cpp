@@ -1,5 +1,7 @@
 #include "core/store/run_store.h"
 
+#include <algorithm>
+
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -382,6 +384,14 @@ void RunStore::apply_size_limit() {
     const auto page = db().scalar_int("PRAGMA page_size");
     db().scalar_int("PRAGMA max_page_count=" + std::to_string(std::max<std::int64_t>(1, size_limit_ / page)));
   });
+}
+
+std::string nearest_checkpoints(const std::vector<int>& checkpoints, int epoch) {
+  const auto after = std::lower_bound(checkpoints.begin(), checkpoints.end(), epoch);
+  std::string near;
+  if (after != checkpoints.begin()) near = std::to_string(*(after - 1));
+  if (after != checkpoints.end()) near += (near.empty() ? "" : " or ") + std::to_string(*after);
+  return near.empty() ? " (it has none)" : " (nearest: " + near + ")";
 }
 
 }  // namespace grok

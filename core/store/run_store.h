@@ -117,6 +117,10 @@ class RunStore {
   bool hold_replacement_ = false;
 };
 
+// Why `epoch` is not one of `checkpoints` (sorted), for messages: " (nearest: 20 or 30)", or
+// " (it has none)" when the list is empty.
+std::string nearest_checkpoints(const std::vector<int>& checkpoints, int epoch);
+
 // For tests of killed replacements: called at each step of replacing a run (0 after the temporary
 // file's last commit, 1 after the old run is checkpointed and its -wal/-shm are gone, 2 after the
 // rename), so that a test can end the process there. Unset (nullptr) outside such tests.

@@ -31,20 +31,19 @@ int use_threads(int asked) {
   return n;
 }
 
-// What every new run file records of where it was made.
-std::map<std::string, std::string> run_meta(int threads) {
-  return {{"app_version", version()},
-          {"torch_version", torch_version()},
-          {"blas", blas_library()},
-          {"threads", std::to_string(threads)}};
-}
-
 [[noreturn]] void damaged(const std::string& path, const std::exception& e) {
   if (auto* r = dynamic_cast<const RunFileError*>(&e)) throw *r;
   throw RunFileError(RunFileError::Kind::Damaged, path + ": damaged run file (" + e.what() + ")");
 }
 
 }  // namespace
+
+std::map<std::string, std::string> new_run_meta(int threads) {
+  return {{"app_version", version()},
+          {"torch_version", torch_version()},
+          {"blas", blas_library()},
+          {"threads", std::to_string(threads)}};
+}
 
 struct Trainer::Impl {
   Config cfg;
@@ -137,7 +136,7 @@ Trainer::~Trainer() = default;
 Trainer Trainer::start(const Config& cfg, const std::string& path, bool overwrite, const TrainOptions& opt) {
   validate(cfg);
   const int threads = use_threads(opt.threads);
-  RunStore store = RunStore::create(path, cfg, overwrite, run_meta(threads));
+  RunStore store = RunStore::create(path, cfg, overwrite, new_run_meta(threads));
   return Trainer(std::make_unique<Impl>(cfg, std::move(store), init_weights(cfg), threads));
 }
 
@@ -187,14 +186,9 @@ Trainer Trainer::fork(const std::string& parent, int epoch, const std::vector<st
                       const std::string& path, bool overwrite, const TrainOptions& opt) {
   const RunStore from = RunStore::open(parent);
   const std::vector<int> epochs = from.checkpoint_epochs();
-  if (!std::binary_search(epochs.begin(), epochs.end(), epoch)) {
-    const auto after = std::lower_bound(epochs.begin(), epochs.end(), epoch);
-    std::string near;
-    if (after != epochs.begin()) near = std::to_string(*(after - 1));
-    if (after != epochs.end()) near += (near.empty() ? "" : " or ") + std::to_string(*after);
+  if (!std::binary_search(epochs.begin(), epochs.end(), epoch))
     throw ConfigError("epoch: " + std::to_string(epoch) + " is not a checkpoint of " + parent +
-                      (near.empty() ? " (it has none)" : " (nearest: " + near + ")"));
-  }
+                      nearest_checkpoints(epochs, epoch));
   const Config cfg = fork_config(from.config(), epoch, changes);
   std::error_code ec;
   if (std::filesystem::equivalent(parent, path, ec))
@@ -209,7 +203,7 @@ Trainer Trainer::fork(const std::string& parent, int epoch, const std::vector<st
   // Only the newest checkpoint keeps the optimizer's moments (run_store.h).
   const std::optional<ResumeState> resume = from.load_resume_state();
   const bool carry = resume && resume->epoch == epoch;
-  std::map<std::string, std::string> meta = run_meta(threads);
+  std::map<std::string, std::string> meta = new_run_meta(threads);
   meta["parent"] = std::filesystem::absolute(parent).lexically_normal().string();
   meta["parent_epoch"] = std::to_string(epoch);
   meta["optimizer_state"] = carry ? "parent" : "fresh";

@@ -21,6 +21,7 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -109,5 +110,9 @@ Config fork_config(const Config& parent, int epoch, const std::vector<std::strin
 // The config fields a fork keeps from its parent: the task (operation, p), the model's shape, the
 // split (seed) and what acts only on the initial weights (init_scale). The fork dialog disables them.
 const std::vector<std::string>& fork_kept_fields();
+
+// What every new run file's meta records of where it was made (app and LibTorch versions, BLAS,
+// intra-op threads): training, forks and imports alike.
+std::map<std::string, std::string> new_run_meta(int threads);
 
 }  // namespace grok
