@@ -11,8 +11,10 @@
 #include "cli_args.h"
 #include "core/analysis/checkpoint_analysis.h"
 #include "core/analysis/phases.h"
+#include "core/base/task.h"
 #include "core/bench/bench.h"
 #include "core/bench/busy_processes.h"
+#include "core/model/model_family.h"
 #include "core/store/metrics_csv.h"
 #include "core/store/run_store.h"
 #include "core/training/trainer.h"
@@ -66,10 +68,14 @@ int cmd_info(int argc, char** argv) {
               m("app_version").c_str(), m("torch_version").c_str());
   std::printf("created       %s, %s threads, BLAS %s\n", m("created_utc").c_str(), m("threads").c_str(),
               m("blas").c_str());
-  std::printf("task          (a %s b) mod %d, train fraction %.3g, seed %llu\n", operation_symbol(c.operation), c.p,
-              c.train_fraction, static_cast<unsigned long long>(c.seed));
-  std::printf("model         %d layer(s), d_model %d, %d heads x %d, d_mlp %d\n", c.n_layers, c.d_model, c.n_heads,
-              c.d_head, c.d_mlp);
+  std::printf("task          %s, train fraction %.3g, seed %llu\n", Task(c).describe().c_str(), c.train_fraction,
+              static_cast<unsigned long long>(c.seed));
+  if (c.model == kDefaultModel)
+    std::printf("model         transformer, %d layer(s), d_model %d, %d heads x %d, d_mlp %d\n", c.n_layers, c.d_model,
+                c.n_heads, c.d_head, c.d_mlp);
+  else  // a family of its own: its description, its size
+    std::printf("model         %s (%s), d_model %d\n", c.model.c_str(), model_family(c).description().c_str(),
+                c.d_model);
   std::printf("training      AdamW lr %g betas (%g, %g), regulariser %s (wd %g, dropout %g, l1 %g), %d epochs\n", c.lr,
               c.beta1, c.beta2, to_string(c.regularizer), c.weight_decay, c.dropout, c.l1, c.epochs);
   if (const std::string recipes = recipe_summary(c); !recipes.empty())
@@ -131,7 +137,7 @@ int cmd_analyze(int argc, char** argv) {
   if (a.has("--all")) {
     if (a.get("--epoch") || a.has("--json")) throw UsageError("analyze: --all goes without --epoch and --json");
     RunStore w = RunStore::open(a.positional[0], RunStore::Mode::ReadWrite);
-    const KeySelection keys = KeySelection::parse(a.get("--key-freqs").value_or("live"), operation_group(w.config()));
+    const KeySelection keys = KeySelection::parse(a.get("--key-freqs").value_or("live"), Task(w.config()).group());
     const auto t0 = std::chrono::steady_clock::now();
     // A counter rewritten in place on a terminal; a log (pipe, file) gets the summary line only.
     const bool tty = isatty(fileno(stdout));
@@ -157,7 +163,7 @@ int cmd_analyze(int argc, char** argv) {
                        ".." + std::to_string(epochs.back()) + ", every " +
                        std::to_string(s.config().checkpoint_interval) + ")");
   }
-  const KeySelection keys = KeySelection::parse(a.get("--key-freqs").value_or("live"), operation_group(s.config()));
+  const KeySelection keys = KeySelection::parse(a.get("--key-freqs").value_or("live"), Task(s.config()).group());
   const CheckpointAnalysis r = analyze_checkpoint(s, epoch, keys);
   if (a.has("--json")) return std::printf("%s\n", to_json(r).dump(1).c_str()), 0;
   const ProgressMeasures& m = r.measures;

@@ -1,9 +1,10 @@
-// grokking-cli export-pt and import: checkpoints to and from PyTorch (core/interchange/interchange.h).
+// grokking-cli export-pt and import: checkpoints to and from PyTorch (core/transfer/transfer.h).
 #include <cstdio>
 #include <string>
 
 #include "cli_args.h"
-#include "core/interchange/interchange.h"
+#include "core/base/task.h"
+#include "core/transfer/transfer.h"
 
 namespace grok::cli {
 
@@ -90,7 +91,7 @@ int cmd_import(int argc, char** argv) {
       "wrote %s: %zu checkpoint%s (epochs %d..%d) of %s p=%d, %d layer%s, d_model %d, %s layout; "
       "optimizer moments fresh\n",
       out->c_str(), r.epochs.size(), r.epochs.size() == 1 ? "" : "s", r.epochs.front(), r.epochs.back(),
-      to_string(c.operation), c.p, c.n_layers, c.n_layers == 1 ? "" : "s", c.d_model, to_string(r.layout));
+      Task(c).name().c_str(), c.p, c.n_layers, c.n_layers == 1 ? "" : "s", c.d_model, to_string(r.layout));
   if (r.loss_mismatch && *r.loss_mismatch > 1e-3)
     std::printf(
         "note: the file's losses differ from this split's by up to %.3g: are operation, train_fraction "

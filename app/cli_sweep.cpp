@@ -14,7 +14,7 @@
 #include "cli_args.h"
 #include "cli_progress.h"
 #include "core/experiments/run_summary.h"
-#include "core/experiments/sweep_runner.h"
+#include "core/runner/sweep_runner.h"
 #include "core/runtime/compute_thread.h"
 #include "core/store/run_store.h"
 

@@ -6,6 +6,7 @@
 
 #include "cli_args.h"
 #include "cli_progress.h"
+#include "core/base/task.h"
 #include "core/store/run_store.h"
 #include "core/training/trainer.h"
 
@@ -48,7 +49,7 @@ namespace {
 
 int run_training(Trainer& t) {
   std::printf("run file %s: epoch %d of %d (p=%d, %s, %d layer%s), %d thread%s\n", t.path().c_str(), t.epoch(),
-              t.target_epochs(), t.config().p, to_string(t.config().operation), t.config().n_layers,
+              t.target_epochs(), t.config().p, Task(t.config()).name().c_str(), t.config().n_layers,
               t.config().n_layers > 1 ? "s" : "", t.threads(), t.threads() > 1 ? "s" : "");
   std::fflush(stdout);
   ProgressPrinter progress(stdout);

@@ -21,6 +21,7 @@
 
 #include "core/base/config.h"
 #include "core/base/operation_group.h"
+#include "core/base/task.h"
 #include "core/base/tensor_blob.h"
 
 namespace grok::test {
@@ -46,7 +47,7 @@ inline Config planted_config(Operation op = Operation::Add) {
 }
 
 inline std::vector<NamedArray> planted_checkpoint(const Config& c, const std::vector<int>& key, float scale) {
-  const OperationGroup g = operation_group(c);
+  const OperationGroup g = Task(c).group();
   const int p = c.p, V = p + 1, D = c.d_model, H = c.n_heads, Dh = c.d_head, M = c.d_mlp;
   const int K = static_cast<int>(key.size()), per = M / K, P0 = 4 * K;
   NamedArray WE = zeros("embed.W_E", {D, V}), Wpos = zeros("pos_embed.W_pos", {3, D});

@@ -52,12 +52,12 @@ int child_measures() {
   set_analysis_block_bytes(kChildBlock);
   {  // Warm up what loads once (BLAS, OpenMP threads, FFTW plans) on a small p.
     const Config s = test::tiny_config(23);
-    (void)compute_progress_measures(s, to_named_arrays(init_weights(s)), make_dataset(s), std::nullopt,
-                                    FourierBasis(23));
+    (void)compute_progress_measures(s, CheckpointWeights(s, to_named_arrays(init_weights(s))), make_dataset(s),
+                                    std::nullopt, FourierBasis(23));
   }
   std::ofstream("/proc/self/clear_refs") << "5";  // VmHWM := VmRSS (Linux >= 4.0)
   const long before = status_kb("VmRSS:");
-  const ProgressMeasures m = compute_progress_measures(c, ck, d, std::nullopt, F);
+  const ProgressMeasures m = compute_progress_measures(c, CheckpointWeights(c, ck), d, std::nullopt, F);
   const long peak = status_kb("VmHWM:");
   std::printf("%ld %.17g\n", (peak - before) * 1024, m.train_loss);
   return 0;
@@ -90,8 +90,8 @@ class TestAnalysisMemory : public QObject {
     // The same measures as with the default blocks (256 MB): float32 forward rounding of GEMMs of
     // other shapes, float64 sums in another order.
     const Config c = big_config();
-    const ProgressMeasures m = compute_progress_measures(c, to_named_arrays(init_weights(c)), make_dataset(c),
-                                                         std::nullopt, FourierBasis(c.p));
+    const ProgressMeasures m = compute_progress_measures(c, CheckpointWeights(c, to_named_arrays(init_weights(c))),
+                                                         make_dataset(c), std::nullopt, FourierBasis(c.p));
     QVERIFY2(std::abs(out[1].toDouble() - m.train_loss) <= 1e-6 * m.train_loss,
              qPrintable(out[1] + " vs " + QString::number(m.train_loss, 'g', 17)));
   }
@@ -105,7 +105,7 @@ class TestAnalysisMemory : public QObject {
     const Dataset d = make_dataset(c);
     const FourierBasis F(c.p);
     const std::vector<int> keys = {1, 4, 9};
-    const AllPairForward forward = compute_pair_forward(c, ck);
+    const AllPairForward forward = compute_pair_forward(CheckpointWeights(c, ck));
     struct Result {
       MeasureRecord measures;
       AblationChecks checks;
@@ -116,7 +116,7 @@ class TestAnalysisMemory : public QObject {
       set_analysis_block_bytes(block);
       Result r;
       r.measures = to_record(0, KeySelection::Given, measures_from_logits(c, forward.logits, d, keys, F));
-      r.checks = ablation_checks(c, ck, keys, F, view(forward));
+      r.checks = ablation_checks(c, CheckpointWeights(c, ck), keys, F, view(forward));
       r.neurons = neuron_frequencies_of(forward.neuron_acts.data(), c.d_mlp, F);
       r.norms = logits_2d_norms(forward.logits.data(), c.p, F);
       return r;
@@ -140,13 +140,14 @@ class TestAnalysisMemory : public QObject {
 
     // The forward itself in blocks of rows: GEMMs of other shapes, float rounding (1e-6 of the
     // logits' scale); the measures computed from it agree as the trainer's do (1e-5).
-    const AllPairForward small = compute_pair_forward(c, ck);
+    const AllPairForward small = compute_pair_forward(CheckpointWeights(c, ck));
     double err = 0, scale = 0;
     for (std::size_t i = 0; i < small.logits.size(); i++)
       err = std::max(err, double(std::abs(small.logits[i] - forward.logits[i]))),
       scale = std::max(scale, double(std::abs(forward.logits[i])));
     QVERIFY2(err <= 1e-6 * scale, qPrintable(QString("%1 of %2").arg(err).arg(scale)));
-    const MeasureRecord m = to_record(0, KeySelection::Given, compute_progress_measures(c, ck, d, keys, F));
+    const MeasureRecord m =
+        to_record(0, KeySelection::Given, compute_progress_measures(c, CheckpointWeights(c, ck), d, keys, F));
     for (const auto& [name, v] : one.measures.values)
       if (name != "gini_we" && name != "gini_wl" && name != "sum_sq_weights")  // from the weights: 0 in `one`
         QVERIFY2(std::abs(m.values.at(name) - v) <= 1e-5 * std::abs(v) + 1e-7, name.c_str());
@@ -156,8 +157,8 @@ class TestAnalysisMemory : public QObject {
     for (int layers : {1, 2}) {
       Config c = test::tiny_config(31);
       c.n_layers = layers;
-      const Snapshot s =
-          compute_snapshot(c, 0, to_named_arrays(init_weights(c)), make_dataset(c), std::nullopt, FourierBasis(c.p));
+      const Snapshot s = compute_snapshot(c, 0, CheckpointWeights(c, to_named_arrays(init_weights(c))), make_dataset(c),
+                                          std::nullopt, FourierBasis(c.p));
       QCOMPARE(s.n_layers(), layers);
       std::size_t held = 4 * (s.logits.size() + s.direct_logits.size() + s.neuron_acts.size() + s.attention.size());
       for (const SnapshotLayer& l : s.earlier_layers) held += 4 * (l.neuron_acts.size() + l.attention.size());
@@ -175,7 +176,7 @@ class TestAnalysisMemory : public QObject {
     set_analysis_memory_limit(100000);
     const std::vector<NamedArray> ck = to_named_arrays(init_weights(c));
     try {
-      (void)compute_snapshot(c, 0, ck, make_dataset(c), std::nullopt, FourierBasis(c.p));
+      (void)compute_snapshot(c, 0, CheckpointWeights(c, ck), make_dataset(c), std::nullopt, FourierBasis(c.p));
       QFAIL("no AnalysisTooLarge");
     } catch (const AnalysisTooLarge& e) {
       const std::string what = e.what();
@@ -183,9 +184,10 @@ class TestAnalysisMemory : public QObject {
       QVERIFY2(what.find("(limit 100 KB)") != std::string::npos, e.what());
       QVERIFY(what.find('\n') == std::string::npos);
     }
-    QVERIFY_THROWS_EXCEPTION(ConfigError, compute_pair_forward(c, ck));
+    QVERIFY_THROWS_EXCEPTION(ConfigError, compute_pair_forward(CheckpointWeights(c, ck)));
     // The measures need no whole forward: they still run.
-    QVERIFY(compute_progress_measures(c, ck, make_dataset(c), std::nullopt, FourierBasis(c.p)).train_loss > 0);
+    QVERIFY(compute_progress_measures(c, CheckpointWeights(c, ck), make_dataset(c), std::nullopt, FourierBasis(c.p))
+                .train_loss > 0);
   }
 
   void cliReportsTheRefusalWithExitCode2() {

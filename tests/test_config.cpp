@@ -13,7 +13,7 @@ class TestConfig : public QObject {
   void defaultsAreTheMainline() {
     const Config c = parse_config("{}");
     QCOMPARE(c.p, 113);
-    QCOMPARE(c.n_train(), 3830);
+    QCOMPARE(Task(c).n_train(c.train_fraction), 3830);
     QCOMPARE(c.weight_decay, 1.0);
     QCOMPARE(c.beta2, 0.98);
     QCOMPARE(c.epochs, 40000);

@@ -1,4 +1,4 @@
-// Checkpoints to and from PyTorch (core/interchange/interchange.h, `grokking-cli export-pt` and
+// Checkpoints to and from PyTorch (core/transfer/transfer.h, `grokking-cli export-pt` and
 // `import`), checked against PyTorch itself (tests/python/interchange_check.py, Debian's
 // python3-torch): our exports load with weights_only=True and strict=True into the authors' class
 // and a TransformerLens-layout forward and give our logits; files Python writes import, and the

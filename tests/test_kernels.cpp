@@ -160,7 +160,8 @@ class TestKernels : public QObject {
     };
     QVERIFY(close(with_kernels(true, logits), with_kernels(false, logits), 1e-6, "logits"));
     auto measures = [&] {
-      return to_record(0, KeySelection::Given, compute_progress_measures(c, ck, d, std::vector<int>{2, 5}, F));
+      return to_record(0, KeySelection::Given,
+                       compute_progress_measures(c, CheckpointWeights(c, ck), d, std::vector<int>{2, 5}, F));
     };
     const MeasureRecord fast = with_kernels(false, measures), portable = with_kernels(true, measures);
     for (const auto& [name, value] : fast.values)

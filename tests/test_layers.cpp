@@ -23,11 +23,12 @@ namespace {
 std::vector<NamedArray> perturbed_checkpoint(const Config& c) {
   Weights w = init_weights(c);
   at::manual_seed(99);
-  for (auto& L : w.layers) {
-    L.b_in = at::randn_like(L.b_in) * 0.5;
-    L.W_in = L.W_in * 3.0;
-    L.W_out = L.W_out * 3.0;
-    L.W_Q = L.W_Q * 3.0;
+  for (int l = 0; l < c.n_layers; l++) {
+    auto at_ = [&](const char* name) -> at::Tensor& { return w.get("blocks." + std::to_string(l) + "." + name); };
+    at_("mlp.b_in") = at::randn_like(at_("mlp.b_in")) * 0.5;
+    at_("mlp.W_in") = at_("mlp.W_in") * 3.0;
+    at_("mlp.W_out") = at_("mlp.W_out") * 3.0;
+    at_("attn.W_Q") = at_("attn.W_Q") * 3.0;
   }
   return to_named_arrays(w);
 }
@@ -66,7 +67,7 @@ class TestLayers : public QObject {
       at::NoGradGuard no_grad;
       (void)forward_fast(weights_from_checkpoint(c, ck), all_pairs(c.p), {}, &cache);
     }
-    const AllPairForward f = compute_pair_forward(c, ck);
+    const AllPairForward f = compute_pair_forward(CheckpointWeights(c, ck));
     QCOMPARE(f.earlier_layers.size(), std::size_t(1));
     const std::vector<float>* acts[] = {&f.earlier_layers[0].neuron_acts, &f.neuron_acts};
     const std::vector<float>* attn[] = {&f.earlier_layers[0].attention, &f.attention};
@@ -75,7 +76,8 @@ class TestLayers : public QObject {
       // [H, p*p]: '=' attending to position 0, pairs in token order a*p + b.
       QVERIFY(at::allclose(floats(*attn[l], {c.n_heads, pairs}), cache.attn[l].select(2, 0).t(), 1e-5, 1e-6));
     }
-    const Snapshot s = compute_snapshot(c, 0, ck, make_dataset(c), std::nullopt, F, SnapshotScope::views);
+    const Snapshot s =
+        compute_snapshot(c, 0, CheckpointWeights(c, ck), make_dataset(c), std::nullopt, F, SnapshotScope::views);
     QCOMPARE(s.n_layers(), 2);
     QCOMPARE(s.layer(1).neuron_acts, s.neuron_acts);  // the last layer is the fields the views always read
     QCOMPARE(s.layer(0).neuron_acts, f.earlier_layers[0].neuron_acts);
@@ -99,13 +101,14 @@ class TestLayers : public QObject {
     c.n_layers = layers;
     const std::vector<NamedArray> ck = perturbed_checkpoint(c);
     const Dataset d = make_dataset(c);
-    const Snapshot s = compute_snapshot(c, 0, ck, d, std::nullopt, FourierBasis(c.p), SnapshotScope::views);
+    const Snapshot s =
+        compute_snapshot(c, 0, CheckpointWeights(c, ck), d, std::nullopt, FourierBasis(c.p), SnapshotScope::views);
     Dataset train_only = d;
     train_only.test = {};
     at::NoGradGuard no_grad;
     const Weights w = weights_from_checkpoint(c, ck);
     for (const Dataset* pairs : std::initializer_list<const Dataset*>{&d, &train_only}) {
-      const std::vector<CheckRow> rows = layer_checks(c, ck, *pairs, s);
+      const std::vector<CheckRow> rows = layer_checks(c, CheckpointWeights(c, ck), *pairs, s);
       QCOMPARE(rows.size(), std::size_t(layers));
       const Batch train = make_batch(pairs->train), test = make_batch(pairs->test);
       const Batch x{at::cat({train.a, test.a}), at::cat({train.b, test.b}), at::cat({train.labels, test.labels})};

@@ -50,6 +50,32 @@ class TestMainWindow : public QObject {
     QVERIFY(snapshot_bytes(big) * SnapshotService::kCacheSize > SnapshotService::kCacheBytes);
   }
 
+  // The scrub path builds the run's dataset once (one analyzer per run) and converts each
+  // checkpoint to weights once: its snapshot and its check table share them, and a cached
+  // checkpoint costs nothing.
+  void scrubConvertsEachCheckpointOnce() {
+    test::ScratchDir dir;
+    test::train_run(test::tiny_config(11, 40, 10, 4), dir.file("run.grok"));
+    SnapshotService s;
+    s.setRun(dir.qfile("run.grok"));
+    const std::uint64_t builds = CheckpointAnalyzer::builds(), conversions = CheckpointWeights::conversions();
+    QSignalSpy ready(&s, &SnapshotService::ready);
+    auto fully = [&](int epoch) {  // until the check table of `epoch` has arrived
+      ready.clear();
+      s.request(epoch);
+      QTRY_VERIFY_WITH_TIMEOUT(std::any_of(ready.begin(), ready.end(),
+                                           [&](const QList<QVariant>& r) {
+                                             return r[0].toInt() == epoch &&
+                                                    r[1].value<ViewSnapshotPtr>()->checks != nullptr;
+                                           }),
+                               20000);
+    };
+    for (int e : {40, 30, 20, 10}) fully(e);
+    fully(30);  // cached
+    QCOMPARE(CheckpointAnalyzer::builds() - builds, std::uint64_t(1));
+    QCOMPARE(CheckpointWeights::conversions() - conversions, std::uint64_t(4));
+  }
+
   void initTestCase() {
     Q_INIT_RESOURCE(grokking);  // icons, as the app's main does
     QCoreApplication::setOrganizationName("grokking-lab-tests");
@@ -245,14 +271,12 @@ class TestMainWindow : public QObject {
     QCOMPARE(w.viewer()->scrubber()->checkpoints().back(), 100);
     QSignalSpy done(&w, &MainWindow::trainingFinished);
     // A complete run trains on to a new epoch count; one before the newest checkpoint is refused
-    // with an error dialog (closed here once its event loop runs).
-    QString shown;
-    QTimer::singleShot(0, &w, [&] {
-      if (auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget())) shown = box->text(), box->accept();
-    });
+    // with an error dialog (closed here; the window reads the run first, its event loop turning).
+    test::MessageBoxCloser boxes;
+    boxes.start();
     w.resumeTraining(50);
     QVERIFY(!w.training());
-    QVERIFY2(shown.contains("epochs: 50"), qPrintable(shown));
+    QVERIFY2(boxes.texts.join("; ").contains("epochs: 50"), qPrintable(boxes.texts.join("; ")));
     w.resumeTraining(100000);
     QVERIFY(w.training());
     QTRY_VERIFY_WITH_TIMEOUT(w.viewer()->scrubber()->checkpoints().back() >= 150, 30000);

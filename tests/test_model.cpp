@@ -31,10 +31,11 @@ double rel_diff(const at::Tensor& a, const at::Tensor& b) {
 Weights perturbed_weights(const Config& c, at::ScalarType dtype) {
   Weights w = init_weights(c);
   at::manual_seed(1234);
-  for (auto& L : w.layers) {
-    L.b_in = at::randn_like(L.b_in) * 0.3;
-    L.b_out = at::randn_like(L.b_out) * 0.3;
-    L.W_Q = L.W_Q * 3.0;
+  for (int l = 0; l < c.n_layers; l++) {
+    auto at_ = [&](const char* name) -> at::Tensor& { return w.get("blocks." + std::to_string(l) + "." + name); };
+    at_("mlp.b_in") = at::randn_like(at_("mlp.b_in")) * 0.3;
+    at_("mlp.b_out") = at::randn_like(at_("mlp.b_out")) * 0.3;
+    at_("attn.W_Q") = at_("attn.W_Q") * 3.0;
   }
   return w.to(dtype);
 }
@@ -76,9 +77,9 @@ class TestModel : public QObject {
     QVERIFY(std::abs(sum - -130.38499412103556) < 1e-9);
     const Weights w = init_weights(Config{});
     const float expect[4] = {-0.0995111f, -0.1018552f, -0.0221482f, -0.0383498f};
-    for (int i = 0; i < 4; i++) QVERIFY(std::abs(w.W_E[0][i].item<float>() - expect[i]) < 1e-6);
-    QCOMPARE(w.W_U.sizes(), (at::IntArrayRef{128, 114}));
-    QCOMPARE(w.layers[0].W_K.sizes(), (at::IntArrayRef{4, 32, 128}));
+    for (int i = 0; i < 4; i++) QVERIFY(std::abs(w.get("embed.W_E")[0][i].item<float>() - expect[i]) < 1e-6);
+    QCOMPARE(w.get("unembed.W_U").sizes(), (at::IntArrayRef{128, 114}));
+    QCOMPARE(w.get("blocks.0.attn.W_K").sizes(), (at::IntArrayRef{4, 32, 128}));
   }
 
   // Runs of a sweep initialise on several threads at once: each must get its seed's weights, as

@@ -54,7 +54,7 @@ class TestOperations : public QObject {
             const long long want =
                 op == Operation::Multiply ? 1LL * a * b % p : 1LL * a * G.token[(G.n - G.element[b]) % G.n] % p;
             QCOMPARE(G.c_token(k), static_cast<int>(want));
-            QCOMPARE(apply_operation(op, a, b, p), static_cast<int>(want));
+            QCOMPARE(test::task_label(op, a, b, p), static_cast<int>(want));
           }
       }
     }
@@ -63,7 +63,7 @@ class TestOperations : public QObject {
       const OperationGroup G = operation_group(op, 15);  // any odd p
       for (int a = 0; a < 15; a++)
         for (int b = 0; b < 15; b++)
-          QCOMPARE(G.c_token((G.a_element(a) + G.b_element(b)) % 15), apply_operation(op, a, b, 15));
+          QCOMPARE(G.c_token((G.a_element(a) + G.b_element(b)) % 15), test::task_label(op, a, b, 15));
     }
   }
 
@@ -82,7 +82,7 @@ class TestOperations : public QObject {
       c.p = 97;
       validate(c);
     }
-    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, apply_operation(Operation::Divide, 3, 0, 7));
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, test::task_label(Operation::Divide, 3, 0, 7));
   }
 
   void divideDatasetLeavesOutTheZeroDivisor() {
@@ -91,7 +91,7 @@ class TestOperations : public QObject {
     c.p = 23;
     c.train_fraction = 0.4;
     const Dataset d = make_dataset(c);
-    QCOMPARE(c.domain_pairs(), 23 * 22);
+    QCOMPARE(Task(c).domain_size(), 23 * 22);
     QCOMPARE(d.train.size(), static_cast<int>(0.4 * 23 * 22));
     QCOMPARE(d.train.size() + d.test.size(), 23 * 22);
     // The reference rule over the p*(p-1) pairs: shuffle their list with Python's random.
@@ -158,9 +158,9 @@ class TestOperations : public QObject {
     QFETCH(std::vector<int>, key);
     QFETCH(double, exact);
     const Config c = test::planted_config(op);
-    const FourierBasis F(operation_group(c));
+    const FourierBasis F(Task(c).group());
     const std::vector<NamedArray> ck = test::planted_checkpoint(c, key, 4.0f);
-    const Snapshot s = compute_snapshot(c, 0, ck, make_dataset(c), std::nullopt, F);
+    const Snapshot s = compute_snapshot(c, 0, CheckpointWeights(c, ck), make_dataset(c), std::nullopt, F);
     const ProgressMeasures& m = s.measures;
     const QString got = QString("keys %1, test loss %2, restricted %3, excluded %4, gini_wl %5")
                             .arg(QString::fromStdString(join_freqs(s.detected.freqs)))
@@ -186,7 +186,7 @@ class TestOperations : public QObject {
     // The pairs with a zero operand lie outside Z_(p-1): counted apart, in the losses and the table.
     const int outside = op == Operation::Multiply ? 2 * c.p - 1 : op == Operation::Divide ? c.p - 1 : 0;
     QCOMPARE(m.outside_pairs, outside);
-    const AblationChecks t = ablation_checks(c, ck, key, F, pair_forward(s));
+    const AblationChecks t = ablation_checks(c, CheckpointWeights(c, ck), key, F, pair_forward(s));
     QCOMPARE(t.rows.back().check == "full model, pairs with a zero operand", outside > 0);
     QVERIFY2(t.rows.front().accuracy >= exact, qPrintable(QString::number(t.rows.front().accuracy)));
     QVERIFY2(t.logit_fit_fve > 0.5, qPrintable(QString::number(t.logit_fit_fve)));

@@ -33,7 +33,8 @@ class TestPlantedModel : public QObject {
     const Config c = planted_config();
     const std::vector<int> key = {3, 7, 11};
     const FourierBasis F(c.p);
-    const Snapshot s = compute_snapshot(c, 0, planted_checkpoint(c, key, 4.0f), make_dataset(c), std::nullopt, F);
+    const Snapshot s = compute_snapshot(c, 0, CheckpointWeights(c, planted_checkpoint(c, key, 4.0f)), make_dataset(c),
+                                        std::nullopt, F);
     QCOMPARE(s.detected.freqs, key);
     const ProgressMeasures& m = s.measures;
     QCOMPARE(m.key_freqs, key);
@@ -68,8 +69,8 @@ class TestPlantedModel : public QObject {
     QVERIFY(std::abs(s.neuron_acts[(a * c.p + b) * c.d_mlp + j] - want) < 1e-5);
 
     // What the dashboard computes (SnapshotScope::views) is the same snapshot less the losses.
-    const Snapshot v = compute_snapshot(c, 0, planted_checkpoint(c, key, 4.0f), make_dataset(c), std::nullopt, F,
-                                        SnapshotScope::views);
+    const Snapshot v = compute_snapshot(c, 0, CheckpointWeights(c, planted_checkpoint(c, key, 4.0f)), make_dataset(c),
+                                        std::nullopt, F, SnapshotScope::views);
     QCOMPARE(v.detected.freqs, s.detected.freqs);
     QCOMPARE(v.spectra.wl_norms, s.spectra.wl_norms);
     QCOMPARE(v.measures.key_freqs, key);
@@ -83,10 +84,12 @@ class TestPlantedModel : public QObject {
     QCOMPARE(v.neurons.fve, s.neurons.fve);
     QCOMPARE(v.measures.test_loss, 0.0);  // not computed
     // The check table from the snapshot's forward pass is the one from the analysis's forward.
-    const AblationChecks from_snapshot = ablation_checks(c, planted_checkpoint(c, key, 4.0f), key, F, pair_forward(v));
-    const AllPairForward forward = compute_pair_forward(c, planted_checkpoint(c, key, 4.0f));
+    const AblationChecks from_snapshot =
+        ablation_checks(c, CheckpointWeights(c, planted_checkpoint(c, key, 4.0f)), key, F, pair_forward(v));
+    const AllPairForward forward = compute_pair_forward(CheckpointWeights(c, planted_checkpoint(c, key, 4.0f)));
     QCOMPARE(forward.logits, v.logits);
-    const AblationChecks own = ablation_checks(c, planted_checkpoint(c, key, 4.0f), key, F, view(forward));
+    const AblationChecks own =
+        ablation_checks(c, CheckpointWeights(c, planted_checkpoint(c, key, 4.0f)), key, F, view(forward));
     QCOMPARE(from_snapshot.rows.size(), own.rows.size());
     for (std::size_t r = 0; r < own.rows.size(); r++) {
       QCOMPARE(from_snapshot.rows[r].check, own.rows[r].check);
@@ -105,7 +108,7 @@ class TestPlantedModel : public QObject {
     std::normal_distribution<float> n01;
     for (auto& t : ck)
       for (std::int64_t i = 0; i < t.numel(); i++) at(t, i) = 0.2f * n01(rng);
-    const Snapshot s = compute_snapshot(rc, 0, ck, make_dataset(rc), std::nullopt, F);
+    const Snapshot s = compute_snapshot(rc, 0, CheckpointWeights(rc, ck), make_dataset(rc), std::nullopt, F);
     QVERIFY(s.detected.none_yet());
     QVERIFY2(s.measures.gini_wl < 0.3, qPrintable(QString::number(s.measures.gini_wl)));
     QVERIFY2(s.measures.gini_we < 0.3, qPrintable(QString::number(s.measures.gini_we)));

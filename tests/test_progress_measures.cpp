@@ -116,7 +116,7 @@ class TestProgressMeasures : public QObject {
     const RunStore s = RunStore::open(dir.file("run.grok"));
     const Dataset d = make_dataset(c);
     const FourierBasis F(c.p);
-    const ProgressMeasures m = compute_progress_measures(c, s.load_checkpoint(100), d, {}, F);
+    const ProgressMeasures m = compute_progress_measures(c, CheckpointWeights(c, s.load_checkpoint(100)), d, {}, F);
     // Nothing projected out: the excluded loss is the train loss, bit for bit.
     QCOMPARE(m.excluded_loss_train, m.train_loss);
     // Nothing kept but the mean logits, the same for every pair: near-uniform loss, chance accuracy.
@@ -149,9 +149,9 @@ class TestProgressMeasures : public QObject {
     };
     // Some key set: keeping only it is the restricted loss over all pairs.
     const std::vector<int> key = {2, 5, 7};
-    const AllPairForward forward = compute_pair_forward(c, ck);
-    const AblationChecks a = ablation_checks(c, ck, key, F, view(forward));
-    const ProgressMeasures m = compute_progress_measures(c, ck, d, key, F);
+    const AllPairForward forward = compute_pair_forward(CheckpointWeights(c, ck));
+    const AblationChecks a = ablation_checks(c, CheckpointWeights(c, ck), key, F, view(forward));
+    const ProgressMeasures m = compute_progress_measures(c, CheckpointWeights(c, ck), d, key, F);
     QVERIFY(std::abs(find(a, "keep only key frequencies").loss - m.restricted_loss_all) < 1e-5 * m.restricted_loss_all);
     QCOMPARE(a.rows.front().check, std::string("full model"));
     QCOMPARE(a.rows.size(), std::size_t(1 + 3 + 2 + 2));
@@ -176,7 +176,7 @@ class TestProgressMeasures : public QObject {
       const at::Tensor B = at::from_blob(const_cast<double*>(F.matrix().data()), {p, p}, at::kDouble);
       std::vector<std::int64_t> y(static_cast<std::size_t>(p) * p);
       for (int x = 0; x < p; x++)
-        for (int z = 0; z < p; z++) y[x * p + z] = apply_operation(c.operation, x, z, p);
+        for (int z = 0; z < p; z++) y[x * p + z] = Task(c).label(x, z);
       const at::Tensor labels = at::tensor(y, at::kLong);
       at::Tensor without_keys = Lflat.clone();
       for (int k : key) {
@@ -196,8 +196,9 @@ class TestProgressMeasures : public QObject {
         // The MLP's activations h projected onto W_L's key directions or their null space, by brute
         // force in float64: the logits change by (h' - h) W_out^T W_U.
         ForwardCache cache;
-        const Weights w = weights_from_checkpoint(c, ck);
-        (void)forward_fast(w, all_pairs(p), {}, &cache);
+        const Weights weights = weights_from_checkpoint(c, ck);
+        const TransformerWeights w(weights);
+        (void)forward_fast(weights, all_pairs(p), {}, &cache);
         const at::Tensor h = cache.mlp_post.back().to(at::kDouble);  // [p*p, M], last layer
         const at::Tensor W_L = at::matmul(w.W_U.narrow(1, 0, p).t(), w.layers.back().W_out).to(at::kDouble);  // [p, M]
         const at::Tensor WLhat = at::matmul(B, W_L);
@@ -230,7 +231,7 @@ class TestProgressMeasures : public QObject {
     // the logits only by a constant per pair, which the softmax ignores.
     std::vector<int> all;
     for (int k = 1; k <= F.n_freqs(); k++) all.push_back(k);
-    const AblationChecks b = ablation_checks(c, ck, all, F, view(forward));
+    const AblationChecks b = ablation_checks(c, CheckpointWeights(c, ck), all, F, view(forward));
     const double full = b.rows.front().loss;
     QVERIFY2(std::abs(find(b, "MLP onto the key W_L directions").loss - full) < 1e-9 * (1 + full),
              qPrintable(QString("%1 vs %2").arg(find(b, "MLP onto the key W_L directions").loss).arg(full)));

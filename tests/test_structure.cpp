@@ -1,7 +1,8 @@
 // The house rules the build alone cannot check (docs/architecture.md): every source file formatted
 // by the root .clang-format, under 400 lines, core/ free of Qt, ui/ and app/ free of torch headers
 // and of any layer's internal/ headers. The layers' arrows themselves are enforced by the build
-// (core/CMakeLists.txt gives each layer an include root of its own).
+// (core/CMakeLists.txt gives each layer an include root of its own); this test holds the build's
+// arrows to the map in docs/architecture.md, so the two never disagree.
 #include <QDirIterator>
 #include <QFile>
 #include <QProcess>
@@ -56,6 +57,37 @@ class TestStructure : public QObject {
   Q_OBJECT
  private Q_SLOTS:
   void foundTheSources() { QVERIFY2(sources().size() > 50, qPrintable(kRoot)); }
+
+  // Each core layer's LAYERS in core/CMakeLists.txt, and the "may include" column of the map.
+  void theBuildsLayersAreTheMapsLayers() {
+    QMap<QString, QStringList> built, mapped;
+    const QString cmake = lines("core/CMakeLists.txt").join('\n');
+    QRegularExpression layer(R"(grok_layer\((\w+)([^)]*)\))");
+    for (auto m = layer.globalMatch(cmake); m.hasNext();) {
+      const auto hit = m.next();
+      const QRegularExpressionMatch deps = QRegularExpression(R"(LAYERS([\w\s]*?)(PUBLIC_LIBS|PRIVATE_LIBS|$))")
+                                               .match(hit.captured(2).simplified() + " ");
+      QStringList l = deps.hasMatch() ? deps.captured(1).simplified().split(' ', Qt::SkipEmptyParts) : QStringList();
+      l.sort();
+      built[hit.captured(1)] = l;
+    }
+    bool table = false;
+    for (const QString& l : lines("docs/architecture.md")) {
+      if (l.startsWith("| layer | may include |")) table = true;
+      if (table && !l.startsWith("|")) break;  // the table's end
+      if (!table || l.startsWith("| layer") || l.startsWith("|---")) continue;
+      const QStringList cells = l.split('|');
+      const QString name = cells[1].trimmed();
+      if (name == "ui" || name == "app") continue;
+      QString deps = cells[2].trimmed();
+      deps.remove(" (and what they include)");
+      QStringList d = deps == "—" ? QStringList() : deps.split(", ");
+      d.sort();
+      mapped[name] = d;
+    }
+    QVERIFY(built.size() >= 12);
+    QCOMPARE(mapped, built);
+  }
 
   void everyFileIsFormatted() {
     QProcess cf;

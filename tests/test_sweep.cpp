@@ -9,7 +9,7 @@
 #include <fstream>
 
 #include "core/experiments/run_summary.h"
-#include "core/experiments/sweep_runner.h"
+#include "core/runner/sweep_runner.h"
 #include "core/store/run_store.h"
 #include "test_util.h"
 

@@ -250,8 +250,9 @@ class TestTraining : public QObject {
     const std::vector<MeasureRecord> live = s.load_measures(KeySelection::Live);
     QCOMPARE(live.size(), s.checkpoint_epochs().size());
     for (const MeasureRecord& r : live) {
-      const MeasureRecord again = to_record(
-          r.epoch, KeySelection::Live, compute_progress_measures(c, s.load_checkpoint(r.epoch), d, std::nullopt, F));
+      const MeasureRecord again =
+          to_record(r.epoch, KeySelection::Live,
+                    compute_progress_measures(c, CheckpointWeights(c, s.load_checkpoint(r.epoch)), d, std::nullopt, F));
       QVERIFY(again.keys == r.keys);
       QCOMPARE(again.values.size(), r.values.size());
       for (const auto& [name, v] : r.values) {

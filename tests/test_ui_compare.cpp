@@ -11,7 +11,7 @@
 #include <atomic>
 
 #include "core/experiments/run_summary.h"
-#include "core/experiments/sweep_runner.h"
+#include "core/runner/sweep_runner.h"
 #include "core/store/run_store.h"
 #include "test_util.h"
 #include "ui/compare/compare_source.h"

@@ -6,7 +6,7 @@
 #include <QtTest>
 #include <atomic>
 
-#include "core/experiments/sweep_runner.h"
+#include "core/runner/sweep_runner.h"
 #include "core/training/trainer.h"
 #include "test_util.h"
 #include "ui/compare/compare_source.h"

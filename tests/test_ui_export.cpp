@@ -53,6 +53,7 @@ int answering(const std::function<void(QWidget*)>& answer, const std::function<v
 class TestUiExport : public QObject {
   Q_OBJECT
   QTemporaryDir settings_;
+  test::SharedWindow w_;  // the exports' window: each function opens its own run in it
 
  private slots:
   void initTestCase() { initUiTest(settings_.path()); }
@@ -61,8 +62,7 @@ class TestUiExport : public QObject {
   void metricsCsvIsWhatTheCliWrites() {
     test::ScratchDir dir;
     test::train_run(test::tiny_config(11, 40, 10, 4), dir.file("run.grok"));
-    MainWindow w;
-    w.show();
+    MainWindow& w = *w_;
     QVERIFY(w.openRun(dir.qfile("run.grok"), true));
     QCOMPARE(w.exportMetricsCsv(dir.qfile("gui.csv")), QString());
     QProcess cli;
@@ -89,9 +89,7 @@ class TestUiExport : public QObject {
     QFETCH(QString, ext);
     test::ScratchDir dir;
     test::train_run(test::tiny_config(11, 20, 10, 4), dir.file("run.grok"));
-    MainWindow w;
-    w.resize(1200, 800);
-    w.show();
+    MainWindow& w = *w_;
     QVERIFY(w.openRun(dir.qfile("run.grok"), true));
     auto exportTo = [&](const QString& path) {
       return ext == "csv" ? w.exportMetricsCsv(path) : w.exportDashboard(path);
@@ -113,8 +111,7 @@ class TestUiExport : public QObject {
   void theMenuShowsTheProblem() {
     test::ScratchDir dir;
     test::train_run(test::tiny_config(11, 20, 10, 4), dir.file("run.grok"));
-    MainWindow w;
-    w.show();
+    MainWindow& w = *w_;
     QVERIFY(w.openRun(dir.qfile("run.grok"), true));
     const QString full = dir.qfile("metrics.csv");
     QVERIFY(QFile::link("/dev/full", full));

@@ -10,9 +10,9 @@
 #include <QTimer>
 #include <QtTest>
 
-#include "core/interchange/interchange.h"
 #include "core/interchange/pt_file.h"
 #include "core/store/run_store.h"
+#include "core/transfer/transfer.h"
 #include "test_util.h"
 #include "ui/checkpoint/epoch_scrubber.h"
 #include "ui/run/import_dialog.h"

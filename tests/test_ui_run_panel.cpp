@@ -84,9 +84,9 @@ class TestUiRunPanel : public QObject {
     for (const ConfigField& f : config_fields()) {
       QWidget* e = panel.fieldEditor(f.name);
       QVERIFY2(e, f.name);
-      if (f.kind == ConfigField::Kind::Choice || f.kind == ConfigField::Kind::Boolean) {  // false, true
+      if (f.kind != ConfigField::Kind::Integer && f.kind != ConfigField::Kind::Number) {  // a named value
         auto* combo = qobject_cast<QComboBox*>(e);
-        QVERIFY2(combo && combo->count() == static_cast<int>(f.choices.size()), f.name);
+        QVERIFY2(combo && combo->count() == static_cast<int>(config_field_choices(f).size()), f.name);
       } else {
         QVERIFY2(qobject_cast<QLineEdit*>(e), f.name);
       }

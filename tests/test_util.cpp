@@ -15,11 +15,18 @@ void train_run(const Config& c, const std::string& path) {
   t.run(stop);
 }
 
+int task_label(Operation op, int a, int b, int p) {
+  Config c;
+  c.operation = op;
+  c.p = p;
+  return Task(c).label(a, b);
+}
+
 Snapshot snapshot_of(const std::string& run_path, int epoch) {
   const RunStore run = RunStore::open(run_path);
   const Config c = run.config();
-  return compute_snapshot(c, epoch, run.load_checkpoint(epoch), make_dataset(c), std::nullopt,
-                          FourierBasis(operation_group(c)), SnapshotScope::views);
+  return compute_snapshot(c, epoch, CheckpointWeights(c, run.load_checkpoint(epoch)), make_dataset(c), std::nullopt,
+                          FourierBasis(Task(c).group()), SnapshotScope::views);
 }
 
 Config tiny_config(int p, int epochs, int checkpoint_interval, int test_interval) {

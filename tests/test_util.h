@@ -8,6 +8,7 @@
 
 #include "core/analysis/snapshot.h"
 #include "core/base/config.h"
+#include "core/base/task.h"
 #include "core/runtime/process_setup.h"
 
 // A test executable's main(): the process set-up every program calls (runtime/process_setup.h;
@@ -30,6 +31,9 @@ namespace grok::test {
 
 // Trains `c` into a new run file at `path` on one thread, to completion.
 void train_run(const Config& c, const std::string& path);
+
+// (a op b) mod p as the task of a run with `op` and `p` labels the pair (core/base/task.h).
+int task_label(Operation op, int a, int b, int p);
 
 // A model small enough to train hundreds of epochs per second on one thread.
 Config tiny_config(int p = 11, int epochs = 60, int checkpoint_interval = 10, int test_interval = 5);

@@ -15,10 +15,12 @@
 #include <QVector>
 #include <QXmlStreamReader>
 #include <initializer_list>
+#include <memory>
 #include <utility>
 
 #include "ui/plots/series_view.h"
 #include "ui/run/run_panel.h"
+#include "ui/window/main_window.h"
 
 // Icons as the app's main loads them, and QSettings in `settingsDir` (a test's temporary folder), so
 // that no test reads or changes the user's layout, recent files or export folder. At global scope:
@@ -73,6 +75,28 @@ inline int svgShapeCount(const QString& path) {
   }
   return xml.hasError() ? -1 : shapes;
 }
+
+// One main window for a whole test case (a QTest class), for tests where a fresh window is not the
+// point (an export, a view's numbers): built, sized as on a 1920 x 1080 screen and shown on first
+// use, kept for the class's functions (each opens the run it needs), closed with the class.
+//
+//   test::SharedWindow window_;                   // a member of the test class
+//   QVERIFY(window_->openRun(path, true));
+class SharedWindow {
+ public:
+  MainWindow& operator*() {
+    if (!w_) {
+      w_ = std::make_unique<MainWindow>();
+      w_->resize(1840, 1020);
+      w_->show();
+    }
+    return *w_;
+  }
+  MainWindow* operator->() { return &**this; }
+
+ private:
+  std::unique_ptr<MainWindow> w_;
+};
 
 // An error dialog would wait for a click: this closes every message box the window shows, every
 // 100 ms once started, and keeps its text, so that a test fails on it (or checks it) instead of hanging.

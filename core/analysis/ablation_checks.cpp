@@ -8,7 +8,9 @@
 #include "core/analysis/internal/key_components.h"
 #include "core/analysis/internal/pair_blocks.h"
 #include "core/analysis/internal/row_losses.h"
+#include "core/model/internal/checkpoint_weights.h"
 #include "core/model/internal/weights.h"
+#include "core/model/model_family.h"
 
 namespace grok {
 namespace {
@@ -19,13 +21,16 @@ at::Tensor f32(const at::Tensor& t) { return t.to(at::kFloat).contiguous(); }
 // transform over the logit axis in the group's order (its outputs c_token(k), k in Z_n) B W_L,
 // rows cos k and sin k for each key k. Sets the norm outside them (of the group's rows of W_L);
 // returns Q [M, 2|key|] orthonormal and G = Q^T W_L^T [2|key|, p] (float32), undefined without keys.
-std::pair<at::Tensor, at::Tensor> key_neuron_directions(const Config& cfg, const std::vector<NamedArray>& checkpoint,
+std::pair<at::Tensor, at::Tensor> key_neuron_directions(const Config& cfg, const CheckpointWeights& checkpoint,
                                                         const std::vector<int>& keys, const FourierBasis& F,
                                                         AblationChecks& out) {
   const int p = cfg.p, n = F.n();
-  const Weights w = weights_from_checkpoint(cfg, checkpoint);
-  const LayerWeights& last = w.layers.back();
-  const at::Tensor W_L = at::matmul(w.W_U.narrow(1, 0, p).t(), last.W_out).to(at::kDouble);  // [p, M]
+  const Weights& w = tensors(checkpoint);
+  const ModelAnatomy an = model_family(cfg).anatomy(cfg);
+  // W_L: the last MLP's neurons to the logits; a family without neurons has W_U^T (from its residual).
+  const at::Tensor W_Ut = w.get(an.unembedding).narrow(1, 0, p).t();
+  const at::Tensor W_L =
+      (an.neuron_out.empty() ? W_Ut : at::matmul(W_Ut, w.get(an.neuron_out))).to(at::kDouble);  // [p, M]
   const std::vector<int>& token = F.group().token;
   const at::Tensor W_Lg = W_L.index_select(0, at::tensor(std::vector<std::int64_t>(token.begin(), token.end()),
                                                          at::kLong));  // [n, M], element order
@@ -45,6 +50,7 @@ std::pair<at::Tensor, at::Tensor> key_neuron_directions(const Config& cfg, const
         kept += WLhat[row].pow(2).sum().item<double>();
       }
   out.wl_norm_outside_key = std::sqrt(std::max(0.0, wl_total * wl_total - kept)) / wl_total;
+  if (an.neuron_out.empty()) return {};                                 // no neurons to project
   const at::Tensor Q = std::get<0>(at::linalg_qr(at::stack(dirs, 1)));  // [M, 2|key|] orthonormal
   // The MLP reaches the logits through W_outU = W_out^T W_U [M, p]: logits = direct + h W_outU.
   // With h projected onto the key directions, h Q Q^T, they are direct + (h Q) G, G = Q^T W_outU;
@@ -56,10 +62,10 @@ std::pair<at::Tensor, at::Tensor> key_neuron_directions(const Config& cfg, const
 
 }  // namespace
 
-AblationChecks ablation_checks(const Config& cfg, const std::vector<NamedArray>& checkpoint,
+AblationChecks ablation_checks(const Config& cfg, const CheckpointWeights& checkpoint,
                                const std::vector<int>& key_freqs, const FourierBasis& F, const PairForward& forward) {
   at::NoGradGuard no_grad;
-  const int p = cfg.p, n_group = F.n(), M = cfg.d_mlp;
+  const int p = cfg.p, n_group = F.n(), M = model_family(cfg).anatomy(cfg).neurons;
   AblationChecks out;
   KeyComponents keys(F, key_freqs);
   out.key_freqs = keys.freqs();
@@ -85,7 +91,7 @@ AblationChecks ablation_checks(const Config& cfg, const std::vector<NamedArray>&
     const at::Tensor Lf = at::from_blob(const_cast<float*>(b.data.logits), {b.pairs, p}, at::kFloat);
     sum_row += Lf.sum({0}, /*keepdim=*/false, at::kDouble);
     keys.accumulate(b, keys.directions(b.rows), b.data.logits);
-    if (n > 0) {
+    if (n > 0 && Q.defined()) {
       const at::Tensor h = at::from_blob(const_cast<float*>(b.data.mlp_post), {b.pairs, M}, at::kFloat);
       const at::Tensor hQ = at::mm(h, Q);  // [pairs, 2|key|]
       auto projected = [&](const float* base, float sign) {
@@ -134,7 +140,7 @@ AblationChecks ablation_checks(const Config& cfg, const std::vector<NamedArray>&
         {"ablate frequency " + std::to_string(out.key_freqs[i]), each[i].mean().loss, each[i].mean().acc});
   out.rows.push_back({"ablate all key frequencies", without.mean().loss, without.mean().acc});
   out.rows.push_back({"keep only key frequencies", only.mean().loss, only.mean().acc});
-  if (n > 0) {
+  if (n > 0 && Q.defined()) {
     out.rows.push_back({"MLP onto the key W_L directions", onto_key.mean().loss, onto_key.mean().acc});
     out.rows.push_back({"MLP onto their null space", onto_null.mean().loss, onto_null.mean().acc});
   }

@@ -22,6 +22,7 @@
 #include "core/analysis/pair_forward.h"
 #include "core/base/config.h"
 #include "core/base/tensor_blob.h"
+#include "core/model/checkpoint_weights.h"
 
 namespace grok {
 
@@ -42,7 +43,7 @@ struct AblationChecks {
 // Every loss and accuracy goes through the float32 row kernel of the measures
 // (core/analysis/internal/row_losses.h, ~1e-6 relative); the key components and the logit fit
 // are float64.
-AblationChecks ablation_checks(const Config& cfg, const std::vector<NamedArray>& checkpoint,
+AblationChecks ablation_checks(const Config& cfg, const CheckpointWeights& checkpoint,
                                const std::vector<int>& key_freqs, const FourierBasis& F, const PairForward& forward);
 
 }  // namespace grok

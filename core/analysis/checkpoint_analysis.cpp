@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "core/analysis/layer_checks.h"
+#include "core/base/task.h"
 
 namespace grok {
 
@@ -26,18 +27,6 @@ auto as_run_file_error(const RunStore& store, F&& f) -> decltype(f()) {
   }
 }
 
-LayerAnalysis layer_analysis(const Snapshot& s, int l) {
-  const SnapshotLayerView v = s.layer(l);
-  LayerAnalysis out{v.neurons, {}};
-  const std::size_t pairs = static_cast<std::size_t>(s.p) * s.p;
-  for (int h = 0; h < s.n_heads; h++) {
-    const auto head = v.attention.begin() + static_cast<std::ptrdiff_t>(h * pairs);
-    out.attention_to_a.push_back(std::accumulate(head, head + static_cast<std::ptrdiff_t>(pairs), 0.0) /
-                                 static_cast<double>(pairs));
-  }
-  return out;
-}
-
 nlohmann::json neurons_json(const NeuronFrequencies& n) {
   nlohmann::json clusters = nlohmann::json::object();
   for (auto [k, count] : n.clusters(0.85)) clusters[std::to_string(k)] = count;
@@ -52,29 +41,14 @@ nlohmann::json neurons_json(const NeuronFrequencies& n) {
 
 CheckpointAnalysis analyze_checkpoint(const RunStore& store, int epoch, const KeySelection& keys) {
   const auto t0 = std::chrono::steady_clock::now();
-  const Config cfg = store.config();
-  const FourierBasis F(operation_group(cfg));
-  const std::vector<NamedArray> ck = store.load_checkpoint(epoch);
-  CheckpointAnalysis a;
-  a.epoch = epoch;
-  a.group = F.group();
-  a.key_selection = keys.describe();
-  as_run_file_error(store, [&] {
+  const CheckpointAnalyzer an(store.config());
+  const CheckpointWeights w = an.weights(store.load_checkpoint(epoch));
+  CheckpointAnalysis a = as_run_file_error(store, [&] {
     std::optional<std::vector<int>> use;  // live: the snapshot's own detected set
     if (keys.kind == KeySelection::Given) use = keys.freqs;
-    if (keys.kind == KeySelection::Final) {
-      const int last = store.checkpoint_epochs().back();
-      use = detect_key_frequencies(weight_spectra(cfg, store.load_checkpoint(last), F).wl_norms).freqs;
-    }
-    const Dataset data = make_dataset(cfg);
-    Snapshot s = compute_snapshot(cfg, epoch, ck, data, use, F);
-    a.checks = ablation_checks(cfg, ck, s.measures.key_freqs, F, pair_forward(s));
-    append_layer_checks(a.checks, cfg, ck, data, s);
-    for (int l = 0; l < s.n_layers(); l++) a.layers.push_back(layer_analysis(s, l));
-    a.spectra = std::move(s.spectra);
-    a.detected = std::move(s.detected);
-    a.measures = std::move(s.measures);
-    a.neurons = std::move(s.neurons);
+    if (keys.kind == KeySelection::Final)
+      use = an.detect_keys(an.weights(store.load_checkpoint(store.checkpoint_epochs().back())));
+    return an.analyze(epoch, w, use, keys.describe());
   });
   a.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return a;
@@ -82,13 +56,11 @@ CheckpointAnalysis analyze_checkpoint(const RunStore& store, int epoch, const Ke
 
 int fill_missing_measures(RunStore& store, const KeySelection& keys, const std::function<void(int, int)>& progress,
                           const std::atomic<bool>* cancel) {
-  const Config cfg = store.config();
-  const FourierBasis F(operation_group(cfg));
-  const Dataset data = make_dataset(cfg);
+  const CheckpointAnalyzer an(store.config());
   const std::vector<int> epochs = store.checkpoint_epochs();
   std::vector<int> fixed = keys.freqs;
   if (keys.kind == KeySelection::Final && !epochs.empty())
-    fixed = detect_key_frequencies(weight_spectra(cfg, store.load_checkpoint(epochs.back()), F).wl_norms).freqs;
+    fixed = as_run_file_error(store, [&] { return an.detect_keys(an.weights(store.load_checkpoint(epochs.back()))); });
   const KeySetTag fixed_tag{keys.kind, fixed};
   std::vector<int> have;
   for (const auto& r : store.load_measures(keys.kind))
@@ -100,11 +72,11 @@ int fill_missing_measures(RunStore& store, const KeySelection& keys, const std::
   int done = 0;
   for (int e : todo) {
     if (cancel && cancel->load()) break;
-    const std::vector<NamedArray> ck = store.load_checkpoint(e);
+    const CheckpointWeights w = an.weights(store.load_checkpoint(e));
     as_run_file_error(store, [&] {
-      std::vector<int> use = fixed;
-      if (keys.kind == KeySelection::Live) use = detect_key_frequencies(weight_spectra(cfg, ck, F).wl_norms).freqs;
-      batch.push_back(to_record(e, keys.kind, compute_progress_measures(cfg, ck, data, use, F)));
+      std::optional<std::vector<int>> use = fixed;
+      if (keys.kind == KeySelection::Live) use = std::nullopt;  // each checkpoint's own
+      batch.push_back(to_record(e, keys.kind, an.measures(w, use)));
     });
     if (batch.size() == 20) store.store_measures(batch), batch.clear();  // commit as we go
     ++done;
@@ -112,6 +84,18 @@ int fill_missing_measures(RunStore& store, const KeySelection& keys, const std::
   }
   store.store_measures(batch);
   return done;
+}
+
+MeasureRecord commit_checkpoint(RunStore& store, const CheckpointAnalyzer& analyzer, int epoch,
+                                const CheckpointWeights& weights, const std::vector<EpochMetrics>& metrics,
+                                const ResumeState& resume, const std::vector<NumericsRecord>& numerics,
+                                const std::vector<float>* logits, double* measures_ms) {
+  const auto t0 = std::chrono::steady_clock::now();
+  MeasureRecord m = to_record(epoch, KeySelection::Live, analyzer.measures(weights, std::nullopt, logits));
+  if (measures_ms)
+    *measures_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  store.commit_checkpoint(epoch, weights.arrays(), metrics, resume, {m}, numerics);
+  return m;
 }
 
 nlohmann::json to_json(const CheckpointAnalysis& a) {

@@ -1,6 +1,7 @@
-// Everything the analysis knows about one checkpoint, in one value: the Fourier spectra, key
-// frequencies, progress measures and neuron frequencies (the last layer's, and every layer's). What `grokking-cli
-// analyze` prints and the GUI's analysis views will read.
+// The checkpoint analyzer (checkpoint_analyzer.h) on a run file: analyse one stored checkpoint,
+// fill in the measures of every checkpoint, and commit a new checkpoint with its measures. The
+// trainer, forks and the importer write checkpoints through commit_checkpoint only, so every
+// run file's measures come from the same stage.
 //
 //   const RunStore store = RunStore::open("run.grok");
 //   CheckpointAnalysis a = analyze_checkpoint(store, store.checkpoint_epochs().back(), KeySelection::live());
@@ -12,34 +13,11 @@
 #include <string>
 #include <vector>
 
-#include "core/analysis/ablation_checks.h"
-#include "core/analysis/neuron_fve.h"
-#include "core/analysis/progress_measures.h"
-#include "core/analysis/snapshot.h"
-#include "core/analysis/weight_spectra.h"
+#include "core/analysis/checkpoint_analyzer.h"
 #include "core/base/key_selection.h"
 #include "core/store/run_store.h"
 
 namespace grok {
-
-// One layer's neurons and attention at '=' (every layer of a deeper model, the last included).
-struct LayerAnalysis {
-  NeuronFrequencies neurons;
-  std::vector<double> attention_to_a;  // [n_heads] mean over all pairs of the attention from '=' to a
-};
-
-struct CheckpointAnalysis {
-  int epoch = 0;
-  OperationGroup group;       // the basis every Fourier figure is in
-  std::string key_selection;  // KeySelection::describe()
-  KeyFrequencies detected;    // from this checkpoint's W_L
-  WeightSpectra spectra;
-  ProgressMeasures measures;          // computed with the selected key frequencies
-  NeuronFrequencies neurons;          // the last layer's
-  std::vector<LayerAnalysis> layers;  // [n_layers], first layer first
-  AblationChecks checks;              // Section 4.4, with the selected key frequencies; a row per layer's MLP
-  double seconds = 0;                 // wall time of the whole analysis
-};
 
 // Computes and stores the progress measures of every checkpoint that has none for this selection
 // (the key set of a "final" or given selection is fixed for the whole run). Calls `progress(done,
@@ -51,6 +29,16 @@ int fill_missing_measures(RunStore& store, const KeySelection& keys,
 
 // Throws RunFileError for a missing checkpoint or a damaged file.
 CheckpointAnalysis analyze_checkpoint(const RunStore& store, int epoch, const KeySelection& keys);
+
+// Commits checkpoint `epoch` (its weights, the metrics since the last checkpoint, the optimizer
+// state, the numerics since then) with its live progress measures, in one transaction, and
+// returns the measures. `logits`: the checkpoint's all-pair logits when the caller has them
+// (compute_progress_measures); `measures_ms`, if given, receives what computing the measures took.
+// Throws RunFileError if the commit fails.
+MeasureRecord commit_checkpoint(RunStore& store, const CheckpointAnalyzer& analyzer, int epoch,
+                                const CheckpointWeights& weights, const std::vector<EpochMetrics>& metrics,
+                                const ResumeState& resume, const std::vector<NumericsRecord>& numerics = {},
+                                const std::vector<float>* logits = nullptr, double* measures_ms = nullptr);
 nlohmann::json to_json(const CheckpointAnalysis& a);
 
 }  // namespace grok

@@ -8,7 +8,7 @@
 // The basis carries its group: the analysis reads logits and activations in element order
 // (OperationGroup::a_token ...), so every measure is the same code for every operation.
 //
-//   FourierBasis F(operation_group(cfg));                 // or FourierBasis(113): Z_113, a + b
+//   FourierBasis F(Task(cfg).group());                 // or FourierBasis(113): Z_113, a + b
 //   std::vector<double> c = F.transform_rows(x, rows);   // x [rows, n] -> coefficients [rows, n]
 //
 // Thread-safety: a FourierBasis may be used from several threads at once. Plans are made once per

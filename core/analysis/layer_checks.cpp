@@ -7,8 +7,10 @@
 
 #include "core/analysis/analysis_memory.h"
 #include "core/analysis/internal/row_losses.h"
-#include "core/model/internal/transformer.h"
+#include "core/model/internal/checkpoint_weights.h"
+#include "core/model/internal/model_family_impl.h"
 #include "core/model/internal/weights.h"
+#include "core/model/model_family.h"
 
 namespace grok {
 namespace {
@@ -47,9 +49,11 @@ at::Tensor table(const std::vector<float>& v, std::int64_t rows) {  // a snapsho
 
 }  // namespace
 
-std::vector<CheckRow> layer_checks(const Config& cfg, const std::vector<NamedArray>& checkpoint, const Dataset& data,
+std::vector<CheckRow> layer_checks(const Config& cfg, const CheckpointWeights& checkpoint, const Dataset& data,
                                    const Snapshot& s) {
   at::NoGradGuard no_grad;
+  const ModelAnatomy an = model_family(cfg).anatomy(cfg);
+  if (an.neuron_out.empty()) return {};  // a family without MLP neurons has no MLP to hold
   const std::int64_t p = cfg.p, pairs = p * p;
   const std::vector<Chunk> parts = chunks(cfg, data);
   const int layers = s.n_layers();
@@ -63,14 +67,15 @@ std::vector<CheckRow> layer_checks(const Config& cfg, const std::vector<NamedArr
   const at::Tensor count = at::zeros({pairs}, at::kFloat).index_add_(0, rows, at::ones({n}, at::kFloat));
   std::vector<at::Tensor> mean;
   for (int l = 0; l < layers; l++) mean.push_back(at::mv(table(s.layer(l).neuron_acts, pairs).t(), count) / n);
-  const Weights w = weights_from_checkpoint(cfg, checkpoint);
+  const Weights& w = tensors(checkpoint);
   std::vector<LossSum> score(static_cast<std::size_t>(layers));
   // The last layer's MLP reaches the logits as direct + h W_out^T W_U: held at its mean, the
   // logits are the direct ones plus one vector, through the table's row kernel (row_losses.h)
   // as a rank-1 term, 1 (every row) times that vector. No forward needed.
   {
-    const at::Tensor shift =
-        at::matmul(mean.back(), at::matmul(w.layers.back().W_out.t(), w.W_U)).narrow(0, 0, p).contiguous();  // [1, p]
+    const at::Tensor shift = at::matmul(mean.back(), at::matmul(w.get(an.neuron_out).t(), w.get(an.unembedding)))
+                                 .narrow(0, 0, p)
+                                 .contiguous();
     const at::Tensor ones = at::ones({pairs}, at::kFloat);
     const at::Tensor by_row = at::zeros({pairs}, at::kLong).index_put_({rows}, labels);  // labels as the kernel reads
     score.back() =
@@ -82,7 +87,7 @@ std::vector<CheckRow> layer_checks(const Config& cfg, const std::vector<NamedArr
     ForwardOptions opt;
     opt.final_mlp = FinalMlpOverride{l, mean[l]};
     for (const Chunk& c : parts) {
-      const at::Tensor logits = forward_fast(w, c.x, opt).narrow(1, 0, p).contiguous();  // '=' dropped
+      const at::Tensor logits = model_forward(cfg, w, c.x, opt).narrow(1, 0, p).contiguous();  // '=' dropped
       const at::Tensor local = at::arange(c.x.size(), at::kLong), y = c.x.labels.contiguous();
       score[l] += row_cross_entropy(logits.data_ptr<float>(), cfg.p, local.data_ptr<std::int64_t>(), c.x.size(),
                                     y.data_ptr<std::int64_t>());
@@ -94,7 +99,7 @@ std::vector<CheckRow> layer_checks(const Config& cfg, const std::vector<NamedArr
   return out;
 }
 
-void append_layer_checks(AblationChecks& checks, const Config& cfg, const std::vector<NamedArray>& checkpoint,
+void append_layer_checks(AblationChecks& checks, const Config& cfg, const CheckpointWeights& checkpoint,
                          const Dataset& data, const Snapshot& s) {
   for (CheckRow& r : layer_checks(cfg, checkpoint, data, s)) checks.rows.push_back(std::move(r));
 }

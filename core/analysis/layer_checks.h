@@ -30,10 +30,10 @@ namespace grok {
 
 // One row per layer, first layer first: "layer 0 MLP mean-ablated", ...
 // `snapshot`: this checkpoint's (compute_snapshot), any scope.
-std::vector<CheckRow> layer_checks(const Config& cfg, const std::vector<NamedArray>& checkpoint, const Dataset& data,
+std::vector<CheckRow> layer_checks(const Config& cfg, const CheckpointWeights& checkpoint, const Dataset& data,
                                    const Snapshot& snapshot);
 // The same rows appended to a check table.
-void append_layer_checks(AblationChecks& checks, const Config& cfg, const std::vector<NamedArray>& checkpoint,
+void append_layer_checks(AblationChecks& checks, const Config& cfg, const CheckpointWeights& checkpoint,
                          const Dataset& data, const Snapshot& snapshot);
 
 }  // namespace grok

@@ -6,7 +6,8 @@
 
 #include "core/analysis/analysis_memory.h"
 #include "core/analysis/internal/pair_blocks.h"
-#include "core/model/internal/transformer.h"
+#include "core/model/internal/checkpoint_weights.h"
+#include "core/model/internal/model_family_impl.h"
 #include "core/model/internal/weights.h"
 
 namespace grok {
@@ -23,8 +24,7 @@ std::size_t bytes_per_pair(const Config& cfg) {
 // The forward of one block of rows, into the given arrays at row `first` (each may be null).
 class BlockForward {
  public:
-  BlockForward(const Config& cfg, const std::vector<NamedArray>& ck)
-      : p_(cfg.p), w_(weights_from_checkpoint(cfg, ck)) {}
+  explicit BlockForward(const CheckpointWeights& ck) : p_(ck.config().p), ck_(ck), w_(tensors(ck_)) {}
 
   struct Layer {
     float *mlp_post = nullptr, *attention = nullptr;  // as in Out, for one of the earlier layers
@@ -54,8 +54,8 @@ class BlockForward {
     const Batch x{ab.div(p, "floor"), ab.remainder(p), at::Tensor()};
     const bool all = out.direct || out.mlp_post || out.attention || !earlier.empty();
     ForwardCache cache;
-    const at::Tensor L = forward_fast(w_, x, {}, all ? &cache : nullptr);  // [n, V]
-    auto put = [&](const at::Tensor& t, float* dst) {                      // t [n, cols] -> dst rows first..
+    const at::Tensor L = model_forward(ck_.config(), w_, x, {}, all ? &cache : nullptr);  // [n, V]
+    auto put = [&](const at::Tensor& t, float* dst) {  // t [n, cols] -> dst rows first..
       if (!dst) return;
       const at::Tensor c = t.contiguous();
       std::memcpy(dst + (first - out.base) * c.size(1), c.data_ptr<float>(), sizeof(float) * c.numel());
@@ -68,17 +68,19 @@ class BlockForward {
     };
     put(L.narrow(1, 0, p), out.logits);
     if (!all) return;
-    put(cache.direct.narrow(1, 0, p), out.direct);
-    put(cache.mlp_post.back(), out.mlp_post);
-    put_attention(cache.attn.back(), out.attention);
+    // What the family records (model_family_impl.h): no neurons or attention, no entries.
+    put((cache.direct.defined() ? cache.direct : L).narrow(1, 0, p), out.direct);
+    if (!cache.mlp_post.empty()) put(cache.mlp_post.back(), out.mlp_post);
+    if (!cache.attn.empty()) put_attention(cache.attn.back(), out.attention);
     for (std::size_t l = 0; l < earlier.size(); l++) {
-      put(cache.mlp_post[l], earlier[l].mlp_post);
-      put_attention(cache.attn[l], earlier[l].attention);
+      if (l < cache.mlp_post.size()) put(cache.mlp_post[l], earlier[l].mlp_post);
+      if (l < cache.attn.size()) put_attention(cache.attn[l], earlier[l].attention);
     }
   }
 
   int p_;
-  Weights w_;
+  CheckpointWeights ck_;  // keeps the tensors w_ refers to
+  const Weights& w_;
 };
 
 // Blocks of the group's pairs gathered from whole token-order arrays; views where the orders agree.
@@ -122,8 +124,7 @@ class ArraySource final : public PairSource {
 
 class ComputedSource final : public PairSource {
  public:
-  ComputedSource(const Config& cfg, const std::vector<NamedArray>& ck, bool all)
-      : PairSource(cfg), forward_(cfg, ck), all_(all) {}
+  ComputedSource(const Config& cfg, const CheckpointWeights& ck, bool all) : PairSource(cfg), forward_(ck), all_(all) {}
   ForwardBlock block(std::size_t i) override {
     ForwardBlock b = frame(i);
     if (i != have_) compute(pairs_.token_row.data() + b.first, b.pairs), have_ = i;
@@ -155,23 +156,27 @@ class ComputedSource final : public PairSource {
 
 }  // namespace
 
-GroupPairs::GroupPairs(const OperationGroup& g) : group(g) {
+std::vector<std::int64_t> group_token_rows(const OperationGroup& group) {
   const std::int64_t n = group.n, p = group.p;
-  token_row.resize(static_cast<std::size_t>(n * n));
+  std::vector<std::int64_t> rows(static_cast<std::size_t>(n * n));
+  for (std::int64_t i = 0; i < n; i++)
+    for (std::int64_t j = 0; j < n; j++)
+      rows[i * n + j] = group.a_token(static_cast<int>(i)) * p + group.b_token(static_cast<int>(j));
+  return rows;
+}
+
+GroupPairs::GroupPairs(const Task& task) : group(task.group()), token_row(group_token_rows(group)) {
+  const std::int64_t n = group.n, p = group.p;
   label.resize(token_row.size());
   for (std::int64_t i = 0; i < n; i++)
-    for (std::int64_t j = 0; j < n; j++) {
-      token_row[i * n + j] = group.a_token(static_cast<int>(i)) * p + group.b_token(static_cast<int>(j));
-      label[i * n + j] = group.c_token(static_cast<int>((i + j) % n));
+    for (std::int64_t j = 0; j < n; j++) label[i * n + j] = group.c_token(static_cast<int>((i + j) % n));
+  for (int row : task.domain_rows()) {
+    const int a = row / static_cast<int>(p), b = row % static_cast<int>(p);
+    if (group.a_element(a) < 0 || group.b_element(b) < 0) {
+      outside.push_back(row);
+      outside_label.push_back(task.label(a, b));
     }
-  Config domain;
-  domain.operation = group.op;
-  for (int a = 0; a < p; a++)
-    for (int b = domain.first_b(); b < p; b++)
-      if (group.a_element(a) < 0 || group.b_element(b) < 0) {
-        outside.push_back(a * p + b);
-        outside_label.push_back(apply_operation(group.op, a, b, static_cast<int>(p)));
-      }
+  }
 }
 
 GroupPairs::Rows GroupPairs::rows_of(const Split& s) const {
@@ -200,35 +205,37 @@ static std::vector<PairBlock> row_blocks(const Config& cfg, int n) {
   return out;
 }
 
-std::vector<PairBlock> pair_blocks(const Config& cfg) { return row_blocks(cfg, operation_group(cfg).n); }
+std::vector<PairBlock> pair_blocks(const Config& cfg) { return row_blocks(cfg, Task(cfg).group().n); }
 
 std::unique_ptr<PairSource> pair_arrays(const Config& cfg, const PairForward& whole) {
   return std::make_unique<ArraySource>(cfg, whole);
 }
 
-std::unique_ptr<PairSource> computed_pairs(const Config& cfg, const std::vector<NamedArray>& ck, bool all) {
+std::unique_ptr<PairSource> computed_pairs(const Config& cfg, const CheckpointWeights& ck, bool all) {
   return std::make_unique<ComputedSource>(cfg, ck, all);
 }
 
-AllPairForward compute_pair_forward(const Config& cfg, const std::vector<NamedArray>& ck) {
+AllPairForward compute_pair_forward(const CheckpointWeights& ck) {
+  const Config& cfg = ck.config();
   check_snapshot_fits(cfg);
   const std::size_t p = cfg.p, pairs = p * p;
   AllPairForward f;
   f.p = cfg.p;
-  f.n_heads = cfg.n_heads;
-  f.d_mlp = cfg.d_mlp;
+  const ModelAnatomy an = model_family(cfg).anatomy(cfg);
+  f.n_heads = an.heads;
+  f.d_mlp = an.neurons;
   f.logits.resize(pairs * p);
   f.direct_logits.resize(pairs * p);
-  f.neuron_acts.resize(pairs * cfg.d_mlp);
-  f.attention.resize(cfg.n_heads * pairs);
-  f.earlier_layers.resize(static_cast<std::size_t>(std::max(0, cfg.n_layers - 1)));
+  f.neuron_acts.resize(pairs * f.d_mlp);
+  f.attention.resize(f.n_heads * pairs);
+  f.earlier_layers.resize(static_cast<std::size_t>(std::max(0, an.layers - 1)));
   std::vector<BlockForward::Layer> earlier;
   for (LayerForward& l : f.earlier_layers) {
-    l.neuron_acts.resize(pairs * cfg.d_mlp);
-    l.attention.resize(cfg.n_heads * pairs);
+    l.neuron_acts.resize(pairs * f.d_mlp);
+    l.attention.resize(f.n_heads * pairs);
     earlier.push_back({l.neuron_acts.data(), l.attention.data()});
   }
-  const BlockForward forward(cfg, ck);
+  const BlockForward forward(ck);
   for (const PairBlock& b : row_blocks(cfg, cfg.p))  // token rows a, p pairs each
     forward.run(b, {f.logits.data(), f.direct_logits.data(), f.neuron_acts.data(), f.attention.data(), 0}, earlier);
   return f;

@@ -2,7 +2,7 @@
 // dropped. The progress measures, the check table and the neuron FVE all read it (or the same
 // pass block by block, pair_blocks.h); a Snapshot holds one.
 //
-//   AllPairForward f = compute_pair_forward(cfg, checkpoint);   // throws AnalysisTooLarge
+//   AllPairForward f = compute_pair_forward(CheckpointWeights(cfg, arrays));   // throws AnalysisTooLarge
 //   AblationChecks c = ablation_checks(cfg, checkpoint, keys, F, view(f));
 //
 // Memory: ~p^3 floats (analysis_memory.h); computed block by block into the result, so the pass
@@ -13,6 +13,7 @@
 
 #include "core/base/config.h"
 #include "core/base/tensor_blob.h"
+#include "core/model/checkpoint_weights.h"
 
 namespace grok {
 
@@ -42,7 +43,7 @@ struct AllPairForward {
   std::vector<LayerForward> earlier_layers;
 };
 
-AllPairForward compute_pair_forward(const Config& cfg, const std::vector<NamedArray>& checkpoint);
+AllPairForward compute_pair_forward(const CheckpointWeights& checkpoint);
 inline PairForward view(const AllPairForward& f) {
   return {f.logits.data(), f.direct_logits.data(), f.neuron_acts.data()};
 }

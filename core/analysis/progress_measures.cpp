@@ -134,9 +134,9 @@ std::vector<double> logits_2d_norms(const float* logits, int p, const FourierBas
   const at::Tensor L = at::from_blob(const_cast<float*>(logits), {p * p, p}, at::kFloat);
   const at::Tensor B = at::from_blob(const_cast<double*>(F.matrix().data()), {n, n}, at::kDouble).to(at::kFloat);
   // The group's pairs in element order (pair_blocks.h): the 2D transform runs over (i, j).
-  const GroupPairs gp(F.group());
-  const at::Tensor rows = at::from_blob(const_cast<std::int64_t*>(gp.token_row.data()),
-                                        {static_cast<std::int64_t>(gp.token_row.size())}, at::kLong);
+  const std::vector<std::int64_t> token_rows = group_token_rows(F.group());
+  const at::Tensor rows = at::from_blob(const_cast<std::int64_t*>(token_rows.data()),
+                                        {static_cast<std::int64_t>(token_rows.size())}, at::kLong);
   // 2D transform over (i, j) of a chunk of outputs c: Lhat[u, v, c] = sum_ij B[u, i] B[v, j] L[i, j, c],
   // as two [n, n] x [n, n * w] float32 GEMMs (a batched product over i ran at a third of the GEMM
   // rate). Chunks of outputs keep the transform's temporaries (3 n^2 w floats) within a block.
@@ -154,10 +154,10 @@ std::vector<double> logits_2d_norms(const float* logits, int p, const FourierBas
   return std::vector<double>(norms.data_ptr<double>(), norms.data_ptr<double>() + norms.numel());
 }
 
-ProgressMeasures compute_progress_measures(const Config& cfg, const std::vector<NamedArray>& checkpoint,
-                                           const Dataset& data, const std::optional<std::vector<int>>& key_freqs,
-                                           const FourierBasis& F, const std::vector<float>* logits) {
-  const WeightSpectra spec = weight_spectra(cfg, checkpoint, F);
+ProgressMeasures compute_progress_measures(const Config& cfg, const CheckpointWeights& checkpoint, const Dataset& data,
+                                           const std::optional<std::vector<int>>& key_freqs, const FourierBasis& F,
+                                           const std::vector<float>* logits) {
+  const WeightSpectra spec = weight_spectra(cfg, checkpoint.arrays(), F);
   const std::vector<int> keys = key_freqs ? *key_freqs : detect_key_frequencies(spec.wl_norms).freqs;
   ProgressMeasures out;
   if (logits) {

@@ -35,6 +35,7 @@
 #include "core/base/records.h"
 #include "core/base/tensor_blob.h"
 #include "core/data/dataset.h"
+#include "core/model/checkpoint_weights.h"
 
 namespace grok {
 
@@ -62,9 +63,9 @@ struct ProgressMeasures {
 // `logits`: the checkpoint's logits over every pair, '=' dropped, [p*p, p] row-major over
 // (a, b, c), when the caller has them already (the trainer puts them together from a checkpoint
 // epoch's training and test passes); else the forward pass runs here, block by block.
-ProgressMeasures compute_progress_measures(const Config& cfg, const std::vector<NamedArray>& checkpoint,
-                                           const Dataset& data, const std::optional<std::vector<int>>& key_freqs,
-                                           const FourierBasis& F, const std::vector<float>* logits = nullptr);
+ProgressMeasures compute_progress_measures(const Config& cfg, const CheckpointWeights& checkpoint, const Dataset& data,
+                                           const std::optional<std::vector<int>>& key_freqs, const FourierBasis& F,
+                                           const std::vector<float>* logits = nullptr);
 
 // The measures as a run-file record, tagged with how their key set was chosen, named as stored.
 MeasureRecord to_record(int epoch, KeySelection::Kind kind, const ProgressMeasures& m);

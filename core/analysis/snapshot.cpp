@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "core/analysis/pair_forward.h"
+#include "core/model/model_family.h"
 
 namespace grok {
 namespace {
@@ -12,7 +13,7 @@ double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std
 
 }  // namespace
 
-Snapshot compute_snapshot(const Config& cfg, int epoch, const std::vector<NamedArray>& ck, const Dataset& data,
+Snapshot compute_snapshot(const Config& cfg, int epoch, const CheckpointWeights& ck, const Dataset& data,
                           const std::optional<std::vector<int>>& key_freqs, const FourierBasis& F,
                           SnapshotScope scope) {
   check_snapshot_fits(cfg);  // before the spectra: refuse at once
@@ -21,16 +22,17 @@ Snapshot compute_snapshot(const Config& cfg, int epoch, const std::vector<NamedA
   Snapshot s;
   s.epoch = epoch;
   s.p = p;
-  s.n_heads = cfg.n_heads;
-  s.d_mlp = cfg.d_mlp;
+  const ModelAnatomy an = model_family(cfg).anatomy(cfg);
+  s.n_heads = an.heads;
+  s.d_mlp = an.neurons;
 
   auto t0 = Clock::now();
-  s.spectra = weight_spectra(cfg, ck, F);
+  s.spectra = weight_spectra(cfg, ck.arrays(), F);
   s.detected = detect_key_frequencies(s.spectra.wl_norms);
   s.ms.spectra = ms_since(t0);
 
   t0 = Clock::now();
-  AllPairForward f = compute_pair_forward(cfg, ck);
+  AllPairForward f = compute_pair_forward(ck);
   s.logits = std::move(f.logits);
   s.direct_logits = std::move(f.direct_logits);
   s.neuron_acts = std::move(f.neuron_acts);
@@ -53,8 +55,10 @@ Snapshot compute_snapshot(const Config& cfg, int epoch, const std::vector<NamedA
   s.ms.measures = ms_since(t0);
 
   t0 = Clock::now();
-  s.neurons = neuron_frequencies_of(s.neuron_acts.data(), cfg.d_mlp, F);
-  for (SnapshotLayer& l : s.earlier_layers) l.neurons = neuron_frequencies_of(l.neuron_acts.data(), cfg.d_mlp, F);
+  if (s.d_mlp > 0) {
+    s.neurons = neuron_frequencies_of(s.neuron_acts.data(), s.d_mlp, F);
+    for (SnapshotLayer& l : s.earlier_layers) l.neurons = neuron_frequencies_of(l.neuron_acts.data(), s.d_mlp, F);
+  }
   s.ms.neurons = ms_since(t0);
   s.ms.total = ms_since(t_start);
   return s;

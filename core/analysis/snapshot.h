@@ -85,7 +85,7 @@ enum class SnapshotScope {
 
 // `key_freqs`: the set the restricted / excluded measures use; nullopt = this checkpoint's detected set.
 // Throws AnalysisTooLarge when snapshot_bytes(cfg) exceeds analysis_memory_limit().
-Snapshot compute_snapshot(const Config& cfg, int epoch, const std::vector<NamedArray>& checkpoint, const Dataset& data,
+Snapshot compute_snapshot(const Config& cfg, int epoch, const CheckpointWeights& checkpoint, const Dataset& data,
                           const std::optional<std::vector<int>>& key_freqs, const FourierBasis& F,
                           SnapshotScope scope = SnapshotScope::all);
 

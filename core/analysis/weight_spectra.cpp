@@ -5,6 +5,8 @@
 #include <numeric>
 #include <stdexcept>
 
+#include "core/model/model_family.h"
+
 namespace grok {
 namespace {
 
@@ -40,31 +42,41 @@ std::vector<double> row_norms(const std::vector<double>& c, int p, int cols) {
 }  // namespace
 
 WeightSpectra weight_spectra(const Config& cfg, const std::vector<NamedArray>& ck, const FourierBasis& F) {
-  const int p = cfg.p, n = F.n(), D = cfg.d_model, M = cfg.d_mlp, V = p + 1;
+  const ModelAnatomy an = model_family(cfg).anatomy(cfg);
+  // W_L's width: the last MLP's neurons, or the residual's for a family without neurons (W_L = W_U^T).
+  const int p = cfg.p, n = F.n(), D = cfg.d_model, M = an.neuron_out.empty() ? cfg.d_model : an.neurons, V = p + 1;
   if (F.group().p != p || F.group().op != cfg.operation)
     throw std::invalid_argument("weight_spectra: basis for another operation or p");
   const std::vector<int>& token = F.group().token;  // element -> token: the spectra run over the group
   WeightSpectra s;
   // W_E [D, V] -> the group's tokens as [n, D] rows in element order, transformed along them. (For
   // a - b and a / b, b's element is minus a's: the norms are the same either way.)
-  const std::vector<double> WE = as_f64(find(ck, "embed.W_E"));
-  std::vector<double> we(static_cast<std::size_t>(n) * D);  // [n, D]
-  for (int i = 0; i < n; i++)
-    for (int d = 0; d < D; d++)
-      we[static_cast<std::size_t>(i) * D + d] = WE[static_cast<std::size_t>(d) * V + token[i]];
-  s.we_norms = row_norms(F.transform_cols(we, D), n, D);
+  if (!an.embedding.empty()) {
+    const std::vector<double> WE = as_f64(find(ck, an.embedding));
+    std::vector<double> we(static_cast<std::size_t>(n) * D);  // [n, D]
+    for (int i = 0; i < n; i++)
+      for (int d = 0; d < D; d++)
+        we[static_cast<std::size_t>(i) * D + d] = WE[static_cast<std::size_t>(d) * V + token[i]];
+    s.we_norms = row_norms(F.transform_cols(we, D), n, D);
+  }
 
   // W_L [n, M] = W_U[:, outputs]^T W_out (last layer), outputs in element order.
-  const std::vector<double> WU = as_f64(find(ck, "unembed.W_U"));
-  const std::vector<double> Wout = as_f64(find(ck, "blocks." + std::to_string(cfg.n_layers - 1) + ".mlp.W_out"));
+  const std::vector<double> WU = as_f64(find(ck, an.unembedding));
   std::vector<double> wl(static_cast<std::size_t>(n) * M, 0.0);
-  for (int k = 0; k < n; k++)
-    for (int d = 0; d < D; d++) {
-      const double u = WU[static_cast<std::size_t>(d) * V + token[k]];
-      const double* wo = Wout.data() + static_cast<std::size_t>(d) * M;
-      double* out = wl.data() + static_cast<std::size_t>(k) * M;
-      for (int m = 0; m < M; m++) out[m] += u * wo[m];
-    }
+  if (an.neuron_out.empty()) {
+    for (int k = 0; k < n; k++)
+      for (int d = 0; d < D; d++)
+        wl[static_cast<std::size_t>(k) * M + d] = WU[static_cast<std::size_t>(d) * V + token[k]];
+  } else {
+    const std::vector<double> Wout = as_f64(find(ck, an.neuron_out));
+    for (int k = 0; k < n; k++)
+      for (int d = 0; d < D; d++) {
+        const double u = WU[static_cast<std::size_t>(d) * V + token[k]];
+        const double* wo = Wout.data() + static_cast<std::size_t>(d) * M;
+        double* out = wl.data() + static_cast<std::size_t>(k) * M;
+        for (int m = 0; m < M; m++) out[m] += u * wo[m];
+      }
+  }
   s.wl_norms = row_norms(F.transform_cols(wl, M), n, M);
   for (int k = 1; k <= F.n_freqs(); k++)
     s.wl_freq_norms.push_back(F.has_sin(k) ? std::hypot(s.wl_norms[2 * k - 1], s.wl_norms[2 * k])

@@ -1,6 +1,6 @@
 #include "core/base/config.h"
 
-#include "core/base/operation_group.h"
+#include "core/base/task.h"
 
 #include <cmath>
 #include <cstdio>
@@ -44,6 +44,17 @@ ConfigField choice(const char* name, ConfigField::Member m, std::vector<const ch
   return {name, Kind::Choice, m, 0, 0, false, false, false, std::move(names), range, help};
 }
 
+// A string naming one of a registry's entries; its range is the registry's names at the time asked.
+ConfigField name_field(const char* name, std::string Config::*m, const char* help) {
+  return {name, Kind::Name, m, 0, 0, false, false, false, {}, "a registered name", help};
+}
+
+std::string names_range() {
+  std::string range;
+  for (const std::string& n : model_names()) range += (range.empty() ? "" : ", ") + n;
+  return range;
+}
+
 // The one description of every field (see config.h). Integer and number ranges are checked when
 // parsing and again by validate(), so a Config built in code meets the same rules as one read
 // from a file; the rules that join two fields follow in validate(). A function's static, so that
@@ -54,6 +65,7 @@ const std::vector<ConfigField>& table() {
       integer("p", &Config::p, 3, 1021, "modulus (odd): the task is (a op b) mod p", /*odd=*/true),
       number("train_fraction", &Config::train_fraction, 0, 1, "()", "share of the p*p pairs used for training"),
       integer("seed", &Config::seed, 0, 2147483647, "data split and initialisation seed"),
+      name_field("model", &Config::model, "the model family (the paper's one-layer transformer unless named)"),
       integer("n_layers", &Config::n_layers, 1, 4, "transformer layers"),
       integer("d_model", &Config::d_model, 1, 4096, "residual stream width"),
       integer("n_heads", &Config::n_heads, 1, 64, "attention heads"),
@@ -118,6 +130,8 @@ json value_json(const Config& c, const ConfigField& f) {
           return i < f.choices.size() ? json(f.choices[i]) : json();  // null: not a valid choice
         } else if constexpr (std::is_same_v<T, bool>) {
           return json(static_cast<bool>(c.*member));
+        } else if constexpr (std::is_same_v<T, std::string>) {
+          return json(c.*member);
         } else {
           return c.*member;
         }
@@ -142,6 +156,17 @@ void assign(Config& c, const ConfigField& f, const json& v) {
           return;
         }
       fail(f.name, "got \"" + s + "\"", f.range);
+    }
+    case Kind::Name: {
+      if (!v.is_string()) fail(f.name, "expected a string, got " + describe(v), names_range());
+      const std::string s = v.get<std::string>();
+      if (!is_model_name(s)) fail(f.name, "unknown family \"" + s + "\"", names_range());
+      std::visit(
+          [&](auto member) {
+            if constexpr (std::is_same_v<std::decay_t<decltype(c.*member)>, std::string>) c.*member = s;
+          },
+          f.member);
+      return;
     }
     case Kind::Boolean: {
       if (!v.is_boolean()) fail(f.name, "expected true or false, got " + describe(v), f.range);
@@ -202,6 +227,11 @@ const ConfigField* find_config_field(std::string_view name) {
   return nullptr;
 }
 
+std::vector<std::string> config_field_choices(const ConfigField& f) {
+  if (f.kind == Kind::Name) return model_names();
+  return std::vector<std::string>(f.choices.begin(), f.choices.end());
+}
+
 std::string config_value_text(const Config& c, const ConfigField& f) {
   const json v = value_json(c, f);
   return v.is_string() ? v.get<std::string>() : v.dump();
@@ -230,11 +260,6 @@ const char* to_string(Regularizer r) { return choice_name("regularizer", static_
 const char* to_string(LossKind l) { return choice_name("loss", static_cast<std::size_t>(l)); }
 const char* to_string(GradFilter g) { return choice_name("grad_filter", static_cast<std::size_t>(g)); }
 
-const char* operation_symbol(Operation op) {
-  static const char* const symbols[] = {"+", "-", "*", "/"};
-  return symbols[static_cast<std::size_t>(op)];
-}
-
 std::string recipe_summary(const Config& c) {
   std::string out;
   auto add = [&](const std::string& part) { out += (out.empty() ? "" : "; ") + part; };
@@ -250,33 +275,18 @@ std::string recipe_summary(const Config& c) {
   return out;
 }
 
-int apply_operation(Operation op, int a, int b, int p) {
-  switch (op) {
-    case Operation::Add: return (a + b) % p;
-    case Operation::Subtract: return ((a - b) % p + p) % p;
-    case Operation::Multiply: return static_cast<int>((static_cast<long long>(a) * b) % p);
-    case Operation::Divide: {
-      if (b % p == 0) throw std::invalid_argument("apply_operation: division by 0");
-      long long inv = 1, base = b % p;  // b^(p-2): the inverse by Fermat, p prime
-      for (int e = p - 2; e > 0; e >>= 1, base = base * base % p)
-        if (e & 1) inv = inv * base % p;
-      return static_cast<int>(a * inv % p);
-    }
-  }
-  return 0;
-}
-
 void validate(const Config& c) {
   for (const ConfigField& f : table()) {
     const json v = value_json(c, f);
     if (f.kind == Kind::Integer && !integer_ok(f, v.get<long long>())) fail(f.name, "got " + v.dump(), f.range);
     if (f.kind == Kind::Number && !number_ok(f, v.get<double>())) fail(f.name, "got " + v.dump(), f.range);
     if (f.kind == Kind::Choice && v.is_null()) fail(f.name, "got an unnamed value", f.range);
+    if (f.kind == Kind::Name && !is_model_name(v.get<std::string>()))
+      fail(f.name, "unknown family \"" + v.get<std::string>() + "\"", names_range());
   }
-  if ((c.operation == Operation::Multiply || c.operation == Operation::Divide) && !is_prime(c.p))
-    fail("p", std::to_string(c.p) + " is not prime, and " + to_string(c.operation) + " needs a prime p",
-         "a prime such as 97 or 113");
-  if (c.n_train() < 1 || c.n_train() >= c.domain_pairs())
+  const Task task(c);  // the task's own rules: a prime p for multiply and divide
+  const int n_train = task.n_train(c.train_fraction);
+  if (n_train < 1 || n_train >= task.domain_size())
     fail("train_fraction", "leaves an empty train or test split for p=" + std::to_string(c.p),
          "number in (0, 1) with at least one pair on each side");
   if (c.d_model % c.n_heads != 0)

@@ -24,6 +24,8 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "core/base/model_names.h"
+
 namespace grok {
 
 enum class Operation { Add, Subtract, Multiply, Divide };
@@ -36,8 +38,12 @@ enum class NormConstraint { None, Global };
 struct Config {
   Operation operation = Operation::Add;
   int p = 113;                  // modulus; odd, >= 3; prime for multiply and divide
-  double train_fraction = 0.3;  // share of the operation's pairs (domain_pairs()) used for training
+  double train_fraction = 0.3;  // share of the task's pairs (Task::domain_size()) used for training
   std::uint64_t seed = 0;       // split (Python random.shuffle) and init (torch.manual_seed)
+
+  // The model family (core/model/model_family.h): "transformer", the paper's, unless another
+  // family is registered and named. A run file without the field is a transformer run.
+  std::string model = kDefaultModel;
 
   int n_layers = 1;
   int d_model = 128;
@@ -87,26 +93,24 @@ struct Config {
   double effective_weight_decay() const { return regularizer == Regularizer::WeightDecay ? weight_decay : 0.0; }
   double effective_dropout() const { return regularizer == Regularizer::Dropout ? dropout : 0.0; }
   double effective_l1() const { return regularizer == Regularizer::L1 ? l1 : 0.0; }
-  // The input pairs of the task: every (a, b), or those with b != 0 for divide (b from first_b()).
-  int first_b() const { return operation == Operation::Divide ? 1 : 0; }
-  int domain_pairs() const { return p * (p - first_b()); }
-  int n_train() const { return static_cast<int>(train_fraction * domain_pairs()); }
+  // What the task is (its pairs, labels, split size, group): core/base/task.h, Task(config).
 };
 
 // One Config field: everything parsing, printing, checking and editing it needs.
 struct ConfigField {
-  // Boolean: JSON true / false, listed as the choices "false", "true" for editors.
-  enum class Kind { Integer, Number, Choice, Boolean };
-  using Member =
-      std::variant<int Config::*, std::uint64_t Config::*, double Config::*, bool Config::*, Operation Config::*,
-                   Regularizer Config::*, LossKind Config::*, GradFilter Config::*, NormConstraint Config::*>;
+  // Boolean: JSON true / false, listed as the choices "false", "true" for editors. Name: a string
+  // from a registry that grows at run time (the model families, model_names.h).
+  enum class Kind { Integer, Number, Choice, Boolean, Name };
+  using Member = std::variant<int Config::*, std::uint64_t Config::*, double Config::*, bool Config::*,
+                              Operation Config::*, Regularizer Config::*, LossKind Config::*, GradFilter Config::*,
+                              NormConstraint Config::*, std::string Config::*>;
   const char* name;  // JSON key, as in run files and `--set name=value`
   Kind kind;
   Member member;                     // the accessor
   double lo, hi;                     // Integer / Number: the allowed range
   bool lo_open, hi_open;             // Number: an end excluded ("in (0, 1)")
   bool odd;                          // Integer: odd values only (p)
-  std::vector<const char*> choices;  // Choice: the names, in enum order; Boolean: "false", "true"
+  std::vector<const char*> choices;  // Choice: the names, in enum order; Boolean: "false", "true"; Name: see below
   std::string range;                 // the allowed values as messages write them: "integer 1..4", "number in (0, 1)"
   const char* help;                  // one line for a tooltip or `--help`
 };
@@ -114,6 +118,9 @@ struct ConfigField {
 // Every field once, in the order run files and the run panel list them.
 const std::vector<ConfigField>& config_fields();
 const ConfigField* find_config_field(std::string_view name);  // nullptr if there is none
+// The values an editor offers: a Choice's or Boolean's names, a Name field's registered names
+// (model_names()), nothing for numbers.
+std::vector<std::string> config_field_choices(const ConfigField& f);
 // The field's value as JSON writes it ("113", "0.3", "1e-08", "add"): what the run panel shows.
 std::string config_value_text(const Config& c, const ConfigField& f);
 // Sets one field from text as typed (JSON, or a bare word such as add), checking its kind and
@@ -138,11 +145,8 @@ const char* to_string(Operation op);
 const char* to_string(Regularizer r);
 const char* to_string(LossKind l);
 const char* to_string(GradFilter g);
-const char* operation_symbol(Operation op);
 // The follow-up recipes `c` switches on, in one line for `info` and the window ("loss stablemax;
 // Grokfast ema (alpha 0.98, lambda 2); ..."); "" for the paper's training.
-std::string recipe_summary(const Config& c);  // "+", "-", "*", "/"
-// (a op b) mod p; for divide, a * b^-1 with p prime and b != 0 (throws std::invalid_argument for b = 0).
-int apply_operation(Operation op, int a, int b, int p);
+std::string recipe_summary(const Config& c);
 
 }  // namespace grok

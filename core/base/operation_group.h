@@ -53,8 +53,8 @@ struct OperationGroup {
 };
 
 // Throws ConfigError when p does not suit the operation (composite p for multiply or divide).
+// A run's group comes from its task: Task(cfg).group() (task.h).
 OperationGroup operation_group(Operation op, int p);
-inline OperationGroup operation_group(const Config& c) { return operation_group(c.operation, c.p); }
 
 bool is_prime(int n);
 // The smallest primitive root modulo the prime p.

@@ -8,11 +8,9 @@
 #include <cstdio>
 #include <vector>
 
-#include "core/analysis/ablation_checks.h"
-#include "core/analysis/layer_checks.h"
-#include "core/analysis/snapshot.h"
+#include "core/analysis/checkpoint_analyzer.h"
 #include "core/data/dataset.h"
-#include "core/model/internal/transformer.h"
+#include "core/model/internal/model_family_impl.h"
 #include "core/runtime/compute_thread.h"
 #include "core/runtime/machine_load.h"
 #include "core/runtime/system_info.h"
@@ -67,8 +65,8 @@ BenchResult run_benchmark(const Config& cfg, int threads, int repeats, const std
   r.blas = blas_library();
   r.torch = torch_version();
   r.repeats = repeats;
-  const Dataset d = make_dataset(cfg);
-  const Batch train = make_batch(d.train), test = make_batch(d.test);
+  const CheckpointAnalyzer an(cfg);  // the run's dataset and basis, as training and the views build them
+  const Batch train = make_batch(an.dataset().train), test = make_batch(an.dataset().test);
   r.n_train = train.size();
   r.n_test = test.size();
 
@@ -88,7 +86,7 @@ BenchResult run_benchmark(const Config& cfg, int threads, int repeats, const std
     const Weights w = init_weights(cfg);
     r.test_eval_ms = median_ms(repeats, [&] {
       at::NoGradGuard g;
-      const at::Tensor logits = forward_fast(w, test);
+      const at::Tensor logits = model_forward(cfg, w, test);
       (void)cross_entropy_f64(logits, test.labels).item<double>();
       (void)count_correct(logits, test.labels);
     });
@@ -131,12 +129,12 @@ BenchResult run_benchmark(const Config& cfg, int threads, int repeats, const std
   // the views see; the cost hardly depends on the values.
   const std::vector<NamedArray> ck = checkpoint.empty() ? to_named_arrays(init_weights(cfg)) : checkpoint;
   r.analysis_weights = checkpoint.empty() ? "initial weights" : checkpoint_label;
-  const FourierBasis F(operation_group(cfg));
+  // Each repeat converts the checkpoint afresh, as a scrub to a new checkpoint does.
   std::vector<Snapshot> snaps;
-  r.snapshot_ms = median_ms(
-      repeats, [&] { snaps.push_back(compute_snapshot(cfg, 0, ck, d, std::nullopt, F, SnapshotScope::views)); });
-  r.snapshot_all_ms =
-      median_ms(std::max(3, repeats / 4), [&] { (void)compute_snapshot(cfg, 0, ck, d, std::nullopt, F); });
+  r.snapshot_ms =
+      median_ms(repeats, [&] { snaps.push_back(an.snapshot(0, an.weights(ck), std::nullopt, SnapshotScope::views)); });
+  r.snapshot_all_ms = median_ms(std::max(3, repeats / 4),
+                                [&] { (void)an.snapshot(0, an.weights(ck), std::nullopt, SnapshotScope::all); });
   auto stage_median = [&](double SnapshotTimings::*field) {
     std::vector<double> v;
     for (const auto& s : snaps) v.push_back(s.ms.*field);
@@ -147,14 +145,12 @@ BenchResult run_benchmark(const Config& cfg, int threads, int repeats, const std
   r.snapshot_forward_ms = stage_median(&SnapshotTimings::forward);
   r.snapshot_measures_ms = stage_median(&SnapshotTimings::measures);
   r.snapshot_neurons_ms = stage_median(&SnapshotTimings::neurons);
-  const std::vector<int> keys = snaps.back().detected.freqs;
-  // As the GUI and `analyze` run it: from the snapshot's forward pass.
+  // As the GUI and `analyze` run it: from the snapshot's forward pass, with the snapshot's weights.
   const Snapshot& s = snaps.back();
-  r.checks_ms = median_ms(std::max(3, repeats / 4), [&] {
-    AblationChecks c = ablation_checks(cfg, ck, keys, F, pair_forward(s));
-    append_layer_checks(c, cfg, ck, d, s);
-  });
-  r.training_measures_ms = median_ms(repeats, [&] { (void)compute_progress_measures(cfg, ck, d, std::nullopt, F); });
+  const CheckpointWeights w = an.weights(ck);
+  w.convert();
+  r.checks_ms = median_ms(std::max(3, repeats / 4), [&] { (void)an.checks(w, s); });
+  r.training_measures_ms = median_ms(repeats, [&] { (void)an.measures(an.weights(ck), std::nullopt); });
   r.training_interval_ms = cfg.checkpoint_interval * r.train_step_ms +
                            static_cast<double>(cfg.checkpoint_interval) / cfg.test_interval * r.test_eval_ms;
   return r;

@@ -1,10 +1,12 @@
-// The modular-arithmetic dataset: every pair (a, b) of the operation's domain -> c, split as the
-// reference code does. The domain is all p*p pairs, or for divide the p*(p-1) pairs with b != 0.
+// A task's dataset: every pair of its domain (core/base/task.h) with its label, split as the
+// reference code does.
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
 #include "core/base/config.h"
+#include "core/base/task.h"
 
 namespace grok {
 
@@ -15,13 +17,14 @@ struct Split {
 
 struct Dataset {
   Split train, test;
-  // Pair index a*p + b of every shuffled pair, train first: the reference order.
+  // Token row a*p + b of every shuffled pair, train first: the reference order.
   std::vector<int> order;
 };
 
-// pairs = [(a, b) for a in range(p) for b in range(p)]; random.seed(seed); random.shuffle(pairs);
-// the first int(frac * p*p) are train, the rest test. For divide, b runs over range(1, p) and the
-// same rule splits the p*(p-1) pairs (add, subtract and multiply keep their splits and seeds).
-Dataset make_dataset(const Config& cfg);
+// pairs = the task's domain in (a, b) order; random.seed(seed); random.shuffle(pairs); the first
+// int(fraction * |domain|) are train, the rest test (for add, subtract and multiply every (a, b);
+// divide leaves out b = 0 and splits the p*(p-1) pairs by the same rule).
+Dataset make_dataset(const Task& task, std::uint64_t seed, double train_fraction);
+inline Dataset make_dataset(const Config& cfg) { return make_dataset(Task(cfg), cfg.seed, cfg.train_fraction); }
 
 }  // namespace grok

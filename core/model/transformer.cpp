@@ -165,7 +165,8 @@ Attended attend(const LayerWeights& L, const std::vector<Stream>& s, std::size_t
 
 }  // namespace
 
-at::Tensor forward_plain(const Weights& w, const Batch& x, const ForwardOptions& opt, ForwardCache* cache) {
+at::Tensor forward_plain(const Weights& weights, const Batch& x, const ForwardOptions& opt, ForwardCache* cache) {
+  const TransformerWeights w(weights);
   const std::int64_t N = x.size();
   const std::int64_t p = w.W_E.size(1) - 1;
   const at::Tensor eq = at::full({N}, p, x.a.options());
@@ -198,7 +199,8 @@ at::Tensor forward_plain(const Weights& w, const Batch& x, const ForwardOptions&
   return at::matmul(resid.select(1, 2), w.W_U);  // [N, V]
 }
 
-at::Tensor forward_fast(const Weights& w, const Batch& x, const ForwardOptions& opt, ForwardCache* cache) {
+at::Tensor forward_fast(const Weights& weights, const Batch& x, const ForwardOptions& opt, ForwardCache* cache) {
+  const TransformerWeights w(weights);
   const std::int64_t N = x.size();
   const std::int64_t p = w.W_E.size(1) - 1;
   const at::Tensor E = w.W_E.t();  // [V, D]

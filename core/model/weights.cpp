@@ -1,6 +1,6 @@
 #include "core/model/internal/weights.h"
 
-#include <ATen/CPUGeneratorImpl.h>
+#include "core/model/internal/model_family_impl.h"
 
 #include <cmath>
 #include <cstring>
@@ -9,29 +9,6 @@
 namespace grok {
 
 namespace {
-
-std::string layer_prefix(std::size_t l) { return "blocks." + std::to_string(l) + "."; }
-
-template <typename W, typename T>
-std::vector<std::pair<std::string, T*>> named_impl(W& w) {
-  std::vector<std::pair<std::string, T*>> out;
-  out.emplace_back("embed.W_E", &w.W_E);
-  out.emplace_back("pos_embed.W_pos", &w.W_pos);
-  for (std::size_t l = 0; l < w.layers.size(); l++) {
-    auto& L = w.layers[l];
-    const std::string pre = layer_prefix(l);
-    out.emplace_back(pre + "attn.W_K", &L.W_K);
-    out.emplace_back(pre + "attn.W_Q", &L.W_Q);
-    out.emplace_back(pre + "attn.W_V", &L.W_V);
-    out.emplace_back(pre + "attn.W_O", &L.W_O);
-    out.emplace_back(pre + "mlp.W_in", &L.W_in);
-    out.emplace_back(pre + "mlp.b_in", &L.b_in);
-    out.emplace_back(pre + "mlp.W_out", &L.W_out);
-    out.emplace_back(pre + "mlp.b_out", &L.b_out);
-  }
-  out.emplace_back("unembed.W_U", &w.W_U);
-  return out;
-}
 
 at::ScalarType scalar_type(DType d) {
   switch (d) {
@@ -50,9 +27,30 @@ std::string shape_string(at::IntArrayRef s) {
 
 }  // namespace
 
-std::vector<std::pair<std::string, at::Tensor*>> Weights::named() { return named_impl<Weights, at::Tensor>(*this); }
+at::Tensor& Weights::get(const std::string& name) {
+  for (auto& [n, t] : params)
+    if (n == name) return t;
+  throw std::runtime_error("weights: no tensor " + name);
+}
+
+const at::Tensor& Weights::get(const std::string& name) const { return const_cast<Weights&>(*this).get(name); }
+
+bool Weights::has(const std::string& name) const {
+  for (const auto& [n, t] : params)
+    if (n == name) return true;
+  return false;
+}
+
+std::vector<std::pair<std::string, at::Tensor*>> Weights::named() {
+  std::vector<std::pair<std::string, at::Tensor*>> out;
+  for (auto& [n, t] : params) out.emplace_back(n, &t);
+  return out;
+}
+
 std::vector<std::pair<std::string, const at::Tensor*>> Weights::named() const {
-  return named_impl<const Weights, const at::Tensor>(*this);
+  std::vector<std::pair<std::string, const at::Tensor*>> out;
+  for (const auto& [n, t] : params) out.emplace_back(n, &t);
+  return out;
 }
 
 std::vector<at::Tensor> Weights::list() const {
@@ -84,30 +82,7 @@ void Weights::zero_grad() {
 }
 
 Weights init_weights(const Config& cfg) {
-  const int D = cfg.d_model, V = cfg.p + 1, H = cfg.n_heads, Dh = cfg.d_head, M = cfg.d_mlp;
-  const double sD = std::sqrt(static_cast<double>(D));
-  // A generator of its own, seeded as torch.manual_seed(seed) seeds the global one (the same
-  // draws): runs started at once on several threads (a sweep) must not share the global one.
-  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(cfg.seed);
-  auto randn = [&](at::IntArrayRef shape) { return at::randn(shape, gen); };
-  Weights w;
-  // Reference creation order: Embed, PosEmbed, each block (attn: K, Q, V, O; mlp: in, b_in, out,
-  // b_out), Unembed. Zero biases draw no random numbers.
-  w.W_E = randn({D, V}) / sD;
-  w.W_pos = randn({3, D}) / sD;
-  for (int l = 0; l < cfg.n_layers; l++) {
-    LayerWeights L;
-    L.W_K = randn({H, Dh, D}) / sD;
-    L.W_Q = randn({H, Dh, D}) / sD;
-    L.W_V = randn({H, Dh, D}) / sD;
-    L.W_O = randn({D, H * Dh}) / sD;
-    L.W_in = randn({M, D}) / sD;
-    L.b_in = at::zeros({M});
-    L.W_out = randn({D, M}) / sD;
-    L.b_out = at::zeros({D});
-    w.layers.push_back(L);
-  }
-  w.W_U = randn({D, V}) / std::sqrt(static_cast<double>(V));
+  Weights w = model_impl(cfg).init(cfg);
   // Omnigrok's knob (config init_scale); the default 1 leaves the reference weights untouched.
   if (cfg.init_scale != 1.0)
     for (auto& [name, t] : w.named()) t->mul_(cfg.init_scale);
@@ -115,15 +90,8 @@ Weights init_weights(const Config& cfg) {
 }
 
 Weights empty_weights(const Config& cfg) {
-  const int D = cfg.d_model, V = cfg.p + 1, H = cfg.n_heads, Dh = cfg.d_head, M = cfg.d_mlp;
   Weights w;
-  w.W_E = at::zeros({D, V});
-  w.W_pos = at::zeros({3, D});
-  for (int l = 0; l < cfg.n_layers; l++) {
-    w.layers.push_back({at::zeros({H, Dh, D}), at::zeros({H, Dh, D}), at::zeros({H, Dh, D}), at::zeros({D, H * Dh}),
-                        at::zeros({M, D}), at::zeros({M}), at::zeros({D, M}), at::zeros({D})});
-  }
-  w.W_U = at::zeros({D, V});
+  for (const ParameterSpec& s : model_impl(cfg).parameters(cfg)) w.add(s.name, at::zeros(s.shape));
   return w;
 }
 

@@ -15,19 +15,6 @@ void set_intra_op_threads(int threads) {
   omp_set_num_threads(threads);
 }
 
-void run_on_fresh_thread(int threads, const std::function<void()>& fn) {
-  std::exception_ptr error;
-  std::thread([&] {
-    try {
-      set_intra_op_threads(threads);
-      fn();
-    } catch (...) {
-      error = std::current_exception();
-    }
-  }).join();
-  if (error) std::rethrow_exception(error);
-}
-
 ComputeThread::~ComputeThread() {
   {
     std::lock_guard<std::mutex> lock(m_);

@@ -34,9 +34,6 @@ constexpr int kIntraOpThreads = 2;
 // started later are not affected.
 void set_intra_op_threads(int threads);
 
-// fn() on a new thread that uses `threads` intra-op threads; rethrows fn's exception here.
-void run_on_fresh_thread(int threads, const std::function<void()>& fn);
-
 // One worker thread that runs jobs for a caller and is kept between jobs (warm) or ended after
 // each (its OpenMP pool with it), as set_keep_alive says.
 class ComputeThread {

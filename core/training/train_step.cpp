@@ -45,7 +45,9 @@ const StepForward& TrainStep::forward(int epoch, bool numerics) {
     fo.dropout = dropout;
     fo.rng = at::make_generator<at::CPUGeneratorImpl>(cfg_.seed * 1000003ULL + static_cast<std::uint64_t>(epoch));
   }
-  f_.logits = path_ == Path::fast ? forward_fast(w_, train_, fo) : forward_plain(w_, train_, fo);  // [N, V]
+  const ModelFamilyImpl& model = model_impl(cfg_);
+  f_.logits = path_ == Path::fast ? model.forward(cfg_, w_, train_, fo, nullptr)
+                                  : model.forward_reference(cfg_, w_, train_, fo, nullptr);  // [N, V]
   // run_loss's operations, keeping the picked log-probabilities for the zero-loss share.
   const at::Tensor picked = log_probs(f_.logits, cfg_.loss).gather(1, train_.labels.unsqueeze(1));  // [N, 1]
   f_.loss = -picked.mean();

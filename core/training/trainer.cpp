@@ -11,10 +11,11 @@
 #include <utility>
 #include <vector>
 
-#include "core/analysis/progress_measures.h"
+#include "core/analysis/checkpoint_analysis.h"
+#include "core/base/task.h"
 #include "core/base/version.h"
 #include "core/data/dataset.h"
-#include "core/model/internal/transformer.h"
+#include "core/model/internal/model_family_impl.h"
 #include "core/runtime/compute_thread.h"
 #include "core/runtime/machine_load.h"
 #include "core/runtime/system_info.h"
@@ -48,7 +49,7 @@ std::map<std::string, std::string> new_run_meta(int threads) {
 struct Trainer::Impl {
   Config cfg;
   RunStore store;
-  Dataset data;
+  CheckpointAnalyzer analyzer;  // the task, its split and basis: the batches and each checkpoint's measures
   TrainStep step;
   Batch test;
   at::Tensor train_rows, test_rows;  // [n_train], [n_test]: each pair's row a*p+b among all p*p
@@ -59,7 +60,6 @@ struct Trainer::Impl {
   std::vector<NumericsRecord> pending_numerics;
   std::optional<NumericsRecord> unreported;  // the newest numerics, until a progress report carries them
   EpochMetrics last_test;
-  FourierBasis basis;
   MeasureRecord last_measures;
   double measures_ms = 0;
   // The first evaluated epoch at >= 99 % test accuracy (-1: not yet), and with stop_after_grok the
@@ -76,11 +76,10 @@ struct Trainer::Impl {
   Impl(Config c, RunStore s, Weights weights, int n_threads)
       : cfg(std::move(c)),
         store(std::move(s)),
-        data(make_dataset(cfg)),
-        step(cfg, std::move(weights), make_batch(data.train)),
-        test(make_batch(data.test)),
-        threads(n_threads),
-        basis(operation_group(cfg)) {
+        analyzer(cfg),
+        step(cfg, std::move(weights), make_batch(analyzer.dataset().train)),
+        test(make_batch(analyzer.dataset().test)),
+        threads(n_threads) {
     const Batch& train = step.batch();
     train_rows = train.a * cfg.p + train.b;
     test_rows = test.a * cfg.p + test.b;
@@ -90,13 +89,9 @@ struct Trainer::Impl {
   // frequencies: a live run knows no others) in one transaction. `logits`: this checkpoint's
   // all-pair logits if the epoch has them already (pair_logits), else the measures compute them.
   void commit(int e, const std::vector<float>* logits = nullptr) {
-    ResumeState r{e, step.optimizer().steps_taken(), step.state()};
-    std::vector<NamedArray> ck = to_named_arrays(step.weights());
-    const auto t0 = std::chrono::steady_clock::now();
-    last_measures =
-        to_record(e, KeySelection::Live, compute_progress_measures(cfg, ck, data, std::nullopt, basis, logits));
-    measures_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    store.commit_checkpoint(e, ck, pending, r, {last_measures}, pending_numerics);
+    const ResumeState r{e, step.optimizer().steps_taken(), step.state()};
+    const CheckpointWeights ck = analyzer.weights(to_named_arrays(step.weights()));
+    last_measures = commit_checkpoint(store, analyzer, e, ck, pending, r, pending_numerics, logits, &measures_ms);
     pending.clear();
     pending_numerics.clear();
     last_checkpoint = e;
@@ -105,7 +100,7 @@ struct Trainer::Impl {
   // The test logits [n_test, V], for a checkpoint's measures.
   at::Tensor evaluate_test(EpochMetrics& m) {
     at::NoGradGuard no_grad;
-    const at::Tensor logits = forward_fast(step.weights(), test);
+    const at::Tensor logits = model_forward(cfg, step.weights(), test);
     m.test_loss = run_loss(logits, test.labels, cfg.loss).item<double>();
     m.test_acc = static_cast<double>(count_correct(logits, test.labels)) / test.size();
     last_test = m;

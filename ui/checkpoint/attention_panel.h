@@ -4,7 +4,7 @@
 // redraws without asking for it again.
 //
 //   AttentionPanel a;
-//   a.setSnapshot(snapshot, operation_group(cfg));  // a std::shared_ptr<const Snapshot> (core/analysis/snapshot.h)
+//   a.setSnapshot(snapshot, Task(cfg).group());  // a std::shared_ptr<const Snapshot> (core/analysis/snapshot.h)
 //
 // Threading: GUI thread only.
 #pragma once

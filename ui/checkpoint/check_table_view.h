@@ -5,7 +5,7 @@
 //
 //   CheckTableView v;
 //   v.showComputing(1200);
-//   v.setChecks(1200, checks, operation_group(cfg));
+//   v.setChecks(1200, checks, Task(cfg).group());
 //
 // Threading: GUI thread only.
 #pragma once

@@ -4,6 +4,7 @@
 
 #include "core/analysis/fourier_basis.h"
 #include "core/analysis/weight_spectra.h"
+#include "core/base/task.h"
 #include "core/store/run_store.h"
 
 namespace grok {
@@ -14,7 +15,7 @@ std::vector<int> newestDetectedKeys(const QString& path) {
   if (ck.empty()) return {};
   const Config cfg = store.config();
   return detect_key_frequencies(
-             weight_spectra(cfg, store.load_checkpoint(ck.back()), FourierBasis(operation_group(cfg))).wl_norms)
+             weight_spectra(cfg, store.load_checkpoint(ck.back()), FourierBasis(Task(cfg).group())).wl_norms)
       .freqs;
 }
 

@@ -5,7 +5,7 @@
 // 1..K, K = n/2 of Z_n, the prompt naming the basis ("over log_3 x (Z_112)").
 //
 //   KeySetChooser k;
-//   k.setRun("run.grok", operation_group(cfg));
+//   k.setRun("run.grok", Task(cfg).group());
 //   connect(&k, &KeySetChooser::chosen, ...);  // then k.keys(): nullopt = live
 //
 // Threading: GUI thread only. Picking the newest checkpoint's set reads one checkpoint's W_L on the

@@ -1,26 +1,16 @@
 #include "ui/checkpoint/measures_filler.h"
 
-#include <QMetaObject>
-
 #include "core/analysis/checkpoint_analysis.h"
 #include "core/store/run_store.h"
 
 namespace grok {
 
 MeasuresFiller::MeasuresFiller(QObject* parent) : QObject(parent) {
-  compute_.set_keep_alive(false);  // a fill is rare: no OpenMP pool kept for it
-  worker_ = new QObject;
-  worker_->moveToThread(&thread_);
-  connect(&thread_, &QThread::finished, worker_, &QObject::deleteLater);
-  thread_.setObjectName("measures");
-  thread_.start();
+  jobs_.setKeepAlive(false);  // a fill is rare: no OpenMP pool kept for it
 }
 
-MeasuresFiller::~MeasuresFiller() {
-  cancel_ = true;
-  thread_.quit();
-  thread_.wait();  // the fill under way ends at its next checkpoint
-}
+// The runner cancels: the fill under way ends at its next checkpoint.
+MeasuresFiller::~MeasuresFiller() = default;
 
 bool MeasuresFiller::start(const QString& path, const KeySelection& keys) {
   {
@@ -28,8 +18,28 @@ bool MeasuresFiller::start(const QString& path, const KeySelection& keys) {
     if (!path_.isEmpty()) return false;
     path_ = path;
   }
-  cancel_ = false;
-  QMetaObject::invokeMethod(worker_, [this, path, keys] { fill(path, keys); });
+  // Idle again as soon as the fill stops, before its result reaches the GUI thread.
+  auto idle = [this] {
+    std::lock_guard<std::mutex> lock(mutex_);
+    path_.clear();
+  };
+  jobs_.run<bool>(
+      this,
+      [path, keys, idle](JobControl& c) {
+        try {
+          RunStore store = RunStore::open(path.toStdString(), RunStore::Mode::ReadWrite);
+          fill_missing_measures(
+              store, keys, [&c](int done, int total) { c.progress(done, total); }, c.flag());
+        } catch (...) {
+          idle();
+          throw;
+        }
+        idle();
+        return c.cancelled();
+      },
+      [this, path](bool cancelled) { emit finished(path, cancelled, QString()); },
+      [this, path](const QString& error) { emit finished(path, false, error); },
+      [this](int done, int total) { emit progress(done, total); });
   return true;
 }
 
@@ -43,32 +53,8 @@ QString MeasuresFiller::path() const {
   return path_;
 }
 
-void MeasuresFiller::cancel() { cancel_ = true; }
+void MeasuresFiller::cancel() { jobs_.cancel(); }
 
-void MeasuresFiller::cancelAndWait() {
-  cancel_ = true;
-  std::unique_lock<std::mutex> lock(mutex_);
-  idle_.wait(lock, [this] { return path_.isEmpty(); });
-}
-
-void MeasuresFiller::fill(const QString& path, const KeySelection& keys) {
-  QString error;
-  try {
-    compute_.run([&] {
-      RunStore store = RunStore::open(path.toStdString(), RunStore::Mode::ReadWrite);
-      fill_missing_measures(
-          store, keys, [this](int done, int total) { emit progress(done, total); }, &cancel_);
-    });
-  } catch (const std::exception& e) {
-    error = QString::fromStdString(e.what());
-  }
-  const bool cancelled = cancel_.load();
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    path_.clear();
-  }
-  idle_.notify_all();
-  emit finished(path, cancelled, error);
-}
+void MeasuresFiller::cancelAndWait() { jobs_.cancelAndWait(); }
 
 }  // namespace grok

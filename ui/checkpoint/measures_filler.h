@@ -1,6 +1,6 @@
 // Fills in the progress measures a run file lacks (a run from an older version, or a key set first
-// chosen) off the GUI thread, cancellably: core's fill_missing_measures on a ComputeThread
-// (core/runtime/compute_thread.h), stopped between checkpoints by an atomic flag. The run file
+// chosen) off the GUI thread, cancellably: core's fill_missing_measures as a job of the filler's
+// JobRunner (ui/jobs/job_runner.h), stopped between checkpoints by the job's cancel flag. The run file
 // keeps what was computed (tagged with its key set) for next time, cancelled or not.
 //
 //   MeasuresFiller f;
@@ -12,20 +12,17 @@
 // the window must close, or start a new run over the file, without waiting for them all. A cancel
 // waits at most for the checkpoint under way.
 //
-// Threading: every member is for the GUI thread. The fill runs on the filler's own thread; its
-// signals are queued to the GUI thread. The compute thread ends with each fill (its OpenMP pool
+// Threading: every member is for the GUI thread. The fill runs on the runner's thread; its
+// signals arrive on the GUI thread. The runner's thread ends with each fill (its OpenMP pool
 // with it), as the analysis beside training must.
 #pragma once
 
 #include <QObject>
 #include <QString>
-#include <QThread>
-#include <atomic>
-#include <condition_variable>
 #include <mutex>
 
 #include "core/base/key_selection.h"
-#include "core/runtime/compute_thread.h"
+#include "ui/jobs/job_runner.h"
 
 namespace grok {
 
@@ -50,14 +47,9 @@ class MeasuresFiller : public QObject {
   void finished(const QString& path, bool cancelled, const QString& error);
 
  private:
-  void fill(const QString& path, const KeySelection& keys);  // on the filler's thread
-  QThread thread_;
-  QObject* worker_ = nullptr;  // lives on thread_; runs fill()
-  ComputeThread compute_{kIntraOpThreads};
-  std::atomic<bool> cancel_{false};
   mutable std::mutex mutex_;
-  std::condition_variable idle_;
-  QString path_;  // under mutex_; "" when idle
+  QString path_;    // under mutex_; "" when idle (cleared by the job as it stops)
+  JobRunner jobs_;  // last: destroyed (cancelled and joined) first
 };
 
 }  // namespace grok

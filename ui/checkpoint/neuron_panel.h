@@ -6,7 +6,7 @@
 // shows, so that picking redraws without asking for it again.
 //
 //   NeuronPanel n;
-//   n.setSnapshot(snapshot, operation_group(cfg));  // a std::shared_ptr<const Snapshot> (core/analysis/snapshot.h)
+//   n.setSnapshot(snapshot, Task(cfg).group());  // a std::shared_ptr<const Snapshot> (core/analysis/snapshot.h)
 //
 // Threading: GUI thread only.
 #pragma once

@@ -4,7 +4,6 @@
 #include <QMetaObject>
 #include <algorithm>
 
-#include "core/analysis/layer_checks.h"
 #include "core/runtime/compute_thread.h"
 #include "core/store/run_store.h"
 #include "ui/run/training_worker.h"
@@ -24,14 +23,7 @@ std::size_t SnapshotService::bytes(const ViewSnapshot& v) {
   return sizeof(float) * floats;
 }
 
-SnapshotService::SnapshotService(QObject* parent) : QObject(parent) {
-  qRegisterMetaType<grok::ViewSnapshotPtr>();
-  worker_ = new QObject;
-  worker_->moveToThread(&thread_);
-  connect(&thread_, &QThread::finished, worker_, &QObject::deleteLater);
-  thread_.setObjectName("snapshots");
-  thread_.start();
-}
+SnapshotService::SnapshotService(QObject* parent) : QObject(parent) { qRegisterMetaType<grok::ViewSnapshotPtr>(); }
 
 SnapshotService::~SnapshotService() {
   {
@@ -39,13 +31,13 @@ SnapshotService::~SnapshotService() {
     pending_.reset();
     prefetch_.clear();  // the job under way finishes; nothing after it
   }
-  thread_.quit();
-  thread_.wait();
+  jobs_.wait();
 }
 
 void SnapshotService::setRun(const QString& path) {
   std::lock_guard<std::mutex> lock(mutex_);
   path_ = path;
+  run_generation_++;
   cache_.clear();
   pending_.reset();
   prefetch_.clear();
@@ -76,11 +68,10 @@ void SnapshotService::request(int epoch) {
   pending_ = epoch;  // replaces any older request not started yet
   if (busy_) return;
   busy_ = true;
-  QMetaObject::invokeMethod(
-      worker_, [this] { work(); }, Qt::QueuedConnection);
+  jobs_.run(this, [this](JobControl&) { work(); }, {});
 }
 
-void SnapshotService::setWarm(bool warm) { compute_.set_keep_alive(warm); }
+void SnapshotService::setWarm(bool warm) { jobs_.setKeepAlive(warm); }
 
 void SnapshotService::setTurns(std::shared_ptr<AnalysisTurns> turns) {
   std::lock_guard<std::mutex> lock(mutex_);
@@ -92,8 +83,7 @@ void SnapshotService::prefetch(const std::vector<int>& epochs) {
   prefetch_.assign(epochs.begin(), epochs.end());
   if (busy_ || prefetch_.empty()) return;
   busy_ = true;
-  QMetaObject::invokeMethod(
-      worker_, [this] { work(); }, Qt::QueuedConnection);
+  jobs_.run(this, [this](JobControl&) { work(); }, {});
 }
 
 void SnapshotService::work() {
@@ -125,8 +115,8 @@ void SnapshotService::work() {
       // Alone on the cores: training waits at its next epoch's end (core/runtime/analysis_turns.h).
       std::optional<AnalysisTurns::Turn> turn;
       if (turns) turn.emplace(*turns);
-      // Warm between jobs unless training runs (core/runtime/compute_thread.h).
-      compute_.run([&] { compute(epoch, path, keys, generation, quiet); });
+      // On the runner's thread: warm between jobs unless training runs (core/runtime/compute_thread.h).
+      compute(epoch, path, keys, generation, quiet);
     } catch (const std::exception& e) {
       if (!quiet) emit failed(epoch, QString::fromStdString(e.what()));
     }
@@ -143,15 +133,13 @@ void SnapshotService::compute(int epoch, const QString& path, const std::optiona
     if (!quiet) emit ready(epoch, have, 0.0);
     return;
   }
-  const RunStore run = RunStore::open(path.toStdString());
-  const Config cfg = run.config();
-  const FourierBasis F(operation_group(cfg));
-  const std::vector<NamedArray> ck = run.load_checkpoint(epoch);
+  const std::shared_ptr<const CheckpointAnalyzer> an = analyzer(path);
   if (!have) {
+    const RunStore run = RunStore::open(path.toStdString());
     auto v = std::make_shared<ViewSnapshot>();
-    v->group = F.group();
-    v->snapshot = std::make_shared<const Snapshot>(
-        compute_snapshot(cfg, epoch, ck, make_dataset(cfg), keys, F, SnapshotScope::views));
+    v->group = an->basis().group();
+    v->weights = std::make_shared<const CheckpointWeights>(an->weights(run.load_checkpoint(epoch)));
+    v->snapshot = std::make_shared<const Snapshot>(an->snapshot(epoch, *v->weights, keys, SnapshotScope::views));
     have = v;
     if (!cache(epoch, have, generation)) return;
   }
@@ -162,13 +150,22 @@ void SnapshotService::compute(int epoch, const QString& path, const std::optiona
     if (pending_) return;
   }
   auto full = std::make_shared<ViewSnapshot>(*have);
-  const Snapshot& snap = *have->snapshot;
-  auto checks =
-      std::make_shared<AblationChecks>(ablation_checks(cfg, ck, snap.measures.key_freqs, F, pair_forward(snap)));
-  append_layer_checks(*checks, cfg, ck, make_dataset(cfg), snap);
-  full->checks = checks;
+  full->checks = std::make_shared<const AblationChecks>(an->checks(*have->weights, *have->snapshot));
   if (!cache(epoch, full, generation)) return;
   if (!quiet) emit ready(epoch, full, ms());
+}
+
+std::shared_ptr<const CheckpointAnalyzer> SnapshotService::analyzer(const QString& path) {
+  unsigned run;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    run = run_generation_;
+  }
+  if (!analyzer_ || analyzer_run_ != run) {
+    analyzer_ = std::make_shared<const CheckpointAnalyzer>(RunStore::open(path.toStdString()).config());
+    analyzer_run_ = run;
+  }
+  return analyzer_;
 }
 
 bool SnapshotService::cache(int epoch, const ViewSnapshotPtr& v, unsigned generation) {

@@ -13,7 +13,6 @@
 
 #include <QObject>
 #include <QString>
-#include <QThread>
 #include <deque>
 #include <list>
 #include <memory>
@@ -21,19 +20,20 @@
 #include <optional>
 #include <vector>
 
-#include "core/analysis/ablation_checks.h"
-#include "core/analysis/snapshot.h"
+#include "core/analysis/checkpoint_analyzer.h"
 #include "core/base/operation_group.h"
 #include "core/runtime/analysis_turns.h"
 #include "core/runtime/compute_thread.h"
+#include "ui/jobs/job_runner.h"
 #include "ui/run/training_worker.h"
 
 namespace grok {
 
 struct ViewSnapshot {
   std::shared_ptr<const Snapshot> snapshot;
-  std::shared_ptr<const AblationChecks> checks;  // with the measures' key set; null = not yet
-  OperationGroup group;                          // the run's: the basis the analysis is in
+  std::shared_ptr<const CheckpointWeights> weights;  // the snapshot's, converted once; the check table reads them
+  std::shared_ptr<const AblationChecks> checks;      // with the measures' key set; null = not yet
+  OperationGroup group;                              // the run's: the basis the analysis is in
 };
 using ViewSnapshotPtr = std::shared_ptr<const ViewSnapshot>;
 
@@ -74,20 +74,24 @@ class SnapshotService : public QObject {
   // `quiet`: a prefetch, cached but not announced.
   void compute(int epoch, const QString& path, const std::optional<std::vector<int>>& keys, unsigned generation,
                bool quiet);
+  // The run's analyzer (its dataset and basis), built on the service thread once per setRun.
+  std::shared_ptr<const CheckpointAnalyzer> analyzer(const QString& path);
   // Caches `v` unless the run or key set changed since the job began (then returns false).
   bool cache(int epoch, const ViewSnapshotPtr& v, unsigned generation);
-  QThread thread_;
-  ComputeThread compute_{kIntraOpThreads};  // where the analysis runs
-  QObject* worker_ = nullptr;
+
   mutable std::mutex mutex_;
   QString path_;
   std::optional<std::vector<int>> keys_;
   std::optional<int> pending_;
   std::deque<int> prefetch_;
   bool busy_ = false;
-  std::list<std::pair<int, ViewSnapshotPtr>> cache_;  // most recent first
-  unsigned generation_ = 0;                           // bumped by setRun / setKeyFreqs
-  std::shared_ptr<AnalysisTurns> turns_;              // under mutex_
+  std::list<std::pair<int, ViewSnapshotPtr>> cache_;    // most recent first
+  unsigned generation_ = 0;                             // bumped by setRun / setKeyFreqs
+  unsigned run_generation_ = 0;                         // bumped by setRun
+  std::shared_ptr<const CheckpointAnalyzer> analyzer_;  // service thread only
+  unsigned analyzer_run_ = 0;                           // the run_generation_ analyzer_ was built for
+  JobRunner jobs_;                                      // where the analysis runs; last: destroyed (waited for) first
+  std::shared_ptr<AnalysisTurns> turns_;                // under mutex_
 };
 
 }  // namespace grok

@@ -11,11 +11,8 @@ CompareSource::CompareSource(QObject* parent) : QObject(parent) {
   connect(&timer_, &QTimer::timeout, this, &CompareSource::poll);
 }
 
-CompareSource::~CompareSource() { waitForReader(); }
-
-void CompareSource::waitForReader() {
-  if (reader_.joinable()) reader_.join();
-}
+// The runner waits for a read under way; its result is dropped with this object.
+CompareSource::~CompareSource() = default;
 
 QString CompareSource::open(const QStringList& paths) {
   if (paths.isEmpty()) return tr("nothing to compare: give a sweep folder or run files");
@@ -43,7 +40,8 @@ QString CompareSource::open(const QStringList& paths) {
   } catch (const std::exception& e) {
     return QString::fromStdString(e.what());
   }
-  waitForReader();  // a read of the previous set is dropped when it arrives (gen_)
+  reads_.wait();  // a read of the previous set is dropped when it arrives (generation_)
+  reading_ = false;
   generation_++;
   pollAgain_ = false;
   sweep_ = std::move(sweep);
@@ -107,20 +105,22 @@ void CompareSource::poll() {
     todo << r;
   }
   if (todo.isEmpty()) return;
-  reader_ = std::thread([this, todo, gen = generation_]() mutable {
-    QElapsedTimer t;
-    t.start();
-    for (CompareRun& r : todo) {
-      if (!QFileInfo::exists(r.path)) continue;  // not started
-      const int row = r.row;
-      r = readCompareRun(r.path);
-      r.row = row;
-    }
-    const double ms = t.nsecsElapsed() / 1e6 / todo.size();
-    QMetaObject::invokeMethod(
-        this, [this, todo = std::move(todo), gen, ms]() mutable { apply(std::move(todo), gen, ms); },
-        Qt::QueuedConnection);
-  });
+  reading_ = true;
+  using Read = std::pair<QVector<CompareRun>, double>;  // the runs, ms a run
+  reads_.run<Read>(
+      this,
+      [todo](JobControl&) mutable {
+        QElapsedTimer t;
+        t.start();
+        for (CompareRun& r : todo) {
+          if (!QFileInfo::exists(r.path)) continue;  // not started
+          const int row = r.row;
+          r = readCompareRun(r.path);
+          r.row = row;
+        }
+        return Read{std::move(todo), t.nsecsElapsed() / 1e6 / todo.size()};
+      },
+      [this, gen = generation_](Read r) { apply(std::move(r.first), gen, r.second); });
 }
 
 void CompareSource::finish(CompareRun& r, const Stamp& s) const {
@@ -140,8 +140,8 @@ void CompareSource::finish(CompareRun& r, const Stamp& s) const {
 }
 
 void CompareSource::apply(QVector<CompareRun> read, quint64 gen, double ms) {
-  if (gen != generation_) return;  // a read of a set open() has replaced (its thread joined there)
-  waitForReader();
+  if (gen != generation_) return;  // a read of a set open() has replaced
+  reading_ = false;
   lastReadMs_ = ms;
   QList<int> rows;
   for (CompareRun& r : read) {

@@ -4,7 +4,7 @@
 //
 // Live without a busy loop: a timer (2 s) stats every run file and its WAL, the run's lock and its
 // error file on the GUI thread (microseconds a run), and only the runs whose stamp changed are
-// re-read, on a thread of the source's own; the result is posted back and `updated` names the
+// re-read as a job of the source's runner (ui/jobs/job_runner.h); the result is posted back and `updated` names the
 // rows. A run's trainer commits a checkpoint into the WAL, so a growing run changes the stamp.
 //
 //   CompareSource s;
@@ -22,10 +22,11 @@
 #include <QTimer>
 #include <QVector>
 #include <optional>
-#include <thread>
+#include <utility>
 
 #include "core/experiments/sweep.h"
 #include "ui/compare/compare_data.h"
+#include "ui/jobs/job_runner.h"
 
 namespace grok {
 
@@ -48,7 +49,7 @@ class CompareSource : public QObject {
   // Stats the files now; re-reads changed ones off the GUI thread (`updated` follows). While a
   // read is under way, one more poll is made after it.
   void poll();
-  bool reading() const { return reader_.joinable(); }
+  bool reading() const { return reading_; }
   void setPollInterval(int ms) { timer_.setInterval(ms); }
   double lastReadMs() const { return lastReadMs_; }  // the newest read, per run
 
@@ -72,7 +73,6 @@ class CompareSource : public QObject {
   void finish(CompareRun& r, const Stamp& s) const;
   void apply(QVector<CompareRun> read, quint64 gen, double ms);
   void updateLooseVaried();
-  void waitForReader();
 
   std::optional<Sweep> sweep_;
   QString title_;
@@ -80,10 +80,11 @@ class CompareSource : public QObject {
   QVector<CompareRun> runs_;
   QVector<Stamp> stamps_;
   QTimer timer_;
-  std::thread reader_;
+  bool reading_ = false;    // a read of this set is under way
   quint64 generation_ = 0;  // which open() a read belongs to
   bool pollAgain_ = false;
   double lastReadMs_ = 0;
+  JobRunner reads_{1};  // last: destroyed (waited for) first
 };
 
 }  // namespace grok

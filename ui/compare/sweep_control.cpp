@@ -7,12 +7,11 @@ namespace grok {
 SweepControl::SweepControl(QObject* parent) : QObject(parent) {
   qRegisterMetaType<grok::SweepProgress>();
   qRegisterMetaType<grok::SweepResult>();
+  jobs_.setKeepAlive(false);  // the runs train on threads of run_sweep's own
 }
 
-SweepControl::~SweepControl() {
-  stop_ = true;
-  if (thread_.joinable()) thread_.join();
-}
+// Stops the runs; the runner then waits for run_sweep to return (every run committed).
+SweepControl::~SweepControl() { stop_ = true; }
 
 QString SweepControl::start(const QString& dir, int jobs) {
   if (running()) return tr("%1: the sweep is already running").arg(dir);
@@ -24,41 +23,44 @@ QString SweepControl::start(const QString& dir, int jobs) {
   }
   stop_ = false;
   last_ = {};
-  thread_ = std::thread([this, sweep = std::move(*sweep), jobs] {
-    SweepCallbacks cb;
-    cb.on_progress = [this](const SweepProgress& p) {
-      QMetaObject::invokeMethod(
-          this, [this, p] { last_ = p, emit progress(p); }, Qt::QueuedConnection);
-    };
-    cb.on_event = [this, &sweep](const SweepEvent& e) {
-      static const char* const kinds[] = {"started", "complete", "stopped", "FAILED", "skipped"};
-      const QString m = tr("run %1 (%2): %3, %4")
-                            .arg(e.index)
-                            .arg(QString::fromStdString(describe_varied(sweep.runs().at(e.index))))
-                            .arg(kinds[e.kind])
-                            .arg(QString::fromStdString(e.message));
-      QMetaObject::invokeMethod(
-          this, [this, m] { emit event(m); }, Qt::QueuedConnection);
-    };
-    SweepResult r;
-    QString error;
-    try {
-      SweepRunOptions opt;
-      opt.jobs = jobs;
-      r = run_sweep(sweep, opt, stop_, cb);
-    } catch (const std::exception& e) {
-      error = QString::fromStdString(e.what());
-    }
-    QMetaObject::invokeMethod(
-        this, [this, r, error] { done(r, error); }, Qt::QueuedConnection);
-  });
+  running_ = true;
+  jobs_.run(this,
+            [this, sweep = std::move(*sweep), jobs](JobControl&) {
+              SweepCallbacks cb;
+              cb.on_progress = [this](const SweepProgress& p) {
+                QMetaObject::invokeMethod(
+                    this, [this, p] { last_ = p, emit progress(p); }, Qt::QueuedConnection);
+              };
+              cb.on_event = [this, &sweep](const SweepEvent& e) {
+                static const char* const kinds[] = {"started", "complete", "stopped", "FAILED", "skipped"};
+                const QString m = tr("run %1 (%2): %3, %4")
+                                      .arg(e.index)
+                                      .arg(QString::fromStdString(describe_varied(sweep.runs().at(e.index))))
+                                      .arg(kinds[e.kind])
+                                      .arg(QString::fromStdString(e.message));
+                QMetaObject::invokeMethod(
+                    this, [this, m] { emit event(m); }, Qt::QueuedConnection);
+              };
+              SweepResult r;
+              QString error;
+              try {
+                SweepRunOptions opt;
+                opt.jobs = jobs;
+                r = run_sweep(sweep, opt, stop_, cb);
+              } catch (const std::exception& e) {
+                error = QString::fromStdString(e.what());
+              }
+              QMetaObject::invokeMethod(
+                  this, [this, r, error] { done(r, error); }, Qt::QueuedConnection);
+            },
+            {});
   return {};
 }
 
 void SweepControl::stop() { stop_ = true; }
 
 void SweepControl::done(const SweepResult& r, const QString& error) {
-  if (thread_.joinable()) thread_.join();  // it has posted this and returned
+  running_ = false;  // run_sweep has returned: this was its job's last word
   emit finished(r, error);
 }
 

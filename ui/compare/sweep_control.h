@@ -1,7 +1,7 @@
-// Runs a sweep from the window: core's run_sweep (the runner `grokking-cli sweep run` uses) on a
-// thread of its own, stopped through its atomic flag; progress and events are posted to the GUI
-// thread as signals. Runs another process trains are skipped (run locks), so the window and a CLI
-// can share a sweep.
+// Runs a sweep from the window: core's run_sweep (the runner `grokking-cli sweep run` uses) as a
+// job of its own runner (ui/jobs/job_runner.h), stopped through its atomic flag; progress and events are posted to the
+// GUI thread as signals. Runs another process trains are skipped (run locks), so the window and a CLI can share a
+// sweep.
 //
 //   SweepControl c;
 //   connect(&c, &SweepControl::progress, label, [](const SweepProgress& p) { ... });
@@ -20,9 +20,8 @@
 #include <QObject>
 #include <QString>
 #include <atomic>
-#include <thread>
-
-#include "core/experiments/sweep_runner.h"
+#include "core/runner/sweep_runner.h"
+#include "ui/jobs/job_runner.h"
 
 namespace grok {
 
@@ -35,7 +34,7 @@ class SweepControl : public QObject {
   // Starts training every incomplete run of the sweep in `dir`; "" or a one-line error.
   QString start(const QString& dir, int jobs = 0);
   void stop();  // returns at once; `finished` follows when every run has committed
-  bool running() const { return thread_.joinable(); }
+  bool running() const { return running_; }
   bool stopping() const { return running() && stop_.load(); }
   const SweepProgress& lastProgress() const { return last_; }
   // "3/12 complete · 2 running · 1450 epochs/s · about 1 min left"
@@ -48,9 +47,10 @@ class SweepControl : public QObject {
 
  private:
   void done(const SweepResult& r, const QString& error);
-  std::thread thread_;
   std::atomic<bool> stop_{false};
   SweepProgress last_;
+  bool running_ = false;  // from start() until `finished`
+  JobRunner jobs_;        // last: destroyed (waited for) first
 };
 
 }  // namespace grok

@@ -11,9 +11,10 @@ namespace grok {
 
 QWidget* makeConfigEditor(const ConfigField& f, QWidget* parent) {
   QWidget* editor = nullptr;
-  if (!f.choices.empty()) {  // a Choice or a Boolean
+  const std::vector<std::string> choices = config_field_choices(f);
+  if (!choices.empty()) {  // a Choice, a Boolean or a registered name
     auto* combo = new QComboBox(parent);
-    for (const char* choice : f.choices) combo->addItem(QString::fromUtf8(choice));
+    for (const std::string& choice : choices) combo->addItem(QString::fromStdString(choice));
     editor = combo;
   } else {
     editor = new QLineEdit(parent);

@@ -1,5 +1,5 @@
 // Opening a PyTorch checkpoint (File > Open of a .pt/.pth, a drop, the command line): what the
-// file holds, read by core's reader that runs nothing (core/interchange/interchange.h), and what it
+// file holds, read by core's reader that runs nothing (core/transfer/transfer.h), and what it
 // cannot say. The shape comes from the tensors; the task (operation, training fraction, split
 // seed) from the file's config when it has one, else it is the mainline's, which the dialog says
 // and lets the user change. OK writes a run file beside the checkpoint, which the window opens.
@@ -16,7 +16,7 @@
 #include <QMap>
 #include <QStringList>
 
-#include "core/interchange/interchange.h"
+#include "core/transfer/transfer.h"
 
 class QLabel;
 class QLineEdit;

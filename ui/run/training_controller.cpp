@@ -1,19 +1,16 @@
 #include "ui/run/training_controller.h"
 
-#include <QMetaObject>
-
 #include "core/store/run_store.h"
 
 namespace grok {
 
 TrainingController::TrainingController(std::shared_ptr<AnalysisTurns> turns, QObject* parent) : QObject(parent) {
   qRegisterMetaType<grok::TrainingState>();
-  worker_ = new TrainingWorker;
+  // The worker lives here (GUI thread); its runs are jobs of jobs_, on a fresh thread each
+  // (keep-alive off: a run's OpenMP pool ends with it), so its signals arrive queued.
+  worker_ = new TrainingWorker(this);
   worker_->setTurns(std::move(turns));
-  worker_->moveToThread(&thread_);
-  connect(&thread_, &QThread::finished, worker_, &QObject::deleteLater);
-  thread_.setObjectName("training");
-  thread_.start();
+  jobs_.setKeepAlive(false);
   connect(worker_, &TrainingWorker::metrics, this, [this](const QVector<EpochMetrics>& batch, const LiveStatus& s) {
     if (s.target > 0) live_ = s;
     emit metrics(batch, s);
@@ -30,18 +27,15 @@ TrainingController::TrainingController(std::shared_ptr<AnalysisTurns> turns, QOb
   });
 }
 
-TrainingController::~TrainingController() {
-  worker_->requestStop();
-  thread_.quit();
-  thread_.wait();
-}
+// The run under way commits a checkpoint and returns; jobs_ waits for it.
+TrainingController::~TrainingController() { worker_->requestStop(); }
 
 bool TrainingController::start(const Config& cfg, const QString& path) {
   if (active()) return false;
   worker_->reset();  // before the run is queued: a pause or stop asked after this one is kept
   live_ = LiveStatus{0, cfg.epochs, 0, -1};
   setState(State::Training);
-  QMetaObject::invokeMethod(worker_, [w = worker_, cfg, path] { w->train(cfg, path, /*overwrite=*/true); });
+  jobs_.run(this, [w = worker_, cfg, path](JobControl&) { w->train(cfg, path, /*overwrite=*/true); }, {});
   return true;
 }
 
@@ -62,7 +56,7 @@ QString TrainingController::resume(const QString& path, std::optional<int> epoch
   worker_->reset();
   live_ = LiveStatus{from, target, 0, -1};
   setState(State::Training);
-  QMetaObject::invokeMethod(worker_, [w = worker_, path, epochs] { w->resume(path, epochs); });
+  jobs_.run(this, [w = worker_, path, epochs](JobControl&) { w->resume(path, epochs); }, {});
   return {};
 }
 
@@ -71,8 +65,8 @@ QString TrainingController::fork(const QString& parent, int epoch, const QString
   worker_->reset();
   live_ = LiveStatus{epoch, 0, 0, epoch};
   setState(State::Training);
-  QMetaObject::invokeMethod(worker_,
-                            [w = worker_, parent, epoch, changes, path] { w->fork(parent, epoch, changes, path); });
+  jobs_.run(this, [w = worker_, parent, epoch, changes, path](JobControl&) { w->fork(parent, epoch, changes, path); },
+            {});
   return {};
 }
 

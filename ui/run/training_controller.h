@@ -17,11 +17,11 @@
 
 #include <QObject>
 #include <QString>
-#include <QThread>
 #include <memory>
 #include <optional>
 
 #include "core/base/config.h"
+#include "ui/jobs/job_runner.h"
 #include "ui/run/training_state.h"
 #include "ui/run/training_worker.h"
 
@@ -68,8 +68,8 @@ class TrainingController : public QObject {
  private:
   void setState(State s);
   void onFinished(const QString& path, bool completed, const QString& error);
-  QThread thread_;
-  TrainingWorker* worker_ = nullptr;  // lives on thread_, deleted when it ends
+  TrainingWorker* worker_ = nullptr;  // a child; its runs are jobs_'s
+  JobRunner jobs_;                    // last: destroyed (waited for) first
   State state_ = State::Idle;
   LiveStatus live_;
 };

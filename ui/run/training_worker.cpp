@@ -41,14 +41,13 @@ void TrainingWorker::requestStop() {
   wake_.notify_all();
 }
 
-// Each run trains on a thread of its own, so that its OpenMP pool ends with the run and does
-// not slow the views' analysis afterwards (core/runtime/compute_thread.h). Signals from it are queued.
+// Each run is a job of the controller's runner, on a thread of its own (keep-alive off), so that
+// its OpenMP pool ends with the run and does not slow the views' analysis afterwards
+// (core/runtime/compute_thread.h). Signals from it are queued to the GUI thread.
 void TrainingWorker::train(const Config& cfg, const QString& path, bool overwrite) {
   try {
-    run_on_fresh_thread(kIntraOpThreads, [&] {
-      Trainer t = Trainer::start(cfg, path.toStdString(), overwrite);
-      run(t);
-    });
+    Trainer t = Trainer::start(cfg, path.toStdString(), overwrite);
+    run(t);
   } catch (const std::exception& e) {
     emit finished(path, false, QString::fromStdString(e.what()));
   }
@@ -56,10 +55,8 @@ void TrainingWorker::train(const Config& cfg, const QString& path, bool overwrit
 
 void TrainingWorker::resume(const QString& path, std::optional<int> epochs) {
   try {
-    run_on_fresh_thread(kIntraOpThreads, [&] {
-      Trainer t = Trainer::resume(path.toStdString(), epochs);
-      run(t);
-    });
+    Trainer t = Trainer::resume(path.toStdString(), epochs);
+    run(t);
   } catch (const std::exception& e) {
     emit finished(path, false, QString::fromStdString(e.what()));
   }
@@ -70,9 +67,8 @@ void TrainingWorker::fork(const QString& parent, int epoch, const QStringList& c
   for (const QString& s : changes) c.push_back(s.toStdString());
   QString error;
   try {
-    // Its own thread as training's: the first checkpoint's measures use the intra-op pool.
-    run_on_fresh_thread(kIntraOpThreads,
-                        [&] { Trainer::fork(parent.toStdString(), epoch, c, path.toStdString(), /*overwrite=*/true); });
+    // A job as training's: the first checkpoint's measures use the intra-op pool.
+    Trainer::fork(parent.toStdString(), epoch, c, path.toStdString(), /*overwrite=*/true);
   } catch (const std::exception& e) {
     error = QString::fromStdString(e.what());
   }

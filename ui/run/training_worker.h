@@ -1,12 +1,11 @@
-// Training off the GUI thread: a QObject moved to its own QThread (Qt's "worker object" pattern)
-// that drives core's Trainer. The GUI thread never waits on it: commands are queued slot calls or
-// atomic flags, results come back as queued signals, metrics in batches of at most ~20 per second.
+// Training off the GUI thread: a QObject whose train/resume/fork run as jobs of the controller's
+// JobRunner (ui/jobs/job_runner.h) and drive core's Trainer. The GUI thread never waits on it: commands are queued slot
+// calls or atomic flags, results come back as queued signals, metrics in batches of at most ~20 per second.
 //
 // TrainingController (ui/run/training_controller.h) owns it and its thread.
 //
-//   worker->moveToThread(&thread);
 //   worker->reset();              // before queuing a run: no pause or stop left from the last one
-//   QMetaObject::invokeMethod(worker, [=] { worker->train(cfg, path, overwrite); });
+//   jobs.run(this, [=](JobControl&) { worker->train(cfg, path, overwrite); }, {});
 //   worker->requestPause(true);   // any thread; takes effect after the current epoch
 //   worker->requestStop();        // commits a checkpoint at the epoch reached, then finished()
 #pragma once
@@ -39,7 +38,7 @@ class TrainingWorker : public QObject {
  public:
   explicit TrainingWorker(QObject* parent = nullptr);
 
-  // Run on the worker's thread; return when training ends (finished() says how).
+  // Run as jobs, off the GUI thread; return when training ends (finished() says how).
   void train(const Config& cfg, const QString& path, bool overwrite);
   void resume(const QString& path, std::optional<int> epochs);
   // Writes a fork of checkpoint `epoch` of `parent` at `path` (Trainer::fork: its first checkpoint and

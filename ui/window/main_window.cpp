@@ -11,6 +11,7 @@
 #include <QTimer>
 #include <QToolBar>
 
+#include "core/model/model_family.h"
 #include "core/runtime/analysis_turns.h"
 #include "ui/checkpoint/attention_panel.h"
 #include "ui/checkpoint/check_table_view.h"
@@ -19,6 +20,7 @@
 #include "ui/checkpoint/key_set_chooser.h"
 #include "ui/checkpoint/neuron_panel.h"
 #include "ui/compare/compare_view.h"
+#include "ui/jobs/job_runner.h"
 #include "ui/plots/figure.h"
 #include "ui/plots/heatmap_view.h"
 #include "ui/plots/spectrum_view.h"
@@ -31,7 +33,7 @@
 
 namespace grok {
 
-MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), jobs_(std::make_unique<JobRunner>()) {
   setWindowTitle(tr("Grokking Lab"));
   setWindowIcon(QIcon(QStringLiteral(":/icons/grokking.svg")));
   setObjectName("dashboard");
@@ -78,8 +80,8 @@ void MainWindow::buildDocks() {
   QDockWidget* dNumerics = add(tr("Numerics"), "numerics", viewer_->curves()->numerics()->widget());
   QDockWidget* dWE = add(tr("W_E Fourier norms"), "we", v->weView());
   QDockWidget* dWL = add(tr("W_L Fourier norms"), "wl", v->wlView());
-  QDockWidget* dNeur = add(tr("Neurons"), "neurons", v->neurons());
-  QDockWidget* dAttn = add(tr("Attention"), "attention", v->attention());
+  QDockWidget* dNeur = neuronDock_ = add(tr("Neurons"), "neurons", v->neurons());
+  QDockWidget* dAttn = attentionDock_ = add(tr("Attention"), "attention", v->attention());
   QDockWidget* dLog = add(tr("Logits (2D Fourier)"), "logits", v->logitsView());
   QDockWidget* dChk = add(tr("Checks"), "checks", v->checks());
   compareDock_ = add(tr("Compare"), "compare", compare_ = new CompareView);
@@ -133,6 +135,10 @@ void MainWindow::wire() {
   connect(viewer_, &RunViewer::opened, this, [this](const QString& path, bool hasCheckpoints) {
     setWindowTitle(tr("Grokking Lab - %1").arg(QFileInfo(path).fileName()));
     if (!training()) panel_->setState(TrainingState::Idle, hasCheckpoints);  // a complete run trains on
+    // The views of what the run's model family has (core/model/model_family.h).
+    const ModelAnatomy a = model_family(viewer_->config()).anatomy(viewer_->config());
+    attentionDock_->setVisible(a.heads > 0);
+    neuronDock_->setVisible(a.neurons > 0);
     recent_->add(path);
     updateStatus();
   });

@@ -10,6 +10,7 @@
 
 #include <QMainWindow>
 #include <functional>
+#include <memory>
 
 #include "core/interchange/checkpoint_layout.h"
 #include "ui/run/training_controller.h"
@@ -23,6 +24,7 @@ namespace grok {
 class CompareView;
 class ForkDialog;
 class ImportDialog;
+class JobRunner;
 class ExportDialogs;
 class RecentRunsMenu;
 class RunPanel;
@@ -112,6 +114,8 @@ class MainWindow : public QMainWindow {
   ExportDialogs* exports_;
   CompareView* compare_ = nullptr;
   QDockWidget* compareDock_ = nullptr;
+  QDockWidget* attentionDock_ = nullptr;  // shown for model families with attention heads
+  QDockWidget* neuronDock_ = nullptr;     // shown for model families with MLP neurons
   RecentRunsMenu* recent_ = nullptr;
   QLabel* status_ = nullptr;
   QAction* forkAction_ = nullptr;
@@ -119,6 +123,7 @@ class MainWindow : public QMainWindow {
   QString lastError_;
   bool closeAfterStop_ = false;
   std::function<void()> defaultLayout_;  // applied once shown, unless a saved layout was restored
+  std::unique_ptr<JobRunner> jobs_;      // imports and exports (ui/jobs/job_runner.h)
 };
 
 // A .pt or .pth file: opened through the import dialog, not as a run file.

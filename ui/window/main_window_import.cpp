@@ -1,4 +1,4 @@
-// MainWindow's PyTorch interchange (core/interchange/interchange.h): File > Export checkpoint for
+// MainWindow's PyTorch interchange (core/transfer/transfer.h): File > Export checkpoint for
 // PyTorch... at the scrubbed epoch, and opening a .pt/.pth (File > Open, a drop, the command line)
 // through the import dialog, the import running on a thread of its own.
 #include <QAction>
@@ -10,12 +10,12 @@
 #include <QPointer>
 #include <QProgressDialog>
 #include <QStatusBar>
-#include <QThread>
 #include <memory>
 
-#include "core/interchange/interchange.h"
 #include "core/store/run_file_error.h"
+#include "core/transfer/transfer.h"
 #include "ui/checkpoint/epoch_scrubber.h"
+#include "ui/jobs/job_runner.h"
 #include "ui/run/import_dialog.h"
 #include "ui/window/main_window.h"
 #include "ui/window/run_viewer.h"
@@ -31,8 +31,7 @@ struct ExportChoice {
   bool all;
 };
 const ExportChoice kChoices[] = {
-    {QT_TRANSLATE_NOOP("MainWindow", "Authors' Transformer state_dict, this checkpoint (*.pt)"), PtLayout::Authors,
-     false},
+    {QT_TRANSLATE_NOOP("MainWindow", "The authors' state_dict, this checkpoint (*.pt)"), PtLayout::Authors, false},
     {QT_TRANSLATE_NOOP("MainWindow", "TransformerLens HookedTransformer, this checkpoint (*.pt)"),
      PtLayout::TransformerLens, false},
     {QT_TRANSLATE_NOOP("MainWindow", "Every checkpoint, authors' layout, like full_run_data (*.pth)"),
@@ -88,7 +87,11 @@ QString MainWindow::exportCheckpoint(const QString& path, PtLayout layout, bool 
     opt.layout = layout;
     opt.all = all;
     if (!all) opt.epoch = epoch;
-    const ExportPtResult r = export_pt(runPath().toStdString(), opt, path.toStdString());
+    // Every checkpoint of a long run is ~100 MB to write: off the GUI thread.
+    const ExportPtResult r =
+        runAndWait<ExportPtResult>(*jobs_, [run = runPath().toStdString(), opt, out = path.toStdString()](JobControl&) {
+          return export_pt(run, opt, out);
+        });
     statusBar()->showMessage(
         all ? tr("Wrote %1: %2 checkpoints, %3 layout").arg(path).arg(r.epochs.size()).arg(to_string(layout))
             : tr("Wrote %1: checkpoint %2, %3 layout").arg(path).arg(epoch).arg(to_string(layout)),
@@ -105,7 +108,8 @@ ImportDialog* MainWindow::importCheckpoint(const QString& file) {
   ImportPtResult plan;
   try {
     QApplication::setOverrideCursor(Qt::WaitCursor);
-    plan = plan_import(file.toStdString(), {});
+    // Reading a large or hostile file takes a while: off the GUI thread, the window painting.
+    plan = runAndWait<ImportPtResult>(*jobs_, [f = file.toStdString()](JobControl&) { return plan_import(f, {}); });
     QApplication::restoreOverrideCursor();
   } catch (const std::exception& e) {
     QApplication::restoreOverrideCursor();
@@ -124,31 +128,30 @@ ImportDialog* MainWindow::importCheckpoint(const QString& file) {
     progress->setWindowModality(Qt::WindowModal);
     progress->setMinimumDuration(300);
     progress->setAttribute(Qt::WA_DeleteOnClose);
-    // The import computes every checkpoint's metrics and measures: seconds for a long run, off the
-    // GUI thread. Progress goes through the application object (it outlives the dialog); the result
-    // through the thread's finished signal, delivered only while this window exists.
-    auto err = std::make_shared<QString>();
-    QThread* t = QThread::create([file, sets, out, err, bar = QPointer<QProgressDialog>(progress)] {
-      try {
-        import_pt(file.toStdString(), sets, out.toStdString(), /*overwrite=*/true, [bar](int done, int total) {
-          QMetaObject::invokeMethod(qApp, [bar, done, total] {
-            if (!bar) return;
-            bar->setMaximum(total);
-            bar->setValue(done);
-          });
-        });
-      } catch (const std::exception& e) {
-        *err = QString::fromStdString(e.what());
-      }
-    });
-    connect(t, &QThread::finished, this, [this, out, err, bar = QPointer<QProgressDialog>(progress)] {
+    // The import computes every checkpoint's metrics and measures: seconds for a long run, as a
+    // job (ui/jobs/job_runner.h); its progress and result arrive only while this window exists.
+    const QPointer<QProgressDialog> bar = progress;
+    auto finish = [this, out, bar](const QString& err) {
       if (bar) bar->close();
-      if (err->isEmpty() && openRun(out)) statusBar()->showMessage(tr("Imported into %1").arg(out), 10000);
-      if (!err->isEmpty()) error(tr("Cannot import checkpoint"), *err);
-      emit imported(out, err->isEmpty() ? lastError_ : *err);
-    });
-    connect(t, &QThread::finished, t, &QObject::deleteLater);
-    t->start();
+      if (err.isEmpty() && openRun(out)) statusBar()->showMessage(tr("Imported into %1").arg(out), 10000);
+      if (!err.isEmpty()) error(tr("Cannot import checkpoint"), err);
+      emit imported(out, err.isEmpty() ? lastError_ : err);
+    };
+    jobs_->run(
+        this,
+        [file = file.toStdString(), sets, out = out.toStdString()](JobControl& c) {
+          // Closing the window stops it at the next checkpoint; a new file goes, an old run stays.
+          import_pt(file, sets, out, /*overwrite=*/true, [&c](int done, int total) {
+            if (c.cancelled()) throw std::runtime_error("import cancelled");
+            c.progress(done, total);
+          });
+        },
+        [finish] { finish(QString()); }, finish,
+        [bar](int done, int total) {
+          if (!bar) return;
+          bar->setMaximum(total);
+          bar->setValue(done);
+        });
   });
   d->setProperty("checkpoints", static_cast<int>(plan.epochs.size()));
   d->open();

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "core/base/key_selection.h"
+#include "core/base/task.h"
 #include "core/store/run_store.h"
 
 namespace grok {
@@ -96,15 +97,13 @@ ReferenceDescription describeReference(const Config& open, const Config& referen
     values << QObject::tr("%1: %2 here, %3 in the reference")
                   .arg(f.name, QString::fromStdString(a), QString::fromStdString(b));
   }
-  d.differentTask = open.operation != reference.operation || open.p != reference.p;
+  const Task here(open), there(reference);
+  d.differentTask = here != there;
   const QString name = QFileInfo(referencePath).fileName();
   d.line = title.isEmpty() ? QObject::tr("Reference: %1").arg(name) : title;
   if (d.differentTask)
-    d.line += QObject::tr(" · a different task (%1 mod %2 here, %3 mod %4 in the reference)")
-                  .arg(to_string(open.operation))
-                  .arg(open.p)
-                  .arg(to_string(reference.operation))
-                  .arg(reference.p);
+    d.line += QObject::tr(" · a different task (%1 here, %2 in the reference)")
+                  .arg(QString::fromStdString(here.describe()), QString::fromStdString(there.describe()));
   if (d.fields.isEmpty()) {
     d.line += QObject::tr(" · the same settings");
   } else {

@@ -4,6 +4,7 @@
 #include <QLabel>
 
 #include "core/base/operation_group.h"
+#include "core/base/task.h"
 
 #include "ui/checkpoint/check_table_view.h"
 #include "ui/checkpoint/checkpoint_views.h"
@@ -11,6 +12,7 @@
 #include "ui/checkpoint/key_set_chooser.h"
 #include "ui/checkpoint/measures_filler.h"
 #include "ui/checkpoint/neuron_panel.h"
+#include "ui/jobs/job_runner.h"
 #include "ui/plots/heatmap_view.h"
 #include "ui/plots/series_view.h"
 #include "ui/plots/spectrum_view.h"
@@ -20,7 +22,8 @@
 
 namespace grok {
 
-RunViewer::RunViewer(std::shared_ptr<AnalysisTurns> turns, QObject* parent) : QObject(parent) {
+RunViewer::RunViewer(std::shared_ptr<AnalysisTurns> turns, QObject* parent)
+    : QObject(parent), jobs_(std::make_unique<JobRunner>()) {
   curves_ = new CurvesPanel(this);
   scrubber_ = new EpochScrubber;
   keys_ = new KeySetChooser;
@@ -54,12 +57,16 @@ QMap<QString, QWidget*> RunViewer::figures() const {
   return f;
 }
 
+RunViewer::~RunViewer() = default;
+
 bool RunViewer::filling() const { return filler_->running(); }
 
 QString RunViewer::open(const QString& path, bool fill) {
   RunContents run;
   try {
-    run = loadRunContents(path, keys_->keys());
+    // A long run's metrics take a while to read: off the GUI thread, the window painting meanwhile.
+    run = runAndWait<RunContents>(*jobs_,
+                                  [path, keys = keys_->keys()](JobControl&) { return loadRunContents(path, keys); });
   } catch (const std::exception& e) {
     return QString::fromStdString(e.what());
   }
@@ -68,7 +75,7 @@ QString RunViewer::open(const QString& path, bool fill) {
   clear();
   path_ = path;
   cfg_ = run.cfg;
-  keys_->setRun(path, operation_group(cfg_));
+  keys_->setRun(path, Task(cfg_).group());
   curves_->addMetrics(QVector<EpochMetrics>(run.metrics.begin(), run.metrics.end()));
   for (const MeasureRecord& m : run.measures) curves_->addMeasures(m);
   curves_->addNumerics(run.numerics);

@@ -33,6 +33,8 @@ class QWidget;
 
 namespace grok {
 
+class JobRunner;
+
 class AnalysisTurns;
 class CheckpointViews;
 class CurvesPanel;
@@ -48,6 +50,7 @@ class RunViewer : public QObject {
   Q_OBJECT
  public:
   explicit RunViewer(std::shared_ptr<AnalysisTurns> turns, QObject* parent = nullptr);
+  ~RunViewer() override;
   CurvesPanel* curves() const { return curves_; }
   CheckpointViews* views() const { return views_; }
   EpochScrubber* scrubber() const { return scrubber_; }  // for a toolbar (unparented until then)
@@ -113,7 +116,8 @@ class RunViewer : public QObject {
   QSet<QString> fillAttempts_;  // "path|key set": a failed fill is not retried in a loop
   QString fillAttempt_;         // the one under way or last
   ForkOrigin origin_;
-  bool parentReference_ = false;  // the reference is a fork's parent, drawn on opening it (not the user's)
+  bool parentReference_ = false;     // the reference is a fork's parent, drawn on opening it (not the user's)
+  std::unique_ptr<JobRunner> jobs_;  // reads a run file off the GUI thread
 };
 
 }  // namespace grok

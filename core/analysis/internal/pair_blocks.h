@@ -29,8 +29,11 @@
 #include "core/analysis/pair_forward.h"
 #include "core/base/config.h"
 #include "core/base/operation_group.h"
+#include "core/base/task.h"
 #include "core/base/tensor_blob.h"
 #include "core/data/dataset.h"
+#include "core/model/checkpoint_weights.h"
+#include "core/model/model_family.h"
 
 namespace grok {
 
@@ -49,14 +52,17 @@ struct ForwardBlock {
   PairForward data;                   // each [pairs, *]; null where the source has none
 };
 
-// The pairs' token rows a*p + b and labels, in group order and outside it.
+// The token row a*p + b of every group pair i*n + j: [n*n].
+std::vector<std::int64_t> group_token_rows(const OperationGroup& group);
+
+// The task's pairs' token rows a*p + b and labels, in group order and outside it.
 struct GroupPairs {
   OperationGroup group;
   std::vector<std::int64_t> token_row;  // [n*n]: token row of group pair i*n + j
   std::vector<std::int64_t> label;      // [n*n]: c_token((i + j) mod n)
   std::vector<std::int64_t> outside;    // token rows of the domain's pairs outside the group, ascending
   std::vector<std::int64_t> outside_label;
-  explicit GroupPairs(const OperationGroup& g);
+  explicit GroupPairs(const Task& task);
   // A split's pairs as ascending group pair indices, and as ascending positions in `outside`.
   struct Rows {
     std::vector<std::int64_t> inside, outside;
@@ -76,7 +82,7 @@ class PairSource {
 
  protected:
   explicit PairSource(const Config& cfg)
-      : p_(cfg.p), d_mlp_(cfg.d_mlp), pairs_(operation_group(cfg)), blocks_(pair_blocks(cfg)) {}
+      : p_(cfg.p), d_mlp_(model_family(cfg).anatomy(cfg).neurons), pairs_(Task(cfg)), blocks_(pair_blocks(cfg)) {}
   ForwardBlock frame(std::size_t i) const {
     const std::int64_t n = pairs_.group.n;
     ForwardBlock b;
@@ -95,7 +101,7 @@ class PairSource {
 std::unique_ptr<PairSource> pair_arrays(const Config& cfg, const PairForward& whole);
 // The forward pass computed block by block from a checkpoint (only the logits unless `all`); one
 // block is kept, so a second pass over a single-block layout does not recompute it.
-std::unique_ptr<PairSource> computed_pairs(const Config& cfg, const std::vector<NamedArray>& checkpoint, bool all);
+std::unique_ptr<PairSource> computed_pairs(const Config& cfg, const CheckpointWeights& checkpoint, bool all);
 
 // Block-local indices of the ascending global rows `sorted` that fall in [first, first + n).
 inline std::vector<std::int64_t> rows_in(const std::vector<std::int64_t>& sorted, std::int64_t first, std::int64_t n) {

@@ -17,40 +17,30 @@
 #include <optional>
 #include <vector>
 
-#include "core/data/dataset.h"
+#include "core/model/internal/forward.h"
 #include "core/model/internal/weights.h"
 
 namespace grok {
 
-struct Batch {
-  at::Tensor a, b;    // [N] int64 token ids in 0..p-1
-  at::Tensor labels;  // [N] int64
-  int size() const { return static_cast<int>(a.size(0)); }
-};
-Batch make_batch(const Split& s);
-// Every pair (a, b), row-major (index a*p + b), without labels: what the analysis evaluates.
-Batch all_pairs(int p);
+class ModelFamilyImpl;
 
-// For the check table's per-layer rows (core/analysis/layer_checks.h): one layer's MLP neurons at
-// the final position held at `post` for every pair (their mean: a mean ablation). The MLP acts per
-// position, so nothing but the final position's stream changes.
-struct FinalMlpOverride {
-  int layer = 0;
-  at::Tensor post;  // [M] post-ReLU activations
+// The transformer's tensors by role, read from its Weights by name (weights.h); the tensors are
+// shared, not copied, so gradients and in-place updates reach the Weights.
+struct LayerWeights {
+  at::Tensor W_K, W_Q, W_V;  // [H, Dh, D]
+  at::Tensor W_O;            // [D, H*Dh]
+  at::Tensor W_in;           // [M, D]
+  at::Tensor b_in;           // [M]
+  at::Tensor W_out;          // [D, M]
+  at::Tensor b_out;          // [D]
 };
 
-struct ForwardOptions {
-  double dropout = 0.0;              // drop probability of MLP neurons; 0 = off (evaluation)
-  std::optional<at::Generator> rng;  // dropout masks; required when dropout > 0
-  std::optional<FinalMlpOverride> final_mlp;
-};
-
-// Scratch outputs the analysis views want, at the final position, one entry per layer (index 0 the
-// first): a two-layer model's views show both layers.
-struct ForwardCache {
-  std::vector<at::Tensor> mlp_post;  // per layer [N, M] ReLU outputs (after any dropout or override)
-  std::vector<at::Tensor> attn;      // per layer [N, H, C] attention pattern of the final position
-  at::Tensor direct;                 // [N, V] forward_fast only: the logits less the last MLP's part, h W_out^T W_U
+struct TransformerWeights {
+  at::Tensor W_E;    // [D, V]
+  at::Tensor W_pos;  // [C, D]
+  std::vector<LayerWeights> layers;
+  at::Tensor W_U;  // [D, V]
+  explicit TransformerWeights(const Weights& w);
 };
 
 at::Tensor forward_plain(const Weights& w, const Batch& x, const ForwardOptions& opt = {},
@@ -58,11 +48,7 @@ at::Tensor forward_plain(const Weights& w, const Batch& x, const ForwardOptions&
 at::Tensor forward_fast(const Weights& w, const Batch& x, const ForwardOptions& opt = {},
                         ForwardCache* cache = nullptr);
 
-// Mean cross-entropy of the final-position logits [N, V]; the log-softmax runs in float64
-// (paper Appendix D.2: float32 underflow on confident logits causes slingshot spikes). Returns a
-// float64 scalar tensor.
-at::Tensor cross_entropy_f64(const at::Tensor& logits, const at::Tensor& labels);
-// Number of pairs whose argmax over the p real outputs (the '=' logit dropped) is the label.
-std::int64_t count_correct(const at::Tensor& logits, const at::Tensor& labels);
+// The family "transformer" (model_family_impl.h): forward_fast trains, forward_plain is its reference.
+const ModelFamilyImpl& transformer_family();
 
 }  // namespace grok

@@ -26,7 +26,7 @@
 
 #include "core/base/config.h"
 #include "core/base/records.h"
-#include "core/model/internal/transformer.h"
+#include "core/model/internal/model_family_impl.h"
 #include "core/model/internal/weights.h"
 #include "core/training/internal/adamw.h"
 #include "core/training/internal/recipes.h"

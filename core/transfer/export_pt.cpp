@@ -3,9 +3,11 @@
 #include <cstring>
 #include <map>
 
-#include "core/interchange/interchange.h"
+#include "core/base/task.h"
 #include "core/interchange/pt_file.h"
+#include "core/model/model_family.h"
 #include "core/store/run_store.h"
+#include "core/transfer/transfer.h"
 
 namespace grok {
 
@@ -72,7 +74,7 @@ void tl_config(Export& x, const Config& c) {
 void authors_config(Export& x, const Config& c) {
   x.w.begin_dict();
   x.entry("p", c.p);
-  x.entry("fn_name", to_string(c.operation));
+  x.entry("fn_name", Task(c).name().c_str());
   x.entry_f64("frac_train", c.train_fraction);
   x.entry("seed", static_cast<std::int64_t>(c.seed));
   x.entry("num_layers", c.n_layers);
@@ -97,6 +99,11 @@ void authors_config(Export& x, const Config& c) {
 ExportPtResult export_pt(const std::string& run, const ExportPtOptions& opt, const std::string& out) {
   const RunStore store = RunStore::open(run);
   const Config cfg = store.config();
+  // The layouts name one family's tensors (checkpoint_layout.h); the family says which it maps to.
+  const std::vector<std::string> layouts = model_family(cfg).pytorch_layouts();
+  if (std::find(layouts.begin(), layouts.end(), to_string(opt.layout)) == layouts.end())
+    throw RunFileError(RunFileError::Kind::Foreign, run + ": its model family, " + cfg.model + ", has no " +
+                                                        to_string(opt.layout) + " PyTorch layout");
   const std::vector<int> all = store.checkpoint_epochs();
   if (all.empty()) throw RunFileError(RunFileError::Kind::NoCheckpoint, run + ": holds no checkpoint");
   ExportPtResult result;

@@ -10,16 +10,16 @@
 #include <optional>
 #include <system_error>
 
-#include "core/analysis/fourier_basis.h"
-#include "core/analysis/progress_measures.h"
+#include "core/analysis/checkpoint_analysis.h"
 #include "core/data/dataset.h"
-#include "core/interchange/interchange.h"
 #include "core/interchange/pt_file.h"
-#include "core/model/internal/transformer.h"
+#include "core/model/internal/checkpoint_weights.h"
+#include "core/model/internal/model_family_impl.h"
 #include "core/store/run_store.h"
 #include "core/training/internal/recipes.h"
 #include "core/training/internal/train_step.h"
 #include "core/training/trainer.h"
+#include "core/transfer/transfer.h"
 
 namespace grok {
 
@@ -142,22 +142,22 @@ std::optional<double> file_loss(const std::vector<double>& losses, const std::ve
 
 // Every checkpoint of the plan into `store`: its metrics on the split (the file's losses where it
 // has them), its live progress measures and the fresh optimizer state.
-void write_checkpoints(Plan& plan, const Dataset& data, const std::vector<NamedArray>& fresh, RunStore& store,
+void write_checkpoints(Plan& plan, const CheckpointAnalyzer& an, const std::vector<NamedArray>& fresh, RunStore& store,
                        const std::function<void(int, int)>& progress) {
   ImportPtResult& r = plan.result;
   const Config& c = r.config;
-  const Batch train = make_batch(data.train), test = make_batch(data.test);
-  const FourierBasis basis(operation_group(c));
+  const Batch train = make_batch(an.dataset().train), test = make_batch(an.dataset().test);
   const std::size_t n = plan.tensors.size();
   for (std::size_t i = 0; i < n; ++i) {
     const int e = r.epochs[i];
-    const Weights w = weights_from_checkpoint(c, plan.tensors[i]);
+    const CheckpointWeights ck = an.weights(plan.tensors[i]);
+    const Weights& w = tensors(ck);
     EpochMetrics m;
     m.epoch = e;
     m.lr = c.lr * std::min(1.0, static_cast<double>(e) / std::max(1, c.warmup_steps));
     {
       at::NoGradGuard no_grad;
-      const at::Tensor lt = forward_fast(w, train), ls = forward_fast(w, test);
+      const at::Tensor lt = model_forward(c, w, train), ls = model_forward(c, w, test);
       m.train_loss = run_loss(lt, train.labels, c.loss).item<double>();
       m.train_acc = static_cast<double>(count_correct(lt, train.labels)) / train.size();
       m.test_loss = run_loss(ls, test.labels, c.loss).item<double>();
@@ -170,9 +170,7 @@ void write_checkpoints(Plan& plan, const Dataset& data, const std::vector<NamedA
         r.loss_mismatch = std::max(r.loss_mismatch.value_or(0.0), std::abs(*given - *ours));
         *ours = *given;  // the run as it trained
       }
-    const MeasureRecord measures =
-        to_record(e, KeySelection::Live, compute_progress_measures(c, plan.tensors[i], data, std::nullopt, basis));
-    store.commit_checkpoint(e, plan.tensors[i], {m}, ResumeState{e, 0, fresh}, {measures});
+    commit_checkpoint(store, an, e, ck, {m}, ResumeState{e, 0, fresh});
     if (progress) progress(static_cast<int>(i + 1), static_cast<int>(n));
   }
 }
@@ -188,10 +186,10 @@ ImportPtResult import_pt(const std::string& file, const std::vector<std::string>
   Plan plan = make_plan(file, sets);
   ImportPtResult& r = plan.result;
   const Config& c = r.config;
-  const Dataset data = make_dataset(c);
+  const CheckpointAnalyzer an(c);
   // Fresh optimizer state (zero moments; the norm constraint's target from the newest weights).
   const std::vector<NamedArray> fresh =
-      TrainStep(c, weights_from_checkpoint(c, plan.tensors.back()), make_batch(data.train)).state();
+      TrainStep(c, weights_from_checkpoint(c, plan.tensors.back()), make_batch(an.dataset().train)).state();
   std::map<std::string, std::string> meta = new_run_meta(at::get_num_threads());
   meta["imported_from"] = std::filesystem::absolute(file).lexically_normal().string();
   meta["imported_layout"] = to_string(r.layout);
@@ -200,7 +198,7 @@ ImportPtResult import_pt(const std::string& file, const std::vector<std::string>
   std::optional<RunStore> store(RunStore::create(out, c, overwrite, meta));
   store->hold_replacement();  // an old run at `out` is replaced only once every checkpoint is in
   try {
-    write_checkpoints(plan, data, fresh, *store, progress);
+    write_checkpoints(plan, an, fresh, *store, progress);
     store->finish_replacement();
   } catch (...) {
     // Failed half-way (a full disk): a new file is removed, an old run stays as it was.

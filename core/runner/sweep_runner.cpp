@@ -1,4 +1,4 @@
-#include "core/experiments/sweep_runner.h"
+#include "core/runner/sweep_runner.h"
 
 #include <algorithm>
 #include <chrono>

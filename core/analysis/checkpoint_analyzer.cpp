@@ -1,0 +1,80 @@
+#include "core/analysis/checkpoint_analyzer.h"
+
+#include <chrono>
+#include <numeric>
+
+#include "core/analysis/layer_checks.h"
+
+namespace grok {
+
+namespace {
+
+std::atomic<std::uint64_t> g_builds{0};
+
+LayerAnalysis layer_analysis(const Snapshot& s, int l) {
+  const SnapshotLayerView v = s.layer(l);
+  LayerAnalysis out{v.neurons, {}};
+  const std::size_t pairs = static_cast<std::size_t>(s.p) * s.p;
+  for (int h = 0; h < s.n_heads; h++) {
+    const auto head = v.attention.begin() + static_cast<std::ptrdiff_t>(h * pairs);
+    out.attention_to_a.push_back(std::accumulate(head, head + static_cast<std::ptrdiff_t>(pairs), 0.0) /
+                                 static_cast<double>(pairs));
+  }
+  return out;
+}
+
+}  // namespace
+
+CheckpointAnalyzer::CheckpointAnalyzer(const Config& cfg)
+    : cfg_(cfg), task_(cfg), data_(make_dataset(task_, cfg.seed, cfg.train_fraction)), basis_(task_.group()) {
+  g_builds.fetch_add(1);
+}
+
+std::uint64_t CheckpointAnalyzer::builds() { return g_builds.load(); }
+
+std::vector<int> CheckpointAnalyzer::detect_keys(const CheckpointWeights& w) const {
+  return detect_key_frequencies(weight_spectra(cfg_, w.arrays(), basis_).wl_norms).freqs;
+}
+
+Snapshot CheckpointAnalyzer::snapshot(int epoch, const CheckpointWeights& w,
+                                      const std::optional<std::vector<int>>& keys, SnapshotScope scope) const {
+  return compute_snapshot(cfg_, epoch, w, data_, keys, basis_, scope);
+}
+
+AblationChecks CheckpointAnalyzer::checks(const CheckpointWeights& w, const Snapshot& s) const {
+  AblationChecks c = ablation_checks(cfg_, w, s.measures.key_freqs, basis_, pair_forward(s));
+  append_layer_checks(c, cfg_, w, data_, s);
+  return c;
+}
+
+ProgressMeasures CheckpointAnalyzer::measures(const CheckpointWeights& w, const std::optional<std::vector<int>>& keys,
+                                              const std::vector<float>* logits) const {
+  return compute_progress_measures(cfg_, w, data_, keys, basis_, logits);
+}
+
+CheckpointAnalysis CheckpointAnalyzer::analyze(int epoch, const CheckpointWeights& w,
+                                               const std::optional<std::vector<int>>& keys,
+                                               const std::string& key_selection,
+                                               const std::atomic<bool>* cancel) const {
+  const auto t0 = std::chrono::steady_clock::now();
+  auto stage = [&] {
+    if (cancel && cancel->load()) throw AnalysisCancelled();
+  };
+  CheckpointAnalysis a;
+  a.epoch = epoch;
+  a.group = basis_.group();
+  a.key_selection = key_selection;
+  stage();
+  Snapshot s = snapshot(epoch, w, keys, SnapshotScope::all);
+  stage();
+  a.checks = checks(w, s);
+  for (int l = 0; l < s.n_layers(); l++) a.layers.push_back(layer_analysis(s, l));
+  a.spectra = std::move(s.spectra);
+  a.detected = std::move(s.detected);
+  a.measures = std::move(s.measures);
+  a.neurons = std::move(s.neurons);
+  a.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return a;
+}
+
+}  // namespace grok

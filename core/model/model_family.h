@@ -1,0 +1,60 @@
+// A model family: what a kind of model is, described without torch, so that the config, the
+// views and the file checks can ask it. The paper's transformer is the first family; others (the
+// follow-up papers' MLPs, a test's toy) register by name and need no edit elsewhere.
+//
+// A family says:
+//   - its name (the config's `model` field) and a sentence for menus and reports;
+//   - its parameters for a config: names and shapes, in creation order (what a checkpoint holds;
+//     the seeded initialisation is the family's computation, internal/model_family_impl.h);
+//   - its anatomy: what its forward pass records and the analysis reads (layers, MLP neurons per
+//     layer, attention heads; which matrices are the embedding, the unembedding and the last
+//     MLP's output map). A view shows what a family has: no attention panel without heads.
+//
+//   const ModelFamily& f = model_family(cfg);          // throws ConfigError for an unknown name
+//   for (const ParameterSpec& p : f.parameters(cfg)) ...
+//   if (f.anatomy(cfg).heads == 0) hideAttention();
+//
+// Threading: families are immutable once registered; registration is done before any run starts
+// (a static registrar or start-up code) and is thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/base/config.h"
+
+namespace grok {
+
+struct ParameterSpec {
+  std::string name;                 // as stored: "embed.W_E", "blocks.0.mlp.W_in", ...
+  std::vector<std::int64_t> shape;  // float32
+};
+
+// What a family's forward records, and which matrices the Fourier analysis reads.
+struct ModelAnatomy {
+  int layers = 1;           // blocks whose activations the views show, layer by layer
+  int neurons = 0;          // MLP neurons per layer at the final position (0: none)
+  int heads = 0;            // attention heads per layer (0: no attention)
+  std::string embedding;    // [D, V]: token embeddings, one column a token (the W_E spectrum); "" if none
+  std::string unembedding;  // [D, V]: the final residual to the logits (W_U)
+  std::string neuron_out;   // [D, M]: the last layer's MLP output map (W_L = W_U^T W_out); "" without neurons
+};
+
+class ModelFamily {
+ public:
+  virtual ~ModelFamily() = default;
+  virtual std::string name() const = 0;
+  virtual std::string description() const = 0;
+  virtual std::vector<ParameterSpec> parameters(const Config& cfg) const = 0;
+  virtual ModelAnatomy anatomy(const Config& cfg) const = 0;
+  // The PyTorch layouts (core/interchange/checkpoint_layout.h: "authors", "transformer-lens") whose
+  // tensor names this family's parameters map to; none by default (its runs do not export).
+  virtual std::vector<std::string> pytorch_layouts() const { return {}; }
+};
+
+// The config's family (cfg.model); throws ConfigError naming the unknown family and the known ones.
+const ModelFamily& model_family(const Config& cfg);
+const ModelFamily& model_family(const std::string& name);
+
+}  // namespace grok

@@ -1,0 +1,90 @@
+// The paper's transformer as a model family (model_family.h): its parameters in the reference
+// code's creation order, its seeded initialisation, its anatomy and its two forwards.
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <cmath>
+
+#include "core/model/internal/model_family_impl.h"
+#include "core/model/internal/transformer.h"
+
+namespace grok {
+
+namespace {
+
+std::string block(int l) { return "blocks." + std::to_string(l) + "."; }
+
+class Transformer final : public ModelFamilyImpl {
+ public:
+  std::string name() const override { return kDefaultModel; }
+  std::string description() const override {
+    return "the paper's transformer: token and position embeddings, attention-and-MLP blocks, unembedding";
+  }
+
+  // Reference creation order: Embed, PosEmbed, each block (attn: K, Q, V, O; mlp: in, b_in, out,
+  // b_out), Unembed.
+  std::vector<ParameterSpec> parameters(const Config& cfg) const override {
+    const std::int64_t D = cfg.d_model, V = cfg.p + 1, H = cfg.n_heads, Dh = cfg.d_head, M = cfg.d_mlp;
+    std::vector<ParameterSpec> out = {{"embed.W_E", {D, V}}, {"pos_embed.W_pos", {3, D}}};
+    for (int l = 0; l < cfg.n_layers; l++) {
+      const std::string b = block(l);
+      out.push_back({b + "attn.W_K", {H, Dh, D}});
+      out.push_back({b + "attn.W_Q", {H, Dh, D}});
+      out.push_back({b + "attn.W_V", {H, Dh, D}});
+      out.push_back({b + "attn.W_O", {D, H * Dh}});
+      out.push_back({b + "mlp.W_in", {M, D}});
+      out.push_back({b + "mlp.b_in", {M}});
+      out.push_back({b + "mlp.W_out", {D, M}});
+      out.push_back({b + "mlp.b_out", {D}});
+    }
+    out.push_back({"unembed.W_U", {D, V}});
+    return out;
+  }
+
+  std::vector<std::string> pytorch_layouts() const override { return {"authors", "transformer-lens"}; }
+
+  ModelAnatomy anatomy(const Config& cfg) const override {
+    return {cfg.n_layers, cfg.d_mlp, cfg.n_heads, "embed.W_E", "unembed.W_U", block(cfg.n_layers - 1) + "mlp.W_out"};
+  }
+
+  // randn / sqrt(d_model) for every matrix (W_U: / sqrt(V)), zero biases, which draw no random numbers.
+  Weights init(const Config& cfg) const override {
+    // A generator of its own, seeded as torch.manual_seed(seed) seeds the global one (the same
+    // draws): runs started at once on several threads (a sweep) must not share the global one.
+    at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(cfg.seed);
+    const double sD = std::sqrt(static_cast<double>(cfg.d_model));
+    const double sV = std::sqrt(static_cast<double>(cfg.p + 1));
+    Weights w;
+    for (const ParameterSpec& p : parameters(cfg)) {
+      const bool bias = p.shape.size() == 1;
+      w.add(p.name, bias ? at::zeros(p.shape) : at::randn(p.shape, gen) / (p.name == "unembed.W_U" ? sV : sD));
+    }
+    return w;
+  }
+
+  at::Tensor forward(const Config&, const Weights& w, const Batch& x, const ForwardOptions& opt,
+                     ForwardCache* cache) const override {
+    return forward_fast(w, x, opt, cache);
+  }
+  at::Tensor forward_reference(const Config&, const Weights& w, const Batch& x, const ForwardOptions& opt,
+                               ForwardCache* cache) const override {
+    return forward_plain(w, x, opt, cache);
+  }
+};
+
+}  // namespace
+
+TransformerWeights::TransformerWeights(const Weights& w)
+    : W_E(w.get("embed.W_E")), W_pos(w.get("pos_embed.W_pos")), W_U(w.get("unembed.W_U")) {
+  for (int l = 0; w.has(block(l) + "mlp.W_in"); l++) {
+    const std::string b = block(l);
+    layers.push_back({w.get(b + "attn.W_K"), w.get(b + "attn.W_Q"), w.get(b + "attn.W_V"), w.get(b + "attn.W_O"),
+                      w.get(b + "mlp.W_in"), w.get(b + "mlp.b_in"), w.get(b + "mlp.W_out"), w.get(b + "mlp.b_out")});
+  }
+}
+
+const ModelFamilyImpl& transformer_family() {
+  static const Transformer t;
+  return t;
+}
+
+}  // namespace grok
