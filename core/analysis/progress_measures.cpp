@@ -1,5 +1,7 @@
 #include "core/analysis/progress_measures.h"
 
+#include "core/analysis/measure_registry.h"
+
 #include <ATen/ATen.h>
 
 #include <algorithm>
@@ -169,6 +171,7 @@ ProgressMeasures compute_progress_measures(const Config& cfg, const CheckpointWe
   out.gini_we = spec.gini_we;
   out.gini_wl = spec.gini_wl;
   out.sum_sq_weights = spec.sum_sq_weights;
+  out.registered = compute_registered_measures({cfg, F, checkpoint, spec, logits, keys});
   return out;
 }
 
@@ -190,6 +193,7 @@ MeasureRecord to_record(int epoch, KeySelection::Kind kind, const ProgressMeasur
   if (m.outside_pairs > 0) r.values["outside_loss"] = m.outside_loss, r.values["outside_acc"] = m.outside_acc;
   for (std::size_t i = 0; i < m.key_freqs.size(); i++)
     r.values["excluded_loss_k" + std::to_string(m.key_freqs[i])] = m.excluded_loss_per_key[i];
+  for (const auto& [name, value] : m.registered) r.values[name] = value;
   return r;
 }
 

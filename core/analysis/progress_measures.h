@@ -25,6 +25,7 @@
 // Threading: uses the intra-op threads; the results do not depend on their number.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -55,6 +56,8 @@ struct ProgressMeasures {
   // A view of the whole logits, not stored: filled by compute_snapshot only (logits_2d_norms()).
   std::vector<double> logits_2d_norms;
   double gini_we = 0, gini_wl = 0, sum_sq_weights = 0;
+  // The registered measures (measure_registry.h), by name: stored and printed with the rest.
+  std::map<std::string, double> registered;
 };
 
 // Computes every measure for one checkpoint (1 or more layers). `key_freqs` nullopt: the set

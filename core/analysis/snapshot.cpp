@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "core/analysis/measure_registry.h"
 #include "core/analysis/pair_forward.h"
 #include "core/model/model_family.h"
 
@@ -45,6 +46,7 @@ Snapshot compute_snapshot(const Config& cfg, int epoch, const CheckpointWeights&
   const std::vector<int>& keys = key_freqs ? *key_freqs : s.detected.freqs;
   if (scope == SnapshotScope::all) {
     s.measures = measures_from_logits(cfg, s.logits, data, keys, F);
+    s.measures.registered = compute_registered_measures({cfg, F, ck, s.spectra, &s.logits, keys});
   } else {
     s.measures.key_freqs = keys;
   }
