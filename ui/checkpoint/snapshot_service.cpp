@@ -86,45 +86,46 @@ void SnapshotService::prefetch(const std::vector<int>& epochs) {
   jobs_.run(this, [this](JobControl&) { work(); }, {});
 }
 
+// One request or prefetch a job, so that the runner's thread (and its OpenMP pool) can end between
+// them while training runs (setWarm(false)); a job queues the next while work remains.
 void SnapshotService::work() {
-  while (true) {
-    int epoch;
-    bool quiet;
-    QString path;
-    std::optional<std::vector<int>> keys;
-    unsigned generation;
-    std::shared_ptr<AnalysisTurns> turns;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (pending_) {
-        epoch = *pending_, quiet = false;
-        pending_.reset();
-      } else if (!prefetch_.empty()) {
-        epoch = prefetch_.front(), quiet = true;
-        prefetch_.pop_front();
-      } else {
-        busy_ = false;
-        return;
-      }
-      path = path_;
-      keys = keys_;
-      generation = generation_;
-      turns = turns_;
+  int epoch;
+  bool quiet;
+  QString path;
+  std::optional<std::vector<int>> keys;
+  unsigned generation, run;
+  std::shared_ptr<AnalysisTurns> turns;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (pending_) {
+      epoch = *pending_, quiet = false;
+      pending_.reset();
+    } else if (!prefetch_.empty()) {
+      epoch = prefetch_.front(), quiet = true;
+      prefetch_.pop_front();
+    } else {
+      busy_ = false;
+      return;
     }
-    try {
-      // Alone on the cores: training waits at its next epoch's end (core/runtime/analysis_turns.h).
-      std::optional<AnalysisTurns::Turn> turn;
-      if (turns) turn.emplace(*turns);
-      // On the runner's thread: warm between jobs unless training runs (core/runtime/compute_thread.h).
-      compute(epoch, path, keys, generation, quiet);
-    } catch (const std::exception& e) {
-      if (!quiet) emit failed(epoch, QString::fromStdString(e.what()));
-    }
+    path = path_;
+    keys = keys_;
+    generation = generation_;
+    run = run_generation_;  // with path_: the analyzer built is this run's
+    turns = turns_;
   }
+  try {
+    // Alone on the cores: training waits at its next epoch's end (core/runtime/analysis_turns.h).
+    std::optional<AnalysisTurns::Turn> turn;
+    if (turns) turn.emplace(*turns);
+    compute(epoch, path, keys, generation, run, quiet);
+  } catch (const std::exception& e) {
+    if (!quiet) emit failed(epoch, QString::fromStdString(e.what()));
+  }
+  jobs_.run(this, [this](JobControl&) { work(); }, {});
 }
 
 void SnapshotService::compute(int epoch, const QString& path, const std::optional<std::vector<int>>& keys,
-                              unsigned generation, bool quiet) {
+                              unsigned generation, unsigned run, bool quiet) {
   QElapsedTimer timer;
   timer.start();
   auto ms = [&] { return static_cast<double>(timer.nsecsElapsed()) / 1e6; };
@@ -133,7 +134,7 @@ void SnapshotService::compute(int epoch, const QString& path, const std::optiona
     if (!quiet) emit ready(epoch, have, 0.0);
     return;
   }
-  const std::shared_ptr<const CheckpointAnalyzer> an = analyzer(path);
+  const std::shared_ptr<const CheckpointAnalyzer> an = analyzer(path, run);
   if (!have) {
     const RunStore run = RunStore::open(path.toStdString());
     auto v = std::make_shared<ViewSnapshot>();
@@ -155,12 +156,7 @@ void SnapshotService::compute(int epoch, const QString& path, const std::optiona
   if (!quiet) emit ready(epoch, full, ms());
 }
 
-std::shared_ptr<const CheckpointAnalyzer> SnapshotService::analyzer(const QString& path) {
-  unsigned run;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    run = run_generation_;
-  }
+std::shared_ptr<const CheckpointAnalyzer> SnapshotService::analyzer(const QString& path, unsigned run) {
   if (!analyzer_ || analyzer_run_ != run) {
     analyzer_ = std::make_shared<const CheckpointAnalyzer>(RunStore::open(path.toStdString()).config());
     analyzer_run_ = run;

@@ -73,9 +73,10 @@ class SnapshotService : public QObject {
   void work();  // on the service thread
   // `quiet`: a prefetch, cached but not announced.
   void compute(int epoch, const QString& path, const std::optional<std::vector<int>>& keys, unsigned generation,
-               bool quiet);
-  // The run's analyzer (its dataset and basis), built on the service thread once per setRun.
-  std::shared_ptr<const CheckpointAnalyzer> analyzer(const QString& path);
+               unsigned run, bool quiet);
+  // The analyzer (dataset and basis) of run `run` (run_generation_ read with path_), built on the
+  // service thread once per setRun.
+  std::shared_ptr<const CheckpointAnalyzer> analyzer(const QString& path, unsigned run);
   // Caches `v` unless the run or key set changed since the job began (then returns false).
   bool cache(int epoch, const ViewSnapshotPtr& v, unsigned generation);
 

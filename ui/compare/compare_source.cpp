@@ -120,7 +120,10 @@ void CompareSource::poll() {
         }
         return Read{std::move(todo), t.nsecsElapsed() / 1e6 / todo.size()};
       },
-      [this, gen = generation_](Read r) { apply(std::move(r.first), gen, r.second); });
+      [this, gen = generation_](Read r) { apply(std::move(r.first), gen, r.second); },
+      [this, gen = generation_](const QString&) {  // a failure outside readCompareRun's own: poll on
+        if (gen == generation_) reading_ = false;
+      });
 }
 
 void CompareSource::finish(CompareRun& r, const Stamp& s) const {

@@ -143,6 +143,10 @@ R runAndWait(JobRunner& jobs, std::function<R(JobControl&)> work) {
       });
   loop.exec(QEventLoop::ExcludeUserInputEvents);
   if (error) throw std::runtime_error(error->toStdString());
+  if (!result) {  // the loop ended without the job's word: the application is quitting
+    jobs.cancel();
+    throw std::runtime_error("interrupted: the application is closing");
+  }
   return std::move(*result);
 }
 

@@ -34,6 +34,7 @@
 namespace grok {
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), jobs_(std::make_unique<JobRunner>()) {
+  jobs_->setKeepAlive(false);  // no OpenMP pool kept beside training after an import
   setWindowTitle(tr("Grokking Lab"));
   setWindowIcon(QIcon(QStringLiteral(":/icons/grokking.svg")));
   setObjectName("dashboard");
@@ -116,6 +117,13 @@ void MainWindow::buildDocks() {
   statusBar()->addPermanentWidget(viewer_->referenceLabel());
 }
 
+// The views of what the run's model family has (core/model/model_family.h).
+void MainWindow::showFamilyDocks(const Config& cfg) {
+  const ModelAnatomy a = model_family(cfg).anatomy(cfg);
+  attentionDock_->setVisible(a.heads > 0);
+  neuronDock_->setVisible(a.neurons > 0);
+}
+
 void MainWindow::wire() {
   connect(panel_, &RunPanel::startRequested, this, &MainWindow::startTraining);
   connect(panel_, &RunPanel::stopRequested, this, &MainWindow::stopTraining);
@@ -135,10 +143,7 @@ void MainWindow::wire() {
   connect(viewer_, &RunViewer::opened, this, [this](const QString& path, bool hasCheckpoints) {
     setWindowTitle(tr("Grokking Lab - %1").arg(QFileInfo(path).fileName()));
     if (!training()) panel_->setState(TrainingState::Idle, hasCheckpoints);  // a complete run trains on
-    // The views of what the run's model family has (core/model/model_family.h).
-    const ModelAnatomy a = model_family(viewer_->config()).anatomy(viewer_->config());
-    attentionDock_->setVisible(a.heads > 0);
-    neuronDock_->setVisible(a.neurons > 0);
+    showFamilyDocks(viewer_->config());
     recent_->add(path);
     updateStatus();
   });

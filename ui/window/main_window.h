@@ -107,6 +107,7 @@ class MainWindow : public QMainWindow {
   void updateForkAction();
   void onForked(const QString& path, const QString& error, TrainingState asked);
   void buildInterchangeActions(QMenu* file);  // main_window_import.cpp
+  void showFamilyDocks(const Config& cfg);
 
   RunPanel* panel_;
   TrainingController* controller_;

@@ -122,6 +122,7 @@ void MainWindow::startTraining() {
   QDir().mkpath(QFileInfo(path).absolutePath());
   QSettings().setValue("run/preset", panel_->presetName());
   viewer_->showNewRun(path, *cfg);  // waits for a fill of the file to stop
+  showFamilyDocks(*cfg);
   setWindowTitle(tr("Grokking Lab - %1 (training)").arg(QFileInfo(path).fileName()));
   controller_->start(*cfg, path);
 }

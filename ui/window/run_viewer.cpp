@@ -24,6 +24,7 @@ namespace grok {
 
 RunViewer::RunViewer(std::shared_ptr<AnalysisTurns> turns, QObject* parent)
     : QObject(parent), jobs_(std::make_unique<JobRunner>()) {
+  jobs_->setKeepAlive(false);  // reads are rare: no thread (and OpenMP pool) kept between them
   curves_ = new CurvesPanel(this);
   scrubber_ = new EpochScrubber;
   keys_ = new KeySetChooser;
@@ -62,14 +63,17 @@ RunViewer::~RunViewer() = default;
 bool RunViewer::filling() const { return filler_->running(); }
 
 QString RunViewer::open(const QString& path, bool fill) {
+  const unsigned seq = ++openSeq_;
   RunContents run;
   try {
     // A long run's metrics take a while to read: off the GUI thread, the window painting meanwhile.
+    // Events keep coming while it reads: an open() they start supersedes this one.
     run = runAndWait<RunContents>(*jobs_,
                                   [path, keys = keys_->keys()](JobControl&) { return loadRunContents(path, keys); });
   } catch (const std::exception& e) {
-    return QString::fromStdString(e.what());
+    return seq == openSeq_ ? QString::fromStdString(e.what()) : QString();
   }
+  if (seq != openSeq_) return {};  // a newer open() (or a new run) has taken the views
   const bool same = path == path_;
   const int keep = scrubber_->epoch();
   clear();
@@ -110,6 +114,7 @@ QString RunViewer::open(const QString& path, bool fill) {
 void RunViewer::showNewRun(const QString& path, const Config& cfg) {
   // The fill may be writing the file the new run replaces; and the new run wants the cores.
   filler_->cancelAndWait();
+  ++openSeq_;  // an open() still reading is superseded
   keys_->reset();
   clear();
   path_ = path;

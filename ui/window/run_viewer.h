@@ -118,6 +118,7 @@ class RunViewer : public QObject {
   ForkOrigin origin_;
   bool parentReference_ = false;     // the reference is a fork's parent, drawn on opening it (not the user's)
   std::unique_ptr<JobRunner> jobs_;  // reads a run file off the GUI thread
+  unsigned openSeq_ = 0;             // the newest open(): an older one's read is dropped
 };
 
 }  // namespace grok
