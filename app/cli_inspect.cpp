@@ -58,6 +58,7 @@ int cmd_info(int argc, char** argv) {
   if (a.positional.size() != 1) throw UsageError("info: expected one run FILE");
   const RunStore s = RunStore::open(a.positional[0]);
   s.verify();
+  verify_checkpoints(s);  // every checkpoint's tensors are the model family's: "is this file all right?"
   const Config c = s.config();
   const auto meta = s.all_meta();
   auto m = [&](const char* k) {

@@ -58,13 +58,16 @@ QString job_of(const Result& r) { return QRegularExpression("^submitted job (\\d
 
 const QString kCanonicalCli = QFileInfo(GROKKING_CLI).canonicalFilePath();
 
+// A word as the shell reads it literally: '...' with every ' written '\''.
+QString sh(const QString& s) { return "'" + QString(s).replace("'", "'\\''") + "'"; }
+
 }  // namespace
 
 class TestSlurm : public QObject {
   Q_OBJECT
   test::ScratchDir dir_;
   std::unique_ptr<test::SlurmCluster> cluster_;  // after dir_: stopped before the folder goes
-  QString sweep_;                                // three runs of 200 epochs
+  QString sweep_;                                // three runs of 200 epochs, in a folder named oddly
 
  private Q_SLOTS:
   void initTestCase() {
@@ -83,7 +86,8 @@ class TestSlurm : public QObject {
     QVERIFY(f.open(QIODevice::WriteOnly));
     f.write(spec(13, "\"train_fraction\": [0.3, 0.5, 0.7]"));
     f.close();
-    sweep_ = dir_.qfile("fractions");
+    // A folder name with what a shell or an #SBATCH line reads specially: ' # and a space.
+    sweep_ = dir_.qfile("it's #3 fractions");
     const Result r = cli({"sweep", "init", dir_.qfile("fractions.json"), "--out", sweep_}, cluster_->env());
     QVERIFY2(r.code == 0, qPrintable(describe(r)));
   }
@@ -96,10 +100,10 @@ class TestSlurm : public QObject {
     const QString script = sweep_ + "/slurm/submit-1.sbatch";
     for (const QString& want :
          {QString("would write %1:\n#!/bin/sh\n").arg(script), QString("#SBATCH --array=0-2%2\n"),
-          QString("#SBATCH --cpus-per-task=1\n"), QString("#SBATCH --output=%1/slurm/%A_%a.out\n").arg(sweep_),
+          QString("#SBATCH --cpus-per-task=1\n"), QString("#SBATCH --output=\"%1/slurm/%A_%a.out\"\n").arg(sweep_),
           QString("#SBATCH --requeue\n"), QString("#SBATCH --open-mode=append\n"),
-          QString("\nexec '%1' sweep task '%2' --index \"$SLURM_ARRAY_TASK_ID\"\n").arg(kCanonicalCli, sweep_),
-          QString("\nsbatch --parsable --time=5 '--comment=two words' %1\n").arg(script)})
+          QString("\nexec '%1' sweep task %2 --index \"$SLURM_ARRAY_TASK_ID\"\n").arg(kCanonicalCli, sh(sweep_)),
+          QString("\nsbatch --parsable --time=5 '--comment=two words' %1\n").arg(sh(script))})
       QVERIFY2(r.out.contains(want), qPrintable("no \"" + want + "\" in:\n" + r.out));
     QVERIFY2(!QFileInfo::exists(sweep_ + "/slurm"), "a dry run wrote the slurm folder");
 

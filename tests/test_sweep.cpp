@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "core/experiments/run_summary.h"
 #include "core/runner/sweep_runner.h"
@@ -165,6 +166,84 @@ class TestSweep : public QObject {
     QCOMPARE(a[0].stats.at("grok_epoch").max, 1300.0);
     QCOMPARE(a[1].stats.at("grok_epoch").n, 0);
     QCOMPARE(a[1].phases.at(LiuPhase::Memorisation), 1);
+  }
+
+  // A trailing slash names the folder itself (it used to fail and leave an empty folder).
+  void aTrailingSlashNamesTheFolder() {
+    test::ScratchDir dir;
+    const std::string path = dir.file("sweep");
+    bool created = false;
+    Sweep::create(parse_sweep_spec(kTinySpec, "."), path + "/", &created);
+    QVERIFY(created);
+    QVERIFY(Sweep::is_sweep_folder(path));
+    QCOMPARE(Sweep::open(path + "/").runs().size(), std::size_t(4));
+    int entries = 0;
+    for (const auto& e : std::filesystem::directory_iterator(dir.file(""))) entries++, (void)e;
+    QCOMPARE(entries, 1);  // the sweep alone: nothing left beside or inside it
+  }
+
+  // A run whose lock cannot be taken (its runs/ folder removed) fails alone and is reported; the
+  // runner used to end the process (std::terminate from a runner thread, exit 134).
+  void aLockThatCannotBeTakenFailsTheRunNotTheProcess() {
+    test::ScratchDir dir;
+    const Sweep s = Sweep::create(parse_sweep_spec(kTinySpec, "."), dir.file("sweep"));
+    std::filesystem::remove_all(dir.file("sweep/runs"));
+    std::atomic<bool> stop{false};
+    std::vector<SweepEvent> events;
+    const SweepResult r =
+        run_sweep(s, {.jobs = 2, .threads = 1}, stop, {.on_event = [&](const SweepEvent& e) { events.push_back(e); }});
+    QCOMPARE(r.failed, 4);
+    QCOMPARE(r.complete, 0);
+    QCOMPARE(events.size(), std::size_t(4));
+    for (const SweepEvent& e : events) {
+      QCOMPARE(e.kind, SweepEvent::Failed);
+      QVERIFY2(e.message.find("cannot open the run's lock file") != std::string::npos, e.message.c_str());
+    }
+  }
+
+  // A manifest names run files inside runs/ only: one pointing elsewhere is refused on open (it
+  // used to be trained into, or read from, wherever it said).
+  void aManifestNamesFilesInsideRunsOnly() {
+    for (const char* file :
+         {"../elsewhere.grok", "/tmp/elsewhere.grok", "runs/../../x.grok", "runs/a/b.grok", "runs/run-000.sqlite"}) {
+      test::ScratchDir dir;
+      Sweep::create(parse_sweep_spec(kTinySpec, "."), dir.file("sweep"));
+      const std::string manifest = dir.file("sweep/manifest.json");
+      std::ifstream in(manifest);
+      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      const std::string from = "\"runs/run-001.grok\"";
+      QVERIFY(text.find(from) != std::string::npos);
+      text.replace(text.find(from), from.size(), "\"" + std::string(file) + "\"");
+      std::ofstream(manifest) << text;
+      try {
+        Sweep::open(dir.file("sweep"));
+        QFAIL(file);
+      } catch (const ConfigError& e) {
+        QVERIFY2(std::string(e.what()).find("is not a run file inside the sweep's runs/ folder") != std::string::npos,
+                 e.what());
+      }
+    }
+  }
+
+  // A run file whose config is not its manifest entry's (another sweep's, copied in) is reported
+  // by status and the runner, and left as it is; it used to be resumed as if it were the run.
+  void aRunFileOfAnotherConfigIsReportedNotTrained() {
+    test::ScratchDir dir;
+    const Sweep s = Sweep::create(parse_sweep_spec(kTinySpec, "."), dir.file("sweep"));
+    Config other = s.runs()[1].config;
+    other.seed = 7;
+    other.epochs = 40;
+    test::train_run(other, s.run_path(1));
+    const auto before = std::filesystem::last_write_time(s.run_path(1));
+    QCOMPARE(s.status(1).state, RunState::Failed);
+    QVERIFY2(s.status(1).error.find("config differs from the manifest's (seed, epochs)") != std::string::npos ||
+                 s.status(1).error.find("config differs from the manifest's (epochs, seed)") != std::string::npos,
+             s.status(1).error.c_str());
+    std::atomic<bool> stop{false};
+    const SweepEvent e = train_sweep_run(s, 1, 1, stop);
+    QCOMPARE(e.kind, SweepEvent::Failed);
+    QCOMPARE(std::filesystem::last_write_time(s.run_path(1)), before);
+    QCOMPARE(RunStore::open(s.run_path(1)).config().seed, std::uint64_t(7));
   }
 
   void locksExcludeASecondTrainer() {

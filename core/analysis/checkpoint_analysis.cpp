@@ -8,6 +8,7 @@
 
 #include "core/analysis/layer_checks.h"
 #include "core/base/task.h"
+#include "core/model/model_family.h"
 
 namespace grok {
 
@@ -27,6 +28,20 @@ auto as_run_file_error(const RunStore& store, F&& f) -> decltype(f()) {
   }
 }
 
+// A stored checkpoint as the analyzer's weights: held to the run's model family first
+// (CheckpointWeights), a mismatch reported as the file's, naming the checkpoint.
+CheckpointWeights stored_weights(const RunStore& store, const CheckpointAnalyzer& an, int epoch) {
+  std::vector<NamedArray> ck = store.load_checkpoint(epoch);
+  try {
+    return an.weights(std::move(ck));
+  } catch (const std::runtime_error& e) {
+    std::string m = e.what();
+    if (m.rfind("checkpoint: ", 0) == 0) m = m.substr(12);
+    throw RunFileError(RunFileError::Kind::Damaged,
+                       store.path() + ": damaged run file (checkpoint " + std::to_string(epoch) + ": " + m + ")");
+  }
+}
+
 nlohmann::json neurons_json(const NeuronFrequencies& n) {
   nlohmann::json clusters = nlohmann::json::object();
   for (auto [k, count] : n.clusters(0.85)) clusters[std::to_string(k)] = count;
@@ -42,12 +57,12 @@ nlohmann::json neurons_json(const NeuronFrequencies& n) {
 CheckpointAnalysis analyze_checkpoint(const RunStore& store, int epoch, const KeySelection& keys) {
   const auto t0 = std::chrono::steady_clock::now();
   const CheckpointAnalyzer an(store.config());
-  const CheckpointWeights w = an.weights(store.load_checkpoint(epoch));
   CheckpointAnalysis a = as_run_file_error(store, [&] {
+    const CheckpointWeights w = stored_weights(store, an, epoch);
     std::optional<std::vector<int>> use;  // live: the snapshot's own detected set
     if (keys.kind == KeySelection::Given) use = keys.freqs;
     if (keys.kind == KeySelection::Final)
-      use = an.detect_keys(an.weights(store.load_checkpoint(store.checkpoint_epochs().back())));
+      use = an.detect_keys(stored_weights(store, an, store.checkpoint_epochs().back()));
     return an.analyze(epoch, w, use, keys.describe());
   });
   a.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -60,7 +75,7 @@ int fill_missing_measures(RunStore& store, const KeySelection& keys, const std::
   const std::vector<int> epochs = store.checkpoint_epochs();
   std::vector<int> fixed = keys.freqs;
   if (keys.kind == KeySelection::Final && !epochs.empty())
-    fixed = as_run_file_error(store, [&] { return an.detect_keys(an.weights(store.load_checkpoint(epochs.back()))); });
+    fixed = as_run_file_error(store, [&] { return an.detect_keys(stored_weights(store, an, epochs.back())); });
   const KeySetTag fixed_tag{keys.kind, fixed};
   std::vector<int> have;
   for (const auto& r : store.load_measures(keys.kind))
@@ -72,8 +87,8 @@ int fill_missing_measures(RunStore& store, const KeySelection& keys, const std::
   int done = 0;
   for (int e : todo) {
     if (cancel && cancel->load()) break;
-    const CheckpointWeights w = an.weights(store.load_checkpoint(e));
     as_run_file_error(store, [&] {
+      const CheckpointWeights w = stored_weights(store, an, e);
       std::optional<std::vector<int>> use = fixed;
       if (keys.kind == KeySelection::Live) use = std::nullopt;  // each checkpoint's own
       batch.push_back(to_record(e, keys.kind, an.measures(w, use)));
@@ -84,6 +99,14 @@ int fill_missing_measures(RunStore& store, const KeySelection& keys, const std::
   }
   store.store_measures(batch);
   return done;
+}
+
+void verify_checkpoints(const RunStore& store) {
+  const Config cfg = store.config();
+  for (const auto& [epoch, headers] : store.checkpoint_headers())
+    if (const std::string m = checkpoint_mismatch(cfg, headers); !m.empty())
+      throw RunFileError(RunFileError::Kind::Damaged,
+                         store.path() + ": damaged run file (checkpoint " + std::to_string(epoch) + ": " + m + ")");
 }
 
 MeasureRecord commit_checkpoint(RunStore& store, const CheckpointAnalyzer& analyzer, int epoch,

@@ -30,6 +30,11 @@ int fill_missing_measures(RunStore& store, const KeySelection& keys,
 // Throws RunFileError for a missing checkpoint or a damaged file.
 CheckpointAnalysis analyze_checkpoint(const RunStore& store, int epoch, const KeySelection& keys);
 
+// Holds every stored checkpoint to the run's model family (names, dtypes, shapes: model_family.h's
+// checkpoint_mismatch) without reading their data; throws RunFileError(Damaged) naming the first
+// checkpoint and tensor that differ. What `grokking-cli info` asks of a file.
+void verify_checkpoints(const RunStore& store);
+
 // Commits checkpoint `epoch` (its weights, the metrics since the last checkpoint, the optimizer
 // state, the numerics since then) with its live progress measures, in one transaction, and
 // returns the measures. `logits`: the checkpoint's all-pair logits when the caller has them

@@ -4,8 +4,15 @@ namespace grok {
 
 std::int64_t NamedArray::numel() const {
   std::int64_t n = 1;
-  for (auto s : shape) n *= s;
+  for (auto s : shape)
+    if (s < 0 || __builtin_mul_overflow(n, s, &n)) return -1;  // a wrapped product would pass for a small one
   return n;
+}
+
+std::string shape_text(const std::vector<std::int64_t>& shape) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < shape.size(); i++) out += (i ? ", " : "") + std::to_string(shape[i]);
+  return out + "]";
 }
 
 std::size_t NamedArray::element_size() const { return dtype == DType::F32 ? 4 : 8; }

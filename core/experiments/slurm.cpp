@@ -32,8 +32,10 @@ std::string shell_quote(const std::string& s) {
   return q + "'";
 }
 
-// The --output value for task files in `dir`: Slurm reads "..." in an #SBATCH line as one value but
-// knows no escapes, a backslash would turn off the %A/%a patterns, and a % of the path is written %%.
+// The --output value for task files in `dir`, always in "...": Slurm reads a quoted #SBATCH value as
+// one word, where unquoted a ' starts a quote and a # a comment (a folder "it's" failed sbatch, one
+// with # sent every task's log elsewhere). It knows no escapes, a backslash would turn off the
+// %A/%a patterns, and a % of the path is written %%.
 std::string sbatch_output(const std::string& dir) {
   std::string v;
   for (char c : dir) {
@@ -44,7 +46,7 @@ std::string sbatch_output(const std::string& dir) {
     v += c == '%' ? std::string("%%") : std::string(1, c);
   }
   v += "/%A_%a.out";
-  return v.find_first_of(" \t") == std::string::npos ? v : "\"" + v + "\"";
+  return "\"" + v + "\"";
 }
 
 // A job name Slurm shows in squeue: the folder's name, letters, digits and ._- only.

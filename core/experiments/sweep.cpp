@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -295,7 +296,9 @@ Sweep Sweep::create(const SweepSpec& spec, const std::string& dir, bool* created
       fail(dir, "exists and is not a sweep folder (allowed: a new folder, or an empty one)");
   }
   // Everything is written beside DIR and renamed into place: a failure leaves nothing behind.
-  const fs::path target = fs::absolute(dir);
+  // "DIR/" names DIR: its last component, not an empty one inside it.
+  fs::path target = fs::absolute(dir).lexically_normal();
+  if (!target.has_filename()) target = target.parent_path();
   const fs::path tmp = target.parent_path() / ("." + target.filename().string() + ".creating");
   fs::remove_all(tmp, ec);
   if (!fs::create_directories(tmp / "runs", ec)) fail(dir, "cannot create the folder (" + ec.message() + ")");
@@ -330,6 +333,13 @@ Sweep Sweep::open(const std::string& dir) {
       if (run.index != static_cast<int>(s.runs_.size()))
         fail(path, "runs out of order at index " + std::to_string(run.index));
       run.file = r.at("file").get<std::string>();
+      // A manifest from elsewhere is not trusted to name files: only a run file inside runs/.
+      const fs::path f = fs::path(run.file).lexically_normal();
+      const auto first = f.begin();
+      if (f.is_absolute() || f.empty() || first == f.end() || *first != "runs" ||
+          std::distance(f.begin(), f.end()) != 2 || f.extension() != ".grok")
+        fail(path, "run " + std::to_string(run.index) + ": its file \"" + run.file +
+                       "\" is not a run file inside the sweep's runs/ folder");
       try {
         run.config = config_from_json(r.at("config"));
       } catch (const ConfigError& e) {

@@ -108,6 +108,9 @@ std::string describe_varied(const SweepRun& r);
 // The lock a process holds on a run while it trains it (an OFD lock on DIR/runs/run-NNN.lock, so
 // that two processes, or a local runner and a Slurm task, never train one run at once, and
 // `status` sees which runs train). Released when destroyed.
+// "" when a run file's stored config is the manifest's; else one line naming the fields that differ.
+std::string config_mismatch(const Config& manifest, const Config& file);
+
 class RunLock {
  public:
   // nullopt if another process (or another RunLock in this one) holds it.

@@ -12,6 +12,7 @@
 #include <iterator>
 
 #include "core/base/records.h"
+#include "core/experiments/run_summary.h"
 #include "core/experiments/sweep.h"
 #include "core/store/run_store.h"
 
@@ -36,6 +37,10 @@ SweepRunStatus Sweep::status(int index) const {
   if (fs::exists(run_path(index), ec)) {
     try {
       const RunStore r = RunStore::open(run_path(index));
+      if (const std::string d = config_mismatch(runs_.at(index).config, r.config()); !d.empty()) {
+        st.state = RunState::Failed, st.error = run_path(index) + ": " + d;
+        return st;
+      }
       const std::vector<int> ck = r.checkpoint_epochs();
       if (!ck.empty()) st.epoch = ck.back();
       for (const EpochMetrics& m : r.metrics()) {
@@ -63,6 +68,13 @@ SweepRunStatus Sweep::status(int index) const {
   return st;
 }
 
+std::string config_mismatch(const Config& manifest, const Config& file) {
+  if (config_to_string(manifest) == config_to_string(file)) return {};
+  std::string fields;
+  for (const std::string& f : differing_fields({manifest, file})) fields += (fields.empty() ? "" : ", ") + f;
+  return "its config differs from the manifest's (" + fields + "): a run of another sweep, left as it is";
+}
+
 std::optional<RunLock> RunLock::try_acquire(const std::string& lock_path) {
   const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) throw ConfigError(lock_path + ": cannot open the run's lock file (" + std::strerror(errno) + ")");
@@ -70,8 +82,13 @@ std::optional<RunLock> RunLock::try_acquire(const std::string& lock_path) {
   fl.l_type = F_WRLCK;
   fl.l_whence = SEEK_SET;
   if (::fcntl(fd, F_OFD_SETLK, &fl) != 0) {
+    const int err = errno;
     ::close(fd);
-    return std::nullopt;
+    // Held by another: EACCES or EAGAIN. Anything else is the filesystem's (no POSIX locks on it,
+    // no lock space left): say so, instead of reading it as a run someone else trains.
+    if (err == EACCES || err == EAGAIN) return std::nullopt;
+    throw ConfigError(lock_path + ": cannot lock the run (" + std::strerror(err) +
+                      "): its filesystem does not support POSIX record locks");
   }
   return RunLock(fd);
 }

@@ -1,6 +1,9 @@
 #include "core/model/checkpoint_weights.h"
 
 #include <atomic>
+#include <stdexcept>
+
+#include "core/model/model_family.h"
 
 #include "core/model/internal/checkpoint_weights.h"
 
@@ -12,6 +15,9 @@ std::atomic<std::uint64_t> g_conversions{0};
 
 CheckpointWeights::CheckpointWeights(const Config& cfg, std::vector<NamedArray> arrays)
     : impl_(std::make_shared<Impl>()) {
+  std::vector<TensorHeader> headers;
+  for (const NamedArray& a : arrays) headers.push_back(header_of(a));
+  if (const std::string m = checkpoint_mismatch(cfg, headers); !m.empty()) throw std::runtime_error("checkpoint: " + m);
   impl_->cfg = cfg;
   impl_->arrays = std::move(arrays);
 }

@@ -26,6 +26,8 @@ namespace grok {
 
 class CheckpointWeights {
  public:
+  // Throws std::runtime_error("checkpoint: tensor ... ") when the arrays are not the config's
+  // family's parameters (model_family.h, checkpoint_mismatch): nothing reads a misshapen array.
   CheckpointWeights(const Config& cfg, std::vector<NamedArray> arrays);
   const Config& config() const;
   const std::vector<NamedArray>& arrays() const;

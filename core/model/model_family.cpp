@@ -1,5 +1,6 @@
 #include "core/model/model_family.h"
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -51,6 +52,25 @@ const ModelFamily& model_family(const std::string& name) {
 }
 
 const ModelFamily& model_family(const Config& cfg) { return model_family(cfg.model); }
+
+std::string checkpoint_mismatch(const Config& cfg, const std::vector<TensorHeader>& tensors) {
+  const ModelFamily& f = model_family(cfg);
+  const std::vector<ParameterSpec> specs = f.parameters(cfg);
+  for (const ParameterSpec& p : specs) {
+    const auto it =
+        std::find_if(tensors.begin(), tensors.end(), [&](const TensorHeader& t) { return t.name == p.name; });
+    if (it == tensors.end()) return "tensor " + p.name + " is missing";
+    if (it->dtype != DType::F32)
+      return "tensor " + p.name + " is " + dtype_name(it->dtype) + ", the " + f.name() + "'s is float32";
+    if (it->shape != p.shape)
+      return "tensor " + p.name + " has shape " + shape_text(it->shape) + ", the " + f.name() + "'s is " +
+             shape_text(p.shape) + " for this config";
+  }
+  for (const TensorHeader& t : tensors)
+    if (std::none_of(specs.begin(), specs.end(), [&](const ParameterSpec& p) { return p.name == t.name; }))
+      return "tensor " + t.name + " is not one of the " + f.name() + "'s parameters";
+  return {};
+}
 
 const ModelFamilyImpl& model_impl(const Config& cfg) {
   return static_cast<const ModelFamilyImpl&>(model_family(cfg.model));

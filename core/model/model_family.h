@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "core/base/config.h"
+#include "core/base/tensor_blob.h"
 
 namespace grok {
 
@@ -52,6 +53,12 @@ class ModelFamily {
   // tensor names this family's parameters map to; none by default (its runs do not export).
   virtual std::vector<std::string> pytorch_layouts() const { return {}; }
 };
+
+// "" when `tensors` are exactly the family's parameters for `cfg` (names, float32, shapes); else one
+// line naming the first tensor that is missing, extra, of another dtype or another shape. Every
+// stored checkpoint is held to this before anything reads its numbers (CheckpointWeights,
+// verify_checkpoints, export-pt): a file's shapes are never trusted.
+std::string checkpoint_mismatch(const Config& cfg, const std::vector<TensorHeader>& tensors);
 
 // The config's family (cfg.model); throws ConfigError naming the unknown family and the known ones.
 const ModelFamily& model_family(const Config& cfg);

@@ -35,15 +35,24 @@ bool nothing_committed(const std::string& path) {
 SweepEvent train_sweep_run(const Sweep& sweep, int index, int threads, const std::atomic<bool>& stop,
                            const std::function<void(int, int)>& on_epoch,
                            const std::function<void(const SweepEvent&)>& on_started) {
-  std::optional<RunLock> lock = RunLock::try_acquire(sweep.lock_path(index));
-  if (!lock) return {SweepEvent::Skipped, index, "another process is training it"};
   std::error_code ec;
-  fs::remove(sweep.error_path(index), ec);
   const std::string path = sweep.run_path(index);
+  std::optional<RunLock> lock;
   try {
+    // Inside the try: a lock that cannot be taken (runs/ removed, a filesystem without locks)
+    // fails this run alone, reported, where it used to end the process from a runner thread.
+    if (std::optional<RunLock> l = RunLock::try_acquire(sweep.lock_path(index))) lock.emplace(std::move(*l));
+    if (!lock) return {SweepEvent::Skipped, index, "another process is training it"};
+    fs::remove(sweep.error_path(index), ec);
     std::optional<Trainer> t;
     if (fs::exists(path, ec) && !nothing_committed(path)) {
-      if (RunStore::open(path).complete()) return {SweepEvent::Completed, index, "already complete"};
+      {  // closed before the trainer opens it
+        const RunStore existing = RunStore::open(path);
+        // A file that is not this run's (another sweep's, copied in) is reported, never trained on.
+        if (const std::string d = config_mismatch(sweep.runs().at(index).config, existing.config()); !d.empty())
+          throw ConfigError(path + ": " + d);
+        if (existing.complete()) return {SweepEvent::Completed, index, "already complete"};
+      }
       // The run's own thread count, so that it goes on bit for bit as if never stopped.
       t.emplace(Trainer::resume(path, std::nullopt, {}));
     } else {

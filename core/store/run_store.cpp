@@ -13,6 +13,7 @@
 
 #include "core/store/internal/run_replace.h"
 #include "core/store/internal/sqlite_errors.h"
+#include "core/store/internal/tensor_rows.h"
 
 namespace grok {
 namespace fs = std::filesystem;
@@ -54,29 +55,6 @@ std::string utc_now() {
 }
 
 std::string shape_json(const std::vector<std::int64_t>& s) { return nlohmann::json(s).dump(); }
-
-NamedArray read_array(const std::string& path, Stmt& s, int col_name) {
-  NamedArray a;
-  a.name = s.text(col_name);
-  const std::string dtype = s.text(col_name + 1);
-  if (!dtype_from_name(dtype, &a.dtype))
-    throw RunFileError(Kind::Damaged,
-                       path + ": damaged run file (tensor " + a.name + " has unknown dtype " + dtype + ")");
-  try {
-    const auto j = nlohmann::json::parse(s.text(col_name + 2));
-    a.shape = j.get<std::vector<std::int64_t>>();
-  } catch (const std::exception&) {
-    throw RunFileError(Kind::Damaged, path + ": damaged run file (tensor " + a.name + " has an unreadable shape)");
-  }
-  for (auto d : a.shape)
-    if (d < 0 || d > (1 << 30))
-      throw RunFileError(Kind::Damaged, path + ": damaged run file (tensor " + a.name + " has a bad shape)");
-  a.bytes = s.blob(col_name + 3);
-  if (a.bytes.size() != static_cast<std::size_t>(a.numel()) * a.element_size())
-    throw RunFileError(Kind::Damaged, path + ": damaged run file (tensor " + a.name + " has " +
-                                          std::to_string(a.bytes.size()) + " bytes for its shape)");
-  return a;
-}
 
 }  // namespace
 
@@ -289,18 +267,6 @@ bool RunStore::complete() const {
   if (ck.back() >= config_.epochs) return true;
   const std::string early = meta("stopped_early_at");
   return !early.empty() && ck.back() >= std::atoi(early.c_str());
-}
-
-std::vector<NamedArray> RunStore::load_checkpoint(int epoch) const {
-  return guarded(path_, [&] {
-    std::vector<NamedArray> out;
-    Stmt s = db().prepare("SELECT name, dtype, shape, data FROM tensors WHERE epoch = ? ORDER BY rowid");
-    s.bind(1, epoch);
-    while (s.step()) out.push_back(read_array(path_, s, 0));
-    if (out.empty())
-      throw RunFileError(Kind::NoCheckpoint, path_ + ": no checkpoint at epoch " + std::to_string(epoch));
-    return out;
-  });
 }
 
 std::optional<ResumeState> RunStore::load_resume_state() const {

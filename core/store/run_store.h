@@ -82,6 +82,9 @@ class RunStore {
   // "stopped_early_at" names (config stop_after_grok). What `info`, a sweep's status and resume agree on.
   bool complete() const;
   std::vector<NamedArray> load_checkpoint(int epoch) const;
+  // Every checkpoint's tensors as they claim to be (names, dtypes, shapes; the byte counts checked
+  // against the shapes), without reading the data: what `info` holds to the model family.
+  std::map<int, std::vector<TensorHeader>> checkpoint_headers() const;
   std::optional<ResumeState> load_resume_state() const;
   std::vector<EpochMetrics> metrics(int from_epoch = 0, int to_epoch = std::numeric_limits<int>::max()) const;
   std::optional<EpochMetrics> last_metrics() const;

@@ -147,8 +147,8 @@ Trainer Trainer::resume(const std::string& path, std::optional<int> epochs, cons
     if (*epochs < resume->epoch)
       throw ConfigError("epochs: " + std::to_string(*epochs) +
                         " is before the newest checkpoint (allowed: >= " + std::to_string(resume->epoch) + ")");
-    store.set_target_epochs(*epochs);
-    cfg = store.config();
+    cfg.epochs = *epochs;
+    validate(cfg);  // stored below, once the checkpoint has loaded: a failed resume changes nothing
   }
   Weights w;
   try {
@@ -162,6 +162,7 @@ Trainer Trainer::resume(const std::string& path, std::optional<int> epochs, cons
   } catch (const std::runtime_error& e) {
     damaged(path, e);
   }
+  if (epochs) impl->store.set_target_epochs(*epochs);
   if (threads != recorded) {
     // The run now mixes two counts: say from which epoch on, for whoever reproduces it.
     RunStore& st = impl->store;

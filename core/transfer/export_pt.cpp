@@ -119,7 +119,16 @@ ExportPtResult export_pt(const std::string& run, const ExportPtOptions& opt, con
         run + ": epoch " + std::to_string(*opt.epoch) + " is not a checkpoint" + nearest_checkpoints(all, *opt.epoch));
   }
   const ModelShape shape = shape_of(cfg);
-  const auto tensors = [&](int e) { return from_run_layout(store.load_checkpoint(e), shape, opt.layout); };
+  const auto tensors = [&](int e) {
+    const std::vector<NamedArray> ck = store.load_checkpoint(e);
+    std::vector<TensorHeader> headers;
+    for (const NamedArray& a : ck) headers.push_back(header_of(a));
+    // The layouts size their buffers from the config: a file's shapes must be the config's first.
+    if (const std::string m = checkpoint_mismatch(cfg, headers); !m.empty())
+      throw RunFileError(RunFileError::Kind::Damaged,
+                         run + ": damaged run file (checkpoint " + std::to_string(e) + ": " + m + ")");
+    return from_run_layout(ck, shape, opt.layout);
+  };
   Export x;
   if (!opt.all && opt.layout == PtLayout::Authors) {
     x.state_dict(tensors(result.epochs[0]));  // exactly what Transformer.state_dict() holds

@@ -2,9 +2,7 @@
 
 #include <QInputDialog>
 
-#include "core/analysis/fourier_basis.h"
-#include "core/analysis/weight_spectra.h"
-#include "core/base/task.h"
+#include "core/analysis/checkpoint_analyzer.h"
 #include "core/store/run_store.h"
 
 namespace grok {
@@ -13,10 +11,9 @@ std::vector<int> newestDetectedKeys(const QString& path) {
   const RunStore store = RunStore::open(path.toStdString());
   const std::vector<int> ck = store.checkpoint_epochs();
   if (ck.empty()) return {};
-  const Config cfg = store.config();
-  return detect_key_frequencies(
-             weight_spectra(cfg, store.load_checkpoint(ck.back()), FourierBasis(Task(cfg).group())).wl_norms)
-      .freqs;
+  // The analyzer's key detection, on the checkpoint checked against the run's family.
+  const CheckpointAnalyzer an(store.config());
+  return an.detect_keys(an.weights(store.load_checkpoint(ck.back())));
 }
 
 KeySetChooser::KeySetChooser(QWidget* parent) : QComboBox(parent) {

@@ -1,0 +1,68 @@
+// RunStore's tensors: a checkpoint's arrays, and every checkpoint's headers without their data.
+#include <nlohmann/json.hpp>
+
+#include "core/store/internal/sqlite_errors.h"
+#include "core/store/internal/tensor_rows.h"
+#include "core/store/run_store.h"
+
+namespace grok {
+
+using Kind = RunFileError::Kind;
+
+TensorHeader read_tensor_header(const std::string& path, Stmt& s, int col, std::int64_t bytes,
+                                const std::string& where) {
+  NamedArray a;  // its header; the size rules are NamedArray's
+  a.name = s.text(col);
+  const std::string tensor = "tensor " + a.name + where;
+  const std::string dtype = s.text(col + 1);
+  if (!dtype_from_name(dtype, &a.dtype))
+    throw RunFileError(Kind::Damaged, path + ": damaged run file (" + tensor + " has unknown dtype " + dtype + ")");
+  try {
+    a.shape = nlohmann::json::parse(s.text(col + 2)).get<std::vector<std::int64_t>>();
+  } catch (const std::exception&) {
+    throw RunFileError(Kind::Damaged, path + ": damaged run file (" + tensor + " has an unreadable shape)");
+  }
+  const std::int64_t n = a.numel();  // -1 for a negative or wrapping product
+  if (a.shape.size() > 8 || n < 0 || n > (std::int64_t(1) << 34))
+    throw RunFileError(Kind::Damaged, path + ": damaged run file (" + tensor + " has a bad shape)");
+  if (bytes != n * static_cast<std::int64_t>(a.element_size()))
+    throw RunFileError(Kind::Damaged, path + ": damaged run file (" + tensor + " has " + std::to_string(bytes) +
+                                          " bytes for its shape)");
+  return header_of(a);
+}
+
+NamedArray read_array(const std::string& path, Stmt& s, int col) {
+  NamedArray a;
+  a.bytes = s.blob(col + 3);
+  TensorHeader h = read_tensor_header(path, s, col, static_cast<std::int64_t>(a.bytes.size()));
+  a.name = std::move(h.name);
+  a.dtype = h.dtype;
+  a.shape = std::move(h.shape);
+  return a;
+}
+
+std::vector<NamedArray> RunStore::load_checkpoint(int epoch) const {
+  return guarded(path_, [&] {
+    std::vector<NamedArray> out;
+    Stmt s = db().prepare("SELECT name, dtype, shape, data FROM tensors WHERE epoch = ? ORDER BY rowid");
+    s.bind(1, epoch);
+    while (s.step()) out.push_back(read_array(path_, s, 0));
+    if (out.empty())
+      throw RunFileError(Kind::NoCheckpoint, path_ + ": no checkpoint at epoch " + std::to_string(epoch));
+    return out;
+  });
+}
+
+std::map<int, std::vector<TensorHeader>> RunStore::checkpoint_headers() const {
+  return guarded(path_, [&] {
+    std::map<int, std::vector<TensorHeader>> out;
+    Stmt s = db().prepare("SELECT epoch, name, dtype, shape, length(data) FROM tensors ORDER BY epoch, rowid");
+    while (s.step()) {
+      const int epoch = static_cast<int>(s.int64(0));
+      out[epoch].push_back(read_tensor_header(path_, s, 1, s.int64(4), " of checkpoint " + std::to_string(epoch)));
+    }
+    return out;
+  });
+}
+
+}  // namespace grok

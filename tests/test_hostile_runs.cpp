@@ -1,0 +1,93 @@
+// Run files from others are hostile until checked (issue 23): a checkpoint whose tensors are not
+// the run's model family's (a shape that disagrees with the config, a wrapped shape with no data)
+// is refused in one line with exit code 2 by `info`, `analyze` and `export-pt`, before anything
+// reads its numbers. Before, `info` called such a file fine and `export-pt` wrote past a buffer
+// sized from the data while looping over the config.
+#include <QtTest>
+
+#include <sqlite3.h>
+
+#include <string>
+#include <vector>
+
+#include "cli_test_util.h"
+#include "core/store/run_store.h"
+#include "test_util.h"
+
+using namespace grok;
+
+namespace {
+
+// Rewrites one stored tensor's shape and data in place, as a hand-edited or hostile file would.
+void rewrite_tensor(const std::string& path, int epoch, const std::string& name, const std::string& shape,
+                    std::size_t bytes) {
+  sqlite3* db = nullptr;
+  QCOMPARE(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* s = nullptr;
+  QCOMPARE(
+      sqlite3_prepare_v2(db, "UPDATE tensors SET shape = ?, data = ? WHERE epoch = ? AND name = ?", -1, &s, nullptr),
+      SQLITE_OK);
+  sqlite3_bind_text(s, 1, shape.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_zeroblob(s, 2, static_cast<int>(bytes));  // an empty blob, not NULL, for 0 bytes
+  sqlite3_bind_int(s, 3, epoch);
+  sqlite3_bind_text(s, 4, name.c_str(), -1, SQLITE_TRANSIENT);
+  QCOMPARE(sqlite3_step(s), SQLITE_DONE);
+  QCOMPARE(sqlite3_changes(db), 1);
+  sqlite3_finalize(s);
+  sqlite3_close(db);
+}
+
+// One line on stderr, exit code 2, containing `what`.
+void refused(const test::CliResult& r, const QString& what) {
+  QVERIFY2(r.code == 2, qPrintable(QString("exit %1: %2").arg(r.code).arg(r.err)));
+  QVERIFY2(r.err.trimmed().count('\n') == 0, qPrintable(r.err));
+  QVERIFY2(r.err.contains(what), qPrintable(r.err));
+}
+
+}  // namespace
+
+class TestHostileRuns : public QObject {
+  Q_OBJECT
+ private Q_SLOTS:
+  void aShapeThatIsNotTheConfigsIsRefused() {
+    test::ScratchDir dir;
+    const std::string run = dir.file("run.grok");
+    test::train_run(test::tiny_config(11, 40, 20, 5), run);  // d_model 16, V = 12
+    QCOMPARE(test::cli({"info", QString::fromStdString(run)}).code, 0);
+    rewrite_tensor(run, 20, "embed.W_E", "[16, 6]", 16 * 6 * 4);  // bytes consistent with the shape
+    const QString why = "checkpoint 20: tensor embed.W_E has shape [16, 6], the transformer's is [16, 12]";
+    refused(test::cli({"info", QString::fromStdString(run)}), why);
+    refused(test::cli({"analyze", QString::fromStdString(run), "--epoch", "20"}), why);
+    const QString pt = dir.qfile("out.pt");
+    refused(test::cli({"export-pt", QString::fromStdString(run), "--epoch", "20", "--format", "transformer-lens",
+                       "--out", pt}),
+            why);
+    QVERIFY(!QFile::exists(pt));
+    // The other checkpoints are whole: they still analyse.
+    QCOMPARE(test::cli({"analyze", QString::fromStdString(run), "--epoch", "40"}).code, 0);
+  }
+
+  // A resume that cannot load its checkpoint leaves the run as it was: the new target is stored
+  // only once the checkpoint has loaded (it used to be stored first).
+  void aFailedResumeChangesNothing() {
+    test::ScratchDir dir;
+    const std::string run = dir.file("run.grok");
+    test::train_run(test::tiny_config(11, 40, 20, 5), run);
+    rewrite_tensor(run, 40, "embed.W_E", "[16, 6]", 16 * 6 * 4);
+    refused(test::cli({"resume", QString::fromStdString(run), "--epochs", "100"}), "embed.W_E");
+    QCOMPARE(RunStore::open(run).config().epochs, 40);
+  }
+
+  void aWrappedShapeIsRefused() {
+    test::ScratchDir dir;
+    const std::string run = dir.file("run.grok");
+    test::train_run(test::tiny_config(11, 20, 20, 5), run);
+    // 2^30 x 2^30 x 2^30 x 16 floats: the product wraps to 0 in 64 bits, as the empty data's size.
+    rewrite_tensor(run, 20, "unembed.W_U", "[1073741824, 1073741824, 1073741824, 16]", 0);
+    refused(test::cli({"info", QString::fromStdString(run)}), "tensor unembed.W_U of checkpoint 20 has a bad shape");
+    refused(test::cli({"analyze", QString::fromStdString(run), "--epoch", "20"}), "unembed.W_U has a bad shape");
+  }
+};
+
+QTEST_GUILESS_MAIN(TestHostileRuns)
+#include "test_hostile_runs.moc"
