@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "core/store/internal/run_replace.h"
+#include "core/store/internal/run_schema.h"
 #include "core/store/internal/sqlite_errors.h"
 #include "core/store/internal/tensor_rows.h"
 
@@ -146,6 +147,10 @@ RunStore RunStore::open(const std::string& path, Mode mode) {
   return guarded(path, [&] {
     const int flags = mode == Mode::ReadWrite ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
     auto db = std::make_unique<Db>(path, flags);
+    // A file from elsewhere: defensive settings, and its schema checked before anything reads it,
+    // in bounded time (a view or trigger of its own would run inside info, status or the window).
+    harden(*db);
+    db->bound_time(5000);
     const auto app_id = db->scalar_int("PRAGMA application_id");
     if (app_id != kRunApplicationId)
       throw RunFileError(Kind::Foreign, path + ": an SQLite database, but not a Grokking Lab run file");
@@ -156,6 +161,9 @@ RunStore RunStore::open(const std::string& path, Mode mode) {
                                           std::to_string(version) + ", this build reads up to " +
                                           std::to_string(kRunSchemaVersion) + "); update the app");
     if (version < 1) throw RunFileError(Kind::Damaged, path + ": damaged run file (no run format version)");
+    if (const std::string m = schema_mismatch(*db, static_cast<int>(version)); !m.empty())
+      throw RunFileError(Kind::Foreign, path + ": not a run file this build can read (" + m + ")");
+    db->bound_time(0);
     if (mode == Mode::ReadWrite) set_writer_pragmas(*db), db->exec(kNumericsTable);
     RunStore store(path, std::move(db));
     store.load_config();

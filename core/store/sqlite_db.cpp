@@ -19,6 +19,17 @@ Db::Db(const std::string& path, int flags) {
   sqlite3_busy_timeout(raw, 5000);
 }
 
+void Db::bound_time(int ms) {
+  if (ms <= 0) return sqlite3_progress_handler(db_.get(), 0, nullptr, nullptr);
+  deadline_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  sqlite3_progress_handler(
+      db_.get(), 10000,
+      [](void* d) {
+        return std::chrono::steady_clock::now() > *static_cast<std::chrono::steady_clock::time_point*>(d) ? 1 : 0;
+      },
+      &deadline_);
+}
+
 void Db::exec(const std::string& sql) {
   char* err = nullptr;
   const int rc = sqlite3_exec(db_.get(), sql.c_str(), nullptr, nullptr, &err);

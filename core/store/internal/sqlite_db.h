@@ -4,6 +4,7 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <stdexcept>
@@ -52,8 +53,12 @@ class Db {
   void exec(const std::string& sql);
   Stmt prepare(const std::string& sql) { return Stmt(db_.get(), sql); }
   std::int64_t scalar_int(const std::string& sql);
+  // Interrupts any statement once `ms` milliseconds have passed from now (a progress handler), so
+  // that no read of a hostile file runs unbounded; 0 removes the bound.
+  void bound_time(int ms);
 
  private:
+  std::chrono::steady_clock::time_point deadline_;
   struct Close {
     void operator()(sqlite3* d) const { sqlite3_close_v2(d); }
   };

@@ -1,0 +1,26 @@
+// The tables and columns of every run format this build reads, kept in one place, and the check a
+// file's schema must pass before anything else reads it.
+//
+// Why: a run file is somebody's SQLite database; one with views or triggers of its own (a view
+// written never to finish) would run that SQL inside `info`, `sweep status` or the window. A file
+// opens only if its schema is exactly the one of its format version: the listed tables with their
+// columns in order, SQLite's own indexes for primary keys, no view, no trigger, no other table.
+// A format change bumps kRunSchemaVersion (run_store.h) and adds its entry in run_schema.cpp.
+//
+// Threading: functions of one connection, on its thread.
+#pragma once
+
+#include <string>
+
+#include "core/store/internal/sqlite_db.h"
+
+namespace grok {
+
+// "" when `db`'s schema is exactly format `version`'s; else one line naming the first difference.
+std::string schema_mismatch(Db& db, int version);
+
+// SQLite's defensive settings for a file from elsewhere: no writes to its internals through SQL,
+// no functions or virtual tables run from its schema.
+void harden(Db& db);
+
+}  // namespace grok
