@@ -124,6 +124,77 @@ class TestPickle : public QObject {
                                                          "x"));
   }
 
+  // Every byte the reader copies is charged before it is allocated: the memo lets one string be
+  // named many times, so a small file could ask for GiBs (storage keys and locations, _codecs.encode,
+  // config values were copied uncharged). Each ends in one "oversized" error.
+  void copiesThroughTheMemoAreCharged() {
+    const std::string big(1000, 'k');
+    const auto string = [](const std::string& t) {
+      std::string s = "X";
+      for (int i = 0; i < 4; ++i) s += static_cast<char>((t.size() >> (8 * i)) & 0xff);
+      return s + t;
+    };
+    // 300 000 storage ids whose key is one 1000-byte string: 300 MB of keys from a 4 MB pickle.
+    std::string ids = "\x80\x02]("s + string(big) + "r\x01\x00\x00\x00"s + "ctorch\nFloatStorage\nr\x02\x00\x00\x00"s;
+    for (int i = 0; i < 300000; ++i)
+      ids += "(X\x07\x00\x00\x00storagej\x02\x00\x00\x00j\x01\x00\x00\x00j\x01\x00\x00\x00K\x00tQ"s;
+    ids += "e.";
+    QVERIFY2(refusal(ids).find("MiB (oversized)") != std::string::npos, refusal(ids).c_str());
+    // One key longer than any storage's is refused outright.
+    const std::string long_key = "\x80\x02(X\x07\x00\x00\x00storagectorch\nFloatStorage\n"s +
+                                 string(std::string(2000, 'k')) + "X\x03\x00\x00\x00"s + "cpuK\x00tQ."s;
+    QVERIFY2(refusal(long_key).find("longer than 1024 bytes") != std::string::npos, refusal(long_key).c_str());
+    // _codecs.encode of one 1 MB string, 300 times.
+    std::string enc = "\x80\x02]("s + string(std::string(1 << 20, 'e')) + "r\x01\x00\x00\x00"s +
+                      "c_codecs\nencode\nr\x02\x00\x00\x00"s;
+    for (int i = 0; i < 300; ++i) enc += "j\x02\x00\x00\x00j\x01\x00\x00\x00X\x06\x00\x00\x00latin1\x86R"s;
+    enc += "e.";
+    QVERIFY2(refusal(enc).find("MiB (oversized)") != std::string::npos, refusal(enc).c_str());
+    // A config dict whose 200 values are one 1 MB string: 200 MB of copies from a 1 MB file.
+    Seed seed = seeds()[0];
+    std::string pk = "\x80\x02}(X\x05\x00\x00\x00model"s + seed.pickle.substr(2, seed.pickle.size() - 3) +
+                     "X\x06\x00\x00\x00"s + "config}(" + string("key") + string(std::string(1 << 20, 'v')) +
+                     "r\xf0\xff\x00\x00"s;
+    for (int i = 0; i < 200; ++i) pk += string("key" + std::to_string(i)) + "j\xf0\xff\x00\x00"s;
+    pk += "uu.";
+    try {
+      read_all(pt_bytes(pk, seed.storages));
+      QFAIL("200 copies of a 1 MB config value were read");
+    } catch (const RunFileError& e) {
+      QVERIFY2(std::string(e.what()).find("oversized") != std::string::npos, e.what());
+    }
+  }
+
+  // A record's size is checked from the zip directory before LibTorch allocates and inflates it:
+  // a directory declaring 2 GiB for a storage (as a deflate bomb's would) or for the pickle is
+  // refused without the allocation.
+  void recordSizesComeFromTheDirectory() {
+    const Seed seed = seeds()[0];
+    const std::string zip = pt_bytes(seed.pickle, seed.storages);
+    const auto declare = [&](const std::string& suffix, std::uint32_t size) {
+      std::string z = zip;
+      for (std::size_t at = z.find("PK\x01\x02"); at != std::string::npos; at = z.find("PK\x01\x02", at + 4)) {
+        const std::size_t name_len = static_cast<unsigned char>(z[at + 28]) | static_cast<unsigned char>(z[at + 29])
+                                                                                  << 8;
+        const std::string name = z.substr(at + 46, name_len);
+        if (name.size() < suffix.size() || name.compare(name.size() - suffix.size(), suffix.size(), suffix)) continue;
+        for (int i = 0; i < 4; ++i) z[at + 24 + i] = static_cast<char>((size >> (8 * i)) & 0xff);
+        z[at + 10] = 8;  // deflated: a stored record's sizes must agree, a deflated one's need not
+      }
+      return z;
+    };
+    for (const auto& [record, says] : {std::pair<std::string, std::string>{"/data/0", "oversized"},
+                                       {"/data.pkl", "larger than 64 MiB (oversized)"},
+                                       {"/version", "version record is oversized"}}) {
+      try {
+        read_all(declare(record, 0x7fffffffu));
+        QFAIL(qPrintable(QString::fromStdString(record + " declared 2 GiB and was read")));
+      } catch (const RunFileError& e) {
+        QVERIFY2(std::string(e.what()).find(says) != std::string::npos, e.what());
+      }
+    }
+  }
+
   // A tensor must address only elements of its storage, and may not be absurdly large.
   void tensorsStayInsideTheirStorage() {
     const auto tensor = [](std::int64_t numel, std::vector<std::int64_t> size, std::vector<std::int64_t> stride,

@@ -13,6 +13,12 @@ namespace {
 constexpr std::size_t kMaxValues = 4'000'000;
 constexpr std::size_t kMaxDepth = 100'000;  // open MARKs
 constexpr std::size_t kMaxMemo = 10'000'000;
+// Every byte the reader allocates is charged before it is allocated (values, the references
+// containers hold, text, the stack, the marks, the memo): the memo lets one string or container be
+// named many times, so the input's size alone bounds nothing. The authors' 500-checkpoint file
+// needs ~25 MiB.
+constexpr std::uint64_t kMaxMemoryBytes = std::uint64_t{192} << 20;
+constexpr std::size_t kMaxNameBytes = 1024;  // a global's module or name, a storage's key or location
 constexpr int kMaxDims = 16;
 
 using K = PickleValue::Kind;
@@ -86,6 +92,8 @@ class Reader {
           PickleValue* name = pop();
           PickleValue* module = pop();
           if (!name->is(K::String) || !module->is(K::String)) fail("STACK_GLOBAL of a non-string");
+          if (name->text.size() > kMaxNameBytes || module->text.size() > kMaxNameBytes)
+            fail("STACK_GLOBAL of a name longer than " + std::to_string(kMaxNameBytes) + " bytes");
           push(global(module->text + "." + name->text));
           break;
         }
@@ -132,6 +140,7 @@ class Reader {
 
   PickleValue* make(K k) {
     if (nodes_.size() >= kMaxValues) fail("more than " + std::to_string(kMaxValues) + " values (oversized)");
+    charge(sizeof(PickleValue) + 16);
     nodes_.emplace_back();
     nodes_.back().kind = k;
     return &nodes_.back();
@@ -164,7 +173,7 @@ class Reader {
   }
   PickleValue* text(K k, std::uint64_t n) {
     const std::string_view s = take(n);
-    charge_text(n);
+    charge(n);
     PickleValue* v = make(k);
     v->text.assign(s);
     return v;
@@ -177,14 +186,20 @@ class Reader {
     return v;
   }
 
-  // Text copied out of the stream: each string once, at most the stream's size twice over (the
-  // memo lets _codecs.encode copy one string many times).
-  void charge_text(std::uint64_t n) {
-    text_ += n;
-    if (text_ > 2 * in_.size() + 4096) fail("more text than the pickle holds (oversized)");
+  void charge(std::uint64_t bytes) {
+    spent_ += bytes;
+    if (spent_ > kMaxMemoryBytes)
+      fail("its values need more than " + std::to_string(kMaxMemoryBytes >> 20) + " MiB (oversized)");
+  }
+  // A vector's growth past its largest size so far (it may double its capacity).
+  void charge_growth(std::size_t size, std::size_t* high) {
+    if (size > *high) charge(2 * sizeof(void*) * (size - *high)), *high = size;
   }
 
-  void push(PickleValue* v) { stack_.push_back(v); }
+  void push(PickleValue* v) {
+    charge_growth(stack_.size() + 1, &stack_high_);
+    stack_.push_back(v);
+  }
   PickleValue* pop() {
     if (stack_.size() <= base()) fail("pickle pops an empty stack");
     PickleValue* v = stack_.back();
@@ -198,10 +213,12 @@ class Reader {
   std::size_t base() const { return marks_.empty() ? 0 : marks_.back(); }
   void mark() {
     if (marks_.size() >= kMaxDepth) fail("nesting deeper than " + std::to_string(kMaxDepth) + " (oversized)");
+    charge_growth(marks_.size() + 1, &marks_high_);
     marks_.push_back(stack_.size());
   }
   std::vector<PickleValue*> pop_mark() {
     if (marks_.empty()) fail("pickle closes a MARK it never opened");
+    charge(sizeof(void*) * (stack_.size() - marks_.back()));  // the copy, until its container takes it
     std::vector<PickleValue*> items(stack_.begin() + marks_.back(), stack_.end());
     stack_.resize(marks_.back());
     marks_.pop_back();
@@ -210,6 +227,7 @@ class Reader {
   // References held by containers: values can be referenced many times over (BINGET), so they
   // are counted apart from the values.
   void count_items(std::size_t n) {
+    charge(2 * sizeof(void*) * n);  // a container's vector may double
     items_ += n;
     if (items_ > 4 * kMaxValues) fail("more than " + std::to_string(4 * kMaxValues) + " references (oversized)");
   }
@@ -239,6 +257,7 @@ class Reader {
   }
   void memo(std::uint64_t index) {
     if (index >= kMaxMemo) fail("memo index " + std::to_string(index) + " out of range (oversized)");
+    if (!memo_.count(index)) charge(64);  // a map node
     memo_[index] = top();
   }
   PickleValue* recall(std::uint64_t index) {
@@ -267,7 +286,10 @@ class Reader {
     if (!it[1]->is(K::Global) || !it[2]->is(K::String) || !it[3]->is(K::String) || !it[4]->is(K::Int) ||
         it[4]->integer < 0)
       fail("a malformed storage id");
+    if (it[2]->text.size() > kMaxNameBytes || it[3]->text.size() > kMaxNameBytes)
+      fail("a storage key or location longer than " + std::to_string(kMaxNameBytes) + " bytes");
     PickleValue* s = make(K::Storage);
+    charge(it[2]->text.size() + it[3]->text.size());
     if (!storage_type_from_class(it[1]->text, &s->storage_type)) fail("a storage of type " + it[1]->text);
     s->text = it[2]->text;
     s->location = it[3]->text;
@@ -293,7 +315,7 @@ class Reader {
     } else if (g == "_codecs.encode") {
       if (a.size() != 2 || !a[0]->is(K::String)) fail("_codecs.encode with unexpected arguments");
       PickleValue* b = text(K::Bytes, 0);
-      charge_text(a[0]->text.size());
+      charge(a[0]->text.size());
       for (std::size_t i = 0; i < a[0]->text.size(); ++i) {  // latin1: code points < 256 from UTF-8
         const unsigned char ch = static_cast<unsigned char>(a[0]->text[i]);
         if (ch < 0x80) {
@@ -316,6 +338,7 @@ class Reader {
         !is_int_tuple(a[3]) || a[2]->items.size() != a[3]->items.size() || a[1]->integer < 0)
       fail("_rebuild_tensor_v2 with unexpected arguments");
     PickleValue* t = make(K::Tensor);
+    charge(2 * sizeof(std::int64_t) * a[2]->items.size());
     t->items = {a[0]};
     t->offset = a[1]->integer;
     // Every element the view addresses must lie in the storage: offset + sum (size-1)*stride.
@@ -351,7 +374,8 @@ class Reader {
   std::vector<std::size_t> marks_;
   std::map<std::uint64_t, PickleValue*> memo_;
   std::size_t items_ = 0;
-  std::uint64_t text_ = 0;
+  std::uint64_t spent_ = 0;
+  std::size_t stack_high_ = 0, marks_high_ = 0;
 };
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/interchange/internal/zip_directory.h"
 #include "core/store/run_file_error.h"
 
 namespace grok {
@@ -86,8 +87,8 @@ double element(const unsigned char* p, StorageType t) {
 // The pickle's values in Grokking Lab's terms; storages are read from the zip on first use.
 class Walker {
  public:
-  Walker(caffe2::serialize::PyTorchStreamReader& zip, std::string name, std::int64_t budget)
-      : zip_(zip), name_(std::move(name)), budget_(budget) {}
+  Walker(caffe2::serialize::PyTorchStreamReader& zip, const ZipDirectory& dir, std::string name, std::int64_t budget)
+      : zip_(zip), dir_(dir), name_(std::move(name)), budget_(budget) {}
 
   PtFile file(const PickleValue* root) {
     PtFile f;
@@ -129,7 +130,10 @@ class Walker {
         f.checkpoints[0].epoch = static_cast<int>(e->integer);
     }
     if (const PickleValue* c = root->get("config")) config(c, f);
-    if (const PickleValue* g = root->get("grokking_lab_config"); g && g->is(K::String)) f.grokking_lab_config = g->text;
+    if (const PickleValue* g = root->get("grokking_lab_config"); g && g->is(K::String)) {
+      charge(static_cast<std::int64_t>(g->text.size()));
+      f.grokking_lab_config = g->text;
+    }
     return f;
   }
 
@@ -162,9 +166,13 @@ class Walker {
     auto it = cache_.find(s.text);
     if (it == cache_.end()) {
       const std::string record = "data/" + s.text;
-      if (!zip_.hasRecord(record)) fail(Kind::Damaged, name_, "storage " + s.text + " is missing from the archive");
+      const std::int64_t declared = dir_.size_of(record);
+      if (declared < 0 || !zip_.hasRecord(record))
+        fail(Kind::Damaged, name_, "storage " + s.text + " is missing from the archive");
+      // Charged as the directory declares it, before LibTorch allocates that much and inflates
+      // into it: records may overlap or be compressed (a deflate bomb), so count what would be read.
+      charge(declared);
       auto [ptr, size] = zip_.getRecord(record);
-      charge(static_cast<std::int64_t>(size));  // records may overlap or be compressed: count what is read
       it = cache_.emplace(s.text, std::make_pair(std::move(ptr), size)).first;
     }
     // numel <= bytes / element size, by division: a product could wrap around.
@@ -251,10 +259,11 @@ class Walker {
       const std::string& key = c->items[i]->text;
       const PickleValue* v = c->items[i + 1];
       char buf[32];
+      charge(static_cast<std::int64_t>(key.size()) + 64);  // the memo can make one long key many keys
       switch (v->kind) {
         case K::Int: f.config[key] = std::to_string(v->integer); break;
         case K::Float: std::snprintf(buf, sizeof buf, "%.17g", v->real), f.config[key] = buf; break;
-        case K::String: f.config[key] = v->text; break;
+        case K::String: charge(static_cast<std::int64_t>(v->text.size())), f.config[key] = v->text; break;
         case K::Bool: f.config[key] = v->boolean ? "true" : "false"; break;
         case K::None: f.config[key] = "null"; break;
         case K::Tensor:
@@ -267,6 +276,7 @@ class Walker {
   }
 
   caffe2::serialize::PyTorchStreamReader& zip_;
+  const ZipDirectory& dir_;
   std::string name_;
   std::int64_t budget_;
   std::map<std::string, std::pair<at::DataPtr, std::size_t>> cache_;
@@ -287,6 +297,16 @@ PtFile read_zip(std::istream& in, std::int64_t size, const std::string& name) {
   if (size > kMaxPtFileBytes)
     fail(Kind::Foreign, name, "is larger than " + std::to_string(kMaxPtFileBytes >> 30) + " GiB (oversized)");
   try {
+    // Sizes from the archive's directory first: LibTorch allocates and inflates a record as large
+    // as the directory declares, the version record already in its constructor.
+    const ZipDirectory dir = read_zip_directory(in, size);
+    in.clear();
+    in.seekg(0);
+    for (const char* small : {"version", ".data/version"})
+      if (dir.size_of(small) > 4096) fail(Kind::Foreign, name, std::string("its ") + small + " record is oversized");
+    if (dir.size_of("data.pkl") > kMaxPtPickleBytes)
+      fail(Kind::Foreign, name,
+           "its pickle is larger than " + std::to_string(kMaxPtPickleBytes >> 20) + " MiB (oversized)");
     caffe2::serialize::PyTorchStreamReader zip(&in);
     if (zip.hasRecord("constants.pkl"))
       fail(Kind::Foreign, name,
@@ -299,7 +319,9 @@ PtFile read_zip(std::istream& in, std::int64_t size, const std::string& name) {
       fail(Kind::Foreign, name,
            "its pickle is larger than " + std::to_string(kMaxPtPickleBytes >> 20) + " MiB (oversized)");
     const Pickle pk = parse_pickle(std::string_view(static_cast<const char*>(ptr.get()), bytes));
-    return Walker(zip, name, 4 * size + (std::int64_t{64} << 20)).file(pk.root());
+    return Walker(zip, dir, name, 4 * size + (std::int64_t{64} << 20)).file(pk.root());
+  } catch (const ZipDirectoryError& e) {
+    fail(Kind::Damaged, name, std::string("damaged checkpoint: ") + e.what());
   } catch (const PickleError& e) {
     const bool refused = std::strncmp(e.what(), "refuses", 7) == 0;
     fail(refused ? Kind::Foreign : Kind::Damaged, name, std::string(refused ? "" : "damaged checkpoint: ") + e.what());

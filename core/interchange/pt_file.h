@@ -31,7 +31,7 @@ namespace grok {
 
 // Inputs beyond these are refused as oversized (no state dict of the paper's models comes near).
 constexpr std::int64_t kMaxPtFileBytes = std::int64_t{16} << 30;
-constexpr std::int64_t kMaxPtPickleBytes = std::int64_t{256} << 20;
+constexpr std::int64_t kMaxPtPickleBytes = std::int64_t{64} << 20;
 constexpr int kMaxPtCheckpoints = 100'000;
 
 struct PtCheckpoint {
