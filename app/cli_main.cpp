@@ -1,6 +1,7 @@
 // grokking-cli: headless training, resuming, inspection, export and benchmarks over grok_core.
-// Exit codes: 0 success, 1 failure while running (disk full, I/O), 2 bad input (usage, config,
-// run file), 130 stopped by Ctrl-C after committing. A RunFileError's kind picks 1 or 2.
+// Exit codes (listed by --help): 0 done, 1 the machine or filesystem failed during the work (disk
+// full, I/O), 2 unusable input or destination (usage, config, run file, a held run), 130 stopped by
+// Ctrl-C or SIGTERM after committing. A RunFileError's kind picks 1 or 2.
 #include <unistd.h>
 
 #include <cstdio>
@@ -35,7 +36,15 @@ const char* kUsage =
     "  presets  list the built-in presets\n"
     "\n"
     "'grokking-cli <command> --help' describes a command's options;\n"
-    "'grokking-cli --version' prints the version.\n";
+    "'grokking-cli --version' prints the version.\n"
+    "\n"
+    "exit codes (every command; an error is one line on stderr):\n"
+    "  0    done\n"
+    "  1    the machine or the filesystem failed during the work (an I/O error, a full disk or file size\n"
+    "       limit, an internal error)\n"
+    "  2    the input or the destination is unusable (a bad option or config, a config this machine cannot\n"
+    "       hold, a missing, damaged, hostile or newer file, an unwritable place, a run another process trains)\n"
+    "  130  interrupted (Ctrl-C, SIGTERM): the run committed a checkpoint first; resume goes on from it\n";
 
 int cmd_presets(int argc, char** argv) {
   const Args a = parse_args(argc, argv, 2, {}, {"--help"});
@@ -75,7 +84,14 @@ int main(int argc, char** argv) {
   }
   const std::string cmd = argv[1];
   try {
-    if (cmd == "--help" || cmd == "-h" || cmd == "help") return std::printf("%s", kUsage), 0;
+    if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+      std::printf("%s  run file errors by kind:", kUsage);
+      for (int k = 0; k <= static_cast<int>(RunFileError::Kind::Other); ++k)
+        std::printf(" %s %d%s", to_string(static_cast<RunFileError::Kind>(k)),
+                    exit_code(static_cast<RunFileError::Kind>(k)),
+                    k < static_cast<int>(RunFileError::Kind::Other) ? "," : "\n");
+      return 0;
+    }
     if (cmd == "--version") return std::printf("grokking-cli (Grokking Lab) %s\n", grok::version()), 0;
     if (cmd == "train") return cmd_train(argc, argv);
     if (cmd == "resume") return cmd_resume(argc, argv);
@@ -102,7 +118,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return exit_code(e.kind());
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
+    // An internal failure: one line still (LibTorch appends its backtrace after the first).
+    const std::string what = e.what();
+    std::fprintf(stderr, "error: %s\n", what.substr(0, what.find('\n')).c_str());
     return 1;
   }
 }

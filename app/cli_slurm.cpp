@@ -1,4 +1,4 @@
-// grokking-cli sweep submit: a sweep's incomplete runs as one Slurm job array
+// grokking-cli sweep submit: a sweep's incomplete runs as Slurm job arrays
 // (core/experiments/slurm.h). Exit codes: 0 submitted or nothing to submit, 1 sbatch refused the
 // job, 2 sbatch missing or bad input; nothing is written unless sbatch accepts the job.
 #include <unistd.h>
@@ -16,9 +16,11 @@ namespace {
 
 const char* kSubmitUsage =
     "usage: grokking-cli sweep submit DIR [--slurm ARG]... [--max-parallel M] [--cpus-per-task C] [--dry-run]\n"
-    "  Submits one Slurm job array over the runs that are not complete (a run another process trains now\n"
-    "  is left to it). Task I runs this grokking-cli: 'sweep task DIR --index I', which trains or resumes\n"
-    "  run I. The batch script goes to DIR/slurm/submit-N.sbatch, each task's output to DIR/slurm/JOB_I.out.\n"
+    "  Submits a Slurm job array over the runs that are not complete (a run another process trains now\n"
+    "  is left to it). Task I runs this grokking-cli: 'sweep task DIR --index R' for the I-th of those runs\n"
+    "  (the script lists them), which trains or resumes run R; more runs than the cluster's MaxArraySize go\n"
+    "  in several arrays. Each batch script goes to DIR/slurm/submit-N.sbatch, task I's output to\n"
+    "  DIR/slurm/JOB_I.out.\n"
     "  --slurm ARG         passed to sbatch as it is, repeatable: --slurm --partition=cpu --slurm --time=4:00:00\n"
     "  --max-parallel M    at most M tasks at once (--array=...%M)\n"
     "  --cpus-per-task C   CPUs of each task, which its run takes as intra-op threads (default 2)\n"
@@ -66,35 +68,47 @@ int cmd_sweep_submit(int argc, char** argv) {
   if (auto m = a.get("--max-parallel")) opt.max_parallel = parse_int("--max-parallel", *m, 1, 100000);
   if (auto c = a.get("--cpus-per-task")) opt.cpus_per_task = parse_int("--cpus-per-task", *c, 1, 1024);
 
-  SlurmSubmission s = plan_slurm_submission(sweep, opt);
-  const std::string training = s.training.empty() ? ""
-                                                  : "left out: run" + std::string(s.training.size() > 1 ? "s " : " ") +
-                                                        runs_text(s.training) + " (another process is training " +
-                                                        (s.training.size() > 1 ? "them" : "it") + " now)\n";
-  if (s.indices.empty()) {
+  SlurmPlan plan = plan_slurm_submission(sweep, opt);
+  const std::string training = plan.training.empty()
+                                   ? ""
+                                   : "left out: run" + std::string(plan.training.size() > 1 ? "s " : " ") +
+                                         runs_text(plan.training) + " (another process is training " +
+                                         (plan.training.size() > 1 ? "them" : "it") + " now)\n";
+  if (plan.arrays.empty()) {
     std::printf("nothing to submit: %s\n%s",
-                s.training.empty() ? "every run of the sweep is complete" : "every other run is complete",
+                plan.training.empty() ? "every run of the sweep is complete" : "every other run is complete",
                 training.c_str());
     return 0;
   }
-  std::string command;
-  for (const std::string& w : s.command) command += (command.empty() ? "" : " ") + shown(w);
+  const std::string split = plan.arrays.size() < 2
+                                ? ""
+                                : std::to_string(plan.arrays.size()) + " job arrays: the cluster's MaxArraySize is " +
+                                      std::to_string(plan.max_array_size) + "\n";
   if (a.has("--dry-run")) {
-    std::printf("# dry run: would write %s:\n%s# and run:\n%s\n%s", s.script_path.c_str(), s.script.c_str(),
-                command.c_str(), training.c_str());
+    for (const SlurmSubmission& s : plan.arrays) {
+      std::string command;
+      for (const std::string& w : s.command) command += (command.empty() ? "" : " ") + shown(w);
+      std::printf("# dry run: would write %s:\n%s# and run:\n%s\n", s.script_path.c_str(), s.script.c_str(),
+                  command.c_str());
+    }
+    std::printf("%s%s", split.c_str(), training.c_str());
     return 0;
   }
-  try {
-    submit_to_slurm(s);
-  } catch (const SlurmError& e) {
-    std::fprintf(stderr, "error: sweep submit: %s\n", e.what());
-    return e.kind() == SlurmError::Kind::NotInstalled ? 2 : 1;
+  for (SlurmSubmission& s : plan.arrays) {
+    try {
+      submit_to_slurm(s);
+    } catch (const SlurmError& e) {
+      std::fprintf(stderr, "error: sweep submit: %s\n", e.what());
+      return e.kind() == SlurmError::Kind::NotInstalled ? 2 : 1;
+    }
+    const std::string slurm_dir = std::filesystem::path(s.script_path).parent_path().string();
+    std::printf("submitted job %s: array %s, %zu run%s of %s (runs %s)\n", s.job_id.c_str(), s.array.c_str(),
+                s.indices.size(), s.indices.size() > 1 ? "s" : "", sweep.dir().c_str(),
+                slurm_array_spec(s.indices, 0).c_str());
+    std::printf("  script  %s\n  output  %s/%s_<task>.out (task i: the i-th of those runs)\n", s.script_path.c_str(),
+                slurm_dir.c_str(), s.job_id.c_str());
   }
-  const std::string slurm_dir = std::filesystem::path(s.script_path).parent_path().string();
-  std::printf("submitted job %s: array %s, %zu run%s of %s\n", s.job_id.c_str(), s.array.c_str(), s.indices.size(),
-              s.indices.size() > 1 ? "s" : "", sweep.dir().c_str());
-  std::printf("  script  %s\n  output  %s/%s_<run>.out\n%sfollow with: grokking-cli sweep status %s\n",
-              s.script_path.c_str(), slurm_dir.c_str(), s.job_id.c_str(), training.c_str(), sweep.dir().c_str());
+  std::printf("%s%sfollow with: grokking-cli sweep status %s\n", split.c_str(), training.c_str(), sweep.dir().c_str());
   return 0;
 }
 

@@ -132,7 +132,8 @@ SlurmCluster::SlurmCluster(const QString& dir) : dir_(dir) {
       "JobCompType=jobcomp/none",
       "MpiDefault=none",
       "ReturnToService=2",
-      "MinJobAge=900",  // ended jobs stay in squeue -t all for the test's checks
+      "MinJobAge=900",   // ended jobs stay in squeue -t all for the test's checks
+      "MaxArraySize=3",  // array indices 0-2: a sweep's run 3 and up must be mapped to them
       QString("NodeName=%1 NodeAddr=127.0.0.1 CPUs=8 State=UNKNOWN").arg(host),
       QString("PartitionName=test Nodes=%1 Default=YES MaxTime=INFINITE State=UP").arg(host),
   };

@@ -7,11 +7,16 @@
 #include <QtTest>
 
 #include <sqlite3.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <csignal>
 #include <string>
 #include <vector>
 
 #include "cli_test_util.h"
+#include "core/store/run_lock.h"
 #include "core/store/run_store.h"
 #include "test_util.h"
 
@@ -46,6 +51,13 @@ void alter(const std::string& path, const std::string& sql) {
   const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
   QVERIFY2(rc == SQLITE_OK, err ? err : "?");
   sqlite3_close(db);
+}
+
+// The names in a folder, sorted.
+QStringList names(const test::ScratchDir& dir) {
+  QStringList n = QDir(dir.qfile("")).entryList(QDir::Files | QDir::Dirs | QDir::NoDotAndDotDot | QDir::Hidden);
+  n.sort();
+  return n;
 }
 
 // One line on stderr, exit code 2, containing `what`.
@@ -124,6 +136,126 @@ class TestHostileRuns : public QObject {
       refused(test::cli(args), why);
       QVERIFY2(t.elapsed() < 5000, qPrintable(args.join(' ')));
     }
+  }
+
+  // Replacing a run that another process trains (train --force, fork or import over it) is refused
+  // in one line: every trainer holds the run's lock. It used to leave that trainer writing into a
+  // deleted file. Once the trainer lets go, its lock file is gone and the replace goes through.
+  void aRunBeingTrainedIsNotReplaced() {
+    test::ScratchDir dir;
+    const std::string run = dir.file("run.grok");
+    const QString qrun = QString::fromStdString(run);
+    test::train_run(test::tiny_config(11, 20, 10, 5), run);
+    const QString pt = dir.qfile("run.pt");
+    QCOMPARE(test::cli({"export-pt", qrun, "--format", "authors", "--out", pt}).code, 0);
+    QVERIFY(QFile::copy(qrun, dir.qfile("parent.grok")));
+    {
+      const RunStore trainer = RunStore::open(run, RunStore::Mode::Train);  // as a trainer holds it
+      QVERIFY(RunLock::is_held(dir.file("run.lock")));
+      const QString why = "run.grok: another process is training or writing it (run.lock is held)";
+      refused(test::cli({"train", "--preset", "mainline", "--set", "p=11", "--out", qrun, "--force"}), why);
+      refused(test::cli({"resume", qrun, "--epochs", "30"}), why);
+      refused(test::cli({"fork", dir.qfile("parent.grok"), "--epoch", "10", "--out", qrun, "--force"}), why);
+      refused(test::cli({"import", pt, "--out", qrun, "--force"}), why);
+      try {
+        RunStore::create(run, test::tiny_config(11, 20, 10, 5), true);
+        QFAIL("a held run was replaced");
+      } catch (const RunFileError& e) {
+        QCOMPARE(e.kind(), RunFileError::Kind::Busy);
+      }
+      QCOMPARE(RunStore::open(run).checkpoint_epochs(), (std::vector<int>{0, 10, 20}));
+    }
+    QVERIFY(!QFile::exists(dir.qfile("run.lock")));
+    QCOMPARE(
+        test::cli({"train", "--preset", "mainline", "--set", "p=11", "--set", "epochs=5", "--out", qrun, "--force"})
+            .code,
+        0);
+    QCOMPARE(RunStore::open(run).config().epochs, 5);
+  }
+
+  // Reading a run that no process holds writes nothing beside it (no -wal, -shm or lock), and works
+  // in a folder nobody may write to. Before, every read left a -wal and a -shm next to the file.
+  void readingWritesNothingBesideTheRun() {
+    test::ScratchDir dir;
+    const std::string run = dir.file("run.grok");
+    const QString qrun = QString::fromStdString(run);
+    test::train_run(test::tiny_config(11, 20, 10, 5), run);
+    const QStringList before = names(dir);
+    QCOMPARE(before, QStringList{"run.grok"});
+    test::ScratchDir out;
+    QCOMPARE(test::cli({"info", qrun}).code, 0);
+    QCOMPARE(test::cli({"analyze", qrun, "--epoch", "20"}).code, 0);
+    QCOMPARE(test::cli({"export-csv", qrun, "--out", out.qfile("m.csv")}).code, 0);
+    QCOMPARE(names(dir), before);
+    // A read-only folder (as root, whom permissions do not stop, the reader runs as nobody).
+    QCOMPARE(chmod(dir.file("").c_str(), 0555), 0);
+    QCOMPARE(chmod(out.file("").c_str(), 0777), 0);
+    const auto nobody = [] {
+      if (::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0)) ::_exit(99);
+    };
+    const test::CliResult info = test::cli({"info", qrun}, QProcessEnvironment::systemEnvironment(), nobody);
+    QVERIFY2(info.code == 0, qPrintable(info.err));
+    const test::CliResult csv =
+        test::cli({"export-csv", qrun, "--out", out.qfile("n.csv")}, QProcessEnvironment::systemEnvironment(), nobody);
+    QVERIFY2(csv.code == 0, qPrintable(csv.err));
+    QCOMPARE(chmod(dir.file("").c_str(), 0755), 0);
+    QCOMPARE(names(dir), before);
+  }
+
+  // export-csv writes beside the old CSV and renames: a disk that fills midway leaves the old file
+  // as it was (it used to be truncated before the run was even read) and no temporary file.
+  void aFailedCsvExportKeepsTheOldFile() {
+    test::ScratchDir dir;
+    const std::string run = dir.file("run.grok");
+    test::train_run(test::tiny_config(11, 20, 10, 5), run);
+    const QString csv = dir.qfile("m.csv");
+    QFile old(csv);
+    QVERIFY(old.open(QIODevice::WriteOnly) && old.write("keep me\n") == 8);
+    old.close();
+    const test::CliResult r = test::cli({"export-csv", QString::fromStdString(run), "--out", csv},
+                                        QProcessEnvironment::systemEnvironment(), [] {
+                                          std::signal(SIGXFSZ, SIG_IGN);
+                                          const rlimit tiny{16, 16};
+                                          setrlimit(RLIMIT_FSIZE, &tiny);
+                                        });
+    QVERIFY2(r.code == 1 && r.err.contains("m.csv: cannot write the file (File too large)"), qPrintable(r.err));
+    QVERIFY(old.open(QIODevice::ReadOnly));
+    QCOMPARE(old.readAll(), QByteArray("keep me\n"));
+    QCOMPARE(names(dir), (QStringList{"m.csv", "run.grok"}));
+    QCOMPARE(test::cli({"export-csv", QString::fromStdString(run), "--out", csv}).code, 0);
+    QVERIFY(QFileInfo(csv).size() > 100);
+  }
+
+  // A train or fork that fails before its first checkpoint (here the disk fills at once) leaves
+  // nothing at --out, so that the same command run again works (it used to leave a run file
+  // without a checkpoint that the rerun refused as existing).
+  void aFailedTrainOrForkLeavesNothing() {
+    test::ScratchDir dir;
+    const std::string parent = dir.file("parent.grok");
+    test::train_run(test::tiny_config(11, 20, 10, 5), parent);
+    const auto full = [] {
+      std::signal(SIGXFSZ, SIG_IGN);
+      const rlimit none{0, 0};
+      setrlimit(RLIMIT_FSIZE, &none);
+    };
+    const QStringList train = {"train", "--set", "p=11", "--set", "epochs=10", "--out", dir.qfile("new.grok")};
+    const QStringList fork = {"fork",  QString::fromStdString(parent), "--epoch", "10", "--set", "epochs=20",
+                              "--out", dir.qfile("forked.grok")};
+    QStringList made = {"parent.grok"};
+    for (const QStringList& args : {train, fork}) {
+      const test::CliResult r = test::cli(args, QProcessEnvironment::systemEnvironment(), full);
+      QVERIFY2(r.code == 1 && r.err.trimmed().count('\n') == 0, qPrintable(r.err));
+      QVERIFY2(names(dir) == made, qPrintable(names(dir).join(' ')));
+      const test::CliResult again = test::cli(args);
+      QVERIFY2(again.code == 0, qPrintable(again.err));
+      made = names(dir);
+    }
+    QCOMPARE(names(dir), (QStringList{"forked.grok", "new.grok", "parent.grok"}));
+    struct stat st {};
+    QCOMPARE(::stat(dir.file("new.grok").c_str(), &st), 0);
+    const mode_t mask = ::umask(022);
+    ::umask(mask);
+    QCOMPARE(st.st_mode & 0777, 0666 & ~mask);  // a new run's usual permissions, not mkstemp's 0600
   }
 
   void aWrappedShapeIsRefused() {

@@ -248,7 +248,7 @@ class TestInterchange : public QObject {
         {"export-pt", QString::fromStdString(run_), "--format", "authors", "--all", "--out", file("authors-all.pt")},
         env, disk_of(60000));
     QCOMPARE(r.code, 1);
-    QVERIFY2(r.err.contains("cannot write it"), qPrintable(r.err));
+    QVERIFY2(r.err.contains("cannot write the file"), qPrintable(r.err));
     QCOMPARE(bytes_of(dir_.file("authors-all.pt")), before);
     for (const auto& f : std::filesystem::directory_iterator(dir_.file("")))
       QVERIFY2(f.path().filename().string().rfind(".authors-all.pt.", 0) != 0, f.path().c_str());

@@ -154,18 +154,18 @@ class TestRunStore : public QObject {
     test::ScratchDir dir;
     const std::string path = dir.file("full.grok");
     Config c;  // mainline-sized layers: ~0.7 MB of weights per checkpoint, 1.4 MB of optimizer state
-    c.p = 23;
-    c.epochs = 40;
-    c.checkpoint_interval = 5;
-    Trainer t = Trainer::start(c, path, true, {1});
-    t.limit_file_size(4'000'000);  // room for a few checkpoints, then "full"
-    std::atomic<bool> stop{false};
-    try {
-      t.run(stop);
-      QFAIL("the size limit was never reached");
-    } catch (const RunFileError& e) {
-      QVERIFY2(QString(e.what()).contains("disk full"), e.what());
-      QCOMPARE(e.kind(), RunFileError::Kind::DiskFull);
+    c.p = 23, c.epochs = 40, c.checkpoint_interval = 5;
+    {  // a trainer holds the run until it is destroyed
+      Trainer t = Trainer::start(c, path, true, {1});
+      t.limit_file_size(4'000'000);  // room for a few checkpoints, then "full"
+      std::atomic<bool> stop{false};
+      try {
+        t.run(stop);
+        QFAIL("the size limit was never reached");
+      } catch (const RunFileError& e) {
+        QVERIFY2(QString(e.what()).contains("disk full"), e.what());
+        QCOMPARE(e.kind(), RunFileError::Kind::DiskFull);
+      }
     }
     QVERIFY(read_everything(path).empty());
     const RunStore s = RunStore::open(path);
@@ -257,7 +257,8 @@ class TestRunStore : public QObject {
              to_string(K::Unwritable));
     QCOMPARE(kind_of([&] { RunStore::open(good).set_meta("note", "x"); }), to_string(K::Unwritable));  // read-only
     QCOMPARE(kind_of([&] { RunStore::open(good).load_checkpoint(7); }), to_string(K::NoCheckpoint));
-    RunStore::create(dir.file("empty.grok"), tiny_config(), false);  // no checkpoint yet
+    write_all(dir.file("empty.grok"), read_all(good));
+    test::remove_checkpoints(dir.file("empty.grok"));
     QCOMPARE(kind_of([&] { Trainer::resume(dir.file("empty.grok"), std::nullopt, {1}); }), to_string(K::NoCheckpoint));
     {  // another connection holds the write lock past the busy timeout (5 s)
       sqlite3* db = nullptr;

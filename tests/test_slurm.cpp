@@ -102,7 +102,8 @@ class TestSlurm : public QObject {
          {QString("would write %1:\n#!/bin/sh\n").arg(script), QString("#SBATCH --array=0-2%2\n"),
           QString("#SBATCH --cpus-per-task=1\n"), QString("#SBATCH --output=\"%1/slurm/%A_%a.out\"\n").arg(sweep_),
           QString("#SBATCH --requeue\n"), QString("#SBATCH --open-mode=append\n"),
-          QString("\nexec '%1' sweep task %2 --index \"$SLURM_ARRAY_TASK_ID\"\n").arg(kCanonicalCli, sh(sweep_)),
+          QString("\nset -- 0 1 2\nshift \"$SLURM_ARRAY_TASK_ID\"\nexec '%1' sweep task %2 --index \"$1\"\n")
+              .arg(kCanonicalCli, sh(sweep_)),
           QString("\nsbatch --parsable --time=5 '--comment=two words' %1\n").arg(sh(script))})
       QVERIFY2(r.out.contains(want), qPrintable("no \"" + want + "\" in:\n" + r.out));
     QVERIFY2(!QFileInfo::exists(sweep_ + "/slurm"), "a dry run wrote the slurm folder");
@@ -112,10 +113,34 @@ class TestSlurm : public QObject {
     const std::optional<RunLock> lock = RunLock::try_acquire(s.lock_path(1));
     QVERIFY(lock);
     const Result held = cli({"sweep", "submit", sweep_, "--dry-run"}, cluster_->env());
-    QVERIFY2(held.code == 0 && held.out.contains("#SBATCH --array=0,2\n") &&
+    QVERIFY2(held.code == 0 && held.out.contains("#SBATCH --array=0-1\n") && held.out.contains("\nset -- 0 2\n") &&
                  held.out.contains("#SBATCH --cpus-per-task=2\n") &&
                  held.out.contains("\nleft out: run 1 (another process is training it now)\n"),
              qPrintable(describe(held)));
+  }
+
+  // Array indices are the runs still to do, not run numbers: the test cluster's MaxArraySize is 3,
+  // so a sweep of 5 runs goes in two arrays (tasks 0-2: runs 0, 2, 3; task 0: run 4, with run 1
+  // held), where the run numbers alone (--array=0,2-4) would be refused by sbatch.
+  void arrayIndicesMapToTheRunsToDo() {
+    QFile f(dir_.qfile("five.json"));
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(spec(11, "\"train_fraction\": [0.3, 0.4, 0.5, 0.6, 0.7]"));
+    f.close();
+    const QString dir = dir_.qfile("five");
+    QVERIFY(cli({"sweep", "init", dir_.qfile("five.json"), "--out", dir}, cluster_->env()).code == 0);
+    const Sweep s = Sweep::open(dir.toStdString());
+    const std::optional<RunLock> lock = RunLock::try_acquire(s.lock_path(1));
+    QVERIFY(lock);
+    const Result r = cli({"sweep", "submit", dir, "--dry-run"}, cluster_->env());
+    QVERIFY2(r.code == 0, qPrintable(describe(r)));
+    for (const QString& want :
+         {QString("would write %1/slurm/submit-1.sbatch:").arg(dir), QString("#SBATCH --array=0-2\n"),
+          QString("\nset -- 0 2 3\n"), QString("would write %1/slurm/submit-2.sbatch:").arg(dir),
+          QString("#SBATCH --array=0\n"), QString("\nset -- 4\n"),
+          QString("2 job arrays: the cluster's MaxArraySize is 3\n"),
+          QString("left out: run 1 (another process is training it now)\n")})
+      QVERIFY2(r.out.contains(want), qPrintable("no \"" + want + "\" in:\n" + r.out));
   }
 
   void withoutSbatchOneLineAndExit2() {
@@ -229,12 +254,13 @@ class TestSlurm : public QObject {
     QVERIFY(cluster_->wait_until_ended(job, 120000));
     const Result again = cli({"sweep", "submit", dir, "--cpus-per-task", "1"}, cluster_->env());
     const QString job2 = job_of(again);
-    QVERIFY2(!job2.isEmpty() && again.out.contains(": array 1, 1 run of "), qPrintable(describe(again)));
+    QVERIFY2(!job2.isEmpty() && again.out.contains(": array 0, 1 run of ") && again.out.contains(" (runs 1)\n"),
+             qPrintable(describe(again)));
     const std::string reference = dir_.file("reference.grok");
     test::train_run(s.runs()[1].config, reference);
     QVERIFY2(cluster_->wait_until_ended(job2, 240000), "the resubmitted task did not end in 4 minutes");
-    const QString out2 = read_all(dir + "/slurm/" + job2 + "_1.out");
-    QVERIFY2(cluster_->task_states(job2).at(job2 + "_1") == "COMPLETED", qPrintable(out2));
+    const QString out2 = read_all(dir + "/slurm/" + job2 + "_0.out");  // task 0 trains run 1
+    QVERIFY2(cluster_->task_states(job2).at(job2 + "_0") == "COMPLETED", qPrintable(out2));
     QVERIFY2(out2.contains(QString("started at epoch %1 of 3000, 1 thread").arg(cut.epoch)), qPrintable(out2));
     QVERIFY(s.complete(1));
 

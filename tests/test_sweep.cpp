@@ -197,7 +197,7 @@ class TestSweep : public QObject {
     QCOMPARE(events.size(), std::size_t(4));
     for (const SweepEvent& e : events) {
       QCOMPARE(e.kind, SweepEvent::Failed);
-      QVERIFY2(e.message.find("cannot open the run's lock file") != std::string::npos, e.message.c_str());
+      QVERIFY2(e.message.find("cannot make the lock file") != std::string::npos, e.message.c_str());
     }
   }
 

@@ -230,9 +230,11 @@ class TestTraining : public QObject {
     train(c, dir.file("long.grok"));
     c.epochs = 200;
     train(c, dir.file("short.grok"));
-    Trainer t = Trainer::resume(dir.file("short.grok"), 300, threads_for(c));
-    std::atomic<bool> stop{false};
-    t.run(stop);
+    {  // a trainer holds the run until it is destroyed
+      Trainer t = Trainer::resume(dir.file("short.grok"), 300, threads_for(c));
+      std::atomic<bool> stop{false};
+      t.run(stop);
+    }
     compare_runs(dir.file("long.grok"), dir.file("short.grok"));
     QCOMPARE(RunStore::open(dir.file("short.grok")).config().epochs, 300);
     QVERIFY_THROWS_EXCEPTION(ConfigError, Trainer::resume(dir.file("short.grok"), 100));

@@ -8,6 +8,9 @@
 #include <QtTest>
 
 #include <qcustomplot.h>
+#include <sys/resource.h>
+
+#include <csignal>
 
 #include "test_util.h"
 #include "ui/window/export_dialogs.h"
@@ -23,6 +26,22 @@ QByteArray readAll(const QString& path) {
   QFile f(path);
   return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
 }
+
+// A disk that fills while the export writes: a file size limit of a few bytes (writes past it fail
+// with EFBIG) for as long as it lives.
+class FullDisk {
+ public:
+  FullDisk() {
+    std::signal(SIGXFSZ, SIG_IGN);
+    getrlimit(RLIMIT_FSIZE, &old_);
+    const rlimit tiny{16, old_.rlim_max};
+    setrlimit(RLIMIT_FSIZE, &tiny);
+  }
+  ~FullDisk() { setrlimit(RLIMIT_FSIZE, &old_); }
+
+ private:
+  rlimit old_{};
+};
 
 QAction* action(QWidget& w, const QString& textStart) {
   for (QAction* a : w.findChildren<QAction*>())
@@ -94,11 +113,26 @@ class TestUiExport : public QObject {
     auto exportTo = [&](const QString& path) {
       return ext == "csv" ? w.exportMetricsCsv(path) : w.exportDashboard(path);
     };
-    // A full disk: the file opens, its bytes do not fit.
+    // A full disk: the file opens, its bytes do not fit. The CSV is written beside and renamed
+    // (file_beside.h), so a device file would simply be replaced: its disk fills instead, and the
+    // file that was there stays as it was.
     const QString full = dir.qfile("full." + ext);
-    QVERIFY(QFile::link("/dev/full", full));
-    const QString err = exportTo(full);
-    QVERIFY2(err.startsWith(full + ": ") && err.contains("No space left on device"), qPrintable(err));
+    QString err;
+    if (ext == "csv") {
+      QFile old(full);
+      QVERIFY(old.open(QIODevice::WriteOnly) && old.write("keep me\n") == 8);
+      old.close();
+      FullDisk disk;
+      err = exportTo(full);
+      QVERIFY2(err.contains("File too large"), qPrintable(err));
+      QCOMPARE(readAll(full), QByteArray("keep me\n"));
+      QCOMPARE(QDir(dir.qfile("")).entryList(QDir::Hidden | QDir::Files).filter(".full.csv").size(), 0);
+    } else {
+      QVERIFY(QFile::link("/dev/full", full));
+      err = exportTo(full);
+      QVERIFY2(err.contains("No space left on device"), qPrintable(err));
+    }
+    QVERIFY2(err.startsWith(full + ": "), qPrintable(err));
     QVERIFY(!err.contains('\n'));
     // A folder that does not exist: the file cannot be created.
     const QString nowhere = dir.qfile("missing/out." + ext);
@@ -114,23 +148,30 @@ class TestUiExport : public QObject {
     MainWindow& w = *w_;
     QVERIFY(w.openRun(dir.qfile("run.grok"), true));
     const QString full = dir.qfile("metrics.csv");
-    QVERIFY(QFile::link("/dev/full", full));
+    QFile old(full);
+    QVERIFY(old.open(QIODevice::WriteOnly) && old.write("keep me\n") == 8);
+    old.close();
     QString shown;
+    std::optional<FullDisk> disk;
     const int answered = answering(
         [&](QWidget* modal) {
           if (auto* files = qobject_cast<QFileDialog*>(modal)) {
             files->selectFile(full);
             static_cast<QDialog*>(files)->accept();  // QFileDialog::accept, which checks the name
           } else if (auto* box = qobject_cast<QMessageBox*>(modal)) {
-            if (box->text().contains("already exists")) return box->button(QMessageBox::Yes)->click();
+            if (box->text().contains("already exists")) {
+              disk.emplace();  // the disk fills once the user has chosen to replace the file
+              return box->button(QMessageBox::Yes)->click();
+            }
+            disk.reset();
             shown = box->text();
             box->accept();
           }
         },
         [&] { action(w, "Export metrics as &CSV")->trigger(); });
     QCOMPARE(answered, 3);  // where to, replace it?, and what went wrong
-    QVERIFY2(shown.startsWith(full + ": cannot write the file") && shown.contains("No space left on device"),
-             qPrintable(shown));
+    QVERIFY2(shown.startsWith(full + ": cannot write the file") && shown.contains("File too large"), qPrintable(shown));
+    QCOMPARE(readAll(full), QByteArray("keep me\n"));
     QCOMPARE(w.lastError(), shown);
   }
 

@@ -1,5 +1,7 @@
 #include "test_util.h"
 
+#include <sqlite3.h>
+
 #include <atomic>
 
 #include "core/analysis/fourier_basis.h"
@@ -48,5 +50,16 @@ ScratchDir::ScratchDir() : dir_(QDir::tempPath() + "/grok-test-XXXXXX") {}
 std::string ScratchDir::file(const std::string& name) const { return (dir_.path() + "/").toStdString() + name; }
 
 QString ScratchDir::qfile(const QString& name) const { return dir_.path() + "/" + name; }
+
+void remove_checkpoints(const std::string& path) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open(path.c_str(), &db) != SQLITE_OK ||
+      sqlite3_exec(db,
+                   "DELETE FROM tensors; DELETE FROM checkpoints; DELETE FROM resume_state; "
+                   "DELETE FROM meta WHERE key IN ('resume_epoch', 'optimizer_steps')",
+                   nullptr, nullptr, nullptr) != SQLITE_OK)
+    qFatal("cannot remove the checkpoints of %s: %s", path.c_str(), sqlite3_errmsg(db));
+  sqlite3_close(db);
+}
 
 }  // namespace grok::test

@@ -41,6 +41,11 @@ Config tiny_config(int p = 11, int epochs = 60, int checkpoint_interval = 10, in
 // What the window's views compute for a stored checkpoint (SnapshotScope::views), in the run's group.
 Snapshot snapshot_of(const std::string& run_path, int epoch);
 
+// Removes every checkpoint of the run file at `path` (tensors, resume state and all), leaving a
+// run without one, as earlier builds left a run killed before its first checkpoint (a new run
+// now appears at its path only with its first).
+void remove_checkpoints(const std::string& path);
+
 // A fresh directory per test case; `file("x.grok")` is a path inside it.
 class ScratchDir {
  public:

@@ -1,4 +1,5 @@
 #include "core/base/config.h"
+#include "core/base/json_bounded.h"
 
 #include "core/base/task.h"
 
@@ -240,7 +241,7 @@ std::string config_value_text(const Config& c, const ConfigField& f) {
 void set_config_field(Config& c, const ConfigField& f, const std::string& text) {
   json value;
   try {
-    value = json::parse(text);
+    value = parse_json_bounded<json>(text);
   } catch (const json::parse_error&) {
     value = text;  // bare words such as add or dropout
   }
@@ -310,7 +311,7 @@ Config config_from_json(const json& j) {
 Config parse_config(const std::string& json_text) {
   json j;
   try {
-    j = json::parse(json_text);
+    j = parse_json_bounded<json>(json_text);
   } catch (const json::parse_error& e) {
     throw ConfigError(std::string("config: not valid JSON (") + e.what() + ")");
   }
@@ -332,7 +333,7 @@ void set_config_value(Config& c, const std::string& assignment) {
   const std::string text = assignment.substr(eq + 1);
   json value;
   try {
-    value = json::parse(text);
+    value = parse_json_bounded<json>(text);
   } catch (const json::parse_error&) {
     value = text;  // bare words such as add or dropout
   }

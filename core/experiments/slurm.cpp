@@ -7,9 +7,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
@@ -86,42 +88,75 @@ std::string slurm_array_spec(const std::vector<int>& indices, int max_parallel) 
   return spec;
 }
 
-SlurmSubmission plan_slurm_submission(const Sweep& sweep, const SlurmOptions& opt) {
-  SlurmSubmission s;
+int slurm_max_array_size() {
+  constexpr int kSlurmDefault = 1001;
+  if (find_on_path("scontrol").empty()) return kSlurmDefault;
+  ProcessOutput r;
+  try {
+    r = run_process({"scontrol", "show", "config"});
+  } catch (const std::exception&) {
+    return kSlurmDefault;
+  }
+  std::istringstream in(r.out);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("MaxArraySize", 0) != 0) continue;
+    const std::size_t eq = line.find('=');
+    const int n = eq == std::string::npos ? 0 : std::atoi(line.c_str() + eq + 1);
+    return n > 0 ? n : kSlurmDefault;
+  }
+  return kSlurmDefault;
+}
+
+SlurmPlan plan_slurm_submission(const Sweep& sweep, const SlurmOptions& opt) {
+  SlurmPlan plan;
+  std::vector<int> todo;
   for (const SweepRun& r : sweep.runs()) {
     if (sweep.complete(r.index)) continue;
-    (RunLock::is_held(sweep.lock_path(r.index)) ? s.training : s.indices).push_back(r.index);
+    (RunLock::is_held(sweep.lock_path(r.index)) ? plan.training : todo).push_back(r.index);
   }
+  plan.max_array_size = opt.max_array_size > 0 ? opt.max_array_size : slurm_max_array_size();
   const fs::path dir = fs::absolute(sweep.dir()).lexically_normal();
   std::string d = dir.string();
   while (d.size() > 1 && d.back() == '/') d.pop_back();
   const fs::path slurm_dir = fs::path(d) / "slurm";
+  const std::string output = sbatch_output(slurm_dir.string());
   int n = 1;
   std::error_code ec;
   while (fs::exists(slurm_dir / ("submit-" + std::to_string(n) + ".sbatch"), ec)) n++;
-  s.script_path = (slurm_dir / ("submit-" + std::to_string(n) + ".sbatch")).string();
-  s.array = slurm_array_spec(s.indices, opt.max_parallel);
-
-  std::ostringstream t;
-  t << "#!/bin/sh\n"
-    << "# Grokking Lab sweep " << d << ": " << s.indices.size() << " of " << sweep.runs().size() << " runs"
-    << (s.indices.size() < sweep.runs().size() ? " (the others are complete or training)" : "")
-    << ", written by 'grokking-cli sweep submit'.\n"
-    << "# Each array task trains or resumes the run of its index. SIGTERM (scancel, preemption, the time\n"
-    << "# limit) makes it commit a checkpoint and exit 130; a requeued or resubmitted task goes on from there.\n"
-    << "#SBATCH --job-name=" << job_name(d) << "\n"
-    << "#SBATCH --array=" << s.array << "\n"
-    << "#SBATCH --ntasks=1\n"
-    << "#SBATCH --cpus-per-task=" << opt.cpus_per_task << "\n"
-    << "#SBATCH --output=" << sbatch_output(slurm_dir.string()) << "\n"
-    << "#SBATCH --open-mode=append\n"
-    << "#SBATCH --requeue\n"
-    << "exec " << shell_quote(opt.binary) << " sweep task " << shell_quote(d) << " --index \"$SLURM_ARRAY_TASK_ID\"\n";
-  s.script = t.str();
-  s.command = {"sbatch", "--parsable"};
-  s.command.insert(s.command.end(), opt.sbatch_args.begin(), opt.sbatch_args.end());
-  s.command.push_back(s.script_path);
-  return s;
+  for (std::size_t from = 0; from < todo.size(); from += plan.max_array_size, n++) {
+    SlurmSubmission s;
+    s.indices.assign(todo.begin() + from, todo.begin() + std::min(todo.size(), from + plan.max_array_size));
+    s.script_path = (slurm_dir / ("submit-" + std::to_string(n) + ".sbatch")).string();
+    std::vector<int> tasks(s.indices.size());
+    for (std::size_t i = 0; i < tasks.size(); ++i) tasks[i] = static_cast<int>(i);
+    s.array = slurm_array_spec(tasks, opt.max_parallel);
+    std::string runs;
+    for (int i : s.indices) runs += " " + std::to_string(i);
+    std::ostringstream t;
+    t << "#!/bin/sh\n"
+      << "# Grokking Lab sweep " << d << ": " << s.indices.size() << " of " << sweep.runs().size() << " runs"
+      << (s.indices.size() < sweep.runs().size() ? " (the others are complete, training or in another array)" : "")
+      << ", written by 'grokking-cli sweep submit'.\n"
+      << "# Array task i trains or resumes the i-th run listed below (array indices stop below the cluster's\n"
+      << "# MaxArraySize; run numbers need not). SIGTERM (scancel, preemption, the time limit) makes it commit\n"
+      << "# a checkpoint and exit 130; a requeued or resubmitted task goes on from there.\n"
+      << "#SBATCH --job-name=" << job_name(d) << "\n"
+      << "#SBATCH --array=" << s.array << "\n"
+      << "#SBATCH --ntasks=1\n"
+      << "#SBATCH --cpus-per-task=" << opt.cpus_per_task << "\n"
+      << "#SBATCH --output=" << output << "\n"
+      << "#SBATCH --open-mode=append\n"
+      << "#SBATCH --requeue\n"
+      << "set --" << runs << "\n"
+      << "shift \"$SLURM_ARRAY_TASK_ID\"\n"
+      << "exec " << shell_quote(opt.binary) << " sweep task " << shell_quote(d) << " --index \"$1\"\n";
+    s.script = t.str();
+    s.command = {"sbatch", "--parsable"};
+    s.command.insert(s.command.end(), opt.sbatch_args.begin(), opt.sbatch_args.end());
+    s.command.push_back(s.script_path);
+    plan.arrays.push_back(std::move(s));
+  }
+  return plan;
 }
 
 std::string find_on_path(const std::string& program) {

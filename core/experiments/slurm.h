@@ -1,5 +1,5 @@
-// A sweep on a Slurm cluster: one job array over the runs that are not complete, each task running
-// `grokking-cli sweep task DIR --index $SLURM_ARRAY_TASK_ID` (what `grokking-cli sweep submit` does).
+// A sweep on a Slurm cluster: job arrays over the runs that are not complete, array task i running
+// `grokking-cli sweep task DIR --index R` for the i-th of them (what `grokking-cli sweep submit` does).
 //
 // Why a job array and no wrapper: Slurm is what most university clusters run, and an array is
 // one job to watch, cancel or limit (`%M` tasks at once) however many runs the sweep has. Each task
@@ -8,19 +8,25 @@
 // its run (sweep_runner.h); SIGTERM (scancel, preemption, the time limit) commits a checkpoint
 // first, so a requeued or resubmitted task loses at most the epochs since it.
 //
+// Array indices are not run indices: a cluster takes indices below its MaxArraySize only (1001 by
+// default), so runs 1001 and up could never be submitted. Task i trains the i-th run still to do,
+// as the script lists them, and more runs than MaxArraySize go in several arrays.
+//
 // The batch script (written to DIR/slurm/submit-N.sbatch, kept for the record):
 //   #!/bin/sh
 //   #SBATCH --job-name=grok-fractions
-//   #SBATCH --array=0-3,7%2                 runs not complete; %M only with max_parallel
+//   #SBATCH --array=0-4%2                   one task a run still to do; %M only with max_parallel
 //   #SBATCH --ntasks=1
 //   #SBATCH --cpus-per-task=2               the task's SLURM_CPUS_PER_TASK = its run's threads
 //   #SBATCH --output=/abs/fractions/slurm/%A_%a.out
 //   #SBATCH --open-mode=append              a requeued task adds to its earlier output
 //   #SBATCH --requeue                       preempted or failed nodes: the task runs again
-//   exec '/abs/grokking-cli' sweep task '/abs/fractions' --index "$SLURM_ARRAY_TASK_ID"
+//   set -- 0 1 2 3 7                        the runs of tasks 0, 1, ...
+//   shift "$SLURM_ARRAY_TASK_ID"
+//   exec '/abs/grokking-cli' sweep task '/abs/fractions' --index "$1"
 //
-//   SlurmSubmission s = plan_slurm_submission(Sweep::open("fractions"), {.binary = self, .max_parallel = 2});
-//   if (!s.indices.empty()) submit_to_slurm(s);  // throws SlurmError; s.job_id = "1234"
+//   SlurmPlan p = plan_slurm_submission(Sweep::open("fractions"), {.binary = self, .max_parallel = 2});
+//   for (SlurmSubmission& s : p.arrays) submit_to_slurm(s);  // throws SlurmError; s.job_id = "1234"
 //
 // Threading: plain functions; submit_to_slurm blocks the caller while sbatch runs.
 #pragma once
@@ -38,12 +44,12 @@ struct SlurmOptions {
   std::vector<std::string> sbatch_args;  // passed to sbatch before the script (--partition=gpu, --time=2:00:00)
   int max_parallel = 0;                  // array tasks at once (0: as many as Slurm allows)
   int cpus_per_task = 2;                 // CPUs of each task, which its run takes as intra-op threads
+  int max_array_size = 0;                // tasks per array (0: the cluster's MaxArraySize, 1001 if unknown)
 };
 
 struct SlurmSubmission {
-  std::vector<int> indices;          // runs to submit: not complete, not training elsewhere
-  std::vector<int> training;         // runs left out: another process holds their lock now
-  std::string array;                 // "0-3,7%2"
+  std::vector<int> indices;          // the runs of tasks 0, 1, ...: not complete, not training elsewhere
+  std::string array;                 // "0-4%2"
   std::string script_path;           // DIR/slurm/submit-N.sbatch (absolute)
   std::string script;                // its text
   std::vector<std::string> command;  // sbatch --parsable [sbatch_args] script_path
@@ -61,12 +67,21 @@ class SlurmError : public std::runtime_error {
   Kind kind_;
 };
 
+struct SlurmPlan {
+  std::vector<SlurmSubmission> arrays;  // at most max_array_size runs each; none if nothing is to do
+  std::vector<int> training;            // runs left out: another process holds their lock now
+  int max_array_size = 0;               // what the arrays were cut to
+};
+
 // "0-3,7" (consecutive indices as ranges), then "%M" when max_parallel > 0. Indices ascending.
 std::string slurm_array_spec(const std::vector<int>& indices, int max_parallel);
 
+// The cluster's MaxArraySize (`scontrol show config`), or 1001, Slurm's default, if it cannot tell.
+int slurm_max_array_size();
+
 // What would be submitted; reads the runs' states, writes nothing. Throws ConfigError when the
 // folder's path cannot go into an #SBATCH line (a double quote, a backslash, a newline).
-SlurmSubmission plan_slurm_submission(const Sweep& sweep, const SlurmOptions& opt);
+SlurmPlan plan_slurm_submission(const Sweep& sweep, const SlurmOptions& opt);
 
 // Writes the script, runs sbatch and sets s.job_id; appends "TIME job ID array A script" to
 // DIR/slurm/submissions.log. On any SlurmError nothing is left behind (no script, no new folder).

@@ -1,4 +1,5 @@
 #include "core/experiments/sweep.h"
+#include "core/base/json_bounded.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -208,7 +209,7 @@ const char* to_string(RunState s) {
 SweepSpec parse_sweep_spec(const std::string& text, const std::string& base_dir) {
   ojson j;
   try {
-    j = ojson::parse(text);
+    j = parse_json_bounded<ojson>(text);
   } catch (const nlohmann::json::parse_error& e) {
     fail("spec", std::string("not valid JSON (") + e.what() + ")");
   }
@@ -322,7 +323,7 @@ Sweep Sweep::open(const std::string& dir) {
   Sweep s;
   s.dir_ = dir;
   try {
-    const nlohmann::json m = nlohmann::json::parse(read_text(path, "manifest"));
+    const nlohmann::json m = parse_json_bounded<nlohmann::json>(read_text(path, "manifest"));
     if (m.value("format", "") != kFormat) fail(path, "not a Grokking Lab sweep manifest");
     if (m.value("version", 0) > kVersion)
       fail(path, "written by a newer Grokking Lab (manifest version " + std::to_string(m.value("version", 0)) + ")");
@@ -356,7 +357,7 @@ Sweep Sweep::open(const std::string& dir) {
 }
 
 std::string Sweep::run_path(int index) const { return (fs::path(dir_) / runs_.at(index).file).string(); }
-std::string Sweep::lock_path(int index) const { return (fs::path(dir_) / (run_file(index) + ".lock")).string(); }
+std::string Sweep::lock_path(int index) const { return run_lock_path(run_path(index)); }
 std::string Sweep::error_path(int index) const { return (fs::path(dir_) / (run_file(index) + ".error")).string(); }
 
 }  // namespace grok

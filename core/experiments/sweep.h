@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "core/base/config.h"
+#include "core/store/run_lock.h"
 
 namespace grok {
 
@@ -105,25 +106,7 @@ class Sweep {
 // "train_fraction=0.3 seed=0": a run's varied fields as tables and messages write them.
 std::string describe_varied(const SweepRun& r);
 
-// The lock a process holds on a run while it trains it (an OFD lock on DIR/runs/run-NNN.lock, so
-// that two processes, or a local runner and a Slurm task, never train one run at once, and
-// `status` sees which runs train). Released when destroyed.
 // "" when a run file's stored config is the manifest's; else one line naming the fields that differ.
 std::string config_mismatch(const Config& manifest, const Config& file);
-
-class RunLock {
- public:
-  // nullopt if another process (or another RunLock in this one) holds it.
-  static std::optional<RunLock> try_acquire(const std::string& lock_path);
-  static bool is_held(const std::string& lock_path);  // tests without taking it
-  RunLock(RunLock&& o) noexcept;
-  RunLock& operator=(RunLock&&) = delete;
-  RunLock(const RunLock&) = delete;
-  ~RunLock();
-
- private:
-  explicit RunLock(int fd) : fd_(fd) {}
-  int fd_ = -1;
-};
 
 }  // namespace grok

@@ -75,37 +75,4 @@ std::string config_mismatch(const Config& manifest, const Config& file) {
   return "its config differs from the manifest's (" + fields + "): a run of another sweep, left as it is";
 }
 
-std::optional<RunLock> RunLock::try_acquire(const std::string& lock_path) {
-  const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) throw ConfigError(lock_path + ": cannot open the run's lock file (" + std::strerror(errno) + ")");
-  struct flock fl {};
-  fl.l_type = F_WRLCK;
-  fl.l_whence = SEEK_SET;
-  if (::fcntl(fd, F_OFD_SETLK, &fl) != 0) {
-    const int err = errno;
-    ::close(fd);
-    // Held by another: EACCES or EAGAIN. Anything else is the filesystem's (no POSIX locks on it,
-    // no lock space left): say so, instead of reading it as a run someone else trains.
-    if (err == EACCES || err == EAGAIN) return std::nullopt;
-    throw ConfigError(lock_path + ": cannot lock the run (" + std::strerror(err) +
-                      "): its filesystem does not support POSIX record locks");
-  }
-  return RunLock(fd);
-}
-
-bool RunLock::is_held(const std::string& lock_path) {
-  const int fd = ::open(lock_path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  struct flock fl {};
-  fl.l_type = F_WRLCK;
-  fl.l_whence = SEEK_SET;
-  const bool held = ::fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
-  ::close(fd);
-  return held;
-}
-
-RunLock::RunLock(RunLock&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
-RunLock::~RunLock() {
-  if (fd_ >= 0) ::close(fd_);  // closing the only descriptor of the description releases the lock
-}
 }  // namespace grok

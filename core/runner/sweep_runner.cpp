@@ -37,12 +37,12 @@ SweepEvent train_sweep_run(const Sweep& sweep, int index, int threads, const std
                            const std::function<void(const SweepEvent&)>& on_started) {
   std::error_code ec;
   const std::string path = sweep.run_path(index);
-  std::optional<RunLock> lock;
+  const SweepEvent skipped{SweepEvent::Skipped, index, "another process is training it"};
   try {
-    // Inside the try: a lock that cannot be taken (runs/ removed, a filesystem without locks)
-    // fails this run alone, reported, where it used to end the process from a runner thread.
-    if (std::optional<RunLock> l = RunLock::try_acquire(sweep.lock_path(index))) lock.emplace(std::move(*l));
-    if (!lock) return {SweepEvent::Skipped, index, "another process is training it"};
+    // The trainer takes the run's lock (RunStore, run_lock.h) inside the try: a lock that cannot be
+    // taken (runs/ removed, a filesystem without locks) fails this run alone, reported, where it
+    // used to end the process from a runner thread.
+    if (RunLock::is_held(sweep.lock_path(index))) return skipped;
     fs::remove(sweep.error_path(index), ec);
     std::optional<Trainer> t;
     if (fs::exists(path, ec) && !nothing_committed(path)) {
@@ -70,6 +70,10 @@ SweepEvent train_sweep_run(const Sweep& sweep, int index, int threads, const std
     return {SweepEvent::Completed, index,
             "epoch " + std::to_string(t->epoch()) +
                 (g >= 0 ? ", 99 % test accuracy at epoch " + std::to_string(g) : ", test accuracy below 99 %")};
+  } catch (const RunFileError& e) {
+    if (e.kind() == RunFileError::Kind::Busy && RunLock::is_held(sweep.lock_path(index))) return skipped;
+    std::ofstream(sweep.error_path(index)) << e.what() << "\n";
+    return {SweepEvent::Failed, index, e.what()};
   } catch (const std::exception& e) {
     std::ofstream(sweep.error_path(index)) << e.what() << "\n";
     return {SweepEvent::Failed, index, e.what()};

@@ -1,11 +1,10 @@
 #include "core/store/metrics_csv.h"
 
-#include <cerrno>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
-#include <fstream>
-#include <stdexcept>
+#include <sstream>
+
+#include "core/store/file_beside.h"
 
 namespace grok {
 
@@ -23,19 +22,12 @@ void write_metrics_csv(const RunStore& store, std::ostream& out, int from_epoch,
 }
 
 void write_metrics_csv_file(const RunStore& store, const std::string& path, int from_epoch, int to_epoch) {
-  auto fail = [&](int err) {
-    throw std::runtime_error(path + ": cannot write the file (" + (err ? std::strerror(err) : "write failed") + ")");
-  };
-  errno = 0;
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  if (!f) fail(errno);
-  write_metrics_csv(store, f, from_epoch, to_epoch);
-  // A full disk shows only when the buffer goes out: flush and close before calling it written.
-  errno = 0;
-  f.flush();
-  if (!f) fail(errno);
-  f.close();
-  if (!f) fail(errno);
+  // The whole table first (a run's metrics are megabytes at most): a run that fails while it is
+  // read leaves the old file as it was, and the file is then written beside it and renamed.
+  std::ostringstream text;
+  write_metrics_csv(store, text, from_epoch, to_epoch);
+  const std::string bytes = text.str();
+  write_file_beside(path, [&](FileSink& out) { out.write(bytes.data(), bytes.size()); });
 }
 
 }  // namespace grok

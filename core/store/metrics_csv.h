@@ -19,8 +19,9 @@ namespace grok {
 // Rows of the epochs in [from_epoch, to_epoch].
 void write_metrics_csv(const RunStore& store, std::ostream& out, int from_epoch = 0,
                        int to_epoch = std::numeric_limits<int>::max());
-// The same into the file `path`, every write checked: throws std::runtime_error("<path>: cannot
-// write the file (<reason>)") when it cannot be created or written in full (a full disk, say).
+// The same into the file `path`, written beside it and renamed (file_beside.h): throws
+// RunFileError("<path>: cannot write the file (<reason>)") when it cannot be written in full (a
+// full disk, say), and whatever was at `path` stays.
 void write_metrics_csv_file(const RunStore& store, const std::string& path, int from_epoch = 0,
                             int to_epoch = std::numeric_limits<int>::max());
 

@@ -7,8 +7,10 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
 
 #include "core/store/internal/sqlite_errors.h"
@@ -29,6 +31,14 @@ void step_done(int step) {
 std::shared_mutex& replace_window() {
   static std::shared_mutex m;
   return m;
+}
+
+// The umask, read without setting it (umask() would change it for every thread meanwhile).
+mode_t process_umask() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("Umask:", 0) == 0) return static_cast<mode_t>(std::strtol(line.c_str() + 6, nullptr, 8));
+  return 022;
 }
 
 void remove_companions(const std::string& file) {
@@ -77,8 +87,9 @@ std::string make_replacement_file(const std::string& path) {
   const int fd = ::mkstemp(name.data());
   if (fd < 0)
     throw RunFileError(Kind::Unwritable, path + ": cannot write a new run beside it (" + std::strerror(errno) + ")");
+  // mkstemp makes 0600: the old run's permissions, or a new file's (0666 less the umask).
   struct stat old {};
-  if (::stat(path.c_str(), &old) == 0) ::fchmod(fd, old.st_mode & 07777);  // mkstemp makes 0600
+  ::fchmod(fd, ::stat(path.c_str(), &old) == 0 ? old.st_mode & 07777 : 0666 & ~process_umask());
   ::close(fd);  // before SQLite opens it: closing a descriptor drops the process's POSIX locks on the file
   return name;
 }

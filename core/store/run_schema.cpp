@@ -8,43 +8,75 @@
 
 namespace grok {
 
+// The statements every format was written with (format 1 also made `analysis`, which nothing
+// reads; format 3 added `numerics`, also added to older files opened for writing).
+const char* const kRunSchemaSql = R"sql(
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE metrics(
+  epoch INTEGER PRIMARY KEY,
+  train_loss REAL NOT NULL, train_acc REAL NOT NULL,
+  test_loss REAL, test_acc REAL,
+  lr REAL NOT NULL);
+CREATE TABLE checkpoints(epoch INTEGER PRIMARY KEY, created_utc TEXT NOT NULL);
+CREATE TABLE tensors(
+  epoch INTEGER NOT NULL REFERENCES checkpoints(epoch) ON DELETE CASCADE,
+  name TEXT NOT NULL, dtype TEXT NOT NULL, shape TEXT NOT NULL, data BLOB NOT NULL,
+  PRIMARY KEY(epoch, name));
+CREATE TABLE resume_state(
+  name TEXT PRIMARY KEY, epoch INTEGER NOT NULL,
+  dtype TEXT NOT NULL, shape TEXT NOT NULL, data BLOB NOT NULL);
+CREATE TABLE measures(
+  epoch INTEGER NOT NULL, key_freqs TEXT NOT NULL, name TEXT NOT NULL, value REAL,
+  PRIMARY KEY(epoch, key_freqs, name));
+)sql";
+const char* const kNumericsTableSql =
+    "CREATE TABLE IF NOT EXISTS numerics(epoch INTEGER NOT NULL, name TEXT NOT NULL, value REAL, "
+    "PRIMARY KEY(epoch, name)) WITHOUT ROWID";
+
 namespace {
 
-struct TableSpec {
-  std::string name;
-  std::vector<std::string> columns;  // in declaration order
-};
+constexpr const char* kAnalysisTableSql =
+    "CREATE TABLE analysis(epoch INTEGER NOT NULL, kind TEXT NOT NULL, key_freqs TEXT NOT NULL, json TEXT NOT NULL, "
+    "PRIMARY KEY(epoch, kind, key_freqs))";
 
-// Formats 1-3 (format 1: format 2 and an `analysis` table nothing reads; format 3 added `numerics`).
-std::vector<TableSpec> tables_of(int version) {
-  std::vector<TableSpec> t = {
-      {"meta", {"key", "value"}},
-      {"metrics", {"epoch", "train_loss", "train_acc", "test_loss", "test_acc", "lr"}},
-      {"checkpoints", {"epoch", "created_utc"}},
-      {"tensors", {"epoch", "name", "dtype", "shape", "data"}},
-      {"resume_state", {"name", "epoch", "dtype", "shape", "data"}},
-      {"measures", {"epoch", "key_freqs", "name", "value"}},
-  };
-  if (version == 1) t.push_back({"analysis", {"epoch", "kind", "key_freqs", "json"}});
-  if (version >= 3) t.push_back({"numerics", {"epoch", "name", "value"}});
-  return t;
-}
-
-// Tables a newer build adds to an older file it writes to (run_store.cpp, kNumericsTable).
-const TableSpec kAddedNumerics{"numerics", {"epoch", "name", "value"}};
-
+// Each column as "name type notnull default pk", in declaration order: a table of the right column
+// names but without its primary key (two rows of one tensor) or NOT NULL is not the format's table.
 std::vector<std::string> columns_of(Db& db, const std::string& table) {
   std::vector<std::string> out;
-  Stmt s = db.prepare("SELECT name FROM pragma_table_info(?) ORDER BY cid");
+  Stmt s = db.prepare("SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info(?) ORDER BY cid");
   s.bind(1, table);
-  while (s.step()) out.push_back(s.text(0));
+  while (s.step()) out.push_back(s.text(0) + " " + s.text(1) + " " + s.text(2) + " " + s.text(3) + " " + s.text(4));
   return out;
+}
+
+// The tables of the statements above, as SQLite describes them: built once in memory.
+const std::map<std::string, std::vector<std::string>>& reference_tables() {
+  static const std::map<std::string, std::vector<std::string>> tables = [] {
+    Db ref(":memory:", SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_MEMORY);
+    ref.exec(kRunSchemaSql);
+    ref.exec(kNumericsTableSql);
+    ref.exec(kAnalysisTableSql);
+    std::map<std::string, std::vector<std::string>> t;
+    Stmt s = ref.prepare("SELECT name FROM sqlite_master WHERE type = 'table'");
+    while (s.step()) t[s.text(0)] = columns_of(ref, s.text(0));
+    return t;
+  }();
+  return tables;
+}
+
+// The tables format `version` has (numerics may also be in an older file a newer build wrote to).
+std::vector<std::string> tables_of(int version) {
+  std::vector<std::string> t = {"meta", "metrics", "checkpoints", "tensors", "resume_state", "measures"};
+  if (version == 1) t.push_back("analysis");
+  if (version >= 3) t.push_back("numerics");
+  return t;
 }
 
 }  // namespace
 
 std::string schema_mismatch(Db& db, int version) {
-  const std::vector<TableSpec> want = tables_of(version);
+  const std::vector<std::string> want = tables_of(version);
+  const auto& reference = reference_tables();
   std::vector<std::string> seen;
   Stmt s = db.prepare("SELECT type, name, tbl_name FROM sqlite_master ORDER BY rowid");
   while (s.step()) {
@@ -55,15 +87,14 @@ std::string schema_mismatch(Db& db, int version) {
       continue;
     }
     if (type != "table") return "holds a schema entry of type " + type + " (" + name + ")";
-    auto spec = std::find_if(want.begin(), want.end(), [&](const TableSpec& t) { return t.name == name; });
-    const TableSpec* expected = spec != want.end() ? &*spec : (name == kAddedNumerics.name ? &kAddedNumerics : nullptr);
-    if (!expected) return "holds a table (" + name + ") that run format " + std::to_string(version) + " has not";
-    if (columns_of(db, name) != expected->columns)
+    const bool known = std::find(want.begin(), want.end(), name) != want.end() || name == "numerics";
+    if (!known) return "holds a table (" + name + ") that run format " + std::to_string(version) + " has not";
+    if (columns_of(db, name) != reference.at(name))
       return "its table " + name + " has other columns than format " + std::to_string(version) + "'s";
     seen.push_back(name);
   }
-  for (const TableSpec& t : want)
-    if (std::find(seen.begin(), seen.end(), t.name) == seen.end()) return "its table " + t.name + " is missing";
+  for (const std::string& t : want)
+    if (std::find(seen.begin(), seen.end(), t) == seen.end()) return "its table " + t + " is missing";
   return {};
 }
 

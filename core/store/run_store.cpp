@@ -1,7 +1,7 @@
 #include "core/store/run_store.h"
 
 #include <algorithm>
-
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -15,36 +15,13 @@
 #include "core/store/internal/run_schema.h"
 #include "core/store/internal/sqlite_errors.h"
 #include "core/store/internal/tensor_rows.h"
+#include "core/store/run_lock.h"
 
 namespace grok {
 namespace fs = std::filesystem;
 using Kind = RunFileError::Kind;
 
 namespace {
-
-// Format 3's table, also added to older files opened for writing.
-constexpr const char* kNumericsTable =
-    "CREATE TABLE IF NOT EXISTS numerics(epoch INTEGER NOT NULL, name TEXT NOT NULL, value REAL, "
-    "PRIMARY KEY(epoch, name)) WITHOUT ROWID";
-const char* kSchema = R"sql(
-CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE metrics(
-  epoch INTEGER PRIMARY KEY,
-  train_loss REAL NOT NULL, train_acc REAL NOT NULL,
-  test_loss REAL, test_acc REAL,
-  lr REAL NOT NULL);
-CREATE TABLE checkpoints(epoch INTEGER PRIMARY KEY, created_utc TEXT NOT NULL);
-CREATE TABLE tensors(
-  epoch INTEGER NOT NULL REFERENCES checkpoints(epoch) ON DELETE CASCADE,
-  name TEXT NOT NULL, dtype TEXT NOT NULL, shape TEXT NOT NULL, data BLOB NOT NULL,
-  PRIMARY KEY(epoch, name));
-CREATE TABLE resume_state(
-  name TEXT PRIMARY KEY, epoch INTEGER NOT NULL,
-  dtype TEXT NOT NULL, shape TEXT NOT NULL, data BLOB NOT NULL);
-CREATE TABLE measures(
-  epoch INTEGER NOT NULL, key_freqs TEXT NOT NULL, name TEXT NOT NULL, value REAL,
-  PRIMARY KEY(epoch, key_freqs, name));
-)sql";
 
 std::string utc_now() {
   const std::time_t t = std::time(nullptr);
@@ -65,6 +42,7 @@ RunStore::RunStore(std::string path, std::unique_ptr<Db> db) : path_(std::move(p
 RunStore::RunStore(RunStore&& o) noexcept
     : path_(std::move(o.path_)),
       temporary_(std::exchange(o.temporary_, {})),
+      lock_(std::move(o.lock_)),
       db_(std::move(o.db_)),
       config_(std::move(o.config_)),
       size_limit_(o.size_limit_),
@@ -75,7 +53,8 @@ RunStore& RunStore::operator=(RunStore&& o) noexcept {
     discard_temporary();
     path_ = std::move(o.path_);
     temporary_ = std::exchange(o.temporary_, {});
-    db_ = std::move(o.db_);
+    db_ = std::move(o.db_);  // the old connection closes before its lock goes
+    lock_ = std::move(o.lock_);
     config_ = std::move(o.config_);
     size_limit_ = o.size_limit_;
     hold_replacement_ = o.hold_replacement_;
@@ -83,7 +62,10 @@ RunStore& RunStore::operator=(RunStore&& o) noexcept {
   return *this;
 }
 
-RunStore::~RunStore() { discard_temporary(); }
+RunStore::~RunStore() {
+  discard_temporary();
+  db_.reset();  // closed before the lock is released
+}
 
 Db& RunStore::db() const {
   if (!db_) throw RunFileError(Kind::Other, path_ + ": closed after a failed write; open it again");
@@ -98,10 +80,15 @@ RunStore RunStore::create(const std::string& path, const Config& cfg, bool overw
   if (fs::exists(path, ec)) {
     if (!overwrite) throw RunFileError(Kind::Exists, path + ": file exists (pass --force to overwrite it)");
     if (fs::is_directory(path, ec)) throw RunFileError(Kind::Unwritable, path + ": is a directory");
-    temporary = make_replacement_file(path);
   }
+  // The lock before the new file: a run another process trains is never replaced. A new run is
+  // written beside the path too and renamed into place at its first checkpoint, so a train, fork or
+  // import that fails (or is killed) before it leaves no checkpoint-less file a rerun would refuse.
+  std::unique_ptr<RunLock> lock = lock_run(path);
+  temporary = make_replacement_file(path);
   // The store owns the temporary file from here: any failure below removes it.
   RunStore store(path, nullptr);
+  store.lock_ = std::move(lock);
   store.temporary_ = temporary;
   return guarded(path, [&] {
     const std::string& file = temporary.empty() ? path : temporary;
@@ -109,8 +96,8 @@ RunStore RunStore::create(const std::string& path, const Config& cfg, bool overw
     db->exec("PRAGMA journal_mode=WAL");  // stored in the file: every later connection uses it
     set_writer_pragmas(*db);
     Transaction tx(*db);
-    db->exec(kSchema);
-    db->exec(kNumericsTable);
+    db->exec(kRunSchemaSql);
+    db->exec(kNumericsTableSql);
     db->exec("PRAGMA application_id=" + std::to_string(kRunApplicationId));
     db->exec("PRAGMA user_version=" + std::to_string(kRunSchemaVersion));
     Stmt ins = db->prepare("INSERT INTO meta(key, value) VALUES(?, ?)");
@@ -144,9 +131,11 @@ RunStore RunStore::open(const std::string& path, Mode mode) {
     if (size < 512)
       throw RunFileError(Kind::Damaged, path + ": damaged run file (truncated to " + std::to_string(size) + " bytes)");
   }
+  std::unique_ptr<RunLock> lock = mode == Mode::Train ? lock_run(path) : nullptr;
   return guarded(path, [&] {
-    const int flags = mode == Mode::ReadWrite ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
-    auto db = std::make_unique<Db>(path, flags);
+    const std::string uri = mode == Mode::ReadOnly ? read_only_uri(path) : std::string();
+    const int flags = mode == Mode::ReadOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+    auto db = uri.empty() ? std::make_unique<Db>(path, flags) : std::make_unique<Db>(uri, flags | SQLITE_OPEN_URI);
     // A file from elsewhere: defensive settings, and its schema checked before anything reads it,
     // in bounded time (a view or trigger of its own would run inside info, status or the window).
     harden(*db);
@@ -164,8 +153,9 @@ RunStore RunStore::open(const std::string& path, Mode mode) {
     if (const std::string m = schema_mismatch(*db, static_cast<int>(version)); !m.empty())
       throw RunFileError(Kind::Foreign, path + ": not a run file this build can read (" + m + ")");
     db->bound_time(0);
-    if (mode == Mode::ReadWrite) set_writer_pragmas(*db), db->exec(kNumericsTable);
+    if (mode != Mode::ReadOnly) set_writer_pragmas(*db), db->exec(kNumericsTableSql);
     RunStore store(path, std::move(db));
+    store.lock_ = std::move(lock);
     store.load_config();
     return store;
   });
@@ -263,8 +253,8 @@ void RunStore::finish_replacement() {
 std::vector<int> RunStore::checkpoint_epochs() const {
   return guarded(path_, [&] {
     std::vector<int> out;
-    Stmt s = db().prepare("SELECT epoch FROM checkpoints ORDER BY epoch");
-    while (s.step()) out.push_back(static_cast<int>(s.int64(0)));
+    Stmt s = db().prepare("SELECT epoch, typeof(epoch) FROM checkpoints ORDER BY epoch");
+    while (s.step()) out.push_back(stored_epoch(path_, s, "a checkpoint"));
     return out;
   });
 }
@@ -275,27 +265,6 @@ bool RunStore::complete() const {
   if (ck.back() >= config_.epochs) return true;
   const std::string early = meta("stopped_early_at");
   return !early.empty() && ck.back() >= std::atoi(early.c_str());
-}
-
-std::optional<ResumeState> RunStore::load_resume_state() const {
-  return guarded(path_, [&]() -> std::optional<ResumeState> {
-    const std::string epoch = meta("resume_epoch"), steps = meta("optimizer_steps");
-    if (epoch.empty() || steps.empty()) return std::nullopt;
-    ResumeState r;
-    try {
-      r.epoch = std::stoi(epoch);
-      r.optimizer_steps = std::stol(steps);
-    } catch (const std::exception&) {
-      throw RunFileError(Kind::Damaged, path_ + ": damaged run file (unreadable resume state)");
-    }
-    Stmt s = db().prepare("SELECT name, dtype, shape, data, epoch FROM resume_state ORDER BY rowid");
-    while (s.step()) {
-      if (s.int64(4) != r.epoch)
-        throw RunFileError(Kind::Damaged, path_ + ": damaged run file (resume state of mixed epochs)");
-      r.optimizer.push_back(read_array(path_, s, 0));
-    }
-    return r;
-  });
 }
 
 std::vector<EpochMetrics> RunStore::metrics(int from_epoch, int to_epoch) const {

@@ -5,10 +5,11 @@
 // checkpoint and the metrics since the previous one are committed in one transaction, so a crash at
 // any moment leaves a file that opens and holds every committed checkpoint.
 //
-// Overwriting a run never loses it before its replacement is there: create(..., overwrite=true) on an
-// existing file writes the new run beside it under a hidden temporary name and renames it over the
-// old one after its first checkpoint commits (run_replace.cpp). Until then the old run is what the
-// path holds; a reader that has it open keeps reading it afterwards.
+// A run appears at its path whole or not at all: create() writes the new run beside the path under a
+// hidden temporary name and renames it into place after its first checkpoint commits
+// (run_replace.cpp). Overwriting a run therefore never loses it before its replacement is there, and
+// a run that fails before its first checkpoint leaves nothing a rerun would refuse. Until then the
+// old run (if any) is what the path holds; a reader that has it open keeps reading it afterwards.
 //
 //   RunStore s = RunStore::create("run.grok", cfg, /*overwrite=*/false, {{"threads", "2"}});
 //   s.commit_checkpoint(0, weights, metrics, resume);
@@ -40,13 +41,18 @@ constexpr int kRunSchemaVersion = 3;
 constexpr std::int32_t kRunApplicationId = 0x47524F4B;  // "GROK" in PRAGMA application_id
 
 class Db;
+class RunLock;
 
 class RunStore {
  public:
-  enum class Mode { ReadOnly, ReadWrite };
+  // ReadWrite: measures and meta (analysis results beside a trainer); Train: also the run's lock
+  // (run_lock.h), held until the store is destroyed, refused in one line while another holds it.
+  // A ReadOnly open of a run that nobody holds reads it in place, writing nothing beside it.
+  enum class Mode { ReadOnly, ReadWrite, Train };
 
-  // Creates a new run file. Refuses an existing path unless `overwrite`; then the old run stays at the
-  // path until this one's first commit_checkpoint, which renames it into place.
+  // Creates a new run file, holding its lock (Mode::Train). Refuses an existing path unless
+  // `overwrite`, and always a run another process holds; then the old run stays at the path until
+  // this one's first commit_checkpoint, which renames it into place.
   static RunStore create(const std::string& path, const Config& cfg, bool overwrite,
                          const std::map<std::string, std::string>& meta = {});
   // Opens and validates an existing run file (format 1, 2 or 3); throws RunFileError with one line on any problem.
@@ -110,10 +116,11 @@ class RunStore {
   void write_measures(const std::vector<MeasureRecord>& records);   // inside the caller's transaction
   void write_numerics(const std::vector<NumericsRecord>& records);  // run_numerics.cpp; likewise
   void apply_size_limit();
-  void replace_old_run();    // run_replace.cpp: the temporary file over the old run
-  void discard_temporary();  // run_replace.cpp: a replacement that never got in place
-  std::string path_;         // where the run is (for a replacement: will be); every message names it
-  std::string temporary_;    // a replacement's file until it is renamed to path_, else empty
+  void replace_old_run();          // run_replace.cpp: the temporary file over the old run
+  void discard_temporary();        // run_replace.cpp: a replacement that never got in place
+  std::string path_;               // where the run is (for a replacement: will be); every message names it
+  std::string temporary_;          // a replacement's file until it is renamed to path_, else empty
+  std::unique_ptr<RunLock> lock_;  // a trainer's (Mode::Train, create); released after db_ closes
   std::unique_ptr<Db> db_;
   Config config_;
   std::int64_t size_limit_ = 0;  // 0: none; reapplied when a replacement reopens under path_

@@ -136,7 +136,7 @@ Trainer Trainer::start(const Config& cfg, const std::string& path, bool overwrit
 }
 
 Trainer Trainer::resume(const std::string& path, std::optional<int> epochs, const TrainOptions& opt) {
-  RunStore store = RunStore::open(path, RunStore::Mode::ReadWrite);
+  RunStore store = RunStore::open(path, RunStore::Mode::Train);
   const auto resume = store.load_resume_state();
   if (!resume) throw RunFileError(RunFileError::Kind::NoCheckpoint, path + ": holds no checkpoint to resume from");
   // The run's own count by default, so that it goes on bit for bit as if never stopped.

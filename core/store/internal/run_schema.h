@@ -3,8 +3,9 @@
 //
 // Why: a run file is somebody's SQLite database; one with views or triggers of its own (a view
 // written never to finish) would run that SQL inside `info`, `sweep status` or the window. A file
-// opens only if its schema is exactly the one of its format version: the listed tables with their
-// columns in order, SQLite's own indexes for primary keys, no view, no trigger, no other table.
+// opens only if its schema is exactly the one of its format version: its tables with their columns
+// in order, each column's type, NOT NULL, default and key as the statements in run_schema.cpp made
+// them, SQLite's own indexes for primary keys, no view, no trigger, no other table.
 // A format change bumps kRunSchemaVersion (run_store.h) and adds its entry in run_schema.cpp.
 //
 // Threading: functions of one connection, on its thread.
@@ -15,6 +16,11 @@
 #include "core/store/internal/sqlite_db.h"
 
 namespace grok {
+
+// This build's tables (format 3), and format 3's `numerics` (CREATE TABLE IF NOT EXISTS: also added
+// to an older file opened for writing).
+extern const char* const kRunSchemaSql;
+extern const char* const kNumericsTableSql;
 
 // "" when `db`'s schema is exactly format `version`'s; else one line naming the first difference.
 std::string schema_mismatch(Db& db, int version);

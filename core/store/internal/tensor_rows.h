@@ -19,4 +19,10 @@ TensorHeader read_tensor_header(const std::string& path, Stmt& s, int col, std::
 // The header and its data (column col+3).
 NamedArray read_array(const std::string& path, Stmt& s, int col);
 
+// A stored epoch (a checkpoint's, a tensor's, the resume state's) is a count the config allows.
+constexpr std::int64_t kMaxStoredEpoch = 10'000'000;
+// Column 0, an epoch, and column 1, its typeof(): an integer in [0, kMaxStoredEpoch], or
+// RunFileError(Damaged) naming `what` ("a checkpoint").
+int stored_epoch(const std::string& path, const Stmt& s, const char* what);
+
 }  // namespace grok
