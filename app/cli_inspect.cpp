@@ -153,6 +153,7 @@ int cmd_analyze(int argc, char** argv) {
     return 0;
   }
   const RunStore s = RunStore::open(a.positional[0]);
+  verify_checkpoints(s);  // a run with a damaged checkpoint anywhere is refused, as info refuses it
   const auto epochs = s.checkpoint_epochs();
   if (epochs.empty())
     throw RunFileError(RunFileError::Kind::NoCheckpoint, s.path() + ": holds no checkpoint to analyse");

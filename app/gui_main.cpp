@@ -180,11 +180,16 @@ int main(int argc, char** argv) {
       args.size() > 1 || (args.size() == 1 && grok::Sweep::is_sweep_folder(args.first().toStdString()));
   if (compare) {
     if (!w.openCompare(args, parser.isSet(screenshot)) && parser.isSet(screenshot)) {
-      std::fprintf(stderr, "%s\n", qPrintable(w.lastError()));
-      return 1;
+      std::fprintf(stderr, "error: %s\n", qPrintable(w.lastError()));
+      return 2;
     }
   } else if (!args.isEmpty()) {
-    w.openRun(args.first(), parser.isSet(screenshot));
+    // A file the window cannot open: with --screenshot (no one to read a dialog) one line, exit 2,
+    // as grokking-cli refuses it.
+    if (!w.openRun(args.first(), parser.isSet(screenshot)) && parser.isSet(screenshot)) {
+      std::fprintf(stderr, "error: %s\n", qPrintable(w.lastError()));
+      return 2;
+    }
     if (parser.isSet(epochAt)) w.viewer()->scrubber()->setEpoch(parser.value(epochAt).toInt());
   }
   // A .pt/.pth opens the import dialog; with --screenshot it is what is shot.

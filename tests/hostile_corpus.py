@@ -171,8 +171,6 @@ sql_case("app_id_other", "application id 'GROL'", "PRAGMA application_id = 11965
 sql_case("meta_no_version", "no meta schema_version row and user_version 0: no format version anywhere",
          "DELETE FROM meta WHERE key = 'schema_version'; PRAGMA user_version = 0;")
 # The reader takes the version from user_version; meta's copy contradicting it is a damaged (or doctored) file.
-meta_case("meta_version_disagrees", "meta schema_version 99 where user_version says 3", "schema_version", "99")
-meta_case("meta_version_text", "meta schema_version 'three'", "schema_version", "three")
 sql_case("config_missing", "no meta config row", "DELETE FROM meta WHERE key = 'config';")
 meta_case("config_empty", "meta config ''", "config", "")
 meta_case("config_not_json", "meta config '{\"p\": 11,'", "config", '{"p": 11,')

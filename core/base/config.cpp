@@ -1,6 +1,6 @@
 #include "core/base/config.h"
-#include "core/base/json_bounded.h"
 
+#include "core/base/json_bounded.h"
 #include "core/base/task.h"
 
 #include <cmath>

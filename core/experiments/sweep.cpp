@@ -1,5 +1,4 @@
 #include "core/experiments/sweep.h"
-#include "core/base/json_bounded.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -14,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "core/base/json_bounded.h"
 #include "core/base/presets.h"
 #include "core/base/records.h"
 #include "core/store/run_store.h"
@@ -32,12 +32,19 @@ constexpr std::size_t kMaxRuns = 10000;
   throw ConfigError(where + ": " + problem);
 }
 
+// A spec or manifest, at most 64 MiB (10 000 runs' configs are ~8 MB): a file from elsewhere
+// (or a link to a device) must not fill the memory.
 std::string read_text(const std::string& path, const std::string& what) {
+  constexpr std::size_t kMaxBytes = std::size_t{64} << 20;
+  std::error_code ec;
+  if (fs::exists(path, ec) && !fs::is_regular_file(path, ec)) fail(path, "the " + what + " is not a regular file");
   std::ifstream in(path, std::ios::binary);
   if (!in) fail(path, "cannot read the " + what + " (" + std::strerror(errno) + ")");
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+  std::string text(kMaxBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > kMaxBytes) fail(path, "the " + what + " is larger than 64 MiB (oversized)");
+  return text;
 }
 
 void write_text(const fs::path& path, const std::string& text) {
@@ -328,11 +335,16 @@ Sweep Sweep::open(const std::string& dir) {
     if (m.value("version", 0) > kVersion)
       fail(path, "written by a newer Grokking Lab (manifest version " + std::to_string(m.value("version", 0)) + ")");
     for (const auto& v : m.at("varied")) s.varied_.push_back(v.get<std::string>());
+    if (!m.at("runs").is_array() || m.at("runs").size() > kMaxRuns)
+      fail(path, "a sweep holds at most " + std::to_string(kMaxRuns) + " runs; this manifest lists more");
+    if (std::error_code ec; !fs::is_directory(fs::path(dir) / "runs", ec)) fail(dir, "its runs/ is not a folder");
     for (const auto& r : m.at("runs")) {
       SweepRun run;
-      run.index = r.at("index").get<int>();
-      if (run.index != static_cast<int>(s.runs_.size()))
-        fail(path, "runs out of order at index " + std::to_string(run.index));
+      // As written (an index of 2^32 is not run 0 in 32 bits).
+      const std::int64_t index = r.at("index").get<std::int64_t>();
+      if (!r.at("index").is_number_integer() || index != static_cast<std::int64_t>(s.runs_.size()))
+        fail(path, "runs out of order at index " + r.at("index").dump());
+      run.index = static_cast<int>(index);
       run.file = r.at("file").get<std::string>();
       // A manifest from elsewhere is not trusted to name files: only a run file inside runs/.
       const fs::path f = fs::path(run.file).lexically_normal();

@@ -1,16 +1,12 @@
 // A sweep's runs as they are on disk (sweep.h): each run's state, read while other processes
 // train, and the lock a trainer holds.
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cmath>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 
+#include "core/analysis/checkpoint_analysis.h"
 #include "core/base/records.h"
 #include "core/experiments/run_summary.h"
 #include "core/experiments/sweep.h"
@@ -37,6 +33,7 @@ SweepRunStatus Sweep::status(int index) const {
   if (fs::exists(run_path(index), ec)) {
     try {
       const RunStore r = RunStore::open(run_path(index));
+      verify_checkpoints(r);  // a run `info` refuses is no complete run
       if (const std::string d = config_mismatch(runs_.at(index).config, r.config()); !d.empty()) {
         st.state = RunState::Failed, st.error = run_path(index) + ": " + d;
         return st;

@@ -17,7 +17,7 @@ constexpr std::size_t kMaxMemo = 10'000'000;
 // containers hold, text, the stack, the marks, the memo): the memo lets one string or container be
 // named many times, so the input's size alone bounds nothing. The authors' 500-checkpoint file
 // needs ~25 MiB.
-constexpr std::uint64_t kMaxMemoryBytes = std::uint64_t{192} << 20;
+constexpr std::uint64_t kMaxMemoryBytes = std::uint64_t{128} << 20;
 constexpr std::size_t kMaxNameBytes = 1024;  // a global's module or name, a storage's key or location
 constexpr int kMaxDims = 16;
 

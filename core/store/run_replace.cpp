@@ -124,6 +124,7 @@ void RunStore::replace_old_run() {
     step_done(2);
     db_ = std::make_unique<Db>(path_, SQLITE_OPEN_READWRITE);
     set_writer_pragmas(*db_);
+    if (synced_commits_) db_->exec("PRAGMA synchronous=FULL");
     db_->scalar_int("PRAGMA user_version");  // a first read creates its -wal and -shm, inside the window
   });
   apply_size_limit();

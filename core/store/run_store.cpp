@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "core/store/filesystem_kind.h"
 #include "core/store/internal/run_replace.h"
 #include "core/store/internal/run_schema.h"
 #include "core/store/internal/sqlite_errors.h"
@@ -46,13 +47,15 @@ RunStore::RunStore(RunStore&& o) noexcept
       db_(std::move(o.db_)),
       config_(std::move(o.config_)),
       size_limit_(o.size_limit_),
-      hold_replacement_(o.hold_replacement_) {}
+      hold_replacement_(o.hold_replacement_),
+      synced_commits_(o.synced_commits_) {}
 
 RunStore& RunStore::operator=(RunStore&& o) noexcept {
   if (this != &o) {
     discard_temporary();
     path_ = std::move(o.path_);
     temporary_ = std::exchange(o.temporary_, {});
+    synced_commits_ = o.synced_commits_;
     db_ = std::move(o.db_);  // the old connection closes before its lock goes
     lock_ = std::move(o.lock_);
     config_ = std::move(o.config_);
@@ -61,6 +64,25 @@ RunStore& RunStore::operator=(RunStore&& o) noexcept {
   }
   return *this;
 }
+
+namespace {
+
+// Where a trainer may write (filesystem_kind.h): on a network filesystem only once its locks are
+// seen to work. Called with the run's lock held.
+FilesystemKind trainable_filesystem(const std::string& path) {
+  const FilesystemKind where = filesystem_of(path);
+  if (where.network) check_locks_work(run_lock_path(path), where);
+  return where;
+}
+
+// WAL on a local disk (readers beside a writer); on a network filesystem the rollback journal, whose
+// locks reach other machines, and every commit synced.
+void set_journal(Db& db, const FilesystemKind& where) {
+  db.exec(where.network ? "PRAGMA journal_mode=DELETE" : "PRAGMA journal_mode=WAL");
+  if (where.network) db.exec("PRAGMA synchronous=FULL");
+}
+
+}  // namespace
 
 RunStore::~RunStore() {
   discard_temporary();
@@ -85,16 +107,18 @@ RunStore RunStore::create(const std::string& path, const Config& cfg, bool overw
   // written beside the path too and renamed into place at its first checkpoint, so a train, fork or
   // import that fails (or is killed) before it leaves no checkpoint-less file a rerun would refuse.
   std::unique_ptr<RunLock> lock = lock_run(path);
+  const FilesystemKind where = trainable_filesystem(path);
   temporary = make_replacement_file(path);
   // The store owns the temporary file from here: any failure below removes it.
   RunStore store(path, nullptr);
   store.lock_ = std::move(lock);
+  store.synced_commits_ = where.network;
   store.temporary_ = temporary;
   return guarded(path, [&] {
     const std::string& file = temporary.empty() ? path : temporary;
     auto db = std::make_unique<Db>(file, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-    db->exec("PRAGMA journal_mode=WAL");  // stored in the file: every later connection uses it
     set_writer_pragmas(*db);
+    set_journal(*db, where);  // stored in the file: every later connection uses it
     Transaction tx(*db);
     db->exec(kRunSchemaSql);
     db->exec(kNumericsTableSql);
@@ -132,6 +156,7 @@ RunStore RunStore::open(const std::string& path, Mode mode) {
       throw RunFileError(Kind::Damaged, path + ": damaged run file (truncated to " + std::to_string(size) + " bytes)");
   }
   std::unique_ptr<RunLock> lock = mode == Mode::Train ? lock_run(path) : nullptr;
+  const FilesystemKind where = mode == Mode::Train ? trainable_filesystem(path) : FilesystemKind{};
   return guarded(path, [&] {
     const std::string uri = mode == Mode::ReadOnly ? read_only_uri(path) : std::string();
     const int flags = mode == Mode::ReadOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
@@ -154,7 +179,9 @@ RunStore RunStore::open(const std::string& path, Mode mode) {
       throw RunFileError(Kind::Foreign, path + ": not a run file this build can read (" + m + ")");
     db->bound_time(0);
     if (mode != Mode::ReadOnly) set_writer_pragmas(*db), db->exec(kNumericsTableSql);
+    if (where.network) set_journal(*db, where);
     RunStore store(path, std::move(db));
+    store.synced_commits_ = where.network;
     store.lock_ = std::move(lock);
     store.load_config();
     return store;

@@ -125,6 +125,7 @@ class RunStore {
   Config config_;
   std::int64_t size_limit_ = 0;  // 0: none; reapplied when a replacement reopens under path_
   bool hold_replacement_ = false;
+  bool synced_commits_ = false;  // a network filesystem's run (filesystem_kind.h): every commit synced
 };
 
 // Why `epoch` is not one of `checkpoints` (sorted), for messages: " (nearest: 20 or 30)", or

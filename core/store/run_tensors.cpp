@@ -1,4 +1,5 @@
 // RunStore's tensors: a checkpoint's arrays, and every checkpoint's headers without their data.
+#include <cstdint>
 #include <nlohmann/json.hpp>
 
 #include "core/base/json_bounded.h"
@@ -18,11 +19,20 @@ TensorHeader read_tensor_header(const std::string& path, Stmt& s, int col, std::
   const std::string dtype = s.text(col + 1);
   if (!dtype_from_name(dtype, &a.dtype))
     throw RunFileError(Kind::Damaged, path + ": damaged run file (" + tensor + " has unknown dtype " + dtype + ")");
+  // A list of integers, each as written ([16.5, 12] would be cut to [16, 12] by a conversion).
+  bool readable = false;
   try {
-    a.shape = parse_json_bounded<nlohmann::json>(s.text(col + 2)).get<std::vector<std::int64_t>>();
+    const nlohmann::json j = parse_json_bounded<nlohmann::json>(s.text(col + 2));
+    readable = j.is_array();
+    for (const auto& d : j) {
+      readable = readable && d.is_number_integer() && !(d.is_number_unsigned() && d.get<std::uint64_t>() > INT64_MAX);
+      if (readable) a.shape.push_back(d.get<std::int64_t>());
+    }
   } catch (const std::exception&) {
-    throw RunFileError(Kind::Damaged, path + ": damaged run file (" + tensor + " has an unreadable shape)");
+    readable = false;
   }
+  if (!readable)
+    throw RunFileError(Kind::Damaged, path + ": damaged run file (" + tensor + " has an unreadable shape)");
   const std::int64_t n = a.numel();  // -1 for a negative or wrapping product
   if (a.shape.size() > 8 || n < 0 || n > (std::int64_t(1) << 34))
     throw RunFileError(Kind::Damaged, path + ": damaged run file (" + tensor + " has a bad shape)");

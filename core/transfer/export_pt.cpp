@@ -3,6 +3,7 @@
 #include <cstring>
 #include <map>
 
+#include "core/analysis/checkpoint_analysis.h"
 #include "core/base/task.h"
 #include "core/interchange/pt_file.h"
 #include "core/model/model_family.h"
@@ -98,6 +99,7 @@ void authors_config(Export& x, const Config& c) {
 
 ExportPtResult export_pt(const std::string& run, const ExportPtOptions& opt, const std::string& out) {
   const RunStore store = RunStore::open(run);
+  verify_checkpoints(store);  // every checkpoint the model family's, none without its checkpoint row
   const Config cfg = store.config();
   // The layouts name one family's tensors (checkpoint_layout.h); the family says which it maps to.
   const std::vector<std::string> layouts = model_family(cfg).pytorch_layouts();

@@ -92,7 +92,23 @@ Plan make_plan(const std::string& path, const std::vector<std::string>& sets) {
   const std::pair<const char*, int> from_tensors[] = {
       {"p", shape.p},           {"n_layers", shape.n_layers}, {"d_model", shape.d_model}, {"n_heads", shape.n_heads},
       {"d_head", shape.d_head}, {"d_mlp", shape.d_mlp}};
-  for (const auto& [name, value] : from_tensors) set_config_field(c, *find_config_field(name), std::to_string(value));
+  // What the file's config states of the model must be what its tensors are: a file saying p = 11
+  // over tensors of p = 5 is damaged or mislabelled, not a p = 5 run.
+  const std::map<std::string, std::string> authors_names = {
+      {"p", "p"},           {"n_layers", "num_layers"}, {"d_model", "d_model"}, {"n_heads", "num_heads"},
+      {"d_head", "d_head"}, {"d_mlp", "d_mlp"}};
+  for (const auto& [name, value] : from_tensors) {
+    std::string stated;
+    if (!f.grokking_lab_config.empty()) {
+      stated = config_value_text(c, *find_config_field(name));
+    } else if (auto it = f.config.find(authors_names.at(name)); it != f.config.end()) {
+      stated = it->second;
+    }
+    if (!stated.empty() && stated != std::to_string(value))
+      refuse(RunFileError::Kind::Damaged, path,
+             std::string("its config says ") + name + " = " + stated + ", its tensors " + std::to_string(value));
+    set_config_field(c, *find_config_field(name), std::to_string(value));
+  }
   std::vector<int> epochs;
   for (std::size_t i = 0; i < f.checkpoints.size(); ++i) {
     const auto& e = f.checkpoints[i].epoch;

@@ -73,7 +73,7 @@ class MainWindow : public QMainWindow {
   // blocking); once accepted the run is written on a thread and opened, then imported() is emitted.
   // nullptr and an error dialog when the file is refused.
   QString exportCheckpoint(const QString& path, PtLayout layout, bool all);
-  ImportDialog* importCheckpoint(const QString& file);
+  ImportDialog* importCheckpoint(const QString& file, bool quiet = false);
   QAction* exportPtAction() const { return exportPtAction_; }
 
  public slots:

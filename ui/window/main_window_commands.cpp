@@ -72,7 +72,7 @@ void MainWindow::buildMenus() {
 }
 
 bool MainWindow::openRun(const QString& path, bool quiet) {
-  if (isPyTorchCheckpoint(path)) return importCheckpoint(path) != nullptr;
+  if (isPyTorchCheckpoint(path)) return importCheckpoint(path, quiet) != nullptr;
   lastError_ = viewer_->open(path, /*fill=*/true);
   if (!lastError_.isEmpty() && !quiet) QMessageBox::critical(this, tr("Cannot open run"), lastError_);
   return lastError_.isEmpty();

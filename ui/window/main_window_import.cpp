@@ -103,7 +103,7 @@ QString MainWindow::exportCheckpoint(const QString& path, PtLayout layout, bool 
   return err;
 }
 
-ImportDialog* MainWindow::importCheckpoint(const QString& file) {
+ImportDialog* MainWindow::importCheckpoint(const QString& file, bool quiet) {
   if (training()) return error(tr("Cannot open"), tr("Stop training before opening another run.")), nullptr;
   ImportPtResult plan;
   try {
@@ -114,7 +114,7 @@ ImportDialog* MainWindow::importCheckpoint(const QString& file) {
   } catch (const std::exception& e) {
     QApplication::restoreOverrideCursor();
     lastError_ = QString::fromStdString(e.what());
-    error(tr("Cannot open checkpoint"), lastError_);
+    if (!quiet) error(tr("Cannot open checkpoint"), lastError_);
     return nullptr;
   }
   auto* d = new ImportDialog(file, plan, this);

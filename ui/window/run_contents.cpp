@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/analysis/checkpoint_analysis.h"
 #include "core/base/key_selection.h"
 #include "core/store/run_store.h"
 
@@ -9,6 +10,7 @@ namespace grok {
 
 RunContents loadRunContents(const QString& path, const std::optional<std::vector<int>>& keys) {
   const RunStore store = RunStore::open(path.toStdString());
+  verify_checkpoints(store);  // a run with a damaged checkpoint is refused on open, as `info` refuses it
   RunContents r;
   r.cfg = store.config();
   r.metrics = store.metrics();
