@@ -13,6 +13,7 @@
 
 #include "cli_args.h"
 #include "cli_progress.h"
+#include "core/analysis/run_needs.h"
 #include "core/experiments/run_summary.h"
 #include "core/runner/sweep_runner.h"
 #include "core/runtime/compute_thread.h"
@@ -99,6 +100,13 @@ int sweep_init(int argc, char** argv) {
   const auto out = a.get("--out");
   if (!out) throw UsageError("sweep init: --out DIR is required");
   const SweepSpec spec = read_sweep_spec_file(a.positional[0]);
+  std::vector<Config> configs;
+  for (const SweepRun& r : spec.runs) configs.push_back(r.config);
+  // The disk all runs will write, before the folder is made; memory only warned of (the runs may
+  // train on other machines, a Slurm cluster's).
+  if (!Sweep::is_sweep_folder(*out))
+    if (const std::string warning = check_sweep_fits(configs, *out); !warning.empty())
+      std::fprintf(stderr, "warning: %s\n", warning.c_str());
   bool created = false;
   const Sweep s = Sweep::create(spec, *out, &created);
   std::string varied;

@@ -318,6 +318,27 @@ class TestHostileRuns : public QObject {
     qInfo("fuzz: %ld run files, %ld accepted, %ld refused", r.inputs, r.accepted, r.refused);
   }
 
+  // A config the machine cannot hold is refused before anything is written, naming what it needs
+  // and what is free: the memory to train p = 1021 with 4 layers of 16 384 neurons (~1 TB), the
+  // disk of ten million checkpoints (~9 TB), for one run and for a sweep.
+  void aConfigTheMachineCannotHoldIsRefused() {
+    test::ScratchDir dir;
+    const QString run = dir.qfile("big.grok");
+    refused(test::cli({"train", "--set", "p=1021", "--set", "n_layers=4", "--set", "d_mlp=16384", "--out", run}),
+            "of memory to train");
+    refused(test::cli({"train", "--set", "epochs=10000000", "--set", "checkpoint_interval=1", "--out", run}),
+            "big.grok: this run will write about");
+    QCOMPARE(names(dir), QStringList());
+    QFile spec(dir.qfile("spec.json"));
+    QVERIFY(spec.open(QIODevice::WriteOnly));
+    spec.write(R"({"base": {"preset": "mainline", "set": {"epochs": 10000000, "checkpoint_interval": 1}},
+                   "grid": {"weight_decay": [1.0, 0.3]}, "seeds": [0]})");
+    spec.close();
+    refused(test::cli({"sweep", "init", dir.qfile("spec.json"), "--out", dir.qfile("sweep")}),
+            "2 runs will write about");
+    QCOMPARE(names(dir), QStringList{"spec.json"});
+  }
+
   void aWrappedShapeIsRefused() {
     test::ScratchDir dir;
     const std::string run = dir.file("run.grok");

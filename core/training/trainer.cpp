@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/analysis/checkpoint_analysis.h"
+#include "core/analysis/run_needs.h"
 #include "core/base/task.h"
 #include "core/base/version.h"
 #include "core/data/dataset.h"
@@ -130,6 +131,7 @@ Trainer::~Trainer() = default;
 
 Trainer Trainer::start(const Config& cfg, const std::string& path, bool overwrite, const TrainOptions& opt) {
   validate(cfg);
+  check_run_fits(cfg, path);  // a run this machine cannot hold is refused before anything is written
   const int threads = use_threads(opt.threads);
   RunStore store = RunStore::create(path, cfg, overwrite, new_run_meta(threads));
   return Trainer(std::make_unique<Impl>(cfg, std::move(store), init_weights(cfg), threads));
@@ -203,6 +205,7 @@ Trainer Trainer::fork(const std::string& parent, int epoch, const std::vector<st
   meta["parent"] = std::filesystem::absolute(parent).lexically_normal().string();
   meta["parent_epoch"] = std::to_string(epoch);
   meta["optimizer_state"] = carry ? "parent" : "fresh";
+  check_run_fits(cfg, path);
   auto impl = std::make_unique<Impl>(cfg, RunStore::create(path, cfg, overwrite, meta), std::move(w), threads);
   if (carry) {
     try {
