@@ -59,7 +59,8 @@ int exit_code(RunFileError::Kind kind) {
   using K = RunFileError::Kind;
   switch (kind) {
     case K::DiskFull:
-    case K::Io: return 1;
+    case K::Io:
+    case K::Other: return 1;  // SQLite out of memory, interrupted, too big: the machine's
     case K::Missing:
     case K::Foreign:
     case K::Damaged:
@@ -68,8 +69,7 @@ int exit_code(RunFileError::Kind kind) {
     case K::NoCheckpoint:
     case K::Unreadable:
     case K::Unwritable:
-    case K::Busy:
-    case K::Other: return 2;
+    case K::Busy: return 2;
   }
   return 2;
 }

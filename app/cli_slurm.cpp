@@ -83,7 +83,9 @@ int cmd_sweep_submit(int argc, char** argv) {
   const std::string split = plan.arrays.size() < 2
                                 ? ""
                                 : std::to_string(plan.arrays.size()) + " job arrays: the cluster's MaxArraySize is " +
-                                      std::to_string(plan.max_array_size) + "\n";
+                                      std::to_string(plan.max_array_size) +
+                                      (opt.max_parallel > 0 ? " (each after the one before, for --max-parallel)" : "") +
+                                      "\n";
   if (a.has("--dry-run")) {
     for (const SlurmSubmission& s : plan.arrays) {
       std::string command;
@@ -94,13 +96,20 @@ int cmd_sweep_submit(int argc, char** argv) {
     std::printf("%s%s", split.c_str(), training.c_str());
     return 0;
   }
-  for (SlurmSubmission& s : plan.arrays) {
+  std::string queued;  // the arrays already submitted, for a failure's message
+  for (std::size_t k = 0; k < plan.arrays.size(); ++k) {
+    SlurmSubmission& s = plan.arrays[k];
+    // %M bounds one array: with several, each waits for the one before, so that at most M run at once.
+    if (k > 0 && opt.max_parallel > 0)
+      s.command.insert(s.command.end() - 1, "--dependency=afterany:" + plan.arrays[k - 1].job_id);
     try {
       submit_to_slurm(s);
     } catch (const SlurmError& e) {
-      std::fprintf(stderr, "error: sweep submit: %s\n", e.what());
+      const std::string already = queued.empty() ? "" : " (already queued: job " + queued + "; scancel or keep it)";
+      std::fprintf(stderr, "error: sweep submit: %s%s\n", e.what(), already.c_str());
       return e.kind() == SlurmError::Kind::NotInstalled ? 2 : 1;
     }
+    queued += (queued.empty() ? "" : ", ") + s.job_id;
     const std::string slurm_dir = std::filesystem::path(s.script_path).parent_path().string();
     std::printf("submitted job %s: array %s, %zu run%s of %s (runs %s)\n", s.job_id.c_str(), s.array.c_str(),
                 s.indices.size(), s.indices.size() > 1 ? "s" : "", sweep.dir().c_str(),

@@ -87,6 +87,12 @@ class TestHostileCorpus : public QObject {
   QString slowest_what_, largest_what_;
   int refusals_ = 0;
 
+  void rows(const QString& pattern, QDir::Filters kind) {
+    QTest::addColumn<QString>("name");
+    for (const QString& name : QDir(corpus_).entryList({pattern}, kind, QDir::Name))
+      QTest::newRow(qPrintable(name)) << name;
+  }
+
   // One line, exit `code`, in bounds.
   void expect(const QStringList& args, int code) {
     const Measured m = measure(args);
@@ -132,47 +138,46 @@ class TestHostileCorpus : public QObject {
     qInfo("%d hostile inputs", static_cast<int>(QString(py.readAllStandardOutput()).trimmed().count('\n') + 1));
   }
 
+  // One row a file: QtTest's 5-minute watchdog counts each row alone.
+  void runFilesAreRefused_data() { rows("*.grok", QDir::Files); }
   void runFilesAreRefused() {
-    const QString out = dir_.qfile("out");
-    for (const QString& name : QDir(corpus_).entryList({"*.grok"}, QDir::Files, QDir::Name)) {
-      const QString file = corpus_ + "/" + name;
-      if (name.startsWith("resume_")) {  // the resume state is read by resume alone
-        QVERIFY(QFile::copy(file, dir_.qfile("copy.grok")));
-        expect({GROKKING_CLI, "resume", dir_.qfile("copy.grok"), "--epochs", "41"}, 2);
-        QVERIFY(QFile::remove(dir_.qfile("copy.grok")));
-        continue;
-      }
-      expect({GROKKING_CLI, "info", file}, 2);
-      expect({GROKKING_CLI, "analyze", file}, 2);
-      expect({GROKKING_CLI, "export-pt", file, "--all", "--format", "authors", "--out", out + ".pt"}, 2);
-      expect({GROKKING_GUI, file, "--screenshot", out + ".png"}, 2);
-      QVERIFY2(!QFile::exists(out + ".pt") && !QFile::exists(out + ".png"), qPrintable(name));
+    QFETCH(QString, name);
+    const QString file = corpus_ + "/" + name, out = dir_.qfile("out");
+    if (name.startsWith("resume_")) {  // the resume state is read by resume alone
+      QVERIFY(QFile::copy(file, dir_.qfile("copy.grok")));
+      expect({GROKKING_CLI, "resume", dir_.qfile("copy.grok"), "--epochs", "41"}, 2);
+      QVERIFY(QFile::remove(dir_.qfile("copy.grok")));
+      return;
     }
+    expect({GROKKING_CLI, "info", file}, 2);
+    expect({GROKKING_CLI, "analyze", file}, 2);
+    expect({GROKKING_CLI, "export-pt", file, "--all", "--format", "authors", "--out", out + ".pt"}, 2);
+    expect({GROKKING_GUI, file, "--screenshot", out + ".png"}, 2);
+    QVERIFY(!QFile::exists(out + ".pt") && !QFile::exists(out + ".png"));
   }
 
+  void checkpointFilesAreRefused_data() { rows("*.pt", QDir::Files); }
   void checkpointFilesAreRefused() {
-    const QString out = dir_.qfile("imported");
-    for (const QString& name : QDir(corpus_).entryList({"*.pt"}, QDir::Files, QDir::Name)) {
-      const QString file = corpus_ + "/" + name;
-      expect({GROKKING_CLI, "import", file, "--out", out + ".grok"}, 2);
-      expect({GROKKING_GUI, file, "--screenshot", out + ".png"}, 2);
-      QVERIFY2(!QFile::exists(out + ".grok") && !QFile::exists(out + ".png"), qPrintable(name));
-    }
+    QFETCH(QString, name);
+    const QString file = corpus_ + "/" + name, out = dir_.qfile("imported");
+    expect({GROKKING_CLI, "import", file, "--out", out + ".grok"}, 2);
+    expect({GROKKING_GUI, file, "--screenshot", out + ".png"}, 2);
+    QVERIFY(!QFile::exists(out + ".grok") && !QFile::exists(out + ".png"));
   }
 
   // A hostile manifest is refused; a hostile run inside a sweep is that run's failure, reported.
+  void sweepFoldersAreRefused_data() { rows("sweep_*", QDir::Dirs); }
   void sweepFoldersAreRefused() {
-    for (const QString& name : QDir(corpus_).entryList({"sweep_*"}, QDir::Dirs, QDir::Name)) {
-      const QString folder = corpus_ + "/" + name;
-      if (name.startsWith("sweep_run_")) {
-        expect({GROKKING_CLI, "sweep", "status", folder}, 0);
-        const test::CliResult r = test::cli({"sweep", "status", folder});
-        QVERIFY2(r.out.contains(" failed"), qPrintable(name + ":\n" + r.out));
-        continue;
-      }
-      expect({GROKKING_CLI, "sweep", "status", folder}, 2);
-      expect({GROKKING_GUI, folder, "--screenshot", dir_.qfile("sweep.png")}, 2);
+    QFETCH(QString, name);
+    const QString folder = corpus_ + "/" + name;
+    if (name.startsWith("sweep_run_")) {
+      expect({GROKKING_CLI, "sweep", "status", folder}, 0);
+      const test::CliResult r = test::cli({"sweep", "status", folder});
+      QVERIFY2(r.out.contains(" failed"), qPrintable(name + ":\n" + r.out));
+      return;
     }
+    expect({GROKKING_CLI, "sweep", "status", folder}, 2);
+    expect({GROKKING_GUI, folder, "--screenshot", dir_.qfile("sweep.png")}, 2);
   }
 
   void cleanupTestCase() {

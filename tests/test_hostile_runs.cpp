@@ -339,6 +339,16 @@ class TestHostileRuns : public QObject {
     QCOMPARE(names(dir), QStringList{"spec.json"});
   }
 
+  // `grokking-cli --help` lists the exit codes, and each run-file error kind with its code.
+  void helpListsTheExitCodes() {
+    const test::CliResult r = test::cli({"--help"});
+    QCOMPARE(r.code, 0);
+    for (const char* line :
+         {"\n  0    done\n", "\n  1    the machine or the filesystem failed", "\n  2    the input or",
+          "\n  130  interrupted", "damaged 2,", "busy 2,", "disk full 1,", "I/O error 1,"})
+      QVERIFY2(r.out.contains(line), line);
+  }
+
   void aWrappedShapeIsRefused() {
     test::ScratchDir dir;
     const std::string run = dir.file("run.grok");

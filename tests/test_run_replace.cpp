@@ -70,6 +70,7 @@ void note_in_wal(const std::string& path) {
   sqlite3* db = nullptr;
   QCOMPARE(sqlite3_open(path.c_str(), &db), SQLITE_OK);
   QCOMPARE(sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr), SQLITE_OK);
+  QCOMPARE(sqlite3_exec(db, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr), SQLITE_OK);  // at rest: DELETE
   QCOMPARE(sqlite3_exec(db, "INSERT INTO meta(key, value) VALUES('note', 'in the WAL')", nullptr, nullptr, nullptr),
            SQLITE_OK);
   sqlite3_close(db);

@@ -44,8 +44,9 @@ RunNeeds run_needs(const Config& cfg) {
   // about three times the activations the analysis's all-pairs forward holds for the training pairs.
   const double activations = static_cast<double>(snapshot_bytes(cfg)) * train_pairs / all_pairs;
   const double training = 4 * bytes + 3 * activations;
-  // The window and analyze hold one all-pairs forward (refused beyond its own limit).
-  n.memory_bytes = std::max(training, static_cast<double>(snapshot_bytes(cfg)));
+  // (The analysis's all-pairs forward has its own limit and refusal, check_snapshot_fits: a run too
+  // large to analyse here may still train here, or be analysed on a larger machine.)
+  n.memory_bytes = training;
   const double checkpoints = std::floor(cfg.epochs / std::max(1, cfg.checkpoint_interval)) + 2;
   n.disk_bytes = checkpoints * (bytes + 2048)  // each checkpoint's tensors (and their rows)
                  + 2 * bytes                   // the newest checkpoint's AdamW moments

@@ -26,7 +26,7 @@ struct RunTooLarge : ConfigError {
 };
 
 struct RunNeeds {
-  double memory_bytes = 0;  // training (weights, gradients, AdamW's moments, activations) or analysis
+  double memory_bytes = 0;  // training: weights, gradients, AdamW's moments, activations
   double disk_bytes = 0;    // the run file: every checkpoint, the resume state, metrics and measures
 };
 

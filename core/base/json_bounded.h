@@ -43,7 +43,11 @@ Json parse_json_bounded(const std::string& text) {
       --depth;
     }
   }
-  return Json::parse(text);
+  try {
+    return Json::parse(text);
+  } catch (const typename Json::out_of_range& e) {  // a number past double's range: 1e708
+    throw Json::parse_error::create(101, 0, e.what(), nullptr);
+  }
 }
 
 }  // namespace grok

@@ -288,6 +288,9 @@ class Reader {
       fail("a malformed storage id");
     if (it[2]->text.size() > kMaxNameBytes || it[3]->text.size() > kMaxNameBytes)
       fail("a storage key or location longer than " + std::to_string(kMaxNameBytes) + " bytes");
+    // A key names a zip record, which LibTorch looks up as a C string: "0\0a" would be record 0.
+    for (const unsigned char c : it[2]->text)
+      if (c < 0x20) fail("a storage key with a control byte");
     PickleValue* s = make(K::Storage);
     charge(it[2]->text.size() + it[3]->text.size());
     if (!storage_type_from_class(it[1]->text, &s->storage_type)) fail("a storage of type " + it[1]->text);

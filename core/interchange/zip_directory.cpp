@@ -79,9 +79,11 @@ ZipDirectory read_zip_directory(std::istream& in, std::int64_t file_size) {
   std::uint64_t records = le(e + 10, 2), dir_bytes = le(e + 12, 4), dir_at = le(e + 16, 4);
   // A zip64 locator just before the end record holds the real counts (miniz takes them whenever
   // the locator is there, so this reader does too).
+  // miniz looks for it only when the end record lies at least 76 bytes in (locator and zip64 end
+  // record before it); so does this reader, or the two could read different directories.
   const std::int64_t locator = tail_at + end - 20;
   std::vector<unsigned char> loc;
-  if (locator >= 0) loc = read_at(in, file_size, locator, 20);
+  if (tail_at + end >= 76) loc = read_at(in, file_size, locator, 20);
   if (!loc.empty() && le(loc.data(), 4) == kLocator64Sig) {
     const std::vector<unsigned char> e64 = read_at(in, file_size, le(loc.data() + 8, 8), 56);
     if (le(e64.data(), 4) != kEnd64Sig) fail("a zip64 archive without its end record");
@@ -102,6 +104,10 @@ ZipDirectory read_zip_directory(std::istream& in, std::int64_t file_size) {
     const std::size_t name_len = le(h + 28, 2), extra_len = le(h + 30, 2), comment_len = le(h + 32, 2);
     if (at + 46 + name_len + extra_len + comment_len > dir.size()) fail("its zip directory is damaged");
     const std::string name(reinterpret_cast<const char*>(h + 46), name_len);
+    // LibTorch looks names up as C strings: one with a NUL (or any control byte) would be another
+    // record to it than to this directory.
+    for (const unsigned char c : name)
+      if (c < 0x20) fail("its zip directory names a record with a control byte");
     zip64_sizes(h + 46 + name_len, extra_len, &size, &compressed);
     if (r == 0) out.archive = name.substr(0, name.find('/') == std::string::npos ? 0 : name.find('/'));
     if (!out.sizes.emplace(lower(name), size).second)

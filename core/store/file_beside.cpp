@@ -1,5 +1,6 @@
 #include "core/store/file_beside.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -7,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 
 #include "core/store/run_file_error.h"
 
@@ -23,32 +25,53 @@ void FileSink::write(const void* data, std::size_t n) {
   }
 }
 
-void write_file_beside(const std::string& path, const std::function<void(FileSink&)>& produce, unsigned mode) {
-  const fs::path target(path);
+mode_t process_umask() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("Umask:", 0) == 0) return static_cast<mode_t>(std::strtol(line.c_str() + 6, nullptr, 8));
+  return 022;
+}
+
+void write_file_beside(const std::string& path, const std::function<void(FileSink&)>& produce) {
+  // A link is written through: the new file goes beside what it points to, and the link stays.
+  std::error_code ec;
+  fs::path target(path);
+  if (fs::is_symlink(target, ec)) {
+    const fs::path resolved = fs::canonical(target, ec);
+    if (!ec) target = resolved;
+  }
+  struct stat old {};
+  const bool exists = ::stat(target.c_str(), &old) == 0;
+  // A device or a pipe (/dev/stdout, a FIFO) cannot be replaced: it is written as it is.
+  const bool direct = exists && !S_ISREG(old.st_mode);
   std::string tmp = (target.parent_path() / ("." + target.filename().string() + ".XXXXXX")).string();
-  const int fd = ::mkstemp(tmp.data());
+  const int fd = direct ? ::open(target.c_str(), O_WRONLY | O_CLOEXEC) : ::mkstemp(tmp.data());
   if (fd < 0) throw RunFileError(Kind::Unwritable, path + ": cannot write the file (" + std::strerror(errno) + ")");
   FileSink sink(fd);
   std::error_code ignored;
+  const auto discard = [&] {
+    if (!direct) fs::remove(tmp, ignored);
+  };
   try {
     produce(sink);
   } catch (...) {
     ::close(fd);
-    fs::remove(tmp, ignored);
+    discard();
     throw;
   }
-  if (!sink.error_ && ::fsync(fd) != 0) sink.error_ = errno;
+  if (!sink.error_ && !direct && ::fsync(fd) != 0) sink.error_ = errno;
   if (::close(fd) != 0 && !sink.error_) sink.error_ = errno;
   if (sink.error_) {
-    fs::remove(tmp, ignored);
+    discard();
     throw RunFileError(sink.error_ == ENOSPC ? Kind::DiskFull : Kind::Io,
                        path + ": cannot write the file (" + std::strerror(sink.error_) + ")");
   }
-  ::chmod(tmp.c_str(), mode);
-  std::error_code ec;
+  if (direct) return;
+  // mkstemp makes 0600: the old file's permissions, or a new file's (0666 less the umask).
+  ::chmod(tmp.c_str(), exists ? old.st_mode & 07777 : 0666 & ~process_umask());
   fs::rename(tmp, target, ec);
   if (ec) {
-    fs::remove(tmp, ignored);
+    discard();
     throw RunFileError(Kind::Unwritable, path + ": cannot put the file in place (" + ec.message() + ")");
   }
 }

@@ -13,6 +13,8 @@
 // temporary file removed. Threading: a function of its arguments.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstddef>
 #include <functional>
 #include <string>
@@ -27,13 +29,18 @@ class FileSink {
   bool failed() const { return error_ != 0; }
 
  private:
-  friend void write_file_beside(const std::string&, const std::function<void(FileSink&)>&, unsigned);
+  friend void write_file_beside(const std::string&, const std::function<void(FileSink&)>&);
   explicit FileSink(int fd) : fd_(fd) {}
   int fd_;
   int error_ = 0;
 };
 
-// `mode`: the new file's permissions (mkstemp makes 0600; an export is for sharing).
-void write_file_beside(const std::string& path, const std::function<void(FileSink&)>& produce, unsigned mode = 0644);
+// The new file keeps the old one's permissions, or gets a new file's (0666 less the umask). A link
+// is written through (the new file goes beside its target); a device or pipe (/dev/stdout, a FIFO)
+// is written directly, as it cannot be replaced.
+void write_file_beside(const std::string& path, const std::function<void(FileSink&)>& produce);
+
+// The process's umask, read without setting it (umask() would change it for every thread meanwhile).
+mode_t process_umask();
 
 }  // namespace grok

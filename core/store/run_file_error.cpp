@@ -41,6 +41,11 @@ void rethrow_as_run_error(const std::string& path, const SqliteError& e) {
     throw RunFileError(K::Unwritable, path + ": cannot write (" + what + ")");
   if (primary == SQLITE_IOERR) throw RunFileError(K::Io, path + ": I/O error (" + what + ")");
   if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) throw RunFileError(K::Busy, path + ": " + what);
+  // The 5 s bound on reading a file from elsewhere (Db::bound_time), or a value larger than SQLite
+  // takes: the file's doing.
+  if (primary == SQLITE_ERROR || primary == SQLITE_INTERRUPT || primary == SQLITE_TOOBIG || primary == SQLITE_SCHEMA ||
+      primary == SQLITE_MISMATCH || primary == SQLITE_RANGE || primary == SQLITE_FORMAT)
+    throw RunFileError(K::Damaged, path + ": damaged run file (" + what + ")");
   throw RunFileError(K::Other, path + ": " + what);
 }
 

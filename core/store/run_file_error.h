@@ -28,7 +28,7 @@ struct RunFileError : std::runtime_error {
     Busy,          // another connection holds the lock longer than the busy timeout
     DiskFull,      // the disk (or a file size limit) is full
     Io,            // the operating system reported an I/O error
-    Other,         // any other SQLite failure
+    Other,         // any other SQLite failure (out of memory, a constraint, misuse: the machine or a bug)
   };
 
   RunFileError(Kind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}

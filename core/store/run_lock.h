@@ -48,10 +48,12 @@ class RunLock {
 // RunFileError: Busy, one line, while another holds it; Unwritable when it cannot be made there.
 std::unique_ptr<RunLock> lock_run(const std::string& run_path);
 
-// How a reader opens the run at `run_path` read-only without writing beside it: an SQLite URI with
-// immutable=1 (no lock taken, no -wal or -shm made: works from a read-only folder) when no
-// connection has it open (no -wal, -shm or -journal beside it) and no trainer holds its lock; ""
-// when someone may be writing it, and a shared WAL read is needed.
+// How a reader opens the run at `run_path` read-only without writing beside it. A run at rest is in
+// the rollback journal (RunStore puts it back when its writer closes), which a read-only connection
+// reads writing nothing: "". A file in WAL mode (from an older build, or one whose writer could not
+// put it back) needs a -shm beside it, unless it is opened immutable: an SQLite URI with
+// immutable=1 when no connection has it open (no -wal, -shm or -journal) and no trainer holds its
+// lock; "" when someone may be writing it, and a shared WAL read is needed.
 std::string read_only_uri(const std::string& run_path);
 
 }  // namespace grok

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <mutex>
 
+#include "core/store/file_beside.h"
 #include "core/store/internal/sqlite_errors.h"
 #include "core/store/run_store.h"
 
@@ -31,14 +32,6 @@ void step_done(int step) {
 std::shared_mutex& replace_window() {
   static std::shared_mutex m;
   return m;
-}
-
-// The umask, read without setting it (umask() would change it for every thread meanwhile).
-mode_t process_umask() {
-  std::ifstream status("/proc/self/status");
-  for (std::string line; std::getline(status, line);)
-    if (line.rfind("Umask:", 0) == 0) return static_cast<mode_t>(std::strtol(line.c_str() + 6, nullptr, 8));
-  return 022;
 }
 
 void remove_companions(const std::string& file) {

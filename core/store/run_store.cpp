@@ -48,7 +48,8 @@ RunStore::RunStore(RunStore&& o) noexcept
       config_(std::move(o.config_)),
       size_limit_(o.size_limit_),
       hold_replacement_(o.hold_replacement_),
-      synced_commits_(o.synced_commits_) {}
+      synced_commits_(o.synced_commits_),
+      writer_(o.writer_) {}
 
 RunStore& RunStore::operator=(RunStore&& o) noexcept {
   if (this != &o) {
@@ -56,6 +57,7 @@ RunStore& RunStore::operator=(RunStore&& o) noexcept {
     path_ = std::move(o.path_);
     temporary_ = std::exchange(o.temporary_, {});
     synced_commits_ = o.synced_commits_;
+    writer_ = o.writer_;
     db_ = std::move(o.db_);  // the old connection closes before its lock goes
     lock_ = std::move(o.lock_);
     config_ = std::move(o.config_);
@@ -75,17 +77,36 @@ FilesystemKind trainable_filesystem(const std::string& path) {
   return where;
 }
 
-// WAL on a local disk (readers beside a writer); on a network filesystem the rollback journal, whose
-// locks reach other machines, and every commit synced.
-void set_journal(Db& db, const FilesystemKind& where) {
-  db.exec(where.network ? "PRAGMA journal_mode=DELETE" : "PRAGMA journal_mode=WAL");
+// While written: WAL on a local disk (readers beside a writer); on a network filesystem the rollback
+// journal, whose locks reach other machines, and every commit synced. SQLite keeps the old mode
+// when another connection has the file open: on a network filesystem that is refused.
+void set_journal(Db& db, const FilesystemKind& where, const std::string& path) {
+  Stmt s = db.prepare(where.network ? "PRAGMA journal_mode=DELETE" : "PRAGMA journal_mode=WAL");
+  const std::string mode = s.step() ? s.text(0) : std::string();
+  if (where.network && mode != "delete")
+    throw RunFileError(Kind::Busy, path + ": its filesystem (" + where.name +
+                                       ") needs SQLite's rollback journal, and another program has it open in "
+                                       "WAL mode; close it first");
   if (where.network) db.exec("PRAGMA synchronous=FULL");
+}
+
+// At rest a run is in the rollback journal: a reader then writes nothing beside it (no -wal or
+// -shm) and SQLite's own locks keep it from a writer that comes later. Not when another connection
+// has it open (SQLite keeps WAL then); never waits.
+void put_to_rest(Db& db) {
+  try {
+    sqlite3_busy_timeout(db.get(), 0);
+    db.exec("PRAGMA journal_mode=DELETE");
+  } catch (const std::exception&) {
+    // Busy or failing: it stays in WAL, which readers read the shared way.
+  }
 }
 
 }  // namespace
 
 RunStore::~RunStore() {
   discard_temporary();
+  if (db_ && writer_) put_to_rest(*db_);
   db_.reset();  // closed before the lock is released
 }
 
@@ -107,18 +128,22 @@ RunStore RunStore::create(const std::string& path, const Config& cfg, bool overw
   // written beside the path too and renamed into place at its first checkpoint, so a train, fork or
   // import that fails (or is killed) before it leaves no checkpoint-less file a rerun would refuse.
   std::unique_ptr<RunLock> lock = lock_run(path);
+  // Again under the lock: a run another process made meanwhile is not overwritten unasked.
+  if (!overwrite && fs::exists(path, ec))
+    throw RunFileError(Kind::Exists, path + ": file exists (pass --force to overwrite it)");
   const FilesystemKind where = trainable_filesystem(path);
   temporary = make_replacement_file(path);
   // The store owns the temporary file from here: any failure below removes it.
   RunStore store(path, nullptr);
   store.lock_ = std::move(lock);
   store.synced_commits_ = where.network;
+  store.writer_ = true;
   store.temporary_ = temporary;
   return guarded(path, [&] {
     const std::string& file = temporary.empty() ? path : temporary;
     auto db = std::make_unique<Db>(file, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     set_writer_pragmas(*db);
-    set_journal(*db, where);  // stored in the file: every later connection uses it
+    set_journal(*db, where, path);  // stored in the file: every later connection uses it
     Transaction tx(*db);
     db->exec(kRunSchemaSql);
     db->exec(kNumericsTableSql);
@@ -156,7 +181,9 @@ RunStore RunStore::open(const std::string& path, Mode mode) {
       throw RunFileError(Kind::Damaged, path + ": damaged run file (truncated to " + std::to_string(size) + " bytes)");
   }
   std::unique_ptr<RunLock> lock = mode == Mode::Train ? lock_run(path) : nullptr;
-  const FilesystemKind where = mode == Mode::Train ? trainable_filesystem(path) : FilesystemKind{};
+  const FilesystemKind where = mode == Mode::Train       ? trainable_filesystem(path)
+                               : mode == Mode::ReadWrite ? filesystem_of(path)
+                                                         : FilesystemKind{};
   return guarded(path, [&] {
     const std::string uri = mode == Mode::ReadOnly ? read_only_uri(path) : std::string();
     const int flags = mode == Mode::ReadOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
@@ -178,10 +205,10 @@ RunStore RunStore::open(const std::string& path, Mode mode) {
     if (const std::string m = schema_mismatch(*db, static_cast<int>(version)); !m.empty())
       throw RunFileError(Kind::Foreign, path + ": not a run file this build can read (" + m + ")");
     db->bound_time(0);
-    if (mode != Mode::ReadOnly) set_writer_pragmas(*db), db->exec(kNumericsTableSql);
-    if (where.network) set_journal(*db, where);
+    if (mode != Mode::ReadOnly) set_writer_pragmas(*db), db->exec(kNumericsTableSql), set_journal(*db, where, path);
     RunStore store(path, std::move(db));
     store.synced_commits_ = where.network;
+    store.writer_ = mode != Mode::ReadOnly;
     store.lock_ = std::move(lock);
     store.load_config();
     return store;

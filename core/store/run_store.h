@@ -1,7 +1,8 @@
 // The run file: one SQLite database per training run (extension .grok). Schema: docs/run-format.md.
 //
 // It holds the config, per-epoch metrics, a weights checkpoint every K epochs, the optimizer state of
-// the newest checkpoint (what resume needs) and the progress measures of checkpoints. WAL mode; a
+// the newest checkpoint (what resume needs) and the progress measures of checkpoints. WAL mode while
+// written, the rollback journal at rest (a reader then writes nothing beside it: run_lock.h); a
 // checkpoint and the metrics since the previous one are committed in one transaction, so a crash at
 // any moment leaves a file that opens and holds every committed checkpoint.
 //
@@ -126,6 +127,7 @@ class RunStore {
   std::int64_t size_limit_ = 0;  // 0: none; reapplied when a replacement reopens under path_
   bool hold_replacement_ = false;
   bool synced_commits_ = false;  // a network filesystem's run (filesystem_kind.h): every commit synced
+  bool writer_ = false;          // opened to write: put back in the rollback journal when closed
 };
 
 // Why `epoch` is not one of `checkpoints` (sorted), for messages: " (nearest: 20 or 30)", or

@@ -77,6 +77,7 @@ std::map<int, std::vector<TensorHeader>> RunStore::checkpoint_headers() const {
     // Every checkpoint, tensors or none (a checkpoint without its tensors is then missing them), and
     // no tensor of an epoch that is no checkpoint.
     std::map<int, std::vector<TensorHeader>> out;
+    const ReadTransaction tx(db());  // the checkpoints and their tensors of one commit
     for (int epoch : checkpoint_epochs()) out[epoch];
     Stmt s = db().prepare(
         "SELECT epoch, typeof(epoch), name, dtype, shape, length(data) FROM tensors ORDER BY epoch, rowid");

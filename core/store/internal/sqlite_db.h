@@ -65,6 +65,25 @@ class Db {
   std::unique_ptr<sqlite3, Close> db_;
 };
 
+// BEGIN on construction, COMMIT when destroyed: reads that see one state of the file (a writer's
+// commit between two of them would make them disagree).
+class ReadTransaction {
+ public:
+  explicit ReadTransaction(Db& db) : db_(db) { db_.exec("BEGIN"); }
+  ~ReadTransaction() {
+    try {
+      db_.exec("COMMIT");
+    } catch (...) {
+      // A read transaction has nothing to keep.
+    }
+  }
+  ReadTransaction(const ReadTransaction&) = delete;
+  ReadTransaction& operator=(const ReadTransaction&) = delete;
+
+ private:
+  Db& db_;
+};
+
 // BEGIN IMMEDIATE on construction; ROLLBACK unless commit() was called.
 class Transaction {
  public:
