@@ -17,4 +17,5 @@ cmake --build build-asan -j2 --target grokking-cli grokking test_hostile_corpus
 export ASAN_OPTIONS=allocator_may_return_null=1:detect_leaks=0:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1
 export GROK_CORPUS_SANITIZED=1
+export QTEST_FUNCTION_TIMEOUT=1800000  # each row well under it; the default 5 min is tight under ASan
 time build-asan/tests/test_hostile_corpus
