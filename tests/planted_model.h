@@ -8,7 +8,7 @@
 //    outside the group); W_pos puts the position markers.
 //  - Head 0 attends from '=' to position 0 (a), head 1 to position 1 (b): W_Q reads the '=' marker,
 //    W_K the position's, with scores ~35 (the rest ~1e-15). Head 1's W_O multiplies the sine by
-//    b_sign, so the residual at '=' holds cos(wi) + cos(wj), sin(wi) + sin(wj) with j = b_sign e(b).
+//    invert_b (-1), so the residual at '=' holds cos(wi) + cos(wj), sin(wi) + sin(wj) with j = -e(b) when inverted.
 //    Heads 2.. attend uniformly and write nothing.
 //  - Neuron (i, n) with phase f = 2 pi n / per: ReLU(cos(wi + f) + cos(wj + f)).
 //  - W_out, W_U give W_L[c, neuron] = scale cos(w e(c) + 2f); summed over the phases the logits are
@@ -35,9 +35,9 @@ inline NamedArray zeros(const std::string& name, std::vector<std::int64_t> shape
 }
 inline float& at(NamedArray& a, std::int64_t i) { return reinterpret_cast<float*>(a.bytes.data())[i]; }
 
-inline Config planted_config(Operation op = Operation::Add) {
+inline Config planted_config(std::string op = std::string("add")) {
   Config c;
-  c.operation = op;
+  c.task = op;
   c.p = 31;
   c.d_model = 32;
   c.n_heads = 4;
@@ -76,7 +76,7 @@ inline std::vector<NamedArray> planted_checkpoint(const Config& c, const std::ve
     for (int h = 0; h < 2; h++)
       for (int u = 0; u < 2; u++) {
         at(WV, (h * Dh + 2 * i + u) * D + d + u) = 1;
-        at(WO, (d + u) * H * Dh + h * Dh + 2 * i + u) = (h == 1 && u == 1) ? static_cast<float>(g.b_sign) : 1.f;
+        at(WO, (d + u) * H * Dh + h * Dh + 2 * i + u) = (h == 1 && u == 1) ? (g.invert_b ? -1.f : 1.f) : 1.f;
       }
     for (int n = 0; n < per; n++) {
       const int j = i * per + n;

@@ -22,7 +22,7 @@ class TestConfig : public QObject {
   void roundTripsThroughJson() {
     Config c;
     c.p = 97;
-    c.operation = Operation::Multiply;
+    c.task = std::string("multiply");
     c.regularizer = Regularizer::Dropout;
     c.dropout = 0.5;
     const Config d = parse_config(config_to_string(c));
@@ -47,7 +47,17 @@ class TestConfig : public QObject {
     QTest::newRow("heads") << R"({"d_model": 130, "n_heads": 4})"
                            << "d_model: 130 is not divisible by n_heads=4";
     QTest::newRow("operation") << R"({"operation": "power"})"
-                               << "operation: got \"power\"";
+                               << "task: unknown task \"power\"";
+    QTest::newRow("S9") << R"({"task": "S9"})"
+                        << "task S9: S_n needs 2 <= n <= 6";
+    QTest::newRow("D0") << R"({"task": "D0"})"
+                        << "task D0: D_n (order 2n) needs 3 <= n";
+    QTest::newRow("polynomial, composite p") << R"({"task": "x2+y2", "p": 99})"
+                                             << "p: 99 is not prime, and x2+y2 needs a prime p";
+    QTest::newRow("operation disagrees") << R"({"operation": "add", "task": "S5"})"
+                                         << "operation: \"add\" disagrees with task \"S5\"";
+    QTest::newRow("missing table") << R"({"task": "table:/nonexistent/q8.csv"})"
+                                   << "table:/nonexistent/q8.csv: cannot open the file";
     QTest::newRow("multiply composite") << R"({"operation": "multiply", "p": 115})"
                                         << "p: 115 is not prime, and multiply needs a prime p";
     QTest::newRow("divide composite") << R"({"operation": "divide", "p": 9})"
@@ -86,7 +96,7 @@ class TestConfig : public QObject {
     set_config_value(c, "operation=subtract");
     set_config_value(c, "p=97");
     QCOMPARE(c.weight_decay, 0.3);
-    QCOMPARE(c.operation, Operation::Subtract);
+    QCOMPARE(c.task, std::string("subtract"));
     QCOMPARE(c.p, 97);
     QVERIFY_THROWS_EXCEPTION(ConfigError, set_config_value(c, "p=98"));
     QVERIFY_THROWS_EXCEPTION(ConfigError, set_config_value(c, "nonsense"));
@@ -101,9 +111,9 @@ class TestConfig : public QObject {
     QCOMPARE(preset("no-weight-decay").config.effective_weight_decay(), 0.0);
     QCOMPARE(preset("two-layer").config.n_layers, 2);
     QCOMPARE(preset("dropout").config.effective_dropout(), 0.2);
-    QCOMPARE(preset("subtract").config.operation, Operation::Subtract);
-    QCOMPARE(preset("multiply").config.operation, Operation::Multiply);
-    QCOMPARE(preset("divide").config.operation, Operation::Divide);
+    QCOMPARE(preset("subtract").config.task, std::string("subtract"));
+    QCOMPARE(preset("multiply").config.task, std::string("multiply"));
+    QCOMPARE(preset("divide").config.task, std::string("divide"));
     QVERIFY_THROWS_EXCEPTION(ConfigError, preset("nope"));
   }
 };

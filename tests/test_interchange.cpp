@@ -162,7 +162,7 @@ class TestInterchange : public QObject {
   void twoLayersRoundTrip() {
     Config c = test::tiny_config(13, 40, 20, 5);
     c.n_layers = 2;
-    c.operation = Operation::Multiply;
+    c.task = std::string("multiply");
     const std::string run = dir_.file("two.grok");
     test::train_run(c, run);
     for (const char* format : {"authors", "transformer-lens"}) {

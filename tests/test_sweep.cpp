@@ -59,7 +59,7 @@ class TestSweep : public QObject {
         {R"({"grid": {"lr": []}})", "grid.lr: empty list"},
         {R"({"grid": {"lr": 0.1}})", "grid.lr: expected a list"},
         {R"({"grid": {"train_fraction": [0.3, 1.5]}})", "grid.train_fraction[1]: train_fraction:"},
-        {R"({"grid": {"operation": ["add", "power"]}})", "grid.operation[1]: operation:"},
+        {R"({"grid": {"operation": ["add", "power"]}})", "grid.operation[1]: task:"},
         {R"({"zip": [{"lr": [0.1, 0.2], "weight_decay": [1]}]})", "zip[0].weight_decay: 1 values, but lr has 2"},
         {R"({"grid": {"seed": [1]}, "seeds": [0]})", R"(seeds: "seed" is varied twice)"},
         {R"({"seeds": [-1]})", "seeds[0]: seed:"},

@@ -67,7 +67,7 @@ void checkAttention(const HeatmapView* view, const Snapshot& s, const AxisTokens
 
 // What the window shows of a multiply snapshot, with the maps in group order.
 void checkMultiplyViews(MainWindow& w, const Snapshot& s) {
-  const OperationGroup g = operation_group(Operation::Multiply, kP);
+  const OperationGroup g = operation_group(std::string("multiply"), kP);
   QCOMPARE(g.generator, 2);
   // The logits' 2D norms over (i, j): n x n, labelled by the group's coordinate.
   HeatmapView* logits = w.viewer()->logitsView();
@@ -124,7 +124,7 @@ class TestUiOperations : public QObject {
   void initTestCase() {
     initUiTest(settings_.path());
     Config c = test::tiny_config(kP, kEpochs, 20, 5);
-    c.operation = Operation::Multiply;
+    c.task = std::string("multiply");
     test::train_run(c, dir_.file("multiply.grok"));
     test::train_run(test::tiny_config(kP, 20, 20, 5), dir_.file("add.grok"));
   }
@@ -150,7 +150,7 @@ class TestUiOperations : public QObject {
 
   void axisOrderIsPickedAndRememberedPerOperation() {
     const Snapshot s = test::snapshot_of(dir_.file("multiply.grok"), kEpochs);
-    const OperationGroup g = operation_group(Operation::Multiply, kP);
+    const OperationGroup g = operation_group(std::string("multiply"), kP);
     {
       MainWindow w;
       w.show();
@@ -213,7 +213,8 @@ class TestUiOperations : public QObject {
     // What live training drew is what the run file gives for that checkpoint (read while training
     // writes; no event is processed until the QTRY below, so the views still show `epoch`).
     const Snapshot s = test::snapshot_of(dir.file("live.grok"), epoch);
-    checkNeurons(w.viewer()->neuronView(), s, axisTokens(operation_group(Operation::Multiply, kP), AxisOrder::Group));
+    checkNeurons(w.viewer()->neuronView(), s,
+                 axisTokens(operation_group(std::string("multiply"), kP), AxisOrder::Group));
     for (int y = 0; y < kN; y++)
       for (int x = 0; x < kN; x++)
         QVERIFY(near(w.viewer()->logitsView()->valueAt(0, x, y), s.measures.logits_2d_norms[y * kN + x]));

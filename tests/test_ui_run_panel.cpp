@@ -96,7 +96,7 @@ class TestUiRunPanel : public QObject {
 
   void aConfigSurvivesThePanel() {
     Config c;
-    c.operation = Operation::Subtract;
+    c.task = std::string("subtract");
     c.p = 97;
     c.seed = 7;
     c.beta1 = 0.8;

@@ -17,9 +17,9 @@ void train_run(const Config& c, const std::string& path) {
   t.run(stop);
 }
 
-int task_label(Operation op, int a, int b, int p) {
+int task_label(std::string op, int a, int b, int p) {
   Config c;
-  c.operation = op;
+  c.task = op;
   c.p = p;
   return Task(c).label(a, b);
 }

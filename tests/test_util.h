@@ -33,7 +33,7 @@ namespace grok::test {
 void train_run(const Config& c, const std::string& path);
 
 // (a op b) mod p as the task of a run with `op` and `p` labels the pair (core/base/task.h).
-int task_label(Operation op, int a, int b, int p);
+int task_label(std::string op, int a, int b, int p);
 
 // A model small enough to train hundreds of epochs per second on one thread.
 Config tiny_config(int p = 11, int epochs = 60, int checkpoint_interval = 10, int test_interval = 5);

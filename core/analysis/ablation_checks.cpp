@@ -1,4 +1,5 @@
 #include "core/analysis/ablation_checks.h"
+#include "core/base/task.h"
 
 #include <ATen/ATen.h>
 
@@ -24,7 +25,7 @@ at::Tensor f32(const at::Tensor& t) { return t.to(at::kFloat).contiguous(); }
 std::pair<at::Tensor, at::Tensor> key_neuron_directions(const Config& cfg, const CheckpointWeights& checkpoint,
                                                         const std::vector<int>& keys, const FourierBasis& F,
                                                         AblationChecks& out) {
-  const int p = cfg.p, n = F.n();
+  const int p = Task(cfg).p(), n = F.n();
   const Weights& w = tensors(checkpoint);
   const ModelAnatomy an = model_family(cfg).anatomy(cfg);
   // W_L: the last MLP's neurons to the logits; a family without neurons has W_U^T (from its residual).
@@ -65,7 +66,7 @@ std::pair<at::Tensor, at::Tensor> key_neuron_directions(const Config& cfg, const
 AblationChecks ablation_checks(const Config& cfg, const CheckpointWeights& checkpoint,
                                const std::vector<int>& key_freqs, const FourierBasis& F, const PairForward& forward) {
   at::NoGradGuard no_grad;
-  const int p = cfg.p, n_group = F.n(), M = model_family(cfg).anatomy(cfg).neurons;
+  const int p = Task(cfg).p(), n_group = F.n(), M = model_family(cfg).anatomy(cfg).neurons;
   AblationChecks out;
   KeyComponents keys(F, key_freqs);
   out.key_freqs = keys.freqs();

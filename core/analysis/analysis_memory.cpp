@@ -1,4 +1,5 @@
 #include "core/analysis/analysis_memory.h"
+#include "core/base/task.h"
 
 #include <unistd.h>
 
@@ -49,7 +50,7 @@ std::atomic<std::size_t>& block_bytes() {
 }  // namespace
 
 std::size_t snapshot_bytes(const Config& cfg) {
-  const double p = cfg.p, M = cfg.d_mlp, H = cfg.n_heads, layers = std::max(1, cfg.n_layers);
+  const double p = Task(cfg).p(), M = cfg.d_mlp, H = cfg.n_heads, layers = std::max(1, cfg.n_layers);
   const double floats = 2 * p * p * p              // logits, direct logits
                         + layers * (p * p * M      // each layer's neuron activations
                                     + H * p * p);  // and attention
@@ -71,7 +72,7 @@ void set_analysis_memory_limit(std::size_t bytes) { limit_override().store(bytes
 void check_snapshot_fits(const Config& cfg) {
   const std::size_t need = snapshot_bytes(cfg), limit = analysis_memory_limit();
   if (need <= limit) return;
-  throw AnalysisTooLarge("analysis of p=" + std::to_string(cfg.p) + " needs " + format_bytes(need) +
+  throw AnalysisTooLarge("analysis of " + Task(cfg).describe() + " needs " + format_bytes(need) +
                          " for its all-pairs forward (limit " + format_bytes(limit) +
                          "): raise GROK_ANALYSIS_MEMORY_LIMIT (e.g. =16G) on a machine with the memory, or use a "
                          "smaller p");

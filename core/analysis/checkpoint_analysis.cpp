@@ -132,7 +132,8 @@ nlohmann::json to_json(const CheckpointAnalysis& a) {
                                 {"order", g.n},
                                 {"generator", g.multiplicative() ? g.generator : 1},
                                 {"coordinate", g.coordinate()},
-                                {"operation", to_string(g.op)},
+                                {"operation", g.task},
+                                {"task", g.task},
                                 {"outside_pairs", m.outside_pairs}};
   nlohmann::json j = {{"epoch", a.epoch},
                       {"basis", basis},

@@ -66,7 +66,7 @@ FourierBasis::FourierBasis(const OperationGroup& group) : group_(group), n_(grou
     }
 }
 
-FourierBasis::FourierBasis(int n) : FourierBasis(operation_group(Operation::Add, n)) {}
+FourierBasis::FourierBasis(int n) : FourierBasis(operation_group("add", n)) {}
 
 FourierBasis::~FourierBasis() = default;
 

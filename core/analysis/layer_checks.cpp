@@ -1,4 +1,5 @@
 #include "core/analysis/layer_checks.h"
+#include "core/base/task.h"
 
 #include <ATen/ATen.h>
 
@@ -20,7 +21,7 @@ namespace {
 std::size_t bytes_per_pair(const Config& cfg) {
   return 4 * (6 * static_cast<std::size_t>(cfg.d_mlp) * std::max(1, cfg.n_layers) +
               12 * static_cast<std::size_t>(cfg.d_model)) +
-         24 * static_cast<std::size_t>(cfg.p + 1);
+         24 * static_cast<std::size_t>(Task(cfg).vocab());
 }
 
 struct Chunk {
@@ -38,7 +39,7 @@ std::vector<Chunk> chunks(const Config& cfg, const Dataset& data) {
   for (std::int64_t i = 0; i < n; i += step) {
     const std::int64_t len = std::min(step, n - i);
     Batch x{all.a.narrow(0, i, len), all.b.narrow(0, i, len), all.labels.narrow(0, i, len)};
-    out.push_back({x, x.a * cfg.p + x.b});
+    out.push_back({x, x.a * Task(cfg).p() + x.b});
   }
   return out;
 }
@@ -54,7 +55,7 @@ std::vector<CheckRow> layer_checks(const Config& cfg, const CheckpointWeights& c
   at::NoGradGuard no_grad;
   const ModelAnatomy an = model_family(cfg).anatomy(cfg);
   if (an.neuron_out.empty()) return {};  // a family without MLP neurons has no MLP to hold
-  const std::int64_t p = cfg.p, pairs = p * p;
+  const std::int64_t p = Task(cfg).p(), pairs = p * p;
   const std::vector<Chunk> parts = chunks(cfg, data);
   const int layers = s.n_layers();
   std::vector<at::Tensor> row_list, label_list;
@@ -79,7 +80,7 @@ std::vector<CheckRow> layer_checks(const Config& cfg, const CheckpointWeights& c
     const at::Tensor ones = at::ones({pairs}, at::kFloat);
     const at::Tensor by_row = at::zeros({pairs}, at::kLong).index_put_({rows}, labels);  // labels as the kernel reads
     score.back() =
-        lowrank_cross_entropy(s.direct_logits.data(), p, cfg.p, rows.data_ptr<std::int64_t>(), n,
+        lowrank_cross_entropy(s.direct_logits.data(), p, static_cast<int>(p), rows.data_ptr<std::int64_t>(), n,
                               by_row.data_ptr<std::int64_t>(), ones.data_ptr<float>(), 1, shift.data_ptr<float>(), 1.f);
   }
   // An earlier layer's changes what the later layers read: the forward with it held.
@@ -89,7 +90,7 @@ std::vector<CheckRow> layer_checks(const Config& cfg, const CheckpointWeights& c
     for (const Chunk& c : parts) {
       const at::Tensor logits = model_forward(cfg, w, c.x, opt).narrow(1, 0, p).contiguous();  // '=' dropped
       const at::Tensor local = at::arange(c.x.size(), at::kLong), y = c.x.labels.contiguous();
-      score[l] += row_cross_entropy(logits.data_ptr<float>(), cfg.p, local.data_ptr<std::int64_t>(), c.x.size(),
+      score[l] += row_cross_entropy(logits.data_ptr<float>(), static_cast<int>(p), local.data_ptr<std::int64_t>(), c.x.size(),
                                     y.data_ptr<std::int64_t>());
     }
   }

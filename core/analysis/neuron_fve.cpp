@@ -118,7 +118,7 @@ NeuronFrequencies neuron_frequencies_of(const float* acts, int M, const FourierB
   //   Y[u, 0] = B00 sum_i B[u, i] sum_j X[i, j],   Y[0, v] = B00 sum_j B[v, j] sum_i X[i, j]
   // The sign character of even n has no sine: its row of Bk is zero, so its energy is its cos terms.
   Config cfg;
-  cfg.operation = F.group().op;
+  cfg.task = F.group().task;
   cfg.p = F.group().p;
   cfg.d_mlp = M;
   PairForward whole;

@@ -1,4 +1,5 @@
 #include "core/analysis/pair_forward.h"
+#include "core/base/task.h"
 
 #include <ATen/ATen.h>
 
@@ -17,14 +18,14 @@ namespace {
 // direct logits with '=' [V] and their copies, neurons before and after the ReLU, residuals), a
 // float64 copy of the logits and the float64 and float32 key directions (~p each).
 std::size_t bytes_per_pair(const Config& cfg) {
-  return 48 * static_cast<std::size_t>(cfg.p + 1) + 16 * static_cast<std::size_t>(cfg.d_mlp) +
+  return 48 * static_cast<std::size_t>(Task(cfg).vocab()) + 16 * static_cast<std::size_t>(cfg.d_mlp) +
          16 * static_cast<std::size_t>(cfg.d_model);
 }
 
 // The forward of one block of rows, into the given arrays at row `first` (each may be null).
 class BlockForward {
  public:
-  explicit BlockForward(const CheckpointWeights& ck) : p_(ck.config().p), ck_(ck), w_(tensors(ck_)) {}
+  explicit BlockForward(const CheckpointWeights& ck) : p_(Task(ck.config()).p()), ck_(ck), w_(tensors(ck_)) {}
 
   struct Layer {
     float *mlp_post = nullptr, *attention = nullptr;  // as in Out, for one of the earlier layers
@@ -169,7 +170,8 @@ GroupPairs::GroupPairs(const Task& task) : group(task.group()), token_row(group_
   const std::int64_t n = group.n, p = group.p;
   label.resize(token_row.size());
   for (std::int64_t i = 0; i < n; i++)
-    for (std::int64_t j = 0; j < n; j++) label[i * n + j] = group.c_token(static_cast<int>((i + j) % n));
+    for (std::int64_t j = 0; j < n; j++)
+      label[i * n + j] = group.c_token(group.compose(static_cast<int>(i), static_cast<int>(j)));
   for (int row : task.domain_rows()) {
     const int a = row / static_cast<int>(p), b = row % static_cast<int>(p);
     if (group.a_element(a) < 0 || group.b_element(b) < 0) {
@@ -218,9 +220,9 @@ std::unique_ptr<PairSource> computed_pairs(const Config& cfg, const CheckpointWe
 AllPairForward compute_pair_forward(const CheckpointWeights& ck) {
   const Config& cfg = ck.config();
   check_snapshot_fits(cfg);
-  const std::size_t p = cfg.p, pairs = p * p;
+  const std::size_t p = Task(cfg).p(), pairs = p * p;
   AllPairForward f;
-  f.p = cfg.p;
+  f.p = static_cast<int>(p);
   const ModelAnatomy an = model_family(cfg).anatomy(cfg);
   f.n_heads = an.heads;
   f.d_mlp = an.neurons;
@@ -236,7 +238,7 @@ AllPairForward compute_pair_forward(const CheckpointWeights& ck) {
     earlier.push_back({l.neuron_acts.data(), l.attention.data()});
   }
   const BlockForward forward(ck);
-  for (const PairBlock& b : row_blocks(cfg, cfg.p))  // token rows a, p pairs each
+  for (const PairBlock& b : row_blocks(cfg, Task(cfg).p()))  // token rows a, p pairs each
     forward.run(b, {f.logits.data(), f.direct_logits.data(), f.neuron_acts.data(), f.attention.data(), 0}, earlier);
   return f;
 }

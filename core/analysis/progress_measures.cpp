@@ -1,4 +1,5 @@
 #include "core/analysis/progress_measures.h"
+#include "core/base/task.h"
 
 #include "core/analysis/measure_registry.h"
 
@@ -33,7 +34,7 @@ std::pair<double, double> as_pair(const LossSum& s) {
 ProgressMeasures measures_of(const Config& cfg, PairSource& src, const Dataset& data, const std::vector<int>& key_freqs,
                              const FourierBasis& F) {
   at::NoGradGuard no_grad;
-  const int p = cfg.p, n = F.n(), K = F.n_freqs();
+  const int p = Task(cfg).p(), n = F.n(), K = F.n_freqs();
   ProgressMeasures out;
   out.key_freqs = key_freqs;
   const GroupPairs& gp = src.pairs();
@@ -199,7 +200,7 @@ MeasureRecord to_record(int epoch, KeySelection::Kind kind, const ProgressMeasur
 
 ProgressMeasures measures_from_logits(const Config& cfg, const std::vector<float>& logits, const Dataset& data,
                                       const std::vector<int>& key_freqs, const FourierBasis& F) {
-  const int p = cfg.p;
+  const int p = Task(cfg).p();
   if (logits.size() != static_cast<std::size_t>(p) * p * p) throw std::invalid_argument("logits: expected [p*p, p]");
   PairForward whole;
   whole.logits = logits.data();

@@ -1,4 +1,5 @@
 #include "core/analysis/snapshot.h"
+#include "core/base/task.h"
 
 #include <chrono>
 
@@ -19,7 +20,7 @@ Snapshot compute_snapshot(const Config& cfg, int epoch, const CheckpointWeights&
                           SnapshotScope scope) {
   check_snapshot_fits(cfg);  // before the spectra: refuse at once
   const auto t_start = Clock::now();
-  const int p = cfg.p;
+  const int p = Task(cfg).p();
   Snapshot s;
   s.epoch = epoch;
   s.p = p;

@@ -62,9 +62,20 @@ std::string names_range() {
 // it is built before any caller, however early.
 const std::vector<ConfigField>& table() {
   static const std::vector<ConfigField> fields = {
-      choice("operation", &Config::operation, {"add", "subtract", "multiply", "divide"}, "the task: (a op b) mod p"),
-      integer("p", &Config::p, 3, 1021, "modulus (odd): the task is (a op b) mod p", /*odd=*/true),
-      number("train_fraction", &Config::train_fraction, 0, 1, "()", "share of the p*p pairs used for training"),
+      {"task",
+       Kind::Task,
+       &Config::task,
+       0,
+       0,
+       false,
+       false,
+       false,
+       {"add", "subtract", "multiply", "divide", "mixed", "x2+y2", "x2+xy+y2", "x2+xy+y2+x", "x3+xy", "x3+xy2+y", "Z12",
+        "Z2xZ2xZ3", "D12", "S4", "S5", "A5", "S5-conj", "S5-aba"},
+       task_names_help(),
+       "what the run learns: an operation mod p, a group's composition (S5, D12, table:FILE)"},
+      integer("p", &Config::p, 3, 1021, "modulus of the mod-p tasks (odd); unused by group tasks", /*odd=*/true),
+      number("train_fraction", &Config::train_fraction, 0, 1, "()", "share of the task's pairs used for training"),
       integer("seed", &Config::seed, 0, 2147483647, "data split and initialisation seed"),
       name_field("model", &Config::model, "the model family (the paper's one-layer transformer unless named)"),
       integer("n_layers", &Config::n_layers, 1, 4, "transformer layers"),
@@ -169,6 +180,21 @@ void assign(Config& c, const ConfigField& f, const json& v) {
           f.member);
       return;
     }
+    case Kind::Task: {
+      if (!v.is_string()) fail(f.name, "expected a string, got " + describe(v), f.range);
+      const std::string s = v.get<std::string>();
+      check_task_name(s, c.p, nullptr);
+      const bool table = s.find("table:") != std::string::npos;
+      if (table && (c.task_table.empty() || s != c.task)) {  // the table travels with the config from here on
+        const std::string file = s.substr(s.find("table:"));
+        const auto dash = file.rfind('-');
+        const bool on = dash != std::string::npos && (file.substr(dash) == "-conj" || file.substr(dash) == "-aba");
+        c.task_table = group_table_json(group_from_table_file(on ? file.substr(6, dash - 6) : file.substr(6)));
+      }
+      if (!table) c.task_table.clear();
+      c.task = s;
+      return;
+    }
     case Kind::Boolean: {
       if (!v.is_boolean()) fail(f.name, "expected true or false, got " + describe(v), f.range);
       std::visit(
@@ -223,6 +249,7 @@ std::string field_names() {
 const std::vector<ConfigField>& config_fields() { return table(); }
 
 const ConfigField* find_config_field(std::string_view name) {
+  if (name == "operation") name = "task";  // the alias older configs, run files and sweep specs use
   for (const ConfigField& f : table())
     if (name == f.name) return &f;
   return nullptr;
@@ -256,7 +283,6 @@ const char* choice_name(const char* field_name, std::size_t i) {
 }
 }  // namespace
 
-const char* to_string(Operation op) { return choice_name("operation", static_cast<std::size_t>(op)); }
 const char* to_string(Regularizer r) { return choice_name("regularizer", static_cast<std::size_t>(r)); }
 const char* to_string(LossKind l) { return choice_name("loss", static_cast<std::size_t>(l)); }
 const char* to_string(GradFilter g) { return choice_name("grad_filter", static_cast<std::size_t>(g)); }
@@ -285,10 +311,10 @@ void validate(const Config& c) {
     if (f.kind == Kind::Name && !is_model_name(v.get<std::string>()))
       fail(f.name, "unknown family \"" + v.get<std::string>() + "\"", names_range());
   }
-  const Task task(c);  // the task's own rules: a prime p for multiply and divide
+  const Task task(c);  // the task's own rules: a prime p for multiply and divide, a group's bounds
   const int n_train = task.n_train(c.train_fraction);
   if (n_train < 1 || n_train >= task.domain_size())
-    fail("train_fraction", "leaves an empty train or test split for p=" + std::to_string(c.p),
+    fail("train_fraction", "leaves an empty train or test split for " + task.describe(),
          "number in (0, 1) with at least one pair on each side");
   if (c.d_model % c.n_heads != 0)
     fail("d_model", std::to_string(c.d_model) + " is not divisible by n_heads=" + std::to_string(c.n_heads),
@@ -298,7 +324,16 @@ void validate(const Config& c) {
 Config config_from_json(const json& j) {
   if (!j.is_object()) throw ConfigError("config: expected a JSON object, got " + describe(j));
   Config c;
+  if (j.contains("operation") && j.contains("task") && j["operation"] != j["task"])
+    throw ConfigError("operation: " + describe(j["operation"]) + " disagrees with task " + describe(j["task"]) +
+                      " (operation is an alias of task)");
+  if (j.contains("task_table")) {  // before task, which would otherwise read the file again
+    if (!j["task_table"].is_object()) throw ConfigError("task_table: expected a JSON object");
+    c.task_table = j["task_table"].dump();
+  }
+  if (j.contains("operation") && !j.contains("task")) assign(c, field("task"), j["operation"]);
   for (const auto& [key, v] : j.items()) {
+    if (key == "operation" || key == "task_table") continue;
     if (const ConfigField* f = find_config_field(key))
       assign(c, *f, v);
     else if (key != "name" && key != "description")  // preset metadata, not part of the run's configuration
@@ -321,6 +356,7 @@ Config parse_config(const std::string& json_text) {
 json config_to_json(const Config& c) {
   json j = json::object();
   for (const ConfigField& f : table()) j[f.name] = value_json(c, f);
+  if (!c.task_table.empty()) j["task_table"] = json::parse(c.task_table);
   return j;
 }
 
@@ -329,7 +365,8 @@ std::string config_to_string(const Config& c) { return config_to_json(c).dump(2)
 void set_config_value(Config& c, const std::string& assignment) {
   const auto eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0) throw ConfigError("--set: expected key=value, got \"" + assignment + "\"");
-  const std::string key = assignment.substr(0, eq);
+  std::string key = assignment.substr(0, eq);
+  if (key == "operation") key = "task";  // the alias: `--set operation=subtract` sets the task
   const std::string text = assignment.substr(eq + 1);
   json value;
   try {
@@ -338,6 +375,7 @@ void set_config_value(Config& c, const std::string& assignment) {
     value = text;  // bare words such as add or dropout
   }
   json j = config_to_json(c);
+  if (key == "task") j.erase("task_table");  // a new task reads its own table, if any
   j[key] = value;
   c = config_from_json(j);
 }

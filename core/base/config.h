@@ -28,7 +28,6 @@
 
 namespace grok {
 
-enum class Operation { Add, Subtract, Multiply, Divide };
 enum class Regularizer { WeightDecay, Dropout, L1 };
 // The follow-up recipes (training/internal/recipes.h has their formulas and sources).
 enum class LossKind { Softmax64, Softmax32, StableMax };
@@ -36,8 +35,14 @@ enum class GradFilter { None, Ema, Ma };
 enum class NormConstraint { None, Global };
 
 struct Config {
-  Operation operation = Operation::Add;
-  int p = 113;                  // modulus; odd, >= 3; prime for multiply and divide
+  // What the run learns (core/base/task.h lists the names): "add" ... "divide" and Power et al.'s
+  // operations mod p, a group's composition ("S5", "D12", "table:FILE"), "S5-conj", "S5-aba".
+  // The field `operation` of older configs and run files is read as an alias of `task`.
+  std::string task = "add";
+  // A table group's table as checked JSON ({"elements": [...], "table": [[...]]}), read from
+  // table:FILE when the task is set, so that a run file carries its group; empty otherwise.
+  std::string task_table;
+  int p = 113;                  // modulus of the mod-p tasks; odd, >= 3; prime for all but add and subtract
   double train_fraction = 0.3;  // share of the task's pairs (Task::domain_size()) used for training
   std::uint64_t seed = 0;       // split (Python random.shuffle) and init (torch.manual_seed)
 
@@ -100,10 +105,11 @@ struct Config {
 struct ConfigField {
   // Boolean: JSON true / false, listed as the choices "false", "true" for editors. Name: a string
   // from a registry that grows at run time (the model families, model_names.h).
-  enum class Kind { Integer, Number, Choice, Boolean, Name };
-  using Member = std::variant<int Config::*, std::uint64_t Config::*, double Config::*, bool Config::*,
-                              Operation Config::*, Regularizer Config::*, LossKind Config::*, GradFilter Config::*,
-                              NormConstraint Config::*, std::string Config::*>;
+  // Task: a task name (task.h), checked as such; its choices are suggestions an editor may extend.
+  enum class Kind { Integer, Number, Choice, Boolean, Name, Task };
+  using Member =
+      std::variant<int Config::*, std::uint64_t Config::*, double Config::*, bool Config::*, Regularizer Config::*,
+                   LossKind Config::*, GradFilter Config::*, NormConstraint Config::*, std::string Config::*>;
   const char* name;  // JSON key, as in run files and `--set name=value`
   Kind kind;
   Member member;                     // the accessor
@@ -117,7 +123,8 @@ struct ConfigField {
 
 // Every field once, in the order run files and the run panel list them.
 const std::vector<ConfigField>& config_fields();
-const ConfigField* find_config_field(std::string_view name);  // nullptr if there is none
+// nullptr if there is none; "operation" finds "task" (its alias).
+const ConfigField* find_config_field(std::string_view name);
 // The values an editor offers: a Choice's or Boolean's names, a Name field's registered names
 // (model_names()), nothing for numbers.
 std::vector<std::string> config_field_choices(const ConfigField& f);
@@ -141,7 +148,6 @@ std::string config_to_string(const Config& c);  // pretty JSON
 void set_config_value(Config& c, const std::string& assignment);
 void validate(const Config& c);
 
-const char* to_string(Operation op);
 const char* to_string(Regularizer r);
 const char* to_string(LossKind l);
 const char* to_string(GradFilter g);

@@ -1,5 +1,8 @@
 #include "core/base/operation_group.h"
 
+#include <map>
+#include <mutex>
+
 namespace grok {
 namespace {
 
@@ -39,21 +42,28 @@ int primitive_root(int p) {
   return 0;  // unreachable: every prime has a primitive root
 }
 
-OperationGroup operation_group(Operation op, int p) {
+OperationGroup operation_group(const std::string& task, int p) {
   OperationGroup g;
-  g.op = op;
+  g.task = task;
   g.p = p;
-  const bool multiplicative = op == Operation::Multiply || op == Operation::Divide;
-  g.b_sign = op == Operation::Subtract || op == Operation::Divide ? -1 : 1;
+  const bool multiplicative = task == "multiply" || task == "divide";
+  g.invert_b = task == "subtract" || task == "divide";
+  if (multiplicative && !is_prime(p))
+    throw ConfigError("p: " + std::to_string(p) + " is not prime, and " + task +
+                      " needs a prime p (allowed: a prime such as 97 or 113)");
+  g.n = multiplicative ? p - 1 : p;
+  static std::mutex mutex;  // Z_n's table is shared by every caller
+  static std::map<int, std::shared_ptr<const FiniteGroup>> cyclic;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto& G = cyclic[g.n];
+    if (!G) G = std::make_shared<const FiniteGroup>(named_group("Z" + std::to_string(g.n)));
+    g.G = G;
+  }
   if (!multiplicative) {
-    g.n = p;
     for (int t = 0; t < p; t++) g.element.push_back(t), g.token.push_back(t);
     return g;
   }
-  if (!is_prime(p))
-    throw ConfigError("p: " + std::to_string(p) + " is not prime, and " + to_string(op) +
-                      " needs a prime p (allowed: a prime such as 97 or 113)");
-  g.n = p - 1;
   g.generator = primitive_root(p);
   g.element.assign(p, -1);
   long long x = 1;
@@ -64,13 +74,25 @@ OperationGroup operation_group(Operation op, int p) {
   return g;
 }
 
-std::string OperationGroup::name() const { return "Z_" + std::to_string(n); }
+OperationGroup group_task(std::shared_ptr<const FiniteGroup> G) {
+  OperationGroup g;
+  g.task = G->name;
+  g.p = g.n = G->n;
+  for (int t = 0; t < g.n; t++) g.element.push_back(t), g.token.push_back(t);
+  g.G = std::move(G);
+  return g;
+}
+
+std::string OperationGroup::name() const {
+  return cyclic() && G->params.size() == 1 ? "Z_" + std::to_string(n) : G->name;
+}
 
 std::string OperationGroup::coordinate(const std::string& x) const {
   return multiplicative() ? "log_" + std::to_string(generator) + " " + x : x;
 }
 
 std::string OperationGroup::basis_description() const {
+  if (!cyclic()) return "irreps of " + name() + " over a, b";
   return "frequency k over " + coordinate("a") + ", " + coordinate("b") + " (" + name() + ")";
 }
 

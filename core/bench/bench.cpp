@@ -1,4 +1,5 @@
 #include "core/bench/bench.h"
+#include "core/base/task.h"
 
 #include <ATen/ATen.h>
 
@@ -37,12 +38,12 @@ double median_ms(int repeats, F&& f) {
 // (M wide for W_in, V wide for W_U). Per-token tables cost O(V), not O(n), and are left out.
 // Deeper models run other code (see transformer.cpp); their GFLOP/s are not reported.
 double fast_forward_flops(const Config& c, double n) {
-  const double M = c.d_mlp, V = c.p + 1, H = c.n_heads;
+  const double M = c.d_mlp, V = Task(c).vocab(), H = c.n_heads;
   return 2 * n * (M * V + 3 * H * (M + V));
 }
 
 double plain_forward_flops(const Config& c, double n) {
-  const double D = c.d_model, M = c.d_mlp, V = c.p + 1, HD = c.n_heads * c.d_head;
+  const double D = c.d_model, M = c.d_mlp, V = Task(c).vocab(), HD = c.n_heads * c.d_head;
   return 2 * n * (c.n_layers * 3 * (4 * HD * D + 2 * D * M) + D * V);
 }
 

@@ -1,6 +1,7 @@
 // The paper's transformer as a model family (model_family.h): its parameters in the reference
 // code's creation order, its seeded initialisation, its anatomy and its two forwards.
 #include <ATen/CPUGeneratorImpl.h>
+#include "core/base/task.h"
 
 #include <cmath>
 
@@ -23,7 +24,7 @@ class Transformer final : public ModelFamilyImpl {
   // Reference creation order: Embed, PosEmbed, each block (attn: K, Q, V, O; mlp: in, b_in, out,
   // b_out), Unembed.
   std::vector<ParameterSpec> parameters(const Config& cfg) const override {
-    const std::int64_t D = cfg.d_model, V = cfg.p + 1, H = cfg.n_heads, Dh = cfg.d_head, M = cfg.d_mlp;
+    const std::int64_t D = cfg.d_model, V = Task(cfg).vocab(), H = cfg.n_heads, Dh = cfg.d_head, M = cfg.d_mlp;
     std::vector<ParameterSpec> out = {{"embed.W_E", {D, V}}, {"pos_embed.W_pos", {3, D}}};
     for (int l = 0; l < cfg.n_layers; l++) {
       const std::string b = block(l);
@@ -52,7 +53,7 @@ class Transformer final : public ModelFamilyImpl {
     // draws): runs started at once on several threads (a sweep) must not share the global one.
     at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(cfg.seed);
     const double sD = std::sqrt(static_cast<double>(cfg.d_model));
-    const double sV = std::sqrt(static_cast<double>(cfg.p + 1));
+    const double sV = std::sqrt(static_cast<double>(Task(cfg).vocab()));
     Weights w;
     for (const ParameterSpec& p : parameters(cfg)) {
       const bool bias = p.shape.size() == 1;

@@ -12,8 +12,8 @@ namespace {
 
 // The fields a checkpoint's weights or its meaning depend on. init_scale acts only on the initial
 // weights, which a fork does not draw; seed draws the split.
-constexpr const char* kKept[] = {"operation", "p",      "model", "n_layers", "d_model",
-                                 "n_heads",   "d_head", "d_mlp", "seed",     "init_scale"};
+constexpr const char* kKept[] = {"task",    "p",      "model", "n_layers", "d_model",
+                                 "n_heads", "d_head", "d_mlp", "seed",     "init_scale"};
 
 bool changes_field(const std::vector<std::string>& changes, const std::string& name) {
   return std::any_of(changes.begin(), changes.end(), [&](const std::string& c) { return c.rfind(name + "=", 0) == 0; });

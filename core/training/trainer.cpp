@@ -82,8 +82,8 @@ struct Trainer::Impl {
         test(make_batch(analyzer.dataset().test)),
         threads(n_threads) {
     const Batch& train = step.batch();
-    train_rows = train.a * cfg.p + train.b;
-    test_rows = test.a * cfg.p + test.b;
+    train_rows = train.a * Task(cfg).p() + train.b;
+    test_rows = test.a * Task(cfg).p() + test.b;
   }
 
   // The checkpoint, its metrics and its progress measures (with this checkpoint's own key
@@ -115,7 +115,7 @@ struct Trainer::Impl {
   // dropout, which the training pass applies.
   std::vector<float> pair_logits(const at::Tensor& train_logits, const at::Tensor& test_logits) const {
     at::NoGradGuard no_grad;
-    const int p = cfg.p;
+    const int p = Task(cfg).p();
     at::Tensor L =
         at::zeros({static_cast<std::int64_t>(p) * p, p}, train_logits.options());  // [p*p, p]; b = 0 stays 0 for divide
     L.index_copy_(0, train_rows, train_logits.detach().narrow(1, 0, p));

@@ -47,7 +47,7 @@ std::vector<std::string> authors_settings(const std::map<std::string, std::strin
     if (it->second != "add" && it->second != "subtract" && it->second != "multiply" && it->second != "divide")
       refuse(RunFileError::Kind::Foreign, file,
              "trained on fn_name " + it->second + "; Grokking Lab's tasks are add, subtract, multiply and divide");
-    out.push_back("operation=" + it->second);
+    out.push_back("task=" + it->second);
   }
   for (const auto& [from, to] : std::map<std::string, std::string>{
            {"frac_train", "train_fraction"}, {"seed", "seed"}, {"lr", "lr"}, {"weight_decay", "weight_decay"}})
@@ -78,7 +78,7 @@ Plan make_plan(const std::string& path, const std::vector<std::string>& sets) {
     } catch (const ConfigError& e) {
       refuse(RunFileError::Kind::Damaged, path, std::string("its grokking_lab_config is not valid (") + e.what() + ")");
     }
-    given = {"operation", "train_fraction", "seed"};
+    given = {"task", "train_fraction", "seed"};
   } else {
     for (const std::string& s : authors_settings(f.config, path)) {
       try {
@@ -131,7 +131,7 @@ Plan make_plan(const std::string& path, const std::vector<std::string>& sets) {
     given.push_back(key);
   }
   validate(c);
-  for (const char* k : {"operation", "train_fraction", "seed"})
+  for (const char* k : {"task", "train_fraction", "seed"})
     if (std::find(given.begin(), given.end(), k) == given.end()) plan.result.assumed.push_back(k);
   plan.result.config = c;
   plan.result.epochs = epochs;

@@ -6,7 +6,9 @@
 namespace grok {
 
 namespace {
-QString settingsKey(const OperationGroup& g) { return QStringLiteral("views/axis-order/") + to_string(g.op); }
+QString settingsKey(const OperationGroup& g) {
+  return QStringLiteral("views/axis-order/") + QString::fromStdString(g.task);
+}
 }  // namespace
 
 AxisTokens axisTokens(const OperationGroup& g, AxisOrder order) {
@@ -15,7 +17,11 @@ AxisTokens axisTokens(const OperationGroup& g, AxisOrder order) {
     for (int x = 0; x < g.p; x++) t.rows.push_back(x), t.cols.push_back(x);
     return t;
   }
-  for (int i = 0; i < g.n; i++) t.rows.push_back(g.a_token(i)), t.cols.push_back(g.b_token(i));
+  // A cyclic group in element order; any other by conjugacy class (its structure's blocks).
+  std::vector<int> elements(static_cast<std::size_t>(g.n));
+  for (int i = 0; i < g.n; i++) elements[i] = i;
+  if (!g.cyclic() && g.G) elements = g.G->class_order();
+  for (int i : elements) t.rows.push_back(g.a_token(i)), t.cols.push_back(g.b_token(i));
   // Token 0 of Z_p^* is no element: last, as the labels say.
   if (g.multiplicative()) t.rows.push_back(0), t.cols.push_back(0);
   return t;
@@ -26,11 +32,14 @@ QString axisLabel(const OperationGroup& g, AxisOrder order, char operand) {
   if (order == AxisOrder::Token || g.p == 0) return QObject::tr("%1 (token order)").arg(x);
   // The element the position stands for: i = log_g a, j = -log_g b for a / b, j = -b for a - b.
   const QString coord =
-      QString::fromStdString((operand == 'b' && g.b_sign < 0 ? "-" : "") + g.coordinate(x.toStdString()));
+      QString::fromStdString((operand == 'b' && g.invert_b ? "-" : "") + g.coordinate(x.toStdString()));
+  if (!g.cyclic()) return QObject::tr("%1 (by conjugacy class)").arg(coord);
   return g.multiplicative() ? QObject::tr("%1, token 0 last").arg(coord) : QObject::tr("%1 (group order)").arg(coord);
 }
 
-AxisOrder defaultAxisOrder(const OperationGroup& g) { return g.multiplicative() ? AxisOrder::Group : AxisOrder::Token; }
+AxisOrder defaultAxisOrder(const OperationGroup& g) {
+  return g.multiplicative() || !g.cyclic() ? AxisOrder::Group : AxisOrder::Token;
+}
 
 AxisOrder savedAxisOrder(const OperationGroup& g) {
   const QString v = QSettings().value(settingsKey(g)).toString();
@@ -57,10 +66,11 @@ AxisOrderPicker::AxisOrderPicker(QWidget* parent) : QComboBox(parent) {
 }
 
 void AxisOrderPicker::setGroup(const OperationGroup& g) {
-  const bool changed = g.op != group_.op || g.p != group_.p;
+  const bool changed = g.task != group_.task || g.p != group_.p;
   group_ = g;
   setItemText(1, g.multiplicative() ? tr("axes: group order (log_%1)").arg(g.generator)
-                                    : tr("axes: group order (%1)").arg(QString::fromStdString(g.name())));
+                 : g.cyclic()       ? tr("axes: group order (%1)").arg(QString::fromStdString(g.name()))
+                                    : tr("axes: by conjugacy class (%1)").arg(QString::fromStdString(g.name())));
   if (changed) setOrder(savedAxisOrder(g));
 }
 

@@ -6,7 +6,7 @@
 // p-1), and the axis label says so. For a + b both orders are the same; for a - b group order
 // reverses b (j = -b).
 //
-//   const OperationGroup g = operation_group(Operation::Multiply, 11);   // Z_10, g = 2
+//   const OperationGroup g = operation_group("multiply", 11);   // Z_10, g = 2
 //   AxisTokens t = axisTokens(g, AxisOrder::Group);   // t.rows = {1, 2, 4, 8, 5, 10, 9, 7, 3, 6, 0}
 //   std::vector<float> m = gatherMap(t, [&](int a, int b) { return acts[a * p + b]; });
 //   axisLabel(g, AxisOrder::Group, 'a');             // "log_2 a, token 0 last"

@@ -59,7 +59,7 @@ void CheckTableView::setChecks(int epoch, const AblationChecks& c, const Operati
     table_->setItem(r, 2, new QTableWidgetItem(QString::number(row.accuracy, 'f', 4)));
   }
   // The fit as the group reads it: cos(w(a + b - c)), or over log_g a, log_g b, log_g c.
-  const QString fit = QString::fromStdString("cos(w(" + g.coordinate("a") + (g.b_sign < 0 ? " - " : " + ") +
+  const QString fit = QString::fromStdString("cos(w(" + g.coordinate("a") + (g.invert_b ? " - " : " + ") +
                                              g.coordinate("b") + " - " + g.coordinate("c") + "))");
   note_->setText(
       tr("Epoch %1, key frequencies %2 over %3 (%4). Logit FVE by the %5 fit: %6 %; W_L norm outside "

@@ -43,7 +43,7 @@ NeuronPanel::NeuronPanel(QWidget* parent) : QWidget(parent) {
 
 void NeuronPanel::setSnapshot(std::shared_ptr<const Snapshot> snapshot, const OperationGroup& group) {
   shown_ = std::move(snapshot);
-  const bool newGroup = group.op != group_.op || group.n != group_.n;
+  const bool newGroup = group.task != group_.task || group.n != group_.n;
   group_ = group;
   order_->setGroup(group);
   layer_->setLayers(shown_->n_layers());

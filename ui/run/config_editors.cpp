@@ -15,6 +15,7 @@ QWidget* makeConfigEditor(const ConfigField& f, QWidget* parent) {
   if (!choices.empty()) {  // a Choice, a Boolean or a registered name
     auto* combo = new QComboBox(parent);
     for (const std::string& choice : choices) combo->addItem(QString::fromStdString(choice));
+    combo->setEditable(f.kind == ConfigField::Kind::Task);  // Z30, table:FILE...: the list only suggests
     editor = combo;
   } else {
     editor = new QLineEdit(parent);

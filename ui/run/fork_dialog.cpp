@@ -23,7 +23,7 @@ namespace {
 
 // What a kept field stands for, in its tooltip.
 QString keptReason(const QString& name) {
-  if (name == "operation" || name == "p") return QObject::tr("the task");
+  if (name == "task" || name == "p") return QObject::tr("the task");
   if (name == "seed") return QObject::tr("the split: the seed shuffles the pairs");
   if (name == "init_scale")
     return QObject::tr("it acts on the initial weights only, which a fork takes from its parent");

@@ -13,7 +13,7 @@
 namespace grok {
 
 namespace {
-const char* kTaskFields[] = {"operation", "train_fraction", "seed"};
+const char* kTaskFields[] = {"task", "train_fraction", "seed"};
 }
 
 QString ImportDialog::defaultPath(const QString& file) {
