@@ -33,6 +33,7 @@ const char* kUsage =
     "  sweep    experiments of many runs: init, run, submit (Slurm), status, summary\n"
     "  compare  memorisation, grokking and phases of any set of run files, side by side\n"
     "  bench    time a training step, a test evaluation and the analysis\n"
+    "  group    a group's conjugacy classes and irreducible representations, with their characters\n"
     "  presets  list the built-in presets\n"
     "\n"
     "'grokking-cli <command> --help' describes a command's options;\n"
@@ -105,6 +106,7 @@ int main(int argc, char** argv) {
     if (cmd == "compare") return cmd_compare(argc, argv);
     if (cmd == "bench") return cmd_bench(argc, argv);
     if (cmd == "presets") return cmd_presets(argc, argv);
+    if (cmd == "group") return cmd_group(argc, argv);
     throw UsageError("unknown command \"" + cmd + "\" (see grokking-cli --help)");
   } catch (const UsageError& e) {
     std::fprintf(stderr, "error: %s\n", e.what());

@@ -49,9 +49,9 @@ class TestConfig : public QObject {
     QTest::newRow("operation") << R"({"operation": "power"})"
                                << "task: unknown task \"power\"";
     QTest::newRow("S9") << R"({"task": "S9"})"
-                        << "task S9: S_n needs 2 <= n <= 6";
+                        << "task: S9: S_n needs 2 <= n <= 6";
     QTest::newRow("D0") << R"({"task": "D0"})"
-                        << "task D0: D_n (order 2n) needs 3 <= n";
+                        << "task: D0: D_n (order 2n) needs 3 <= n";
     QTest::newRow("polynomial, composite p") << R"({"task": "x2+y2", "p": 99})"
                                              << "p: 99 is not prime, and x2+y2 needs a prime p";
     QTest::newRow("operation disagrees") << R"({"operation": "add", "task": "S5"})"

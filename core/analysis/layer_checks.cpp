@@ -90,8 +90,8 @@ std::vector<CheckRow> layer_checks(const Config& cfg, const CheckpointWeights& c
     for (const Chunk& c : parts) {
       const at::Tensor logits = model_forward(cfg, w, c.x, opt).narrow(1, 0, p).contiguous();  // '=' dropped
       const at::Tensor local = at::arange(c.x.size(), at::kLong), y = c.x.labels.contiguous();
-      score[l] += row_cross_entropy(logits.data_ptr<float>(), static_cast<int>(p), local.data_ptr<std::int64_t>(), c.x.size(),
-                                    y.data_ptr<std::int64_t>());
+      score[l] += row_cross_entropy(logits.data_ptr<float>(), static_cast<int>(p), local.data_ptr<std::int64_t>(),
+                                    c.x.size(), y.data_ptr<std::int64_t>());
     }
   }
   std::vector<CheckRow> out;

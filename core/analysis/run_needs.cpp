@@ -75,9 +75,9 @@ void check_run_fits(const Config& cfg, const std::string& out_path) {
   const RunNeeds n = run_needs(cfg);
   const MachineRoom room = machine_room(out_path);
   if (room.memory_available > 0 && n.memory_bytes > room.memory_available)
-    throw RunTooLarge("this run needs about " + format_bytes(n.memory_bytes) +
-                      " of memory to train (" + Task(cfg).describe() + ", d_mlp=" + std::to_string(cfg.d_mlp) +
-                      "); " + format_bytes(room.memory_available) + " is available");
+    throw RunTooLarge("this run needs about " + format_bytes(n.memory_bytes) + " of memory to train (" +
+                      Task(cfg).describe() + ", d_mlp=" + std::to_string(cfg.d_mlp) + "); " +
+                      format_bytes(room.memory_available) + " is available");
   if (room.disk_free > 0 && n.disk_bytes > room.disk_free)
     throw RunTooLarge(out_path + ": this run will write about " + format_bytes(n.disk_bytes) + " (" +
                       std::to_string(cfg.epochs / std::max(1, cfg.checkpoint_interval) + 1) + " checkpoints); " +

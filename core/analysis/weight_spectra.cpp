@@ -45,7 +45,8 @@ std::vector<double> row_norms(const std::vector<double>& c, int p, int cols) {
 WeightSpectra weight_spectra(const Config& cfg, const std::vector<NamedArray>& ck, const FourierBasis& F) {
   const ModelAnatomy an = model_family(cfg).anatomy(cfg);
   // W_L's width: the last MLP's neurons, or the residual's for a family without neurons (W_L = W_U^T).
-  const int p = Task(cfg).p(), n = F.n(), D = cfg.d_model, M = an.neuron_out.empty() ? cfg.d_model : an.neurons, V = p + 1;
+  const int p = Task(cfg).p(), n = F.n(), D = cfg.d_model, M = an.neuron_out.empty() ? cfg.d_model : an.neurons,
+            V = p + 1;
   if (F.group().p != p || F.group().task != cfg.task)
     throw std::invalid_argument("weight_spectra: basis for another operation or p");
   const std::vector<int>& token = F.group().token;  // element -> token: the spectra run over the group

@@ -185,7 +185,7 @@ void assign(Config& c, const ConfigField& f, const json& v) {
       const std::string s = v.get<std::string>();
       check_task_name(s, c.p, nullptr);
       const bool table = s.find("table:") != std::string::npos;
-      if (table && (c.task_table.empty() || s != c.task)) {  // the table travels with the config from here on
+      if (table && c.task_table.empty()) {  // the table travels with the config from here on
         const std::string file = s.substr(s.find("table:"));
         const auto dash = file.rfind('-');
         const bool on = dash != std::string::npos && (file.substr(dash) == "-conj" || file.substr(dash) == "-aba");
@@ -266,6 +266,7 @@ std::string config_value_text(const Config& c, const ConfigField& f) {
 }
 
 void set_config_field(Config& c, const ConfigField& f, const std::string& text) {
+  if (f.kind == Kind::Task && text != c.task) c.task_table.clear();  // a new task reads its own table
   json value;
   try {
     value = parse_json_bounded<json>(text);

@@ -219,13 +219,13 @@ bool parse_group_name(const std::string& text, FiniteGroup& out) {
       if (part.size() < 2 || part[0] != 'Z') return false;
       const int f = parse_count(part.substr(part[1] == '_' ? 2 : 1));
       if (f < 0) return false;
-      if (f < 2) refuse("task " + text + ": a cyclic factor Z" + std::to_string(f) + " must have at least 2 elements");
+      if (f < 2) refuse(text + ": a cyclic factor Z" + std::to_string(f) + " must have at least 2 elements");
       factors.push_back(f);
     }
     long long order = 1;
     for (int f : factors) order = std::min<long long>(order * f, kMaxGroupOrder + 1LL);
     if (order > kMaxGroupOrder)
-      refuse("task " + text + ": order above " + std::to_string(kMaxGroupOrder) + " (allowed: " + group_bounds() + ")");
+      refuse(text + ": order above " + std::to_string(kMaxGroupOrder) + " (allowed: " + group_bounds() + ")");
     out = cyclic_product(factors, text);
     return true;
   }
@@ -234,7 +234,7 @@ bool parse_group_name(const std::string& text, FiniteGroup& out) {
   if (k < 0) return false;
   const std::string shown = std::string(1, family) + std::to_string(k);
   auto bound = [&](bool ok, const std::string& why) {
-    if (!ok) refuse("task " + text + ": " + why + " (allowed: " + group_bounds() + ")");
+    if (!ok) refuse(text + ": " + why + " (allowed: " + group_bounds() + ")");
   };
   switch (family) {
     case 'Z':

@@ -57,7 +57,8 @@ FiniteGroup group_from_table_text(const std::string& text, bool json_format, con
     for (const auto& r : t) {
       if (!r.is_array()) refuse(name + ": row " + std::to_string(rows.size()) + " is not a list");
       rows.emplace_back();
-      for (const auto& v : r) rows.back().push_back(v.is_string() ? v.get<std::string>() : v.dump());
+      // A JSON integer is an element's index even where elements have names ("\x01" marks it).
+      for (const auto& v : r) rows.back().push_back(v.is_string() ? v.get<std::string>() : "\x01" + v.dump());
     }
   } else {
     std::stringstream ss(text);
@@ -93,11 +94,12 @@ FiniteGroup group_from_table_text(const std::string& text, bool json_format, con
     for (std::size_t c = 0; c < n; c++) {
       const std::string& v = rows[r][c];
       if (v.empty()) refuse(name + ": row " + std::to_string(r) + ", column " + std::to_string(c) + " is empty");
+      const bool index = v[0] == '\x01' || labels.empty();
       const auto named = by_name.find(v);
-      const int x = named != by_name.end() ? named->second : labels.empty() ? parse_count(v) : -1;
+      const int x = index ? parse_count(v[0] == '\x01' ? v.substr(1) : v) : named != by_name.end() ? named->second : -1;
       if (x < 0 || x >= static_cast<int>(n))
         refuse(name + ": not closed: row " + std::to_string(r) + ", column " + std::to_string(c) + " holds " +
-               v.substr(0, 32) + ", not an element");
+               (v[0] == '\x01' ? v.substr(1, 32) : v.substr(0, 32)) + ", not an element");
       table.push_back(x);
     }
   }

@@ -141,7 +141,8 @@ const std::string& task_names_help() {
   return names;
 }
 
-void check_task_name(const std::string& name, int p, std::vector<int>*) {
+namespace {
+void check_name(const std::string& name, int p, std::vector<int>*) {
   if (mod_op(name)) return;
   const auto [base, suffix] = split_suffix(name);
   FiniteGroup g;
@@ -155,6 +156,17 @@ void check_task_name(const std::string& name, int p, std::vector<int>*) {
   }
   if (!parse_group_name(name, g)) refuse("unknown task \"" + name + "\"");
   (void)p;
+}
+}  // namespace
+
+void check_task_name(const std::string& name, int p, std::vector<int>* table) {
+  try {
+    check_name(name, p, table);
+  } catch (const ConfigError& e) {
+    const std::string what = e.what();
+    if (what.rfind("task: ", 0) == 0) throw;
+    throw ConfigError("task: " + what);
+  }
 }
 
 Task::Task(const Config& cfg) {
