@@ -50,7 +50,7 @@ int cmd_info(int argc, char** argv);
 int cmd_analyze(int argc, char** argv);
 int cmd_export_csv(int argc, char** argv);
 int cmd_bench(int argc, char** argv);
-int cmd_group(int argc, char** argv);  // cli_group.cpp
+int cmd_group(int argc, char** argv);         // cli_group.cpp
 int cmd_sweep(int argc, char** argv);         // cli_sweep.cpp
 int cmd_compare(int argc, char** argv);       // cli_sweep.cpp
 int cmd_sweep_submit(int argc, char** argv);  // cli_slurm.cpp
