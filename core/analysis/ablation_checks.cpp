@@ -45,11 +45,11 @@ std::pair<at::Tensor, at::Tensor> key_neuron_directions(const Config& cfg, const
   std::vector<at::Tensor> dirs;
   double kept = 0;
   for (int k : keys)
-    for (int row : {2 * k - 1, 2 * k})
-      if (row < n) {  // the sign character of even n has no sine row
-        dirs.push_back(WLhat[row]);
-        kept += WLhat[row].pow(2).sum().item<double>();
-      }
+    for (int r = 0; r < F.component_rows(k); r++) {  // the sign character of even n has no sine row
+      const int row = F.component_first_row(k) + r;
+      dirs.push_back(WLhat[row]);
+      kept += WLhat[row].pow(2).sum().item<double>();
+    }
   out.wl_norm_outside_key = std::sqrt(std::max(0.0, wl_total * wl_total - kept)) / wl_total;
   if (an.neuron_out.empty()) return {};                                 // no neurons to project
   const at::Tensor Q = std::get<0>(at::linalg_qr(at::stack(dirs, 1)));  // [M, 2|key|] orthonormal
@@ -70,8 +70,9 @@ AblationChecks ablation_checks(const Config& cfg, const CheckpointWeights& check
   AblationChecks out;
   KeyComponents keys(F, key_freqs);
   out.key_freqs = keys.freqs();
-  const int n = keys.count();
+  const int n = keys.count(), rank = keys.row_count();
   const auto [Q, G] = key_neuron_directions(cfg, checkpoint, out.key_freqs, F, out);
+  CharacterSums chars(F);
 
   // Every loss over the group's n^2 pairs, block by block (pair_blocks.h), through the measures'
   // row kernel. First pass: the full model, the MLP projections (they need only the weights), the
@@ -79,8 +80,6 @@ AblationChecks ablation_checks(const Config& cfg, const CheckpointWeights& check
   const std::unique_ptr<PairSource> src = pair_arrays(cfg, forward);
   const std::vector<std::int64_t>& labels = src->pairs().label;
   const std::int64_t pairs = static_cast<std::int64_t>(n_group) * n_group;
-  const std::vector<int>& token = F.group().token;
-  const at::Tensor out_cols = at::tensor(std::vector<std::int64_t>(token.begin(), token.end()), at::kLong);
   LossSum full, onto_key, onto_null;
   at::Tensor sum_row = at::zeros({p}, at::kDouble);  // the logits summed over pairs
   for (std::size_t i = 0; i < src->size(); i++) {
@@ -92,6 +91,7 @@ AblationChecks ablation_checks(const Config& cfg, const CheckpointWeights& check
     const at::Tensor Lf = at::from_blob(const_cast<float*>(b.data.logits), {b.pairs, p}, at::kFloat);
     sum_row += Lf.sum({0}, /*keepdim=*/false, at::kDouble);
     keys.accumulate(b, keys.directions(b.rows), b.data.logits);
+    chars.accumulate(b, b.data.logits);
     if (n > 0 && Q.defined()) {
       const at::Tensor h = at::from_blob(const_cast<float*>(b.data.mlp_post), {b.pairs, M}, at::kFloat);
       const at::Tensor hQ = at::mm(h, Q);  // [pairs, 2|key|]
@@ -105,42 +105,36 @@ AblationChecks ablation_checks(const Config& cfg, const CheckpointWeights& check
   }
   out.rows.push_back({"full model", full.mean().loss, full.mean().acc});
 
-  // Frequency k's component is the rank-2 term u_cos (u_cos^T L) + u_sin (u_sin^T L); all keys'
-  // are U C, U = [u_cos | u_sin] [pairs, 2n], C = U^T L [2n, p] (float64).
+  // Component k's part of the logits is U_k C_k (key_components.h); all keys' are U C,
+  // C = U^T L [rows, p] (float64).
   const at::Tensor C = keys.coefficients();
-  const at::Tensor Cf = f32(C), ac = f32(C.narrow(0, 0, n)), as = f32(C.narrow(0, n, n));
-  // The logit fit's mean: over the group's pairs and outputs (the n^3 values it fits).
-  const double mean = sum_row.index_select(0, out_cols).sum().item<double>() / static_cast<double>(pairs * n_group);
+  const at::Tensor Cf = f32(C);
   const at::Tensor mean_f = f32(sum_row / static_cast<double>(pairs));  // the mean logits [p]
   std::vector<LossSum> each(static_cast<std::size_t>(n));
   LossSum without, only;
-  double total = 0;  // sum of (L - mean)^2 over the group's pairs and outputs
   for (std::size_t i = 0; i < src->size(); i++) {
     const ForwardBlock b = src->block(i);
-    const at::Tensor Lf = at::from_blob(const_cast<float*>(b.data.logits), {b.pairs, p}, at::kFloat);
-    total += (Lf.index_select(1, out_cols).to(at::kDouble) - mean).square().sum().item<double>();
     std::vector<std::int64_t> rows(static_cast<std::size_t>(b.pairs));
     std::iota(rows.begin(), rows.end(), 0);
     const std::int64_t* y = labels.data() + b.first;
-    const at::Tensor U = f32(keys.directions(b.rows));  // [2n, pairs]
-    const at::Tensor Ut = f32(U.t());                   // [pairs, 2n]
-    // Each key ablated: the rank-2 kernel of the measures, all keys in one pass over the rows.
-    const std::vector<LossSum> s =
-        rank2_cross_entropies(b.data.logits, p, rows.data(), b.pairs, y, n, U.data_ptr<float>(),
-                              U.data_ptr<float>() + n * b.pairs, ac.data_ptr<float>(), as.data_ptr<float>(), b.pairs);
+    const at::Tensor U = f32(keys.directions(b.rows));  // [rows, pairs]
+    const at::Tensor Ut = f32(U.t());                   // [pairs, rows]
+    // Each key ablated: the measures' kernel, all keys in one pass over the rows.
+    const std::vector<LossSum> s = keys.each_excluded(b.data.logits, rows.data(), b.pairs, y, U, Cf);
     for (int k = 0; k < n; k++) each[k] += s[k];
     // All keys' components U C, subtracted from the logits or kept over their mean, applied per
     // row by the kernel instead of a [pairs, p] table.
-    without += lowrank_cross_entropy(b.data.logits, p, p, rows.data(), b.pairs, y, Ut.data_ptr<float>(), 2 * n,
+    without += lowrank_cross_entropy(b.data.logits, p, p, rows.data(), b.pairs, y, Ut.data_ptr<float>(), rank,
                                      Cf.data_ptr<float>(), -1.f);
-    only += lowrank_cross_entropy(mean_f.data_ptr<float>(), 0, p, rows.data(), b.pairs, y, Ut.data_ptr<float>(), 2 * n,
+    only += lowrank_cross_entropy(mean_f.data_ptr<float>(), 0, p, rows.data(), b.pairs, y, Ut.data_ptr<float>(), rank,
                                   Cf.data_ptr<float>(), 1.f);
   }
+  const std::string what = F.cyclic() ? "frequency" : "irrep", whats = F.cyclic() ? "frequencies" : "irreps";
   for (int i = 0; i < n; i++)
     out.rows.push_back(
-        {"ablate frequency " + std::to_string(out.key_freqs[i]), each[i].mean().loss, each[i].mean().acc});
-  out.rows.push_back({"ablate all key frequencies", without.mean().loss, without.mean().acc});
-  out.rows.push_back({"keep only key frequencies", only.mean().loss, only.mean().acc});
+        {"ablate " + what + " " + F.component_name(out.key_freqs[i]), each[i].mean().loss, each[i].mean().acc});
+  out.rows.push_back({"ablate all key " + whats, without.mean().loss, without.mean().acc});
+  out.rows.push_back({"keep only key " + whats, only.mean().loss, only.mean().acc});
   if (n > 0 && Q.defined()) {
     out.rows.push_back({"MLP onto the key W_L directions", onto_key.mean().loss, onto_key.mean().acc});
     out.rows.push_back({"MLP onto their null space", onto_null.mean().loss, onto_null.mean().acc});
@@ -154,22 +148,13 @@ AblationChecks ablation_checks(const Config& cfg, const CheckpointWeights& check
     out.rows.push_back({"full model, pairs with a zero operand", o.loss, o.acc});
   }
 
-  // FVE of the centred logits Lc = L - mean by sum_k alpha_k cos(w_k(i+j-k')) over the group's
-  // pairs and outputs: the functions are orthogonal, so the least-squares fit is the sum of the
-  // projections <Lc, f_k / |f_k|>^2, from the key components (U^T Lc = C - mean U^T 1) read at the
-  // group's outputs (key_components.h).
+  // FVE of the centred logits Lc = L - mean by sum_k alpha_k T_k, T_k = chi_k(i o j o c^-1) (cos(w_k(i+j-c))
+  // for a cyclic group), over the key k, the group's pairs and outputs: the T_k are orthogonal, so
+  // the least-squares fit is the sum of the squared character coefficients (key_components.h).
   double explained = 0;
-  if (n > 0) {
-    const at::Tensor Cc = C - mean * keys.direction_sums().unsqueeze(1);  // [2n, p]
-    // Scatter into every frequency's rows for the shared helper; only the keys' rows are non-zero.
-    const int K = F.n_freqs();
-    at::Tensor Call = at::zeros({2 * K, p}, at::kDouble);
-    for (int i = 0; i < n; i++) {
-      Call[out.key_freqs[i] - 1].copy_(Cc[i]);
-      Call[K + out.key_freqs[i] - 1].copy_(Cc[n + i]);
-    }
-    explained = cos_abc_coefficients(F, Call).square().sum().item<double>();
-  }
+  const at::Tensor coef = chars.coefficients();
+  for (int k : out.key_freqs) explained += coef[k - 1].item<double>() * coef[k - 1].item<double>();
+  const double total = chars.global_centred_sq_norm();
   out.logit_fit_fve = total > 0 ? explained / total : 0.0;
   return out;
 }

@@ -33,7 +33,7 @@ CheckpointAnalyzer::CheckpointAnalyzer(const Config& cfg)
 std::uint64_t CheckpointAnalyzer::builds() { return g_builds.load(); }
 
 std::vector<int> CheckpointAnalyzer::detect_keys(const CheckpointWeights& w) const {
-  return detect_key_frequencies(weight_spectra(cfg_, w.arrays(), basis_).wl_norms).freqs;
+  return detect_key_frequencies(weight_spectra(cfg_, w.arrays(), basis_).wl_norms, basis_).freqs;
 }
 
 Snapshot CheckpointAnalyzer::snapshot(int epoch, const CheckpointWeights& w,

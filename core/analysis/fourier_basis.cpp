@@ -1,5 +1,6 @@
 #include "core/analysis/fourier_basis.h"
 
+#include <ATen/ATen.h>
 #include <fftw3.h>
 
 #include <algorithm>
@@ -48,13 +49,27 @@ struct FourierBasis::Plan {
   }
 };
 
-FourierBasis::FourierBasis(const OperationGroup& group) : group_(group), n_(group.n) {
+FourierBasis::FourierBasis(const OperationGroup& group, bool generic) : group_(group), n_(group.n) {
   const int n = n_;
   if (n < 2) throw std::invalid_argument("FourierBasis: the group's order must be >= 2");
   basis_.assign(static_cast<std::size_t>(n) * n, 0.0);
+  if (generic || !group.cyclic()) {
+    irreps_ = &group_irreps(*group.G);
+    int row = 0;
+    for (const Irrep& r : irreps_->irreps) {
+      const int m = r.span_dim();
+      if (row > 0) first_.push_back(row), rows_.push_back(m);
+      std::copy(r.span.begin(), r.span.end(), basis_.begin() + static_cast<std::ptrdiff_t>(row) * n);
+      row += m;
+    }
+    if (basis_[0] < 0)  // the trivial row: the positive constant, as the cyclic layout's
+      for (int x = 0; x < n; x++) basis_[x] = -basis_[x];
+    return;
+  }
   const double c0 = 1.0 / std::sqrt(static_cast<double>(n)), ck = std::sqrt(2.0 / n);
   for (int x = 0; x < n; x++) basis_[x] = c0;
-  for (int k = 1; k <= n_freqs(); k++)
+  for (int k = 1; k <= n / 2; k++) {
+    first_.push_back(2 * k - 1), rows_.push_back(2 * k == n ? 1 : 2);
     for (int x = 0; x < n; x++) {
       const double w = 2 * M_PI * k * x / n;
       if (!has_sin(k)) {  // the sign character (-1)^x of even n: unit norm at 1/sqrt(n)
@@ -64,6 +79,29 @@ FourierBasis::FourierBasis(const OperationGroup& group) : group_(group), n_(grou
       basis_[static_cast<std::size_t>(2 * k - 1) * n + x] = ck * std::cos(w);
       basis_[static_cast<std::size_t>(2 * k) * n + x] = ck * std::sin(w);
     }
+  }
+}
+
+int FourierBasis::component_dim(int k) const {
+  return irreps_ ? irreps_->irreps[static_cast<std::size_t>(k)].dim : component_rows(k);
+}
+
+std::string FourierBasis::component_name(int k) const {
+  return irreps_ ? irreps_->irreps[static_cast<std::size_t>(k)].name : std::to_string(k);
+}
+
+std::string FourierBasis::component_label(int k) const {
+  if (!irreps_) return std::to_string(k);
+  const Irrep& r = irreps_->irreps[static_cast<std::size_t>(k)];
+  return r.name.find('(') == std::string::npos && r.dim > 1 ? r.name + " (" + std::to_string(r.dim) + ")" : r.name;
+}
+
+std::string FourierBasis::row_label(int i) const {
+  if (!irreps_) return label(i);
+  if (i == 0) return "trivial";
+  int k = n_freqs();
+  while (k > 1 && component_first_row(k) > i) k--;
+  return component_name(k) + " " + std::to_string(i - component_first_row(k) + 1);
 }
 
 FourierBasis::FourierBasis(int n) : FourierBasis(operation_group("add", n)) {}
@@ -85,6 +123,12 @@ const FourierBasis::Plan& FourierBasis::plan_for(int rows) const {
 std::vector<double> FourierBasis::transform_rows(const std::vector<double>& x, int rows) const {
   const int n = n_;
   if (x.size() != static_cast<std::size_t>(rows) * n) throw std::invalid_argument("transform_rows: size");
+  if (irreps_) {  // c = x B^T, float64
+    const at::Tensor X = at::from_blob(const_cast<double*>(x.data()), {rows, n}, at::kDouble);
+    const at::Tensor B = at::from_blob(const_cast<double*>(basis_.data()), {n, n}, at::kDouble);
+    const at::Tensor c = at::mm(X, B.t()).contiguous();
+    return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
+  }
   const Plan& plan = plan_for(rows);
   const int half = n / 2 + 1;
   // Per-call aligned buffers: the plan's own are only for planning, so calls may run concurrently.

@@ -1,15 +1,24 @@
-// The real orthonormal Fourier basis over the group Z_n an operation lives in (paper Section 4.1,
-// REFERENCE.md s.4; operation_group.h: n = p for a + b and a - b, n = p - 1 over the discrete log
-// for a * b and a / b), applied with FFTW3. Basis order: [const, cos 1, sin 1, ..., cos K, sin K],
-// each unit norm: const = 1/sqrt(n), cos k = sqrt(2/n) cos(2 pi k x / n), sin k likewise. For odd
-// n, K = (n-1)/2; for even n, K = n/2 and the last frequency is the real sign character
-// cos n/2 = (-1)^x / sqrt(n), which has no sine: the basis still has n vectors.
+// The group's Fourier basis: an orthonormal basis of the functions on the group G a task is a
+// composition in (operation_group.h), grouped by G's real irreducible representations (irreps.h).
+// Component k = 1..K is the k-th non-trivial irrep; its rows span the functions g -> rho_k(g)_ij
+// (d^2 / e of them). Measures summed over a component's rows do not depend on the basis chosen
+// inside its span.
+//
+// For a cyclic group (paper Section 4.1, REFERENCE.md s.4; n = p for a + b and a - b, n = p - 1 over
+// the discrete log for a * b and a / b; the groups Z_n) this is the real Fourier basis, applied with
+// FFTW3: basis order [const, cos 1, sin 1, ..., cos K, sin K], each unit norm: const = 1/sqrt(n),
+// cos k = sqrt(2/n) cos(2 pi k x / n), sin k likewise; component k is frequency k (rows 2k-1, 2k).
+// For odd n, K = (n-1)/2; for even n, K = n/2 and the last component is the real sign character
+// cos n/2 = (-1)^x / sqrt(n), which has no sine: the basis still has n vectors. Any other group
+// (and a cyclic one when `generic` is asked, which the tests compare with FFTW) uses the spans of
+// its irreps, in irreps.h's order, applied as a matrix product: [trivial, rows of irrep 1, ...].
 //
 // The basis carries its group: the analysis reads logits and activations in element order
-// (OperationGroup::a_token ...), so every measure is the same code for every operation.
+// (OperationGroup::a_token ...), so every measure is the same code for every task.
 //
 //   FourierBasis F(Task(cfg).group());                 // or FourierBasis(113): Z_113, a + b
 //   std::vector<double> c = F.transform_rows(x, rows);   // x [rows, n] -> coefficients [rows, n]
+//   for (int k = 1; k <= F.n_freqs(); k++) F.component_name(k);   // "14", or "standard"
 //
 // Thread-safety: a FourierBasis may be used from several threads at once. Plans are made once per
 // batch shape under a lock (FFTW's planner is not thread-safe) and executed with the new-array
@@ -22,25 +31,36 @@
 #include <string>
 #include <vector>
 
+#include "core/analysis/irreps.h"
 #include "core/base/operation_group.h"
 
 namespace grok {
 
 class FourierBasis {
  public:
-  explicit FourierBasis(const OperationGroup& group);
+  // `generic`: the irreps' spans even for a cyclic group (the plain path FFTW is tested against).
+  explicit FourierBasis(const OperationGroup& group, bool generic = false);
   explicit FourierBasis(int n);  // Z_n with a + b, n >= 2
   ~FourierBasis();
   FourierBasis(const FourierBasis&) = delete;
   FourierBasis& operator=(const FourierBasis&) = delete;
 
   const OperationGroup& group() const { return group_; }
-  int n() const { return n_; }                       // transform length: the group's order
-  int n_freqs() const { return n_ / 2; }             // K: frequencies 1..K
-  bool has_sin(int k) const { return 2 * k != n_; }  // false for the sign character of even n
+  int n() const { return n_; }  // transform length: the group's order
+  // The cyclic layout (const, cos k, sin k: frequencies), transformed with FFTW.
+  bool cyclic() const { return irreps_ == nullptr; }
+  int n_freqs() const { return static_cast<int>(first_.size()); }  // K: components 1..K
+  bool has_sin(int k) const { return component_rows(k) == 2; }     // cyclic: false for the sign character
+  int component_rows(int k) const { return rows_[k - 1]; }         // d^2 / e (1 or 2 for a cyclic group)
+  int component_first_row(int k) const { return first_[k - 1]; }
+  int component_dim(int k) const;                        // d: the irrep's dimension (2 or 1 for a cyclic group)
+  std::string component_name(int k) const;               // "14" (a frequency), "standard", "k=(1,0)"
+  std::string component_label(int k) const;              // "14", "standard (4)"
+  const GroupIrreps* irreps() const { return irreps_; }  // null for the cyclic layout
   // The explicit basis matrix [n, n] (row i = basis vector i), kept to check FFTW against.
   const std::vector<double>& matrix() const { return basis_; }
-  static std::string label(int i);  // "const", "cos 1", "sin 1", ...
+  static std::string label(int i);     // the cyclic layout's rows: "const", "cos 1", "sin 1", ...
+  std::string row_label(int i) const;  // label(i), or "standard 3" (row 3 of that irrep's span)
 
   // x [rows, n] row-major -> coefficients [rows, n]: coefficient i of row r is <x[r], basis_i>.
   std::vector<double> transform_rows(const std::vector<double>& x, int rows) const;
@@ -52,6 +72,8 @@ class FourierBasis {
   OperationGroup group_;
   int n_;
   std::vector<double> basis_;
+  const GroupIrreps* irreps_ = nullptr;  // the generic layout's irreps (cached for the process)
+  std::vector<int> first_, rows_;        // per component k - 1
   mutable std::mutex mutex_;
   mutable std::map<int, std::unique_ptr<Plan>> plans_;  // by batch size
   const Plan& plan_for(int rows) const;

@@ -106,7 +106,60 @@ void combine(Moments& a, const Moments& b) {
 
 }  // namespace
 
+namespace {
+
+// Any group's irreps (Chughtai et al.'s per-irrep FVE): the centred activation of a neuron over the
+// pairs projected onto the functions of one irrep's matrix entries of rho(a), rho(b) and rho(a o b)
+// (orthonormal: f(i) / sqrt(n), f(j) / sqrt(n), f(i o j) / sqrt(n) for each row f of the irrep's
+// span; the three spaces are orthogonal for a non-trivial irrep), its energy over the centred total.
+NeuronFrequencies irrep_neurons(const float* acts, int M, const FourierBasis& F) {
+  const int n = F.n(), K = F.n_freqs();
+  Config cfg;
+  cfg.task = F.group().task;
+  cfg.p = F.group().p;
+  cfg.d_mlp = M;
+  PairForward whole;
+  whole.mlp_post = acts;
+  const std::unique_ptr<PairSource> src = pair_arrays(cfg, whole);
+  at::Tensor over_i = at::zeros({n, M}, at::kDouble), over_j = at::zeros({n, M}, at::kDouble),
+             over_ij = at::zeros({n, M}, at::kDouble);  // sums of X over j (by i), over i (by j), by i o j
+  const at::Tensor product =
+      at::tensor(std::vector<std::int64_t>(F.group().G->table.begin(), F.group().G->table.end()), at::kLong);
+  Moments moments;
+  for (std::size_t bi = 0; bi < src->size(); bi++) {
+    const ForwardBlock blk = src->block(bi);
+    const std::int64_t i0 = blk.rows.i0, rows = blk.rows.i1 - blk.rows.i0;
+    const at::Tensor X = at::from_blob(const_cast<float*>(blk.data.mlp_post), {rows, n, M}, at::kFloat);
+    over_j.narrow(0, i0, rows) += X.sum(1, false, at::kDouble);
+    over_i += X.sum({0}, false, at::kDouble);
+    over_ij.index_add_(0, product.narrow(0, blk.first, blk.pairs), X.reshape({rows * n, M}).to(at::kDouble));
+    combine(moments, column_moments(X.data_ptr<float>(), rows * n, M));
+  }
+  const at::Tensor B = at::from_blob(const_cast<double*>(F.matrix().data()), {n, n}, at::kDouble);
+  const double s = 1 / std::sqrt(static_cast<double>(n));
+  // Coefficients on every basis row: [n, M] each; a component's energy sums its rows.
+  const at::Tensor sq =
+      (at::mm(B, over_j) * s).square() + (at::mm(B, over_i) * s).square() + (at::mm(B, over_ij) * s).square();
+  at::Tensor energy = at::zeros({K, M}, at::kDouble);
+  for (int k = 1; k <= K; k++) energy[k - 1] = sq.narrow(0, F.component_first_row(k), F.component_rows(k)).sum(0);
+  const auto best = energy.max(0);
+  const at::Tensor best_e = std::get<0>(best).contiguous(), best_k = std::get<1>(best).contiguous();
+  NeuronFrequencies out;
+  out.freq.assign(M, 0);
+  out.fve.assign(M, 0.0);
+  for (int m = 0; m < M; m++) {
+    const double t = moments.m2[m];
+    if (t <= 1e-12 * n * n) continue;
+    out.freq[m] = static_cast<int>(best_k.data_ptr<std::int64_t>()[m]) + 1;
+    out.fve[m] = std::min(1.0, best_e.data_ptr<double>()[m] / t);
+  }
+  return out;
+}
+
+}  // namespace
+
 NeuronFrequencies neuron_frequencies_of(const float* acts, int M, const FourierBasis& F) {
+  if (!F.cyclic()) return irrep_neurons(acts, M, F);
   const int n = F.n(), K = F.n_freqs();
   at::NoGradGuard no_grad;
   // Y = B X B^T over the group's pairs (i, j) per neuron (X gathered in element order,

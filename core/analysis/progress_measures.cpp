@@ -42,13 +42,14 @@ ProgressMeasures measures_of(const Config& cfg, PairSource& src, const Dataset& 
   const GroupPairs::Rows train = gp.rows_of(data.train), test = gp.rows_of(data.test);
   std::vector<int> every(K);
   std::iota(every.begin(), every.end(), 1);
-  KeyComponents all(F, every);  // rows cos 1..K, then sin 1..K
+  KeyComponents all(F, every);  // every component's rows (key_components.h)
+  CharacterSums chars(F);
   // The key set's rows among them.
-  std::vector<std::int64_t> key_rows;
+  std::vector<int> key_index;
   for (int k : key_freqs)
-    if (k >= 1 && k <= K) key_rows.push_back(k - 1);
-  const std::int64_t n_keys = static_cast<std::int64_t>(key_rows.size());
-  for (std::int64_t i = 0; i < n_keys; i++) key_rows.push_back(key_rows[i] + K);
+    if (k >= 1 && k <= K) key_index.push_back(k - 1);
+  const std::vector<std::int64_t> key_rows = all.rows_of(key_index);
+  const int key_rank = static_cast<int>(key_rows.size());
   const at::Tensor key_idx = at::tensor(key_rows, at::kLong);
 
   LossSum train_s, test_s;
@@ -63,6 +64,7 @@ ProgressMeasures measures_of(const Config& cfg, PairSource& src, const Dataset& 
     const at::Tensor L = at::from_blob(const_cast<float*>(b.data.logits), {b.pairs, p}, at::kFloat);
     sum += L.sum({0}, /*keepdim=*/false, at::kDouble);
     all.accumulate(b, all.directions(b.rows), b.data.logits);
+    chars.accumulate(b, b.data.logits);
   }
   if (!gp.outside.empty()) {  // a zero operand: in the losses, not in any Fourier measure
     const ForwardBlock b = src.outside();
@@ -80,9 +82,8 @@ ProgressMeasures measures_of(const Config& cfg, PairSource& src, const Dataset& 
   std::tie(out.train_loss, out.train_acc) = as_pair(train_s);
   std::tie(out.test_loss, out.test_acc) = as_pair(test_s);
 
-  const at::Tensor C = all.coefficients();                                          // [2K, p] float64
-  const at::Tensor a_cos = f32(C.narrow(0, 0, K)), a_sin = f32(C.narrow(0, K, K));  // [K, p]
-  const at::Tensor C_keys = f32(C.index_select(0, key_idx));                        // [2n, p]
+  const at::Tensor C = all.coefficients();                                 // [rows, p] float64
+  const at::Tensor Cf = f32(C), C_keys = f32(C.index_select(0, key_idx));  // [rows of the keys, p]
   const at::Tensor mean = f32(sum / (static_cast<double>(n) * n));
   LossSum restricted_test, restricted_all, excluded_train;
   std::vector<LossSum> single(static_cast<std::size_t>(K));  // each frequency's excluded loss, train split
@@ -93,22 +94,21 @@ ProgressMeasures measures_of(const Config& cfg, PairSource& src, const Dataset& 
                                     te = rows_in(test.inside, b.first, b.pairs);
     std::vector<std::int64_t> rows(static_cast<std::size_t>(b.pairs));
     std::iota(rows.begin(), rows.end(), 0);
-    const at::Tensor U = f32(all.directions(b.rows));          // [2K, pairs]
-    const at::Tensor W = f32(U.index_select(0, key_idx).t());  // [pairs, 2n]
+    const at::Tensor U = f32(all.directions(b.rows));          // [rows, pairs]
+    const at::Tensor W = f32(U.index_select(0, key_idx).t());  // [pairs, rows of the keys]
     // Restricted: the mean logits plus the key components; excluded: the logits less them. Both
     // applied per row by the kernel, without forming a [pairs, p] table.
     auto lowrank = [&](const float* base, std::int64_t stride, const std::vector<std::int64_t>& r, float sign) {
       return lowrank_cross_entropy(base, stride, p, r.data(), static_cast<std::int64_t>(r.size()), y,
-                                   W.data_ptr<float>(), static_cast<int>(2 * n_keys), C_keys.data_ptr<float>(), sign);
+                                   W.data_ptr<float>(), key_rank, C_keys.data_ptr<float>(), sign);
     };
     restricted_test += lowrank(mean.data_ptr<float>(), 0, te, 1.f);
     restricted_all += lowrank(mean.data_ptr<float>(), 0, rows, 1.f);
     excluded_train += lowrank(b.data.logits, p, tr, -1.f);
-    // Every single frequency excluded on the train split: a rank-2 change of the logits per k,
+    // Every single component excluded on the train split: a low-rank change of the logits per k,
     // applied inside the loss kernel.
-    const std::vector<LossSum> s = rank2_cross_entropies(
-        b.data.logits, p, tr.data(), static_cast<std::int64_t>(tr.size()), y, K, U.data_ptr<float>(),
-        U.data_ptr<float>() + K * b.pairs, a_cos.data_ptr<float>(), a_sin.data_ptr<float>(), b.pairs);
+    const std::vector<LossSum> s =
+        all.each_excluded(b.data.logits, tr.data(), static_cast<std::int64_t>(tr.size()), y, U, Cf);
     for (int k = 0; k < K; k++) single[k] += s[k];
   }
   std::tie(out.restricted_loss_test, out.restricted_acc_test) = as_pair(restricted_test);
@@ -120,12 +120,14 @@ ProgressMeasures measures_of(const Config& cfg, PairSource& src, const Dataset& 
   }
   for (int k : key_freqs) out.excluded_loss_per_key.push_back(k >= 1 && k <= K ? single[k - 1].mean().loss : NAN);
 
-  // Fig. 14: <L, f_k> / |f_k| for f_k = cos(w_k(i+j-k')) = cos(w_k(i+j)) cos(w_k k') + sin(w_k(i+j)) sin(w_k k')
-  // over the group's pairs and outputs k' (output token c_token(k')): the two terms are orthogonal,
-  // f_k / |f_k| = (u_cos (x) C_k + u_sin (x) S_k) / sqrt 2 (the sign character: u_cos (x) C_k), so
-  // the coefficient follows from the key components at hand, read at the group's outputs.
-  const at::Tensor coef = cos_abc_coefficients(F, C);
+  // Fig. 14: <L, T_k> / |T_k| for T_k = chi_k(i o j o c^-1) (2 cos(w_k(i+j-c)) for a cyclic group)
+  // over the group's pairs and outputs c; divided by the norm of the logits centred per pair, the
+  // cosine Chughtai et al. call the logit similarity of irrep k (key_components.h).
+  const at::Tensor coef = chars.coefficients();
   out.cos_abc_coefficients.assign(coef.data_ptr<double>(), coef.data_ptr<double>() + K);
+  const double norm = std::sqrt(std::max(0.0, chars.centred_sq_norm()));
+  for (double c : out.cos_abc_coefficients) out.logit_similarity.push_back(norm > 0 ? c / norm : 0.0);
+  for (int i : key_index) out.logits_explained += out.logit_similarity[i] * out.logit_similarity[i];
   return out;
 }
 
@@ -161,7 +163,7 @@ ProgressMeasures compute_progress_measures(const Config& cfg, const CheckpointWe
                                            const std::optional<std::vector<int>>& key_freqs, const FourierBasis& F,
                                            const std::vector<float>* logits) {
   const WeightSpectra spec = weight_spectra(cfg, checkpoint.arrays(), F);
-  const std::vector<int> keys = key_freqs ? *key_freqs : detect_key_frequencies(spec.wl_norms).freqs;
+  const std::vector<int> keys = key_freqs ? *key_freqs : detect_key_frequencies(spec.wl_norms, F).freqs;
   ProgressMeasures out;
   if (logits) {
     out = measures_from_logits(cfg, *logits, data, keys, F);

@@ -48,7 +48,12 @@ struct ProgressMeasures {
   std::vector<double> excluded_loss_per_key;  // [key_freqs.size()], train split (Fig. 15)
   double max_excluded_loss = 0;               // max over all (p-1)/2 single frequencies (App. C.2)
   int max_excluded_freq = 0;
-  std::vector<double> cos_abc_coefficients;  // [K]: logits . cos(w_k(i+j-k)) / |.|, k = 1.. (Fig. 14)
+  std::vector<double> cos_abc_coefficients;  // [K]: logits . T_k / |T_k|, T_k = chi_k(i o j o c^-1) (Fig. 14)
+  // Chughtai et al.'s logit similarity per component (their logit_trace_similarity): the cosine of
+  // the logits, centred per pair over the group's outputs, with T_k over all (i, j, c); and the
+  // share of the centred logits the key set's T_k explain (sum of its squared similarities).
+  std::vector<double> logit_similarity;  // [K]
+  double logits_explained = 0;
   int outside_pairs = 0;                     // the domain's pairs outside the group (a zero operand)
   double outside_loss = 0, outside_acc = 0;  // over them (train and test); 0 when there are none
   // Fig. 4 right: the logits in the 2D Fourier basis over (i, j), L2 norm over the p outputs;

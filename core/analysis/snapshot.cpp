@@ -30,7 +30,7 @@ Snapshot compute_snapshot(const Config& cfg, int epoch, const CheckpointWeights&
 
   auto t0 = Clock::now();
   s.spectra = weight_spectra(cfg, ck.arrays(), F);
-  s.detected = detect_key_frequencies(s.spectra.wl_norms);
+  s.detected = detect_key_frequencies(s.spectra.wl_norms, F);
   s.ms.spectra = ms_since(t0);
 
   t0 = Clock::now();

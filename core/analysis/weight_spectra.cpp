@@ -80,9 +80,12 @@ WeightSpectra weight_spectra(const Config& cfg, const std::vector<NamedArray>& c
       }
   }
   s.wl_norms = row_norms(F.transform_cols(wl, M), n, M);
-  for (int k = 1; k <= F.n_freqs(); k++)
-    s.wl_freq_norms.push_back(F.has_sin(k) ? std::hypot(s.wl_norms[2 * k - 1], s.wl_norms[2 * k])
-                                           : std::abs(s.wl_norms[2 * k - 1]));
+  for (int k = 1; k <= F.n_freqs(); k++) {
+    const int r0 = F.component_first_row(k), m = F.component_rows(k);
+    double sq = 0;
+    for (int r = r0; r < r0 + m; r++) sq += s.wl_norms[r] * s.wl_norms[r];
+    s.wl_freq_norms.push_back(m == 2 ? std::hypot(s.wl_norms[r0], s.wl_norms[r0 + 1]) : std::sqrt(sq));
+  }
   s.gini_we = gini(s.we_norms);
   s.gini_wl = gini(s.wl_norms);
   for (const auto& a : ck) {
@@ -112,6 +115,36 @@ KeyFrequencies detect_key_frequencies(const std::vector<double>& wl_norms) {
   const double threshold = 3.0 / K;
   const int most = std::max(1, K / 4);
   for (int i = 0; i < most && out.share[order[i]] >= threshold; i++) out.freqs.push_back(order[i] + 1);
+  std::sort(out.freqs.begin(), out.freqs.end());
+  return out;
+}
+
+}  // namespace grok
+
+namespace grok {
+
+KeyFrequencies detect_key_frequencies(const std::vector<double>& wl_norms, const FourierBasis& F) {
+  if (F.cyclic()) return detect_key_frequencies(wl_norms);
+  // Energy per irrep against its uniform share, which is weighted by the span's dimension d^2 / e:
+  // the same rule as the cyclic one (where the sign character's one row counts twice).
+  const int K = F.n_freqs();
+  KeyFrequencies out;
+  std::vector<double> energy(K), ratio(K);
+  double total = 0, dims = 0;
+  for (int k = 1; k <= K; k++) {
+    for (int r = 0; r < F.component_rows(k); r++)
+      energy[k - 1] += wl_norms[F.component_first_row(k) + r] * wl_norms[F.component_first_row(k) + r];
+    total += energy[k - 1], dims += F.component_rows(k);
+  }
+  out.share.assign(K, 0.0);
+  if (total <= 0) return out;
+  for (int k = 0; k < K; k++)
+    out.share[k] = energy[k] / total, ratio[k] = out.share[k] * dims / F.component_rows(k + 1);
+  std::vector<int> order(K);
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](int a, int b) { return ratio[a] > ratio[b]; });
+  const int most = std::max(3, K / 4);  // Chughtai et al.'s S5 models use two or three of seven
+  for (int i = 0; i < most && ratio[order[i]] >= 3.0; i++) out.freqs.push_back(order[i] + 1);
   std::sort(out.freqs.begin(), out.freqs.end());
   return out;
 }

@@ -38,5 +38,8 @@ struct KeyFrequencies {
   bool none_yet() const { return freqs.empty(); }
 };
 KeyFrequencies detect_key_frequencies(const std::vector<double>& wl_norms);
+// The same for any group's basis: per component (irrep), against its uniform share weighted by its
+// span's dimension; the cyclic rule above for a cyclic basis.
+KeyFrequencies detect_key_frequencies(const std::vector<double>& wl_norms, const FourierBasis& F);
 
 }  // namespace grok
