@@ -131,6 +131,21 @@ int cmd_info(int argc, char** argv) {
   return 0;
 }
 
+// --key-freqs over the run's group: frequencies, or irreps by index or name; a task without a
+// group takes only "live" (its measures are the losses).
+KeySelection parse_keys(const std::string& text, const Config& cfg) {
+  const Task task(cfg);
+  if (!task.has_group()) {
+    if (text != "live") throw UsageError("--key-freqs: " + task.describe() + ": " + task.group_reason());
+    return KeySelection::live();
+  }
+  const FourierBasis F(task.group());
+  if (F.cyclic()) return KeySelection::parse(text, task.group());
+  std::vector<std::string> names;
+  for (int k = 1; k <= F.n_freqs(); k++) names.push_back(F.component_name(k));
+  return KeySelection::parse(text, names, task.group().name());
+}
+
 int cmd_analyze(int argc, char** argv) {
   const Args a = parse_args(argc, argv, 2, {"--epoch", "--key-freqs"}, {"--json", "--all", "--help"});
   if (a.has("--help")) return std::printf("%s", kAnalyzeUsage), 0;
@@ -138,7 +153,7 @@ int cmd_analyze(int argc, char** argv) {
   if (a.has("--all")) {
     if (a.get("--epoch") || a.has("--json")) throw UsageError("analyze: --all goes without --epoch and --json");
     RunStore w = RunStore::open(a.positional[0], RunStore::Mode::ReadWrite);
-    const KeySelection keys = KeySelection::parse(a.get("--key-freqs").value_or("live"), Task(w.config()).group());
+    const KeySelection keys = parse_keys(a.get("--key-freqs").value_or("live"), w.config());
     const auto t0 = std::chrono::steady_clock::now();
     // A counter rewritten in place on a terminal; a log (pipe, file) gets the summary line only.
     const bool tty = isatty(fileno(stdout));
@@ -165,46 +180,70 @@ int cmd_analyze(int argc, char** argv) {
                        ".." + std::to_string(epochs.back()) + ", every " +
                        std::to_string(s.config().checkpoint_interval) + ")");
   }
-  const KeySelection keys = KeySelection::parse(a.get("--key-freqs").value_or("live"), Task(s.config()).group());
+  const KeySelection keys = parse_keys(a.get("--key-freqs").value_or("live"), s.config());
   const CheckpointAnalysis r = analyze_checkpoint(s, epoch, keys);
   if (a.has("--json")) return std::printf("%s\n", to_json(r).dump(1).c_str()), 0;
   const ProgressMeasures& m = r.measures;
+  if (!r.undefined_reason.empty()) {
+    std::printf("checkpoint    %s at epoch %d\n", s.path().c_str(), r.epoch);
+    std::printf("loss (p out)  train %.3g (acc %.4f), test %.3g (acc %.4f)\n", m.train_loss, m.train_acc, m.test_loss,
+                m.test_acc);
+    std::printf("not defined   %s: the spectra, key irreps, restricted and excluded losses, neurons and checks\n",
+                r.undefined_reason.c_str());
+    return 0;
+  }
+  const FourierBasis F(r.group);
+  const bool irreps = !F.cyclic();
   auto list = [](const std::vector<int>& v) { return v.empty() ? std::string("none yet") : join_freqs(v); };
   std::printf("checkpoint    %s at epoch %d\n", s.path().c_str(), r.epoch);
   std::printf("basis         %s\n", r.group.basis_description().c_str());
-  std::printf("key freqs     detected: %s; measures use %s: %s\n", list(r.detected.freqs).c_str(),
-              r.key_selection.c_str(), list(m.key_freqs).c_str());
+  auto names = [&](const std::vector<int>& v) {
+    if (!irreps) return list(v);
+    std::string out;
+    for (int k : v) out += (out.empty() ? "" : ", ") + F.component_label(k);
+    return out.empty() ? std::string("none yet") : out;
+  };
+  std::printf("key %s   detected: %s; measures use %s: %s\n", irreps ? "irreps" : "freqs ",
+              names(r.detected.freqs).c_str(), r.key_selection.c_str(), names(m.key_freqs).c_str());
+  if (irreps) {
+    std::printf("logits        key irreps explain %.1f %% (logit similarity:", 100 * m.logits_explained);
+    for (int k = 1; k <= F.n_freqs(); k++)
+      std::printf(" %s %.3f", F.component_name(k).c_str(), m.logit_similarity[k - 1]);
+    std::printf(")\n");
+  }
   std::printf("Gini          W_E %.3f, W_L %.3f; sum of squared weights %.1f\n", r.spectra.gini_we, r.spectra.gini_wl,
               r.spectra.sum_sq_weights);
   std::printf("loss (p out)  train %.3g (acc %.4f), test %.3g (acc %.4f)\n", m.train_loss, m.train_acc, m.test_loss,
               m.test_acc);
   std::printf("restricted    test %.3g (acc %.4f), all pairs %.3g\n", m.restricted_loss_test, m.restricted_acc_test,
               m.restricted_loss_all);
-  std::printf("excluded      train %.3g; without one key frequency:", m.excluded_loss_train);
+  const char* what = irreps ? "irrep" : "frequency";
+  std::printf("excluded      train %.3g; without one key %s:", m.excluded_loss_train, what);
   for (std::size_t i = 0; i < m.key_freqs.size(); i++)
-    std::printf(" %d: %.3g", m.key_freqs[i], m.excluded_loss_per_key[i]);
-  std::printf("; worst single frequency %d: %.3g\n", m.max_excluded_freq, m.max_excluded_loss);
+    std::printf(" %s: %.3g", F.component_name(m.key_freqs[i]).c_str(), m.excluded_loss_per_key[i]);
+  std::printf("; worst single %s %s: %.3g\n", what,
+              m.max_excluded_freq > 0 ? F.component_name(m.max_excluded_freq).c_str() : "-", m.max_excluded_loss);
   if (m.outside_pairs > 0)
     std::printf(
         "zero operand  %d pairs outside %s (in the losses above, in no Fourier measure): loss %.3g (acc %.4f)\n",
         m.outside_pairs, r.group.name().c_str(), m.outside_loss, m.outside_acc);
   std::printf("neurons       %d of %zu with FVE >= 85%%; clusters", r.neurons.count_above(0.85), r.neurons.freq.size());
-  for (auto [k, n] : r.neurons.clusters(0.85)) std::printf(" %d:%d", k, n);
+  for (auto [k, n] : r.neurons.clusters(0.85)) std::printf(" %s:%d", F.component_name(k).c_str(), n);
   for (std::size_t l = 0; r.layers.size() > 1 && l < r.layers.size(); l++) {
     const LayerAnalysis& y = r.layers[l];
     std::printf("\n  layer %zu     %d with FVE >= 85%%; clusters", l, y.neurons.count_above(0.85));
-    for (auto [k, n] : y.neurons.clusters(0.85)) std::printf(" %d:%d", k, n);
+    for (auto [k, n] : y.neurons.clusters(0.85)) std::printf(" %s:%d", F.component_name(k).c_str(), n);
     std::printf("; mean attention '=' to a by head");
     for (double v : y.attention_to_a) std::printf(" %.2f", v);
   }
-  std::printf("\nchecks (the %d x %d pairs of %s, key frequencies %s)\n", r.group.n, r.group.n, r.group.name().c_str(),
-              list(r.checks.key_freqs).c_str());
+  std::printf("\nchecks (the %d x %d pairs of %s, key %s %s)\n", r.group.n, r.group.n, r.group.name().c_str(),
+              irreps ? "irreps" : "frequencies", names(r.checks.key_freqs).c_str());
   for (const auto& row : r.checks.rows)
     std::printf("  %-36s loss %10.3g  accuracy %.4f\n", row.check.c_str(), row.loss, row.accuracy);
   std::printf(
-      "  logits' FVE by the cos(w_k(i+j-k)) fit: %.2f %%; W_L outside the key directions: %.2f %% of its "
+      "  logits' FVE by the %s fit: %.2f %%; W_L outside the key directions: %.2f %% of its "
       "norm (%.2f %% of its squared norm)\n",
-      100 * r.checks.logit_fit_fve, 100 * r.checks.wl_norm_outside_key,
+      irreps ? "chi(a b c^-1)" : "cos(w_k(i+j-k))", 100 * r.checks.logit_fit_fve, 100 * r.checks.wl_norm_outside_key,
       100 * r.checks.wl_norm_outside_key * r.checks.wl_norm_outside_key);
   std::printf("(analysed in %.2f s)\n", r.seconds);
   return 0;

@@ -121,12 +121,82 @@ MeasureRecord commit_checkpoint(RunStore& store, const CheckpointAnalyzer& analy
   return m;
 }
 
+namespace {
+
+// Per irrep (the trivial one first): its dimension and type, the squared norms of W_E's and W_L's
+// rows in its span and their shares of the whole, its logit similarity (Chughtai et al.).
+nlohmann::json irrep_spectra(const CheckpointAnalysis& a, const FourierBasis& F) {
+  const WeightSpectra& s = a.spectra;
+  auto energy = [&](const std::vector<double>& norms, int first, int rows) {
+    double e = 0;
+    for (int r = first; r < first + rows && r < static_cast<int>(norms.size()); r++) e += norms[r] * norms[r];
+    return e;
+  };
+  double we_total = energy(s.we_norms, 0, F.n()), wl_total = energy(s.wl_norms, 0, F.n());
+  nlohmann::json out = nlohmann::json::array();
+  for (int k = 0; k <= F.n_freqs(); k++) {
+    const int first = k ? F.component_first_row(k) : 0, rows = k ? F.component_rows(k) : 1;
+    const double we = energy(s.we_norms, first, rows), wl = energy(s.wl_norms, first, rows);
+    nlohmann::json o = {{"name", k ? F.component_name(k) : "trivial"},
+                        {"index", k},
+                        {"dim", k ? F.component_dim(k) : 1},
+                        {"span_dim", rows},
+                        {"we_energy", we},
+                        {"we_share", we_total > 0 ? we / we_total : 0.0},
+                        {"wl_energy", wl},
+                        {"wl_share", wl_total > 0 ? wl / wl_total : 0.0}};
+    if (const GroupIrreps* R = F.irreps()) o["type"] = R->irreps[static_cast<std::size_t>(k)].type_name();
+    o["logit_similarity"] = k && k <= static_cast<int>(a.measures.logit_similarity.size())
+                                ? nlohmann::json(a.measures.logit_similarity[k - 1])
+                                : nlohmann::json();
+    out.push_back(o);
+  }
+  return out;
+}
+
+}  // namespace
+
 nlohmann::json to_json(const CheckpointAnalysis& a) {
   const ProgressMeasures& m = a.measures;
+  if (!a.undefined_reason.empty()) {  // no group: the losses, and every other field null with its reason
+    nlohmann::json j = {{"epoch", a.epoch},           {"key_selection", a.key_selection},  {"seconds", a.seconds},
+                        {"train_loss", m.train_loss}, {"test_loss", m.test_loss},          {"train_acc", m.train_acc},
+                        {"test_acc", m.test_acc},     {"sum_sq_weights", m.sum_sq_weights}};
+    for (const char* f : {"basis",
+                          "checks",
+                          "logit_fit_fve",
+                          "wl_norm_outside_key",
+                          "detected_key_freqs",
+                          "key_freqs_used",
+                          "key_irreps",
+                          "logits_explained",
+                          "irrep_spectra",
+                          "we_fourier_norms",
+                          "wl_fourier_norms",
+                          "excluded_loss_per_key",
+                          "cos_abc_coefficients",
+                          "logits_2d_fourier_norms",
+                          "restricted_loss_test",
+                          "restricted_loss_all",
+                          "restricted_acc_test",
+                          "excluded_loss_train",
+                          "max_excluded_loss",
+                          "max_excluded_freq",
+                          "gini_we",
+                          "gini_wl",
+                          "neurons_fve_above_85",
+                          "neuron_clusters",
+                          "layers"}) {
+      j[f] = nullptr;
+      j[std::string(f) + "_reason"] = a.undefined_reason + ": the measures of a group's irreps are not defined";
+    }
+    return j;
+  }
   nlohmann::json checks = nlohmann::json::array();
   for (const auto& r : a.checks.rows)
     checks.push_back({{"check", r.check}, {"loss", r.loss}, {"accuracy", r.accuracy}});
   const OperationGroup& g = a.group;
+  const FourierBasis F(g);
   // The basis every Fourier field is in (operation_group.h); the generator of Z_p under + is 1.
   const nlohmann::json basis = {{"group", g.name()},
                                 {"order", g.n},
@@ -134,7 +204,10 @@ nlohmann::json to_json(const CheckpointAnalysis& a) {
                                 {"coordinate", g.coordinate()},
                                 {"operation", g.task},
                                 {"task", g.task},
+                                {"layout", F.cyclic() ? "frequencies" : "irreps"},
                                 {"outside_pairs", m.outside_pairs}};
+  nlohmann::json key_irreps = nlohmann::json::array();
+  for (int k : m.key_freqs) key_irreps.push_back(F.component_name(k));
   nlohmann::json j = {{"epoch", a.epoch},
                       {"basis", basis},
                       {"checks", checks},
@@ -143,6 +216,10 @@ nlohmann::json to_json(const CheckpointAnalysis& a) {
                       {"key_selection", a.key_selection},
                       {"detected_key_freqs", a.detected.freqs},
                       {"key_freqs_used", m.key_freqs},
+                      {"key_irreps", key_irreps},
+                      {"logits_explained", m.logits_explained},
+                      {"logit_similarity", m.logit_similarity},
+                      {"irrep_spectra", irrep_spectra(a, F)},
                       {"we_fourier_norms", a.spectra.we_norms},
                       {"wl_fourier_norms", a.spectra.wl_norms},
                       {"excluded_loss_per_key", m.excluded_loss_per_key},

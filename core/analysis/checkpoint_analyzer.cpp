@@ -26,30 +26,41 @@ LayerAnalysis layer_analysis(const Snapshot& s, int l) {
 }  // namespace
 
 CheckpointAnalyzer::CheckpointAnalyzer(const Config& cfg)
-    : cfg_(cfg), task_(cfg), data_(make_dataset(task_, cfg.seed, cfg.train_fraction)), basis_(task_.group()) {
+    : cfg_(cfg), task_(cfg), data_(make_dataset(task_, cfg.seed, cfg.train_fraction)) {
+  if (task_.has_group()) basis_ = std::make_unique<FourierBasis>(task_.group());
   g_builds.fetch_add(1);
+}
+
+const FourierBasis& CheckpointAnalyzer::basis() const {
+  if (!basis_) throw std::logic_error("task " + task_.describe() + ": " + task_.group_reason());
+  return *basis_;
 }
 
 std::uint64_t CheckpointAnalyzer::builds() { return g_builds.load(); }
 
 std::vector<int> CheckpointAnalyzer::detect_keys(const CheckpointWeights& w) const {
-  return detect_key_frequencies(weight_spectra(cfg_, w.arrays(), basis_).wl_norms, basis_).freqs;
+  if (!basis_) return {};
+  return detect_key_frequencies(weight_spectra(cfg_, w.arrays(), *basis_).wl_norms, *basis_).freqs;
 }
 
 Snapshot CheckpointAnalyzer::snapshot(int epoch, const CheckpointWeights& w,
                                       const std::optional<std::vector<int>>& keys, SnapshotScope scope) const {
-  return compute_snapshot(cfg_, epoch, w, data_, keys, basis_, scope);
+  if (!basis_)
+    throw ConfigError("task " + task_.describe() + ": " + task_.group_reason() +
+                      ", so its views (spectra, neurons, progress measures) are not defined");
+  return compute_snapshot(cfg_, epoch, w, data_, keys, *basis_, scope);
 }
 
 AblationChecks CheckpointAnalyzer::checks(const CheckpointWeights& w, const Snapshot& s) const {
-  AblationChecks c = ablation_checks(cfg_, w, s.measures.key_freqs, basis_, pair_forward(s));
+  AblationChecks c = ablation_checks(cfg_, w, s.measures.key_freqs, basis(), pair_forward(s));
   append_layer_checks(c, cfg_, w, data_, s);
   return c;
 }
 
 ProgressMeasures CheckpointAnalyzer::measures(const CheckpointWeights& w, const std::optional<std::vector<int>>& keys,
                                               const std::vector<float>* logits) const {
-  return compute_progress_measures(cfg_, w, data_, keys, basis_, logits);
+  if (!basis_) return domain_measures(cfg_, w, data_, task_.group_reason(), logits);
+  return compute_progress_measures(cfg_, w, data_, keys, *basis_, logits);
 }
 
 CheckpointAnalysis CheckpointAnalyzer::analyze(int epoch, const CheckpointWeights& w,
@@ -62,8 +73,14 @@ CheckpointAnalysis CheckpointAnalyzer::analyze(int epoch, const CheckpointWeight
   };
   CheckpointAnalysis a;
   a.epoch = epoch;
-  a.group = basis_.group();
   a.key_selection = key_selection;
+  if (!basis_) {  // no group: the losses alone
+    a.undefined_reason = task_.group_reason();
+    a.measures = measures(w, std::nullopt);
+    a.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return a;
+  }
+  a.group = basis_->group();
   stage();
   Snapshot s = snapshot(epoch, w, keys, SnapshotScope::all);
   stage();

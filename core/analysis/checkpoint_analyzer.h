@@ -21,6 +21,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -48,7 +49,10 @@ struct LayerAnalysis {
 // Everything the analysis knows about one checkpoint, in one value (what `analyze` prints).
 struct CheckpointAnalysis {
   int epoch = 0;
-  OperationGroup group;       // the basis every Fourier figure is in
+  OperationGroup group;  // the basis every Fourier figure is in (empty without one)
+  // Empty, or why the group measures are not defined (a task that is no group's composition):
+  // then only the losses are measured and the rest is null in `analyze --json`.
+  std::string undefined_reason;
   std::string key_selection;  // KeySelection::describe()
   KeyFrequencies detected;    // from this checkpoint's W_L
   WeightSpectra spectra;
@@ -75,7 +79,10 @@ class CheckpointAnalyzer {
   const Config& config() const { return cfg_; }
   const Task& task() const { return task_; }
   const Dataset& dataset() const { return data_; }
-  const FourierBasis& basis() const { return basis_; }
+  // The group's basis; throws std::logic_error for a task that is no group's composition
+  // (has_basis() false: S5-conj, the polynomials; Task::group_reason() says why).
+  bool has_basis() const { return basis_ != nullptr; }
+  const FourierBasis& basis() const;
 
   CheckpointWeights weights(std::vector<NamedArray> arrays) const { return {cfg_, std::move(arrays)}; }
   // The key frequencies of the checkpoint's own W_L (the spectra alone: no forward pass).
@@ -100,7 +107,7 @@ class CheckpointAnalyzer {
   Config cfg_;
   Task task_;
   Dataset data_;
-  FourierBasis basis_;
+  std::unique_ptr<FourierBasis> basis_;
 };
 
 }  // namespace grok

@@ -14,6 +14,7 @@
 #include "core/analysis/internal/key_components.h"
 #include "core/analysis/internal/pair_blocks.h"
 #include "core/analysis/internal/row_losses.h"
+#include "core/analysis/pair_forward.h"
 #include "core/analysis/weight_spectra.h"
 
 namespace grok {
@@ -178,8 +179,40 @@ ProgressMeasures compute_progress_measures(const Config& cfg, const CheckpointWe
   return out;
 }
 
+ProgressMeasures domain_measures(const Config& cfg, const CheckpointWeights& checkpoint, const Dataset& data,
+                                 const std::string& reason, const std::vector<float>* logits) {
+  const int p = Task(cfg).p();
+  AllPairForward forward;
+  if (!logits) forward = compute_pair_forward(checkpoint);
+  const float* L = logits ? logits->data() : forward.logits.data();
+  ProgressMeasures out;
+  out.undefined_reason = reason;
+  auto split = [&](const Split& s) {
+    std::vector<std::int64_t> rows, labels(static_cast<std::size_t>(p) * p, 0);
+    for (int i = 0; i < s.size(); i++) {
+      rows.push_back(static_cast<std::int64_t>(s.a[i]) * p + s.b[i]);
+      labels[static_cast<std::size_t>(rows.back())] = s.c[i];
+    }
+    return row_cross_entropy(L, p, rows.data(), static_cast<std::int64_t>(rows.size()), labels.data()).mean();
+  };
+  const LossAcc train = split(data.train), test = split(data.test);
+  out.train_loss = train.loss, out.train_acc = train.acc, out.test_loss = test.loss, out.test_acc = test.acc;
+  for (const NamedArray& a : checkpoint.arrays())
+    if (a.dtype == DType::F32)
+      for (std::int64_t i = 0; i < a.numel(); i++) out.sum_sq_weights += static_cast<double>(a.f32()[i]) * a.f32()[i];
+  return out;
+}
+
 MeasureRecord to_record(int epoch, KeySelection::Kind kind, const ProgressMeasures& m) {
   MeasureRecord r{epoch, {kind, m.key_freqs}, {}};
+  if (!m.undefined_reason.empty()) {  // no group: the losses alone
+    r.values = {{"train_loss", m.train_loss},
+                {"test_loss", m.test_loss},
+                {"train_acc", m.train_acc},
+                {"test_acc", m.test_acc},
+                {"sum_sq_weights", m.sum_sq_weights}};
+    return r;
+  }
   r.values = {{"train_loss", m.train_loss},
               {"test_loss", m.test_loss},
               {"train_acc", m.train_acc},

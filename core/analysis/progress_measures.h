@@ -61,6 +61,9 @@ struct ProgressMeasures {
   // A view of the whole logits, not stored: filled by compute_snapshot only (logits_2d_norms()).
   std::vector<double> logits_2d_norms;
   double gini_we = 0, gini_wl = 0, sum_sq_weights = 0;
+  // Empty, or why the group measures are not defined: every field above but the losses, the
+  // accuracies and sum_sq_weights is then meaningless, and neither stored nor printed.
+  std::string undefined_reason;
   // The registered measures (measure_registry.h), by name: stored and printed with the rest.
   std::map<std::string, double> registered;
 };
@@ -75,6 +78,10 @@ ProgressMeasures compute_progress_measures(const Config& cfg, const CheckpointWe
                                            const std::optional<std::vector<int>>& key_freqs, const FourierBasis& F,
                                            const std::vector<float>* logits = nullptr);
 
+// For a task that is no group's composition (Task::has_group() false): the train and test losses
+// and accuracies over its domain, the sum of squared weights, and `reason` (the rest undefined).
+ProgressMeasures domain_measures(const Config& cfg, const CheckpointWeights& checkpoint, const Dataset& data,
+                                 const std::string& reason, const std::vector<float>* logits = nullptr);
 // The measures as a run-file record, tagged with how their key set was chosen, named as stored.
 MeasureRecord to_record(int epoch, KeySelection::Kind kind, const ProgressMeasures& m);
 

@@ -9,10 +9,19 @@
 namespace grok {
 
 KeySelection KeySelection::parse(const std::string& text, const OperationGroup& g) {
+  std::vector<std::string> names;
+  for (int k = 1; k <= g.n / 2; k++) names.push_back(std::to_string(k));
+  return parse(text, names, g.name() + " (p=" + std::to_string(g.p) + ")");
+}
+
+KeySelection KeySelection::parse(const std::string& text, const std::vector<std::string>& components,
+                                 const std::string& group) {
   if (text == "live") return live();
   if (text == "final") return final_checkpoint();
-  const int K = g.n / 2;
-  const std::string range = "live, final, or frequencies 1.." + std::to_string(K) + " separated by commas";
+  const int K = static_cast<int>(components.size());
+  std::string range = "live, final, or components 1.." + std::to_string(K);
+  if (K > 0 && components[0] != "1") range += " or names (" + components[0] + ", ...)";
+  range += " separated by commas";
   KeySelection s{Given, {}};
   std::stringstream in(text);
   std::string item;
@@ -24,9 +33,10 @@ KeySelection KeySelection::parse(const std::string& text, const OperationGroup& 
     } catch (const std::exception&) {
       used = 0;
     }
+    const auto named = std::find(components.begin(), components.end(), item);
+    if (named != components.end()) k = static_cast<int>(named - components.begin()) + 1, used = item.size();
     if (used != item.size() || item.empty() || k < 1 || k > K)
-      throw ConfigError("--key-freqs: \"" + item + "\" is not a frequency of " + g.name() +
-                        " (p=" + std::to_string(g.p) + ")" + " (allowed: " + range + ")");
+      throw ConfigError("--key-freqs: \"" + item + "\" is not a component of " + group + " (allowed: " + range + ")");
     if (std::find(s.freqs.begin(), s.freqs.end(), k) == s.freqs.end()) s.freqs.push_back(k);
   }
   if (s.freqs.empty()) throw ConfigError("--key-freqs: empty (allowed: " + range + ")");

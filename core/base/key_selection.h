@@ -30,6 +30,10 @@ struct KeySelection {
   // "live", "final" or a comma-separated list such as "14,35,41,42,52"; throws ConfigError naming
   // the problem and the allowed range 1..K of the operation's group (operation_group.h).
   static KeySelection parse(const std::string& text, const OperationGroup& g);
+  // The same over named components (a group's non-trivial irreps, fourier_basis.h): an item is an
+  // index 1..K or a name ("sign,standard"); `group` names the group in errors.
+  static KeySelection parse(const std::string& text, const std::vector<std::string>& components,
+                            const std::string& group);
   std::string describe() const;  // "live", "final", "14,35,41"
 };
 
