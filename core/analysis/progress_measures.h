@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "core/analysis/fourier_basis.h"
+#include "core/analysis/weight_spectra.h"
 #include "core/base/config.h"
 #include "core/base/key_selection.h"
 #include "core/base/records.h"
@@ -78,6 +79,16 @@ ProgressMeasures compute_progress_measures(const Config& cfg, const CheckpointWe
                                            const std::optional<std::vector<int>>& key_freqs, const FourierBasis& F,
                                            const std::vector<float>* logits = nullptr);
 
+// The key components (frequencies, irreps) the model uses, checked against the model itself: of
+// the components holding at least their uniform share of W_L's energy per dimension (at most 16,
+// strongest first), the shortest prefix whose restricted loss over the group's pairs is at most
+// twice the lowest any prefix reaches (docs/analysis-json.md). From the logits
+// [p*p, p] when they are at hand, else from the forward pass block by block. `wl_norms`:
+// weight_spectra's; `share` of the result is each component's share of W_L's energy.
+KeyFrequencies detect_key_components(const Config& cfg, const std::vector<float>& logits, const FourierBasis& F,
+                                     const std::vector<double>& wl_norms);
+KeyFrequencies detect_key_components(const Config& cfg, const CheckpointWeights& checkpoint, const FourierBasis& F,
+                                     const std::vector<double>& wl_norms);
 // For a task that is no group's composition (Task::has_group() false): the train and test losses
 // and accuracies over its domain, the sum of squared weights, and `reason` (the rest undefined).
 ProgressMeasures domain_measures(const Config& cfg, const CheckpointWeights& checkpoint, const Dataset& data,

@@ -30,7 +30,6 @@ Snapshot compute_snapshot(const Config& cfg, int epoch, const CheckpointWeights&
 
   auto t0 = Clock::now();
   s.spectra = weight_spectra(cfg, ck.arrays(), F);
-  s.detected = detect_key_frequencies(s.spectra.wl_norms, F);
   s.ms.spectra = ms_since(t0);
 
   t0 = Clock::now();
@@ -44,6 +43,7 @@ Snapshot compute_snapshot(const Config& cfg, int epoch, const CheckpointWeights&
   s.ms.forward = ms_since(t0);
 
   t0 = Clock::now();
+  s.detected = detect_key_components(cfg, s.logits, F, s.spectra.wl_norms);
   const std::vector<int>& keys = key_freqs ? *key_freqs : s.detected.freqs;
   if (scope == SnapshotScope::all) {
     s.measures = measures_from_logits(cfg, s.logits, data, keys, F);

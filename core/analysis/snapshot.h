@@ -51,7 +51,7 @@ struct Snapshot {
   int epoch = 0;
   int p = 0, n_heads = 0, d_mlp = 0;
   WeightSpectra spectra;
-  KeyFrequencies detected;    // from this checkpoint's W_L
+  KeyFrequencies detected;    // this checkpoint's key components (detect_key_components)
   ProgressMeasures measures;  // with the requested key set (detected if none was given); see SnapshotScope
   // The all-pairs forward (compute_pair_forward), pair (a, b) at row a*p + b:
   std::vector<float> logits;         // [p, p, p]: logits of input (a, b), '=' dropped
