@@ -14,7 +14,7 @@ namespace grok {
 
 namespace {
 
-ModelShape shape_of(const Config& c) { return {c.p, c.n_layers, c.d_model, c.n_heads, c.d_head, c.d_mlp}; }
+ModelShape shape_of(const Config& c) { return {Task(c).p(), c.n_layers, c.d_model, c.n_heads, c.d_head, c.d_mlp}; }
 
 // Storages numbered in the order written, as torch.save keys them.
 class Export {
@@ -62,8 +62,8 @@ void tl_config(Export& x, const Config& c) {
   x.entry("d_head", c.d_head);
   x.entry("n_heads", c.n_heads);
   x.entry("d_mlp", c.d_mlp);
-  x.entry("d_vocab", c.p + 1);
-  x.entry("d_vocab_out", c.p + 1);
+  x.entry("d_vocab", Task(c).vocab());
+  x.entry("d_vocab_out", Task(c).vocab());
   x.entry("n_ctx", 3);
   x.entry("act_fn", "relu");
   x.w.string("normalization_type");
@@ -74,7 +74,7 @@ void tl_config(Export& x, const Config& c) {
 // The authors' config names (their train.py's Config) for what they have.
 void authors_config(Export& x, const Config& c) {
   x.w.begin_dict();
-  x.entry("p", c.p);
+  x.entry("p", Task(c).p());
   x.entry("fn_name", Task(c).name().c_str());
   x.entry_f64("frac_train", c.train_fraction);
   x.entry("seed", static_cast<std::int64_t>(c.seed));
@@ -83,7 +83,7 @@ void authors_config(Export& x, const Config& c) {
   x.entry("d_mlp", c.d_mlp);
   x.entry("num_heads", c.n_heads);
   x.entry("d_head", c.d_head);
-  x.entry("d_vocab", c.p + 1);
+  x.entry("d_vocab", Task(c).vocab());
   x.entry("n_ctx", 3);
   x.entry("act_type", "ReLU");
   x.w.string("use_ln");

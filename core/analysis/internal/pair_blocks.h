@@ -82,7 +82,10 @@ class PairSource {
 
  protected:
   explicit PairSource(const Config& cfg)
-      : p_(cfg.p), d_mlp_(model_family(cfg).anatomy(cfg).neurons), pairs_(Task(cfg)), blocks_(pair_blocks(cfg)) {}
+      : p_(Task(cfg).p()),
+        d_mlp_(model_family(cfg).anatomy(cfg).neurons),
+        pairs_(Task(cfg)),
+        blocks_(pair_blocks(cfg)) {}
   ForwardBlock frame(std::size_t i) const {
     const std::int64_t n = pairs_.group.n;
     ForwardBlock b;
