@@ -1,5 +1,7 @@
 #include "ui/checkpoint/check_table_view.h"
 
+#include "core/analysis/fourier_basis.h"
+
 #include <QHeaderView>
 #include <QLabel>
 #include <QTableWidget>
@@ -58,14 +60,23 @@ void CheckTableView::setChecks(int epoch, const AblationChecks& c, const Operati
     table_->setItem(r, 1, new QTableWidgetItem(QString::number(row.loss, 'g', 3)));
     table_->setItem(r, 2, new QTableWidgetItem(QString::number(row.accuracy, 'f', 4)));
   }
-  // The fit as the group reads it: cos(w(a + b - c)), or over log_g a, log_g b, log_g c.
-  const QString fit = QString::fromStdString("cos(w(" + g.coordinate("a") + (g.invert_b ? " - " : " + ") +
-                                             g.coordinate("b") + " - " + g.coordinate("c") + "))");
+  // The fit as the group reads it: cos(w(a + b - c)), or over log_g a, log_g b, log_g c; for any
+  // other group the key irreps' characters chi(a b c^-1).
+  const QString fit = g.cyclic() ? QString::fromStdString("cos(w(" + g.coordinate("a") + (g.invert_b ? " - " : " + ") +
+                                                          g.coordinate("b") + " - " + g.coordinate("c") + "))")
+                                 : QStringLiteral("\u03c7(a b c\u207b\u00b9)");
+  QString keys = tr("none yet");
+  if (!c.key_freqs.empty() && g.cyclic()) keys = QString::fromStdString(join_freqs(c.key_freqs));
+  if (!c.key_freqs.empty() && !g.cyclic()) {
+    const FourierBasis F(g);
+    keys.clear();
+    for (int k : c.key_freqs) keys += (keys.isEmpty() ? "" : ", ") + QString::fromStdString(F.component_label(k));
+  }
   note_->setText(
-      tr("Epoch %1, key frequencies %2 over %3 (%4). Logit FVE by the %5 fit: %6 %; W_L norm outside "
-         "the key directions: %7 %.")
+      tr("Epoch %1, key %2 %3 over %4 (%5). Logit FVE by the %6 fit: %7 %; W_L norm outside "
+         "the key directions: %8 %.")
           .arg(epoch)
-          .arg(c.key_freqs.empty() ? tr("none yet") : QString::fromStdString(join_freqs(c.key_freqs)))
+          .arg(g.cyclic() ? tr("frequencies") : tr("irreps"), keys)
           .arg(QString::fromStdString(g.coordinate("a") + ", " + g.coordinate("b")), QString::fromStdString(g.name()))
           .arg(fit)
           .arg(100 * c.logit_fit_fve, 0, 'f', 1)

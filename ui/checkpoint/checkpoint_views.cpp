@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/analysis/fourier_basis.h"
 #include "ui/checkpoint/attention_panel.h"
 #include "ui/checkpoint/check_table_view.h"
 #include "ui/checkpoint/epoch_scrubber.h"
@@ -119,8 +120,19 @@ void CheckpointViews::drawSnapshot() {
   const OperationGroup& g = shown_->group;
   const int n = g.n;  // the analysis is in the group's basis: spectra [n], logits' 2D norms [n, n]
   const QString group = QString::fromStdString(g.name());
-  we_->setBasis(QString::fromStdString(g.coordinate()), group);
-  wl_->setBasis(QString::fromStdString(g.coordinate()), group);
+  QStringList names;  // a group's irreps name the bars (fourier_basis.h); a cyclic group's are frequencies
+  std::vector<int> first, rows;
+  if (!g.cyclic()) {
+    const FourierBasis F(g);
+    names << tr("trivial"), first.push_back(0), rows.push_back(1);
+    for (int k = 1; k <= F.n_freqs(); k++)
+      names << QString::fromStdString(F.component_label(k)), first.push_back(F.component_first_row(k)),
+          rows.push_back(F.component_rows(k));
+  }
+  for (SpectrumView* v : {we_, wl_}) {
+    v->setComponents(names, first, rows);
+    v->setBasis(QString::fromStdString(g.coordinate()), group);
+  }
   we_->setSpectrum(s.spectra.we_norms, s.detected.freqs);
   wl_->setSpectrum(s.spectra.wl_norms, s.detected.freqs);
   attention_->setSnapshot(shown_->snapshot, g);

@@ -1,5 +1,7 @@
 #include "ui/checkpoint/key_set_chooser.h"
 
+#include "core/analysis/fourier_basis.h"
+
 #include <QInputDialog>
 
 #include "core/analysis/checkpoint_analyzer.h"
@@ -49,14 +51,26 @@ void KeySetChooser::choose(int index) {
       keys = newestDetectedKeys(path_);
     } else if (index == Typed) {
       bool ok = false;
-      const QString text =
-          QInputDialog::getText(this, tr("Key frequencies"),
-                                tr("Frequencies 1..%1 over %2, comma-separated:")
-                                    .arg(group_.n / 2)
-                                    .arg(QString::fromStdString(group_.coordinate() + " (" + group_.name() + ")")),
-                                QLineEdit::Normal, QString::fromStdString(join_freqs(newestDetectedKeys(path_))), &ok);
+      const FourierBasis F(group_);  // a cyclic group's frequencies, any other's irreps (by index or name)
+      std::vector<std::string> names;
+      for (int k = 1; k <= F.n_freqs(); k++) names.push_back(F.component_name(k));
+      const QString prompt = F.cyclic()
+                                 ? tr("Frequencies 1..%1 over %2, comma-separated:")
+                                       .arg(group_.n / 2)
+                                       .arg(QString::fromStdString(group_.coordinate() + " (" + group_.name() + ")"))
+                                 : tr("Irreps of %1 by name or index 1..%2, comma-separated (%3):")
+                                       .arg(QString::fromStdString(group_.name()))
+                                       .arg(F.n_freqs())
+                                       .arg(QString::fromStdString([&] {
+                                         std::string all;
+                                         for (const auto& n : names) all += (all.empty() ? "" : ", ") + n;
+                                         return all;
+                                       }()));
+      const QString text = QInputDialog::getText(this, tr("Key set"), prompt, QLineEdit::Normal,
+                                                 QString::fromStdString(join_freqs(newestDetectedKeys(path_))), &ok);
       if (!ok) return setCurrentIndex(shown);
-      keys = KeySelection::parse(text.toStdString(), group_).freqs;
+      keys = F.cyclic() ? KeySelection::parse(text.toStdString(), group_).freqs
+                        : KeySelection::parse(text.toStdString(), names, group_.name()).freqs;
     }
   } catch (const std::exception& e) {
     setCurrentIndex(shown);

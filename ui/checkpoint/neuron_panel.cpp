@@ -1,5 +1,7 @@
 #include "ui/checkpoint/neuron_panel.h"
 
+#include "core/analysis/fourier_basis.h"
+
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QSignalBlocker>
@@ -55,6 +57,11 @@ void NeuronPanel::setSnapshot(std::shared_ptr<const Snapshot> snapshot, const Op
   draw();
 }
 
+QString NeuronPanel::componentName(int k) const {
+  if (group_.cyclic() || k <= 0) return QStringLiteral("k%1").arg(k);  // a frequency (0: dead)
+  return QString::fromStdString(FourierBasis(group_).component_name(k));
+}
+
 void NeuronPanel::setAxisOrder(AxisOrder order) {
   order_->setOrder(order);
   draw();
@@ -68,12 +75,14 @@ void NeuronPanel::listClusters() {
   cluster_->clear();
   const QString over = QString::fromStdString(group_.coordinate("a") + ", " + group_.coordinate("b"));
   const QString group = QString::fromStdString(group_.name());
-  cluster_->addItem(tr("best neuron of each frequency over %1 (%2)").arg(over, group), "all");
+  const QString what = group_.cyclic() ? tr("frequency") : tr("irrep");
+  cluster_->addItem(tr("best neuron of each %1 over %2 (%3)").arg(what, over, group), "all");
   std::vector<std::pair<int, int>> clusters;
   for (auto [k, n] : neurons.clusters(0.85)) clusters.emplace_back(n, k);
   std::sort(clusters.rbegin(), clusters.rend());
   for (auto [n, k] : clusters)
-    cluster_->addItem(tr("frequency %1 over %2 (%3): %4 neurons with FVE >= 85%").arg(k).arg(over, group).arg(n), k);
+    cluster_->addItem(
+        tr("%1 %2 over %3 (%4): %5 neurons with FVE >= 85%").arg(what, componentName(k), over, group).arg(n), k);
   cluster_->setCurrentIndex(std::max(0, cluster_->findData(prev)));
 }
 
@@ -96,7 +105,8 @@ void NeuronPanel::draw() {
   for (int m : order) {
     maps.push_back(gatherMap(
         axes, [&](int a, int b) { return layer.neuron_acts[(static_cast<std::size_t>(a) * p + b) * M + m]; }));
-    caps << tr("#%1 k%2 %3%").arg(m).arg(layer.neurons.freq[m]).arg(100 * layer.neurons.fve[m], 0, 'f', 0);
+    caps
+        << tr("#%1 %2 %3%").arg(m).arg(componentName(layer.neurons.freq[m])).arg(100 * layer.neurons.fve[m], 0, 'f', 0);
   }
   view_->setAxisLabels(axisLabel(group_, order_->order(), 'b'), axisLabel(group_, order_->order(), 'a'));
   view_->setMaps(maps, p, p, caps, tr("activation"));

@@ -42,7 +42,8 @@ class NeuronPanel : public QWidget {
   void axisOrderChanged(grok::AxisOrder order);  // the user picked
 
  private:
-  void listClusters();  // the picked layer's, keeping the cluster picked when it is still there
+  QString componentName(int k) const;  // "k14" for a frequency, "standard" for an irrep
+  void listClusters();                 // the picked layer's, keeping the cluster picked when it is still there
   void draw();
   LayerPicker* layer_;
   QComboBox* cluster_;

@@ -36,13 +36,36 @@ void SpectrumView::setBasis(const QString& coordinate, const QString& group) {
   replot(QCustomPlot::rpQueuedReplot);
 }
 
+void SpectrumView::setComponents(const QStringList& names, const std::vector<int>& first,
+                                 const std::vector<int>& rows) {
+  names_ = names, first_ = first, rows_ = rows;
+  cos_->setName(names_.isEmpty() ? tr("cos k") : tr("irrep"));  // one bar per irrep, no sine
+  if (legend->itemCount() > 1 && names_.isEmpty() != legend->hasItemWithPlottable(sin_)) {
+    if (names_.isEmpty())
+      sin_->addToLegend();
+    else
+      sin_->removeFromLegend();
+  }
+  if (names_.isEmpty()) {
+    xAxis->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
+    return;
+  }
+  QSharedPointer<QCPAxisTickerText> ticker(new QCPAxisTickerText);
+  // Two short lines rather than rotated text: the dock's height goes to the bars.
+  for (int k = 0; k < names_.size(); k++)
+    ticker->addTick(k, QString(names_[k]).replace(" x ", "\nx ").replace(" (", "\n("));
+  xAxis->setTicker(ticker);
+}
+
 void SpectrumView::updateText() {
   QString label = tr("frequency k%1: cos, sin; 0 = constant").arg(basis_.isEmpty() ? "" : " " + basis_);
+  if (!names_.isEmpty()) label = tr("irrep%1: norm over its matrix entries").arg(basis_.isEmpty() ? "" : " " + basis_);
   if (signCharacter_) label += tr("; %1 = sign (-1)^x, cos only").arg(K_);
   xAxis->setLabel(label);
   QString t = name_;
   if (!basis_.isEmpty()) t += " " + basis_;
-  if (K_ > 0) t += keys_.isEmpty() ? tr(", no key frequency yet") : tr(", key: %1").arg(keys_);
+  const QString what = names_.isEmpty() ? tr("frequency") : tr("irrep");
+  if (K_ > 0) t += keys_.isEmpty() ? tr(", no key %1 yet").arg(what) : tr(", key: %1").arg(keys_);
   setTitle(t);
 }
 
@@ -55,6 +78,32 @@ void SpectrumView::clear() {
 }
 
 void SpectrumView::setSpectrum(const std::vector<double>& norms, const std::vector<int>& key) {
+  if (!names_.isEmpty()) {  // one bar per irrep: the norm over its span's rows
+    K_ = static_cast<int>(names_.size()) - 1;
+    signCharacter_ = false;
+    QVector<double> k0, v0, k1, v1;
+    double top = 0;
+    keys_.clear();
+    for (int k = 0; k <= K_; k++) {
+      double sq = 0;
+      for (int r = first_[k]; r < first_[k] + rows_[k] && r < static_cast<int>(norms.size()); r++)
+        sq += norms[r] * norms[r];
+      const bool is_key = std::find(key.begin(), key.end(), k) != key.end();
+      (is_key ? k1 : k0) << k;
+      (is_key ? v1 : v0) << std::sqrt(sq);
+      top = std::max(top, std::sqrt(sq));
+      if (is_key) keys_ += (keys_.isEmpty() ? "" : ", ") + names_[k];
+    }
+    cos_->setData(k0, v0, true);
+    keyCos_->setData(k1, v1, true);
+    sin_->data()->clear();
+    keySin_->data()->clear();
+    xAxis->setRange(-0.7, K_ + 0.7);
+    yAxis->setRange(0, top * 1.08 + 1e-12);
+    updateText();
+    replot(QCustomPlot::rpQueuedReplot);
+    return;
+  }
   // FourierBasis order: const, cos 1, sin 1, ..., and for even n a last cos K without a sine.
   const int n = static_cast<int>(norms.size());
   K_ = n / 2;

@@ -8,6 +8,10 @@
 //   v.setBasis("log_3 x", "Z_112");
 //   v.setSpectrum(spectra.we_norms, detected.freqs);   // [n], {4, 17, ...}
 //
+// Any other group's basis is its irreps' spans (fourier_basis.h): setComponents names them and
+// says which rows each holds, and the view draws one bar per irrep, the norm over its span,
+// labelled "standard (4)" (the trivial irrep at 0).
+//
 // Threading: GUI thread only.
 #pragma once
 
@@ -25,6 +29,9 @@ class SpectrumView : public Figure {
   void setBasis(const QString& coordinate, const QString& group);
   // `norms` [n] in FourierBasis order; `key` the frequencies to highlight.
   void setSpectrum(const std::vector<double>& norms, const std::vector<int>& key);
+  // A group's irreps, trivial first: their labels and rows in the norms' order; empty names: the
+  // cyclic layout (cos and sin bars per frequency).
+  void setComponents(const QStringList& names, const std::vector<int>& first, const std::vector<int>& rows);
   void clear();
   // For tests: the frequencies drawn (K) and the bars' values (cos at k = 0 is the constant).
   int frequencies() const { return K_; }
@@ -36,6 +43,8 @@ class SpectrumView : public Figure {
   QString name_, basis_, keys_;
   int K_ = 0;
   bool signCharacter_ = false;  // even n: frequency K is the sign character
+  QStringList names_;           // irreps: labels, trivial first (empty: frequencies)
+  std::vector<int> first_, rows_;
   QCPBars *cos_ = nullptr, *sin_ = nullptr, *keyCos_ = nullptr, *keySin_ = nullptr;
 };
 
