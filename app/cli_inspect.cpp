@@ -69,8 +69,8 @@ int cmd_info(int argc, char** argv) {
               m("app_version").c_str(), m("torch_version").c_str());
   std::printf("created       %s, %s threads, BLAS %s\n", m("created_utc").c_str(), m("threads").c_str(),
               m("blas").c_str());
-  std::printf("task          %s, train fraction %.3g, seed %llu\n", Task(c).describe().c_str(), c.train_fraction,
-              static_cast<unsigned long long>(c.seed));
+  std::printf("task          %s%s, train fraction %.3g, seed %llu\n", Task(c).describe().c_str(),
+              Task(c).uses_p() ? "" : " (p unused)", c.train_fraction, static_cast<unsigned long long>(c.seed));
   if (c.model == kDefaultModel)
     std::printf("model         transformer, %d layer(s), d_model %d, %d heads x %d, d_mlp %d\n", c.n_layers, c.d_model,
                 c.n_heads, c.d_head, c.d_mlp);

@@ -88,10 +88,10 @@ int cmd_import(int argc, char** argv) {
   });
   const Config& c = r.config;
   std::printf(
-      "wrote %s: %zu checkpoint%s (epochs %d..%d) of %s p=%d, %d layer%s, d_model %d, %s layout; "
+      "wrote %s: %zu checkpoint%s (epochs %d..%d) of %s, %d layer%s, d_model %d, %s layout; "
       "optimizer moments fresh\n",
       out->c_str(), r.epochs.size(), r.epochs.size() == 1 ? "" : "s", r.epochs.front(), r.epochs.back(),
-      Task(c).name().c_str(), c.p, c.n_layers, c.n_layers == 1 ? "" : "s", c.d_model, to_string(r.layout));
+      Task(c).describe().c_str(), c.n_layers, c.n_layers == 1 ? "" : "s", c.d_model, to_string(r.layout));
   if (r.loss_mismatch && *r.loss_mismatch > 1e-3)
     std::printf(
         "note: the file's losses differ from this split's by up to %.3g: are operation, train_fraction "

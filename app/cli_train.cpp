@@ -48,8 +48,8 @@ const char* kForkUsage =
 namespace {
 
 int run_training(Trainer& t) {
-  std::printf("run file %s: epoch %d of %d (p=%d, %s, %d layer%s), %d thread%s\n", t.path().c_str(), t.epoch(),
-              t.target_epochs(), t.config().p, Task(t.config()).name().c_str(), t.config().n_layers,
+  std::printf("run file %s: epoch %d of %d (%s, %d layer%s), %d thread%s\n", t.path().c_str(), t.epoch(),
+              t.target_epochs(), Task(t.config()).describe().c_str(), t.config().n_layers,
               t.config().n_layers > 1 ? "s" : "", t.threads(), t.threads() > 1 ? "s" : "");
   std::fflush(stdout);
   ProgressPrinter progress(stdout);

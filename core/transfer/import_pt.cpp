@@ -10,6 +10,8 @@
 #include <optional>
 #include <system_error>
 
+#include "core/base/task.h"
+
 #include "core/analysis/checkpoint_analysis.h"
 #include "core/data/dataset.h"
 #include "core/interchange/pt_file.h"
@@ -44,9 +46,13 @@ bool same(const ModelShape& a, const ModelShape& b) {
 std::vector<std::string> authors_settings(const std::map<std::string, std::string>& c, const std::string& file) {
   std::vector<std::string> out;
   if (auto it = c.find("fn_name"); it != c.end()) {
-    if (it->second != "add" && it->second != "subtract" && it->second != "multiply" && it->second != "divide")
+    try {  // the authors' four, or any task of ours (export-pt writes its name); a table needs its table
+      check_task_name(it->second, 113, nullptr);
+      if (it->second.find("table:") != std::string::npos) throw ConfigError("a table task without its table");
+    } catch (const ConfigError&) {
       refuse(RunFileError::Kind::Foreign, file,
-             "trained on fn_name " + it->second + "; Grokking Lab's tasks are add, subtract, multiply and divide");
+             "trained on fn_name " + it->second.substr(0, 64) + ", which is no task of Grokking Lab's (docs/tasks.md)");
+    }
     out.push_back("task=" + it->second);
   }
   for (const auto& [from, to] : std::map<std::string, std::string>{
@@ -89,6 +95,8 @@ Plan make_plan(const std::string& path, const std::vector<std::string>& sets) {
       given.push_back(key_of(s));
     }
   }
+  for (const std::string& s : sets)  // a task named on the command line decides what the tokens are
+    if (key_of(s) == "task" || key_of(s) == "operation") set_config_value(c, s);
   const std::pair<const char*, int> from_tensors[] = {
       {"p", shape.p},           {"n_layers", shape.n_layers}, {"d_model", shape.d_model}, {"n_heads", shape.n_heads},
       {"d_head", shape.d_head}, {"d_mlp", shape.d_mlp}};
@@ -99,15 +107,24 @@ Plan make_plan(const std::string& path, const std::vector<std::string>& sets) {
       {"d_head", "d_head"}, {"d_mlp", "d_mlp"}};
   for (const auto& [name, value] : from_tensors) {
     std::string stated;
+    const bool tokens = std::string(name) == "p";  // the tensors give the token count: p, or a group's order
     if (!f.grokking_lab_config.empty()) {
-      stated = config_value_text(c, *find_config_field(name));
+      stated = tokens ? std::to_string(Task(c).p()) : config_value_text(c, *find_config_field(name));
     } else if (auto it = f.config.find(authors_names.at(name)); it != f.config.end()) {
       stated = it->second;
     }
     if (!stated.empty() && stated != std::to_string(value))
       refuse(RunFileError::Kind::Damaged, path,
              std::string("its config says ") + name + " = " + stated + ", its tensors " + std::to_string(value));
-    set_config_field(c, *find_config_field(name), std::to_string(value));
+    if (tokens && !Task(c).uses_p()) continue;  // a group task: its order is its tokens, p unused
+    try {
+      set_config_field(c, *find_config_field(name), std::to_string(value));
+    } catch (const ConfigError& e) {
+      if (!tokens) throw;
+      refuse(RunFileError::Kind::Foreign, path,
+             std::to_string(value) + " tokens and no task that has them (" + e.what() +
+                 "): name it with --set task=NAME, e.g. a group of order " + std::to_string(value));
+    }
   }
   std::vector<int> epochs;
   for (std::size_t i = 0; i < f.checkpoints.size(); ++i) {

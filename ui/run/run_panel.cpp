@@ -1,5 +1,7 @@
 #include "ui/run/run_panel.h"
 
+#include "core/base/task.h"
+
 #include <QComboBox>
 #include <QDateTime>
 #include <QFormLayout>
@@ -146,6 +148,19 @@ void RunPanel::setState(State s, bool resumable) {
   resume_->setEnabled(idle && resumable);
   for (QWidget* w : findChildren<QLineEdit*>()) w->setEnabled(idle);
   for (QWidget* w : findChildren<QComboBox*>()) w->setEnabled(idle);
+  // p is read by the mod-p tasks only: a group task's tokens are its elements (docs/tasks.md).
+  if (QWidget* pEditor = editors_.value("p")) {
+    bool usesP = true;
+    try {
+      Config t;
+      t.task = configEditorText(editors_.value("task")).toStdString();
+      usesP = Task(t).uses_p();
+    } catch (const std::exception&) {
+    }
+    pEditor->setEnabled(idle && usesP);
+    pEditor->setToolTip(usesP ? tr("modulus of the mod-p tasks (odd)")
+                              : tr("unused: the task is a group's (its order is the token count)"));
+  }
   if (s == State::Stopping) progress_label_->setText(tr("Stopping: committing a checkpoint..."));
   if (s == State::Paused) progress_label_->setText(progress_label_->text().section(" (", 0, 0) + tr(" (paused)"));
 }
