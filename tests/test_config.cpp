@@ -106,10 +106,11 @@ class TestConfig : public QObject {
     QStringList names;
     for (const auto& p : presets()) names << QString::fromStdString(p.name);
     for (const char* want :
-         {"mainline", "quick", "no-weight-decay", "dropout", "two-layer", "subtract", "multiply", "divide"})
+         {"mainline", "quick", "no-weight-decay", "dropout", "two-layer", "subtract", "multiply", "divide", "group"})
       QVERIFY2(names.contains(want), want);
     QCOMPARE(preset("no-weight-decay").config.effective_weight_decay(), 0.0);
     QCOMPARE(preset("two-layer").config.n_layers, 2);
+    QCOMPARE(preset("group").config.task, std::string("S4"));
     QCOMPARE(preset("dropout").config.effective_dropout(), 0.2);
     QCOMPARE(preset("subtract").config.task, std::string("subtract"));
     QCOMPARE(preset("multiply").config.task, std::string("multiply"));
