@@ -27,8 +27,12 @@ CheckpointViews::CheckpointViews(EpochScrubber* scrubber, std::shared_ptr<Analys
   service_ = new SnapshotService(this);
   service_->setTurns(std::move(turns));
   connect(service_, &SnapshotService::ready, this, &CheckpointViews::onSnapshot);
-  connect(service_, &SnapshotService::failed, this,
-          [this](int, const QString& e) { emit message(tr("Analysis failed: %1").arg(e), 8000); });
+  connect(service_, &SnapshotService::failed, this, [this](int, const QString& e) {
+    emit message(tr("Analysis failed: %1").arg(e), 8000);
+    // A task without a group: the spectra say so for as long as the run is shown.
+    if (e.contains("not a group's composition"))
+      for (SpectrumView* v : {we_, wl_}) v->setTitle(e.section(": ", 1));
+  });
   liveThrottle_.setSingleShot(true);
   connect(&liveThrottle_, &QTimer::timeout, this, [this] {
     sinceSnapshot_.invalidate();  // due: let the newest checkpoint through

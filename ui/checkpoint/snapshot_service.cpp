@@ -135,10 +135,13 @@ void SnapshotService::compute(int epoch, const QString& path, const std::optiona
     return;
   }
   const std::shared_ptr<const CheckpointAnalyzer> an = analyzer(path, run);
+  if (!an->has_basis())  // the views of a group's irreps are not defined: one line, as the job's error
+    throw ConfigError("task " + an->task().describe() + ": " + an->task().group_reason() +
+                      ", so the spectra, neurons and checks are not defined (the losses are)");
   if (!have) {
     const RunStore run = RunStore::open(path.toStdString());
     auto v = std::make_shared<ViewSnapshot>();
-    v->group = an->basis().group();
+    v->group = an->basis().group();  // a task without a group: snapshot() below says why, as the job's error
     v->weights = std::make_shared<const CheckpointWeights>(an->weights(run.load_checkpoint(epoch)));
     v->snapshot = std::make_shared<const Snapshot>(an->snapshot(epoch, *v->weights, keys, SnapshotScope::views));
     have = v;

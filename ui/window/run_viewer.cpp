@@ -79,7 +79,11 @@ QString RunViewer::open(const QString& path, bool fill) {
   clear();
   path_ = path;
   cfg_ = run.cfg;
-  keys_->setRun(path, Task(cfg_).group());
+  // A task without a group has no key set to choose (its views say why they are empty).
+  const Task task(cfg_);
+  keys_->setRun(path, task.has_group() ? task.group() : OperationGroup{});
+  keys_->setEnabled(task.has_group());
+  keys_->setToolTip(task.has_group() ? QString() : QString::fromStdString(task.group_reason()));
   curves_->addMetrics(QVector<EpochMetrics>(run.metrics.begin(), run.metrics.end()));
   for (const MeasureRecord& m : run.measures) curves_->addMeasures(m);
   curves_->addNumerics(run.numerics);
