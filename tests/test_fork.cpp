@@ -92,7 +92,7 @@ class TestFork : public QObject {
     QTest::newRow("d_model") << 40 << "d_model=64"
                              << "d_model: a fork keeps the parent's model";
     QTest::newRow("operation") << 40 << "operation=subtract"
-                               << "operation: a fork keeps";
+                               << "task: a fork keeps";  // operation is task's alias
     QTest::newRow("seed") << 40 << "seed=3"
                           << "seed: a fork keeps";
     QTest::newRow("init_scale") << 40 << "init_scale=0.5"

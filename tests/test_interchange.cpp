@@ -118,7 +118,7 @@ class TestInterchange : public QObject {
       const auto r = cli(args);
       QVERIFY2(r.code == 0, qPrintable(QString(k.file) + ": " + r.err));
       QVERIFY2(r.out.contains("assumed") != k.from_file_config || !k.from_file_config, k.file);
-      QVERIFY2(r.out.contains("assumed the mainline's operation add, seed 0") == !k.from_file_config,
+      QVERIFY2(r.out.contains("assumed the mainline's task add, seed 0") == !k.from_file_config,
                qPrintable(k.file + QString(": ") + r.out));
       if (QString(k.file) == "py-tl.pt" || QString(k.file) == "py-tl-bare.pt") {
         // A p-wide W_U: the '=' column is zero here, which only the sum of squared weights sees.

@@ -55,7 +55,7 @@ class TestUiInterchange : public QObject {
     QVERIFY(d && d->isVisible());
     const QString summary = d->findChildren<QLabel*>().first()->text();
     QVERIFY2(summary.contains("100 checkpoints, epochs 0..99") && summary.contains("p = 13"), qPrintable(summary));
-    QCOMPARE(d->settings(), QStringList({"operation=add", "train_fraction=0.3", "seed=0"}));  // from its config
+    QCOMPARE(d->settings(), QStringList({"task=add", "train_fraction=0.3", "seed=0"}));  // from its config
     QCOMPARE(d->outputPath(), dir_.qfile("full_run_data.grok"));
     d->okButton()->click();
     QVERIFY(imported.wait(120000));
@@ -110,7 +110,7 @@ class TestUiInterchange : public QObject {
     QVERIFY(d);
     bool said = false;
     for (QLabel* l : d->findChildren<QLabel*>())
-      said |= l->text().contains("does not say its operation, train_fraction, seed");
+      said |= l->text().contains("does not say its task, train_fraction, seed");
     QVERIFY(said);
     d->setField("train_fraction", "2");
     QVERIFY(!d->okButton()->isEnabled());

@@ -9,6 +9,7 @@
 #include <cmath>
 
 #include "core/store/run_store.h"
+#include "planted_model.h"
 #include "test_util.h"
 #include "ui/checkpoint/key_set_chooser.h"
 #include "ui/plots/series_view.h"
@@ -20,7 +21,7 @@ using namespace grok;
 
 namespace {
 
-constexpr int kP = 23, kFirst = 3, kSecond = 7;
+constexpr int kFirst = 3, kSecond = 7;
 
 float* floats(std::vector<NamedArray>& w, const std::string& name) {
   for (NamedArray& a : w)
@@ -28,19 +29,11 @@ float* floats(std::vector<NamedArray>& w, const std::string& name) {
   return nullptr;
 }
 
-// W_L[:, 0] = cos(2 pi kFirst c / p), W_L[:, 1] = cos(2 pi kSecond c / p), every other column 0:
-// half the non-constant energy at each, which detect_key_frequencies takes (at most (p-1)/8 = 2
-// frequencies, each above 3x the uniform share 1/11).
+// The newest checkpoint replaced by the planted Fourier circuit at kFirst and kSecond
+// (planted_model.h): a model that uses exactly those frequencies, which the key rule, checked
+// against the model's own restricted loss, finds.
 void plantKeys(std::vector<NamedArray>& w, const Config& c) {
-  float* WU = floats(w, "unembed.W_U");           // [d_model, p + 1]
-  float* Wout = floats(w, "blocks.0.mlp.W_out");  // [d_model, d_mlp]
-  QVERIFY(WU && Wout);
-  std::fill(WU, WU + c.d_model * (c.p + 1), 0.0f);
-  std::fill(Wout, Wout + c.d_model * c.d_mlp, 0.0f);
-  for (int d : {0, 1}) {
-    Wout[d * c.d_mlp + d] = 1;
-    for (int x = 0; x < c.p; x++) WU[d * (c.p + 1) + x] = std::cos(2 * M_PI * (d ? kSecond : kFirst) * x / c.p);
-  }
+  w = test::planted_checkpoint(c, {kFirst, kSecond}, 4.0f);
 }
 
 // A copy of the run at `from` with the newest checkpoint's W_L planted.
@@ -70,7 +63,9 @@ class TestUiKeySet : public QObject {
  private slots:
   void initTestCase() {
     initUiTest(settings_.path());
-    test::train_run(test::tiny_config(kP, 40, 10, 4), dir_.file("trained.grok"));
+    Config c = test::planted_config();  // p 31, the planted circuit's shape
+    c.epochs = 40, c.checkpoint_interval = 10, c.test_interval = 4;
+    test::train_run(c, dir_.file("trained.grok"));
     writePlantedRun(dir_.file("trained.grok"), dir_.file("run.grok"));
     QCOMPARE(newestDetectedKeys(dir_.qfile("run.grok")), (std::vector<int>{kFirst, kSecond}));
   }

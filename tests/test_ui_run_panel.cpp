@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/base/task.h"
 #include "test_util.h"
 #include "ui_test_util.h"
 
@@ -46,7 +47,7 @@ class TestUiRunPanel : public QObject {
     }
     QVERIFY(!find_config_field("learning_rate"));
     // The ranges as messages have always written them.
-    const std::pair<const char*, const char*> ranges[] = {{"operation", "add, subtract, multiply, divide"},
+    const std::pair<const char*, const char*> ranges[] = {{"operation", task_names_help().c_str()},
                                                           {"p", "odd integer 3..1021"},
                                                           {"train_fraction", "number in (0, 1)"},
                                                           {"lr", "number 0..1"},

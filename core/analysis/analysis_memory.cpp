@@ -72,7 +72,7 @@ void set_analysis_memory_limit(std::size_t bytes) { limit_override().store(bytes
 void check_snapshot_fits(const Config& cfg) {
   const std::size_t need = snapshot_bytes(cfg), limit = analysis_memory_limit();
   if (need <= limit) return;
-  throw AnalysisTooLarge("analysis of " + Task(cfg).describe() + " needs " + format_bytes(need) +
+  throw AnalysisTooLarge("analysis of " + task_size_label(cfg) + " needs " + format_bytes(need) +
                          " for its all-pairs forward (limit " + format_bytes(limit) +
                          "): raise GROK_ANALYSIS_MEMORY_LIMIT (e.g. =16G) on a machine with the memory, or use a "
                          "smaller p");
@@ -93,6 +93,11 @@ std::string format_bytes(double b) {
   else
     std::snprintf(buf, sizeof buf, "%.0f KB", b / 1e3);
   return buf;
+}
+
+std::string task_size_label(const Config& cfg) {
+  const Task task(cfg);
+  return task.uses_p() ? "p=" + std::to_string(cfg.p) : task.name();
 }
 
 }  // namespace grok

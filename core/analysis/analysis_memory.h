@@ -50,5 +50,7 @@ void set_analysis_block_bytes(std::size_t bytes);  // 0: back to the default
 
 // "10.6 GB", "38 MB", "512 KB".
 std::string format_bytes(double bytes);
+// What sets a task's size in messages: "p=113" for a mod-p task, the group's name ("S5") otherwise.
+std::string task_size_label(const Config& cfg);
 
 }  // namespace grok

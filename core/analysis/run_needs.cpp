@@ -76,7 +76,7 @@ void check_run_fits(const Config& cfg, const std::string& out_path) {
   const MachineRoom room = machine_room(out_path);
   if (room.memory_available > 0 && n.memory_bytes > room.memory_available)
     throw RunTooLarge("this run needs about " + format_bytes(n.memory_bytes) + " of memory to train (" +
-                      Task(cfg).describe() + ", d_mlp=" + std::to_string(cfg.d_mlp) + "); " +
+                      task_size_label(cfg) + ", d_mlp=" + std::to_string(cfg.d_mlp) + "); " +
                       format_bytes(room.memory_available) + " is available");
   if (room.disk_free > 0 && n.disk_bytes > room.disk_free)
     throw RunTooLarge(out_path + ": this run will write about " + format_bytes(n.disk_bytes) + " (" +

@@ -19,7 +19,9 @@ KeySelection KeySelection::parse(const std::string& text, const std::vector<std:
   if (text == "live") return live();
   if (text == "final") return final_checkpoint();
   const int K = static_cast<int>(components.size());
-  std::string range = "live, final, or components 1.." + std::to_string(K);
+  const bool frequencies = K == 0 || components[0] == "1";  // a cyclic group's, as named since the paper
+  std::string range =
+      std::string("live, final, or ") + (frequencies ? "frequencies" : "irreps") + " 1.." + std::to_string(K);
   if (K > 0 && components[0] != "1") range += " or names (" + components[0] + ", ...)";
   range += " separated by commas";
   KeySelection s{Given, {}};
@@ -36,7 +38,8 @@ KeySelection KeySelection::parse(const std::string& text, const std::vector<std:
     const auto named = std::find(components.begin(), components.end(), item);
     if (named != components.end()) k = static_cast<int>(named - components.begin()) + 1, used = item.size();
     if (used != item.size() || item.empty() || k < 1 || k > K)
-      throw ConfigError("--key-freqs: \"" + item + "\" is not a component of " + group + " (allowed: " + range + ")");
+      throw ConfigError("--key-freqs: \"" + item + "\" is not " + (frequencies ? "a frequency" : "an irrep") + " of " +
+                        group + " (allowed: " + range + ")");
     if (std::find(s.freqs.begin(), s.freqs.end(), k) == s.freqs.end()) s.freqs.push_back(k);
   }
   if (s.freqs.empty()) throw ConfigError("--key-freqs: empty (allowed: " + range + ")");

@@ -91,7 +91,8 @@ bool RunPanel::selectPreset(const QString& name) {
 
 void RunPanel::setField(const QString& key, const QString& value) {
   if (key == "path") return path_->setText(value);
-  if (QWidget* editor = editors_.value(key)) setConfigEditorText(editor, value);
+  if (QWidget* editor = editors_.value(key == "operation" ? QString("task") : key))  // the alias, as configs read it
+    setConfigEditorText(editor, value);
 }
 
 void RunPanel::setConfig(const Config& c) {
@@ -158,8 +159,9 @@ void RunPanel::setState(State s, bool resumable) {
     } catch (const std::exception&) {
     }
     pEditor->setEnabled(idle && usesP);
-    pEditor->setToolTip(usesP ? tr("modulus of the mod-p tasks (odd)")
-                              : tr("unused: the task is a group's (its order is the token count)"));
+    const ConfigField& pf = *find_config_field("p");
+    pEditor->setToolTip(tr("%1 (allowed: %2)").arg(tr(pf.help), QString::fromStdString(pf.range)) +
+                        (usesP ? QString() : tr("; unused: the task is a group's, whose order is the token count")));
   }
   if (s == State::Stopping) progress_label_->setText(tr("Stopping: committing a checkpoint..."));
   if (s == State::Paused) progress_label_->setText(progress_label_->text().section(" (", 0, 0) + tr(" (paused)"));
