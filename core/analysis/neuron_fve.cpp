@@ -108,19 +108,26 @@ void combine(Moments& a, const Moments& b) {
 
 namespace {
 
+// The activations [p*p, M] in token order as blocks of the group's pairs. The config only names
+// the task (a table group's table travels with it, so no file is read again).
+std::unique_ptr<PairSource> activation_pairs(const float* acts, int M, const FourierBasis& F) {
+  Config cfg;
+  cfg.task = F.group().task;
+  cfg.p = F.group().p;
+  cfg.d_mlp = M;
+  if (F.group().G->family == FiniteGroup::Family::Table) cfg.task_table = group_table_json(*F.group().G);
+  PairForward whole;
+  whole.mlp_post = acts;
+  return pair_arrays(cfg, whole);
+}
+
 // Any group's irreps (Chughtai et al.'s per-irrep FVE): the centred activation of a neuron over the
 // pairs projected onto the functions of one irrep's matrix entries of rho(a), rho(b) and rho(a o b)
 // (orthonormal: f(i) / sqrt(n), f(j) / sqrt(n), f(i o j) / sqrt(n) for each row f of the irrep's
 // span; the three spaces are orthogonal for a non-trivial irrep), its energy over the centred total.
 NeuronFrequencies irrep_neurons(const float* acts, int M, const FourierBasis& F) {
   const int n = F.n(), K = F.n_freqs();
-  Config cfg;
-  cfg.task = F.group().task;
-  cfg.p = F.group().p;
-  cfg.d_mlp = M;
-  PairForward whole;
-  whole.mlp_post = acts;
-  const std::unique_ptr<PairSource> src = pair_arrays(cfg, whole);
+  const std::unique_ptr<PairSource> src = activation_pairs(acts, M, F);
   at::Tensor over_i = at::zeros({n, M}, at::kDouble), over_j = at::zeros({n, M}, at::kDouble),
              over_ij = at::zeros({n, M}, at::kDouble);  // sums of X over j (by i), over i (by j), by i o j
   const at::Tensor product =
@@ -170,13 +177,7 @@ NeuronFrequencies neuron_frequencies_of(const float* acts, int M, const FourierB
   //   Y[u, v] += sum_i B[u, i] W_i[v]         for u, v in {cos k, sin k}: [2, rows] x [rows, M] per k and v
   //   Y[u, 0] = B00 sum_i B[u, i] sum_j X[i, j],   Y[0, v] = B00 sum_j B[v, j] sum_i X[i, j]
   // The sign character of even n has no sine: its row of Bk is zero, so its energy is its cos terms.
-  Config cfg;
-  cfg.task = F.group().task;
-  cfg.p = F.group().p;
-  cfg.d_mlp = M;
-  PairForward whole;
-  whole.mlp_post = acts;
-  const std::unique_ptr<PairSource> src = pair_arrays(cfg, whole);
+  const std::unique_ptr<PairSource> src = activation_pairs(acts, M, F);
   const CosSinRows cs = cos_sin_rows(F);                                      // zero sine row for the sign character
   const at::Tensor Bkd = at::stack({cs.cos, cs.sin}, 1).reshape({2 * K, n});  // [2K, n]: cos 1, sin 1, ...
   const at::Tensor Bk = Bkd.to(at::kFloat);
