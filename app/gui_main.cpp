@@ -117,6 +117,10 @@ int main(int argc, char** argv) {
       "diagram, the overlays) into DIR as NAME.png and NAME.svg, as the view's export does, then exit.",
       "DIR");
   parser.addOption(exportFigures);
+  const QCommandLineOption grokAgainst(
+      "grok-against", "With a sweep folder: the Compare view's \"Epochs to grok against\" field (default: the first).",
+      "FIELD");
+  parser.addOption(grokAgainst);
   const QCommandLineOption raiseDock(
       "raise-dock", "Show the dock NAME on top of its tab group, e.g. numerics (behind the progress measures).",
       "NAME");
@@ -228,6 +232,7 @@ int main(int argc, char** argv) {
     QObject::connect(w.compare(), &grok::CompareView::refreshed, &w, [&] {
       static bool done = false;
       if (std::exchange(done, true)) return;
+      if (parser.isSet(grokAgainst)) w.compare()->setGrokField(parser.value(grokAgainst));
       const QString err = grok::exportWidgets(w.compare()->figures(), parser.value(exportFigures));
       if (!err.isEmpty()) std::fprintf(stderr, "--export-figures: %s\n", qPrintable(err));
       QApplication::exit(err.isEmpty() ? 0 : 1);

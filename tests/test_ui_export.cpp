@@ -13,6 +13,7 @@
 #include <csignal>
 
 #include "test_util.h"
+#include "ui/plots/figure.h"
 #include "ui/window/export_dialogs.h"
 #include "ui/window/main_window.h"
 #include "ui/window/run_viewer.h"
@@ -77,6 +78,24 @@ class TestUiExport : public QObject {
  private slots:
   void initTestCase() { initUiTest(settings_.path()); }
   void init() { QSettings().remove("export/dir"); }  // each test begins with no export made
+
+  void crowdedCategoryLabelsTurn() {
+    // Power's 12 tasks side by side: the labels turn when they would overlap, and turn back when
+    // the figure is wide enough (the exported figures read as the window does).
+    Figure f("tasks");
+    QSharedPointer<QCPAxisTickerText> ticks(new QCPAxisTickerText);
+    for (int i = 0; i < 12; i++) ticks->addTick(i, QString("x2+xy+y2+x #%1").arg(i));
+    f.xAxis->setTicker(ticks);
+    f.xAxis->setRange(-0.5, 11.5);
+    f.resize(500, 300);
+    f.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&f));
+    f.replot();
+    QCOMPARE(f.xAxis->tickLabelRotation(), -40.0);
+    f.resize(4000, 300);
+    f.replot();
+    QCOMPARE(f.xAxis->tickLabelRotation(), 0.0);
+  }
 
   void metricsCsvIsWhatTheCliWrites() {
     test::ScratchDir dir;

@@ -2,7 +2,8 @@
 // opened and scrubbed, and trained live, draws its analysis in the group's basis (the logits' 2D
 // map at n x n, the spectra with K = n/2 frequencies, the last the sign character without a sine),
 // the views name the basis ("log_2"), and the axis-order option lays the neuron and attention maps
-// out exactly as a_token / b_token say (token 0 last), remembered per operation.
+// out exactly as a_token / b_token say (token 0 last), remembered per operation. A task without a
+// group (x2+y2) opens with every analysis view saying why it is empty.
 #include <QApplication>
 #include <QComboBox>
 #include <QSettings>
@@ -19,6 +20,7 @@
 #include "ui/checkpoint/check_table_view.h"
 #include "ui/checkpoint/checkpoint_views.h"
 #include "ui/checkpoint/epoch_scrubber.h"
+#include "ui/checkpoint/key_set_chooser.h"
 #include "ui/checkpoint/neuron_panel.h"
 #include "ui/plots/heatmap_view.h"
 #include "ui/plots/spectrum_view.h"
@@ -127,6 +129,28 @@ class TestUiOperations : public QObject {
     c.task = std::string("multiply");
     test::train_run(c, dir_.file("multiply.grok"));
     test::train_run(test::tiny_config(kP, 20, 20, 5), dir_.file("add.grok"));
+    Config poly = test::tiny_config(kP, 20, 20, 5);
+    poly.task = "x2+y2";
+    test::train_run(poly, dir_.file("x2+y2.grok"));
+  }
+
+  void aTaskWithoutAGroupSaysWhyItsViewsAreEmpty() {
+    MainWindow w;
+    w.resize(1600, 1000);
+    w.show();
+    QVERIFY(w.openRun(dir_.qfile("x2+y2.grok"), true));
+    RunViewer* v = w.viewer();
+    const QString why = "Not defined: (a² + b²) mod 11 is not a group's composition (the losses and accuracies are).";
+    for (Figure* f : std::initializer_list<Figure*>{v->weView(), v->wlView(), v->logitsView(), v->attentionView(),
+                                                    v->views()->neurons()->view()})
+      QCOMPARE(f->notice(), why);
+    QCOMPARE(v->views()->checks()->note(), why);
+    QVERIFY(!v->keys()->isEnabled());
+    // A run with a group takes the notices away.
+    QVERIFY(w.openRun(dir_.qfile("add.grok"), true));
+    QCOMPARE(v->weView()->notice(), QString());
+    QCOMPARE(v->views()->checks()->note(), QString());
+    QVERIFY(v->keys()->isEnabled());
   }
 
   void multiplyRunOpensAndScrubsInItsGroup() {

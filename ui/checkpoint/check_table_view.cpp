@@ -90,4 +90,9 @@ void CheckTableView::clear() {
   note_->clear();
 }
 
+void CheckTableView::setNotice(const QString& text) {
+  table_->setRowCount(0);
+  note_->setText(text);
+}
+
 }  // namespace grok

@@ -27,6 +27,8 @@ class CheckTableView : public QWidget {
   void showComputing(int epoch);
   void setChecks(int epoch, const AblationChecks& checks, const OperationGroup& group);
   void clear();
+  // Why there are no checks (a task without a group), in the note's place; "" takes it away.
+  void setNotice(const QString& text);
   QTableWidget* table() const { return table_; }
   QString note() const;
 

@@ -27,12 +27,8 @@ CheckpointViews::CheckpointViews(EpochScrubber* scrubber, std::shared_ptr<Analys
   service_ = new SnapshotService(this);
   service_->setTurns(std::move(turns));
   connect(service_, &SnapshotService::ready, this, &CheckpointViews::onSnapshot);
-  connect(service_, &SnapshotService::failed, this, [this](int, const QString& e) {
-    emit message(tr("Analysis failed: %1").arg(e), 8000);
-    // A task without a group: the spectra say so for as long as the run is shown.
-    if (e.contains("not a group's composition"))
-      for (SpectrumView* v : {we_, wl_}) v->setTitle(e.section(": ", 1));
-  });
+  connect(service_, &SnapshotService::failed, this,
+          [this](int, const QString& e) { emit message(tr("Analysis failed: %1").arg(e), 8000); });
   liveThrottle_.setSingleShot(true);
   connect(&liveThrottle_, &QTimer::timeout, this, [this] {
     sinceSnapshot_.invalidate();  // due: let the newest checkpoint through
@@ -57,6 +53,12 @@ void CheckpointViews::clear() {
   attention_->clear();
   logits_->clear();
   checks_->clear();
+}
+
+void CheckpointViews::setNotice(const QString& text) {
+  for (Figure* f : std::initializer_list<Figure*>{we_, wl_, logits_, neurons_->view(), attention_->view()})
+    f->setNotice(text);
+  checks_->setNotice(text);
 }
 
 void CheckpointViews::setLive(bool training) {

@@ -51,6 +51,8 @@ class CheckpointViews : public QObject {
   // The run and key set the views are computed from (nullopt: each checkpoint's own); clears them.
   void setRun(const QString& path, const std::optional<std::vector<int>>& keys);
   void clear();
+  // Why the views are empty for the whole run (a task without a group); "" takes it away.
+  void setNotice(const QString& text);
   void setLive(bool training);
 
  public slots:

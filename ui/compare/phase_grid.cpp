@@ -63,6 +63,7 @@ void PhaseGrid::setRuns(const QString& xField, const QString& yField, const QVec
 void PhaseGrid::rebuild() {
   clearItems();
   clearPlottables();
+  labels_.clear();
   // The legend: the four phases, and the hatching of cells whose seeds disagree.
   for (LiuPhase p : kPhases) {
     auto* key = new QCPBars(xAxis, yAxis);
@@ -102,6 +103,7 @@ void PhaseGrid::rebuild() {
     label->setFont(small);
     label->setColor(c.withData() && !c.training ? textOn(fill) : palette().color(QPalette::WindowText));
     label->setSelectable(false);
+    labels_ << label;
   }
   auto ticks = [](QCPAxis* ax, const QStringList& values, const QString& label) {
     QSharedPointer<QCPAxisTickerText> t(new QCPAxisTickerText);
@@ -116,6 +118,24 @@ void PhaseGrid::rebuild() {
   applyPalette();
   setTitle(title());  // wraps the legend beside the title
   replot(QCustomPlot::rpQueuedReplot);
+}
+
+void PhaseGrid::fitToLayout() {
+  const double cellWidth = 0.9 * std::abs(xAxis->coordToPixel(1) - xAxis->coordToPixel(0));
+  const double cellHeight = 0.9 * std::abs(yAxis->coordToPixel(1) - yAxis->coordToPixel(0));
+  for (QCPItemText* label : labels_) {
+    const QStringList lines = label->text().split('\n');
+    bool fits = false;
+    for (int pt = std::max(6, font().pointSize() - 1); pt >= 6 && !fits; pt--) {
+      const QFont f(font().family(), pt);
+      const QFontMetrics fm(f);
+      int widest = 0;
+      for (const QString& line : lines) widest = std::max(widest, fm.horizontalAdvance(line));
+      fits = widest <= cellWidth && fm.lineSpacing() * lines.size() <= cellHeight;
+      if (fits) label->setFont(f);
+    }
+    label->setVisible(fits);
+  }
 }
 
 int PhaseGrid::cellAt(const QPointF& pos) const {

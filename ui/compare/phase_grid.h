@@ -51,6 +51,9 @@ class PhaseGrid : public Figure {
 
  protected:
   void mouseMoveEvent(QMouseEvent* event) override;
+  // Each cell's text at the largest font (down to 6 pt) that fits the cell, or none (the colour
+  // and the legend still say the phase; the tooltip says the rest).
+  void fitToLayout() override;
   void mouseDoubleClickEvent(QMouseEvent* event) override;
 
  private:
@@ -59,6 +62,7 @@ class PhaseGrid : public Figure {
   QVector<CompareRun> runs_;
   QVector<PhaseCell> cells_;
   QStringList xValues_, yValues_;
+  QVector<QCPItemText*> labels_;  // per cell
 };
 
 }  // namespace grok

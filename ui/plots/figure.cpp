@@ -2,6 +2,9 @@
 
 #include <QContextMenuEvent>
 #include <QMenu>
+#include <QPainter>
+#include <algorithm>
+#include <cmath>
 
 namespace grok {
 
@@ -23,6 +26,30 @@ Figure::Figure(const QString& title, QWidget* parent) : QCustomPlot(parent), tit
   setNoAntialiasingOnDrag(true);
   setPlottingHint(QCP::phFastPolylines, true);
   applyPalette();
+  connect(this, &QCustomPlot::afterLayout, this, [this] {
+    if (fitCategoryLabels()) updateLayout();  // the turned labels need their own margin; emits afterLayout again
+    fitToLayout();
+  });
+}
+
+bool Figure::fitCategoryLabels() {
+  if (!xAxis) return false;  // a figure without the default axis rect (the heatmaps)
+  const auto text = xAxis->ticker().dynamicCast<QCPAxisTickerText>();
+  if (!text) return false;
+  const QFontMetrics fm(xAxis->tickLabelFont());
+  int widest = 0;
+  double gap = INFINITY, previous = NAN;
+  for (auto it = text->ticks().constBegin(); it != text->ticks().constEnd(); ++it) {
+    if (it.value().contains('\n')) return false;  // a view that breaks its labels into lines has fitted them
+    widest = std::max(widest, fm.horizontalAdvance(it.value()));
+    const double px = xAxis->coordToPixel(it.key());
+    if (!std::isnan(previous)) gap = std::min(gap, std::abs(px - previous));
+    previous = px;
+  }
+  const double rotation = widest > gap ? -40 : 0;  // neighbours would overlap
+  if (xAxis->tickLabelRotation() == rotation) return false;
+  xAxis->setTickLabelRotation(rotation);
+  return true;
 }
 
 void Figure::setTitle(const QString& title) {
@@ -71,8 +98,23 @@ void Figure::wrapLegend() {
   }
 }
 
+void Figure::setNotice(const QString& text) {
+  notice_ = text;
+  update();
+}
+
 void Figure::paintEvent(QPaintEvent* event) {
   QCustomPlot::paintEvent(event);
+  if (!notice_.isEmpty()) {  // over the plot area (the whole figure where there is none), wrapped
+    QPainter painter(this);
+    const QRect area = (axisRectCount() > 0 ? axisRect()->rect() : rect()).adjusted(8, 8, -8, -8);
+    QColor back = palette().color(QPalette::Base);
+    back.setAlpha(225);
+    const QRect text = painter.boundingRect(area, Qt::AlignCenter | Qt::TextWordWrap, notice_);
+    painter.fillRect(text.adjusted(-6, -4, 6, 4), back);
+    painter.setPen(palette().color(QPalette::WindowText));
+    painter.drawText(area, Qt::AlignCenter | Qt::TextWordWrap, notice_);
+  }
   emit painted();
 }
 

@@ -18,6 +18,9 @@ class Figure : public QCustomPlot {
   // Takes the legend away (a single series needs none); restoreLegend() puts an empty one back.
   void removeLegend();
   void restoreLegend();
+  // A line over the plot saying why it is empty ("" takes it away): what a run's task does not define.
+  void setNotice(const QString& text);
+  QString notice() const { return notice_; }
   // Extra context-menu entries a view adds before the export ones.
   virtual void addMenuActions(QMenu* menu) { (void)menu; }
 
@@ -39,9 +42,16 @@ class Figure : public QCustomPlot {
   void placeLegendBesideTitle();
   // The most legend entries per line that leave the title its room: after entries come or go.
   void wrapLegend();
+  // After each layout, when the axis rect's size is known: fit what depends on it (text inside
+  // the plot). The default does nothing; category labels are fitted before it.
+  virtual void fitToLayout() {}
 
  private:
+  // Category labels (a text ticker on x) turned when they would overlap at this width, as in
+  // Power et al.'s 12 tasks side by side. True when the rotation changed (a new layout is due).
+  bool fitCategoryLabels();
   bool legendRow_ = false;
+  QString notice_;
   QString title_;
   QCPLayoutGrid* header_ = nullptr;
   QCPTextElement* titleElement_ = nullptr;

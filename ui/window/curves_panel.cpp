@@ -83,6 +83,8 @@ QMap<QString, QWidget*> CurvesPanel::figures() const {
 
 QList<SeriesView*> CurvesPanel::linked() const { return all_ + numerics_->views(); }
 
+void CurvesPanel::setNotice(const QString& text) { gini_->setNotice(text); }
+
 void CurvesPanel::clear() {
   metrics_.clear();
   records_.clear();

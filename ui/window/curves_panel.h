@@ -62,6 +62,8 @@ class CurvesPanel : public QObject {
   QMap<QString, QWidget*> figures() const;
 
   void clear();  // the run's curves; a reference stays
+  // Why the Gini curves are empty for the whole run (a task without a group); "" takes it away.
+  void setNotice(const QString& text);
   void addMetrics(const QVector<EpochMetrics>& batch);
   void addMeasures(const MeasureRecord& m);
   // The numerics of a run as stored, or as training reports them; `missing`: the run file is older

@@ -90,6 +90,7 @@ QString RunViewer::open(const QString& path, bool fill) {
   curves_->setNumericsMissing(run.numerics.empty() && !run.metrics.empty());
   curves_->updatePhases();
   views_->setRun(path, keys_->keys());
+  showUndefined(task);
   scrubber_->setCheckpoints(run.checkpoints);
   if (same && keep >= 0)
     scrubber_->setEpoch(keep);
@@ -124,6 +125,7 @@ void RunViewer::showNewRun(const QString& path, const Config& cfg) {
   path_ = path;
   cfg_ = cfg;
   views_->setRun(path, std::nullopt);
+  showUndefined(Task(cfg));
   origin_ = {};
   showParent();
   describeReference();
@@ -210,6 +212,16 @@ void RunViewer::describeReference() {
   referenceLabel_->setToolTip(d.details);
   // A different task is allowed, but the user should not miss it.
   if (d.differentTask) referenceLabel_->setStyleSheet(QStringLiteral("color: #d62728; font-weight: bold"));
+}
+
+void RunViewer::showUndefined(const Task& task) {
+  // A task without a group: every view it leaves empty says why, for as long as the run is shown.
+  const QString undefined =
+      task.has_group()
+          ? QString()
+          : tr("Not defined: %1 (the losses and accuracies are).").arg(QString::fromStdString(task.group_reason()));
+  views_->setNotice(undefined);
+  curves_->setNotice(undefined);
 }
 
 void RunViewer::clear() {

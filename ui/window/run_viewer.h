@@ -36,6 +36,7 @@ namespace grok {
 class JobRunner;
 
 class AnalysisTurns;
+class Task;
 class CheckpointViews;
 class CurvesPanel;
 class EpochScrubber;
@@ -98,6 +99,7 @@ class RunViewer : public QObject {
 
  private:
   void clear();
+  void showUndefined(const Task& task);
   void onFillFinished(const QString& path, bool cancelled, const QString& error);
   void showReference();  // after the reference was set, re-read or cleared
   void describeReference();
