@@ -183,7 +183,7 @@ void assign(Config& c, const ConfigField& f, const json& v) {
     case Kind::Task: {
       if (!v.is_string()) fail(f.name, "expected a string, got " + describe(v), f.range);
       const std::string s = v.get<std::string>();
-      check_task_name(s, c.p, nullptr);
+      check_task_name(s);
       const bool table = s.find("table:") != std::string::npos;
       if (table && c.task_table.empty()) {  // the table travels with the config from here on
         const std::string file = s.substr(s.find("table:"));

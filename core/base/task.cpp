@@ -142,7 +142,7 @@ const std::string& task_names_help() {
 }
 
 namespace {
-void check_name(const std::string& name, int p, std::vector<int>*) {
+void check_name(const std::string& name) {
   if (mod_op(name)) return;
   const auto [base, suffix] = split_suffix(name);
   FiniteGroup g;
@@ -155,13 +155,12 @@ void check_name(const std::string& name, int p, std::vector<int>*) {
     return;
   }
   if (!parse_group_name(name, g)) refuse("unknown task \"" + name + "\"");
-  (void)p;
 }
 }  // namespace
 
-void check_task_name(const std::string& name, int p, std::vector<int>* table) {
+void check_task_name(const std::string& name) {
   try {
-    check_name(name, p, table);
+    check_name(name);
   } catch (const ConfigError& e) {
     const std::string what = e.what();
     if (what.rfind("task: ", 0) == 0) throw;

@@ -84,8 +84,8 @@ class Task {
 
 // Every task name the config accepts, for help texts: "add, subtract, ..., table:FILE".
 const std::string& task_names_help();
-// Checks a task name (and reads a table file into `table`) as the config field does; throws
-// ConfigError naming the problem.
-void check_task_name(const std::string& name, int p, std::vector<int>* table);
+// Checks a task name as the config field does (a table file is read and checked where the config
+// is parsed); throws ConfigError naming the problem.
+void check_task_name(const std::string& name);
 
 }  // namespace grok

@@ -47,7 +47,7 @@ std::vector<std::string> authors_settings(const std::map<std::string, std::strin
   std::vector<std::string> out;
   if (auto it = c.find("fn_name"); it != c.end()) {
     try {  // the authors' four, or any task of ours (export-pt writes its name); a table needs its table
-      check_task_name(it->second, 113, nullptr);
+      check_task_name(it->second);
       if (it->second.find("table:") != std::string::npos) throw ConfigError("a table task without its table");
     } catch (const ConfigError&) {
       refuse(RunFileError::Kind::Foreign, file,
