@@ -139,8 +139,13 @@ class TestCli : public QObject {
     QVERIFY(f.open(QIODevice::ReadOnly));
     const QStringList lines = QString::fromUtf8(f.readAll()).trimmed().split('\n');
     QCOMPARE(lines.size(), 102);
-    QCOMPARE(lines[0], QString("epoch,train_loss,train_acc,test_loss,test_acc,lr"));
-    QCOMPARE(lines[2].split(',').size(), 6);
+    QCOMPARE(
+        lines[0],
+        QString("epoch,train_loss,train_acc,test_loss,test_acc,lr,train_acc_true,corrupted_acc,corrupted_acc_true"));
+    const QStringList row = lines[2].split(',');
+    QCOMPARE(row.size(), 9);
+    QCOMPARE(row[6], row[2]);  // train_acc_true: train_acc, no label noise
+    QCOMPARE(row[7], QString());
     QCOMPARE(cli({"resume", run}).code, 0);  // already complete: says so
   }
 

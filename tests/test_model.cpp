@@ -46,7 +46,8 @@ void compare_paths(const Config& c, at::ScalarType dtype, double tol) {
   Weights wf = perturbed_weights(c, dtype), wp = wf.clone();
   wf.set_requires_grad(true);
   wp.set_requires_grad(true);
-  const at::Tensor lf = forward_fast(wf, x), lp = forward_plain(wp, x);
+  const at::Tensor lf = forward_fast(wf, x, {}, nullptr, c.attention_rate);
+  const at::Tensor lp = forward_plain(wp, x, {}, nullptr, c.attention_rate);
   QCOMPARE(lf.sizes(), lp.sizes());
   const double dl = rel_diff(lf, lp);
   QVERIFY2(dl <= tol, qPrintable(QString("logits differ by %1 (tolerance %2)").arg(dl).arg(tol)));
@@ -109,20 +110,44 @@ class TestModel : public QObject {
     QTest::addColumn<int>("p");
     QTest::addColumn<int>("layers");
     QTest::addColumn<bool>("f64");
-    QTest::newRow("mainline p=113, 1 layer, float32") << 113 << 1 << false;
-    QTest::newRow("p=23, 1 layer, float32") << 23 << 1 << false;
-    QTest::newRow("p=23, 2 layers, float32") << 23 << 2 << false;
-    QTest::newRow("p=23, 1 layer, float64") << 23 << 1 << true;
-    QTest::newRow("p=23, 2 layers, float64") << 23 << 2 << true;
+    QTest::addColumn<double>("alpha");  // the attention rate (Zhong et al. 2023)
+    QTest::newRow("mainline p=113, 1 layer, float32") << 113 << 1 << false << 1.0;
+    QTest::newRow("p=23, 1 layer, float32") << 23 << 1 << false << 1.0;
+    QTest::newRow("p=23, 2 layers, float32") << 23 << 2 << false << 1.0;
+    QTest::newRow("p=23, 1 layer, float64") << 23 << 1 << true << 1.0;
+    QTest::newRow("p=23, 2 layers, float64") << 23 << 2 << true << 1.0;
+    QTest::newRow("p=23, 1 layer, float64, constant attention") << 23 << 1 << true << 0.0;
+    QTest::newRow("p=23, 2 layers, float64, attention rate 0.5") << 23 << 2 << true << 0.5;
+    QTest::newRow("p=23, 2 layers, float32, attention rate 0.3") << 23 << 2 << false << 0.3;
   }
   void fastPathMatchesPlain() {
     QFETCH(int, p);
     QFETCH(int, layers);
     QFETCH(bool, f64);
+    QFETCH(double, alpha);
     Config c;
     c.p = p;
     c.n_layers = layers;
+    c.attention_rate = alpha;
     compare_paths(c, f64 ? at::kDouble : at::kFloat, f64 ? 1e-11 : 1e-5);
+  }
+
+  void constantAttentionWeighsEveryPositionOne() {
+    // alpha = 0: the final position's pattern is 1 on a, b and '=' whatever the scores; alpha = 0.5
+    // is half the softmax plus a half. Both paths record the pattern they used.
+    Config c;
+    c.p = 23;
+    const Weights w = perturbed_weights(c, at::kDouble);
+    const Batch x = make_batch(make_dataset(c).train);
+    ForwardCache soft, none, half, plain;
+    (void)forward_fast(w, x, {}, &soft);
+    (void)forward_fast(w, x, {}, &none, 0.0);
+    (void)forward_fast(w, x, {}, &half, 0.5);
+    (void)forward_plain(w, x, {}, &plain, 0.5);
+    QCOMPARE(none.attn[0].sizes(), soft.attn[0].sizes());
+    QVERIFY(none.attn[0].eq(1.0).all().item<bool>());
+    QVERIFY(rel_diff(half.attn[0], soft.attn[0] * 0.5 + 0.5) < 1e-14);
+    QVERIFY(rel_diff(plain.attn[0], half.attn[0]) < 1e-12);
   }
 
   void cachesAgreePerLayer() {

@@ -146,7 +146,7 @@ class TestRecipes : public QObject {
   void stablemaxLossAndGradient() {
     const at::Tensor logits = (at::randn({6, 14}) * 4).requires_grad_(true);
     const at::Tensor labels = at::randint(0, 14, {6}, at::kLong);
-    const at::Tensor loss = run_loss(logits, labels, LossKind::StableMax);
+    const at::Tensor loss = run_loss(logits, labels, LossKind::StableMax, 14);
     QCOMPARE(loss.scalar_type(), at::kDouble);
     QVERIFY(std::abs(loss.item<double>() - stablemax_loss_direct(logits.detach(), labels)) < 1e-12);
     loss.backward();
@@ -162,14 +162,29 @@ class TestRecipes : public QObject {
       }
   }
 
+  // mse is nn.MSELoss against the one-hot label over the task's n outputs (Gromov 2023): the mean
+  // of N x n squares, the transformer's '=' logit (the last column) left out.
+  void mseLossIsTheMeanSquareOverTheOutputs() {
+    const at::Tensor logits = at::randn({5, 12}), labels = at::randint(0, 11, {5}, at::kLong);
+    double sum = 0;
+    for (int i = 0; i < 5; i++)
+      for (int j = 0; j < 11; j++) {
+        const double d = logits[i][j].item<double>() - (labels[i].item<std::int64_t>() == j ? 1.0 : 0.0);
+        sum += d * d;
+      }
+    const at::Tensor loss = run_loss(logits, labels, LossKind::Mse, 11);
+    QCOMPARE(loss.scalar_type(), at::kDouble);
+    QVERIFY(std::abs(loss.item<double>() - sum / 55) < 1e-12);
+  }
+
   // softmax32 is the float32 log-softmax (the loss that collapses); softmax64 is bit for bit the
   // float64 cross-entropy the paper's runs use.
   void softmaxLossesInTheirPrecision() {
     const at::Tensor logits = at::randn({8, 14}) * 3, labels = at::randint(0, 14, {8}, at::kLong);
-    const at::Tensor l32 = run_loss(logits, labels, LossKind::Softmax32);
+    const at::Tensor l32 = run_loss(logits, labels, LossKind::Softmax32, 14);
     QCOMPARE(l32.scalar_type(), at::kFloat);
     QVERIFY(std::abs(l32.item<double>() - cross_entropy_f64(logits, labels).item<double>()) < 1e-5);
-    QCOMPARE(run_loss(logits, labels, LossKind::Softmax64).item<double>(),
+    QCOMPARE(run_loss(logits, labels, LossKind::Softmax64, 14).item<double>(),
              cross_entropy_f64(logits, labels).item<double>());
   }
 
@@ -257,7 +272,7 @@ class TestRecipes : public QObject {
     Weights w = weights_from_checkpoint(c, s.load_checkpoint(10));
     w.set_requires_grad(true);
     const Batch train_batch = make_batch(make_dataset(c).train);
-    run_loss(forward_fast(w, train_batch), train_batch.labels, c.loss).backward();
+    run_loss(forward_fast(w, train_batch), train_batch.labels, c.loss, c.p).backward();
     double ww = 0, wg = 0, gg = 0;
     for (const auto& [name, t] : w.named()) {
       const double tw = dot_loop(*t, *t);

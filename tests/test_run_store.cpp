@@ -329,13 +329,13 @@ class TestRunStore : public QObject {
              (std::vector<int>{14, 35, 41, 42, 52}));
   }
 
-  // Format 2 dropped the `analysis` table that format 1 declared and never filled; 3 added `numerics`.
-  void newRunsAreFormat3WithoutAnalysisTable() {
+  // Format 2 dropped format 1's unused `analysis` table; 3 added `numerics`, 4 `label_metrics`.
+  void newRunsAreFormat4WithoutAnalysisTable() {
     test::ScratchDir dir;
     const std::string path = dir.file("run.grok");
     make_run(path);
-    QCOMPARE(RunStore::open(path).schema_version(), 3);
-    QCOMPARE(RunStore::open(path).meta("schema_version"), std::string("3"));
+    QCOMPARE(RunStore::open(path).schema_version(), 4);
+    QCOMPARE(RunStore::open(path).meta("schema_version"), std::string("4"));
     QCOMPARE(sql_texts(path, "SELECT name FROM sqlite_master WHERE name = 'analysis'"), std::vector<std::string>{});
   }
 
@@ -347,9 +347,10 @@ class TestRunStore : public QObject {
     make_run(path, tiny_config(11, 40));
     sql(path,
         "CREATE TABLE analysis(epoch INTEGER NOT NULL, kind TEXT NOT NULL, key_freqs TEXT NOT NULL, "
-        "json TEXT NOT NULL, PRIMARY KEY(epoch, kind, key_freqs)); DROP TABLE numerics;"
+        "json TEXT NOT NULL, PRIMARY KEY(epoch, kind, key_freqs)); DROP TABLE numerics; DROP TABLE label_metrics;"
         "UPDATE meta SET value = '1' WHERE key = 'schema_version'; PRAGMA user_version=1;");
     QVERIFY(read_everything(path).empty());
+    QCOMPARE(RunStore::open(path).metrics().size(), std::size_t(41));  // read-only: no label_metrics to join
     QVERIFY(RunStore::open(path).numerics().empty());
     QCOMPARE(RunStore::open(path).schema_version(), 1);
     Trainer t = Trainer::resume(path, 60, {1});

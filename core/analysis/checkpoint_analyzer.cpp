@@ -26,7 +26,7 @@ LayerAnalysis layer_analysis(const Snapshot& s, int l) {
 }  // namespace
 
 CheckpointAnalyzer::CheckpointAnalyzer(const Config& cfg)
-    : cfg_(cfg), task_(cfg), data_(make_dataset(task_, cfg.seed, cfg.train_fraction)) {
+    : cfg_(cfg), task_(cfg), data_(make_dataset(task_, cfg.seed, cfg.train_fraction, cfg.label_noise)) {
   if (task_.has_group()) basis_ = std::make_unique<FourierBasis>(task_.group());
   g_builds.fetch_add(1);
 }

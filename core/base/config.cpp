@@ -82,7 +82,13 @@ const std::vector<ConfigField>& table() {
       integer("d_model", &Config::d_model, 1, 4096, "residual stream width"),
       integer("n_heads", &Config::n_heads, 1, 64, "attention heads"),
       integer("d_head", &Config::d_head, 1, 4096, "width of each head"),
-      integer("d_mlp", &Config::d_mlp, 1, 16384, "MLP neurons"),
+      integer("d_mlp", &Config::d_mlp, 1, 16384, "MLP neurons (the MLP families' hidden width)"),
+      number("attention_rate", &Config::attention_rate, 0, 1, "[]",
+             "attention rate alpha: alpha softmax + (1 - alpha) constant attention (Zhong et al. 2023)"),
+      choice("activation", &Config::activation, {"relu", "gelu", "quadratic"},
+             "the MLP families' hidden nonlinearity: ReLU, GELU or x^2 (Gromov 2023)"),
+      number("label_noise", &Config::label_noise, 0, 1, "[)",
+             "share of the training pairs given a random label (Doshi et al. 2024)"),
       number("lr", &Config::lr, 0, 1, "[]", "AdamW learning rate"),
       number("beta1", &Config::beta1, 0, 1, "[)", "AdamW beta1"),
       number("beta2", &Config::beta2, 0, 1, "[)", "AdamW beta2"),
@@ -99,8 +105,9 @@ const std::vector<ConfigField>& table() {
       integer("test_interval", &Config::test_interval, 1, 10000000, "epochs between test evaluations"),
       integer("stop_after_grok", &Config::stop_after_grok, 0, 10000000,
               "stop this many epochs after test accuracy first reaches 99 % (0: train to epochs)"),
-      choice("loss", &Config::loss, {"softmax64", "softmax32", "stablemax"},
-             "cross-entropy over softmax in float64 (the paper's), softmax in float32, or StableMax"),
+      choice("loss", &Config::loss, {"softmax64", "softmax32", "stablemax", "mse"},
+             "cross-entropy over softmax in float64 (the paper's), softmax in float32, StableMax, or MSE "
+             "against the one-hot label"),
       choice("grad_filter", &Config::grad_filter, {"none", "ema", "ma"},
              "Grokfast gradient filter: none, exponential (ema) or windowed (ma) moving average"),
       number("grokfast_alpha", &Config::grokfast_alpha, 0, 1, "[)", "Grokfast EMA momentum alpha"),
@@ -286,6 +293,7 @@ const char* choice_name(const char* field_name, std::size_t i) {
 
 const char* to_string(Regularizer r) { return choice_name("regularizer", static_cast<std::size_t>(r)); }
 const char* to_string(LossKind l) { return choice_name("loss", static_cast<std::size_t>(l)); }
+const char* to_string(Activation a) { return choice_name("activation", static_cast<std::size_t>(a)); }
 const char* to_string(GradFilter g) { return choice_name("grad_filter", static_cast<std::size_t>(g)); }
 
 std::string recipe_summary(const Config& c) {

@@ -30,7 +30,9 @@ namespace grok {
 
 enum class Regularizer { WeightDecay, Dropout, L1 };
 // The follow-up recipes (training/internal/recipes.h has their formulas and sources).
-enum class LossKind { Softmax64, Softmax32, StableMax };
+enum class LossKind { Softmax64, Softmax32, StableMax, Mse };
+// The hidden layer's nonlinearity in the MLP families (Gromov's is quadratic); the transformer's is ReLU.
+enum class Activation { Relu, Gelu, Quadratic };
 enum class GradFilter { None, Ema, Ma };
 enum class NormConstraint { None, Global };
 
@@ -55,6 +57,13 @@ struct Config {
   int n_heads = 4;
   int d_head = 32;
   int d_mlp = 512;
+  // Zhong et al. 2023's attention rate: attention = alpha softmax(q k / sqrt(d_head)) + (1 - alpha),
+  // every allowed position weighted 1 by the constant part; 1 is the paper's model, 0 constant attention.
+  double attention_rate = 1.0;
+  Activation activation = Activation::Relu;  // read by the MLP families (model_family.h says who reads what)
+  // Doshi et al. 2024: this share of the training pairs (seeded, chosen apart from the split) gets a
+  // label drawn uniformly from 0..n-1, which may equal the true one; those pairs count as corrupted.
+  double label_noise = 0.0;
 
   double lr = 1e-3;
   double beta1 = 0.9;
@@ -80,7 +89,8 @@ struct Config {
   int stop_after_grok = 0;
 
   // The loss the model trains on and is tested with: float64 softmax cross-entropy (the paper's),
-  // the same in float32 (shows softmax collapse, Prieto et al. 2025) or StableMax (ibid.).
+  // the same in float32 (shows softmax collapse, Prieto et al. 2025), StableMax (ibid.), or the mean
+  // squared error against the one-hot label (Gromov 2023; training/internal/recipes.h).
   LossKind loss = LossKind::Softmax64;
   // Grokfast (Lee et al. 2024): a low-pass filter added to each gradient before the optimizer step.
   // ema: mu <- alpha mu + (1 - alpha) g, g <- g + lambda mu; ma: g <- g + lambda mean(last window g).
@@ -107,9 +117,9 @@ struct ConfigField {
   // from a registry that grows at run time (the model families, model_names.h).
   // Task: a task name (task.h), checked as such; its choices are suggestions an editor may extend.
   enum class Kind { Integer, Number, Choice, Boolean, Name, Task };
-  using Member =
-      std::variant<int Config::*, std::uint64_t Config::*, double Config::*, bool Config::*, Regularizer Config::*,
-                   LossKind Config::*, GradFilter Config::*, NormConstraint Config::*, std::string Config::*>;
+  using Member = std::variant<int Config::*, std::uint64_t Config::*, double Config::*, bool Config::*,
+                              Regularizer Config::*, LossKind Config::*, GradFilter Config::*, NormConstraint Config::*,
+                              Activation Config::*, std::string Config::*>;
   const char* name;  // JSON key, as in run files and `--set name=value`
   Kind kind;
   Member member;                     // the accessor
@@ -150,6 +160,7 @@ void validate(const Config& c);
 
 const char* to_string(Regularizer r);
 const char* to_string(LossKind l);
+const char* to_string(Activation a);
 const char* to_string(GradFilter g);
 // The follow-up recipes `c` switches on, in one line for `info` and the window ("loss stablemax;
 // Grokfast ema (alpha 0.98, lambda 2); ..."); "" for the paper's training.

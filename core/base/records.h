@@ -23,6 +23,13 @@ struct EpochMetrics {
   double test_loss = std::numeric_limits<double>::quiet_NaN();
   double test_acc = std::numeric_limits<double>::quiet_NaN();
   double lr = 0;
+  // Label noise (config label_noise > 0; else NaN, stored as nothing): training accuracy against
+  // the true labels, and on the corrupted pairs against their given and their true labels.
+  double train_acc_true = std::numeric_limits<double>::quiet_NaN();
+  double corrupted_acc = std::numeric_limits<double>::quiet_NaN();
+  double corrupted_acc_true = std::numeric_limits<double>::quiet_NaN();
+  // train_acc_true as export-csv writes it: train_acc where the labels are all true.
+  double accuracy_on_true_labels() const { return train_acc_true == train_acc_true ? train_acc_true : train_acc; }
 };
 
 // What resume needs beyond the weights: the optimizer's moments after `optimizer_steps` updates.

@@ -89,7 +89,7 @@ BenchResult run_benchmark(const Config& cfg, int threads, int repeats, const std
       at::NoGradGuard g;
       const at::Tensor logits = model_forward(cfg, w, test);
       (void)cross_entropy_f64(logits, test.labels).item<double>();
-      (void)count_correct(logits, test.labels);
+      (void)count_correct(logits, test.labels, Task(cfg).p());
     });
   }
   r.epochs_per_second = 1000.0 / (r.train_step_ms + r.test_eval_ms / cfg.test_interval);

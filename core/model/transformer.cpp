@@ -109,7 +109,7 @@ struct Attended {
 // Attention of position i over positions 0..i (causal). k, v, q are computed on each stream's
 // distinct rows only.
 Attended attend(const LayerWeights& L, const std::vector<Stream>& s, std::size_t i, std::int64_t N,
-                at::Tensor* pattern_out) {
+                at::Tensor* pattern_out, double alpha) {
   const auto H = L.W_Q.size(0), Dh = L.W_Q.size(1);
   const double scale = 1.0 / std::sqrt(static_cast<double>(Dh));
   if (i == 0) {
@@ -147,7 +147,8 @@ Attended attend(const LayerWeights& L, const std::vector<Stream>& s, std::size_t
   }
   // Softmax over the i+1 keys with the keys outermost: LibTorch's last-dim kernel is slow for a
   // dimension of 3, while over dim 0 it vectorises across the N*H scores.
-  const at::Tensor attn = at::softmax(at::stack(scores, 0), 0).permute({1, 2, 0});  // [N, H, i+1]
+  at::Tensor attn = at::softmax(at::stack(scores, 0), 0).permute({1, 2, 0});  // [N, H, i+1]
+  if (alpha != 1.0) attn = attn * alpha + (1.0 - alpha);                      // every position 0..i is allowed
   if (pattern_out) *pattern_out = attn;
   if (shared) {
     Mixed m{attn.permute({0, 2, 1}), values, {}, L.W_O, s[i].rows, s[i].index(N)};
@@ -165,7 +166,8 @@ Attended attend(const LayerWeights& L, const std::vector<Stream>& s, std::size_t
 
 }  // namespace
 
-at::Tensor forward_plain(const Weights& weights, const Batch& x, const ForwardOptions& opt, ForwardCache* cache) {
+at::Tensor forward_plain(const Weights& weights, const Batch& x, const ForwardOptions& opt, ForwardCache* cache,
+                         double attention_rate) {
   const TransformerWeights w(weights);
   const std::int64_t N = x.size();
   const std::int64_t p = w.W_E.size(1) - 1;
@@ -183,7 +185,9 @@ at::Tensor forward_plain(const Weights& weights, const Batch& x, const ForwardOp
     const at::Tensor q = heads(L.W_Q), k = heads(L.W_K), v = heads(L.W_V);
     const at::Tensor scores = at::matmul(q, k.transpose(-1, -2)).masked_fill(causal, -INFINITY) /
                               std::sqrt(static_cast<double>(Dh));  // [N, H, C, C]
-    const at::Tensor attn = at::softmax(scores, -1);
+    at::Tensor attn = at::softmax(scores, -1);
+    if (attention_rate != 1.0)  // the constant part weighs every position the mask allows by 1
+      attn = attn * attention_rate + causal.logical_not().to(attn.scalar_type()) * (1.0 - attention_rate);
     const at::Tensor z = at::matmul(attn, v).permute({0, 2, 1, 3}).reshape({N, 3, H * Dh});  // head-major
     resid = resid + at::matmul(z, L.W_O.t());
     const at::Tensor flat = resid.reshape({N * 3, D});
@@ -199,7 +203,8 @@ at::Tensor forward_plain(const Weights& weights, const Batch& x, const ForwardOp
   return at::matmul(resid.select(1, 2), w.W_U);  // [N, V]
 }
 
-at::Tensor forward_fast(const Weights& weights, const Batch& x, const ForwardOptions& opt, ForwardCache* cache) {
+at::Tensor forward_fast(const Weights& weights, const Batch& x, const ForwardOptions& opt, ForwardCache* cache,
+                        double attention_rate) {
   const TransformerWeights w(weights);
   const std::int64_t N = x.size();
   const std::int64_t p = w.W_E.size(1) - 1;
@@ -216,7 +221,7 @@ at::Tensor forward_fast(const Weights& weights, const Batch& x, const ForwardOpt
     std::vector<Stream> next;
     for (std::size_t i = 0; i < 3; i++) {
       at::Tensor pattern;
-      Attended att = attend(L, s, i, N, cache && i == 2 ? &pattern : nullptr);
+      Attended att = attend(L, s, i, N, cache && i == 2 ? &pattern : nullptr, attention_rate);
       Stream mid = att.mixed ? Stream{Stream::Pair, att.mixed->apply({}, {}), {}} : att.resid;
       if (opt.dropout > 0 && mid.kind != Stream::Pair) {
         // Dropout masks are per pair: a shared row would share its mask.
@@ -241,7 +246,7 @@ at::Tensor forward_fast(const Weights& weights, const Batch& x, const ForwardOpt
   // one [N, M] x [M, V] product instead of [N, M] x [M, D] then [N, D] x [D, V].
   const LayerWeights& L = w.layers.back();
   at::Tensor pattern;
-  Attended att = attend(L, s, 2, N, &pattern);
+  Attended att = attend(L, s, 2, N, &pattern, attention_rate);
   const at::Tensor W_Ut = w.W_U.t();                         // [V, D]
   const at::Tensor W_outU = at::matmul(L.W_out.t(), w.W_U);  // [M, V]
   const at::Tensor bias_U = at::matmul(L.b_out, w.W_U);      // [V]
@@ -268,7 +273,9 @@ Batch make_batch(const Split& s) {
   auto column = [](const std::vector<int>& v) {
     return at::tensor(std::vector<std::int64_t>(v.begin(), v.end()), at::kLong);
   };
-  return {column(s.a), column(s.b), column(s.c)};
+  Batch out{column(s.a), column(s.b), column(s.c), {}, s.corrupted};
+  if (!s.c_true.empty()) out.true_labels = column(s.c_true);
+  return out;
 }
 
 Batch all_pairs(int p) {
@@ -281,9 +288,8 @@ at::Tensor cross_entropy_f64(const at::Tensor& logits, const at::Tensor& labels)
   return -logp.gather(1, labels.unsqueeze(1)).mean();
 }
 
-std::int64_t count_correct(const at::Tensor& logits, const at::Tensor& labels) {
-  const std::int64_t p = logits.size(1) - 1;
-  return logits.detach().narrow(1, 0, p).argmax(1).eq(labels).sum().item<std::int64_t>();
+std::int64_t count_correct(const at::Tensor& logits, const at::Tensor& labels, std::int64_t n) {
+  return logits.detach().narrow(1, 0, n).argmax(1).eq(labels).sum().item<std::int64_t>();
 }
 
 }  // namespace grok

@@ -62,13 +62,13 @@ class Transformer final : public ModelFamilyImpl {
     return w;
   }
 
-  at::Tensor forward(const Config&, const Weights& w, const Batch& x, const ForwardOptions& opt,
+  at::Tensor forward(const Config& cfg, const Weights& w, const Batch& x, const ForwardOptions& opt,
                      ForwardCache* cache) const override {
-    return forward_fast(w, x, opt, cache);
+    return forward_fast(w, x, opt, cache, cfg.attention_rate);
   }
-  at::Tensor forward_reference(const Config&, const Weights& w, const Batch& x, const ForwardOptions& opt,
+  at::Tensor forward_reference(const Config& cfg, const Weights& w, const Batch& x, const ForwardOptions& opt,
                                ForwardCache* cache) const override {
-    return forward_plain(w, x, opt, cache);
+    return forward_plain(w, x, opt, cache, cfg.attention_rate);
   }
 };
 

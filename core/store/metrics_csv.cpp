@@ -9,14 +9,20 @@
 namespace grok {
 
 void write_metrics_csv(const RunStore& store, std::ostream& out, int from_epoch, int to_epoch) {
-  out << "epoch,train_loss,train_acc,test_loss,test_acc,lr\n";
-  char buf[256];
+  // Columns only ever added at the end (scripts read them by name or by place): train_acc_true is
+  // train_acc without label noise; the corrupted pairs' accuracies are empty without it.
+  out << "epoch,train_loss,train_acc,test_loss,test_acc,lr,train_acc_true,corrupted_acc,corrupted_acc_true\n";
+  char buf[320];
   for (const auto& m : store.metrics(from_epoch, to_epoch)) {
-    if (std::isnan(m.test_loss))
-      std::snprintf(buf, sizeof buf, "%d,%.9g,%.6g,,,%.6g\n", m.epoch, m.train_loss, m.train_acc, m.lr);
+    int n = std::isnan(m.test_loss)
+                ? std::snprintf(buf, sizeof buf, "%d,%.9g,%.6g,,,%.6g", m.epoch, m.train_loss, m.train_acc, m.lr)
+                : std::snprintf(buf, sizeof buf, "%d,%.9g,%.6g,%.9g,%.6g,%.6g", m.epoch, m.train_loss, m.train_acc,
+                                m.test_loss, m.test_acc, m.lr);
+    if (std::isnan(m.train_acc_true))
+      std::snprintf(buf + n, sizeof buf - n, ",%.6g,,\n", m.train_acc);
     else
-      std::snprintf(buf, sizeof buf, "%d,%.9g,%.6g,%.9g,%.6g,%.6g\n", m.epoch, m.train_loss, m.train_acc, m.test_loss,
-                    m.test_acc, m.lr);
+      std::snprintf(buf + n, sizeof buf - n, ",%.6g,%.6g,%.6g\n", m.train_acc_true, m.corrupted_acc,
+                    m.corrupted_acc_true);
     out << buf;
   }
 }

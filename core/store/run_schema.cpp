@@ -9,7 +9,8 @@
 namespace grok {
 
 // The statements every format was written with (format 1 also made `analysis`, which nothing
-// reads; format 3 added `numerics`, also added to older files opened for writing).
+// reads; format 3 added `numerics` and format 4 `label_metrics` (the accuracies of a run with
+// label noise), each also added to older files opened for writing).
 const char* const kRunSchemaSql = R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE metrics(
@@ -29,9 +30,11 @@ CREATE TABLE measures(
   epoch INTEGER NOT NULL, key_freqs TEXT NOT NULL, name TEXT NOT NULL, value REAL,
   PRIMARY KEY(epoch, key_freqs, name));
 )sql";
-const char* const kNumericsTableSql =
+const char* const kAddedTablesSql =
     "CREATE TABLE IF NOT EXISTS numerics(epoch INTEGER NOT NULL, name TEXT NOT NULL, value REAL, "
-    "PRIMARY KEY(epoch, name)) WITHOUT ROWID";
+    "PRIMARY KEY(epoch, name)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS label_metrics(epoch INTEGER PRIMARY KEY, train_acc_true REAL NOT NULL, "
+    "corrupted_acc REAL NOT NULL, corrupted_acc_true REAL NOT NULL)";
 
 namespace {
 
@@ -54,7 +57,7 @@ const std::map<std::string, std::vector<std::string>>& reference_tables() {
   static const std::map<std::string, std::vector<std::string>> tables = [] {
     Db ref(":memory:", SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_MEMORY);
     ref.exec(kRunSchemaSql);
-    ref.exec(kNumericsTableSql);
+    ref.exec(kAddedTablesSql);
     ref.exec(kAnalysisTableSql);
     std::map<std::string, std::vector<std::string>> t;
     Stmt s = ref.prepare("SELECT name FROM sqlite_master WHERE type = 'table'");
@@ -69,6 +72,7 @@ std::vector<std::string> tables_of(int version) {
   std::vector<std::string> t = {"meta", "metrics", "checkpoints", "tensors", "resume_state", "measures"};
   if (version == 1) t.push_back("analysis");
   if (version >= 3) t.push_back("numerics");
+  if (version >= 4) t.push_back("label_metrics");
   return t;
 }
 
@@ -87,7 +91,8 @@ std::string schema_mismatch(Db& db, int version) {
       continue;
     }
     if (type != "table") return "holds a schema entry of type " + type + " (" + name + ")";
-    const bool known = std::find(want.begin(), want.end(), name) != want.end() || name == "numerics";
+    const bool known =
+        std::find(want.begin(), want.end(), name) != want.end() || name == "numerics" || name == "label_metrics";
     if (!known) return "holds a table (" + name + ") that run format " + std::to_string(version) + " has not";
     if (columns_of(db, name) != reference.at(name))
       return "its table " + name + " has other columns than format " + std::to_string(version) + "'s";

@@ -146,7 +146,7 @@ RunStore RunStore::create(const std::string& path, const Config& cfg, bool overw
     set_journal(*db, where, path);  // stored in the file: every later connection uses it
     Transaction tx(*db);
     db->exec(kRunSchemaSql);
-    db->exec(kNumericsTableSql);
+    db->exec(kAddedTablesSql);
     db->exec("PRAGMA application_id=" + std::to_string(kRunApplicationId));
     db->exec("PRAGMA user_version=" + std::to_string(kRunSchemaVersion));
     Stmt ins = db->prepare("INSERT INTO meta(key, value) VALUES(?, ?)");
@@ -205,7 +205,7 @@ RunStore RunStore::open(const std::string& path, Mode mode) {
     if (const std::string m = schema_mismatch(*db, static_cast<int>(version)); !m.empty())
       throw RunFileError(Kind::Foreign, path + ": not a run file this build can read (" + m + ")");
     db->bound_time(0);
-    if (mode != Mode::ReadOnly) set_writer_pragmas(*db), db->exec(kNumericsTableSql), set_journal(*db, where, path);
+    if (mode != Mode::ReadOnly) set_writer_pragmas(*db), db->exec(kAddedTablesSql), set_journal(*db, where, path);
     RunStore store(path, std::move(db));
     store.synced_commits_ = where.network;
     store.writer_ = mode != Mode::ReadOnly;
@@ -276,6 +276,7 @@ void RunStore::commit_checkpoint(int epoch, const std::vector<NamedArray>& weigh
         m.bind(4, r.test_loss).bind(5, r.test_acc);
       m.bind(6, r.lr).run();
     }
+    write_label_metrics(metrics);
     db().prepare("DELETE FROM checkpoints WHERE epoch = ?").bind(1, epoch).run();
     db().prepare("INSERT INTO checkpoints(epoch, created_utc) VALUES(?, ?)").bind(1, epoch).bind(2, utc_now()).run();
     Stmt t = db().prepare("INSERT INTO tensors(epoch, name, dtype, shape, data) VALUES(?,?,?,?,?)");
@@ -319,36 +320,6 @@ bool RunStore::complete() const {
   if (ck.back() >= config_.epochs) return true;
   const std::string early = meta("stopped_early_at");
   return !early.empty() && ck.back() >= std::atoi(early.c_str());
-}
-
-std::vector<EpochMetrics> RunStore::metrics(int from_epoch, int to_epoch) const {
-  return guarded(path_, [&] {
-    std::vector<EpochMetrics> out;
-    Stmt s = db().prepare(
-        "SELECT epoch, train_loss, train_acc, test_loss, test_acc, lr FROM metrics "
-        "WHERE epoch >= ? AND epoch <= ? ORDER BY epoch");
-    s.bind(1, from_epoch).bind(2, to_epoch);
-    while (s.step()) {
-      EpochMetrics m;
-      m.epoch = static_cast<int>(s.int64(0));
-      m.train_loss = s.real(1);
-      m.train_acc = s.real(2);
-      if (!s.is_null(3)) m.test_loss = s.real(3), m.test_acc = s.real(4);
-      m.lr = s.real(5);
-      out.push_back(m);
-    }
-    return out;
-  });
-}
-
-std::optional<EpochMetrics> RunStore::last_metrics() const {
-  const int last = guarded(path_, [&] {
-    Stmt s = db().prepare("SELECT MAX(epoch) FROM metrics");
-    return s.step() && !s.is_null(0) ? static_cast<int>(s.int64(0)) : -1;
-  });
-  if (last < 0) return std::nullopt;
-  auto m = metrics(last, last);
-  return m.empty() ? std::nullopt : std::optional<EpochMetrics>(m.front());
 }
 
 std::int64_t RunStore::checkpoint_bytes(int epoch) const {

@@ -38,7 +38,7 @@ namespace grok {
 // 2: no `analysis` table (version 1 declared it and never wrote a row; version 1 files are read and
 // resumed as they are). 3: a `numerics` table (records.h NumericsRecord); an older file gets it
 // when opened for writing (resuming it) and keeps its version number, which older builds read.
-constexpr int kRunSchemaVersion = 3;
+constexpr int kRunSchemaVersion = 4;
 constexpr std::int32_t kRunApplicationId = 0x47524F4B;  // "GROK" in PRAGMA application_id
 
 class Db;
@@ -114,8 +114,9 @@ class RunStore {
   RunStore(std::string path, std::unique_ptr<Db> db);
   Db& db() const;  // throws once a failed replacement has closed the connection
   void load_config();
-  void write_measures(const std::vector<MeasureRecord>& records);   // inside the caller's transaction
-  void write_numerics(const std::vector<NumericsRecord>& records);  // run_numerics.cpp; likewise
+  void write_measures(const std::vector<MeasureRecord>& records);      // inside the caller's transaction
+  void write_numerics(const std::vector<NumericsRecord>& records);     // run_numerics.cpp; likewise
+  void write_label_metrics(const std::vector<EpochMetrics>& metrics);  // run_metrics.cpp; likewise
   void apply_size_limit();
   void replace_old_run();          // run_replace.cpp: the temporary file over the old run
   void discard_temporary();        // run_replace.cpp: a replacement that never got in place

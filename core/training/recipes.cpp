@@ -15,11 +15,18 @@ at::Tensor log_probs(const at::Tensor& logits, LossKind kind) {
     case LossKind::Softmax32: return at::log_softmax(logits.to(at::kFloat), -1);
     case LossKind::StableMax: return log_stablemax(logits.to(at::kDouble));
     case LossKind::Softmax64: break;
+    case LossKind::Mse: throw std::logic_error("log_probs: the mse loss has no probabilities");
   }
   return at::log_softmax(logits.to(at::kDouble), -1);
 }
 
-at::Tensor run_loss(const at::Tensor& logits, const at::Tensor& labels, LossKind kind) {
+at::Tensor one_hot_mse(const at::Tensor& logits, const at::Tensor& labels, std::int64_t n) {
+  const at::Tensor target = at::one_hot(labels, n).to(at::kDouble);  // [N, n]
+  return (logits.narrow(1, 0, n).to(at::kDouble) - target).pow(2).mean();
+}
+
+at::Tensor run_loss(const at::Tensor& logits, const at::Tensor& labels, LossKind kind, std::int64_t n) {
+  if (kind == LossKind::Mse) return one_hot_mse(logits, labels, n);
   // The operation sequence of cross_entropy_f64 (transformer.h), so that softmax64 runs stay bit-identical.
   return -log_probs(logits, kind).gather(1, labels.unsqueeze(1)).mean();
 }

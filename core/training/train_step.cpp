@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "core/base/task.h"
 #include "core/training/internal/step_numerics.h"
 
 namespace grok {
@@ -36,7 +37,8 @@ TrainStep::TrainStep(const Config& cfg, Weights w, Batch train, Path path)
       train_(std::move(train)),
       path_(path),
       filter_(cfg, w_),
-      norm_target_(cfg.norm_constraint == NormConstraint::Global ? global_norm(w_) : 0.0) {}
+      norm_target_(cfg.norm_constraint == NormConstraint::Global ? global_norm(w_) : 0.0),
+      n_(Task(cfg).p()) {}
 
 const StepForward& TrainStep::forward(int epoch, bool numerics) {
   ForwardOptions fo;
@@ -49,15 +51,28 @@ const StepForward& TrainStep::forward(int epoch, bool numerics) {
   f_.logits = path_ == Path::fast ? model.forward(cfg_, w_, train_, fo, nullptr)
                                   : model.forward_reference(cfg_, w_, train_, fo, nullptr);  // [N, V]
   // run_loss's operations, keeping the picked log-probabilities for the zero-loss share.
-  const at::Tensor picked = log_probs(f_.logits, cfg_.loss).gather(1, train_.labels.unsqueeze(1));  // [N, 1]
-  f_.loss = -picked.mean();
+  at::Tensor picked;
+  if (cfg_.loss == LossKind::Mse) {
+    f_.loss = one_hot_mse(f_.logits, train_.labels, n_);
+  } else {
+    picked = log_probs(f_.logits, cfg_.loss).gather(1, train_.labels.unsqueeze(1));  // [N, 1]
+    f_.loss = -picked.mean();
+  }
   f_.loss_value = f_.loss.item<double>();
-  f_.accuracy = static_cast<double>(count_correct(f_.logits, train_.labels)) / train_.size();
+  f_.accuracy = static_cast<double>(count_correct(f_.logits, train_.labels, n_)) / train_.size();
+  if (train_.true_labels.defined()) {
+    const at::Tensor right = f_.logits.detach().narrow(1, 0, n_).argmax(1);
+    const std::int64_t k = train_.corrupted;
+    auto share = [](const at::Tensor& hit) { return hit.to(at::kDouble).mean().item<double>(); };
+    f_.accuracy_true = share(right.eq(train_.true_labels));
+    f_.corrupted_accuracy = share(right.narrow(0, 0, k).eq(train_.labels.narrow(0, 0, k)));
+    f_.corrupted_accuracy_true = share(right.narrow(0, 0, k).eq(train_.true_labels.narrow(0, 0, k)));
+  }
   numerics_.reset();
   numerics_done_ = false;
   if (numerics) {
     numerics_ = NumericsRecord{epoch, {}};
-    add_forward_numerics(f_.logits, picked, *numerics_);
+    if (picked.defined()) add_forward_numerics(f_.logits, picked, *numerics_);  // mse: no log-probabilities
   }
   return f_;
 }

@@ -102,8 +102,8 @@ struct Trainer::Impl {
   at::Tensor evaluate_test(EpochMetrics& m) {
     at::NoGradGuard no_grad;
     const at::Tensor logits = model_forward(cfg, step.weights(), test);
-    m.test_loss = run_loss(logits, test.labels, cfg.loss).item<double>();
-    m.test_acc = static_cast<double>(count_correct(logits, test.labels)) / test.size();
+    m.test_loss = run_loss(logits, test.labels, cfg.loss, Task(cfg).p()).item<double>();
+    m.test_acc = static_cast<double>(count_correct(logits, test.labels, Task(cfg).p())) / test.size();
     last_test = m;
     note_test(m);
     return logits;
@@ -238,6 +238,9 @@ void Trainer::run(const std::atomic<bool>& stop, const TrainCallbacks& cb) {
     m.epoch = e;
     m.train_loss = f.loss_value;
     m.train_acc = f.accuracy;
+    m.train_acc_true = f.accuracy_true;
+    m.corrupted_acc = f.corrupted_accuracy;
+    m.corrupted_acc_true = f.corrupted_accuracy_true;
     m.lr = s.step.optimizer().current_lr();
     // The early stop is known from an earlier epoch's test accuracy, so it is a checkpoint like the last epoch.
     const bool early_end = s.early_stop_epoch() >= 0 && e >= s.early_stop_epoch();

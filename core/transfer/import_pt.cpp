@@ -191,10 +191,11 @@ void write_checkpoints(Plan& plan, const CheckpointAnalyzer& an, const std::vect
     {
       at::NoGradGuard no_grad;
       const at::Tensor lt = model_forward(c, w, train), ls = model_forward(c, w, test);
-      m.train_loss = run_loss(lt, train.labels, c.loss).item<double>();
-      m.train_acc = static_cast<double>(count_correct(lt, train.labels)) / train.size();
-      m.test_loss = run_loss(ls, test.labels, c.loss).item<double>();
-      m.test_acc = static_cast<double>(count_correct(ls, test.labels)) / test.size();
+      const std::int64_t n = Task(c).p();
+      m.train_loss = run_loss(lt, train.labels, c.loss, n).item<double>();
+      m.train_acc = static_cast<double>(count_correct(lt, train.labels, n)) / train.size();
+      m.test_loss = run_loss(ls, test.labels, c.loss, n).item<double>();
+      m.test_acc = static_cast<double>(count_correct(ls, test.labels, n)) / test.size();
     }
     const PtFile& f = plan.file;
     for (auto [given, ours] : {std::pair{file_loss(f.train_losses, f.train_losses, i, r.epochs), &m.train_loss},

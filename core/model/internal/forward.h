@@ -14,7 +14,11 @@ namespace grok {
 
 struct Batch {
   at::Tensor a, b;    // [N] int64 token ids in 0..p-1
-  at::Tensor labels;  // [N] int64
+  at::Tensor labels;  // [N] int64: the labels trained on
+  // Label noise (dataset.h): the true labels [N], and how many leading rows are corrupted;
+  // undefined and 0 without noise.
+  at::Tensor true_labels;
+  int corrupted = 0;
   int size() const { return static_cast<int>(a.size(0)); }
 };
 Batch make_batch(const Split& s);
@@ -47,7 +51,7 @@ struct ForwardCache {
 // (paper Appendix D.2: float32 underflow on confident logits causes slingshot spikes). Returns a
 // float64 scalar tensor.
 at::Tensor cross_entropy_f64(const at::Tensor& logits, const at::Tensor& labels);
-// Number of pairs whose argmax over the p real outputs (the '=' logit dropped) is the label.
-std::int64_t count_correct(const at::Tensor& logits, const at::Tensor& labels);
+// Number of pairs whose argmax over the task's n outputs (the transformer's '=' logit dropped) is the label.
+std::int64_t count_correct(const at::Tensor& logits, const at::Tensor& labels, std::int64_t n);
 
 }  // namespace grok

@@ -43,10 +43,12 @@ struct TransformerWeights {
   explicit TransformerWeights(const Weights& w);
 };
 
+// `attention_rate` alpha (Zhong et al. 2023): attention = alpha softmax + (1 - alpha) with weight 1 on
+// every position the causal mask allows; 1 (the paper's model) computes exactly as before.
 at::Tensor forward_plain(const Weights& w, const Batch& x, const ForwardOptions& opt = {},
-                         ForwardCache* cache = nullptr);
-at::Tensor forward_fast(const Weights& w, const Batch& x, const ForwardOptions& opt = {},
-                        ForwardCache* cache = nullptr);
+                         ForwardCache* cache = nullptr, double attention_rate = 1.0);
+at::Tensor forward_fast(const Weights& w, const Batch& x, const ForwardOptions& opt = {}, ForwardCache* cache = nullptr,
+                        double attention_rate = 1.0);
 
 // The family "transformer" (model_family_impl.h): forward_fast trains, forward_plain is its reference.
 const ModelFamilyImpl& transformer_family();

@@ -17,10 +17,11 @@
 
 namespace grok {
 
-// This build's tables (format 3), and format 3's `numerics` (CREATE TABLE IF NOT EXISTS: also added
-// to an older file opened for writing).
+// This build's tables: format 2's, and the tables later formats added (format 3's `numerics`,
+// format 4's `label_metrics`; CREATE TABLE IF NOT EXISTS: also added to an older file opened for
+// writing).
 extern const char* const kRunSchemaSql;
-extern const char* const kNumericsTableSql;
+extern const char* const kAddedTablesSql;
 
 // "" when `db`'s schema is exactly format `version`'s; else one line naming the first difference.
 std::string schema_mismatch(Db& db, int version);

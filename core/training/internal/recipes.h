@@ -29,12 +29,16 @@
 
 namespace grok {
 
-// log p [N, V] of the config's loss: float64 for softmax64 and stablemax, float32 for softmax32.
+// log p [N, V] of the config's loss: float64 for softmax64 and stablemax, float32 for softmax32
+// (not for mse, which has no probabilities).
 at::Tensor log_probs(const at::Tensor& logits, LossKind kind);
 // log(s(x) / sum_j s(x_j)) along the last dimension, in x's dtype (callers pass float64).
 at::Tensor log_stablemax(const at::Tensor& x);
-// Mean -log p_label: the training and test loss of a run (a scalar of log_probs' dtype).
-at::Tensor run_loss(const at::Tensor& logits, const at::Tensor& labels, LossKind kind);
+// The training and test loss of a run: mean -log p_label (a scalar of log_probs' dtype), or for mse
+// Gromov's nn.MSELoss against one_hot(label, n) over the n outputs of the task (the '=' logit of
+// the transformer left out), the mean over N x n, in float64.
+at::Tensor run_loss(const at::Tensor& logits, const at::Tensor& labels, LossKind kind, std::int64_t n);
+at::Tensor one_hot_mse(const at::Tensor& logits, const at::Tensor& labels, std::int64_t n);
 
 // Grokfast's state: the EMA per parameter, or the last `window` gradients per parameter.
 class GradFilterState {

@@ -31,6 +31,7 @@
 #include "core/training/internal/adamw.h"
 #include "core/training/internal/recipes.h"
 
+#include <limits>
 #include <optional>
 
 namespace grok {
@@ -43,6 +44,11 @@ struct StepForward {
   at::Tensor loss;        // scalar: the run's mean loss (float64, float32 for softmax32), without the penalty
   double loss_value = 0;  // loss.item()
   double accuracy = 0;    // fraction of the N pairs whose argmax over the p real outputs is right
+  // With label noise (else NaN): accuracy against the true labels, and on the corrupted pairs
+  // against their given and their true labels.
+  double accuracy_true = std::numeric_limits<double>::quiet_NaN();
+  double corrupted_accuracy = std::numeric_limits<double>::quiet_NaN();
+  double corrupted_accuracy_true = std::numeric_limits<double>::quiet_NaN();
 };
 
 class TrainStep {
@@ -87,6 +93,7 @@ class TrainStep {
   Path path_;
   GradFilterState filter_;
   double norm_target_ = 0;
+  std::int64_t n_;  // the task's outputs (Task::p()): what accuracy and mse read of the logits
   StepForward f_;
   std::optional<NumericsRecord> numerics_;
   bool numerics_done_ = false;
