@@ -20,7 +20,7 @@ double wl_peak(const MeasureInputs& in) {
   return *std::max_element(in.spectra.wl_norms.begin(), in.spectra.wl_norms.end());
 }
 
-const bool registered = register_measure({"test_wl_peak_norm", wl_peak});
+const bool registered = register_measure({"test_wl_peak_norm", wl_peak, {}});
 
 double stored(const std::vector<MeasureRecord>& records, int epoch) {
   for (const MeasureRecord& r : records)
@@ -35,7 +35,7 @@ class TestMeasureRegistry : public QObject {
  private Q_SLOTS:
   void aRegisteredMeasureIsStoredAndPrinted() {
     QVERIFY(registered);
-    QVERIFY_THROWS_EXCEPTION(std::logic_error, register_measure({"test_wl_peak_norm", wl_peak}));
+    QVERIFY_THROWS_EXCEPTION(std::logic_error, register_measure({"test_wl_peak_norm", wl_peak, {}}));
     test::ScratchDir dir;
     const std::string path = dir.file("run.grok");
     test::train_run(test::tiny_config(11, 40, 20, 5), path);

@@ -26,7 +26,7 @@ class SumOfEmbeddings final : public ModelFamilyImpl {
     const std::int64_t D = c.d_model, V = c.p + 1;
     return {{"embed.W_a", {D, V}}, {"embed.W_b", {D, V}}, {"unembed.W_U", {D, V}}};
   }
-  ModelAnatomy anatomy(const Config&) const override { return {1, 0, 0, "embed.W_a", "unembed.W_U", ""}; }
+  ModelAnatomy anatomy(const Config&) const override { return {1, 0, 0, "embed.W_a", "unembed.W_U", "", ""}; }
   Weights init(const Config& c) const override {
     at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(c.seed);
     Weights w;
@@ -34,9 +34,13 @@ class SumOfEmbeddings final : public ModelFamilyImpl {
       w.add(p.name, at::randn(p.shape, gen) / std::sqrt(static_cast<double>(p.shape[0])));
     return w;
   }
-  at::Tensor forward(const Config&, const Weights& w, const Batch& x, const ForwardOptions&,
+  std::pair<at::Tensor, at::Tensor> input_vectors(const Config&, const Weights& w, const Batch& x) const override {
+    return {w.get("embed.W_a").t().index_select(0, x.a), w.get("embed.W_b").t().index_select(0, x.b)};
+  }
+  at::Tensor forward(const Config& c, const Weights& w, const Batch& x, const ForwardOptions& opt,
                      ForwardCache* cache) const override {
-    const at::Tensor h = w.get("embed.W_a").t().index_select(0, x.a) + w.get("embed.W_b").t().index_select(0, x.b);
+    const auto [a, b] = opt.input_a.defined() ? std::pair{opt.input_a, opt.input_b} : input_vectors(c, w, x);
+    const at::Tensor h = a + b;
     const at::Tensor logits = at::matmul(h, w.get("unembed.W_U"));  // [N, V]
     if (cache) cache->direct = logits;                              // no MLP: the logits are all direct
     return logits;

@@ -190,6 +190,7 @@ nlohmann::json to_json(const CheckpointAnalysis& a) {
       j[f] = nullptr;
       j[std::string(f) + "_reason"] = a.undefined_reason + ": the measures of a group's irreps are not defined";
     }
+    for (const auto& [name, why] : a.undefined_measures) j[name] = nullptr, j[name + "_reason"] = why;
     return j;
   }
   nlohmann::json checks = nlohmann::json::array();
@@ -238,6 +239,7 @@ nlohmann::json to_json(const CheckpointAnalysis& a) {
   // record's key set tag is not used (key_selection above says it).
   for (const auto& [name, value] : to_record(a.epoch, KeySelection::Live, m).values)
     if (name.rfind("excluded_loss_k", 0) != 0) j[name] = value;
+  for (const auto& [name, why] : a.undefined_measures) j[name] = nullptr, j[name + "_reason"] = why;
   return j;
 }
 

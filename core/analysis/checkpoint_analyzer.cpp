@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include "core/analysis/layer_checks.h"
+#include "core/analysis/measure_registry.h"
 
 namespace grok {
 
@@ -76,11 +77,13 @@ CheckpointAnalysis CheckpointAnalyzer::analyze(int epoch, const CheckpointWeight
   a.key_selection = key_selection;
   if (!basis_) {  // no group: the losses alone
     a.undefined_reason = task_.group_reason();
+    for (const MeasureDef& d : registered_measures()) a.undefined_measures[d.name] = a.undefined_reason;
     a.measures = measures(w, std::nullopt);
     a.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return a;
   }
   a.group = basis_->group();
+  a.undefined_measures = undefined_measures(cfg_);
   stage();
   Snapshot s = snapshot(epoch, w, keys, SnapshotScope::all);
   stage();

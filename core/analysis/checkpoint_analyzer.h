@@ -21,6 +21,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -53,6 +54,8 @@ struct CheckpointAnalysis {
   // Empty, or why the group measures are not defined (a task that is no group's composition):
   // then only the losses are measured and the rest is null in `analyze --json`.
   std::string undefined_reason;
+  // The registered measures (measure_registry.h) not defined for this run, with why.
+  std::map<std::string, std::string> undefined_measures;
   std::string key_selection;  // KeySelection::describe()
   KeyFrequencies detected;    // from this checkpoint's W_L
   WeightSpectra spectra;

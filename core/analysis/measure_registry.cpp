@@ -1,5 +1,7 @@
 #include "core/analysis/measure_registry.h"
 
+#include "core/analysis/mechanism.h"
+
 #include <mutex>
 #include <stdexcept>
 
@@ -14,9 +16,9 @@ struct Registry {
 
 // The measures the app itself adds to the paper's: a new one is a file defining a function that
 // returns its MeasureDef, and its line here (a static registrar in a file of this static library
-// would be dropped by the linker, as nothing refers to it). None yet: the paper's measures are
+// would be dropped by the linker, as nothing refers to it). The paper's measures are
 // progress_measures.h's; tests/test_measure_registry.cpp registers one of its own.
-std::vector<MeasureDef> builtin_measures() { return {}; }
+std::vector<MeasureDef> builtin_measures() { return mechanism_measures(); }
 
 Registry& registry() {
   static Registry r{{}, builtin_measures()};
@@ -42,7 +44,16 @@ std::vector<MeasureDef> registered_measures() {
 
 std::map<std::string, double> compute_registered_measures(const MeasureInputs& in) {
   std::map<std::string, double> out;
-  for (const MeasureDef& d : registered_measures()) out[d.name] = d.compute(in);
+  for (const MeasureDef& d : registered_measures())
+    if (!d.undefined || d.undefined(in.cfg).empty()) out[d.name] = d.compute(in);
+  return out;
+}
+
+std::map<std::string, std::string> undefined_measures(const Config& cfg) {
+  std::map<std::string, std::string> out;
+  for (const MeasureDef& d : registered_measures())
+    if (d.undefined)
+      if (std::string why = d.undefined(cfg); !why.empty()) out[d.name] = std::move(why);
   return out;
 }
 

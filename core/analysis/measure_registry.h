@@ -43,12 +43,17 @@ struct MeasureInputs {
 struct MeasureDef {
   std::string name;  // as stored and printed; not one of the paper's names
   std::function<double(const MeasureInputs&)> compute;
+  // "" where the measure is defined for a run (the default), else one line saying why not: it is
+  // then not computed, and `analyze --json` prints it as null with "<name>_reason".
+  std::function<std::string(const Config&)> undefined;
 };
 
 // Adds a measure; returns true. Throws std::logic_error for a name already taken.
 bool register_measure(MeasureDef def);
 std::vector<MeasureDef> registered_measures();
-// Every registered measure of one checkpoint, by name.
+// Every registered measure of one checkpoint that is defined for its run, by name.
 std::map<std::string, double> compute_registered_measures(const MeasureInputs& in);
+// The registered measures not defined for `cfg`, with why.
+std::map<std::string, std::string> undefined_measures(const Config& cfg);
 
 }  // namespace grok

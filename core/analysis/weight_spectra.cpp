@@ -42,6 +42,31 @@ std::vector<double> row_norms(const std::vector<double>& c, int p, int cols) {
 
 }  // namespace
 
+std::vector<double> neuron_logit_map(const Config& cfg, const std::vector<NamedArray>& ck, const FourierBasis& F) {
+  const ModelAnatomy an = model_family(cfg).anatomy(cfg);
+  const int p = Task(cfg).p(), n = F.n(), D = cfg.d_model, M = an.neuron_out.empty() ? cfg.d_model : an.neurons,
+            V = p + 1;
+  const std::vector<int>& token = F.group().token;
+  // W_L [n, M] = W_U[:, outputs]^T W_out (last layer), outputs in element order.
+  const std::vector<double> WU = as_f64(find(ck, an.unembedding));
+  std::vector<double> wl(static_cast<std::size_t>(n) * M, 0.0);
+  if (an.neuron_out.empty()) {
+    for (int k = 0; k < n; k++)
+      for (int d = 0; d < D; d++)
+        wl[static_cast<std::size_t>(k) * M + d] = WU[static_cast<std::size_t>(d) * V + token[k]];
+  } else {
+    const std::vector<double> Wout = as_f64(find(ck, an.neuron_out));
+    for (int k = 0; k < n; k++)
+      for (int d = 0; d < D; d++) {
+        const double u = WU[static_cast<std::size_t>(d) * V + token[k]];
+        const double* wo = Wout.data() + static_cast<std::size_t>(d) * M;
+        double* out = wl.data() + static_cast<std::size_t>(k) * M;
+        for (int m = 0; m < M; m++) out[m] += u * wo[m];
+      }
+  }
+  return wl;
+}
+
 WeightSpectra weight_spectra(const Config& cfg, const std::vector<NamedArray>& ck, const FourierBasis& F) {
   const ModelAnatomy an = model_family(cfg).anatomy(cfg);
   // W_L's width: the last MLP's neurons, or the residual's for a family without neurons (W_L = W_U^T).
@@ -62,24 +87,7 @@ WeightSpectra weight_spectra(const Config& cfg, const std::vector<NamedArray>& c
     s.we_norms = row_norms(F.transform_cols(we, D), n, D);
   }
 
-  // W_L [n, M] = W_U[:, outputs]^T W_out (last layer), outputs in element order.
-  const std::vector<double> WU = as_f64(find(ck, an.unembedding));
-  std::vector<double> wl(static_cast<std::size_t>(n) * M, 0.0);
-  if (an.neuron_out.empty()) {
-    for (int k = 0; k < n; k++)
-      for (int d = 0; d < D; d++)
-        wl[static_cast<std::size_t>(k) * M + d] = WU[static_cast<std::size_t>(d) * V + token[k]];
-  } else {
-    const std::vector<double> Wout = as_f64(find(ck, an.neuron_out));
-    for (int k = 0; k < n; k++)
-      for (int d = 0; d < D; d++) {
-        const double u = WU[static_cast<std::size_t>(d) * V + token[k]];
-        const double* wo = Wout.data() + static_cast<std::size_t>(d) * M;
-        double* out = wl.data() + static_cast<std::size_t>(k) * M;
-        for (int m = 0; m < M; m++) out[m] += u * wo[m];
-      }
-  }
-  s.wl_norms = row_norms(F.transform_cols(wl, M), n, M);
+  s.wl_norms = row_norms(F.transform_cols(neuron_logit_map(cfg, ck, F), M), n, M);
   for (int k = 1; k <= F.n_freqs(); k++) {
     const int r0 = F.component_first_row(k), m = F.component_rows(k);
     double sq = 0;

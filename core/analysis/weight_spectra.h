@@ -26,6 +26,10 @@ struct WeightSpectra {
 };
 
 WeightSpectra weight_spectra(const Config& cfg, const std::vector<NamedArray>& checkpoint, const FourierBasis& F);
+// W_L [n, M] in element order: row k the logit of output element k as a map from the last MLP's
+// neurons (W_U^T W_out), or from the residual for a family without neurons (W_U^T).
+std::vector<double> neuron_logit_map(const Config& cfg, const std::vector<NamedArray>& checkpoint,
+                                     const FourierBasis& F);
 
 // Key frequencies from the W_L spectrum [n] by an n-agnostic rule: take frequencies in decreasing
 // order of energy (squared norm) while each holds at least 3 times the uniform share 1/K of the

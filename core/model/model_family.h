@@ -40,6 +40,7 @@ struct ModelAnatomy {
   std::string embedding;    // [D, V]: token embeddings, one column a token (the W_E spectrum); "" if none
   std::string unembedding;  // [D, V]: the final residual to the logits (W_U)
   std::string neuron_out;   // [D, M]: the last layer's MLP output map (W_L = W_U^T W_out); "" without neurons
+  std::string neuron_in;    // [M, D]: the last layer's MLP input map; "" without neurons
 };
 
 class ModelFamily {

@@ -3,6 +3,7 @@
 #include "core/model/internal/table_mix.h"
 
 #include <cmath>
+#include <stdexcept>
 #include <vector>
 
 namespace grok {
@@ -174,6 +175,8 @@ at::Tensor forward_plain(const Weights& weights, const Batch& x, const ForwardOp
   const at::Tensor eq = at::full({N}, p, x.a.options());
   const at::Tensor tokens = at::stack({x.a, x.b, eq}, 1);                                       // [N, C]
   at::Tensor resid = w.W_E.t().index_select(0, tokens.reshape(-1)).view({N, 3, -1}) + w.W_pos;  // [N, C, D]
+  if (opt.input_a.defined())  // the operands' given vectors in place of their embeddings
+    resid = at::stack({opt.input_a, opt.input_b, w.W_E.select(1, p).expand_as(opt.input_a)}, 1) + w.W_pos;
   const at::Tensor causal = at::ones({3, 3}, at::TensorOptions().dtype(at::kBool)).triu(1);
   if (cache) *cache = {};
   for (std::size_t l = 0; l < w.layers.size(); l++) {
@@ -205,6 +208,7 @@ at::Tensor forward_plain(const Weights& weights, const Batch& x, const ForwardOp
 
 at::Tensor forward_fast(const Weights& weights, const Batch& x, const ForwardOptions& opt, ForwardCache* cache,
                         double attention_rate) {
+  if (opt.input_a.defined()) throw std::logic_error("forward_fast: given input vectors are forward_plain's");
   const TransformerWeights w(weights);
   const std::int64_t N = x.size();
   const std::int64_t p = w.W_E.size(1) - 1;

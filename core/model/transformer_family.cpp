@@ -41,10 +41,16 @@ class Transformer final : public ModelFamilyImpl {
     return out;
   }
 
+  std::pair<at::Tensor, at::Tensor> input_vectors(const Config&, const Weights& w, const Batch& x) const override {
+    const at::Tensor E = w.get("embed.W_E").t();  // [V, D]
+    return {E.index_select(0, x.a), E.index_select(0, x.b)};
+  }
+
   std::vector<std::string> pytorch_layouts() const override { return {"authors", "transformer-lens"}; }
 
   ModelAnatomy anatomy(const Config& cfg) const override {
-    return {cfg.n_layers, cfg.d_mlp, cfg.n_heads, "embed.W_E", "unembed.W_U", block(cfg.n_layers - 1) + "mlp.W_out"};
+    const std::string last = block(cfg.n_layers - 1);
+    return {cfg.n_layers, cfg.d_mlp, cfg.n_heads, "embed.W_E", "unembed.W_U", last + "mlp.W_out", last + "mlp.W_in"};
   }
 
   // randn / sqrt(d_model) for every matrix (W_U: / sqrt(V)), zero biases, which draw no random numbers.

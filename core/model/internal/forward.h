@@ -37,6 +37,10 @@ struct ForwardOptions {
   double dropout = 0.0;              // drop probability of MLP neurons; 0 = off (evaluation)
   std::optional<at::Generator> rng;  // dropout masks; required when dropout > 0
   std::optional<FinalMlpOverride> final_mlp;
+  // The operands' input vectors [N, D] in place of their token embeddings (before any position
+  // embedding), for gradients with respect to them (Zhong et al.'s gradient symmetricity). Read by
+  // a family's forward_reference; undefined: the tokens' own.
+  at::Tensor input_a, input_b;
 };
 
 // Scratch outputs the analysis views want, at the final position, one entry per layer (index 0 the

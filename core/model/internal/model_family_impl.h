@@ -38,6 +38,10 @@ class ModelFamilyImpl : public ModelFamily {
                                        ForwardCache* cache) const {
     return forward(cfg, w, x, opt, cache);
   }
+  // The operands' input vectors [N, D] of a batch: what ForwardOptions::input_a / input_b replace in
+  // forward_reference (the transformer's token embeddings).
+  virtual std::pair<at::Tensor, at::Tensor> input_vectors(const Config& cfg, const Weights& w,
+                                                          const Batch& x) const = 0;
   // Multiply-adds of one forward pass over `pairs` pairs (the benchmark's GFLOP/s); 0 if unknown.
   virtual double forward_flops(const Config& cfg, std::int64_t pairs) const {
     (void)cfg, (void)pairs;

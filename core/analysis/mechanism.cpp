@@ -1,0 +1,191 @@
+#include "core/analysis/mechanism.h"
+
+#include <ATen/ATen.h>
+
+#include <algorithm>
+#include <cmath>
+#include <complex>
+#include <map>
+#include <mutex>
+#include <numeric>
+
+#include "core/analysis/pair_forward.h"
+#include "core/analysis/weight_spectra.h"
+#include "core/base/task.h"
+#include "core/data/python_random.h"
+#include "core/model/internal/checkpoint_weights.h"
+#include "core/model/internal/model_family_impl.h"
+
+namespace grok {
+
+namespace {
+
+constexpr int kTriples = 100;   // Zhong et al.'s sample of (a, b, c)
+constexpr int kComponents = 4;  // their first_k principal components
+
+// Their triples for n outputs: every (a, b, c) as a*n^2 + b*n + c, random.Random(42).shuffle, the
+// first 100. The shuffle runs over all n^3 (1.4 M at n = 113, ~20 ms), so it is kept per n.
+const std::vector<std::int64_t>& zhong_triples(int n) {
+  static std::mutex mutex;
+  static std::map<int, std::vector<std::int64_t>> cache;
+  std::lock_guard<std::mutex> lock(mutex);
+  auto it = cache.find(n);
+  if (it != cache.end()) return it->second;
+  std::vector<std::int64_t> all(static_cast<std::size_t>(n) * n * n);
+  std::iota(all.begin(), all.end(), std::int64_t{0});
+  PythonRandom rng(42);
+  rng.shuffle(all);
+  all.resize(std::min<std::size_t>(kTriples, all.size()));
+  return cache.emplace(n, std::move(all)).first->second;
+}
+
+double population_sd(const std::vector<double>& x) {
+  const double mean = std::accumulate(x.begin(), x.end(), 0.0) / static_cast<double>(x.size());
+  double sq = 0;
+  for (double v : x) sq += (v - mean) * (v - mean);
+  return std::sqrt(sq / static_cast<double>(x.size()));
+}
+
+// sum_k a_k^4 / (sum_k a_k^2)^2 over the basis components of x (element order, length n).
+double ipr_of(const FourierBasis& F, const std::vector<double>& coefficients, std::size_t stride, std::size_t col) {
+  auto row = [&](int r) { return coefficients[static_cast<std::size_t>(r) * stride + col]; };
+  std::vector<double> energy = {row(0) * row(0)};  // the constant (trivial) component
+  for (int k = 1; k <= F.n_freqs(); k++) {
+    double e = 0;
+    for (int r = F.component_first_row(k); r < F.component_first_row(k) + F.component_rows(k); r++)
+      e += row(r) * row(r);
+    energy.push_back(e);
+  }
+  const double total = std::accumulate(energy.begin(), energy.end(), 0.0);
+  if (total <= 0) return 0;
+  double fourth = 0;
+  for (double e : energy) fourth += e * e;
+  return fourth / (total * total);
+}
+
+}  // namespace
+
+std::string additive_measure_reason(const Config& cfg) {
+  if (cfg.task == "add") return {};
+  return "defined for the task add (Zhong et al. 2023 arrange its correct logit by a + b and a - b mod p, and its "
+         "embedding's circles), not for " +
+         Task(cfg).describe();
+}
+
+double gradient_symmetricity(const Config& cfg, const CheckpointWeights& weights) {
+  const int n = Task(cfg).p();
+  const std::vector<std::int64_t>& triples = zhong_triples(n);
+  const auto count = static_cast<std::int64_t>(triples.size());
+  const at::Tensor t = at::tensor(triples, at::kLong);
+  const std::int64_t nn = static_cast<std::int64_t>(n) * n;
+  Batch x{t.div(nn, "floor"), t.remainder(nn).div(n, "floor"), t.remainder(n), {}, 0};
+  const ModelFamilyImpl& family = model_impl(cfg);
+  const Weights& w = tensors(weights);
+  at::AutoGradMode grad(true);  // the analysis runs without gradients elsewhere
+  auto [a, b] = family.input_vectors(cfg, w, x);
+  ForwardOptions o;
+  o.input_a = a.detach().clone().requires_grad_(true);
+  o.input_b = b.detach().clone().requires_grad_(true);
+  const at::Tensor logits = family.forward_reference(cfg, w, x, o, nullptr);  // [N, V]
+  // Rows are independent: one backward of the summed picked logits gives each row's own gradients.
+  logits.gather(1, x.labels.unsqueeze(1)).sum().backward();
+  const at::Tensor ga = o.input_a.grad().to(at::kDouble), gb = o.input_b.grad().to(at::kDouble);
+  const at::Tensor cos = (ga * gb).sum(1) / (ga.norm(2, 1) * gb.norm(2, 1));
+  return cos.sum().item<double>() / static_cast<double>(count);
+}
+
+double distance_irrelevance(const Config& cfg, const std::vector<float>& logits) {
+  const int p = Task(cfg).p();
+  std::vector<double> L(static_cast<std::size_t>(p) * p);  // [s][d]
+  for (int a = 0; a < p; a++)
+    for (int b = 0; b < p; b++) {
+      const int s = (a + b) % p, d = ((a - b) % p + p) % p;
+      L[static_cast<std::size_t>(s) * p + d] = logits[(static_cast<std::size_t>(a) * p + b) * p + s];
+    }
+  double spread = 0;
+  std::vector<double> column(static_cast<std::size_t>(p));
+  for (int d = 0; d < p; d++) {
+    for (int s = 0; s < p; s++) column[static_cast<std::size_t>(s)] = L[static_cast<std::size_t>(s) * p + d];
+    spread += population_sd(column);
+  }
+  const double all = population_sd(L);
+  return all > 0 ? spread / p / all : 0.0;
+}
+
+double circularity(const Config& cfg, const CheckpointWeights& weights) {
+  const int p = Task(cfg).p();
+  const ModelAnatomy an = model_family(cfg).anatomy(cfg);
+  at::Tensor E = tensors(weights).get(an.embedding).to(at::kDouble).narrow(1, 0, p).t();  // [p, D]
+  E = E - E.mean(0, true);
+  const auto usv = at::linalg_svd(E, false);
+  const at::Tensor scores = std::get<0>(usv) * std::get<1>(usv);  // [p, min(p, D)]: PCA's fit_transform
+  const int k = static_cast<int>(std::min<std::int64_t>(kComponents, scores.size(1)));
+  double total = 0;
+  for (int c = 0; c < k; c++) {
+    const at::Tensor v = scores.select(1, c).contiguous();
+    const double norm = v.norm().item<double>() * std::sqrt(static_cast<double>(p));
+    const double* vs = v.data_ptr<double>();
+    double best = 0;
+    for (int i = 1; i < p; i++) {
+      std::complex<double> sum = 0;
+      for (int t = 0; t < p; t++)
+        sum += vs[(static_cast<std::int64_t>(t) * i) % p] / norm * std::polar(1.0, 2 * M_PI * t / p);
+      best = std::max(best, 2 * std::norm(sum));
+    }
+    total += std::clamp(best, 0.0, 1.0);
+  }
+  return k > 0 ? total / k : 0.0;
+}
+
+std::vector<double> neuron_iprs(const Config& cfg, const CheckpointWeights& weights, const FourierBasis& F) {
+  const ModelAnatomy an = model_family(cfg).anatomy(cfg);
+  const int n = F.n(), M = an.neurons, V = Task(cfg).p() + 1;
+  if (M == 0 || an.neuron_out.empty() || an.neuron_in.empty() || an.embedding.empty()) return {};
+  const std::vector<int>& token = F.group().token;
+  // Input map [n, M]: W_in W_E over the group's tokens in element order.
+  const Weights& w = tensors(weights);
+  const at::Tensor map =
+      at::matmul(w.get(an.neuron_in).to(at::kDouble), w.get(an.embedding).to(at::kDouble));  // [M, V]
+  std::vector<double> input(static_cast<std::size_t>(n) * M);
+  const at::Tensor mapT = map.t().contiguous();  // [V, M]
+  const double* mp = mapT.data_ptr<double>();
+  for (int e = 0; e < n; e++)
+    std::copy(mp + static_cast<std::size_t>(token[e]) * M, mp + static_cast<std::size_t>(token[e] + 1) * M,
+              input.begin() + static_cast<std::ptrdiff_t>(e) * M);
+  (void)V;
+  const std::vector<double> in_c = F.transform_cols(input, M);
+  const std::vector<double> out_c = F.transform_cols(neuron_logit_map(cfg, weights.arrays(), F), M);
+  std::vector<double> out(static_cast<std::size_t>(M));
+  for (int m = 0; m < M; m++)  // Doshi et al.'s (U + V + W) / 3; both operands read the one embedding
+    out[static_cast<std::size_t>(m)] = (2 * ipr_of(F, in_c, M, m) + ipr_of(F, out_c, M, m)) / 3;
+  return out;
+}
+
+std::vector<MeasureDef> mechanism_measures() {
+  auto needs_neurons = [](const Config& c) -> std::string {
+    const ModelAnatomy an = model_family(c).anatomy(c);
+    return an.neurons > 0 && !an.neuron_in.empty() && !an.embedding.empty() ? "" : "the model has no MLP neurons";
+  };
+  return {
+      {"gradient_symmetricity", [](const MeasureInputs& in) { return gradient_symmetricity(in.cfg, in.weights); }, {}},
+      {"distance_irrelevance",
+       [](const MeasureInputs& in) {
+         if (in.logits) return distance_irrelevance(in.cfg, *in.logits);
+         return distance_irrelevance(in.cfg, compute_pair_forward(in.weights).logits);
+       },
+       additive_measure_reason},
+      {"circularity", [](const MeasureInputs& in) { return circularity(in.cfg, in.weights); },
+       [](const Config& c) -> std::string {
+         if (std::string why = additive_measure_reason(c); !why.empty()) return why;
+         return model_family(c).anatomy(c).embedding.empty() ? "the model has no token embedding" : "";
+       }},
+      {"mean_ipr",
+       [](const MeasureInputs& in) {
+         const std::vector<double> ipr = neuron_iprs(in.cfg, in.weights, in.basis);
+         return std::accumulate(ipr.begin(), ipr.end(), 0.0) / static_cast<double>(ipr.size());
+       },
+       needs_neurons},
+  };
+}
+
+}  // namespace grok
