@@ -72,13 +72,20 @@ int cmd_info(int argc, char** argv) {
   std::printf("task          %s%s, train fraction %.3g, seed %llu\n", Task(c).describe().c_str(),
               Task(c).uses_p() ? "" : " (p unused)", c.train_fraction, static_cast<unsigned long long>(c.seed));
   if (c.model == kDefaultModel)
-    std::printf("model         transformer, %d layer(s), d_model %d, %d heads x %d, d_mlp %d\n", c.n_layers, c.d_model,
-                c.n_heads, c.d_head, c.d_mlp);
+    std::printf("model         transformer, %d layer(s), d_model %d, %d heads x %d, d_mlp %d, attention rate %g\n",
+                c.n_layers, c.d_model, c.n_heads, c.d_head, c.d_mlp, c.attention_rate);
   else  // a family of its own: its description, its size
     std::printf("model         %s (%s), d_model %d\n", c.model.c_str(), model_family(c).description().c_str(),
                 c.d_model);
   std::printf("training      AdamW lr %g betas (%g, %g), regulariser %s (wd %g, dropout %g, l1 %g), %d epochs\n", c.lr,
               c.beta1, c.beta2, to_string(c.regularizer), c.weight_decay, c.dropout, c.l1, c.epochs);
+  if (c.label_noise > 0)
+    std::printf("label noise   %g of the training pairs given random labels (docs/tasks.md)\n", c.label_noise);
+  std::string unused;  // the fields this run's task and model do not read (the run panel greys them)
+  for (const ConfigField& f : config_fields())
+    if (const std::string why = unused_field_reason(c, f.name); !why.empty())
+      unused += (unused.empty() ? "" : "; ") + std::string(f.name) + " (" + why + ")";
+  if (!unused.empty()) std::printf("unused        %s\n", unused.c_str());
   if (const std::string recipes = recipe_summary(c); !recipes.empty())
     std::printf("recipes       %s\n", recipes.c_str());
   if (meta.count("parent"))

@@ -115,6 +115,19 @@ class TestUiRunPanel : public QObject {
     QCOMPARE(panel.config()->eps, 2e-7);
   }
 
+  void fieldsTheRunDoesNotReadAreGreyedWithWhy() {
+    RunPanel panel;
+    panel.setField("task", "add");
+    QVERIFY(panel.fieldEditor("p")->isEnabled() && panel.fieldEditor("attention_rate")->isEnabled());
+    QVERIFY(!panel.fieldEditor("activation")->isEnabled());  // the transformer's MLP is ReLU
+    QVERIFY2(panel.fieldEditor("activation")->toolTip().contains("unused: the transformer model does not read it"),
+             qPrintable(panel.fieldEditor("activation")->toolTip()));
+    panel.setField("task", "S4");
+    QVERIFY(!panel.fieldEditor("p")->isEnabled());
+    QVERIFY(panel.fieldEditor("p")->toolTip().contains("unused: the task is a group's"));
+    QVERIFY(panel.config());  // unused is not wrong
+  }
+
   void anErrorNamesAndMarksItsField() {
     RunPanel panel;
     panel.setField("eps", "0");

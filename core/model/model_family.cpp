@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "core/base/model_names.h"
+#include "core/base/task.h"
 #include "core/model/internal/model_family_impl.h"
 #include "core/model/internal/transformer.h"
 
@@ -70,6 +71,15 @@ std::string checkpoint_mismatch(const Config& cfg, const std::vector<TensorHeade
     if (std::none_of(specs.begin(), specs.end(), [&](const ParameterSpec& p) { return p.name == t.name; }))
       return "tensor " + t.name + " is not one of the " + f.name() + "'s parameters";
   return {};
+}
+
+std::string unused_field_reason(const Config& cfg, const std::string& field) {
+  if (field == "p") return Task(cfg).uses_p() ? "" : "the task is a group's, whose order is the token count";
+  if (std::find(std::begin(kModelFields), std::end(kModelFields), field) == std::end(kModelFields)) return {};
+  const ModelFamily& f = model_family(cfg);
+  const std::vector<std::string> read = f.fields_read();
+  if (std::find(read.begin(), read.end(), field) != read.end()) return {};
+  return "the " + f.name() + " model does not read it";
 }
 
 const ModelFamilyImpl& model_impl(const Config& cfg) {

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,10 @@
 #include "core/base/tensor_blob.h"
 
 namespace grok {
+
+// The config fields that shape a model: each family reads some of them (ModelFamily::fields_read).
+inline constexpr const char* kModelFields[] = {"n_layers", "d_model",        "n_heads",   "d_head",
+                                               "d_mlp",    "attention_rate", "activation"};
 
 struct ParameterSpec {
   std::string name;                 // as stored: "embed.W_E", "blocks.0.mlp.W_in", ...
@@ -50,6 +55,9 @@ class ModelFamily {
   virtual std::string description() const = 0;
   virtual std::vector<ParameterSpec> parameters(const Config& cfg) const = 0;
   virtual ModelAnatomy anatomy(const Config& cfg) const = 0;
+  // The model-shape fields (kModelFields) this family reads; the rest are unused for its runs
+  // (unused_field_reason). All of them by default.
+  virtual std::vector<std::string> fields_read() const { return {std::begin(kModelFields), std::end(kModelFields)}; }
   // The PyTorch layouts (core/interchange/checkpoint_layout.h: "authors", "transformer-lens") whose
   // tensor names this family's parameters map to; none by default (its runs do not export).
   virtual std::vector<std::string> pytorch_layouts() const { return {}; }
@@ -60,6 +68,11 @@ class ModelFamily {
 // stored checkpoint is held to this before anything reads its numbers (CheckpointWeights,
 // verify_checkpoints, export-pt): a file's shapes are never trusted.
 std::string checkpoint_mismatch(const Config& cfg, const std::vector<TensorHeader>& tensors);
+
+// "" when `cfg`'s run reads config field `field`; else why not, in a few words ("the task is a group's,
+// whose order is the token count"; "the transformer does not read it"): what `info` and the run
+// panel say of an unused field.
+std::string unused_field_reason(const Config& cfg, const std::string& field);
 
 // The config's family (cfg.model); throws ConfigError naming the unknown family and the known ones.
 const ModelFamily& model_family(const Config& cfg);

@@ -41,6 +41,11 @@ class Transformer final : public ModelFamilyImpl {
     return out;
   }
 
+  // Every shape field but activation: its MLP is ReLU (the fast path fuses it into the table mix).
+  std::vector<std::string> fields_read() const override {
+    return {"n_layers", "d_model", "n_heads", "d_head", "d_mlp", "attention_rate"};
+  }
+
   std::pair<at::Tensor, at::Tensor> input_vectors(const Config&, const Weights& w, const Batch& x) const override {
     const at::Tensor E = w.get("embed.W_E").t();  // [V, D]
     return {E.index_select(0, x.a), E.index_select(0, x.b)};

@@ -14,6 +14,7 @@
 #include <QVBoxLayout>
 
 #include "core/base/presets.h"
+#include "core/model/model_family.h"
 #include "ui/run/config_editors.h"
 
 namespace grok {
@@ -149,19 +150,25 @@ void RunPanel::setState(State s, bool resumable) {
   resume_->setEnabled(idle && resumable);
   for (QWidget* w : findChildren<QLineEdit*>()) w->setEnabled(idle);
   for (QWidget* w : findChildren<QComboBox*>()) w->setEnabled(idle);
-  // p is read by the mod-p tasks only: a group task's tokens are its elements (docs/tasks.md).
-  if (QWidget* pEditor = editors_.value("p")) {
-    bool usesP = true;
+  // A field the task or the model family does not read is shown unused (p for a group's task,
+  // docs/tasks.md; activation for the transformer, core/model/model_family.h).
+  Config t;
+  try {
+    t.task = configEditorText(editors_.value("task")).toStdString();
+    if (QWidget* m = editors_.value("model")) t.model = configEditorText(m).toStdString();
+  } catch (const std::exception&) {
+  }
+  for (const ConfigField& f : config_fields()) {
+    QWidget* editor = editors_.value(f.name);
+    if (!editor) continue;
+    std::string why;
     try {
-      Config t;
-      t.task = configEditorText(editors_.value("task")).toStdString();
-      usesP = Task(t).uses_p();
-    } catch (const std::exception&) {
+      why = unused_field_reason(t, f.name);
+    } catch (const std::exception&) {  // a task or family being typed: nothing to say yet
     }
-    pEditor->setEnabled(idle && usesP);
-    const ConfigField& pf = *find_config_field("p");
-    pEditor->setToolTip(tr("%1 (allowed: %2)").arg(tr(pf.help), QString::fromStdString(pf.range)) +
-                        (usesP ? QString() : tr("; unused: the task is a group's, whose order is the token count")));
+    editor->setEnabled(idle && why.empty());
+    editor->setToolTip(tr("%1 (allowed: %2)").arg(tr(f.help), QString::fromStdString(f.range)) +
+                       (why.empty() ? QString() : tr("; unused: %1").arg(QString::fromStdString(why))));
   }
   if (s == State::Stopping) progress_label_->setText(tr("Stopping: committing a checkpoint..."));
   if (s == State::Paused) progress_label_->setText(progress_label_->text().section(" (", 0, 0) + tr(" (paused)"));

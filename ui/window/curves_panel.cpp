@@ -27,17 +27,25 @@ CurvesPanel::CurvesPanel(QObject* parent) : QObject(parent) {
   measures_ = new SeriesView(tr("Progress measures"), tr("loss (nats)"), true);
   gini_ = new SeriesView(tr("Gini of the Fourier norms"), tr("Gini"), false);
   norm_ = new SeriesView(tr("Sum of squared weights"), tr("sum of squares"), false);
+  mechanism_ = new SeriesView(tr("Mechanism: clock or pizza, periodic neurons"), tr("0 to 1"), false);
   loss_->defineSeries(0, tr("train"), seriesColor(0));
   loss_->defineSeries(1, tr("test"), seriesColor(1));
   acc_->defineSeries(0, tr("train"), seriesColor(0));
   acc_->defineSeries(1, tr("test"), seriesColor(1));
+  // Label noise (docs/tasks.md): in the legend once a run has them.
+  acc_->defineSeries(2, tr("train, true labels"), seriesColor(2), Qt::DashLine);
+  acc_->defineSeries(3, tr("corrupted, given labels"), seriesColor(3), Qt::DotLine);
+  acc_->defineSeries(4, tr("corrupted, true labels"), seriesColor(4), Qt::DotLine);
+  for (int i = 2; i < 5; i++) acc_->setEmphasis(i, {1.6, false, false});
+  for (int i = 0; i < 4; i++) mechanism_->defineSeries(i, tr(kMechanismSeries[i].second), seriesColor(6 + i));
+  mechanism_->setFixedYRange(0, 1.02);
   for (int i = 0; i < 4; i++)
     measures_->defineSeries(i, tr(kLossSeries[i].second), seriesColor(i), i < 2 ? Qt::DotLine : Qt::SolidLine);
   gini_->defineSeries(0, tr("W_E"), seriesColor(4));
   gini_->defineSeries(1, tr("W_L"), seriesColor(5));
   norm_->defineSeries(0, tr("all parameters"), seriesColor(7));
   norm_->removeLegend();
-  all_ = {loss_, acc_, measures_, gini_, norm_};
+  all_ = {loss_, acc_, measures_, gini_, norm_, mechanism_};
   for (SeriesView* v : all_) own_[v] = v->seriesCount();
   numerics_ = new NumericsPanel(this);
   for (SeriesView* v : QList<SeriesView*>{loss_} + numerics_->views())
@@ -75,8 +83,8 @@ CurvesPanel::CurvesPanel(QObject* parent) : QObject(parent) {
 }
 
 QMap<QString, QWidget*> CurvesPanel::figures() const {
-  QMap<QString, QWidget*> f = {
-      {"loss", loss_}, {"accuracy", acc_}, {"progress-measures", measures_}, {"gini", gini_}, {"weight-norm", norm_}};
+  QMap<QString, QWidget*> f = {{"loss", loss_}, {"accuracy", acc_},     {"progress-measures", measures_},
+                               {"gini", gini_}, {"weight-norm", norm_}, {"mechanism", mechanism_}};
   f.insert(numerics_->figures());
   return f;
 }
@@ -95,20 +103,29 @@ void CurvesPanel::clear() {
   markSpikes();
   for (SeriesView* v : linked())
     v->clearData(), v->setPhases({}), v->setEpochMarker(-1), v->setFollow(true), v->refresh();
+  for (int i = 2; i < 5; i++) acc_->setEmphasis(i, {1.6, false, false});
 }
 
 void CurvesPanel::addMetrics(const QVector<EpochMetrics>& batch) {
-  QVector<double> e, trl, tra, te, tel, tea;
+  QVector<double> e, trl, tra, te, tel, tea, ne, truth, given, right;
   for (const EpochMetrics& m : batch) {
     metrics_.push_back(m);
     e << m.epoch, trl << m.train_loss, tra << m.train_acc;
     if (!std::isnan(m.test_loss)) te << m.epoch, tel << m.test_loss, tea << m.test_acc;
+    if (!std::isnan(m.train_acc_true))
+      ne << m.epoch, truth << m.train_acc_true, given << m.corrupted_acc, right << m.corrupted_acc_true;
     spikesChanged_ |= spikes_.add(m.epoch, m.train_loss);
   }
   loss_->appendData(0, e, trl);
   loss_->appendData(1, te, tel);
   acc_->appendData(0, e, tra);
   acc_->appendData(1, te, tea);
+  if (!ne.isEmpty()) {
+    acc_->appendData(2, ne, truth);
+    acc_->appendData(3, ne, given);
+    acc_->appendData(4, ne, right);
+    for (int i = 2; i < 5; i++) acc_->setEmphasis(i, {1.6, true, false});
+  }
   dirty_ = true;
 }
 
@@ -118,6 +135,7 @@ std::vector<std::tuple<SeriesView*, int, const char*>> CurvesPanel::measureSlots
   out.emplace_back(gini_, 0, "gini_we");
   out.emplace_back(gini_, 1, "gini_wl");
   out.emplace_back(norm_, 0, "sum_sq_weights");
+  for (int i = 0; i < 4; i++) out.emplace_back(mechanism_, i, kMechanismSeries[i].first);
   return out;
 }
 

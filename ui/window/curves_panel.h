@@ -46,6 +46,13 @@ inline constexpr std::pair<const char*, const char*> kLossSeries[] = {{"train_lo
                                                                       {"restricted_loss_test", "restricted loss"},
                                                                       {"excluded_loss_train", "excluded loss"}};
 
+// The mechanism measures (core/analysis/mechanism.h), drawn in the Mechanism view.
+inline constexpr std::pair<const char*, const char*> kMechanismSeries[] = {
+    {"gradient_symmetricity", "gradient symmetricity"},
+    {"distance_irrelevance", "distance irrelevance"},
+    {"circularity", "circularity"},
+    {"mean_ipr", "mean IPR"}};
+
 class CurvesPanel : public QObject {
   Q_OBJECT
  public:
@@ -53,6 +60,7 @@ class CurvesPanel : public QObject {
   // The two stacks of figures, for two docks (parented by them).
   QWidget* lossAndAccuracy() const { return lossStack_; }
   QWidget* measures() const { return measuresStack_; }
+  SeriesView* mechanismView() const { return mechanism_; }  // a third dock, beside the measures
   SeriesView* lossView() const { return loss_; }
   SeriesView* accuracyView() const { return acc_; }
   SeriesView* measuresView() const { return measures_; }
@@ -100,7 +108,7 @@ class CurvesPanel : public QObject {
   QList<SeriesView*> linked() const;  // every view on the epoch axis: all_ and the numerics'
   void markSpikes();                  // if the spans changed since they were last marked
   QWidget *lossStack_, *measuresStack_;
-  SeriesView *loss_, *acc_, *measures_, *gini_, *norm_;
+  SeriesView *loss_, *acc_, *measures_, *gini_, *norm_, *mechanism_;
   QList<SeriesView*> all_;  // the curves' own (a reference is drawn in these)
   NumericsPanel* numerics_;
   QList<EpochMarks*> spikeMarks_;

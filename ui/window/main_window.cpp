@@ -23,6 +23,7 @@
 #include "ui/jobs/job_runner.h"
 #include "ui/plots/figure.h"
 #include "ui/plots/heatmap_view.h"
+#include "ui/plots/series_view.h"
 #include "ui/plots/spectrum_view.h"
 #include "ui/run/run_panel.h"
 #include "ui/window/curves_panel.h"
@@ -79,6 +80,7 @@ void MainWindow::buildDocks() {
   QDockWidget* dLoss = add(tr("Loss and accuracy"), "loss", viewer_->curves()->lossAndAccuracy());
   QDockWidget* dMeasures = add(tr("Progress measures"), "measures", viewer_->curves()->measures());
   QDockWidget* dNumerics = add(tr("Numerics"), "numerics", viewer_->curves()->numerics()->widget());
+  QDockWidget* dMechanism = add(tr("Mechanism"), "mechanism", viewer_->curves()->mechanismView());
   QDockWidget* dWE = add(tr("W_E Fourier norms"), "we", v->weView());
   QDockWidget* dWL = add(tr("W_L Fourier norms"), "wl", v->wlView());
   QDockWidget* dNeur = neuronDock_ = add(tr("Neurons"), "neurons", v->neurons());
@@ -96,6 +98,7 @@ void MainWindow::buildDocks() {
   splitDockWidget(dAttn, dLog, Qt::Horizontal);
   splitDockWidget(dLog, dChk, Qt::Horizontal);
   tabifyDockWidget(dMeasures, dNumerics);  // a tab behind the measures: the dashboard has no room left
+  tabifyDockWidget(dMeasures, dMechanism);
   dMeasures->raise();
   defaultLayout_ = [=] {
     resizeDocks({dRun}, {250}, Qt::Horizontal);
