@@ -121,6 +121,12 @@ int main(int argc, char** argv) {
       "grok-against", "With a sweep folder: the Compare view's \"Epochs to grok against\" field (default: the first).",
       "FIELD");
   parser.addOption(grokAgainst);
+  const QCommandLineOption phaseColour(
+      "phase-colour",
+      "With a sweep folder: what the phase diagram colours by (\"phase with label noise (Doshi et al.)\", or a "
+      "per-run figure such as gradient_symmetricity, grok_epoch, final_train_acc).",
+      "WHAT");
+  parser.addOption(phaseColour);
   const QCommandLineOption raiseDock(
       "raise-dock", "Show the dock NAME on top of its tab group, e.g. numerics (behind the progress measures).",
       "NAME");
@@ -233,6 +239,7 @@ int main(int argc, char** argv) {
       static bool done = false;
       if (std::exchange(done, true)) return;
       if (parser.isSet(grokAgainst)) w.compare()->setGrokField(parser.value(grokAgainst));
+      if (parser.isSet(phaseColour)) w.compare()->setPhaseColouring(parser.value(phaseColour));
       const QString err = grok::exportWidgets(w.compare()->figures(), parser.value(exportFigures));
       if (!err.isEmpty()) std::fprintf(stderr, "--export-figures: %s\n", qPrintable(err));
       QApplication::exit(err.isEmpty() ? 0 : 1);

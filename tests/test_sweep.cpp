@@ -126,6 +126,24 @@ class TestSweep : public QObject {
     QVERIFY_THROWS_EXCEPTION(ConfigError, Sweep::open(dir.file("file")));
   }
 
+  void noisePhasesFromTheFinalAccuracies() {
+    // Doshi et al.'s four reported runs (p 97, xi 0.35): train on given labels / test, and the
+    // corrupted pairs' given / true accuracies those imply.
+    RunSummary s;
+    QCOMPARE(classify_noise(s), NoisePhase::None);  // no label noise
+    auto phase = [&](double train, double test, double given, double truth) {
+      s.final_train_acc = train, s.final_test_acc = test, s.final_train_acc_true = 0.5;
+      s.final_corrupted_acc = given, s.final_corrupted_acc_true = truth;
+      return classify_noise(s);
+    };
+    QCOMPARE(phase(0.978, 0.983, 0.94, 0.05), NoisePhase::Coexistence);
+    QCOMPARE(phase(0.786, 1.0, 0.39, 0.6), NoisePhase::PartialInversion);
+    QCOMPARE(phase(0.654, 1.0, 0.01, 0.99), NoisePhase::FullInversion);
+    QCOMPARE(phase(0.009, 0.011, 0.01, 0.01), NoisePhase::Forgetting);
+    QCOMPARE(phase(0.99, 0.2, 0.99, 0.01), NoisePhase::Memorisation);
+    QCOMPARE(std::string(to_string(NoisePhase::PartialInversion)), std::string("partial inversion"));
+  }
+
   void liuPhasesOnSyntheticCurves() {
     LiuThresholds th;
     RunSummary s;

@@ -222,6 +222,37 @@ class TestUiCompare : public QObject {
     QVERIFY2(grid.cellToolTip(0).contains("seeds disagree"), qPrintable(grid.cellToolTip(0)));
   }
 
+  void theMapColoursByAnyFigure() {
+    // A per-run figure: each cell holds its runs' median; Doshi et al.'s phases by majority.
+    QVector<CompareRun> runs = {synthetic(0, "0.1", 0, 400, LiuPhase::Grokking, RunState::Complete),
+                                synthetic(1, "0.1", 1, 500, LiuPhase::Grokking, RunState::Complete),
+                                synthetic(2, "0.1", 2, 900, LiuPhase::Grokking, RunState::Complete),
+                                synthetic(3, "1", 0, 50, LiuPhase::Comprehension, RunState::Complete)};
+    const double gs[] = {0.2, 0.9, 0.3, 1.0};
+    for (int i = 0; i < 4; i++) runs[i].summary.final_measures["gradient_symmetricity"] = gs[i];
+    runs[0].summary.noise_phase = runs[1].summary.noise_phase = NoisePhase::FullInversion;
+    runs[2].summary.noise_phase = NoisePhase::Coexistence;
+    const QVector<PhaseCell> cells = phaseCells(runs, "lr", "", "gradient_symmetricity");
+    QCOMPARE(cells[0].value, 0.3);
+    QCOMPARE(cells[1].value, 1.0);
+    QCOMPARE(phaseCells(runs, "lr", "", "grok_epoch")[0].value, 500.0);
+    QCOMPARE(cells[0].noiseMajority, NoisePhase::FullInversion);
+    PhaseGrid grid;
+    grid.resize(500, 400);
+    grid.setRuns("lr", "", runs);
+    grid.setColouring("gradient_symmetricity");
+    QCOMPARE(grid.cells()[0].value, 0.3);
+    QCOMPARE(grid.valueRange(), QCPRange(0, 1));  // a share: the whole of [0, 1]
+    QVERIFY2(grid.title().contains("gradient_symmetricity"), qPrintable(grid.title()));
+    QVERIFY(!grid.legend->visible());
+    grid.setColouring("grok_epoch");
+    QCOMPARE(grid.valueRange(), QCPRange(50, 500));  // epochs: the cells' range
+    grid.setColouring(kNoiseColouring);
+    QVERIFY(grid.legend->visible());
+    grid.setColouring(kLiuColouring);
+    QCOMPARE(grid.title(), QString("Phase diagram (Liu et al.)"));
+  }
+
   void phaseGridAgreesWithTheSummaries() {
     CompareView v;
     v.resize(1600, 1000);

@@ -78,6 +78,8 @@ RunSummary summarize_run(const RunStore& store, const LiuThresholds& th) {
   const std::vector<EpochMetrics> metrics = store.metrics(0, s.last_epoch < 0 ? -1 : s.last_epoch);
   for (const EpochMetrics& m : metrics) {
     s.final_train_loss = m.train_loss, s.final_train_acc = m.train_acc;
+    s.final_train_acc_true = m.train_acc_true, s.final_corrupted_acc = m.corrupted_acc;
+    s.final_corrupted_acc_true = m.corrupted_acc_true;
     if (std::isnan(m.test_loss)) continue;
     s.final_test_loss = m.test_loss, s.final_test_acc = m.test_acc;
     if (s.grok_epoch < 0 && m.test_acc >= kGrokAccuracy) s.grok_epoch = m.epoch;
@@ -89,7 +91,8 @@ RunSummary summarize_run(const RunStore& store, const LiuThresholds& th) {
   s.circuit_formation_end = ph.circuit_formation_end;
   s.cleanup_end = ph.cleanup_end;
   for (const MeasureRecord& m : store.load_measures(KeySelection::Live))
-    if (m.epoch == s.last_epoch) s.key_freqs = m.keys.freqs;
+    if (m.epoch == s.last_epoch) s.key_freqs = m.keys.freqs, s.final_measures = m.values;
+  s.noise_phase = classify_noise(s);
   return s;
 }
 
@@ -98,6 +101,39 @@ const std::vector<std::string>& summary_stat_columns() {
       "memorisation_end", "grok_epoch", "test_loss_below_0.1", "circuit_formation_end", "cleanup_end",
       "t_train",          "t_test",     "final_train_loss",    "final_test_loss",
   };
+  return cols;
+}
+
+NoisePhase classify_noise(const RunSummary& s) {
+  if (std::isnan(s.final_train_acc_true) || std::isnan(s.final_test_acc)) return NoisePhase::None;
+  if (s.final_test_acc >= 0.9) {
+    if (s.final_corrupted_acc >= 0.9) return NoisePhase::Coexistence;
+    return s.final_corrupted_acc_true >= 0.9 ? NoisePhase::FullInversion : NoisePhase::PartialInversion;
+  }
+  return s.final_train_acc >= 0.9 ? NoisePhase::Memorisation : NoisePhase::Forgetting;
+}
+
+const char* to_string(NoisePhase p) {
+  switch (p) {
+    case NoisePhase::Coexistence: return "coexistence";
+    case NoisePhase::PartialInversion: return "partial inversion";
+    case NoisePhase::FullInversion: return "full inversion";
+    case NoisePhase::Memorisation: return "memorisation";
+    case NoisePhase::Forgetting: return "forgetting";
+    case NoisePhase::None: break;
+  }
+  return "";
+}
+
+const std::vector<std::string>& summary_figure_columns() {
+  static const std::vector<std::string> cols = [] {
+    std::vector<std::string> c = summary_stat_columns();
+    for (const char* x : {"final_train_acc", "final_test_acc", "final_train_acc_true", "final_corrupted_acc",
+                          "final_corrupted_acc_true", "gradient_symmetricity", "distance_irrelevance", "circularity",
+                          "mean_ipr"})
+      c.push_back(x);
+    return c;
+  }();
   return cols;
 }
 
@@ -112,6 +148,12 @@ double summary_value(const RunSummary& r, const std::string& c) {
   if (c == "t_test") return e(r.t_test);
   if (c == "final_train_loss") return r.final_train_loss;
   if (c == "final_test_loss") return r.final_test_loss;
+  if (c == "final_train_acc") return r.final_train_acc;
+  if (c == "final_test_acc") return r.final_test_acc;
+  if (c == "final_train_acc_true") return std::isnan(r.final_train_acc_true) ? r.final_train_acc : r.final_train_acc_true;
+  if (c == "final_corrupted_acc") return r.final_corrupted_acc;
+  if (c == "final_corrupted_acc_true") return r.final_corrupted_acc_true;
+  if (const auto it = r.final_measures.find(c); it != r.final_measures.end()) return it->second;
   return NAN;
 }
 

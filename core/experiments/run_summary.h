@@ -34,6 +34,14 @@ class RunStore;
 enum class LiuPhase { Comprehension, Grokking, Memorisation, Confusion };
 const char* to_string(LiuPhase p);  // "comprehension", "grokking", "memorisation", "confusion"
 
+// Doshi et al. 2024's phases of a run with label noise, from its final accuracies (their paper names
+// them; their code has no thresholds, these are ours, docs/sweeps.md): with test accuracy >= 0.9,
+// coexistence when the corrupted pairs keep >= 0.9 of their given labels, full inversion when they
+// get >= 0.9 of their true labels, partial inversion between; with test accuracy below 0.9,
+// memorisation when training accuracy on the given labels is >= 0.9, forgetting otherwise.
+enum class NoisePhase { None, Coexistence, PartialInversion, FullInversion, Memorisation, Forgetting };
+const char* to_string(NoisePhase p);  // "", "coexistence", "partial inversion", ...
+
 struct LiuThresholds {
   double train_acc = 0.9;
   double test_acc = 0.9;
@@ -56,8 +64,16 @@ struct RunSummary {
   int t_train = -1, t_test = -1;   // Liu et al.'s thresholds
   LiuPhase phase = LiuPhase::Confusion;
   double final_train_loss = NAN, final_test_loss = NAN, final_train_acc = NAN, final_test_acc = NAN;
-  std::vector<int> key_freqs;  // the newest checkpoint's (its live measures)
+  // Label noise (NaN without): the final training accuracy on the true labels, and on the
+  // corrupted pairs against their given and their true labels; the phase they make.
+  double final_train_acc_true = NAN, final_corrupted_acc = NAN, final_corrupted_acc_true = NAN;
+  NoisePhase noise_phase = NoisePhase::None;
+  std::vector<int> key_freqs;                    // the newest checkpoint's (its live measures)
+  std::map<std::string, double> final_measures;  // the newest checkpoint's live measures, by stored name
 };
+
+// The phase of a noisy run's final accuracies (None without label noise).
+NoisePhase classify_noise(const RunSummary& s);
 
 // t_train, t_test and the phase from per-epoch metrics (test fields NaN where not evaluated).
 void classify_liu(const std::vector<EpochMetrics>& metrics, const LiuThresholds& th, RunSummary& s);
@@ -79,6 +95,10 @@ std::vector<SeedAggregate> aggregate_seeds(const std::vector<RunSummary>& rows);
 // The columns aggregate_seeds fills, in table order, and a row's value of one (NaN if unreached).
 const std::vector<std::string>& summary_stat_columns();
 double summary_value(const RunSummary& r, const std::string& column);
+// Every per-run figure a map can colour by (the Compare view): the stat columns, the final
+// accuracies (train_acc_true and the corrupted pairs' with label noise) and the final mechanism
+// measures (core/analysis/mechanism.h); summary_value reads each.
+const std::vector<std::string>& summary_figure_columns();
 
 // The config fields whose values differ among `configs` (seed last): what `compare` shows.
 std::vector<std::string> differing_fields(const std::vector<Config>& configs);

@@ -162,4 +162,16 @@ QColor phaseColour(LiuPhase p) {
 
 QString phaseName(LiuPhase p) { return QString::fromUtf8(to_string(p)); }
 
+QColor noisePhaseColour(NoisePhase p) {
+  switch (p) {
+    case NoisePhase::Coexistence: return {148, 103, 189};
+    case NoisePhase::PartialInversion: return {158, 202, 225};
+    case NoisePhase::FullInversion: return {31, 119, 180};
+    case NoisePhase::Memorisation: return {255, 127, 14};
+    case NoisePhase::Forgetting: return {150, 150, 150};
+    case NoisePhase::None: break;
+  }
+  return {235, 235, 235};
+}
+
 }  // namespace grok

@@ -105,5 +105,8 @@ QColor sequentialColour(double t);  // t in [0, 1]
 // orange, confusion grey (the same in every figure and theme).
 QColor phaseColour(LiuPhase p);
 QString phaseName(LiuPhase p);
+// Doshi et al.'s phases of a noisy run (run_summary.h), likewise fixed: coexistence purple, partial
+// inversion light blue, full inversion blue, memorisation orange, forgetting grey.
+QColor noisePhaseColour(NoisePhase p);
 
 }  // namespace grok

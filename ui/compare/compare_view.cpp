@@ -61,6 +61,12 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent) {
   ph->addWidget(phaseX_ = new QComboBox);
   ph->addWidget(new QLabel(tr("and")));
   ph->addWidget(phaseY_ = new QComboBox);
+  ph->addWidget(new QLabel(tr("coloured by")));
+  ph->addWidget(phaseColour_ = new QComboBox);
+  phaseColour_->addItems({kLiuColouring, kNoiseColouring});
+  for (const std::string& f : summary_figure_columns()) phaseColour_->addItem(QString::fromStdString(f));
+  phaseColour_->setToolTip(tr("Liu et al.'s phases, Doshi et al.'s phases of runs with label noise, or any per-run "
+                              "figure (its median over seeds, on a colour scale)"));
   ph->addStretch(1);
 
   auto* left = left_ = new QSplitter(Qt::Vertical);
@@ -99,6 +105,7 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent) {
   connect(grokField_, &QComboBox::currentTextChanged, this, [this] {
     grok_->setRuns(grokField_->currentText(), source_->runs(), ColourScale::of(colourField(), source_->runs()));
   });
+  connect(phaseColour_, &QComboBox::currentTextChanged, phases_, &PhaseGrid::setColouring);
   for (QComboBox* c : {phaseX_, phaseY_})
     connect(c, &QComboBox::currentTextChanged, this,
             [this] { setPhaseFields(phaseX_->currentText(), phaseY_->currentText()); });
@@ -272,6 +279,8 @@ void CompareView::setColourField(const QString& field) {
 }
 
 void CompareView::setGrokField(const QString& field) { grokField_->setCurrentText(field); }
+
+void CompareView::setPhaseColouring(const QString& what) { phaseColour_->setCurrentText(what); }
 
 void CompareView::setPhaseFields(const QString& x, const QString& y) {
   const bool oneRow = y == tr("(one row)") || y == x;

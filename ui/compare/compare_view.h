@@ -60,6 +60,8 @@ class CompareView : public QWidget {
   void setColourField(const QString& field);
   void setGrokField(const QString& field);
   void setPhaseFields(const QString& x, const QString& y);  // y "" for one row
+  // What the phase map colours by: kLiuColouring, kNoiseColouring or a per-run figure (phase_grid.h).
+  void setPhaseColouring(const QString& what);
   QString startSweep();                                     // "" or a one-line error
   void stopSweep();
   // What closing the window asks first: true if no sweep is running; else stops it, calls `then`
@@ -92,7 +94,7 @@ class CompareView : public QWidget {
   PhaseGrid* phases_;
   QSplitter* left_;  // the table over epochs to grok
   QLabel* title_;
-  QComboBox *colourBy_, *grokField_, *phaseX_, *phaseY_;
+  QComboBox *colourBy_, *grokField_, *phaseX_, *phaseY_, *phaseColour_;
   bool colourChosen_ = false;  // the user picked the colour field: keep it as the runs change
   QToolButton* seriesButton_;
   QCheckBox* logX_;

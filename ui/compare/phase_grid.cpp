@@ -1,7 +1,11 @@
 #include "ui/compare/phase_grid.h"
 
+#include "ui/plots/heatmap_view.h"
+
 #include <QMenu>
 #include <QToolTip>
+#include <algorithm>
+#include <cmath>
 
 namespace grok {
 
@@ -10,7 +14,10 @@ namespace {
 constexpr LiuPhase kPhases[] = {LiuPhase::Comprehension, LiuPhase::Grokking, LiuPhase::Memorisation,
                                 LiuPhase::Confusion};
 
-QColor textOn(const QColor& c) { return c.lightnessF() > 0.55 ? Qt::black : Qt::white; }
+// Black on light fills, white on dark, by luminance (viridis' yellow is light, its HSL lightness is not).
+QColor textOn(const QColor& c) {
+  return 0.299 * c.redF() + 0.587 * c.greenF() + 0.114 * c.blueF() > 0.5 ? Qt::black : Qt::white;
+}
 
 }  // namespace
 
@@ -20,10 +27,12 @@ int PhaseCell::withData() const {
   return n;
 }
 
-QVector<PhaseCell> phaseCells(const QVector<CompareRun>& runs, const QString& xField, const QString& yField) {
+QVector<PhaseCell> phaseCells(const QVector<CompareRun>& runs, const QString& xField, const QString& yField,
+                              const QString& figure) {
   const QStringList xs = sortedValues(runs, xField);
   const QStringList ys = yField.isEmpty() ? QStringList{QString()} : sortedValues(runs, yField);
   QVector<PhaseCell> out;
+  QVector<double> values;
   for (int j = 0; j < ys.size(); j++)
     for (int i = 0; i < xs.size(); i++) {
       PhaseCell c;
@@ -32,8 +41,19 @@ QVector<PhaseCell> phaseCells(const QVector<CompareRun>& runs, const QString& xF
         if (r.value(xField) != xs[i] || (!yField.isEmpty() && r.value(yField) != ys[j])) continue;
         c.rows << r.row;
         if (!r.hasData || !r.summary.complete) c.training = c.training || r.state != RunState::Failed;
-        if (r.hasData) c.counts[r.summary.phase]++;
+        if (r.hasData) c.counts[r.summary.phase]++, c.noiseCounts[r.summary.noise_phase]++;
+        if (r.hasData && !figure.isEmpty())
+          if (const double v = summary_value(r.summary, figure.toStdString()); !std::isnan(v)) values << v;
       }
+      if (!values.isEmpty()) {
+        std::sort(values.begin(), values.end());
+        const auto n = values.size();
+        c.value = n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
+      }
+      values.clear();
+      int noiseMost = 0;
+      for (auto it = c.noiseCounts.begin(); it != c.noiseCounts.end(); ++it)
+        if (it.value() > noiseMost) noiseMost = it.value(), c.noiseMajority = it.key();
       if (c.rows.isEmpty()) continue;
       int most = 0;
       for (LiuPhase p : kPhases)
@@ -54,38 +74,82 @@ PhaseGrid::PhaseGrid(QWidget* parent) : Figure(tr("Phase diagram (Liu et al.)"),
 
 void PhaseGrid::setRuns(const QString& xField, const QString& yField, const QVector<CompareRun>& runs) {
   xField_ = xField, yField_ = yField, runs_ = runs;
-  cells_ = phaseCells(runs, xField, yField);
+  const bool phases = colouring_ == kLiuColouring || colouring_ == kNoiseColouring;
+  cells_ = phaseCells(runs, xField, yField, phases ? QString() : colouring_);
   xValues_ = sortedValues(runs, xField);
   yValues_ = yField.isEmpty() ? QStringList{QString()} : sortedValues(runs, yField);
   rebuild();
+}
+
+void PhaseGrid::setColouring(const QString& what) {
+  colouring_ = what;
+  setRuns(xField_, yField_, runs_);
+}
+
+QCPRange PhaseGrid::valueRange() const {
+  const QString c = colouring_;
+  if (c.contains("acc") || c == "gradient_symmetricity" || c == "distance_irrelevance" || c == "circularity" ||
+      c == "mean_ipr")
+    return {0, 1};
+  double lo = INFINITY, hi = -INFINITY;
+  for (const PhaseCell& cell : cells_)
+    if (!std::isnan(cell.value)) lo = std::min(lo, cell.value), hi = std::max(hi, cell.value);
+  if (!std::isfinite(lo)) return {0, 1};
+  return hi > lo ? QCPRange(lo, hi) : QCPRange(lo - 0.5, lo + 0.5);
 }
 
 void PhaseGrid::rebuild() {
   clearItems();
   clearPlottables();
   labels_.clear();
-  // The legend: the four phases, and the hatching of cells whose seeds disagree.
-  for (LiuPhase p : kPhases) {
-    auto* key = new QCPBars(xAxis, yAxis);
-    key->setName(phaseName(p));
-    key->setPen(Qt::NoPen);
-    key->setBrush(phaseColour(p));
+  const bool liu = colouring_ == kLiuColouring, noise = colouring_ == kNoiseColouring, value = !liu && !noise;
+  if (liu || noise) {  // the legend: the phases, and the hatching of cells whose seeds disagree
+    auto key = [this](const QString& name, const QColor& colour) {
+      auto* k = new QCPBars(xAxis, yAxis);
+      k->setName(name);
+      k->setPen(Qt::NoPen);
+      k->setBrush(colour);
+    };
+    if (liu)
+      for (LiuPhase p : kPhases) key(phaseName(p), phaseColour(p));
+    else
+      for (NoisePhase p : {NoisePhase::Coexistence, NoisePhase::PartialInversion, NoisePhase::FullInversion,
+                           NoisePhase::Memorisation, NoisePhase::Forgetting})
+        key(QString::fromUtf8(to_string(p)), noisePhaseColour(p));
+    auto* hatch = new QCPBars(xAxis, yAxis);
+    hatch->setName(tr("seeds disagree (majority)"));
+    hatch->setPen(QPen(palette().color(QPalette::WindowText)));
+    hatch->setBrush(QBrush(palette().color(QPalette::WindowText), Qt::BDiagPattern));
   }
-  auto* hatch = new QCPBars(xAxis, yAxis);
-  hatch->setName(tr("seeds disagree (majority)"));
-  hatch->setPen(QPen(palette().color(QPalette::WindowText)));
-  hatch->setBrush(QBrush(palette().color(QPalette::WindowText), Qt::BDiagPattern));
+  legend->setVisible(!value);
+  // The value mode's colour scale, beside the grid (out of the layout otherwise).
+  if (!scale_) {
+    scale_ = new QCPColorScale(this);
+    scale_->setType(QCPAxis::atRight);
+    scale_->setGradient(viridis());  // made outside the layout: added below in the value mode
+  }
+  if (value && !scale_->layout()) plotLayout()->addElement(1, 1, scale_);
+  if (!value && scale_->layout()) plotLayout()->take(scale_), plotLayout()->simplify();
+  const QCPRange range = valueRange();
+  scale_->setDataRange(range);
+  scale_->axis()->setLabel(colouring_);
+  QCPColorGradient gradient = viridis();
   const QFont small(font().family(), std::max(6, font().pointSize() - 1));
   for (const PhaseCell& c : cells_) {
-    QColor fill = c.withData() ? phaseColour(c.majority) : palette().color(QPalette::Base);
+    QColor fill = !c.withData() ? palette().color(QPalette::Base)
+                  : liu         ? phaseColour(c.majority)
+                  : noise       ? noisePhaseColour(c.noiseMajority)
+                  : std::isnan(c.value) ? palette().color(QPalette::Mid)
+                                        : QColor::fromRgb(gradient.color(c.value, range));
     if (c.training) fill.setAlpha(120);  // may still change
+    const bool mixedHere = liu ? c.mixed : noise ? c.noiseCounts.size() > 1 : false;
     auto* rect = new QCPItemRect(this);
     rect->topLeft->setCoords(c.col - 0.48, c.row + 0.48);
     rect->bottomRight->setCoords(c.col + 0.48, c.row - 0.48);
     rect->setPen(QPen(palette().color(QPalette::Mid)));
     rect->setBrush(fill);
     rect->setSelectable(false);
-    if (c.mixed) {
+    if (mixedHere) {
       auto* over = new QCPItemRect(this);
       over->topLeft->setCoords(c.col - 0.48, c.row + 0.48);
       over->bottomRight->setCoords(c.col + 0.48, c.row - 0.48);
@@ -94,8 +158,15 @@ void PhaseGrid::rebuild() {
       over->setBrush(QBrush(lines, Qt::BDiagPattern));
       over->setSelectable(false);
     }
-    QString text = c.withData() ? phaseName(c.majority) : tr("not started");
-    if (c.mixed) text += "\n" + tr("mixed: %1 of %2").arg(c.counts.value(c.majority)).arg(c.withData());
+    QString text = !c.withData() ? tr("not started")
+                   : liu         ? phaseName(c.majority)
+                   : noise       ? (c.noiseMajority == NoisePhase::None ? tr("no label noise")
+                                                                        : QString::fromUtf8(to_string(c.noiseMajority)))
+                   : std::isnan(c.value) ? tr("n/a")
+                                         : QString::number(c.value, 'g', 3);
+    if (liu && c.mixed) text += "\n" + tr("mixed: %1 of %2").arg(c.counts.value(c.majority)).arg(c.withData());
+    if (noise && mixedHere)
+      text += "\n" + tr("mixed: %1 of %2").arg(c.noiseCounts.value(c.noiseMajority)).arg(c.withData());
     if (c.training && c.withData()) text += "\n" + tr("(training)");
     auto* label = new QCPItemText(this);
     label->position->setCoords(c.col, c.row);
@@ -116,7 +187,12 @@ void PhaseGrid::rebuild() {
   ticks(xAxis, xValues_, xField_);
   ticks(yAxis, yValues_, yField_);
   applyPalette();
-  setTitle(title());  // wraps the legend beside the title
+  scale_->axis()->setBasePen(QPen(palette().color(QPalette::WindowText)));
+  scale_->axis()->setTickLabelColor(palette().color(QPalette::WindowText));
+  scale_->axis()->setLabelColor(palette().color(QPalette::WindowText));
+  setTitle(liu     ? tr("Phase diagram (Liu et al.)")
+           : noise ? tr("Phases with label noise (Doshi et al.)")
+                   : tr("%1, median over seeds").arg(colouring_));  // wraps the legend beside the title
   replot(QCustomPlot::rpQueuedReplot);
 }
 

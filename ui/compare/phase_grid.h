@@ -28,11 +28,20 @@ struct PhaseCell {
   LiuPhase majority = LiuPhase::Confusion;
   bool mixed = false;     // its runs ended in more than one phase
   bool training = false;  // a run of it is not complete yet: the phase may change
+  QMap<NoisePhase, int> noiseCounts;  // runs with data, by Doshi et al.'s phase (None without noise)
+  NoisePhase noiseMajority = NoisePhase::None;
+  double value = NAN;  // the median over its runs of the figure the grid is coloured by
   int withData() const;
 };
 
 // Cells of the grid; ties in the majority go to the phase listed first (comprehension first).
-QVector<PhaseCell> phaseCells(const QVector<CompareRun>& runs, const QString& xField, const QString& yField);
+// `figure`: a summary_figure_columns() name whose median each cell holds ("" for none).
+QVector<PhaseCell> phaseCells(const QVector<CompareRun>& runs, const QString& xField, const QString& yField,
+                              const QString& figure = {});
+
+// What a PhaseGrid colours its cells by: Liu et al.'s phases, Doshi et al.'s, or any per-run figure.
+inline const QString kLiuColouring = QStringLiteral("phase (Liu et al.)");
+inline const QString kNoiseColouring = QStringLiteral("phase with label noise (Doshi et al.)");
 
 class PhaseGrid : public Figure {
   Q_OBJECT
@@ -40,6 +49,12 @@ class PhaseGrid : public Figure {
   explicit PhaseGrid(QWidget* parent = nullptr);
   // yField may be empty: one row over xField.
   void setRuns(const QString& xField, const QString& yField, const QVector<CompareRun>& runs);
+  // kLiuColouring (the default), kNoiseColouring, or a summary_figure_columns() name: then each cell
+  // is its runs' median on a sequential scale, with a colour scale beside the grid.
+  void setColouring(const QString& what);
+  QString colouring() const { return colouring_; }
+  // The value mode's scale: [0, 1] for shares and the mechanism measures, else the cells' range.
+  QCPRange valueRange() const;
   const QVector<PhaseCell>& cells() const { return cells_; }
   int cellAt(const QPointF& pos) const;  // index into cells(), -1 if none
   QString cellToolTip(int cell) const;
@@ -63,6 +78,8 @@ class PhaseGrid : public Figure {
   QVector<PhaseCell> cells_;
   QStringList xValues_, yValues_;
   QVector<QCPItemText*> labels_;  // per cell
+  QString colouring_ = kLiuColouring;
+  QCPColorScale* scale_ = nullptr;  // in the layout in the value mode only
 };
 
 }  // namespace grok

@@ -5,9 +5,6 @@
 
 namespace grok {
 
-namespace {
-// Viridis (perceptually uniform, readable in grey and by colour-blind readers); QCustomPlot 2.1
-// has no built-in one.
 QCPColorGradient viridis() {
   QCPColorGradient g;
   g.setColorStops({{0.0, QColor(68, 1, 84)},
@@ -17,7 +14,6 @@ QCPColorGradient viridis() {
                    {1.0, QColor(253, 231, 37)}});
   return g;
 }
-}  // namespace
 
 HeatmapView::HeatmapView(const QString& title, const QString& xLabel, const QString& yLabel, QWidget* parent)
     : Figure(title, parent), xLabel_(xLabel), yLabel_(yLabel) {

@@ -11,6 +11,10 @@
 
 namespace grok {
 
+// Viridis (perceptually uniform, readable in grey and by colour-blind readers): every map's
+// gradient; QCustomPlot 2.1 has no built-in one.
+QCPColorGradient viridis();
+
 class HeatmapView : public Figure {
   Q_OBJECT
  public:
