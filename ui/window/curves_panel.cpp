@@ -27,7 +27,7 @@ CurvesPanel::CurvesPanel(QObject* parent) : QObject(parent) {
   measures_ = new SeriesView(tr("Progress measures"), tr("loss (nats)"), true);
   gini_ = new SeriesView(tr("Gini of the Fourier norms"), tr("Gini"), false);
   norm_ = new SeriesView(tr("Sum of squared weights"), tr("sum of squares"), false);
-  mechanism_ = new SeriesView(tr("Mechanism: clock or pizza, periodic neurons"), tr("0 to 1"), false);
+  mechanism_ = new SeriesView(tr("Mechanism"), tr("0 to 1"), false);
   loss_->defineSeries(0, tr("train"), seriesColor(0));
   loss_->defineSeries(1, tr("test"), seriesColor(1));
   acc_->defineSeries(0, tr("train"), seriesColor(0));

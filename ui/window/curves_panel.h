@@ -47,11 +47,10 @@ inline constexpr std::pair<const char*, const char*> kLossSeries[] = {{"train_lo
                                                                       {"excluded_loss_train", "excluded loss"}};
 
 // The mechanism measures (core/analysis/mechanism.h), drawn in the Mechanism view.
-inline constexpr std::pair<const char*, const char*> kMechanismSeries[] = {
-    {"gradient_symmetricity", "gradient symmetricity"},
-    {"distance_irrelevance", "distance irrelevance"},
-    {"circularity", "circularity"},
-    {"mean_ipr", "mean IPR"}};
+inline constexpr std::pair<const char*, const char*> kMechanismSeries[] = {{"gradient_symmetricity", "gradient symm."},
+                                                                           {"distance_irrelevance", "distance irrel."},
+                                                                           {"circularity", "circularity"},
+                                                                           {"mean_ipr", "mean IPR"}};
 
 class CurvesPanel : public QObject {
   Q_OBJECT
