@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "core/analysis/measure_registry.h"
+#include "core/analysis/mechanism.h"
 #include "core/analysis/pair_forward.h"
 #include "core/model/model_family.h"
 
@@ -61,6 +62,7 @@ Snapshot compute_snapshot(const Config& cfg, int epoch, const CheckpointWeights&
   if (s.d_mlp > 0) {
     s.neurons = neuron_frequencies_of(s.neuron_acts.data(), s.d_mlp, F);
     for (SnapshotLayer& l : s.earlier_layers) l.neurons = neuron_frequencies_of(l.neuron_acts.data(), s.d_mlp, F);
+    s.neuron_ipr = neuron_iprs(cfg, ck, F);
   }
   s.ms.neurons = ms_since(t0);
   s.ms.total = ms_since(t_start);

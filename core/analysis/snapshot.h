@@ -59,6 +59,7 @@ struct Snapshot {
   std::vector<float> neuron_acts;    // [p, p, d_mlp]: last layer's MLP output (post-ReLU) at '=' for input (a, b)
   std::vector<float> attention;      // [n_heads, p, p]: last layer's attention from '=' to position 0 (token a)
   NeuronFrequencies neurons;         // [d_mlp] dominant frequency and FVE
+  std::vector<double> neuron_ipr;    // [d_mlp] each last-layer neuron's IPR (mechanism.h); empty without neurons
   // The layers before the last (empty for one layer). W_L, the key frequencies and the check
   // table's projections are the last layer's, as the paper defines them.
   std::vector<SnapshotLayer> earlier_layers;

@@ -6,6 +6,7 @@
 #include "ui/checkpoint/attention_panel.h"
 #include "ui/checkpoint/check_table_view.h"
 #include "ui/checkpoint/epoch_scrubber.h"
+#include "ui/checkpoint/ipr_histogram.h"
 #include "ui/checkpoint/neuron_panel.h"
 #include "ui/plots/heatmap_view.h"
 #include "ui/plots/spectrum_view.h"
@@ -21,6 +22,7 @@ CheckpointViews::CheckpointViews(EpochScrubber* scrubber, std::shared_ptr<Analys
   attention_ = new AttentionPanel;
   logits_ = new HeatmapView(tr("Logits in the 2D Fourier basis"), tr("b component"), tr("a component"));
   checks_ = new CheckTableView;
+  ipr_ = new IprHistogram;
   // One axis order for both panels: a pick in one is the pick in the other (and saved).
   connect(neurons_, &NeuronPanel::axisOrderChanged, attention_, &AttentionPanel::setAxisOrder);
   connect(attention_, &AttentionPanel::axisOrderChanged, neurons_, &NeuronPanel::setAxisOrder);
@@ -53,10 +55,11 @@ void CheckpointViews::clear() {
   attention_->clear();
   logits_->clear();
   checks_->clear();
+  ipr_->clear();
 }
 
 void CheckpointViews::setNotice(const QString& text) {
-  for (Figure* f : std::initializer_list<Figure*>{we_, wl_, logits_, neurons_->view(), attention_->view()})
+  for (Figure* f : std::initializer_list<Figure*>{we_, wl_, logits_, neurons_->view(), attention_->view(), ipr_})
     f->setNotice(text);
   checks_->setNotice(text);
 }
@@ -123,6 +126,7 @@ void CheckpointViews::prefetchNeighbours() {
 
 void CheckpointViews::drawSnapshot() {
   const Snapshot& s = *shown_->snapshot;
+  ipr_->setValues(s.epoch, s.neuron_ipr);
   const OperationGroup& g = shown_->group;
   const int n = g.n;  // the analysis is in the group's basis: spectra [n], logits' 2D norms [n, n]
   const QString group = QString::fromStdString(g.name());

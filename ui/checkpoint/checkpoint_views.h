@@ -29,6 +29,7 @@ class AttentionPanel;
 class CheckTableView;
 class EpochScrubber;
 class HeatmapView;
+class IprHistogram;
 class NeuronPanel;
 class SpectrumView;
 
@@ -44,6 +45,7 @@ class CheckpointViews : public QObject {
   AttentionPanel* attention() const { return attention_; }
   HeatmapView* attentionView() const;
   HeatmapView* logitsView() const { return logits_; }
+  IprHistogram* iprView() const { return ipr_; }  // docked under the Mechanism view's curves
   CheckTableView* checks() const { return checks_; }
   int shownEpoch() const { return shownEpoch_; }
   int shownChecksEpoch() const { return shownChecksEpoch_; }
@@ -74,6 +76,7 @@ class CheckpointViews : public QObject {
   NeuronPanel* neurons_;
   AttentionPanel* attention_;
   HeatmapView* logits_;
+  IprHistogram* ipr_;
   CheckTableView* checks_;
   ViewSnapshotPtr shown_;
   int shownEpoch_ = -1, shownChecksEpoch_ = -1;

@@ -7,6 +7,7 @@
 #include <QMimeData>
 #include <QScreen>
 #include <QSettings>
+#include <QSplitter>
 #include <QStatusBar>
 #include <QTimer>
 #include <QToolBar>
@@ -17,6 +18,7 @@
 #include "ui/checkpoint/check_table_view.h"
 #include "ui/checkpoint/checkpoint_views.h"
 #include "ui/checkpoint/epoch_scrubber.h"
+#include "ui/checkpoint/ipr_histogram.h"
 #include "ui/checkpoint/key_set_chooser.h"
 #include "ui/checkpoint/neuron_panel.h"
 #include "ui/compare/compare_view.h"
@@ -80,7 +82,11 @@ void MainWindow::buildDocks() {
   QDockWidget* dLoss = add(tr("Loss and accuracy"), "loss", viewer_->curves()->lossAndAccuracy());
   QDockWidget* dMeasures = add(tr("Progress measures"), "measures", viewer_->curves()->measures());
   QDockWidget* dNumerics = add(tr("Numerics"), "numerics", viewer_->curves()->numerics()->widget());
-  QDockWidget* dMechanism = add(tr("Mechanism"), "mechanism", viewer_->curves()->mechanismView());
+  auto* mechanism = new QSplitter(Qt::Vertical);  // the measures over epochs, the IPRs at the scrubbed one
+  mechanism->addWidget(viewer_->curves()->mechanismView());
+  mechanism->addWidget(v->iprView());
+  mechanism->setChildrenCollapsible(false);
+  QDockWidget* dMechanism = add(tr("Mechanism"), "mechanism", mechanism);
   QDockWidget* dWE = add(tr("W_E Fourier norms"), "we", v->weView());
   QDockWidget* dWL = add(tr("W_L Fourier norms"), "wl", v->wlView());
   QDockWidget* dNeur = neuronDock_ = add(tr("Neurons"), "neurons", v->neurons());
