@@ -46,22 +46,40 @@ inline Config planted_config(std::string op = std::string("add")) {
   return c;
 }
 
+// A one-layer transformer's tensors, zero but for the routing every planted model shares: W_pos
+// marks positions 0, 1, 2 in residual dims P0..P0+2, and head h (0, 1) attends from '=' to position
+// h with a score of 100 / sqrt(d_head) (the others' weights ~1e-15 for d_head <= 32).
+struct PlantedTransformer {
+  NamedArray WE, Wpos, WK, WQ, WV, WO, Win, bin, Wout, bout, WU;
+  std::vector<NamedArray> arrays() const { return {WK, WO, WQ, WV, Win, Wout, bin, bout, WE, Wpos, WU}; }
+};
+inline PlantedTransformer planted_routing(const Config& c, int V, int P0) {
+  const int D = c.d_model, H = c.n_heads, Dh = c.d_head, M = c.d_mlp;
+  PlantedTransformer t{zeros("embed.W_E", {D, V}),
+                       zeros("pos_embed.W_pos", {3, D}),
+                       zeros("blocks.0.attn.W_K", {H, Dh, D}),
+                       zeros("blocks.0.attn.W_Q", {H, Dh, D}),
+                       zeros("blocks.0.attn.W_V", {H, Dh, D}),
+                       zeros("blocks.0.attn.W_O", {D, H * Dh}),
+                       zeros("blocks.0.mlp.W_in", {M, D}),
+                       zeros("blocks.0.mlp.b_in", {M}),
+                       zeros("blocks.0.mlp.W_out", {D, M}),
+                       zeros("blocks.0.mlp.b_out", {D}),
+                       zeros("unembed.W_U", {D, V})};
+  for (int pos = 0; pos < 3; pos++) at(t.Wpos, pos * D + P0 + pos) = 1;
+  for (int h = 0; h < 2; h++) {
+    at(t.WQ, (h * Dh + 0) * D + P0 + 2) = 10;
+    at(t.WK, (h * Dh + 0) * D + P0 + h) = 10;
+  }
+  return t;
+}
+
 inline std::vector<NamedArray> planted_checkpoint(const Config& c, const std::vector<int>& key, float scale) {
   const OperationGroup g = Task(c).group();
   const int p = c.p, V = p + 1, D = c.d_model, H = c.n_heads, Dh = c.d_head, M = c.d_mlp;
   const int K = static_cast<int>(key.size()), per = M / K, P0 = 4 * K;
-  NamedArray WE = zeros("embed.W_E", {D, V}), Wpos = zeros("pos_embed.W_pos", {3, D});
-  NamedArray WK = zeros("blocks.0.attn.W_K", {H, Dh, D}), WQ = zeros("blocks.0.attn.W_Q", {H, Dh, D});
-  NamedArray WV = zeros("blocks.0.attn.W_V", {H, Dh, D}), WO = zeros("blocks.0.attn.W_O", {D, H * Dh});
-  NamedArray Win = zeros("blocks.0.mlp.W_in", {M, D}), bin = zeros("blocks.0.mlp.b_in", {M});
-  NamedArray Wout = zeros("blocks.0.mlp.W_out", {D, M}), bout = zeros("blocks.0.mlp.b_out", {D});
-  NamedArray WU = zeros("unembed.W_U", {D, V});
-  for (int pos = 0; pos < 3; pos++) at(Wpos, pos * D + P0 + pos) = 1;
-  const float s = 10;  // score s^2 / sqrt(8) ~ 35
-  for (int h = 0; h < 2; h++) {
-    at(WQ, (h * Dh + 0) * D + P0 + 2) = s;
-    at(WK, (h * Dh + 0) * D + P0 + h) = s;
-  }
+  PlantedTransformer t = planted_routing(c, V, P0);
+  NamedArray &WE = t.WE, &WV = t.WV, &WO = t.WO, &Win = t.Win, &Wout = t.Wout, &WU = t.WU;
   for (int i = 0; i < K; i++) {
     const double w = 2 * M_PI * key[i] / g.n;
     const int d = 4 * i;
@@ -87,7 +105,7 @@ inline std::vector<NamedArray> planted_checkpoint(const Config& c, const std::ve
       at(Wout, (d + 3) * M + j) = static_cast<float>(-std::sin(2 * f));
     }
   }
-  return {WK, WO, WQ, WV, Win, Wout, bin, bout, WE, Wpos, WU};
+  return t.arrays();
 }
 
 }  // namespace grok::test

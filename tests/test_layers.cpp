@@ -111,7 +111,8 @@ class TestLayers : public QObject {
       const std::vector<CheckRow> rows = layer_checks(c, CheckpointWeights(c, ck), *pairs, s);
       QCOMPARE(rows.size(), std::size_t(layers));
       const Batch train = make_batch(pairs->train), test = make_batch(pairs->test);
-      const Batch x{at::cat({train.a, test.a}), at::cat({train.b, test.b}), at::cat({train.labels, test.labels})};
+      const Batch x{
+          at::cat({train.a, test.a}), at::cat({train.b, test.b}), at::cat({train.labels, test.labels}), {}, 0};
       ForwardCache cache;
       const auto full = loss_acc(forward_plain(w, x, {}, &cache).narrow(1, 0, c.p), x.labels);
       for (int l = 0; l < layers; l++) {

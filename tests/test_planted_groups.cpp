@@ -90,18 +90,8 @@ std::vector<NamedArray> planted_group_checkpoint(const Config& c, const std::vec
   }
   const int P0 = used;
   if (P0 + 3 > D || head_used > Dh) throw std::logic_error("planted_group_checkpoint: widen the model");
-  NamedArray WE = zeros("embed.W_E", {D, V}), Wpos = zeros("pos_embed.W_pos", {3, D});
-  NamedArray WK = zeros("blocks.0.attn.W_K", {H, Dh, D}), WQ = zeros("blocks.0.attn.W_Q", {H, Dh, D});
-  NamedArray WV = zeros("blocks.0.attn.W_V", {H, Dh, D}), WO = zeros("blocks.0.attn.W_O", {D, H * Dh});
-  NamedArray Win = zeros("blocks.0.mlp.W_in", {M, D}), bin = zeros("blocks.0.mlp.b_in", {M});
-  NamedArray Wout = zeros("blocks.0.mlp.W_out", {D, M}), bout = zeros("blocks.0.mlp.b_out", {D});
-  NamedArray WU = zeros("unembed.W_U", {D, V});
-  for (int pos = 0; pos < 3; pos++) at(Wpos, pos * D + P0 + pos) = 1;
-  const float s = 10;  // score s^2 / sqrt(d_head) >= 17
-  for (int h = 0; h < 2; h++) {
-    at(WQ, (h * Dh + 0) * D + P0 + 2) = s;
-    at(WK, (h * Dh + 0) * D + P0 + h) = s;
-  }
+  test::PlantedTransformer t = test::planted_routing(c, V, P0);  // heads 0, 1 attend to a, b
+  NamedArray &WE = t.WE, &WV = t.WV, &WO = t.WO, &Win = t.Win, &bin = t.bin, &Wout = t.Wout, &WU = t.WU;
   std::mt19937 rng(11);
   std::normal_distribution<double> n01;
   for (int i = 0; i < K; i++) {
@@ -161,7 +151,7 @@ std::vector<NamedArray> planted_group_checkpoint(const Config& c, const std::vec
     for (int u = 0; u < per; u++)
       for (int e = 0; e < d2; e++) at(Wout, (C + e) * M + i * per + u) = static_cast<float>(R[u * d2 + e]);
   }
-  return {WK, WO, WQ, WV, Win, Wout, bin, bout, WE, Wpos, WU};
+  return t.arrays();
 }
 
 int irrep_index(const FiniteGroup& G, const std::string& name) {

@@ -242,7 +242,7 @@ class TestUiCompare : public QObject {
     grid.setRuns("lr", "", runs);
     grid.setColouring("gradient_symmetricity");
     QCOMPARE(grid.cells()[0].value, 0.3);
-    QCOMPARE(grid.valueRange(), QCPRange(0, 1));  // a share: the whole of [0, 1]
+    QCOMPARE(grid.valueRange(), QCPRange(-1, 1));  // a cosine: the whole of [-1, 1]
     QVERIFY2(grid.title().contains("gradient_symmetricity"), qPrintable(grid.title()));
     QVERIFY(!grid.legend->visible());
     grid.setColouring("grok_epoch");

@@ -23,12 +23,6 @@ namespace {
 
 constexpr int kFirst = 3, kSecond = 7;
 
-float* floats(std::vector<NamedArray>& w, const std::string& name) {
-  for (NamedArray& a : w)
-    if (a.name == name) return reinterpret_cast<float*>(a.bytes.data());
-  return nullptr;
-}
-
 // The newest checkpoint replaced by the planted Fourier circuit at kFirst and kSecond
 // (planted_model.h): a model that uses exactly those frequencies, which the key rule, checked
 // against the model's own restricted loss, finds.

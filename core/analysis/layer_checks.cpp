@@ -32,13 +32,13 @@ struct Chunk {
 // The train and test pairs, in chunks within analysis_block_bytes().
 std::vector<Chunk> chunks(const Config& cfg, const Dataset& data) {
   const Batch train = make_batch(data.train), test = make_batch(data.test);
-  const Batch all{at::cat({train.a, test.a}), at::cat({train.b, test.b}), at::cat({train.labels, test.labels})};
+  const Batch all{at::cat({train.a, test.a}), at::cat({train.b, test.b}), at::cat({train.labels, test.labels}), {}, 0};
   const std::int64_t n = all.size();
   const auto step = static_cast<std::int64_t>(std::max<std::size_t>(1, analysis_block_bytes() / bytes_per_pair(cfg)));
   std::vector<Chunk> out;
   for (std::int64_t i = 0; i < n; i += step) {
     const std::int64_t len = std::min(step, n - i);
-    Batch x{all.a.narrow(0, i, len), all.b.narrow(0, i, len), all.labels.narrow(0, i, len)};
+    Batch x{all.a.narrow(0, i, len), all.b.narrow(0, i, len), all.labels.narrow(0, i, len), {}, 0};
     out.push_back({x, x.a * Task(cfg).p() + x.b});
   }
   return out;

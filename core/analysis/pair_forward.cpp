@@ -52,7 +52,7 @@ class BlockForward {
   void eval(const at::Tensor& ab, std::int64_t first, const Out& out, const std::vector<Layer>& earlier) const {
     at::NoGradGuard no_grad;
     const std::int64_t p = p_, n = ab.size(0);
-    const Batch x{ab.div(p, "floor"), ab.remainder(p), at::Tensor()};
+    const Batch x{ab.div(p, "floor"), ab.remainder(p), at::Tensor(), {}, 0};
     const bool all = out.direct || out.mlp_post || out.attention || !earlier.empty();
     ForwardCache cache;
     const at::Tensor L = model_forward(ck_.config(), w_, x, {}, all ? &cache : nullptr);  // [n, V]

@@ -284,7 +284,7 @@ Batch make_batch(const Split& s) {
 
 Batch all_pairs(int p) {
   const at::Tensor ab = at::arange(p * p, at::kLong);
-  return {ab.div(p, "floor"), ab.remainder(p), at::Tensor()};
+  return {ab.div(p, "floor"), ab.remainder(p), at::Tensor(), {}, 0};
 }
 
 at::Tensor cross_entropy_f64(const at::Tensor& logits, const at::Tensor& labels) {

@@ -88,9 +88,8 @@ void PhaseGrid::setColouring(const QString& what) {
 
 QCPRange PhaseGrid::valueRange() const {
   const QString c = colouring_;
-  if (c.contains("acc") || c == "gradient_symmetricity" || c == "distance_irrelevance" || c == "circularity" ||
-      c == "mean_ipr")
-    return {0, 1};
+  if (c == "gradient_symmetricity") return {-1, 1};  // a mean cosine
+  if (c.contains("acc") || c == "distance_irrelevance" || c == "circularity" || c == "mean_ipr") return {0, 1};
   double lo = INFINITY, hi = -INFINITY;
   for (const PhaseCell& cell : cells_)
     if (!std::isnan(cell.value)) lo = std::min(lo, cell.value), hi = std::max(hi, cell.value);

@@ -53,7 +53,8 @@ class PhaseGrid : public Figure {
   // is its runs' median on a sequential scale, with a colour scale beside the grid.
   void setColouring(const QString& what);
   QString colouring() const { return colouring_; }
-  // The value mode's scale: [0, 1] for shares and the mechanism measures, else the cells' range.
+  // The value mode's scale: [0, 1] for shares and the mechanism measures ([-1, 1] for gradient
+  // symmetricity, a cosine), else the cells' range.
   QCPRange valueRange() const;
   const QVector<PhaseCell>& cells() const { return cells_; }
   int cellAt(const QPointF& pos) const;  // index into cells(), -1 if none
