@@ -9,6 +9,7 @@
 #include <mutex>
 #include <numeric>
 
+#include "core/analysis/internal/pair_blocks.h"
 #include "core/analysis/pair_forward.h"
 #include "core/analysis/weight_spectra.h"
 #include "core/base/task.h"
@@ -24,19 +25,34 @@ constexpr int kTriples = 100;   // Zhong et al.'s sample of (a, b, c)
 constexpr int kComponents = 4;  // their first_k principal components
 
 // Their triples for n outputs: every (a, b, c) as a*n^2 + b*n + c, random.Random(42).shuffle, the
-// first 100. The shuffle runs over all n^3 (1.4 M at n = 113, ~20 ms), so it is kept per n.
+// first 100. The shuffle runs over all n^3 (205 379 at their p = 59, 1.4 M at 113: ~20 ms), so it is
+// kept per n. Above kShuffleMax (n > 128) the list would outgrow the analysis' memory bound (8 MB
+// here; 37.6 MB at n = 211, 4.3 GB at 1021), so the triples are drawn one by one from the same
+// generator instead, randrange(n) per coordinate: the same distribution.
+constexpr std::int64_t kShuffleMax = std::int64_t{1} << 21;
+
 const std::vector<std::int64_t>& zhong_triples(int n) {
   static std::mutex mutex;
   static std::map<int, std::vector<std::int64_t>> cache;
   std::lock_guard<std::mutex> lock(mutex);
   auto it = cache.find(n);
   if (it != cache.end()) return it->second;
-  std::vector<std::int64_t> all(static_cast<std::size_t>(n) * n * n);
-  std::iota(all.begin(), all.end(), std::int64_t{0});
+  const std::int64_t cube = std::int64_t{n} * n * n;
   PythonRandom rng(42);
-  rng.shuffle(all);
-  all.resize(std::min<std::size_t>(kTriples, all.size()));
-  return cache.emplace(n, std::move(all)).first->second;
+  std::vector<std::int64_t> out;
+  if (cube <= kShuffleMax) {
+    std::vector<std::uint32_t> all(static_cast<std::size_t>(cube));
+    std::iota(all.begin(), all.end(), std::uint32_t{0});
+    rng.shuffle(all);
+    out.assign(all.begin(), all.begin() + std::min<std::ptrdiff_t>(kTriples, static_cast<std::ptrdiff_t>(all.size())));
+  } else {
+    for (int t = 0; t < kTriples; t++) {  // a, b, c each below n <= 1024: three draws, one triple
+      const std::int64_t a = rng.randbelow(static_cast<std::uint32_t>(n)),
+                         b = rng.randbelow(static_cast<std::uint32_t>(n));
+      out.push_back((a * n + b) * n + rng.randbelow(static_cast<std::uint32_t>(n)));
+    }
+  }
+  return cache.emplace(n, std::move(out)).first->second;
 }
 
 double population_sd(const std::vector<double>& x) {
@@ -94,13 +110,16 @@ double gradient_symmetricity(const Config& cfg, const CheckpointWeights& weights
   return cos.sum().item<double>() / static_cast<double>(count);
 }
 
-double distance_irrelevance(const Config& cfg, const std::vector<float>& logits) {
-  const int p = Task(cfg).p();
+namespace {
+
+// From the correct logit of every pair [p*p] (token row a*p + b): L[s][d] = correct(a, b), s = a + b,
+// d = a - b mod p.
+double distance_irrelevance_of(int p, const std::vector<double>& correct) {
   std::vector<double> L(static_cast<std::size_t>(p) * p);  // [s][d]
   for (int a = 0; a < p; a++)
     for (int b = 0; b < p; b++) {
       const int s = (a + b) % p, d = ((a - b) % p + p) % p;
-      L[static_cast<std::size_t>(s) * p + d] = logits[(static_cast<std::size_t>(a) * p + b) * p + s];
+      L[static_cast<std::size_t>(s) * p + d] = correct[static_cast<std::size_t>(a) * p + b];
     }
   double spread = 0;
   std::vector<double> column(static_cast<std::size_t>(p));
@@ -110,6 +129,34 @@ double distance_irrelevance(const Config& cfg, const std::vector<float>& logits)
   }
   const double all = population_sd(L);
   return all > 0 ? spread / p / all : 0.0;
+}
+
+}  // namespace
+
+double distance_irrelevance(const Config& cfg, const std::vector<float>& logits) {
+  const int p = Task(cfg).p();
+  std::vector<double> correct(static_cast<std::size_t>(p) * p);
+  for (int a = 0; a < p; a++)
+    for (int b = 0; b < p; b++)
+      correct[static_cast<std::size_t>(a) * p + b] = logits[(static_cast<std::size_t>(a) * p + b) * p + (a + b) % p];
+  return distance_irrelevance_of(p, correct);
+}
+
+double distance_irrelevance(const Config& cfg, const CheckpointWeights& weights) {
+  // Block by block (pair_blocks.h): only the p^2 correct logits are kept, so memory stays the
+  // measures' bound, not the p^3 of an all-pairs forward.
+  const int p = Task(cfg).p();
+  const std::unique_ptr<PairSource> src = computed_pairs(cfg, weights, /*all=*/false);
+  std::vector<double> correct(static_cast<std::size_t>(p) * p);
+  for (std::size_t i = 0; i < src->size(); i++) {
+    const ForwardBlock b = src->block(i);
+    for (std::int64_t k = 0; k < b.pairs; k++) {
+      const std::int64_t pair = b.first + k;
+      const auto row = static_cast<std::size_t>(src->pairs().token_row[static_cast<std::size_t>(pair)]);
+      correct[row] = b.data.logits[k * p + src->pairs().label[static_cast<std::size_t>(pair)]];
+    }
+  }
+  return distance_irrelevance_of(p, correct);
 }
 
 double circularity(const Config& cfg, const CheckpointWeights& weights) {
@@ -170,8 +217,7 @@ std::vector<MeasureDef> mechanism_measures() {
       {"gradient_symmetricity", [](const MeasureInputs& in) { return gradient_symmetricity(in.cfg, in.weights); }, {}},
       {"distance_irrelevance",
        [](const MeasureInputs& in) {
-         if (in.logits) return distance_irrelevance(in.cfg, *in.logits);
-         return distance_irrelevance(in.cfg, compute_pair_forward(in.weights).logits);
+         return in.logits ? distance_irrelevance(in.cfg, *in.logits) : distance_irrelevance(in.cfg, in.weights);
        },
        additive_measure_reason},
       {"circularity", [](const MeasureInputs& in) { return circularity(in.cfg, in.weights); },

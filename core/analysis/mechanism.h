@@ -8,7 +8,8 @@
 //   gradient_symmetricity: the mean over 100 triples (a, b, c) of the cosine between the gradients
 //     of logit c with respect to the two operands' input vectors (their embeddings, before the
 //     position embedding). The triples are theirs: every (a, b, c) in a*n^2 + b*n + c order,
-//     random.Random(42).shuffle, the first 100. Any task (c ranges over its n outputs).
+//     random.Random(42).shuffle, the first 100 (for n > 128, where the list would outgrow the
+//     analysis' memory bound, 100 triples drawn from the same generator). Any task.
 //   distance_irrelevance: the correct logit over every pair, arranged L[s][d] with s = a + b and
 //     d = a - b mod p; the mean over d of the standard deviation over s, over the standard
 //     deviation of all of L (population standard deviations). The task add only (a + b mod p).
@@ -39,8 +40,10 @@
 namespace grok {
 
 double gradient_symmetricity(const Config& cfg, const CheckpointWeights& weights);
-// `logits`: [n*n, n] every pair's logits in token order (the transformer's '=' dropped).
+// `logits`: [n*n, n] every pair's logits in token order (the transformer's '=' dropped); without
+// them, computed block by block from the weights (memory bounded as the measures are).
 double distance_irrelevance(const Config& cfg, const std::vector<float>& logits);
+double distance_irrelevance(const Config& cfg, const CheckpointWeights& weights);
 double circularity(const Config& cfg, const CheckpointWeights& weights);
 std::vector<double> neuron_iprs(const Config& cfg, const CheckpointWeights& weights, const FourierBasis& F);
 

@@ -128,9 +128,9 @@ const char* to_string(NoisePhase p) {
 const std::vector<std::string>& summary_figure_columns() {
   static const std::vector<std::string> cols = [] {
     std::vector<std::string> c = summary_stat_columns();
-    for (const char* x : {"final_train_acc", "final_test_acc", "final_train_acc_true", "final_corrupted_acc",
-                          "final_corrupted_acc_true", "gradient_symmetricity", "distance_irrelevance", "circularity",
-                          "mean_ipr"})
+    for (const char* x :
+         {"final_train_acc", "final_test_acc", "final_train_acc_true", "final_corrupted_acc",
+          "final_corrupted_acc_true", "gradient_symmetricity", "distance_irrelevance", "circularity", "mean_ipr"})
       c.push_back(x);
     return c;
   }();
@@ -150,7 +150,8 @@ double summary_value(const RunSummary& r, const std::string& c) {
   if (c == "final_test_loss") return r.final_test_loss;
   if (c == "final_train_acc") return r.final_train_acc;
   if (c == "final_test_acc") return r.final_test_acc;
-  if (c == "final_train_acc_true") return std::isnan(r.final_train_acc_true) ? r.final_train_acc : r.final_train_acc_true;
+  if (c == "final_train_acc_true")
+    return std::isnan(r.final_train_acc_true) ? r.final_train_acc : r.final_train_acc_true;
   if (c == "final_corrupted_acc") return r.final_corrupted_acc;
   if (c == "final_corrupted_acc_true") return r.final_corrupted_acc_true;
   if (const auto it = r.final_measures.find(c); it != r.final_measures.end()) return it->second;

@@ -65,8 +65,9 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent) {
   ph->addWidget(phaseColour_ = new QComboBox);
   phaseColour_->addItems({kLiuColouring, kNoiseColouring});
   for (const std::string& f : summary_figure_columns()) phaseColour_->addItem(QString::fromStdString(f));
-  phaseColour_->setToolTip(tr("Liu et al.'s phases, Doshi et al.'s phases of runs with label noise, or any per-run "
-                              "figure (its median over seeds, on a colour scale)"));
+  phaseColour_->setToolTip(
+      tr("Liu et al.'s phases, Doshi et al.'s phases of runs with label noise, or any per-run "
+         "figure (its median over seeds, on a colour scale)"));
   ph->addStretch(1);
 
   auto* left = left_ = new QSplitter(Qt::Vertical);

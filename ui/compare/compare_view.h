@@ -62,7 +62,7 @@ class CompareView : public QWidget {
   void setPhaseFields(const QString& x, const QString& y);  // y "" for one row
   // What the phase map colours by: kLiuColouring, kNoiseColouring or a per-run figure (phase_grid.h).
   void setPhaseColouring(const QString& what);
-  QString startSweep();                                     // "" or a one-line error
+  QString startSweep();  // "" or a one-line error
   void stopSweep();
   // What closing the window asks first: true if no sweep is running; else stops it, calls `then`
   // once every run has committed, and returns false.

@@ -135,9 +135,9 @@ void PhaseGrid::rebuild() {
   QCPColorGradient gradient = viridis();
   const QFont small(font().family(), std::max(6, font().pointSize() - 1));
   for (const PhaseCell& c : cells_) {
-    QColor fill = !c.withData() ? palette().color(QPalette::Base)
-                  : liu         ? phaseColour(c.majority)
-                  : noise       ? noisePhaseColour(c.noiseMajority)
+    QColor fill = !c.withData()         ? palette().color(QPalette::Base)
+                  : liu                 ? phaseColour(c.majority)
+                  : noise               ? noisePhaseColour(c.noiseMajority)
                   : std::isnan(c.value) ? palette().color(QPalette::Mid)
                                         : QColor::fromRgb(gradient.color(c.value, range));
     if (c.training) fill.setAlpha(120);  // may still change
@@ -157,10 +157,10 @@ void PhaseGrid::rebuild() {
       over->setBrush(QBrush(lines, Qt::BDiagPattern));
       over->setSelectable(false);
     }
-    QString text = !c.withData() ? tr("not started")
-                   : liu         ? phaseName(c.majority)
-                   : noise       ? (c.noiseMajority == NoisePhase::None ? tr("no label noise")
-                                                                        : QString::fromUtf8(to_string(c.noiseMajority)))
+    QString text = !c.withData()         ? tr("not started")
+                   : liu                 ? phaseName(c.majority)
+                   : noise               ? (c.noiseMajority == NoisePhase::None ? tr("no label noise")
+                                                                                : QString::fromUtf8(to_string(c.noiseMajority)))
                    : std::isnan(c.value) ? tr("n/a")
                                          : QString::number(c.value, 'g', 3);
     if (liu && c.mixed) text += "\n" + tr("mixed: %1 of %2").arg(c.counts.value(c.majority)).arg(c.withData());

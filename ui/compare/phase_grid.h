@@ -26,8 +26,8 @@ struct PhaseCell {
   QList<int> rows;             // the runs (table rows) in the cell
   QMap<LiuPhase, int> counts;  // runs with data, by phase
   LiuPhase majority = LiuPhase::Confusion;
-  bool mixed = false;     // its runs ended in more than one phase
-  bool training = false;  // a run of it is not complete yet: the phase may change
+  bool mixed = false;                 // its runs ended in more than one phase
+  bool training = false;              // a run of it is not complete yet: the phase may change
   QMap<NoisePhase, int> noiseCounts;  // runs with data, by Doshi et al.'s phase (None without noise)
   NoisePhase noiseMajority = NoisePhase::None;
   double value = NAN;  // the median over its runs of the figure the grid is coloured by
