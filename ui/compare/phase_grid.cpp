@@ -121,17 +121,17 @@ void PhaseGrid::rebuild() {
     hatch->setBrush(QBrush(palette().color(QPalette::WindowText), Qt::BDiagPattern));
   }
   legend->setVisible(!value);
-  // The value mode's colour scale, beside the grid (out of the layout otherwise).
-  if (!scale_) {
+  // The value mode's colour scale beside the grid; none otherwise (a scale outside the layout would
+  // still draw its axis).
+  if (value && !scale_) {
     scale_ = new QCPColorScale(this);
     scale_->setType(QCPAxis::atRight);
-    scale_->setGradient(viridis());  // made outside the layout: added below in the value mode
+    scale_->setGradient(viridis());
+    plotLayout()->addElement(1, 1, scale_);
   }
-  if (value && !scale_->layout()) plotLayout()->addElement(1, 1, scale_);
-  if (!value && scale_->layout()) plotLayout()->take(scale_), plotLayout()->simplify();
+  if (!value && scale_) plotLayout()->remove(scale_), plotLayout()->simplify(), scale_ = nullptr;
   const QCPRange range = valueRange();
-  scale_->setDataRange(range);
-  scale_->axis()->setLabel(colouring_);
+  if (scale_) scale_->setDataRange(range), scale_->axis()->setLabel(colouring_);
   QCPColorGradient gradient = viridis();
   const QFont small(font().family(), std::max(6, font().pointSize() - 1));
   for (const PhaseCell& c : cells_) {
@@ -186,9 +186,11 @@ void PhaseGrid::rebuild() {
   ticks(xAxis, xValues_, xField_);
   ticks(yAxis, yValues_, yField_);
   applyPalette();
-  scale_->axis()->setBasePen(QPen(palette().color(QPalette::WindowText)));
-  scale_->axis()->setTickLabelColor(palette().color(QPalette::WindowText));
-  scale_->axis()->setLabelColor(palette().color(QPalette::WindowText));
+  if (scale_) {
+    scale_->axis()->setBasePen(QPen(palette().color(QPalette::WindowText)));
+    scale_->axis()->setTickLabelColor(palette().color(QPalette::WindowText));
+    scale_->axis()->setLabelColor(palette().color(QPalette::WindowText));
+  }
   setTitle(liu     ? tr("Phase diagram (Liu et al.)")
            : noise ? tr("Phases with label noise (Doshi et al.)")
                    : tr("%1, median over seeds").arg(colouring_));  // wraps the legend beside the title

@@ -80,7 +80,7 @@ class PhaseGrid : public Figure {
   QStringList xValues_, yValues_;
   QVector<QCPItemText*> labels_;  // per cell
   QString colouring_ = kLiuColouring;
-  QCPColorScale* scale_ = nullptr;  // in the layout in the value mode only
+  QCPColorScale* scale_ = nullptr;  // the value mode's colour scale; null in the phase modes
 };
 
 }  // namespace grok
