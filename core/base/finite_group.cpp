@@ -17,7 +17,8 @@ namespace {
 
 [[noreturn]] void refuse(const std::string& what) { throw ConfigError(what); }
 
-FiniteGroup from_rule(FiniteGroup g, int n, auto&& compose) {
+template <class Compose>
+FiniteGroup from_rule(FiniteGroup g, int n, Compose&& compose) {
   g.n = n;
   g.table.resize(static_cast<std::size_t>(n) * n);
   for (int i = 0; i < n; i++)
