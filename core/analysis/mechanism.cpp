@@ -167,6 +167,8 @@ double circularity(const Config& cfg, const CheckpointWeights& weights) {
   const auto usv = at::linalg_svd(E, false);
   const at::Tensor scores = std::get<0>(usv) * std::get<1>(usv);  // [p, min(p, D)]: PCA's fit_transform
   const int k = static_cast<int>(std::min<std::int64_t>(kComponents, scores.size(1)));
+  std::vector<std::complex<double>> root(static_cast<std::size_t>(p));  // e^(2 pi i t / p)
+  for (int t = 0; t < p; t++) root[static_cast<std::size_t>(t)] = std::polar(1.0, 2 * M_PI * t / p);
   double total = 0;
   for (int c = 0; c < k; c++) {
     const at::Tensor v = scores.select(1, c).contiguous();
@@ -176,7 +178,7 @@ double circularity(const Config& cfg, const CheckpointWeights& weights) {
     for (int i = 1; i < p; i++) {
       std::complex<double> sum = 0;
       for (int t = 0; t < p; t++)
-        sum += vs[(static_cast<std::int64_t>(t) * i) % p] / norm * std::polar(1.0, 2 * M_PI * t / p);
+        sum += vs[(static_cast<std::int64_t>(t) * i) % p] / norm * root[static_cast<std::size_t>(t)];
       best = std::max(best, 2 * std::norm(sum));
     }
     total += std::clamp(best, 0.0, 1.0);
@@ -186,7 +188,7 @@ double circularity(const Config& cfg, const CheckpointWeights& weights) {
 
 std::vector<double> neuron_iprs(const Config& cfg, const CheckpointWeights& weights, const FourierBasis& F) {
   const ModelAnatomy an = model_family(cfg).anatomy(cfg);
-  const int n = F.n(), M = an.neurons, V = Task(cfg).p() + 1;
+  const int n = F.n(), M = an.neurons;
   if (M == 0 || an.neuron_out.empty() || an.neuron_in.empty() || an.embedding.empty()) return {};
   const std::vector<int>& token = F.group().token;
   // Input map [n, M]: W_in W_E over the group's tokens in element order.
@@ -199,7 +201,6 @@ std::vector<double> neuron_iprs(const Config& cfg, const CheckpointWeights& weig
   for (int e = 0; e < n; e++)
     std::copy(mp + static_cast<std::size_t>(token[e]) * M, mp + static_cast<std::size_t>(token[e] + 1) * M,
               input.begin() + static_cast<std::ptrdiff_t>(e) * M);
-  (void)V;
   const std::vector<double> in_c = F.transform_cols(input, M);
   const std::vector<double> out_c = F.transform_cols(neuron_logit_map(cfg, weights.arrays(), F), M);
   std::vector<double> out(static_cast<std::size_t>(M));

@@ -2,6 +2,7 @@
 // the views draw. No torch, SQLite or Qt type, so every layer and the GUI can hold them.
 #pragma once
 
+#include <cmath>
 #include <limits>
 #include <map>
 #include <string>
@@ -29,7 +30,7 @@ struct EpochMetrics {
   double corrupted_acc = std::numeric_limits<double>::quiet_NaN();
   double corrupted_acc_true = std::numeric_limits<double>::quiet_NaN();
   // train_acc_true as export-csv writes it: train_acc where the labels are all true.
-  double accuracy_on_true_labels() const { return train_acc_true == train_acc_true ? train_acc_true : train_acc; }
+  double accuracy_on_true_labels() const { return std::isnan(train_acc_true) ? train_acc : train_acc_true; }
 };
 
 // What resume needs beyond the weights: the optimizer's moments after `optimizer_steps` updates.

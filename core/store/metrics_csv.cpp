@@ -18,10 +18,10 @@ void write_metrics_csv(const RunStore& store, std::ostream& out, int from_epoch,
                 ? std::snprintf(buf, sizeof buf, "%d,%.9g,%.6g,,,%.6g", m.epoch, m.train_loss, m.train_acc, m.lr)
                 : std::snprintf(buf, sizeof buf, "%d,%.9g,%.6g,%.9g,%.6g,%.6g", m.epoch, m.train_loss, m.train_acc,
                                 m.test_loss, m.test_acc, m.lr);
-    if (std::isnan(m.train_acc_true))
-      std::snprintf(buf + n, sizeof buf - n, ",%.6g,,\n", m.train_acc);
+    if (std::isnan(m.train_acc_true))  // no label noise: no corrupted pairs
+      std::snprintf(buf + n, sizeof buf - n, ",%.6g,,\n", m.accuracy_on_true_labels());
     else
-      std::snprintf(buf + n, sizeof buf - n, ",%.6g,%.6g,%.6g\n", m.train_acc_true, m.corrupted_acc,
+      std::snprintf(buf + n, sizeof buf - n, ",%.6g,%.6g,%.6g\n", m.accuracy_on_true_labels(), m.corrupted_acc,
                     m.corrupted_acc_true);
     out << buf;
   }
