@@ -13,7 +13,7 @@ std::mutex& names_mutex() {
 }
 
 std::vector<std::string>& names() {
-  static std::vector<std::string> n = {kDefaultModel};
+  static std::vector<std::string> n = {kDefaultModel, kMlpModel, kQuadraticMlpModel};
   return n;
 }
 

@@ -19,6 +19,9 @@ namespace grok {
 
 // The default family: the paper's transformer.
 inline constexpr const char* kDefaultModel = "transformer";
+// The built-in MLP families (core/model/mlp_families.cpp): Chughtai et al.'s and Gromov's.
+inline constexpr const char* kMlpModel = "mlp";
+inline constexpr const char* kQuadraticMlpModel = "quadratic-mlp";
 
 void register_model_name(const std::string& name);
 std::vector<std::string> model_names();  // registration order, kDefaultModel first

@@ -8,6 +8,7 @@
 
 #include "core/base/model_names.h"
 #include "core/base/task.h"
+#include "core/model/internal/mlp_families.h"
 #include "core/model/internal/model_family_impl.h"
 #include "core/model/internal/transformer.h"
 
@@ -32,7 +33,8 @@ bool register_model_family(std::unique_ptr<ModelFamilyImpl> family) {
   Registry& r = registry();
   {
     std::lock_guard<std::mutex> lock(r.mutex);
-    if (name == kDefaultModel || r.added.count(name)) throw std::logic_error("model family " + name + " exists");
+    if (name == kDefaultModel || name == kMlpModel || name == kQuadraticMlpModel || r.added.count(name))
+      throw std::logic_error("model family " + name + " exists");
     r.added.emplace(name, std::move(family));
   }
   register_model_name(name);
@@ -41,6 +43,8 @@ bool register_model_family(std::unique_ptr<ModelFamilyImpl> family) {
 
 const ModelFamily& model_family(const std::string& name) {
   if (name == kDefaultModel) return transformer_family();
+  if (name == kMlpModel) return chughtai_mlp_family();
+  if (name == kQuadraticMlpModel) return gromov_mlp_family();
   Registry& r = registry();
   std::lock_guard<std::mutex> lock(r.mutex);
   const auto it = r.added.find(name);

@@ -1,0 +1,129 @@
+// The follow-up papers' MLPs as model families (model_family.h), under their authors' tensor names
+// so that their state_dicts export and import as they are:
+//
+//   mlp            Chughtai, Chan and Nanda 2023 (rep_theory/utils/models.py, OneLayerMLP):
+//                  logits = act(cat(W_x[a], W_y[b]) W) W_U, no biases.
+//                  W_x, W_y [n, d_model], W [2 d_model, d_mlp], W_U [d_mlp, n]; init randn / sqrt(fan-in)
+//                  in that order from torch.manual_seed(seed), as their constructor draws.
+//   quadratic-mlp  Gromov 2023 / Doshi et al. 2024 (utils/models.py, fcn): on [onehot(a), onehot(b)],
+//                  logits = fc2(act(fc1 x)), no biases. fc1.weight [d_mlp, 2n], fc2.weight [n, d_mlp];
+//                  init normal(0, 0.5 / (2 d_mlp)^(1/3)) (nn.Linear's own draw replaced, as theirs).
+//
+// Both output the task's n classes (no '=' token) and read `activation` (relu, gelu, quadratic);
+// fc1 x of one-hot inputs is fc1's column a plus column n + b, so the forward gathers columns
+// instead of multiplying by one-hot rows. forward_reference is the plain product with the one-hot
+// matrix (or the concatenated embeddings), what the fast one is tested against.
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <cmath>
+
+#include "core/base/task.h"
+#include "core/model/internal/mlp_families.h"
+
+namespace grok {
+
+namespace {
+
+at::Tensor activate(const Config& cfg, const at::Tensor& x) {
+  switch (cfg.activation) {
+    case Activation::Gelu: return at::gelu(x);
+    case Activation::Quadratic: return x * x;
+    case Activation::Relu: break;
+  }
+  return at::relu(x);
+}
+
+class ChughtaiMlp final : public ModelFamilyImpl {
+ public:
+  std::string name() const override { return kMlpModel; }
+  std::string description() const override {
+    return "Chughtai et al.'s one-layer MLP: an embedding per operand, concatenated, one hidden layer, unembedding";
+  }
+  std::vector<ParameterSpec> parameters(const Config& c) const override {
+    const std::int64_t n = Task(c).p(), D = c.d_model, M = c.d_mlp;
+    return {{"W_x", {n, D}}, {"W_y", {n, D}}, {"W", {2 * D, M}}, {"W_U", {M, n}}};
+  }
+  std::vector<std::string> fields_read() const override { return {"d_model", "d_mlp", "activation"}; }
+  ModelAnatomy anatomy(const Config& c) const override { return {1, c.d_mlp, 0, "", "", "", ""}; }
+  Weights init(const Config& c) const override {
+    at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(c.seed);
+    Weights w;
+    for (const ParameterSpec& p : parameters(c)) {  // randn / sqrt(fan-in), their order
+      const double fan_in = p.name == "W" ? 2.0 * c.d_model : p.name == "W_U" ? c.d_mlp : c.d_model;
+      w.add(p.name, at::randn(p.shape, gen) / std::sqrt(fan_in));
+    }
+    return w;
+  }
+  std::pair<at::Tensor, at::Tensor> input_vectors(const Config&, const Weights& w, const Batch& x) const override {
+    return {w.get("W_x").index_select(0, x.a), w.get("W_y").index_select(0, x.b)};
+  }
+  at::Tensor forward(const Config& c, const Weights& w, const Batch& x, const ForwardOptions& opt,
+                     ForwardCache* cache) const override {
+    const auto [ea, eb] = opt.input_a.defined() ? std::pair{opt.input_a, opt.input_b} : input_vectors(c, w, x);
+    const at::Tensor h = activate(c, at::matmul(at::cat({ea, eb}, 1), w.get("W")));  // [N, M]
+    const at::Tensor logits = at::matmul(h, w.get("W_U"));                           // [N, n]
+    if (cache) *cache = {}, cache->mlp_post.push_back(h), cache->direct = at::zeros_like(logits);
+    return logits;
+  }
+};
+
+class GromovMlp final : public ModelFamilyImpl {
+ public:
+  std::string name() const override { return kQuadraticMlpModel; }
+  std::string description() const override {
+    return "Gromov's two-layer MLP on the operands' one-hot vectors (quadratic activation in his paper)";
+  }
+  std::vector<ParameterSpec> parameters(const Config& c) const override {
+    const std::int64_t n = Task(c).p(), M = c.d_mlp;
+    return {{"fc1.weight", {M, 2 * n}}, {"fc2.weight", {n, M}}};
+  }
+  std::vector<std::string> fields_read() const override { return {"d_mlp", "activation"}; }
+  ModelAnatomy anatomy(const Config& c) const override { return {1, c.d_mlp, 0, "", "", "", ""}; }
+  Weights init(const Config& c) const override {
+    at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(c.seed);
+    const double sd = 0.5 / std::cbrt(2.0 * c.d_mlp);
+    Weights w;
+    for (const ParameterSpec& p : parameters(c)) w.add(p.name, at::randn(p.shape, gen) * sd);
+    return w;
+  }
+  // The one-hot rows [N, n] of each operand.
+  std::pair<at::Tensor, at::Tensor> input_vectors(const Config& c, const Weights&, const Batch& x) const override {
+    const std::int64_t n = Task(c).p();
+    return {at::one_hot(x.a, n).to(at::kFloat), at::one_hot(x.b, n).to(at::kFloat)};
+  }
+  at::Tensor forward(const Config& c, const Weights& w, const Batch& x, const ForwardOptions& opt,
+                     ForwardCache* cache) const override {
+    if (opt.input_a.defined()) return forward_reference(c, w, x, opt, cache);
+    const std::int64_t n = Task(c).p();
+    const at::Tensor fc1 = w.get("fc1.weight");  // [M, 2n]: fc1 x is column a plus column n + b
+    const at::Tensor pre = fc1.index_select(1, x.a).t() + fc1.index_select(1, x.b + n).t();  // [N, M]
+    return finish(c, w, activate(c, pre), cache);
+  }
+  at::Tensor forward_reference(const Config& c, const Weights& w, const Batch& x, const ForwardOptions& opt,
+                               ForwardCache* cache) const override {
+    const auto [oa, ob] = opt.input_a.defined() ? std::pair{opt.input_a, opt.input_b} : input_vectors(c, w, x);
+    const at::Tensor pre = at::matmul(at::cat({oa, ob}, 1), w.get("fc1.weight").t());  // [N, M]
+    return finish(c, w, activate(c, pre), cache);
+  }
+
+ private:
+  static at::Tensor finish(const Config&, const Weights& w, const at::Tensor& h, ForwardCache* cache) {
+    const at::Tensor logits = at::matmul(h, w.get("fc2.weight").t());  // [N, n]
+    if (cache) *cache = {}, cache->mlp_post.push_back(h), cache->direct = at::zeros_like(logits);
+    return logits;
+  }
+};
+
+}  // namespace
+
+const ModelFamilyImpl& chughtai_mlp_family() {
+  static const ChughtaiMlp f;
+  return f;
+}
+
+const ModelFamilyImpl& gromov_mlp_family() {
+  static const GromovMlp f;
+  return f;
+}
+
+}  // namespace grok
