@@ -197,15 +197,27 @@ class TestTraining : public QObject {
   void resumeEqualsUninterrupted_data() {
     QTest::addColumn<int>("stopAt");
     QTest::addColumn<QString>("regularizer");
-    QTest::newRow("on a checkpoint, weight decay") << 100 << "weight_decay";
-    QTest::newRow("between checkpoints, weight decay") << 137 << "weight_decay";
-    QTest::newRow("between checkpoints, dropout") << 137 << "dropout";
-    QTest::newRow("between checkpoints, l1") << 61 << "l1";
+    QTest::addColumn<QString>("model");
+    QTest::newRow("on a checkpoint, weight decay") << 100 << "weight_decay"
+                                                   << "transformer";
+    QTest::newRow("between checkpoints, weight decay") << 137 << "weight_decay"
+                                                       << "transformer";
+    QTest::newRow("between checkpoints, dropout") << 137 << "dropout"
+                                                  << "transformer";
+    QTest::newRow("between checkpoints, l1") << 61 << "l1"
+                                             << "transformer";
+    QTest::newRow("Chughtai's MLP") << 137 << "weight_decay"
+                                    << "mlp";
+    QTest::newRow("Gromov's MLP: x^2, mse, label noise, dropout") << 137 << "dropout"
+                                                                  << "quadratic-mlp";
   }
   void resumeEqualsUninterrupted() {
     QFETCH(int, stopAt);
     QFETCH(QString, regularizer);
+    QFETCH(QString, model);
     Config c = small_config();
+    set_config_value(c, "model=" + model.toStdString());
+    if (model == "quadratic-mlp") c.activation = Activation::Quadratic, c.loss = LossKind::Mse, c.label_noise = 0.2;
     set_config_value(c, "regularizer=" + regularizer.toStdString());
     if (regularizer == "dropout") c.dropout = 0.2;
     if (regularizer == "l1") c.l1 = 1e-4;

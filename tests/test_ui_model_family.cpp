@@ -47,7 +47,8 @@ class TestUiModelFamily : public QObject {
       parse_config(R"({"model": "nope"})");
       QFAIL("an unknown family was accepted");
     } catch (const ConfigError& e) {
-      QCOMPARE(QString(e.what()), QString("model: unknown family \"nope\" (allowed: transformer, toy-sum)"));
+      QCOMPARE(QString(e.what()),
+               QString("model: unknown family \"nope\" (allowed: transformer, mlp, quadratic-mlp, toy-sum)"));
     }
     QCOMPARE(model_family(toy_config()).parameters(toy_config()).size(), std::size_t(3));
   }

@@ -26,7 +26,9 @@ class SumOfEmbeddings final : public ModelFamilyImpl {
     const std::int64_t D = c.d_model, V = c.p + 1;
     return {{"embed.W_a", {D, V}}, {"embed.W_b", {D, V}}, {"unembed.W_U", {D, V}}};
   }
-  ModelAnatomy anatomy(const Config&) const override { return {1, 0, 0, "embed.W_a", "unembed.W_U", "", ""}; }
+  ModelAnatomy anatomy(const Config&) const override {
+    return {1, 0, 0, {"embed.W_a"}, {"embed.W_b"}, {"unembed.W_U"}, {}, {}, {}};
+  }
   Weights init(const Config& c) const override {
     at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(c.seed);
     Weights w;

@@ -9,6 +9,7 @@
 #include "core/analysis/internal/key_components.h"
 #include "core/analysis/internal/pair_blocks.h"
 #include "core/analysis/internal/row_losses.h"
+#include "core/model/anatomy_maps.h"
 #include "core/model/internal/checkpoint_weights.h"
 #include "core/model/internal/weights.h"
 #include "core/model/model_family.h"
@@ -29,9 +30,10 @@ std::pair<at::Tensor, at::Tensor> key_neuron_directions(const Config& cfg, const
   const Weights& w = tensors(checkpoint);
   const ModelAnatomy an = model_family(cfg).anatomy(cfg);
   // W_L: the last MLP's neurons to the logits; a family without neurons has W_U^T (from its residual).
-  const at::Tensor W_Ut = w.get(an.unembedding).narrow(1, 0, p).t();
-  const at::Tensor W_L =
-      (an.neuron_out.empty() ? W_Ut : at::matmul(W_Ut, w.get(an.neuron_out))).to(at::kDouble);  // [p, M]
+  std::vector<int> outputs(static_cast<std::size_t>(p));
+  std::iota(outputs.begin(), outputs.end(), 0);
+  Matrix64 wl = logit_map(cfg, checkpoint.arrays(), outputs);
+  const at::Tensor W_L = at::tensor(wl.v, at::kDouble).reshape({wl.rows, wl.cols});  // [p, M]
   const std::vector<int>& token = F.group().token;
   const at::Tensor W_Lg = W_L.index_select(0, at::tensor(std::vector<std::int64_t>(token.begin(), token.end()),
                                                          at::kLong));  // [n, M], element order
@@ -51,7 +53,7 @@ std::pair<at::Tensor, at::Tensor> key_neuron_directions(const Config& cfg, const
       kept += WLhat[row].pow(2).sum().item<double>();
     }
   out.wl_norm_outside_key = std::sqrt(std::max(0.0, wl_total * wl_total - kept)) / wl_total;
-  if (an.neuron_out.empty()) return {};                                 // no neurons to project
+  if (an.neurons == 0) return {};                                       // no neurons to project
   const at::Tensor Q = std::get<0>(at::linalg_qr(at::stack(dirs, 1)));  // [M, 2|key|] orthonormal
   // The MLP reaches the logits through W_outU = W_out^T W_U [M, p]: logits = direct + h W_outU.
   // With h projected onto the key directions, h Q Q^T, they are direct + (h Q) G, G = Q^T W_outU;

@@ -4,10 +4,12 @@
 #include <ATen/ATen.h>
 
 #include <algorithm>
+#include <numeric>
 #include <string>
 
 #include "core/analysis/analysis_memory.h"
 #include "core/analysis/internal/row_losses.h"
+#include "core/model/anatomy_maps.h"
 #include "core/model/internal/checkpoint_weights.h"
 #include "core/model/internal/model_family_impl.h"
 #include "core/model/internal/weights.h"
@@ -54,7 +56,7 @@ std::vector<CheckRow> layer_checks(const Config& cfg, const CheckpointWeights& c
                                    const Snapshot& s) {
   at::NoGradGuard no_grad;
   const ModelAnatomy an = model_family(cfg).anatomy(cfg);
-  if (an.neuron_out.empty()) return {};  // a family without MLP neurons has no MLP to hold
+  if (an.neurons == 0) return {};  // a family without MLP neurons has no MLP to hold
   const std::int64_t p = Task(cfg).p(), pairs = p * p;
   const std::vector<Chunk> parts = chunks(cfg, data);
   const int layers = s.n_layers();
@@ -74,9 +76,11 @@ std::vector<CheckRow> layer_checks(const Config& cfg, const CheckpointWeights& c
   // logits are the direct ones plus one vector, through the table's row kernel (row_losses.h)
   // as a rank-1 term, 1 (every row) times that vector. No forward needed.
   {
-    const at::Tensor shift = at::matmul(mean.back(), at::matmul(w.get(an.neuron_out).t(), w.get(an.unembedding)))
-                                 .narrow(0, 0, p)
-                                 .contiguous();
+    std::vector<int> outputs(static_cast<std::size_t>(p));
+    std::iota(outputs.begin(), outputs.end(), 0);
+    const Matrix64 wl = logit_map(cfg, checkpoint.arrays(), outputs);  // [p, M]
+    const at::Tensor W_L = at::tensor(wl.v, at::kDouble).reshape({wl.rows, wl.cols}).to(at::kFloat);
+    const at::Tensor shift = at::mv(W_L, mean.back()).contiguous();
     const at::Tensor ones = at::ones({pairs}, at::kFloat);
     const at::Tensor by_row = at::zeros({pairs}, at::kLong).index_put_({rows}, labels);  // labels as the kernel reads
     score.back() =

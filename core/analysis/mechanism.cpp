@@ -14,6 +14,7 @@
 #include "core/analysis/weight_spectra.h"
 #include "core/base/task.h"
 #include "core/data/python_random.h"
+#include "core/model/anatomy_maps.h"
 #include "core/model/internal/checkpoint_weights.h"
 #include "core/model/internal/model_family_impl.h"
 
@@ -159,26 +160,26 @@ double distance_irrelevance(const Config& cfg, const CheckpointWeights& weights)
   return distance_irrelevance_of(p, correct);
 }
 
-double circularity(const Config& cfg, const CheckpointWeights& weights) {
-  const int p = Task(cfg).p();
-  const ModelAnatomy an = model_family(cfg).anatomy(cfg);
-  at::Tensor E = tensors(weights).get(an.embedding).to(at::kDouble).narrow(1, 0, p).t();  // [p, D]
+namespace {
+
+// Zhong et al.'s circularity of one embedding E [p, D] (token order).
+double circularity_of(at::Tensor E) {
+  const std::int64_t p = E.size(0);
   E = E - E.mean(0, true);
   const auto usv = at::linalg_svd(E, false);
   const at::Tensor scores = std::get<0>(usv) * std::get<1>(usv);  // [p, min(p, D)]: PCA's fit_transform
   const int k = static_cast<int>(std::min<std::int64_t>(kComponents, scores.size(1)));
   std::vector<std::complex<double>> root(static_cast<std::size_t>(p));  // e^(2 pi i t / p)
-  for (int t = 0; t < p; t++) root[static_cast<std::size_t>(t)] = std::polar(1.0, 2 * M_PI * t / p);
+  for (std::int64_t t = 0; t < p; t++) root[static_cast<std::size_t>(t)] = std::polar(1.0, 2 * M_PI * t / p);
   double total = 0;
   for (int c = 0; c < k; c++) {
     const at::Tensor v = scores.select(1, c).contiguous();
     const double norm = v.norm().item<double>() * std::sqrt(static_cast<double>(p));
     const double* vs = v.data_ptr<double>();
     double best = 0;
-    for (int i = 1; i < p; i++) {
+    for (std::int64_t i = 1; i < p; i++) {
       std::complex<double> sum = 0;
-      for (int t = 0; t < p; t++)
-        sum += vs[(static_cast<std::int64_t>(t) * i) % p] / norm * root[static_cast<std::size_t>(t)];
+      for (std::int64_t t = 0; t < p; t++) sum += vs[(t * i) % p] / norm * root[static_cast<std::size_t>(t)];
       best = std::max(best, 2 * std::norm(sum));
     }
     total += std::clamp(best, 0.0, 1.0);
@@ -186,36 +187,50 @@ double circularity(const Config& cfg, const CheckpointWeights& weights) {
   return k > 0 ? total / k : 0.0;
 }
 
+at::Tensor as_tensor(Matrix64 m) {  // [rows, cols] float64, owning
+  return at::tensor(m.v, at::kDouble).reshape({m.rows, m.cols});
+}
+
+}  // namespace
+
+double circularity(const Config& cfg, const CheckpointWeights& weights) {
+  const int p = Task(cfg).p();
+  std::vector<int> tokens(static_cast<std::size_t>(p));
+  std::iota(tokens.begin(), tokens.end(), 0);
+  // One embedding, or the mean over the operands' own (an MLP's W_x and W_y).
+  const bool shared = model_family(cfg).anatomy(cfg).shared_embedding();
+  double sum = 0;
+  for (int o = 0; o < (shared ? 1 : 2); o++)
+    sum += circularity_of(as_tensor(operand_embedding(cfg, weights.arrays(), o, tokens)));
+  return shared ? sum : sum / 2;
+}
+
 std::vector<double> neuron_iprs(const Config& cfg, const CheckpointWeights& weights, const FourierBasis& F) {
-  const ModelAnatomy an = model_family(cfg).anatomy(cfg);
-  const int n = F.n(), M = an.neurons;
-  if (M == 0 || an.neuron_out.empty() || an.neuron_in.empty() || an.embedding.empty()) return {};
-  const std::vector<int>& token = F.group().token;
-  // Input map [n, M]: W_in W_E over the group's tokens in element order.
-  const Weights& w = tensors(weights);
-  const at::Tensor map =
-      at::matmul(w.get(an.neuron_in).to(at::kDouble), w.get(an.embedding).to(at::kDouble));  // [M, V]
-  std::vector<double> input(static_cast<std::size_t>(n) * M);
-  const at::Tensor mapT = map.t().contiguous();  // [V, M]
-  const double* mp = mapT.data_ptr<double>();
-  for (int e = 0; e < n; e++)
-    std::copy(mp + static_cast<std::size_t>(token[e]) * M, mp + static_cast<std::size_t>(token[e] + 1) * M,
-              input.begin() + static_cast<std::ptrdiff_t>(e) * M);
-  const std::vector<double> in_c = F.transform_cols(input, M);
-  const std::vector<double> out_c = F.transform_cols(neuron_logit_map(cfg, weights.arrays(), F), M);
+  const std::vector<int>& token = F.group().token;                       // element order
+  const Matrix64 in_a = neuron_inputs(cfg, weights.arrays(), 0, token);  // [n, M]
+  if (in_a.empty()) return {};
+  const int M = static_cast<int>(in_a.cols);
+  const Matrix64 in_b = neuron_inputs(cfg, weights.arrays(), 1, token);
+  const std::vector<double> a_c = F.transform_cols(in_a.v, M), b_c = F.transform_cols(in_b.v, M);
+  const std::vector<double> out_c = F.transform_cols(logit_map(cfg, weights.arrays(), token).v, M);
   std::vector<double> out(static_cast<std::size_t>(M));
-  for (int m = 0; m < M; m++)  // Doshi et al.'s (U + V + W) / 3; both operands read the one embedding
-    out[static_cast<std::size_t>(m)] = (2 * ipr_of(F, in_c, M, m) + ipr_of(F, out_c, M, m)) / 3;
+  for (int m = 0; m < M; m++)  // Doshi et al.'s (U + V + W) / 3: each operand's input map, the output map
+    out[static_cast<std::size_t>(m)] = (ipr_of(F, a_c, M, m) + ipr_of(F, b_c, M, m) + ipr_of(F, out_c, M, m)) / 3;
   return out;
 }
 
 std::vector<MeasureDef> mechanism_measures() {
   auto needs_neurons = [](const Config& c) -> std::string {
     const ModelAnatomy an = model_family(c).anatomy(c);
-    return an.neurons > 0 && !an.neuron_in.empty() && !an.embedding.empty() ? "" : "the model has no MLP neurons";
+    return an.neurons > 0 && !an.embedding_a.empty() ? "" : "the model has no MLP neurons";
   };
   return {
-      {"gradient_symmetricity", [](const MeasureInputs& in) { return gradient_symmetricity(in.cfg, in.weights); }, {}},
+      {"gradient_symmetricity", [](const MeasureInputs& in) { return gradient_symmetricity(in.cfg, in.weights); },
+       [](const Config& c) -> std::string {
+         return model_family(c).anatomy(c).shared_embedding()
+                    ? ""
+                    : "the operands have embeddings of their own: the two gradients live in different spaces";
+       }},
       {"distance_irrelevance",
        [](const MeasureInputs& in) {
          return in.logits ? distance_irrelevance(in.cfg, *in.logits) : distance_irrelevance(in.cfg, in.weights);
@@ -224,7 +239,7 @@ std::vector<MeasureDef> mechanism_measures() {
       {"circularity", [](const MeasureInputs& in) { return circularity(in.cfg, in.weights); },
        [](const Config& c) -> std::string {
          if (std::string why = additive_measure_reason(c); !why.empty()) return why;
-         return model_family(c).anatomy(c).embedding.empty() ? "the model has no token embedding" : "";
+         return model_family(c).anatomy(c).embedding_a.empty() ? "the model has no token embedding" : "";
        }},
       {"mean_ipr",
        [](const MeasureInputs& in) {

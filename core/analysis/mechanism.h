@@ -9,19 +9,21 @@
 //     of logit c with respect to the two operands' input vectors (their embeddings, before the
 //     position embedding). The triples are theirs: every (a, b, c) in a*n^2 + b*n + c order,
 //     random.Random(42).shuffle, the first 100 (for n > 128, where the list would outgrow the
-//     analysis' memory bound, 100 triples drawn from the same generator). Any task.
+//     analysis' memory bound, 100 triples drawn from the same generator). Any task; a model whose
+//     operands share one embedding (not the MLPs, whose gradients would live in different spaces).
 //   distance_irrelevance: the correct logit over every pair, arranged L[s][d] with s = a + b and
 //     d = a - b mod p; the mean over d of the standard deviation over s, over the standard
 //     deviation of all of L (population standard deviations). The task add only (a + b mod p).
 //   circularity: the token embeddings (rows of W_E^T, tokens 0..p-1) centred, their top 4 principal
 //     components; each component v normalised to |v| sqrt(p) = 1, its circularity the largest
 //     2 |sum_t v[t i mod p] e^(2 pi i t / p)|^2 over i = 1..p-1, clipped to [0, 1]; the mean of the
-//     four. The task add only.
+//     four. The task add only. An MLP's two embeddings (W_x, W_y; Gromov's fc1 halves): the mean of theirs.
 //   mean_ipr: each neuron's inverse participation ratio (r = 2) sum_k a_k^4 / (sum_k a_k^2)^2 of its
 //     weights' norms a_k per basis component (the constant one included), averaged over its input
 //     map from each operand and its output map (Doshi et al.'s (U + V + W) / 3); the mean over
-//     neurons. The transformer's input map is W_in W_E over tokens (both operands share it), its
-//     output map its column of W_L. 1 for a neuron of one component; 1/K spread evenly over K.
+//     neurons. The input maps are anatomy_maps.h's neuron_inputs: the transformer's W_in W_E over
+//     tokens (both operands share it), an MLP's per operand; the output map is the neuron's column of W_L. 1 for a
+//     neuron of one component; 1/K spread evenly over K.
 //
 //   const double gs = gradient_symmetricity(cfg, weights);
 //   const std::vector<double> ipr = neuron_iprs(cfg, weights, F);  // [d_mlp], for the histogram

@@ -6,27 +6,10 @@
 #include <numeric>
 #include <stdexcept>
 
-#include "core/model/model_family.h"
+#include "core/model/anatomy_maps.h"
 
 namespace grok {
 namespace {
-
-const NamedArray& find(const std::vector<NamedArray>& ck, const std::string& name) {
-  for (const auto& a : ck)
-    if (a.name == name) return a;
-  throw std::runtime_error("checkpoint: missing tensor " + name);
-}
-
-std::vector<double> as_f64(const NamedArray& a) {
-  std::vector<double> v(static_cast<std::size_t>(a.numel()));
-  if (a.dtype == DType::F32)
-    for (std::size_t i = 0; i < v.size(); i++) v[i] = a.f32()[i];
-  else if (a.dtype == DType::F64)
-    std::copy(a.f64(), a.f64() + v.size(), v.begin());
-  else
-    throw std::runtime_error("tensor " + a.name + " is not floating point");
-  return v;
-}
 
 // Row norms of coefficients c [p, cols] -> [p]: L2 over the second axis.
 std::vector<double> row_norms(const std::vector<double>& c, int p, int cols) {
@@ -40,54 +23,41 @@ std::vector<double> row_norms(const std::vector<double>& c, int p, int cols) {
   return n;
 }
 
-}  // namespace
-
-std::vector<double> neuron_logit_map(const Config& cfg, const std::vector<NamedArray>& ck, const FourierBasis& F) {
-  const ModelAnatomy an = model_family(cfg).anatomy(cfg);
-  const int p = Task(cfg).p(), n = F.n(), D = cfg.d_model, M = an.neuron_out.empty() ? cfg.d_model : an.neurons,
-            V = p + 1;
-  const std::vector<int>& token = F.group().token;
-  // W_L [n, M] = W_U[:, outputs]^T W_out (last layer), outputs in element order.
-  const std::vector<double> WU = as_f64(find(ck, an.unembedding));
-  std::vector<double> wl(static_cast<std::size_t>(n) * M, 0.0);
-  if (an.neuron_out.empty()) {
-    for (int k = 0; k < n; k++)
-      for (int d = 0; d < D; d++)
-        wl[static_cast<std::size_t>(k) * M + d] = WU[static_cast<std::size_t>(d) * V + token[k]];
-  } else {
-    const std::vector<double> Wout = as_f64(find(ck, an.neuron_out));
-    for (int k = 0; k < n; k++)
-      for (int d = 0; d < D; d++) {
-        const double u = WU[static_cast<std::size_t>(d) * V + token[k]];
-        const double* wo = Wout.data() + static_cast<std::size_t>(d) * M;
-        double* out = wl.data() + static_cast<std::size_t>(k) * M;
-        for (int m = 0; m < M; m++) out[m] += u * wo[m];
-      }
-  }
-  return wl;
+double sum_of_squares(const NamedArray& a) {
+  double s = 0;
+  if (a.dtype == DType::F32)
+    for (std::int64_t i = 0; i < a.numel(); i++) s += static_cast<double>(a.f32()[i]) * a.f32()[i];
+  else if (a.dtype == DType::F64)
+    for (std::int64_t i = 0; i < a.numel(); i++) s += a.f64()[i] * a.f64()[i];
+  else
+    throw std::runtime_error("tensor " + a.name + " is not floating point");
+  return s;
 }
 
+}  // namespace
+
 WeightSpectra weight_spectra(const Config& cfg, const std::vector<NamedArray>& ck, const FourierBasis& F) {
-  const ModelAnatomy an = model_family(cfg).anatomy(cfg);
-  // W_L's width: the last MLP's neurons, or the residual's for a family without neurons (W_L = W_U^T).
-  const int p = Task(cfg).p(), n = F.n(), D = cfg.d_model, M = an.neuron_out.empty() ? cfg.d_model : an.neurons,
-            V = p + 1;
+  const int p = Task(cfg).p(), n = F.n();
   if (F.group().p != p || F.group().task != cfg.task)
     throw std::invalid_argument("weight_spectra: basis for another operation or p");
   const std::vector<int>& token = F.group().token;  // element -> token: the spectra run over the group
+  const ModelAnatomy an = model_family(cfg).anatomy(cfg);
   WeightSpectra s;
-  // W_E [D, V] -> the group's tokens as [n, D] rows in element order, transformed along them. (For
-  // a - b and a / b, b's element is minus a's: the norms are the same either way.)
-  if (!an.embedding.empty()) {
-    const std::vector<double> WE = as_f64(find(ck, an.embedding));
-    std::vector<double> we(static_cast<std::size_t>(n) * D);  // [n, D]
-    for (int i = 0; i < n; i++)
-      for (int d = 0; d < D; d++)
-        we[static_cast<std::size_t>(i) * D + d] = WE[static_cast<std::size_t>(d) * V + token[i]];
-    s.we_norms = row_norms(F.transform_cols(we, D), n, D);
+  // The embeddings' columns of the group's tokens as [n, D] rows in element order, transformed
+  // along them. (For a - b and a / b, b's element is minus a's: the norms are the same either way.)
+  const Matrix64 ea = operand_embedding(cfg, ck, 0, token);
+  if (!ea.empty()) {
+    s.we_norms = row_norms(F.transform_cols(ea.v, static_cast<int>(ea.cols)), n, static_cast<int>(ea.cols));
+    if (!an.shared_embedding()) {
+      const Matrix64 eb = operand_embedding(cfg, ck, 1, token);
+      s.we_norms_a = s.we_norms;
+      s.we_norms_b = row_norms(F.transform_cols(eb.v, static_cast<int>(eb.cols)), n, static_cast<int>(eb.cols));
+      for (int r = 0; r < n; r++) s.we_norms[r] = std::hypot(s.we_norms_a[r], s.we_norms_b[r]);
+    }
   }
-
-  s.wl_norms = row_norms(F.transform_cols(neuron_logit_map(cfg, ck, F), M), n, M);
+  const Matrix64 wl = logit_map(cfg, ck, token);
+  const int M = static_cast<int>(wl.cols);
+  s.wl_norms = row_norms(F.transform_cols(wl.v, M), n, M);
   for (int k = 1; k <= F.n_freqs(); k++) {
     const int r0 = F.component_first_row(k), m = F.component_rows(k);
     double sq = 0;
@@ -96,10 +66,7 @@ WeightSpectra weight_spectra(const Config& cfg, const std::vector<NamedArray>& c
   }
   s.gini_we = gini(s.we_norms);
   s.gini_wl = gini(s.wl_norms);
-  for (const auto& a : ck) {
-    const std::vector<double> v = as_f64(a);
-    s.sum_sq_weights += std::inner_product(v.begin(), v.end(), v.begin(), 0.0);
-  }
+  for (const auto& a : ck) s.sum_sq_weights += sum_of_squares(a);
   return s;
 }
 

@@ -3,10 +3,11 @@
 //
 //   W_E Fourier norms: W_E's columns of the group's tokens in element order (operation_group.h: the
 //   tokens themselves for a + b, a - b; g^i for a * b, a / b, token 0 left out), transformed along
-//   them, L2 norm over d_model.
+//   them, L2 norm over d_model. A family with an embedding per operand (the MLPs) has a spectrum
+//   per operand and, as W_E's, that of the two side by side ([n, 2 D]).
 //   W_L Fourier norms: W_L = W_U[:, outputs]^T W_out [n, d_mlp] ('=' logit dropped, outputs in
 //   element order), transformed along the logit axis, L2 norm over neurons. The last layer's W_out
-//   for deeper models, as the paper defines W_L.
+//   for deeper models, as the paper defines W_L; an MLP's unembedding (anatomy_maps.h: logit_map).
 #pragma once
 
 #include <vector>
@@ -18,18 +19,15 @@
 namespace grok {
 
 struct WeightSpectra {
-  std::vector<double> we_norms;       // [n], basis order of FourierBasis (n: the group's order)
-  std::vector<double> wl_norms;       // [n]
-  std::vector<double> wl_freq_norms;  // [K]: sqrt(cos k^2 + sin k^2) of wl_norms, k = 1..
-  double gini_we = 0, gini_wl = 0;    // Gini of we_norms and wl_norms (all n components)
-  double sum_sq_weights = 0;          // over every parameter
+  std::vector<double> we_norms;                // [n], basis order of FourierBasis (n: the group's order)
+  std::vector<double> we_norms_a, we_norms_b;  // [n] each operand's, when each has its own; else empty
+  std::vector<double> wl_norms;                // [n]
+  std::vector<double> wl_freq_norms;           // [K]: sqrt(cos k^2 + sin k^2) of wl_norms, k = 1..
+  double gini_we = 0, gini_wl = 0;             // Gini of we_norms and wl_norms (all n components)
+  double sum_sq_weights = 0;                   // over every parameter
 };
 
 WeightSpectra weight_spectra(const Config& cfg, const std::vector<NamedArray>& checkpoint, const FourierBasis& F);
-// W_L [n, M] in element order: row k the logit of output element k as a map from the last MLP's
-// neurons (W_U^T W_out), or from the residual for a family without neurons (W_U^T).
-std::vector<double> neuron_logit_map(const Config& cfg, const std::vector<NamedArray>& checkpoint,
-                                     const FourierBasis& F);
 
 // Key frequencies from the W_L spectrum [n] by an n-agnostic rule: take frequencies in decreasing
 // order of energy (squared norm) while each holds at least 3 times the uniform share 1/K of the

@@ -24,13 +24,20 @@ namespace grok {
 
 namespace {
 
-at::Tensor activate(const Config& cfg, const at::Tensor& x) {
+// The hidden layer from its pre-activations [N, M]: dropout first, as Gromov's fcn applies it
+// (for ReLU the order makes no difference), the activation, then a held layer's override
+// (ForwardOptions::final_mlp: its one layer is layer 0).
+at::Tensor hidden(const Config& cfg, at::Tensor pre, const ForwardOptions& opt) {
+  if (opt.dropout > 0) pre = pre * at::empty_like(pre).bernoulli_(1.0 - opt.dropout, *opt.rng) / (1.0 - opt.dropout);
+  at::Tensor h;
   switch (cfg.activation) {
-    case Activation::Gelu: return at::gelu(x);
-    case Activation::Quadratic: return x * x;
-    case Activation::Relu: break;
+    case Activation::Gelu: h = at::gelu(pre); break;
+    case Activation::Quadratic: h = pre * pre; break;
+    case Activation::Relu: h = at::relu(pre); break;
   }
-  return at::relu(x);
+  if (opt.final_mlp && opt.final_mlp->layer == 0)
+    h = opt.final_mlp->post.to(h.scalar_type()).unsqueeze(0).expand({h.size(0), -1});
+  return h;
 }
 
 class ChughtaiMlp final : public ModelFamilyImpl {
@@ -44,7 +51,18 @@ class ChughtaiMlp final : public ModelFamilyImpl {
     return {{"W_x", {n, D}}, {"W_y", {n, D}}, {"W", {2 * D, M}}, {"W_U", {M, n}}};
   }
   std::vector<std::string> fields_read() const override { return {"d_model", "d_mlp", "activation"}; }
-  ModelAnatomy anatomy(const Config& c) const override { return {1, c.d_mlp, 0, "", "", "", ""}; }
+  // W's rows 0..D-1 take a's embedding, D..2D-1 b's: read transposed, [M, D] each.
+  ModelAnatomy anatomy(const Config& c) const override {
+    return {1,
+            c.d_mlp,
+            0,
+            {"W_x", true},
+            {"W_y", true},
+            {"W_U"},
+            {},
+            {"W", true, 0, c.d_model},
+            {"W", true, c.d_model, c.d_model}};
+  }
   Weights init(const Config& c) const override {
     at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(c.seed);
     Weights w;
@@ -60,8 +78,8 @@ class ChughtaiMlp final : public ModelFamilyImpl {
   at::Tensor forward(const Config& c, const Weights& w, const Batch& x, const ForwardOptions& opt,
                      ForwardCache* cache) const override {
     const auto [ea, eb] = opt.input_a.defined() ? std::pair{opt.input_a, opt.input_b} : input_vectors(c, w, x);
-    const at::Tensor h = activate(c, at::matmul(at::cat({ea, eb}, 1), w.get("W")));  // [N, M]
-    const at::Tensor logits = at::matmul(h, w.get("W_U"));                           // [N, n]
+    const at::Tensor h = hidden(c, at::matmul(at::cat({ea, eb}, 1), w.get("W")), opt);  // [N, M]
+    const at::Tensor logits = at::matmul(h, w.get("W_U"));                              // [N, n]
     if (cache) *cache = {}, cache->mlp_post.push_back(h), cache->direct = at::zeros_like(logits);
     return logits;
   }
@@ -78,7 +96,12 @@ class GromovMlp final : public ModelFamilyImpl {
     return {{"fc1.weight", {M, 2 * n}}, {"fc2.weight", {n, M}}};
   }
   std::vector<std::string> fields_read() const override { return {"d_mlp", "activation"}; }
-  ModelAnatomy anatomy(const Config& c) const override { return {1, c.d_mlp, 0, "", "", "", ""}; }
+  // On one-hot inputs fc1's columns are the embeddings (a's 0..n-1, b's n..2n-1), and the
+  // neurons' input maps are the identity.
+  ModelAnatomy anatomy(const Config& c) const override {
+    const int n = Task(c).p();
+    return {1, c.d_mlp, 0, {"fc1.weight", false, 0, n}, {"fc1.weight", false, n, n}, {"fc2.weight", true}, {}, {}, {}};
+  }
   Weights init(const Config& c) const override {
     at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(c.seed);
     const double sd = 0.5 / std::cbrt(2.0 * c.d_mlp);
@@ -97,13 +120,13 @@ class GromovMlp final : public ModelFamilyImpl {
     const std::int64_t n = Task(c).p();
     const at::Tensor fc1 = w.get("fc1.weight");  // [M, 2n]: fc1 x is column a plus column n + b
     const at::Tensor pre = fc1.index_select(1, x.a).t() + fc1.index_select(1, x.b + n).t();  // [N, M]
-    return finish(c, w, activate(c, pre), cache);
+    return finish(c, w, hidden(c, pre, opt), cache);
   }
   at::Tensor forward_reference(const Config& c, const Weights& w, const Batch& x, const ForwardOptions& opt,
                                ForwardCache* cache) const override {
     const auto [oa, ob] = opt.input_a.defined() ? std::pair{opt.input_a, opt.input_b} : input_vectors(c, w, x);
     const at::Tensor pre = at::matmul(at::cat({oa, ob}, 1), w.get("fc1.weight").t());  // [N, M]
-    return finish(c, w, activate(c, pre), cache);
+    return finish(c, w, hidden(c, pre, opt), cache);
   }
 
  private:

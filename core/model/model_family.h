@@ -37,15 +37,34 @@ struct ParameterSpec {
   std::vector<std::int64_t> shape;  // float32
 };
 
-// What a family's forward records, and which matrices the Fourier analysis reads.
+// A stored matrix as the analysis reads it: the tensor (2-D), transposed or not, then columns
+// col0 .. col0 + cols - 1 (cols -1: all). Chughtai's W [2 D, M] read as operand b's [M, D] input map
+// is {"W", true, D, D}; Gromov's fc1.weight [M, 2 n] as operand a's embedding {"fc1.weight", false, 0, n}.
+struct MatrixView {
+  std::string tensor;  // "": none
+  bool transposed = false;
+  int col0 = 0, cols = -1;
+  bool empty() const { return tensor.empty(); }
+};
+
+// What a family's forward records, and which matrices the Fourier analysis reads. Token axes are
+// in token order (the transformer's include '=', never read).
 struct ModelAnatomy {
-  int layers = 1;           // blocks whose activations the views show, layer by layer
-  int neurons = 0;          // MLP neurons per layer at the final position (0: none)
-  int heads = 0;            // attention heads per layer (0: no attention)
-  std::string embedding;    // [D, V]: token embeddings, one column a token (the W_E spectrum); "" if none
-  std::string unembedding;  // [D, V]: the final residual to the logits (W_U)
-  std::string neuron_out;   // [D, M]: the last layer's MLP output map (W_L = W_U^T W_out); "" without neurons
-  std::string neuron_in;    // [M, D]: the last layer's MLP input map; "" without neurons
+  int layers = 1;   // blocks whose activations the views show, layer by layer
+  int neurons = 0;  // MLP neurons per layer at the final position (0: none)
+  int heads = 0;    // attention heads per layer (0: no attention)
+  // [D, tokens]: each operand's input vectors, one column a token (the W_E spectrum); the
+  // transformer's one W_E serves both, an MLP has one per operand. Empty: none.
+  MatrixView embedding_a, embedding_b;
+  MatrixView unembedding;  // [R, outputs]: the last hidden vector (residual, or an MLP's neurons) to the logits
+  MatrixView neuron_out;   // [R, M]: the last layer's MLP into R (W_L = W_U^T W_out); empty when R is the neurons
+  // [M, D]: the last layer's neurons' input map of each operand's input vector; empty with neurons:
+  // the embedding is the neurons' input (Gromov's fc1 on one-hot inputs).
+  MatrixView neuron_in_a, neuron_in_b;
+  bool shared_embedding() const {
+    return embedding_a.tensor == embedding_b.tensor && embedding_a.col0 == embedding_b.col0 &&
+           embedding_a.transposed == embedding_b.transposed;
+  }
 };
 
 class ModelFamily {

@@ -55,7 +55,8 @@ class Transformer final : public ModelFamilyImpl {
 
   ModelAnatomy anatomy(const Config& cfg) const override {
     const std::string last = block(cfg.n_layers - 1);
-    return {cfg.n_layers, cfg.d_mlp, cfg.n_heads, "embed.W_E", "unembed.W_U", last + "mlp.W_out", last + "mlp.W_in"};
+    const MatrixView W_E{"embed.W_E"}, W_in{last + "mlp.W_in"};
+    return {cfg.n_layers, cfg.d_mlp, cfg.n_heads, W_E, W_E, {"unembed.W_U"}, {last + "mlp.W_out"}, W_in, W_in};
   }
 
   // randn / sqrt(d_model) for every matrix (W_U: / sqrt(V)), zero biases, which draw no random numbers.

@@ -143,7 +143,10 @@ void CheckpointViews::drawSnapshot() {
     v->setComponents(names, first, rows);
     v->setBasis(QString::fromStdString(g.coordinate()), group);
   }
-  we_->setSpectrum(s.spectra.we_norms, s.detected.freqs);
+  if (s.spectra.we_norms_b.empty())
+    we_->setSpectrum(s.spectra.we_norms, s.detected.freqs);
+  else  // an embedding per operand (the MLPs)
+    we_->setOperandSpectra(s.spectra.we_norms_a, s.detected.freqs, s.spectra.we_norms_b);
   wl_->setSpectrum(s.spectra.wl_norms, s.detected.freqs);
   attention_->setSnapshot(shown_->snapshot, g);
   std::vector<float> ln(s.measures.logits_2d_norms.begin(), s.measures.logits_2d_norms.end());

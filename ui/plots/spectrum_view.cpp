@@ -59,8 +59,13 @@ void SpectrumView::setComponents(const QStringList& names, const std::vector<int
 
 void SpectrumView::updateText() {
   QString label = tr("frequency k%1: cos, sin; 0 = constant").arg(basis_.isEmpty() ? "" : " " + basis_);
-  if (!names_.isEmpty()) label = tr("irrep%1: norm over its matrix entries").arg(basis_.isEmpty() ? "" : " " + basis_);
-  if (signCharacter_) label += tr("; %1 = sign (-1)^x, cos only").arg(K_);
+  if (operands_)
+    label = tr("frequency k%1: norm of cos and sin, operand a's embedding and b's; 0 = constant")
+                .arg(basis_.isEmpty() ? "" : " " + basis_);
+  if (!names_.isEmpty())
+    label = tr("irrep%1: norm over its matrix entries%2")
+                .arg(basis_.isEmpty() ? "" : " " + basis_, operands_ ? tr(", operand a's and b's") : QString());
+  if (signCharacter_ && !operands_) label += tr("; %1 = sign (-1)^x, cos only").arg(K_);
   xAxis->setLabel(label);
   QString t = name_;
   if (!basis_.isEmpty()) t += " " + basis_;
@@ -78,6 +83,7 @@ void SpectrumView::clear() {
 }
 
 void SpectrumView::setSpectrum(const std::vector<double>& norms, const std::vector<int>& key) {
+  if (operands_) setOperands(false);
   if (!names_.isEmpty()) {  // one bar per irrep: the norm over its span's rows
     K_ = static_cast<int>(names_.size()) - 1;
     signCharacter_ = false;
@@ -129,6 +135,57 @@ void SpectrumView::setSpectrum(const std::vector<double>& norms, const std::vect
   yAxis->setRange(0, top * 1.08 + 1e-12);
   keys_.clear();
   for (int k : key) keys_ += (keys_.isEmpty() ? "" : ", ") + QString::number(k);
+  updateText();
+  replot(QCustomPlot::rpQueuedReplot);
+}
+
+void SpectrumView::setOperands(bool two) {
+  operands_ = two;
+  cos_->setName(two ? tr("a") : names_.isEmpty() ? tr("cos k") : tr("irrep"));
+  sin_->setName(two ? tr("b") : tr("sin k"));
+  keyCos_->setName(two ? tr("key a") : tr("key cos k"));
+  keySin_->setName(two ? tr("key b") : tr("key sin k"));
+  if (legend->itemCount() > 1 && (two || names_.isEmpty()) != legend->hasItemWithPlottable(sin_)) {
+    if (two || names_.isEmpty())
+      sin_->addToLegend();
+    else
+      sin_->removeFromLegend();
+  }
+}
+
+double SpectrumView::componentNorm(const std::vector<double>& norms, int k) const {
+  const int n = static_cast<int>(norms.size());
+  int first = k == 0 ? 0 : 2 * k - 1, rows = k == 0 || 2 * k == n ? 1 : 2;
+  if (!names_.isEmpty()) first = first_[k], rows = rows_[k];
+  double sq = 0;
+  for (int r = first; r < first + rows && r < n; r++) sq += norms[r] * norms[r];
+  return std::sqrt(sq);
+}
+
+void SpectrumView::setOperandSpectra(const std::vector<double>& a, const std::vector<int>& key,
+                                     const std::vector<double>& b) {
+  setOperands(true);
+  K_ = names_.isEmpty() ? static_cast<int>(a.size()) / 2 : static_cast<int>(names_.size()) - 1;
+  signCharacter_ = names_.isEmpty() && a.size() % 2 == 0;
+  QVector<double> ka, va, kb, vb, kka, vka, kkb, vkb;
+  double top = 0;
+  keys_.clear();
+  for (int k = 0; k <= K_; k++) {
+    const bool is_key = std::find(key.begin(), key.end(), k) != key.end();
+    const double na = componentNorm(a, k), nb = componentNorm(b, k);
+    (is_key ? kka : ka) << k - 0.21;
+    (is_key ? vka : va) << na;
+    (is_key ? kkb : kb) << k + 0.21;
+    (is_key ? vkb : vb) << nb;
+    top = std::max({top, na, nb});
+    if (is_key) keys_ += (keys_.isEmpty() ? "" : ", ") + (names_.isEmpty() ? QString::number(k) : names_[k]);
+  }
+  cos_->setData(ka, va, true);
+  sin_->setData(kb, vb, true);
+  keyCos_->setData(kka, vka, true);
+  keySin_->setData(kkb, vkb, true);
+  xAxis->setRange(names_.isEmpty() ? -1 : -0.7, K_ + (names_.isEmpty() ? 1 : 0.7));
+  yAxis->setRange(0, top * 1.08 + 1e-12);
   updateText();
   replot(QCustomPlot::rpQueuedReplot);
 }

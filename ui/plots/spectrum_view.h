@@ -12,6 +12,9 @@
 // says which rows each holds, and the view draws one bar per irrep, the norm over its span,
 // labelled "standard (4)" (the trivial irrep at 0).
 //
+// A model with an embedding per operand (the MLPs) shows both: setOperandSpectra draws, per
+// frequency or irrep, the norm over its rows for operand a and for operand b side by side.
+//
 // Threading: GUI thread only.
 #pragma once
 
@@ -29,6 +32,8 @@ class SpectrumView : public Figure {
   void setBasis(const QString& coordinate, const QString& group);
   // `norms` [n] in FourierBasis order; `key` the frequencies to highlight.
   void setSpectrum(const std::vector<double>& norms, const std::vector<int>& key);
+  // Two spectra [n] each, one per operand: a's bar left of b's, a component's norm over its rows.
+  void setOperandSpectra(const std::vector<double>& a, const std::vector<int>& key, const std::vector<double>& b);
   // A group's irreps, trivial first: their labels and rows in the norms' order; empty names: the
   // cyclic layout (cos and sin bars per frequency).
   void setComponents(const QStringList& names, const std::vector<int>& first, const std::vector<int>& rows);
@@ -40,9 +45,12 @@ class SpectrumView : public Figure {
 
  private:
   void updateText();  // the title and the frequency axis's label
+  void setOperands(bool two);
+  double componentNorm(const std::vector<double>& norms, int k) const;  // over component k's rows
   QString name_, basis_, keys_;
   int K_ = 0;
   bool signCharacter_ = false;  // even n: frequency K is the sign character
+  bool operands_ = false;       // bars per operand (setOperandSpectra), not cos and sin
   QStringList names_;           // irreps: labels, trivial first (empty: frequencies)
   std::vector<int> first_, rows_;
   QCPBars *cos_ = nullptr, *sin_ = nullptr, *keyCos_ = nullptr, *keySin_ = nullptr;

@@ -93,6 +93,12 @@ QList<SeriesView*> CurvesPanel::linked() const { return all_ + numerics_->views(
 
 void CurvesPanel::setNotice(const QString& text) { gini_->setNotice(text); }
 
+void CurvesPanel::setLoss(LossKind kind) {
+  loss_->yAxis->setLabel(kind == LossKind::Mse ? tr("mean squared error (one-hot targets)")
+                                               : tr("cross-entropy (nats)"));
+  loss_->replot(QCustomPlot::rpQueuedReplot);
+}
+
 void CurvesPanel::clear() {
   metrics_.clear();
   records_.clear();

@@ -30,6 +30,7 @@
 
 #include "core/analysis/loss_spikes.h"
 #include "core/analysis/phases.h"
+#include "core/base/config.h"
 #include "core/base/records.h"
 
 class QWidget;
@@ -71,6 +72,8 @@ class CurvesPanel : public QObject {
   void clear();  // the run's curves; a reference stays
   // Why the Gini curves are empty for the whole run (a task without a group); "" takes it away.
   void setNotice(const QString& text);
+  // The loss plot's axis: the run's training loss (cross-entropy, or mse for the MSE runs).
+  void setLoss(LossKind kind);
   void addMetrics(const QVector<EpochMetrics>& batch);
   void addMeasures(const MeasureRecord& m);
   // The numerics of a run as stored, or as training reports them; `missing`: the run file is older

@@ -84,6 +84,7 @@ QString RunViewer::open(const QString& path, bool fill) {
   keys_->setRun(path, task.has_group() ? task.group() : OperationGroup{});
   keys_->setEnabled(task.has_group());
   keys_->setToolTip(task.has_group() ? QString() : QString::fromStdString(task.group_reason()));
+  curves_->setLoss(cfg_.loss);
   curves_->addMetrics(QVector<EpochMetrics>(run.metrics.begin(), run.metrics.end()));
   for (const MeasureRecord& m : run.measures) curves_->addMeasures(m);
   curves_->addNumerics(run.numerics);
@@ -124,6 +125,7 @@ void RunViewer::showNewRun(const QString& path, const Config& cfg) {
   clear();
   path_ = path;
   cfg_ = cfg;
+  curves_->setLoss(cfg_.loss);
   views_->setRun(path, std::nullopt);
   showUndefined(Task(cfg));
   origin_ = {};

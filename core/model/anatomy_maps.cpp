@@ -1,0 +1,92 @@
+#include "core/model/anatomy_maps.h"
+
+#include <stdexcept>
+#include <string>
+
+namespace grok {
+namespace {
+
+const NamedArray& find(const std::vector<NamedArray>& ck, const std::string& name) {
+  for (const auto& a : ck)
+    if (a.name == name) return a;
+  throw std::runtime_error("checkpoint: missing tensor " + name);
+}
+
+double value(const NamedArray& a, std::size_t i) {
+  if (a.dtype == DType::F32) return a.f32()[i];
+  if (a.dtype == DType::F64) return a.f64()[i];
+  throw std::runtime_error("tensor " + a.name + " is not floating point");
+}
+
+// Rows `tokens` of m's transpose: [tokens, m.rows] (m's columns as rows).
+Matrix64 columns(const Matrix64& m, const std::vector<int>& tokens) {
+  Matrix64 out{static_cast<std::int64_t>(tokens.size()), m.rows, {}};
+  out.v.resize(static_cast<std::size_t>(out.rows * out.cols));
+  for (std::int64_t t = 0; t < out.rows; t++)
+    for (std::int64_t r = 0; r < m.rows; r++) out.row(t)[r] = m(r, tokens[static_cast<std::size_t>(t)]);
+  return out;
+}
+
+// a [n, k] times b^T, b [m, k] -> [n, m].
+Matrix64 times_transpose(const Matrix64& a, const Matrix64& b) {
+  if (a.cols != b.cols) throw std::runtime_error("model anatomy: matrices of different widths");
+  Matrix64 out{a.rows, b.rows, std::vector<double>(static_cast<std::size_t>(a.rows * b.rows))};
+  for (std::int64_t i = 0; i < a.rows; i++)
+    for (std::int64_t j = 0; j < b.rows; j++) {
+      double s = 0;
+      for (std::int64_t k = 0; k < a.cols; k++) s += a(i, k) * b(j, k);
+      out.row(i)[j] = s;
+    }
+  return out;
+}
+
+Matrix64 transpose(const Matrix64& m) {
+  Matrix64 out{m.cols, m.rows, std::vector<double>(m.v.size())};
+  for (std::int64_t r = 0; r < m.rows; r++)
+    for (std::int64_t c = 0; c < m.cols; c++) out.row(c)[r] = m(r, c);
+  return out;
+}
+
+}  // namespace
+
+Matrix64 read_view(const std::vector<NamedArray>& ck, const MatrixView& view) {
+  const NamedArray& a = find(ck, view.tensor);
+  if (a.shape.size() != 2) throw std::runtime_error("tensor " + a.name + " is not a matrix");
+  const std::int64_t R = a.shape[0], C = a.shape[1];
+  const std::int64_t rows = view.transposed ? C : R, all = view.transposed ? R : C;
+  const std::int64_t cols = view.cols < 0 ? all - view.col0 : view.cols;
+  if (view.col0 < 0 || view.col0 + cols > all) throw std::runtime_error("tensor " + a.name + " is too narrow");
+  Matrix64 m{rows, cols, std::vector<double>(static_cast<std::size_t>(rows * cols))};
+  for (std::int64_t r = 0; r < rows; r++)
+    for (std::int64_t c = 0; c < cols; c++) {
+      const std::int64_t cc = view.col0 + c;
+      m.row(r)[c] = value(a, static_cast<std::size_t>(view.transposed ? cc * C + r : r * C + cc));
+    }
+  return m;
+}
+
+Matrix64 operand_embedding(const Config& cfg, const std::vector<NamedArray>& ck, int operand,
+                           const std::vector<int>& tokens) {
+  const ModelAnatomy an = model_family(cfg).anatomy(cfg);
+  const MatrixView& e = operand == 0 ? an.embedding_a : an.embedding_b;
+  return e.empty() ? Matrix64{} : columns(read_view(ck, e), tokens);
+}
+
+Matrix64 neuron_inputs(const Config& cfg, const std::vector<NamedArray>& ck, int operand,
+                       const std::vector<int>& tokens) {
+  const ModelAnatomy an = model_family(cfg).anatomy(cfg);
+  if (an.neurons == 0) return {};
+  const Matrix64 E = operand_embedding(cfg, ck, operand, tokens);  // [tokens, D]
+  if (E.empty()) return {};
+  const MatrixView& in = operand == 0 ? an.neuron_in_a : an.neuron_in_b;
+  return in.empty() ? E : times_transpose(E, read_view(ck, in));  // [tokens, D] x [M, D]^T
+}
+
+Matrix64 logit_map(const Config& cfg, const std::vector<NamedArray>& ck, const std::vector<int>& tokens) {
+  const ModelAnatomy an = model_family(cfg).anatomy(cfg);
+  const Matrix64 U = columns(read_view(ck, an.unembedding), tokens);  // [tokens, R]
+  if (an.neuron_out.empty()) return U;
+  return times_transpose(U, transpose(read_view(ck, an.neuron_out)));  // [tokens, R] x [R, M]
+}
+
+}  // namespace grok
