@@ -21,7 +21,7 @@ namespace grok::fuzz {
 using namespace std::string_literals;
 
 // A tiny model's tensors in the run layout: p = 5, d_model 4, 2 heads of 2, d_mlp 8.
-inline const ModelShape kShape{5, 1, 4, 2, 2, 8};
+inline const ModelShape kShape{"transformer", 5, 1, 4, 2, 2, 8};
 
 inline std::vector<NamedArray> tiny_run(std::uint32_t seed) {
   std::mt19937 rng(seed);

@@ -13,7 +13,9 @@
 #include <fstream>
 
 #include "cli_test_util.h"
+#include "core/model/internal/model_family_impl.h"
 #include "core/model/internal/transformer.h"
+#include "core/model/internal/weights.h"
 #include "core/store/run_store.h"
 #include "test_util.h"
 
@@ -173,6 +175,50 @@ class TestInterchange : public QObject {
       QVERIFY2(r.code == 0, qPrintable(r.err));
       QVERIFY2(r.out.contains("2 layers"), qPrintable(r.out));
       QCOMPARE(analysis(out.toStdString(), QString(format) == "authors" ? 0 : 40), analysis(run, 40));
+    }
+  }
+
+  // The MLP families export under their authors' names and load strictly into their classes
+  // (tests/python: OneLayerMLP, fcn) with our logits; a OneLayerMLP their constructor made imports
+  // as exactly the weights our initialisation draws for its seed.
+  void mlpFamiliesRoundTrip() {
+    for (const char* kind : {"mlp", "quadratic-mlp"}) {
+      Config c = test::tiny_config(7, 20, 10, 5);
+      c.model = kind;
+      c.d_model = 8;
+      c.d_mlp = 16;
+      c.seed = 4;
+      if (c.model == "quadratic-mlp") c.activation = Activation::Quadratic, c.loss = LossKind::Mse;
+      const std::string run = dir_.file(std::string(kind) + ".grok");
+      test::train_run(c, run);
+      const QString pt = file(kind) + "-export.pt", fresh = file(kind) + "-fresh.pt";
+      auto r = cli({"export-pt", QString::fromStdString(run), "--format", "authors", "--out", pt});
+      QVERIFY2(r.code == 0, qPrintable(r.err));
+      r = cli({"export-pt", QString::fromStdString(run), "--format", "transformer-lens", "--out", pt + "x"});
+      QCOMPARE(r.code, 2);
+      QVERIFY2(r.err.contains("has no transformer-lens PyTorch layout"), qPrintable(r.err));
+      const RunStore s = RunStore::open(run);
+      at::NoGradGuard no_grad;
+      const at::Tensor logits = model_forward(c, weights_from_checkpoint(c, s.load_checkpoint(20)), all_pairs(7));
+      const std::string bin = dir_.file(std::string(kind) + "-logits.bin");
+      std::ofstream(bin, std::ios::binary)
+          .write(reinterpret_cast<const char*>(logits.contiguous().data_ptr<float>()), logits.numel() * 4);
+      const auto py = python({"check-mlp", kind, pt, QString::fromStdString(bin), "7", "4", fresh});
+      qInfo().noquote() << py.out.trimmed();
+      QVERIFY2(py.code == 0, qPrintable(py.out + py.err));
+      const QString out = file(kind) + "-fresh.grok";
+      r = cli({"import", fresh, "--set", "train_fraction=0.5", "--out", out});
+      QVERIFY2(r.code == 0, qPrintable(r.err));
+      const RunStore imported = RunStore::open(out.toStdString());
+      QCOMPARE(QString::fromStdString(imported.config().model), QString(kind));
+      const std::vector<NamedArray> got = imported.load_checkpoint(0);
+      const std::vector<NamedArray> want =
+          c.model == "mlp" ? to_named_arrays(model_impl(c).init(c)) : s.load_checkpoint(20);
+      QCOMPARE(got.size(), want.size());
+      for (std::size_t i = 0; i < got.size(); i++) {
+        QCOMPARE(got[i].name, want[i].name);
+        QVERIFY2(got[i].bytes == want[i].bytes, got[i].name.c_str());
+      }
     }
   }
 

@@ -120,6 +120,25 @@ class Tensors {
   std::map<std::string, bool> used_;
 };
 
+// Chughtai's OneLayerMLP or Gromov's fcn, by their names: the tensors as they are.
+std::vector<NamedArray> mlp_run_layout(Tensors& t, ModelShape& s) {
+  std::vector<NamedArray> out;
+  s.n_layers = 1;
+  if (t.has("W_x")) {
+    const Shape& Wx = t.shape_of("W_x", 2);
+    const std::int64_t n = Wx[0], D = Wx[1], M = t.shape_of("W", 2)[1];
+    s.model = "mlp", s.p = static_cast<int>(n), s.d_model = static_cast<int>(D), s.d_mlp = static_cast<int>(M);
+    out = {t.get("W_x", {n, D}), t.get("W_y", {n, D}), t.get("W", {2 * D, M}), t.get("W_U", {M, n})};
+  } else {
+    const Shape& f1 = t.shape_of("fc1.weight", 2);
+    const std::int64_t M = f1[0], n = f1[1] / 2;
+    s.model = "quadratic-mlp", s.p = static_cast<int>(n), s.d_mlp = static_cast<int>(M);
+    out = {t.get("fc1.weight", {M, 2 * n}), t.get("fc2.weight", {n, M})};
+  }
+  t.refuse_unknown();
+  return out;
+}
+
 }  // namespace
 
 const char* to_string(PtLayout l) { return l == PtLayout::Authors ? "authors" : "transformer-lens"; }
@@ -127,6 +146,13 @@ const char* to_string(PtLayout l) { return l == PtLayout::Authors ? "authors" : 
 std::vector<NamedArray> to_run_layout(const std::vector<NamedArray>& tensors, const std::string& file,
                                       ModelShape* shape, PtLayout* layout) {
   Tensors t(tensors, file);
+  if (t.has("W_x") || t.has("fc1.weight")) {  // an MLP family's (their names)
+    ModelShape s;
+    std::vector<NamedArray> out = mlp_run_layout(t, s);
+    if (shape) *shape = s;
+    if (layout) *layout = PtLayout::Authors;
+    return out;
+  }
   const bool tl = t.dims("blocks.0.attn.W_O") == 3;  // the authors' W_O is [D, H*Dh]
   t.shape_of("blocks.0.attn.W_O", tl ? 3 : 2);
   ModelShape s;
@@ -203,6 +229,14 @@ std::vector<PtTensor> from_run_layout(const std::vector<NamedArray>& run, const 
     if (it == w.end()) throw RunFileError(RunFileError::Kind::Damaged, "checkpoint has no tensor " + name);
     return *it->second;
   };
+  if (s.model != "transformer") {  // the MLPs: their authors' names are the run file's
+    if (layout != PtLayout::Authors)
+      throw RunFileError(RunFileError::Kind::Foreign,
+                         "the " + s.model + " model has no " + to_string(layout) + " layout");
+    std::vector<PtTensor> out;
+    for (const NamedArray& a : run) out.push_back(to_pt(a));
+    return out;
+  }
   const std::int64_t D = s.d_model, V = s.p + 1, H = s.n_heads, Dh = s.d_head, M = s.d_mlp;
   // The causal mask over the 3 positions (lower triangle), as float (authors) or bool (TL).
   PtTensor mask{"", layout == PtLayout::Authors ? StorageType::F32 : StorageType::Bool, {3, 3}, {}};

@@ -18,6 +18,11 @@
 //
 // Both give the same logits: TransformerLens computes x @ W, the authors W @ x.
 //
+// The MLP families store their authors' state_dicts as they are (core/model/mlp_families.cpp), the
+// `authors` layout and no other: Chughtai et al.'s OneLayerMLP W_x, W_y [n, D], W [2 D, M],
+// W_U [M, n]; Gromov's fcn fc1.weight [M, 2 n], fc2.weight [n, M]. to_run_layout recognises them
+// by their names.
+//
 //   ModelShape s;
 //   std::vector<NamedArray> run = to_run_layout(file_tensors, "ckpt.pt", &s);  // either layout in
 //   std::vector<PtTensor> tl = from_run_layout(run, s, PtLayout::TransformerLens);
@@ -38,7 +43,8 @@ enum class PtLayout { Authors, TransformerLens };
 const char* to_string(PtLayout l);  // "authors", "transformer-lens"
 
 struct ModelShape {
-  int p = 0, n_layers = 0, d_model = 0, n_heads = 0, d_head = 0, d_mlp = 0;
+  std::string model = "transformer";  // the family (model_names.h) the tensors are
+  int p = 0, n_layers = 0, d_model = 0, n_heads = 0, d_head = 0, d_mlp = 0;  // p: the tokens
 };
 
 // A tensor to write: the export's buffers are bool (TransformerLens's mask) as well as float.

@@ -51,6 +51,7 @@ class ChughtaiMlp final : public ModelFamilyImpl {
     return {{"W_x", {n, D}}, {"W_y", {n, D}}, {"W", {2 * D, M}}, {"W_U", {M, n}}};
   }
   std::vector<std::string> fields_read() const override { return {"d_model", "d_mlp", "activation"}; }
+  std::vector<std::string> pytorch_layouts() const override { return {"authors"}; }
   // W's rows 0..D-1 take a's embedding, D..2D-1 b's: read transposed, [M, D] each.
   ModelAnatomy anatomy(const Config& c) const override {
     return {1,
@@ -96,6 +97,7 @@ class GromovMlp final : public ModelFamilyImpl {
     return {{"fc1.weight", {M, 2 * n}}, {"fc2.weight", {n, M}}};
   }
   std::vector<std::string> fields_read() const override { return {"d_mlp", "activation"}; }
+  std::vector<std::string> pytorch_layouts() const override { return {"authors"}; }
   // On one-hot inputs fc1's columns are the embeddings (a's 0..n-1, b's n..2n-1), and the
   // neurons' input maps are the identity.
   ModelAnatomy anatomy(const Config& c) const override {

@@ -14,7 +14,9 @@ namespace grok {
 
 namespace {
 
-ModelShape shape_of(const Config& c) { return {Task(c).p(), c.n_layers, c.d_model, c.n_heads, c.d_head, c.d_mlp}; }
+ModelShape shape_of(const Config& c) {
+  return {c.model, Task(c).p(), c.n_layers, c.d_model, c.n_heads, c.d_head, c.d_mlp};
+}
 
 // Storages numbered in the order written, as torch.save keys them.
 class Export {
@@ -78,16 +80,23 @@ void authors_config(Export& x, const Config& c) {
   x.entry("fn_name", Task(c).name().c_str());
   x.entry_f64("frac_train", c.train_fraction);
   x.entry("seed", static_cast<std::int64_t>(c.seed));
-  x.entry("num_layers", c.n_layers);
-  x.entry("d_model", c.d_model);
-  x.entry("d_mlp", c.d_mlp);
-  x.entry("num_heads", c.n_heads);
-  x.entry("d_head", c.d_head);
-  x.entry("d_vocab", Task(c).vocab());
-  x.entry("n_ctx", 3);
-  x.entry("act_type", "ReLU");
-  x.w.string("use_ln");
-  x.w.boolean(false);
+  if (c.model == "transformer") {
+    x.entry("num_layers", c.n_layers);
+    x.entry("d_model", c.d_model);
+    x.entry("d_mlp", c.d_mlp);
+    x.entry("num_heads", c.n_heads);
+    x.entry("d_head", c.d_head);
+    x.entry("d_vocab", Task(c).vocab());
+    x.entry("n_ctx", 3);
+    x.entry("act_type", "ReLU");
+    x.w.string("use_ln");
+    x.w.boolean(false);
+  } else {  // Chughtai's cfg.json names (embed_dim, hidden_dim), Gromov's hidden width
+    x.entry("model", c.model == "mlp" ? "OneLayerMLP" : "fcn");
+    if (c.model == "mlp") x.entry("embed_dim", c.d_model);
+    x.entry("hidden_dim", c.d_mlp);
+    x.entry("activation", to_string(c.activation));
+  }
   x.entry_f64("lr", c.lr);
   x.entry_f64("weight_decay", c.effective_weight_decay());
   x.entry("num_epochs", c.epochs);

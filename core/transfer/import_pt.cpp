@@ -5,9 +5,11 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <numeric>
 #include <optional>
+#include <sstream>
 #include <system_error>
 
 #include "core/base/task.h"
@@ -17,6 +19,7 @@
 #include "core/interchange/pt_file.h"
 #include "core/model/internal/checkpoint_weights.h"
 #include "core/model/internal/model_family_impl.h"
+#include "core/model/internal/weights.h"
 #include "core/store/run_store.h"
 #include "core/training/internal/recipes.h"
 #include "core/training/internal/train_step.h"
@@ -38,8 +41,8 @@ struct Plan {
 }
 
 bool same(const ModelShape& a, const ModelShape& b) {
-  return a.p == b.p && a.n_layers == b.n_layers && a.d_model == b.d_model && a.n_heads == b.n_heads &&
-         a.d_head == b.d_head && a.d_mlp == b.d_mlp;
+  return a.model == b.model && a.p == b.p && a.n_layers == b.n_layers && a.d_model == b.d_model &&
+         a.n_heads == b.n_heads && a.d_head == b.d_head && a.d_mlp == b.d_mlp;
 }
 
 // What the authors' config names say of the task (their train.py), as --set assignments.
@@ -63,7 +66,83 @@ std::vector<std::string> authors_settings(const std::map<std::string, std::strin
 
 std::string key_of(const std::string& assignment) { return assignment.substr(0, assignment.find('=')); }
 
-Plan make_plan(const std::string& path, const std::vector<std::string>& sets) {
+// The file's token i is our token order[i]: the embeddings' rows, the outputs' columns moved.
+// `swap`: the operands exchanged (a's embedding and b's, W's two row blocks, fc1's two halves).
+std::vector<NamedArray> remap(const Config& c, const std::vector<NamedArray>& ck, const at::Tensor& order, bool swap) {
+  std::map<std::string, at::Tensor> w;
+  for (const NamedArray& a : ck) w[a.name] = from_named_array(a);
+  const std::int64_t n = order.size(0);
+  auto rows = [&](const at::Tensor& t) { return at::zeros_like(t).index_copy_(0, order, t); };
+  auto cols = [&](const at::Tensor& t) { return at::zeros_like(t).index_copy_(1, order, t); };
+  std::vector<NamedArray> out;
+  if (c.model == "mlp") {
+    const std::int64_t D = c.d_model;
+    at::Tensor Wx = rows(w["W_x"]), Wy = rows(w["W_y"]), W = w["W"];
+    if (swap) std::swap(Wx, Wy), W = at::cat({W.narrow(0, D, D), W.narrow(0, 0, D)});
+    out = {to_named_array("W_x", Wx), to_named_array("W_y", Wy), to_named_array("W", W.contiguous()),
+           to_named_array("W_U", cols(w["W_U"]))};
+  } else {
+    at::Tensor a = cols(w["fc1.weight"].narrow(1, 0, n)), b = cols(w["fc1.weight"].narrow(1, n, n));
+    if (swap) std::swap(a, b);
+    out = {to_named_array("fc1.weight", at::cat({a, b}, 1).contiguous()),
+           to_named_array("fc2.weight", rows(w["fc2.weight"]))};
+  }
+  return out;
+}
+
+// Accuracy over every pair of the group's table.
+double table_accuracy(const Config& c, const std::vector<NamedArray>& ck) {
+  at::NoGradGuard no_grad;
+  const CheckpointWeights w(c, ck);
+  const Task task(c);
+  const int n = task.p();
+  Batch x = all_pairs(n);
+  std::vector<std::int64_t> labels(static_cast<std::size_t>(n) * n);
+  for (int a = 0; a < n; a++)
+    for (int b = 0; b < n; b++) labels[static_cast<std::size_t>(a) * n + b] = task.label(a, b);
+  x.labels = at::tensor(labels, at::kLong);
+  return static_cast<double>(count_correct(model_forward(c, tensors(w), x), x.labels, n)) / x.size();
+}
+
+// The element list (plan_import's `elements`) applied to every checkpoint of the plan.
+void map_elements(Plan& plan, const std::string& file) {
+  const Config& c = plan.result.config;
+  const Task task(c);
+  const OperationGroup& g = task.group();
+  const std::vector<std::vector<int>>& perms = named_group(task.name()).permutations;
+  if (c.model == "transformer" || perms.empty())
+    throw ConfigError("elements: an element list maps an MLP's tokens on a symmetric or alternating group, not " +
+                      c.model + " on " + task.describe());
+  std::ifstream in(file);
+  if (!in) throw ConfigError("elements: cannot read " + file);
+  std::vector<std::int64_t> order;
+  std::vector<bool> seen(perms.size());
+  std::string line;
+  while (order.size() <= perms.size() && std::getline(in, line)) {
+    if (line.size() > 256) throw ConfigError("elements: " + file + " has a line longer than 256 characters");
+    std::istringstream ls(line);
+    std::vector<int> perm;
+    for (int v; perm.size() <= perms[0].size() && ls >> v;) perm.push_back(v);
+    if (perm.empty()) continue;
+    const auto it = std::find(perms.begin(), perms.end(), perm);
+    if (it == perms.end() || seen[it - perms.begin()])
+      throw ConfigError("elements: line " + std::to_string(order.size() + 1) + " of " + file + " is " +
+                        (it == perms.end() ? "no element of " + g.name() : "an element listed twice"));
+    seen[it - perms.begin()] = true;
+    order.push_back(g.token[static_cast<std::size_t>(it - perms.begin())]);
+  }
+  if (order.size() != perms.size())
+    throw ConfigError("elements: " + file + " lists " + std::to_string(order.size()) + " elements, " + g.name() +
+                      " has " + std::to_string(perms.size()));
+  const at::Tensor idx = at::tensor(order, at::kLong);
+  const std::vector<NamedArray>& last = plan.tensors.back();
+  const bool swap = table_accuracy(c, remap(c, last, idx, true)) > table_accuracy(c, remap(c, last, idx, false));
+  for (std::vector<NamedArray>& ck : plan.tensors) ck = remap(c, ck, idx, swap);
+  plan.result.elements_mapped = true;
+  plan.result.operands_swapped = swap;
+}
+
+Plan make_plan(const std::string& path, const std::vector<std::string>& sets, const std::string& elements) {
   Plan plan;
   plan.file = read_pt_file(path);
   PtFile& f = plan.file;
@@ -97,9 +176,17 @@ Plan make_plan(const std::string& path, const std::vector<std::string>& sets) {
   }
   for (const std::string& s : sets)  // a task named on the command line decides what the tokens are
     if (key_of(s) == "task" || key_of(s) == "operation") set_config_value(c, s);
-  const std::pair<const char*, int> from_tensors[] = {
-      {"p", shape.p},           {"n_layers", shape.n_layers}, {"d_model", shape.d_model}, {"n_heads", shape.n_heads},
-      {"d_head", shape.d_head}, {"d_mlp", shape.d_mlp}};
+  if (!f.grokking_lab_config.empty() && c.model != shape.model)
+    refuse(RunFileError::Kind::Damaged, path, "its config says model = " + c.model + ", its tensors " + shape.model);
+  c.model = shape.model;  // the family the tensors' names say
+  std::vector<std::pair<const char*, int>> from_tensors = {{"p", shape.p}, {"d_mlp", shape.d_mlp}};
+  if (shape.model == "transformer")
+    from_tensors.insert(from_tensors.end(), {{"n_layers", shape.n_layers},
+                                             {"d_model", shape.d_model},
+                                             {"n_heads", shape.n_heads},
+                                             {"d_head", shape.d_head}});
+  else if (shape.model == "mlp")
+    from_tensors.push_back({"d_model", shape.d_model});
   // What the file's config states of the model must be what its tensors are: a file saying p = 11
   // over tensors of p = 5 is damaged or mislabelled, not a p = 5 run.
   const std::map<std::string, std::string> authors_names = {
@@ -113,6 +200,7 @@ Plan make_plan(const std::string& path, const std::vector<std::string>& sets) {
     } else if (auto it = f.config.find(authors_names.at(name)); it != f.config.end()) {
       stated = it->second;
     }
+    if (shape.model != "transformer" && f.grokking_lab_config.empty()) stated.clear();  // their names differ
     if (!stated.empty() && stated != std::to_string(value))
       refuse(RunFileError::Kind::Damaged, path,
              std::string("its config says ") + name + " = " + stated + ", its tensors " + std::to_string(value));
@@ -152,6 +240,7 @@ Plan make_plan(const std::string& path, const std::vector<std::string>& sets) {
     if (std::find(given.begin(), given.end(), k) == given.end()) plan.result.assumed.push_back(k);
   plan.result.config = c;
   plan.result.epochs = epochs;
+  if (!elements.empty()) map_elements(plan, elements);
   return plan;
 }
 
@@ -211,13 +300,13 @@ void write_checkpoints(Plan& plan, const CheckpointAnalyzer& an, const std::vect
 
 }  // namespace
 
-ImportPtResult plan_import(const std::string& file, const std::vector<std::string>& sets) {
-  return make_plan(file, sets).result;
+ImportPtResult plan_import(const std::string& file, const std::vector<std::string>& sets, const std::string& elements) {
+  return make_plan(file, sets, elements).result;
 }
 
 ImportPtResult import_pt(const std::string& file, const std::vector<std::string>& sets, const std::string& out,
-                         bool overwrite, const std::function<void(int, int)>& progress) {
-  Plan plan = make_plan(file, sets);
+                         bool overwrite, const std::function<void(int, int)>& progress, const std::string& elements) {
+  Plan plan = make_plan(file, sets, elements);
   ImportPtResult& r = plan.result;
   const Config& c = r.config;
   const CheckpointAnalyzer an(c);

@@ -58,15 +58,26 @@ struct ImportPtResult {
   // The largest |file loss - loss on this split| over the checkpoints, when the file has losses:
   // large means the split (train_fraction, seed) or the operation is not the one it trained on.
   std::optional<double> loss_mismatch;
+  // With an element list (import_pt's `elements`): the file's tokens were put in this group's
+  // element order, and its operands swapped where it composes the other way round (x then y, as
+  // sympy's x * y does, where this app's a o b is b first, then a).
+  bool elements_mapped = false, operands_swapped = false;
 };
 
 // The run's config for a checkpoint file, as import_pt would write it, without writing anything
 // (the window's import dialog shows it). Throws RunFileError for the file, ConfigError for `sets`.
-ImportPtResult plan_import(const std::string& file, const std::vector<std::string>& sets);
+//
+// `elements`: for an MLP on a symmetric or alternating group, a text file naming the file's tokens'
+// elements, token 0 first, one permutation a line in one-line notation ("1 2 0 3 4": 0 -> 1, ...),
+// as Chughtai et al.'s sympy-made groups list them (docs/interchange.md); each composition order
+// is tried and the one the model computes (the higher accuracy over every pair) is kept.
+ImportPtResult plan_import(const std::string& file, const std::vector<std::string>& sets,
+                           const std::string& elements = {});
 
 // Writes the run. `progress(done, total)` after each checkpoint. Nothing is written when the file
 // or the settings are refused; an existing `out` is refused unless overwrite.
 ImportPtResult import_pt(const std::string& file, const std::vector<std::string>& sets, const std::string& out,
-                         bool overwrite, const std::function<void(int, int)>& progress = {});
+                         bool overwrite, const std::function<void(int, int)>& progress = {},
+                         const std::string& elements = {});
 
 }  // namespace grok

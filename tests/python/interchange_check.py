@@ -163,6 +163,59 @@ def check(ok, what):
     return ok
 
 
+class OneLayerMLP(nn.Module):
+    """Chughtai et al.'s (rep_theory/utils/models.py), hooks aside: their constructor's draws."""
+
+    def __init__(self, n, embed_dim, hidden, seed):
+        super().__init__()
+        torch.manual_seed(seed)
+        self.W_x = nn.Parameter(torch.randn(n, embed_dim) / math.sqrt(embed_dim))
+        self.W_y = nn.Parameter(torch.randn(n, embed_dim) / math.sqrt(embed_dim))
+        self.W = nn.Parameter(torch.randn(2 * embed_dim, hidden) / math.sqrt(2 * embed_dim))
+        self.W_U = nn.Parameter(torch.randn(hidden, n) / math.sqrt(hidden))
+
+    def forward(self, data):
+        x = torch.cat([self.W_x[data[:, 0]], self.W_y[data[:, 1]]], dim=-1)
+        return F.relu(x @ self.W) @ self.W_U
+
+
+class Fcn(nn.Module):
+    """Gromov's / Doshi et al.'s fcn (utils/models.py) with x^2, on [onehot(a), onehot(b)]."""
+
+    def __init__(self, n, hidden):
+        super().__init__()
+        self.fc1 = nn.Linear(2 * n, hidden, bias=False)
+        self.fc2 = nn.Linear(hidden, n, bias=False)
+
+    def forward(self, data):
+        n = self.fc2.weight.shape[0]
+        x = torch.cat([F.one_hot(data[:, 0], n), F.one_hot(data[:, 1], n)], dim=-1).float()
+        return self.fc2(self.fc1(x) ** 2)
+
+
+def check_mlp(args):
+    """args: kind (mlp | quadratic-mlp) export.pt logits.bin n seed out.pt: our export loads strictly into
+    the authors' class and gives our logits; out.pt is their class freshly constructed with `seed`
+    (torch.save(model.state_dict()), as their code saves), for the importer."""
+    kind, export, logits_file, n, seed, out = args
+    n, seed = int(n), int(seed)
+    sd = torch.load(export, weights_only=True)
+    if kind == "mlp":
+        model = OneLayerMLP(n, sd["W_x"].shape[1], sd["W"].shape[1], 0)
+    else:
+        model = Fcn(n, sd["fc1.weight"].shape[0])
+    model.load_state_dict(sd, strict=True)
+    pairs = torch.tensor([[a, b] for a in range(n) for b in range(n)])
+    with torch.no_grad():
+        got = model(pairs)
+    want = torch.frombuffer(bytearray(open(logits_file, "rb").read()), dtype=torch.float32).reshape(n * n, n)
+    err = (got - want).abs().max().item()
+    print(f"ok {kind} export loads strictly, logits within {err:.2g}" if err < 1e-4 else f"logits differ by {err}")
+    fresh = OneLayerMLP(n, sd["W_x"].shape[1], sd["W"].shape[1], seed) if kind == "mlp" else model
+    torch.save(fresh.state_dict(), out)
+    return err < 1e-4
+
+
 def check_export(args):
     """args: dir p frac seed epoch test_loss logits.bin"""
     d, p, frac, seed, epoch, want_loss, logits_file = args
@@ -303,5 +356,6 @@ def write_fixtures(args):
 if __name__ == "__main__":
     torch.manual_seed(0)
     cmd = sys.argv[1]
-    good = {"check-export": check_export, "check-loss": check_loss, "write-fixtures": write_fixtures}[cmd](sys.argv[2:])
+    good = {"check-export": check_export, "check-loss": check_loss, "write-fixtures": write_fixtures,
+            "check-mlp": check_mlp}[cmd](sys.argv[2:])
     sys.exit(0 if good else 1)
