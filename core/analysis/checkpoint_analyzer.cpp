@@ -5,6 +5,7 @@
 
 #include "core/analysis/layer_checks.h"
 #include "core/analysis/measure_registry.h"
+#include "core/analysis/pruning_checks.h"
 
 namespace grok {
 
@@ -55,6 +56,7 @@ Snapshot CheckpointAnalyzer::snapshot(int epoch, const CheckpointWeights& w,
 AblationChecks CheckpointAnalyzer::checks(const CheckpointWeights& w, const Snapshot& s) const {
   AblationChecks c = ablation_checks(cfg_, w, s.measures.key_freqs, basis(), pair_forward(s));
   append_layer_checks(c, cfg_, w, data_, s);
+  for (CheckRow& r : pruning_checks(cfg_, w, data_, s)) c.rows.push_back(std::move(r));
   return c;
 }
 
