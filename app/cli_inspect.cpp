@@ -74,9 +74,12 @@ int cmd_info(int argc, char** argv) {
   if (c.model == kDefaultModel)
     std::printf("model         transformer, %d layer(s), d_model %d, %d heads x %d, d_mlp %d, attention rate %g\n",
                 c.n_layers, c.d_model, c.n_heads, c.d_head, c.d_mlp, c.attention_rate);
-  else  // a family of its own: its description, its size
-    std::printf("model         %s (%s), d_model %d\n", c.model.c_str(), model_family(c).description().c_str(),
-                c.d_model);
+  else {  // a family of its own: its description, and the fields it reads (its size, its activation)
+    std::string read;
+    for (const std::string& name : model_family(c).fields_read())
+      read += ", " + name + " " + config_value_text(c, *find_config_field(name));
+    std::printf("model         %s (%s)%s\n", c.model.c_str(), model_family(c).description().c_str(), read.c_str());
+  }
   std::printf("training      AdamW lr %g betas (%g, %g), regulariser %s (wd %g, dropout %g, l1 %g), %d epochs\n", c.lr,
               c.beta1, c.beta2, to_string(c.regularizer), c.weight_decay, c.dropout, c.l1, c.epochs);
   if (c.label_noise > 0)

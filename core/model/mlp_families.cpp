@@ -28,16 +28,14 @@ namespace {
 // (for ReLU the order makes no difference), the activation, then a held layer's override
 // (ForwardOptions::final_mlp: its one layer is layer 0).
 at::Tensor hidden(const Config& cfg, at::Tensor pre, const ForwardOptions& opt) {
-  if (opt.dropout > 0) pre = pre * at::empty_like(pre).bernoulli_(1.0 - opt.dropout, *opt.rng) / (1.0 - opt.dropout);
+  pre = apply_dropout(pre, opt);
   at::Tensor h;
   switch (cfg.activation) {
     case Activation::Gelu: h = at::gelu(pre); break;
     case Activation::Quadratic: h = pre * pre; break;
     case Activation::Relu: h = at::relu(pre); break;
   }
-  if (opt.final_mlp && opt.final_mlp->layer == 0)
-    h = opt.final_mlp->post.to(h.scalar_type()).unsqueeze(0).expand({h.size(0), -1});
-  return h;
+  return held_or(h, opt, 0);
 }
 
 class ChughtaiMlp final : public ModelFamilyImpl {

@@ -19,18 +19,7 @@ at::Tensor project_heads(const at::Tensor& x, const at::Tensor& W) {
 // only its output, addmm's backward not its output): one [N, M] buffer fewer. `relu_done`: the
 // table mix already applied it.
 at::Tensor relu_dropout(at::Tensor pre, const ForwardOptions& opt, bool relu_done = false) {
-  at::Tensor post = relu_done ? pre : at::relu_(pre);  // [R, M]
-  if (opt.dropout > 0) {
-    const at::Tensor keep = at::empty_like(post).bernoulli_(1.0 - opt.dropout, *opt.rng);
-    post = post * keep / (1.0 - opt.dropout);
-  }
-  return post;
-}
-
-// `post` [R, M] of layer l at the final position, or the override's row for every pair.
-at::Tensor final_post(const at::Tensor& post, const ForwardOptions& opt, std::size_t l) {
-  if (!opt.final_mlp || opt.final_mlp->layer != static_cast<int>(l)) return post;
-  return opt.final_mlp->post.to(post.scalar_type()).unsqueeze(0).expand({post.size(0), -1});
+  return apply_dropout(relu_done ? pre : at::relu_(pre), opt);  // [R, M]
 }
 
 // A residual-stream position whose rows are shared between pairs where possible.
@@ -196,7 +185,7 @@ at::Tensor forward_plain(const Weights& weights, const Batch& x, const ForwardOp
     const at::Tensor flat = resid.reshape({N * 3, D});
     at::Tensor post = relu_dropout(at::addmm(L.b_in, flat, L.W_in.t()), opt).view({N, 3, -1});  // [N, C, M]
     if (opt.final_mlp && opt.final_mlp->layer == static_cast<int>(l))
-      post = at::stack({post.select(1, 0), post.select(1, 1), final_post(post.select(1, 2), opt, l)}, 1);
+      post = at::stack({post.select(1, 0), post.select(1, 1), held_or(post.select(1, 2), opt, static_cast<int>(l))}, 1);
     resid = (flat + at::addmm(L.b_out, post.reshape({N * 3, -1}), L.W_out.t())).view({N, 3, D});
     if (cache) {
       cache->mlp_post.push_back(post.select(1, 2));
@@ -237,7 +226,7 @@ at::Tensor forward_fast(const Weights& weights, const Batch& x, const ForwardOpt
       at::Tensor post = relu_dropout(pre, opt, mixed);
       if (i == 2) {
         // The final position attends to two others: its stream is per pair, post is [N, M].
-        post = final_post(post, opt, l);
+        post = held_or(post, opt, static_cast<int>(l));
         if (cache) cache->mlp_post.push_back(post), cache->attn.push_back(pattern);
       }
       mid.rows = mid.rows + at::addmm(L.b_out, post, L.W_out.t());
@@ -264,7 +253,7 @@ at::Tensor forward_fast(const Weights& weights, const Batch& x, const ForwardOpt
     direct = at::addmm(bias_U, att.resid.rows, w.W_U);
   }
   const at::Tensor post =
-      final_post(relu_dropout(pre, opt, att.mixed.has_value()), opt, w.layers.size() - 1);  // [N, M]
+      held_or(relu_dropout(pre, opt, att.mixed.has_value()), opt, static_cast<int>(w.layers.size()) - 1);  // [N, M]
   if (cache) {
     cache->mlp_post.push_back(post);
     cache->attn.push_back(pattern);
@@ -285,6 +274,16 @@ Batch make_batch(const Split& s) {
 Batch all_pairs(int p) {
   const at::Tensor ab = at::arange(p * p, at::kLong);
   return {ab.div(p, "floor"), ab.remainder(p), at::Tensor(), {}, 0};
+}
+
+at::Tensor apply_dropout(const at::Tensor& x, const ForwardOptions& opt) {
+  if (opt.dropout <= 0) return x;
+  return x * at::empty_like(x).bernoulli_(1.0 - opt.dropout, *opt.rng) / (1.0 - opt.dropout);
+}
+
+at::Tensor held_or(const at::Tensor& post, const ForwardOptions& opt, int layer) {
+  if (!opt.final_mlp || opt.final_mlp->layer != layer) return post;
+  return opt.final_mlp->post.to(post.scalar_type()).unsqueeze(0).expand({post.size(0), -1});
 }
 
 at::Tensor cross_entropy_f64(const at::Tensor& logits, const at::Tensor& labels) {

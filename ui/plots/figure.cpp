@@ -20,14 +20,15 @@ Figure::Figure(const QString& title, QWidget* parent) : QCustomPlot(parent), tit
   plotLayout()->addElement(0, 0, header_);
   titleElement_ = new QCPTextElement(this, title, QFont(font().family(), font().pointSize() + 1, QFont::Bold));
   header_->addElement(0, 0, titleElement_);
-  // Room under the text: drawText clips to the element, and would cut the underscore of "W_E".
-  titleElement_->setMinimumSize(0, QFontMetrics(titleElement_->font()).height() + 4);
+  fitTitle();
   setMinimumSize(220, 130);
   setNoAntialiasingOnDrag(true);
   setPlottingHint(QCP::phFastPolylines, true);
   applyPalette();
   connect(this, &QCustomPlot::afterLayout, this, [this] {
-    if (fitCategoryLabels()) updateLayout();  // the turned labels need their own margin; emits afterLayout again
+    // Turned category labels or a wrapped axis label need their own margin: a new layout, which
+    // emits afterLayout again and then finds both fitted.
+    if (fitCategoryLabels() | fitAxisLabel()) updateLayout();
     fitToLayout();
   });
 }
@@ -52,10 +53,49 @@ bool Figure::fitCategoryLabels() {
   return true;
 }
 
+namespace {
+
+// `text` broken at spaces into lines no wider than `room` pixels (a word wider than that keeps its line).
+QString wrapped(const QString& text, const QFontMetrics& fm, int room) {
+  if (fm.horizontalAdvance(text) <= room) return text;
+  QString out, line;
+  for (const QString& word : text.split(' ', Qt::SkipEmptyParts)) {
+    const QString longer = line.isEmpty() ? word : line + ' ' + word;
+    if (!line.isEmpty() && fm.horizontalAdvance(longer) > room) {
+      out += (out.isEmpty() ? "" : "\n") + line;
+      line = word;
+    } else {
+      line = longer;
+    }
+  }
+  return out + (out.isEmpty() ? "" : "\n") + line;
+}
+
+}  // namespace
+
+bool Figure::fitAxisLabel() {
+  if (!xAxis || xAxis->label().isEmpty()) return false;
+  QString full = xAxis->label();
+  full.replace('\n', ' ');  // as the view set it: one line
+  const QString fitted = wrapped(full, QFontMetrics(xAxis->labelFont()), std::max(120, axisRect()->width()));
+  if (fitted == xAxis->label()) return false;
+  xAxis->setLabel(fitted);
+  return true;
+}
+
 void Figure::setTitle(const QString& title) {
   title_ = title;
-  titleElement_->setText(title);
+  fitTitle();
+}
+
+void Figure::fitTitle() {
   wrapLegend();
+  const int legendWidth = legendRow_ && legend && legend->visible() ? legend->minimumOuterSizeHint().width() : 0;
+  const QFontMetrics fm(titleElement_->font());
+  const QString text = wrapped(title_, fm, std::max(80, width() - legendWidth - 16));
+  titleElement_->setText(text);
+  // Room under the text: drawText clips to the element, and would cut the underscore of "W_E".
+  titleElement_->setMinimumSize(0, fm.height() * static_cast<int>(text.count('\n') + 1) + 4);
 }
 
 void Figure::placeLegendBesideTitle() {
@@ -89,8 +129,10 @@ void Figure::restoreLegend() {
 
 void Figure::wrapLegend() {
   if (!legendRow_ || !legend || legend->itemCount() == 0) return;
-  // The most entries per line that leave the title its room (at least one entry per line).
-  const int available = width() - QFontMetrics(titleElement_->font()).horizontalAdvance(title_) - 24;
+  // The most entries per line that leave the title its room (at least one entry per line); a title
+  // wider than 60 % of the figure wraps (fitTitle) rather than stacking the legend's entries.
+  const int titleWidth = QFontMetrics(titleElement_->font()).horizontalAdvance(title_);
+  const int available = width() - std::min(titleWidth, width() * 3 / 5) - 24;
   for (int perLine = legend->itemCount(); perLine >= 1; perLine--) {
     legend->setWrap(perLine);
     legend->setFillOrder(QCPLayoutGrid::foColumnsFirst, true);
@@ -119,7 +161,7 @@ void Figure::paintEvent(QPaintEvent* event) {
 }
 
 void Figure::resizeEvent(QResizeEvent* event) {
-  wrapLegend();
+  fitTitle();
   QCustomPlot::resizeEvent(event);
 }
 

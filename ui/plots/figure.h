@@ -50,6 +50,10 @@ class Figure : public QCustomPlot {
   // Category labels (a text ticker on x) turned when they would overlap at this width, as in
   // Power et al.'s 12 tasks side by side. True when the rotation changed (a new layout is due).
   bool fitCategoryLabels();
+  // The x axis's label broken into lines no wider than the axis: true when that changed it.
+  bool fitAxisLabel();
+  // The title broken into lines where it would not fit beside the legend at this width.
+  void fitTitle();
   bool legendRow_ = false;
   QString notice_;
   QString title_;

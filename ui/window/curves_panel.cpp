@@ -96,7 +96,11 @@ void CurvesPanel::setNotice(const QString& text) { gini_->setNotice(text); }
 void CurvesPanel::setLoss(LossKind kind) {
   loss_->yAxis->setLabel(kind == LossKind::Mse ? tr("mean squared error (one-hot targets)")
                                                : tr("cross-entropy (nats)"));
+  // The progress measures are the paper's, cross-entropies of the logits whatever the run trained
+  // on (docs/analysis-json.md): an MSE run's measures view says so.
+  measures_->yAxis->setLabel(kind == LossKind::Mse ? tr("cross-entropy of the logits (nats)") : tr("loss (nats)"));
   loss_->replot(QCustomPlot::rpQueuedReplot);
+  measures_->replot(QCustomPlot::rpQueuedReplot);
 }
 
 void CurvesPanel::clear() {

@@ -43,6 +43,13 @@ struct ForwardOptions {
   at::Tensor input_a, input_b;
 };
 
+// Inverted dropout of hidden neurons, every family's one definition: each kept with probability
+// 1 - opt.dropout and scaled by 1 / (1 - opt.dropout); `x` itself when dropout is off.
+at::Tensor apply_dropout(const at::Tensor& x, const ForwardOptions& opt);
+// Layer `layer`'s hidden activations `post` [N, M], or, when that layer is held
+// (ForwardOptions::final_mlp), its row for every pair.
+at::Tensor held_or(const at::Tensor& post, const ForwardOptions& opt, int layer);
+
 // Scratch outputs the analysis views want, at the final position, one entry per layer (index 0 the
 // first): a two-layer model's views show both layers.
 struct ForwardCache {
