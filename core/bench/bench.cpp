@@ -33,20 +33,6 @@ double median_ms(int repeats, F&& f) {
   return t[t.size() / 2];
 }
 
-// FLOPs (2 per multiply-add) one fast-path forward executes per pair for a 1-layer model: the
-// [M] x [M, V] row of the W_out.W_U product and the two table mixes over 3 positions x H heads
-// (M wide for W_in, V wide for W_U). Per-token tables cost O(V), not O(n), and are left out.
-// Deeper models run other code (see transformer.cpp); their GFLOP/s are not reported.
-double fast_forward_flops(const Config& c, double n) {
-  const double M = c.d_mlp, V = Task(c).vocab(), H = c.n_heads;
-  return 2 * n * (M * V + 3 * H * (M + V));
-}
-
-double plain_forward_flops(const Config& c, double n) {
-  const double D = c.d_model, M = c.d_mlp, V = Task(c).vocab(), HD = c.n_heads * c.d_head;
-  return 2 * n * (c.n_layers * 3 * (4 * HD * D + 2 * D * M) + D * V);
-}
-
 }  // namespace
 
 BenchResult run_benchmark(const Config& cfg, int threads, int repeats, const std::vector<NamedArray>& checkpoint,
@@ -60,8 +46,7 @@ BenchResult run_benchmark(const Config& cfg, int threads, int repeats, const std
   }
   set_intra_op_threads(threads);
   r.threads = threads;
-  r.d_model = cfg.d_model;
-  r.d_mlp = cfg.d_mlp;
+  const ModelFamilyImpl& model = model_impl(cfg);
   r.test_interval = cfg.test_interval;
   r.blas = blas_library();
   r.torch = torch_version();
@@ -114,16 +99,18 @@ BenchResult run_benchmark(const Config& cfg, int threads, int repeats, const std
     r.numerics_share = r.numerics_ms / cfg.test_interval * r.epochs_per_second / 1000.0;
   }
   {
-    const at::Tensor A = at::randn({r.n_train, cfg.d_model}), B = at::randn({cfg.d_model, cfg.d_mlp});
-    at::Tensor C = at::empty({r.n_train, cfg.d_mlp});
+    const ModelFamilyImpl::GemmShape g = model.dominant_gemm(cfg, r.n_train);
+    r.gemm = {g.rows, g.inner, g.cols};
+    const at::Tensor A = at::randn({g.rows, g.inner}), B = at::randn({g.inner, g.cols});
+    at::Tensor C = at::empty({g.rows, g.cols});
     const double ms = median_ms(std::max(repeats, 20), [&] { at::mm_out(C, A, B); });
-    r.gemm_gflops = 2.0 * r.n_train * cfg.d_model * cfg.d_mlp / (ms * 1e6);
+    r.gemm_gflops = 2.0 * g.rows * g.inner * g.cols / (ms * 1e6);
   }
   // Backward repeats each product twice (input and weight gradients; d_alpha and d_table).
-  const double train_flops = cfg.n_layers == 1 ? 3 * fast_forward_flops(cfg, r.n_train) : NAN;
+  const double train_flops = 3 * model.forward_flops(cfg, r.n_train).fast;
   r.train_step_gflops = train_flops / (r.train_step_ms * 1e6);
-  r.test_eval_gflops = cfg.n_layers == 1 ? fast_forward_flops(cfg, r.n_test) / (r.test_eval_ms * 1e6) : NAN;
-  r.plain_step_gflops = 3 * plain_forward_flops(cfg, r.n_train) / (r.plain_step_ms * 1e6);
+  r.test_eval_gflops = model.forward_flops(cfg, r.n_test).fast / (r.test_eval_ms * 1e6);
+  r.plain_step_gflops = 3 * model.forward_flops(cfg, r.n_train).reference / (r.plain_step_ms * 1e6);
   r.train_step_floor_ms = train_flops / (r.gemm_gflops * 1e6);
 
   // Analysis on a trained checkpoint if given: its sparse spectra and confident logits are what
@@ -174,15 +161,16 @@ std::string format_benchmark(const BenchResult& r) {
   std::snprintf(buf, sizeof buf,
                 "threads %d%s, LibTorch %s, BLAS %s\n"
                 "train pairs %d, test pairs %d, median of %d runs\n"
-                "training step (fast path)   %8.2f ms  %6.1f GFLOP/s  (floor at GEMM rate %.2f ms)\n"
+                "training step (fast path)   %8.2f ms  %6.1f GFLOP/s  (floor at GEMM rate %.2f ms: %.2fx the floor)\n"
                 "test evaluation (fast path) %8.2f ms  %6.1f GFLOP/s\n"
                 "training step (plain path)  %8.2f ms  %6.1f GFLOP/s\n"
                 "plain GEMM [%d x %d] x [%d x %d] ceiling: %.1f GFLOP/s\n"
                 "training throughput         %8.1f epochs/s (a step per epoch, a test evaluation every %d; "
                 "checkpoints left out)\n",
                 r.threads, chosen.c_str(), r.torch.c_str(), r.blas.c_str(), r.n_train, r.n_test, r.repeats,
-                r.train_step_ms, r.train_step_gflops, r.train_step_floor_ms, r.test_eval_ms, r.test_eval_gflops,
-                r.plain_step_ms, r.plain_step_gflops, r.n_train, r.d_model, r.d_model, r.d_mlp, r.gemm_gflops,
+                r.train_step_ms, r.train_step_gflops, r.train_step_floor_ms, r.train_step_ms / r.train_step_floor_ms,
+                r.test_eval_ms, r.test_eval_gflops, r.plain_step_ms, r.plain_step_gflops, static_cast<int>(r.gemm[0]),
+                static_cast<int>(r.gemm[1]), static_cast<int>(r.gemm[1]), static_cast<int>(r.gemm[2]), r.gemm_gflops,
                 r.epochs_per_second, r.test_interval);
   char an[1024];
   std::snprintf(an, sizeof an,

@@ -11,6 +11,8 @@
 // Threading: runs on the calling thread and sets that thread's intra-op thread count only.
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -24,13 +26,14 @@ struct BenchResult {
   std::string threads_chosen_by;  // the load that chose the count ("" if the caller gave it)
   std::string blas, torch;
   int n_train = 0, n_test = 0, repeats = 0;
-  int d_model = 0, d_mlp = 0, test_interval = 1;
+  int test_interval = 1;
   double train_step_ms = 0;  // fast path: forward + float64 loss + backward + AdamW, median
   double test_eval_ms = 0;   // fast path forward + loss + accuracy over the test split, median
   double plain_step_ms = 0;  // all-positions forward + backward + AdamW on the same weights, median
   double train_step_gflops = 0, test_eval_gflops = 0, plain_step_gflops = 0;
-  double gemm_gflops = 0;          // [n_train, d_model] x [d_model, d_mlp], median
-  double train_step_floor_ms = 0;  // train-step FLOPs at the GEMM rate
+  double gemm_gflops = 0;                 // the family's dominant product's shapes, median
+  std::array<std::int64_t, 3> gemm = {};  // its [rows x inner] x [inner x cols]
+  double train_step_floor_ms = 0;         // train-step FLOPs at the GEMM rate
   // A step every epoch and a test evaluation every test_interval epochs, checkpoints left out:
   // the rate the GUI's training is held to (`grokking --bench-training`).
   double epochs_per_second = 0;

@@ -74,6 +74,14 @@ class ChughtaiMlp final : public ModelFamilyImpl {
   std::pair<at::Tensor, at::Tensor> input_vectors(const Config&, const Weights& w, const Batch& x) const override {
     return {w.get("W_x").index_select(0, x.a), w.get("W_y").index_select(0, x.b)};
   }
+  // The forward is the plain one: [N, 2D] x [2D, M], then [N, M] x [M, n].
+  Flops forward_flops(const Config& c, double N) const override {
+    const double f = 2 * N * (2.0 * c.d_model * c.d_mlp + static_cast<double>(c.d_mlp) * Task(c).p());
+    return {f, f};
+  }
+  GemmShape dominant_gemm(const Config& c, std::int64_t pairs) const override {
+    return {pairs, 2 * c.d_model, c.d_mlp};
+  }
   at::Tensor forward(const Config& c, const Weights& w, const Batch& x, const ForwardOptions& opt,
                      ForwardCache* cache) const override {
     const auto [ea, eb] = opt.input_a.defined() ? std::pair{opt.input_a, opt.input_b} : input_vectors(c, w, x);
@@ -114,6 +122,13 @@ class GromovMlp final : public ModelFamilyImpl {
     const std::int64_t n = Task(c).p();
     return {at::one_hot(x.a, n).to(at::kFloat), at::one_hot(x.b, n).to(at::kFloat)};
   }
+  // The fast forward adds two gathered columns of fc1 (N M additions) where the reference multiplies
+  // one-hot rows [N, 2n] x [2n, M]; then [N, M] x [M, n] in both.
+  Flops forward_flops(const Config& c, double N) const override {
+    const double M = c.d_mlp, n = Task(c).p();
+    return {N * M + 2 * N * M * n, 2 * N * (2 * n * M + M * n)};
+  }
+  GemmShape dominant_gemm(const Config& c, std::int64_t pairs) const override { return {pairs, c.d_mlp, Task(c).p()}; }
   at::Tensor forward(const Config& c, const Weights& w, const Batch& x, const ForwardOptions& opt,
                      ForwardCache* cache) const override {
     if (opt.input_a.defined()) return forward_reference(c, w, x, opt, cache);

@@ -17,6 +17,7 @@
 
 #include <ATen/ATen.h>
 
+#include <cmath>
 #include <memory>
 
 #include "core/model/internal/forward.h"
@@ -42,10 +43,23 @@ class ModelFamilyImpl : public ModelFamily {
   // forward_reference (the transformer's token embeddings).
   virtual std::pair<at::Tensor, at::Tensor> input_vectors(const Config& cfg, const Weights& w,
                                                           const Batch& x) const = 0;
-  // Multiply-adds of one forward pass over `pairs` pairs (the benchmark's GFLOP/s); 0 if unknown.
-  virtual double forward_flops(const Config& cfg, std::int64_t pairs) const {
+  // FLOPs (2 per multiply-add) of one forward pass over `pairs` pairs, of the fast forward and of
+  // the reference: the benchmark's GFLOP/s and its floor (a training step is 3 forwards' worth:
+  // the backward computes each product twice). NaN where the family does not count them.
+  struct Flops {
+    double fast = NAN, reference = NAN;
+  };
+  virtual Flops forward_flops(const Config& cfg, double pairs) const {
     (void)cfg, (void)pairs;
-    return 0;
+    return {};
+  }
+  // The product that dominates the fast forward, [rows x inner] x [inner x cols] for `pairs`
+  // pairs: the benchmark measures its ceiling GEMM rate on these shapes.
+  struct GemmShape {
+    std::int64_t rows = 0, inner = 0, cols = 0;
+  };
+  virtual GemmShape dominant_gemm(const Config& cfg, std::int64_t pairs) const {
+    return {pairs, cfg.d_model, cfg.d_mlp};
   }
 };
 
