@@ -1,5 +1,7 @@
 #include "core/model/anatomy_maps.h"
 
+#include <ATen/ATen.h>
+
 #include <stdexcept>
 #include <string>
 
@@ -27,16 +29,16 @@ Matrix64 columns(const Matrix64& m, const std::vector<int>& tokens) {
   return out;
 }
 
-// a [n, k] times b^T, b [m, k] -> [n, m].
+// a [n, k] times b^T, b [m, k] -> [n, m], float64 through BLAS: a scalar triple loop cost the
+// scrubber ~13 ms a checkpoint for the three [113, 128] x [128, 512] maps of the neurons' IPRs.
 Matrix64 times_transpose(const Matrix64& a, const Matrix64& b) {
   if (a.cols != b.cols) throw std::runtime_error("model anatomy: matrices of different widths");
   Matrix64 out{a.rows, b.rows, std::vector<double>(static_cast<std::size_t>(a.rows * b.rows))};
-  for (std::int64_t i = 0; i < a.rows; i++)
-    for (std::int64_t j = 0; j < b.rows; j++) {
-      double s = 0;
-      for (std::int64_t k = 0; k < a.cols; k++) s += a(i, k) * b(j, k);
-      out.row(i)[j] = s;
-    }
+  if (out.v.empty()) return out;
+  const at::Tensor A = at::from_blob(const_cast<double*>(a.v.data()), {a.rows, a.cols}, at::kDouble);
+  const at::Tensor B = at::from_blob(const_cast<double*>(b.v.data()), {b.rows, b.cols}, at::kDouble);
+  at::Tensor C = at::from_blob(out.v.data(), {a.rows, b.rows}, at::kDouble);
+  at::mm_out(C, A, B.t());
   return out;
 }
 

@@ -214,11 +214,12 @@ void mix_forward(const at::Tensor& alpha, const std::vector<at::Tensor>& tables,
   }
 }
 
-// grad [N, K] masked by out > 0 (ReLU's backward), into a new tensor.
+// grad [N, K] masked by out > 0 (ReLU's backward): in place when `in_place` (nobody else holds
+// grad's memory), else into a new tensor.
 template <typename T>
-at::Tensor relu_masked(const at::Tensor& grad, const at::Tensor& out) {
+at::Tensor relu_masked(const at::Tensor& grad, const at::Tensor& out, bool in_place) {
   const std::int64_t N = grad.size(0), K = grad.size(1);
-  at::Tensor masked = at::empty_like(grad);
+  at::Tensor masked = in_place ? grad : at::empty_like(grad);
   T* d = masked.data_ptr<T>();
   const T* g = grad.data_ptr<T>();
   const T* o = out.data_ptr<T>();
@@ -332,9 +333,15 @@ struct TableMix : torch::autograd::Function<TableMix> {
     const std::int64_t J = ctx->saved_data["J"].toInt();
     const at::Tensor &alpha = s[0], &base = s[1], &base_idx = s[2], &relu_out = s[3];
     const std::vector<at::Tensor> tables(s.begin() + 4, s.begin() + 4 + J), idx(s.begin() + 4 + J, s.end());
+    // The incoming gradient is ours alone when no other handle or view shares its memory (autograd
+    // hands one tensor to both inputs of an addition, say): then ReLU's mask is applied in place,
+    // which saves a [N, K] buffer and a pass of writes to fresh memory.
+    const bool sole = grads[0].is_contiguous() && grads[0].use_count() == 1 && grads[0].storage().use_count() == 1;
     at::Tensor g = grads[0].contiguous();
+    grads.clear();
     if (relu_out.defined())
-      AT_DISPATCH_FLOATING_TYPES(g.scalar_type(), "table_mix_relu", [&] { g = relu_masked<scalar_t>(g, relu_out); });
+      AT_DISPATCH_FLOATING_TYPES(g.scalar_type(), "table_mix_relu",
+                                 [&] { g = relu_masked<scalar_t>(g, relu_out, sole); });
     at::Tensor d_alpha = at::empty_like(alpha), d_base = at::empty_like(base);
     std::vector<at::Tensor> d_tables;
     for (auto& t : tables) d_tables.push_back(at::empty_like(t));
