@@ -28,27 +28,28 @@ std::vector<CheckRow> pruning_checks(const Config& cfg, const CheckpointWeights&
   const double threshold = s.neuron_ipr[static_cast<std::size_t>(order[keep - 1])];
   std::vector<int> outputs(static_cast<std::size_t>(p));
   std::iota(outputs.begin(), outputs.end(), 0);
-  const Matrix64 wl = logit_map(cfg, checkpoint.arrays(), outputs);                                     // [p, M]
-  const at::Tensor WLt = at::tensor(wl.v, at::kDouble).reshape({wl.rows, wl.cols}).t().to(at::kFloat);  // [M, p]
+  const Matrix64 wl = logit_map(cfg, checkpoint.arrays(), outputs);  // [p, M]
+  // The dropped neurons' rows of W_L zeroed: every pair's pruned logits in one product, with no
+  // [pairs, M] copy of the activations, then each split scored on its rows.
+  const at::Tensor WLt = (at::tensor(wl.v, at::kDouble).reshape({wl.rows, wl.cols}).t().to(at::kFloat) *
+                          at::tensor(mask, at::kFloat).unsqueeze(1))
+                             .contiguous();  // [M, p]
   const std::int64_t pairs = static_cast<std::int64_t>(p) * p;
   const at::Tensor H = at::from_blob(const_cast<float*>(s.neuron_acts.data()), {pairs, M}, at::kFloat);
   const at::Tensor direct = at::from_blob(const_cast<float*>(s.direct_logits.data()), {pairs, p}, at::kFloat);
-  const at::Tensor keep_mask = at::tensor(mask, at::kFloat);
+  const at::Tensor logits = at::addmm(direct, H, WLt);  // [pairs, p]
 
   // Rows first..last of a split against `labels`.
+  std::vector<std::int64_t> y(static_cast<std::size_t>(pairs));  // labels by row, as the kernel reads them
   auto score = [&](const Split& split, int first, int last, const std::vector<int>& labels) {
-    std::vector<std::int64_t> rows, y;
+    std::vector<std::int64_t> rows;
     for (int i = first; i < last; i++) {
       rows.push_back(static_cast<std::int64_t>(split.a[i]) * p + split.b[i]);
-      y.push_back(labels[static_cast<std::size_t>(i)]);
+      y[static_cast<std::size_t>(rows.back())] = labels[static_cast<std::size_t>(i)];
     }
     if (rows.empty()) return LossSum{};
-    const at::Tensor r = at::tensor(rows, at::kLong);
-    const at::Tensor logits =
-        (direct.index_select(0, r) + at::matmul(H.index_select(0, r) * keep_mask, WLt)).contiguous();
-    const at::Tensor local = at::arange(static_cast<std::int64_t>(rows.size()), at::kLong);
-    return row_cross_entropy(logits.data_ptr<float>(), p, local.data_ptr<std::int64_t>(),
-                             static_cast<std::int64_t>(rows.size()), y.data());
+    return row_cross_entropy(logits.data_ptr<float>(), p, rows.data(), static_cast<std::int64_t>(rows.size()),
+                             y.data());
   };
   char head[96];
   std::snprintf(head, sizeof head, "keep the periodic half of the neurons (IPR >= %.2f): ", threshold);
