@@ -90,8 +90,7 @@ AblationChecks ablation_checks(const Config& cfg, const CheckpointWeights& check
     std::iota(rows.begin(), rows.end(), 0);
     const std::int64_t* y = labels.data() + b.first;
     full += row_cross_entropy(b.data.logits, p, rows.data(), b.pairs, y);
-    const at::Tensor Lf = at::from_blob(const_cast<float*>(b.data.logits), {b.pairs, p}, at::kFloat);
-    sum_row += Lf.sum({0}, /*keepdim=*/false, at::kDouble);
+    add_row_sums_f64(b.data.logits, b.pairs, p, sum_row.data_ptr<double>());
     keys.accumulate(b, keys.directions(b.rows), b.data.logits);
     chars.accumulate(b, b.data.logits);
     if (n > 0 && Q.defined()) {

@@ -8,6 +8,7 @@
 
 #include "core/analysis/internal/pair_blocks.h"
 #include "core/analysis/internal/pair_directions.h"
+#include "core/analysis/internal/row_losses.h"
 
 namespace grok {
 
@@ -88,21 +89,6 @@ Moments column_moments(const float* x, std::int64_t R, std::int64_t M) {
   return out;
 }
 
-// Sum over the rows of a contiguous float X [R, C], float64 [C]: each column summed in row order
-// (any thread count), threads over columns. ATen's X.sum(0, kDouble) over the activations' [i, j*m]
-// rows took ~18 ms of a mainline scrub.
-at::Tensor row_sum_f64(const float* x, std::int64_t R, std::int64_t C) {
-  at::Tensor out = at::zeros({C}, at::kDouble);
-  double* o = out.data_ptr<double>();
-  at::parallel_for(0, C, 2048, [&](std::int64_t c0, std::int64_t c1) {
-    for (std::int64_t r = 0; r < R; r++) {
-      const float* row = x + r * C;
-      for (std::int64_t c = c0; c < c1; c++) o[c] += row[c];
-    }
-  });
-  return out;
-}
-
 // Adds block b's moments to a's (Chan et al.'s parallel update: stable for near-constant columns,
 // where sum x^2 - n mean^2 would cancel).
 void combine(Moments& a, const Moments& b) {
@@ -153,7 +139,7 @@ NeuronFrequencies irrep_neurons(const float* acts, int M, const FourierBasis& F)
     const std::int64_t i0 = blk.rows.i0, rows = blk.rows.i1 - blk.rows.i0;
     const at::Tensor X = at::from_blob(const_cast<float*>(blk.data.mlp_post), {rows, n, M}, at::kFloat);
     over_j.narrow(0, i0, rows) += X.sum(1, false, at::kDouble);
-    over_i += row_sum_f64(X.data_ptr<float>(), rows, static_cast<std::int64_t>(n) * M).view({n, M});
+    add_row_sums_f64(X.data_ptr<float>(), rows, static_cast<std::int64_t>(n) * M, over_i.data_ptr<double>());
     over_ij.index_add_(0, product.narrow(0, blk.first, blk.pairs), X.reshape({rows * n, M}).to(at::kDouble));
     combine(moments, column_moments(X.data_ptr<float>(), rows * n, M));
   }
@@ -211,7 +197,7 @@ NeuronFrequencies neuron_frequencies_of(const float* acts, int M, const FourierB
     const at::Tensor Bi = Bk.narrow(1, i0, rows);                                                         // [u, i]
     Z.addmm_(Bi, X.view({rows, static_cast<std::int64_t>(n) * M}));
     col0 += at::mm(Bi, X.sum(1)).to(at::kDouble);
-    over_i += row_sum_f64(X.data_ptr<float>(), rows, static_cast<std::int64_t>(n) * M).view({n, M});
+    add_row_sums_f64(X.data_ptr<float>(), rows, static_cast<std::int64_t>(n) * M, over_i.data_ptr<double>());
     combine(moments, column_moments(X.data_ptr<float>(), rows * n, M));
   }
   // Y[u, v] for u, v in {cos k, sin k}: sum_j B[v, j] Z[u, j, m], one [2, n] x [n, M] product per k and u.

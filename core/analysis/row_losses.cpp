@@ -240,4 +240,13 @@ std::vector<LossSum> rank2_cross_entropies(const float* L, int p, const std::int
   return out;
 }
 
+void add_row_sums_f64(const float* x, std::int64_t R, std::int64_t C, double* o) {
+  at::parallel_for(0, C, 2048, [&](std::int64_t c0, std::int64_t c1) {
+    for (std::int64_t r = 0; r < R; r++) {
+      const float* row = x + r * C;
+      for (std::int64_t c = c0; c < c1; c++) o[c] += row[c];
+    }
+  });
+}
+
 }  // namespace grok
