@@ -117,8 +117,8 @@ void TrainingBench::fail(const QString& why) {
   QApplication::exit(1);
 }
 
-ScrubBench::ScrubBench(MainWindow& window, QString runPath, int steps, int pauseMs)
-    : w_(window), runPath_(std::move(runPath)), steps_(steps), pauseMs_(pauseMs) {}
+ScrubBench::ScrubBench(MainWindow& window, QString runPath, int steps, int pauseMs, bool random)
+    : w_(window), runPath_(std::move(runPath)), steps_(steps), pauseMs_(pauseMs), random_(random) {}
 
 void ScrubBench::start() {
   // A view counts as redrawn once painted on screen after its replot; the marker, whose layer is
@@ -142,14 +142,23 @@ void ScrubBench::start() {
 
 void ScrubBench::step() {
   const RunViewer* v = w_.viewer();
-  if (static_cast<int>(views_.size()) == steps_ || v->scrubber()->epoch() == v->scrubber()->checkpoints().front())
+  const std::vector<int>& e = v->scrubber()->checkpoints();
+  if (static_cast<int>(views_.size()) == steps_ || (!random_ && v->scrubber()->epoch() == e.front()) || e.size() < 2)
     return report();
   stepping_ = true;
   markerDone_ = viewsShown_ = checksDone_ = false;
   toRedraw_ = {v->weView(), v->wlView(), v->neuronView(), v->attentionView(), v->logitsView()};
   replotted_.clear();
   // A cached checkpoint is shown from within step(): know where it goes first.
-  const std::vector<int>& e = v->scrubber()->checkpoints();
+  if (random_) {
+    do {
+      rng_ = rng_ * 6364136223846793005ull + 1442695040888963407ull;  // Knuth's MMIX LCG
+      target_ = e[static_cast<std::size_t>((rng_ >> 33) % e.size())];
+    } while (target_ == v->scrubber()->epoch());
+    clock_.start();
+    v->scrubber()->setEpoch(target_);  // a click on the scrubber
+    return;
+  }
   target_ = *(std::lower_bound(e.begin(), e.end(), v->scrubber()->epoch()) - 1);
   clock_.start();
   v->scrubber()->step(-1);  // what the Left arrow does
@@ -195,8 +204,9 @@ void ScrubBench::report() {
     std::fprintf(stderr, "bench-scrub: the run has a single checkpoint\n");
     return QApplication::exit(1);
   }
-  std::printf("%zu steps back from epoch %d, %d ms between a step's check table and the next step\n", views_.size(),
-              w_.viewer()->scrubber()->checkpoints().back(), pauseMs_);
+  std::printf("%zu %s from epoch %d, %d ms between a step's check table and the next step\n", views_.size(),
+              random_ ? "jumps to random checkpoints" : "steps back", w_.viewer()->scrubber()->checkpoints().back(),
+              pauseMs_);
   printStats("time-series markers redrawn", marker_);
   printStats("snapshot computed (data handed over)", computed_);
   printStats("spectra and heatmaps redrawn", views_);

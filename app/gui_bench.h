@@ -12,6 +12,8 @@
 // (a person looking at each checkpoint) the views compute the next checkpoints ahead.
 #pragma once
 
+#include <cstdint>
+
 #include <QElapsedTimer>
 #include <QObject>
 #include <QProcess>
@@ -60,7 +62,9 @@ class ScrubBench : public QObject {
   Q_OBJECT
 
  public:
-  ScrubBench(MainWindow& window, QString runPath, int steps, int pauseMs);
+  // `random`: each step jumps to a checkpoint drawn at random (seeded, never the one shown)
+  // instead of stepping back one, as a user clicking along the scrubber does.
+  ScrubBench(MainWindow& window, QString runPath, int steps, int pauseMs, bool random = false);
   void start();  // exits the application with 0 when done, 1 on failure
 
  private:
@@ -74,6 +78,8 @@ class ScrubBench : public QObject {
   MainWindow& w_;
   const QString runPath_;
   const int steps_, pauseMs_;
+  const bool random_;
+  std::uint64_t rng_ = 0x9e3779b97f4a7c15ull;  // the jumps' seed: the same targets every run
   QElapsedTimer clock_;
   int target_ = -1;  // the epoch this step moves to
   bool stepping_ = false, markerDone_ = false, viewsShown_ = false, checksDone_ = false;

@@ -96,6 +96,10 @@ int main(int argc, char** argv) {
   const QCommandLineOption scrubPause("scrub-pause",
                                       "With --bench-scrub: wait MS after each step is drawn (default 0).", "MS", "0");
   parser.addOption(scrubPause);
+  const QCommandLineOption scrubRandom("scrub-random",
+                                       "With --bench-scrub: jump to a random checkpoint each step (seeded) instead of "
+                                       "stepping back one.");
+  parser.addOption(scrubRandom);
   const QCommandLineOption train("train", "Start training PRESET from the window, as Start does.", "PRESET");
   parser.addOption(train);
   const QCommandLineOption out("out", "With --train: the run file to create (default: the run panel's).", "FILE");
@@ -180,7 +184,8 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "--bench-scrub: give a number of steps >= 1, a pause >= 0 ms and a run file\n");
       return 2;
     }
-    scrub_bench = std::make_unique<grok::ScrubBench>(w, parser.positionalArguments().first(), steps, pause);
+    scrub_bench = std::make_unique<grok::ScrubBench>(w, parser.positionalArguments().first(), steps, pause,
+                                                     parser.isSet(scrubRandom));
     scrub_bench->start();
     return app.exec();
   }

@@ -66,11 +66,6 @@ struct CheckpointAnalysis {
   double seconds = 0;                 // wall time of the whole analysis
 };
 
-// Thrown by CheckpointAnalyzer::analyze between stages once its cancel flag is set.
-struct AnalysisCancelled : std::runtime_error {
-  AnalysisCancelled() : std::runtime_error("analysis cancelled") {}
-};
-
 class CheckpointAnalyzer {
  public:
   // Throws ConfigError for a config the task refuses.
@@ -92,8 +87,9 @@ class CheckpointAnalyzer {
   std::vector<int> detect_keys(const CheckpointWeights& w) const;
   // Spectra, the all-pairs forward, the measures `scope` asks for, neurons. `keys`: the set the
   // restricted / excluded measures use; nullopt = the checkpoint's detected set.
+  // Throws AnalysisCancelled between stages once `*cancel` is set.
   Snapshot snapshot(int epoch, const CheckpointWeights& w, const std::optional<std::vector<int>>& keys,
-                    SnapshotScope scope) const;
+                    SnapshotScope scope, const std::atomic<bool>* cancel = nullptr) const;
   // The Section 4.4 check table from the snapshot's forward, with its measures' key set, plus a
   // row per layer's MLP.
   AblationChecks checks(const CheckpointWeights& w, const Snapshot& s) const;

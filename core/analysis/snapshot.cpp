@@ -17,8 +17,11 @@ double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std
 }  // namespace
 
 Snapshot compute_snapshot(const Config& cfg, int epoch, const CheckpointWeights& ck, const Dataset& data,
-                          const std::optional<std::vector<int>>& key_freqs, const FourierBasis& F,
-                          SnapshotScope scope) {
+                          const std::optional<std::vector<int>>& key_freqs, const FourierBasis& F, SnapshotScope scope,
+                          const std::atomic<bool>* cancel) {
+  auto stage = [&] {
+    if (cancel && cancel->load()) throw AnalysisCancelled();
+  };
   check_snapshot_fits(cfg);  // before the spectra: refuse at once
   const auto t_start = Clock::now();
   const int p = Task(cfg).p();
@@ -32,6 +35,7 @@ Snapshot compute_snapshot(const Config& cfg, int epoch, const CheckpointWeights&
   auto t0 = Clock::now();
   s.spectra = weight_spectra(cfg, ck.arrays(), F);
   s.ms.spectra = ms_since(t0);
+  stage();
 
   t0 = Clock::now();
   AllPairForward f = compute_pair_forward(ck);
@@ -42,6 +46,7 @@ Snapshot compute_snapshot(const Config& cfg, int epoch, const CheckpointWeights&
   for (LayerForward& l : f.earlier_layers)
     s.earlier_layers.push_back({std::move(l.neuron_acts), std::move(l.attention), {}});
   s.ms.forward = ms_since(t0);
+  stage();
 
   t0 = Clock::now();
   s.detected = detect_key_components(cfg, s.logits, F, s.spectra.wl_norms);
@@ -57,6 +62,7 @@ Snapshot compute_snapshot(const Config& cfg, int epoch, const CheckpointWeights&
   s.measures.gini_wl = s.spectra.gini_wl;
   s.measures.sum_sq_weights = s.spectra.sum_sq_weights;
   s.ms.measures = ms_since(t0);
+  stage();
 
   t0 = Clock::now();
   if (s.d_mlp > 0) {

@@ -14,7 +14,9 @@
 //   float first = s.layer(0).neuron_acts[(a * p + b) * s.d_mlp + m];  // of the first layer
 #pragma once
 
+#include <atomic>
 #include <optional>
+#include <stdexcept>
 #include <vector>
 
 #include "core/analysis/ablation_checks.h"
@@ -84,11 +86,18 @@ enum class SnapshotScope {
   views,
 };
 
+// Thrown between an analysis's stages once its cancel flag is set (compute_snapshot,
+// CheckpointAnalyzer::analyze): a prefetch the user has overtaken, a window closing.
+struct AnalysisCancelled : std::runtime_error {
+  AnalysisCancelled() : std::runtime_error("analysis cancelled") {}
+};
+
 // `key_freqs`: the set the restricted / excluded measures use; nullopt = this checkpoint's detected set.
-// Throws AnalysisTooLarge when snapshot_bytes(cfg) exceeds analysis_memory_limit().
+// Throws AnalysisTooLarge when snapshot_bytes(cfg) exceeds analysis_memory_limit(), and
+// AnalysisCancelled between stages once `*cancel` is set.
 Snapshot compute_snapshot(const Config& cfg, int epoch, const CheckpointWeights& checkpoint, const Dataset& data,
                           const std::optional<std::vector<int>>& key_freqs, const FourierBasis& F,
-                          SnapshotScope scope = SnapshotScope::all);
+                          SnapshotScope scope = SnapshotScope::all, const std::atomic<bool>* cancel = nullptr);
 
 // The snapshot's forward pass, for ablation_checks (the check table starts from it).
 inline PairForward pair_forward(const Snapshot& s) {

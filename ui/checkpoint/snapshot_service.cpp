@@ -66,6 +66,7 @@ void SnapshotService::request(int epoch) {
   }
   std::lock_guard<std::mutex> lock(mutex_);
   pending_ = epoch;  // replaces any older request not started yet
+  overtaken_ = true;
   if (busy_) return;
   busy_ = true;
   jobs_.run(this, [this](JobControl&) { work(); }, {});
@@ -97,6 +98,7 @@ void SnapshotService::work() {
   std::shared_ptr<AnalysisTurns> turns;
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    overtaken_ = false;  // only a request made after this job began overtakes it
     if (pending_) {
       epoch = *pending_, quiet = false;
       pending_.reset();
@@ -118,6 +120,7 @@ void SnapshotService::work() {
     std::optional<AnalysisTurns::Turn> turn;
     if (turns) turn.emplace(*turns);
     compute(epoch, path, keys, generation, run, quiet);
+  } catch (const AnalysisCancelled&) {  // a prefetch overtaken by a request: the request is next
   } catch (const std::exception& e) {
     if (!quiet) emit failed(epoch, QString::fromStdString(e.what()));
   }
@@ -143,7 +146,8 @@ void SnapshotService::compute(int epoch, const QString& path, const std::optiona
     auto v = std::make_shared<ViewSnapshot>();
     v->group = an->basis().group();  // a task without a group: snapshot() below says why, as the job's error
     v->weights = std::make_shared<const CheckpointWeights>(an->weights(run.load_checkpoint(epoch)));
-    v->snapshot = std::make_shared<const Snapshot>(an->snapshot(epoch, *v->weights, keys, SnapshotScope::views));
+    v->snapshot = std::make_shared<const Snapshot>(
+        an->snapshot(epoch, *v->weights, keys, SnapshotScope::views, quiet ? &overtaken_ : nullptr));
     have = v;
     if (!cache(epoch, have, generation)) return;
   }

@@ -13,6 +13,7 @@
 
 #include <QObject>
 #include <QString>
+#include <atomic>
 #include <deque>
 #include <list>
 #include <memory>
@@ -80,6 +81,9 @@ class SnapshotService : public QObject {
   // Caches `v` unless the run or key set changed since the job began (then returns false).
   bool cache(int epoch, const ViewSnapshotPtr& v, unsigned generation);
 
+  // Set by request(): a prefetch under way gives up at its next stage, so that the user's
+  // checkpoint is not queued behind one they may never visit (a jump along the scrubber).
+  std::atomic<bool> overtaken_{false};
   mutable std::mutex mutex_;
   QString path_;
   std::optional<std::vector<int>> keys_;
