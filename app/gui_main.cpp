@@ -69,7 +69,10 @@ int main(int argc, char** argv) {
   QApplication::setOrganizationName("Grokking Lab");
   QApplication::setApplicationVersion(grok::version());
   QCommandLineParser parser;
-  parser.setApplicationDescription("Watch a neural network grok modular addition.");
+  parser.setApplicationDescription(
+      "Watch neural networks grok: modular arithmetic, Power et al.'s operations and finite groups, on the "
+      "paper's transformer (any attention rate) or the MLPs of Chughtai et al. and Gromov, live as they train "
+      "and checkpoint by checkpoint after.");
   parser.addHelpOption();
   parser.addVersionOption();
   parser.addPositionalArgument("run",

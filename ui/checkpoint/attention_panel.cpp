@@ -16,6 +16,7 @@ AttentionPanel::AttentionPanel(QWidget* parent) : QWidget(parent) {
   layer_ = new LayerPicker(this);
   order_ = new AxisOrderPicker(this);
   view_ = new HeatmapView(tr("Attention from '=' to a"), "b", "a", this);
+  view_->setEmptyText(tr("How much each head at '=' attends to a rather than b, over every pair (a, b)."));
   pickers->addWidget(layer_);
   pickers->addWidget(order_);
   pickers->addStretch(1);

@@ -21,6 +21,13 @@ CheckpointViews::CheckpointViews(EpochScrubber* scrubber, std::shared_ptr<Analys
   neurons_ = new NeuronPanel;
   attention_ = new AttentionPanel;
   logits_ = new HeatmapView(tr("Logits in the 2D Fourier basis"), tr("b component"), tr("a component"));
+  we_->setEmptyText(
+      tr("The embedding's weight on each frequency at the scrubbed checkpoint: a few key "
+         "frequencies stand out once the model groks."));
+  wl_->setEmptyText(tr("The same for W_L, the map from the neurons to the logits."));
+  logits_->setEmptyText(
+      tr("The logits over every pair (a, b) in the 2D Fourier basis: a few bright components "
+         "once the model uses its key frequencies."));
   checks_ = new CheckTableView;
   ipr_ = new IprHistogram;
   // One axis order for both panels: a pick in one is the pick in the other (and saved).

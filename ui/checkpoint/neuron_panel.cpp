@@ -27,6 +27,9 @@ NeuronPanel::NeuronPanel(QWidget* parent) : QWidget(parent) {
   cluster_->setMinimumContentsLength(16);
   order_ = new AxisOrderPicker(this);
   view_ = new HeatmapView(tr("Neurons over (a, b)"), "b", "a", this);
+  view_->setEmptyText(
+      tr("MLP neurons' activations over every pair (a, b) at the scrubbed checkpoint: periodic "
+         "patterns, one frequency each, once the circuit forms."));
   pickers->addWidget(layer_);
   pickers->addWidget(cluster_, 1);
   pickers->addWidget(order_);

@@ -111,15 +111,11 @@ void GrokPlot::rebuild() {
   }
   xAxis->setLabel(field_);
   xAxis->setScaleType(logX_ ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
-  yAxis->setScaleType(logY_ ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
   // Ticks at the values themselves: a grid's few values, read exactly.
   QSharedPointer<QCPAxisTickerText> ticks(new QCPAxisTickerText);
   for (const GrokPoint& p : points_) ticks->addTick(p.x, p.value);
   xAxis->setTicker(ticks);
-  if (logY_)
-    yAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
-  else
-    yAxis->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
+  applyScale(yAxis, logY_);
   double top = 0, low = INFINITY;
   int budget = 0;
   for (const GrokPoint& p : points_) {

@@ -8,18 +8,6 @@
 
 namespace grok {
 
-namespace {
-
-void applyScale(QCPAxis* ax, bool log) {
-  ax->setScaleType(log ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
-  if (log)
-    ax->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
-  else
-    ax->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
-}
-
-}  // namespace
-
 OverlayFigure::OverlayFigure(const CompareSeriesInfo& info, QWidget* parent)
     : Figure(tr(info.title), parent), info_(info) {
   setObjectName(QString("compare-") + info.name);

@@ -140,6 +140,40 @@ void Figure::wrapLegend() {
   }
 }
 
+namespace {
+
+class LogTicker : public QCPAxisTickerLog {
+ protected:
+  QString getTickLabel(double tick, const QLocale& locale, QChar formatChar, int precision) override {
+    const double e = std::log10(std::abs(tick));
+    if (tick > 0 && std::abs(e - std::round(e)) < 1e-9)
+      return QCPAxisTickerLog::getTickLabel(tick, locale, formatChar, precision);
+    return locale.toString(tick, 'g', 3);
+  }
+};
+
+}  // namespace
+
+void applyScale(QCPAxis* axis, bool log) {
+  axis->setScaleType(log ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
+  if (log)
+    axis->setTicker(QSharedPointer<QCPAxisTicker>(new LogTicker));
+  else
+    axis->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
+}
+
+void Figure::setEmptyText(const QString& text) {
+  emptyText_ = text;
+  update();
+}
+
+bool Figure::hasData() const {
+  for (int i = 0; i < plottableCount(); i++)
+    if (QCPPlottableInterface1D* d = const_cast<Figure*>(this)->plottable(i)->interface1D(); d && d->dataCount() > 0)
+      return true;  // QCustomPlot has no const plottable(i)
+  return false;
+}
+
 void Figure::setNotice(const QString& text) {
   notice_ = text;
   update();
@@ -147,15 +181,16 @@ void Figure::setNotice(const QString& text) {
 
 void Figure::paintEvent(QPaintEvent* event) {
   QCustomPlot::paintEvent(event);
-  if (!notice_.isEmpty()) {  // over the plot area (the whole figure where there is none), wrapped
+  const QString line = !notice_.isEmpty() ? notice_ : !emptyText_.isEmpty() && !hasData() ? emptyText_ : QString();
+  if (!line.isEmpty()) {  // over the plot area (the whole figure where there is none), wrapped
     QPainter painter(this);
     const QRect area = (axisRectCount() > 0 ? axisRect()->rect() : rect()).adjusted(8, 8, -8, -8);
     QColor back = palette().color(QPalette::Base);
     back.setAlpha(225);
-    const QRect text = painter.boundingRect(area, Qt::AlignCenter | Qt::TextWordWrap, notice_);
-    painter.fillRect(text.adjusted(-6, -4, 6, 4), back);
+    const QRect box = painter.boundingRect(area, Qt::AlignCenter | Qt::TextWordWrap, line);
+    painter.fillRect(box.adjusted(-6, -4, 6, 4), back);
     painter.setPen(palette().color(QPalette::WindowText));
-    painter.drawText(area, Qt::AlignCenter | Qt::TextWordWrap, notice_);
+    painter.drawText(area, Qt::AlignCenter | Qt::TextWordWrap, line);
   }
   emit painted();
 }

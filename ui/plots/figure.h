@@ -21,6 +21,12 @@ class Figure : public QCustomPlot {
   // A line over the plot saying why it is empty ("" takes it away): what a run's task does not define.
   void setNotice(const QString& text);
   QString notice() const { return notice_; }
+  // Text drawn over the figure while it has no data (hasData()), in words: what will appear
+  // here and how to get it. A notice (setNotice) takes precedence.
+  void setEmptyText(const QString& text);
+  QString emptyText() const { return emptyText_; }
+  // Whether any plottable holds data (the default: any 1D plottable with a point).
+  virtual bool hasData() const;
   // Extra context-menu entries a view adds before the export ones.
   virtual void addMenuActions(QMenu* menu) { (void)menu; }
 
@@ -55,11 +61,16 @@ class Figure : public QCustomPlot {
   // The title broken into lines where it would not fit beside the legend at this width.
   void fitTitle();
   bool legendRow_ = false;
-  QString notice_;
+  QString notice_, emptyText_;
   QString title_;
   QCPLayoutGrid* header_ = nullptr;
   QCPTextElement* titleElement_ = nullptr;
 };
+
+// An axis linear or logarithmic, as every view switches it. Log ticks at the powers of ten read
+// "10^n"; ticks between them (a range within a decade) carry their own value, so that no two
+// ticks read the same ("10^1" twice, as QCustomPlot's log ticker labelled 10 and 12).
+void applyScale(QCPAxis* axis, bool log);
 
 // Tableau-10, the matplotlib default cycle: familiar from the paper's figures.
 QColor seriesColor(int i);

@@ -35,6 +35,13 @@ HeatmapView::HeatmapView(const QString& title, const QString& xLabel, const QStr
   plotLayout()->addElement(1, 1, scale_);
   scale_->setGradient(viridis());
   styleAxisRect(scale_->axis()->axisRect());
+  scale_->setVisible(false);  // no maps yet: an empty colour bar reads as a broken glyph
+}
+
+bool HeatmapView::hasData() const {
+  for (const QCPColorMap* m : maps_)
+    if (m->data()->keySize() > 0 && m->data()->valueSize() > 0) return true;
+  return false;
 }
 
 void HeatmapView::ensureGrid(int n) {
@@ -125,6 +132,7 @@ void HeatmapView::updateLayout() {
 void HeatmapView::clear() {
   for (QCPColorMap* m : maps_) m->data()->clear();
   for (QCPTextElement* c : captions_) c->setText(QString());
+  scale_->setVisible(false);
   replot(QCustomPlot::rpQueuedReplot);
 }
 
@@ -132,6 +140,7 @@ void HeatmapView::setMaps(const std::vector<std::vector<float>>& maps, int rows,
                           const QString& scaleLabel, bool symmetric) {
   const int n = static_cast<int>(maps.size());
   ensureGrid(n);
+  scale_->setVisible(n > 0);
   cellAspect_ = rows > 0 && cols > 0 ? static_cast<double>(cols) / rows : 1.0;
   double lo = INFINITY, hi = -INFINITY;
   for (const auto& m : maps)

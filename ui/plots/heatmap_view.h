@@ -33,6 +33,7 @@ class HeatmapView : public Figure {
   double valueAt(int i, int x, int y) const;
   QSize mapSize(int i) const;  // columns x rows of map i
   QString caption(int i) const;
+  bool hasData() const override;
 
  protected:
   // Lays the maps out with square cells (a map over (a, b) distorted into a strip is unreadable):

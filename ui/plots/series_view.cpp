@@ -220,15 +220,8 @@ void SeriesView::setLogY(bool on) {
 }
 
 void SeriesView::applyScales() {
-  auto apply = [](QCPAxis* ax, bool log) {
-    ax->setScaleType(log ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
-    if (log)
-      ax->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
-    else
-      ax->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
-  };
-  apply(xAxis, logX_);
-  apply(yAxis, logY_);
+  applyScale(xAxis, logX_);
+  applyScale(yAxis, logY_);
   fitTickCount();
   if (logY_)
     yAxis->setNumberFormat("eb"), yAxis->setNumberPrecision(0);

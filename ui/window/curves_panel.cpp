@@ -45,6 +45,20 @@ CurvesPanel::CurvesPanel(QObject* parent) : QObject(parent) {
   gini_->defineSeries(1, tr("W_L"), seriesColor(5));
   norm_->defineSeries(0, tr("all parameters"), seriesColor(7));
   norm_->removeLegend();
+  acc_->setFixedYRange(-0.02, 1.02);  // a share, whatever is drawn (the empty plot read 0 to 5)
+  gini_->yAxis->setRange(0, 1);
+  // Said while a view has nothing to draw (no run open yet): what will appear and how to get it.
+  const QString start = tr("Press Start to train the preset on the left, or open a run with File > Open.");
+  loss_->setEmptyText(tr("The training and test loss, epoch by epoch, appear here. ") + start);
+  acc_->setEmptyText(
+      tr("Training and test accuracy: memorisation first, later the jump in test accuracy that "
+         "is grokking."));
+  measures_->setEmptyText(tr("The paper's progress measures (restricted and excluded loss) at each checkpoint."));
+  gini_->setEmptyText(tr("How concentrated W_E and W_L are on a few frequencies: it rises as the circuit forms."));
+  norm_->setEmptyText(tr("The sum of squared weights, which weight decay shrinks during cleanup."));
+  mechanism_->setEmptyText(
+      tr("Clock or pizza (Zhong et al.) and the neurons' periodicity (Doshi et al.), per "
+         "checkpoint."));
   all_ = {loss_, acc_, measures_, gini_, norm_, mechanism_};
   for (SeriesView* v : all_) own_[v] = v->seriesCount();
   numerics_ = new NumericsPanel(this);
