@@ -7,15 +7,18 @@
 #include <QFormLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPushButton>
 #include <QtTest>
 
 #include <nlohmann/json.hpp>
 
 #include "core/base/task.h"
+#include "core/training/trainer.h"
 #include "test_util.h"
 #include "ui_test_util.h"
 
 #include "core/base/config.h"
+#include "ui/run/config_editors.h"
 #include "ui/run/run_panel.h"
 #include "ui/window/main_window.h"
 
@@ -173,6 +176,54 @@ class TestUiRunPanel : public QObject {
     const QRect l = inPanel(runLabel, panel), f = inPanel(runField, panel);
     QVERIFY(!l.intersects(f) && f.left() == pField.left());
     w.grab().save(QDir::tempPath() + "/grok-run-panel-design-size.png");
+  }
+
+  // An opened run shows its own settings, read-only, with where it came from, not the preset's
+  // form; "New run from these settings" makes them the form of a new run.
+  void theOpenRunShowsItsOwnSettings() {
+    test::ScratchDir dir;
+    Config c = test::tiny_config(13, 40, 10, 5);
+    c.weight_decay = 0.25;
+    c.grad_filter = GradFilter::Ema;  // a recipe, named in the header
+    test::train_run(c, dir.file("mine.grok"));
+    MainWindow w;
+    w.show();
+    RunPanel* panel = w.runPanel();
+    QVERIFY(!panel->showingRun());
+    QCOMPARE(configEditorText(panel->fieldEditor("p")), QString("113"));  // the preset's form
+    QVERIFY(w.openRun(dir.qfile("mine.grok"), true));
+    QVERIFY(panel->showingRun());
+    QCOMPARE(panel->shownRun(), dir.qfile("mine.grok"));
+    QCOMPARE(configEditorText(panel->fieldEditor("p")), QString("13"));
+    QCOMPARE(configEditorText(panel->fieldEditor("weight_decay")), QString("0.25"));
+    for (const ConfigField& f : config_fields())
+      QVERIFY2(!panel->fieldEditor(f.name)->isEnabled(), f.name);  // read, not edited
+    const QString header = panel->runHeader()->text();
+    QVERIFY2(header.contains("mine.grok") && header.contains("trained here") && header.contains("Grokfast"),
+             qPrintable(header));
+    QVERIFY(panel->runHeader()->isVisible());
+    auto* start = panel->findChild<QPushButton*>("start");
+    auto* again = panel->findChild<QPushButton*>("new-run-from-settings");
+    QVERIFY(start && again && again->isVisible());
+    QVERIFY(!start->isEnabled());
+    QVERIFY(start->toolTip().contains("New run from these settings"));
+
+    again->click();
+    QVERIFY(!panel->showingRun());
+    QVERIFY(!panel->runHeader()->isVisible());
+    QVERIFY(panel->fieldEditor("weight_decay")->isEnabled());
+    QCOMPARE(configEditorText(panel->fieldEditor("p")), QString("13"));  // its settings, now a new run's
+    QVERIFY(start->isEnabled());
+    QVERIFY(panel->runPath() != dir.qfile("mine.grok"));  // never the open run's file
+    QCOMPARE(QFileInfo(panel->runPath()).absolutePath(), QFileInfo(dir.qfile("mine.grok")).absolutePath());
+    const std::optional<Config> again_cfg = panel->config();
+    QVERIFY(again_cfg && again_cfg->p == 13 && again_cfg->weight_decay == 0.25);
+
+    // A fork says whose.
+    Trainer::fork(dir.file("mine.grok"), 20, {"weight_decay=0"}, dir.file("child.grok"), false, {1});
+    QVERIFY(w.openRun(dir.qfile("child.grok"), true));
+    QVERIFY2(panel->runHeader()->text().contains("forked from mine.grok at epoch 20"),
+             qPrintable(panel->runHeader()->text()));
   }
 };
 

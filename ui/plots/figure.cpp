@@ -77,7 +77,10 @@ bool Figure::fitAxisLabel() {
   if (!xAxis || xAxis->label().isEmpty()) return false;
   QString full = xAxis->label();
   full.replace('\n', ' ');  // as the view set it: one line
-  const QString fitted = wrapped(full, QFontMetrics(xAxis->labelFont()), std::max(120, axisRect()->width()));
+  // The figure's width, not the axis rect's: a wrapped label changes the rect (a heatmap keeps its
+  // cells square), and wrapping to the rect could then go back and forth without end.
+  const int room = std::max(120, (viewport().width() > 0 ? viewport().width() : width()) - 80);
+  const QString fitted = wrapped(full, QFontMetrics(xAxis->labelFont()), room);
   if (fitted == xAxis->label()) return false;
   xAxis->setLabel(fitted);
   return true;
@@ -85,11 +88,10 @@ bool Figure::fitAxisLabel() {
 
 void Figure::setTitle(const QString& title) {
   title_ = title;
-  fitTitle();
+  wrapLegend();
 }
 
 void Figure::fitTitle() {
-  wrapLegend();
   const int legendWidth = legendRow_ && legend && legend->visible() ? legend->minimumOuterSizeHint().width() : 0;
   const QFontMetrics fm(titleElement_->font());
   const QString text = wrapped(title_, fm, std::max(80, width() - legendWidth - 16));
@@ -128,6 +130,11 @@ void Figure::restoreLegend() {
 }
 
 void Figure::wrapLegend() {
+  wrapLegendEntries();
+  fitTitle();  // the title's room is what the legend leaves
+}
+
+void Figure::wrapLegendEntries() {
   if (!legendRow_ || !legend || legend->itemCount() == 0) return;
   // The most entries per line that leave the title its room (at least one entry per line); a title
   // wider than 60 % of the figure wraps (fitTitle) rather than stacking the legend's entries.
@@ -196,7 +203,7 @@ void Figure::paintEvent(QPaintEvent* event) {
 }
 
 void Figure::resizeEvent(QResizeEvent* event) {
-  fitTitle();
+  wrapLegend();
   QCustomPlot::resizeEvent(event);
 }
 

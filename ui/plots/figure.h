@@ -46,7 +46,8 @@ class Figure : public QCustomPlot {
   // Moves the legend out of the axis rect into the title row, right of the title, entries side by
   // side and wrapped to the figure's width: a legend inside a short plot hides its data.
   void placeLegendBesideTitle();
-  // The most legend entries per line that leave the title its room: after entries come or go.
+  // The most legend entries per line that leave the title its room, and the title wrapped into
+  // what the legend leaves: after entries come or go.
   void wrapLegend();
   // After each layout, when the axis rect's size is known: fit what depends on it (text inside
   // the plot). The default does nothing; category labels are fitted before it.
@@ -60,6 +61,7 @@ class Figure : public QCustomPlot {
   bool fitAxisLabel();
   // The title broken into lines where it would not fit beside the legend at this width.
   void fitTitle();
+  void wrapLegendEntries();
   bool legendRow_ = false;
   QString notice_, emptyText_;
   QString title_;

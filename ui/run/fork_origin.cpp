@@ -27,6 +27,18 @@ ForkOrigin forkOrigin(const RunStore& store) {
   return o;
 }
 
+QString runOriginLine(const QString& path) {
+  try {
+    const RunStore store = RunStore::open(path.toStdString());
+    if (const ForkOrigin f = forkOrigin(store); f.isFork()) return f.describe();
+    const QString imported = QString::fromStdString(store.meta("imported_from"));
+    if (!imported.isEmpty()) return QObject::tr("imported from %1").arg(QFileInfo(imported).fileName());
+    return QObject::tr("trained here");
+  } catch (const std::exception&) {
+    return {};
+  }
+}
+
 ForkOrigin readForkOrigin(const QString& path) {
   try {
     return forkOrigin(RunStore::open(path.toStdString()));

@@ -25,6 +25,9 @@ struct ForkOrigin {
 };
 
 ForkOrigin forkOrigin(const RunStore& store);
+// Where a run came from, in a line: "forked from base.grok at epoch 600 (optimizer: parent)",
+// "imported from model.pt", or "trained here"; "" when the file cannot be read.
+QString runOriginLine(const QString& path);
 ForkOrigin readForkOrigin(const QString& path);  // no fork when the file cannot be read
 
 }  // namespace grok

@@ -4,11 +4,13 @@
 
 #include <QComboBox>
 #include <QDateTime>
+#include <QFileInfo>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
 #include <QProgressBar>
+#include <QSignalBlocker>
 #include <QPushButton>
 #include <QStandardPaths>
 #include <QVBoxLayout>
@@ -21,12 +23,28 @@ namespace grok {
 
 RunPanel::RunPanel(QWidget* parent) : QWidget(parent) {
   auto* outer = new QVBoxLayout(this);
+  run_header_ = new QLabel(this);  // the open run: its name and where it came from
+  run_header_->setObjectName("run-header");
+  run_header_->setWordWrap(true);
+  run_header_->setTextFormat(Qt::PlainText);
+  run_header_->setVisible(false);
+  // Wrapped to the dock's width, never widening it (a long file name would resize the dashboard).
+  run_header_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Minimum);
+  run_header_->setMinimumWidth(1);
+  outer->addWidget(run_header_);
+  new_from_ = new QPushButton(tr("New run from these settings"), this);
+  new_from_->setObjectName("new-run-from-settings");
+  new_from_->setToolTip(tr("Edit these settings as the form of a new run (the open run stays as it is)"));
+  new_from_->setVisible(false);
+  outer->addWidget(new_from_);
+  connect(new_from_, &QPushButton::clicked, this, &RunPanel::newRunFromShown);
   auto* form = new QFormLayout;
   preset_ = new QComboBox(this);
   for (const Preset& p : presets()) {
     preset_->addItem(QString::fromStdString(p.name), QString::fromStdString(p.name));
     preset_->setItemData(preset_->count() - 1, QString::fromStdString(p.description), Qt::ToolTipRole);
   }
+  preset_->setPlaceholderText(tr("(the run's own settings)"));  // shown with no preset chosen
   form->addRow(tr("Preset"), preset_);
   for (const ConfigField& f : config_fields()) {
     QWidget* editor = makeConfigEditor(f, this);
@@ -50,6 +68,7 @@ RunPanel::RunPanel(QWidget* parent) : QWidget(parent) {
   outer->addWidget(error_label_);
   auto* buttons = new QHBoxLayout;
   start_ = new QPushButton(tr("Start"), this);
+  start_->setObjectName("start");
   pause_ = new QPushButton(tr("Pause"), this);
   stop_ = new QPushButton(tr("Stop"), this);
   resume_ = new QPushButton(tr("Resume"), this);
@@ -68,6 +87,7 @@ RunPanel::RunPanel(QWidget* parent) : QWidget(parent) {
 
   for (QWidget* editor : editors_) onConfigEditorChanged(editor, this, [this] { validateFields(); });
   connect(preset_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] {
+    shownRun_.clear();  // a preset chosen: the form of a new run
     setConfig(preset(presetName().toStdString()).config);
     const QString dir = QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation) + "/Grokking Lab";
     path_->setText(dir + "/" + presetName() + "-" + QDateTime::currentDateTime().toString("yyyyMMdd-HHmmss") + ".grok");
@@ -98,6 +118,31 @@ void RunPanel::setField(const QString& key, const QString& value) {
 
 void RunPanel::setConfig(const Config& c) {
   for (const ConfigField& f : config_fields()) setField(f.name, QString::fromStdString(config_value_text(c, f)));
+  validateFields();
+}
+
+void RunPanel::showRun(const QString& path, const Config& c, const QString& origin) {
+  shownRun_ = path;
+  {
+    const QSignalBlocker quiet(preset_);  // no preset's settings: the run's own
+    preset_->setCurrentIndex(-1);
+  }
+  setConfig(c);
+  QString line = tr("Open run: %1").arg(QFileInfo(path).fileName());
+  if (!origin.isEmpty()) line += " · " + origin;
+  const std::string recipes = recipe_summary(c);
+  if (!recipes.empty()) line += " · " + tr("recipes: %1").arg(QString::fromStdString(recipes));
+  run_header_->setText(line + "\n" + tr("Its own settings, read-only."));
+  run_header_->setToolTip(path);
+  setState(state_, resumable_);
+}
+
+void RunPanel::newRunFromShown() {
+  if (shownRun_.isEmpty()) return;
+  const QFileInfo old(shownRun_);
+  shownRun_.clear();
+  path_->setText(old.absolutePath() + "/" + old.completeBaseName() + "-new-" +
+                 QDateTime::currentDateTime().toString("yyyyMMdd-HHmmss") + ".grok");
   validateFields();
 }
 
@@ -141,15 +186,22 @@ void RunPanel::validateFields() {
 void RunPanel::setState(State s, bool resumable) {
   state_ = s;
   resumable_ = resumable;
-  const bool idle = s == State::Idle;
-  start_->setEnabled(idle && error_.isEmpty());
-  start_->setToolTip(error_.isEmpty() ? tr("Train a new run with these settings") : tr("Cannot start: %1").arg(error_));
+  const bool idle = s == State::Idle, shown = !shownRun_.isEmpty();
+  const bool editable = idle && !shown;  // an open run's settings are its own: read, not edited
+  run_header_->setVisible(shown);
+  new_from_->setVisible(shown);
+  new_from_->setEnabled(idle);
+  start_->setEnabled(editable && error_.isEmpty());
+  start_->setToolTip(shown              ? tr("These are the open run's settings: press \"New run from these settings\" "
+                                                          "to train a new run, or Resume to train this one on")
+                     : error_.isEmpty() ? tr("Train a new run with these settings")
+                                        : tr("Cannot start: %1").arg(error_));
   pause_->setEnabled(s == State::Training || s == State::Paused);
   pause_->setText(s == State::Paused ? tr("Continue") : tr("Pause"));
   stop_->setEnabled(s == State::Training || s == State::Paused);
   resume_->setEnabled(idle && resumable);
-  for (QWidget* w : findChildren<QLineEdit*>()) w->setEnabled(idle);
-  for (QWidget* w : findChildren<QComboBox*>()) w->setEnabled(idle);
+  for (QWidget* w : findChildren<QLineEdit*>()) w->setEnabled(editable);
+  for (QWidget* w : findChildren<QComboBox*>()) w->setEnabled(editable);
   // A field the task or the model family does not read is shown unused (p for a group's task,
   // docs/tasks.md; activation for the transformer, core/model/model_family.h).
   Config t;
@@ -166,7 +218,7 @@ void RunPanel::setState(State s, bool resumable) {
       why = unused_field_reason(t, f.name);
     } catch (const std::exception&) {  // a task or family being typed: nothing to say yet
     }
-    editor->setEnabled(idle && why.empty());
+    editor->setEnabled(editable && why.empty());
     editor->setToolTip(tr("%1 (allowed: %2)").arg(tr(f.help), QString::fromStdString(f.range)) +
                        (why.empty() ? QString() : tr("; unused: %1").arg(QString::fromStdString(why))));
   }

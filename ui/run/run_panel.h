@@ -4,6 +4,11 @@
 // Pause / Stop / Resume; progress with epochs/s and ETA. It only edits and reports; the training
 // controller (ui/run/training_controller.h) owns training.
 //
+// Two modes. A new run: the preset's fields, editable, and Start. An open run (showRun): that
+// run's own settings, read-only, with where it came from (its recipes, the run it was forked from
+// or the file it was imported from) and "New run from these settings", which makes them the form
+// of a new run: a user never reads a preset's settings beside a run trained with others.
+//
 //   RunPanel panel;
 //   panel.setConfig(preset("quick").config);
 //   panel.setField("eps", "1e-6");            // as if typed
@@ -34,6 +39,13 @@ class RunPanel : public QWidget {
   // The config the fields describe, or nullopt with error() saying which field is wrong.
   std::optional<Config> config() const;
   void setConfig(const Config& c);  // every field, as a preset does
+  // The open run's settings, read-only; `origin` says where it came from (fork_origin.h).
+  void showRun(const QString& path, const Config& c, const QString& origin);
+  // Back to the form of a new run, with the settings shown (a fresh run file beside the old one).
+  void newRunFromShown();
+  bool showingRun() const { return !shownRun_.isEmpty(); }
+  QString shownRun() const { return shownRun_; }
+  QLabel* runHeader() const { return run_header_; }
   QString error() const { return error_; }
   QString runPath() const;
   QString presetName() const;
@@ -61,8 +73,9 @@ class RunPanel : public QWidget {
   QComboBox* preset_;
   QMap<QString, QWidget*> editors_;  // config field name -> QComboBox (choices) or QLineEdit
   QLineEdit* path_;
-  QLabel *error_label_, *progress_label_;
-  QPushButton *start_, *pause_, *stop_, *resume_;
+  QLabel *error_label_, *progress_label_, *run_header_;
+  QPushButton *start_, *pause_, *stop_, *resume_, *new_from_;
+  QString shownRun_;  // the open run shown read-only; "" in the new-run form
   QProgressBar* progress_;
   QString error_;
   State state_ = State::Idle;

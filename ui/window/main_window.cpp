@@ -6,6 +6,8 @@
 #include <QMessageBox>
 #include <QMimeData>
 #include <QScreen>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
@@ -27,6 +29,7 @@
 #include "ui/plots/heatmap_view.h"
 #include "ui/plots/series_view.h"
 #include "ui/plots/spectrum_view.h"
+#include "ui/run/fork_origin.h"
 #include "ui/run/run_panel.h"
 #include "ui/window/curves_panel.h"
 #include "ui/window/export_dialogs.h"
@@ -78,7 +81,16 @@ void MainWindow::buildDocks() {
     return dock;
   };
   const CheckpointViews* v = viewer_->views();
-  QDockWidget* dRun = add(tr("Run"), "run", panel_);
+  // The form scrolls rather than setting the window's least height (30 fields and the open
+  // run's header outgrow a laptop's screen).
+  auto* runScroll = new QScrollArea;
+  runScroll->setWidget(panel_);
+  runScroll->setWidgetResizable(true);
+  runScroll->setFrameShape(QFrame::NoFrame);
+  runScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+  // As wide as the form needs (a scroll area's own hint is small, and the dock would shrink to it).
+  runScroll->setMinimumWidth(panel_->minimumSizeHint().width() + runScroll->verticalScrollBar()->sizeHint().width());
+  QDockWidget* dRun = add(tr("Run"), "run", runScroll);
   QDockWidget* dLoss = add(tr("Loss and accuracy"), "loss", viewer_->curves()->lossAndAccuracy());
   QDockWidget* dMeasures = add(tr("Progress measures"), "measures", viewer_->curves()->measures());
   QDockWidget* dNumerics = add(tr("Numerics"), "numerics", viewer_->curves()->numerics()->widget());
@@ -151,7 +163,10 @@ void MainWindow::wire() {
   connect(controller_, &TrainingController::finished, this, &MainWindow::onFinished);
   connect(viewer_, &RunViewer::opened, this, [this](const QString& path, bool hasCheckpoints) {
     setWindowTitle(tr("Grokking Lab - %1").arg(QFileInfo(path).fileName()));
-    if (!training()) panel_->setState(TrainingState::Idle, hasCheckpoints);  // a complete run trains on
+    if (!training()) {
+      panel_->setState(TrainingState::Idle, hasCheckpoints);          // a complete run trains on
+      panel_->showRun(path, viewer_->config(), runOriginLine(path));  // its own settings, not the preset's
+    }
     showFamilyDocks(viewer_->config());
     recent_->add(path);
     updateStatus();
