@@ -12,7 +12,6 @@ Needs Debian's python3-torch (1.13, the LibTorch version the app links).
 """
 import argparse
 import os
-import random
 import statistics
 import sys
 import time
@@ -20,7 +19,7 @@ import time
 import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "python"))
-from interchange_check import Transformer  # noqa: E402
+from train_full_run_data import authors_setup  # noqa: E402
 
 
 def median_ms(repeats, f):
@@ -44,23 +43,7 @@ def main():
     ap.add_argument("--d-model", type=int, default=128)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
-    p = a.p
-    pairs = [(i, j) for i in range(p) for j in range(p)]
-    random.seed(0)
-    random.shuffle(pairs)
-    cut = int(a.frac * len(pairs))
-    data = torch.tensor([(i, j, p) for i, j in pairs])
-    labels = torch.tensor([(i + j) % p for i, j in pairs])
-    train, test = (data[:cut], labels[:cut]), (data[cut:], labels[cut:])
-    torch.manual_seed(0)
-    heads = 4
-    model = Transformer(a.layers, p + 1, a.d_model, 4 * a.d_model, a.d_model // heads, heads, 3)
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=1.0, betas=(0.9, 0.98))
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: min(step / 10, 1))
-
-    def loss_of(x, y):  # their cross_entropy_high_precision on the final position
-        lp = model(x)[:, -1].to(torch.float64).log_softmax(dim=-1)
-        return -lp.gather(1, y[:, None]).mean()
+    train, test, _, opt, sched, loss_of = authors_setup(a.p, a.frac, 0, a.d_model, 1.0, layers=a.layers)
 
     def step():
         loss = loss_of(*train)

@@ -22,6 +22,29 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from interchange_check import Transformer  # noqa: E402
 
 
+def authors_setup(p, frac, seed, d_model, weight_decay, layers=1, heads=4):
+    """The authors' run as their train.py builds it: the split of random.seed(seed); random.shuffle(pairs),
+    their Transformer seeded by torch.manual_seed(seed), AdamW with the 10-step warm-up, and the float64
+    cross-entropy at the final position. Returns (train, test, model, opt, sched, loss_of)."""
+    pairs = [(i, j) for i in range(p) for j in range(p)]
+    random.seed(seed)
+    random.shuffle(pairs)
+    cut = int(frac * len(pairs))
+    data = torch.tensor([(i, j, p) for i, j in pairs])
+    labels = torch.tensor([(i + j) % p for i, j in pairs])
+    train, test = (data[:cut], labels[:cut]), (data[cut:], labels[cut:])
+    torch.manual_seed(seed)
+    model = Transformer(layers, p + 1, d_model, 4 * d_model, d_model // heads, heads, 3)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=weight_decay, betas=(0.9, 0.98))
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: min(step / 10, 1))
+
+    def loss_of(x, y):
+        lp = model(x)[:, -1].to(torch.float64).log_softmax(dim=-1)
+        return -lp.gather(1, y[:, None]).mean()
+
+    return train, test, model, opt, sched, loss_of
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--p", type=int, default=113)
@@ -34,22 +57,8 @@ def main():
     ap.add_argument("--out", required=True)
     a = ap.parse_args()
     p = a.p
-    pairs = [(i, j) for i in range(p) for j in range(p)]
-    random.seed(a.seed)
-    random.shuffle(pairs)
-    cut = int(a.frac * len(pairs))
-    data = torch.tensor([(i, j, p) for i, j in pairs])
-    labels = torch.tensor([(i + j) % p for i, j in pairs])
-    train, test = (data[:cut], labels[:cut]), (data[cut:], labels[cut:])
-    torch.manual_seed(a.seed)
     heads = 4
-    model = Transformer(1, p + 1, a.d_model, 4 * a.d_model, a.d_model // heads, heads, 3)
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=a.weight_decay, betas=(0.9, 0.98))
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: min(step / 10, 1))
-
-    def loss_of(x, y):
-        lp = model(x)[:, -1].to(torch.float64).log_softmax(dim=-1)
-        return -lp.gather(1, y[:, None]).mean()
+    train, test, model, opt, sched, loss_of = authors_setup(p, a.frac, a.seed, a.d_model, a.weight_decay)
 
     state_dicts, epochs, train_losses, test_losses = [], [], [], []
     for epoch in range(a.epochs + 1):
