@@ -11,6 +11,11 @@ namespace grok {
 Phases detect_phases(const std::vector<EpochMetrics>& metrics, const std::vector<std::pair<int, double>>& ssw) {
   Phases ph;
   if (!metrics.empty()) ph.first_epoch = metrics.front().epoch;
+  for (const EpochMetrics& m : metrics)
+    if (m.test_acc >= kGrokAccuracy) {
+      ph.generalised = m.epoch;
+      break;
+    }
   std::size_t peak = metrics.size();
   for (std::size_t i = 0; i < metrics.size(); i++) {
     const double t = metrics[i].test_loss;

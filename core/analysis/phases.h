@@ -11,7 +11,8 @@
 //                        a window of 1/16 of the circuit-formation span, the first checkpoint whose
 //                        windowed fall is under a tenth of that steepest one. Mainline: paper ~14k.
 //
-// The first two read the per-epoch losses every run file has; the third the sum of squared
+// Beside them, `generalised`: the first epoch at 99 % test accuracy (kGrokAccuracy), as sweeps
+// report a run's grok epoch. The first two read the per-epoch losses every run file has; the third the sum of squared
 // weights stored with every checkpoint's measures. A boundary a run has not reached is -1.
 //
 // A run need not begin at epoch 0: a fork (training/trainer.h Trainer::fork) logs from its parent's
@@ -35,6 +36,7 @@ struct Phases {
   int memorisation_end = -1;
   int circuit_formation_end = -1;
   int cleanup_end = -1;
+  int generalised = -1;  // the first epoch at >= 99 % test accuracy (kGrokAccuracy)
   double peak_test_loss = 0;
 };
 

@@ -8,6 +8,7 @@
 #include "ui/checkpoint/epoch_scrubber.h"
 #include "ui/checkpoint/ipr_histogram.h"
 #include "ui/checkpoint/neuron_panel.h"
+#include "ui/checkpoint/prediction_grid.h"
 #include "ui/plots/heatmap_view.h"
 #include "ui/plots/spectrum_view.h"
 
@@ -30,9 +31,12 @@ CheckpointViews::CheckpointViews(EpochScrubber* scrubber, std::shared_ptr<Analys
          "once the model uses its key frequencies."));
   checks_ = new CheckTableView;
   ipr_ = new IprHistogram;
+  predictions_ = new PredictionGrid;
   // One axis order for both panels: a pick in one is the pick in the other (and saved).
   connect(neurons_, &NeuronPanel::axisOrderChanged, attention_, &AttentionPanel::setAxisOrder);
   connect(attention_, &AttentionPanel::axisOrderChanged, neurons_, &NeuronPanel::setAxisOrder);
+  connect(neurons_, &NeuronPanel::axisOrderChanged, predictions_, &PredictionGrid::draw);
+  connect(attention_, &AttentionPanel::axisOrderChanged, predictions_, &PredictionGrid::draw);
   service_ = new SnapshotService(this);
   service_->setTurns(std::move(turns));
   connect(service_, &SnapshotService::ready, this, &CheckpointViews::onSnapshot);
@@ -63,6 +67,7 @@ void CheckpointViews::clear() {
   logits_->clear();
   checks_->clear();
   ipr_->clear();
+  predictions_->clear();
 }
 
 void CheckpointViews::setNotice(const QString& text) {
@@ -104,6 +109,11 @@ void CheckpointViews::onSnapshot(int epoch, ViewSnapshotPtr v, double computeMs)
   shown_ = v;
   shownEpoch_ = epoch;
   const double ms = scrubTimer_.isValid() ? scrubTimer_.nsecsElapsed() / 1e6 : 0;
+  if (!v->snapshot) {  // a task without a group: the prediction grid alone
+    predictions_->setPredictions(epoch, v->predictions, v->group);
+    emit snapshotShown(epoch);
+    return;
+  }
   if (!viewsCurrent) {
     drawSnapshot();
     emit message(tr("Views at epoch %1 (%2 ms)").arg(epoch).arg(ms, 0, 'f', 0), 3000);
@@ -133,6 +143,7 @@ void CheckpointViews::prefetchNeighbours() {
 
 void CheckpointViews::drawSnapshot() {
   const Snapshot& s = *shown_->snapshot;
+  predictions_->setPredictions(s.epoch, shown_->predictions, shown_->group);
   ipr_->setValues(s.epoch, s.neuron_ipr);
   const OperationGroup& g = shown_->group;
   const int n = g.n;  // the analysis is in the group's basis: spectra [n], logits' 2D norms [n, n]

@@ -1,4 +1,4 @@
-// The views of one checkpoint: the W_E and W_L spectra, the neuron and attention panels (each with
+// The views of one checkpoint: the prediction grid, the W_E and W_L spectra, the neuron and attention panels (each with
 // a layer picker for a deeper model), the logits'
 // 2D Fourier norms and the check table, with the snapshot service (ui/checkpoint/snapshot_service.h)
 // that computes what they draw. show(epoch) asks for a checkpoint; the views change when its
@@ -31,6 +31,7 @@ class EpochScrubber;
 class HeatmapView;
 class IprHistogram;
 class NeuronPanel;
+class PredictionGrid;
 class SpectrumView;
 
 class CheckpointViews : public QObject {
@@ -47,6 +48,7 @@ class CheckpointViews : public QObject {
   HeatmapView* logitsView() const { return logits_; }
   IprHistogram* iprView() const { return ipr_; }  // docked under the Mechanism view's curves
   CheckTableView* checks() const { return checks_; }
+  PredictionGrid* predictions() const { return predictions_; }  // every task's, with or without a group
   int shownEpoch() const { return shownEpoch_; }
   int shownChecksEpoch() const { return shownChecksEpoch_; }
 
@@ -78,6 +80,7 @@ class CheckpointViews : public QObject {
   HeatmapView* logits_;
   IprHistogram* ipr_;
   CheckTableView* checks_;
+  PredictionGrid* predictions_;
   ViewSnapshotPtr shown_;
   int shownEpoch_ = -1, shownChecksEpoch_ = -1;
   int scrubDir_ = -1;  // the direction of the last step through the checkpoints

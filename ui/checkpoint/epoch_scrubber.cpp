@@ -11,6 +11,7 @@
 #include <QToolButton>
 #include <algorithm>
 
+#include "ui/checkpoint/phase_marks.h"
 #include "ui/checkpoint/spike_ticks.h"
 
 namespace grok {
@@ -47,6 +48,7 @@ EpochScrubber::EpochScrubber(QWidget* parent) : QWidget(parent) {
   row->addWidget(label_);
   auto* sliderColumn = new QVBoxLayout;  // the spike ticks under the slider, as wide
   sliderColumn->setSpacing(0);
+  sliderColumn->addWidget(phases_ = new PhaseMarks(slider_, &epochs_, this));
   sliderColumn->addWidget(slider_);
   sliderColumn->addWidget(ticks_ = new SpikeTicks(slider_, &epochs_, this));
   row->addLayout(sliderColumn, 1);
@@ -63,6 +65,7 @@ EpochScrubber::EpochScrubber(QWidget* parent) : QWidget(parent) {
   connect(next_, &QToolButton::clicked, this, [this] { step(+1); });
   connect(play_, &QToolButton::clicked, this, &EpochScrubber::togglePlay);
   connect(ticks_, &SpikeTicks::clicked, this, &EpochScrubber::setEpoch);
+  connect(phases_, &PhaseMarks::clicked, this, &EpochScrubber::setEpoch);
   connect(speed_, qOverload<int>(&QComboBox::currentIndexChanged), this,
           [this] { timer_.setInterval(1000 / speed_->currentData().toInt()); });
   connect(&timer_, &QTimer::timeout, this, [this] {
@@ -78,11 +81,13 @@ bool EpochScrubber::followLive() const { return follow_->isChecked(); }
 void EpochScrubber::setFollowLive(bool on) { follow_->setChecked(on); }
 
 void EpochScrubber::setLossSpikes(const std::vector<LossSpike>& spikes) { ticks_->setSpikes(spikes); }
+void EpochScrubber::setPhaseMarks(const std::vector<PhaseMark>& marks) { phases_->setMarks(marks); }
 
 void EpochScrubber::setCheckpoints(const std::vector<int>& epochs) {
   const int keep = epoch();
   epochs_ = epochs;
   ticks_->update();
+  phases_->update();
   index_ = -1;
   sync();
   if (epochs_.empty()) return;
@@ -96,6 +101,7 @@ void EpochScrubber::addCheckpoint(int epoch) {
   if (!epochs_.empty() && epoch <= epochs_.back()) return;
   epochs_.push_back(epoch);
   ticks_->update();
+  phases_->update();
   sync();
   if (followLive() || index_ < 0) setIndex(static_cast<int>(epochs_.size()) - 1);
 }

@@ -1,7 +1,8 @@
 // One slider over the run's checkpoints that every view follows: spin box, step buttons, arrow
 // keys (when it has focus; the main window forwards Left/Right), play/pause at a chosen speed, and
 // a "follow live" toggle that keeps it on the newest checkpoint while training. The loss spikes are
-// small red ticks under the slider (ui/checkpoint/spike_ticks.h).
+// small red ticks under the slider (ui/checkpoint/spike_ticks.h), the phases labelled marks over it
+// (ui/checkpoint/phase_marks.h).
 #pragma once
 
 #include <QTimer>
@@ -19,7 +20,9 @@ class QLabel;
 
 namespace grok {
 
+class PhaseMarks;
 class SpikeTicks;
+struct PhaseMark;
 
 class EpochScrubber : public QWidget {
   Q_OBJECT
@@ -33,12 +36,14 @@ class EpochScrubber : public QWidget {
   void setFollowLive(bool on);
   bool playing() const { return timer_.isActive(); }
   SpikeTicks* spikeTicks() const { return ticks_; }
+  PhaseMarks* phaseMarks() const { return phases_; }
 
  public slots:
   void setEpoch(int epoch);  // nearest checkpoint
   void step(int delta);      // by checkpoints
   void togglePlay();
   void setLossSpikes(const std::vector<grok::LossSpike>& spikes);  // the ticks under the slider
+  void setPhaseMarks(const std::vector<grok::PhaseMark>& marks);   // the labelled marks over it
 
  signals:
   void epochChanged(int epoch);
@@ -55,6 +60,7 @@ class EpochScrubber : public QWidget {
   QCheckBox* follow_;
   QLabel* label_;
   SpikeTicks* ticks_;
+  PhaseMarks* phases_;
   QTimer timer_;
 };
 

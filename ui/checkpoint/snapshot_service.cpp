@@ -138,18 +138,27 @@ void SnapshotService::compute(int epoch, const QString& path, const std::optiona
     return;
   }
   const std::shared_ptr<const CheckpointAnalyzer> an = analyzer(path, run);
-  if (!an->has_basis())  // the views of a group's irreps are not defined: one line, as the job's error
-    throw ConfigError("task " + an->task().describe() + ": " + an->task().group_reason() +
-                      ", so the spectra, neurons and checks are not defined (the losses are)");
   if (!have) {
-    const RunStore run = RunStore::open(path.toStdString());
+    const RunStore store = RunStore::open(path.toStdString());
     auto v = std::make_shared<ViewSnapshot>();
-    v->group = an->basis().group();  // a task without a group: snapshot() below says why, as the job's error
-    v->weights = std::make_shared<const CheckpointWeights>(an->weights(run.load_checkpoint(epoch)));
-    v->snapshot = std::make_shared<const Snapshot>(
-        an->snapshot(epoch, *v->weights, keys, SnapshotScope::views, quiet ? &overtaken_ : nullptr));
+    v->weights = std::make_shared<const CheckpointWeights>(an->weights(store.load_checkpoint(epoch)));
+    if (an->has_basis()) {
+      v->group = an->basis().group();
+      v->snapshot = std::make_shared<const Snapshot>(
+          an->snapshot(epoch, *v->weights, keys, SnapshotScope::views, quiet ? &overtaken_ : nullptr));
+      v->predictions = std::make_shared<const PairPredictions>(
+          pair_predictions(an->task(), an->dataset(), v->snapshot->logits.data()));
+    } else {  // no basis, no snapshot (its views say why): the forward for the predictions alone
+      const AllPairForward f = compute_pair_forward(*v->weights);
+      v->predictions =
+          std::make_shared<const PairPredictions>(pair_predictions(an->task(), an->dataset(), f.logits.data()));
+    }
     have = v;
     if (!cache(epoch, have, generation)) return;
+  }
+  if (!have->snapshot) {  // nothing more to compute: no check table without a basis
+    if (!quiet) emit ready(epoch, have, ms());
+    return;
   }
   if (!quiet) emit ready(epoch, have, ms());
   {

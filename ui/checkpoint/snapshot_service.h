@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "core/analysis/checkpoint_analyzer.h"
+#include "core/analysis/predictions.h"
 #include "core/base/operation_group.h"
 #include "core/runtime/analysis_turns.h"
 #include "core/runtime/compute_thread.h"
@@ -31,10 +32,12 @@
 namespace grok {
 
 struct ViewSnapshot {
+  // Null for a task without a group (its views are not defined); the predictions are.
   std::shared_ptr<const Snapshot> snapshot;
-  std::shared_ptr<const CheckpointWeights> weights;  // the snapshot's, converted once; the check table reads them
-  std::shared_ptr<const AblationChecks> checks;      // with the measures' key set; null = not yet
-  OperationGroup group;                              // the run's: the basis the analysis is in
+  std::shared_ptr<const PairPredictions> predictions;  // the prediction grid's, from the same forward
+  std::shared_ptr<const CheckpointWeights> weights;    // the snapshot's, converted once; the check table reads them
+  std::shared_ptr<const AblationChecks> checks;        // with the measures' key set; null = not yet
+  OperationGroup group;                                // the run's: the basis the analysis is in
 };
 using ViewSnapshotPtr = std::shared_ptr<const ViewSnapshot>;
 

@@ -29,8 +29,7 @@ void SpikeTicks::setSpikes(const std::vector<LossSpike>& spikes) {
   update();
 }
 
-double SpikeTicks::xOf(double epoch) const {
-  const std::vector<int>& ck = *checkpoints_;
+double sliderX(const QSlider* slider, const std::vector<int>& ck, double epoch, const QWidget* in) {
   if (ck.size() < 2 || epoch < ck.front() || epoch > ck.back()) return NAN;
   // The slider's position of `epoch`: checkpoint i at value i, in proportion between two.
   const auto it = std::upper_bound(ck.begin(), ck.end(), epoch);
@@ -38,17 +37,19 @@ double SpikeTicks::xOf(double epoch) const {
   const double value = (i - 1) + (epoch - ck[i - 1]) / double(ck[i] - ck[i - 1]);
   // Where the style draws the handle's centre for that value (as QSlider's own option would be).
   QStyleOptionSlider opt;
-  opt.initFrom(slider_);
+  opt.initFrom(slider);
   opt.orientation = Qt::Horizontal;
-  opt.minimum = slider_->minimum();
-  opt.maximum = slider_->maximum();
-  opt.sliderPosition = opt.sliderValue = slider_->value();
-  const QRect groove = slider_->style()->subControlRect(QStyle::CC_Slider, &opt, QStyle::SC_SliderGroove, slider_);
-  const QRect handle = slider_->style()->subControlRect(QStyle::CC_Slider, &opt, QStyle::SC_SliderHandle, slider_);
+  opt.minimum = slider->minimum();
+  opt.maximum = slider->maximum();
+  opt.sliderPosition = opt.sliderValue = slider->value();
+  const QRect groove = slider->style()->subControlRect(QStyle::CC_Slider, &opt, QStyle::SC_SliderGroove, slider);
+  const QRect handle = slider->style()->subControlRect(QStyle::CC_Slider, &opt, QStyle::SC_SliderHandle, slider);
   const double span = groove.width() - handle.width();
   const double range = std::max(1, opt.maximum - opt.minimum);
-  return slider_->x() - x() + groove.x() + handle.width() / 2.0 + (value - opt.minimum) / range * span;
+  return slider->x() - in->x() + groove.x() + handle.width() / 2.0 + (value - opt.minimum) / range * span;
 }
+
+double SpikeTicks::xOf(double epoch) const { return sliderX(slider_, *checkpoints_, epoch, this); }
 
 int SpikeTicks::spikeAt(int x) const {
   int best = -1;

@@ -20,6 +20,11 @@ class QSlider;
 
 namespace grok {
 
+// Where `epoch` lies under `slider` (a slider over `checkpoints`, checkpoint i at value i, in
+// proportion between two), as an x in widget `in` (a sibling beside the slider in the same
+// layout column); NaN outside the checkpoints' range. The spike ticks and the phase marks use it.
+double sliderX(const QSlider* slider, const std::vector<int>& checkpoints, double epoch, const QWidget* in);
+
 class SpikeTicks : public QWidget {
   Q_OBJECT
  public:

@@ -147,6 +147,7 @@ void HeatmapView::setMaps(const std::vector<std::vector<float>>& maps, int rows,
     for (float v : m) lo = std::min<double>(lo, v), hi = std::max<double>(hi, v);
   if (symmetric) hi = std::max(std::abs(lo), std::abs(hi)), lo = -hi;
   if (!(hi > lo)) hi = lo + 1;
+  if (fixed_) lo = fixed_->second.lower, hi = fixed_->second.upper;
   for (int i = 0; i < n; i++) {
     QCPColorMapData* d = maps_[i]->data();
     d->setSize(cols, rows);
@@ -158,10 +159,15 @@ void HeatmapView::setMaps(const std::vector<std::vector<float>>& maps, int rows,
     rects_[i]->axis(QCPAxis::atLeft)->setRange(-0.5, rows - 0.5);
     captions_[i]->setText(i < captions.size() ? captions[i] : QString());
   }
-  scale_->setGradient(symmetric ? QCPColorGradient(QCPColorGradient::gpPolar) : viridis());
+  scale_->setGradient(fixed_ ? fixed_->first : symmetric ? QCPColorGradient(QCPColorGradient::gpPolar) : viridis());
   scale_->setDataRange(QCPRange(lo, hi));
   scale_->axis()->setLabel(scaleLabel);
   replot(QCustomPlot::rpQueuedReplot);
+}
+
+void HeatmapView::setFixedScale(const QCPColorGradient& gradient, QCPRange range) {
+  fixed_.emplace(gradient, range);
+  fixed_->first.setNanHandling(QCPColorGradient::nhTransparent);
 }
 
 double HeatmapView::valueAt(int i, int x, int y) const { return maps_.at(i)->data()->cell(x, y); }

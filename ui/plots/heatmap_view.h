@@ -5,6 +5,8 @@
 #pragma once
 
 #include <QStringList>
+#include <optional>
+#include <utility>
 #include <vector>
 
 #include "ui/plots/figure.h"
@@ -34,8 +36,14 @@ class HeatmapView : public Figure {
   QSize mapSize(int i) const;  // columns x rows of map i
   QString caption(int i) const;
   bool hasData() const override;
+  // Every later setMaps colours with `gradient` over the fixed `range` (values beyond it take the
+  // end colours; NaN is transparent) instead of the data's own range: a scale that means the same
+  // from checkpoint to checkpoint (the prediction grid's margin).
+  void setFixedScale(const QCPColorGradient& gradient, QCPRange range);
 
  protected:
+  QCPAxisRect* mapRect(int i) const { return rects_.at(i); }
+  QCPColorScale* colorScale() const { return scale_; }
   // Lays the maps out with square cells (a map over (a, b) distorted into a strip is unreadable):
   // the grid is shrunk, centred, by what the data rects have to spare in their longer direction.
   void updateLayout() override;
@@ -50,7 +58,8 @@ class HeatmapView : public Figure {
   QCPLayoutGrid* grid_ = nullptr;
   QCPTextElement* footer_ = nullptr;
   QString xLabel_, yLabel_;
-  double cellAspect_ = 1;  // cols / rows of the maps shown
+  double cellAspect_ = 1;                                       // cols / rows of the maps shown
+  std::optional<std::pair<QCPColorGradient, QCPRange>> fixed_;  // setFixedScale
 };
 
 }  // namespace grok

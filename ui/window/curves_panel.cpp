@@ -128,6 +128,7 @@ void CurvesPanel::clear() {
   for (SeriesView* v : linked())
     v->clearData(), v->setPhases({}), v->setEpochMarker(-1), v->setFollow(true), v->refresh();
   for (int i = 2; i < 5; i++) acc_->setEmphasis(i, {1.6, false, false});
+  emit phasesUpdated();
 }
 
 void CurvesPanel::addMetrics(const QVector<EpochMetrics>& batch) {
@@ -233,6 +234,7 @@ void CurvesPanel::updatePhases() {
   }
   phases_ = detect_phases(metrics_, ssw);
   for (SeriesView* v : linked()) v->setPhases(phases_, live_);
+  emit phasesUpdated();
 }
 
 void CurvesPanel::setEpochMarker(int epoch) {

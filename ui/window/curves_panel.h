@@ -83,6 +83,8 @@ class CurvesPanel : public QObject {
   // Phases from the metrics and the measures so far (while live, a phase begun is shaded up to
   // the newest data).
   void updatePhases();
+  const Phases& phases() const { return phases_; }
+  int newestEpoch() const { return metrics_.empty() ? -1 : metrics_.back().epoch; }
   void setEpochMarker(int epoch);
   // Training: phases as above, and replots less often when drawing is slow (the timer in the .cpp).
   void setLive(bool live);
@@ -103,6 +105,7 @@ class CurvesPanel : public QObject {
   void replotted();  // after the timer redrew figures with new data
   // The spans found so far changed (at most once a replot; and after clear()).
   void lossSpikesChanged(const std::vector<grok::LossSpike>& spikes);
+  void phasesUpdated();  // after updatePhases: phases() and newestEpoch()
 
  private:
   // Where each stored measure is drawn: view, series, run-file name.

@@ -23,6 +23,7 @@
 #include "ui/checkpoint/ipr_histogram.h"
 #include "ui/checkpoint/key_set_chooser.h"
 #include "ui/checkpoint/neuron_panel.h"
+#include "ui/checkpoint/prediction_grid.h"
 #include "ui/compare/compare_view.h"
 #include "ui/jobs/job_runner.h"
 #include "ui/plots/figure.h"
@@ -34,6 +35,7 @@
 #include "ui/window/curves_panel.h"
 #include "ui/window/export_dialogs.h"
 #include "ui/window/numerics_panel.h"
+#include "ui/window/phase_announcer.h"
 #include "ui/window/recent_runs_menu.h"
 #include "ui/window/run_viewer.h"
 
@@ -55,6 +57,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), jobs_(std::make_u
   buildMenus();
   wire();
   buildForkActions();
+  buildHelp(findChild<QToolBar*>("toolbar-scrubber"));
   // Most of the screen (the dashboard is made for 1920x1080), but no larger than it.
   const QSize avail = screen()->availableGeometry().size();
   resize(std::min(designSize().width(), avail.width() * 96 / 100),
@@ -105,6 +108,7 @@ void MainWindow::buildDocks() {
   QDockWidget* dAttn = attentionDock_ = add(tr("Attention"), "attention", v->attention());
   QDockWidget* dLog = add(tr("Logits (2D Fourier)"), "logits", v->logitsView());
   QDockWidget* dChk = add(tr("Checks"), "checks", v->checks());
+  QDockWidget* dPred = add(tr("Prediction grid"), "prediction", v->predictions());
   compareDock_ = add(tr("Compare"), "compare", compare_ = new CompareView);
   // Rows: time series; the two spectra; the maps over (a, b) (square, so they share the tallest
   // row) and the check table.
@@ -117,7 +121,9 @@ void MainWindow::buildDocks() {
   splitDockWidget(dLog, dChk, Qt::Horizontal);
   tabifyDockWidget(dMeasures, dNumerics);  // a tab behind the measures: the dashboard has no room left
   tabifyDockWidget(dMeasures, dMechanism);
+  tabifyDockWidget(dLog, dPred);  // every pair right or wrong: the first view a student reads
   dMeasures->raise();
+  dPred->raise();
   defaultLayout_ = [=] {
     resizeDocks({dRun}, {250}, Qt::Horizontal);
     resizeDocks({dLoss, dWE, dNeur}, {400, 170, 430}, Qt::Vertical);
@@ -174,6 +180,14 @@ void MainWindow::wire() {
   connect(viewer_, &RunViewer::message, statusBar(), &QStatusBar::showMessage);
   connect(viewer_, &RunViewer::failed, this, &MainWindow::error);
   connect(viewer_->curves(), &CurvesPanel::replotted, this, &MainWindow::updateStatus);
+  announcer_ = new PhaseAnnouncer(this);
+  connect(viewer_->curves(), &CurvesPanel::phasesUpdated, this, [this] {
+    const CurvesPanel* c = viewer_->curves();
+    announcer_->update(c->phases(), c->newestEpoch(), training());
+  });
+  connect(announcer_, &PhaseAnnouncer::marksChanged, viewer_->scrubber(), &EpochScrubber::setPhaseMarks);
+  connect(announcer_, &PhaseAnnouncer::announced, this,
+          [this](const QString&, const QString& sentence) { statusBar()->showMessage(sentence, 30000); });
   connect(viewer_->views(), &CheckpointViews::snapshotShown, this, &MainWindow::snapshotShown);
   connect(viewer_->views(), &CheckpointViews::checksShown, this, &MainWindow::checksShown);
   connect(exports_, &ExportDialogs::failed, this, &MainWindow::error);

@@ -18,11 +18,14 @@
 class QDockWidget;
 class QLabel;
 class QMenu;
+class QToolBar;
 
 namespace grok {
 
 class CompareView;
 class ForkDialog;
+class HelpBrowser;
+class PhaseAnnouncer;
 class ImportDialog;
 class JobRunner;
 class ExportDialogs;
@@ -75,6 +78,12 @@ class MainWindow : public QMainWindow {
   QString exportCheckpoint(const QString& path, PtLayout layout, bool all);
   ImportDialog* importCheckpoint(const QString& file, bool quiet = false);
   QAction* exportPtAction() const { return exportPtAction_; }
+  // The help window (ui/help/help_browser.h): F1, a dock's "?" and What's This open its pages.
+  HelpBrowser* help() const { return help_; }
+  // The phases marked on the scrubber and announced in the status bar (ui/window/phase_announcer.h).
+  PhaseAnnouncer* phaseAnnouncer() const { return announcer_; }
+  // F1: the page of the view holding the focus, else of the one under the mouse, else the index.
+  void showHelpForFocus();
 
  public slots:
   void startTraining();
@@ -108,6 +117,7 @@ class MainWindow : public QMainWindow {
   void onForked(const QString& path, const QString& error, TrainingState asked);
   void buildInterchangeActions(QMenu* file);  // main_window_import.cpp
   void showFamilyDocks(const Config& cfg);
+  void buildHelp(QToolBar* scrubberBar);  // main_window_help.cpp
 
   RunPanel* panel_;
   TrainingController* controller_;
@@ -118,6 +128,8 @@ class MainWindow : public QMainWindow {
   QDockWidget* attentionDock_ = nullptr;  // shown for model families with attention heads
   QDockWidget* neuronDock_ = nullptr;     // shown for model families with MLP neurons
   RecentRunsMenu* recent_ = nullptr;
+  HelpBrowser* help_ = nullptr;
+  PhaseAnnouncer* announcer_ = nullptr;
   QLabel* status_ = nullptr;
   QAction* forkAction_ = nullptr;
   QAction* exportPtAction_ = nullptr;

@@ -12,6 +12,8 @@
 
 #include "ui/checkpoint/epoch_scrubber.h"
 #include "ui/compare/compare_view.h"
+#include "ui/help/help_browser.h"
+#include "ui/help/help_pages.h"
 #include "ui/plots/figure_export.h"
 #include "ui/run/run_panel.h"
 #include "ui/window/curves_panel.h"
@@ -123,6 +125,7 @@ void MainWindow::startTraining() {
   QSettings().setValue("run/preset", panel_->presetName());
   viewer_->showNewRun(path, *cfg);  // waits for a fill of the file to stop
   showFamilyDocks(*cfg);
+  help_->setTags(helpContextTags(*cfg));
   setWindowTitle(tr("Grokking Lab - %1 (training)").arg(QFileInfo(path).fileName()));
   controller_->start(*cfg, path);
 }

@@ -12,6 +12,7 @@
 #include "ui/checkpoint/key_set_chooser.h"
 #include "ui/checkpoint/measures_filler.h"
 #include "ui/checkpoint/neuron_panel.h"
+#include "ui/checkpoint/prediction_grid.h"
 #include "ui/jobs/job_runner.h"
 #include "ui/plots/heatmap_view.h"
 #include "ui/plots/series_view.h"
@@ -51,9 +52,13 @@ RunViewer::RunViewer(std::shared_ptr<AnalysisTurns> turns, QObject* parent)
 
 QMap<QString, QWidget*> RunViewer::figures() const {
   QMap<QString, QWidget*> f = curves_->figures();
-  const std::pair<const char*, QWidget*> more[] = {{"we-fourier-norms", weView()},      {"wl-fourier-norms", wlView()},
-                                                   {"neurons", neuronView()},           {"attention", attentionView()},
-                                                   {"logits-2d-fourier", logitsView()}, {"checks", views_->checks()}};
+  const std::pair<const char*, QWidget*> more[] = {{"we-fourier-norms", weView()},
+                                                   {"wl-fourier-norms", wlView()},
+                                                   {"neurons", neuronView()},
+                                                   {"attention", attentionView()},
+                                                   {"logits-2d-fourier", logitsView()},
+                                                   {"checks", views_->checks()},
+                                                   {"prediction-grid", views_->predictions()}};
   for (const auto& [name, view] : more) f.insert(name, view);
   return f;
 }

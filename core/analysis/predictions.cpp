@@ -1,0 +1,43 @@
+#include "core/analysis/predictions.h"
+
+#include <cmath>
+#include <limits>
+
+namespace grok {
+
+PairPredictions pair_predictions(const Task& task, const Dataset& data, const float* logits) {
+  const int p = task.p();
+  PairPredictions r;
+  r.p = p;
+  const std::size_t rows = static_cast<std::size_t>(p) * p;
+  r.kind.assign(rows, PairKind::Outside);
+  r.answer.assign(rows, -1);
+  r.margin.assign(rows, std::numeric_limits<float>::quiet_NaN());
+  for (int row : task.domain_rows()) r.kind[row] = PairKind::Test;
+  const Split& tr = data.train;
+  for (int i = 0; i < tr.size(); i++)
+    r.kind[static_cast<std::size_t>(tr.a[i]) * p + tr.b[i]] = i < tr.corrupted ? PairKind::Corrupted : PairKind::Train;
+  for (std::size_t row = 0; row < rows; row++) {
+    if (r.kind[row] == PairKind::Outside) continue;
+    const float* z = logits + row * p;
+    const int c = task.label(static_cast<int>(row) / p, static_cast<int>(row) % p);
+    int best = 0;
+    float other = -std::numeric_limits<float>::infinity();
+    for (int k = 0; k < p; k++) {
+      if (z[k] > z[best]) best = k;
+      if (k != c && z[k] > other) other = z[k];
+    }
+    r.answer[row] = best;
+    r.margin[row] = z[c] - other;
+    const bool right = r.margin[row] > 0;
+    switch (r.kind[row]) {
+      case PairKind::Test: r.test++, r.test_right += right; break;
+      case PairKind::Train: r.train++, r.train_right += right; break;
+      case PairKind::Corrupted: r.corrupted++, r.corrupted_right += right; break;
+      case PairKind::Outside: break;
+    }
+  }
+  return r;
+}
+
+}  // namespace grok

@@ -1,0 +1,87 @@
+#include "ui/checkpoint/phase_marks.h"
+
+#include <QHelpEvent>
+#include <QMouseEvent>
+#include <QPainter>
+#include <QToolTip>
+#include <cmath>
+
+#include "ui/checkpoint/spike_ticks.h"
+
+namespace grok {
+
+namespace {
+constexpr int kReach = 5;  // how near a hover or click must come to a tick (px)
+QColor markColor() { return {31, 119, 180}; }
+}  // namespace
+
+PhaseMarks::PhaseMarks(const QSlider* slider, const std::vector<int>* checkpoints, QWidget* parent)
+    : QWidget(parent), slider_(slider), checkpoints_(checkpoints) {
+  setObjectName("phase-marks");
+  QFont f = font();
+  f.setPointSizeF(f.pointSizeF() * 0.85);
+  setFont(f);
+  setFixedHeight(2 * fontMetrics().height() + 2);  // two rows of labels: near marks take turns
+  setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
+}
+
+QSize PhaseMarks::sizeHint() const { return {100, 2 * fontMetrics().height() + 2}; }
+
+void PhaseMarks::setMarks(const std::vector<PhaseMark>& marks) {
+  marks_ = marks;
+  update();
+}
+
+double PhaseMarks::xOf(double epoch) const { return sliderX(slider_, *checkpoints_, epoch, this); }
+
+int PhaseMarks::markAt(int x) const {
+  int best = -1;
+  double bestDist = kReach + 0.5;
+  for (int i = 0; i < static_cast<int>(marks_.size()); i++) {
+    const double m = xOf(marks_[i].epoch);
+    if (std::isnan(m)) continue;
+    const double w = fontMetrics().horizontalAdvance(marks_[i].label);
+    const double d = x < m ? m - x : (x > m + w + 3 ? x - m - w - 3 : 0);  // the tick or its label
+    if (d < bestDist) best = i, bestDist = d;
+  }
+  return best;
+}
+
+void PhaseMarks::paintEvent(QPaintEvent*) {
+  QPainter p(this);
+  p.setRenderHint(QPainter::Antialiasing);
+  double freeFrom[2] = {-1e9, -1e9};  // where each row's previous label ended
+  const int line = fontMetrics().height();
+  for (const PhaseMark& m : marks_) {
+    const double x = xOf(m.epoch);
+    if (std::isnan(x)) continue;
+    const double w = fontMetrics().horizontalAdvance(m.label);
+    int row = x + 3 >= freeFrom[0] ? 0 : x + 3 >= freeFrom[1] ? 1 : -1;
+    if (x + 3 + w > width()) row = -1;  // no room to its right: the tick alone
+    p.setPen(QPen(markColor(), 2));
+    p.drawLine(QPointF(x, row == 1 ? line : 1), QPointF(x, height()));
+    if (row < 0) continue;
+    p.setPen(palette().color(QPalette::WindowText));
+    p.drawText(QPointF(x + 3, (row + 1) * line - fontMetrics().descent()), m.label);
+    freeFrom[row] = x + 3 + w + 4;
+  }
+}
+
+bool PhaseMarks::event(QEvent* event) {
+  if (event->type() == QEvent::ToolTip) {
+    const auto* help = static_cast<QHelpEvent*>(event);
+    const int i = markAt(help->pos().x());
+    if (i < 0) QToolTip::hideText(), event->ignore();
+    if (i >= 0) QToolTip::showText(help->globalPos(), marks_[i].tooltip, this);
+    return true;
+  }
+  return QWidget::event(event);
+}
+
+void PhaseMarks::mousePressEvent(QMouseEvent* event) {
+  const int i = markAt(static_cast<int>(event->position().x()));
+  if (i >= 0) emit clicked(marks_[i].epoch);
+  QWidget::mousePressEvent(event);
+}
+
+}  // namespace grok
