@@ -1,5 +1,6 @@
 // grokking: the desktop app. `grokking [RUN.grok | SWEEP_DIR | RUN.grok RUN.grok...] [--reference BASE.grok]
-// [--screenshot FILE.png] [--raise-dock NAME] [--fork E] [--epoch E]`: one run file opens in the dashboard
+// [--screenshot FILE.png] [--raise-dock NAME] [--fork E] [--epoch E] [--export-animation OUT.mp4 ...]`: one
+// run file opens in the dashboard
 // (a .pt/.pth through the import dialog), a sweep
 // folder or several run files in the Compare view; --reference draws a baseline under the open
 // run's curves; --fork E shows the Fork dialog for checkpoint E.
@@ -19,6 +20,7 @@
 #include "core/base/version.h"
 #include "core/experiments/sweep.h"
 #include "core/runtime/process_setup.h"
+#include "gui_animation.h"
 #include "gui_bench.h"
 #include "ui/checkpoint/epoch_scrubber.h"
 #include "ui/compare/compare_view.h"
@@ -150,6 +152,8 @@ int main(int argc, char** argv) {
   parser.addOption(epochAt);
   const QCommandLineOption theme("theme", "Use a light or dark palette instead of the system's (light|dark).", "THEME");
   parser.addOption(theme);
+  const grok::AnimationOptions animation;
+  animation.add(parser);
   parser.process(app);
   if (parser.isSet(theme)) {
     const QString t = parser.value(theme);
@@ -167,7 +171,7 @@ int main(int argc, char** argv) {
   QTemporaryDir benchSettings;
   if (benchmark) QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, benchSettings.path());
   grok::MainWindow w;
-  if (benchmark) w.resize(grok::MainWindow::designSize());
+  if (benchmark || parser.isSet(animation.out)) w.resize(grok::MainWindow::designSize());
   w.show();
   if (parser.isSet(raiseDock)) {
     auto* dock = w.findChild<QDockWidget*>("dock-" + parser.value(raiseDock));
@@ -293,6 +297,15 @@ int main(int argc, char** argv) {
     });
     if (!parser.isSet(train)) QTimer::singleShot(parser.positionalArguments().isEmpty() ? 500 : 20000, &w, shoot);
     QObject::connect(&w, &grok::MainWindow::trainingFinished, &w, shoot);  // ended before epoch E
+  }
+  if (parser.isSet(animation.out)) {
+    if (compare || parser.isSet(screenshot) || parser.isSet(train))
+      return std::fprintf(stderr, "--export-animation: give one run file, without --screenshot or --train\n"), 2;
+    // Once the dashboard has its layout (applied after the window is first shown): the frame size
+    // defaults to the view's.
+    QTimer::singleShot(0, &w, [&] {
+      if (const int refused = grok::startAnimationExport(w, parser, animation)) QApplication::exit(refused);
+    });
   }
   std::unique_ptr<grok::TrainingBench> training_bench;
   if (parser.isSet(bench)) {

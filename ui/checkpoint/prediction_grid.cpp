@@ -95,8 +95,8 @@ void PredictionGrid::draw() {
   }
   // Small enough not to hide the colour of a cell at p = 113 in a dock (~3 px a cell).
   const double size = std::clamp(300.0 / p, 1.5, 5.0);
-  train_->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, QColor(20, 20, 20, 150), size));
-  corrupted_->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCross, QColor(0, 0, 0), 2 * size));
+  train_->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, QColor(255, 255, 255, 190), size));
+  corrupted_->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCross, QColor(255, 210, 0), 2 * size));
   QVector<double> tx, ty, cx, cy;
   for (int y = 0; y < p; y++)
     for (int x = 0; x < p; x++) {
@@ -104,8 +104,8 @@ void PredictionGrid::draw() {
       if (k == PairKind::Train) tx << x, ty << y;
       if (k == PairKind::Corrupted) cx << x, cy << y;
     }
-  train_->setData(tx, ty, true);
-  corrupted_->setData(cx, cy, true);
+  train_->setData(tx, ty);  // sorted by key (x) here: a graph draws only the keys in view
+  corrupted_->setData(cx, cy);
   setMarksTrainingPairs(markTrain_);
   replot(QCustomPlot::rpQueuedReplot);
 }

@@ -1,6 +1,6 @@
 // The prediction grid (issue 27): every pair (a, b) at the scrubbed checkpoint, coloured by whether
 // the model's answer is right (blue) or wrong (red), deeper the larger the margin of the true
-// answer's logit over the best other one; the training pairs carry a dot (a cross where label noise
+// answer's logit over the best other one; the training pairs carry a white dot (a yellow cross where label noise
 // changed their label). Scrubbing across the cleanup phase shows the test pairs turning blue. The
 // axes are in the group's order where the task has one (ui/checkpoint/axis_order.h), else in
 // token order.

@@ -8,6 +8,7 @@
 #include <QPainter>
 #include <QPdfWriter>
 #include <QSvgGenerator>
+#include <algorithm>
 
 namespace grok {
 
@@ -97,6 +98,30 @@ QString exportWidget(QWidget* widget, const QString& path, double png_scale) {
   }
   if (bytes.isEmpty()) return QObject::tr("%1: nothing was drawn").arg(path);
   return writeFile(path, bytes);
+}
+
+QImage renderWidget(QWidget* widget, QSize size) {
+  QImage image(size, QImage::Format_RGB32);
+  image.fill(widget->palette().color(QPalette::Window));
+  if (auto* plot = qobject_cast<QCustomPlot*>(widget)) {  // one plot: laid out afresh at the size asked
+    image.fill(plot->palette().color(QPalette::Base));
+    QCPPainter painter(&image);
+    painter.setRenderHint(QPainter::Antialiasing);
+    plot->toPainter(&painter, size.width(), size.height());
+    painter.end();
+    plot->replot(QCustomPlot::rpQueuedReplot);  // its own layout back, for the screen
+    return image;
+  }
+  const QSize w = widget->size();
+  if (w.isEmpty() || size.isEmpty()) return image;
+  const double s = std::min(size.width() / double(w.width()), size.height() / double(w.height()));
+  QCPPainter painter(&image);
+  painter.setRenderHint(QPainter::Antialiasing);
+  painter.translate((size.width() - s * w.width()) / 2, (size.height() - s * w.height()) / 2);
+  painter.scale(s, s);
+  paintVector(widget, painter);
+  painter.end();
+  return image;
 }
 
 QString exportWidgets(const QMap<QString, QWidget*>& widgets, const QString& dir) {

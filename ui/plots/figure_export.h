@@ -8,6 +8,7 @@
 // Threading: GUI thread only (it paints widgets).
 #pragma once
 
+#include <QImage>
 #include <QMap>
 #include <QString>
 
@@ -16,6 +17,10 @@ class QWidget;
 namespace grok {
 
 QString exportWidget(QWidget* widget, const QString& path, double png_scale = 2.0);
+// `widget` drawn as exportWidget draws it (plots as vectors) into an image of `size`: a plot laid
+// out afresh at that size; any other widget scaled uniformly to fit and centred on the window
+// colour. The frames of an animation.
+QImage renderWidget(QWidget* widget, QSize size);
 // Every widget into `dir` (created if missing) as <name>.png (at twice its size) and <name>.svg;
 // "" or the first error.
 QString exportWidgets(const QMap<QString, QWidget*>& widgets, const QString& dir);

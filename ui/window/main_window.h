@@ -14,6 +14,7 @@
 
 #include "core/interchange/checkpoint_layout.h"
 #include "ui/run/training_controller.h"
+#include "ui/window/animation_export.h"
 
 class QDockWidget;
 class QLabel;
@@ -78,6 +79,11 @@ class MainWindow : public QMainWindow {
   QString exportCheckpoint(const QString& path, PtLayout layout, bool all);
   ImportDialog* importCheckpoint(const QString& file, bool quiet = false);
   QAction* exportPtAction() const { return exportPtAction_; }
+  // Animations (main_window_animation.cpp, ui/window/animation_export.h): the views that can be
+  // animated (the dock names, "dashboard" last), and an export of `view` started: nullptr and a
+  // one-line `error` when it cannot start. The window parents it; the caller deletes it once finished.
+  QStringList animationViews() const;
+  AnimationExport* exportAnimation(const QString& view, AnimationRequest request, QString* error);
   // The help window (ui/help/help_browser.h): F1, a dock's "?" and What's This open its pages.
   HelpBrowser* help() const { return help_; }
   // The phases marked on the scrubber and announced in the status bar (ui/window/phase_announcer.h).
@@ -118,6 +124,7 @@ class MainWindow : public QMainWindow {
   void buildInterchangeActions(QMenu* file);  // main_window_import.cpp
   void showFamilyDocks(const Config& cfg);
   void buildHelp(QToolBar* scrubberBar);  // main_window_help.cpp
+  void buildAnimationAction(QMenu* file);  // main_window_animation.cpp
 
   RunPanel* panel_;
   TrainingController* controller_;

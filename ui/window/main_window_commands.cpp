@@ -60,6 +60,7 @@ void MainWindow::buildMenus() {
           [this, clearRef] { clearRef->setEnabled(viewer_->reference()->active()); });
   file->addSeparator();
   exports_->addActions(file, viewer_->figures());
+  buildAnimationAction(file);
   buildInterchangeActions(file);
   file->addSeparator();
   file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
