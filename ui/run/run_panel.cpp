@@ -38,6 +38,12 @@ RunPanel::RunPanel(QWidget* parent) : QWidget(parent) {
   new_from_->setVisible(false);
   outer->addWidget(new_from_);
   connect(new_from_, &QPushButton::clicked, this, &RunPanel::newRunFromShown);
+  back_ = new QPushButton(tr("Back to your new run's form"), this);
+  back_->setObjectName("back-to-form");
+  back_->setToolTip(tr("The preset and fields you were setting up before this run was opened"));
+  back_->setVisible(false);
+  outer->addWidget(back_);
+  connect(back_, &QPushButton::clicked, this, &RunPanel::backToForm);
   auto* form = new QFormLayout;
   preset_ = new QComboBox(this);
   for (const Preset& p : presets()) {
@@ -88,6 +94,7 @@ RunPanel::RunPanel(QWidget* parent) : QWidget(parent) {
   for (QWidget* editor : editors_) onConfigEditorChanged(editor, this, [this] { validateFields(); });
   connect(preset_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] {
     shownRun_.clear();  // a preset chosen: the form of a new run
+    behind_.reset();
     setConfig(preset(presetName().toStdString()).config);
     const QString dir = QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation) + "/Grokking Lab";
     path_->setText(dir + "/" + presetName() + "-" + QDateTime::currentDateTime().toString("yyyyMMdd-HHmmss") + ".grok");
@@ -122,6 +129,11 @@ void RunPanel::setConfig(const Config& c) {
 }
 
 void RunPanel::showRun(const QString& path, const Config& c, const QString& origin) {
+  if (shownRun_.isEmpty()) {  // the user's new-run form goes behind the run, not away
+    Form f{preset_->currentIndex(), {}, path_->text()};
+    for (const ConfigField& field : config_fields()) f.fields[QString::fromStdString(field.name)] = fieldText(field);
+    behind_ = f;
+  }
   shownRun_ = path;
   {
     const QSignalBlocker quiet(preset_);  // no preset's settings: the run's own
@@ -137,8 +149,23 @@ void RunPanel::showRun(const QString& path, const Config& c, const QString& orig
   setState(state_, resumable_);
 }
 
+void RunPanel::backToForm() {
+  if (!behind_ || shownRun_.isEmpty()) return;
+  const Form f = *behind_;
+  behind_.reset();
+  shownRun_.clear();
+  {
+    const QSignalBlocker quiet(preset_);  // the fields as the user left them, not the preset's
+    preset_->setCurrentIndex(f.preset);
+  }
+  for (auto it = f.fields.begin(); it != f.fields.end(); ++it) setField(it.key(), it.value());
+  path_->setText(f.path);
+  validateFields();
+}
+
 void RunPanel::newRunFromShown() {
   if (shownRun_.isEmpty()) return;
+  behind_.reset();
   const QFileInfo old(shownRun_);
   shownRun_.clear();
   path_->setText(old.absolutePath() + "/" + old.completeBaseName() + "-new-" +
@@ -191,6 +218,8 @@ void RunPanel::setState(State s, bool resumable) {
   run_header_->setVisible(shown);
   new_from_->setVisible(shown);
   new_from_->setEnabled(idle);
+  back_->setVisible(shown && behind_.has_value());
+  back_->setEnabled(idle);
   start_->setEnabled(editable && error_.isEmpty());
   start_->setToolTip(shown              ? tr("These are the open run's settings: press \"New run from these settings\" "
                                                           "to train a new run, or Resume to train this one on")

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <QMap>
+#include <QString>
 #include <QWidget>
 #include <optional>
 
@@ -43,6 +44,10 @@ class RunPanel : public QWidget {
   void showRun(const QString& path, const Config& c, const QString& origin);
   // Back to the form of a new run, with the settings shown (a fresh run file beside the old one).
   void newRunFromShown();
+  // Back to the new-run form as it was when a run was first shown over it (preset, fields, run
+  // file): opening a run, or the guided tour, never loses what the user was setting up.
+  void backToForm();
+  bool hasFormBehind() const { return behind_.has_value(); }
   bool showingRun() const { return !shownRun_.isEmpty(); }
   QString shownRun() const { return shownRun_; }
   QLabel* runHeader() const { return run_header_; }
@@ -74,8 +79,14 @@ class RunPanel : public QWidget {
   QMap<QString, QWidget*> editors_;  // config field name -> QComboBox (choices) or QLineEdit
   QLineEdit* path_;
   QLabel *error_label_, *progress_label_, *run_header_;
-  QPushButton *start_, *pause_, *stop_, *resume_, *new_from_;
+  QPushButton *start_, *pause_, *stop_, *resume_, *new_from_, *back_;
   QString shownRun_;  // the open run shown read-only; "" in the new-run form
+  struct Form {       // the new-run form under an open run (showRun)
+    int preset = -1;
+    QMap<QString, QString> fields;
+    QString path;
+  };
+  std::optional<Form> behind_;
   QProgressBar* progress_;
   QString error_;
   State state_ = State::Idle;

@@ -162,6 +162,7 @@ void MainWindow::wire() {
   });
   connect(controller_, &TrainingController::metrics, this, [this](const QVector<EpochMetrics>& b, const LiveStatus& s) {
     viewer_->addMetrics(b);
+    emit epochsArrived(b);
     if (s.target > 0) panel_->setProgress(s.epoch, s.target, s.epochs_per_second);
   });
   connect(controller_, &TrainingController::checkpoint, viewer_, &RunViewer::addCheckpoint);

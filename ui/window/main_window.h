@@ -25,6 +25,7 @@ namespace grok {
 
 class CompareView;
 class ForkDialog;
+class GuidedRun;
 class HelpBrowser;
 class PhaseAnnouncer;
 class ImportDialog;
@@ -93,6 +94,14 @@ class MainWindow : public QMainWindow {
 
  public slots:
   void startTraining();
+  // Trains `cfg` into `path` without the run panel's form or the saved preset (the guided run):
+  // "" or why not.
+  QString startTrainingWith(const Config& cfg, const QString& path);
+  // Help > "Watch grokking in two minutes" (ui/window/guided_run.h); nullptr and an error dialog
+  // when it cannot start now.
+  GuidedRun* startGuidedRun();
+  // An error dialog (and lastError()): what the window shows when a command fails.
+  void showError(const QString& title, const QString& message) { error(title, message); }
   // Continues the open run from its newest checkpoint, to `epochs` if given (> 0), else to its own
   // target; a complete run asks how far to go on.
   void resumeTraining(int epochs = 0);
@@ -100,6 +109,7 @@ class MainWindow : public QMainWindow {
   void pauseTraining(bool pause);  // training sleeps between epochs until continued or stopped
 
  signals:
+  void epochsArrived(const QVector<grok::EpochMetrics>& batch);  // training reported these epochs
   void snapshotShown(int epoch);  // every snapshot view but the check table now shows `epoch`
   void checksShown(int epoch);    // the check table now shows `epoch`
   void trainingFinished(bool completed);
@@ -123,7 +133,7 @@ class MainWindow : public QMainWindow {
   void onForked(const QString& path, const QString& error, TrainingState asked);
   void buildInterchangeActions(QMenu* file);  // main_window_import.cpp
   void showFamilyDocks(const Config& cfg);
-  void buildHelp(QToolBar* scrubberBar);  // main_window_help.cpp
+  void buildHelp(QToolBar* scrubberBar);   // main_window_help.cpp
   void buildAnimationAction(QMenu* file);  // main_window_animation.cpp
 
   RunPanel* panel_;

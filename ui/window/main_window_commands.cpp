@@ -124,11 +124,17 @@ void MainWindow::startTraining() {
     return;
   QDir().mkpath(QFileInfo(path).absolutePath());
   QSettings().setValue("run/preset", panel_->presetName());
-  viewer_->showNewRun(path, *cfg);  // waits for a fill of the file to stop
-  showFamilyDocks(*cfg);
-  help_->setTags(helpContextTags(*cfg));
+  if (const QString err = startTrainingWith(*cfg, path); !err.isEmpty()) error(tr("Cannot start"), err);
+}
+
+QString MainWindow::startTrainingWith(const Config& cfg, const QString& path) {
+  if (training()) return tr("training is running; stop it first");
+  viewer_->showNewRun(path, cfg);  // waits for a fill of the file to stop
+  showFamilyDocks(cfg);
+  help_->setTags(helpContextTags(cfg));
   setWindowTitle(tr("Grokking Lab - %1 (training)").arg(QFileInfo(path).fileName()));
-  controller_->start(*cfg, path);
+  controller_->start(cfg, path);
+  return {};
 }
 
 void MainWindow::resumeTraining(int epochs) {

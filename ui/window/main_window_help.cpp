@@ -12,6 +12,7 @@
 #include "ui/help/help_browser.h"
 #include "ui/help/help_pages.h"
 #include "ui/plots/figure.h"
+#include "ui/window/guided_run.h"
 #include "ui/window/main_window.h"
 #include "ui/window/run_viewer.h"
 
@@ -29,6 +30,8 @@ void MainWindow::buildHelp(QToolBar* scrubberBar) {
   connect(f1, &QShortcut::activated, this, &MainWindow::showHelpForFocus);
 
   QMenu* menu = menuBar()->addMenu(tr("&Help"));
+  menu->addAction(tr("Watch grokking in two minutes"), this, &MainWindow::startGuidedRun)->setObjectName("guided-run");
+  menu->addSeparator();
   menu->addAction(tr("The views, phase by phase"), this, [open] { open("index"); });
   menu->addAction(tr("Tasks and model families"), this, [open] { open("tasks"); });
   menu->addAction(tr("Help on the focused view"), QKeySequence::HelpContents, this, &MainWindow::showHelpForFocus)
@@ -37,6 +40,17 @@ void MainWindow::buildHelp(QToolBar* scrubberBar) {
   whatsThis->setText(tr("What's This? (then click a view)"));
   menu->addAction(whatsThis);
   connect(viewer_, &RunViewer::opened, help_, [this] { help_->setTags(helpContextTags(viewer_->config())); });
+}
+
+GuidedRun* MainWindow::startGuidedRun() {
+  if (GuidedRun* running = findChild<GuidedRun*>()) return running;
+  auto* tour = new GuidedRun(this);
+  if (const QString err = tour->start(); !err.isEmpty()) {
+    delete tour;
+    error(tr("Cannot start the tour"), err);
+    return nullptr;
+  }
+  return tour;
 }
 
 void MainWindow::showHelpForFocus() {
