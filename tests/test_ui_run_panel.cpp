@@ -2,9 +2,11 @@
 // and survives the panel's round trip (eps among them), errors name and mark the field, and at the
 // design size every label sits beside its field, the run file's included.
 #include <QApplication>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDockWidget>
 #include <QFormLayout>
+#include <QGroupBox>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
@@ -152,27 +154,47 @@ class TestUiRunPanel : public QObject {
     w.show();
     QVERIFY(QTest::qWaitForWindowExposed(&w));
     RunPanel* panel = w.runPanel();
-    auto* form = panel->findChild<QFormLayout*>();
-    QVERIFY(form);
+    // The fields by topic, a section each, sharing one label column.
+    const QList<QFormLayout*> forms = panel->findChildren<QFormLayout*>();
+    QVERIFY(forms.size() >= 5);
     // The dashboard's default layout (applied once shown) gives the panel a narrow column.
     QTRY_VERIFY(panel->isVisible() && panel->width() < w.width() / 4);
     auto* runLabel = panel->findChild<QLabel*>("run-file-label");
     auto* runField = panel->findChild<QLineEdit*>("run-file");
     QVERIFY(runLabel && runField);
     QVERIFY(runLabel->text() == "Run file" && runLabel->isVisible() && runField->isVisible());
-    const QRect pLabel = inPanel(form->labelForField(panel->fieldEditor("p")), panel);
+    auto* pForm = qobject_cast<QFormLayout*>(panel->fieldEditor("p")->parentWidget()->layout());
+    QVERIFY(pForm);
+    const QRect pLabel = inPanel(pForm->labelForField(panel->fieldEditor("p")), panel);
     const QRect pField = inPanel(panel->fieldEditor("p"), panel);
-    for (int row = 0; row < form->rowCount(); row++) {
-      QWidget* label = form->itemAt(row, QFormLayout::LabelRole)->widget();
-      QWidget* field = form->itemAt(row, QFormLayout::FieldRole)->widget();
-      const QRect l = inPanel(label, panel);
-      const QRect f = inPanel(field, panel);
-      const QString what = static_cast<QLabel*>(label)->text();
-      QVERIFY2(!l.intersects(f), qPrintable(what));
-      QVERIFY2(l.width() >= label->sizeHint().width(), qPrintable(what));  // its text whole
-      // In the form's two columns, like every other row.
-      QVERIFY2(l.left() == pLabel.left() && f.left() == pField.left(), qPrintable(what));
+    int rows = 0;
+    for (QFormLayout* form : forms) {
+      if (!form->parentWidget() || !qobject_cast<QGroupBox*>(form->parentWidget())) continue;  // the preset's row
+      for (int row = 0; row < form->rowCount(); row++) {
+        QWidget* label = form->itemAt(row, QFormLayout::LabelRole)->widget();
+        QWidget* field = form->itemAt(row, QFormLayout::FieldRole)->widget();
+        if (!field->isVisible()) continue;  // a field this run does not read
+        rows++;
+        const QRect l = inPanel(label, panel);
+        const QRect f = inPanel(field, panel);
+        const QString what = static_cast<QLabel*>(label)->text();
+        QVERIFY2(!l.intersects(f), qPrintable(what));
+        QVERIFY2(l.width() >= label->sizeHint().width(), qPrintable(what));  // its text whole
+        // In the sections' two columns, like every other row.
+        QVERIFY2(l.left() == pLabel.left() && f.left() == pField.left(), qPrintable(what));
+      }
     }
+    QVERIFY(rows >= 25);
+    // The mainline's transformer does not read activation, nor weight decay's run dropout: hidden,
+    // until "Show unused fields".
+    QVERIFY(!panel->fieldEditor("activation")->isVisible() && !panel->fieldEditor("dropout")->isVisible());
+    panel->findChild<QCheckBox*>("show-unused")->setChecked(true);
+    QTRY_VERIFY(panel->fieldEditor("dropout")->isVisible());
+    QVERIFY(!panel->fieldEditor("dropout")->isEnabled());
+    panel->setField("regularizer", "dropout");
+    panel->findChild<QCheckBox*>("show-unused")->setChecked(false);
+    QTRY_VERIFY(panel->fieldEditor("dropout")->isVisible());
+    QVERIFY(panel->fieldEditor("dropout")->isEnabled() && !panel->fieldEditor("weight_decay")->isVisible());
     const QRect l = inPanel(runLabel, panel), f = inPanel(runField, panel);
     QVERIFY(!l.intersects(f) && f.left() == pField.left());
     w.grab().save(QDir::tempPath() + "/grok-run-panel-design-size.png");

@@ -79,6 +79,15 @@ std::string checkpoint_mismatch(const Config& cfg, const std::vector<TensorHeade
 
 std::string unused_field_reason(const Config& cfg, const std::string& field) {
   if (field == "p") return Task(cfg).uses_p() ? "" : "the task is a group's, whose order is the token count";
+  // A regulariser's strength and a gradient filter's settings are read only with it chosen.
+  const std::pair<const char*, Regularizer> strengths[] = {
+      {"weight_decay", Regularizer::WeightDecay}, {"dropout", Regularizer::Dropout}, {"l1", Regularizer::L1}};
+  for (const auto& [name, r] : strengths)
+    if (field == name && cfg.regularizer != r) return std::string("the regulariser is ") + to_string(cfg.regularizer);
+  const bool ema = cfg.grad_filter == GradFilter::Ema, ma = cfg.grad_filter == GradFilter::Ma;
+  if ((field == "grokfast_alpha" && !ema) || (field == "grokfast_window" && !ma) ||
+      (field == "grokfast_lambda" && !ema && !ma))
+    return std::string("the gradient filter is ") + to_string(cfg.grad_filter);
   if (std::find(std::begin(kModelFields), std::end(kModelFields), field) == std::end(kModelFields)) return {};
   const ModelFamily& f = model_family(cfg);
   const std::vector<std::string> read = f.fields_read();

@@ -2,10 +2,12 @@
 
 #include "core/base/task.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDateTime>
 #include <QFileInfo>
 #include <QFormLayout>
+#include <QGroupBox>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
@@ -14,12 +16,60 @@
 #include <QSignalBlocker>
 #include <QStandardPaths>
 #include <QVBoxLayout>
+#include <map>
 
 #include "core/base/presets.h"
 #include "core/model/model_family.h"
 #include "ui/run/config_editors.h"
 
 namespace grok {
+
+namespace {
+
+// The run panel's sections, in order (the run file goes in the last).
+QStringList fieldTopics() {
+  return {QObject::tr("Task"), QObject::tr("Model"), QObject::tr("Optimiser"),
+          QObject::tr("Regularisation and recipes"), QObject::tr("Schedule")};
+}
+
+// Which section a config field goes in; a field added to the table later lands under Schedule
+// until it is placed here.
+QString fieldTopic(const std::string& name) {
+  static const std::map<std::string, int> topic = {{"task", 0},
+                                                   {"p", 0},
+                                                   {"train_fraction", 0},
+                                                   {"seed", 0},
+                                                   {"label_noise", 0},
+                                                   {"model", 1},
+                                                   {"n_layers", 1},
+                                                   {"d_model", 1},
+                                                   {"n_heads", 1},
+                                                   {"d_head", 1},
+                                                   {"d_mlp", 1},
+                                                   {"attention_rate", 1},
+                                                   {"activation", 1},
+                                                   {"init_scale", 1},
+                                                   {"lr", 2},
+                                                   {"beta1", 2},
+                                                   {"beta2", 2},
+                                                   {"eps", 2},
+                                                   {"warmup_steps", 2},
+                                                   {"regularizer", 3},
+                                                   {"weight_decay", 3},
+                                                   {"dropout", 3},
+                                                   {"l1", 3},
+                                                   {"loss", 3},
+                                                   {"grad_filter", 3},
+                                                   {"grokfast_alpha", 3},
+                                                   {"grokfast_lambda", 3},
+                                                   {"grokfast_window", 3},
+                                                   {"orthogonal_gradient", 3},
+                                                   {"norm_constraint", 3}};
+  const auto it = topic.find(name);
+  return fieldTopics()[it == topic.end() ? 4 : it->second];
+}
+
+}  // namespace
 
 RunPanel::RunPanel(QWidget* parent) : QWidget(parent) {
   auto* outer = new QVBoxLayout(this);
@@ -44,19 +94,37 @@ RunPanel::RunPanel(QWidget* parent) : QWidget(parent) {
   back_->setVisible(false);
   outer->addWidget(back_);
   connect(back_, &QPushButton::clicked, this, &RunPanel::backToForm);
-  auto* form = new QFormLayout;
   preset_ = new QComboBox(this);
   for (const Preset& p : presets()) {
     preset_->addItem(QString::fromStdString(p.name), QString::fromStdString(p.name));
     preset_->setItemData(preset_->count() - 1, QString::fromStdString(p.description), Qt::ToolTipRole);
   }
   preset_->setPlaceholderText(tr("(the run's own settings)"));  // shown with no preset chosen
-  form->addRow(tr("Preset"), preset_);
+  auto* top = new QFormLayout;
+  top->addRow(tr("Preset"), preset_);
+  outer->addLayout(top);
+  // The fields by topic, each a titled section; those the run does not read are hidden
+  // (setState), unless "Show unused fields" is ticked.
+  QMap<QString, QFormLayout*> sections;
+  for (const QString& topic : fieldTopics()) {
+    auto* box = new QGroupBox(topic, this);
+    box->setObjectName("topic-" + topic.section(' ', 0, 0).toLower());
+    box->setFlat(true);
+    sections[topic] = new QFormLayout(box);
+    outer->addWidget(box);
+  }
   for (const ConfigField& f : config_fields()) {
     QWidget* editor = makeConfigEditor(f, this);
     editors_[editor->objectName()] = editor;
-    form->addRow(editor->objectName(), editor);
+    sections[fieldTopic(f.name)]->addRow(editor->objectName(), editor);
   }
+  for (auto it = sections.begin(); it != sections.end(); ++it)
+    if (it.value()->rowCount() == 0) it.value()->parentWidget()->hide();
+  auto* form = sections[fieldTopics().last()];
+  show_unused_ = new QCheckBox(tr("Show unused fields"), this);
+  show_unused_->setObjectName("show-unused");
+  show_unused_->setToolTip(tr("Also the fields this task, model family or recipe does not read (greyed)"));
+  connect(show_unused_, &QCheckBox::toggled, this, [this] { setState(state_, resumable_); });
   // The run file is a row of the form like the fields, its label in their column: beside a line
   // edit in a row of its own, the label was squeezed under its text's width in a narrow dock.
   path_ = new QLineEdit(this);
@@ -67,7 +135,16 @@ RunPanel::RunPanel(QWidget* parent) : QWidget(parent) {
   pathLabel->setObjectName("run-file-label");
   pathLabel->setBuddy(path_);
   form->addRow(pathLabel, pathRow);
-  outer->addLayout(form);
+  outer->addWidget(show_unused_);
+  // One label column through every section: the fields line up as in one form.
+  int labelWidth = 0;
+  for (QFormLayout* f : sections)
+    for (int row = 0; row < f->rowCount(); row++)
+      if (QLayoutItem* l = f->itemAt(row, QFormLayout::LabelRole))
+        labelWidth = std::max(labelWidth, l->widget()->sizeHint().width());
+  for (QFormLayout* f : sections)
+    for (int row = 0; row < f->rowCount(); row++)
+      if (QLayoutItem* l = f->itemAt(row, QFormLayout::LabelRole)) l->widget()->setMinimumWidth(labelWidth);
   error_label_ = new QLabel(this);
   error_label_->setWordWrap(true);
   error_label_->setStyleSheet("color: #d62728");
@@ -231,14 +308,15 @@ void RunPanel::setState(State s, bool resumable) {
   resume_->setEnabled(idle && resumable);
   for (QWidget* w : findChildren<QLineEdit*>()) w->setEnabled(editable);
   for (QWidget* w : findChildren<QComboBox*>()) w->setEnabled(editable);
-  // A field the task or the model family does not read is shown unused (p for a group's task,
-  // docs/tasks.md; activation for the transformer, core/model/model_family.h).
+  // A field the task, the model family or the recipe does not read is hidden, or greyed when
+  // shown (p for a group's task, docs/tasks.md; activation for the transformer; dropout unless the
+  // regulariser is dropout: core/model/model_family.h unused_field_reason).
   Config t;
-  try {
-    t.task = configEditorText(editors_.value("task")).toStdString();
-    if (QWidget* m = editors_.value("model")) t.model = configEditorText(m).toStdString();
-  } catch (const std::exception&) {
-  }
+  for (const char* name : {"task", "model", "regularizer", "grad_filter"}) try {
+      if (QWidget* e = editors_.value(name))
+        set_config_field(t, *find_config_field(name), configEditorText(e).toStdString());
+    } catch (const std::exception&) {  // being typed: the default's reasons meanwhile
+    }
   for (const ConfigField& f : config_fields()) {
     QWidget* editor = editors_.value(f.name);
     if (!editor) continue;
@@ -248,6 +326,8 @@ void RunPanel::setState(State s, bool resumable) {
     } catch (const std::exception&) {  // a task or family being typed: nothing to say yet
     }
     editor->setEnabled(editable && why.empty());
+    auto* section = qobject_cast<QFormLayout*>(editor->parentWidget()->layout());
+    if (section) section->setRowVisible(editor, why.empty() || show_unused_->isChecked());
     editor->setToolTip(tr("%1 (allowed: %2)").arg(tr(f.help), QString::fromStdString(f.range)) +
                        (why.empty() ? QString() : tr("; unused: %1").arg(QString::fromStdString(why))));
   }

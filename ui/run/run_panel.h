@@ -1,6 +1,8 @@
 // The run panel (a dock): preset, then every field of core's config table (core/base/config.h
-// config_fields(): a combo box for a choice, a line edit otherwise, in the table's order, with its
-// help and range as tooltip), validated as you type by core's own rules; the run file; Start /
+// config_fields(): a combo box for a choice, a line edit otherwise, with its help and range as
+// tooltip) in sections by topic (task, model, optimiser, regularisation and recipes, schedule),
+// showing those the chosen task, model family and recipe read, validated as you type by core's
+// own rules; the run file; Start /
 // Pause / Stop / Resume; progress with epochs/s and ETA. It only edits and reports; the training
 // controller (ui/run/training_controller.h) owns training.
 //
@@ -25,6 +27,7 @@
 #include "core/base/config.h"
 #include "ui/run/training_state.h"
 
+class QCheckBox;
 class QComboBox;
 class QLineEdit;
 class QLabel;
@@ -88,6 +91,7 @@ class RunPanel : public QWidget {
   };
   std::optional<Form> behind_;
   QProgressBar* progress_;
+  QCheckBox* show_unused_;
   QString error_;
   State state_ = State::Idle;
   bool resumable_ = false;
