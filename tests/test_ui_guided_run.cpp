@@ -10,8 +10,11 @@
 
 #include "core/base/presets.h"
 #include "test_util.h"
+#include "ui/checkpoint/checkpoint_views.h"
+#include "ui/checkpoint/epoch_scrubber.h"
 #include "ui/window/guided_run.h"
 #include "ui/window/main_window.h"
+#include "ui/window/run_viewer.h"
 #include "ui_test_util.h"
 
 using namespace grok;
@@ -51,6 +54,8 @@ class TestUiGuidedRun : public QObject {
         QTRY_COMPARE(w.trainingState(), TrainingState::Paused);  // the user reads, training waits
         auto* dock = w.findChild<QDockWidget*>("dock-" + tour->pointedView());
         QVERIFY2(dock && dock->findChild<QWidget*>("guide-outline"), qPrintable(stop));
+        // While the user reads, the views catch up with the newest checkpoint.
+        QTRY_COMPARE_WITH_TIMEOUT(w.viewer()->views()->shownEpoch(), w.viewer()->scrubber()->epoch(), 20000);
       }
       QTest::qWait(50);
       tour->continueButton()->click();

@@ -77,7 +77,12 @@ void CheckpointViews::setNotice(const QString& text) {
 }
 
 void CheckpointViews::setLive(bool training) {
+  const bool was = live_;
   live_ = training;
+  if (was && !training && liveThrottle_.isActive()) {  // paused or ended: the newest checkpoint now
+    liveThrottle_.stop();
+    show(scrubber_->epoch());
+  }
   service_->setWarm(!training);  // its OpenMP pool would slow training (core/runtime/compute_thread.h)
 }
 
@@ -88,9 +93,11 @@ void CheckpointViews::show(int epoch) {
   // snapshot and check table every checkpoint). Training waits while it runs
   // (core/runtime/analysis_turns.h), so its cost is its time: keep it near 1 % by waiting 100x the
   // last snapshot's time between live updates (~12 s on mainline, where it takes ~120 ms). A
-  // user's scrub is served at once.
+  // user's scrub is served at once, and so is everything while training is paused (setLive).
   if (live_ && scrubber_->followLive() && lastSnapshotMs_ > 0 && sinceSnapshot_.isValid()) {
-    const qint64 wait = static_cast<qint64>(100 * lastSnapshotMs_) - sinceSnapshot_.elapsed();
+    // At most 20 s: a first snapshot's cold start (the analyzer built, its threads started) may
+    // take seconds, which would hold the live views for minutes.
+    const qint64 wait = std::min<qint64>(static_cast<qint64>(100 * lastSnapshotMs_), 20000) - sinceSnapshot_.elapsed();
     if (wait > 0) {
       if (!liveThrottle_.isActive()) liveThrottle_.start(static_cast<int>(wait));
       return;

@@ -56,14 +56,15 @@ void PhaseMarks::paintEvent(QPaintEvent*) {
     const double x = xOf(m.epoch);
     if (std::isnan(x)) continue;
     const double w = fontMetrics().horizontalAdvance(m.label);
-    int row = x + 3 >= freeFrom[0] ? 0 : x + 3 >= freeFrom[1] ? 1 : -1;
-    if (x + 3 + w > width()) row = -1;  // no room to its right: the tick alone
+    // Right of its tick, or left of it near the right end; in the first row with room.
+    const double at = x + 3 + w <= width() ? x + 3 : x - 3 - w;
+    const int row = at >= freeFrom[0] ? 0 : at >= freeFrom[1] ? 1 : -1;
     p.setPen(QPen(markColor(), 2));
     p.drawLine(QPointF(x, row == 1 ? line : 1), QPointF(x, height()));
-    if (row < 0) continue;
+    if (row < 0 || at < 0) continue;  // no room: the tick alone (its tooltip names it)
     p.setPen(palette().color(QPalette::WindowText));
-    p.drawText(QPointF(x + 3, (row + 1) * line - fontMetrics().descent()), m.label);
-    freeFrom[row] = x + 3 + w + 4;
+    p.drawText(QPointF(at, (row + 1) * line - fontMetrics().descent()), m.label);
+    freeFrom[row] = std::max(at, x) + w + 4;
   }
 }
 

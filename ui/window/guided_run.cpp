@@ -88,7 +88,8 @@ GuidedRun::GuidedRun(MainWindow* window) : QObject(window), window_(window) {
   card_->setObjectName("guide-card");
   card_->setFrameShape(QFrame::StyledPanel);
   card_->setAutoFillBackground(true);
-  card_->setStyleSheet("#guide-card { border: 2px solid rgb(255, 127, 14); border-radius: 6px; }");
+  card_->setStyleSheet(
+      "#guide-card { border: 2px solid rgb(255, 127, 14); border-radius: 6px; background-color: palette(base); }");
   title_ = new QLabel(card_);
   QFont f = title_->font();
   f.setBold(true);

@@ -60,8 +60,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), jobs_(std::make_u
   buildHelp(findChild<QToolBar*>("toolbar-scrubber"));
   // Most of the screen (the dashboard is made for 1920x1080), but no larger than it.
   const QSize avail = screen()->availableGeometry().size();
-  resize(std::min(designSize().width(), avail.width() * 96 / 100),
-         std::min(designSize().height(), avail.height() * 96 / 100));
+  initialSize_ = QSize(std::min(designSize().width(), avail.width() * 96 / 100),
+                       std::min(designSize().height(), avail.height() * 96 / 100));
+  resize(initialSize_);
   QSettings settings;
   restoreGeometry(settings.value("window/geometry").toByteArray());
   if (restoreState(settings.value("window/state").toByteArray()))
@@ -158,7 +159,7 @@ void MainWindow::wire() {
   connect(panel_, &RunPanel::pauseRequested, this, &MainWindow::pauseTraining);
   connect(controller_, &TrainingController::stateChanged, this, [this](TrainingState s) {
     panel_->setState(s, !viewer_->scrubber()->checkpoints().empty());
-    viewer_->setTraining(s != TrainingState::Idle);
+    viewer_->setTraining(s != TrainingState::Idle, s == TrainingState::Paused);
   });
   connect(controller_, &TrainingController::metrics, this, [this](const QVector<EpochMetrics>& b, const LiveStatus& s) {
     viewer_->addMetrics(b);
@@ -208,9 +209,13 @@ void MainWindow::wire() {
 void MainWindow::showEvent(QShowEvent* event) {
   QMainWindow::showEvent(event);
   // Dock sizes apply once the window has its size; a saved layout wins.
+  // The size asked again: while the docks were first laid out, before any had its size, their
+  // minimum could exceed the screen (a window taller than a 1080-line screen).
   if (defaultLayout_)
     QTimer::singleShot(0, this, [this] {
-      if (defaultLayout_) defaultLayout_(), defaultLayout_ = nullptr;
+      if (!defaultLayout_) return;
+      if (!isMaximized() && !isFullScreen()) resize(initialSize_.expandedTo(minimumSizeHint()));
+      defaultLayout_(), defaultLayout_ = nullptr;
     });
 }
 

@@ -153,6 +153,7 @@ class MainWindow : public QMainWindow {
   QString lastError_;
   bool closeAfterStop_ = false;
   std::function<void()> defaultLayout_;  // applied once shown, unless a saved layout was restored
+  QSize initialSize_;                    // most of the screen, at most designSize()
   std::unique_ptr<JobRunner> jobs_;      // imports and exports (ui/jobs/job_runner.h)
 };
 

@@ -138,10 +138,10 @@ void RunViewer::showNewRun(const QString& path, const Config& cfg) {
   describeReference();
 }
 
-void RunViewer::setTraining(bool training) {
+void RunViewer::setTraining(bool training, bool paused) {
   training_ = training;
   curves_->setLive(training);
-  views_->setLive(training);
+  views_->setLive(training && !paused);
   keys_->setLocked(training, tr("The key set can be changed once training has stopped."));
 }
 

@@ -83,7 +83,9 @@ class RunViewer : public QObject {
   QString open(const QString& path, bool fill);
   // Training is about to write a new run of `cfg` at `path`: no fill may write the file it replaces.
   void showNewRun(const QString& path, const Config& cfg);
-  void setTraining(bool training);  // live updates; no key set change or fill meanwhile
+  // Live updates; no key set change or fill meanwhile. `paused`: training waits for the user, so
+  // the views follow the newest checkpoint at once (nothing to share the cores with).
+  void setTraining(bool training, bool paused = false);
   void addMetrics(const QVector<EpochMetrics>& batch);
   void addCheckpoint(int epoch, const MeasureRecord& measures);
   void addNumerics(const QVector<NumericsRecord>& records);
