@@ -1,8 +1,11 @@
 // The desktop app headless (QT_QPA_PLATFORM=offscreen): opening runs, training from the window
 // on the worker thread, the scrubber driving the snapshot views, export, and bad files.
 #include <QApplication>
+#include <QDockWidget>
 #include <QMessageBox>
 #include <QtTest>
+
+#include "ui/checkpoint/prediction_grid.h"
 
 #include <qcustomplot.h>
 #include <sqlite3.h>
@@ -116,7 +119,8 @@ class TestMainWindow : public QObject {
     test::ScratchDir dir;
     test::train_run(test::tiny_config(11, 200, 50, 10), dir.file("run.grok"));
     MainWindow w;
-    w.resize(1840, 1020);  // as on a 1920 x 1080 screen (the offscreen one is smaller)
+    w.resize(MainWindow::designSize());  // the size the dashboard is laid out for
+    w.resize(1840, 1020);                // as on a 1920 x 1080 screen (the offscreen one is smaller)
     w.show();
     QSignalSpy shown(&w, &MainWindow::snapshotShown);
     QVERIFY(w.openRun(dir.qfile("run.grok"), true));
@@ -147,7 +151,11 @@ class TestMainWindow : public QObject {
     QVERIFY(!shown.isEmpty());
 
     // Drawn as laid out: every map over (a, b) has square cells, and no legend covers a plot's data.
-    for (HeatmapView* v : {w.viewer()->neuronView(), w.viewer()->attentionView(), w.viewer()->logitsView()}) {
+    for (HeatmapView* v : {w.viewer()->neuronView(), w.viewer()->attentionView(), w.viewer()->logitsView(),
+                           static_cast<HeatmapView*>(w.findChild<PredictionGrid*>())}) {
+      for (QWidget* p = v; p; p = p->parentWidget())  // a tab behind another is not laid out
+        if (auto* dock = qobject_cast<QDockWidget*>(p)) dock->raise();
+      QTRY_VERIFY(v->isVisible());
       v->replot();
       for (int i = 0; i < v->plottableCount(); i++) {
         const QCPAxisRect* r = v->plottable(i)->keyAxis()->axisRect();

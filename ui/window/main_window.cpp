@@ -71,6 +71,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), jobs_(std::make_u
     settings.remove("compare/placed");  // no saved layout places the Compare dock (openCompare)
   compareDock_->hide();                 // where the layout put it, shown once something is compared
   panel_->selectPreset(settings.value("run/preset", "mainline").toString());
+  constructedSize_ = size();
 }
 
 // Training stops (committing a checkpoint) and a fill ends at its next checkpoint as their owners go.
@@ -214,7 +215,8 @@ void MainWindow::showEvent(QShowEvent* event) {
   if (defaultLayout_)
     QTimer::singleShot(0, this, [this] {
       if (!defaultLayout_) return;
-      if (!isMaximized() && !isFullScreen()) resize(initialSize_.expandedTo(minimumSizeHint()));
+      if (size() == constructedSize_ && !isMaximized() && !isFullScreen())  // unless resized since
+        resize(initialSize_.expandedTo(minimumSizeHint()));
       defaultLayout_(), defaultLayout_ = nullptr;
     });
 }

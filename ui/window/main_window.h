@@ -154,6 +154,7 @@ class MainWindow : public QMainWindow {
   bool closeAfterStop_ = false;
   std::function<void()> defaultLayout_;  // applied once shown, unless a saved layout was restored
   QSize initialSize_;                    // most of the screen, at most designSize()
+  QSize constructedSize_;                // as the constructor left it (a caller may resize after)
   std::unique_ptr<JobRunner> jobs_;      // imports and exports (ui/jobs/job_runner.h)
 };
 
