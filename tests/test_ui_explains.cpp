@@ -8,6 +8,7 @@
 #include <QHelpEvent>
 #include <QTextBrowser>
 #include <QToolButton>
+#include <QWhatsThis>
 #include <QtTest>
 
 #include "core/base/config.h"
@@ -110,10 +111,12 @@ class TestUiExplains : public QObject {
       // What's This: a click inside the dock in What's This mode sends this event to the widget
       // under the mouse; it climbs to the dock.
       QWidget* inner = d->widget()->findChildren<QWidget*>().value(0, d->widget());
+      QWhatsThis::enterWhatsThisMode();
       QHelpEvent e(QEvent::WhatsThis, QPoint(4, 4), inner->mapToGlobal(QPoint(4, 4)));
       QApplication::sendEvent(inner, &e);
       QCOMPARE(w.help()->page(), key);
       QVERIFY(w.help()->isVisible());
+      QVERIFY(!QWhatsThis::inWhatsThisMode());  // the next click is a click again
       w.help()->hide();
     }
     // F1 on a focused plot: that view's page.

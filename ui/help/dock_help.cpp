@@ -6,6 +6,7 @@
 #include <QLabel>
 #include <QStyle>
 #include <QToolButton>
+#include <QWhatsThis>
 
 namespace grok {
 
@@ -23,6 +24,9 @@ class WhatsThisFilter : public QObject {
   bool eventFilter(QObject* watched, QEvent* event) override {
     if (event->type() == QEvent::QueryWhatsThis) return event->accept(), true;
     if (event->type() == QEvent::WhatsThis) {
+      // Qt leaves What's This mode when a text is shown (QWhatsThis::showText); this opens a page
+      // instead, so it leaves the mode itself: else the next click would ask What's This again.
+      QWhatsThis::leaveWhatsThisMode();
       open_(key_);
       return true;
     }
