@@ -1,12 +1,7 @@
 #include "ui/checkpoint/phase_marks.h"
 
-#include <QHelpEvent>
-#include <QMouseEvent>
 #include <QPainter>
-#include <QToolTip>
 #include <cmath>
-
-#include "ui/checkpoint/spike_ticks.h"
 
 namespace grok {
 
@@ -16,13 +11,12 @@ QColor markColor() { return {31, 119, 180}; }
 }  // namespace
 
 PhaseMarks::PhaseMarks(const QSlider* slider, const std::vector<int>* checkpoints, QWidget* parent)
-    : QWidget(parent), slider_(slider), checkpoints_(checkpoints) {
+    : SliderMarks(slider, checkpoints, parent) {
   setObjectName("phase-marks");
   QFont f = font();
   f.setPointSizeF(f.pointSizeF() * 0.85);
   setFont(f);
   setFixedHeight(2 * fontMetrics().height() + 2);  // two rows of labels: near marks take turns
-  setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
 }
 
 QSize PhaseMarks::sizeHint() const { return {100, 2 * fontMetrics().height() + 2}; }
@@ -31,8 +25,6 @@ void PhaseMarks::setMarks(const std::vector<PhaseMark>& marks) {
   marks_ = marks;
   update();
 }
-
-double PhaseMarks::xOf(double epoch) const { return sliderX(slider_, *checkpoints_, epoch, this); }
 
 int PhaseMarks::markAt(int x) const {
   int best = -1;
@@ -66,23 +58,6 @@ void PhaseMarks::paintEvent(QPaintEvent*) {
     p.drawText(QPointF(at, (row + 1) * line - fontMetrics().descent()), m.label);
     freeFrom[row] = std::max(at, x) + w + 4;
   }
-}
-
-bool PhaseMarks::event(QEvent* event) {
-  if (event->type() == QEvent::ToolTip) {
-    const auto* help = static_cast<QHelpEvent*>(event);
-    const int i = markAt(help->pos().x());
-    if (i < 0) QToolTip::hideText(), event->ignore();
-    if (i >= 0) QToolTip::showText(help->globalPos(), marks_[i].tooltip, this);
-    return true;
-  }
-  return QWidget::event(event);
-}
-
-void PhaseMarks::mousePressEvent(QMouseEvent* event) {
-  const int i = markAt(static_cast<int>(event->position().x()));
-  if (i >= 0) emit clicked(marks_[i].epoch);
-  QWidget::mousePressEvent(event);
 }
 
 }  // namespace grok

@@ -11,10 +11,9 @@
 #pragma once
 
 #include <QString>
-#include <QWidget>
 #include <vector>
 
-class QSlider;
+#include "ui/checkpoint/slider_marks.h"
 
 namespace grok {
 
@@ -24,27 +23,21 @@ struct PhaseMark {
   QString tooltip;  // what changed, and which view shows it
 };
 
-class PhaseMarks : public QWidget {
+class PhaseMarks : public SliderMarks {
   Q_OBJECT
  public:
   PhaseMarks(const QSlider* slider, const std::vector<int>* checkpoints, QWidget* parent = nullptr);
   void setMarks(const std::vector<PhaseMark>& marks);
   const std::vector<PhaseMark>& marks() const { return marks_; }
-  double xOf(double epoch) const;
-  int markAt(int x) const;  // the mark within a few pixels of x (its tick or label), -1 if none
+  int markAt(int x) const override;  // the mark within a few pixels of x (its tick or label), -1 if none
+  QString describe(int i) const override { return marks_[i].tooltip; }
   QSize sizeHint() const override;
 
- signals:
-  void clicked(int epoch);
-
  protected:
+  int epochOf(int i) const override { return marks_[i].epoch; }
   void paintEvent(QPaintEvent* event) override;
-  bool event(QEvent* event) override;
-  void mousePressEvent(QMouseEvent* event) override;
 
  private:
-  const QSlider* slider_;
-  const std::vector<int>* checkpoints_;
   std::vector<PhaseMark> marks_;
 };
 
