@@ -9,6 +9,11 @@ PKGS=(
   # Without OpenBLAS LibTorch falls back to the reference BLAS: ~20x slower training.
   libopenblas0-openmp
   xvfb xauth
+  # Animations (File > Export animation..., grokking --export-animation) encode through ffmpeg;
+  # tests/test_ui_animation reads them back with ffprobe.
+  ffmpeg
+  # scripts/check-help-xvfb.sh and scripts/screenshots.sh click through the window under Xvfb.
+  xdotool
   # tests/test_structure checks every source against .clang-format.
   clang-format
   # grokking-cli sweep submit (Slurm job arrays); tests/test_slurm starts a throwaway cluster of them.
