@@ -124,8 +124,9 @@ void ScrubBench::start() {
   // A view counts as redrawn once painted on screen after its replot; the marker, whose layer is
   // redrawn alone, at the loss plot's first paint after the step.
   const RunViewer* v = w_.viewer();
-  for (QCustomPlot* plot : std::initializer_list<QCustomPlot*>{v->lossPlot(), v->weView(), v->wlView(), v->neuronView(),
-                                                               v->attentionView(), v->logitsView()}) {
+  std::vector<QCustomPlot*> plots = snapshotViews();
+  plots.push_back(v->lossPlot());
+  for (QCustomPlot* plot : plots) {
     connect(plot, &QCustomPlot::beforeReplot, this, [this, plot] {  // the paint may come within the replot
       if (stepping_ && viewsShown_ && toRedraw_.contains(plot)) replotted_.insert(plot);
     });
@@ -140,6 +141,12 @@ void ScrubBench::start() {
   // The first step follows the newest checkpoint's check table (see onChecks).
 }
 
+std::vector<QCustomPlot*> ScrubBench::snapshotViews() const {
+  const RunViewer* v = w_.viewer();
+  return {v->weView(),        v->wlView(),     v->neuronView(),
+          v->attentionView(), v->logitsView(), qobject_cast<QCustomPlot*>(v->figures().value("prediction-grid"))};
+}
+
 void ScrubBench::step() {
   const RunViewer* v = w_.viewer();
   const std::vector<int>& e = v->scrubber()->checkpoints();
@@ -147,7 +154,9 @@ void ScrubBench::step() {
     return report();
   stepping_ = true;
   markerDone_ = viewsShown_ = checksDone_ = false;
-  toRedraw_ = {v->weView(), v->wlView(), v->neuronView(), v->attentionView(), v->logitsView()};
+  toRedraw_.clear();
+  for (QCustomPlot* plot : snapshotViews())
+    if (plot->isVisible() && !plot->visibleRegion().isEmpty()) toRedraw_.insert(plot);  // one hidden is not painted
   replotted_.clear();
   // A cached checkpoint is shown from within step(): know where it goes first.
   if (random_) {

@@ -68,6 +68,8 @@ class ScrubBench : public QObject {
   void start();  // exits the application with 0 when done, 1 on failure
 
  private:
+  // The views a snapshot redraws (spectra, heatmaps, prediction grid); the visible ones are timed.
+  std::vector<QCustomPlot*> snapshotViews() const;
   void step();
   void onPainted(QCustomPlot* plot);
   void onSnapshot(int epoch);
