@@ -10,6 +10,7 @@
 #include "core/analysis/neuron_fve.h"
 #include "core/analysis/phases.h"
 #include "core/analysis/weight_spectra.h"
+#include "core/base/task.h"
 #include "test_util.h"
 
 using namespace grok;
@@ -150,6 +151,50 @@ class TestFourier : public QObject {
     }
     QCOMPARE(nf.count_above(0.99), 5);
     QCOMPARE(nf.clusters(0.99), (std::map<int, int>{{1, 1}, {2, 1}, {3, 1}, {4, 1}, {5, 1}}));
+  }
+
+  // The one-pass neuron FVE (sums by i, j, i o j, i - j) against the 2D transform it stands for:
+  // Z_29 (odd), a * b mod 29 (Z_28, even: the sign character; pairs with a zero operand are
+  // outside the group) and D12 and S5 (irreps), on ReLU'd random activations with planted frequencies
+  // and dead neurons.
+  void neuronFrequenciesOnePassMatchTheTransform_data() {
+    QTest::addColumn<QString>("task");
+    QTest::addColumn<int>("p");
+    QTest::newRow("a + b mod 29") << "add" << 29;
+    QTest::newRow("a * b mod 29") << "multiply" << 29;
+    QTest::newRow("D12") << "D12" << 0;
+    QTest::newRow("S5") << "S5" << 0;
+  }
+  void neuronFrequenciesOnePassMatchTheTransform() {
+    QFETCH(QString, task);
+    QFETCH(int, p);
+    Config cfg;
+    cfg.task = task.toStdString();
+    if (p) cfg.p = p;
+    const OperationGroup g = Task(cfg).group();
+    const FourierBasis F(g);
+    const int M = 24, P = g.p, n = g.n;
+    std::mt19937 rng(7);
+    std::normal_distribution<float> n01;
+    std::vector<float> acts(static_cast<std::size_t>(P) * P * M);
+    for (int a = 0; a < P; a++)
+      for (int b = 0; b < P; b++)
+        for (int m = 0; m < M; m++) {
+          const int i = g.a_element(a), j = g.b_element(b);
+          const double k = m % 7 + 1, c = i < 0 || j < 0 ? 0 : g.G->compose(i, j);
+          const double wave = m < 12 ? std::cos(2 * M_PI * k * c / n + m) + std::cos(2 * M_PI * k * i / n) : 0.0;
+          const float x = static_cast<float>(wave + (m % 3 ? 0.4 * n01(rng) : 0.0));
+          acts[(static_cast<std::size_t>(a) * P + b) * M + m] = m >= 21 ? 0.0f : std::max(0.0f, x);  // 3 dead
+        }
+    const NeuronFrequencies fast = neuron_frequencies_of(acts.data(), M, F);
+    const NeuronFrequencies ref = neuron_frequencies_reference(acts.data(), M, F);
+    for (int m = 0; m < M; m++) {
+      QCOMPARE(fast.freq[m], ref.freq[m]);
+      QVERIFY2(std::abs(fast.fve[m] - ref.fve[m]) < 1e-5,
+               qPrintable(QString("neuron %1: %2 vs %3").arg(m).arg(fast.fve[m]).arg(ref.fve[m])));
+    }
+    QCOMPARE(fast.freq[22], 0);                           // dead
+    if (F.cyclic()) QVERIFY(fast.count_above(0.5) >= 6);  // the planted waves are found at all
   }
 
   void representativeNeuronsCoverEveryCluster() {

@@ -67,7 +67,7 @@ class TestMechanism : public QObject {
     QVERIFY2(di < 0.45, qPrintable(QString::number(di)));
     QVERIFY(std::abs(distance_irrelevance(c, w) - di) < 1e-12);  // block by block: the same
     const FourierBasis F(c.p);
-    const std::vector<double> ipr = neuron_iprs(c, w, F);
+    const std::vector<double> ipr = neuron_iprs(w, F);
     QCOMPARE(static_cast<int>(ipr.size()), c.d_mlp);
     for (double x : ipr) QVERIFY2(x > 0.99, qPrintable(QString::number(x)));  // one frequency each
   }
@@ -77,7 +77,7 @@ class TestMechanism : public QObject {
     const CheckpointWeights w(c, random_checkpoint(c, 0.3f));
     const FourierBasis F(c.p);
     double mean = 0;
-    for (double x : neuron_iprs(c, w, F)) mean += x / c.d_mlp;
+    for (double x : neuron_iprs(w, F)) mean += x / c.d_mlp;
     QVERIFY2(mean < 0.25, qPrintable(QString::number(mean)));
     const double circ = circularity(c, w);
     QVERIFY2(circ < 0.6, qPrintable(QString::number(circ)));

@@ -198,7 +198,7 @@ class TestMlpFamilies : public QObject {
     const std::vector<NamedArray> ck = planted_gromov(c, c.d_mlp / 2);
     const CheckpointWeights weights(c, ck);
     const FourierBasis F(Task(c).group());
-    const std::vector<double> ipr = neuron_iprs(c, weights, F);
+    const std::vector<double> ipr = neuron_iprs(weights, F);
     for (int m = 0; m < c.d_mlp; m++)
       QVERIFY2(m < c.d_mlp / 2 ? std::abs(ipr[m] - 1) < 1e-9 : ipr[m] < 0.7, qPrintable(QString::number(ipr[m])));
     const double circ = circularity(c, weights);

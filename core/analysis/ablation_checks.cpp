@@ -27,12 +27,11 @@ std::pair<at::Tensor, at::Tensor> key_neuron_directions(const Config& cfg, const
                                                         const std::vector<int>& keys, const FourierBasis& F,
                                                         AblationChecks& out) {
   const int p = Task(cfg).p(), n = F.n();
-  const Weights& w = tensors(checkpoint);
   const ModelAnatomy an = model_family(cfg).anatomy(cfg);
   // W_L: the last MLP's neurons to the logits; a family without neurons has W_U^T (from its residual).
   std::vector<int> outputs(static_cast<std::size_t>(p));
   std::iota(outputs.begin(), outputs.end(), 0);
-  Matrix64 wl = logit_map(cfg, checkpoint.arrays(), outputs);
+  Matrix64 wl = logit_map(checkpoint, outputs);
   const at::Tensor W_L = at::tensor(wl.v, at::kDouble).reshape({wl.rows, wl.cols});  // [p, M]
   const std::vector<int>& token = F.group().token;
   const at::Tensor W_Lg = W_L.index_select(0, at::tensor(std::vector<std::int64_t>(token.begin(), token.end()),

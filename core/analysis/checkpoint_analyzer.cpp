@@ -42,7 +42,7 @@ std::uint64_t CheckpointAnalyzer::builds() { return g_builds.load(); }
 
 std::vector<int> CheckpointAnalyzer::detect_keys(const CheckpointWeights& w) const {
   if (!basis_) return {};
-  return detect_key_components(cfg_, w, *basis_, weight_spectra(cfg_, w.arrays(), *basis_).wl_norms).freqs;
+  return detect_key_components(cfg_, w, *basis_, weight_spectra(w, *basis_).wl_norms).freqs;
 }
 
 Snapshot CheckpointAnalyzer::snapshot(int epoch, const CheckpointWeights& w,

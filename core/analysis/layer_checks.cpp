@@ -78,7 +78,7 @@ std::vector<CheckRow> layer_checks(const Config& cfg, const CheckpointWeights& c
   {
     std::vector<int> outputs(static_cast<std::size_t>(p));
     std::iota(outputs.begin(), outputs.end(), 0);
-    const Matrix64 wl = logit_map(cfg, checkpoint.arrays(), outputs);  // [p, M]
+    const Matrix64 wl = logit_map(checkpoint, outputs);  // [p, M]
     const at::Tensor W_L = at::tensor(wl.v, at::kDouble).reshape({wl.rows, wl.cols}).to(at::kFloat);
     const at::Tensor shift = at::mv(W_L, mean.back()).contiguous();
     const at::Tensor ones = at::ones({pairs}, at::kFloat);

@@ -205,14 +205,14 @@ double circularity(const Config& cfg, const CheckpointWeights& weights) {
   return shared ? sum : sum / 2;
 }
 
-std::vector<double> neuron_iprs(const Config& cfg, const CheckpointWeights& weights, const FourierBasis& F) {
-  const std::vector<int>& token = F.group().token;                       // element order
-  const Matrix64 in_a = neuron_inputs(cfg, weights.arrays(), 0, token);  // [n, M]
+std::vector<double> neuron_iprs(const CheckpointWeights& weights, const FourierBasis& F) {
+  const std::vector<int>& token = F.group().token;         // element order
+  const Matrix64 in_a = neuron_inputs(weights, 0, token);  // [n, M]
   if (in_a.empty()) return {};
   const int M = static_cast<int>(in_a.cols);
-  const Matrix64 in_b = neuron_inputs(cfg, weights.arrays(), 1, token);
+  const Matrix64 in_b = neuron_inputs(weights, 1, token);
   const std::vector<double> a_c = F.transform_cols(in_a.v, M), b_c = F.transform_cols(in_b.v, M);
-  const std::vector<double> out_c = F.transform_cols(logit_map(cfg, weights.arrays(), token).v, M);
+  const std::vector<double> out_c = F.transform_cols(logit_map(weights, token).v, M);
   std::vector<double> out(static_cast<std::size_t>(M));
   for (int m = 0; m < M; m++)  // Doshi et al.'s (U + V + W) / 3: each operand's input map, the output map
     out[static_cast<std::size_t>(m)] = (ipr_of(F, a_c, M, m) + ipr_of(F, b_c, M, m) + ipr_of(F, out_c, M, m)) / 3;
@@ -243,7 +243,7 @@ std::vector<MeasureDef> mechanism_measures() {
        }},
       {"mean_ipr",
        [](const MeasureInputs& in) {
-         const std::vector<double> ipr = neuron_iprs(in.cfg, in.weights, in.basis);
+         const std::vector<double> ipr = neuron_iprs(in.weights, in.basis);
          return std::accumulate(ipr.begin(), ipr.end(), 0.0) / static_cast<double>(ipr.size());
        },
        needs_neurons},

@@ -26,7 +26,7 @@
 //     neuron of one component; 1/K spread evenly over K.
 //
 //   const double gs = gradient_symmetricity(cfg, weights);
-//   const std::vector<double> ipr = neuron_iprs(cfg, weights, F);  // [d_mlp], for the histogram
+//   const std::vector<double> ipr = neuron_iprs(weights, F);  // [d_mlp], for the histogram
 //
 // Threading: pure functions of their arguments; call from any one thread at a time per weights.
 #pragma once
@@ -47,7 +47,7 @@ double gradient_symmetricity(const Config& cfg, const CheckpointWeights& weights
 double distance_irrelevance(const Config& cfg, const std::vector<float>& logits);
 double distance_irrelevance(const Config& cfg, const CheckpointWeights& weights);
 double circularity(const Config& cfg, const CheckpointWeights& weights);
-std::vector<double> neuron_iprs(const Config& cfg, const CheckpointWeights& weights, const FourierBasis& F);
+std::vector<double> neuron_iprs(const CheckpointWeights& weights, const FourierBasis& F);
 
 // "" where Zhong et al.'s distance irrelevance and circularity are defined (the task add), else why not.
 std::string additive_measure_reason(const Config& cfg);

@@ -126,7 +126,7 @@ std::unique_ptr<PairSource> activation_pairs(const float* acts, int M, const Fou
 // pairs projected onto the functions of one irrep's matrix entries of rho(a), rho(b) and rho(a o b)
 // (orthonormal: f(i) / sqrt(n), f(j) / sqrt(n), f(i o j) / sqrt(n) for each row f of the irrep's
 // span; the three spaces are orthogonal for a non-trivial irrep), its energy over the centred total.
-NeuronFrequencies irrep_neurons(const float* acts, int M, const FourierBasis& F) {
+NeuronFrequencies irrep_neurons_reference(const float* acts, int M, const FourierBasis& F) {
   const int n = F.n(), K = F.n_freqs();
   const std::unique_ptr<PairSource> src = activation_pairs(acts, M, F);
   at::Tensor over_i = at::zeros({n, M}, at::kDouble), over_j = at::zeros({n, M}, at::kDouble),
@@ -166,8 +166,8 @@ NeuronFrequencies irrep_neurons(const float* acts, int M, const FourierBasis& F)
 
 }  // namespace
 
-NeuronFrequencies neuron_frequencies_of(const float* acts, int M, const FourierBasis& F) {
-  if (!F.cyclic()) return irrep_neurons(acts, M, F);
+NeuronFrequencies neuron_frequencies_reference(const float* acts, int M, const FourierBasis& F) {
+  if (!F.cyclic()) return irrep_neurons_reference(acts, M, F);
   const int n = F.n(), K = F.n_freqs();
   at::NoGradGuard no_grad;
   // Y = B X B^T over the group's pairs (i, j) per neuron (X gathered in element order,
@@ -216,6 +216,111 @@ NeuronFrequencies neuron_frequencies_of(const float* acts, int M, const FourierB
   out.fve.assign(M, 0.0);
   for (int m = 0; m < M; m++) {
     const double t = moments.m2[m];    // variance * n^2: the energy outside Y[0, 0]
+    if (t <= 1e-12 * n * n) continue;  // dead (constant) neuron: no variance to explain
+    out.freq[m] = static_cast<int>(best_k.data_ptr<std::int64_t>()[m]) + 1;
+    out.fve[m] = std::min(1.0, best_e.data_ptr<double>()[m] / t);
+  }
+  return out;
+}
+
+namespace {
+
+// Sums of a neuron's activation over the pairs that share an element under each of `maps` (per
+// group pair i*n + j, an element: i, j, i o j, ...) [n, M] each, and the columns' moments, in one
+// pass over the activations. Threads take chunks of columns; each column is summed in pair order,
+// so the result does not depend on the thread count. The moments are shifted by the first pair's
+// value (a dead neuron's variance is exactly 0; no cancellation for near-constant columns).
+struct PairSums {
+  std::vector<std::vector<float>> by;  // [maps][n * M]: n terms each (every map is a Latin square)
+  std::vector<double> shift, s1, s2;   // [M]: shift, sum (x - shift), sum (x - shift)^2
+  std::int64_t count = 0;
+  double centred(int m) const { return s2[m] - s1[m] * s1[m] / static_cast<double>(count); }
+};
+
+// A block's rows, columns [m0, m0 + w) (w at most kCols), into the sums. Compiled for AVX2 too (the
+// sums per column are the same whichever runs: each output is its own chain of additions).
+__attribute__((target_clones("avx2", "default"))) void add_rows(const float* X, std::int64_t rows, int M,
+                                                                std::int64_t first, std::int64_t m0, std::int64_t w,
+                                                                const std::vector<std::vector<int>>& maps,
+                                                                PairSums& out) {
+  double* s1 = out.s1.data() + m0;
+  double* s2 = out.s2.data() + m0;
+  const double* shift = out.shift.data() + m0;
+  for (std::int64_t r = 0; r < rows; r++) {
+    const float* x = X + r * M + m0;
+    const std::size_t pair = static_cast<std::size_t>(first + r);
+    for (std::size_t q = 0; q < maps.size(); q++) {
+      float* a = out.by[q].data() + static_cast<std::int64_t>(maps[q][pair]) * M + m0;
+      for (std::int64_t m = 0; m < w; m++) a[m] += x[m];
+    }
+    for (std::int64_t m = 0; m < w; m++) {
+      const double d = x[m] - shift[m];
+      s1[m] += d;
+      s2[m] += d * d;
+    }
+  }
+}
+
+PairSums pair_sums(PairSource& src, int n, int M, const std::vector<std::vector<int>>& maps) {
+  PairSums out;
+  out.by.assign(maps.size(), std::vector<float>(static_cast<std::size_t>(n) * M, 0.0f));
+  out.s1.assign(M, 0.0), out.s2.assign(M, 0.0);
+  constexpr std::int64_t kCols = 128;
+  const std::int64_t chunks = (M + kCols - 1) / kCols;
+  for (std::size_t bi = 0; bi < src.size(); bi++) {
+    const ForwardBlock blk = src.block(bi);
+    const float* X = blk.data.mlp_post;
+    if (out.shift.empty() && blk.pairs > 0) out.shift.assign(X, X + M);
+    at::parallel_for(0, chunks, 1, [&](std::int64_t c0, std::int64_t c1) {
+      for (std::int64_t c = c0; c < c1; c++)
+        add_rows(X, blk.pairs, M, blk.first, c * kCols, std::min<std::int64_t>(kCols, M - c * kCols), maps, out);
+    });
+    out.count += blk.pairs;
+  }
+  return out;
+}
+
+}  // namespace
+
+// One pass over the activations (pair_sums), then small transforms: for frequency k, the 3 x 3
+// block {const, cos k, sin k}^2 of Y = B X B^T is, with S_f[e] the sum of X over the pairs that f
+// maps to element e,
+//   Y[u, 0]^2 and Y[0, v]^2:    (B S_i)[u]^2 / n and (B S_j)[v]^2 / n     (the i-only and j-only terms)
+//   the four products Y[u, v]:  their span is that of cos, sin k(i + j) and cos, sin k(i - j),
+//                               orthogonal, so the energy is ((B S_{i+j})^2 + (B S_{i-j})^2) / n
+// summed over the rows u of k (the sign character of even n: one row, and i - j gives the same
+// function as i + j, so it is counted once). Any other group: the irrep's rows of S_i, S_j and
+// S_{i o j} (Chughtai et al.). neuron_frequencies_reference computes the transform itself.
+NeuronFrequencies neuron_frequencies_of(const float* acts, int M, const FourierBasis& F) {
+  at::NoGradGuard no_grad;
+  const int n = F.n(), K = F.n_freqs();
+  const FiniteGroup& G = *F.group().G;
+  std::vector<std::vector<int>> maps(F.cyclic() ? 4 : 3, std::vector<int>(static_cast<std::size_t>(n) * n));
+  for (int i = 0; i < n; i++)
+    for (int j = 0; j < n; j++) {
+      const std::size_t pair = static_cast<std::size_t>(i) * n + j;
+      maps[0][pair] = i, maps[1][pair] = j, maps[2][pair] = G.compose(i, j);
+      if (F.cyclic()) maps[3][pair] = G.compose(i, G.inverse[static_cast<std::size_t>(j)]);
+    }
+  const std::unique_ptr<PairSource> src = activation_pairs(acts, M, F);
+  PairSums sums = pair_sums(*src, n, M, maps);
+  const at::Tensor B = at::from_blob(const_cast<double*>(F.matrix().data()), {n, n}, at::kDouble);
+  std::vector<at::Tensor> sq;  // [n, M] each: the squared coefficients of every basis row
+  for (std::vector<float>& s : sums.by)
+    sq.push_back(at::mm(B, at::from_blob(s.data(), {n, M}, at::kFloat).to(at::kDouble)).square());
+  at::Tensor energy = at::zeros({K, M}, at::kDouble);
+  for (int k = 1; k <= K; k++) {
+    at::Tensor e = sq[0] + sq[1] + sq[2];
+    if (F.cyclic() && F.has_sin(k)) e += sq[3];
+    energy[k - 1] = e.narrow(0, F.component_first_row(k), F.component_rows(k)).sum(0) / static_cast<double>(n);
+  }
+  const auto best = energy.max(0);
+  const at::Tensor best_e = std::get<0>(best).contiguous(), best_k = std::get<1>(best).contiguous();
+  NeuronFrequencies out;
+  out.freq.assign(M, 0);
+  out.fve.assign(M, 0.0);
+  for (int m = 0; m < M; m++) {
+    const double t = sums.centred(m);  // variance * n^2: the energy outside Y[0, 0]
     if (t <= 1e-12 * n * n) continue;  // dead (constant) neuron: no variance to explain
     out.freq[m] = static_cast<int>(best_k.data_ptr<std::int64_t>()[m]) + 1;
     out.fve[m] = std::min(1.0, best_e.data_ptr<double>()[m] / t);

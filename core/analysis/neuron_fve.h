@@ -34,7 +34,13 @@ struct NeuronFrequencies {
 };
 
 // From activations [p*p, M] row-major over token pairs (a*p + b), float32: what snapshots hold.
+// One pass over the activations (sums by i, j, i o j and, cyclic, i - j), then [n, n] x [n, M]
+// transforms: ~5 ms on mainline where the transform below takes ~20.
 NeuronFrequencies neuron_frequencies_of(const float* acts, int M, const FourierBasis& F);
+// The same by the definition: the 2D transform Y = B X B^T itself (float32 products), and for
+// other groups the irrep sums by index_add. The plain path the one above is tested against
+// (tests/test_fourier); they agree to float rounding.
+NeuronFrequencies neuron_frequencies_reference(const float* acts, int M, const FourierBasis& F);
 // From activations [p*p, M] row-major over pairs (a*p + b), float64 (made float32 first).
 NeuronFrequencies neuron_frequencies_from_activations(const std::vector<double>& acts, int M, const FourierBasis& F);
 

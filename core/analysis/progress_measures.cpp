@@ -247,7 +247,7 @@ KeyFrequencies detect_key_components(const Config& cfg, const CheckpointWeights&
 ProgressMeasures compute_progress_measures(const Config& cfg, const CheckpointWeights& checkpoint, const Dataset& data,
                                            const std::optional<std::vector<int>>& key_freqs, const FourierBasis& F,
                                            const std::vector<float>* logits) {
-  const WeightSpectra spec = weight_spectra(cfg, checkpoint.arrays(), F);
+  const WeightSpectra spec = weight_spectra(checkpoint, F);
   ProgressMeasures out;
   std::vector<int> keys;
   if (logits) {

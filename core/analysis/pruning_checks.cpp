@@ -28,7 +28,7 @@ std::vector<CheckRow> pruning_checks(const Config& cfg, const CheckpointWeights&
   const double threshold = s.neuron_ipr[static_cast<std::size_t>(order[keep - 1])];
   std::vector<int> outputs(static_cast<std::size_t>(p));
   std::iota(outputs.begin(), outputs.end(), 0);
-  const Matrix64 wl = logit_map(cfg, checkpoint.arrays(), outputs);  // [p, M]
+  const Matrix64 wl = logit_map(checkpoint, outputs);  // [p, M]
   // The dropped neurons' rows of W_L zeroed: every pair's pruned logits in one product, with no
   // [pairs, M] copy of the activations, then each split scored on its rows.
   const at::Tensor WLt = (at::tensor(wl.v, at::kDouble).reshape({wl.rows, wl.cols}).t().to(at::kFloat) *

@@ -33,7 +33,7 @@ Snapshot compute_snapshot(const Config& cfg, int epoch, const CheckpointWeights&
   s.d_mlp = an.neurons;
 
   auto t0 = Clock::now();
-  s.spectra = weight_spectra(cfg, ck.arrays(), F);
+  s.spectra = weight_spectra(ck, F);
   s.ms.spectra = ms_since(t0);
   stage();
 
@@ -68,7 +68,7 @@ Snapshot compute_snapshot(const Config& cfg, int epoch, const CheckpointWeights&
   if (s.d_mlp > 0) {
     s.neurons = neuron_frequencies_of(s.neuron_acts.data(), s.d_mlp, F);
     for (SnapshotLayer& l : s.earlier_layers) l.neurons = neuron_frequencies_of(l.neuron_acts.data(), s.d_mlp, F);
-    s.neuron_ipr = neuron_iprs(cfg, ck, F);
+    s.neuron_ipr = neuron_iprs(ck, F);
   }
   s.ms.neurons = ms_since(t0);
   s.ms.total = ms_since(t_start);

@@ -34,12 +34,10 @@ double sum_of_squares(const NamedArray& a) {
   return s;
 }
 
-}  // namespace
-
-WeightSpectra weight_spectra(const Config& cfg, const std::vector<NamedArray>& ck, const FourierBasis& F) {
-  const int p = Task(cfg).p(), n = F.n();
-  if (F.group().p != p || F.group().task != cfg.task)
-    throw std::invalid_argument("weight_spectra: basis for another operation or p");
+// `wl`: W_L's rows of the group's tokens in element order (logit_map).
+WeightSpectra spectra_with(const Config& cfg, const std::vector<NamedArray>& ck, const FourierBasis& F,
+                           const Matrix64& wl) {
+  const int n = F.n();
   const std::vector<int>& token = F.group().token;  // element -> token: the spectra run over the group
   const ModelAnatomy an = model_family(cfg).anatomy(cfg);
   WeightSpectra s;
@@ -55,7 +53,6 @@ WeightSpectra weight_spectra(const Config& cfg, const std::vector<NamedArray>& c
       for (int r = 0; r < n; r++) s.we_norms[r] = std::hypot(s.we_norms_a[r], s.we_norms_b[r]);
     }
   }
-  const Matrix64 wl = logit_map(cfg, ck, token);
   const int M = static_cast<int>(wl.cols);
   s.wl_norms = row_norms(F.transform_cols(wl.v, M), n, M);
   for (int k = 1; k <= F.n_freqs(); k++) {
@@ -68,6 +65,22 @@ WeightSpectra weight_spectra(const Config& cfg, const std::vector<NamedArray>& c
   s.gini_wl = gini(s.wl_norms);
   for (const auto& a : ck) s.sum_sq_weights += sum_of_squares(a);
   return s;
+}
+
+const std::vector<int>& group_tokens(const Config& cfg, const FourierBasis& F) {
+  if (F.group().p != Task(cfg).p() || F.group().task != cfg.task)
+    throw std::invalid_argument("weight_spectra: basis for another operation or p");
+  return F.group().token;
+}
+
+}  // namespace
+
+WeightSpectra weight_spectra(const Config& cfg, const std::vector<NamedArray>& ck, const FourierBasis& F) {
+  return spectra_with(cfg, ck, F, logit_map(cfg, ck, group_tokens(cfg, F)));
+}
+
+WeightSpectra weight_spectra(const CheckpointWeights& w, const FourierBasis& F) {
+  return spectra_with(w.config(), w.arrays(), F, logit_map(w, group_tokens(w.config(), F)));
 }
 
 KeyFrequencies detect_key_frequencies(const std::vector<double>& wl_norms) {

@@ -15,6 +15,7 @@
 #include "core/analysis/fourier_basis.h"
 #include "core/base/config.h"
 #include "core/base/tensor_blob.h"
+#include "core/model/checkpoint_weights.h"
 
 namespace grok {
 
@@ -28,6 +29,8 @@ struct WeightSpectra {
 };
 
 WeightSpectra weight_spectra(const Config& cfg, const std::vector<NamedArray>& checkpoint, const FourierBasis& F);
+// The same from the checkpoint the analysis holds, its W_L formed once (anatomy_maps.h).
+WeightSpectra weight_spectra(const CheckpointWeights& checkpoint, const FourierBasis& F);
 
 // Key frequencies from the W_L spectrum [n] by an n-agnostic rule: take frequencies in decreasing
 // order of energy (squared norm) while each holds at least 3 times the uniform share 1/K of the

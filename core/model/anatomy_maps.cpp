@@ -1,5 +1,9 @@
 #include "core/model/anatomy_maps.h"
 
+#include "core/model/internal/checkpoint_weights.h"
+
+#include <mutex>
+#include <numeric>
 #include <stdexcept>
 #include <string>
 
@@ -96,6 +100,49 @@ Matrix64 logit_map(const Config& cfg, const std::vector<NamedArray>& ck, const s
   const Matrix64 U = columns(read_view(ck, an.unembedding), tokens);  // [tokens, R]
   if (an.neuron_out.empty()) return U;
   return times_transpose(U, transpose(read_view(ck, an.neuron_out)));  // [tokens, R] x [R, M]
+}
+
+namespace {
+
+Matrix64 rows_of(const Matrix64& all, const std::vector<int>& tokens) {
+  Matrix64 out{static_cast<std::int64_t>(tokens.size()), all.cols, {}};
+  out.v.reserve(static_cast<std::size_t>(out.rows * out.cols));
+  for (int t : tokens) {
+    if (t < 0 || t >= all.rows) throw std::runtime_error("model anatomy: token out of range");
+    out.v.insert(out.v.end(), all.v.begin() + t * all.cols, all.v.begin() + (t + 1) * all.cols);
+  }
+  return out;
+}
+
+// 0 .. count - 1.
+std::vector<int> first_tokens(std::int64_t count) {
+  std::vector<int> t(static_cast<std::size_t>(count));
+  std::iota(t.begin(), t.end(), 0);
+  return t;
+}
+
+}  // namespace
+
+Matrix64 logit_map(const CheckpointWeights& w, const std::vector<int>& tokens) {
+  CheckpointWeights::Impl& impl = const_cast<CheckpointWeights::Impl&>(w.impl());
+  std::call_once(impl.logit_map_once, [&] {
+    const ModelAnatomy an = model_family(impl.cfg).anatomy(impl.cfg);
+    impl.logit_map = logit_map(impl.cfg, impl.arrays, first_tokens(read_view(impl.arrays, an.unembedding).cols));
+  });
+  return rows_of(impl.logit_map, tokens);
+}
+
+Matrix64 neuron_inputs(const CheckpointWeights& w, int operand, const std::vector<int>& tokens) {
+  CheckpointWeights::Impl& impl = const_cast<CheckpointWeights::Impl&>(w.impl());
+  const std::size_t o = operand == 0 ? 0 : 1;
+  std::call_once(impl.neuron_inputs_once[o], [&] {
+    const ModelAnatomy an = model_family(impl.cfg).anatomy(impl.cfg);
+    const MatrixView& e = operand == 0 ? an.embedding_a : an.embedding_b;
+    if (!e.empty())
+      impl.neuron_inputs[o] =
+          neuron_inputs(impl.cfg, impl.arrays, operand, first_tokens(read_view(impl.arrays, e).cols));
+  });
+  return impl.neuron_inputs[o].empty() ? Matrix64{} : rows_of(impl.neuron_inputs[o], tokens);
 }
 
 }  // namespace grok

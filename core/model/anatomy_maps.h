@@ -19,6 +19,7 @@
 
 #include "core/base/config.h"
 #include "core/base/tensor_blob.h"
+#include "core/model/checkpoint_weights.h"
 #include "core/model/model_family.h"
 
 namespace grok {
@@ -44,5 +45,13 @@ Matrix64 neuron_inputs(const Config& cfg, const std::vector<NamedArray>& ck, int
 // (W_U^T W_out for the transformer, the unembedding itself for an MLP); a family without neurons
 // has W_U^T, [tokens, R] over its last hidden vector.
 Matrix64 logit_map(const Config& cfg, const std::vector<NamedArray>& ck, const std::vector<int>& tokens);
+
+// The same two maps of a checkpoint the analysis holds: computed over every token once per
+// CheckpointWeights (and its copies) and kept, so that a scrub's spectra, IPRs, check table and
+// pruning rows, which all read W_L, form it once. A row depends on its token alone, so the rows
+// returned are the numbers the functions above compute. Threading: the first call computes, under
+// a once flag; later calls read.
+Matrix64 logit_map(const CheckpointWeights& w, const std::vector<int>& tokens);
+Matrix64 neuron_inputs(const CheckpointWeights& w, int operand, const std::vector<int>& tokens);
 
 }  // namespace grok
