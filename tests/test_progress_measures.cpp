@@ -11,6 +11,7 @@
 #include "core/analysis/ablation_checks.h"
 #include "core/analysis/pair_forward.h"
 #include "core/analysis/progress_measures.h"
+#include "core/analysis/snapshot.h"
 #include "core/analysis/weight_spectra.h"
 #include "core/model/internal/transformer.h"
 #include "core/model/internal/weights.h"
@@ -132,6 +133,33 @@ class TestProgressMeasures : public QObject {
     const WeightSpectra w = weight_spectra(c, s.load_checkpoint(100), F);
     QCOMPARE(m.gini_wl, w.gini_wl);
     QVERIFY(m.sum_sq_weights > 0);
+  }
+
+  // The views take a checkpoint's key set from the run file (what training detected when it
+  // committed the checkpoint) instead of detecting it again: the same set, checkpoint by checkpoint.
+  void storedKeySetIsTheDetectedOne() {
+    test::ScratchDir dir;
+    Config c = test::tiny_config(23, 1500, 250, 50);
+    c.lr = 1e-2;  // so that some key frequencies appear
+    test::train_run(c, dir.file("run.grok"));
+    const RunStore s = RunStore::open(dir.file("run.grok"));
+    const Dataset d = make_dataset(c);
+    const FourierBasis F(c.p);
+    QVERIFY(!s.measure_keys(7, KeySelection::Live));  // no checkpoint there
+    int nonempty = 0;
+    for (int epoch : s.checkpoint_epochs()) {
+      const std::optional<std::vector<int>> stored = s.measure_keys(epoch, KeySelection::Live);
+      QVERIFY(stored);
+      const CheckpointWeights w(c, s.load_checkpoint(epoch));
+      const Snapshot detected = compute_snapshot(c, epoch, w, d, std::nullopt, F, SnapshotScope::views);
+      QCOMPARE(*stored, detected.detected.freqs);
+      const Snapshot given = compute_snapshot(c, epoch, w, d, std::nullopt, F, SnapshotScope::views, nullptr, &*stored);
+      QCOMPARE(given.detected.freqs, detected.detected.freqs);
+      QCOMPARE(given.measures.key_freqs, detected.measures.key_freqs);
+      QCOMPARE(given.measures.logits_2d_norms, detected.measures.logits_2d_norms);
+      nonempty += !stored->empty();
+    }
+    QVERIFY(nonempty > 0);
   }
 
   void ablationChecksAgreeWithTheirDefinitions() {

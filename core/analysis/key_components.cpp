@@ -96,8 +96,17 @@ void CharacterSums::accumulate(const ForwardBlock& b, const float* L) {
   at::NoGradGuard no_grad;
   const at::Tensor X =
       at::from_blob(const_cast<float*>(L), {b.pairs, p_}, at::kFloat).index_select(1, cols_).to(at::kDouble);
-  const at::Tensor h = divide_.index_select(0, product_.narrow(0, b.first, b.pairs));  // [pairs, n]
-  Z_.index_add_(0, h.reshape({-1}), X.reshape({-1}));
+  // Z[(i o j) o c^-1] += X[pair, c], pairs in order and c in order within one: the sums index_add_
+  // made over the flattened [pairs, n] index (the same order, so the same bits) without forming it.
+  const double* x = X.data_ptr<double>();
+  double* z = Z_.data_ptr<double>();
+  const std::int64_t* product = product_.data_ptr<std::int64_t>();
+  const std::int64_t* divide = divide_.data_ptr<std::int64_t>();
+  for (std::int64_t r = 0; r < b.pairs; r++) {
+    const std::int64_t* h = divide + product[b.first + r] * n_;
+    const double* xr = x + r * n_;
+    for (int c = 0; c < n_; c++) z[h[c]] += xr[c];
+  }
   sq_ += X.square().sum().item<double>();
   row_sq_ += X.sum(1).square().sum().item<double>();
   sum_ += X.sum().item<double>();

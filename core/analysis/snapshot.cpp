@@ -18,7 +18,7 @@ double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std
 
 Snapshot compute_snapshot(const Config& cfg, int epoch, const CheckpointWeights& ck, const Dataset& data,
                           const std::optional<std::vector<int>>& key_freqs, const FourierBasis& F, SnapshotScope scope,
-                          const std::atomic<bool>* cancel) {
+                          const std::atomic<bool>* cancel, const std::vector<int>* detected) {
   auto stage = [&] {
     if (cancel && cancel->load()) throw AnalysisCancelled();
   };
@@ -49,7 +49,10 @@ Snapshot compute_snapshot(const Config& cfg, int epoch, const CheckpointWeights&
   stage();
 
   t0 = Clock::now();
-  s.detected = detect_key_components(cfg, s.logits, F, s.spectra.wl_norms);
+  if (detected)
+    s.detected.freqs = *detected;
+  else
+    s.detected = detect_key_components(cfg, s.logits, F, s.spectra.wl_norms);
   const std::vector<int>& keys = key_freqs ? *key_freqs : s.detected.freqs;
   if (scope == SnapshotScope::all) {
     s.measures = measures_from_logits(cfg, s.logits, data, keys, F);

@@ -93,11 +93,15 @@ struct AnalysisCancelled : std::runtime_error {
 };
 
 // `key_freqs`: the set the restricted / excluded measures use; nullopt = this checkpoint's detected set.
+// `detected`: the key set detect_key_components found for this checkpoint when it was committed
+// (the run file's live measures, RunStore::measure_keys), so the views need not detect it again
+// (~10 ms on mainline): then s.detected holds its freqs alone. Null: detected here.
 // Throws AnalysisTooLarge when snapshot_bytes(cfg) exceeds analysis_memory_limit(), and
 // AnalysisCancelled between stages once `*cancel` is set.
 Snapshot compute_snapshot(const Config& cfg, int epoch, const CheckpointWeights& checkpoint, const Dataset& data,
                           const std::optional<std::vector<int>>& key_freqs, const FourierBasis& F,
-                          SnapshotScope scope = SnapshotScope::all, const std::atomic<bool>* cancel = nullptr);
+                          SnapshotScope scope = SnapshotScope::all, const std::atomic<bool>* cancel = nullptr,
+                          const std::vector<int>* detected = nullptr);
 
 // The snapshot's forward pass, for ablation_checks (the check table starts from it).
 inline PairForward pair_forward(const Snapshot& s) {

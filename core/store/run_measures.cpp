@@ -52,4 +52,18 @@ std::vector<MeasureRecord> RunStore::load_measures(KeySelection::Kind kind) cons
   });
 }
 
+std::optional<std::vector<int>> RunStore::measure_keys(int epoch, KeySelection::Kind kind) const {
+  return guarded(path_, [&]() -> std::optional<std::vector<int>> {
+    Stmt s = db().prepare(
+        "SELECT key_freqs FROM measures WHERE epoch = ?1 AND substr(key_freqs, 1, length(?2)) = ?2 LIMIT 1");
+    s.bind(1, static_cast<std::int64_t>(epoch));
+    s.bind(2, std::string(kind_name(kind)) + ":");
+    if (!s.step()) return std::nullopt;
+    const std::optional<KeySetTag> keys = KeySetTag::parse(s.text(0));
+    if (!keys)
+      throw RunFileError(RunFileError::Kind::Damaged, path_ + ": damaged run file (measures of an unreadable key set)");
+    return keys->freqs;
+  });
+}
+
 }  // namespace grok

@@ -101,6 +101,9 @@ class RunStore {
   void store_measures(const std::vector<MeasureRecord>& records);
   // The records of every key set chosen as `kind`, by epoch.
   std::vector<MeasureRecord> load_measures(KeySelection::Kind kind) const;
+  // The key set the measures of `epoch` were computed with as `kind` (Live: the one detected
+  // when the checkpoint was committed); nullopt when none is stored.
+  std::optional<std::vector<int>> measure_keys(int epoch, KeySelection::Kind kind) const;
 
   // The numerics rows (NaN where NULL), by epoch; none in a file older than format 3.
   std::vector<NumericsRecord> numerics(int from_epoch = 0, int to_epoch = std::numeric_limits<int>::max()) const;

@@ -144,8 +144,11 @@ void SnapshotService::compute(int epoch, const QString& path, const std::optiona
     v->weights = std::make_shared<const CheckpointWeights>(an->weights(store.load_checkpoint(epoch)));
     if (an->has_basis()) {
       v->group = an->basis().group();
-      v->snapshot = std::make_shared<const Snapshot>(
-          an->snapshot(epoch, *v->weights, keys, SnapshotScope::views, quiet ? &overtaken_ : nullptr));
+      // The key set detected when the checkpoint was committed: the same as detecting it again.
+      const std::optional<std::vector<int>> detected = store.measure_keys(epoch, KeySelection::Live);
+      v->snapshot = std::make_shared<const Snapshot>(an->snapshot(epoch, *v->weights, keys, SnapshotScope::views,
+                                                                  quiet ? &overtaken_ : nullptr,
+                                                                  detected ? &*detected : nullptr));
       v->predictions = std::make_shared<const PairPredictions>(
           pair_predictions(an->task(), an->dataset(), v->snapshot->logits.data()));
     } else {  // no basis, no snapshot (its views say why): the forward for the predictions alone
