@@ -22,6 +22,7 @@
 #include "core/runtime/process_setup.h"
 #include "gui_animation.h"
 #include "gui_bench.h"
+#include "ui/checkpoint/checkpoint_views.h"
 #include "ui/checkpoint/epoch_scrubber.h"
 #include "ui/compare/compare_view.h"
 #include "ui/plots/figure_export.h"
@@ -105,6 +106,11 @@ int main(int argc, char** argv) {
                                        "With --bench-scrub: jump to a random checkpoint each step (seeded) instead of "
                                        "stepping back one.");
   parser.addOption(scrubRandom);
+  const QCommandLineOption scrubCache("scrub-cache",
+                                      "With --bench-scrub: the results cache to use (check tables and neuron "
+                                      "frequencies kept between visits); default: a new, empty one.",
+                                      "FILE");
+  parser.addOption(scrubCache);
   const QCommandLineOption train("train", "Start training PRESET from the window, as Start does.", "PRESET");
   parser.addOption(train);
   const QCommandLineOption out("out", "With --train: the run file to create (default: the run panel's).", "FILE");
@@ -191,6 +197,10 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "--bench-scrub: give a number of steps >= 1, a pause >= 0 ms and a run file\n");
       return 2;
     }
+    QTemporaryDir empty;  // a cache of no visits: every checkpoint is computed
+    w.viewer()->views()->service()->setResultsCache(parser.isSet(scrubCache) ? parser.value(scrubCache)
+                                                                             : empty.filePath("results.sqlite"));
+    std::printf("results cache: %s\n", parser.isSet(scrubCache) ? qPrintable(parser.value(scrubCache)) : "empty");
     scrub_bench = std::make_unique<grok::ScrubBench>(w, parser.positionalArguments().first(), steps, pause,
                                                      parser.isSet(scrubRandom));
     scrub_bench->start();

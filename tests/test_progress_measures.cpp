@@ -153,7 +153,9 @@ class TestProgressMeasures : public QObject {
       const CheckpointWeights w(c, s.load_checkpoint(epoch));
       const Snapshot detected = compute_snapshot(c, epoch, w, d, std::nullopt, F, SnapshotScope::views);
       QCOMPARE(*stored, detected.detected.freqs);
-      const Snapshot given = compute_snapshot(c, epoch, w, d, std::nullopt, F, SnapshotScope::views, nullptr, &*stored);
+      SnapshotKnown known;
+      known.detected = stored;
+      const Snapshot given = compute_snapshot(c, epoch, w, d, std::nullopt, F, SnapshotScope::views, nullptr, &known);
       QCOMPARE(given.detected.freqs, detected.detected.freqs);
       QCOMPARE(given.measures.key_freqs, detected.measures.key_freqs);
       QCOMPARE(given.measures.logits_2d_norms, detected.measures.logits_2d_norms);

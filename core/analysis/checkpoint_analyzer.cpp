@@ -47,11 +47,11 @@ std::vector<int> CheckpointAnalyzer::detect_keys(const CheckpointWeights& w) con
 
 Snapshot CheckpointAnalyzer::snapshot(int epoch, const CheckpointWeights& w,
                                       const std::optional<std::vector<int>>& keys, SnapshotScope scope,
-                                      const std::atomic<bool>* cancel, const std::vector<int>* detected) const {
+                                      const std::atomic<bool>* cancel, const SnapshotKnown* known) const {
   if (!basis_)
     throw ConfigError("task " + task_.describe() + ": " + task_.group_reason() +
                       ", so its views (spectra, neurons, progress measures) are not defined");
-  return compute_snapshot(cfg_, epoch, w, data_, keys, *basis_, scope, cancel, detected);
+  return compute_snapshot(cfg_, epoch, w, data_, keys, *basis_, scope, cancel, known);
 }
 
 AblationChecks CheckpointAnalyzer::checks(const CheckpointWeights& w, const Snapshot& s) const {

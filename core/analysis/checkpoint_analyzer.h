@@ -87,11 +87,11 @@ class CheckpointAnalyzer {
   std::vector<int> detect_keys(const CheckpointWeights& w) const;
   // Spectra, the all-pairs forward, the measures `scope` asks for, neurons. `keys`: the set the
   // restricted / excluded measures use; nullopt = the checkpoint's detected set.
-  // Throws AnalysisCancelled between stages once `*cancel` is set. `detected`: the key set stored
-  // when the checkpoint was committed (compute_snapshot), or null to detect it.
+  // Throws AnalysisCancelled between stages once `*cancel` is set. `known`: what an earlier analysis
+  // of the checkpoint found (SnapshotKnown), or null to compute everything.
   Snapshot snapshot(int epoch, const CheckpointWeights& w, const std::optional<std::vector<int>>& keys,
                     SnapshotScope scope, const std::atomic<bool>* cancel = nullptr,
-                    const std::vector<int>* detected = nullptr) const;
+                    const SnapshotKnown* known = nullptr) const;
   // The Section 4.4 check table from the snapshot's forward, with its measures' key set, plus a
   // row per layer's MLP.
   AblationChecks checks(const CheckpointWeights& w, const Snapshot& s) const;

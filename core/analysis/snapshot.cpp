@@ -18,7 +18,7 @@ double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std
 
 Snapshot compute_snapshot(const Config& cfg, int epoch, const CheckpointWeights& ck, const Dataset& data,
                           const std::optional<std::vector<int>>& key_freqs, const FourierBasis& F, SnapshotScope scope,
-                          const std::atomic<bool>* cancel, const std::vector<int>* detected) {
+                          const std::atomic<bool>* cancel, const SnapshotKnown* known) {
   auto stage = [&] {
     if (cancel && cancel->load()) throw AnalysisCancelled();
   };
@@ -49,8 +49,8 @@ Snapshot compute_snapshot(const Config& cfg, int epoch, const CheckpointWeights&
   stage();
 
   t0 = Clock::now();
-  if (detected)
-    s.detected.freqs = *detected;
+  if (known && known->detected)
+    s.detected.freqs = *known->detected;
   else
     s.detected = detect_key_components(cfg, s.logits, F, s.spectra.wl_norms);
   const std::vector<int>& keys = key_freqs ? *key_freqs : s.detected.freqs;
@@ -69,9 +69,15 @@ Snapshot compute_snapshot(const Config& cfg, int epoch, const CheckpointWeights&
 
   t0 = Clock::now();
   if (s.d_mlp > 0) {
-    s.neurons = neuron_frequencies_of(s.neuron_acts.data(), s.d_mlp, F);
-    for (SnapshotLayer& l : s.earlier_layers) l.neurons = neuron_frequencies_of(l.neuron_acts.data(), s.d_mlp, F);
-    s.neuron_ipr = neuron_iprs(ck, F);
+    if (known && known->neurons.size() == static_cast<std::size_t>(s.n_layers())) {
+      s.neurons = known->neurons.back();
+      for (std::size_t l = 0; l < s.earlier_layers.size(); l++) s.earlier_layers[l].neurons = known->neurons[l];
+    } else {
+      s.neurons = neuron_frequencies_of(s.neuron_acts.data(), s.d_mlp, F);
+      for (SnapshotLayer& l : s.earlier_layers) l.neurons = neuron_frequencies_of(l.neuron_acts.data(), s.d_mlp, F);
+    }
+    const bool ipr_known = known && known->neuron_ipr.size() == static_cast<std::size_t>(s.d_mlp);
+    s.neuron_ipr = ipr_known ? known->neuron_ipr : neuron_iprs(ck, F);
   }
   s.ms.neurons = ms_since(t0);
   s.ms.total = ms_since(t_start);

@@ -92,16 +92,25 @@ struct AnalysisCancelled : std::runtime_error {
   AnalysisCancelled() : std::runtime_error("analysis cancelled") {}
 };
 
+// What an earlier analysis of the same checkpoint found, so that a snapshot need not compute it
+// again: the key set detect_key_components found when training committed the checkpoint (the run
+// file's live measures, RunStore::measure_keys: ~10 ms on mainline; s.detected then holds its
+// freqs alone), and the neurons' frequencies, FVEs and IPRs (results_cache.h: ~15 ms). What is
+// left empty is computed.
+struct SnapshotKnown {
+  std::optional<std::vector<int>> detected;
+  std::vector<NeuronFrequencies> neurons;  // [n_layers], first layer first; or empty
+  std::vector<double> neuron_ipr;          // [d_mlp]; or empty
+};
+
 // `key_freqs`: the set the restricted / excluded measures use; nullopt = this checkpoint's detected set.
-// `detected`: the key set detect_key_components found for this checkpoint when it was committed
-// (the run file's live measures, RunStore::measure_keys), so the views need not detect it again
-// (~10 ms on mainline): then s.detected holds its freqs alone. Null: detected here.
+// `known`: see SnapshotKnown (null: everything computed here).
 // Throws AnalysisTooLarge when snapshot_bytes(cfg) exceeds analysis_memory_limit(), and
 // AnalysisCancelled between stages once `*cancel` is set.
 Snapshot compute_snapshot(const Config& cfg, int epoch, const CheckpointWeights& checkpoint, const Dataset& data,
                           const std::optional<std::vector<int>>& key_freqs, const FourierBasis& F,
                           SnapshotScope scope = SnapshotScope::all, const std::atomic<bool>* cancel = nullptr,
-                          const std::vector<int>* detected = nullptr);
+                          const SnapshotKnown* known = nullptr);
 
 // The snapshot's forward pass, for ablation_checks (the check table starts from it).
 inline PairForward pair_forward(const Snapshot& s) {

@@ -23,7 +23,9 @@ std::size_t SnapshotService::bytes(const ViewSnapshot& v) {
   return sizeof(float) * floats;
 }
 
-SnapshotService::SnapshotService(QObject* parent) : QObject(parent) { qRegisterMetaType<grok::ViewSnapshotPtr>(); }
+SnapshotService::SnapshotService(QObject* parent) : QObject(parent), resultsPath_(ResultsCache::default_path()) {
+  qRegisterMetaType<grok::ViewSnapshotPtr>();
+}
 
 SnapshotService::~SnapshotService() {
   {
@@ -65,6 +67,11 @@ void SnapshotService::request(int epoch) {
     if (s->checks) return;  // else the check table is still to compute
   }
   std::lock_guard<std::mutex> lock(mutex_);
+  if (busy_ && computing_ == epoch) {  // a prefetch of this very checkpoint: it is told to announce
+    promoted_ = true;
+    pending_.reset();
+    return;
+  }
   pending_ = epoch;  // replaces any older request not started yet
   overtaken_ = true;
   if (busy_) return;
@@ -109,6 +116,8 @@ void SnapshotService::work() {
       busy_ = false;
       return;
     }
+    computing_ = epoch;
+    promoted_ = false;
     path = path_;
     keys = keys_;
     generation = generation_;
@@ -122,7 +131,13 @@ void SnapshotService::work() {
     compute(epoch, path, keys, generation, run, quiet);
   } catch (const AnalysisCancelled&) {  // a prefetch overtaken by a request: the request is next
   } catch (const std::exception& e) {
-    if (!quiet) emit failed(epoch, QString::fromStdString(e.what()));
+    if (!quiet || promoted_) emit failed(epoch, QString::fromStdString(e.what()));
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    // Asked for just as the job ended without announcing it: the cache answers the request next.
+    if (promoted_ && !announced_ && !pending_) pending_ = epoch;
+    computing_.reset();
   }
   jobs_.run(this, [this](JobControl&) { work(); }, {});
 }
@@ -132,9 +147,12 @@ void SnapshotService::compute(int epoch, const QString& path, const std::optiona
   QElapsedTimer timer;
   timer.start();
   auto ms = [&] { return static_cast<double>(timer.nsecsElapsed()) / 1e6; };
+  // A prefetch is announced once the user asks for its checkpoint meanwhile (request()).
+  announced_ = false;
+  auto announce = [&] { return announced_ = !quiet || promoted_.load(); };
   ViewSnapshotPtr have = cached(epoch);
   if (have && have->checks) {
-    if (!quiet) emit ready(epoch, have, 0.0);
+    if (announce()) emit ready(epoch, have, 0.0);
     return;
   }
   const std::shared_ptr<const CheckpointAnalyzer> an = analyzer(path, run);
@@ -144,11 +162,19 @@ void SnapshotService::compute(int epoch, const QString& path, const std::optiona
     v->weights = std::make_shared<const CheckpointWeights>(an->weights(store.load_checkpoint(epoch)));
     if (an->has_basis()) {
       v->group = an->basis().group();
-      // The key set detected when the checkpoint was committed: the same as detecting it again.
-      const std::optional<std::vector<int>> detected = store.measure_keys(epoch, KeySelection::Live);
-      v->snapshot = std::make_shared<const Snapshot>(an->snapshot(epoch, *v->weights, keys, SnapshotScope::views,
-                                                                  quiet ? &overtaken_ : nullptr,
-                                                                  detected ? &*detected : nullptr));
+      // What is known of this checkpoint already: the key set detected when it was committed (the
+      // same as detecting it again), and from the results cache its check table and neurons.
+      SnapshotKnown known;
+      known.detected = store.measure_keys(epoch, KeySelection::Live);
+      const std::optional<std::vector<int>> check_keys = keys ? keys : known.detected;
+      std::optional<CachedResults> hit;
+      if (ResultsCache* rc = results(); rc && check_keys)
+        if ((hit = rc->get(ResultsCache::key(*v->weights, epoch, *check_keys), an->config())))
+          known.neurons = hit->neurons, known.neuron_ipr = hit->neuron_ipr;
+      v->snapshot = std::make_shared<const Snapshot>(
+          an->snapshot(epoch, *v->weights, keys, SnapshotScope::views, quiet ? &overtaken_ : nullptr, &known));
+      if (hit && hit->checks.key_freqs == v->snapshot->measures.key_freqs)
+        v->checks = std::make_shared<const AblationChecks>(std::move(hit->checks));
       v->predictions = std::make_shared<const PairPredictions>(
           pair_predictions(an->task(), an->dataset(), v->snapshot->logits.data()));
     } else {  // no basis, no snapshot (its views say why): the forward for the predictions alone
@@ -159,11 +185,11 @@ void SnapshotService::compute(int epoch, const QString& path, const std::optiona
     have = v;
     if (!cache(epoch, have, generation)) return;
   }
-  if (!have->snapshot) {  // nothing more to compute: no check table without a basis
-    if (!quiet) emit ready(epoch, have, ms());
+  if (!have->snapshot || have->checks) {  // nothing more to compute (no check table without a basis)
+    if (announce()) emit ready(epoch, have, ms());
     return;
   }
-  if (!quiet) emit ready(epoch, have, ms());
+  if (announce()) emit ready(epoch, have, ms());
   {
     // The user has scrubbed on: the table of this epoch would be drawn and replaced at once.
     std::lock_guard<std::mutex> lock(mutex_);
@@ -171,8 +197,29 @@ void SnapshotService::compute(int epoch, const QString& path, const std::optiona
   }
   auto full = std::make_shared<ViewSnapshot>(*have);
   full->checks = std::make_shared<const AblationChecks>(an->checks(*have->weights, *have->snapshot));
+  if (ResultsCache* rc = results()) {  // kept for the next visit, this session or another
+    const Snapshot& sn = *have->snapshot;
+    CachedResults r{*full->checks, {}, sn.neuron_ipr};
+    for (int l = 0; l < sn.n_layers() && sn.d_mlp > 0; l++) r.neurons.push_back(sn.layer(l).neurons);
+    rc->put(ResultsCache::key(*have->weights, epoch, sn.measures.key_freqs), r);
+  }
   if (!cache(epoch, full, generation)) return;
-  if (!quiet) emit ready(epoch, full, ms());
+  if (announce()) emit ready(epoch, full, ms());
+}
+
+ResultsCache* SnapshotService::results() {
+  std::string path;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    path = resultsPath_;
+  }
+  if (!results_ || results_->path() != path) results_ = std::make_unique<ResultsCache>(path);
+  return results_->ok() ? results_.get() : nullptr;
+}
+
+void SnapshotService::setResultsCache(const QString& path) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  resultsPath_ = path.toStdString();
 }
 
 std::shared_ptr<const CheckpointAnalyzer> SnapshotService::analyzer(const QString& path, unsigned run) {

@@ -23,6 +23,7 @@
 
 #include "core/analysis/checkpoint_analyzer.h"
 #include "core/analysis/predictions.h"
+#include "core/analysis/results_cache.h"
 #include "core/base/operation_group.h"
 #include "core/runtime/analysis_turns.h"
 #include "core/runtime/compute_thread.h"
@@ -68,6 +69,9 @@ class SnapshotService : public QObject {
   void setWarm(bool warm);
   // Each job takes its turn with training (core/runtime/analysis_turns.h).
   void setTurns(std::shared_ptr<AnalysisTurns> turns);
+  // The results cache's file (core/analysis/results_cache.h; default ResultsCache::default_path(),
+  // "" for none): check tables and neuron frequencies kept between visits and sessions.
+  void setResultsCache(const QString& path);
 
  signals:
   void ready(int epoch, grok::ViewSnapshotPtr snapshot, double ms);
@@ -83,14 +87,19 @@ class SnapshotService : public QObject {
   std::shared_ptr<const CheckpointAnalyzer> analyzer(const QString& path, unsigned run);
   // Caches `v` unless the run or key set changed since the job began (then returns false).
   bool cache(int epoch, const ViewSnapshotPtr& v, unsigned generation);
+  ResultsCache* results();  // service thread: the results cache, opened on first use; null if none
 
   // Set by request(): a prefetch under way gives up at its next stage, so that the user's
   // checkpoint is not queued behind one they may never visit (a jump along the scrubber).
   std::atomic<bool> overtaken_{false};
+  // Set by request() for the checkpoint a prefetch is computing: the job announces it (ready).
+  std::atomic<bool> promoted_{false};
   mutable std::mutex mutex_;
   QString path_;
   std::optional<std::vector<int>> keys_;
   std::optional<int> pending_;
+  std::optional<int> computing_;  // the checkpoint the job under way computes
+  bool announced_ = false;        // service thread: the job under way has emitted ready
   std::deque<int> prefetch_;
   bool busy_ = false;
   std::list<std::pair<int, ViewSnapshotPtr>> cache_;    // most recent first
@@ -100,6 +109,8 @@ class SnapshotService : public QObject {
   unsigned analyzer_run_ = 0;                           // the run_generation_ analyzer_ was built for
   JobRunner jobs_;                                      // where the analysis runs; last: destroyed (waited for) first
   std::shared_ptr<AnalysisTurns> turns_;                // under mutex_
+  std::string resultsPath_;                             // under mutex_
+  std::unique_ptr<ResultsCache> results_;               // service thread only
 };
 
 }  // namespace grok
