@@ -54,9 +54,15 @@ Snapshot CheckpointAnalyzer::snapshot(int epoch, const CheckpointWeights& w,
   return compute_snapshot(cfg_, epoch, w, data_, keys, *basis_, scope, cancel, known);
 }
 
-AblationChecks CheckpointAnalyzer::checks(const CheckpointWeights& w, const Snapshot& s) const {
+AblationChecks CheckpointAnalyzer::checks(const CheckpointWeights& w, const Snapshot& s,
+                                          const std::atomic<bool>* cancel) const {
+  auto stage = [&] {
+    if (cancel && cancel->load()) throw AnalysisCancelled();
+  };
   AblationChecks c = ablation_checks(cfg_, w, s.measures.key_freqs, basis(), pair_forward(s));
+  stage();
   append_layer_checks(c, cfg_, w, data_, s);
+  stage();
   for (CheckRow& r : pruning_checks(cfg_, w, data_, s)) c.rows.push_back(std::move(r));
   return c;
 }

@@ -94,7 +94,9 @@ class CheckpointAnalyzer {
                     const SnapshotKnown* known = nullptr) const;
   // The Section 4.4 check table from the snapshot's forward, with its measures' key set, plus a
   // row per layer's MLP.
-  AblationChecks checks(const CheckpointWeights& w, const Snapshot& s) const;
+  // Throws AnalysisCancelled between its parts (the ablations, the layer rows, the pruning rows)
+  // once `*cancel` is set.
+  AblationChecks checks(const CheckpointWeights& w, const Snapshot& s, const std::atomic<bool>* cancel = nullptr) const;
   // The progress measures alone, block by block (no snapshot); `logits` as in
   // compute_progress_measures (the trainer has them from its own passes).
   ProgressMeasures measures(const CheckpointWeights& w, const std::optional<std::vector<int>>& keys,

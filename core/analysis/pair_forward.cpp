@@ -57,9 +57,8 @@ class BlockForward {
     ForwardCache cache;
     const at::Tensor L = model_forward(ck_.config(), w_, x, {}, all ? &cache : nullptr);  // [n, V]
     auto put = [&](const at::Tensor& t, float* dst) {  // t [n, cols] -> dst rows first..
-      if (!dst) return;
-      const at::Tensor c = t.contiguous();
-      std::memcpy(dst + (first - out.base) * c.size(1), c.data_ptr<float>(), sizeof(float) * c.numel());
+      if (!dst) return;  // one pass, strided or not (a narrowed [n, V] was made contiguous first)
+      at::from_blob(dst + (first - out.base) * t.size(1), {t.size(0), t.size(1)}, at::kFloat).copy_(t);
     };
     auto put_attention = [&](const at::Tensor& pattern, float* dst) {  // pattern [n, H, C]
       if (!dst) return;

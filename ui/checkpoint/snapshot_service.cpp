@@ -67,7 +67,8 @@ void SnapshotService::request(int epoch) {
     if (s->checks) return;  // else the check table is still to compute
   }
   std::lock_guard<std::mutex> lock(mutex_);
-  if (busy_ && computing_ == epoch) {  // a prefetch of this very checkpoint: it is told to announce
+  if (busy_ && computing_ == epoch && computingQuiet_ && computingGeneration_ == generation_) {
+    // A prefetch of this very checkpoint, for this run and key set: it is told to announce.
     promoted_ = true;
     pending_.reset();
     return;
@@ -117,6 +118,8 @@ void SnapshotService::work() {
       return;
     }
     computing_ = epoch;
+    computingQuiet_ = quiet;
+    computingGeneration_ = generation_;
     promoted_ = false;
     path = path_;
     keys = keys_;
@@ -135,8 +138,9 @@ void SnapshotService::work() {
   }
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    // Asked for just as the job ended without announcing it: the cache answers the request next.
-    if (promoted_ && !announced_ && !pending_) pending_ = epoch;
+    // Asked for while the job ran, and it ended before announcing all of it (the request came
+    // after its last emit, or it was cancelled): the request is next, from the cache if it can.
+    if (promoted_ && !finished_ && !pending_) pending_ = epoch;
     computing_.reset();
   }
   jobs_.run(this, [this](JobControl&) { work(); }, {});
@@ -148,11 +152,13 @@ void SnapshotService::compute(int epoch, const QString& path, const std::optiona
   timer.start();
   auto ms = [&] { return static_cast<double>(timer.nsecsElapsed()) / 1e6; };
   // A prefetch is announced once the user asks for its checkpoint meanwhile (request()).
-  announced_ = false;
-  auto announce = [&] { return announced_ = !quiet || promoted_.load(); };
+  finished_ = false;
+  auto announce = [&] { return !quiet || promoted_.load(); };
+  // The job's last emit: the checkpoint's views are all there (with the check table, if any).
+  auto last = [&] { return finished_ = announce(); };
   ViewSnapshotPtr have = cached(epoch);
   if (have && have->checks) {
-    if (announce()) emit ready(epoch, have, 0.0);
+    if (last()) emit ready(epoch, have, 0.0);
     return;
   }
   const std::shared_ptr<const CheckpointAnalyzer> an = analyzer(path, run);
@@ -186,7 +192,7 @@ void SnapshotService::compute(int epoch, const QString& path, const std::optiona
     if (!cache(epoch, have, generation)) return;
   }
   if (!have->snapshot || have->checks) {  // nothing more to compute (no check table without a basis)
-    if (announce()) emit ready(epoch, have, ms());
+    if (last()) emit ready(epoch, have, ms());
     return;
   }
   if (announce()) emit ready(epoch, have, ms());
@@ -196,7 +202,8 @@ void SnapshotService::compute(int epoch, const QString& path, const std::optiona
     if (pending_) return;
   }
   auto full = std::make_shared<ViewSnapshot>(*have);
-  full->checks = std::make_shared<const AblationChecks>(an->checks(*have->weights, *have->snapshot));
+  full->checks = std::make_shared<const AblationChecks>(
+      an->checks(*have->weights, *have->snapshot, quiet ? &overtaken_ : nullptr));
   if (ResultsCache* rc = results()) {  // kept for the next visit, this session or another
     const Snapshot& sn = *have->snapshot;
     CachedResults r{*full->checks, {}, sn.neuron_ipr};
@@ -204,7 +211,7 @@ void SnapshotService::compute(int epoch, const QString& path, const std::optiona
     rc->put(ResultsCache::key(*have->weights, epoch, sn.measures.key_freqs), r);
   }
   if (!cache(epoch, full, generation)) return;
-  if (announce()) emit ready(epoch, full, ms());
+  if (last()) emit ready(epoch, full, ms());
 }
 
 ResultsCache* SnapshotService::results() {

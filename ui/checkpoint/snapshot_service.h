@@ -98,8 +98,10 @@ class SnapshotService : public QObject {
   QString path_;
   std::optional<std::vector<int>> keys_;
   std::optional<int> pending_;
-  std::optional<int> computing_;  // the checkpoint the job under way computes
-  bool announced_ = false;        // service thread: the job under way has emitted ready
+  std::optional<int> computing_;      // the checkpoint the job under way computes, a prefetch or not,
+  bool computingQuiet_ = false;       // for the run and key set of this generation
+  unsigned computingGeneration_ = 0;  //
+  bool finished_ = false;             // service thread: the job under way has emitted its last ready
   std::deque<int> prefetch_;
   bool busy_ = false;
   std::list<std::pair<int, ViewSnapshotPtr>> cache_;    // most recent first
