@@ -42,6 +42,9 @@ CheckpointViews::CheckpointViews(EpochScrubber* scrubber, std::shared_ptr<Analys
   connect(service_, &SnapshotService::ready, this, &CheckpointViews::onSnapshot);
   connect(service_, &SnapshotService::failed, this,
           [this](int, const QString& e) { emit message(tr("Analysis failed: %1").arg(e), 8000); });
+  prefetchLater_.setSingleShot(true);
+  prefetchLater_.setInterval(kRestMs);
+  connect(&prefetchLater_, &QTimer::timeout, this, &CheckpointViews::prefetchNeighbours);
   liveThrottle_.setSingleShot(true);
   connect(&liveThrottle_, &QTimer::timeout, this, [this] {
     sinceSnapshot_.invalidate();  // due: let the newest checkpoint through
@@ -89,6 +92,8 @@ void CheckpointViews::setLive(bool training) {
 void CheckpointViews::show(int epoch) {
   if (epoch < 0) return;
   if (shownEpoch_ >= 0 && epoch != shownEpoch_) scrubDir_ = epoch > shownEpoch_ ? 1 : -1;
+  stepped_ = adjacent(shownEpoch_, epoch);
+  prefetchLater_.stop();
   // Following a live run, the analysis would take a fifth of the 2 cores from training (a
   // snapshot and check table every checkpoint). Training waits while it runs
   // (core/runtime/analysis_turns.h), so its cost is its time: keep it near 1 % by waiting 100x the
@@ -128,7 +133,10 @@ void CheckpointViews::onSnapshot(int epoch, ViewSnapshotPtr v, double computeMs)
   }
   if (!v->checks) return checks_->showComputing(epoch);
   checks_->setChecks(epoch, *v->checks, v->group);
-  if (!live_) prefetchNeighbours();
+  // After a step the next ones are likely: computed at once (a request for the one under way takes
+  // it over, snapshot_service.h). After a jump nothing is: only once the user rests, so that a
+  // next jump does not wait behind a guess.
+  if (!live_) stepped_ ? prefetchNeighbours() : prefetchLater_.start();
   if (viewsCurrent) emit message(tr("Check table at epoch %1 (%2 ms)").arg(epoch).arg(ms, 0, 'f', 0), 3000);
   shownChecksEpoch_ = epoch;
   emit checksShown(epoch);
@@ -137,6 +145,12 @@ void CheckpointViews::onSnapshot(int epoch, ViewSnapshotPtr v, double computeMs)
 // The next two checkpoints in the direction the user last stepped, and the one behind: while the
 // user looks at this one, they are computed, so the arrow keys and play find them ready. Not while
 // training, which the cores are busy with.
+bool CheckpointViews::adjacent(int a, int b) const {
+  const std::vector<int>& e = scrubber_->checkpoints();
+  const auto ia = std::lower_bound(e.begin(), e.end(), a), ib = std::lower_bound(e.begin(), e.end(), b);
+  return ia != e.end() && ib != e.end() && *ia == a && *ib == b && std::abs(ia - ib) == 1;
+}
+
 void CheckpointViews::prefetchNeighbours() {
   const std::vector<int>& e = scrubber_->checkpoints();
   const auto it = std::lower_bound(e.begin(), e.end(), shownEpoch_);

@@ -74,6 +74,8 @@ class CheckpointViews : public QObject {
   void onSnapshot(int epoch, ViewSnapshotPtr v, double computeMs);
   void drawSnapshot();
   void prefetchNeighbours();
+  bool adjacent(int a, int b) const;   // neighbouring checkpoints of the scrubber
+  static constexpr int kRestMs = 150;  // after a jump, the neighbours are prefetched once the user rests this long
 
   EpochScrubber* scrubber_;
   SnapshotService* service_;
@@ -86,7 +88,9 @@ class CheckpointViews : public QObject {
   PredictionGrid* predictions_;
   ViewSnapshotPtr shown_;
   int shownEpoch_ = -1, shownChecksEpoch_ = -1;
-  int scrubDir_ = -1;  // the direction of the last step through the checkpoints
+  int scrubDir_ = -1;     // the direction of the last step through the checkpoints
+  bool stepped_ = false;  // the last move was to a neighbouring checkpoint (not a jump)
+  QTimer prefetchLater_;  // after a jump: the neighbours once the user rests
   bool live_ = false;
   QElapsedTimer scrubTimer_;
   QElapsedTimer sinceSnapshot_;  // since the last computed snapshot arrived
