@@ -109,6 +109,24 @@ void combine(Moments& a, const Moments& b) {
 
 namespace {
 
+// Each neuron's frequency of most energy and that energy over its total (variance * n^2): the FVE;
+// a neuron without variance is dead (frequency 0). `energy` [K, M] float64.
+NeuronFrequencies best_frequencies(const at::Tensor& energy, const std::vector<double>& total, int n) {
+  const int M = static_cast<int>(energy.size(1));
+  const auto best = energy.max(0);
+  const at::Tensor best_e = std::get<0>(best).contiguous(), best_k = std::get<1>(best).contiguous();
+  NeuronFrequencies out;
+  out.freq.assign(M, 0);
+  out.fve.assign(M, 0.0);
+  for (int m = 0; m < M; m++) {
+    const double t = total[static_cast<std::size_t>(m)];
+    if (t <= 1e-12 * n * n) continue;  // dead (constant) neuron: no variance to explain
+    out.freq[m] = static_cast<int>(best_k.data_ptr<std::int64_t>()[m]) + 1;
+    out.fve[m] = std::min(1.0, best_e.data_ptr<double>()[m] / t);
+  }
+  return out;
+}
+
 // The activations [p*p, M] in token order as blocks of the group's pairs. The config only names
 // the task (a table group's table travels with it, so no file is read again).
 std::unique_ptr<PairSource> activation_pairs(const float* acts, int M, const FourierBasis& F) {
@@ -150,18 +168,7 @@ NeuronFrequencies irrep_neurons_reference(const float* acts, int M, const Fourie
       (at::mm(B, over_j) * s).square() + (at::mm(B, over_i) * s).square() + (at::mm(B, over_ij) * s).square();
   at::Tensor energy = at::zeros({K, M}, at::kDouble);
   for (int k = 1; k <= K; k++) energy[k - 1] = sq.narrow(0, F.component_first_row(k), F.component_rows(k)).sum(0);
-  const auto best = energy.max(0);
-  const at::Tensor best_e = std::get<0>(best).contiguous(), best_k = std::get<1>(best).contiguous();
-  NeuronFrequencies out;
-  out.freq.assign(M, 0);
-  out.fve.assign(M, 0.0);
-  for (int m = 0; m < M; m++) {
-    const double t = moments.m2[m];
-    if (t <= 1e-12 * n * n) continue;
-    out.freq[m] = static_cast<int>(best_k.data_ptr<std::int64_t>()[m]) + 1;
-    out.fve[m] = std::min(1.0, best_e.data_ptr<double>()[m] / t);
-  }
-  return out;
+  return best_frequencies(energy, moments.m2, n);
 }
 
 }  // namespace
@@ -208,19 +215,7 @@ NeuronFrequencies neuron_frequencies_reference(const float* acts, int M, const F
   // Frequency k's energy: its block Y[u, v], u, v in {cos k, sin k}, plus Y[u, 0] and Y[0, v].
   const at::Tensor energy = blocks.view({K, 4, M}).square().sum(1) + row0.view({K, 2, M}).square().sum(1) +
                             col0.view({K, 2, M}).square().sum(1);  // [K, M]
-  const auto best = energy.max(0);                                 // [M]
-  const at::Tensor best_e = std::get<0>(best).contiguous();
-  const at::Tensor best_k = std::get<1>(best).contiguous();
-  NeuronFrequencies out;
-  out.freq.assign(M, 0);
-  out.fve.assign(M, 0.0);
-  for (int m = 0; m < M; m++) {
-    const double t = moments.m2[m];    // variance * n^2: the energy outside Y[0, 0]
-    if (t <= 1e-12 * n * n) continue;  // dead (constant) neuron: no variance to explain
-    out.freq[m] = static_cast<int>(best_k.data_ptr<std::int64_t>()[m]) + 1;
-    out.fve[m] = std::min(1.0, best_e.data_ptr<double>()[m] / t);
-  }
-  return out;
+  return best_frequencies(energy, moments.m2, n);
 }
 
 namespace {
@@ -234,7 +229,11 @@ struct PairSums {
   std::vector<std::vector<float>> by;  // [maps][n * M]: n terms each (every map is a Latin square)
   std::vector<double> shift, s1, s2;   // [M]: shift, sum (x - shift), sum (x - shift)^2
   std::int64_t count = 0;
-  double centred(int m) const { return s2[m] - s1[m] * s1[m] / static_cast<double>(count); }
+  std::vector<double> centred() const {  // [M]: the sums of squared deviations from the mean
+    std::vector<double> c(s2.size());
+    for (std::size_t m = 0; m < c.size(); m++) c[m] = s2[m] - s1[m] * s1[m] / static_cast<double>(count);
+    return c;
+  }
 };
 
 // A block's rows, columns [m0, m0 + w) (w at most kCols), into the sums. Compiled for AVX2 too (the
@@ -309,23 +308,12 @@ NeuronFrequencies neuron_frequencies_of(const float* acts, int M, const FourierB
   for (std::vector<float>& s : sums.by)
     sq.push_back(at::mm(B, at::from_blob(s.data(), {n, M}, at::kFloat).to(at::kDouble)).square());
   at::Tensor energy = at::zeros({K, M}, at::kDouble);
+  const at::Tensor base = sq[0] + sq[1] + sq[2], with_diff = F.cyclic() ? base + sq[3] : base;
   for (int k = 1; k <= K; k++) {
-    at::Tensor e = sq[0] + sq[1] + sq[2];
-    if (F.cyclic() && F.has_sin(k)) e += sq[3];
+    const at::Tensor& e = F.cyclic() && F.has_sin(k) ? with_diff : base;
     energy[k - 1] = e.narrow(0, F.component_first_row(k), F.component_rows(k)).sum(0) / static_cast<double>(n);
   }
-  const auto best = energy.max(0);
-  const at::Tensor best_e = std::get<0>(best).contiguous(), best_k = std::get<1>(best).contiguous();
-  NeuronFrequencies out;
-  out.freq.assign(M, 0);
-  out.fve.assign(M, 0.0);
-  for (int m = 0; m < M; m++) {
-    const double t = sums.centred(m);  // variance * n^2: the energy outside Y[0, 0]
-    if (t <= 1e-12 * n * n) continue;  // dead (constant) neuron: no variance to explain
-    out.freq[m] = static_cast<int>(best_k.data_ptr<std::int64_t>()[m]) + 1;
-    out.fve[m] = std::min(1.0, best_e.data_ptr<double>()[m] / t);
-  }
-  return out;
+  return best_frequencies(energy, sums.centred(), n);
 }
 
 NeuronFrequencies neuron_frequencies_from_activations(const std::vector<double>& acts, int M, const FourierBasis& F) {
