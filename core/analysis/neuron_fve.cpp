@@ -236,35 +236,51 @@ struct PairSums {
   }
 };
 
+constexpr std::int64_t kCols = 64;  // the columns a thread takes at a time
+
 // A block's rows, columns [m0, m0 + w) (w at most kCols), into the sums. Compiled for AVX2 too (the
 // sums per column are the same whichever runs: each output is its own chain of additions).
 __attribute__((target_clones("avx2", "default"))) void add_rows(const float* X, std::int64_t rows, int M,
                                                                 std::int64_t first, std::int64_t m0, std::int64_t w,
                                                                 const std::vector<std::vector<int>>& maps,
                                                                 PairSums& out) {
-  double* s1 = out.s1.data() + m0;
-  double* s2 = out.s2.data() + m0;
+  // Map 0 (the pair's i) is the same for a run of n pairs: its sums are made in a local row and
+  // added once a run, and the moments in two interleaved local sets, so that no row waits on the
+  // previous row's store to the same place.
+  alignas(32) float run[kCols];
+  alignas(32) double m1[2][kCols], m2[2][kCols];
+  std::fill(run, run + w, 0.0f);
+  std::fill(&m1[0][0], &m1[0][0] + 2 * kCols, 0.0), std::fill(&m2[0][0], &m2[0][0] + 2 * kCols, 0.0);
   const double* shift = out.shift.data() + m0;
+  auto flush = [&](std::size_t pair) {
+    float* a = out.by[0].data() + static_cast<std::int64_t>(maps[0][pair]) * M + m0;
+    for (std::int64_t m = 0; m < w; m++) a[m] += run[m], run[m] = 0.0f;
+  };
   for (std::int64_t r = 0; r < rows; r++) {
     const float* x = X + r * M + m0;
     const std::size_t pair = static_cast<std::size_t>(first + r);
-    for (std::size_t q = 0; q < maps.size(); q++) {
+    if (r > 0 && maps[0][pair] != maps[0][pair - 1]) flush(pair - 1);
+    for (std::int64_t m = 0; m < w; m++) run[m] += x[m];
+    for (std::size_t q = 1; q < maps.size(); q++) {
       float* a = out.by[q].data() + static_cast<std::int64_t>(maps[q][pair]) * M + m0;
       for (std::int64_t m = 0; m < w; m++) a[m] += x[m];
     }
+    double* s1 = m1[r & 1];
+    double* s2 = m2[r & 1];
     for (std::int64_t m = 0; m < w; m++) {
       const double d = x[m] - shift[m];
       s1[m] += d;
       s2[m] += d * d;
     }
   }
+  if (rows > 0) flush(static_cast<std::size_t>(first + rows - 1));
+  for (std::int64_t m = 0; m < w; m++) out.s1[m0 + m] += m1[0][m] + m1[1][m], out.s2[m0 + m] += m2[0][m] + m2[1][m];
 }
 
 PairSums pair_sums(PairSource& src, int n, int M, const std::vector<std::vector<int>>& maps) {
   PairSums out;
   out.by.assign(maps.size(), std::vector<float>(static_cast<std::size_t>(n) * M, 0.0f));
   out.s1.assign(M, 0.0), out.s2.assign(M, 0.0);
-  constexpr std::int64_t kCols = 128;
   const std::int64_t chunks = (M + kCols - 1) / kCols;
   for (std::size_t bi = 0; bi < src.size(); bi++) {
     const ForwardBlock blk = src.block(bi);
