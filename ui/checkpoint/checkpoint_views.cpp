@@ -136,7 +136,12 @@ void CheckpointViews::onSnapshot(int epoch, ViewSnapshotPtr v, double computeMs)
   // After a step the next ones are likely: computed at once (a request for the one under way takes
   // it over, snapshot_service.h). After a jump nothing is: only once the user rests, so that a
   // next jump does not wait behind a guess.
-  if (!live_) stepped_ ? prefetchNeighbours() : prefetchLater_.start();
+  if (!live_) {
+    if (stepped_)
+      prefetchNeighbours();
+    else
+      prefetchLater_.start();
+  }
   if (viewsCurrent) emit message(tr("Check table at epoch %1 (%2 ms)").arg(epoch).arg(ms, 0, 'f', 0), 3000);
   shownChecksEpoch_ = epoch;
   emit checksShown(epoch);

@@ -48,10 +48,8 @@ class CheckpointViews : public QObject {
   HeatmapView* logitsView() const { return logits_; }
   IprHistogram* iprView() const { return ipr_; }  // docked under the Mechanism view's curves
   CheckTableView* checks() const { return checks_; }
-  PredictionGrid* predictions() const { return predictions_; }
-  SnapshotService* service() const {
-    return service_;
-  }  // for the benchmarks (its results cache)  // every task's, with or without a group
+  PredictionGrid* predictions() const { return predictions_; }  // every task's, with or without a group
+  SnapshotService* service() const { return service_; }         // for the benchmarks (its results cache)
   int shownEpoch() const { return shownEpoch_; }
   int shownChecksEpoch() const { return shownChecksEpoch_; }
 

@@ -104,10 +104,12 @@ class SnapshotService : public QObject {
   QString path_;
   std::optional<std::vector<int>> keys_;
   std::optional<int> pending_;
-  std::optional<int> computing_;      // the checkpoint the job under way computes, a prefetch or not,
-  bool computingQuiet_ = false;       // for the run and key set of this generation
-  unsigned computingGeneration_ = 0;  //
-  bool finished_ = false;             // service thread: the job under way has emitted its last ready
+  // The job under way (under mutex_): its checkpoint, whether it is a prefetch, and the generation
+  // (run and key set) it computes for; request() takes over a prefetch of the same three.
+  std::optional<int> computing_;
+  bool computingQuiet_ = false;
+  unsigned computingGeneration_ = 0;
+  bool finished_ = false;  // service thread: the job under way has emitted its last ready
   std::deque<int> prefetch_;
   bool busy_ = false;
   std::list<std::pair<int, ViewSnapshotPtr>> cache_;    // most recent first
