@@ -70,6 +70,11 @@ int cmd_info(int argc, char** argv) {
               m("app_version").c_str(), m("torch_version").c_str());
   std::printf("created       %s, %s threads, BLAS %s\n", m("created_utc").c_str(), m("threads").c_str(),
               m("blas").c_str());
+  if (meta.count("kernel_version_history"))  // resumed under another version of the step's arithmetic
+    std::printf("kernels       version %s; resumed across versions: %s (trainer.h, kKernelVersion)\n",
+                m("kernel_version").c_str(), m("kernel_version_history").c_str());
+  else
+    std::printf("kernels       version %s\n", meta.count("kernel_version") ? m("kernel_version").c_str() : "1");
   std::printf("task          %s%s, train fraction %.3g, seed %llu\n", Task(c).describe().c_str(),
               Task(c).uses_p() ? "" : " (p unused)", c.train_fraction, static_cast<unsigned long long>(c.seed));
   if (c.model == kDefaultModel)

@@ -10,6 +10,7 @@
 
 #include "cli_test_util.h"
 #include "core/store/run_store.h"
+#include "core/training/trainer.h"
 #include "test_util.h"
 
 using namespace grok;
@@ -133,6 +134,7 @@ class TestCli : public QObject {
     QCOMPARE(info.code, 0);
     QVERIFY2(info.out.contains("complete at epoch 100 of 100"), qPrintable(info.out));
     QVERIFY(info.out.contains("checkpoints   3, epochs 0..100"));
+    QVERIFY(info.out.contains("kernels       version " + QString::number(kKernelVersion) + "\n"));
     const QString csv = dir.qfile("m.csv");
     QCOMPARE(cli({"export-csv", run, "--out", csv}).code, 0);
     QFile f(csv);

@@ -19,6 +19,7 @@
 #include "core/model/internal/transformer.h"
 #include "core/model/internal/weights.h"
 #include "core/runtime/simd_kernels.h"
+#include "core/training/internal/cross_entropy.h"
 #include "test_util.h"
 
 using namespace grok;
@@ -75,6 +76,25 @@ std::vector<at::Tensor> mix_all(MixCase& c, bool relu) {
   return {out.detach(), c.alpha.grad(), c.base.grad(), c.tables[0].grad(), c.tables[1].grad(), c.tables[2].grad()};
 }
 
+// The fused last layer against its composition: the mix without ReLU, ReLU on its first M columns,
+// then m[:, M:] + ReLU(m[:, :M]) W; the forward and every gradient.
+std::vector<at::Tensor> logits_all(MixCase& c, const at::Tensor& W, bool fused) {
+  for (auto* t : {&c.alpha, &c.base, &c.tables[0], &c.tables[1], &c.tables[2]}) t->mutable_grad() = at::Tensor();
+  at::Tensor Wg = W.detach().clone().requires_grad_();
+  const std::int64_t M = W.size(0), V = W.size(1);
+  at::Tensor logits;
+  if (fused) {
+    logits = table_mix_logits(c.alpha, c.tables, c.idx, c.base, c.base_idx, Wg).first;
+  } else {
+    const at::Tensor m = table_mix(c.alpha, c.tables, c.idx, c.base, c.base_idx, false);
+    logits = m.narrow(1, M, V) + at::mm(at::relu(m.narrow(1, 0, M)), Wg);
+  }
+  at::manual_seed(13);
+  logits.backward(at::randn(logits.sizes()).to(logits.scalar_type()));
+  return {logits.detach(),    c.alpha.grad(),     c.base.grad(), c.tables[0].grad(),
+          c.tables[1].grad(), c.tables[2].grad(), Wg.grad()};
+}
+
 }  // namespace
 
 class TestKernels : public QObject {
@@ -107,6 +127,51 @@ class TestKernels : public QObject {
         QVERIFY(close(fast[i], ref[i], 1e-5, names[i]));
         QVERIFY(close(portable[i], ref[i], 1e-5, names[i]));
       }
+    }
+  }
+
+  void tableMixLogitsIsTheMixThenTheProduct() {
+    // mix_case's K = 203 columns as M = 160 neurons and V = 43 logits.
+    const std::int64_t M = 160, V = 203 - M;
+    at::manual_seed(14);
+    const at::Tensor W = at::randn({M, V}) / 8;
+    const char* names[] = {"logits", "d_alpha", "d_base", "d_table0", "d_table1", "d_table_shared", "d_W"};
+    MixCase d = mix_case(at::kDouble);
+    const auto ref = logits_all(d, W.to(at::kDouble), false);
+    const auto fused64 = logits_all(d, W.to(at::kDouble), true);
+    for (std::size_t i = 0; i < ref.size(); i++) QVERIFY(close(fused64[i], ref[i], 1e-12, names[i]));
+    for (bool portable : {false, true}) {
+      MixCase c = mix_case(at::kFloat);
+      const auto fused = with_kernels(portable, [&] { return logits_all(c, W, true); });
+      for (std::size_t i = 0; i < ref.size(); i++) QVERIFY(close(fused[i], ref[i], 1e-5, names[i]));
+    }
+  }
+
+  void crossEntropy64IsAutogradsLossAndGradient() {
+    const std::int64_t N = 333, V = 114;
+    at::manual_seed(15);
+    at::Tensor x = at::randn({N, V}) * 6;
+    x.narrow(0, 0, 10).mul_(150);  // rows whose exps span past float64's normal range (< -708)
+    x[10].fill_(2.5);              // a row of ties
+    const at::Tensor y = at::randint(V, {N}, at::kLong);
+    at::Tensor xr = x.to(at::kDouble).requires_grad_();
+    const at::Tensor picked_ref = at::log_softmax(xr, -1).gather(1, y.unsqueeze(1));
+    const at::Tensor loss_ref = -picked_ref.mean();
+    loss_ref.backward();
+    for (bool portable : {false, true}) {
+      at::Tensor xf = x.clone().requires_grad_();
+      const auto [loss, picked] = with_kernels(portable, [&] { return cross_entropy64(xf, y); });
+      QCOMPARE(loss.scalar_type(), at::kDouble);
+      QVERIFY(!picked.requires_grad());
+      with_kernels(portable, [&] { return (loss.backward(), 0); });
+      // float64 throughout: the polynomial exp is ~1 ulp, each row's sum of 114 terms adds ~1e-16.
+      QVERIFY2(std::abs(loss.item<double>() - loss_ref.item<double>()) <= 1e-14 * loss_ref.item<double>(),
+               qPrintable(
+                   QString("%1 vs %2").arg(loss.item<double>(), 0, 'g', 17).arg(loss_ref.item<double>(), 0, 'g', 17)));
+      QVERIFY(close(picked, picked_ref.detach(), 1e-14, "picked"));
+      QCOMPARE(xf.grad().scalar_type(), at::kFloat);
+      // The gradient is rounded to float: 1e-7 relative to its scale (1 / N).
+      QVERIFY(close(xf.grad(), xr.grad(), 1e-6, "d_logits"));
     }
   }
 

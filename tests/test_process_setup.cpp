@@ -171,6 +171,25 @@ class TestProcessSetup : public QObject {
     QCOMPARE(s.meta("threads"), std::string("2"));
     QCOMPARE(s.meta("threads_history"), std::string("1 from epoch 0, 2 from epoch 18"));
   }
+
+  void resumeUnderAnotherKernelVersionSaysSo() {
+    const Config c = test::tiny_config(23, 40, 10, 5);
+    test::ScratchDir dir;
+    train(c, dir.file("now.grok"), {1}, /*stop_after=*/17);
+    QCOMPARE(RunStore::open(dir.file("now.grok")).meta("kernel_version"), std::to_string(kKernelVersion));
+    { Trainer t = Trainer::resume(dir.file("now.grok"), std::nullopt, {1}); }  // the same version: no history
+    QCOMPARE(RunStore::open(dir.file("now.grok")).meta("kernel_version_history"), std::string());
+    // A run made before versions were recorded (no meta: version 1) goes on under today's.
+    train(c, dir.file("old.grok"), {1}, /*stop_after=*/17);
+    {
+      RunStore s = RunStore::open(dir.file("old.grok"), RunStore::Mode::Train);
+      s.set_meta("kernel_version", "");
+    }
+    { Trainer t = Trainer::resume(dir.file("old.grok"), std::nullopt, {1}); }
+    const RunStore s = RunStore::open(dir.file("old.grok"));
+    QCOMPARE(s.meta("kernel_version"), std::to_string(kKernelVersion));
+    QCOMPARE(s.meta("kernel_version_history"), "1 from epoch 0, " + std::to_string(kKernelVersion) + " from epoch 18");
+  }
 };
 
 GROK_TEST_APPLESS_MAIN(TestProcessSetup)

@@ -4,163 +4,23 @@
 #include <torch/csrc/autograd/custom_function.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <type_traits>
 
+#include "core/model/internal/row_kernels.h"
+#include "core/runtime/blas_kernels.h"
 #include "core/runtime/simd_kernels.h"
-#if GROK_X86_KERNELS
-#include <immintrin.h>
-#endif
 
 namespace grok {
 namespace {
 
+using row_kernels::axpy;
+using row_kernels::combine;
+using row_kernels::dot;
+using row_kernels::relu_mask;
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
-
-// Row kernels. Generic C++ for any type, the portable path (what arm64 runs, and x86 with
-// GROK_PORTABLE_KERNELS=1); float32 additionally has AVX2+FMA versions picked at run time on x86-64,
-// since the default x86-64 target has neither and these loops carry the fast path. The generic
-// float loops differ from the x86 ones only by FMA rounding and, in dot, the order of the sum.
-
-// o[k] = base[k] + sum_r w[r] * rows[r][k]: all rows in one pass, so each output element is
-// written once (a row-at-a-time axpy is bound by reloading and storing o).
-template <typename T>
-void combine_generic(T* o, const T* base, const T* const* rows, const T* w, std::int64_t c, std::int64_t K, bool relu) {
-  for (std::int64_t k = 0; k < K; k++) {
-    T acc = base[k];
-    for (std::int64_t r = 0; r < c; r++) acc += w[r] * rows[r][k];
-    o[k] = relu && acc < 0 ? T(0) : acc;
-  }
-}
-
-template <typename T>
-void relu_mask_generic(T* dst, const T* g, const T* out, std::int64_t K) {
-  for (std::int64_t k = 0; k < K; k++) dst[k] = out[k] > 0 ? g[k] : T(0);
-}
-
-template <typename T>
-void axpy_generic(T* o, const T* x, T w, std::int64_t K) {
-  for (std::int64_t k = 0; k < K; k++) o[k] += w * x[k];
-}
-
-template <typename T>
-T dot_generic(const T* a, const T* b, std::int64_t K) {
-  T s = 0;
-  for (std::int64_t k = 0; k < K; k++) s += a[k] * b[k];
-  return s;
-}
-
-#if GROK_X86_KERNELS
-__attribute__((target("avx2,fma"))) void combine_avx2(float* o, const float* base, const float* const* rows,
-                                                      const float* w, std::int64_t c, std::int64_t K, bool relu) {
-  const __m256 zero = _mm256_setzero_ps();
-  std::int64_t k = 0;
-  for (; k + 32 <= K; k += 32) {
-    __m256 a0 = _mm256_loadu_ps(base + k), a1 = _mm256_loadu_ps(base + k + 8);
-    __m256 a2 = _mm256_loadu_ps(base + k + 16), a3 = _mm256_loadu_ps(base + k + 24);
-    for (std::int64_t r = 0; r < c; r++) {
-      const __m256 wr = _mm256_set1_ps(w[r]);
-      const float* x = rows[r] + k;
-      a0 = _mm256_fmadd_ps(wr, _mm256_loadu_ps(x), a0);
-      a1 = _mm256_fmadd_ps(wr, _mm256_loadu_ps(x + 8), a1);
-      a2 = _mm256_fmadd_ps(wr, _mm256_loadu_ps(x + 16), a2);
-      a3 = _mm256_fmadd_ps(wr, _mm256_loadu_ps(x + 24), a3);
-    }
-    if (relu) {
-      a0 = _mm256_max_ps(a0, zero);
-      a1 = _mm256_max_ps(a1, zero);
-      a2 = _mm256_max_ps(a2, zero);
-      a3 = _mm256_max_ps(a3, zero);
-    }
-    _mm256_storeu_ps(o + k, a0);
-    _mm256_storeu_ps(o + k + 8, a1);
-    _mm256_storeu_ps(o + k + 16, a2);
-    _mm256_storeu_ps(o + k + 24, a3);
-  }
-  for (; k < K; k++) {
-    float acc = base[k];
-    for (std::int64_t r = 0; r < c; r++) acc = std::fma(w[r], rows[r][k], acc);
-    o[k] = relu && acc < 0 ? 0.0f : acc;
-  }
-}
-
-// dst[k] = g[k] where out[k] > 0, else 0: ReLU's backward for one row.
-__attribute__((target("avx2,fma"))) void relu_mask_avx2(float* dst, const float* g, const float* out, std::int64_t K) {
-  const __m256 zero = _mm256_setzero_ps();
-  std::int64_t k = 0;
-  for (; k + 8 <= K; k += 8) {
-    const __m256 keep = _mm256_cmp_ps(_mm256_loadu_ps(out + k), zero, _CMP_GT_OQ);
-    _mm256_storeu_ps(dst + k, _mm256_and_ps(_mm256_loadu_ps(g + k), keep));
-  }
-  for (; k < K; k++) dst[k] = out[k] > 0 ? g[k] : 0.0f;
-}
-
-__attribute__((target("avx2,fma"))) void axpy_avx2(float* o, const float* x, float w, std::int64_t K) {
-  const __m256 wv = _mm256_set1_ps(w);
-  std::int64_t k = 0;
-  for (; k + 8 <= K; k += 8)
-    _mm256_storeu_ps(o + k, _mm256_fmadd_ps(wv, _mm256_loadu_ps(x + k), _mm256_loadu_ps(o + k)));
-  for (; k < K; k++) o[k] = std::fma(w, x[k], o[k]);
-}
-
-__attribute__((target("avx2,fma"))) float dot_avx2(const float* a, const float* b, std::int64_t K) {
-  __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
-  std::int64_t k = 0;
-  for (; k + 16 <= K; k += 16) {
-    s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + k), _mm256_loadu_ps(b + k), s0);
-    s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + k + 8), _mm256_loadu_ps(b + k + 8), s1);
-  }
-  alignas(32) float lanes[8];
-  _mm256_store_ps(lanes, _mm256_add_ps(s0, s1));
-  float s = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
-  for (; k < K; k++) s = std::fma(a[k], b[k], s);
-  return s;
-}
-
-#endif  // GROK_X86_KERNELS
-
-// `x86`: use_avx2_kernels(), read once per operation (core/runtime/simd_kernels.h).
-template <typename T>
-void combine(bool x86, T* o, const T* base, const T* const* rows, const T* w, std::int64_t c, std::int64_t K,
-             bool relu) {
-#if GROK_X86_KERNELS
-  if constexpr (std::is_same_v<T, float>)
-    if (x86) return combine_avx2(o, base, rows, w, c, K, relu);
-#endif
-  (void)x86;
-  combine_generic(o, base, rows, w, c, K, relu);
-}
-
-template <typename T>
-void relu_mask(bool x86, T* dst, const T* g, const T* out, std::int64_t K) {
-#if GROK_X86_KERNELS
-  if constexpr (std::is_same_v<T, float>)
-    if (x86) return relu_mask_avx2(dst, g, out, K);
-#endif
-  (void)x86;
-  relu_mask_generic(dst, g, out, K);
-}
-
-template <typename T>
-void axpy(bool x86, T* o, const T* x, T w, std::int64_t K) {
-#if GROK_X86_KERNELS
-  if constexpr (std::is_same_v<T, float>)
-    if (x86) return axpy_avx2(o, x, w, K);
-#endif
-  (void)x86;
-  axpy_generic(o, x, w, K);
-}
-
-template <typename T>
-T dot(bool x86, const T* a, const T* b, std::int64_t K) {
-#if GROK_X86_KERNELS
-  if constexpr (std::is_same_v<T, float>)
-    if (x86) return dot_avx2(a, b, K);
-#endif
-  (void)x86;
-  return dot_generic(a, b, K);
-}
 
 constexpr std::int64_t kChunk = 128;
 
@@ -186,9 +46,11 @@ Groups group_by_row(const at::Tensor& idx, std::int64_t R) {
   return g;
 }
 
+// Columns [0, relu_cols) get ReLU, the rest not (the fused logits mix the MLP's pre-activation and
+// the direct path's logits in one table).
 template <typename T>
 void mix_forward(const at::Tensor& alpha, const std::vector<at::Tensor>& tables, const std::vector<at::Tensor>& idx,
-                 const at::Tensor& base, const at::Tensor& base_idx, bool relu, at::Tensor& out) {
+                 const at::Tensor& base, const at::Tensor& base_idx, std::int64_t relu_cols, at::Tensor& out) {
   const std::int64_t N = alpha.size(0), J = alpha.size(1), H = alpha.size(2), K = base.size(1);
   const T* a = alpha.data_ptr<T>();
   const T* b = base.data_ptr<T>();
@@ -200,9 +62,11 @@ void mix_forward(const at::Tensor& alpha, const std::vector<at::Tensor>& tables,
   T* o = out.data_ptr<T>();
   const bool x86 = use_avx2_kernels();
   // Columns in chunks of kChunk, chunk-outer: the tables' slice for one chunk fits in L2, where the
-  // whole tables (2 x V x H x K floats, ~1.9 MB for the mainline MLP) would stream from L3.
-  for (std::int64_t k0 = 0; k0 < K; k0 += kChunk) {
-    const std::int64_t kc = std::min(kChunk, K - k0);
+  // whole tables (2 x V x H x K floats, ~1.9 MB for the mainline MLP) would stream from L3. No chunk
+  // straddles relu_cols.
+  for (std::int64_t k0 = 0; k0 < K;) {
+    const std::int64_t kc = std::min(kChunk, (k0 < relu_cols ? relu_cols : K) - k0);
+    const bool relu = k0 < relu_cols;
     at::parallel_for(0, N, 64, [&](std::int64_t n0, std::int64_t n1) {
       std::vector<const T*> rows(J * H);
       for (std::int64_t n = n0; n < n1; n++) {
@@ -211,6 +75,7 @@ void mix_forward(const at::Tensor& alpha, const std::vector<at::Tensor>& tables,
         combine<T>(x86, o + n * K + k0, b + bi[n] * K + k0, rows.data(), a + n * J * H, J * H, kc, relu);
       }
     });
+    k0 += kc;
   }
 }
 
@@ -318,8 +183,9 @@ struct TableMix : torch::autograd::Function<TableMix> {
                             at::TensorList tables, at::TensorList idx, const at::Tensor& base_idx, bool relu) {
     const std::vector<at::Tensor> t(tables.begin(), tables.end()), ix(idx.begin(), idx.end());
     at::Tensor out = at::empty({alpha.size(0), base.size(1)}, base.options());
-    AT_DISPATCH_FLOATING_TYPES(alpha.scalar_type(), "table_mix",
-                               [&] { mix_forward<scalar_t>(alpha, t, ix, base, base_idx, relu, out); });
+    AT_DISPATCH_FLOATING_TYPES(alpha.scalar_type(), "table_mix", [&] {
+      mix_forward<scalar_t>(alpha, t, ix, base, base_idx, relu ? base.size(1) : 0, out);
+    });
     variable_list saved = {alpha, base, base_idx, relu ? out : at::Tensor()};
     saved.insert(saved.end(), t.begin(), t.end());
     saved.insert(saved.end(), ix.begin(), ix.end());
@@ -357,6 +223,112 @@ struct TableMix : torch::autograd::Function<TableMix> {
   }
 };
 
+// The gradient of the fused logits' mix, gm [N, M + V] (its MLP columns g W^T masked by ReLU, its
+// direct columns g itself), and dW = ReLU(m[:, :M])^T g [M, V]. Blocks of kRows pairs: each
+// block's two products run on the thread that masks it, so the block's neurons are read once, for
+// dW and for the mask, while in cache, and no [N, M] product is zeroed, written and read back. gm
+// may be m itself (its rows are overwritten after they are read). dW is summed per fixed slice of
+// blocks, then slice by slice: the same bits whatever the thread count.
+template <typename T>
+bool logits_mix_grad(const at::Tensor& g, const at::Tensor& m, const at::Tensor& W, at::Tensor& gm, at::Tensor& dW) {
+  const std::int64_t N = g.size(0), V = g.size(1), M = W.size(0), KK = M + V;
+  constexpr std::int64_t kRows = 128, kSlices = 4;
+  const std::int64_t blocks = (N + kRows - 1) / kRows, slices = std::min(kSlices, blocks);
+  const T* gp = g.data_ptr<T>();
+  const T* wp = W.data_ptr<T>();
+  T* mp = m.data_ptr<T>();  // read before gm (perhaps the same memory) is written
+  T* out = gm.data_ptr<T>();
+  const bool x86 = use_avx2_kernels();
+  at::Tensor part = at::empty({slices, M, V}, W.options());
+  std::atomic<bool> no_blas{false};
+  const int iM = static_cast<int>(M), iV = static_cast<int>(V), iKK = static_cast<int>(KK);
+  at::parallel_for(0, slices, 1, [&](std::int64_t s0, std::int64_t s1) {
+    std::vector<T> prod(static_cast<std::size_t>(kRows * M));
+    for (std::int64_t sl = s0; sl < s1; sl++) {
+      T* dw = part.data_ptr<T>() + sl * M * V;
+      for (std::int64_t b = blocks * sl / slices; b < blocks * (sl + 1) / slices && !no_blas; b++) {
+        const std::int64_t n0 = b * kRows, rows = std::min(kRows, N - n0);
+        const int ir = static_cast<int>(rows);
+        const bool first = b == blocks * sl / slices;
+        // Row-major [M, V] dW is column-major [V, M]: g_blk^T (column-major [V, rows]) times the
+        // block's neurons (row-major [rows, M] with row stride M + V, transposed).
+        // Row-major prod = g_blk W^T is column-major prod^T = W g_blk^T, W being column-major [V, M].
+        if (!blas_gemm('N', 'T', iV, iM, ir, gp + n0 * V, iV, mp + n0 * KK, iKK, T(first ? 0 : 1), dw, iV) ||
+            !blas_gemm('T', 'N', iM, ir, iV, wp, iV, gp + n0 * V, iV, T(0), prod.data(), iM)) {
+          no_blas = true;
+          return;
+        }
+        for (std::int64_t r = 0; r < rows; r++) {
+          const std::int64_t n = n0 + r;
+          relu_mask<T>(x86, out + n * KK, prod.data() + r * M, mp + n * KK, M);
+          std::copy(gp + n * V, gp + (n + 1) * V, out + n * KK + M);
+        }
+      }
+    }
+  });
+  if (no_blas) return false;
+  dW.copy_(part[0]);
+  for (std::int64_t sl = 1; sl < slices; sl++) dW.add_(part[sl]);
+  return true;
+}
+
+struct TableMixLogits : torch::autograd::Function<TableMixLogits> {
+  // inputs: alpha, base, W, tables..., then the index tensors (not differentiable)
+  static variable_list forward(AutogradContext* ctx, const at::Tensor& alpha, const at::Tensor& base,
+                               const at::Tensor& W, at::TensorList tables, at::TensorList idx,
+                               const at::Tensor& base_idx) {
+    const std::vector<at::Tensor> t(tables.begin(), tables.end()), ix(idx.begin(), idx.end());
+    const std::int64_t M = W.size(0), V = base.size(1) - M;
+    at::Tensor m = at::empty({alpha.size(0), base.size(1)}, base.options());
+    AT_DISPATCH_FLOATING_TYPES(alpha.scalar_type(), "table_mix_logits",
+                               [&] { mix_forward<scalar_t>(alpha, t, ix, base, base_idx, M, m); });
+    at::Tensor logits = at::addmm(m.narrow(1, M, V), m.narrow(1, 0, M), W);  // [N, V]
+    variable_list saved = {alpha, base_idx, m, W};
+    saved.insert(saved.end(), t.begin(), t.end());
+    saved.insert(saved.end(), ix.begin(), ix.end());
+    ctx->save_for_backward(saved);
+    ctx->saved_data["J"] = static_cast<std::int64_t>(t.size());
+    ctx->saved_data["base_rows"] = base.size(0);
+    ctx->mark_non_differentiable({m});
+    ctx->set_materialize_grads(false);  // m's gradient is never formed
+    return {logits, m};
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    const variable_list s = ctx->get_saved_variables();
+    const std::int64_t J = ctx->saved_data["J"].toInt();
+    const at::Tensor &alpha = s[0], &base_idx = s[1], &m = s[2], &W = s[3];
+    const std::vector<at::Tensor> tables(s.begin() + 4, s.begin() + 4 + J), idx(s.begin() + 4 + J, s.end());
+    const at::Tensor g = grads[0].contiguous();
+    grads.clear();
+    const std::int64_t M = W.size(0), V = g.size(1);
+    // The neurons' gradient takes m's memory when no one outside holds m (training: the caller kept
+    // only the logits; this backward's handles share one tensor): one [N, M + V] buffer fewer to
+    // bring into cache. A second backward (retain_graph) would then find m overwritten: refused.
+    TORCH_CHECK(!ctx->saved_data.count("consumed"), "table_mix_logits: backward twice through one forward");
+    const bool sole = m.storage().use_count() == 1;
+    if (sole) ctx->saved_data["consumed"] = true;
+    at::Tensor gm = sole ? m : at::empty_like(m), d_alpha = at::empty_like(alpha);
+    at::Tensor d_base = at::empty({ctx->saved_data["base_rows"].toInt(), m.size(1)}, m.options());
+    at::Tensor dW = at::empty({M, V}, W.options());
+    std::vector<at::Tensor> d_tables;
+    for (auto& t : tables) d_tables.push_back(at::empty_like(t));
+    AT_DISPATCH_FLOATING_TYPES(alpha.scalar_type(), "table_mix_logits_backward", [&] {
+      if (!logits_mix_grad<scalar_t>(g, m, W, gm, dW)) {  // no BLAS in the process: ATen's products
+        dW.copy_(at::mm(m.narrow(1, 0, M).t(), g));
+        gm.narrow(1, 0, M).copy_(at::mm(g, W.t()) * m.narrow(1, 0, M).gt(0));
+        gm.narrow(1, M, V).copy_(g);
+      }
+      mix_backward<scalar_t>(gm, alpha, tables, idx, base_idx, d_alpha, d_tables, d_base);
+    });
+    variable_list out = {d_alpha, d_base, dW};
+    out.insert(out.end(), d_tables.begin(), d_tables.end());
+    for (std::int64_t j = 0; j < J; j++) out.emplace_back();  // idx
+    out.emplace_back();                                       // base_idx
+    return out;
+  }
+};
+
 }  // namespace
 
 at::Tensor table_mix(const at::Tensor& alpha, const std::vector<at::Tensor>& tables, const std::vector<at::Tensor>& idx,
@@ -373,6 +345,26 @@ at::Tensor table_mix(const at::Tensor& alpha, const std::vector<at::Tensor>& tab
   }
   return TableMix::apply(alpha.contiguous(), base.contiguous(), at::TensorList(t), at::TensorList(ix),
                          base_idx.contiguous(), relu);
+}
+
+std::pair<at::Tensor, at::Tensor> table_mix_logits(const at::Tensor& alpha, const std::vector<at::Tensor>& tables,
+                                                   const std::vector<at::Tensor>& idx, const at::Tensor& base,
+                                                   const at::Tensor& base_idx, const at::Tensor& W) {
+  TORCH_CHECK(W.dim() == 2 && base.dim() == 2 && base.size(1) > W.size(0),
+              "table_mix_logits: W [M, V] needs tables of M + V columns");
+  TORCH_CHECK(
+      alpha.dim() == 3 && static_cast<std::size_t>(alpha.size(1)) == tables.size() && tables.size() == idx.size(),
+      "table_mix_logits: alpha [N, J, H] must match J tables and J index vectors");
+  std::vector<at::Tensor> t, ix;
+  for (std::size_t j = 0; j < tables.size(); j++) {
+    TORCH_CHECK(tables[j].dim() == 3 && tables[j].size(1) == alpha.size(2) && tables[j].size(2) == base.size(1),
+                "table_mix_logits: table shape must be [R, H, M + V]");
+    t.push_back(tables[j].contiguous());
+    ix.push_back(idx[j].contiguous());
+  }
+  const auto out = TableMixLogits::apply(alpha.contiguous(), base.contiguous(), W.contiguous(), at::TensorList(t),
+                                         at::TensorList(ix), base_idx.contiguous());
+  return {out[0], out[1]};
 }
 
 }  // namespace grok

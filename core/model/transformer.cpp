@@ -86,6 +86,17 @@ struct Mixed {
     return out;
   }
 
+  // The last layer's logits, ReLU(mlp.W resid + mlp.b) W2 + direct.W resid + direct.b, as one fused
+  // mix (table_mix_logits): {logits [N, V], the mix [N, M + V], neurons first}.
+  std::pair<at::Tensor, at::Tensor> logits(const Map& mlp, const Map& direct, const at::Tensor& W2) const {
+    const at::Tensor W = at::cat({mlp.W, direct.W}, 0);                                  // [M + V, D]
+    const at::Tensor A = at::matmul(W, W_O);                                             // [M + V, H*Dh]
+    const at::Tensor base = at::matmul(x, W.t()) + at::cat({mlp.bias, direct.bias}, 0);  // [R_i, M + V]
+    std::vector<at::Tensor> tables;
+    for (const auto& v : values) tables.push_back(per_head_map(v, A));  // [R_j, H, M + V]
+    return table_mix_logits(alpha, tables, idx, base, x_idx, W2);
+  }
+
  private:
   at::Tensor mix(const at::Tensor& A, const at::Tensor& base, bool relu) const {
     std::vector<at::Tensor> tables;
@@ -246,6 +257,17 @@ at::Tensor forward_fast(const Weights& weights, const Batch& x, const ForwardOpt
   const at::Tensor W_Ut = w.W_U.t();                         // [V, D]
   const at::Tensor W_outU = at::matmul(L.W_out.t(), w.W_U);  // [M, V]
   const at::Tensor bias_U = at::matmul(L.b_out, w.W_U);      // [V]
+  const int last = static_cast<int>(w.layers.size()) - 1;
+  if (att.mixed && opt.dropout <= 0 && !(opt.final_mlp && opt.final_mlp->layer == last)) {
+    const std::int64_t M = L.W_in.size(0), V = W_Ut.size(0);
+    auto [logits, m] = att.mixed->logits({L.W_in, L.b_in, true}, {W_Ut, bias_U, false}, W_outU);
+    if (cache) {
+      cache->mlp_post.push_back(m.narrow(1, 0, M));
+      cache->attn.push_back(pattern);
+      cache->direct = m.narrow(1, M, V);
+    }
+    return logits;
+  }
   at::Tensor pre, direct;
   if (att.mixed) {
     const auto both = att.mixed->apply_all({{L.W_in, L.b_in, /*relu=*/true}, {W_Ut, bias_U, false}});
@@ -255,8 +277,7 @@ at::Tensor forward_fast(const Weights& weights, const Batch& x, const ForwardOpt
     pre = at::addmm(L.b_in, att.resid.rows, L.W_in.t());
     direct = at::addmm(bias_U, att.resid.rows, w.W_U);
   }
-  const at::Tensor post =
-      held_or(relu_dropout(pre, opt, att.mixed.has_value()), opt, static_cast<int>(w.layers.size()) - 1);  // [N, M]
+  const at::Tensor post = held_or(relu_dropout(pre, opt, att.mixed.has_value()), opt, last);  // [N, M]
   if (cache) {
     cache->mlp_post.push_back(post);
     cache->attn.push_back(pattern);

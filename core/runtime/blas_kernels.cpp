@@ -19,6 +19,34 @@ std::string openblas_core() {
 
 namespace {
 
+template <typename T>
+using Gemm = void (*)(const char*, const char*, const int*, const int*, const int*, const T*, const T*, const int*,
+                      const T*, const int*, const T*, T*, const int*);
+
+template <typename T>
+bool gemm(const char* symbol, char transa, char transb, int m, int n, int k, const T* a, int lda, const T* b, int ldb,
+          T beta, T* c, int ldc) {
+  static const auto f = reinterpret_cast<Gemm<T>>(dlsym(RTLD_DEFAULT, symbol));
+  if (!f) return false;
+  const T one = 1;
+  f(&transa, &transb, &m, &n, &k, &one, a, &lda, b, &ldb, &beta, c, &ldc);
+  return true;
+}
+
+}  // namespace
+
+bool blas_gemm(char transa, char transb, int m, int n, int k, const float* a, int lda, const float* b, int ldb,
+               float beta, float* c, int ldc) {
+  return gemm<float>("sgemm_", transa, transb, m, n, k, a, lda, b, ldb, beta, c, ldc);
+}
+
+bool blas_gemm(char transa, char transb, int m, int n, int k, const double* a, int lda, const double* b, int ldb,
+               double beta, double* c, int ldc) {
+  return gemm<double>("dgemm_", transa, transb, m, n, k, a, lda, b, ldb, beta, c, ldc);
+}
+
+namespace {
+
 // The best OpenBLAS 0.3.21 kernel family for float GEMMs that this CPU can run, or nullptr.
 const char* supported_core() {
 #if defined(__x86_64__)

@@ -1,4 +1,5 @@
-// OpenBLAS kernel selection for CPUs newer than the installed OpenBLAS.
+// OpenBLAS kernel selection for CPUs newer than the installed OpenBLAS, and the BLAS's gemm for
+// kernels that call it on blocks of their own rows.
 #pragma once
 
 #include <string>
@@ -18,5 +19,16 @@ const char* openblas_coretype_to_set();
 // OpenBLAS's kernel family in this process ("Cooperlake", "Prescott", ...), or "" if BLAS is not
 // OpenBLAS.
 std::string openblas_core();
+
+// C = op(A) op(B) + beta C in BLAS's column-major convention (transa / transb 'N' or 'T'), through
+// the BLAS LibTorch itself calls (libblas.so.3, looked up at run time like openblas_get_corename).
+// Why not at::mm: a kernel that splits its rows across threads multiplies one block per thread,
+// into strided rows of its own buffer. Inside an OpenMP parallel region OpenBLAS (OpenMP build)
+// runs the product on the calling thread alone. False, writing nothing, when no BLAS is loaded.
+//   blas_gemm('T', 'N', M, rows, V, W, V, g, V, 0.f, out, ldc);   // out rows = g rows W^T, W [M, V]
+bool blas_gemm(char transa, char transb, int m, int n, int k, const float* a, int lda, const float* b, int ldb,
+               float beta, float* c, int ldc);
+bool blas_gemm(char transa, char transb, int m, int n, int k, const double* a, int lda, const double* b, int ldb,
+               double beta, double* c, int ldc);
 
 }  // namespace grok

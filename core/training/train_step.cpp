@@ -3,9 +3,11 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <stdexcept>
+#include <tuple>
 #include <utility>
 
 #include "core/base/task.h"
+#include "core/training/internal/cross_entropy.h"
 #include "core/training/internal/step_numerics.h"
 
 namespace grok {
@@ -54,6 +56,8 @@ const StepForward& TrainStep::forward(int epoch, bool numerics) {
   at::Tensor picked;
   if (cfg_.loss == LossKind::Mse) {
     f_.loss = one_hot_mse(f_.logits, train_.labels, n_);
+  } else if (cfg_.loss == LossKind::Softmax64) {
+    std::tie(f_.loss, picked) = cross_entropy64(f_.logits, train_.labels);
   } else {
     picked = log_probs(f_.logits, cfg_.loss).gather(1, train_.labels.unsqueeze(1));  // [N, 1]
     f_.loss = -picked.mean();

@@ -44,7 +44,8 @@ std::map<std::string, std::string> new_run_meta(int threads) {
   return {{"app_version", version()},
           {"torch_version", torch_version()},
           {"blas", blas_library()},
-          {"threads", std::to_string(threads)}};
+          {"threads", std::to_string(threads)},
+          {"kernel_version", std::to_string(kKernelVersion)}};
 }
 
 struct Trainer::Impl {
@@ -172,6 +173,15 @@ Trainer Trainer::resume(const std::string& path, std::optional<int> epochs, cons
     st.set_meta("threads_history", (before.empty() ? st.meta("threads") + " from epoch 0" : before) + ", " +
                                        std::to_string(threads) + " from epoch " + std::to_string(resume->epoch));
     st.set_meta("threads", std::to_string(threads));
+  }
+  if (const std::string kv = impl->store.meta("kernel_version"); kv != std::to_string(kKernelVersion)) {
+    // Another version's arithmetic from here on: the same science, other last bits.
+    RunStore& st = impl->store;
+    const std::string before = st.meta("kernel_version_history");
+    st.set_meta("kernel_version_history", (before.empty() ? (kv.empty() ? "1" : kv) + " from epoch 0" : before) + ", " +
+                                              std::to_string(kKernelVersion) + " from epoch " +
+                                              std::to_string(resume->epoch));
+    st.set_meta("kernel_version", std::to_string(kKernelVersion));
   }
   impl->epoch = resume->epoch;
   impl->last_checkpoint = resume->epoch;

@@ -111,8 +111,20 @@ Config fork_config(const Config& parent, int epoch, const std::vector<std::strin
 // split (seed) and what acts only on the initial weights (init_scale). The fork dialog disables them.
 const std::vector<std::string>& fork_kept_fields();
 
+// The version of the training step's arithmetic. A run's bits are fixed by its config, its thread
+// count and this number: a change that keeps every result but rounds differently (a fused kernel
+// summing in another order) raises it, re-baselines tests/test_golden_training in the same
+// commit, and leaves older runs readable and resumable. A run file records the version that made
+// it (meta "kernel_version"; absent: 1), and a resume under another one says from which epoch on
+// (meta "kernel_version_history", shown by `info`), like the thread count.
+//   1  until 2026-12-06
+//   2  the last layer's MLP, direct path and logits as one fused mix (table_mix_logits), and the
+//      float64 cross-entropy with one fused backward pass (cross_entropy64): every softmax64 run
+//      of any family, and every one-layer transformer without dropout
+constexpr int kKernelVersion = 2;
+
 // What every new run file's meta records of where it was made (app and LibTorch versions, BLAS,
-// intra-op threads): training, forks and imports alike.
+// intra-op threads, kernel version): training, forks and imports alike.
 std::map<std::string, std::string> new_run_meta(int threads);
 
 }  // namespace grok

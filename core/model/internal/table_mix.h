@@ -25,11 +25,28 @@
 
 #include <ATen/ATen.h>
 
+#include <utility>
 #include <vector>
 
 namespace grok {
 
 at::Tensor table_mix(const at::Tensor& alpha, const std::vector<at::Tensor>& tables, const std::vector<at::Tensor>& idx,
                      const at::Tensor& base, const at::Tensor& base_idx, bool relu = false);
+
+// The last layer's MLP and logits as one operation. The tables and base have M + V columns: the
+// MLP's pre-activation (M, ReLU applied), then the direct path's logits (V). With m the mix,
+//
+//   logits = m[:, M:] + ReLU(m[:, :M]) W              W [M, V] (W_out^T W_U)
+//
+// Returns {logits [N, V], m [N, M + V] with ReLU applied to its first M columns (the neurons, for
+// the views; not differentiable)}. Differentiable in alpha, tables, base and W.
+//
+// Why fused: the backward pass then forms the neurons' gradient in blocks of pairs, each block's
+// product (g W^T) masked by ReLU and joined to the direct path's gradient while in cache, and one
+// pass over the [N, M + V] gradient serves both mixes. Apart it was a [N, M] product zeroed, written
+// and read back for the mask, then two table mixes' backwards (~5 passes over [N, M] more).
+std::pair<at::Tensor, at::Tensor> table_mix_logits(const at::Tensor& alpha, const std::vector<at::Tensor>& tables,
+                                                   const std::vector<at::Tensor>& idx, const at::Tensor& base,
+                                                   const at::Tensor& base_idx, const at::Tensor& W);
 
 }  // namespace grok

@@ -1,0 +1,168 @@
+// Row kernels of the table mix (table_mix.cpp): one output row as a weighted sum of table rows,
+// ReLU's backward mask, axpy and dot, each over K contiguous elements.
+//
+// Why a header of their own: the table mix and the final layer's fused logits both run them.
+// Generic C++ for any type is the portable path (what arm64 runs, and x86 with
+// GROK_PORTABLE_KERNELS=1); float32 additionally has AVX2+FMA versions picked at run time on
+// x86-64 (core/runtime/simd_kernels.h), since the default x86-64 target has neither and these loops
+// carry the fast path. The two differ only by FMA rounding and, in dot, the order of the sum.
+//
+//   const bool x86 = use_avx2_kernels();          // read once per operation
+//   combine<float>(x86, out, base, rows, w, c, K, /*relu=*/true);
+//
+// Threading: pure functions of their arguments; call them from any thread.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <type_traits>
+
+#include "core/runtime/simd_kernels.h"
+#if GROK_X86_KERNELS
+#include <immintrin.h>
+#endif
+
+namespace grok::row_kernels {
+
+// o[k] = base[k] + sum_r w[r] * rows[r][k]: all rows in one pass, so each output element is
+// written once (a row-at-a-time axpy is bound by reloading and storing o).
+template <typename T>
+void combine_generic(T* o, const T* base, const T* const* rows, const T* w, std::int64_t c, std::int64_t K, bool relu) {
+  for (std::int64_t k = 0; k < K; k++) {
+    T acc = base[k];
+    for (std::int64_t r = 0; r < c; r++) acc += w[r] * rows[r][k];
+    o[k] = relu && acc < 0 ? T(0) : acc;
+  }
+}
+
+template <typename T>
+void relu_mask_generic(T* dst, const T* g, const T* out, std::int64_t K) {
+  for (std::int64_t k = 0; k < K; k++) dst[k] = out[k] > 0 ? g[k] : T(0);
+}
+
+template <typename T>
+void axpy_generic(T* o, const T* x, T w, std::int64_t K) {
+  for (std::int64_t k = 0; k < K; k++) o[k] += w * x[k];
+}
+
+template <typename T>
+T dot_generic(const T* a, const T* b, std::int64_t K) {
+  T s = 0;
+  for (std::int64_t k = 0; k < K; k++) s += a[k] * b[k];
+  return s;
+}
+
+#if GROK_X86_KERNELS
+inline __attribute__((target("avx2,fma"))) void combine_avx2(float* o, const float* base, const float* const* rows,
+                                                             const float* w, std::int64_t c, std::int64_t K,
+                                                             bool relu) {
+  const __m256 zero = _mm256_setzero_ps();
+  std::int64_t k = 0;
+  for (; k + 32 <= K; k += 32) {
+    __m256 a0 = _mm256_loadu_ps(base + k), a1 = _mm256_loadu_ps(base + k + 8);
+    __m256 a2 = _mm256_loadu_ps(base + k + 16), a3 = _mm256_loadu_ps(base + k + 24);
+    for (std::int64_t r = 0; r < c; r++) {
+      const __m256 wr = _mm256_set1_ps(w[r]);
+      const float* x = rows[r] + k;
+      a0 = _mm256_fmadd_ps(wr, _mm256_loadu_ps(x), a0);
+      a1 = _mm256_fmadd_ps(wr, _mm256_loadu_ps(x + 8), a1);
+      a2 = _mm256_fmadd_ps(wr, _mm256_loadu_ps(x + 16), a2);
+      a3 = _mm256_fmadd_ps(wr, _mm256_loadu_ps(x + 24), a3);
+    }
+    if (relu) {
+      a0 = _mm256_max_ps(a0, zero);
+      a1 = _mm256_max_ps(a1, zero);
+      a2 = _mm256_max_ps(a2, zero);
+      a3 = _mm256_max_ps(a3, zero);
+    }
+    _mm256_storeu_ps(o + k, a0);
+    _mm256_storeu_ps(o + k + 8, a1);
+    _mm256_storeu_ps(o + k + 16, a2);
+    _mm256_storeu_ps(o + k + 24, a3);
+  }
+  for (; k < K; k++) {
+    float acc = base[k];
+    for (std::int64_t r = 0; r < c; r++) acc = std::fma(w[r], rows[r][k], acc);
+    o[k] = relu && acc < 0 ? 0.0f : acc;
+  }
+}
+
+// dst[k] = g[k] where out[k] > 0, else 0: ReLU's backward for one row.
+inline __attribute__((target("avx2,fma"))) void relu_mask_avx2(float* dst, const float* g, const float* out,
+                                                               std::int64_t K) {
+  const __m256 zero = _mm256_setzero_ps();
+  std::int64_t k = 0;
+  for (; k + 8 <= K; k += 8) {
+    const __m256 keep = _mm256_cmp_ps(_mm256_loadu_ps(out + k), zero, _CMP_GT_OQ);
+    _mm256_storeu_ps(dst + k, _mm256_and_ps(_mm256_loadu_ps(g + k), keep));
+  }
+  for (; k < K; k++) dst[k] = out[k] > 0 ? g[k] : 0.0f;
+}
+
+inline __attribute__((target("avx2,fma"))) void axpy_avx2(float* o, const float* x, float w, std::int64_t K) {
+  const __m256 wv = _mm256_set1_ps(w);
+  std::int64_t k = 0;
+  for (; k + 8 <= K; k += 8)
+    _mm256_storeu_ps(o + k, _mm256_fmadd_ps(wv, _mm256_loadu_ps(x + k), _mm256_loadu_ps(o + k)));
+  for (; k < K; k++) o[k] = std::fma(w, x[k], o[k]);
+}
+
+inline __attribute__((target("avx2,fma"))) float dot_avx2(const float* a, const float* b, std::int64_t K) {
+  __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+  std::int64_t k = 0;
+  for (; k + 16 <= K; k += 16) {
+    s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + k), _mm256_loadu_ps(b + k), s0);
+    s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + k + 8), _mm256_loadu_ps(b + k + 8), s1);
+  }
+  alignas(32) float lanes[8];
+  _mm256_store_ps(lanes, _mm256_add_ps(s0, s1));
+  float s = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+  for (; k < K; k++) s = std::fma(a[k], b[k], s);
+  return s;
+}
+
+#endif  // GROK_X86_KERNELS
+
+// `x86`: use_avx2_kernels(), read once per operation (core/runtime/simd_kernels.h).
+template <typename T>
+void combine(bool x86, T* o, const T* base, const T* const* rows, const T* w, std::int64_t c, std::int64_t K,
+             bool relu) {
+#if GROK_X86_KERNELS
+  if constexpr (std::is_same_v<T, float>)
+    if (x86) return combine_avx2(o, base, rows, w, c, K, relu);
+#endif
+  (void)x86;
+  combine_generic(o, base, rows, w, c, K, relu);
+}
+
+template <typename T>
+void relu_mask(bool x86, T* dst, const T* g, const T* out, std::int64_t K) {
+#if GROK_X86_KERNELS
+  if constexpr (std::is_same_v<T, float>)
+    if (x86) return relu_mask_avx2(dst, g, out, K);
+#endif
+  (void)x86;
+  relu_mask_generic(dst, g, out, K);
+}
+
+template <typename T>
+void axpy(bool x86, T* o, const T* x, T w, std::int64_t K) {
+#if GROK_X86_KERNELS
+  if constexpr (std::is_same_v<T, float>)
+    if (x86) return axpy_avx2(o, x, w, K);
+#endif
+  (void)x86;
+  axpy_generic(o, x, w, K);
+}
+
+template <typename T>
+T dot(bool x86, const T* a, const T* b, std::int64_t K) {
+#if GROK_X86_KERNELS
+  if constexpr (std::is_same_v<T, float>)
+    if (x86) return dot_avx2(a, b, K);
+#endif
+  (void)x86;
+  return dot_generic(a, b, K);
+}
+
+}  // namespace grok::row_kernels

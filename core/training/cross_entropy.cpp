@@ -1,0 +1,158 @@
+#include "core/training/internal/cross_entropy.h"
+
+#include <ATen/Parallel.h>
+#include <torch/csrc/autograd/custom_function.h>
+
+#include <algorithm>
+#include <cmath>
+#include <type_traits>
+
+#include "core/runtime/simd_kernels.h"
+#if GROK_X86_KERNELS
+#include <immintrin.h>
+#endif
+
+namespace grok {
+namespace {
+
+using torch::autograd::AutogradContext;
+using torch::autograd::variable_list;
+
+// Below this exp(x) is subnormal, where 2^k no longer fits the exponent field: such arguments go
+// to std::exp.
+constexpr double kSubnormal = -708.0;
+
+#if GROK_X86_KERNELS
+// exp on 4 doubles: x = k ln2 + r with |r| <= ln2 / 2 (ln2 in two parts, fdlibm's, so k ln2_hi is
+// exact), exp(r) by its Taylor series to r^13 (truncation < 1e-17 relative), times 2^k put into the
+// exponent bits. ~1 ulp; valid for kSubnormal <= x <= 700.
+__attribute__((target("avx2,fma"))) __m256d exp4(__m256d x) {
+  const __m256d k = _mm256_round_pd(_mm256_mul_pd(x, _mm256_set1_pd(1.4426950408889634)),
+                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m256d r = _mm256_fnmadd_pd(k, _mm256_set1_pd(6.93147180369123816490e-01), x);
+  r = _mm256_fnmadd_pd(k, _mm256_set1_pd(1.90821492927058770002e-10), r);
+  static constexpr double kInvFact[] = {1.0 / 6227020800.0,
+                                        1.0 / 479001600.0,
+                                        1.0 / 39916800.0,
+                                        1.0 / 3628800.0,
+                                        1.0 / 362880.0,
+                                        1.0 / 40320.0,
+                                        1.0 / 5040.0,
+                                        1.0 / 720.0,
+                                        1.0 / 120.0,
+                                        1.0 / 24.0,
+                                        1.0 / 6.0,
+                                        0.5,
+                                        1.0,
+                                        1.0};
+  __m256d p = _mm256_set1_pd(kInvFact[0]);
+  for (int i = 1; i < 14; i++) p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(kInvFact[i]));
+  const __m256i k64 = _mm256_cvtepi32_epi64(_mm256_cvtpd_epi32(k));
+  const __m256i two_k = _mm256_slli_epi64(_mm256_add_epi64(k64, _mm256_set1_epi64x(1023)), 52);
+  return _mm256_mul_pd(p, _mm256_castsi256_pd(two_k));
+}
+
+// e[k] = exp(x[k] - m) for k < V (x float or double, read as double), returning their sum in k order.
+template <typename T>
+__attribute__((target("avx2,fma"))) double exp_row_avx2(const T* x, double m, double* e, std::int64_t V) {
+  const __m256d mv = _mm256_set1_pd(m), low = _mm256_set1_pd(kSubnormal);
+  std::int64_t k = 0;
+  for (; k + 4 <= V; k += 4) {
+    __m256d d;
+    if constexpr (std::is_same_v<T, float>)
+      d = _mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(x + k)), mv);
+    else
+      d = _mm256_sub_pd(_mm256_loadu_pd(x + k), mv);
+    _mm256_storeu_pd(e + k, exp4(d));
+    if (_mm256_movemask_pd(_mm256_cmp_pd(d, low, _CMP_LT_OQ)))  // rare: far below the row's max
+      for (std::int64_t i = k; i < k + 4; i++)
+        if (static_cast<double>(x[i]) - m < kSubnormal) e[i] = std::exp(static_cast<double>(x[i]) - m);
+  }
+  for (; k < V; k++) e[k] = std::exp(static_cast<double>(x[k]) - m);
+  double s = 0;
+  for (std::int64_t i = 0; i < V; i++) s += e[i];
+  return s;
+}
+#endif
+
+template <typename T>
+double exp_row_generic(const T* x, double m, double* e, std::int64_t V) {
+  double s = 0;
+  for (std::int64_t k = 0; k < V; k++) s += (e[k] = std::exp(static_cast<double>(x[k]) - m));
+  return s;
+}
+
+// p [N, V] = softmax of each row in float64, picked[n] = log p[n, label[n]].
+template <typename T>
+void softmax_rows(const T* x, const std::int64_t* y, std::int64_t N, std::int64_t V, double* p, double* picked) {
+  const bool x86 = use_avx2_kernels();
+  at::parallel_for(0, N, 64, [&](std::int64_t n0, std::int64_t n1) {
+    for (std::int64_t n = n0; n < n1; n++) {
+      const T* row = x + n * V;
+      double* e = p + n * V;
+      const double m = static_cast<double>(*std::max_element(row, row + V));
+      double s;
+#if GROK_X86_KERNELS
+      s = x86 ? exp_row_avx2<T>(row, m, e, V) : exp_row_generic<T>(row, m, e, V);
+#else
+      (void)x86;
+      s = exp_row_generic<T>(row, m, e, V);
+#endif
+      for (std::int64_t k = 0; k < V; k++) e[k] /= s;
+      picked[n] = (static_cast<double>(row[y[n]]) - m) - std::log(s);
+    }
+  });
+}
+
+struct CrossEntropy64 : torch::autograd::Function<CrossEntropy64> {
+  static variable_list forward(AutogradContext* ctx, const at::Tensor& logits, const at::Tensor& labels) {
+    const at::Tensor x = logits.contiguous(), y = labels.contiguous();
+    const std::int64_t N = x.size(0), V = x.size(1);
+    at::Tensor p = at::empty({N, V}, x.options().dtype(at::kDouble));
+    at::Tensor picked = at::empty({N, 1}, p.options());
+    AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "cross_entropy64", [&] {
+      softmax_rows<scalar_t>(x.data_ptr<scalar_t>(), y.data_ptr<std::int64_t>(), N, V, p.data_ptr<double>(),
+                             picked.data_ptr<double>());
+    });
+    double total = 0;  // in row order: the same bits for any thread count
+    const double* pk = picked.data_ptr<double>();
+    for (std::int64_t n = 0; n < N; n++) total += pk[n];
+    ctx->save_for_backward({p, y});
+    ctx->saved_data["dtype"] = static_cast<std::int64_t>(x.scalar_type());
+    ctx->mark_non_differentiable({picked});
+    ctx->set_materialize_grads(false);
+    return {at::scalar_tensor(-total / static_cast<double>(N), p.options()), picked};
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const at::Tensor &p = saved[0], &labels = saved[1];
+    const std::int64_t N = p.size(0), V = p.size(1);
+    const double c = grads[0].defined() ? grads[0].item<double>() / static_cast<double>(N) : 0.0;
+    const auto dtype = static_cast<at::ScalarType>(ctx->saved_data["dtype"].toInt());
+    at::Tensor g = at::empty({N, V}, p.options().dtype(dtype));
+    const double* pp = p.data_ptr<double>();
+    const std::int64_t* y = labels.data_ptr<std::int64_t>();
+    AT_DISPATCH_FLOATING_TYPES(dtype, "cross_entropy64_backward", [&] {
+      scalar_t* gp = g.data_ptr<scalar_t>();
+      at::parallel_for(0, N, 256, [&](std::int64_t n0, std::int64_t n1) {
+        for (std::int64_t n = n0; n < n1; n++) {
+          for (std::int64_t k = 0; k < V; k++) gp[n * V + k] = static_cast<scalar_t>(pp[n * V + k] * c);
+          gp[n * V + y[n]] = static_cast<scalar_t>(pp[n * V + y[n]] * c - c);
+        }
+      });
+    });
+    return {g, at::Tensor()};
+  }
+};
+
+}  // namespace
+
+std::pair<at::Tensor, at::Tensor> cross_entropy64(const at::Tensor& logits, const at::Tensor& labels) {
+  TORCH_CHECK(logits.dim() == 2 && labels.dim() == 1 && labels.size(0) == logits.size(0),
+              "cross_entropy64: logits [N, V] and labels [N]");
+  const auto out = CrossEntropy64::apply(logits, labels.to(at::kLong));
+  return {out[0], out[1]};
+}
+
+}  // namespace grok
