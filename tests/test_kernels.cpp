@@ -59,7 +59,7 @@ MixCase mix_case(at::ScalarType dtype) {
   MixCase c;
   c.alpha = at::softmax(at::randn({N, 3, H}), 1).to(dtype).requires_grad_();
   for (std::int64_t rows : {V, V, std::int64_t(1)}) {
-    c.tables.push_back(at::randn({rows, H, K}).to(dtype).requires_grad_());
+    c.tables.push_back(at::randn({H, rows, K}).to(dtype).requires_grad_());
     c.idx.push_back(at::randint(rows, {N}, at::kLong));
   }
   c.base = at::randn({V, K}).to(dtype).requires_grad_();

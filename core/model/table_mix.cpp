@@ -57,8 +57,10 @@ void mix_forward(const at::Tensor& alpha, const std::vector<at::Tensor>& tables,
   const std::int64_t* bi = base_idx.data_ptr<std::int64_t>();
   std::vector<const T*> tp;
   std::vector<const std::int64_t*> ip;
+  std::vector<std::int64_t> R;
   for (std::int64_t j = 0; j < J; j++)
-    tp.push_back(tables[j].data_ptr<T>()), ip.push_back(idx[j].data_ptr<std::int64_t>());
+    tp.push_back(tables[j].data_ptr<T>()), ip.push_back(idx[j].data_ptr<std::int64_t>()),
+        R.push_back(tables[j].size(1));
   T* o = out.data_ptr<T>();
   const bool x86 = use_avx2_kernels();
   // Columns in chunks of kChunk, chunk-outer: the tables' slice for one chunk fits in L2, where the
@@ -71,7 +73,7 @@ void mix_forward(const at::Tensor& alpha, const std::vector<at::Tensor>& tables,
       std::vector<const T*> rows(J * H);
       for (std::int64_t n = n0; n < n1; n++) {
         for (std::int64_t j = 0; j < J; j++)
-          for (std::int64_t h = 0; h < H; h++) rows[j * H + h] = tp[j] + (ip[j][n] * H + h) * K + k0;
+          for (std::int64_t h = 0; h < H; h++) rows[j * H + h] = tp[j] + (h * R[j] + ip[j][n]) * K + k0;
         combine<T>(x86, o + n * K + k0, b + bi[n] * K + k0, rows.data(), a + n * J * H, J * H, kc, relu);
       }
     });
@@ -105,7 +107,7 @@ void mix_backward(const at::Tensor& grad, const at::Tensor& alpha, const std::ve
   T* da = d_alpha.data_ptr<T>();
   const bool x86 = use_avx2_kernels();
   std::vector<std::int64_t> shared, per_token;  // tables of one row ('=') and of one row per token
-  for (std::int64_t j = 0; j < J; j++) (tables[j].size(0) == 1 ? shared : per_token).push_back(j);
+  for (std::int64_t j = 0; j < J; j++) (tables[j].size(1) == 1 ? shared : per_token).push_back(j);
 
   // One pass per per-token table j, over its rows r, visiting the pairs that read row r: with
   // grad[n] and the H rows of table j at r in L1, accumulate
@@ -116,7 +118,7 @@ void mix_backward(const at::Tensor& grad, const at::Tensor& alpha, const std::ve
   // buffer in visiting order, contiguous per thread (writing d_alpha at scattered n from two
   // threads would share cache lines), and are put in place afterwards in a pass over n.
   for (std::size_t pass = 0; pass < per_token.size(); pass++) {
-    const std::int64_t j = per_token[pass], R = tables[j].size(0);
+    const std::int64_t j = per_token[pass], R = tables[j].size(1);
     const Groups gr = group_by_row(idx[j], R);
     const T* tj = tables[j].data_ptr<T>();
     T* dtj = d_tables[j].data_ptr<T>();
@@ -128,16 +130,16 @@ void mix_backward(const at::Tensor& grad, const at::Tensor& alpha, const std::ve
     std::vector<T> dots(static_cast<std::size_t>(N * C * H));
     at::parallel_for(0, R, 1, [&](std::int64_t r0, std::int64_t r1) {
       for (std::int64_t r = r0; r < r1; r++) {
-        T* drow = dtj + r * H * K;
-        const T* trow = tj + r * H * K;
-        for (std::int64_t k = 0; k < H * K; k++) drow[k] = 0;
+        T* drow = dtj + r * K;  // head h's row at + h * R * K ([H, R, K] layout)
+        const T* trow = tj + r * K;
+        for (std::int64_t h = 0; h < H; h++) std::fill(drow + h * R * K, drow + h * R * K + K, T(0));
         for (std::int64_t q = gr.offsets[r]; q < gr.offsets[r + 1]; q++) {
           const std::int64_t n = gr.order[q];
           const T* gn = g + n * K;
           T* dq = dots.data() + q * C * H;
           for (std::int64_t h = 0; h < H; h++) {
-            axpy<T>(x86, drow + h * K, gn, a[(n * J + j) * H + h], K);
-            dq[h] = dot<T>(x86, gn, trow + h * K, K);
+            axpy<T>(x86, drow + h * R * K, gn, a[(n * J + j) * H + h], K);
+            dq[h] = dot<T>(x86, gn, trow + h * R * K, K);
           }
           for (std::int64_t c = 1; c < C; c++)
             for (std::int64_t h = 0; h < H; h++) dq[c * H + h] = dot<T>(x86, gn, col_tables[c] + h * K, K);
@@ -338,8 +340,8 @@ at::Tensor table_mix(const at::Tensor& alpha, const std::vector<at::Tensor>& tab
       "table_mix: alpha [N, J, H] must match J tables and J index vectors");
   std::vector<at::Tensor> t, ix;
   for (std::size_t j = 0; j < tables.size(); j++) {
-    TORCH_CHECK(tables[j].dim() == 3 && tables[j].size(1) == alpha.size(2) && tables[j].size(2) == base.size(1),
-                "table_mix: table shape must be [R, H, K]");
+    TORCH_CHECK(tables[j].dim() == 3 && tables[j].size(0) == alpha.size(2) && tables[j].size(2) == base.size(1),
+                "table_mix: table shape must be [H, R, K]");
     t.push_back(tables[j].contiguous());
     ix.push_back(idx[j].contiguous());
   }
@@ -357,8 +359,8 @@ std::pair<at::Tensor, at::Tensor> table_mix_logits(const at::Tensor& alpha, cons
       "table_mix_logits: alpha [N, J, H] must match J tables and J index vectors");
   std::vector<at::Tensor> t, ix;
   for (std::size_t j = 0; j < tables.size(); j++) {
-    TORCH_CHECK(tables[j].dim() == 3 && tables[j].size(1) == alpha.size(2) && tables[j].size(2) == base.size(1),
-                "table_mix_logits: table shape must be [R, H, M + V]");
+    TORCH_CHECK(tables[j].dim() == 3 && tables[j].size(0) == alpha.size(2) && tables[j].size(2) == base.size(1),
+                "table_mix_logits: table shape must be [H, R, M + V]");
     t.push_back(tables[j].contiguous());
     ix.push_back(idx[j].contiguous());
   }

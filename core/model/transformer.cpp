@@ -45,10 +45,11 @@ struct Stream {
   }
 };
 
-// [R, H, Dh] per-head rows times a map W [K, H*Dh] -> [R, H, K]: row r of head h is W[:, h] v[r, h].
+// [R, H, Dh] per-head rows times a map W [K, H*Dh] -> [H, R, K], table_mix's head-major layout: row
+// r of head h is W[:, h] v[r, h].
 at::Tensor per_head_map(const at::Tensor& v, const at::Tensor& W) {
   const auto H = v.size(1), Dh = v.size(2), K = W.size(0);
-  return at::bmm(v.permute({1, 0, 2}), W.view({K, H, Dh}).permute({1, 2, 0})).permute({1, 0, 2});
+  return at::bmm(v.permute({1, 0, 2}), W.view({K, H, Dh}).permute({1, 2, 0}));
 }
 
 // A position's residual after attention, held as its ingredients when every input row is a table
@@ -93,14 +94,14 @@ struct Mixed {
     const at::Tensor A = at::matmul(W, W_O);                                             // [M + V, H*Dh]
     const at::Tensor base = at::matmul(x, W.t()) + at::cat({mlp.bias, direct.bias}, 0);  // [R_i, M + V]
     std::vector<at::Tensor> tables;
-    for (const auto& v : values) tables.push_back(per_head_map(v, A));  // [R_j, H, M + V]
+    for (const auto& v : values) tables.push_back(per_head_map(v, A));  // [H, R_j, M + V]
     return table_mix_logits(alpha, tables, idx, base, x_idx, W2);
   }
 
  private:
   at::Tensor mix(const at::Tensor& A, const at::Tensor& base, bool relu) const {
     std::vector<at::Tensor> tables;
-    for (const auto& v : values) tables.push_back(per_head_map(v, A));  // [R_j, H, K]
+    for (const auto& v : values) tables.push_back(per_head_map(v, A));  // [H, R_j, K]
     return table_mix(alpha, tables, idx, base, x_idx, relu);
   }
 };

@@ -14,7 +14,8 @@
 // With `relu`, the result is ReLU(out) and the backward masks the gradient itself: one pass over
 // [N, K] fewer each way than a separate ReLU (the MLP pre-activation's case).
 //
-// Shapes: alpha [N, J, H]; tables[j] [R_j, H, K]; idx[j] [N] int64 in 0..R_j-1; base [R_b, K];
+// Shapes: alpha [N, J, H]; tables[j] [H, R_j, K] (head-major: the per-head products that make them
+// write it without a transposed copy); idx[j] [N] int64 in 0..R_j-1; base [R_b, K];
 // base_idx [N] int64. float32 or float64. Differentiable in alpha, tables and base; the result is
 // deterministic for any thread count (each output row or table row is summed in a fixed order).
 //
