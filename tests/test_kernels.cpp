@@ -175,6 +175,25 @@ class TestKernels : public QObject {
     }
   }
 
+  void accuracysArgmaxIsAtens() {
+    // Every row's argmax as ATen's: ties (the first wins), -0 against +0, infinities, NaNs (the
+    // first NaN wins), over n entries that are and are not a multiple of 8, of wider rows.
+    at::manual_seed(16);
+    at::Tensor x = at::randint(0, 4, {400, 120}).to(at::kFloat);  // many ties
+    x.narrow(0, 0, 200).copy_(at::randn({200, 120}));
+    const float nan = std::nanf(""), inf = INFINITY;
+    x[1][5] = nan, x[2][0] = nan, x[2][9] = nan, x[3][113] = nan, x[4][7] = inf, x[4][100] = inf;
+    x[5].fill_(-inf), x[6].fill_(0.f), x[6][3] = -0.f, x[7].fill_(-0.f), x[7][50] = 0.f, x[8][119] = nan;
+    for (std::int64_t n : {113, 120, 5, 8, 17}) {
+      const at::Tensor want = x.narrow(1, 0, n).argmax(1);
+      for (bool portable : {false, true}) {
+        const std::int64_t hits = with_kernels(portable, [&] { return count_correct(x, want, n); });
+        QVERIFY2(hits == x.size(0),
+                 qPrintable(QString("n %1, portable %2: %3 rows differ").arg(n).arg(portable).arg(x.size(0) - hits)));
+      }
+    }
+  }
+
   void rowLossesFallbackMatchesTheFastKernel() {
     const int p = 113, n = 700, R = 6, terms = 5;
     std::mt19937 rng(3);

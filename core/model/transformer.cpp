@@ -1,5 +1,6 @@
 #include "core/model/internal/transformer.h"
 
+#include "core/model/internal/row_kernels.h"
 #include "core/model/internal/table_mix.h"
 
 #include <ATen/Parallel.h>
@@ -318,21 +319,18 @@ at::Tensor cross_entropy_f64(const at::Tensor& logits, const at::Tensor& labels)
 
 namespace {
 
-// Row r's argmax over its first n entries as ATen's argmax defines it (the first maximum; a NaN is
-// above everything, the first NaN wins), == labels[r], counted. One pass over contiguous rows:
-// ATen's argmax over the narrowed, strided logits cost ~1 ms a training step on mainline.
+// Row r's argmax over its first n entries as ATen's argmax defines it (row_kernels::argmax),
+// == labels[r], counted. One pass over contiguous rows: ATen's argmax over the narrowed, strided
+// logits cost ~1 ms a training step on mainline.
 template <typename T>
 std::int64_t count_argmax_hits(const T* x, std::int64_t rows, std::int64_t stride, std::int64_t n,
                                const std::int64_t* labels) {
   std::vector<std::int64_t> part(static_cast<std::size_t>((rows + 255) / 256), 0);
+  const bool x86 = use_avx2_kernels();
   at::parallel_for(0, static_cast<std::int64_t>(part.size()), 1, [&](std::int64_t c0, std::int64_t c1) {
     for (std::int64_t c = c0; c < c1; c++)
       for (std::int64_t r = c * 256; r < std::min(rows, (c + 1) * 256); r++) {
-        const T* row = x + r * stride;
-        std::int64_t best = 0;
-        for (std::int64_t k = 1; k < n && !std::isnan(row[best]); k++)
-          if (row[k] > row[best] || std::isnan(row[k])) best = k;
-        part[static_cast<std::size_t>(c)] += best == labels[r];
+        part[static_cast<std::size_t>(c)] += row_kernels::argmax<T>(x86, x + r * stride, n) == labels[r];
       }
   });
   std::int64_t hits = 0;

@@ -1,5 +1,6 @@
 // Row kernels of the table mix (table_mix.cpp): one output row as a weighted sum of table rows,
-// ReLU's backward mask, axpy and dot, each over K contiguous elements.
+// ReLU's backward mask, axpy and dot, each over K contiguous elements; and a row's argmax (the
+// accuracy, transformer.cpp).
 //
 // Why a header of their own: the table mix and the final layer's fused logits both run them.
 // Generic C++ for any type is the portable path (what arm64 runs, and x86 with
@@ -163,6 +164,52 @@ T dot(bool x86, const T* a, const T* b, std::int64_t K) {
 #endif
   (void)x86;
   return dot_generic(a, b, K);
+}
+
+// The index of the row's first maximum over its n entries, as ATen's argmax defines it: a NaN is
+// above everything, the first NaN wins.
+template <typename T>
+std::int64_t argmax_generic(const T* row, std::int64_t n) {
+  std::int64_t best = 0;
+  for (std::int64_t k = 1; k < n && !std::isnan(row[best]); k++)
+    if (row[k] > row[best] || std::isnan(row[k])) best = k;
+  return best;
+}
+
+#if GROK_X86_KERNELS
+// The row's maximum 8 lanes at a time, then the first index holding it (-0 and +0 compare equal,
+// so the first of them wins, as in ATen's strict >). A row with a NaN takes the generic loop.
+inline __attribute__((target("avx2,fma"))) std::int64_t argmax_avx2(const float* row, std::int64_t n) {
+  if (n < 8) return argmax_generic(row, n);
+  __m256 m = _mm256_loadu_ps(row);
+  __m256 nan = _mm256_cmp_ps(m, m, _CMP_UNORD_Q);
+  std::int64_t k = 8;
+  for (; k + 8 <= n; k += 8) {
+    const __m256 v = _mm256_loadu_ps(row + k);
+    m = _mm256_max_ps(m, v);
+    nan = _mm256_or_ps(nan, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+  }
+  alignas(32) float lanes[8];
+  _mm256_store_ps(lanes, m);
+  float mx = lanes[0];
+  for (int i = 1; i < 8; i++) mx = lanes[i] > mx ? lanes[i] : mx;
+  bool any_nan = _mm256_movemask_ps(nan) != 0;
+  for (; k < n; k++) any_nan = any_nan || std::isnan(row[k]), mx = row[k] > mx ? row[k] : mx;
+  if (any_nan) return argmax_generic(row, n);
+  for (k = 0; row[k] != mx; k++) {
+  }
+  return k;
+}
+#endif
+
+template <typename T>
+std::int64_t argmax(bool x86, const T* row, std::int64_t n) {
+#if GROK_X86_KERNELS
+  if constexpr (std::is_same_v<T, float>)
+    if (x86) return argmax_avx2(row, n);
+#endif
+  (void)x86;
+  return argmax_generic(row, n);
 }
 
 }  // namespace grok::row_kernels
