@@ -1,0 +1,46 @@
+// The table mix's passes, shared by its two autograd functions: table_mix (table_mix.cpp) and the
+// fused last layer, table_mix_logits (table_mix_logits.cpp). Shapes and the meaning of each
+// argument are table_mix.h's; T is float or double (instantiated for both).
+//
+//   mix_forward<float>(alpha, tables, idx, base, base_idx, /*relu_cols=*/M, out);   // out [N, K]
+//
+// Threading: each call splits its rows over the calling thread's intra-op pool; every sum runs in
+// a fixed order, so the results do not depend on the thread count.
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace grok::table_mix_passes {
+
+// Pairs grouped by the row they read: order[offsets[r] .. offsets[r+1]) are the n with idx[n] == r,
+// ascending, so that each table row's gradient is summed in a fixed order.
+struct Groups {
+  std::vector<std::int64_t> order, offsets;
+  std::vector<std::int64_t> position;  // inverse of order: order[position[n]] == n
+};
+Groups group_by_row(const at::Tensor& idx, std::int64_t R);
+
+// out = the mix; columns [0, relu_cols) get ReLU, the rest not (the fused logits mix the MLP's
+// pre-activation and the direct path's logits in one table).
+template <typename T>
+void mix_forward(const at::Tensor& alpha, const std::vector<at::Tensor>& tables, const std::vector<at::Tensor>& idx,
+                 const at::Tensor& base, const at::Tensor& base_idx, std::int64_t relu_cols, at::Tensor& out);
+
+// What a caller did already (table_mix_logits' block pass): per-token table `table`'s gradient and
+// d_alpha column, the shared tables' (one row, '=') gradients and d_alpha columns, and the single
+// base row's gradient.
+struct Done {
+  std::int64_t table = -1;
+};
+
+// Every gradient of the mix from grad [N, K] (ReLU's mask already applied): d_alpha, d_tables,
+// d_base, less what `done` says is done.
+template <typename T>
+void mix_backward(const at::Tensor& grad, const at::Tensor& alpha, const std::vector<at::Tensor>& tables,
+                  const std::vector<at::Tensor>& idx, const at::Tensor& base_idx, at::Tensor& d_alpha,
+                  std::vector<at::Tensor>& d_tables, at::Tensor& d_base, const Done* done = nullptr);
+
+}  // namespace grok::table_mix_passes

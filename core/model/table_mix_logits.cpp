@@ -1,0 +1,150 @@
+#include <ATen/Parallel.h>
+#include <torch/csrc/autograd/custom_function.h>
+
+#include <algorithm>
+#include <atomic>
+
+#include "core/model/internal/row_kernels.h"
+#include "core/model/internal/table_mix.h"
+#include "core/model/internal/table_mix_passes.h"
+#include "core/runtime/blas_kernels.h"
+#include "core/runtime/simd_kernels.h"
+
+namespace grok {
+namespace {
+
+using row_kernels::relu_mask;
+using table_mix_passes::mix_backward;
+using table_mix_passes::mix_forward;
+using torch::autograd::AutogradContext;
+using torch::autograd::variable_list;
+
+// The gradient of the fused logits' mix, gm [N, M + V] (its MLP columns g W^T masked by ReLU, its
+// direct columns g itself), and dW = ReLU(m[:, :M])^T g [M, V]. Blocks of kRows pairs: each
+// block's two products run on the thread that masks it, so the block's neurons are read once, for
+// dW and for the mask, while in cache, and no [N, M] product is zeroed, written and read back. gm
+// may be m itself (its rows are overwritten after they are read). dW is summed per fixed slice of
+// blocks, then slice by slice: the same bits whatever the thread count.
+template <typename T>
+bool logits_mix_grad(const at::Tensor& g, const at::Tensor& m, const at::Tensor& W, at::Tensor& gm, at::Tensor& dW) {
+  const std::int64_t N = g.size(0), V = g.size(1), M = W.size(0), KK = M + V;
+  constexpr std::int64_t kRows = 128, kSlices = 4;
+  const std::int64_t blocks = (N + kRows - 1) / kRows, slices = std::min(kSlices, blocks);
+  const T* gp = g.data_ptr<T>();
+  const T* wp = W.data_ptr<T>();
+  T* mp = m.data_ptr<T>();  // read before gm (perhaps the same memory) is written
+  T* out = gm.data_ptr<T>();
+  const bool x86 = use_avx2_kernels();
+  at::Tensor part = at::empty({slices, M, V}, W.options());
+  std::atomic<bool> no_blas{false};
+  const int iM = static_cast<int>(M), iV = static_cast<int>(V), iKK = static_cast<int>(KK);
+  at::parallel_for(0, slices, 1, [&](std::int64_t s0, std::int64_t s1) {
+    std::vector<T> prod(static_cast<std::size_t>(kRows * M));
+    for (std::int64_t sl = s0; sl < s1; sl++) {
+      T* dw = part.data_ptr<T>() + sl * M * V;
+      for (std::int64_t b = blocks * sl / slices; b < blocks * (sl + 1) / slices && !no_blas; b++) {
+        const std::int64_t n0 = b * kRows, rows = std::min(kRows, N - n0);
+        const int ir = static_cast<int>(rows);
+        const bool first = b == blocks * sl / slices;
+        // Row-major [M, V] dW is column-major [V, M]: g_blk^T (column-major [V, rows]) times the
+        // block's neurons (row-major [rows, M] with row stride M + V, transposed).
+        // Row-major prod = g_blk W^T is column-major prod^T = W g_blk^T, W being column-major [V, M].
+        if (!blas_gemm('N', 'T', iV, iM, ir, gp + n0 * V, iV, mp + n0 * KK, iKK, T(first ? 0 : 1), dw, iV) ||
+            !blas_gemm('T', 'N', iM, ir, iV, wp, iV, gp + n0 * V, iV, T(0), prod.data(), iM)) {
+          no_blas = true;
+          return;
+        }
+        for (std::int64_t r = 0; r < rows; r++) {
+          const std::int64_t n = n0 + r;
+          relu_mask<T>(x86, out + n * KK, prod.data() + r * M, mp + n * KK, M);
+          std::copy(gp + n * V, gp + (n + 1) * V, out + n * KK + M);
+        }
+      }
+    }
+  });
+  if (no_blas) return false;
+  dW.copy_(part[0]);
+  for (std::int64_t sl = 1; sl < slices; sl++) dW.add_(part[sl]);
+  return true;
+}
+
+struct TableMixLogits : torch::autograd::Function<TableMixLogits> {
+  // inputs: alpha, base, W, tables..., then the index tensors (not differentiable)
+  static variable_list forward(AutogradContext* ctx, const at::Tensor& alpha, const at::Tensor& base,
+                               const at::Tensor& W, at::TensorList tables, at::TensorList idx,
+                               const at::Tensor& base_idx) {
+    const std::vector<at::Tensor> t(tables.begin(), tables.end()), ix(idx.begin(), idx.end());
+    const std::int64_t M = W.size(0), V = base.size(1) - M;
+    at::Tensor m = at::empty({alpha.size(0), base.size(1)}, base.options());
+    AT_DISPATCH_FLOATING_TYPES(alpha.scalar_type(), "table_mix_logits",
+                               [&] { mix_forward<scalar_t>(alpha, t, ix, base, base_idx, M, m); });
+    at::Tensor logits = at::addmm(m.narrow(1, M, V), m.narrow(1, 0, M), W);  // [N, V]
+    variable_list saved = {alpha, base_idx, m, W};
+    saved.insert(saved.end(), t.begin(), t.end());
+    saved.insert(saved.end(), ix.begin(), ix.end());
+    ctx->save_for_backward(saved);
+    ctx->saved_data["J"] = static_cast<std::int64_t>(t.size());
+    ctx->saved_data["base_rows"] = base.size(0);
+    ctx->mark_non_differentiable({m});
+    ctx->set_materialize_grads(false);  // m's gradient is never formed
+    return {logits, m};
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    const variable_list s = ctx->get_saved_variables();
+    const std::int64_t J = ctx->saved_data["J"].toInt();
+    const at::Tensor &alpha = s[0], &base_idx = s[1], &m = s[2], &W = s[3];
+    const std::vector<at::Tensor> tables(s.begin() + 4, s.begin() + 4 + J), idx(s.begin() + 4 + J, s.end());
+    const at::Tensor g = grads[0].contiguous();
+    grads.clear();
+    const std::int64_t M = W.size(0), V = g.size(1);
+    // The neurons' gradient takes m's memory when no one outside holds m (training: the caller kept
+    // only the logits; this backward's handles share one tensor): one [N, M + V] buffer fewer to
+    // bring into cache. A second backward (retain_graph) would then find m overwritten: refused.
+    TORCH_CHECK(!ctx->saved_data.count("consumed"), "table_mix_logits: backward twice through one forward");
+    const bool sole = m.storage().use_count() == 1;
+    if (sole) ctx->saved_data["consumed"] = true;
+    at::Tensor gm = sole ? m : at::empty_like(m), d_alpha = at::empty_like(alpha);
+    at::Tensor d_base = at::empty({ctx->saved_data["base_rows"].toInt(), m.size(1)}, m.options());
+    at::Tensor dW = at::empty({M, V}, W.options());
+    std::vector<at::Tensor> d_tables;
+    for (auto& t : tables) d_tables.push_back(at::empty_like(t));
+    AT_DISPATCH_FLOATING_TYPES(alpha.scalar_type(), "table_mix_logits_backward", [&] {
+      if (!logits_mix_grad<scalar_t>(g, m, W, gm, dW)) {  // no BLAS in the process: ATen's products
+        dW.copy_(at::mm(m.narrow(1, 0, M).t(), g));
+        gm.narrow(1, 0, M).copy_(at::mm(g, W.t()) * m.narrow(1, 0, M).gt(0));
+        gm.narrow(1, M, V).copy_(g);
+      }
+      mix_backward<scalar_t>(gm, alpha, tables, idx, base_idx, d_alpha, d_tables, d_base);
+    });
+    variable_list out = {d_alpha, d_base, dW};
+    out.insert(out.end(), d_tables.begin(), d_tables.end());
+    for (std::int64_t j = 0; j < J; j++) out.emplace_back();  // idx
+    out.emplace_back();                                       // base_idx
+    return out;
+  }
+};
+
+}  // namespace
+
+std::pair<at::Tensor, at::Tensor> table_mix_logits(const at::Tensor& alpha, const std::vector<at::Tensor>& tables,
+                                                   const std::vector<at::Tensor>& idx, const at::Tensor& base,
+                                                   const at::Tensor& base_idx, const at::Tensor& W) {
+  TORCH_CHECK(W.dim() == 2 && base.dim() == 2 && base.size(1) > W.size(0),
+              "table_mix_logits: W [M, V] needs tables of M + V columns");
+  TORCH_CHECK(
+      alpha.dim() == 3 && static_cast<std::size_t>(alpha.size(1)) == tables.size() && tables.size() == idx.size(),
+      "table_mix_logits: alpha [N, J, H] must match J tables and J index vectors");
+  std::vector<at::Tensor> t, ix;
+  for (std::size_t j = 0; j < tables.size(); j++) {
+    TORCH_CHECK(tables[j].dim() == 3 && tables[j].size(0) == alpha.size(2) && tables[j].size(2) == base.size(1),
+                "table_mix_logits: table shape must be [H, R, M + V]");
+    t.push_back(tables[j].contiguous());
+    ix.push_back(idx[j].contiguous());
+  }
+  const auto out = TableMixLogits::apply(alpha.contiguous(), base.contiguous(), W.contiguous(), at::TensorList(t),
+                                         at::TensorList(ix), base_idx.contiguous());
+  return {out[0], out[1]};
+}
+
+}  // namespace grok
