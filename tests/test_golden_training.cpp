@@ -1,9 +1,9 @@
 // Training is bit-identical to what the code trained before the task / model-family / analyzer
 // reshaping (issue 22): for every preset, a short run's stored weights, metrics, progress measures
 // and numerics hash to the values the pre-reshaping build wrote (captured with GROK_PRINT_GOLDEN=1
-// on commit 1711295, one intra-op thread). Re-baselined once since, with kernel version 2
-// (core/training/trainer.h: the fused cross-entropy and last layer): every preset but label-noise
-// (an MLP trained on mse) changed its last bits then.
+// on commit 1711295, one intra-op thread). Re-baselined since with each kernel version
+// (core/training/trainer.h): 2 (the fused cross-entropy and last layer) changed every preset's last
+// bits but label-noise's (an MLP trained on mse), 3 (the later layers' queries) two-layer's.
 //
 // What a hash covers: every tensor of every checkpoint (name, shape, bytes), every metrics row,
 // every stored measure and numerics value, as their bit patterns. A change anywhere in training or

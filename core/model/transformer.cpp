@@ -126,15 +126,19 @@ Attended attend(const LayerWeights& L, const std::vector<Stream>& s, std::size_t
     if (pattern_out) *pattern_out = at::ones({N, H, 1}, s[0].rows.options());
     return {std::nullopt, out};
   }
-  // K and V of every stream and Q of stream i in one product over the streams' stacked rows: the
-  // rows are few (V + V + 1 for the mainline) and one call beats seven, forward and backward.
+  // K and V of every stream and Q of stream i in one product over the streams' stacked rows when
+  // the rows are few (V + V + 1 for the mainline's first layer: one call beats seven, forward and
+  // backward). Per-pair streams (a layer after the first) have N rows each: there Q is projected
+  // from stream i's rows alone, not from every stream's (a third of the product, and of its
+  // backward's zero-filled gradient, for nothing).
   std::vector<at::Tensor> rows;
   std::vector<std::int64_t> counts;
   for (std::size_t j = 0; j <= i; j++) rows.push_back(s[j].rows), counts.push_back(s[j].rows.size(0));
-  const at::Tensor W_KVQ = at::cat({L.W_K, L.W_V, L.W_Q}, 0);           // [3H, Dh, D]
-  const auto kvq = project_heads(at::cat(rows, 0), W_KVQ).split(H, 1);  // 3 x [sum R, H, Dh]
+  const bool few = s[i].kind != Stream::Pair;
+  const at::Tensor W_KVQ = few ? at::cat({L.W_K, L.W_V, L.W_Q}, 0) : at::cat({L.W_K, L.W_V}, 0);  // [3H or 2H, Dh, D]
+  const auto kvq = project_heads(at::cat(rows, 0), W_KVQ).split(H, 1);                            // [sum R, H, Dh] each
   const auto ks = kvq[0].split_with_sizes(counts, 0), vs = kvq[1].split_with_sizes(counts, 0);
-  const at::Tensor q = kvq[2].split_with_sizes(counts, 0)[i];  // [R_i, H, Dh]
+  const at::Tensor q = few ? kvq[2].split_with_sizes(counts, 0)[i] : project_heads(s[i].rows, L.W_Q);  // [R_i, H, Dh]
   std::vector<at::Tensor> scores, values;
   bool shared = true;
   for (std::size_t j = 0; j <= i; j++) {

@@ -121,7 +121,9 @@ const std::vector<std::string>& fork_kept_fields();
 //   2  the last layer's MLP, direct path and logits as one fused mix (table_mix_logits), and the
 //      float64 cross-entropy with one fused backward pass (cross_entropy64): every softmax64 run
 //      of any family, and every one-layer transformer without dropout
-constexpr int kKernelVersion = 2;
+//   3  a layer after the first projects the queries from the attending position's rows alone
+//      (transformers of two layers or more)
+constexpr int kKernelVersion = 3;
 
 // What every new run file's meta records of where it was made (app and LibTorch versions, BLAS,
 // intra-op threads, kernel version): training, forks and imports alike.
