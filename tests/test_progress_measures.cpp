@@ -263,8 +263,12 @@ class TestProgressMeasures : public QObject {
     for (int k = 1; k <= F.n_freqs(); k++) all.push_back(k);
     const AblationChecks b = ablation_checks(c, CheckpointWeights(c, ck), all, F, view(forward));
     const double full = b.rows.front().loss;
-    QVERIFY2(std::abs(find(b, "MLP onto the key W_L directions").loss - full) < 1e-9 * (1 + full),
-             qPrintable(QString("%1 vs %2").arg(find(b, "MLP onto the key W_L directions").loss).arg(full)));
+    // To float32 rounding: the forward adds the direct path inside BLAS's product (addmm, kernel
+    // version 2), the check after it (1.4e-9 relative seen; 1e-9 held while both added after).
+    QVERIFY2(std::abs(find(b, "MLP onto the key W_L directions").loss - full) < 1e-7 * (1 + full),
+             qPrintable(QString("%1 vs %2")
+                            .arg(find(b, "MLP onto the key W_L directions").loss, 0, 'g', 17)
+                            .arg(full, 0, 'g', 17)));
   }
 };
 
