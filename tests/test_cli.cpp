@@ -295,6 +295,8 @@ class TestCli : public QObject {
     for (const char* line : {"training step (fast path)", "test evaluation (fast path)", "training step (plain path)",
                              "ceiling", "threads 1"})
       QVERIFY2(r.out.contains(line), line);
+    // Which arithmetic the numbers are of (trainer.h).
+    QVERIFY(r.out.contains("training kernel version " + QString::number(kKernelVersion) + "\n"));
   }
 
   // OpenBLAS's kernel family, as the bench's BLAS line names it: never the SSE3 "Prescott"

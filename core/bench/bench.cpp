@@ -16,6 +16,7 @@
 #include "core/runtime/machine_load.h"
 #include "core/runtime/system_info.h"
 #include "core/training/internal/train_step.h"
+#include "core/training/trainer.h"
 
 namespace grok {
 namespace {
@@ -159,7 +160,7 @@ std::string format_benchmark(const BenchResult& r) {
     return buf;
   }
   std::snprintf(buf, sizeof buf,
-                "threads %d%s, LibTorch %s, BLAS %s\n"
+                "threads %d%s, LibTorch %s, BLAS %s, training kernel version %d\n"
                 "train pairs %d, test pairs %d, median of %d runs\n"
                 "training step (fast path)   %8.2f ms  %6.1f GFLOP/s  (floor at GEMM rate %.2f ms: %.2fx the floor)\n"
                 "test evaluation (fast path) %8.2f ms  %6.1f GFLOP/s\n"
@@ -167,11 +168,12 @@ std::string format_benchmark(const BenchResult& r) {
                 "plain GEMM [%d x %d] x [%d x %d] ceiling: %.1f GFLOP/s\n"
                 "training throughput         %8.1f epochs/s (a step per epoch, a test evaluation every %d; "
                 "checkpoints left out)\n",
-                r.threads, chosen.c_str(), r.torch.c_str(), r.blas.c_str(), r.n_train, r.n_test, r.repeats,
-                r.train_step_ms, r.train_step_gflops, r.train_step_floor_ms, r.train_step_ms / r.train_step_floor_ms,
-                r.test_eval_ms, r.test_eval_gflops, r.plain_step_ms, r.plain_step_gflops, static_cast<int>(r.gemm[0]),
-                static_cast<int>(r.gemm[1]), static_cast<int>(r.gemm[1]), static_cast<int>(r.gemm[2]), r.gemm_gflops,
-                r.epochs_per_second, r.test_interval);
+                r.threads, chosen.c_str(), r.torch.c_str(), r.blas.c_str(), kKernelVersion, r.n_train, r.n_test,
+                r.repeats, r.train_step_ms, r.train_step_gflops, r.train_step_floor_ms,
+                r.train_step_ms / r.train_step_floor_ms, r.test_eval_ms, r.test_eval_gflops, r.plain_step_ms,
+                r.plain_step_gflops, static_cast<int>(r.gemm[0]), static_cast<int>(r.gemm[1]),
+                static_cast<int>(r.gemm[1]), static_cast<int>(r.gemm[2]), r.gemm_gflops, r.epochs_per_second,
+                r.test_interval);
   char an[1024];
   std::snprintf(an, sizeof an,
                 "analysis on %s:\n"
