@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 #include <type_traits>
 
 #include "core/model/internal/row_kernels.h"
@@ -155,6 +156,21 @@ void mix_backward(const at::Tensor& grad, const at::Tensor& alpha, const std::ve
   }
 }
 
+void check_operands(const char* what, const at::Tensor& alpha, const std::vector<at::Tensor>& tables,
+                    const std::vector<at::Tensor>& idx, const at::Tensor& base, std::vector<at::Tensor>& tables_out,
+                    std::vector<at::Tensor>& idx_out) {
+  const std::string name(what);
+  TORCH_CHECK(
+      alpha.dim() == 3 && static_cast<std::size_t>(alpha.size(1)) == tables.size() && tables.size() == idx.size(), name,
+      ": alpha [N, J, H] must match J tables and J index vectors");
+  for (std::size_t j = 0; j < tables.size(); j++) {
+    TORCH_CHECK(tables[j].dim() == 3 && tables[j].size(0) == alpha.size(2) && tables[j].size(2) == base.size(1), name,
+                ": table shape must be [H, R, K], K the base's columns");
+    tables_out.push_back(tables[j].contiguous());
+    idx_out.push_back(idx[j].contiguous());
+  }
+}
+
 template void mix_forward<float>(const at::Tensor&, const std::vector<at::Tensor>&, const std::vector<at::Tensor>&,
                                  const at::Tensor&, const at::Tensor&, std::int64_t, at::Tensor&);
 template void mix_forward<double>(const at::Tensor&, const std::vector<at::Tensor>&, const std::vector<at::Tensor>&,
@@ -176,8 +192,6 @@ using table_mix_passes::mix_forward;
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
-// grad [N, K] masked by out > 0 (ReLU's backward): in place when `in_place` (nobody else holds
-// grad's memory), else into a new tensor.
 // grad [N, K] masked by out > 0 (ReLU's backward): in place when `in_place` (nobody else holds
 // grad's memory), else into a new tensor.
 template <typename T>
@@ -244,16 +258,8 @@ struct TableMix : torch::autograd::Function<TableMix> {
 
 at::Tensor table_mix(const at::Tensor& alpha, const std::vector<at::Tensor>& tables, const std::vector<at::Tensor>& idx,
                      const at::Tensor& base, const at::Tensor& base_idx, bool relu) {
-  TORCH_CHECK(
-      alpha.dim() == 3 && static_cast<std::size_t>(alpha.size(1)) == tables.size() && tables.size() == idx.size(),
-      "table_mix: alpha [N, J, H] must match J tables and J index vectors");
   std::vector<at::Tensor> t, ix;
-  for (std::size_t j = 0; j < tables.size(); j++) {
-    TORCH_CHECK(tables[j].dim() == 3 && tables[j].size(0) == alpha.size(2) && tables[j].size(2) == base.size(1),
-                "table_mix: table shape must be [H, R, K]");
-    t.push_back(tables[j].contiguous());
-    ix.push_back(idx[j].contiguous());
-  }
+  table_mix_passes::check_operands("table_mix", alpha, tables, idx, base, t, ix);
   return TableMix::apply(alpha.contiguous(), base.contiguous(), at::TensorList(t), at::TensorList(ix),
                          base_idx.contiguous(), relu);
 }

@@ -132,16 +132,8 @@ std::pair<at::Tensor, at::Tensor> table_mix_logits(const at::Tensor& alpha, cons
                                                    const at::Tensor& base_idx, const at::Tensor& W) {
   TORCH_CHECK(W.dim() == 2 && base.dim() == 2 && base.size(1) > W.size(0),
               "table_mix_logits: W [M, V] needs tables of M + V columns");
-  TORCH_CHECK(
-      alpha.dim() == 3 && static_cast<std::size_t>(alpha.size(1)) == tables.size() && tables.size() == idx.size(),
-      "table_mix_logits: alpha [N, J, H] must match J tables and J index vectors");
   std::vector<at::Tensor> t, ix;
-  for (std::size_t j = 0; j < tables.size(); j++) {
-    TORCH_CHECK(tables[j].dim() == 3 && tables[j].size(0) == alpha.size(2) && tables[j].size(2) == base.size(1),
-                "table_mix_logits: table shape must be [H, R, M + V]");
-    t.push_back(tables[j].contiguous());
-    ix.push_back(idx[j].contiguous());
-  }
+  table_mix_passes::check_operands("table_mix_logits", alpha, tables, idx, base, t, ix);
   const auto out = TableMixLogits::apply(alpha.contiguous(), base.contiguous(), W.contiguous(), at::TensorList(t),
                                          at::TensorList(ix), base_idx.contiguous());
   return {out[0], out[1]};

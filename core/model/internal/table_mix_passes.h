@@ -23,6 +23,12 @@ struct Groups {
 };
 Groups group_by_row(const at::Tensor& idx, std::int64_t R);
 
+// Throws c10::Error ("<what>: ...") unless alpha [N, J, H] matches J tables [H, R_j, K] (K the
+// base's columns) and J index vectors; appends the contiguous tables and indices to the outputs.
+void check_operands(const char* what, const at::Tensor& alpha, const std::vector<at::Tensor>& tables,
+                    const std::vector<at::Tensor>& idx, const at::Tensor& base, std::vector<at::Tensor>& tables_out,
+                    std::vector<at::Tensor>& idx_out);
+
 // out = the mix; columns [0, relu_cols) get ReLU, the rest not (the fused logits mix the MLP's
 // pre-activation and the direct path's logits in one table).
 template <typename T>
