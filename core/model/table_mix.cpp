@@ -75,15 +75,14 @@ void mix_forward(const at::Tensor& alpha, const std::vector<at::Tensor>& tables,
 template <typename T>
 void mix_backward(const at::Tensor& grad, const at::Tensor& alpha, const std::vector<at::Tensor>& tables,
                   const std::vector<at::Tensor>& idx, const at::Tensor& base_idx, at::Tensor& d_alpha,
-                  std::vector<at::Tensor>& d_tables, at::Tensor& d_base, const Done* done) {
+                  std::vector<at::Tensor>& d_tables, at::Tensor& d_base) {
   const std::int64_t N = alpha.size(0), J = alpha.size(1), H = alpha.size(2), K = grad.size(1);
   const T* g = grad.data_ptr<T>();
   const T* a = alpha.data_ptr<T>();
   T* da = d_alpha.data_ptr<T>();
   const bool x86 = use_avx2_kernels();
   std::vector<std::int64_t> shared, per_token;  // tables of one row ('=') and of one row per token
-  for (std::int64_t j = 0; j < J; j++)
-    if (!done || j != done->table) (tables[j].size(1) == 1 ? shared : per_token).push_back(j);
+  for (std::int64_t j = 0; j < J; j++) (tables[j].size(1) == 1 ? shared : per_token).push_back(j);
 
   // One pass per per-token table j, over its rows r, visiting the pairs that read row r: with
   // grad[n] and the H rows of table j at r in L1, accumulate
@@ -100,7 +99,7 @@ void mix_backward(const at::Tensor& grad, const at::Tensor& alpha, const std::ve
     T* dtj = d_tables[j].data_ptr<T>();
     std::vector<std::int64_t> cols = {j};  // d_alpha columns filled on this pass
     std::vector<const T*> col_tables = {nullptr};
-    if (pass == 0 && !done)
+    if (pass == 0)
       for (std::int64_t s : shared) cols.push_back(s), col_tables.push_back(tables[s].data_ptr<T>());
     const std::int64_t C = static_cast<std::int64_t>(cols.size());
     std::vector<T> dots(static_cast<std::size_t>(N * C * H));
@@ -130,7 +129,6 @@ void mix_backward(const at::Tensor& grad, const at::Tensor& alpha, const std::ve
       }
     });
   }
-  if (done) return;
   if (per_token.empty()) {
     for (std::int64_t n = 0; n < N; n++)
       for (std::int64_t s : shared)
@@ -177,10 +175,10 @@ template void mix_forward<double>(const at::Tensor&, const std::vector<at::Tenso
                                   const at::Tensor&, const at::Tensor&, std::int64_t, at::Tensor&);
 template void mix_backward<float>(const at::Tensor&, const at::Tensor&, const std::vector<at::Tensor>&,
                                   const std::vector<at::Tensor>&, const at::Tensor&, at::Tensor&,
-                                  std::vector<at::Tensor>&, at::Tensor&, const Done*);
+                                  std::vector<at::Tensor>&, at::Tensor&);
 template void mix_backward<double>(const at::Tensor&, const at::Tensor&, const std::vector<at::Tensor>&,
                                    const std::vector<at::Tensor>&, const at::Tensor&, at::Tensor&,
-                                   std::vector<at::Tensor>&, at::Tensor&, const Done*);
+                                   std::vector<at::Tensor>&, at::Tensor&);
 
 }  // namespace table_mix_passes
 

@@ -35,18 +35,11 @@ template <typename T>
 void mix_forward(const at::Tensor& alpha, const std::vector<at::Tensor>& tables, const std::vector<at::Tensor>& idx,
                  const at::Tensor& base, const at::Tensor& base_idx, std::int64_t relu_cols, at::Tensor& out);
 
-// What a caller did already (table_mix_logits' block pass): per-token table `table`'s gradient and
-// d_alpha column, the shared tables' (one row, '=') gradients and d_alpha columns, and the single
-// base row's gradient.
-struct Done {
-  std::int64_t table = -1;
-};
-
 // Every gradient of the mix from grad [N, K] (ReLU's mask already applied): d_alpha, d_tables,
-// d_base, less what `done` says is done.
+// d_base.
 template <typename T>
 void mix_backward(const at::Tensor& grad, const at::Tensor& alpha, const std::vector<at::Tensor>& tables,
                   const std::vector<at::Tensor>& idx, const at::Tensor& base_idx, at::Tensor& d_alpha,
-                  std::vector<at::Tensor>& d_tables, at::Tensor& d_base, const Done* done = nullptr);
+                  std::vector<at::Tensor>& d_tables, at::Tensor& d_base);
 
 }  // namespace grok::table_mix_passes
