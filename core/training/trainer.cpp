@@ -38,6 +38,15 @@ int use_threads(int asked) {
   throw RunFileError(RunFileError::Kind::Damaged, path + ": damaged run file (" + e.what() + ")");
 }
 
+// Meta `key` changes from `was` to `value` at `epoch`; `key`_history keeps each value with the epoch
+// it started at ("1 from epoch 0, 2 from epoch 18").
+void record_change(RunStore& st, const std::string& key, const std::string& was, const std::string& value, int epoch) {
+  const std::string before = st.meta(key + "_history");
+  st.set_meta(key + "_history", (before.empty() ? was + " from epoch 0" : before) + ", " + value + " from epoch " +
+                                    std::to_string(epoch));
+  st.set_meta(key, value);
+}
+
 }  // namespace
 
 std::map<std::string, std::string> new_run_meta(int threads) {
@@ -166,23 +175,12 @@ Trainer Trainer::resume(const std::string& path, std::optional<int> epochs, cons
     damaged(path, e);
   }
   if (epochs) impl->store.set_target_epochs(*epochs);
-  if (threads != recorded) {
-    // The run now mixes two counts: say from which epoch on, for whoever reproduces it.
-    RunStore& st = impl->store;
-    const std::string before = st.meta("threads_history");
-    st.set_meta("threads_history", (before.empty() ? st.meta("threads") + " from epoch 0" : before) + ", " +
-                                       std::to_string(threads) + " from epoch " + std::to_string(resume->epoch));
-    st.set_meta("threads", std::to_string(threads));
-  }
-  if (const std::string kv = impl->store.meta("kernel_version"); kv != std::to_string(kKernelVersion)) {
-    // Another version's arithmetic from here on: the same science, other last bits.
-    RunStore& st = impl->store;
-    const std::string before = st.meta("kernel_version_history");
-    st.set_meta("kernel_version_history", (before.empty() ? (kv.empty() ? "1" : kv) + " from epoch 0" : before) + ", " +
-                                              std::to_string(kKernelVersion) + " from epoch " +
-                                              std::to_string(resume->epoch));
-    st.set_meta("kernel_version", std::to_string(kKernelVersion));
-  }
+  // The run now mixes two thread counts, or two versions of the step's arithmetic (the same
+  // science, other last bits): say from which epoch on, for whoever reproduces it.
+  if (threads != recorded)
+    record_change(impl->store, "threads", impl->store.meta("threads"), std::to_string(threads), resume->epoch);
+  if (const std::string kv = impl->store.meta("kernel_version"); kv != std::to_string(kKernelVersion))
+    record_change(impl->store, "kernel_version", kv.empty() ? "1" : kv, std::to_string(kKernelVersion), resume->epoch);
   impl->epoch = resume->epoch;
   impl->last_checkpoint = resume->epoch;
   if (cfg.stop_after_grok > 0)
