@@ -111,6 +111,8 @@ int cmd_info(int argc, char** argv) {
     std::printf("checkpoints   %zu, epochs %d..%d, %.2f MB each (weights)\n", ck.size(), ck.front(), ck.back(),
                 s.checkpoint_bytes(ck.back()) / 1e6);
   }
+  if (const int kept = s.view_results_count(); kept > 0)
+    std::printf("view results  %d (check tables and neurons the window kept while it trained the run)\n", kept);
   const auto last = s.last_metrics();
   if (last) {
     const std::string early = s.meta("stopped_early_at");

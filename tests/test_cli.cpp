@@ -135,6 +135,9 @@ class TestCli : public QObject {
     QVERIFY2(info.out.contains("complete at epoch 100 of 100"), qPrintable(info.out));
     QVERIFY(info.out.contains("checkpoints   3, epochs 0..100"));
     QVERIFY(info.out.contains("kernels       version " + QString::number(kKernelVersion) + "\n"));
+    QVERIFY(!info.out.contains("view results"));  // none: the window did not train it
+    RunStore::open(run.toStdString(), RunStore::Mode::ReadWrite).store_view_results(100, "k", {1});
+    QVERIFY(cli({"info", run}).out.contains("view results  1 ("));
     const QString csv = dir.qfile("m.csv");
     QCOMPARE(cli({"export-csv", run, "--out", csv}).code, 0);
     QFile f(csv);

@@ -1,9 +1,13 @@
 // The results cache (core/analysis/results_cache.h): what it keeps comes back as computed, a
 // changed checkpoint or key set is another entry, anything not written by it is recomputed, a cache
 // that cannot be opened is no cache, and a second visit to a checkpoint (a new window, a new
-// session) shows its check table with the views, computing neither it nor the neuron stage.
+// session) shows its check table with the views, computing neither it nor the neuron stage. While
+// the app trains a run, the results go into the run file instead (its `view_results`), travel with
+// it, and are checked there as in the cache; a run the user only opened is never written.
 #include <QtTest>
 
+#include <QCryptographicHash>
+#include <QFile>
 #include <fstream>
 
 #include "core/analysis/checkpoint_analyzer.h"
@@ -39,6 +43,30 @@ void same(const CachedResults& a, const CachedResults& b) {
     QCOMPARE(a.neurons[l].fve, b.neurons[l].fve);
   }
   QCOMPARE(a.neuron_ipr, b.neuron_ipr);
+}
+
+QByteArray file_hash(const QString& path) {
+  QFile f(path);
+  if (!f.open(QIODevice::ReadOnly)) return {};
+  return QCryptographicHash::hash(f.readAll(), QCryptographicHash::Sha256);
+}
+
+// The first and the last `ready` of one request to a new service (the views, then with the table).
+std::pair<ViewSnapshotPtr, ViewSnapshotPtr> visit(const QString& run, const QString& cache, const QString& trained,
+                                                  int epoch) {
+  SnapshotService s;
+  s.setResultsCache(cache);
+  s.setRun(run);
+  s.setTrainedRun(trained);
+  QSignalSpy ready(&s, &SnapshotService::ready);
+  s.request(epoch);
+  if (!QTest::qWaitFor([&] { return !ready.isEmpty() && ready.last()[1].value<ViewSnapshotPtr>()->checks; }, 20000))
+    return {};
+  return {ready.first()[1].value<ViewSnapshotPtr>(), ready.last()[1].value<ViewSnapshotPtr>()};
+}
+
+CachedResults results_shown(const ViewSnapshot& v) {
+  return {*v.checks, {v.snapshot->neurons}, v.snapshot->neuron_ipr};
 }
 
 }  // namespace
@@ -118,9 +146,72 @@ class TestResultsCache : public QObject {
       if (visit == 1) QVERIFY2(first->checks != nullptr, "the second visit shows the table with the views");
       firsts.push_back(ready.last()[1].value<ViewSnapshotPtr>());
     }
-    CachedResults a{*firsts[0]->checks, {firsts[0]->snapshot->neurons}, firsts[0]->snapshot->neuron_ipr};
-    CachedResults b{*firsts[1]->checks, {firsts[1]->snapshot->neurons}, firsts[1]->snapshot->neuron_ipr};
-    same(a, b);
+    same(results_shown(*firsts[0]), results_shown(*firsts[1]));
+  }
+
+  // While the app trains the run (its trainer holding the file), the service keeps the results in
+  // the run file, not in the user's cache; another machine's service (an empty cache, the run only
+  // opened) reads them there with the views, and writes nothing into the file.
+  void theRunFileKeepsThemWhileTheAppTrainsIt() {
+    test::ScratchDir dir;
+    const Config c = test::tiny_config(11, 40, 20, 4);
+    test::train_run(c, dir.file("run.grok"));
+    const QString run = dir.qfile("run.grok");
+    std::pair<ViewSnapshotPtr, ViewSnapshotPtr> first;
+    {
+      const RunStore trainer = RunStore::open(dir.file("run.grok"), RunStore::Mode::Train);
+      first = visit(run, dir.qfile("mine.sqlite"), run, 40);
+      QVERIFY(first.second);
+      QVERIFY2(!first.first->checks, "computed the first time");
+    }
+    QCOMPARE(RunStore::open(dir.file("run.grok")).view_results_count(), 1);
+    const CachedResults kept = results_shown(*first.second);
+    const std::string key = ResultsCache::key(*first.second->weights, 40, kept.checks.key_freqs);
+    QVERIFY2(!ResultsCache(dir.file("mine.sqlite")).get(key, c), "not also in the user's cache");
+    same(*run_file_results(RunStore::open(dir.file("run.grok")), 40, key), kept);
+
+    const QByteArray before = file_hash(run);
+    const auto elsewhere = visit(run, dir.qfile("theirs.sqlite"), QString(), 40);
+    QVERIFY(elsewhere.first);
+    QVERIFY2(elsewhere.first->checks, "the run file's table comes with the views");
+    same(results_shown(*elsewhere.first), kept);
+    QCOMPARE(file_hash(run), before);
+    // A run trained elsewhere ("another run is trained"): the user's cache, the file untouched.
+    const auto other = visit(run, dir.qfile("other.sqlite"), dir.qfile("another.grok"), 20);
+    QVERIFY(other.first && !other.first->checks);
+    QCOMPARE(file_hash(run), before);
+    QVERIFY(ResultsCache(dir.file("other.sqlite"))
+                .get(ResultsCache::key(*other.second->weights, 20, other.second->checks->key_freqs), c));
+  }
+
+  // The run file is hostile like any file from outside: bytes that do not decode for its config are
+  // recomputed, a blob beyond the bound is never read, and each epoch keeps its newest few key sets.
+  void aRunFilesResultsAreChecked() {
+    test::ScratchDir dir;
+    const Config c = test::tiny_config(11, 40, 20, 4);
+    test::train_run(c, dir.file("run.grok"));
+    const CheckpointAnalyzer an(c);
+    const CheckpointWeights w = an.weights(RunStore::open(dir.file("run.grok")).load_checkpoint(40));
+    const CachedResults r = results_of(an, w, 40);
+    const std::string key = ResultsCache::key(w, 40, r.checks.key_freqs);
+    {
+      RunStore s = RunStore::open(dir.file("run.grok"), RunStore::Mode::ReadWrite);
+      std::vector<unsigned char> forged = encode_results(r);
+      forged.resize(forged.size() - 8);  // one IPR short
+      s.store_view_results(40, key, forged);
+      QVERIFY(s.view_results(40, key, forged.size()));
+      QVERIFY2(!s.view_results(40, key, forged.size() - 1), "over the bound: not read");
+      QVERIFY(!run_file_results(s, 40, key));
+      for (int i = 0; i < RunStore::kViewResultsPerEpoch + 2; i++) s.store_view_results(40, std::to_string(i), {1});
+      QCOMPARE(s.view_results_count(), RunStore::kViewResultsPerEpoch);
+      QVERIFY(s.view_results(40, std::to_string(RunStore::kViewResultsPerEpoch + 1), 1));
+      s.store_view_results(40, key, encode_results(r));
+      same(*run_file_results(s, 40, key), r);
+      s.store_view_results(40, key, {0, 1, 2});
+    }
+    const auto shown = visit(dir.qfile("run.grok"), dir.qfile("mine.sqlite"), QString(), 40);
+    QVERIFY(shown.first && !shown.first->checks);  // not trusted: computed
+    same(results_shown(*shown.second), r);
   }
 };
 

@@ -329,25 +329,25 @@ class TestRunStore : public QObject {
              (std::vector<int>{14, 35, 41, 42, 52}));
   }
 
-  // Format 2 dropped format 1's unused `analysis` table; 3 added `numerics`, 4 `label_metrics`.
-  void newRunsAreFormat4WithoutAnalysisTable() {
+  // Format 2 dropped 1's unused `analysis`; 3 added `numerics`, 4 `label_metrics`, 5 `view_results`.
+  void newRunsAreFormat5WithoutAnalysisTable() {
     test::ScratchDir dir;
     const std::string path = dir.file("run.grok");
     make_run(path);
-    QCOMPARE(RunStore::open(path).schema_version(), 4);
-    QCOMPARE(RunStore::open(path).meta("schema_version"), std::string("4"));
+    QCOMPARE(RunStore::open(path).schema_version(), 5);
+    QCOMPARE(RunStore::open(path).meta("schema_version"), std::string("5"));
     QCOMPARE(sql_texts(path, "SELECT name FROM sqlite_master WHERE name = 'analysis'"), std::vector<std::string>{});
   }
 
-  // A format 1 file (no `numerics`, an empty `analysis`) opens and resumes, and stays format 1;
-  // resuming adds the numerics table and fills it.
+  // A format 1 file (no `numerics`, an empty `analysis`) opens, resumes (filling numerics), stays 1.
   void format1FilesOpenAndResume() {
     test::ScratchDir dir;
     const std::string path = dir.file("v1.grok");
     make_run(path, tiny_config(11, 40));
     sql(path,
         "CREATE TABLE analysis(epoch INTEGER NOT NULL, kind TEXT NOT NULL, key_freqs TEXT NOT NULL, "
-        "json TEXT NOT NULL, PRIMARY KEY(epoch, kind, key_freqs)); DROP TABLE numerics; DROP TABLE label_metrics;"
+        "json TEXT NOT NULL, PRIMARY KEY(epoch, kind, key_freqs)); DROP TABLE numerics; DROP TABLE label_metrics; "
+        "DROP TABLE view_results;"
         "UPDATE meta SET value = '1' WHERE key = 'schema_version'; PRAGMA user_version=1;");
     QVERIFY(read_everything(path).empty());
     QCOMPARE(RunStore::open(path).metrics().size(), std::size_t(41));  // read-only: no label_metrics to join

@@ -1,5 +1,6 @@
 // Training and the measures fill from the window, headless: the training controller's states, a
-// run started after Pause -> Stop (it must not begin paused), and the measures fill, which must
+// run started after Pause -> Stop (it must not begin paused; its views' results are kept in its
+// file meanwhile), and the measures fill, which must
 // let the window close at once and must stop before Start replaces the file it writes.
 #include <QAbstractButton>
 #include <QApplication>
@@ -84,6 +85,8 @@ class TestUiTraining : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(w.liveEpoch() > 20, 30000);
     w.pauseTraining(true);
     QCOMPARE(w.trainingState(), TrainingState::Paused);
+    // The views' check tables of the run the window trains are kept in its file (snapshot_service.h).
+    QTRY_VERIFY_WITH_TIMEOUT(RunStore::open(dir.file("first.grok")).view_results_count() >= 1, 30000);
     w.stopTraining();
     QTRY_COMPARE_WITH_TIMEOUT(done.size(), 1, 30000);
     // A new run: it trains on its own, with nothing but Start pressed.

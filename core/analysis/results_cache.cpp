@@ -159,6 +159,15 @@ std::optional<CachedResults> decode_results(const std::vector<unsigned char>& by
   return out;
 }
 
+std::optional<CachedResults> run_file_results(const RunStore& run, int epoch, const std::string& key) {
+  const std::optional<std::vector<unsigned char>> bytes = run.view_results(epoch, key, kMaxBytes);
+  return bytes ? decode_results(*bytes, run.config()) : std::nullopt;
+}
+
+void put_run_file_results(RunStore& run, int epoch, const std::string& key, const CachedResults& results) {
+  run.store_view_results(epoch, key, encode_results(results));
+}
+
 struct ResultsCache::Impl {
   explicit Impl(const std::string& path) : db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) {
     db.bound_time(kBoundMs);

@@ -5,8 +5,10 @@
 // neuron stage ~15 ms on mainline); they depend only on the checkpoint's weights, its config and
 // the key set, so a second visit (this session or the next) reads them instead.
 //
-// Where: one SQLite file, $XDG_CACHE_HOME/grokking-lab/results.sqlite (else ~/.cache/...), never
-// the run file: a file the user only opened is never written. Keyed by the run's content, not its
+// Where: in the run file while the app trains it (its `view_results` table, run_store.h: the results
+// travel with the run, and a run trained in the app scrubs at cache speed the first time it is
+// opened anywhere); otherwise one SQLite file, $XDG_CACHE_HOME/grokking-lab/results.sqlite (else
+// ~/.cache/...): a file the user only opened is never written. Keyed by the run's content, not its
 // path: a hash of the analysis version, the config, the epoch, the key set and every byte of the
 // checkpoint's tensors, so a replaced or retrained run never reads another's results. Bounded:
 // the least recently used entries go beyond kMaxEntries.
@@ -32,6 +34,7 @@
 #include "core/analysis/neuron_fve.h"
 #include "core/base/config.h"
 #include "core/model/checkpoint_weights.h"
+#include "core/store/run_store.h"
 
 namespace grok {
 
@@ -66,6 +69,12 @@ class ResultsCache {
   std::unique_ptr<Impl> impl_;
   std::string path_, error_;
 };
+
+// The same entries in a run file (RunStore::view_results): read from any run and checked as the
+// cache's are (nullopt if absent or not valid for the run's config); written only into a run the
+// app trains (throws RunFileError when it cannot write).
+std::optional<CachedResults> run_file_results(const RunStore& run, int epoch, const std::string& key);
+void put_run_file_results(RunStore& run, int epoch, const std::string& key, const CachedResults& results);
 
 // The bytes an entry is stored as, and back (nullopt for anything not written by encode for
 // `cfg`'s anatomy). Exposed for tests.

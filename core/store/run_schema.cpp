@@ -9,8 +9,9 @@
 namespace grok {
 
 // The statements every format was written with (format 1 also made `analysis`, which nothing
-// reads; format 3 added `numerics` and format 4 `label_metrics` (the accuracies of a run with
-// label noise), each also added to older files opened for writing).
+// reads; format 3 added `numerics`, format 4 `label_metrics` (the accuracies of a run with label
+// noise) and format 5 `view_results` (what the views computed while the app trained the run), each
+// also added to older files opened for writing).
 const char* const kRunSchemaSql = R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE metrics(
@@ -34,7 +35,9 @@ const char* const kAddedTablesSql =
     "CREATE TABLE IF NOT EXISTS numerics(epoch INTEGER NOT NULL, name TEXT NOT NULL, value REAL, "
     "PRIMARY KEY(epoch, name)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS label_metrics(epoch INTEGER PRIMARY KEY, train_acc_true REAL NOT NULL, "
-    "corrupted_acc REAL NOT NULL, corrupted_acc_true REAL NOT NULL)";
+    "corrupted_acc REAL NOT NULL, corrupted_acc_true REAL NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS view_results(epoch INTEGER NOT NULL REFERENCES checkpoints(epoch) ON DELETE CASCADE, "
+    "key TEXT NOT NULL, data BLOB NOT NULL, PRIMARY KEY(epoch, key))";
 
 namespace {
 
@@ -67,12 +70,14 @@ const std::map<std::string, std::vector<std::string>>& reference_tables() {
   return tables;
 }
 
-// The tables format `version` has (numerics may also be in an older file a newer build wrote to).
+// The tables format `version` has (a later format's added tables may also be in an older file a
+// newer build wrote to).
 std::vector<std::string> tables_of(int version) {
   std::vector<std::string> t = {"meta", "metrics", "checkpoints", "tensors", "resume_state", "measures"};
   if (version == 1) t.push_back("analysis");
   if (version >= 3) t.push_back("numerics");
   if (version >= 4) t.push_back("label_metrics");
+  if (version >= 5) t.push_back("view_results");
   return t;
 }
 
@@ -91,8 +96,8 @@ std::string schema_mismatch(Db& db, int version) {
       continue;
     }
     if (type != "table") return "holds a schema entry of type " + type + " (" + name + ")";
-    const bool known =
-        std::find(want.begin(), want.end(), name) != want.end() || name == "numerics" || name == "label_metrics";
+    const bool known = std::find(want.begin(), want.end(), name) != want.end() || name == "numerics" ||
+                       name == "label_metrics" || name == "view_results";
     if (!known) return "holds a table (" + name + ") that run format " + std::to_string(version) + " has not";
     if (columns_of(db, name) != reference.at(name))
       return "its table " + name + " has other columns than format " + std::to_string(version) + "'s";

@@ -38,7 +38,8 @@ namespace grok {
 // 2: no `analysis` table (version 1 declared it and never wrote a row; version 1 files are read and
 // resumed as they are). 3: a `numerics` table (records.h NumericsRecord); an older file gets it
 // when opened for writing (resuming it) and keeps its version number, which older builds read.
-constexpr int kRunSchemaVersion = 4;
+// 4: `label_metrics`. 5: `view_results` (added to older files the same way).
+constexpr int kRunSchemaVersion = 5;
 constexpr std::int32_t kRunApplicationId = 0x47524F4B;  // "GROK" in PRAGMA application_id
 
 class Db;
@@ -104,6 +105,17 @@ class RunStore {
   // The key set the measures of `epoch` were computed with as `kind` (Live: the one detected
   // when the checkpoint was committed); nullopt when none is stored.
   std::optional<std::vector<int>> measure_keys(int epoch, KeySelection::Kind kind) const;
+
+  // What the views computed for a checkpoint (table `view_results`, format 5): bytes the analysis
+  // encodes and checks (core/analysis/results_cache.h) under their content key. The app writes them
+  // while it trains the run (Mode::ReadWrite beside its trainer); the newest kViewResultsPerEpoch
+  // key sets of an epoch are kept. nullopt when absent, when the file has no such table, or when
+  // the stored bytes exceed `max_bytes` (never read into memory then).
+  static constexpr int kViewResultsPerEpoch = 4;
+  std::optional<std::vector<unsigned char>> view_results(int epoch, const std::string& key,
+                                                         std::size_t max_bytes) const;
+  void store_view_results(int epoch, const std::string& key, const std::vector<unsigned char>& data);
+  int view_results_count() const;  // rows of `view_results` (0 without the table)
 
   // The numerics rows (NaN where NULL), by epoch; none in a file older than format 3.
   std::vector<NumericsRecord> numerics(int from_epoch = 0, int to_epoch = std::numeric_limits<int>::max()) const;

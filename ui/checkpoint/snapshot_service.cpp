@@ -174,9 +174,12 @@ void SnapshotService::compute(int epoch, const QString& path, const std::optiona
       known.detected = store.measure_keys(epoch, KeySelection::Live);
       const std::optional<std::vector<int>> check_keys = keys ? keys : known.detected;
       std::optional<CachedResults> hit;
-      if (ResultsCache* rc = results(); rc && check_keys)
-        if ((hit = rc->get(ResultsCache::key(*v->weights, epoch, *check_keys), an->config())))
-          known.neurons = hit->neurons, known.neuron_ipr = hit->neuron_ipr;
+      if (check_keys) {  // the run file's own first, then the user's cache
+        const std::string key = ResultsCache::key(*v->weights, epoch, *check_keys);
+        hit = run_file_results(store, epoch, key);
+        if (ResultsCache* rc = results(); !hit && rc) hit = rc->get(key, an->config());
+        if (hit) known.neurons = hit->neurons, known.neuron_ipr = hit->neuron_ipr;
+      }
       v->snapshot = std::make_shared<const Snapshot>(
           an->snapshot(epoch, *v->weights, keys, SnapshotScope::views, quiet ? &overtaken_ : nullptr, &known));
       if (hit && hit->checks.key_freqs == v->snapshot->measures.key_freqs)
@@ -204,14 +207,36 @@ void SnapshotService::compute(int epoch, const QString& path, const std::optiona
   auto full = std::make_shared<ViewSnapshot>(*have);
   full->checks = std::make_shared<const AblationChecks>(
       an->checks(*have->weights, *have->snapshot, quiet ? &overtaken_ : nullptr));
-  if (ResultsCache* rc = results()) {  // kept for the next visit, this session or another
-    const Snapshot& sn = *have->snapshot;
-    CachedResults r{*full->checks, {}, sn.neuron_ipr};
-    for (int l = 0; l < sn.n_layers() && sn.d_mlp > 0; l++) r.neurons.push_back(sn.layer(l).neurons);
-    rc->put(ResultsCache::key(*have->weights, epoch, sn.measures.key_freqs), r);
-  }
+  keep(path, epoch, *have, *full->checks);
   if (!cache(epoch, full, generation)) return;
   if (last()) emit ready(epoch, full, ms());
+}
+
+// Kept for the next visit, this session or another: in the run file while the app trains it, else
+// (or when the run file cannot take them) in the user's cache.
+void SnapshotService::keep(const QString& path, int epoch, const ViewSnapshot& v, const AblationChecks& checks) {
+  const Snapshot& sn = *v.snapshot;
+  CachedResults r{checks, {}, sn.neuron_ipr};
+  for (int l = 0; l < sn.n_layers() && sn.d_mlp > 0; l++) r.neurons.push_back(sn.layer(l).neurons);
+  const std::string key = ResultsCache::key(*v.weights, epoch, sn.measures.key_freqs);
+  bool trained;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    trained = !trainedRun_.isEmpty() && trainedRun_ == path;
+  }
+  if (trained) {
+    try {
+      RunStore run = RunStore::open(path.toStdString(), RunStore::Mode::ReadWrite);
+      return put_run_file_results(run, epoch, key, r);
+    } catch (const std::exception&) {  // a full disk, a lock held too long: the user's cache instead
+    }
+  }
+  if (ResultsCache* rc = results()) rc->put(key, r);
+}
+
+void SnapshotService::setTrainedRun(const QString& path) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  trainedRun_ = path;
 }
 
 ResultsCache* SnapshotService::results() {

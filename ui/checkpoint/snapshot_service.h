@@ -8,10 +8,11 @@
 // find them ready; a request for the checkpoint such a prefetch is computing takes it over.
 //
 // What never changes for a checkpoint and is expensive (its check table, its neurons' frequencies,
-// FVEs and IPRs) is kept in the per-user results cache (core/analysis/results_cache.h) once
-// computed: a second visit, in this session or a later one, shows the check table with the views
-// (~45 ms of compute instead of ~105). The key set the check table uses is the one training
-// detected and stored with the checkpoint's measures, when there is one (RunStore::measure_keys).
+// FVEs and IPRs) is kept once computed (core/analysis/results_cache.h): in the run file while the
+// app trains it (setTrainedRun), else in the per-user results cache. A second visit, in this
+// session or a later one, shows the check table with the views (~45 ms of compute instead of ~105). The key set the
+// check table uses is the one training detected and stored with the checkpoint's measures, when there is one
+// (RunStore::measure_keys).
 //
 // The service reads checkpoints through its own RunStore connection: WAL lets it read while the
 // trainer writes (one direction of data: trainer -> run file -> views).
@@ -78,6 +79,8 @@ class SnapshotService : public QObject {
   // The results cache's file (core/analysis/results_cache.h; default ResultsCache::default_path(),
   // "" for none): check tables and neuron frequencies kept between visits and sessions.
   void setResultsCache(const QString& path);
+  // The run the app trains ("" for none; training or paused): results of that run go into its file.
+  void setTrainedRun(const QString& path);
 
  signals:
   void ready(int epoch, grok::ViewSnapshotPtr snapshot, double ms);
@@ -94,6 +97,8 @@ class SnapshotService : public QObject {
   // Caches `v` unless the run or key set changed since the job began (then returns false).
   bool cache(int epoch, const ViewSnapshotPtr& v, unsigned generation);
   ResultsCache* results();  // service thread: the results cache, opened on first use; null if none
+  // Service thread: keeps a checkpoint's check table and neurons where they go (see above).
+  void keep(const QString& path, int epoch, const ViewSnapshot& v, const AblationChecks& checks);
 
   // Set by request(): a prefetch under way gives up at its next stage, so that the user's
   // checkpoint is not queued behind one they may never visit (a jump along the scrubber).
@@ -120,6 +125,7 @@ class SnapshotService : public QObject {
   JobRunner jobs_;                                      // where the analysis runs; last: destroyed (waited for) first
   std::shared_ptr<AnalysisTurns> turns_;                // under mutex_
   std::string resultsPath_;                             // under mutex_
+  QString trainedRun_;                                  // under mutex_
   std::unique_ptr<ResultsCache> results_;               // service thread only
 };
 

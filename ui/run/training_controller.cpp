@@ -34,6 +34,7 @@ bool TrainingController::start(const Config& cfg, const QString& path) {
   if (active()) return false;
   worker_->reset();  // before the run is queued: a pause or stop asked after this one is kept
   live_ = LiveStatus{0, cfg.epochs, 0, -1};
+  path_ = path;
   setState(State::Training);
   jobs_.run(this, [w = worker_, cfg, path](JobControl&) { w->train(cfg, path, /*overwrite=*/true); }, {});
   return true;
@@ -55,6 +56,7 @@ QString TrainingController::resume(const QString& path, std::optional<int> epoch
     return tr("epochs: %1 is not after the newest checkpoint (allowed: > %2)").arg(*epochs).arg(from);
   worker_->reset();
   live_ = LiveStatus{from, target, 0, -1};
+  path_ = path;
   setState(State::Training);
   jobs_.run(this, [w = worker_, path, epochs](JobControl&) { w->resume(path, epochs); }, {});
   return {};
@@ -64,6 +66,7 @@ QString TrainingController::fork(const QString& parent, int epoch, const QString
   if (active()) return tr("%1: training is under way").arg(path);
   worker_->reset();
   live_ = LiveStatus{epoch, 0, 0, epoch};
+  path_.clear();
   setState(State::Training);
   jobs_.run(this, [w = worker_, parent, epoch, changes, path](JobControl&) { w->fork(parent, epoch, changes, path); },
             {});

@@ -41,6 +41,8 @@ class TrainingController : public QObject {
   State state() const { return state_; }
   bool active() const { return state_ != State::Idle; }
   const LiveStatus& live() const { return live_; }  // the newest progress the worker reported
+  // The run file being trained (started or resumed; training, paused or stopping), else "".
+  QString trainingPath() const { return active() ? path_ : QString(); }
 
   // From Idle only (else false): a new run written to `path` (an existing file is replaced).
   bool start(const Config& cfg, const QString& path);
@@ -72,6 +74,7 @@ class TrainingController : public QObject {
   JobRunner jobs_;                    // last: destroyed (waited for) first
   State state_ = State::Idle;
   LiveStatus live_;
+  QString path_;  // start's or resume's run; "" for a fork (it writes a run, it does not train one)
 };
 
 }  // namespace grok

@@ -160,7 +160,7 @@ void MainWindow::wire() {
   connect(panel_, &RunPanel::pauseRequested, this, &MainWindow::pauseTraining);
   connect(controller_, &TrainingController::stateChanged, this, [this](TrainingState s) {
     panel_->setState(s, !viewer_->scrubber()->checkpoints().empty());
-    viewer_->setTraining(s != TrainingState::Idle, s == TrainingState::Paused);
+    viewer_->setTraining(s != TrainingState::Idle, s == TrainingState::Paused, controller_->trainingPath());
   });
   connect(controller_, &TrainingController::metrics, this, [this](const QVector<EpochMetrics>& b, const LiveStatus& s) {
     viewer_->addMetrics(b);

@@ -138,10 +138,11 @@ void RunViewer::showNewRun(const QString& path, const Config& cfg) {
   describeReference();
 }
 
-void RunViewer::setTraining(bool training, bool paused) {
+void RunViewer::setTraining(bool training, bool paused, const QString& trainedPath) {
   training_ = training;
   curves_->setLive(training);
   views_->setLive(training && !paused);
+  views_->service()->setTrainedRun(trainedPath);
   keys_->setLocked(training, tr("The key set can be changed once training has stopped."));
 }
 

@@ -85,7 +85,8 @@ class RunViewer : public QObject {
   void showNewRun(const QString& path, const Config& cfg);
   // Live updates; no key set change or fill meanwhile. `paused`: training waits for the user, so
   // the views follow the newest checkpoint at once (nothing to share the cores with).
-  void setTraining(bool training, bool paused = false);
+  // `trainedPath`: the run file training writes, where the views keep their results (snapshot_service.h).
+  void setTraining(bool training, bool paused = false, const QString& trainedPath = {});
   void addMetrics(const QVector<EpochMetrics>& batch);
   void addCheckpoint(int epoch, const MeasureRecord& measures);
   void addNumerics(const QVector<NumericsRecord>& records);
