@@ -57,7 +57,7 @@ class RunStore {
   // this one's first commit_checkpoint, which renames it into place.
   static RunStore create(const std::string& path, const Config& cfg, bool overwrite,
                          const std::map<std::string, std::string>& meta = {});
-  // Opens and validates an existing run file (format 1, 2 or 3); throws RunFileError with one line on any problem.
+  // Opens and validates an existing run file (formats 1 to 5); throws RunFileError with one line on any problem.
   static RunStore open(const std::string& path, Mode mode = Mode::ReadOnly);
 
   RunStore(RunStore&&) noexcept;
