@@ -54,7 +54,7 @@ class TestLabelNoise : public QObject {
     const std::string path = (dir.path() + "/noisy.grok").toStdString();
     test::train_run(c, path);
     const RunStore s = RunStore::open(path);
-    QCOMPARE(s.schema_version(), 4);
+    QCOMPARE(s.schema_version(), kRunSchemaVersion);  // format 4 made the label_metrics table
     const std::vector<EpochMetrics> m = s.metrics();
     QCOMPARE(m.size(), std::size_t(41));
     // Epoch 20's accuracies from its checkpoint's weights (the training forward runs on W_20).
