@@ -346,8 +346,7 @@ class TestRunStore : public QObject {
     make_run(path, tiny_config(11, 40));
     sql(path,
         "CREATE TABLE analysis(epoch INTEGER NOT NULL, kind TEXT NOT NULL, key_freqs TEXT NOT NULL, "
-        "json TEXT NOT NULL, PRIMARY KEY(epoch, kind, key_freqs)); DROP TABLE numerics; DROP TABLE label_metrics; "
-        "DROP TABLE view_results;"
+        "json TEXT NOT NULL, PRIMARY KEY(epoch, kind, key_freqs)); DROP TABLE numerics; DROP TABLE label_metrics;"
         "UPDATE meta SET value = '1' WHERE key = 'schema_version'; PRAGMA user_version=1;");
     QVERIFY(read_everything(path).empty());
     QCOMPARE(RunStore::open(path).metrics().size(), std::size_t(41));  // read-only: no label_metrics to join

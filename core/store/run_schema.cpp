@@ -9,9 +9,9 @@
 namespace grok {
 
 // The statements every format was written with (format 1 also made `analysis`, which nothing
-// reads; format 3 added `numerics`, format 4 `label_metrics` (the accuracies of a run with label
-// noise) and format 5 `view_results` (what the views computed while the app trained the run), each
-// also added to older files opened for writing).
+// reads; format 3 added `numerics` and format 4 `label_metrics` (the accuracies of a run with label
+// noise), each also added to older files opened for writing; format 5 `view_results`, made the first
+// time the app keeps the views' results in a run, in any format).
 const char* const kRunSchemaSql = R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE metrics(
@@ -35,7 +35,8 @@ const char* const kAddedTablesSql =
     "CREATE TABLE IF NOT EXISTS numerics(epoch INTEGER NOT NULL, name TEXT NOT NULL, value REAL, "
     "PRIMARY KEY(epoch, name)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS label_metrics(epoch INTEGER PRIMARY KEY, train_acc_true REAL NOT NULL, "
-    "corrupted_acc REAL NOT NULL, corrupted_acc_true REAL NOT NULL);"
+    "corrupted_acc REAL NOT NULL, corrupted_acc_true REAL NOT NULL)";
+const char* const kViewResultsTableSql =
     "CREATE TABLE IF NOT EXISTS view_results(epoch INTEGER NOT NULL REFERENCES checkpoints(epoch) ON DELETE CASCADE, "
     "key TEXT NOT NULL, data BLOB NOT NULL, PRIMARY KEY(epoch, key))";
 
@@ -62,6 +63,7 @@ const std::map<std::string, std::vector<std::string>>& reference_tables() {
     ref.exec(kRunSchemaSql);
     ref.exec(kAddedTablesSql);
     ref.exec(kAnalysisTableSql);
+    ref.exec(kViewResultsTableSql);
     std::map<std::string, std::vector<std::string>> t;
     Stmt s = ref.prepare("SELECT name FROM sqlite_master WHERE type = 'table'");
     while (s.step()) t[s.text(0)] = columns_of(ref, s.text(0));
@@ -70,14 +72,13 @@ const std::map<std::string, std::vector<std::string>>& reference_tables() {
   return tables;
 }
 
-// The tables format `version` has (a later format's added tables may also be in an older file a
-// newer build wrote to).
+// The tables format `version` must have (a later format's added tables may also be in an older file
+// a newer build wrote to, and `view_results` is in a file of any format once the app kept results).
 std::vector<std::string> tables_of(int version) {
   std::vector<std::string> t = {"meta", "metrics", "checkpoints", "tensors", "resume_state", "measures"};
   if (version == 1) t.push_back("analysis");
   if (version >= 3) t.push_back("numerics");
   if (version >= 4) t.push_back("label_metrics");
-  if (version >= 5) t.push_back("view_results");
   return t;
 }
 

@@ -106,7 +106,8 @@ class RunStore {
   // when the checkpoint was committed); nullopt when none is stored.
   std::optional<std::vector<int>> measure_keys(int epoch, KeySelection::Kind kind) const;
 
-  // What the views computed for a checkpoint (table `view_results`, format 5): bytes the analysis
+  // What the views computed for a checkpoint (table `view_results`, format 5, made by the first
+  // store_view_results in a file of any format): bytes the analysis
   // encodes and checks (core/analysis/results_cache.h) under their content key. The app writes them
   // while it trains the run (Mode::ReadWrite beside its trainer); the newest kViewResultsPerEpoch
   // key sets of an epoch are kept. nullopt when absent, when the file has no such table, or when

@@ -1,6 +1,7 @@
 // RunStore's `view_results` table (format 5): the views' expensive results of a checkpoint, kept in
 // the run file while the app trains it (core/analysis/results_cache.h encodes and checks them; the
 // store only keeps bytes under a key).
+#include "core/store/internal/run_schema.h"
 #include "core/store/internal/sqlite_errors.h"
 #include "core/store/run_store.h"
 
@@ -29,6 +30,7 @@ std::optional<std::vector<unsigned char>> RunStore::view_results(int epoch, cons
 void RunStore::store_view_results(int epoch, const std::string& key, const std::vector<unsigned char>& data) {
   guarded(path_, [&] {
     Transaction tx(db());
+    db().exec(kViewResultsTableSql);
     db().prepare("INSERT OR REPLACE INTO view_results(epoch, key, data) VALUES(?1, ?2, ?3)")
         .bind(1, static_cast<std::int64_t>(epoch))
         .bind(2, key)

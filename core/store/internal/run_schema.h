@@ -19,9 +19,11 @@ namespace grok {
 
 // This build's tables: format 2's, and the tables later formats added (format 3's `numerics`,
 // format 4's `label_metrics`; CREATE TABLE IF NOT EXISTS: also added to an older file opened for
-// writing).
+// writing). Format 5's `view_results` is made only when the first row goes in (RunStore::
+// store_view_results), so that a file nobody kept results in has the schema older builds read.
 extern const char* const kRunSchemaSql;
 extern const char* const kAddedTablesSql;
+extern const char* const kViewResultsTableSql;
 
 // "" when `db`'s schema is exactly format `version`'s; else one line naming the first difference.
 std::string schema_mismatch(Db& db, int version);
