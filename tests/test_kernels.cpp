@@ -231,6 +231,27 @@ class TestKernels : public QObject {
     }
   }
 
+  // The check table's thin product h Q: both kernels are the product, for widths around the AVX2
+  // kernel's 8 outputs and a row length that is not a multiple of 8.
+  void thinProductIsTheProduct() {
+    const std::int64_t n = 300;
+    const int M = 517;
+    const at::Tensor X = at::randn({n, M}, at::kFloat);
+    for (int R : {1, 8, 10, 17}) {
+      const at::Tensor Q = at::randn({M, R}, at::kFloat);
+      const at::Tensor want = at::matmul(X.to(at::kDouble), Q.to(at::kDouble));
+      for (bool portable : {false, true}) {
+        at::Tensor got = at::empty({n, R}, at::kFloat);
+        with_kernels(portable, [&] {
+          thin_product(X.data_ptr<float>(), n, M, Q.data_ptr<float>(), R, got.data_ptr<float>());
+          return 0;
+        });
+        const double err = max_abs(got.to(at::kDouble) - want) / max_abs(want);
+        QVERIFY2(err < 1e-5, qPrintable(QString("R %1, portable %2: %3").arg(R).arg(portable).arg(err)));
+      }
+    }
+  }
+
   void modelAndMeasuresAgreeOnBothKernels() {
     // End to end: the fast forward (table mix) and the progress measures (row losses).
     Config c = test::tiny_config(23);

@@ -93,8 +93,8 @@ AblationChecks ablation_checks(const Config& cfg, const CheckpointWeights& check
     keys.accumulate(b, keys.directions(b.rows), b.data.logits);
     chars.accumulate(b, b.data.logits);
     if (n > 0 && Q.defined()) {
-      const at::Tensor h = at::from_blob(const_cast<float*>(b.data.mlp_post), {b.pairs, M}, at::kFloat);
-      const at::Tensor hQ = at::mm(h, Q);  // [pairs, 2|key|]
+      const at::Tensor hQ = at::empty({b.pairs, Q.size(1)}, at::kFloat);  // [pairs, 2|key|]
+      thin_product(b.data.mlp_post, b.pairs, M, Q.data_ptr<float>(), static_cast<int>(Q.size(1)), hQ.data_ptr<float>());
       auto projected = [&](const float* base, float sign) {
         return lowrank_cross_entropy(base, p, p, rows.data(), b.pairs, y, hQ.data_ptr<float>(),
                                      static_cast<int>(hQ.size(1)), G.data_ptr<float>(), sign);

@@ -240,6 +240,64 @@ std::vector<LossSum> rank2_cross_entropies(const float* L, int p, const std::int
   return out;
 }
 
+namespace {
+
+#if GROK_X86_KERNELS
+// One row: out[r] = sum_m x[m] Qt[r, m], up to 8 outputs at a time, 8 lanes per output, the lanes
+// added in a fixed order at the end.
+__attribute__((target("avx2,fma"))) void thin_row_avx2(const float* x, int M, const float* Qt, int R, float* out) {
+  for (int r0 = 0; r0 < R; r0 += 8) {
+    const int w = std::min(8, R - r0);
+    __m256 acc[8];
+    for (int j = 0; j < w; j++) acc[j] = _mm256_setzero_ps();
+    int m = 0;
+    for (; m + 8 <= M; m += 8) {
+      const __m256 v = _mm256_loadu_ps(x + m);
+      for (int j = 0; j < w; j++)
+        acc[j] = _mm256_fmadd_ps(v, _mm256_loadu_ps(Qt + static_cast<std::int64_t>(r0 + j) * M + m), acc[j]);
+    }
+    for (int j = 0; j < w; j++) {
+      alignas(32) float lane[8];
+      _mm256_store_ps(lane, acc[j]);
+      float sum = ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
+      const float* q = Qt + static_cast<std::int64_t>(r0 + j) * M;
+      for (int t = m; t < M; t++) sum += x[t] * q[t];
+      out[r0 + j] = sum;
+    }
+  }
+}
+#endif  // GROK_X86_KERNELS
+
+// The portable version: each output summed in m order.
+void thin_row_scalar(const float* x, int M, const float* Qt, int R, float* out) {
+  for (int r = 0; r < R; r++) {
+    const float* q = Qt + static_cast<std::int64_t>(r) * M;
+    float sum = 0;
+    for (int m = 0; m < M; m++) sum += x[m] * q[m];
+    out[r] = sum;
+  }
+}
+
+}  // namespace
+
+void thin_product(const float* X, std::int64_t n, int M, const float* Q, int R, float* out) {
+  std::vector<float> Qt(static_cast<std::size_t>(M) * R);  // [R, M]: each output's weights in a row
+  for (int m = 0; m < M; m++)
+    for (int r = 0; r < R; r++) Qt[static_cast<std::size_t>(r) * M + m] = Q[static_cast<std::size_t>(m) * R + r];
+  [[maybe_unused]] const bool x86 = use_avx2_kernels();
+  at::parallel_for(0, n, 64, [&](std::int64_t i0, std::int64_t i1) {
+    for (std::int64_t i = i0; i < i1; i++) {
+#if GROK_X86_KERNELS
+      if (x86) {
+        thin_row_avx2(X + i * M, M, Qt.data(), R, out + i * R);
+        continue;
+      }
+#endif
+      thin_row_scalar(X + i * M, M, Qt.data(), R, out + i * R);
+    }
+  });
+}
+
 void add_row_sums_f64(const float* x, std::int64_t R, std::int64_t C, double* o) {
   at::parallel_for(0, C, 2048, [&](std::int64_t c0, std::int64_t c1) {
     for (std::int64_t r = 0; r < R; r++) {

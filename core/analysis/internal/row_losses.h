@@ -57,6 +57,12 @@ std::vector<LossSum> rank2_cross_entropies(const float* L, int p, const std::int
                                            const std::int64_t* labels, int terms, const float* u, const float* v,
                                            const float* A, const float* B, std::int64_t uv_stride);
 
+// out [n, R] = X [n, M] Q [M, R] for a thin Q (R small: two columns a key frequency), rows over the
+// intra-op threads, each output summed in the same order whatever their number. BLAS packs all of X
+// for so few columns (5-7 ms of a mainline check table for [p^2, 512] x [512, 10]); this reads each
+// row of X once, from L1 for all R sums. AVX2 and portable kernels agree to float rounding.
+void thin_product(const float* X, std::int64_t n, int M, const float* Q, int R, float* out);
+
 // out[c] += sum over the rows r of a contiguous float X [R, C], in float64, each column in row
 // order (the same for any thread count), threads over columns. ATen's X.sum(0, kDouble) ran at a
 // fraction of memory speed (~18 ms over a mainline snapshot's [p, p * d_mlp] activations).
