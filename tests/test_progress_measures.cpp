@@ -5,14 +5,18 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstring>
+#include <numeric>
 
 #include <ATen/ATen.h>
 
 #include "core/analysis/ablation_checks.h"
 #include "core/analysis/pair_forward.h"
 #include "core/analysis/progress_measures.h"
+#include "core/analysis/pruning_checks.h"
 #include "core/analysis/snapshot.h"
 #include "core/analysis/weight_spectra.h"
+#include "core/model/anatomy_maps.h"
 #include "core/model/internal/transformer.h"
 #include "core/model/internal/weights.h"
 #include "core/store/run_store.h"
@@ -162,6 +166,49 @@ class TestProgressMeasures : public QObject {
       nonempty += !stored->empty();
     }
     QVERIFY(nonempty > 0);
+  }
+
+  // The pruning rows (pruning_checks.h) by brute force in float64: the logits of the neurons of the
+  // higher IPR half alone (ties in the order of the neurons), direct path included.
+  void pruningRowsAreTheKeptNeuronsLogits() {
+    test::ScratchDir dir;
+    const Config c = test::tiny_config(23, 300, 300, 50);
+    test::train_run(c, dir.file("run.grok"));
+    const Dataset d = make_dataset(c);
+    const FourierBasis F(c.p);
+    const CheckpointWeights w(c, RunStore::open(dir.file("run.grok")).load_checkpoint(300));
+    const Snapshot s = compute_snapshot(c, 300, w, d, std::nullopt, F, SnapshotScope::views);
+    const std::vector<CheckRow> rows = pruning_checks(c, w, d, s);
+    QCOMPARE(rows.size(), std::size_t(2));
+    const int p = c.p, M = s.d_mlp;
+    std::vector<int> order(static_cast<std::size_t>(M));
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return s.neuron_ipr[a] > s.neuron_ipr[b]; });
+    at::Tensor mask = at::zeros({M}, at::kDouble);
+    for (int i = 0; i < (M + 1) / 2; i++) mask[order[static_cast<std::size_t>(i)]] = 1.0;
+    std::vector<int> outputs(static_cast<std::size_t>(p));
+    std::iota(outputs.begin(), outputs.end(), 0);
+    const Matrix64 wl = logit_map(w, outputs);
+    const at::Tensor W_L = at::tensor(wl.v, at::kDouble).reshape({p, M});
+    const std::int64_t pairs = static_cast<std::int64_t>(p) * p;
+    auto array = [](const std::vector<float>& v, std::int64_t r) {
+      return at::tensor(v, at::kFloat).reshape({r, -1}).to(at::kDouble);
+    };
+    const at::Tensor L = array(s.direct_logits, pairs) + at::matmul(array(s.neuron_acts, pairs) * mask, W_L.t());
+    for (const auto& [split, name] : {std::pair{&d.test, "test pairs"}, std::pair{&d.train, "training pairs"}}) {
+      std::vector<std::int64_t> r, y;
+      for (int i = 0; i < split->size(); i++)
+        r.push_back(std::int64_t{split->a[i]} * p + split->b[i]), y.push_back(split->c[i]);
+      const at::Tensor X = L.index_select(0, at::tensor(r, at::kLong)), labels = at::tensor(y, at::kLong);
+      const double loss = -at::log_softmax(X, -1).gather(1, labels.unsqueeze(1)).mean().item<double>();
+      const CheckRow& row = *std::find_if(rows.begin(), rows.end(), [&](const CheckRow& x) {
+        return x.check.size() >= std::strlen(name) &&
+               x.check.compare(x.check.size() - std::strlen(name), std::string::npos, name) == 0;
+      });
+      QVERIFY2(std::abs(row.loss - loss) < 1e-5 * loss,
+               qPrintable(QString("%1: %2 vs %3").arg(name).arg(row.loss).arg(loss)));
+      QCOMPARE(row.accuracy, X.argmax(1).eq(labels).to(at::kDouble).mean().item<double>());
+    }
   }
 
   void ablationChecksAgreeWithTheirDefinitions() {

@@ -1,6 +1,7 @@
 #include "core/analysis/pruning_checks.h"
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -23,21 +24,31 @@ std::vector<CheckRow> pruning_checks(const Config& cfg, const CheckpointWeights&
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return s.neuron_ipr[a] > s.neuron_ipr[b]; });
   const int keep = (M + 1) / 2;
-  std::vector<float> mask(static_cast<std::size_t>(M), 0.0f);
-  for (int i = 0; i < keep; i++) mask[static_cast<std::size_t>(order[i])] = 1.0f;
   const double threshold = s.neuron_ipr[static_cast<std::size_t>(order[keep - 1])];
   std::vector<int> outputs(static_cast<std::size_t>(p));
   std::iota(outputs.begin(), outputs.end(), 0);
   const Matrix64 wl = logit_map(checkpoint, outputs);  // [p, M]
-  // The dropped neurons' rows of W_L zeroed: every pair's pruned logits in one product, with no
-  // [pairs, M] copy of the activations, then each split scored on its rows.
-  const at::Tensor WLt = (at::tensor(wl.v, at::kDouble).reshape({wl.rows, wl.cols}).t().to(at::kFloat) *
-                          at::tensor(mask, at::kFloat).unsqueeze(1))
-                             .contiguous();  // [M, p]
+  // Every pair's pruned logits in one product over the kept neurons alone: their activations
+  // gathered row by row (each row of the [pairs, M] activations read once), then half the product
+  // the full W_L would take, the product being most of the cost. Each split is then scored on its rows.
+  std::vector<std::int64_t> kept(order.begin(), order.begin() + keep);
+  std::sort(kept.begin(), kept.end());
+  const at::Tensor WLt = at::tensor(wl.v, at::kDouble)
+                             .reshape({wl.rows, wl.cols})
+                             .t()
+                             .index_select(0, at::tensor(kept, at::kLong))
+                             .to(at::kFloat)
+                             .contiguous();  // [keep, p]
   const std::int64_t pairs = static_cast<std::int64_t>(p) * p;
-  const at::Tensor H = at::from_blob(const_cast<float*>(s.neuron_acts.data()), {pairs, M}, at::kFloat);
+  const at::Tensor Hk = at::empty({pairs, keep}, at::kFloat);
+  const float* H = s.neuron_acts.data();
+  float* hk = Hk.data_ptr<float>();
+  at::parallel_for(0, pairs, 256, [&](std::int64_t r0, std::int64_t r1) {
+    for (std::int64_t r = r0; r < r1; r++)
+      for (int k = 0; k < keep; k++) hk[r * keep + k] = H[r * M + kept[static_cast<std::size_t>(k)]];
+  });
   const at::Tensor direct = at::from_blob(const_cast<float*>(s.direct_logits.data()), {pairs, p}, at::kFloat);
-  const at::Tensor logits = at::addmm(direct, H, WLt);  // [pairs, p]
+  const at::Tensor logits = at::addmm(direct, Hk, WLt);  // [pairs, p]
 
   // Rows first..last of a split against `labels`.
   std::vector<std::int64_t> y(static_cast<std::size_t>(pairs));  // labels by row, as the kernel reads them
