@@ -17,8 +17,8 @@ namespace grok {
 namespace {
 
 // Bumped whenever what an entry holds, or how any of it is computed, changes. 2: the check table's
-// projections onto the key directions by thin_product (row_losses.h), not BLAS, and the pruning
-// rows from the kept neurons alone (other last bits).
+// projections onto the key directions by thin_product (row_losses.h), not BLAS, the pruning rows
+// from the kept neurons alone, the logit fit's sums in one chunked pass (other last bits).
 constexpr std::uint32_t kFormat = 2;
 constexpr std::uint32_t kMagic = 0x43524b47;  // "GKRC"
 constexpr std::size_t kMaxBytes = std::size_t(64) << 20;
