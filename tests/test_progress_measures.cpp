@@ -9,6 +9,7 @@
 #include <numeric>
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 
 #include "core/analysis/ablation_checks.h"
 #include "core/analysis/pair_forward.h"
@@ -208,6 +209,34 @@ class TestProgressMeasures : public QObject {
       QVERIFY2(std::abs(row.loss - loss) < 1e-5 * loss,
                qPrintable(QString("%1: %2 vs %3").arg(name).arg(row.loss).arg(loss)));
       QCOMPARE(row.accuracy, X.argmax(1).eq(labels).to(at::kDouble).mean().item<double>());
+    }
+  }
+
+  // The check table's own kernels (thin_product, the chunked character sums, the pruning gather)
+  // give the same bits at 1 and 2 intra-op threads.
+  void checkTableIsTheSameForAnyThreadCount() {
+    test::ScratchDir dir;
+    const Config c = test::tiny_config(23, 300, 300, 50);
+    test::train_run(c, dir.file("run.grok"));
+    const Dataset d = make_dataset(c);
+    const FourierBasis F(c.p);
+    const CheckpointWeights w(c, RunStore::open(dir.file("run.grok")).load_checkpoint(300));
+    const int before = at::get_num_threads();
+    std::vector<std::vector<CheckRow>> tables;
+    std::vector<double> fits;
+    const Snapshot s = compute_snapshot(c, 300, w, d, std::nullopt, F, SnapshotScope::views);
+    for (int threads : {1, 2}) {  // one forward (its bits are per thread count): the checks' own
+      at::set_num_threads(threads);
+      AblationChecks a = ablation_checks(c, w, {1, 2, 5}, F, pair_forward(s));
+      for (CheckRow& r : pruning_checks(c, w, d, s)) a.rows.push_back(r);
+      tables.push_back(a.rows), fits.push_back(a.logit_fit_fve);
+    }
+    at::set_num_threads(before);
+    QCOMPARE(fits[0], fits[1]);
+    QCOMPARE(tables[0].size(), tables[1].size());
+    for (std::size_t i = 0; i < tables[0].size(); i++) {
+      QCOMPARE(tables[0][i].loss, tables[1][i].loss);
+      QCOMPARE(tables[0][i].accuracy, tables[1][i].accuracy);
     }
   }
 
