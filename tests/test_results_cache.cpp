@@ -244,6 +244,20 @@ class TestResultsCache : public QObject {
     const auto shown = visit(dir.qfile("run.grok"), dir.qfile("mine.sqlite"), QString(), 40);
     QVERIFY(shown.first && !shown.first->checks);  // not trusted: computed
     same(results_shown(*shown.second), r);
+
+    // Damaged where the entry lies (the file's last pages, a large entry's overflow): a miss, no
+    // exception. Written last, with the other rows gone, so that its pages end the file.
+    QVERIFY(exec_sql(dir.file("run.grok"), "DELETE FROM view_results; VACUUM"));
+    {
+      RunStore s = RunStore::open(dir.file("run.grok"), RunStore::Mode::ReadWrite);
+      s.store_view_results(40, key, std::vector<unsigned char>(200000, 7));
+    }
+    {
+      std::fstream f(dir.file("run.grok"), std::ios::in | std::ios::out | std::ios::binary);
+      f.seekp(-100000, std::ios::end);
+      f << std::string(100000, '\xff');
+    }
+    QVERIFY(!run_file_results(RunStore::open(dir.file("run.grok")), 40, key));
   }
 };
 

@@ -162,8 +162,12 @@ std::optional<CachedResults> decode_results(const std::vector<unsigned char>& by
 }
 
 std::optional<CachedResults> run_file_results(const RunStore& run, int epoch, const std::string& key) {
-  const std::optional<std::vector<unsigned char>> bytes = run.view_results(epoch, key, kMaxBytes);
-  return bytes ? decode_results(*bytes, run.config()) : std::nullopt;
+  try {
+    const std::optional<std::vector<unsigned char>> bytes = run.view_results(epoch, key, kMaxBytes);
+    return bytes ? decode_results(*bytes, run.config()) : std::nullopt;
+  } catch (const std::exception&) {  // damaged where they are kept: recomputed, like a cache's miss
+    return std::nullopt;
+  }
 }
 
 void put_run_file_results(RunStore& run, int epoch, const std::string& key, const CachedResults& results) {

@@ -71,8 +71,8 @@ class ResultsCache {
 };
 
 // The same entries in a run file (RunStore::view_results): read from any run and checked as the
-// cache's are (nullopt if absent or not valid for the run's config); written only into a run the
-// app trains (throws RunFileError when it cannot write).
+// cache's are (nullopt if absent, damaged or not valid for the run's config); written only into a
+// run the app trains (throws RunFileError when it cannot write).
 std::optional<CachedResults> run_file_results(const RunStore& run, int epoch, const std::string& key);
 void put_run_file_results(RunStore& run, int epoch, const std::string& key, const CachedResults& results);
 
