@@ -41,6 +41,22 @@ std::vector<float> planted_logits(int p, const std::vector<int>& freqs, double s
   return L;
 }
 
+// One checkpoint of a trained tiny run and its views' snapshot (one thread), shared by the check
+// table's tests: trained once.
+struct TrainedCheckpoint {
+  test::ScratchDir dir;
+  Config c = test::tiny_config(23, 300, 300, 50);
+  Dataset d = (test::train_run(c, dir.file("run.grok")), make_dataset(c));
+  FourierBasis F{c.p};
+  CheckpointWeights w{c, RunStore::open(dir.file("run.grok")).load_checkpoint(300)};
+  Snapshot s = compute_snapshot(c, 300, w, d, std::nullopt, F, SnapshotScope::views);
+};
+
+const TrainedCheckpoint& trained() {
+  static const TrainedCheckpoint t;
+  return t;
+}
+
 Config planted_config(int p) {
   Config c;
   c.p = p;
@@ -172,13 +188,11 @@ class TestProgressMeasures : public QObject {
   // The pruning rows (pruning_checks.h) by brute force in float64: the logits of the neurons of the
   // higher IPR half alone (ties in the order of the neurons), direct path included.
   void pruningRowsAreTheKeptNeuronsLogits() {
-    test::ScratchDir dir;
-    const Config c = test::tiny_config(23, 300, 300, 50);
-    test::train_run(c, dir.file("run.grok"));
-    const Dataset d = make_dataset(c);
-    const FourierBasis F(c.p);
-    const CheckpointWeights w(c, RunStore::open(dir.file("run.grok")).load_checkpoint(300));
-    const Snapshot s = compute_snapshot(c, 300, w, d, std::nullopt, F, SnapshotScope::views);
+    const TrainedCheckpoint& t = trained();
+    const Config& c = t.c;
+    const Dataset& d = t.d;
+    const CheckpointWeights& w = t.w;
+    const Snapshot& s = t.s;
     const std::vector<CheckRow> rows = pruning_checks(c, w, d, s);
     QCOMPARE(rows.size(), std::size_t(2));
     const int p = c.p, M = s.d_mlp;
@@ -215,19 +229,17 @@ class TestProgressMeasures : public QObject {
   // The check table's own kernels (thin_product, the chunked character sums, the pruning gather)
   // give the same bits at 1 and 2 intra-op threads.
   void checkTableIsTheSameForAnyThreadCount() {
-    test::ScratchDir dir;
-    const Config c = test::tiny_config(23, 300, 300, 50);
-    test::train_run(c, dir.file("run.grok"));
-    const Dataset d = make_dataset(c);
-    const FourierBasis F(c.p);
-    const CheckpointWeights w(c, RunStore::open(dir.file("run.grok")).load_checkpoint(300));
+    const TrainedCheckpoint& t = trained();
+    const Config& c = t.c;
+    const Dataset& d = t.d;
+    const CheckpointWeights& w = t.w;
+    const Snapshot& s = t.s;
     const int before = at::get_num_threads();
     std::vector<std::vector<CheckRow>> tables;
     std::vector<double> fits;
-    const Snapshot s = compute_snapshot(c, 300, w, d, std::nullopt, F, SnapshotScope::views);
     for (int threads : {1, 2}) {  // one forward (its bits are per thread count): the checks' own
       at::set_num_threads(threads);
-      AblationChecks a = ablation_checks(c, w, {1, 2, 5}, F, pair_forward(s));
+      AblationChecks a = ablation_checks(c, w, {1, 2, 5}, t.F, pair_forward(s));
       for (CheckRow& r : pruning_checks(c, w, d, s)) a.rows.push_back(r);
       tables.push_back(a.rows), fits.push_back(a.logit_fit_fve);
     }

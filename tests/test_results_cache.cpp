@@ -83,14 +83,6 @@ int table_count(const std::string& path, const std::string& name) {
   return n;
 }
 
-bool exec_sql(const std::string& path, const char* statements) {
-  sqlite3* db = nullptr;
-  const bool ok = sqlite3_open(path.c_str(), &db) == SQLITE_OK &&
-                  sqlite3_exec(db, statements, nullptr, nullptr, nullptr) == SQLITE_OK;
-  sqlite3_close(db);
-  return ok;
-}
-
 CachedResults results_shown(const ViewSnapshot& v) {
   return {*v.checks, {v.snapshot->neurons}, v.snapshot->neuron_ipr};
 }
@@ -223,7 +215,7 @@ class TestResultsCache : public QObject {
     // No table until the first row: a file nobody kept results in has format 4's schema, and one
     // of format 4 takes the table and still opens.
     QCOMPARE(table_count(dir.file("run.grok"), "view_results"), 0);
-    QVERIFY(exec_sql(dir.file("run.grok"), "PRAGMA user_version=4"));
+    QCOMPARE(test::exec_sql(dir.file("run.grok"), "PRAGMA user_version=4"), std::string());
     {
       RunStore s = RunStore::open(dir.file("run.grok"), RunStore::Mode::ReadWrite);
       std::vector<unsigned char> forged = encode_results(r);
@@ -247,7 +239,7 @@ class TestResultsCache : public QObject {
 
     // Damaged where the entry lies (the file's last pages, a large entry's overflow): a miss, no
     // exception. Written last, with the other rows gone, so that its pages end the file.
-    QVERIFY(exec_sql(dir.file("run.grok"), "DELETE FROM view_results; VACUUM"));
+    QCOMPARE(test::exec_sql(dir.file("run.grok"), "DELETE FROM view_results; VACUUM"), std::string());
     {
       RunStore s = RunStore::open(dir.file("run.grok"), RunStore::Mode::ReadWrite);
       s.store_view_results(40, key, std::vector<unsigned char>(200000, 7));

@@ -8,7 +8,6 @@
 #include <QFile>
 #include <QtTest>
 
-#include <sqlite3.h>
 #include <cmath>
 
 #include "core/analysis/loss_spikes.h"
@@ -31,15 +30,7 @@ namespace {
 
 constexpr int kP = 13, kEpochs = 300, kSpikeEpoch = 165;
 
-// Runs `sql` on the run file at `path`, as another program could; "" or SQLite's message.
-QString execSql(const std::string& path, const char* sql) {
-  sqlite3* db = nullptr;
-  QString err;
-  if (sqlite3_open(path.c_str(), &db) != SQLITE_OK || sqlite3_exec(db, sql, nullptr, nullptr, nullptr) != SQLITE_OK)
-    err = sqlite3_errmsg(db);
-  sqlite3_close(db);
-  return err;
-}
+QString execSql(const std::string& path, const char* sql) { return QString::fromStdString(test::exec_sql(path, sql)); }
 
 // The (epoch, value) pairs of a stored numerics name, NaNs as they are.
 QVector<QPointF> stored(const std::string& path, const std::string& name) {

@@ -51,15 +51,21 @@ std::string ScratchDir::file(const std::string& name) const { return (dir_.path(
 
 QString ScratchDir::qfile(const QString& name) const { return dir_.path() + "/" + name; }
 
-void remove_checkpoints(const std::string& path) {
+std::string exec_sql(const std::string& path, const char* statements) {
   sqlite3* db = nullptr;
+  std::string err;
   if (sqlite3_open(path.c_str(), &db) != SQLITE_OK ||
-      sqlite3_exec(db,
-                   "DELETE FROM tensors; DELETE FROM checkpoints; DELETE FROM resume_state; "
-                   "DELETE FROM meta WHERE key IN ('resume_epoch', 'optimizer_steps')",
-                   nullptr, nullptr, nullptr) != SQLITE_OK)
-    qFatal("cannot remove the checkpoints of %s: %s", path.c_str(), sqlite3_errmsg(db));
+      sqlite3_exec(db, statements, nullptr, nullptr, nullptr) != SQLITE_OK)
+    err = db ? sqlite3_errmsg(db) : "out of memory";
   sqlite3_close(db);
+  return err;
+}
+
+void remove_checkpoints(const std::string& path) {
+  const std::string err = exec_sql(path,
+                                   "DELETE FROM tensors; DELETE FROM checkpoints; DELETE FROM resume_state; "
+                                   "DELETE FROM meta WHERE key IN ('resume_epoch', 'optimizer_steps')");
+  if (!err.empty()) qFatal("cannot remove the checkpoints of %s: %s", path.c_str(), err.c_str());
 }
 
 }  // namespace grok::test

@@ -41,6 +41,9 @@ Config tiny_config(int p = 11, int epochs = 60, int checkpoint_interval = 10, in
 // What the window's views compute for a stored checkpoint (SnapshotScope::views), in the run's group.
 Snapshot snapshot_of(const std::string& run_path, int epoch);
 
+// Runs SQL `statements` on the file at `path`, as another program could: "" or SQLite's message.
+std::string exec_sql(const std::string& path, const char* statements);
+
 // Removes every checkpoint of the run file at `path` (tensors, resume state and all), leaving a
 // run without one, as earlier builds left a run killed before its first checkpoint (a new run
 // now appears at its path only with its first).
