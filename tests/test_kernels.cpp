@@ -53,7 +53,9 @@ struct MixCase {
 
 // N pairs mixing two per-token tables and a shared one ('='), K columns (not a multiple of 8 or
 // 32, so the kernels' tails run too).
-MixCase mix_case(at::ScalarType dtype) {
+// shared_base: one base row for every pair (the '=' position attending), summed in the backward's
+// first pass.
+MixCase mix_case(at::ScalarType dtype, bool shared_base = false) {
   const std::int64_t N = 301, H = 4, K = 203, V = 37;
   at::manual_seed(11);
   MixCase c;
@@ -62,8 +64,8 @@ MixCase mix_case(at::ScalarType dtype) {
     c.tables.push_back(at::randn({H, rows, K}).to(dtype).requires_grad_());
     c.idx.push_back(at::randint(rows, {N}, at::kLong));
   }
-  c.base = at::randn({V, K}).to(dtype).requires_grad_();
-  c.base_idx = at::randint(V, {N}, at::kLong);
+  c.base = at::randn({shared_base ? 1 : V, K}).to(dtype).requires_grad_();
+  c.base_idx = shared_base ? at::zeros({N}, at::kLong) : at::randint(V, {N}, at::kLong);
   return c;
 }
 
@@ -114,20 +116,21 @@ class TestKernels : public QObject {
   }
 
   void tableMixFallbackMatchesTheFastKernel() {
-    for (bool relu : {false, true}) {
-      MixCase c = mix_case(at::kFloat);
-      const auto fast = with_kernels(false, [&] { return mix_all(c, relu); });
-      const auto portable = with_kernels(true, [&] { return mix_all(c, relu); });
-      MixCase d = mix_case(at::kDouble);  // the same values in float64: the reference
-      const auto ref = mix_all(d, relu);
-      const char* names[] = {"out", "d_alpha", "d_base", "d_table0", "d_table1", "d_table_shared"};
-      for (std::size_t i = 0; i < fast.size(); i++) {
-        // Sums of up to ~N * 12 float products: rounding ~1e-6 of the scale.
-        QVERIFY(close(portable[i], fast[i], 1e-5, names[i]));
-        QVERIFY(close(fast[i], ref[i], 1e-5, names[i]));
-        QVERIFY(close(portable[i], ref[i], 1e-5, names[i]));
+    for (bool relu : {false, true})
+      for (bool shared_base : {false, true}) {
+        MixCase c = mix_case(at::kFloat, shared_base);
+        const auto fast = with_kernels(false, [&] { return mix_all(c, relu); });
+        const auto portable = with_kernels(true, [&] { return mix_all(c, relu); });
+        MixCase d = mix_case(at::kDouble, shared_base);  // the same values in float64: the reference
+        const auto ref = mix_all(d, relu);
+        const char* names[] = {"out", "d_alpha", "d_base", "d_table0", "d_table1", "d_table_shared"};
+        for (std::size_t i = 0; i < fast.size(); i++) {
+          // Sums of up to ~N * 12 float products: rounding ~1e-6 of the scale.
+          QVERIFY(close(portable[i], fast[i], 1e-5, names[i]));
+          QVERIFY(close(fast[i], ref[i], 1e-5, names[i]));
+          QVERIFY(close(portable[i], ref[i], 1e-5, names[i]));
+        }
       }
-    }
   }
 
   void tableMixLogitsIsTheMixThenTheProduct() {

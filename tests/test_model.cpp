@@ -10,9 +10,11 @@
 #include <vector>
 
 #include "core/data/dataset.h"
+#include "core/model/internal/attention_pattern.h"
 #include "core/model/internal/table_mix.h"
 #include "core/model/internal/transformer.h"
 #include "core/runtime/compute_thread.h"
+#include "core/runtime/simd_kernels.h"
 #include "core/training/internal/adamw.h"
 #include "test_util.h"
 
@@ -183,19 +185,26 @@ class TestModel : public QObject {
     }
   }
 
+  void tableMixIsThreadCountIndependent_data() {
+    QTest::addColumn<bool>("shared_base");
+    QTest::newRow("a base row per token") << false;
+    QTest::newRow("one base row ('=' attending: summed in the first pass)") << true;
+  }
   void tableMixIsThreadCountIndependent() {
     // Sums run in a fixed order: 1 and 2 threads give the same bits, forward and backward.
-    at::manual_seed(3);
+    QFETCH(bool, shared_base);
     const std::int64_t N = 700, H = 4, K = 64, R = 17;  // N: several blocks of table_mix_logits
     auto run = [&](int threads) {
       set_intra_op_threads(threads);
       at::manual_seed(3);
       const at::Tensor alpha = at::rand({N, 3, H}).requires_grad_();
       const at::Tensor t0 = at::randn({H, R, K}).requires_grad_(), t1 = at::randn({H, R, K}).requires_grad_();
-      const at::Tensor t2 = at::randn({H, 1, K}).requires_grad_(), base = at::randn({R, K}).requires_grad_();
+      const at::Tensor t2 = at::randn({H, 1, K}).requires_grad_();
+      const at::Tensor base = at::randn({shared_base ? 1 : R, K}).requires_grad_();
       const at::Tensor i0 = at::randint(0, R, {N}, at::kLong), i1 = at::randint(0, R, {N}, at::kLong);
       const std::vector<at::Tensor> idx = {i0, i1, at::zeros({N}, at::kLong)};
-      const at::Tensor out = table_mix(alpha, {t0, t1, t2}, idx, base, i1);
+      const at::Tensor base_idx = shared_base ? idx[2] : i1;
+      const at::Tensor out = table_mix(alpha, {t0, t1, t2}, idx, base, base_idx);
       (out * out).sum().backward();
       std::vector<at::Tensor> r = {out.detach(), alpha.grad(), t0.grad(), t1.grad(), t2.grad(), base.grad()};
       // The fused last layer's backward (its neurons' gradient and dW summed in fixed slices of
@@ -203,7 +212,7 @@ class TestModel : public QObject {
       // is BLAS's, whose bits are only fixed per thread count, like any product's.
       for (const at::Tensor* t : {&alpha, &t0, &t1, &t2, &base}) t->mutable_grad() = at::Tensor();
       const at::Tensor W = at::randn({K - 10, 10}).requires_grad_();
-      const auto [logits, m] = table_mix_logits(alpha, {t0, t1, t2}, idx, base, i1, W);
+      const auto [logits, m] = table_mix_logits(alpha, {t0, t1, t2}, idx, base, base_idx, W);
       logits.backward(at::randn({N, 10}));
       for (const at::Tensor& t : {m, alpha.grad(), t0.grad(), t1.grad(), t2.grad(), base.grad(), W.grad()})
         r.push_back(t);
@@ -214,9 +223,47 @@ class TestModel : public QObject {
     for (std::size_t i = 0; i < one.size(); i++) QVERIFY2(at::equal(one[i], two[i]), qPrintable(QString::number(i)));
   }
 
+  void patternAndTablesAreThreadCountIndependent() {
+    // The attention pattern's backward sums each score row's pairs in order; the tables' products
+    // each run on one thread, A's gradient summing the streams in order.
+    const std::int64_t N = 900, H = 4, Dh = 8, K = 40, R = 17;
+    auto run = [&](int threads) {
+      set_intra_op_threads(threads);
+      at::manual_seed(5);
+      const at::Tensor s0 = at::randn({R, H}).requires_grad_(), s1 = at::randn({N, H}).requires_grad_();
+      const at::Tensor s2 = at::randn({1, H}).requires_grad_();
+      const std::vector<at::Tensor> idx = {at::randint(0, R, {N}, at::kLong), at::arange(N, at::kLong),
+                                           at::zeros({N}, at::kLong)};
+      const at::Tensor alpha = attention_pattern({s0, s1, s2}, idx, 0.3, 0.7);
+      const at::Tensor v0 = at::randn({R, H, Dh}).requires_grad_(), v1 = at::randn({1, H, Dh}).requires_grad_();
+      const at::Tensor A = at::randn({K, H * Dh}).requires_grad_();
+      const std::vector<at::Tensor> t = table_mix_tables({v0, v1}, A);
+      ((alpha * at::randn(alpha.sizes())).sum() + (t[0] * t[0]).sum() + t[1].sum()).backward();
+      return std::vector<at::Tensor>{alpha.detach(), t[0].detach(), t[1].detach(), s0.grad(), s1.grad(),
+                                     s2.grad(),      v0.grad(),     v1.grad(),     A.grad()};
+    };
+    const auto one = run(1), two = run(2);
+    set_intra_op_threads(kIntraOpThreads);
+    for (std::size_t i = 0; i < one.size(); i++) QVERIFY2(at::equal(one[i], two[i]), qPrintable(QString::number(i)));
+  }
+
+  void adamwMatchesLibTorch_data() {
+    QTest::addColumn<bool>("portable");
+    QTest::addColumn<int>("d_model");
+    QTest::newRow("fused update (AVX2), d_model 128") << false << 128;
+    QTest::newRow("fused update, d_model 36: parameters of 36 x n floats, tails of 4") << false << 36;
+    QTest::newRow("ATen's operations (portable kernels)") << true << 36;
+  }
   void adamwMatchesLibTorch() {
+    QFETCH(bool, portable);
+    QFETCH(int, d_model);
+    const bool before = portable_kernels_forced();
+    set_portable_kernels(portable);
     Config c;
     c.p = 23;
+    c.d_model = d_model;
+    c.d_head = d_model / c.n_heads;
+    c.d_mlp = 4 * d_model;
     const Dataset d = make_dataset(c);
     const Batch x = make_batch(d.train);
     Weights ours = init_weights(c), theirs = ours.clone();
@@ -240,6 +287,7 @@ class TestModel : public QObject {
     QCOMPARE(opt.steps_taken(), 15L);
     auto a = ours.named();
     auto b = theirs.named();
+    set_portable_kernels(before);
     for (std::size_t i = 0; i < a.size(); i++) QVERIFY2(at::equal(*a[i].second, *b[i].second), a[i].first.c_str());
   }
 

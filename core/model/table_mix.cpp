@@ -19,6 +19,7 @@ namespace {
 using row_kernels::axpy;
 using row_kernels::combine;
 using row_kernels::dot;
+using row_kernels::spread;
 
 constexpr std::int64_t kChunk = 128;
 
@@ -87,11 +88,17 @@ void mix_backward(const at::Tensor& grad, const at::Tensor& alpha, const std::ve
   // One pass per per-token table j, over its rows r, visiting the pairs that read row r: with
   // grad[n] and the H rows of table j at r in L1, accumulate
   //   d_table_j[r, h] += alpha[n, j, h] * grad[n]       and compute
-  //   d_alpha[n, j, h] = <grad[n], table_j[r, h]>
-  // (and, on the first pass, d_alpha of the shared tables). Each grad row is read once per pass
-  // and every sum runs in a fixed order, whatever the thread count. The dot products go to a
-  // buffer in visiting order, contiguous per thread (writing d_alpha at scattered n from two
-  // threads would share cache lines), and are put in place afterwards in a pass over n.
+  //   d_alpha[n, j, h] = <grad[n], table_j[r, h]>.
+  // The first pass also makes the shared tables' d_alpha, and sums their gradients (and a shared
+  // base row's) into partials of its own row r while grad[n] is in L1: no other pass over grad
+  // (kernel version 4; before, a [H, N] x [N, K] product and a column sum each read all of it).
+  // Each grad row is read once per pass and every sum runs in a fixed order, whatever the thread
+  // count: the partials are summed over r in order. The dot products go to a buffer in visiting
+  // order, contiguous per thread (writing d_alpha at scattered n from two threads would share
+  // cache lines), and are put in place afterwards in a pass over n.
+  const bool base_in_pass = !per_token.empty() && d_base.size(0) == 1;
+  const std::int64_t S = static_cast<std::int64_t>(shared.size()), P = S * H + (base_in_pass ? 1 : 0);
+  at::Tensor partials;  // [R_0, P, K]: row r's sums for the shared tables' heads, then the base
   for (std::size_t pass = 0; pass < per_token.size(); pass++) {
     const std::int64_t j = per_token[pass], R = tables[j].size(1);
     const Groups gr = group_by_row(idx[j], R);
@@ -99,31 +106,38 @@ void mix_backward(const at::Tensor& grad, const at::Tensor& alpha, const std::ve
     T* dtj = d_tables[j].data_ptr<T>();
     std::vector<std::int64_t> cols = {j};  // d_alpha columns filled on this pass
     std::vector<const T*> col_tables = {nullptr};
-    if (pass == 0)
+    const std::int64_t fused = pass == 0 ? P : 0;  // partial rows summed on this pass
+    if (pass == 0) {
       for (std::int64_t s : shared) cols.push_back(s), col_tables.push_back(tables[s].data_ptr<T>());
+      if (P > 0) partials = at::empty({R, P, K}, grad.options());
+    }
+    T* part = fused ? partials.data_ptr<T>() : nullptr;
     const std::int64_t C = static_cast<std::int64_t>(cols.size());
-    std::vector<T> dots(static_cast<std::size_t>(N * C * H));
+    std::vector<T> prods(static_cast<std::size_t>(N * C * H));  // d_alpha, in visiting order
     at::parallel_for(0, R, 1, [&](std::int64_t r0, std::int64_t r1) {
+      std::vector<T*> outs(static_cast<std::size_t>(H + fused));
+      std::vector<T> w(static_cast<std::size_t>(H + fused), T(1));
+      std::vector<const T*> rows(static_cast<std::size_t>(C * H));  // in the dot products' order
+      for (std::int64_t c = 1; c < C; c++)
+        for (std::int64_t h = 0; h < H; h++) rows[c * H + h] = col_tables[c] + h * K;
       for (std::int64_t r = r0; r < r1; r++) {
-        T* drow = dtj + r * K;  // head h's row at + h * R * K ([H, R, K] layout)
-        const T* trow = tj + r * K;
-        for (std::int64_t h = 0; h < H; h++) std::fill(drow + h * R * K, drow + h * R * K + K, T(0));
+        // Head h's row of d_table_j at + h * R * K ([H, R, K] layout), then row r's partials.
+        for (std::int64_t h = 0; h < H; h++) outs[h] = dtj + (h * R + r) * K, rows[h] = tj + (h * R + r) * K;
+        for (std::int64_t i = 0; i < fused; i++) outs[H + i] = part + (r * P + i) * K;
+        for (T* o : outs) std::fill(o, o + K, T(0));
         for (std::int64_t q = gr.offsets[r]; q < gr.offsets[r + 1]; q++) {
           const std::int64_t n = gr.order[q];
           const T* gn = g + n * K;
-          T* dq = dots.data() + q * C * H;
-          for (std::int64_t h = 0; h < H; h++) {
-            axpy<T>(x86, drow + h * R * K, gn, a[(n * J + j) * H + h], K);
-            dq[h] = dot<T>(x86, gn, trow + h * R * K, K);
-          }
-          for (std::int64_t c = 1; c < C; c++)
-            for (std::int64_t h = 0; h < H; h++) dq[c * H + h] = dot<T>(x86, gn, col_tables[c] + h * K, K);
+          for (std::int64_t h = 0; h < H; h++) w[h] = a[(n * J + j) * H + h];
+          for (std::int64_t c = 0; c < S * H && fused; c++) w[H + c] = a[(n * J + shared[c / H]) * H + c % H];
+          spread<T>(x86, outs.data(), w.data(), H + fused, gn, K);
+          row_kernels::dots<T>(x86, gn, rows.data(), C * H, K, prods.data() + q * C * H);
         }
       }
     });
     at::parallel_for(0, N, 256, [&](std::int64_t n0, std::int64_t n1) {
       for (std::int64_t n = n0; n < n1; n++) {
-        const T* dq = dots.data() + gr.position[n] * C * H;
+        const T* dq = prods.data() + gr.position[n] * C * H;
         for (std::int64_t c = 0; c < C; c++)
           for (std::int64_t h = 0; h < H; h++) da[(n * J + cols[c]) * H + h] = dq[c * H + h];
       }
@@ -134,13 +148,29 @@ void mix_backward(const at::Tensor& grad, const at::Tensor& alpha, const std::ve
       for (std::int64_t s : shared)
         for (std::int64_t h = 0; h < H; h++)
           da[(n * J + s) * H + h] = dot<T>(x86, g + n * K, tables[s].data_ptr<T>() + h * K, K);
+    // Shared rows gather every pair: a [H, N] x [N, K] product, which BLAS does best.
+    for (std::int64_t s : shared) d_tables[s].view({H, K}).copy_(at::mm(alpha.select(1, s).t(), grad));
+  } else if (P > 0) {
+    // The partials summed over the first table's rows, in row order, columns split over threads.
+    const std::int64_t R = partials.size(0);
+    std::vector<T*> dst;
+    for (std::int64_t s : shared)
+      for (std::int64_t h = 0; h < H; h++) dst.push_back(d_tables[s].data_ptr<T>() + h * K);
+    if (base_in_pass) dst.push_back(d_base.data_ptr<T>());
+    const T* part = partials.data_ptr<T>();
+    at::parallel_for(0, K, 64, [&](std::int64_t k0, std::int64_t k1) {
+      for (std::int64_t i = 0; i < P; i++) {
+        T* out = dst[i];
+        std::fill(out + k0, out + k1, T(0));
+        for (std::int64_t r = 0; r < R; r++) {
+          const T* src = part + (r * P + i) * K;
+          for (std::int64_t k = k0; k < k1; k++) out[k] += src[k];
+        }
+      }
+    });
   }
-  // Shared rows gather every pair: a [H, N] x [N, K] product, which BLAS does best.
-  for (std::int64_t s : shared) d_tables[s].view({H, K}).copy_(at::mm(alpha.select(1, s).t(), grad));
 
-  if (d_base.size(0) == 1) {
-    d_base.copy_(grad.sum(0, /*keepdim=*/true));
-  } else {
+  if (!base_in_pass) {  // base rows per token (or no pass over grad yet): summed row by row
     const Groups gr = group_by_row(base_idx, d_base.size(0));
     T* db = d_base.data_ptr<T>();
     at::parallel_for(0, d_base.size(0), 1, [&](std::int64_t r0, std::int64_t r1) {

@@ -1,5 +1,7 @@
 #include "core/model/internal/transformer.h"
 
+#include "core/model/internal/attention_pattern.h"
+#include "core/model/internal/paired_mm.h"
 #include "core/model/internal/row_kernels.h"
 #include "core/model/internal/table_mix.h"
 
@@ -16,7 +18,7 @@ namespace {
 // x [R, D] -> [R, H, Dh] for a per-head projection W [H, Dh, D].
 at::Tensor project_heads(const at::Tensor& x, const at::Tensor& W) {
   const auto H = W.size(0), Dh = W.size(1), D = W.size(2);
-  return at::matmul(x, W.reshape({H * Dh, D}).t()).view({x.size(0), H, Dh});
+  return paired_mm(x, W.reshape({H * Dh, D}).t()).view({x.size(0), H, Dh});
 }
 
 // `pre` is always a fresh tensor nobody else reads, so ReLU runs in place (ReLU's backward needs
@@ -44,14 +46,10 @@ struct Stream {
   at::Tensor index(std::int64_t N) const {  // row of each pair, for table_mix
     return kind == Table ? idx : at::zeros({N}, at::kLong);
   }
+  at::Tensor row_of_pair(std::int64_t N) const {  // the row of `rows` each pair reads, any kind
+    return kind == Pair ? at::arange(N, at::kLong) : index(N);
+  }
 };
-
-// [R, H, Dh] per-head rows times a map W [K, H*Dh] -> [H, R, K], table_mix's head-major layout: row
-// r of head h is W[:, h] v[r, h].
-at::Tensor per_head_map(const at::Tensor& v, const at::Tensor& W) {
-  const auto H = v.size(1), Dh = v.size(2), K = W.size(0);
-  return at::bmm(v.permute({1, 0, 2}), W.view({K, H, Dh}).permute({1, 2, 0}));
-}
 
 // A position's residual after attention, held as its ingredients when every input row is a table
 // row: resid[n] = x_i[n] + W_O sum_j,h alpha[n, j, h] v_j[row_j(n), h]. Any linear map of it is
@@ -91,19 +89,15 @@ struct Mixed {
   // The last layer's logits, ReLU(mlp.W resid + mlp.b) W2 + direct.W resid + direct.b, as one fused
   // mix (table_mix_logits): {logits [N, V], the mix [N, M + V], neurons first}.
   std::pair<at::Tensor, at::Tensor> logits(const Map& mlp, const Map& direct, const at::Tensor& W2) const {
-    const at::Tensor W = at::cat({mlp.W, direct.W}, 0);                                  // [M + V, D]
-    const at::Tensor A = at::matmul(W, W_O);                                             // [M + V, H*Dh]
-    const at::Tensor base = at::matmul(x, W.t()) + at::cat({mlp.bias, direct.bias}, 0);  // [R_i, M + V]
-    std::vector<at::Tensor> tables;
-    for (const auto& v : values) tables.push_back(per_head_map(v, A));  // [H, R_j, M + V]
-    return table_mix_logits(alpha, tables, idx, base, x_idx, W2);
+    const at::Tensor W = at::cat({mlp.W, direct.W}, 0);                                 // [M + V, D]
+    const at::Tensor A = paired_mm(W, W_O);                                             // [M + V, H*Dh]
+    const at::Tensor base = paired_mm(x, W.t()) + at::cat({mlp.bias, direct.bias}, 0);  // [R_i, M + V]
+    return table_mix_logits(alpha, table_mix_tables(values, A), idx, base, x_idx, W2);  // tables [H, R_j, M + V]
   }
 
  private:
   at::Tensor mix(const at::Tensor& A, const at::Tensor& base, bool relu) const {
-    std::vector<at::Tensor> tables;
-    for (const auto& v : values) tables.push_back(per_head_map(v, A));  // [H, R_j, K]
-    return table_mix(alpha, tables, idx, base, x_idx, relu);
+    return table_mix(alpha, table_mix_tables(values, A), idx, base, x_idx, relu);  // tables [H, R_j, K]
   }
 };
 
@@ -139,29 +133,27 @@ Attended attend(const LayerWeights& L, const std::vector<Stream>& s, std::size_t
   const auto kvq = project_heads(at::cat(rows, 0), W_KVQ).split(H, 1);                            // [sum R, H, Dh] each
   const auto ks = kvq[0].split_with_sizes(counts, 0), vs = kvq[1].split_with_sizes(counts, 0);
   const at::Tensor q = few ? kvq[2].split_with_sizes(counts, 0)[i] : project_heads(s[i].rows, L.W_Q);  // [R_i, H, Dh]
-  std::vector<at::Tensor> scores, values;
+  // Scores per distinct row where the query is one row (the final position of the first layer) or
+  // the key's own stream; per pair otherwise. attention_pattern gathers them inside the softmax.
+  std::vector<at::Tensor> scores, score_rows, values;
   bool shared = true;
   for (std::size_t j = 0; j <= i; j++) {
     const at::Tensor& k = ks[j];  // [R_j, H, Dh]
-    at::Tensor sc;                // -> [N, H]
-    if (s[i].kind == Stream::Const) {
-      sc = s[j].gather((k * q).sum(-1), N);  // one query: score each distinct key row
-    } else if (j == i) {
-      sc = s[i].gather((k * q).sum(-1), N);
+    if (s[i].kind == Stream::Const || j == i) {
+      scores.push_back((k * q).sum(-1));  // [R_j, H]
+      score_rows.push_back(s[j].row_of_pair(N));
     } else {
-      sc = (s[j].gather(k, N) * s[i].gather(q, N)).sum(-1);
+      scores.push_back((s[j].gather(k, N) * s[i].gather(q, N)).sum(-1));  // [N, H]
+      score_rows.push_back(at::arange(N, at::kLong));
     }
-    scores.push_back(sc * scale);
     values.push_back(vs[j]);  // [R_j, H, Dh]
     shared = shared && s[j].kind != Stream::Pair;
   }
-  // Softmax over the i+1 keys with the keys outermost: LibTorch's last-dim kernel is slow for a
-  // dimension of 3, while over dim 0 it vectorises across the N*H scores.
-  at::Tensor attn = at::softmax(at::stack(scores, 0), 0).permute({1, 2, 0});  // [N, H, i+1]
-  if (alpha != 1.0) attn = attn * alpha + (1.0 - alpha);                      // every position 0..i is allowed
+  const at::Tensor pattern = attention_pattern(scores, score_rows, scale, alpha);  // [N, i+1, H]
+  const at::Tensor attn = pattern.permute({0, 2, 1});                              // [N, H, i+1]
   if (pattern_out) *pattern_out = attn;
   if (shared) {
-    Mixed m{attn.permute({0, 2, 1}), values, {}, L.W_O, s[i].rows, s[i].index(N)};
+    Mixed m{pattern, values, {}, L.W_O, s[i].rows, s[i].index(N)};
     for (std::size_t j = 0; j <= i; j++) m.idx.push_back(s[j].index(N));
     return {m, {}};
   }
@@ -260,9 +252,9 @@ at::Tensor forward_fast(const Weights& weights, const Batch& x, const ForwardOpt
   const LayerWeights& L = w.layers.back();
   at::Tensor pattern;
   Attended att = attend(L, s, 2, N, &pattern, attention_rate);
-  const at::Tensor W_Ut = w.W_U.t();                         // [V, D]
-  const at::Tensor W_outU = at::matmul(L.W_out.t(), w.W_U);  // [M, V]
-  const at::Tensor bias_U = at::matmul(L.b_out, w.W_U);      // [V]
+  const at::Tensor W_Ut = w.W_U.t();                        // [V, D]
+  const at::Tensor W_outU = paired_mm(L.W_out.t(), w.W_U);  // [M, V]
+  const at::Tensor bias_U = at::matmul(L.b_out, w.W_U);     // [V]
   const int last = static_cast<int>(w.layers.size()) - 1;
   if (att.mixed && opt.dropout <= 0 && !(opt.final_mlp && opt.final_mlp->layer == last)) {
     const std::int64_t M = L.W_in.size(0), V = W_Ut.size(0);

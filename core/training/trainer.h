@@ -123,7 +123,12 @@ const std::vector<std::string>& fork_kept_fields();
 //      of any family, and every one-layer transformer without dropout
 //   3  a layer after the first projects the queries from the attending position's rows alone
 //      (transformers of two layers or more)
-constexpr int kKernelVersion = 3;
+//   4  the table mix's backward sums the shared rows' gradients ('=' and its base row) in its first
+//      pass over the gradient, in row order (table_mix.cpp); the tables are made by per-(stream,
+//      head) products on one thread each (table_mix_tables); the attention pattern is one kernel
+//      (attention_pattern.h); the small weight products' backward runs its two GEMMs side by side
+//      (paired_mm.h): every transformer. AdamW's fused update keeps LibTorch's bits.
+constexpr int kKernelVersion = 4;
 
 // What every new run file's meta records of where it was made (app and LibTorch versions, BLAS,
 // intra-op threads, kernel version): training, forks and imports alike.

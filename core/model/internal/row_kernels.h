@@ -1,6 +1,6 @@
 // Row kernels of the table mix (table_mix.cpp): one output row as a weighted sum of table rows,
-// ReLU's backward mask, axpy and dot, each over K contiguous elements; and a row's argmax (the
-// accuracy, transformer.cpp).
+// ReLU's backward mask, axpy (and spread: several axpys of one row) and dot, each over K
+// contiguous elements; and a row's argmax (the accuracy, transformer.cpp).
 //
 // Why a header of their own: the table mix and the final layer's fused logits both run them.
 // Generic C++ for any type is the portable path (what arm64 runs, and x86 with
@@ -44,6 +44,13 @@ void relu_mask_generic(T* dst, const T* g, const T* out, std::int64_t K) {
 template <typename T>
 void axpy_generic(T* o, const T* x, T w, std::int64_t K) {
   for (std::int64_t k = 0; k < K; k++) o[k] += w * x[k];
+}
+
+// outs[i][k] += w[i] * x[k] for i < c: c axpys of one row, x read once (each element's arithmetic is
+// axpy's, so the bits are c axpys').
+template <typename T>
+void spread_generic(T* const* outs, const T* w, std::int64_t c, const T* x, std::int64_t K) {
+  for (std::int64_t i = 0; i < c; i++) axpy_generic(outs[i], x, w[i], K);
 }
 
 template <typename T>
@@ -108,6 +115,27 @@ inline __attribute__((target("avx2,fma"))) void axpy_avx2(float* o, const float*
   for (; k < K; k++) o[k] = std::fma(w, x[k], o[k]);
 }
 
+inline __attribute__((target("avx2,fma"))) void spread_avx2(float* const* outs, const float* w, std::int64_t c,
+                                                            const float* x, std::int64_t K) {
+  std::int64_t k = 0;
+  for (; k + 16 <= K; k += 16) {
+    const __m256 x0 = _mm256_loadu_ps(x + k), x1 = _mm256_loadu_ps(x + k + 8);
+    for (std::int64_t i = 0; i < c; i++) {
+      const __m256 wv = _mm256_set1_ps(w[i]);
+      float* o = outs[i] + k;
+      _mm256_storeu_ps(o, _mm256_fmadd_ps(wv, x0, _mm256_loadu_ps(o)));
+      _mm256_storeu_ps(o + 8, _mm256_fmadd_ps(wv, x1, _mm256_loadu_ps(o + 8)));
+    }
+  }
+  for (; k + 8 <= K; k += 8) {
+    const __m256 x0 = _mm256_loadu_ps(x + k);
+    for (std::int64_t i = 0; i < c; i++)
+      _mm256_storeu_ps(outs[i] + k, _mm256_fmadd_ps(_mm256_set1_ps(w[i]), x0, _mm256_loadu_ps(outs[i] + k)));
+  }
+  for (; k < K; k++)
+    for (std::int64_t i = 0; i < c; i++) outs[i][k] = std::fma(w[i], x[k], outs[i][k]);
+}
+
 inline __attribute__((target("avx2,fma"))) float dot_avx2(const float* a, const float* b, std::int64_t K) {
   __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
   std::int64_t k = 0;
@@ -120,6 +148,30 @@ inline __attribute__((target("avx2,fma"))) float dot_avx2(const float* a, const 
   float s = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
   for (; k < K; k++) s = std::fma(a[k], b[k], s);
   return s;
+}
+
+// dot_avx2(a, rows[t], K) for four rows at once: the same two accumulators per row and the same
+// final sum (the same bits), with the four rows' dependency chains interleaved, where four calls
+// in a row would wait on each chain's FMA latency in turn.
+inline __attribute__((target("avx2,fma"))) void dot4_avx2(const float* a, const float* const* rows, std::int64_t K,
+                                                          float* out) {
+  __m256 s0[4], s1[4];
+  for (int t = 0; t < 4; t++) s0[t] = _mm256_setzero_ps(), s1[t] = _mm256_setzero_ps();
+  std::int64_t k = 0;
+  for (; k + 16 <= K; k += 16) {
+    const __m256 x0 = _mm256_loadu_ps(a + k), x1 = _mm256_loadu_ps(a + k + 8);
+    for (int t = 0; t < 4; t++) {
+      s0[t] = _mm256_fmadd_ps(x0, _mm256_loadu_ps(rows[t] + k), s0[t]);
+      s1[t] = _mm256_fmadd_ps(x1, _mm256_loadu_ps(rows[t] + k + 8), s1[t]);
+    }
+  }
+  for (int t = 0; t < 4; t++) {
+    alignas(32) float lanes[8];
+    _mm256_store_ps(lanes, _mm256_add_ps(s0[t], s1[t]));
+    float s = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+    for (std::int64_t j = k; j < K; j++) s = std::fma(a[j], rows[t][j], s);
+    out[t] = s;
+  }
 }
 
 #endif  // GROK_X86_KERNELS
@@ -157,6 +209,16 @@ void axpy(bool x86, T* o, const T* x, T w, std::int64_t K) {
 }
 
 template <typename T>
+void spread(bool x86, T* const* outs, const T* w, std::int64_t c, const T* x, std::int64_t K) {
+#if GROK_X86_KERNELS
+  if constexpr (std::is_same_v<T, float>)
+    if (x86) return spread_avx2(outs, w, c, x, K);
+#endif
+  (void)x86;
+  spread_generic(outs, w, c, x, K);
+}
+
+template <typename T>
 T dot(bool x86, const T* a, const T* b, std::int64_t K) {
 #if GROK_X86_KERNELS
   if constexpr (std::is_same_v<T, float>)
@@ -164,6 +226,18 @@ T dot(bool x86, const T* a, const T* b, std::int64_t K) {
 #endif
   (void)x86;
   return dot_generic(a, b, K);
+}
+
+// out[t] = dot(a, rows[t], K) for t < c: the same bits as c calls of dot, four chains at a time.
+template <typename T>
+void dots(bool x86, const T* a, const T* const* rows, std::int64_t c, std::int64_t K, T* out) {
+  std::int64_t t = 0;
+#if GROK_X86_KERNELS
+  if constexpr (std::is_same_v<T, float>)
+    if (x86)
+      for (; t + 4 <= c; t += 4) dot4_avx2(a, rows + t, K, out + t);
+#endif
+  for (; t < c; t++) out[t] = dot<T>(x86, a, rows[t], K);
 }
 
 // The index of the row's first maximum over its n entries, as ATen's argmax defines it: a NaN is

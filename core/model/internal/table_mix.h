@@ -31,6 +31,12 @@
 
 namespace grok {
 
+// The tables themselves from per-head rows: tables[j][h] = values[j][:, h, :] A[:, h * Dh : (h + 1) * Dh]^T,
+// values[j] [R_j, H, Dh], A [K, H * Dh] -> [H, R_j, K] each. Differentiable in both. Every
+// (stream, head) product is one GEMM on one thread, the threads taking different products; the
+// bits do not depend on the thread count (A's gradient sums the streams in order).
+std::vector<at::Tensor> table_mix_tables(const std::vector<at::Tensor>& values, const at::Tensor& A);
+
 at::Tensor table_mix(const at::Tensor& alpha, const std::vector<at::Tensor>& tables, const std::vector<at::Tensor>& idx,
                      const at::Tensor& base, const at::Tensor& base_idx, bool relu = false);
 
