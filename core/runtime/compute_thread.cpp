@@ -15,6 +15,13 @@ void set_intra_op_threads(int threads) {
   omp_set_num_threads(threads);
 }
 
+ScopedIntraOpThreads::ScopedIntraOpThreads(int threads)
+    : before_((void(at::get_num_threads()), omp_get_max_threads())) {
+  set_intra_op_threads(threads);
+}
+
+ScopedIntraOpThreads::~ScopedIntraOpThreads() { set_intra_op_threads(before_); }
+
 ComputeThread::~ComputeThread() {
   {
     std::lock_guard<std::mutex> lock(m_);

@@ -34,6 +34,19 @@ constexpr int kIntraOpThreads = 2;
 // started later are not affected.
 void set_intra_op_threads(int threads);
 
+// set_intra_op_threads(threads) for a scope: the calling thread's count before comes back at its
+// end, exceptions included.
+class ScopedIntraOpThreads {
+ public:
+  explicit ScopedIntraOpThreads(int threads);
+  ~ScopedIntraOpThreads();
+  ScopedIntraOpThreads(const ScopedIntraOpThreads&) = delete;
+  ScopedIntraOpThreads& operator=(const ScopedIntraOpThreads&) = delete;
+
+ private:
+  int before_;
+};
+
 // One worker thread that runs jobs for a caller and is kept between jobs (warm) or ended after
 // each (its OpenMP pool with it), as set_keep_alive says.
 class ComputeThread {

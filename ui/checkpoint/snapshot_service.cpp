@@ -3,6 +3,7 @@
 #include <QElapsedTimer>
 #include <QMetaObject>
 #include <algorithm>
+#include <optional>
 
 #include "core/runtime/compute_thread.h"
 #include "core/store/run_store.h"
@@ -205,8 +206,16 @@ void SnapshotService::compute(int epoch, const QString& path, const std::optiona
     if (pending_) return;
   }
   auto full = std::make_shared<ViewSnapshot>(*have);
-  full->checks = std::make_shared<const AblationChecks>(
-      an->checks(*have->weights, *have->snapshot, quiet ? &overtaken_ : nullptr));
+  {
+    // The views just announced are painted on the GUI thread meanwhile: a second OpenMP thread
+    // would wait at every barrier for the core the painting holds. On one thread the check table
+    // comes as soon, and the views 5-10 ms sooner (--bench-scrub, docs/performance.md). A
+    // prefetch paints nothing and keeps both.
+    std::optional<ScopedIntraOpThreads> one;
+    if (announce()) one.emplace(1);
+    full->checks = std::make_shared<const AblationChecks>(
+        an->checks(*have->weights, *have->snapshot, quiet ? &overtaken_ : nullptr));
+  }
   keep(path, epoch, *have, *full->checks);
   if (!cache(epoch, full, generation)) return;
   if (last()) emit ready(epoch, full, ms());
