@@ -65,7 +65,8 @@ std::pair<at::Tensor, at::Tensor> key_neuron_directions(const Config& cfg, const
 }  // namespace
 
 AblationChecks ablation_checks(const Config& cfg, const CheckpointWeights& checkpoint,
-                               const std::vector<int>& key_freqs, const FourierBasis& F, const PairForward& forward) {
+                               const std::vector<int>& key_freqs, const FourierBasis& F, const PairForward& forward,
+                               const std::function<void()>& between) {
   at::NoGradGuard no_grad;
   const int p = Task(cfg).p(), n_group = F.n(), M = model_family(cfg).anatomy(cfg).neurons;
   AblationChecks out;
@@ -104,6 +105,7 @@ AblationChecks ablation_checks(const Config& cfg, const CheckpointWeights& check
     }
   }
   out.rows.push_back({"full model", full.mean().loss, full.mean().acc});
+  if (between) between();
 
   // Component k's part of the logits is U_k C_k (key_components.h); all keys' are U C,
   // C = U^T L [rows, p] (float64).

@@ -55,11 +55,12 @@ Snapshot CheckpointAnalyzer::snapshot(int epoch, const CheckpointWeights& w,
 }
 
 AblationChecks CheckpointAnalyzer::checks(const CheckpointWeights& w, const Snapshot& s,
-                                          const std::atomic<bool>* cancel) const {
+                                          const std::atomic<bool>* cancel, const std::function<void()>& between) const {
   auto stage = [&] {
     if (cancel && cancel->load()) throw AnalysisCancelled();
+    if (between) between();
   };
-  AblationChecks c = ablation_checks(cfg_, w, s.measures.key_freqs, basis(), pair_forward(s));
+  AblationChecks c = ablation_checks(cfg_, w, s.measures.key_freqs, basis(), pair_forward(s), stage);
   stage();
   append_layer_checks(c, cfg_, w, data_, s);
   stage();

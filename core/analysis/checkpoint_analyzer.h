@@ -21,6 +21,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -94,9 +95,10 @@ class CheckpointAnalyzer {
                     const SnapshotKnown* known = nullptr) const;
   // The Section 4.4 check table from the snapshot's forward, with its measures' key set, plus a
   // row per layer's MLP.
-  // Throws AnalysisCancelled between its parts (the ablations, the layer rows, the pruning rows)
-  // once `*cancel` is set.
-  AblationChecks checks(const CheckpointWeights& w, const Snapshot& s, const std::atomic<bool>* cancel = nullptr) const;
+  // Throws AnalysisCancelled between its parts (the ablations' two passes, the layer rows, the
+  // pruning rows) once `*cancel` is set; runs `between` (if given) there too, after that check.
+  AblationChecks checks(const CheckpointWeights& w, const Snapshot& s, const std::atomic<bool>* cancel = nullptr,
+                        const std::function<void()>& between = {}) const;
   // The progress measures alone, block by block (no snapshot); `logits` as in
   // compute_progress_measures (the trainer has them from its own passes).
   ProgressMeasures measures(const CheckpointWeights& w, const std::optional<std::vector<int>>& keys,

@@ -1,5 +1,7 @@
 #include "ui/checkpoint/checkpoint_views.h"
 
+#include <QTimer>
+
 #include <algorithm>
 
 #include "core/analysis/fourier_basis.h"
@@ -128,6 +130,8 @@ void CheckpointViews::onSnapshot(int epoch, ViewSnapshotPtr v, double computeMs)
   }
   if (!viewsCurrent) {
     drawSnapshot();
+    // After the paint events the replots posted: the check table may take both cores again.
+    if (!v->checks) QTimer::singleShot(0, service_, [s = service_, epoch] { s->viewsDrawn(epoch); });
     emit message(tr("Views at epoch %1 (%2 ms)").arg(epoch).arg(ms, 0, 'f', 0), 3000);
     emit snapshotShown(epoch);
   }

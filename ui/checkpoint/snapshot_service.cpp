@@ -199,6 +199,7 @@ void SnapshotService::compute(int epoch, const QString& path, const std::optiona
     if (last()) emit ready(epoch, have, ms());
     return;
   }
+  drawn_ = -1;
   if (announce()) emit ready(epoch, have, ms());
   {
     // The user has scrubbed on: the table of this epoch would be drawn and replaced at once.
@@ -208,13 +209,17 @@ void SnapshotService::compute(int epoch, const QString& path, const std::optiona
   auto full = std::make_shared<ViewSnapshot>(*have);
   {
     // The views just announced are painted on the GUI thread meanwhile: a second OpenMP thread
-    // would wait at every barrier for the core the painting holds. On one thread the check table
-    // comes as soon, and the views 5-10 ms sooner (--bench-scrub, docs/performance.md). A
-    // prefetch paints nothing and keeps both.
+    // would wait at every barrier for the core the painting holds. So the check table starts on
+    // one thread, and takes the second back at its next part once the views are drawn
+    // (viewsDrawn): the views come 5-10 ms sooner, the table no later (--bench-scrub,
+    // docs/performance.md). A prefetch paints nothing and keeps both.
     std::optional<ScopedIntraOpThreads> one;
     if (announce()) one.emplace(1);
+    auto between = [&] {
+      if (one && drawn_.load() == epoch) one.reset();
+    };
     full->checks = std::make_shared<const AblationChecks>(
-        an->checks(*have->weights, *have->snapshot, quiet ? &overtaken_ : nullptr));
+        an->checks(*have->weights, *have->snapshot, quiet ? &overtaken_ : nullptr, between));
   }
   keep(path, epoch, *have, *full->checks);
   if (!cache(epoch, full, generation)) return;
@@ -223,6 +228,8 @@ void SnapshotService::compute(int epoch, const QString& path, const std::optiona
 
 // Kept for the next visit, this session or another: in the run file while the app trains it, else
 // (or when the run file cannot take them) in the user's cache.
+void SnapshotService::viewsDrawn(int epoch) { drawn_ = epoch; }
+
 void SnapshotService::keep(const QString& path, int epoch, const ViewSnapshot& v, const AblationChecks& checks) {
   const Snapshot& sn = *v.snapshot;
   CachedResults r{checks, {}, sn.neuron_ipr};

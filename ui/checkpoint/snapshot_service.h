@@ -81,6 +81,9 @@ class SnapshotService : public QObject {
   void setResultsCache(const QString& path);
   // The run the app trains ("" for none; training or paused): results of that run go into its file.
   void setTrainedRun(const QString& path);
+  // The views of `epoch` (announced by ready()) are drawn: the check table computing after them
+  // takes the second core back (any thread).
+  void viewsDrawn(int epoch);
 
  signals:
   void ready(int epoch, grok::ViewSnapshotPtr snapshot, double ms);
@@ -105,6 +108,7 @@ class SnapshotService : public QObject {
   std::atomic<bool> overtaken_{false};
   // Set by request() for the checkpoint a prefetch is computing: the job announces it (ready).
   std::atomic<bool> promoted_{false};
+  std::atomic<int> drawn_{-1};  // viewsDrawn()'s epoch
   mutable std::mutex mutex_;
   QString path_;
   std::optional<std::vector<int>> keys_;
