@@ -188,11 +188,7 @@ class TestProgressMeasures : public QObject {
   // The pruning rows (pruning_checks.h) by brute force in float64: the logits of the neurons of the
   // higher IPR half alone (ties in the order of the neurons), direct path included.
   void pruningRowsAreTheKeptNeuronsLogits() {
-    const TrainedCheckpoint& t = trained();
-    const Config& c = t.c;
-    const Dataset& d = t.d;
-    const CheckpointWeights& w = t.w;
-    const Snapshot& s = t.s;
+    const auto& [dir, c, d, F, w, s] = trained();  // the shared trained checkpoint
     const std::vector<CheckRow> rows = pruning_checks(c, w, d, s);
     QCOMPARE(rows.size(), std::size_t(2));
     const int p = c.p, M = s.d_mlp;
@@ -229,17 +225,13 @@ class TestProgressMeasures : public QObject {
   // The check table's own kernels (thin_product, the chunked character sums, the pruning gather)
   // give the same bits at 1 and 2 intra-op threads.
   void checkTableIsTheSameForAnyThreadCount() {
-    const TrainedCheckpoint& t = trained();
-    const Config& c = t.c;
-    const Dataset& d = t.d;
-    const CheckpointWeights& w = t.w;
-    const Snapshot& s = t.s;
+    const auto& [dir, c, d, F, w, s] = trained();  // the shared trained checkpoint
     const int before = at::get_num_threads();
     std::vector<std::vector<CheckRow>> tables;
     std::vector<double> fits;
     for (int threads : {1, 2}) {  // one forward (its bits are per thread count): the checks' own
       at::set_num_threads(threads);
-      AblationChecks a = ablation_checks(c, w, {1, 2, 5}, t.F, pair_forward(s));
+      AblationChecks a = ablation_checks(c, w, {1, 2, 5}, F, pair_forward(s));
       for (CheckRow& r : pruning_checks(c, w, d, s)) a.rows.push_back(r);
       tables.push_back(a.rows), fits.push_back(a.logit_fit_fve);
     }

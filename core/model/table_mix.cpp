@@ -19,6 +19,7 @@ namespace {
 using row_kernels::axpy;
 using row_kernels::combine;
 using row_kernels::dot;
+using row_kernels::dots;
 using row_kernels::spread;
 
 constexpr std::int64_t kChunk = 128;
@@ -131,7 +132,7 @@ void mix_backward(const at::Tensor& grad, const at::Tensor& alpha, const std::ve
           for (std::int64_t h = 0; h < H; h++) w[h] = a[(n * J + j) * H + h];
           for (std::int64_t c = 0; c < S * H && fused; c++) w[H + c] = a[(n * J + shared[c / H]) * H + c % H];
           spread<T>(x86, outs.data(), w.data(), H + fused, gn, K);
-          row_kernels::dots<T>(x86, gn, rows.data(), C * H, K, prods.data() + q * C * H);
+          dots<T>(x86, gn, rows.data(), C * H, K, prods.data() + q * C * H);
         }
       }
     });

@@ -226,10 +226,10 @@ void SnapshotService::compute(int epoch, const QString& path, const std::optiona
   if (last()) emit ready(epoch, full, ms());
 }
 
-// Kept for the next visit, this session or another: in the run file while the app trains it, else
-// (or when the run file cannot take them) in the user's cache.
 void SnapshotService::viewsDrawn(int epoch) { drawn_ = epoch; }
 
+// Kept for the next visit, this session or another: in the run file while the app trains it, else
+// (or when the run file cannot take them) in the user's cache.
 void SnapshotService::keep(const QString& path, int epoch, const ViewSnapshot& v, const AblationChecks& checks) {
   const Snapshot& sn = *v.snapshot;
   CachedResults r{checks, {}, sn.neuron_ipr};
