@@ -4,7 +4,8 @@
 // on commit 1711295, one intra-op thread). Re-baselined since with each kernel version
 // (core/training/trainer.h): 2 (the fused cross-entropy and last layer) changed every preset's last
 // bits but label-noise's (an MLP trained on mse), 3 (the later layers' queries) two-layer's, 4 (the
-// shared rows' gradients in the table mix's first pass) every transformer's.
+// shared rows' gradients in the table mix's first pass) every transformer's, 5 (the '=' stream
+// folded into the table mix) every transformer's.
 //
 // What a hash covers: every tensor of every checkpoint (name, shape, bytes), every metrics row,
 // every stored measure and numerics value, as their bit patterns. A change anywhere in training or

@@ -59,6 +59,7 @@ struct Mixed {
   std::vector<at::Tensor> values, idx;  // [R_j, H, Dh], [N]
   at::Tensor W_O;                       // [D, H*Dh]
   at::Tensor x, x_idx;                  // [R_i, D], [N]: the residual before attention
+  double alpha_sum = 1;                 // sum_j alpha[n, j, h], the same for every n, h
 
   // W resid + bias for every pair: [N, K] for W [K, D] (undefined W: identity, K = D); ReLU of it
   // with `relu`.
@@ -89,15 +90,45 @@ struct Mixed {
   // The last layer's logits, ReLU(mlp.W resid + mlp.b) W2 + direct.W resid + direct.b, as one fused
   // mix (table_mix_logits): {logits [N, V], the mix [N, M + V], neurons first}.
   std::pair<at::Tensor, at::Tensor> logits(const Map& mlp, const Map& direct, const at::Tensor& W2) const {
-    const at::Tensor W = at::cat({mlp.W, direct.W}, 0);                                 // [M + V, D]
-    const at::Tensor A = paired_mm(W, W_O);                                             // [M + V, H*Dh]
-    const at::Tensor base = paired_mm(x, W.t()) + at::cat({mlp.bias, direct.bias}, 0);  // [R_i, M + V]
-    return table_mix_logits(alpha, table_mix_tables(values, A), idx, base, x_idx, W2);  // tables [H, R_j, M + V]
+    const at::Tensor W = at::cat({mlp.W, direct.W}, 0);                                         // [M + V, D]
+    const at::Tensor A = paired_mm(W, W_O);                                                     // [M + V, H*Dh]
+    const Operands o = folded(A, paired_mm(x, W.t()) + at::cat({mlp.bias, direct.bias}, 0));    // base [R_i, M + V]
+    return table_mix_logits(o.alpha, table_mix_tables(o.values, A), o.idx, o.base, x_idx, W2);  // [H, R_j, M + V]
   }
 
  private:
   at::Tensor mix(const at::Tensor& A, const at::Tensor& base, bool relu) const {
-    return table_mix(alpha, table_mix_tables(values, A), idx, base, x_idx, relu);  // tables [H, R_j, K]
+    const Operands o = folded(A, base);
+    return table_mix(o.alpha, table_mix_tables(o.values, A), o.idx, o.base, x_idx, relu);  // tables [H, R_j, K]
+  }
+
+  // The mix's operands with a stream of one row (the '=' token's), s, folded into the others and
+  // the base (kernel version 5). alpha sums to alpha_sum over j, so
+  //   sum_j alpha_j T_j = alpha_sum T_s + sum_{j != s} alpha_j (T_j - T_s),
+  // and T_j - T_s is the table of v_j - v_s (T is linear in v). The mix then reads 8 table rows a
+  // pair instead of 12 (the mainline's first layer), and its backward forms no partial sums for s.
+  // The pattern's gradient differs by -<grad, T_s[h]> at every j of a head, which the softmax's
+  // backward cancels (d score_j = alpha_j (d alpha_j - sum_i alpha_i d alpha_i)); its column s is 0.
+  struct Operands {
+    at::Tensor alpha;
+    std::vector<at::Tensor> values, idx;
+    at::Tensor base;
+  };
+  Operands folded(const at::Tensor& A, const at::Tensor& base) const {
+    const std::int64_t J = alpha.size(1);
+    std::int64_t s = -1;
+    for (std::int64_t j = 0; j < J && J > 1; j++)
+      if (values[j].size(0) == 1) s = j;
+    if (s < 0) return {alpha, values, idx, base};
+    const at::Tensor& vs = values[s];  // [1, H, Dh]
+    Operands o;
+    std::vector<at::Tensor> cols;
+    for (std::int64_t j = 0; j < J; j++)
+      if (j != s) o.values.push_back(values[j] - vs), o.idx.push_back(idx[j]), cols.push_back(alpha.narrow(1, j, 1));
+    o.alpha = at::cat(cols, 1);                                    // [N, J - 1, H]
+    const at::Tensor Ts = at::matmul(vs.reshape({1, -1}), A.t());  // sum_h T_s[h] [1, K]
+    o.base = base + (alpha_sum == 1 ? Ts : Ts * alpha_sum);
+    return o;
   }
 };
 
@@ -153,7 +184,8 @@ Attended attend(const LayerWeights& L, const std::vector<Stream>& s, std::size_t
   const at::Tensor attn = pattern.permute({0, 2, 1});                              // [N, H, i+1]
   if (pattern_out) *pattern_out = attn;
   if (shared) {
-    Mixed m{pattern, values, {}, L.W_O, s[i].rows, s[i].index(N)};
+    // Each head's weights sum to 1, or with Zhong's rate to rate + (i + 1)(1 - rate).
+    Mixed m{pattern, values, {}, L.W_O, s[i].rows, s[i].index(N), alpha + static_cast<double>(i + 1) * (1 - alpha)};
     for (std::size_t j = 0; j <= i; j++) m.idx.push_back(s[j].index(N));
     return {m, {}};
   }

@@ -78,16 +78,17 @@ class Transformer final : public ModelFamilyImpl {
   // positions x H heads of M-wide rows) and, where a later layer reads them, positions 1 and 2
   // write their MLP outputs per pair; a middle layer works per pair at positions 1 and 2; the
   // last layer attends from the final position only (its keys and values at positions 1 and 2
-  // per pair once a layer came before), and W_out W_U is one [M, V] product. Per-token tables,
-  // softmaxes and biases are O(V) or O(N H), left out.
+  // per pair once a layer came before), and W_out W_U is one [M, V] product. A mix reads 2 H rows
+  // a pair at positions 1 and 2 ('=' folded into the others at 2: Mixed::folded). Per-token
+  // tables, softmaxes and biases are O(V) or O(N H), left out.
   Flops forward_flops(const Config& c, double n) const override {
     const double D = c.d_model, M = c.d_mlp, V = Task(c).vocab(), H = c.n_heads, HD = c.n_heads * c.d_head;
     const double L = c.n_layers;
     double fast = 0;
     if (L == 1) {
-      fast = M * V + 3 * H * (M + V);
+      fast = M * V + 2 * H * (M + V);
     } else {
-      fast += 3 * H * (M + D) + 2 * M * D;                      // layer 0: table mixes, W_out at positions 1, 2
+      fast += 4 * H * (M + D) + 2 * M * D;                      // layer 0: table mixes, W_out at positions 1, 2
       fast += (L - 2) * 2 * (3 * HD * D + HD * D + 2 * D * M);  // middle layers, positions 1 and 2
       fast += 5 * HD * D + HD * D + D * M + M * V;              // last: K, V at 1, 2; Q; W_O; W_in; W_out W_U
     }

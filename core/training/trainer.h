@@ -128,7 +128,9 @@ const std::vector<std::string>& fork_kept_fields();
 //      head) products on one thread each (table_mix_tables); the attention pattern is one kernel
 //      (attention_pattern.h); the small weight products' backward runs its two GEMMs side by side
 //      (paired_mm.h): every transformer. AdamW's fused update keeps LibTorch's bits.
-constexpr int kKernelVersion = 4;
+//   5  the table mix folds the '=' token's stream into the other streams and the base (alpha sums
+//      to a constant over the positions: transformer.cpp, Mixed::folded): every transformer
+constexpr int kKernelVersion = 5;
 
 // What every new run file's meta records of where it was made (app and LibTorch versions, BLAS,
 // intra-op threads, kernel version): training, forks and imports alike.
