@@ -234,6 +234,43 @@ class TestKernels : public QObject {
     }
   }
 
+  // The key set's detection scores every prefix of its candidates in one pass: bit for bit
+  // lowrank_cross_entropy with that many terms, for either kernel, rows taken in any order.
+  void prefixLowRankLossesAreEachPrefixsLoss() {
+    const int p = 113, n = 500, R = 9;
+    std::mt19937 rng(5);
+    std::normal_distribution<float> n01;
+    std::vector<float> L(static_cast<std::size_t>(n) * p), W(static_cast<std::size_t>(n) * R), A(R * p);
+    for (auto* x : {&L, &W, &A})
+      for (float& e : *x) e = 3 * n01(rng);
+    std::vector<std::int64_t> rows(n), labels(n);
+    for (int r = 0; r < n; r++) rows[r] = (r * 41) % n, labels[r] = (r * 17) % p;
+    const std::vector<int> ends = {0, 2, 3, 7, 9};
+    for (bool portable : {false, true})
+      for (std::int64_t stride : {std::int64_t(p), std::int64_t(0)}) {
+        // {the prefixes in one pass, each prefix on its own}
+        const auto [all, each] = with_kernels(portable, [&] {
+          std::vector<LossSum> each;
+          for (int e : ends) {
+            std::vector<float> We(static_cast<std::size_t>(n) * std::max(1, e));  // the prefix's [n, e]
+            for (int r = 0; r < n; r++)
+              for (int t = 0; t < e; t++) We[static_cast<std::size_t>(r) * e + t] = W[r * R + t];
+            each.push_back(lowrank_cross_entropy(L.data(), stride, p, rows.data(), n, labels.data(), We.data(), e,
+                                                 A.data(), -1.f));
+          }
+          return std::make_pair(prefix_lowrank_cross_entropies(L.data(), stride, p, rows.data(), n, labels.data(),
+                                                               W.data(), R, A.data(), ends, -1.f),
+                                each);
+        });
+        QCOMPARE(all.size(), ends.size());
+        for (std::size_t e = 0; e < ends.size(); e++) {
+          QCOMPARE(all[e].loss, each[e].loss);  // exactly
+          QCOMPARE(all[e].correct, each[e].correct);
+          QCOMPARE(all[e].n, each[e].n);
+        }
+      }
+  }
+
   // The check table's thin product h Q: both kernels are the product, for widths around the AVX2
   // kernel's 8 outputs and a row length that is not a multiple of 8.
   void thinProductIsTheProduct() {

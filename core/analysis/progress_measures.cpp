@@ -175,23 +175,24 @@ KeyFrequencies detect_in(const Config& cfg, PairSource& src, const FourierBasis&
     pairs += b.pairs;
   }
   const at::Tensor mean = f32(sum / static_cast<double>(pairs)), Cf = f32(comps.coefficients());
+  // The candidates' rows in candidate order (the directions hold every cosine row, then every
+  // sine row): prefix t is the first ends[t] of them.
+  std::vector<int> ends = {0}, every(static_cast<std::size_t>(T));
+  for (int t = 0; t < T; t++) ends.push_back(ends.back() + static_cast<int>(comps.rows_of(t).size()));
+  std::iota(every.begin(), every.end(), 0);
+  const at::Tensor order = at::tensor(comps.rows_of(every), at::kLong);
+  const int R = ends.back();
+  const at::Tensor A = Cf.index_select(0, order).contiguous();  // [R, p]
   std::vector<LossSum> restricted(static_cast<std::size_t>(T) + 1);
   for (std::size_t i = 0; i < src.size(); i++) {
     const ForwardBlock b = src.block(i);
     std::vector<std::int64_t> rows(static_cast<std::size_t>(b.pairs));
     std::iota(rows.begin(), rows.end(), 0);
     const std::int64_t* y = labels.data() + b.first;
-    const at::Tensor U = f32(comps.directions(b.rows));
-    restricted[0] += lowrank_cross_entropy(mean.data_ptr<float>(), 0, p, rows.data(), b.pairs, y,
-                                           mean.data_ptr<float>(), 0, mean.data_ptr<float>(), 1.f);
-    for (int t = 1; t <= T; t++) {
-      std::vector<int> prefix(static_cast<std::size_t>(t));
-      std::iota(prefix.begin(), prefix.end(), 0);
-      const at::Tensor idx = at::tensor(comps.rows_of(prefix), at::kLong);
-      const at::Tensor W = U.index_select(0, idx).t().contiguous(), A = Cf.index_select(0, idx).contiguous();
-      restricted[t] += lowrank_cross_entropy(mean.data_ptr<float>(), 0, p, rows.data(), b.pairs, y, W.data_ptr<float>(),
-                                             static_cast<int>(W.size(1)), A.data_ptr<float>(), 1.f);
-    }
+    const at::Tensor W = f32(comps.directions(b.rows)).index_select(0, order).t().contiguous();  // [pairs, R]
+    const std::vector<LossSum> s = prefix_lowrank_cross_entropies(
+        mean.data_ptr<float>(), 0, p, rows.data(), b.pairs, y, W.data_ptr<float>(), R, A.data_ptr<float>(), ends, 1.f);
+    for (int t = 0; t <= T; t++) restricted[t] += s[t];
   }
   double best = restricted[0].mean().loss;
   for (const LossSum& r : restricted) best = std::min(best, r.mean().loss);

@@ -121,9 +121,12 @@ __attribute__((target("avx2,fma"))) void lowrank_row_avx2(const float* b, const 
     for (int t = 0; t < R; t++) acc = _mm256_fmadd_ps(_mm256_set1_ps(w[t]), _mm256_loadu_ps(A + t * p + c), acc);
     _mm256_storeu_ps(x + c, acc);
   }
+  // The tail by explicit FMAs, one per term in t order like the lanes above: written as acc +=
+  // w * A, GCC vectorised it four terms at a time as products then additions (rounded twice) and
+  // the rest as FMAs, so an element's bits depended on how many terms one call took.
   for (; c < p; c++) {
     float acc = b[c];
-    for (int t = 0; t < R; t++) acc += w[t] * A[t * p + c];
+    for (int t = 0; t < R; t++) acc = std::fma(w[t], A[t * p + c], acc);
     x[c] = acc;
   }
 }
@@ -207,6 +210,43 @@ LossSum lowrank_cross_entropy(const float* base, std::int64_t base_stride, int p
     k.lowrank_row(base + r * base_stride, w, R, A, p, x);
     return k.row(x, p, 0.f, 0.f, nullptr, nullptr, labels[r], scratch);
   });
+}
+
+std::vector<LossSum> prefix_lowrank_cross_entropies(const float* base, std::int64_t base_stride, int p,
+                                                    const std::int64_t* rows, std::int64_t n,
+                                                    const std::int64_t* labels, const float* W, int R, const float* A,
+                                                    const std::vector<int>& ends, float sign) {
+  const Kernels k;
+  const std::size_t terms = ends.size();
+  std::vector<LossSum> out(terms);
+  for (LossSum& o : out) o.n = n;
+  if (n == 0 || terms == 0) return out;
+  const std::int64_t blocks = (n + kBlock - 1) / kBlock;
+  std::vector<LossSum> part(static_cast<std::size_t>(blocks) * terms);  // [block, end], summed as blocked_sum does
+  at::parallel_for(0, blocks, 1, [&](std::int64_t b0, std::int64_t b1) {
+    std::vector<float> buf(static_cast<std::size_t>(2 * p + R));
+    float *x = buf.data(), *scratch = x + p, *w = x + 2 * p;
+    for (std::int64_t blk = b0; blk < b1; blk++)
+      for (std::int64_t i = blk * kBlock; i < std::min(n, (blk + 1) * kBlock); i++) {
+        const std::int64_t r = rows[i];
+        for (int t = 0; t < R; t++) w[t] = sign * W[r * R + t];
+        // Each element's multiply-adds run in t order, stored between ends: the same float sequence
+        // as one lowrank_row over the first e terms.
+        int done = 0;
+        for (std::size_t e = 0; e < terms; e++) {
+          const float* from = e == 0 ? base + r * base_stride : x;
+          k.lowrank_row(from, w + done, ends[e] - done, A + static_cast<std::int64_t>(done) * p, p, x);
+          done = ends[e];
+          const RowResult rr = k.row(x, p, 0.f, 0.f, nullptr, nullptr, labels[r], scratch);
+          part[blk * terms + e].loss += rr.loss;
+          part[blk * terms + e].correct += rr.correct;
+        }
+      }
+  });
+  for (std::int64_t blk = 0; blk < blocks; blk++)
+    for (std::size_t e = 0; e < terms; e++)
+      out[e].loss += part[blk * terms + e].loss, out[e].correct += part[blk * terms + e].correct;
+  return out;
 }
 
 std::vector<LossSum> rank2_cross_entropies(const float* L, int p, const std::int64_t* rows, std::int64_t n,

@@ -51,6 +51,16 @@ LossSum lowrank_cross_entropy(const float* base, std::int64_t base_stride, int p
                               std::int64_t n, const std::int64_t* labels, const float* W, int R, const float* A,
                               float sign);
 
+// The losses of X_e = base + sign * W[:, :e] A[:e] for every end e of `ends` (ascending, each at
+// most R) at once, arguments as lowrank_cross_entropy's: bit for bit that function with R = e for
+// each e, the terms added to the same row one end after another (R multiply-add rows a pair for
+// all ends, not the sum of the ends). The key set's detection scores every prefix of its
+// candidates this way. Threads as above.
+std::vector<LossSum> prefix_lowrank_cross_entropies(const float* base, std::int64_t base_stride, int p,
+                                                    const std::int64_t* rows, std::int64_t n,
+                                                    const std::int64_t* labels, const float* W, int R, const float* A,
+                                                    const std::vector<int>& ends, float sign);
+
 // Loss and accuracy of rows `rows` for each of `terms` rank-2 changes at once: term t uses
 // u[t * uv_stride + row], v[...], A[t * p ..], B[t * p ..]. Threads as above.
 std::vector<LossSum> rank2_cross_entropies(const float* L, int p, const std::int64_t* rows, std::int64_t n,
