@@ -3,6 +3,8 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 #include "core/analysis/analysis_memory.h"
@@ -10,6 +12,7 @@
 #include "core/model/internal/checkpoint_weights.h"
 #include "core/model/internal/model_family_impl.h"
 #include "core/model/internal/weights.h"
+#include "core/runtime/malloc_tuning.h"
 
 namespace grok {
 namespace {
@@ -198,9 +201,11 @@ GroupPairs::Rows GroupPairs::rows_of(const Split& s) const {
 }
 
 // Rows 0..n-1 of n pairs each, in blocks within analysis_block_bytes().
-static std::vector<PairBlock> row_blocks(const Config& cfg, int n) {
+// Blocks of whole rows of the n x n pairs within analysis_block_bytes(), at most max_rows rows each.
+static std::vector<PairBlock> row_blocks(const Config& cfg, int n, std::size_t max_rows = SIZE_MAX) {
   const std::size_t row_bytes = bytes_per_pair(cfg) * static_cast<std::size_t>(n);
-  const int rows = static_cast<int>(std::max<std::size_t>(1, analysis_block_bytes() / row_bytes));
+  const int rows = static_cast<int>(
+      std::clamp<std::size_t>(analysis_block_bytes() / row_bytes, 1, std::max<std::size_t>(1, max_rows)));
   std::vector<PairBlock> out;
   for (int i0 = 0; i0 < n; i0 += rows) out.push_back({i0, std::min(n, i0 + rows)});
   return out;
@@ -237,7 +242,12 @@ AllPairForward compute_pair_forward(const CheckpointWeights& ck) {
     earlier.push_back({l.neuron_acts.data(), l.attention.data()});
   }
   const BlockForward forward(ck);
-  for (const PairBlock& b : row_blocks(cfg, Task(cfg).p()))  // token rows a, p pairs each
+  // Each block's widest temporary (the last layer's mix, [pairs, neurons + vocab] floats) within
+  // the heap's largest allocation: above it every snapshot page-faulted its temporaries in afresh
+  // (S5's forward 36 -> 26 ms in two blocks; the mainline's fits in one). The outputs differ from
+  // one block's by float rounding (GEMMs of other shapes; tests/test_analysis_memory).
+  const std::size_t widest_row = sizeof(float) * (f.d_mlp + Task(cfg).vocab()) * p;
+  for (const PairBlock& b : row_blocks(cfg, Task(cfg).p(), kLargestHeapAllocation / widest_row))  // token rows a
     forward.run(b, {f.logits.data(), f.direct_logits.data(), f.neuron_acts.data(), f.attention.data(), 0}, earlier);
   return f;
 }
