@@ -204,7 +204,17 @@ void Figure::paintEvent(QPaintEvent* event) {
 
 void Figure::resizeEvent(QResizeEvent* event) {
   wrapLegend();
+  fitTickCount();
   QCustomPlot::resizeEvent(event);
+}
+
+void Figure::fitTicksToHeight(const QList<QCPAxis*>& axes) {
+  heightTicked_ = axes;
+  fitTickCount();
+}
+
+void Figure::fitTickCount() {
+  for (QCPAxis* a : heightTicked_) a->ticker()->setTickCount(std::clamp(height() / 50, 2, 5));
 }
 
 void Figure::styleAxisRect(QCPAxisRect* rect) {

@@ -43,6 +43,10 @@ class Figure : public QCustomPlot {
   void resizeEvent(QResizeEvent* event) override;
   void paintEvent(QPaintEvent* event) override;
   void styleAxisRect(QCPAxisRect* rect);
+  // Value axes whose tick count follows the figure's height (one tick per ~50 px, 2 to 5), so that
+  // a short plot's labels do not overlap: three series stacked in one dock, a spectrum in a low one.
+  // Set again at each resize.
+  void fitTicksToHeight(const QList<QCPAxis*>& axes);
   // Moves the legend out of the axis rect into the title row, right of the title, entries side by
   // side and wrapped to the figure's width: a legend inside a short plot hides its data.
   void placeLegendBesideTitle();
@@ -54,6 +58,8 @@ class Figure : public QCustomPlot {
   virtual void fitToLayout() {}
 
  private:
+  void fitTickCount();
+  QList<QCPAxis*> heightTicked_;
   // Category labels (a text ticker on x) turned when they would overlap at this width, as in
   // Power et al.'s 12 tasks side by side. True when the rotation changed (a new layout is due).
   bool fitCategoryLabels();

@@ -1,5 +1,7 @@
 #include "ui/plots/heatmap_view.h"
 
+#include <QFontMetrics>
+
 #include <algorithm>
 #include <cmath>
 
@@ -53,12 +55,16 @@ void HeatmapView::ensureGrid(int n) {
   rects_.clear();
   maps_.clear();
   captions_.clear();
+  captionText_.clear();
   const int gc = static_cast<int>(std::ceil(std::sqrt(static_cast<double>(n))));
   for (int i = 0; i < n; i++) {
     auto* cell = new QCPLayoutGrid;
     grid_->addElement(i / gc, i % gc, cell);
     auto* caption = new QCPTextElement(this, QString(), QFont(font().family(), font().pointSize() - 1));
     caption->setTextColor(palette().color(QPalette::WindowText));
+    // No minimum width from the text: a long caption ("#199 standard x sign 97%") would widen its
+    // column and narrow the others' maps. It is elided to its cell instead (updateLayout).
+    caption->setMinimumSize(1, 0);
     auto* rect = new QCPAxisRect(this);
     rect->setupFullAxesBox(true);
     rect->setMinimumSize(60, 60);
@@ -75,6 +81,7 @@ void HeatmapView::ensureGrid(int n) {
     rects_ << rect;
     maps_ << map;
     captions_ << caption;
+    captionText_ << QString();
   }
   labelAxes();
 }
@@ -127,11 +134,17 @@ void HeatmapView::updateLayout() {
     grid_->setMargins(QMargins(0, spare / 2, 0, spare - spare / 2));
   }
   Figure::updateLayout();
+  // Each caption elided to its cell's width (a little beyond its map's: the cell's margins).
+  for (int i = 0; i < captions_.size(); i++) {
+    const QFontMetrics fm(captions_[i]->font());
+    captions_[i]->setText(fm.elidedText(captionText_[i], Qt::ElideRight, captions_[i]->outerRect().width()));
+  }
 }
 
 void HeatmapView::clear() {
   for (QCPColorMap* m : maps_) m->data()->clear();
   for (QCPTextElement* c : captions_) c->setText(QString());
+  for (QString& t : captionText_) t.clear();
   scale_->setVisible(false);
   replot(QCustomPlot::rpQueuedReplot);
 }
@@ -157,7 +170,8 @@ void HeatmapView::setMaps(const std::vector<std::vector<float>>& maps, int rows,
     maps_[i]->setDataRange(QCPRange(lo, hi));
     rects_[i]->axis(QCPAxis::atBottom)->setRange(-0.5, cols - 0.5);
     rects_[i]->axis(QCPAxis::atLeft)->setRange(-0.5, rows - 0.5);
-    captions_[i]->setText(i < captions.size() ? captions[i] : QString());
+    captionText_[i] = i < captions.size() ? captions[i] : QString();
+    captions_[i]->setText(captionText_[i]);
   }
   scale_->setGradient(fixed_ ? fixed_->first : symmetric ? QCPColorGradient(QCPColorGradient::gpPolar) : viridis());
   scale_->setDataRange(QCPRange(lo, hi));
@@ -177,6 +191,6 @@ QSize HeatmapView::mapSize(int i) const {
   return QSize(d->keySize(), d->valueSize());
 }
 
-QString HeatmapView::caption(int i) const { return captions_.at(i)->text(); }
+QString HeatmapView::caption(int i) const { return captionText_.at(i); }
 
 }  // namespace grok

@@ -54,6 +54,7 @@ class HeatmapView : public Figure {
   QVector<QCPAxisRect*> rects_;
   QVector<QCPColorMap*> maps_;
   QVector<QCPTextElement*> captions_;
+  QStringList captionText_;  // in full; captions_ show them elided to their cell's width
   QCPColorScale* scale_ = nullptr;
   QCPLayoutGrid* grid_ = nullptr;
   QCPTextElement* footer_ = nullptr;

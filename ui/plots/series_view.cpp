@@ -222,21 +222,11 @@ void SeriesView::setLogY(bool on) {
 void SeriesView::applyScales() {
   applyScale(xAxis, logX_);
   applyScale(yAxis, logY_);
-  fitTickCount();
+  fitTicksToHeight({yAxis, yAxis2});  // applyScale may have given y a new ticker
   if (logY_)
     yAxis->setNumberFormat("eb"), yAxis->setNumberPrecision(0);
   else
     yAxis->setNumberFormat("gb"), yAxis->setNumberPrecision(3);
-}
-
-// A short plot (three stacked in one dock) gets fewer y ticks, so that the labels do not overlap.
-void SeriesView::fitTickCount() {
-  for (QCPAxis* y : {yAxis, yAxis2}) y->ticker()->setTickCount(std::clamp(height() / 50, 2, 5));
-}
-
-void SeriesView::resizeEvent(QResizeEvent* event) {
-  fitTickCount();
-  Figure::resizeEvent(event);
 }
 
 void SeriesView::setSmoothing(int window) { smoothing_ = std::max(1, window); }

@@ -90,7 +90,6 @@ class SeriesView : public Figure {
   void mouseDoubleClickEvent(QMouseEvent* event) override;
   void wheelEvent(QWheelEvent* event) override;
   void mousePressEvent(QMouseEvent* event) override;
-  void resizeEvent(QResizeEvent* event) override;
 
  private:
   struct Series {
@@ -106,7 +105,6 @@ class SeriesView : public Figure {
   };
   void rebuildGraph(Series& s);
   void applyScales();
-  void fitTickCount();
   void updatePhaseItems();
 
   QVector<Series> series_;

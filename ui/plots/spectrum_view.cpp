@@ -8,6 +8,7 @@ namespace grok {
 SpectrumView::SpectrumView(const QString& title, QWidget* parent) : Figure(title, parent), name_(title) {
   xAxis->setLabel(tr("frequency k (cos, sin); 0 = constant"));
   yAxis->setLabel(tr("norm"));
+  fitTicksToHeight({yAxis});  // the spectra's docks are low on a laptop screen
   auto bars = [&](const QString& name, QColor c) {
     auto* b = new QCPBars(xAxis, yAxis);
     b->setName(name);
