@@ -14,6 +14,7 @@
 
 #include "core/analysis/checkpoint_analysis.h"
 #include "core/analysis/mechanism.h"
+#include "core/analysis/progress_measures.h"
 #include "core/data/python_random.h"
 #include "core/model/internal/model_family_impl.h"
 #include "core/model/internal/weights.h"
@@ -67,6 +68,10 @@ class TestMechanism : public QObject {
     QVERIFY2(di < 0.45, qPrintable(QString::number(di)));
     QVERIFY(std::abs(distance_irrelevance(c, w) - di) < 1e-12);  // block by block: the same
     const FourierBasis F(c.p);
+    // The trainer's measures hand their own forward to the registered ones: the same bits as the
+    // measure's own forward.
+    const ProgressMeasures m = compute_progress_measures(c, w, make_dataset(c), std::vector<int>{3, 7, 11}, F);
+    QVERIFY(m.registered.at("distance_irrelevance") == distance_irrelevance(c, w));  // exactly
     const std::vector<double> ipr = neuron_iprs(w, F);
     QCOMPARE(static_cast<int>(ipr.size()), c.d_mlp);
     for (double x : ipr) QVERIFY2(x > 0.99, qPrintable(QString::number(x)));  // one frequency each
