@@ -200,8 +200,7 @@ GroupPairs::Rows GroupPairs::rows_of(const Split& s) const {
   return r;
 }
 
-// Rows 0..n-1 of n pairs each, in blocks within analysis_block_bytes().
-// Blocks of whole rows of the n x n pairs within analysis_block_bytes(), at most max_rows rows each.
+// Rows 0..n-1 of n pairs each, in blocks within analysis_block_bytes() of at most max_rows rows.
 static std::vector<PairBlock> row_blocks(const Config& cfg, int n, std::size_t max_rows = SIZE_MAX) {
   const std::size_t row_bytes = bytes_per_pair(cfg) * static_cast<std::size_t>(n);
   const int rows = static_cast<int>(
