@@ -89,10 +89,8 @@ class BlockForward {
 // Blocks of the group's pairs gathered from whole token-order arrays; views where the orders agree.
 class ArraySource final : public PairSource {
  public:
-  ArraySource(const Config& cfg, const PairForward& whole) : PairSource(cfg), whole_(whole) {
-    const std::vector<std::int64_t>& t = pairs_.token_row;
-    for (std::int64_t r = 0; r < static_cast<std::int64_t>(t.size()) && token_order_; r++) token_order_ = t[r] == r;
-  }
+  ArraySource(const Config& cfg, const PairForward& whole)
+      : PairSource(cfg), whole_(whole), token_order_(pairs_.token_order()) {}
   ForwardBlock block(std::size_t i) override {
     ForwardBlock b = frame(i);
     if (token_order_) {
@@ -121,7 +119,7 @@ class ArraySource final : public PairSource {
     return {take(whole_.logits, p_, logits_), take(whole_.direct, p_, direct_), take(whole_.mlp_post, d_mlp_, mlp_)};
   }
   PairForward whole_;
-  bool token_order_ = true;
+  bool token_order_;
   std::vector<float> logits_, direct_, mlp_;
 };
 
@@ -198,6 +196,12 @@ GroupPairs::Rows GroupPairs::rows_of(const Split& s) const {
   std::sort(r.inside.begin(), r.inside.end());
   std::sort(r.outside.begin(), r.outside.end());
   return r;
+}
+
+bool GroupPairs::token_order() const {
+  for (std::size_t r = 0; r < token_row.size(); r++)
+    if (token_row[r] != static_cast<std::int64_t>(r)) return false;
+  return true;
 }
 
 // Rows 0..n-1 of n pairs each, in blocks within analysis_block_bytes() of at most max_rows rows.

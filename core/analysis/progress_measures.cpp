@@ -262,12 +262,10 @@ ProgressMeasures compute_progress_measures(const Config& cfg, const CheckpointWe
     // One block over the group's pairs in token order (the mainline's add): the registered
     // measures read its logits instead of running the forward again (distance irrelevance: ~15 ms
     // of a mainline checkpoint's ~100). The same values as their own forward's, so the same bits.
-    const std::vector<std::int64_t>& rows = src->pairs().token_row;
     const int p = Task(cfg).p();
-    bool token_order = src->size() == 1 && src->pairs().outside.empty() &&
-                       rows.size() == static_cast<std::size_t>(p) * static_cast<std::size_t>(p);
-    for (std::size_t r = 0; r < rows.size() && token_order; r++) token_order = rows[r] == static_cast<std::int64_t>(r);
-    if (token_order) {
+    const GroupPairs& gp = src->pairs();
+    if (src->size() == 1 && gp.outside.empty() && gp.token_row.size() == static_cast<std::size_t>(p) * p &&
+        gp.token_order()) {
       const ForwardBlock b = src->block(0);  // kept: not computed again
       whole.assign(b.data.logits, b.data.logits + b.pairs * p);
       logits = &whole;

@@ -164,26 +164,35 @@ struct Kernels {
 // depend on how at::parallel_for splits the work among threads.
 constexpr std::int64_t kBlock = 64;
 
-// The summed loss and correct count of n rows, row(i, scratch) giving row i's RowResult with
-// `scratch` floats of per-thread scratch.
+// The summed losses and correct counts of `terms` sums over n rows: row(i, scratch, add) calls
+// add(t, RowResult) for row i's term t, with `scratch` floats of per-thread scratch; each term's
+// partial sums are kept per block ([block, term]) and added in block order.
 template <class RowFn>
-LossSum blocked_sum(std::int64_t n, std::size_t scratch, const RowFn& row) {
-  LossSum out;
-  out.n = n;
-  if (n == 0) return out;
+std::vector<LossSum> blocked_sums(std::int64_t n, std::size_t terms, std::size_t scratch, const RowFn& row) {
+  std::vector<LossSum> out(terms);
+  for (LossSum& o : out) o.n = n;
+  if (n == 0 || terms == 0) return out;
   const std::int64_t blocks = (n + kBlock - 1) / kBlock;
-  std::vector<double> loss(static_cast<std::size_t>(blocks), 0.0), correct(static_cast<std::size_t>(blocks), 0.0);
+  std::vector<LossSum> part(static_cast<std::size_t>(blocks) * terms);  // [block, term]
   at::parallel_for(0, blocks, 1, [&](std::int64_t b0, std::int64_t b1) {
     std::vector<float> buf(scratch);
     for (std::int64_t blk = b0; blk < b1; blk++)
-      for (std::int64_t i = blk * kBlock; i < std::min(n, (blk + 1) * kBlock); i++) {
-        const RowResult rr = row(i, buf.data());
-        loss[blk] += rr.loss;
-        correct[blk] += rr.correct;
-      }
+      for (std::int64_t i = blk * kBlock; i < std::min(n, (blk + 1) * kBlock); i++)
+        row(i, buf.data(), [&](std::size_t t, const RowResult& rr) {
+          part[blk * terms + t].loss += rr.loss;
+          part[blk * terms + t].correct += rr.correct;
+        });
   });
-  for (std::int64_t blk = 0; blk < blocks; blk++) out.loss += loss[blk], out.correct += correct[blk];
+  for (std::int64_t blk = 0; blk < blocks; blk++)
+    for (std::size_t t = 0; t < terms; t++)
+      out[t].loss += part[blk * terms + t].loss, out[t].correct += part[blk * terms + t].correct;
   return out;
+}
+
+// One sum: row(i, scratch) gives row i's RowResult.
+template <class RowFn>
+LossSum blocked_sum(std::int64_t n, std::size_t scratch, const RowFn& row) {
+  return blocked_sums(n, 1, scratch, [&](std::int64_t i, float* buf, const auto& add) { add(0, row(i, buf)); })[0];
 }
 
 }  // namespace
@@ -217,67 +226,39 @@ std::vector<LossSum> prefix_lowrank_cross_entropies(const float* base, std::int6
                                                     const std::int64_t* labels, const float* W, int R, const float* A,
                                                     const std::vector<int>& ends, float sign) {
   const Kernels k;
-  const std::size_t terms = ends.size();
-  std::vector<LossSum> out(terms);
-  for (LossSum& o : out) o.n = n;
-  if (n == 0 || terms == 0) return out;
-  const std::int64_t blocks = (n + kBlock - 1) / kBlock;
-  std::vector<LossSum> part(static_cast<std::size_t>(blocks) * terms);  // [block, end], summed as blocked_sum does
-  at::parallel_for(0, blocks, 1, [&](std::int64_t b0, std::int64_t b1) {
-    std::vector<float> buf(static_cast<std::size_t>(2 * p + R));
-    float *x = buf.data(), *scratch = x + p, *w = x + 2 * p;
-    for (std::int64_t blk = b0; blk < b1; blk++)
-      for (std::int64_t i = blk * kBlock; i < std::min(n, (blk + 1) * kBlock); i++) {
-        const std::int64_t r = rows[i];
-        for (int t = 0; t < R; t++) w[t] = sign * W[r * R + t];
-        // Each element's multiply-adds run in t order, stored between ends: the same float sequence
-        // as one lowrank_row over the first e terms.
-        int done = 0;
-        for (std::size_t e = 0; e < terms; e++) {
-          const float* from = e == 0 ? base + r * base_stride : x;
-          k.lowrank_row(from, w + done, ends[e] - done, A + static_cast<std::int64_t>(done) * p, p, x);
-          done = ends[e];
-          const RowResult rr = k.row(x, p, 0.f, 0.f, nullptr, nullptr, labels[r], scratch);
-          part[blk * terms + e].loss += rr.loss;
-          part[blk * terms + e].correct += rr.correct;
-        }
-      }
+  // Scratch: the row x [p], the kernel's own [p], the row's signed coefficients [R].
+  return blocked_sums(n, ends.size(), static_cast<std::size_t>(2 * p + R), [&](std::int64_t i, float* buf, auto add) {
+    const std::int64_t r = rows[i];
+    float *x = buf, *scratch = buf + p, *w = buf + 2 * p;
+    for (int t = 0; t < R; t++) w[t] = sign * W[r * R + t];
+    // Each element's multiply-adds run in t order, stored between ends: the same float sequence
+    // as one lowrank_row over the first e terms.
+    int done = 0;
+    for (std::size_t e = 0; e < ends.size(); e++) {
+      k.lowrank_row(e == 0 ? base + r * base_stride : x, w + done, ends[e] - done,
+                    A + static_cast<std::int64_t>(done) * p, p, x);
+      done = ends[e];
+      add(e, k.row(x, p, 0.f, 0.f, nullptr, nullptr, labels[r], scratch));
+    }
   });
-  for (std::int64_t blk = 0; blk < blocks; blk++)
-    for (std::size_t e = 0; e < terms; e++)
-      out[e].loss += part[blk * terms + e].loss, out[e].correct += part[blk * terms + e].correct;
-  return out;
 }
 
 std::vector<LossSum> rank2_cross_entropies(const float* L, int p, const std::int64_t* rows, std::int64_t n,
                                            const std::int64_t* labels, int terms, const float* u, const float* v,
                                            const float* A, const float* B, std::int64_t uv_stride) {
   const Kernels k;
-  std::vector<LossSum> out(static_cast<std::size_t>(terms));
-  for (LossSum& o : out) o.n = n;
-  if (n == 0) return out;
-  const std::int64_t blocks = (n + kBlock - 1) / kBlock;
-  std::vector<LossSum> part(static_cast<std::size_t>(blocks * terms));  // [block, term]
   // Rows outside, terms inside: a row of L stays in L1 while every term's A, B (a few KB each)
   // stay in L2; the other order streamed L from L3 once per term and ran 2x slower.
-  at::parallel_for(0, blocks, 1, [&](std::int64_t b0, std::int64_t b1) {
-    std::vector<float> x(static_cast<std::size_t>(p));
-    for (std::int64_t blk = b0; blk < b1; blk++)
-      for (std::int64_t i = blk * kBlock; i < std::min(n, (blk + 1) * kBlock); i++) {
-        const std::int64_t r = rows[i];
-        for (int t = 0; t < terms; t++) {
-          const float ur = u[t * uv_stride + r], vr = v[t * uv_stride + r];
-          const float *a = A + static_cast<std::size_t>(t) * p, *b = B + static_cast<std::size_t>(t) * p;
-          const RowResult rr = k.row(L + r * p, p, ur, vr, a, b, labels[r], x.data());
-          part[blk * terms + t].loss += rr.loss;
-          part[blk * terms + t].correct += rr.correct;
-        }
-      }
-  });
-  for (std::int64_t blk = 0; blk < blocks; blk++)
-    for (int t = 0; t < terms; t++)
-      out[t].loss += part[blk * terms + t].loss, out[t].correct += part[blk * terms + t].correct;
-  return out;
+  return blocked_sums(n, static_cast<std::size_t>(std::max(terms, 0)), static_cast<std::size_t>(p),
+                      [&](std::int64_t i, float* x, auto add) {
+                        const std::int64_t r = rows[i];
+                        for (int t = 0; t < terms; t++) {
+                          const float ur = u[t * uv_stride + r], vr = v[t * uv_stride + r];
+                          const float *a = A + static_cast<std::size_t>(t) * p,
+                                      *b = B + static_cast<std::size_t>(t) * p;
+                          add(static_cast<std::size_t>(t), k.row(L + r * p, p, ur, vr, a, b, labels[r], x));
+                        }
+                      });
 }
 
 namespace {

@@ -68,6 +68,9 @@ struct GroupPairs {
     std::vector<std::int64_t> inside, outside;
   };
   Rows rows_of(const Split& s) const;
+  // Whether group pair r is token row r for every r (a + b, a - b): group-order arrays are then
+  // token-order arrays.
+  bool token_order() const;
 };
 
 class PairSource {
