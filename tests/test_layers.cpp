@@ -33,7 +33,7 @@ std::vector<NamedArray> perturbed_checkpoint(const Config& c) {
   return to_named_arrays(w);
 }
 
-at::Tensor floats(const std::vector<float>& v, at::IntArrayRef shape) {
+at::Tensor floats(c10::ArrayRef<float> v, at::IntArrayRef shape) {
   return at::from_blob(const_cast<float*>(v.data()), shape, at::kFloat).clone();
 }
 
@@ -69,8 +69,8 @@ class TestLayers : public QObject {
     }
     const AllPairForward f = compute_pair_forward(CheckpointWeights(c, ck));
     QCOMPARE(f.earlier_layers.size(), std::size_t(1));
-    const std::vector<float>* acts[] = {&f.earlier_layers[0].neuron_acts, &f.neuron_acts};
-    const std::vector<float>* attn[] = {&f.earlier_layers[0].attention, &f.attention};
+    const FloatArray* acts[] = {&f.earlier_layers[0].neuron_acts, &f.neuron_acts};
+    const FloatArray* attn[] = {&f.earlier_layers[0].attention, &f.attention};
     for (int l = 0; l < 2; l++) {
       QVERIFY(at::allclose(floats(*acts[l], {pairs, c.d_mlp}), cache.mlp_post[l], 1e-5, 1e-6));
       // [H, p*p]: '=' attending to position 0, pairs in token order a*p + b.

@@ -202,7 +202,7 @@ class TestProgressMeasures : public QObject {
     const Matrix64 wl = logit_map(w, outputs);
     const at::Tensor W_L = at::tensor(wl.v, at::kDouble).reshape({p, M});
     const std::int64_t pairs = static_cast<std::int64_t>(p) * p;
-    auto array = [](const std::vector<float>& v, std::int64_t r) {
+    auto array = [](const FloatArray& v, std::int64_t r) {
       return at::tensor(v, at::kFloat).reshape({r, -1}).to(at::kDouble);
     };
     const at::Tensor L = array(s.direct_logits, pairs) + at::matmul(array(s.neuron_acts, pairs) * mask, W_L.t());

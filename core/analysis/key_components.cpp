@@ -144,6 +144,7 @@ void CharacterSums::accumulate(const ForwardBlock& b, const float* L) {
 at::Tensor CharacterSums::coefficients() const {
   const int K = F_.n_freqs(), n = n_;
   at::Tensor chi = at::empty({K, n}, at::kDouble);
+  double* c = chi.data_ptr<double>();  // written in place: an indexed assignment a value took ~3 ms a table
   for (int k = 1; k <= K; k++) {
     double e = 1;
     for (int h = 0; h < n; h++) {
@@ -152,7 +153,7 @@ at::Tensor CharacterSums::coefficients() const {
         x = R->irreps[static_cast<std::size_t>(k)].character[h], e = R->irreps[static_cast<std::size_t>(k)].type;
       else
         x = F_.has_sin(k) ? 2 * std::cos(2 * M_PI * k * h / n) : (h % 2 ? -1.0 : 1.0), e = F_.has_sin(k) ? 2 : 1;
-      chi[k - 1][h] = x;
+      c[(k - 1) * n + h] = x;
     }
     chi[k - 1] /= std::sqrt(e * n * static_cast<double>(n) * n);  // |T_k| = sqrt(n^3 e)
   }

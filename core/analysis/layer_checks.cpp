@@ -46,7 +46,7 @@ std::vector<Chunk> chunks(const Config& cfg, const Dataset& data) {
   return out;
 }
 
-at::Tensor table(const std::vector<float>& v, std::int64_t rows) {  // a snapshot's array as [rows, *], no copy
+at::Tensor table(const FloatArray& v, std::int64_t rows) {  // a snapshot's array as [rows, *], no copy
   return at::from_blob(const_cast<float*>(v.data()), {rows, static_cast<std::int64_t>(v.size()) / rows}, at::kFloat);
 }
 

@@ -2,6 +2,7 @@
 #include "core/base/task.h"
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -59,9 +60,16 @@ class BlockForward {
     const bool all = out.direct || out.mlp_post || out.attention || !earlier.empty();
     ForwardCache cache;
     const at::Tensor L = model_forward(ck_.config(), w_, x, {}, all ? &cache : nullptr);  // [n, V]
-    auto put = [&](const at::Tensor& t, float* dst) {  // t [n, cols] -> dst rows first..
-      if (!dst) return;  // one pass, strided or not (a narrowed [n, V] was made contiguous first)
-      at::from_blob(dst + (first - out.base) * t.size(1), {t.size(0), t.size(1)}, at::kFloat).copy_(t);
+    auto put = [&](const at::Tensor& a, float* dst) {  // a [n, cols] -> dst rows first..
+      if (!dst) return;
+      // Row by row over the threads: the outputs are fresh pages (FloatArray), faulted in as written.
+      const at::Tensor t = a.scalar_type() == at::kFloat && a.stride(1) == 1 ? a : a.to(at::kFloat).contiguous();
+      const std::int64_t cols = t.size(1), stride = t.stride(0);
+      const float* src = t.data_ptr<float>();
+      float* to = dst + (first - out.base) * cols;
+      at::parallel_for(0, t.size(0), 256, [&](std::int64_t r0, std::int64_t r1) {
+        for (std::int64_t r = r0; r < r1; r++) std::memcpy(to + r * cols, src + r * stride, sizeof(float) * cols);
+      });
     };
     auto put_attention = [&](const at::Tensor& pattern, float* dst) {  // pattern [n, H, C]
       if (!dst) return;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/base/config.h"
+#include "core/base/float_array.h"
 #include "core/base/tensor_blob.h"
 #include "core/model/checkpoint_weights.h"
 
@@ -28,16 +29,16 @@ struct PairForward {
 
 // One layer's view at '=': its post-ReLU MLP activations and its attention to token a.
 struct LayerForward {
-  std::vector<float> neuron_acts;  // [p*p, d_mlp]
-  std::vector<float> attention;    // [n_heads, p*p]: attention from '=' to position 0 (token a)
+  FloatArray neuron_acts;  // [p*p, d_mlp]
+  FloatArray attention;    // [n_heads, p*p]: attention from '=' to position 0 (token a)
 };
 
 struct AllPairForward {
   int p = 0, n_heads = 0, d_mlp = 0;
-  std::vector<float> logits;         // [p*p, p]
-  std::vector<float> direct_logits;  // [p*p, p]
-  std::vector<float> neuron_acts;    // [p*p, d_mlp]: the last layer's
-  std::vector<float> attention;      // [n_heads, p*p]: last layer's attention from '=' to position 0 (token a)
+  std::vector<float> logits;  // [p*p, p]
+  FloatArray direct_logits;   // [p*p, p]
+  FloatArray neuron_acts;     // [p*p, d_mlp]: the last layer's
+  FloatArray attention;       // [n_heads, p*p]: last layer's attention from '=' to position 0 (token a)
   // Layers 0 .. n_layers-2 (empty for one layer): the fields above stay the last layer's, which
   // is what the paper's W_L and the check table's projections read.
   std::vector<LayerForward> earlier_layers;

@@ -27,6 +27,7 @@
 #include "core/analysis/progress_measures.h"
 #include "core/analysis/weight_spectra.h"
 #include "core/base/config.h"
+#include "core/base/float_array.h"
 #include "core/data/dataset.h"
 
 namespace grok {
@@ -37,15 +38,15 @@ struct SnapshotTimings {  // wall milliseconds of each stage (the bench reports 
 
 // One of a deeper model's earlier layers (0 .. n_layers-2), as the views show it.
 struct SnapshotLayer {
-  std::vector<float> neuron_acts;  // [p, p, d_mlp]: MLP output (post-ReLU) at '=' for input (a, b)
-  std::vector<float> attention;    // [n_heads, p, p]: attention from '=' to position 0 (token a)
-  NeuronFrequencies neurons;       // [d_mlp] dominant frequency and FVE
+  FloatArray neuron_acts;     // [p, p, d_mlp]: MLP output (post-ReLU) at '=' for input (a, b)
+  FloatArray attention;       // [n_heads, p, p]: attention from '=' to position 0 (token a)
+  NeuronFrequencies neurons;  // [d_mlp] dominant frequency and FVE
 };
 
 // Layer l's arrays, whichever field holds them.
 struct SnapshotLayerView {
-  const std::vector<float>& neuron_acts;
-  const std::vector<float>& attention;
+  const FloatArray& neuron_acts;
+  const FloatArray& attention;
   const NeuronFrequencies& neurons;
 };
 
@@ -56,12 +57,12 @@ struct Snapshot {
   KeyFrequencies detected;    // this checkpoint's key components (detect_key_components)
   ProgressMeasures measures;  // with the requested key set (detected if none was given); see SnapshotScope
   // The all-pairs forward (compute_pair_forward), pair (a, b) at row a*p + b:
-  std::vector<float> logits;         // [p, p, p]: logits of input (a, b), '=' dropped
-  std::vector<float> direct_logits;  // [p, p, p]: the same less the last MLP's part (for the check table)
-  std::vector<float> neuron_acts;    // [p, p, d_mlp]: last layer's MLP output (post-ReLU) at '=' for input (a, b)
-  std::vector<float> attention;      // [n_heads, p, p]: last layer's attention from '=' to position 0 (token a)
-  NeuronFrequencies neurons;         // [d_mlp] dominant frequency and FVE
-  std::vector<double> neuron_ipr;    // [d_mlp] each last-layer neuron's IPR (mechanism.h); empty without neurons
+  std::vector<float> logits;       // [p, p, p]: logits of input (a, b), '=' dropped
+  FloatArray direct_logits;        // [p, p, p]: the same less the last MLP's part (for the check table)
+  FloatArray neuron_acts;          // [p, p, d_mlp]: last layer's MLP output (post-ReLU) at '=' for input (a, b)
+  FloatArray attention;            // [n_heads, p, p]: last layer's attention from '=' to position 0 (token a)
+  NeuronFrequencies neurons;       // [d_mlp] dominant frequency and FVE
+  std::vector<double> neuron_ipr;  // [d_mlp] each last-layer neuron's IPR (mechanism.h); empty without neurons
   // The layers before the last (empty for one layer). W_L, the key frequencies and the check
   // table's projections are the last layer's, as the paper defines them.
   std::vector<SnapshotLayer> earlier_layers;

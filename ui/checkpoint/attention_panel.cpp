@@ -51,7 +51,7 @@ void AttentionPanel::draw() {
   if (!shown_) return;
   const Snapshot& s = *shown_;
   const int p = s.p, l = layer_->layer();
-  const std::vector<float>& attention = s.layer(l).attention;  // [n_heads, p, p] in token order
+  const FloatArray& attention = s.layer(l).attention;  // [n_heads, p, p] in token order
   const AxisTokens axes = axisTokens(group_, order_->order());
   std::vector<std::vector<float>> heads;
   QStringList caps;
