@@ -66,8 +66,11 @@ std::pair<at::Tensor, at::Tensor> key_neuron_directions(const Config& cfg, const
 
 AblationChecks ablation_checks(const Config& cfg, const CheckpointWeights& checkpoint,
                                const std::vector<int>& key_freqs, const FourierBasis& F, const PairForward& forward,
-                               const std::function<void()>& between) {
+                               const std::function<void()>& between_parts) {
   at::NoGradGuard no_grad;
+  auto between = [&] {
+    if (between_parts) between_parts();
+  };
   const int p = Task(cfg).p(), n_group = F.n(), M = model_family(cfg).anatomy(cfg).neurons;
   AblationChecks out;
   KeyComponents keys(F, key_freqs);
@@ -91,21 +94,25 @@ AblationChecks ablation_checks(const Config& cfg, const CheckpointWeights& check
     const std::int64_t* y = labels.data() + b.first;
     full += row_cross_entropy(b.data.logits, p, rows.data(), b.pairs, y);
     add_row_sums_f64(b.data.logits, b.pairs, p, sum_row.data_ptr<double>());
+    between();
     keys.accumulate(b, keys.directions(b.rows), b.data.logits);
     chars.accumulate(b, b.data.logits);
+    between();
     if (n > 0 && Q.defined()) {
       const at::Tensor hQ = at::empty({b.pairs, Q.size(1)}, at::kFloat);  // [pairs, 2|key|]
       thin_product(b.data.mlp_post, b.pairs, M, Q.data_ptr<float>(), static_cast<int>(Q.size(1)), hQ.data_ptr<float>());
+      between();
       auto projected = [&](const float* base, float sign) {
         return lowrank_cross_entropy(base, p, p, rows.data(), b.pairs, y, hQ.data_ptr<float>(),
                                      static_cast<int>(hQ.size(1)), G.data_ptr<float>(), sign);
       };
       onto_key += projected(b.data.direct, 1.f);
+      between();
       onto_null += projected(b.data.logits, -1.f);
     }
   }
   out.rows.push_back({"full model", full.mean().loss, full.mean().acc});
-  if (between) between();
+  between();
 
   // Component k's part of the logits is U_k C_k (key_components.h); all keys' are U C,
   // C = U^T L [rows, p] (float64).
@@ -124,6 +131,7 @@ AblationChecks ablation_checks(const Config& cfg, const CheckpointWeights& check
     // Each key ablated: the measures' kernel, all keys in one pass over the rows.
     const std::vector<LossSum> s = keys.each_excluded(b.data.logits, rows.data(), b.pairs, y, U, Cf);
     for (int k = 0; k < n; k++) each[k] += s[k];
+    between();
     // All keys' components U C, subtracted from the logits or kept over their mean, applied per
     // row by the kernel instead of a [pairs, p] table.
     without += lowrank_cross_entropy(b.data.logits, p, p, rows.data(), b.pairs, y, Ut.data_ptr<float>(), rank,

@@ -43,8 +43,9 @@ struct AblationChecks {
 // read block by block (internal/pair_blocks.h): the checks hold one block's working set beyond it.
 // Every loss and accuracy goes through the float32 row kernel of the measures
 // (core/analysis/internal/row_losses.h, ~1e-6 relative); the key components and the logit fit
-// are float64. `between`, if given, runs between the two passes over the blocks (the caller's
-// chance to cancel, or to change its thread count).
+// are float64. `between`, if given, runs between the parts of the computation (each kernel of the
+// first pass, and between the two passes): the caller's chance to cancel, or to change its thread
+// count.
 AblationChecks ablation_checks(const Config& cfg, const CheckpointWeights& checkpoint,
                                const std::vector<int>& key_freqs, const FourierBasis& F, const PairForward& forward,
                                const std::function<void()>& between = {});

@@ -102,6 +102,9 @@ class SnapshotService : public QObject {
   ResultsCache* results();  // service thread: the results cache, opened on first use; null if none
   // Service thread: keeps a checkpoint's check table and neurons where they go (see above).
   void keep(const QString& path, int epoch, const ViewSnapshot& v, const AblationChecks& checks);
+  // Service thread: ResultsCache::key, hashed once a job (the lookup before the snapshot and the
+  // keep after the table ask for the same; ~1 ms a hash of the mainline's weights).
+  std::string resultsKey(const std::shared_ptr<const CheckpointWeights>& w, int epoch, const std::vector<int>& keys);
 
   // Set by request(): a prefetch under way gives up at its next stage, so that the user's
   // checkpoint is not queued behind one they may never visit (a jump along the scrubber).
@@ -125,12 +128,18 @@ class SnapshotService : public QObject {
   unsigned generation_ = 0;                             // bumped by setRun / setKeyFreqs
   unsigned run_generation_ = 0;                         // bumped by setRun
   std::shared_ptr<const CheckpointAnalyzer> analyzer_;  // service thread only
-  unsigned analyzer_run_ = 0;                           // the run_generation_ analyzer_ was built for
-  JobRunner jobs_;                                      // where the analysis runs; last: destroyed (waited for) first
-  std::shared_ptr<AnalysisTurns> turns_;                // under mutex_
-  std::string resultsPath_;                             // under mutex_
-  QString trainedRun_;                                  // under mutex_
-  std::unique_ptr<ResultsCache> results_;               // service thread only
+  struct {                                              // resultsKey's last: service thread only
+    std::shared_ptr<const CheckpointWeights> weights;
+    int epoch = -1;
+    std::vector<int> keys;
+    std::string key;
+  } lastKey_;
+  unsigned analyzer_run_ = 0;              // the run_generation_ analyzer_ was built for
+  JobRunner jobs_;                         // where the analysis runs; last: destroyed (waited for) first
+  std::shared_ptr<AnalysisTurns> turns_;   // under mutex_
+  std::string resultsPath_;                // under mutex_
+  QString trainedRun_;                     // under mutex_
+  std::unique_ptr<ResultsCache> results_;  // service thread only
 };
 
 }  // namespace grok
