@@ -209,19 +209,17 @@ double circularity(const Config& cfg, const CheckpointWeights& weights) {
 
 std::vector<double> neuron_iprs(const CheckpointWeights& weights, const FourierBasis& F) {
   const std::vector<int>& token = F.group().token;  // element order
-  // The three maps and their transforms are independent: one a thread (FFTW runs each transform
-  // on one; the scrub waited on them one after another, ~4 ms).
-  std::vector<double> c[3];  // a's input map, b's, the output map: [n, M] transformed over n
-  std::int64_t cols[3] = {};
+  // The maps' products run over the threads (times_transpose); their transforms, independent, one
+  // a thread (FFTW runs each on one: the scrub waited on three one after another).
+  Matrix64 maps[3];  // a's input map, b's, the output map: [n, M]
+  maps[0] = neuron_inputs(weights, 0, token);
+  if (maps[0].empty()) return {};  // no neurons
+  maps[1] = neuron_inputs(weights, 1, token), maps[2] = logit_map(weights, token);
+  const int M = static_cast<int>(maps[0].cols);
+  std::vector<double> c[3];  // each transformed over n
   at::parallel_for(0, 3, 1, [&](std::int64_t i0, std::int64_t i1) {
-    for (std::int64_t i = i0; i < i1; i++) {
-      const Matrix64 m = i < 2 ? neuron_inputs(weights, static_cast<int>(i), token) : logit_map(weights, token);
-      cols[i] = m.cols;
-      if (!m.empty()) c[i] = F.transform_cols(m.v, static_cast<int>(m.cols));
-    }
+    for (std::int64_t i = i0; i < i1; i++) c[i] = F.transform_cols(maps[i].v, static_cast<int>(maps[i].cols));
   });
-  if (c[0].empty()) return {};  // no neurons
-  const int M = static_cast<int>(cols[0]);
   const std::vector<double>&a_c = c[0], &b_c = c[1], &out_c = c[2];
   std::vector<double> out(static_cast<std::size_t>(M));
   for (int m = 0; m < M; m++)  // Doshi et al.'s (U + V + W) / 3: each operand's input map, the output map
