@@ -86,6 +86,7 @@ AblationChecks ablation_checks(const Config& cfg, const CheckpointWeights& check
   const std::vector<std::int64_t>& labels = src->pairs().label;
   const std::int64_t pairs = static_cast<std::int64_t>(n_group) * n_group;
   LossSum full, onto_key, onto_null;
+  at::Tensor first_directions;                       // one block: its key directions, for both passes
   at::Tensor sum_row = at::zeros({p}, at::kDouble);  // the logits summed over pairs
   for (std::size_t i = 0; i < src->size(); i++) {
     const ForwardBlock b = src->block(i);
@@ -95,7 +96,9 @@ AblationChecks ablation_checks(const Config& cfg, const CheckpointWeights& check
     full += row_cross_entropy(b.data.logits, p, rows.data(), b.pairs, y);
     add_row_sums_f64(b.data.logits, b.pairs, p, sum_row.data_ptr<double>());
     between();
-    keys.accumulate(b, keys.directions(b.rows), b.data.logits);
+    const at::Tensor D = keys.directions(b.rows);
+    if (src->size() == 1) first_directions = D;  // the second pass's, kept
+    keys.accumulate(b, D, b.data.logits);
     chars.accumulate(b, b.data.logits);
     between();
     if (n > 0 && Q.defined()) {
@@ -126,8 +129,8 @@ AblationChecks ablation_checks(const Config& cfg, const CheckpointWeights& check
     std::vector<std::int64_t> rows(static_cast<std::size_t>(b.pairs));
     std::iota(rows.begin(), rows.end(), 0);
     const std::int64_t* y = labels.data() + b.first;
-    const at::Tensor U = f32(keys.directions(b.rows));  // [rows, pairs]
-    const at::Tensor Ut = f32(U.t());                   // [pairs, rows]
+    const at::Tensor U = f32(first_directions.defined() ? first_directions : keys.directions(b.rows));  // [rows, pairs]
+    const at::Tensor Ut = f32(U.t());                                                                   // [pairs, rows]
     // Each key ablated: the measures' kernel, all keys in one pass over the rows.
     const std::vector<LossSum> s = keys.each_excluded(b.data.logits, rows.data(), b.pairs, y, U, Cf);
     for (int k = 0; k < n; k++) each[k] += s[k];
