@@ -79,6 +79,42 @@ class TestMainWindow : public QObject {
     QCOMPARE(CheckpointWeights::conversions() - conversions, std::uint64_t(4));
   }
 
+  // While the 2D logits view is out of sight the scrub leaves its norms out (~6 ms a step on the
+  // mainline); completeLogitNorms adds them to the views, computing nothing else again: the numbers
+  // a snapshot in sight holds.
+  void outOfSightLogitNormsComeLater() {
+    test::ScratchDir dir;
+    test::train_run(test::tiny_config(11, 40, 10, 4), dir.file("run.grok"));
+    // The last ready of a request of `epoch` (once its check table is there), then, with
+    // `complete`, of completeLogitNorms.
+    auto visit = [&](SnapshotService& s, int epoch, bool complete, ViewSnapshotPtr& out) {
+      QSignalSpy ready(&s, &SnapshotService::ready);
+      s.request(epoch);
+      QTRY_VERIFY_WITH_TIMEOUT(!ready.isEmpty() && ready.last()[1].value<ViewSnapshotPtr>()->checks, 20000);
+      if (complete) {
+        s.completeLogitNorms(epoch, ready.last()[1].value<ViewSnapshotPtr>());
+        QTRY_VERIFY_WITH_TIMEOUT(ready.last()[1].value<ViewSnapshotPtr>()->logitNorms != nullptr, 20000);
+      }
+      out = ready.last()[1].value<ViewSnapshotPtr>();
+    };
+    SnapshotService later, now;
+    later.setRun(dir.qfile("run.grok"));
+    now.setRun(dir.qfile("run.grok"));
+    later.setLogitNormsLater(true);
+    ViewSnapshotPtr without, in_sight, with;
+    visit(later, 30, false, without);
+    visit(now, 30, false, in_sight);
+    QVERIFY(without && in_sight);
+    QVERIFY(!without->logitNorms && without->snapshot->measures.logits_2d_norms.empty());
+    QVERIFY(in_sight->logitNorms && !in_sight->logitNorms->empty());
+    QCOMPARE(*in_sight->logitNorms, in_sight->snapshot->measures.logits_2d_norms);
+    visit(later, 30, true, with);
+    QVERIFY(with);
+    QCOMPARE(with->snapshot, without->snapshot);  // from the cache: nothing computed again
+    QCOMPARE(with->checks, without->checks);
+    QCOMPARE(*with->logitNorms, *in_sight->logitNorms);
+  }
+
   void initTestCase() {
     Q_INIT_RESOURCE(grokking);  // icons, as the app's main does
     QCoreApplication::setOrganizationName("grokking-lab-tests");

@@ -60,7 +60,8 @@ Snapshot compute_snapshot(const Config& cfg, int epoch, const CheckpointWeights&
   } else {
     s.measures.key_freqs = keys;
   }
-  s.measures.logits_2d_norms = logits_2d_norms(s.logits.data(), p, F);
+  if (scope != SnapshotScope::views_but_logit_norms)
+    s.measures.logits_2d_norms = logits_2d_norms(s.logits.data(), p, F);
   s.measures.gini_we = s.spectra.gini_we;
   s.measures.gini_wl = s.spectra.gini_wl;
   s.measures.sum_sq_weights = s.spectra.sum_sq_weights;

@@ -85,6 +85,10 @@ enum class SnapshotScope {
   // and weight-norm fields too). Its loss curves read the measures training stored in the run
   // file, so a scrub skips the losses' ~55 ms on mainline.
   views,
+  // The views while the logits' 2D view is out of sight (a dock behind another's tab): `views`
+  // without measures.logits_2d_norms (left empty; ~6 ms on mainline), which the caller computes
+  // with logits_2d_norms(s.logits.data(), s.p, F) once the view is shown or the user rests.
+  views_but_logit_norms,
 };
 
 // Thrown between an analysis's stages once its cancel flag is set (compute_snapshot,

@@ -1,5 +1,6 @@
 #include "ui/checkpoint/checkpoint_views.h"
 
+#include <QEvent>
 #include <QTimer>
 
 #include <algorithm>
@@ -39,6 +40,8 @@ CheckpointViews::CheckpointViews(EpochScrubber* scrubber, std::shared_ptr<Analys
   connect(attention_, &AttentionPanel::axisOrderChanged, neurons_, &NeuronPanel::setAxisOrder);
   connect(neurons_, &NeuronPanel::axisOrderChanged, predictions_, &PredictionGrid::draw);
   connect(attention_, &AttentionPanel::axisOrderChanged, predictions_, &PredictionGrid::draw);
+  // Brought into sight (its dock's tab chosen): the norms left out while it was hidden.
+  logits_->installEventFilter(this);
   service_ = new SnapshotService(this);
   service_->setTurns(std::move(turns));
   connect(service_, &SnapshotService::ready, this, &CheckpointViews::onSnapshot);
@@ -47,6 +50,11 @@ CheckpointViews::CheckpointViews(EpochScrubber* scrubber, std::shared_ptr<Analys
   prefetchLater_.setSingleShot(true);
   prefetchLater_.setInterval(kRestMs);
   connect(&prefetchLater_, &QTimer::timeout, this, &CheckpointViews::prefetchNeighbours);
+  normsLater_.setSingleShot(true);
+  normsLater_.setInterval(kRestMs);
+  connect(&normsLater_, &QTimer::timeout, this, [this] {
+    if (shown_ && shown_->snapshot && !shown_->logitNorms) service_->completeLogitNorms(shownEpoch_, shown_);
+  });
   liveThrottle_.setSingleShot(true);
   connect(&liveThrottle_, &QTimer::timeout, this, [this] {
     sinceSnapshot_.invalidate();  // due: let the newest checkpoint through
@@ -111,15 +119,40 @@ void CheckpointViews::show(int epoch) {
     }
   }
   scrubTimer_.start();
+  normsLater_.stop();  // a live checkpoint held back above leaves them to come
+  service_->setLogitNormsLater(logitNormsLater());
   service_->request(epoch);
+}
+
+// Out of sight: nothing of it on screen in a window that is (a dock behind another's tab keeps
+// its size and is covered). A window not shown (the tests, a screenshot being set up) draws it all.
+bool CheckpointViews::logitNormsLater() const {
+  const QWidget* w = logits_->window();
+  return w && w != logits_ && w->isVisible() && logits_->visibleRegion().isEmpty();
+}
+
+bool CheckpointViews::eventFilter(QObject* watched, QEvent* event) {
+  const QEvent::Type t = event->type();
+  if (watched == logits_ && (t == QEvent::Show || t == QEvent::Paint) && !logitNormsLater()) {
+    service_->setLogitNormsLater(false);
+    if (shown_ && shown_->snapshot && !shown_->logitNorms) service_->completeLogitNorms(shownEpoch_, shown_);
+  }
+  return QObject::eventFilter(watched, event);
 }
 
 void CheckpointViews::onSnapshot(int epoch, ViewSnapshotPtr v, double computeMs) {
   if (computeMs > 0) lastSnapshotMs_ = computeMs, sinceSnapshot_.start();
-  if (epoch != scrubber_->epoch()) return;  // the user has moved on; a newer one is coming
   // The service sends a checkpoint twice (snapshot, then with the check table): the second time
   // only the table changes.
   const bool viewsCurrent = shown_ && shownEpoch_ == epoch && shown_->snapshot == v->snapshot;
+  // The shown views with the 2D logits' norms added (completeLogitNorms): that view alone, even if
+  // the scrubber (following a live run) has moved on meanwhile.
+  const bool normsNew = viewsCurrent && v->logitNorms != shown_->logitNorms;
+  if (normsNew && shown_->checks == v->checks) {
+    shown_ = v;
+    return drawLogitNorms();
+  }
+  if (epoch != scrubber_->epoch()) return;  // the user has moved on; a newer one is coming
   shown_ = v;
   shownEpoch_ = epoch;
   const double ms = scrubTimer_.isValid() ? scrubTimer_.nsecsElapsed() / 1e6 : 0;
@@ -128,8 +161,12 @@ void CheckpointViews::onSnapshot(int epoch, ViewSnapshotPtr v, double computeMs)
     emit snapshotShown(epoch);
     return;
   }
+  if (normsNew) drawLogitNorms();
   if (!viewsCurrent) {
     drawSnapshot();
+    // The out-of-sight view's norms once the user rests here (a scrub on would wait behind them),
+    // after the check table and any prefetch.
+    if (!v->logitNorms) normsLater_.start();
     // After the paint events the replots posted: the check table may take both cores again.
     if (!v->checks) QTimer::singleShot(0, service_, [s = service_, epoch] { s->viewsDrawn(epoch); });
     emit message(tr("Views at epoch %1 (%2 ms)").arg(epoch).arg(ms, 0, 'f', 0), 3000);
@@ -197,11 +234,20 @@ void CheckpointViews::drawSnapshot() {
     we_->setOperandSpectra(s.spectra.we_norms_a, s.detected.freqs, s.spectra.we_norms_b);
   wl_->setSpectrum(s.spectra.wl_norms, s.detected.freqs);
   attention_->setSnapshot(shown_->snapshot, g);
-  std::vector<float> ln(s.measures.logits_2d_norms.begin(), s.measures.logits_2d_norms.end());
+  drawLogitNorms();
+  neurons_->setSnapshot(shown_->snapshot, g);
+}
+
+void CheckpointViews::drawLogitNorms() {
+  if (!shown_ || !shown_->snapshot) return;
+  if (!shown_->logitNorms) return logits_->clear();
+  const OperationGroup& g = shown_->group;
+  const int n = g.n;
+  const QString group = QString::fromStdString(g.name());
+  std::vector<float> ln(shown_->logitNorms->begin(), shown_->logitNorms->end());
   logits_->setAxisLabels(tr("Fourier component of %1 (%2)").arg(QString::fromStdString(g.coordinate("b")), group),
                          tr("Fourier component of %1 (%2)").arg(QString::fromStdString(g.coordinate("a")), group));
   logits_->setMaps({ln}, n, n, {tr("L2 norm over the outputs c")}, tr("norm"));
-  neurons_->setSnapshot(shown_->snapshot, g);
 }
 
 }  // namespace grok

@@ -69,8 +69,14 @@ class CheckpointViews : public QObject {
   void message(const QString& text, int timeoutMs);
 
  private:
+  bool eventFilter(QObject* watched, QEvent* event) override;
   void onSnapshot(int epoch, ViewSnapshotPtr v, double computeMs);
   void drawSnapshot();
+  void drawLogitNorms();  // the 2D logits view, from shown_ (empty until its norms come)
+  // The 2D logits view is out of sight (its dock behind another's tab in a window on screen): its
+  // norms are left to completeLogitNorms (snapshot_service.h), asked for once the user rests on a
+  // checkpoint, or at once when the view comes into sight. Told to the service before each request.
+  bool logitNormsLater() const;
   void prefetchNeighbours();
   bool adjacent(int a, int b) const;   // neighbouring checkpoints of the scrubber
   static constexpr int kRestMs = 150;  // after a jump, the neighbours are prefetched once the user rests this long
@@ -89,6 +95,7 @@ class CheckpointViews : public QObject {
   int scrubDir_ = -1;     // the direction of the last step through the checkpoints
   bool stepped_ = false;  // the last move was to a neighbouring checkpoint (not a jump)
   QTimer prefetchLater_;  // after a jump: the neighbours once the user rests
+  QTimer normsLater_;     // the out-of-sight 2D logits view's norms once the user rests
   bool live_ = false;
   QElapsedTimer scrubTimer_;
   QElapsedTimer sinceSnapshot_;  // since the last computed snapshot arrived

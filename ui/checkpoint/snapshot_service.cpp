@@ -33,6 +33,7 @@ SnapshotService::~SnapshotService() {
     std::lock_guard<std::mutex> lock(mutex_);
     pending_.reset();
     prefetch_.clear();  // the job under way finishes; nothing after it
+    logitNormsFor_.reset();
   }
   jobs_.wait();
 }
@@ -44,6 +45,7 @@ void SnapshotService::setRun(const QString& path) {
   cache_.clear();
   pending_.reset();
   prefetch_.clear();
+  logitNormsFor_.reset();
   generation_++;
 }
 
@@ -52,6 +54,7 @@ void SnapshotService::setKeyFreqs(const std::optional<std::vector<int>>& keys) {
   keys_ = keys;
   cache_.clear();
   prefetch_.clear();
+  logitNormsFor_.reset();
   generation_++;
 }
 
@@ -96,6 +99,17 @@ void SnapshotService::prefetch(const std::vector<int>& epochs) {
   jobs_.run(this, [this](JobControl&) { work(); }, {});
 }
 
+void SnapshotService::setLogitNormsLater(bool later) { logitNormsLater_ = later; }
+
+void SnapshotService::completeLogitNorms(int epoch, ViewSnapshotPtr views) {
+  if (!views || !views->snapshot || views->logitNorms) return;
+  std::lock_guard<std::mutex> lock(mutex_);
+  logitNormsFor_ = std::make_pair(epoch, std::move(views));
+  if (busy_) return;
+  busy_ = true;
+  jobs_.run(this, [this](JobControl&) { work(); }, {});
+}
+
 // One request or prefetch a job, so that the runner's thread (and its OpenMP pool) can end between
 // them while training runs (setWarm(false)); a job queues the next while work remains.
 void SnapshotService::work() {
@@ -105,6 +119,7 @@ void SnapshotService::work() {
   std::optional<std::vector<int>> keys;
   unsigned generation, run;
   std::shared_ptr<AnalysisTurns> turns;
+  ViewSnapshotPtr norms;  // completeLogitNorms's job: these views with the logits' 2D norms
   {
     std::lock_guard<std::mutex> lock(mutex_);
     overtaken_ = false;  // only a request made after this job began overtakes it
@@ -114,6 +129,9 @@ void SnapshotService::work() {
     } else if (!prefetch_.empty()) {
       epoch = prefetch_.front(), quiet = true;
       prefetch_.pop_front();
+    } else if (logitNormsFor_) {
+      epoch = logitNormsFor_->first, quiet = false, norms = logitNormsFor_->second;
+      logitNormsFor_.reset();
     } else {
       busy_ = false;
       return;
@@ -132,7 +150,10 @@ void SnapshotService::work() {
     // Alone on the cores: training waits at its next epoch's end (core/runtime/analysis_turns.h).
     std::optional<AnalysisTurns::Turn> turn;
     if (turns) turn.emplace(*turns);
-    compute(epoch, path, keys, generation, run, quiet);
+    if (norms)
+      addLogitNorms(epoch, norms, path, generation, run);
+    else
+      compute(epoch, path, keys, generation, run, quiet);
   } catch (const AnalysisCancelled&) {  // a prefetch overtaken by a request: the request is next
   } catch (const std::exception& e) {
     if (!quiet || promoted_) emit failed(epoch, QString::fromStdString(e.what()));
@@ -181,8 +202,11 @@ void SnapshotService::compute(int epoch, const QString& path, const std::optiona
         if (ResultsCache* rc = results(); !hit && rc) hit = rc->get(key, an->config());
         if (hit) known.neurons = hit->neurons, known.neuron_ipr = hit->neuron_ipr;
       }
+      const SnapshotScope scope = logitNormsLater_ ? SnapshotScope::views_but_logit_norms : SnapshotScope::views;
       v->snapshot = std::make_shared<const Snapshot>(
-          an->snapshot(epoch, *v->weights, keys, SnapshotScope::views, quiet ? &overtaken_ : nullptr, &known));
+          an->snapshot(epoch, *v->weights, keys, scope, quiet ? &overtaken_ : nullptr, &known));
+      if (!v->snapshot->measures.logits_2d_norms.empty())
+        v->logitNorms = std::make_shared<const std::vector<double>>(v->snapshot->measures.logits_2d_norms);
       if (hit && hit->checks.key_freqs == v->snapshot->measures.key_freqs)
         v->checks = std::make_shared<const AblationChecks>(std::move(hit->checks));
       v->predictions = std::make_shared<const PairPredictions>(
@@ -227,6 +251,15 @@ void SnapshotService::compute(int epoch, const QString& path, const std::optiona
 }
 
 void SnapshotService::viewsDrawn(int epoch) { drawn_ = epoch; }
+
+void SnapshotService::addLogitNorms(int epoch, const ViewSnapshotPtr& have, const QString& path, unsigned generation,
+                                    unsigned run) {
+  const Snapshot& s = *have->snapshot;
+  auto v = std::make_shared<ViewSnapshot>(*have);
+  v->logitNorms =
+      std::make_shared<const std::vector<double>>(logits_2d_norms(s.logits.data(), s.p, analyzer(path, run)->basis()));
+  if (cache(epoch, v, generation)) emit ready(epoch, v, 0.0);  // 0: not a snapshot's time (the live throttle's)
+}
 
 // Kept for the next visit, this session or another: in the run file while the app trains it, else
 // (or when the run file cannot take them) in the user's cache.

@@ -46,6 +46,9 @@ struct ViewSnapshot {
   std::shared_ptr<const CheckpointWeights> weights;    // the snapshot's, converted once; the check table reads them
   std::shared_ptr<const AblationChecks> checks;        // with the measures' key set; null = not yet
   OperationGroup group;                                // the run's: the basis the analysis is in
+  // The logits' 2D Fourier norms [n, n] (the snapshot's measures.logits_2d_norms); null = not yet,
+  // while their view is out of sight (setLogitNormsLater, completeLogitNorms).
+  std::shared_ptr<const std::vector<double>> logitNorms;
 };
 using ViewSnapshotPtr = std::shared_ptr<const ViewSnapshot>;
 
@@ -84,6 +87,13 @@ class SnapshotService : public QObject {
   // The views of `epoch` (announced by ready()) are drawn: the check table computing after them
   // takes the second core back (any thread).
   void viewsDrawn(int epoch);
+  // true while the logits' 2D view is out of sight: snapshots computed from then on leave its
+  // norms out (~6 ms of each scrub step on mainline), for completeLogitNorms to add.
+  void setLogitNormsLater(bool later);
+  // Adds the logits' 2D norms to `views` (`epoch`'s, without them), caches and announces the
+  // result (ready), after every request and prefetch: the view has come into sight, or the user
+  // rests on the checkpoint.
+  void completeLogitNorms(int epoch, ViewSnapshotPtr views);
 
  signals:
   void ready(int epoch, grok::ViewSnapshotPtr snapshot, double ms);
@@ -102,6 +112,8 @@ class SnapshotService : public QObject {
   ResultsCache* results();  // service thread: the results cache, opened on first use; null if none
   // Service thread: keeps a checkpoint's check table and neurons where they go (see above).
   void keep(const QString& path, int epoch, const ViewSnapshot& v, const AblationChecks& checks);
+  // Service thread: completeLogitNorms's job.
+  void addLogitNorms(int epoch, const ViewSnapshotPtr& have, const QString& path, unsigned generation, unsigned run);
   // Service thread: ResultsCache::key, hashed once a job (the lookup before the snapshot and the
   // keep after the table ask for the same; ~1 ms a hash of the mainline's weights).
   std::string resultsKey(const std::shared_ptr<const CheckpointWeights>& w, int epoch, const std::vector<int>& keys);
@@ -112,6 +124,7 @@ class SnapshotService : public QObject {
   // Set by request() for the checkpoint a prefetch is computing: the job announces it (ready).
   std::atomic<bool> promoted_{false};
   std::atomic<int> drawn_{-1};  // viewsDrawn()'s epoch
+  std::atomic<bool> logitNormsLater_{false};
   mutable std::mutex mutex_;
   QString path_;
   std::optional<std::vector<int>> keys_;
@@ -123,6 +136,7 @@ class SnapshotService : public QObject {
   unsigned computingGeneration_ = 0;
   bool finished_ = false;  // service thread: the job under way has emitted its last ready
   std::deque<int> prefetch_;
+  std::optional<std::pair<int, ViewSnapshotPtr>> logitNormsFor_;  // completeLogitNorms's, once nothing else waits
   bool busy_ = false;
   std::list<std::pair<int, ViewSnapshotPtr>> cache_;    // most recent first
   unsigned generation_ = 0;                             // bumped by setRun / setKeyFreqs
