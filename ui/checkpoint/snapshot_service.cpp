@@ -252,8 +252,13 @@ void SnapshotService::compute(int epoch, const QString& path, const std::optiona
 
 void SnapshotService::viewsDrawn(int epoch) { drawn_ = epoch; }
 
-void SnapshotService::addLogitNorms(int epoch, const ViewSnapshotPtr& have, const QString& path, unsigned generation,
+void SnapshotService::addLogitNorms(int epoch, const ViewSnapshotPtr& views, const QString& path, unsigned generation,
                                     unsigned run) {
+  // The cached views of the same snapshot may have gained the check table since they were handed
+  // in: the norms go with them.
+  ViewSnapshotPtr have = views;
+  if (ViewSnapshotPtr c = cached(epoch); c && c->snapshot == views->snapshot) have = c;
+  if (have->logitNorms) return;
   const Snapshot& s = *have->snapshot;
   auto v = std::make_shared<ViewSnapshot>(*have);
   v->logitNorms =

@@ -113,7 +113,7 @@ class SnapshotService : public QObject {
   // Service thread: keeps a checkpoint's check table and neurons where they go (see above).
   void keep(const QString& path, int epoch, const ViewSnapshot& v, const AblationChecks& checks);
   // Service thread: completeLogitNorms's job.
-  void addLogitNorms(int epoch, const ViewSnapshotPtr& have, const QString& path, unsigned generation, unsigned run);
+  void addLogitNorms(int epoch, const ViewSnapshotPtr& views, const QString& path, unsigned generation, unsigned run);
   // Service thread: ResultsCache::key, hashed once a job (the lookup before the snapshot and the
   // keep after the table ask for the same; ~1 ms a hash of the mainline's weights).
   std::string resultsKey(const std::shared_ptr<const CheckpointWeights>& w, int epoch, const std::vector<int>& keys);
