@@ -1,8 +1,7 @@
 #include "core/analysis/mechanism.h"
 
-#include <ATen/Parallel.h>
-
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 
 #include <algorithm>
 #include <cmath>

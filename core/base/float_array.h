@@ -1,13 +1,14 @@
 // FloatArray: a std::vector<float> whose resize leaves new elements uninitialised.
 //
-// Why: the analysis's all-pairs outputs (logits, direct logits, neuron activations: ~38 MB on the
-// mainline) are written whole by the forward pass right after they are sized. std::vector<float>
-// zero-fills on resize, which cost the scrub ~4 ms of memset on one thread before the pass even
-// began. Reading an element before it is written is as wrong as with new float[n].
+// Why: the analysis's all-pairs outputs (direct logits, neuron activations, attention: ~32 MB on
+// the mainline; AllPairForward, Snapshot) are written whole by the forward pass right after they
+// are sized. std::vector<float> zero-fills on resize, which cost the scrub ~4 ms of memset on one
+// thread before the pass even began. Reading an element before it is written is as wrong as with
+// new float[n].
 //
-//   FloatArray logits;
-//   logits.resize(pairs * p);                 // no fill
-//   forward_into(logits.data());              // every element written
+//   FloatArray acts;
+//   acts.resize(pairs * d_mlp);               // no fill
+//   forward_into(acts.data());                // every element written
 //   FloatArray zeros(n, 0.0f);                // an explicit value still fills
 //
 // Threading: as std::vector.
@@ -15,6 +16,7 @@
 
 #include <memory>
 #include <new>
+#include <type_traits>
 #include <utility>
 #include <vector>
 

@@ -212,8 +212,7 @@ void CheckpointViews::drawSnapshot() {
   const Snapshot& s = *shown_->snapshot;
   predictions_->setPredictions(s.epoch, shown_->predictions, shown_->group);
   ipr_->setValues(s.epoch, s.neuron_ipr);
-  const OperationGroup& g = shown_->group;
-  const int n = g.n;  // the analysis is in the group's basis: spectra [n], logits' 2D norms [n, n]
+  const OperationGroup& g = shown_->group;  // the analysis is in the group's basis: spectra [n]
   const QString group = QString::fromStdString(g.name());
   QStringList names;  // a group's irreps name the bars (fourier_basis.h); a cyclic group's are frequencies
   std::vector<int> first, rows;
@@ -242,7 +241,7 @@ void CheckpointViews::drawLogitNorms() {
   if (!shown_ || !shown_->snapshot) return;
   if (!shown_->logitNorms) return logits_->clear();
   const OperationGroup& g = shown_->group;
-  const int n = g.n;
+  const int n = g.n;  // the group's basis: [n, n]
   const QString group = QString::fromStdString(g.name());
   std::vector<float> ln(shown_->logitNorms->begin(), shown_->logitNorms->end());
   logits_->setAxisLabels(tr("Fourier component of %1 (%2)").arg(QString::fromStdString(g.coordinate("b")), group),

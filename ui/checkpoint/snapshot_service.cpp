@@ -205,8 +205,8 @@ void SnapshotService::compute(int epoch, const QString& path, const std::optiona
       const SnapshotScope scope = logitNormsLater_ ? SnapshotScope::views_but_logit_norms : SnapshotScope::views;
       v->snapshot = std::make_shared<const Snapshot>(
           an->snapshot(epoch, *v->weights, keys, scope, quiet ? &overtaken_ : nullptr, &known));
-      if (!v->snapshot->measures.logits_2d_norms.empty())
-        v->logitNorms = std::make_shared<const std::vector<double>>(v->snapshot->measures.logits_2d_norms);
+      if (!v->snapshot->measures.logits_2d_norms.empty())  // the snapshot's own, shared (no copy)
+        v->logitNorms = std::shared_ptr<const std::vector<double>>(v->snapshot, &v->snapshot->measures.logits_2d_norms);
       if (hit && hit->checks.key_freqs == v->snapshot->measures.key_freqs)
         v->checks = std::make_shared<const AblationChecks>(std::move(hit->checks));
       v->predictions = std::make_shared<const PairPredictions>(
