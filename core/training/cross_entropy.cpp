@@ -52,9 +52,9 @@ __attribute__((target("avx2,fma"))) __m256d exp4(__m256d x) {
   return _mm256_mul_pd(p, _mm256_castsi256_pd(two_k));
 }
 
-// e[k] = exp(x[k] - m) for k < V (x float or double, read as double), returning their sum in k order.
+// e[k] = exp(x[k] - m) for k < V (x float or double, read as double).
 template <typename T>
-__attribute__((target("avx2,fma"))) double exp_row_avx2(const T* x, double m, double* e, std::int64_t V) {
+__attribute__((target("avx2,fma"))) void exp_row_avx2(const T* x, double m, double* e, std::int64_t V) {
   const __m256d mv = _mm256_set1_pd(m), low = _mm256_set1_pd(kSubnormal);
   std::int64_t k = 0;
   for (; k + 4 <= V; k += 4) {
@@ -69,17 +69,78 @@ __attribute__((target("avx2,fma"))) double exp_row_avx2(const T* x, double m, do
         if (static_cast<double>(x[i]) - m < kSubnormal) e[i] = std::exp(static_cast<double>(x[i]) - m);
   }
   for (; k < V; k++) e[k] = std::exp(static_cast<double>(x[k]) - m);
-  double s = 0;
-  for (std::int64_t i = 0; i < V; i++) s += e[i];
-  return s;
+}
+
+// The largest of x[0..V), 8 floats a compare: std::max_element's value (a tie of -0 and +0 may give
+// the other zero, which no exp or difference below tells apart). A row with a NaN goes to
+// std::max_element, whose answer then depends on where the NaN is. Was a scalar chain of maxss
+// that made half the loss's forward time.
+__attribute__((target("avx2,fma"))) float row_max_avx2(const float* x, std::int64_t V) {
+  if (V < 8) return *std::max_element(x, x + V);
+  __m256 mx = _mm256_loadu_ps(x), nan = _mm256_cmp_ps(mx, mx, _CMP_UNORD_Q);
+  std::int64_t k = 8;
+  for (; k + 8 <= V; k += 8) {
+    const __m256 v = _mm256_loadu_ps(x + k);
+    mx = _mm256_max_ps(mx, v), nan = _mm256_or_ps(nan, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+  }
+  const __m256 v = _mm256_loadu_ps(x + V - 8);  // the tail, overlapping: max is idempotent
+  mx = _mm256_max_ps(mx, v), nan = _mm256_or_ps(nan, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+  if (_mm256_movemask_ps(nan)) return *std::max_element(x, x + V);
+  __m128 h = _mm_max_ps(_mm256_castps256_ps128(mx), _mm256_extractf128_ps(mx, 1));
+  h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+  h = _mm_max_ss(h, _mm_shuffle_ps(h, h, 1));
+  return _mm_cvtss_f32(h);
+}
+
+// e[k] /= s, 4 at a time: a division is correctly rounded however wide, so the bits are the scalar
+// loop's.
+__attribute__((target("avx2,fma"))) void divide_row_avx2(double* e, double s, std::int64_t V) {
+  const __m256d sv = _mm256_set1_pd(s);
+  std::int64_t k = 0;
+  for (; k + 4 <= V; k += 4) _mm256_storeu_pd(e + k, _mm256_div_pd(_mm256_loadu_pd(e + k), sv));
+  for (; k < V; k++) e[k] /= s;
 }
 #endif
 
+// The row's three kernels, AVX2 where x86 says so (the same bits as the generic loops but the exp).
 template <typename T>
-double exp_row_generic(const T* x, double m, double* e, std::int64_t V) {
-  double s = 0;
-  for (std::int64_t k = 0; k < V; k++) s += (e[k] = std::exp(static_cast<double>(x[k]) - m));
-  return s;
+double row_max(bool x86, const T* x, std::int64_t V) {
+#if GROK_X86_KERNELS
+  if constexpr (std::is_same_v<T, float>)
+    if (x86) return static_cast<double>(row_max_avx2(x, V));
+#endif
+  (void)x86;
+  return static_cast<double>(*std::max_element(x, x + V));
+}
+
+template <typename T>
+void exp_row(bool x86, const T* x, double m, double* e, std::int64_t V) {
+#if GROK_X86_KERNELS
+  if (x86) return exp_row_avx2<T>(x, m, e, V);
+#endif
+  (void)x86;
+  for (std::int64_t k = 0; k < V; k++) e[k] = std::exp(static_cast<double>(x[k]) - m);
+}
+
+inline void divide_row(bool x86, double* e, double s, std::int64_t V) {
+#if GROK_X86_KERNELS
+  if (x86) return divide_row_avx2(e, s, V);
+#endif
+  (void)x86;
+  for (std::int64_t k = 0; k < V; k++) e[k] /= s;
+}
+
+// Rows at a time in the softmax: each row's sum runs in k order (the loss's bits), and a sum is a
+// chain of dependent additions, so kRowGroup rows' chains are interleaved to overlap.
+constexpr std::int64_t kRowGroup = 4;
+
+// s[r] = e[r][0] + e[r][1] + ... + e[r][V-1], in that order, for r < G.
+template <std::int64_t G>
+void sums_in_order(double* const* e, std::int64_t V, double* s) {
+  double acc[G] = {};
+  for (std::int64_t k = 0; k < V; k++)
+    for (std::int64_t r = 0; r < G; r++) acc[r] += e[r][k];
+  for (std::int64_t r = 0; r < G; r++) s[r] = acc[r];
 }
 
 // p [N, V] = softmax of each row in float64, picked[n] = log p[n, label[n]].
@@ -87,19 +148,25 @@ template <typename T>
 void softmax_rows(const T* x, const std::int64_t* y, std::int64_t N, std::int64_t V, double* p, double* picked) {
   const bool x86 = use_avx2_kernels();
   at::parallel_for(0, N, 64, [&](std::int64_t n0, std::int64_t n1) {
-    for (std::int64_t n = n0; n < n1; n++) {
-      const T* row = x + n * V;
-      double* e = p + n * V;
-      const double m = static_cast<double>(*std::max_element(row, row + V));
-      double s;
-#if GROK_X86_KERNELS
-      s = x86 ? exp_row_avx2<T>(row, m, e, V) : exp_row_generic<T>(row, m, e, V);
-#else
-      (void)x86;
-      s = exp_row_generic<T>(row, m, e, V);
-#endif
-      for (std::int64_t k = 0; k < V; k++) e[k] /= s;
-      picked[n] = (static_cast<double>(row[y[n]]) - m) - std::log(s);
+    for (std::int64_t g0 = n0; g0 < n1; g0 += kRowGroup) {
+      const std::int64_t G = std::min(kRowGroup, n1 - g0);
+      double m[kRowGroup], s[kRowGroup];
+      double* e[kRowGroup];
+      for (std::int64_t r = 0; r < G; r++) {
+        const T* row = x + (g0 + r) * V;
+        e[r] = p + (g0 + r) * V;
+        m[r] = row_max<T>(x86, row, V);
+        exp_row<T>(x86, row, m[r], e[r], V);
+      }
+      if (G == kRowGroup)
+        sums_in_order<kRowGroup>(e, V, s);
+      else
+        for (std::int64_t r = 0; r < G; r++) sums_in_order<1>(e + r, V, s + r);
+      for (std::int64_t r = 0; r < G; r++) {
+        divide_row(x86, e[r], s[r], V);
+        const std::int64_t n = g0 + r;
+        picked[n] = (static_cast<double>(x[n * V + y[n]]) - m[r]) - std::log(s[r]);
+      }
     }
   });
 }
