@@ -7,6 +7,7 @@
 #include <cmath>
 #include <type_traits>
 
+#include "core/model/internal/row_kernels.h"
 #include "core/runtime/simd_kernels.h"
 #if GROK_X86_KERNELS
 #include <immintrin.h>
@@ -71,27 +72,6 @@ __attribute__((target("avx2,fma"))) void exp_row_avx2(const T* x, double m, doub
   for (; k < V; k++) e[k] = std::exp(static_cast<double>(x[k]) - m);
 }
 
-// The largest of x[0..V), 8 floats a compare: std::max_element's value (a tie of -0 and +0 may give
-// the other zero, which no exp or difference below tells apart). A row with a NaN goes to
-// std::max_element, whose answer then depends on where the NaN is. Was a scalar chain of maxss
-// that made half the loss's forward time.
-__attribute__((target("avx2,fma"))) float row_max_avx2(const float* x, std::int64_t V) {
-  if (V < 8) return *std::max_element(x, x + V);
-  __m256 mx = _mm256_loadu_ps(x), nan = _mm256_cmp_ps(mx, mx, _CMP_UNORD_Q);
-  std::int64_t k = 8;
-  for (; k + 8 <= V; k += 8) {
-    const __m256 v = _mm256_loadu_ps(x + k);
-    mx = _mm256_max_ps(mx, v), nan = _mm256_or_ps(nan, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
-  }
-  const __m256 v = _mm256_loadu_ps(x + V - 8);  // the tail, overlapping: max is idempotent
-  mx = _mm256_max_ps(mx, v), nan = _mm256_or_ps(nan, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
-  if (_mm256_movemask_ps(nan)) return *std::max_element(x, x + V);
-  __m128 h = _mm_max_ps(_mm256_castps256_ps128(mx), _mm256_extractf128_ps(mx, 1));
-  h = _mm_max_ps(h, _mm_movehl_ps(h, h));
-  h = _mm_max_ss(h, _mm_shuffle_ps(h, h, 1));
-  return _mm_cvtss_f32(h);
-}
-
 // e[k] /= s, 4 at a time: a division is correctly rounded however wide, so the bits are the scalar
 // loop's.
 __attribute__((target("avx2,fma"))) void divide_row_avx2(double* e, double s, std::int64_t V) {
@@ -107,7 +87,11 @@ template <typename T>
 double row_max(bool x86, const T* x, std::int64_t V) {
 #if GROK_X86_KERNELS
   if constexpr (std::is_same_v<T, float>)
-    if (x86) return static_cast<double>(row_max_avx2(x, V));
+    if (x86 && V >= 8) {
+      bool nan;
+      const float m = row_kernels::max_avx2(x, V, &nan);
+      if (!nan) return static_cast<double>(m);  // else std::max_element's answer, which depends on where the NaN is
+    }
 #endif
   (void)x86;
   return static_cast<double>(*std::max_element(x, x + V));

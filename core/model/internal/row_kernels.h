@@ -1,6 +1,7 @@
 // Row kernels of the table mix (table_mix.cpp): one output row as a weighted sum of table rows,
 // ReLU's backward mask, axpy (and spread: several axpys of one row) and dot, each over K
-// contiguous elements; and a row's argmax (the accuracy, transformer.cpp).
+// contiguous elements; and a row's maximum and argmax (the loss's softmax, cross_entropy.cpp, and the
+// accuracy, transformer.cpp).
 //
 // Why a header of their own: the table mix and the final layer's fused logits both run them.
 // Generic C++ for any type is the portable path (what arm64 runs, and x86 with
@@ -14,6 +15,7 @@
 // Threading: pure functions of their arguments; call them from any thread.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <type_traits>
@@ -251,27 +253,34 @@ std::int64_t argmax_generic(const T* row, std::int64_t n) {
 }
 
 #if GROK_X86_KERNELS
-// The row's maximum 8 lanes at a time, then the first index holding it (-0 and +0 compare equal,
-// so the first of them wins, as in ATen's strict >). A row with a NaN takes the generic loop.
-inline __attribute__((target("avx2,fma"))) std::int64_t argmax_avx2(const float* row, std::int64_t n) {
-  if (n < 8) return argmax_generic(row, n);
+// The largest of row[0..n), n >= 8, 8 lanes at a time (the tail in one overlapping load: max is
+// idempotent), and whether the row holds a NaN, where the value means nothing. Exact, but of -0 and
+// +0 either may come back. For the accuracy's argmax and the loss's softmax, whose scalar loops
+// were chains of dependent compares.
+inline __attribute__((target("avx2,fma"))) float max_avx2(const float* row, std::int64_t n, bool* any_nan) {
   __m256 m = _mm256_loadu_ps(row);
   __m256 nan = _mm256_cmp_ps(m, m, _CMP_UNORD_Q);
-  std::int64_t k = 8;
-  for (; k + 8 <= n; k += 8) {
-    const __m256 v = _mm256_loadu_ps(row + k);
+  for (std::int64_t k = 8; k < n; k += 8) {
+    const __m256 v = _mm256_loadu_ps(row + std::min(k, n - 8));
     m = _mm256_max_ps(m, v);
     nan = _mm256_or_ps(nan, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
   }
-  alignas(32) float lanes[8];
-  _mm256_store_ps(lanes, m);
-  float mx = lanes[0];
-  for (int i = 1; i < 8; i++) mx = lanes[i] > mx ? lanes[i] : mx;
-  bool any_nan = _mm256_movemask_ps(nan) != 0;
-  for (; k < n; k++) any_nan = any_nan || std::isnan(row[k]), mx = row[k] > mx ? row[k] : mx;
+  *any_nan = _mm256_movemask_ps(nan) != 0;
+  __m128 h = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+  h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+  h = _mm_max_ss(h, _mm_shuffle_ps(h, h, 1));
+  return _mm_cvtss_f32(h);
+}
+
+// The row's maximum, then the first index holding it (-0 and +0 compare equal, so the first of
+// them wins, as in ATen's strict >). A row with a NaN takes the generic loop.
+inline __attribute__((target("avx2,fma"))) std::int64_t argmax_avx2(const float* row, std::int64_t n) {
+  if (n < 8) return argmax_generic(row, n);
+  bool any_nan;
+  const float mx = max_avx2(row, n, &any_nan);
   if (any_nan) return argmax_generic(row, n);
-  for (k = 0; row[k] != mx; k++) {
-  }
+  std::int64_t k = 0;
+  while (row[k] != mx) k++;
   return k;
 }
 #endif
