@@ -15,6 +15,7 @@
 
 #include "core/analysis/internal/row_losses.h"
 #include "core/analysis/progress_measures.h"
+#include "core/model/internal/row_kernels.h"
 #include "core/model/internal/table_mix.h"
 #include "core/model/internal/transformer.h"
 #include "core/model/internal/weights.h"
@@ -131,6 +132,34 @@ class TestKernels : public QObject {
           QVERIFY(close(portable[i], ref[i], 1e-5, names[i]));
         }
       }
+  }
+
+  void spreadSumIsItsSpreadsBitForBit() {
+    // The table mix's backward sums each table row's pairs with spread_sum (outputs in registers)
+    // where it called spread once a pair: the training bits rest on the two agreeing exactly, for
+    // every output count (the register versions and the fallback beyond 6), width and tail.
+    std::mt19937 rng(21);
+    std::normal_distribution<float> nd;
+    for (std::int64_t c = 1; c <= 8; c++)
+      for (std::int64_t K : {5, 8, 16, 23, 626})
+        for (std::int64_t n : {0, 1, 7}) {
+          std::vector<float> x(static_cast<std::size_t>(n * K)), w(static_cast<std::size_t>(n * c));
+          for (float& v : x) v = nd(rng);
+          for (float& v : w) v = nd(rng);
+          std::vector<const float*> xs;
+          for (std::int64_t q = 0; q < n; q++) xs.push_back(x.data() + q * K);
+          for (bool portable : {false, true}) {
+            std::vector<float> a(static_cast<std::size_t>(c * K), 7.f), b(a.size(), 0.f);
+            std::vector<float*> oa, ob;
+            for (std::int64_t i = 0; i < c; i++) oa.push_back(a.data() + i * K), ob.push_back(b.data() + i * K);
+            const bool x86 = with_kernels(portable, [] { return use_avx2_kernels(); });
+            row_kernels::spread_sum<float>(x86, oa.data(), w.data(), c, xs.data(), n, K);
+            for (std::int64_t q = 0; q < n; q++)
+              row_kernels::spread<float>(x86, ob.data(), w.data() + q * c, c, xs[q], K);
+            QVERIFY2(std::memcmp(a.data(), b.data(), sizeof(float) * a.size()) == 0,
+                     qPrintable(QString("c %1, K %2, n %3, portable %4").arg(c).arg(K).arg(n).arg(portable)));
+          }
+        }
   }
 
   void tableMixLogitsIsTheMixThenTheProduct() {

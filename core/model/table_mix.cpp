@@ -21,6 +21,7 @@ using row_kernels::combine;
 using row_kernels::dot;
 using row_kernels::dots;
 using row_kernels::spread;
+using row_kernels::spread_sum;
 
 constexpr std::int64_t kChunk = 128;
 
@@ -116,8 +117,10 @@ void mix_backward(const at::Tensor& grad, const at::Tensor& alpha, const std::ve
     const std::int64_t C = static_cast<std::int64_t>(cols.size());
     std::vector<T> prods(static_cast<std::size_t>(N * C * H));  // d_alpha, in visiting order
     at::parallel_for(0, R, 1, [&](std::int64_t r0, std::int64_t r1) {
-      std::vector<T*> outs(static_cast<std::size_t>(H + fused));
-      std::vector<T> w(static_cast<std::size_t>(H + fused), T(1));
+      const std::int64_t W = H + fused;  // weights a pair: its heads', then the partials' (1 for the base)
+      std::vector<T*> outs(static_cast<std::size_t>(W));
+      std::vector<T> w;
+      std::vector<const T*> xs;                                     // the row's pairs' gradient rows
       std::vector<const T*> rows(static_cast<std::size_t>(C * H));  // in the dot products' order
       for (std::int64_t c = 1; c < C; c++)
         for (std::int64_t h = 0; h < H; h++) rows[c * H + h] = col_tables[c] + h * K;
@@ -125,15 +128,19 @@ void mix_backward(const at::Tensor& grad, const at::Tensor& alpha, const std::ve
         // Head h's row of d_table_j at + h * R * K ([H, R, K] layout), then row r's partials.
         for (std::int64_t h = 0; h < H; h++) outs[h] = dtj + (h * R + r) * K, rows[h] = tj + (h * R + r) * K;
         for (std::int64_t i = 0; i < fused; i++) outs[H + i] = part + (r * P + i) * K;
-        for (T* o : outs) std::fill(o, o + K, T(0));
-        for (std::int64_t q = gr.offsets[r]; q < gr.offsets[r + 1]; q++) {
+        const std::int64_t q0 = gr.offsets[r], q1 = gr.offsets[r + 1];
+        xs.resize(static_cast<std::size_t>(q1 - q0));
+        w.assign(static_cast<std::size_t>((q1 - q0) * W), T(1));
+        for (std::int64_t q = q0; q < q1; q++) {
           const std::int64_t n = gr.order[q];
-          const T* gn = g + n * K;
-          for (std::int64_t h = 0; h < H; h++) w[h] = a[(n * J + j) * H + h];
-          for (std::int64_t c = 0; c < S * H && fused; c++) w[H + c] = a[(n * J + shared[c / H]) * H + c % H];
-          spread<T>(x86, outs.data(), w.data(), H + fused, gn, K);
-          dots<T>(x86, gn, rows.data(), C * H, K, prods.data() + q * C * H);
+          T* wq = w.data() + (q - q0) * W;
+          xs[q - q0] = g + n * K;
+          for (std::int64_t h = 0; h < H; h++) wq[h] = a[(n * J + j) * H + h];
+          for (std::int64_t c = 0; c < S * H && fused; c++) wq[H + c] = a[(n * J + shared[c / H]) * H + c % H];
         }
+        spread_sum<T>(x86, outs.data(), w.data(), W, xs.data(), q1 - q0, K);
+        for (std::int64_t q = q0; q < q1; q++)
+          dots<T>(x86, xs[q - q0], rows.data(), C * H, K, prods.data() + q * C * H);
       }
     });
     at::parallel_for(0, N, 256, [&](std::int64_t n0, std::int64_t n1) {

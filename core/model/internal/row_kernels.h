@@ -55,6 +55,19 @@ void spread_generic(T* const* outs, const T* w, std::int64_t c, const T* x, std:
   for (std::int64_t i = 0; i < c; i++) axpy_generic(outs[i], x, w[i], K);
 }
 
+// outs[i][k] = sum over q < n, in q order, of w[q * c + i] * xs[q][k], for i < c, starting from
+// +0: n spreads of rows into the same c outputs, just zeroed. The same bits as zeroing outs and
+// calling spread n times (each element is the same chain of multiply-adds); the AVX2 version keeps
+// the outputs in registers across the n rows, 16 columns at a time, where n spreads store every
+// output row once per input row (the table mix's backward was bound by those stores).
+template <typename T>
+void spread_sum_generic(T* const* outs, const T* w, std::int64_t c, const T* const* xs, std::int64_t n,
+                        std::int64_t K) {
+  for (std::int64_t i = 0; i < c; i++)
+    for (std::int64_t k = 0; k < K; k++) outs[i][k] = T(0);
+  for (std::int64_t q = 0; q < n; q++) spread_generic(outs, w + q * c, c, xs[q], K);
+}
+
 template <typename T>
 T dot_generic(const T* a, const T* b, std::int64_t K) {
   T s = 0;
@@ -138,6 +151,42 @@ inline __attribute__((target("avx2,fma"))) void spread_avx2(float* const* outs, 
     for (std::int64_t i = 0; i < c; i++) outs[i][k] = std::fma(w[i], x[k], outs[i][k]);
 }
 
+// spread_sum_generic for C outputs (C <= 6: 2 C accumulators and two rows' values in 16
+// registers). The element arithmetic is spread_avx2's: an FMA per row, in row order, from +0.
+template <int C>
+__attribute__((target("avx2,fma"))) void spread_sum_avx2(float* const* outs, const float* w, const float* const* xs,
+                                                         std::int64_t n, std::int64_t K) {
+  std::int64_t k = 0;
+  for (; k + 16 <= K; k += 16) {
+    __m256 a0[C], a1[C];
+    for (int i = 0; i < C; i++) a0[i] = _mm256_setzero_ps(), a1[i] = _mm256_setzero_ps();
+    for (std::int64_t q = 0; q < n; q++) {
+      const __m256 x0 = _mm256_loadu_ps(xs[q] + k), x1 = _mm256_loadu_ps(xs[q] + k + 8);
+      for (int i = 0; i < C; i++) {
+        const __m256 wv = _mm256_broadcast_ss(w + q * C + i);
+        a0[i] = _mm256_fmadd_ps(wv, x0, a0[i]);
+        a1[i] = _mm256_fmadd_ps(wv, x1, a1[i]);
+      }
+    }
+    for (int i = 0; i < C; i++) _mm256_storeu_ps(outs[i] + k, a0[i]), _mm256_storeu_ps(outs[i] + k + 8, a1[i]);
+  }
+  for (; k + 8 <= K; k += 8) {
+    __m256 a0[C];
+    for (int i = 0; i < C; i++) a0[i] = _mm256_setzero_ps();
+    for (std::int64_t q = 0; q < n; q++) {
+      const __m256 x0 = _mm256_loadu_ps(xs[q] + k);
+      for (int i = 0; i < C; i++) a0[i] = _mm256_fmadd_ps(_mm256_broadcast_ss(w + q * C + i), x0, a0[i]);
+    }
+    for (int i = 0; i < C; i++) _mm256_storeu_ps(outs[i] + k, a0[i]);
+  }
+  for (; k < K; k++)
+    for (int i = 0; i < C; i++) {
+      float acc = 0.0f;
+      for (std::int64_t q = 0; q < n; q++) acc = std::fma(w[q * C + i], xs[q][k], acc);
+      outs[i][k] = acc;
+    }
+}
+
 inline __attribute__((target("avx2,fma"))) float dot_avx2(const float* a, const float* b, std::int64_t K) {
   __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
   std::int64_t k = 0;
@@ -218,6 +267,31 @@ void spread(bool x86, T* const* outs, const T* w, std::int64_t c, const T* x, st
 #endif
   (void)x86;
   spread_generic(outs, w, c, x, K);
+}
+
+template <typename T>
+void spread_sum(bool x86, T* const* outs, const T* w, std::int64_t c, const T* const* xs, std::int64_t n,
+                std::int64_t K) {
+#if GROK_X86_KERNELS
+  if constexpr (std::is_same_v<T, float>)
+    if (x86) switch (c) {
+        case 1: return spread_sum_avx2<1>(outs, w, xs, n, K);
+        case 2: return spread_sum_avx2<2>(outs, w, xs, n, K);
+        case 3: return spread_sum_avx2<3>(outs, w, xs, n, K);
+        case 4: return spread_sum_avx2<4>(outs, w, xs, n, K);
+        case 5: return spread_sum_avx2<5>(outs, w, xs, n, K);
+        case 6: return spread_sum_avx2<6>(outs, w, xs, n, K);
+        default: break;
+      }
+  if constexpr (std::is_same_v<T, float>)
+    if (x86) {  // more outputs: spread_avx2's row at a time, the same bits
+      for (std::int64_t i = 0; i < c; i++) std::fill(outs[i], outs[i] + K, 0.0f);
+      for (std::int64_t q = 0; q < n; q++) spread_avx2(outs, w + q * c, c, xs[q], K);
+      return;
+    }
+#endif
+  (void)x86;
+  spread_sum_generic(outs, w, c, xs, n, K);
 }
 
 template <typename T>
