@@ -103,6 +103,11 @@ inline __attribute__((target("avx2,fma"))) void combine_avx2(float* o, const flo
     _mm256_storeu_ps(o + k + 16, a2);
     _mm256_storeu_ps(o + k + 24, a3);
   }
+  for (; k + 8 <= K; k += 8) {
+    __m256 a0 = _mm256_loadu_ps(base + k);
+    for (std::int64_t r = 0; r < c; r++) a0 = _mm256_fmadd_ps(_mm256_set1_ps(w[r]), _mm256_loadu_ps(rows[r] + k), a0);
+    _mm256_storeu_ps(o + k, relu ? _mm256_max_ps(a0, zero) : a0);
+  }
   for (; k < K; k++) {
     float acc = base[k];
     for (std::int64_t r = 0; r < c; r++) acc = std::fma(w[r], rows[r][k], acc);
