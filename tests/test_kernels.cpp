@@ -204,6 +204,11 @@ class TestKernels : public QObject {
       QCOMPARE(xf.grad().scalar_type(), at::kFloat);
       // The gradient is rounded to float: 1e-7 relative to its scale (1 / N).
       QVERIFY(close(xf.grad(), xr.grad(), 1e-6, "d_logits"));
+      // An incoming gradient other than 1: the backward forms it from the softmax (the forward's
+      // precomputed rows are for 1 alone).
+      at::Tensor x3 = x.clone().requires_grad_();
+      with_kernels(portable, [&] { return ((cross_entropy64(x3, y).first * 3).backward(), 0); });
+      QVERIFY(close(x3.grad(), xr.grad() * 3, 1e-6, "d_logits, incoming 3"));
     }
   }
 
