@@ -185,6 +185,27 @@ class TestModel : public QObject {
     }
   }
 
+  void neuronsWrittenIntoTheCallersArrayAreTheSameBits() {
+    // The analysis has the last layer's neurons written straight into its own array
+    // (ForwardCache::mlp_post_into, table_mix_logits_into): the same neurons, direct logits and
+    // logits, bit for bit, as the fused mix the trainer runs, float32 (the views') and float64.
+    for (at::ScalarType dtype : {at::kFloat, at::kDouble}) {
+      Config c;
+      c.p = 23;
+      at::NoGradGuard no_grad;
+      const Weights w = perturbed_weights(c, dtype);
+      const Batch x = all_pairs(c.p);
+      ForwardCache fused, into;
+      const at::Tensor a = forward_fast(w, x, {}, &fused);
+      into.mlp_post_into = at::full({c.p * c.p, c.d_mlp}, 7.0, at::TensorOptions().dtype(dtype));
+      const at::Tensor b = forward_fast(w, x, {}, &into);
+      QCOMPARE(into.mlp_post.back().data_ptr(), into.mlp_post_into.data_ptr());  // written there
+      QVERIFY(at::equal(a, b));
+      QVERIFY(at::equal(fused.mlp_post.back(), into.mlp_post.back()));
+      QVERIFY(at::equal(fused.direct, into.direct));
+    }
+  }
+
   void tableMixIsThreadCountIndependent_data() {
     QTest::addColumn<bool>("shared_base");
     QTest::newRow("a base row per token") << false;

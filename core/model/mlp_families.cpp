@@ -87,7 +87,7 @@ class ChughtaiMlp final : public ModelFamilyImpl {
     const auto [ea, eb] = opt.input_a.defined() ? std::pair{opt.input_a, opt.input_b} : input_vectors(c, w, x);
     const at::Tensor h = hidden(c, at::matmul(at::cat({ea, eb}, 1), w.get("W")), opt);  // [N, M]
     const at::Tensor logits = at::matmul(h, w.get("W_U"));                              // [N, n]
-    if (cache) *cache = {}, cache->mlp_post.push_back(h), cache->direct = at::zeros_like(logits);
+    if (cache) cache->clear(), cache->mlp_post.push_back(h), cache->direct = at::zeros_like(logits);
     return logits;
   }
 };
@@ -147,7 +147,7 @@ class GromovMlp final : public ModelFamilyImpl {
  private:
   static at::Tensor finish(const Config&, const Weights& w, const at::Tensor& h, ForwardCache* cache) {
     const at::Tensor logits = at::matmul(h, w.get("fc2.weight").t());  // [N, n]
-    if (cache) *cache = {}, cache->mlp_post.push_back(h), cache->direct = at::zeros_like(logits);
+    if (cache) cache->clear(), cache->mlp_post.push_back(h), cache->direct = at::zeros_like(logits);
     return logits;
   }
 };

@@ -45,6 +45,15 @@ Groups group_by_row(const at::Tensor& idx, std::int64_t R) {
 template <typename T>
 void mix_forward(const at::Tensor& alpha, const std::vector<at::Tensor>& tables, const std::vector<at::Tensor>& idx,
                  const at::Tensor& base, const at::Tensor& base_idx, std::int64_t relu_cols, at::Tensor& out) {
+  const std::int64_t K = base.size(1);
+  mix_forward_split<T>(alpha, tables, idx, base, base_idx, relu_cols, out.data_ptr<T>(), K,
+                       out.data_ptr<T>() + relu_cols, K);
+}
+
+template <typename T>
+void mix_forward_split(const at::Tensor& alpha, const std::vector<at::Tensor>& tables,
+                       const std::vector<at::Tensor>& idx, const at::Tensor& base, const at::Tensor& base_idx,
+                       std::int64_t relu_cols, T* lo, std::int64_t ld_lo, T* hi, std::int64_t ld_hi) {
   const std::int64_t N = alpha.size(0), J = alpha.size(1), H = alpha.size(2), K = base.size(1);
   const T* a = alpha.data_ptr<T>();
   const T* b = base.data_ptr<T>();
@@ -55,7 +64,6 @@ void mix_forward(const at::Tensor& alpha, const std::vector<at::Tensor>& tables,
   for (std::int64_t j = 0; j < J; j++)
     tp.push_back(tables[j].data_ptr<T>()), ip.push_back(idx[j].data_ptr<std::int64_t>()),
         R.push_back(tables[j].size(1));
-  T* o = out.data_ptr<T>();
   const bool x86 = use_avx2_kernels();
   // Columns in chunks of kChunk, chunk-outer: the tables' slice for one chunk fits in L2, where the
   // whole tables (2 x V x H x K floats, ~1.9 MB for the mainline MLP) would stream from L3. No chunk
@@ -63,12 +71,15 @@ void mix_forward(const at::Tensor& alpha, const std::vector<at::Tensor>& tables,
   for (std::int64_t k0 = 0; k0 < K;) {
     const std::int64_t kc = std::min(kChunk, (k0 < relu_cols ? relu_cols : K) - k0);
     const bool relu = k0 < relu_cols;
+    // Where the chunk's columns go: the first relu_cols to lo, the rest to hi.
+    T* const o = relu ? lo + k0 : hi + (k0 - relu_cols);
+    const std::int64_t ld = relu ? ld_lo : ld_hi;
     at::parallel_for(0, N, 64, [&](std::int64_t n0, std::int64_t n1) {
       std::vector<const T*> rows(J * H);
       for (std::int64_t n = n0; n < n1; n++) {
         for (std::int64_t j = 0; j < J; j++)
           for (std::int64_t h = 0; h < H; h++) rows[j * H + h] = tp[j] + (h * R[j] + ip[j][n]) * K + k0;
-        combine<T>(x86, o + n * K + k0, b + bi[n] * K + k0, rows.data(), a + n * J * H, J * H, kc, relu);
+        combine<T>(x86, o + n * ld, b + bi[n] * K + k0, rows.data(), a + n * J * H, J * H, kc, relu);
       }
     });
     k0 += kc;
@@ -211,6 +222,12 @@ template void mix_forward<float>(const at::Tensor&, const std::vector<at::Tensor
                                  const at::Tensor&, const at::Tensor&, std::int64_t, at::Tensor&);
 template void mix_forward<double>(const at::Tensor&, const std::vector<at::Tensor>&, const std::vector<at::Tensor>&,
                                   const at::Tensor&, const at::Tensor&, std::int64_t, at::Tensor&);
+template void mix_forward_split<float>(const at::Tensor&, const std::vector<at::Tensor>&,
+                                       const std::vector<at::Tensor>&, const at::Tensor&, const at::Tensor&,
+                                       std::int64_t, float*, std::int64_t, float*, std::int64_t);
+template void mix_forward_split<double>(const at::Tensor&, const std::vector<at::Tensor>&,
+                                        const std::vector<at::Tensor>&, const at::Tensor&, const at::Tensor&,
+                                        std::int64_t, double*, std::int64_t, double*, std::int64_t);
 template void mix_backward<float>(const at::Tensor&, const at::Tensor&, const std::vector<at::Tensor>&,
                                   const std::vector<at::Tensor>&, const at::Tensor&, at::Tensor&,
                                   std::vector<at::Tensor>&, at::Tensor&);

@@ -16,6 +16,7 @@ namespace {
 using row_kernels::relu_mask;
 using table_mix_passes::mix_backward;
 using table_mix_passes::mix_forward;
+using table_mix_passes::mix_forward_split;
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
@@ -126,6 +127,26 @@ struct TableMixLogits : torch::autograd::Function<TableMixLogits> {
 };
 
 }  // namespace
+
+std::pair<at::Tensor, at::Tensor> table_mix_logits_into(const at::Tensor& alpha, const std::vector<at::Tensor>& tables,
+                                                        const std::vector<at::Tensor>& idx, const at::Tensor& base,
+                                                        const at::Tensor& base_idx, const at::Tensor& W,
+                                                        at::Tensor& neurons) {
+  TORCH_CHECK(W.dim() == 2 && base.dim() == 2 && base.size(1) > W.size(0),
+              "table_mix_logits_into: W [M, V] needs tables of M + V columns");
+  const std::int64_t N = alpha.size(0), M = W.size(0), V = base.size(1) - M;
+  TORCH_CHECK(!at::GradMode::is_enabled() && neurons.is_contiguous() && neurons.dim() == 2 && neurons.size(0) == N &&
+                  neurons.size(1) == M && neurons.scalar_type() == base.scalar_type(),
+              "table_mix_logits_into: no gradient, neurons [N, M] contiguous in the mix's dtype");
+  std::vector<at::Tensor> t, ix;
+  table_mix_passes::check_operands("table_mix_logits_into", alpha, tables, idx, base, t, ix);
+  const at::Tensor a = alpha.contiguous(), b = base.contiguous(), bi = base_idx.contiguous();
+  at::Tensor direct = at::empty({N, V}, base.options());
+  AT_DISPATCH_FLOATING_TYPES(a.scalar_type(), "table_mix_logits_into", [&] {
+    mix_forward_split<scalar_t>(a, t, ix, b, bi, M, neurons.data_ptr<scalar_t>(), M, direct.data_ptr<scalar_t>(), V);
+  });
+  return {at::addmm(direct, neurons, W.contiguous()), direct};  // the same sums as table_mix_logits' addmm
+}
 
 std::pair<at::Tensor, at::Tensor> table_mix_logits(const at::Tensor& alpha, const std::vector<at::Tensor>& tables,
                                                    const std::vector<at::Tensor>& idx, const at::Tensor& base,

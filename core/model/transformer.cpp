@@ -88,12 +88,23 @@ struct Mixed {
   }
 
   // The last layer's logits, ReLU(mlp.W resid + mlp.b) W2 + direct.W resid + direct.b, as one fused
-  // mix (table_mix_logits): {logits [N, V], the mix [N, M + V], neurons first}.
-  std::pair<at::Tensor, at::Tensor> logits(const Map& mlp, const Map& direct, const at::Tensor& W2) const {
-    const at::Tensor W = at::cat({mlp.W, direct.W}, 0);                                         // [M + V, D]
-    const at::Tensor A = paired_mm(W, W_O);                                                     // [M + V, H*Dh]
-    const Operands o = folded(A, paired_mm(x, W.t()) + at::cat({mlp.bias, direct.bias}, 0));    // base [R_i, M + V]
-    return table_mix_logits(o.alpha, table_mix_tables(o.values, A), o.idx, o.base, x_idx, W2);  // [H, R_j, M + V]
+  // mix (table_mix_logits): {logits [N, V], the neurons [N, M], the direct path [N, V]}. With
+  // `neurons` (no gradient), the neurons are written there (table_mix_logits_into).
+  struct Logits {
+    at::Tensor logits, neurons, direct;
+  };
+  Logits logits(const Map& mlp, const Map& direct, const at::Tensor& W2, at::Tensor neurons = {}) const {
+    const at::Tensor W = at::cat({mlp.W, direct.W}, 0);                                       // [M + V, D]
+    const at::Tensor A = paired_mm(W, W_O);                                                   // [M + V, H*Dh]
+    const Operands o = folded(A, paired_mm(x, W.t()) + at::cat({mlp.bias, direct.bias}, 0));  // base [R_i, M + V]
+    const std::vector<at::Tensor> tables = table_mix_tables(o.values, A);                     // [H, R_j, M + V]
+    if (neurons.defined()) {
+      auto [l, d] = table_mix_logits_into(o.alpha, tables, o.idx, o.base, x_idx, W2, neurons);
+      return {l, neurons, d};
+    }
+    const std::int64_t M = mlp.W.size(0), V = direct.W.size(0);
+    auto [l, m] = table_mix_logits(o.alpha, tables, o.idx, o.base, x_idx, W2);
+    return {l, m.narrow(1, 0, M), m.narrow(1, M, V)};
   }
 
  private:
@@ -211,7 +222,7 @@ at::Tensor forward_plain(const Weights& weights, const Batch& x, const ForwardOp
   if (opt.input_a.defined())  // the operands' given vectors in place of their embeddings
     resid = at::stack({opt.input_a, opt.input_b, w.W_E.select(1, p).expand_as(opt.input_a)}, 1) + w.W_pos;
   const at::Tensor causal = at::ones({3, 3}, at::TensorOptions().dtype(at::kBool)).triu(1);
-  if (cache) *cache = {};
+  if (cache) cache->clear();
   for (std::size_t l = 0; l < w.layers.size(); l++) {
     const LayerWeights& L = w.layers[l];
     const auto H = L.W_Q.size(0), Dh = L.W_Q.size(1), D = L.W_Q.size(2);
@@ -251,7 +262,7 @@ at::Tensor forward_fast(const Weights& weights, const Batch& x, const ForwardOpt
       {Stream::Table, E + w.W_pos[1], x.b},
       {Stream::Const, (E[p] + w.W_pos[2]).unsqueeze(0), {}},
   };
-  if (cache) *cache = {};
+  if (cache) cache->clear();
   for (std::size_t l = 0; l + 1 < w.layers.size(); l++) {
     // Every position feeds the next layer's keys and values.
     const LayerWeights& L = w.layers[l];
@@ -289,14 +300,15 @@ at::Tensor forward_fast(const Weights& weights, const Batch& x, const ForwardOpt
   const at::Tensor bias_U = at::matmul(L.b_out, w.W_U);     // [V]
   const int last = static_cast<int>(w.layers.size()) - 1;
   if (att.mixed && opt.dropout <= 0 && !(opt.final_mlp && opt.final_mlp->layer == last)) {
-    const std::int64_t M = L.W_in.size(0), V = W_Ut.size(0);
-    auto [logits, m] = att.mixed->logits({L.W_in, L.b_in, true}, {W_Ut, bias_U, false}, W_outU);
+    const bool into = cache && cache->mlp_post_into.defined() && !at::GradMode::is_enabled();
+    const auto r = att.mixed->logits({L.W_in, L.b_in, true}, {W_Ut, bias_U, false}, W_outU,
+                                     into ? cache->mlp_post_into : at::Tensor());
     if (cache) {
-      cache->mlp_post.push_back(m.narrow(1, 0, M));
+      cache->mlp_post.push_back(r.neurons);
       cache->attn.push_back(pattern);
-      cache->direct = m.narrow(1, M, V);
+      cache->direct = r.direct;
     }
-    return logits;
+    return r.logits;
   }
   at::Tensor pre, direct;
   if (att.mixed) {

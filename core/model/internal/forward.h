@@ -56,6 +56,11 @@ struct ForwardCache {
   std::vector<at::Tensor> mlp_post;  // per layer [N, M] ReLU outputs (after any dropout or override)
   std::vector<at::Tensor> attn;      // per layer [N, H, C] attention pattern of the final position
   at::Tensor direct;                 // [N, V] forward_fast only: the logits less the last MLP's part, h W_out^T W_U
+  // Optional, set by the caller: a contiguous [N, M] tensor of the model's dtype where forward_fast
+  // writes the last layer's neurons when no gradient is taken (mlp_post.back() is then this tensor),
+  // so that an array of the caller's holds them without a copy (the snapshot's 26-30 MB).
+  at::Tensor mlp_post_into;
+  void clear() { mlp_post.clear(), attn.clear(), direct = at::Tensor(); }  // the outputs; mlp_post_into stays
 };
 
 // Mean cross-entropy of the final-position logits [N, V]; the log-softmax runs in float64

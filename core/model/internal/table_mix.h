@@ -56,4 +56,13 @@ std::pair<at::Tensor, at::Tensor> table_mix_logits(const at::Tensor& alpha, cons
                                                    const std::vector<at::Tensor>& idx, const at::Tensor& base,
                                                    const at::Tensor& base_idx, const at::Tensor& W);
 
+// The same without a gradient, the neurons written into `neurons` [N, M] (contiguous, the mix's
+// dtype: an array of the caller's, so that the analysis keeps them without a copy) and the direct
+// path's logits into an array of their own. Returns {logits [N, V], direct [N, V]}: the same values,
+// bit for bit, as table_mix_logits'. Refused while gradients are recorded.
+std::pair<at::Tensor, at::Tensor> table_mix_logits_into(const at::Tensor& alpha, const std::vector<at::Tensor>& tables,
+                                                        const std::vector<at::Tensor>& idx, const at::Tensor& base,
+                                                        const at::Tensor& base_idx, const at::Tensor& W,
+                                                        at::Tensor& neurons);
+
 }  // namespace grok

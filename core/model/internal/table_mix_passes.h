@@ -34,6 +34,12 @@ void check_operands(const char* what, const at::Tensor& alpha, const std::vector
 template <typename T>
 void mix_forward(const at::Tensor& alpha, const std::vector<at::Tensor>& tables, const std::vector<at::Tensor>& idx,
                  const at::Tensor& base, const at::Tensor& base_idx, std::int64_t relu_cols, at::Tensor& out);
+// The same mix written to two arrays: columns [0, relu_cols) to lo, row stride ld_lo, the rest to
+// hi, row stride ld_hi (the neurons and the direct logits each in an array of their own).
+template <typename T>
+void mix_forward_split(const at::Tensor& alpha, const std::vector<at::Tensor>& tables,
+                       const std::vector<at::Tensor>& idx, const at::Tensor& base, const at::Tensor& base_idx,
+                       std::int64_t relu_cols, T* lo, std::int64_t ld_lo, T* hi, std::int64_t ld_hi);
 
 // Every gradient of the mix from grad [N, K] (ReLU's mask already applied): d_alpha, d_tables,
 // d_base.
