@@ -14,6 +14,7 @@
 #include <random>
 
 #include "core/analysis/internal/row_losses.h"
+#include "core/analysis/predictions.h"
 #include "core/analysis/progress_measures.h"
 #include "core/model/internal/row_kernels.h"
 #include "core/model/internal/table_mix.h"
@@ -229,6 +230,30 @@ class TestKernels : public QObject {
                  qPrintable(QString("n %1, portable %2: %3 rows differ").arg(n).arg(portable).arg(x.size(0) - hits)));
       }
     }
+  }
+
+  void predictionsAreThePlainLoops() {
+    // The prediction grid's answers and margins, the largest logits found 8 at a time, against the
+    // plain loop: the same answers (the first largest; ties, infinities, a NaN anywhere in a row)
+    // and the same margins (a zero's sign aside: -0 - +0 against -0 - -0).
+    const Config c = test::tiny_config(23);
+    const Task task(c);
+    const Dataset d = make_dataset(c);
+    at::manual_seed(17);
+    at::Tensor z = at::randint(0, 3, {c.p * c.p, c.p}).to(at::kFloat);  // many ties, the label's among them
+    z.narrow(0, 0, 200).copy_(at::randn({200, c.p}));
+    const float nan = std::nanf(""), inf = INFINITY;
+    z[3][0] = nan, z[4][22] = nan, z[5].fill_(-inf), z[6][7] = inf, z[7].fill_(0.f), z[7][3] = -0.f, z[8].fill_(-0.f);
+    z[9][task.label(0, 9)] = 5.f;  // the label alone on top: the margin is over the rest
+    const float* zp = z.data_ptr<float>();
+    const PairPredictions fast = with_kernels(false, [&] { return pair_predictions(task, d, zp); });
+    const PairPredictions plain = with_kernels(true, [&] { return pair_predictions(task, d, zp); });
+    QCOMPARE(fast.answer, plain.answer);
+    for (std::size_t i = 0; i < fast.margin.size(); i++)
+      QVERIFY2(fast.margin[i] == plain.margin[i] || (std::isnan(fast.margin[i]) && std::isnan(plain.margin[i])),
+               qPrintable(QString("row %1: %2 vs %3").arg(i).arg(fast.margin[i]).arg(plain.margin[i])));
+    QCOMPARE(fast.test_right, plain.test_right);
+    QCOMPARE(fast.train_right, plain.train_right);
   }
 
   void rowLossesFallbackMatchesTheFastKernel() {
