@@ -33,7 +33,8 @@ class BlockForward {
       : p_(Task(ck.config()).p()),
         neurons_(model_family(ck.config()).anatomy(ck.config()).neurons),
         ck_(ck),
-        w_(tensors(ck_)) {}
+        w_(tensors(ck_)),
+        float32_(w_.named().front().second->scalar_type() == at::kFloat) {}
 
   struct Layer {
     float *mlp_post = nullptr, *attention = nullptr;  // as in Out, for one of the earlier layers
@@ -65,7 +66,7 @@ class BlockForward {
     ForwardCache cache;
     // The last layer's neurons straight into their array where the model can write them there
     // (a transformer in float32): one copy of 26-30 MB fewer a snapshot.
-    if (out.mlp_post && neurons_ > 0 && w_.named().front().second->scalar_type() == at::kFloat)
+    if (out.mlp_post && neurons_ > 0 && float32_)
       cache.mlp_post_into = at::from_blob(out.mlp_post + (first - out.base) * neurons_, {n, neurons_}, at::kFloat);
     const at::Tensor L = model_forward(ck_.config(), w_, x, {}, all ? &cache : nullptr);  // [n, V]
     auto put = [&](const at::Tensor& a, float* dst) {  // a [n, cols] -> dst rows first..
@@ -102,6 +103,7 @@ class BlockForward {
   std::int64_t neurons_;  // the last layer's, as the outputs hold them
   CheckpointWeights ck_;  // keeps the tensors w_ refers to
   const Weights& w_;
+  bool float32_;  // the model's dtype is the outputs': its neurons can be written into them
 };
 
 // Blocks of the group's pairs gathered from whole token-order arrays; views where the orders agree.

@@ -20,7 +20,6 @@ using row_kernels::axpy;
 using row_kernels::combine;
 using row_kernels::dot;
 using row_kernels::dots;
-using row_kernels::spread;
 using row_kernels::spread_sum;
 
 constexpr std::int64_t kChunk = 128;
