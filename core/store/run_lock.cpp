@@ -88,16 +88,21 @@ std::unique_ptr<RunLock> lock_run(const std::string& run_path) {
   return std::make_unique<RunLock>(std::move(*l));
 }
 
+bool written_now(const std::string& run_path) {
+  std::error_code ec;
+  for (const char* companion : {"-wal", "-shm", "-journal"})
+    if (std::filesystem::exists(run_path + companion, ec)) return true;
+  return RunLock::is_held(run_lock_path(run_path));
+}
+
 std::string read_only_uri(const std::string& run_path) {
   // Only a file in WAL mode (header bytes 18 and 19 are 2) needs it: in the rollback journal a
   // read-only connection writes nothing beside the file, and SQLite's locks keep writers off.
   char header[20] = {};
   std::ifstream(run_path, std::ios::binary).read(header, sizeof header);
   if (header[18] != 2 || header[19] != 2) return {};
+  if (written_now(run_path)) return {};
   std::error_code ec;
-  for (const char* companion : {"-wal", "-shm", "-journal"})
-    if (std::filesystem::exists(run_path + companion, ec)) return {};
-  if (RunLock::is_held(run_lock_path(run_path))) return {};
   const std::string absolute = std::filesystem::absolute(run_path, ec).string();
   if (ec || absolute.empty() || absolute[0] != '/') return {};
   std::string uri = "file://";  // an empty authority: the path may itself begin with //

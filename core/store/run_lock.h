@@ -48,6 +48,11 @@ class RunLock {
 // RunFileError: Busy, one line, while another holds it; Unwritable when it cannot be made there.
 std::unique_ptr<RunLock> lock_run(const std::string& run_path);
 
+// Whether a connection may have the run at `run_path` open to write: a -wal, -shm or -journal
+// beside it, or a trainer's lock held. False: the file is at rest, and an idle reader of it in the
+// rollback journal holds no lock that would keep a writer out.
+bool written_now(const std::string& run_path);
+
 // How a reader opens the run at `run_path` read-only without writing beside it. A run at rest is in
 // the rollback journal (RunStore puts it back when its writer closes), which a read-only connection
 // reads writing nothing: "". A file in WAL mode (from an older build, or one whose writer could not

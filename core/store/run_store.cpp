@@ -1,5 +1,7 @@
 #include "core/store/run_store.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -49,7 +51,8 @@ RunStore::RunStore(RunStore&& o) noexcept
       size_limit_(o.size_limit_),
       hold_replacement_(o.hold_replacement_),
       synced_commits_(o.synced_commits_),
-      writer_(o.writer_) {}
+      writer_(o.writer_),
+      seen_(o.seen_) {}
 
 RunStore& RunStore::operator=(RunStore&& o) noexcept {
   if (this != &o) {
@@ -63,6 +66,7 @@ RunStore& RunStore::operator=(RunStore&& o) noexcept {
     config_ = std::move(o.config_);
     size_limit_ = o.size_limit_;
     hold_replacement_ = o.hold_replacement_;
+    seen_ = o.seen_;
   }
   return *this;
 }
@@ -163,8 +167,30 @@ RunStore RunStore::create(const std::string& path, const Config& cfg, bool overw
   });
 }
 
+// Seen before the open: a file replaced after it differs from what the connection reads (a
+// spurious reopen at worst), never the other way round.
+RunStore::FileSeen RunStore::see(const std::string& path) {
+  FileSeen seen;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return seen;
+  seen.device = st.st_dev, seen.inode = st.st_ino, seen.size = st.st_size;
+  seen.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  return seen;
+}
+
+bool RunStore::still_at_rest() const {
+  if (writer_ || !seen_.at_rest || written_now(path_)) return false;
+  // A reader in the rollback journal sees others' commits itself (SQLite's change counter); an
+  // unchanged file as well keeps it from relying on that across a writer's WAL episode.
+  const FileSeen now = see(path_);
+  return now.size >= 0 && now.device == seen_.device && now.inode == seen_.inode && now.size == seen_.size &&
+         now.mtime_ns == seen_.mtime_ns;
+}
+
 RunStore RunStore::open(const std::string& path, Mode mode) {
   const auto window = no_replacement_under_way();  // run_replace.h: never the old file with the new -shm
+  FileSeen seen = see(path);
+  seen.at_rest = mode == Mode::ReadOnly && !written_now(path);
   std::error_code ec;
   if (!fs::exists(path, ec)) throw RunFileError(Kind::Missing, path + ": no such file");
   if (fs::is_directory(path, ec)) throw RunFileError(Kind::Foreign, path + ": is a directory, not a run file");
@@ -210,6 +236,10 @@ RunStore RunStore::open(const std::string& path, Mode mode) {
     store.synced_commits_ = where.network;
     store.writer_ = mode != Mode::ReadOnly;
     store.lock_ = std::move(lock);
+    // Read in place as immutable, a connection would not see a later write, and the file's time
+    // may not show one made within the same tick of its clock: never kept (still_at_rest).
+    if (!uri.empty()) seen.at_rest = false;
+    store.seen_ = seen;
     store.load_config();
     return store;
   });

@@ -66,6 +66,14 @@ class RunStore {
 
   const std::string& path() const { return path_; }
   Config config() const { return config_; }
+  // Whether a read-only store kept open between uses (the window's scrubber: opening checks the
+  // schema and parses the config, 1-4 ms a step) still reads what the path holds, as it did: the
+  // same file, unchanged (a run created over the path is another file; a write changes its size or
+  // time), and at rest when opened and now (run_lock.h written_now: an idle reader then holds no
+  // lock that would keep a trainer from starting or from putting the file back to rest). Always
+  // false for a writer's store and for a file read in place as immutable (run_lock.h
+  // read_only_uri). False: close it, and open the path again for the next use.
+  bool still_at_rest() const;
   int schema_version() const;
   std::string meta(const std::string& key) const;  // "" if absent
   std::map<std::string, std::string> all_meta() const;
@@ -145,6 +153,12 @@ class RunStore {
   bool hold_replacement_ = false;
   bool synced_commits_ = false;  // a network filesystem's run (filesystem_kind.h): every commit synced
   bool writer_ = false;          // opened to write: put back in the rollback journal when closed
+  struct FileSeen {              // the path's file just before open() opened it (still_at_rest)
+    std::uint64_t device = 0, inode = 0;
+    std::int64_t size = -1, mtime_ns = -1;
+    bool at_rest = false;  // nobody wrote it then (run_lock.h written_now)
+  } seen_;
+  static FileSeen see(const std::string& path);
 };
 
 // Why `epoch` is not one of `checkpoints` (sorted), for messages: " (nearest: 20 or 30)", or

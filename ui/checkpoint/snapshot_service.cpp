@@ -156,8 +156,10 @@ void SnapshotService::work() {
       compute(epoch, path, keys, generation, run, quiet);
   } catch (const AnalysisCancelled&) {  // a prefetch overtaken by a request: the request is next
   } catch (const std::exception& e) {
+    reader_.reset();  // a file that failed to read is opened (and checked) again next time
     if (!quiet || promoted_) emit failed(epoch, QString::fromStdString(e.what()));
   }
+  closeReaderUnlessAtRest();
   {
     std::lock_guard<std::mutex> lock(mutex_);
     // Asked for while the job ran, and it ended before announcing all of it (the request came
@@ -185,7 +187,7 @@ void SnapshotService::compute(int epoch, const QString& path, const std::optiona
   }
   const std::shared_ptr<const CheckpointAnalyzer> an = analyzer(path, run);
   if (!have) {
-    const RunStore store = RunStore::open(path.toStdString());
+    const RunStore& store = reader(path, run);
     auto v = std::make_shared<ViewSnapshot>();
     v->weights = std::make_shared<const CheckpointWeights>(an->weights(store.load_checkpoint(epoch)));
     if (an->has_basis()) {
@@ -317,10 +319,23 @@ void SnapshotService::setResultsCache(const QString& path) {
 
 std::shared_ptr<const CheckpointAnalyzer> SnapshotService::analyzer(const QString& path, unsigned run) {
   if (!analyzer_ || analyzer_run_ != run) {
-    analyzer_ = std::make_shared<const CheckpointAnalyzer>(RunStore::open(path.toStdString()).config());
+    analyzer_ = std::make_shared<const CheckpointAnalyzer>(reader(path, run).config());
     analyzer_run_ = run;
   }
   return analyzer_;
+}
+
+const RunStore& SnapshotService::reader(const QString& path, unsigned run) {
+  if (!reader_ || reader_run_ != run || !reader_->still_at_rest()) {
+    reader_.reset();  // closed before the path is opened again
+    reader_ = std::make_unique<RunStore>(RunStore::open(path.toStdString()));
+    reader_run_ = run;
+  }
+  return *reader_;
+}
+
+void SnapshotService::closeReaderUnlessAtRest() {
+  if (reader_ && !reader_->still_at_rest()) reader_.reset();
 }
 
 bool SnapshotService::cache(int epoch, const ViewSnapshotPtr& v, unsigned generation) {

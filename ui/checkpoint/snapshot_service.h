@@ -39,6 +39,8 @@
 
 namespace grok {
 
+class RunStore;
+
 struct ViewSnapshot {
   // Null for a task without a group (its views are not defined); the predictions are.
   std::shared_ptr<const Snapshot> snapshot;
@@ -107,6 +109,10 @@ class SnapshotService : public QObject {
   // The analyzer (dataset and basis) of run `run` (run_generation_ read with path_), built on the
   // service thread once per setRun.
   std::shared_ptr<const CheckpointAnalyzer> analyzer(const QString& path, unsigned run);
+  // The run file of run `run`, open for reading: kept from one job to the next while the file stays
+  // at rest and unchanged (RunStore::still_at_rest), else opened again. Service thread only.
+  const RunStore& reader(const QString& path, unsigned run);
+  void closeReaderUnlessAtRest();  // after a job: no connection kept on a file being written
   // Caches `v` unless the run or key set changed since the job began (then returns false).
   bool cache(int epoch, const ViewSnapshotPtr& v, unsigned generation);
   ResultsCache* results();  // service thread: the results cache, opened on first use; null if none
@@ -149,6 +155,8 @@ class SnapshotService : public QObject {
     std::string key;
   } lastKey_;
   unsigned analyzer_run_ = 0;              // the run_generation_ analyzer_ was built for
+  std::unique_ptr<RunStore> reader_;       // reader()'s: service thread only
+  unsigned reader_run_ = 0;                // the run_generation_ reader_ was opened for
   JobRunner jobs_;                         // where the analysis runs; last: destroyed (waited for) first
   std::shared_ptr<AnalysisTurns> turns_;   // under mutex_
   std::string resultsPath_;                // under mutex_
