@@ -351,6 +351,22 @@ class TestKernels : public QObject {
     }
   }
 
+  // The AVX2 kernel takes a row's last outputs several rows at a time: each output is the same
+  // bits whether its row comes with others or alone, for every width of that last group.
+  void thinProductRowsTogetherOrAlone() {
+    const std::int64_t n = 203;  // blocks of 8 rows and 64-row chunks, with tails
+    const int M = 517;
+    const at::Tensor X = at::randn({n, M}, at::kFloat);
+    for (int R : {1, 2, 3, 4, 5, 7, 8, 10, 17, 19}) {
+      const at::Tensor Q = at::randn({M, R}, at::kFloat);
+      at::Tensor together = at::empty({n, R}, at::kFloat), alone = at::empty({n, R}, at::kFloat);
+      thin_product(X.data_ptr<float>(), n, M, Q.data_ptr<float>(), R, together.data_ptr<float>());
+      for (std::int64_t i = 0; i < n; i++)
+        thin_product(X.data_ptr<float>() + i * M, 1, M, Q.data_ptr<float>(), R, alone.data_ptr<float>() + i * R);
+      QVERIFY2(at::equal(together, alone), qPrintable(QString("R %1").arg(R)));
+    }
+  }
+
   void modelAndMeasuresAgreeOnBothKernels() {
     // End to end: the fast forward (table mix) and the progress measures (row losses).
     Config c = test::tiny_config(23);

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 namespace grok {
@@ -112,15 +113,38 @@ RowResult row_scalar(const float* l, int p, float ur, float vr, const float* A, 
 }
 
 #if GROK_X86_KERNELS
+// K chunks of 8 columns from c: x = b + sum_t w[t] A[t], each element's FMAs in t order. One
+// coefficient broadcast serves K chunks, and the K chains are independent: a chunk at a time
+// loaded the coefficient again for every FMA, one chain of R FMAs after another.
+template <int K>
+__attribute__((target("avx2,fma"))) void lowrank_chunks_avx2(const float* b, const float* w, int R, const float* A,
+                                                             int p, int c, float* x) {
+  __m256 acc[K];
+  for (int j = 0; j < K; j++) acc[j] = _mm256_loadu_ps(b + c + 8 * j);
+  for (int t = 0; t < R; t++) {
+    const __m256 wt = _mm256_broadcast_ss(w + t);
+    const float* a = A + static_cast<std::int64_t>(t) * p + c;
+    for (int j = 0; j < K; j++) acc[j] = _mm256_fmadd_ps(wt, _mm256_loadu_ps(a + 8 * j), acc[j]);
+  }
+  for (int j = 0; j < K; j++) _mm256_storeu_ps(x + c + 8 * j, acc[j]);
+}
+
 // x[0..p) = b[0..p) + sum_t w[t] A[t, 0..p): one row of base + W A.
 __attribute__((target("avx2,fma"))) void lowrank_row_avx2(const float* b, const float* w, int R, const float* A, int p,
                                                           float* x) {
   int c = 0;
-  for (; c + 8 <= p; c += 8) {
-    __m256 acc = _mm256_loadu_ps(b + c);
-    for (int t = 0; t < R; t++) acc = _mm256_fmadd_ps(_mm256_set1_ps(w[t]), _mm256_loadu_ps(A + t * p + c), acc);
-    _mm256_storeu_ps(x + c, acc);
+  for (; c + 64 <= p; c += 64) lowrank_chunks_avx2<8>(b, w, R, A, p, c, x);
+  switch ((p - c) / 8) {
+    case 7: lowrank_chunks_avx2<7>(b, w, R, A, p, c, x); break;
+    case 6: lowrank_chunks_avx2<6>(b, w, R, A, p, c, x); break;
+    case 5: lowrank_chunks_avx2<5>(b, w, R, A, p, c, x); break;
+    case 4: lowrank_chunks_avx2<4>(b, w, R, A, p, c, x); break;
+    case 3: lowrank_chunks_avx2<3>(b, w, R, A, p, c, x); break;
+    case 2: lowrank_chunks_avx2<2>(b, w, R, A, p, c, x); break;
+    case 1: lowrank_chunks_avx2<1>(b, w, R, A, p, c, x); break;
+    default: break;
   }
+  c += (p - c) / 8 * 8;
   // The tail by explicit FMAs, one per term in t order like the lanes above: written as acc +=
   // w * A, GCC vectorised it four terms at a time as products then additions (rounded twice) and
   // the rest as FMAs, so an element's bits depended on how many terms one call took.
@@ -264,26 +288,63 @@ std::vector<LossSum> rank2_cross_entropies(const float* L, int p, const std::int
 namespace {
 
 #if GROK_X86_KERNELS
-// One row: out[r] = sum_m x[m] Qt[r, m], up to 8 outputs at a time, 8 lanes per output, the lanes
-// added in a fixed order at the end.
-__attribute__((target("avx2,fma"))) void thin_row_avx2(const float* x, int M, const float* Qt, int R, float* out) {
+// W outputs r0.. of NR rows at once: out[i][r] = sum_m x_i[m] Qt[r, m], 8 lanes per output, the
+// lanes added in a fixed order at the end. One output's lanes are a chain of M/8 dependent FMAs:
+// a row's last outputs alone (R = 10 leaves 2, 17 leaves 1) waited on that chain, so such outputs
+// take NR rows together, NR * W independent chains. Every output's terms are summed in the same
+// order whatever NR and W.
+template <int NR, int W>
+__attribute__((target("avx2,fma"))) void thin_rows_avx2(const float* x, std::int64_t x_stride, int M, const float* Qt,
+                                                        int r0, int R, float* out) {
+  __m256 acc[NR][W];
+  for (int i = 0; i < NR; i++)
+    for (int j = 0; j < W; j++) acc[i][j] = _mm256_setzero_ps();
+  const float* q = Qt + static_cast<std::int64_t>(r0) * M;
+  int m = 0;
+  for (; m + 8 <= M; m += 8) {
+    __m256 qv[W];
+    for (int j = 0; j < W; j++) qv[j] = _mm256_loadu_ps(q + static_cast<std::int64_t>(j) * M + m);
+    for (int i = 0; i < NR; i++) {
+      const __m256 v = _mm256_loadu_ps(x + i * x_stride + m);
+      for (int j = 0; j < W; j++) acc[i][j] = _mm256_fmadd_ps(v, qv[j], acc[i][j]);
+    }
+  }
+  for (int i = 0; i < NR; i++)
+    for (int j = 0; j < W; j++) {
+      alignas(32) float lane[8];
+      _mm256_store_ps(lane, acc[i][j]);
+      float sum = ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
+      const float* qr = q + static_cast<std::int64_t>(j) * M;
+      const float* xi = x + i * x_stride;
+      for (int t = m; t < M; t++) sum += xi[t] * qr[t];
+      out[i * R + r0 + j] = sum;
+    }
+}
+
+// Rows x[0..n) (n at most kThinRows): each group of up to 8 outputs for all of them, while the
+// group's rows of Qt are in L1; groups of fewer than 5 outputs several rows at a time.
+constexpr int kThinRows = 8;
+__attribute__((target("avx2,fma"))) void thin_block_avx2(const float* x, int n, int M, const float* Qt, int R,
+                                                         float* out) {
   for (int r0 = 0; r0 < R; r0 += 8) {
     const int w = std::min(8, R - r0);
-    __m256 acc[8];
-    for (int j = 0; j < w; j++) acc[j] = _mm256_setzero_ps();
-    int m = 0;
-    for (; m + 8 <= M; m += 8) {
-      const __m256 v = _mm256_loadu_ps(x + m);
-      for (int j = 0; j < w; j++)
-        acc[j] = _mm256_fmadd_ps(v, _mm256_loadu_ps(Qt + static_cast<std::int64_t>(r0 + j) * M + m), acc[j]);
-    }
-    for (int j = 0; j < w; j++) {
-      alignas(32) float lane[8];
-      _mm256_store_ps(lane, acc[j]);
-      float sum = ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
-      const float* q = Qt + static_cast<std::int64_t>(r0 + j) * M;
-      for (int t = m; t < M; t++) sum += x[t] * q[t];
-      out[r0 + j] = sum;
+    int i = 0;
+    auto rows = [&](auto nr, auto width) {
+      constexpr int NR = decltype(nr)::value, Wd = decltype(width)::value;
+      for (; i + NR <= n; i += NR)
+        thin_rows_avx2<NR, Wd>(x + static_cast<std::int64_t>(i) * M, M, M, Qt, r0, R, out + i * R);
+      for (; i < n; i++) thin_rows_avx2<1, Wd>(x + static_cast<std::int64_t>(i) * M, M, M, Qt, r0, R, out + i * R);
+    };
+    using std::integral_constant;
+    switch (w) {
+      case 1: rows(integral_constant<int, 8>{}, integral_constant<int, 1>{}); break;
+      case 2: rows(integral_constant<int, 4>{}, integral_constant<int, 2>{}); break;
+      case 3: rows(integral_constant<int, 2>{}, integral_constant<int, 3>{}); break;
+      case 4: rows(integral_constant<int, 2>{}, integral_constant<int, 4>{}); break;
+      case 5: rows(integral_constant<int, 1>{}, integral_constant<int, 5>{}); break;
+      case 6: rows(integral_constant<int, 1>{}, integral_constant<int, 6>{}); break;
+      case 7: rows(integral_constant<int, 1>{}, integral_constant<int, 7>{}); break;
+      default: rows(integral_constant<int, 1>{}, integral_constant<int, 8>{}); break;
     }
   }
 }
@@ -307,15 +368,15 @@ void thin_product(const float* X, std::int64_t n, int M, const float* Q, int R, 
     for (int r = 0; r < R; r++) Qt[static_cast<std::size_t>(r) * M + m] = Q[static_cast<std::size_t>(m) * R + r];
   [[maybe_unused]] const bool x86 = use_avx2_kernels();
   at::parallel_for(0, n, 64, [&](std::int64_t i0, std::int64_t i1) {
-    for (std::int64_t i = i0; i < i1; i++) {
 #if GROK_X86_KERNELS
-      if (x86) {
-        thin_row_avx2(X + i * M, M, Qt.data(), R, out + i * R);
-        continue;
-      }
-#endif
-      thin_row_scalar(X + i * M, M, Qt.data(), R, out + i * R);
+    if (x86) {
+      for (std::int64_t i = i0; i < i1; i += kThinRows)
+        thin_block_avx2(X + i * M, static_cast<int>(std::min<std::int64_t>(kThinRows, i1 - i)), M, Qt.data(), R,
+                        out + i * R);
+      return;
     }
+#endif
+    for (std::int64_t i = i0; i < i1; i++) thin_row_scalar(X + i * M, M, Qt.data(), R, out + i * R);
   });
 }
 
