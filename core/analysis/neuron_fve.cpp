@@ -237,6 +237,10 @@ struct PairSums {
 };
 
 constexpr std::int64_t kCols = 64;  // the columns a thread takes at a time
+// A thread reads its columns' 256 bytes of each row, rows 2 KB apart (mainline, S5): across 4 KB
+// pages the hardware does not fetch ahead, and each row waited on memory. Prefetched kAhead rows
+// ahead: S5's snapshot ~1 ms sooner (29 MB of activations, read once).
+constexpr std::int64_t kAhead = 8;
 
 // A block's rows, columns [m0, m0 + w) (w at most kCols), into the sums. Compiled for AVX2 too (the
 // sums per column are the same whichever runs: each output is its own chain of additions).
@@ -258,6 +262,8 @@ __attribute__((target_clones("avx2", "default"))) void add_rows(const float* X, 
   };
   for (std::int64_t r = 0; r < rows; r++) {
     const float* x = X + r * M + m0;
+    if (r + kAhead < rows)
+      for (std::int64_t m = 0; m < w; m += 16) __builtin_prefetch(x + kAhead * M + m);
     const std::size_t pair = static_cast<std::size_t>(first + r);
     if (r > 0 && maps[0][pair] != maps[0][pair - 1]) flush(pair - 1);
     for (std::int64_t m = 0; m < w; m++) run[m] += x[m];
