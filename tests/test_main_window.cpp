@@ -5,6 +5,9 @@
 #include <QMessageBox>
 #include <QtTest>
 
+#include <atomic>
+#include <filesystem>
+
 #include "ui/checkpoint/prediction_grid.h"
 
 #include <qcustomplot.h>
@@ -12,6 +15,7 @@
 
 #include "core/analysis/analysis_memory.h"
 #include "core/store/run_store.h"
+#include "core/training/trainer.h"
 #include "test_util.h"
 #include "ui/checkpoint/epoch_scrubber.h"
 #include "ui/checkpoint/snapshot_service.h"
@@ -113,6 +117,43 @@ class TestMainWindow : public QObject {
     QCOMPARE(with->snapshot, without->snapshot);  // from the cache: nothing computed again
     QCOMPARE(with->checks, without->checks);
     QCOMPARE(*with->logitNorms, *in_sight->logitNorms);
+  }
+
+  // The service keeps its connection to the run file from one checkpoint to the next while the
+  // file stays at rest (RunStore::still_at_rest): a run extended by a trainer, or another run put
+  // at the path, is read as the path holds it now, not as the kept connection last saw it.
+  void scrubReadsTheRunAsThePathHoldsIt() {
+    test::ScratchDir dir;
+    const std::string path = dir.file("run.grok");
+    test::train_run(test::tiny_config(11, 40, 10, 4), path);
+    SnapshotService s;
+    s.setRun(dir.qfile("run.grok"));
+    // The arrays the service read for `epoch` (first ready), against the path's as opened now.
+    auto check_read = [&](int epoch) {
+      QSignalSpy ready(&s, &SnapshotService::ready), failed(&s, &SnapshotService::failed);
+      s.request(epoch);
+      QTRY_VERIFY_WITH_TIMEOUT(!ready.isEmpty() || !failed.isEmpty(), 20000);
+      QVERIFY2(failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed.first()[1].toString()));
+      const std::vector<NamedArray>& got = ready.first()[1].value<ViewSnapshotPtr>()->weights->arrays();
+      const std::vector<NamedArray> want = RunStore::open(path).load_checkpoint(epoch);
+      QCOMPARE(got.size(), want.size());
+      for (std::size_t i = 0; i < got.size(); i++)
+        QVERIFY2(got[i].bytes == want[i].bytes, qPrintable(QString::number(epoch)));
+    };
+    check_read(40);
+    {
+      Trainer t = Trainer::resume(path, 80, {1});  // more checkpoints, written beside the kept reader
+      std::atomic<bool> stop{false};
+      t.run(stop);
+    }
+    check_read(80);
+    Config other = test::tiny_config(11, 40, 10, 4);
+    other.seed = 99;
+    test::train_run(other, dir.file("other.grok"));
+    const std::vector<NamedArray> before = RunStore::open(path).load_checkpoint(20);
+    std::filesystem::rename(dir.file("other.grok"), path);  // another run at the path
+    QVERIFY(RunStore::open(path).load_checkpoint(20)[0].bytes != before[0].bytes);
+    check_read(20);
   }
 
   void initTestCase() {

@@ -270,6 +270,53 @@ class TestRunReplace : public QObject {
     QCOMPARE(strays(dir), QStringList());
   }
 
+  // A reader kept open between uses (the window's scrubber) is told to open the path again once
+  // what it reads may not be what the path holds: after a write, while a writer has it open, when
+  // another file is put at the path (even one of the same size and time). A file read in place
+  // as immutable (WAL mode, nothing beside it) is never kept: SQLite would not see a write to it.
+  void keptReaderKnowsWhenToOpenAgain() {
+    test::ScratchDir dir;
+    const std::string path = dir.file("run.grok");
+    test::train_run(tiny_config(), path);
+    const RunStore kept = RunStore::open(path);
+    QVERIFY(kept.still_at_rest());
+    QVERIFY(kept.still_at_rest());  // asking changes nothing
+    {
+      RunStore writer = RunStore::open(path, RunStore::Mode::ReadWrite);
+      QVERIFY(!writer.still_at_rest());
+      QVERIFY(!kept.still_at_rest());  // its -wal and -shm beside the file
+      const RunStore during = RunStore::open(path);
+      QVERIFY(!during.still_at_rest());
+      writer.set_meta("note", "written");
+    }
+    QVERIFY(!kept.still_at_rest());  // at rest again, but written
+    const RunStore again = RunStore::open(path);
+    QVERIFY(again.still_at_rest());
+    QCOMPARE(again.meta("note"), std::string("written"));
+    {
+      const RunStore trainer = RunStore::open(path, RunStore::Mode::Train);  // its lock alone
+      QVERIFY(!again.still_at_rest());
+    }
+    const RunStore before_swap = RunStore::open(path);
+    QVERIFY(before_swap.still_at_rest());
+    const std::string twin = dir.file("twin.grok");
+    fs::copy_file(path, twin);
+    fs::last_write_time(twin, fs::last_write_time(path));
+    QCOMPARE(fs::file_size(twin), fs::file_size(path));
+    fs::rename(twin, path);
+    QVERIFY(!before_swap.still_at_rest());
+    QVERIFY(RunStore::open(path).still_at_rest());
+
+    sqlite3* db = nullptr;  // WAL mode; its last connection closes, leaving nothing beside the file
+    QCOMPARE(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    QCOMPARE(sqlite3_exec(db, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+    QVERIFY(!fs::exists(path + "-wal") && !fs::exists(path + "-shm"));
+    const RunStore in_place = RunStore::open(path);
+    QCOMPARE(in_place.meta("note"), std::string("written"));
+    QVERIFY(!in_place.still_at_rest());
+  }
+
   // The replacement keeps the old file's permissions (its temporary file starts private).
   void replacementKeepsPermissions() {
     test::ScratchDir dir;

@@ -9,7 +9,6 @@
 
 #include <atomic>
 #include <cmath>
-#include <filesystem>
 #include <fstream>
 #include <random>
 
@@ -364,51 +363,6 @@ class TestRunStore : public QObject {
     QCOMPARE(s.schema_version(), 1);
     QCOMPARE(sql_texts(path, "SELECT name FROM sqlite_master WHERE name = 'analysis'"),
              std::vector<std::string>{"analysis"});
-  }
-
-  // A reader kept open between uses (the window's scrubber) is told to open the path again once
-  // what it reads may not be what the path holds: after a write, while a writer has it open, when
-  // another file is put at the path (even one of the same size and time). A file read in place
-  // as immutable (WAL mode, nothing beside it) is never kept: SQLite would not see a write to it.
-  void keptReaderKnowsWhenToOpenAgain() {
-    namespace fs = std::filesystem;
-    test::ScratchDir dir;
-    const std::string path = dir.file("run.grok");
-    make_run(path);
-    const RunStore kept = RunStore::open(path);
-    QVERIFY(kept.still_at_rest());
-    QVERIFY(kept.still_at_rest());  // asking changes nothing
-    {
-      RunStore writer = RunStore::open(path, RunStore::Mode::ReadWrite);
-      QVERIFY(!writer.still_at_rest());
-      QVERIFY(!kept.still_at_rest());  // its -wal and -shm beside the file
-      const RunStore during = RunStore::open(path);
-      QVERIFY(!during.still_at_rest());
-      writer.set_meta("note", "written");
-    }
-    QVERIFY(!kept.still_at_rest());  // at rest again, but written
-    const RunStore again = RunStore::open(path);
-    QVERIFY(again.still_at_rest());
-    QCOMPARE(again.meta("note"), std::string("written"));
-    {
-      const RunStore trainer = RunStore::open(path, RunStore::Mode::Train);  // its lock alone
-      QVERIFY(!again.still_at_rest());
-    }
-    const RunStore before_swap = RunStore::open(path);
-    QVERIFY(before_swap.still_at_rest());
-    const std::string twin = dir.file("twin.grok");
-    fs::copy_file(path, twin);
-    fs::last_write_time(twin, fs::last_write_time(path));
-    QCOMPARE(fs::file_size(twin), fs::file_size(path));
-    fs::rename(twin, path);
-    QVERIFY(!before_swap.still_at_rest());
-    QVERIFY(RunStore::open(path).still_at_rest());
-
-    sql(path, "PRAGMA journal_mode=WAL");  // the last connection closes: nothing left beside it
-    QVERIFY(!fs::exists(path + "-wal") && !fs::exists(path + "-shm"));
-    const RunStore in_place = RunStore::open(path);
-    QCOMPARE(in_place.meta("note"), std::string("written"));
-    QVERIFY(!in_place.still_at_rest());
   }
 
   void survivesTruncationAndBitRot() {
