@@ -6,8 +6,10 @@
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Parallel.h>
 
 #include <cmath>
+#include <cstring>
 #include <random>
 
 #include "core/analysis/checkpoint_analyzer.h"
@@ -15,6 +17,7 @@
 #include "core/analysis/mechanism.h"
 #include "core/model/anatomy_maps.h"
 #include "core/model/internal/model_family_impl.h"
+#include "core/model/internal/pair_sum_square.h"
 #include "core/model/internal/weights.h"
 #include "test_util.h"
 
@@ -147,6 +150,42 @@ class TestMlpFamilies : public QObject {
       }
       for (std::size_t i = 0; i < grads[0].size(); i++) QVERIFY(at::allclose(grads[0][i], grads[1][i], 1e-5, 1e-6));
     }
+  }
+
+  // Gromov's fused hidden layer (pair_sum_square.h) is ATen's index_select, add and square bit for
+  // bit, forward and backward, in float32 and float64, on one thread and two, with rows that both
+  // operands share and rows many pairs read.
+  void fusedQuadraticLayerIsAtensBitForBit() {
+    auto same_bits = [](const at::Tensor& a, const at::Tensor& b) {
+      const at::Tensor x = a.contiguous(), y = b.contiguous();
+      return x.sizes() == y.sizes() && std::memcmp(x.data_ptr(), y.data_ptr(), x.nbytes()) == 0;
+    };
+    const int before = at::get_num_threads();
+    for (const auto dtype : {at::kFloat, at::kDouble})
+      for (int threads : {1, 2}) {
+        at::set_num_threads(threads);
+        const std::int64_t R = 23, M = 77, N = 300;
+        const at::Tensor T0 = at::randn({R, M}, at::TensorOptions().dtype(dtype));
+        const at::Tensor ia = at::randint(0, R, {N}, at::kLong), ib = at::randint(0, R, {N}, at::kLong);
+        const at::Tensor dh = at::randn({N, M}, at::TensorOptions().dtype(dtype));
+        auto run = [&](bool fused) {
+          const at::Tensor T = T0.clone().requires_grad_(true);
+          at::Tensor h;
+          if (fused) {
+            h = pair_sum_square(T, ia, ib);
+          } else {
+            const at::Tensor pre = T.index_select(0, ia) + T.index_select(0, ib);
+            h = pre * pre;
+          }
+          h.backward(dh);
+          return std::make_pair(h.detach(), T.grad());
+        };
+        const auto [h_fused, g_fused] = run(true);
+        const auto [h_aten, g_aten] = run(false);
+        QVERIFY(same_bits(h_fused, h_aten));
+        QVERIFY(same_bits(g_fused, g_aten));
+      }
+    at::set_num_threads(before);
   }
 
   // Chughtai's constructor draws W_x, W_y, W, W_U with randn / sqrt(fan-in) from torch.manual_seed

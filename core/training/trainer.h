@@ -130,7 +130,11 @@ const std::vector<std::string>& fork_kept_fields();
 //      (paired_mm.h): every transformer. AdamW's fused update keeps LibTorch's bits.
 //   5  the table mix folds the '=' token's stream into the other streams and the base (alpha sums
 //      to a constant over the positions: transformer.cpp, Mixed::folded): every transformer
-constexpr int kKernelVersion = 5;
+//   6  Gromov's MLP gathers its first layer's columns as rows of fc1's transpose, so its hidden
+//      layer is row-major and its products run the other way round (mlp_families.cpp):
+//      quadratic-mlp runs (the label-noise preset) with OpenBLAS's Haswell kernels; its SkylakeX
+//      kernels give the same bits as before
+constexpr int kKernelVersion = 6;
 
 // What every new run file's meta records of where it was made (app and LibTorch versions, BLAS,
 // intra-op threads, kernel version): training, forks and imports alike.
