@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "core/data/dataset.h"
@@ -175,6 +176,25 @@ class TestRecipes : public QObject {
     const at::Tensor loss = run_loss(logits, labels, LossKind::Mse, 11);
     QCOMPARE(loss.scalar_type(), at::kDouble);
     QVERIFY(std::abs(loss.item<double>() - sum / 55) < 1e-12);
+  }
+
+  // Training's mse takes its gradient in one pass (recipes.cpp, OneHotMse): the value and the
+  // logits' gradient bit for bit autograd's through the float64 difference, square and mean, with
+  // the '=' column left out or not, for an incoming gradient of 1 and of 3.
+  void mseGradientIsAutogradsBitForBit() {
+    for (const std::int64_t V : {11, 12})
+      for (const double scale : {1.0, 3.0}) {
+        const at::Tensor base = at::randn({300, V}), labels = at::randint(0, 11, {300}, at::kLong);
+        const at::Tensor x1 = base.clone().requires_grad_(true), x2 = base.clone().requires_grad_(true);
+        const at::Tensor fused = run_loss(x1, labels, LossKind::Mse, 11);
+        const at::Tensor plain =
+            (x2.narrow(1, 0, 11).to(at::kDouble) - at::one_hot(labels, 11).to(at::kDouble)).pow(2).mean();
+        QCOMPARE(fused.item<double>(), plain.item<double>());
+        (fused * scale).backward();
+        (plain * scale).backward();
+        const at::Tensor g1 = x1.grad().contiguous(), g2 = x2.grad().contiguous();
+        QVERIFY(std::memcmp(g1.data_ptr(), g2.data_ptr(), g1.nbytes()) == 0);
+      }
   }
 
   // softmax32 is the float32 log-softmax (the loss that collapses); softmax64 is bit for bit the
