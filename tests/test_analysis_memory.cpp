@@ -5,6 +5,8 @@
 #include <QProcess>
 #include <QtTest>
 
+#include <atomic>
+
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -151,6 +153,17 @@ class TestAnalysisMemory : public QObject {
     for (const auto& [name, v] : one.measures.values)
       if (name != "gini_we" && name != "gini_wl" && name != "sum_sq_weights")  // from the weights: 0 in `one`
         QVERIFY2(std::abs(m.values.at(name) - v) <= 1e-5 * std::abs(v) + 1e-7, name.c_str());
+  }
+
+  // A prefetch the user has overtaken stops at the forward's next block of pairs (snapshot.h's
+  // AnalysisCancelled), not only between the snapshot's stages.
+  void cancelledForwardStopsAtItsNextBlock() {
+    const Config c = test::tiny_config(29);
+    const CheckpointWeights w(c, to_named_arrays(init_weights(c)));
+    std::atomic<bool> cancel{true};
+    QVERIFY_THROWS_EXCEPTION(AnalysisCancelled, compute_pair_forward(w, &cancel));
+    cancel = false;
+    QCOMPARE(compute_pair_forward(w, &cancel).logits.size(), std::size_t(29 * 29 * 29));
   }
 
   void snapshotBytesCountWhatASnapshotHolds() {

@@ -10,6 +10,7 @@
 
 #include "core/analysis/analysis_memory.h"
 #include "core/analysis/internal/pair_blocks.h"
+#include "core/analysis/snapshot.h"
 #include "core/model/internal/checkpoint_weights.h"
 #include "core/model/internal/model_family_impl.h"
 #include "core/model/internal/weights.h"
@@ -244,7 +245,7 @@ std::unique_ptr<PairSource> computed_pairs(const Config& cfg, const CheckpointWe
   return std::make_unique<ComputedSource>(cfg, ck, all);
 }
 
-AllPairForward compute_pair_forward(const CheckpointWeights& ck) {
+AllPairForward compute_pair_forward(const CheckpointWeights& ck, const std::atomic<bool>* cancel) {
   const Config& cfg = ck.config();
   check_snapshot_fits(cfg);
   const std::size_t p = Task(cfg).p(), pairs = p * p;
@@ -270,8 +271,10 @@ AllPairForward compute_pair_forward(const CheckpointWeights& ck) {
   // (S5's forward 36 -> 26 ms in two blocks; the mainline's fits in one). The outputs differ from
   // one block's by float rounding (GEMMs of other shapes; tests/test_analysis_memory).
   const std::size_t widest_row = sizeof(float) * (f.d_mlp + Task(cfg).vocab()) * p;
-  for (const PairBlock& b : row_blocks(cfg, Task(cfg).p(), kLargestHeapAllocation / widest_row))  // token rows a
+  for (const PairBlock& b : row_blocks(cfg, Task(cfg).p(), kLargestHeapAllocation / widest_row)) {  // token rows a
+    if (cancel && cancel->load()) throw AnalysisCancelled();
     forward.run(b, {f.logits.data(), f.direct_logits.data(), f.neuron_acts.data(), f.attention.data(), 0}, earlier);
+  }
   return f;
 }
 

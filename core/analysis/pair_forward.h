@@ -9,6 +9,7 @@
 // itself adds one block's working set. Threading: uses the intra-op threads; no shared state.
 #pragma once
 
+#include <atomic>
 #include <vector>
 
 #include "core/base/config.h"
@@ -44,7 +45,9 @@ struct AllPairForward {
   std::vector<LayerForward> earlier_layers;
 };
 
-AllPairForward compute_pair_forward(const CheckpointWeights& checkpoint);
+// Throws AnalysisCancelled (snapshot.h) between its blocks of pairs once `*cancel` is set: S5's
+// forward runs in two (a user's jump waited up to ~20 ms behind an overtaken prefetch's forward).
+AllPairForward compute_pair_forward(const CheckpointWeights& checkpoint, const std::atomic<bool>* cancel = nullptr);
 inline PairForward view(const AllPairForward& f) {
   return {f.logits.data(), f.direct_logits.data(), f.neuron_acts.data()};
 }

@@ -38,7 +38,7 @@ Snapshot compute_snapshot(const Config& cfg, int epoch, const CheckpointWeights&
   stage();
 
   t0 = Clock::now();
-  AllPairForward f = compute_pair_forward(ck);
+  AllPairForward f = compute_pair_forward(ck, cancel);
   s.logits = std::move(f.logits);
   s.direct_logits = std::move(f.direct_logits);
   s.neuron_acts = std::move(f.neuron_acts);
