@@ -189,7 +189,9 @@ class TestProgressMeasures : public QObject {
   // higher IPR half alone (ties in the order of the neurons), direct path included.
   void pruningRowsAreTheKeptNeuronsLogits() {
     const auto& [dir, c, d, F, w, s] = trained();  // the shared trained checkpoint
-    const std::vector<CheckRow> rows = pruning_checks(c, w, d, s);
+    int parts = 0;  // the caller's chances to cancel: after the gather and after the product
+    const std::vector<CheckRow> rows = pruning_checks(c, w, d, s, [&] { parts++; });
+    QCOMPARE(parts, 2);
     QCOMPARE(rows.size(), std::size_t(2));
     const int p = c.p, M = s.d_mlp;
     std::vector<int> order(static_cast<std::size_t>(M));

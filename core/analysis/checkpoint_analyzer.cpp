@@ -64,7 +64,7 @@ AblationChecks CheckpointAnalyzer::checks(const CheckpointWeights& w, const Snap
   stage();
   append_layer_checks(c, cfg_, w, data_, s);
   stage();
-  for (CheckRow& r : pruning_checks(cfg_, w, data_, s)) c.rows.push_back(std::move(r));
+  for (CheckRow& r : pruning_checks(cfg_, w, data_, s, stage)) c.rows.push_back(std::move(r));
   return c;
 }
 

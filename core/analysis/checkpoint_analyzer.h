@@ -96,7 +96,8 @@ class CheckpointAnalyzer {
   // The Section 4.4 check table from the snapshot's forward, with its measures' key set, plus a
   // row per layer's MLP.
   // Throws AnalysisCancelled between its parts (the ablations' two passes, the layer rows, the
-  // pruning rows) once `*cancel` is set; runs `between` (if given) there too, after that check.
+  // pruning rows' gather, product and scores) once `*cancel` is set; runs `between` (if given)
+  // there too, after that check.
   AblationChecks checks(const CheckpointWeights& w, const Snapshot& s, const std::atomic<bool>* cancel = nullptr,
                         const std::function<void()>& between = {}) const;
   // The progress measures alone, block by block (no snapshot); `logits` as in

@@ -67,7 +67,10 @@ __attribute__((target("avx2"))) void pack_row_avx2(const float* h, const PackPla
 }  // namespace
 
 std::vector<CheckRow> pruning_checks(const Config& cfg, const CheckpointWeights& checkpoint, const Dataset& data,
-                                     const Snapshot& s) {
+                                     const Snapshot& s, const std::function<void()>& between) {
+  auto part = [&] {
+    if (between) between();
+  };
   const int M = s.d_mlp, p = Task(cfg).p();
   if (M == 0 || s.neuron_ipr.size() != static_cast<std::size_t>(M)) return {};
   at::NoGradGuard no_grad;
@@ -107,8 +110,10 @@ std::vector<CheckRow> pruning_checks(const Config& cfg, const CheckpointWeights&
       for (int k = 0; k < keep; k++) hk[r * keep + k] = H[r * M + kept[static_cast<std::size_t>(k)]];
     }
   });
+  part();
   const at::Tensor direct = at::from_blob(const_cast<float*>(s.direct_logits.data()), {pairs, p}, at::kFloat);
   const at::Tensor logits = at::addmm(direct, Hk, WLt);  // [pairs, p]
+  part();
 
   // Rows first..last of a split against `labels`.
   std::vector<std::int64_t> y(static_cast<std::size_t>(pairs));  // labels by row, as the kernel reads them

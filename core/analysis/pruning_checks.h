@@ -15,6 +15,7 @@
 // From the snapshot's forward: no model evaluation. Threading: the intra-op threads; no shared state.
 #pragma once
 
+#include <functional>
 #include <vector>
 
 #include "core/analysis/ablation_checks.h"
@@ -23,8 +24,9 @@
 
 namespace grok {
 
-// No rows for a model without neurons.
+// No rows for a model without neurons. `between` (if given) runs between its parts (the gather,
+// the product, the scores): the caller's chance to cancel (a prefetch the user has overtaken).
 std::vector<CheckRow> pruning_checks(const Config& cfg, const CheckpointWeights& checkpoint, const Dataset& data,
-                                     const Snapshot& snapshot);
+                                     const Snapshot& snapshot, const std::function<void()>& between = {});
 
 }  // namespace grok

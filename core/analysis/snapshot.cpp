@@ -76,6 +76,7 @@ Snapshot compute_snapshot(const Config& cfg, int epoch, const CheckpointWeights&
     } else {
       s.neurons = neuron_frequencies_of(s.neuron_acts.data(), s.d_mlp, F);
       for (SnapshotLayer& l : s.earlier_layers) l.neurons = neuron_frequencies_of(l.neuron_acts.data(), s.d_mlp, F);
+      stage();  // a prefetch the user has overtaken stops before the IPRs too
     }
     const bool ipr_known = known && known->neuron_ipr.size() == static_cast<std::size_t>(s.d_mlp);
     s.neuron_ipr = ipr_known ? known->neuron_ipr : neuron_iprs(ck, F);
