@@ -184,6 +184,7 @@ class TestMlpFamilies : public QObject {
         const auto [h_aten, g_aten] = run(false);
         QVERIFY(same_bits(h_fused, h_aten));
         QVERIFY(same_bits(g_fused, g_aten));
+        QVERIFY_THROWS_EXCEPTION(c10::Error, pair_sum_square(T0, ia, ib + R));  // rows outside T: refused
       }
     at::set_num_threads(before);
   }
