@@ -1,5 +1,5 @@
 // The MLP families (core/model/mlp_families.cpp): each forward against an explicit loop over its
-// weights, Gromov's gathered first layer against the one-hot product it replaces (logits and every
+// weights, each family's gathered first layer against the product it replaces (logits and every
 // gradient), the analysis on a planted Gromov solution (every neuron one frequency: IPR 1, the
 // embeddings on circles, accuracy 1), and a short run of each family analysed end to end.
 #include <QtTest>
@@ -17,7 +17,7 @@
 #include "core/analysis/mechanism.h"
 #include "core/model/anatomy_maps.h"
 #include "core/model/internal/model_family_impl.h"
-#include "core/model/internal/pair_sum_square.h"
+#include "core/model/internal/pair_sum_activation.h"
 #include "core/model/internal/weights.h"
 #include "test_util.h"
 
@@ -128,64 +128,75 @@ class TestMlpFamilies : public QObject {
       }
   }
 
-  // Training differentiates forward(); its gathered first layer must give the one-hot product's
-  // gradients (forward_reference: [onehot(a), onehot(b)] fc1^T), for the cross-entropy and the MSE.
-  void gatheredLayerHasTheOneHotGradients() {
-    for (LossKind loss : {LossKind::Softmax64, LossKind::Mse}) {
-      Config c = mlp_config("quadratic-mlp", Activation::Quadratic);
-      c.loss = loss;
-      const ModelFamilyImpl& f = model_impl(c);
-      Batch x = all_pairs(c.p);
-      x.labels = (x.a + x.b).remainder(c.p);
-      std::vector<at::Tensor> grads[2];
-      for (int plain = 0; plain < 2; plain++) {
-        Weights w = f.init(c);
-        for (auto& [name, t] : w.named()) t->requires_grad_(true);
-        const at::Tensor logits = plain ? f.forward_reference(c, w, x, {}, nullptr) : f.forward(c, w, x, {}, nullptr);
-        const at::Tensor l = loss == LossKind::Mse
-                                 ? (logits.to(at::kDouble) - at::one_hot(x.labels, c.p).to(at::kDouble)).pow(2).mean()
-                                 : cross_entropy_f64(logits, x.labels);
-        l.backward();
-        for (auto& [name, t] : w.named()) grads[plain].push_back(t->grad().clone());
-      }
-      for (std::size_t i = 0; i < grads[0].size(); i++) QVERIFY(at::allclose(grads[0][i], grads[1][i], 1e-5, 1e-6));
-    }
+  // Training differentiates forward(); its gathered first layer must give the plain product's
+  // gradients (forward_reference: [onehot(a), onehot(b)] fc1^T for Gromov's, the concatenated
+  // embeddings times W for Chughtai's), for the cross-entropy and the MSE, with each activation.
+  void gatheredLayerHasTheProductsGradients() {
+    for (const char* model : {"quadratic-mlp", "mlp"})
+      for (Activation act : {Activation::Quadratic, Activation::Relu, Activation::Gelu})
+        for (LossKind loss : {LossKind::Softmax64, LossKind::Mse}) {
+          Config c = mlp_config(model, act);
+          c.loss = loss;
+          const ModelFamilyImpl& f = model_impl(c);
+          Batch x = all_pairs(c.p);
+          x.labels = (x.a + x.b).remainder(c.p);
+          std::vector<at::Tensor> grads[2];
+          for (int plain = 0; plain < 2; plain++) {
+            Weights w = f.init(c);
+            for (auto& [name, t] : w.named()) t->requires_grad_(true);
+            const at::Tensor logits =
+                plain ? f.forward_reference(c, w, x, {}, nullptr) : f.forward(c, w, x, {}, nullptr);
+            const at::Tensor l =
+                loss == LossKind::Mse
+                    ? (logits.to(at::kDouble) - at::one_hot(x.labels, c.p).to(at::kDouble)).pow(2).mean()
+                    : cross_entropy_f64(logits, x.labels);
+            l.backward();
+            for (auto& [name, t] : w.named()) grads[plain].push_back(t->grad().clone());
+          }
+          for (std::size_t i = 0; i < grads[0].size(); i++) QVERIFY(at::allclose(grads[0][i], grads[1][i], 1e-5, 1e-6));
+        }
   }
 
-  // Gromov's fused hidden layer (pair_sum_square.h) is ATen's index_select, add and square bit for
-  // bit, forward and backward, in float32 and float64, on one thread and two, with rows that both
-  // operands share and rows many pairs read.
-  void fusedQuadraticLayerIsAtensBitForBit() {
+  // The fused hidden layer on two tokens' rows (pair_sum_activation.h) is ATen's index_select, add
+  // and square or ReLU bit for bit, forward and backward, in float32 and float64, on one thread and
+  // two, with rows that both operands share, rows many pairs read, and exact zeros, negative zeros
+  // and NaNs for the ReLU's edges.
+  void fusedHiddenLayerIsAtensBitForBit() {
     auto same_bits = [](const at::Tensor& a, const at::Tensor& b) {
       const at::Tensor x = a.contiguous(), y = b.contiguous();
       return x.sizes() == y.sizes() && std::memcmp(x.data_ptr(), y.data_ptr(), x.nbytes()) == 0;
     };
     const int before = at::get_num_threads();
-    for (const auto dtype : {at::kFloat, at::kDouble})
-      for (int threads : {1, 2}) {
-        at::set_num_threads(threads);
-        const std::int64_t R = 23, M = 77, N = 300;
-        const at::Tensor T0 = at::randn({R, M}, at::TensorOptions().dtype(dtype));
-        const at::Tensor ia = at::randint(0, R, {N}, at::kLong), ib = at::randint(0, R, {N}, at::kLong);
-        const at::Tensor dh = at::randn({N, M}, at::TensorOptions().dtype(dtype));
-        auto run = [&](bool fused) {
-          const at::Tensor T = T0.clone().requires_grad_(true);
-          at::Tensor h;
-          if (fused) {
-            h = pair_sum_square(T, ia, ib);
-          } else {
-            const at::Tensor pre = T.index_select(0, ia) + T.index_select(0, ib);
-            h = pre * pre;
-          }
-          h.backward(dh);
-          return std::make_pair(h.detach(), T.grad());
-        };
-        const auto [h_fused, g_fused] = run(true);
-        const auto [h_aten, g_aten] = run(false);
-        QVERIFY(same_bits(h_fused, h_aten));
-        QVERIFY(same_bits(g_fused, g_aten));
-        QVERIFY_THROWS_EXCEPTION(c10::Error, pair_sum_square(T0, ia, ib + R));  // rows outside T: refused
-      }
+    for (const Activation act : {Activation::Quadratic, Activation::Relu})
+      for (const auto dtype : {at::kFloat, at::kDouble})
+        for (int threads : {1, 2}) {
+          at::set_num_threads(threads);
+          const std::int64_t R = 23, M = 77, N = 300;
+          const at::Tensor T0 = at::randn({R, M}, at::TensorOptions().dtype(dtype));
+          T0[0].zero_(), T0[1].fill_(-0.0), T0[2][5] = NAN;  // 0 + 0, -0 + -0, NaN
+          at::Tensor ia = at::randint(0, R, {N}, at::kLong), ib = at::randint(0, R, {N}, at::kLong);
+          ia[0] = 0, ib[0] = 0, ia[1] = 1, ib[1] = 1, ia[2] = 2;
+          const at::Tensor dh = at::randn({N, M}, at::TensorOptions().dtype(dtype));
+          auto run = [&](bool fused) {
+            const at::Tensor T = T0.clone().requires_grad_(true);
+            at::Tensor h;
+            if (fused) {
+              h = pair_sum_activation(T, ia, ib, act);
+            } else {
+              const at::Tensor pre = T.index_select(0, ia) + T.index_select(0, ib);
+              h = act == Activation::Quadratic ? pre * pre : at::relu(pre);
+            }
+            h.backward(dh);
+            return std::make_pair(h.detach(), T.grad());
+          };
+          const auto [h_fused, g_fused] = run(true);
+          const auto [h_aten, g_aten] = run(false);
+          QVERIFY(same_bits(h_fused, h_aten));
+          QVERIFY(same_bits(g_fused, g_aten));
+          QVERIFY_THROWS_EXCEPTION(c10::Error, pair_sum_activation(T0, ia, ib + R, act));  // rows outside T: refused
+        }
+    QVERIFY_THROWS_EXCEPTION(c10::Error, pair_sum_activation(at::zeros({2, 3}), at::zeros({1}, at::kLong),
+                                                             at::zeros({1}, at::kLong), Activation::Gelu));
     at::set_num_threads(before);
   }
 

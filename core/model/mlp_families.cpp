@@ -9,17 +9,19 @@
 //                  logits = fc2(act(fc1 x)), no biases. fc1.weight [d_mlp, 2n], fc2.weight [n, d_mlp];
 //                  init normal(0, 0.5 / (2 d_mlp)^(1/3)) (nn.Linear's own draw replaced, as theirs).
 //
-// Both output the task's n classes (no '=' token) and read `activation` (relu, gelu, quadratic);
-// fc1 x of one-hot inputs is fc1's column a plus column n + b, so the forward gathers columns
-// instead of multiplying by one-hot rows. forward_reference is the plain product with the one-hot
-// matrix (or the concatenated embeddings), what the fast one is tested against.
+// Both output the task's n classes (no '=' token) and read `activation` (relu, gelu, quadratic).
+// Both first layers are a sum of two per-token rows: fc1 x of one-hot inputs is fc1's column a plus
+// column n + b, and cat(W_x[a], W_y[b]) W is row a of W_x W[:D] plus row b of W_y W[D:]. So the
+// forward gathers rows of a [2n, M] table (hidden_of_rows) instead of multiplying [N, 2n] or
+// [N, 2D] by [., M]. forward_reference is the plain product with the one-hot matrix (or the
+// concatenated embeddings), what the fast one is tested against.
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <cmath>
 
 #include "core/base/task.h"
 #include "core/model/internal/mlp_families.h"
-#include "core/model/internal/pair_sum_square.h"
+#include "core/model/internal/pair_sum_activation.h"
 
 namespace grok {
 
@@ -37,6 +39,16 @@ at::Tensor hidden(const Config& cfg, at::Tensor pre, const ForwardOptions& opt) 
     case Activation::Relu: h = at::relu(pre); break;
   }
   return held_or(h, opt, 0);
+}
+
+// The hidden layer when the first layer's input is two tokens' rows: act(T[a] + T[n + b]) for a
+// table T [2n, M] of the operands' rows. Fused (pair_sum_activation.h: the same bits as ATen's
+// gather, sum and activation) when nothing comes between the sum and the activation.
+at::Tensor hidden_of_rows(const Config& c, const at::Tensor& T, const Batch& x, const ForwardOptions& opt) {
+  const std::int64_t n = Task(c).p();
+  if (c.activation != Activation::Gelu && opt.dropout <= 0 && !opt.final_mlp)
+    return pair_sum_activation(T, x.a, x.b + n, c.activation);
+  return hidden(c, T.index_select(0, x.a) + T.index_select(0, x.b + n), opt);  // [N, M]
 }
 
 class ChughtaiMlp final : public ModelFamilyImpl {
@@ -75,19 +87,35 @@ class ChughtaiMlp final : public ModelFamilyImpl {
   std::pair<at::Tensor, at::Tensor> input_vectors(const Config&, const Weights& w, const Batch& x) const override {
     return {w.get("W_x").index_select(0, x.a), w.get("W_y").index_select(0, x.b)};
   }
-  // The forward is the plain one: [N, 2D] x [2D, M], then [N, M] x [M, n].
+  // The fast forward: the first layer as per-token tables (kernel version 7), 2 n D M products a
+  // step and N M additions instead of 2 N D M products, then [N, M] x [M, n]; the reference
+  // multiplies the concatenated embeddings [N, 2D] x [2D, M].
   Flops forward_flops(const Config& c, double N) const override {
-    const double f = 2 * N * (2.0 * c.d_model * c.d_mlp + static_cast<double>(c.d_mlp) * Task(c).p());
-    return {f, f};
+    const double D = c.d_model, M = c.d_mlp, n = Task(c).p();
+    return {N * M + 2 * N * M * n + 2 * (2 * n * D * M), 2 * N * (2 * D * M + M * n)};
   }
-  GemmShape dominant_gemm(const Config& c, std::int64_t pairs) const override {
-    return {pairs, 2 * c.d_model, c.d_mlp};
-  }
+  GemmShape dominant_gemm(const Config& c, std::int64_t pairs) const override { return {pairs, c.d_mlp, Task(c).p()}; }
+  // cat(W_x[a], W_y[b]) W = (W_x W[:D])[a] + (W_y W[D:])[b]: the rows of two [n, M] tables. The
+  // sum rounds differently from the concatenated product's 2D-deep dots, so the step's bits are
+  // kernel version 7's; forward_reference is the product, what this is tested against.
   at::Tensor forward(const Config& c, const Weights& w, const Batch& x, const ForwardOptions& opt,
                      ForwardCache* cache) const override {
+    if (opt.input_a.defined()) return forward_reference(c, w, x, opt, cache);  // embeddings given, not tokens
+    const std::int64_t D = c.d_model;
+    const at::Tensor W = w.get("W");  // [2D, M]
+    const at::Tensor T =
+        at::cat({at::matmul(w.get("W_x"), W.narrow(0, 0, D)), at::matmul(w.get("W_y"), W.narrow(0, D, D))});  // [2n, M]
+    return finish(w, hidden_of_rows(c, T, x, opt), cache);
+  }
+  at::Tensor forward_reference(const Config& c, const Weights& w, const Batch& x, const ForwardOptions& opt,
+                               ForwardCache* cache) const override {
     const auto [ea, eb] = opt.input_a.defined() ? std::pair{opt.input_a, opt.input_b} : input_vectors(c, w, x);
-    const at::Tensor h = hidden(c, at::matmul(at::cat({ea, eb}, 1), w.get("W")), opt);  // [N, M]
-    const at::Tensor logits = at::matmul(h, w.get("W_U"));                              // [N, n]
+    return finish(w, hidden(c, at::matmul(at::cat({ea, eb}, 1), w.get("W")), opt), cache);  // [N, M] hidden
+  }
+
+ private:
+  static at::Tensor finish(const Weights& w, const at::Tensor& h, ForwardCache* cache) {
+    const at::Tensor logits = at::matmul(h, w.get("W_U"));  // [N, n]
     if (cache) cache->clear(), cache->mlp_post.push_back(h), cache->direct = at::zeros_like(logits);
     return logits;
   }
@@ -133,16 +161,11 @@ class GromovMlp final : public ModelFamilyImpl {
   at::Tensor forward(const Config& c, const Weights& w, const Batch& x, const ForwardOptions& opt,
                      ForwardCache* cache) const override {
     if (opt.input_a.defined()) return forward_reference(c, w, x, opt, cache);
-    const std::int64_t n = Task(c).p();
     // fc1 x is fc1's column a plus column n + b: rows of its transpose [2n, M], gathered into
     // row-major [N, M]. Gathered as columns, then transposed, the hidden layer was column-major and
     // its gradient's product came out [M, N], slowly: the label-noise step 26.1 -> 18.5 ms at 2
     // threads (kernel version 6: with OpenBLAS's Haswell kernels the products round differently).
-    const at::Tensor fc1t = w.get("fc1.weight").t().contiguous();                     // [2n, M]: each row read whole
-    if (c.activation == Activation::Quadratic && opt.dropout <= 0 && !opt.final_mlp)  // the same bits, fused
-      return finish(c, w, pair_sum_square(fc1t, x.a, x.b + n), cache);
-    const at::Tensor pre = fc1t.index_select(0, x.a) + fc1t.index_select(0, x.b + n);  // [N, M]
-    return finish(c, w, hidden(c, pre, opt), cache);
+    return finish(c, w, hidden_of_rows(c, w.get("fc1.weight").t().contiguous(), x, opt), cache);
   }
   at::Tensor forward_reference(const Config& c, const Weights& w, const Batch& x, const ForwardOptions& opt,
                                ForwardCache* cache) const override {

@@ -134,7 +134,10 @@ const std::vector<std::string>& fork_kept_fields();
 //      layer is row-major and its products run the other way round (mlp_families.cpp):
 //      quadratic-mlp runs (the label-noise preset) with OpenBLAS's Haswell kernels; its SkylakeX
 //      kernels give the same bits as before
-constexpr int kKernelVersion = 6;
+//   7  Chughtai's MLP makes its first layer from per-token tables, W_x W[:D] and W_y W[D:], and
+//      adds two rows a pair instead of multiplying the concatenated embeddings (mlp_families.cpp):
+//      mlp runs (the mlp preset)
+constexpr int kKernelVersion = 7;
 
 // What every new run file's meta records of where it was made (app and LibTorch versions, BLAS,
 // intra-op threads, kernel version): training, forks and imports alike.
