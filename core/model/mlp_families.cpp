@@ -51,6 +51,14 @@ at::Tensor hidden_of_rows(const Config& c, const at::Tensor& T, const Batch& x, 
   return hidden(c, T.index_select(0, x.a) + T.index_select(0, x.b + n), opt);  // [N, M]
 }
 
+// Both families' last layer: the logits h W_out [N, n] for W_out [M, n] (Chughtai's W_U, Gromov's
+// fc2.weight transposed, read in place), with the hidden layer kept for the analysis.
+at::Tensor logits_of_hidden(const at::Tensor& h, const at::Tensor& W_out, ForwardCache* cache) {
+  const at::Tensor logits = at::matmul(h, W_out);  // [N, n]
+  if (cache) cache->clear(), cache->mlp_post.push_back(h), cache->direct = at::zeros_like(logits);
+  return logits;
+}
+
 class ChughtaiMlp final : public ModelFamilyImpl {
  public:
   std::string name() const override { return kMlpModel; }
@@ -105,19 +113,12 @@ class ChughtaiMlp final : public ModelFamilyImpl {
     const at::Tensor W = w.get("W");  // [2D, M]
     const at::Tensor T =
         at::cat({at::matmul(w.get("W_x"), W.narrow(0, 0, D)), at::matmul(w.get("W_y"), W.narrow(0, D, D))});  // [2n, M]
-    return finish(w, hidden_of_rows(c, T, x, opt), cache);
+    return logits_of_hidden(hidden_of_rows(c, T, x, opt), w.get("W_U"), cache);
   }
   at::Tensor forward_reference(const Config& c, const Weights& w, const Batch& x, const ForwardOptions& opt,
                                ForwardCache* cache) const override {
     const auto [ea, eb] = opt.input_a.defined() ? std::pair{opt.input_a, opt.input_b} : input_vectors(c, w, x);
-    return finish(w, hidden(c, at::matmul(at::cat({ea, eb}, 1), w.get("W")), opt), cache);  // [N, M] hidden
-  }
-
- private:
-  static at::Tensor finish(const Weights& w, const at::Tensor& h, ForwardCache* cache) {
-    const at::Tensor logits = at::matmul(h, w.get("W_U"));  // [N, n]
-    if (cache) cache->clear(), cache->mlp_post.push_back(h), cache->direct = at::zeros_like(logits);
-    return logits;
+    return logits_of_hidden(hidden(c, at::matmul(at::cat({ea, eb}, 1), w.get("W")), opt), w.get("W_U"), cache);
   }
 };
 
@@ -165,20 +166,14 @@ class GromovMlp final : public ModelFamilyImpl {
     // row-major [N, M]. Gathered as columns, then transposed, the hidden layer was column-major and
     // its gradient's product came out [M, N], slowly: the label-noise step 26.1 -> 18.5 ms at 2
     // threads (kernel version 6: with OpenBLAS's Haswell kernels the products round differently).
-    return finish(c, w, hidden_of_rows(c, w.get("fc1.weight").t().contiguous(), x, opt), cache);
+    return logits_of_hidden(hidden_of_rows(c, w.get("fc1.weight").t().contiguous(), x, opt), w.get("fc2.weight").t(),
+                            cache);
   }
   at::Tensor forward_reference(const Config& c, const Weights& w, const Batch& x, const ForwardOptions& opt,
                                ForwardCache* cache) const override {
     const auto [oa, ob] = opt.input_a.defined() ? std::pair{opt.input_a, opt.input_b} : input_vectors(c, w, x);
     const at::Tensor pre = at::matmul(at::cat({oa, ob}, 1), w.get("fc1.weight").t());  // [N, M]
-    return finish(c, w, hidden(c, pre, opt), cache);
-  }
-
- private:
-  static at::Tensor finish(const Config&, const Weights& w, const at::Tensor& h, ForwardCache* cache) {
-    const at::Tensor logits = at::matmul(h, w.get("fc2.weight").t());  // [N, n]
-    if (cache) cache->clear(), cache->mlp_post.push_back(h), cache->direct = at::zeros_like(logits);
-    return logits;
+    return logits_of_hidden(hidden(c, pre, opt), w.get("fc2.weight").t(), cache);
   }
 };
 
