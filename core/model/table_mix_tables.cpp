@@ -2,6 +2,7 @@
 #include <torch/csrc/autograd/custom_function.h>
 
 #include <atomic>
+#include <vector>
 
 #include "core/model/internal/table_mix.h"
 #include "core/runtime/blas_kernels.h"
@@ -40,10 +41,20 @@ bool tables_backward(const std::vector<at::Tensor>& v, const at::Tensor& A, cons
   const std::int64_t J = static_cast<std::int64_t>(v.size()), H = v[0].size(1), Dh = v[0].size(2), K = A.size(0);
   const int ld = static_cast<int>(H * Dh), iK = static_cast<int>(K), iDh = static_cast<int>(Dh);
   std::atomic<bool> ok{true};
-  // Jobs 0 .. J*H-1: d_v_j[:, h] = d_table_j[h] A_h. Jobs J*H .. J*H+H-1: d_A_h = sum over the
-  // streams in order of d_table_j[h]^T v_j[:, h] (one job sums a head's streams: fixed order).
+  // Jobs of two kinds: d_v_j[:, h] = d_table_j[h] A_h, one GEMM each, and d_A_h = sum over the
+  // streams in order of d_table_j[h]^T v_j[:, h], J GEMMs each (one job sums a head's streams:
+  // fixed order). parallel_for hands each thread a contiguous run of jobs, so they are listed
+  // interleaved, head h's d_A job after head h's d_v jobs: every run then holds about as many
+  // GEMMs as the next. Listed kinds first, the second thread had 10 GEMMs to the first's 6 on the
+  // mainline (J = 2, H = 4) and waited for nothing while the first idled.
+  std::vector<std::int64_t> order;  // job -> (j * H + h) for d_v, J * H + h for d_A
+  for (std::int64_t h = 0; h < H; h++) {
+    for (std::int64_t j = 0; j < J; j++) order.push_back(j * H + h);
+    order.push_back(J * H + h);
+  }
   at::parallel_for(0, J * H + H, 1, [&](std::int64_t b, std::int64_t e) {
-    for (std::int64_t job = b; job < e && ok; job++) {
+    for (std::int64_t i = b; i < e && ok; i++) {
+      const std::int64_t job = order[static_cast<std::size_t>(i)];
       if (job < J * H) {
         const std::int64_t j = job / H, h = job % H, R = v[j].size(0);
         if (!blas_gemm('N', 'N', iDh, static_cast<int>(R), iK, A.data_ptr<T>() + h * Dh, ld,
