@@ -11,6 +11,7 @@
 
 #include "core/data/dataset.h"
 #include "core/model/internal/attention_pattern.h"
+#include "core/model/internal/one_layer_operands.h"
 #include "core/model/internal/table_mix.h"
 #include "core/model/internal/transformer.h"
 #include "core/runtime/compute_thread.h"
@@ -263,6 +264,33 @@ class TestModel : public QObject {
       return std::vector<at::Tensor>{alpha.detach(), t[0].detach(), t[1].detach(), s0.grad(), s1.grad(),
                                      s2.grad(),      v0.grad(),     v1.grad(),     A.grad()};
     };
+    const auto one = run(1), two = run(2);
+    set_intra_op_threads(kIntraOpThreads);
+    for (std::size_t i = 0; i < one.size(); i++) QVERIFY2(at::equal(one[i], two[i]), qPrintable(QString::number(i)));
+  }
+
+  void oneLayerOperandsAreThreadCountIndependent() {
+    // Its products run one per thread by BLAS on that thread, whatever runs beside them, and its
+    // glue loops sum in a fixed order: the operands and every weight's gradient are the same bits
+    // at 1 and 2 threads (ATen's split products are not).
+    Config c;  // the mainline's shapes
+    auto run = [&](int threads) {
+      set_intra_op_threads(threads);
+      Weights w = perturbed_weights(c, at::kFloat);
+      w.set_requires_grad(true);
+      const OneLayerOperands o = one_layer_operands(TransformerWeights(w), 1.7);
+      at::manual_seed(9);
+      at::Tensor loss = (o.base * at::randn(o.base.sizes())).sum() + (o.W2 * at::randn(o.W2.sizes())).sum();
+      for (const auto* list : {&o.scores, &o.tables})
+        for (const at::Tensor& t : *list) loss = loss + (t * at::randn(t.sizes())).sum();
+      loss.backward();
+      std::vector<at::Tensor> r = {o.base.detach(), o.W2.detach()};
+      for (const auto* list : {&o.scores, &o.tables})
+        for (const at::Tensor& t : *list) r.push_back(t.detach());
+      for (const auto& [name, t] : w.named()) r.push_back(t->grad());
+      return r;
+    };
+    QVERIFY(one_layer_operands_available());
     const auto one = run(1), two = run(2);
     set_intra_op_threads(kIntraOpThreads);
     for (std::size_t i = 0; i < one.size(); i++) QVERIFY2(at::equal(one[i], two[i]), qPrintable(QString::number(i)));

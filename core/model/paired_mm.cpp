@@ -1,26 +1,17 @@
 #include "core/model/internal/paired_mm.h"
 
-#include <ATen/Parallel.h>
 #include <torch/csrc/autograd/custom_function.h>
 
 #include <algorithm>
-#include <atomic>
+#include <vector>
 
-#include "core/runtime/blas_kernels.h"
+#include "core/model/internal/gemm_jobs.h"
 
 namespace grok {
 namespace {
 
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
-
-// Row-major C [M, N] = op(A) op(B) through the column-major BLAS: C^T = op(B)^T op(A)^T.
-template <typename T>
-bool row_major_gemm(char ta, char tb, std::int64_t M, std::int64_t N, std::int64_t K, const T* A, std::int64_t lda,
-                    const T* B, std::int64_t ldb, T* C, std::int64_t ldc) {
-  return blas_gemm(tb, ta, static_cast<int>(N), static_cast<int>(M), static_cast<int>(K), B, static_cast<int>(ldb), A,
-                   static_cast<int>(lda), T(0), C, static_cast<int>(ldc));
-}
 
 // A matrix operand as BLAS reads it: row-major storage with leading dimension ld, used as stored or
 // transposed. A weight's transposed view (W.t()) is read in place, without a copy.
@@ -54,22 +45,22 @@ struct PairedMm : torch::autograd::Function<PairedMm> {
     const at::Tensor g = grads[0].contiguous();
     const std::int64_t m = A.size(0), k = A.size(1), n = B.size(1);
     at::Tensor dA = at::empty({m, k}, A.options()), dB = at::empty({k, n}, B.options());
-    std::atomic<bool> ok{true};
+    std::vector<GemmJob> jobs;
     AT_DISPATCH_FLOATING_TYPES(A.scalar_type(), "paired_mm_backward", [&] {
       const Operand<scalar_t> a = operand<scalar_t>(A), b = operand<scalar_t>(B);
       const scalar_t* gp = g.data_ptr<scalar_t>();
-      at::parallel_for(0, 2, 1, [&](std::int64_t first, std::int64_t last) {
-        for (std::int64_t job = first; job < last; job++) {
-          const bool done = job == 0  // dA = g B^T
-                                ? row_major_gemm<scalar_t>('N', b.transposed ? 'N' : 'T', m, k, n, gp, n, b.p, b.ld,
-                                                           dA.data_ptr<scalar_t>(), k)
-                                // dB = A^T g
-                                : row_major_gemm<scalar_t>(a.transposed ? 'N' : 'T', 'N', k, n, m, a.p, a.ld, gp, n,
-                                                           dB.data_ptr<scalar_t>(), n);
-          if (!done) ok = false;
-        }
-      });
+      scalar_t *da = dA.data_ptr<scalar_t>(), *db = dB.data_ptr<scalar_t>();
+      const double flops = 2.0 * m * k * n;
+      jobs.push_back({flops, [=] {  // dA = g B^T
+                        return row_major_gemm<scalar_t>('N', b.transposed ? 'N' : 'T', m, k, n, gp, n, b.p, b.ld,
+                                                        scalar_t(0), da, k);
+                      }});
+      jobs.push_back({flops, [=] {  // dB = A^T g
+                        return row_major_gemm<scalar_t>(a.transposed ? 'N' : 'T', 'N', k, n, m, a.p, a.ld, gp, n,
+                                                        scalar_t(0), db, n);
+                      }});
     });
+    const bool ok = run_gemm_jobs(jobs);
     if (!ok) {  // no BLAS in the process: ATen's products
       dA = at::mm(g, B.t());
       dB = at::mm(A.t(), g);

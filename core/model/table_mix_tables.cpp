@@ -1,11 +1,10 @@
 #include <ATen/Parallel.h>
 #include <torch/csrc/autograd/custom_function.h>
 
-#include <atomic>
 #include <vector>
 
+#include "core/model/internal/gemm_jobs.h"
 #include "core/model/internal/table_mix.h"
-#include "core/runtime/blas_kernels.h"
 
 namespace grok {
 namespace {
@@ -14,65 +13,82 @@ using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
 // Every (stream, head) product of the tables, or of their gradients, is its own small GEMM: run
-// one per thread, each by BLAS on the calling thread (blas_gemm), with the heads' column blocks
+// one per thread, each by BLAS on the calling thread (gemm_jobs.h), with the heads' column blocks
 // addressed by stride. at::bmm over the permuted views copied them to contiguous memory first and
 // split each [R, 32] x [32, K] product across both threads: half the GEMM rate at this size.
 // Row-major X [a, b] with row stride s is column-major X^T with leading dimension s.
 template <typename T>
-bool tables_forward(const std::vector<at::Tensor>& v, const at::Tensor& A, std::vector<at::Tensor>& out) {
+void forward_jobs(const std::vector<at::Tensor>& v, const at::Tensor& A, std::vector<at::Tensor>& out,
+                  std::vector<GemmJob>& jobs) {
   const std::int64_t J = static_cast<std::int64_t>(v.size()), H = v[0].size(1), Dh = v[0].size(2), K = A.size(0);
-  const int ld = static_cast<int>(H * Dh), iK = static_cast<int>(K), iDh = static_cast<int>(Dh);
-  std::atomic<bool> ok{true};
-  at::parallel_for(0, J * H, 1, [&](std::int64_t b, std::int64_t e) {
-    for (std::int64_t job = b; job < e && ok; job++) {
-      const std::int64_t j = job / H, h = job % H, R = v[j].size(0);
-      // table_j[h] [R, K] = v_j[:, h] [R, Dh] A_h^T: column-major table^T = A_h v_j[:, h]^T.
-      if (!blas_gemm('T', 'N', iK, static_cast<int>(R), iDh, A.data_ptr<T>() + h * Dh, ld, v[j].data_ptr<T>() + h * Dh,
-                     ld, T(0), out[j].data_ptr<T>() + h * R * K, iK))
-        ok = false;
+  const std::int64_t ld = H * Dh;
+  const T* a = A.data_ptr<T>();
+  for (std::int64_t j = 0; j < J; j++)
+    for (std::int64_t h = 0; h < H; h++) {
+      const std::int64_t R = v[j].size(0);
+      const T* vj = v[j].data_ptr<T>();
+      T* o = out[j].data_ptr<T>() + h * R * K;
+      // table_j[h] [R, K] = v_j[:, h] [R, Dh] A_h^T
+      jobs.push_back({2.0 * R * Dh * K, [=] {
+                        return row_major_gemm<T>('N', 'T', R, K, Dh, vj + h * Dh, ld, a + h * Dh, ld, T(0), o, K);
+                      }});
     }
-  });
-  return ok;
 }
 
+// Jobs of two kinds: d_v_j[:, h] = d_table_j[h] A_h, one GEMM each, and d_A_h = sum over the
+// streams in order of d_table_j[h]^T v_j[:, h], J GEMMs in one job (fixed order).
 template <typename T>
-bool tables_backward(const std::vector<at::Tensor>& v, const at::Tensor& A, const std::vector<at::Tensor>& d_tables,
-                     std::vector<at::Tensor>& d_v, at::Tensor& d_A) {
+void backward_jobs(const std::vector<at::Tensor>& v, const at::Tensor& A, const std::vector<at::Tensor>& d_tables,
+                   std::vector<at::Tensor>& d_v, at::Tensor& d_A, std::vector<GemmJob>& jobs) {
   const std::int64_t J = static_cast<std::int64_t>(v.size()), H = v[0].size(1), Dh = v[0].size(2), K = A.size(0);
-  const int ld = static_cast<int>(H * Dh), iK = static_cast<int>(K), iDh = static_cast<int>(Dh);
-  std::atomic<bool> ok{true};
-  // Jobs of two kinds: d_v_j[:, h] = d_table_j[h] A_h, one GEMM each, and d_A_h = sum over the
-  // streams in order of d_table_j[h]^T v_j[:, h], J GEMMs each (one job sums a head's streams:
-  // fixed order). parallel_for hands each thread a contiguous run of jobs, so they are listed
-  // interleaved, head h's d_A job after head h's d_v jobs: every run then holds about as many
-  // GEMMs as the next. Listed kinds first, the second thread had 10 GEMMs to the first's 6 on the
-  // mainline (J = 2, H = 4) and waited for nothing while the first idled.
-  std::vector<std::int64_t> order;  // job -> (j * H + h) for d_v, J * H + h for d_A
+  const std::int64_t ld = H * Dh;
+  const T* a = A.data_ptr<T>();
+  T* da = d_A.data_ptr<T>();
   for (std::int64_t h = 0; h < H; h++) {
-    for (std::int64_t j = 0; j < J; j++) order.push_back(j * H + h);
-    order.push_back(J * H + h);
-  }
-  at::parallel_for(0, J * H + H, 1, [&](std::int64_t b, std::int64_t e) {
-    for (std::int64_t i = b; i < e && ok; i++) {
-      const std::int64_t job = order[static_cast<std::size_t>(i)];
-      if (job < J * H) {
-        const std::int64_t j = job / H, h = job % H, R = v[j].size(0);
-        if (!blas_gemm('N', 'N', iDh, static_cast<int>(R), iK, A.data_ptr<T>() + h * Dh, ld,
-                       d_tables[j].data_ptr<T>() + h * R * K, iK, T(0), d_v[j].data_ptr<T>() + h * Dh, ld))
-          ok = false;
-        continue;
-      }
-      const std::int64_t h = job - J * H;
-      for (std::int64_t j = 0; j < J && ok; j++) {
-        const std::int64_t R = v[j].size(0);
-        if (!blas_gemm('N', 'T', iDh, iK, static_cast<int>(R), v[j].data_ptr<T>() + h * Dh, ld,
-                       d_tables[j].data_ptr<T>() + h * R * K, iK, T(j == 0 ? 0 : 1), d_A.data_ptr<T>() + h * Dh, ld))
-          ok = false;
-      }
+    for (std::int64_t j = 0; j < J; j++) {
+      const std::int64_t R = v[j].size(0);
+      const T* g = d_tables[j].data_ptr<T>() + h * R * K;
+      T* dv = d_v[j].data_ptr<T>() + h * Dh;
+      jobs.push_back({2.0 * R * Dh * K,
+                      [=] { return row_major_gemm<T>('N', 'N', R, Dh, K, g, K, a + h * Dh, ld, T(0), dv, ld); }});
     }
-  });
-  return ok;
+    double flops = 0;
+    for (std::int64_t j = 0; j < J; j++) flops += 2.0 * v[j].size(0) * Dh * K;
+    std::vector<const T*> vs, gs;
+    std::vector<std::int64_t> Rs;
+    for (std::int64_t j = 0; j < J; j++)
+      vs.push_back(v[j].data_ptr<T>() + h * Dh), Rs.push_back(v[j].size(0)),
+          gs.push_back(d_tables[j].data_ptr<T>() + h * v[j].size(0) * K);
+    jobs.push_back(
+        {flops, [=] {
+           for (std::int64_t j = 0; j < J; j++)  // d_A_h [K, Dh] (+)= d_table_j[h]^T v_j[:, h]
+             if (!row_major_gemm<T>('T', 'N', K, Dh, Rs[j], gs[j], K, vs[j], ld, T(j == 0 ? 0 : 1), da + h * Dh, ld))
+               return false;
+           return true;
+         }});
+  }
 }
+
+}  // namespace
+
+std::vector<GemmJob> table_mix_tables_jobs(const std::vector<at::Tensor>& values, const at::Tensor& A,
+                                           std::vector<at::Tensor>& out) {
+  std::vector<GemmJob> jobs;
+  AT_DISPATCH_FLOATING_TYPES(A.scalar_type(), "table_mix_tables_jobs",
+                             [&] { forward_jobs<scalar_t>(values, A, out, jobs); });
+  return jobs;
+}
+
+std::vector<GemmJob> table_mix_tables_backward_jobs(const std::vector<at::Tensor>& values, const at::Tensor& A,
+                                                    const std::vector<at::Tensor>& d_tables,
+                                                    std::vector<at::Tensor>& d_values, at::Tensor& d_A) {
+  std::vector<GemmJob> jobs;
+  AT_DISPATCH_FLOATING_TYPES(A.scalar_type(), "table_mix_tables_backward_jobs",
+                             [&] { backward_jobs<scalar_t>(values, A, d_tables, d_values, d_A, jobs); });
+  return jobs;
+}
+
+namespace {
 
 struct PerHeadTables : torch::autograd::Function<PerHeadTables> {
   static variable_list forward(AutogradContext* ctx, const at::Tensor& A, at::TensorList values) {
@@ -80,9 +96,7 @@ struct PerHeadTables : torch::autograd::Function<PerHeadTables> {
     const std::int64_t H = v[0].size(1), K = A.size(0);
     std::vector<at::Tensor> out;
     for (const at::Tensor& x : v) out.push_back(at::empty({H, x.size(0), K}, A.options()));
-    bool ok = false;
-    AT_DISPATCH_FLOATING_TYPES(A.scalar_type(), "table_mix_tables", [&] { ok = tables_forward<scalar_t>(v, A, out); });
-    if (!ok)  // no BLAS in the process: ATen's batched product
+    if (!run_gemm_jobs(table_mix_tables_jobs(v, A, out)))  // no BLAS in the process: ATen's batched product
       for (std::size_t j = 0; j < v.size(); j++)
         out[j].copy_(at::bmm(v[j].permute({1, 0, 2}), A.view({K, H, -1}).permute({1, 2, 0})));
     variable_list saved = {A};
@@ -103,10 +117,7 @@ struct PerHeadTables : torch::autograd::Function<PerHeadTables> {
       d_v.push_back(at::empty_like(v[j]));
     }
     at::Tensor d_A = at::empty_like(A);
-    bool ok = false;
-    AT_DISPATCH_FLOATING_TYPES(A.scalar_type(), "table_mix_tables_backward",
-                               [&] { ok = tables_backward<scalar_t>(v, A, d_tables, d_v, d_A); });
-    if (!ok) {
+    if (!run_gemm_jobs(table_mix_tables_backward_jobs(v, A, d_tables, d_v, d_A))) {
       const std::int64_t H = v[0].size(1), K = A.size(0);
       const at::Tensor Ah = A.view({K, H, -1}).permute({1, 0, 2});  // [H, K, Dh]
       d_A.zero_();

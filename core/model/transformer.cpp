@@ -1,11 +1,9 @@
 #include "core/model/internal/transformer.h"
 
 #include "core/model/internal/attention_pattern.h"
+#include "core/model/internal/one_layer_operands.h"
 #include "core/model/internal/paired_mm.h"
-#include "core/model/internal/row_kernels.h"
 #include "core/model/internal/table_mix.h"
-
-#include <ATen/Parallel.h>
 
 #include <algorithm>
 #include <cmath>
@@ -51,6 +49,23 @@ struct Stream {
   }
 };
 
+// The last layer's fused MLP and logits from its mix's operands (table_mix_logits): {logits [N, V],
+// the neurons [N, M], the direct path [N, V]}. With `neurons` (no gradient), the neurons are
+// written there (table_mix_logits_into).
+struct Logits {
+  at::Tensor logits, neurons, direct;
+};
+Logits fused_logits(const at::Tensor& alpha, const std::vector<at::Tensor>& tables, const std::vector<at::Tensor>& idx,
+                    const at::Tensor& base, const at::Tensor& base_idx, const at::Tensor& W2, at::Tensor neurons) {
+  if (neurons.defined()) {
+    auto [l, d] = table_mix_logits_into(alpha, tables, idx, base, base_idx, W2, neurons);
+    return {l, neurons, d};
+  }
+  const std::int64_t M = W2.size(0), V = W2.size(1);
+  auto [l, m] = table_mix_logits(alpha, tables, idx, base, base_idx, W2);
+  return {l, m.narrow(1, 0, M), m.narrow(1, M, V)};
+}
+
 // A position's residual after attention, held as its ingredients when every input row is a table
 // row: resid[n] = x_i[n] + W_O sum_j,h alpha[n, j, h] v_j[row_j(n), h]. Any linear map of it is
 // then a table_mix of mapped tables (table_mix.h), never a per-pair product with D-deep dots.
@@ -90,21 +105,12 @@ struct Mixed {
   // The last layer's logits, ReLU(mlp.W resid + mlp.b) W2 + direct.W resid + direct.b, as one fused
   // mix (table_mix_logits): {logits [N, V], the neurons [N, M], the direct path [N, V]}. With
   // `neurons` (no gradient), the neurons are written there (table_mix_logits_into).
-  struct Logits {
-    at::Tensor logits, neurons, direct;
-  };
   Logits logits(const Map& mlp, const Map& direct, const at::Tensor& W2, at::Tensor neurons = {}) const {
     const at::Tensor W = at::cat({mlp.W, direct.W}, 0);                                       // [M + V, D]
     const at::Tensor A = paired_mm(W, W_O);                                                   // [M + V, H*Dh]
     const Operands o = folded(A, paired_mm(x, W.t()) + at::cat({mlp.bias, direct.bias}, 0));  // base [R_i, M + V]
     const std::vector<at::Tensor> tables = table_mix_tables(o.values, A);                     // [H, R_j, M + V]
-    if (neurons.defined()) {
-      auto [l, d] = table_mix_logits_into(o.alpha, tables, o.idx, o.base, x_idx, W2, neurons);
-      return {l, neurons, d};
-    }
-    const std::int64_t M = mlp.W.size(0), V = direct.W.size(0);
-    auto [l, m] = table_mix_logits(o.alpha, tables, o.idx, o.base, x_idx, W2);
-    return {l, m.narrow(1, 0, M), m.narrow(1, M, V)};
+    return fused_logits(o.alpha, tables, o.idx, o.base, x_idx, W2, neurons);
   }
 
  private:
@@ -289,6 +295,22 @@ at::Tensor forward_fast(const Weights& weights, const Batch& x, const ForwardOpt
     }
     s = next;
   }
+  if (w.layers.size() == 1 && opt.dropout <= 0 && !opt.final_mlp && one_layer_operands_available()) {
+    // One layer (the paper's model): the weights' products as one operation (kernel version 8).
+    const OneLayerOperands o = one_layer_operands(w, attention_rate + 3 * (1 - attention_rate));
+    const at::Tensor zeros = at::zeros({N}, at::kLong);
+    const double scale = 1.0 / std::sqrt(static_cast<double>(w.layers[0].W_Q.size(1)));
+    const at::Tensor pattern = attention_pattern(o.scores, {x.a, x.b, zeros}, scale, attention_rate);  // [N, 3, H]
+    const bool into = cache && cache->mlp_post_into.defined() && !at::GradMode::is_enabled();
+    const Logits r = fused_logits(pattern.narrow(1, 0, 2), o.tables, {x.a, x.b}, o.base, zeros, o.W2,
+                                  into ? cache->mlp_post_into : at::Tensor());
+    if (cache) {
+      cache->mlp_post.push_back(r.neurons);
+      cache->attn.push_back(pattern.permute({0, 2, 1}));
+      cache->direct = r.direct;
+    }
+    return r.logits;
+  }
   // Last layer, final position only. With x_mid its residual after attention and h its neurons,
   //   logits = W_U^T x_mid + (W_out^T W_U)^T h + W_U^T b_out:
   // one [N, M] x [M, V] product instead of [N, M] x [M, D] then [N, D] x [D, V].
@@ -326,68 +348,6 @@ at::Tensor forward_fast(const Weights& weights, const Batch& x, const ForwardOpt
     cache->direct = direct;
   }
   return direct + at::matmul(post, W_outU);  // [N, V]
-}
-
-Batch make_batch(const Split& s) {
-  auto column = [](const std::vector<int>& v) {
-    return at::tensor(std::vector<std::int64_t>(v.begin(), v.end()), at::kLong);
-  };
-  Batch out{column(s.a), column(s.b), column(s.c), {}, s.corrupted};
-  if (!s.c_true.empty()) out.true_labels = column(s.c_true);
-  return out;
-}
-
-Batch all_pairs(int p) {
-  const at::Tensor ab = at::arange(p * p, at::kLong);
-  return {ab.div(p, "floor"), ab.remainder(p), at::Tensor(), {}, 0};
-}
-
-at::Tensor apply_dropout(const at::Tensor& x, const ForwardOptions& opt) {
-  if (opt.dropout <= 0) return x;
-  return x * at::empty_like(x).bernoulli_(1.0 - opt.dropout, *opt.rng) / (1.0 - opt.dropout);
-}
-
-at::Tensor held_or(const at::Tensor& post, const ForwardOptions& opt, int layer) {
-  if (!opt.final_mlp || opt.final_mlp->layer != layer) return post;
-  return opt.final_mlp->post.to(post.scalar_type()).unsqueeze(0).expand({post.size(0), -1});
-}
-
-at::Tensor cross_entropy_f64(const at::Tensor& logits, const at::Tensor& labels) {
-  const at::Tensor logp = at::log_softmax(logits.to(at::kDouble), -1);  // [N, V]
-  return -logp.gather(1, labels.unsqueeze(1)).mean();
-}
-
-namespace {
-
-// Row r's argmax over its first n entries as ATen's argmax defines it (row_kernels::argmax),
-// == labels[r], counted. One pass over contiguous rows: ATen's argmax over the narrowed, strided
-// logits cost ~1 ms a training step on mainline.
-template <typename T>
-std::int64_t count_argmax_hits(const T* x, std::int64_t rows, std::int64_t stride, std::int64_t n,
-                               const std::int64_t* labels) {
-  std::vector<std::int64_t> part(static_cast<std::size_t>((rows + 255) / 256), 0);
-  const bool x86 = use_avx2_kernels();
-  at::parallel_for(0, static_cast<std::int64_t>(part.size()), 1, [&](std::int64_t c0, std::int64_t c1) {
-    for (std::int64_t c = c0; c < c1; c++)
-      for (std::int64_t r = c * 256; r < std::min(rows, (c + 1) * 256); r++) {
-        part[static_cast<std::size_t>(c)] += row_kernels::argmax<T>(x86, x + r * stride, n) == labels[r];
-      }
-  });
-  std::int64_t hits = 0;
-  for (std::int64_t h : part) hits += h;
-  return hits;
-}
-
-}  // namespace
-
-std::int64_t count_correct(const at::Tensor& logits, const at::Tensor& labels, std::int64_t n) {
-  const at::Tensor x = logits.detach().stride(1) == 1 ? logits.detach() : logits.detach().contiguous();
-  const at::Tensor y = labels.to(at::kLong).contiguous();
-  std::int64_t hits = 0;
-  AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "count_correct", [&] {
-    hits = count_argmax_hits<scalar_t>(x.data_ptr<scalar_t>(), x.size(0), x.stride(0), n, y.data_ptr<std::int64_t>());
-  });
-  return hits;
 }
 
 }  // namespace grok

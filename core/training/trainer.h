@@ -137,7 +137,11 @@ const std::vector<std::string>& fork_kept_fields();
 //   7  Chughtai's MLP makes its first layer from per-token tables, W_x W[:D] and W_y W[D:], and
 //      adds two rows a pair instead of multiplying the concatenated embeddings (mlp_families.cpp):
 //      mlp runs (the mlp preset)
-constexpr int kKernelVersion = 7;
+//   8  a one-layer transformer's weight products (values, W W_O, W_out^T W_U, the tables, the '='
+//      query) are one operation with a hand-written backward, its independent GEMMs side by side
+//      on one thread each, and the scores are X (W_K^T q) without the keys (one_layer_operands.h):
+//      every one-layer transformer, its training and (dropout preset included) its evaluation
+constexpr int kKernelVersion = 8;
 
 // What every new run file's meta records of where it was made (app and LibTorch versions, BLAS,
 // intra-op threads, kernel version): training, forks and imports alike.

@@ -29,6 +29,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/model/internal/gemm_jobs.h"
+
 namespace grok {
 
 // The tables themselves from per-head rows: tables[j][h] = values[j][:, h, :] A[:, h * Dh : (h + 1) * Dh]^T,
@@ -36,6 +38,14 @@ namespace grok {
 // (stream, head) product is one GEMM on one thread, the threads taking different products; the
 // bits do not depend on the thread count (A's gradient sums the streams in order).
 std::vector<at::Tensor> table_mix_tables(const std::vector<at::Tensor>& values, const at::Tensor& A);
+// The same products, and those of their backward, as jobs (gemm_jobs.h) for a caller that runs them
+// beside products of its own, on tensors without autograd: values [R_j, H, Dh] and A [K, H * Dh]
+// contiguous, out [H, R_j, K]; d_values like values, d_A like A (overwritten).
+std::vector<GemmJob> table_mix_tables_jobs(const std::vector<at::Tensor>& values, const at::Tensor& A,
+                                           std::vector<at::Tensor>& out);
+std::vector<GemmJob> table_mix_tables_backward_jobs(const std::vector<at::Tensor>& values, const at::Tensor& A,
+                                                    const std::vector<at::Tensor>& d_tables,
+                                                    std::vector<at::Tensor>& d_values, at::Tensor& d_A);
 
 at::Tensor table_mix(const at::Tensor& alpha, const std::vector<at::Tensor>& tables, const std::vector<at::Tensor>& idx,
                      const at::Tensor& base, const at::Tensor& base_idx, bool relu = false);
