@@ -52,7 +52,7 @@ claims=(
   "orthograd       grok    205 380"
   "grokfast        grok    165 7260"
   "mainline        grok    140 10570"
-  "constant-norm   reach   1050 1110 95"
+  "constant-norm   reach   1220 1670 95"
   "no-weight-decay never   130 1500 10"
   "stablemax       never   390 1500 30"
   "dropout         never   500 1500 15"

@@ -4,10 +4,12 @@
 //
 // Why: these products depend on the weights alone, not on the pairs: the stacked values of every
 // token row, W W_O, W_out^T W_U, the per-head tables and the '=' token's query. As ~60 ATen
-// operations and ~40 autograd nodes they cost the mainline's step ~3.5 ms at 2 threads for ~1.7 ms
-// of arithmetic: each small product split over both threads, each node's call and allocation
-// overheads. Here the independent products run side by side, one per thread (gemm_jobs.h), and
-// the glue is a few loops. Its bits do not depend on the thread count.
+// operations and ~40 autograd nodes they cost the mainline's step several ms at 2 threads for
+// ~1.7 ms of arithmetic: each small product split over both threads, each node's call and
+// allocation overheads. Here the independent products run side by side, one per thread
+// (gemm_jobs.h), and the glue is a few loops: the step's part that does not scale with the pairs
+// went from 4.8 to 3.7 ms (docs/performance.md, session 17). Its bits do not depend on the thread
+// count.
 //
 // Also cheaper in arithmetic: the keys are never formed. The query is one row (the '=' token's),
 // so row r's score is X[r] . (W_K[h]^T q[h]): a [2V + 1, D] x [D, H] product instead of the keys'
