@@ -9,8 +9,8 @@
 #     --out DIR      where the run files go (default: runs/check-presets; existing ones are replaced)
 #     --threads N    intra-op threads per run (default 1: the count the claims were measured at; a
 #                    run is bit-identical for a thread count, another count rounds differently and
-#                    moves the epochs, e.g. the mainline groks at 10 570 on 1 thread, ~10 400-12 000
-#                    on 2 in earlier builds)
+#                    moves the epochs, e.g. the mainline groks at 10 820 on 1 thread (kernel version 8;
+#                    10 570 under 5-7) and at 10 590 on 2, ~10 400-12 000 on 2 in earlier builds)
 #     --full         the long claims instead of the capped ones: mlp groks at ~97 900 epochs,
 #                    no-weight-decay stays below 10 % through 10 000 (about 20 min more at 1 thread
 #                    since kernel version 7; ~1 h 30 min before)
