@@ -154,6 +154,10 @@ struct Attended {
   Stream resid;                // otherwise: position i's residual after attention
 };
 
+// What each head's weights of position i over positions 0..i sum to: 1, or with Zhong's attention
+// rate, rate + (i + 1)(1 - rate) (the constant part weighs every allowed position 1).
+double pattern_sum(double rate, std::size_t i) { return rate + static_cast<double>(i + 1) * (1 - rate); }
+
 // Attention of position i over positions 0..i (causal). k, v, q are computed on each stream's
 // distinct rows only.
 Attended attend(const LayerWeights& L, const std::vector<Stream>& s, std::size_t i, std::int64_t N,
@@ -201,8 +205,7 @@ Attended attend(const LayerWeights& L, const std::vector<Stream>& s, std::size_t
   const at::Tensor attn = pattern.permute({0, 2, 1});                              // [N, H, i+1]
   if (pattern_out) *pattern_out = attn;
   if (shared) {
-    // Each head's weights sum to 1, or with Zhong's rate to rate + (i + 1)(1 - rate).
-    Mixed m{pattern, values, {}, L.W_O, s[i].rows, s[i].index(N), alpha + static_cast<double>(i + 1) * (1 - alpha)};
+    Mixed m{pattern, values, {}, L.W_O, s[i].rows, s[i].index(N), pattern_sum(alpha, i)};
     for (std::size_t j = 0; j <= i; j++) m.idx.push_back(s[j].index(N));
     return {m, {}};
   }
@@ -213,6 +216,25 @@ Attended attend(const LayerWeights& L, const std::vector<Stream>& s, std::size_t
   }
   return {std::nullopt,
           Stream{Stream::Pair, s[i].gather(s[i].rows, N) + at::matmul(z.reshape({N, H * Dh}), L.W_O.t()), {}}};
+}
+
+// The one-layer model's final position from one_layer_operands: its attention pattern and fused
+// logits, what forward_fast's general path computes for one layer without dropout.
+at::Tensor forward_one_layer(const TransformerWeights& w, const Batch& x, ForwardCache* cache, double rate) {
+  const std::int64_t N = x.size();
+  const OneLayerOperands o = one_layer_operands(w, pattern_sum(rate, 2));
+  const at::Tensor zeros = at::zeros({N}, at::kLong);
+  const double scale = 1.0 / std::sqrt(static_cast<double>(w.layers[0].W_Q.size(1)));
+  const at::Tensor pattern = attention_pattern(o.scores, {x.a, x.b, zeros}, scale, rate);  // [N, 3, H]
+  const bool into = cache && cache->mlp_post_into.defined() && !at::GradMode::is_enabled();
+  const Logits r = fused_logits(pattern.narrow(1, 0, 2), o.tables, {x.a, x.b}, o.base, zeros, o.W2,
+                                into ? cache->mlp_post_into : at::Tensor());
+  if (cache) {
+    cache->mlp_post.push_back(r.neurons);
+    cache->attn.push_back(pattern.permute({0, 2, 1}));
+    cache->direct = r.direct;
+  }
+  return r.logits;
 }
 
 }  // namespace
@@ -260,6 +282,9 @@ at::Tensor forward_fast(const Weights& weights, const Batch& x, const ForwardOpt
                         double attention_rate) {
   if (opt.input_a.defined()) throw std::logic_error("forward_fast: given input vectors are forward_plain's");
   const TransformerWeights w(weights);
+  if (cache) cache->clear();
+  if (w.layers.size() == 1 && opt.dropout <= 0 && !opt.final_mlp && one_layer_operands_available())
+    return forward_one_layer(w, x, cache, attention_rate);  // the paper's model (kernel version 8)
   const std::int64_t N = x.size();
   const std::int64_t p = w.W_E.size(1) - 1;
   const at::Tensor E = w.W_E.t();  // [V, D]
@@ -268,7 +293,6 @@ at::Tensor forward_fast(const Weights& weights, const Batch& x, const ForwardOpt
       {Stream::Table, E + w.W_pos[1], x.b},
       {Stream::Const, (E[p] + w.W_pos[2]).unsqueeze(0), {}},
   };
-  if (cache) cache->clear();
   for (std::size_t l = 0; l + 1 < w.layers.size(); l++) {
     // Every position feeds the next layer's keys and values.
     const LayerWeights& L = w.layers[l];
@@ -294,22 +318,6 @@ at::Tensor forward_fast(const Weights& weights, const Batch& x, const ForwardOpt
       next.push_back(mid);
     }
     s = next;
-  }
-  if (w.layers.size() == 1 && opt.dropout <= 0 && !opt.final_mlp && one_layer_operands_available()) {
-    // One layer (the paper's model): the weights' products as one operation (kernel version 8).
-    const OneLayerOperands o = one_layer_operands(w, attention_rate + 3 * (1 - attention_rate));
-    const at::Tensor zeros = at::zeros({N}, at::kLong);
-    const double scale = 1.0 / std::sqrt(static_cast<double>(w.layers[0].W_Q.size(1)));
-    const at::Tensor pattern = attention_pattern(o.scores, {x.a, x.b, zeros}, scale, attention_rate);  // [N, 3, H]
-    const bool into = cache && cache->mlp_post_into.defined() && !at::GradMode::is_enabled();
-    const Logits r = fused_logits(pattern.narrow(1, 0, 2), o.tables, {x.a, x.b}, o.base, zeros, o.W2,
-                                  into ? cache->mlp_post_into : at::Tensor());
-    if (cache) {
-      cache->mlp_post.push_back(r.neurons);
-      cache->attn.push_back(pattern.permute({0, 2, 1}));
-      cache->direct = r.direct;
-    }
-    return r.logits;
   }
   // Last layer, final position only. With x_mid its residual after attention and h its neurons,
   //   logits = W_U^T x_mid + (W_out^T W_U)^T h + W_U^T b_out:
