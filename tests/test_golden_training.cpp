@@ -7,7 +7,9 @@
 // shared rows' gradients in the table mix's first pass) every transformer's, 5 (the '=' stream
 // folded into the table mix) every transformer's, 6 (Gromov's hidden layer row-major) label-noise's
 // with OpenBLAS's Haswell kernels, 7 (Chughtai's first layer from per-token tables) mlp's, 8 (a
-// one-layer transformer's weight products as one operation) every one-layer transformer's.
+// one-layer transformer's weight products as one operation) every one-layer transformer's, 9 (a
+// per-pair query's attention through W_K^T q and the mixed residual; the fused last layers)
+// two-layer's.
 //
 // What a hash covers: every tensor of every checkpoint (name, shape, bytes), every metrics row,
 // every stored measure and numerics value, as their bit patterns. A change anywhere in training or

@@ -72,9 +72,11 @@ MixCase mix_case(at::ScalarType dtype, bool shared_base = false) {
 }
 
 // Forward and every gradient, under a fixed upstream gradient.
-std::vector<at::Tensor> mix_all(MixCase& c, bool relu) {
+std::vector<at::Tensor> mix_all(MixCase& c, std::int64_t relu_cols, bool composed = false) {
   for (auto* t : {&c.alpha, &c.base, &c.tables[0], &c.tables[1], &c.tables[2]}) t->mutable_grad() = at::Tensor();
-  const at::Tensor out = table_mix(c.alpha, c.tables, c.idx, c.base, c.base_idx, relu);
+  at::Tensor out = table_mix(c.alpha, c.tables, c.idx, c.base, c.base_idx, composed ? 0 : relu_cols);
+  if (composed)  // ReLU as a separate operation on the first relu_cols columns
+    out = at::cat({at::relu(out.narrow(1, 0, relu_cols)), out.narrow(1, relu_cols, out.size(1) - relu_cols)}, 1);
   at::manual_seed(12);
   out.backward(at::randn(out.sizes()).to(out.scalar_type()));
   return {out.detach(), c.alpha.grad(), c.base.grad(), c.tables[0].grad(), c.tables[1].grad(), c.tables[2].grad()};
@@ -90,7 +92,7 @@ std::vector<at::Tensor> logits_all(MixCase& c, const at::Tensor& W, bool fused) 
   if (fused) {
     logits = table_mix_logits(c.alpha, c.tables, c.idx, c.base, c.base_idx, Wg).first;
   } else {
-    const at::Tensor m = table_mix(c.alpha, c.tables, c.idx, c.base, c.base_idx, false);
+    const at::Tensor m = table_mix(c.alpha, c.tables, c.idx, c.base, c.base_idx);
     logits = m.narrow(1, M, V) + at::mm(at::relu(m.narrow(1, 0, M)), Wg);
   }
   at::manual_seed(13);
@@ -118,7 +120,8 @@ class TestKernels : public QObject {
   }
 
   void tableMixFallbackMatchesTheFastKernel() {
-    for (bool relu : {false, true})
+    // ReLU on no column, on the first 120 of 203 (neurons, then the rest), on all.
+    for (std::int64_t relu : {0, 120, 203})
       for (bool shared_base : {false, true}) {
         MixCase c = mix_case(at::kFloat, shared_base);
         const auto fast = with_kernels(false, [&] { return mix_all(c, relu); });
@@ -132,6 +135,9 @@ class TestKernels : public QObject {
           QVERIFY(close(fast[i], ref[i], 1e-5, names[i]));
           QVERIFY(close(portable[i], ref[i], 1e-5, names[i]));
         }
+        MixCase e = mix_case(at::kDouble, shared_base);
+        const auto composed = mix_all(e, relu, true);
+        for (std::size_t i = 0; i < ref.size(); i++) QVERIFY(close(ref[i], composed[i], 1e-12, names[i]));
       }
   }
 

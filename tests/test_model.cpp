@@ -122,6 +122,7 @@ class TestModel : public QObject {
     QTest::newRow("p=23, 1 layer, float64, constant attention") << 23 << 1 << true << 0.0;
     QTest::newRow("p=23, 2 layers, float64, attention rate 0.5") << 23 << 2 << true << 0.5;
     QTest::newRow("p=23, 2 layers, float32, attention rate 0.3") << 23 << 2 << false << 0.3;
+    QTest::newRow("p=23, 3 layers, float64") << 23 << 3 << true << 1.0;  // a middle layer's per-pair queries
   }
   void fastPathMatchesPlain() {
     QFETCH(int, p);

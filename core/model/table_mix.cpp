@@ -244,10 +244,10 @@ using table_mix_passes::mix_forward;
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
-// grad [N, K] masked by out > 0 (ReLU's backward): in place when `in_place` (nobody else holds
-// grad's memory), else into a new tensor.
+// grad [N, K] with its first `cols` columns masked by out > 0 (ReLU's backward): in place when
+// `in_place` (nobody else holds grad's memory), else into a new tensor.
 template <typename T>
-at::Tensor relu_masked(const at::Tensor& grad, const at::Tensor& out, bool in_place) {
+at::Tensor relu_masked(const at::Tensor& grad, const at::Tensor& out, std::int64_t cols, bool in_place) {
   const std::int64_t N = grad.size(0), K = grad.size(1);
   at::Tensor masked = in_place ? grad : at::empty_like(grad);
   T* d = masked.data_ptr<T>();
@@ -255,7 +255,10 @@ at::Tensor relu_masked(const at::Tensor& grad, const at::Tensor& out, bool in_pl
   const T* o = out.data_ptr<T>();
   const bool x86 = use_avx2_kernels();
   at::parallel_for(0, N, 64, [&](std::int64_t n0, std::int64_t n1) {
-    for (std::int64_t n = n0; n < n1; n++) relu_mask<T>(x86, d + n * K, g + n * K, o + n * K, K);
+    for (std::int64_t n = n0; n < n1; n++) {
+      relu_mask<T>(x86, d + n * K, g + n * K, o + n * K, cols);
+      if (!in_place) std::copy(g + n * K + cols, g + (n + 1) * K, d + n * K + cols);
+    }
   });
   return masked;
 }
@@ -263,17 +266,18 @@ at::Tensor relu_masked(const at::Tensor& grad, const at::Tensor& out, bool in_pl
 struct TableMix : torch::autograd::Function<TableMix> {
   // inputs: alpha, base, tables..., then the index tensors (not differentiable)
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& alpha, const at::Tensor& base,
-                            at::TensorList tables, at::TensorList idx, const at::Tensor& base_idx, bool relu) {
+                            at::TensorList tables, at::TensorList idx, const at::Tensor& base_idx,
+                            std::int64_t relu_cols) {
     const std::vector<at::Tensor> t(tables.begin(), tables.end()), ix(idx.begin(), idx.end());
     at::Tensor out = at::empty({alpha.size(0), base.size(1)}, base.options());
-    AT_DISPATCH_FLOATING_TYPES(alpha.scalar_type(), "table_mix", [&] {
-      mix_forward<scalar_t>(alpha, t, ix, base, base_idx, relu ? base.size(1) : 0, out);
-    });
-    variable_list saved = {alpha, base, base_idx, relu ? out : at::Tensor()};
+    AT_DISPATCH_FLOATING_TYPES(alpha.scalar_type(), "table_mix",
+                               [&] { mix_forward<scalar_t>(alpha, t, ix, base, base_idx, relu_cols, out); });
+    variable_list saved = {alpha, base, base_idx, relu_cols > 0 ? out : at::Tensor()};
     saved.insert(saved.end(), t.begin(), t.end());
     saved.insert(saved.end(), ix.begin(), ix.end());
     ctx->save_for_backward(saved);
     ctx->saved_data["J"] = static_cast<std::int64_t>(t.size());
+    ctx->saved_data["relu_cols"] = relu_cols;
     return out;
   }
 
@@ -289,8 +293,9 @@ struct TableMix : torch::autograd::Function<TableMix> {
     at::Tensor g = grads[0].contiguous();
     grads.clear();
     if (relu_out.defined())
-      AT_DISPATCH_FLOATING_TYPES(g.scalar_type(), "table_mix_relu",
-                                 [&] { g = relu_masked<scalar_t>(g, relu_out, sole); });
+      AT_DISPATCH_FLOATING_TYPES(g.scalar_type(), "table_mix_relu", [&] {
+        g = relu_masked<scalar_t>(g, relu_out, ctx->saved_data["relu_cols"].toInt(), sole);
+      });
     at::Tensor d_alpha = at::empty_like(alpha), d_base = at::empty_like(base);
     std::vector<at::Tensor> d_tables;
     for (auto& t : tables) d_tables.push_back(at::empty_like(t));
@@ -301,7 +306,7 @@ struct TableMix : torch::autograd::Function<TableMix> {
     out.insert(out.end(), d_tables.begin(), d_tables.end());
     for (std::int64_t j = 0; j < J; j++) out.emplace_back();  // idx
     out.emplace_back();                                       // base_idx
-    out.emplace_back();                                       // relu flag
+    out.emplace_back();                                       // relu_cols
     return out;
   }
 };
@@ -309,11 +314,11 @@ struct TableMix : torch::autograd::Function<TableMix> {
 }  // namespace
 
 at::Tensor table_mix(const at::Tensor& alpha, const std::vector<at::Tensor>& tables, const std::vector<at::Tensor>& idx,
-                     const at::Tensor& base, const at::Tensor& base_idx, bool relu) {
+                     const at::Tensor& base, const at::Tensor& base_idx, std::int64_t relu_cols) {
   std::vector<at::Tensor> t, ix;
   table_mix_passes::check_operands("table_mix", alpha, tables, idx, base, t, ix);
   return TableMix::apply(alpha.contiguous(), base.contiguous(), at::TensorList(t), at::TensorList(ix),
-                         base_idx.contiguous(), relu);
+                         base_idx.contiguous(), relu_cols);
 }
 
 }  // namespace grok

@@ -11,14 +11,9 @@
 #include "core/runtime/simd_kernels.h"
 
 namespace grok {
-namespace {
+namespace table_mix_passes {
 
 using row_kernels::relu_mask;
-using table_mix_passes::mix_backward;
-using table_mix_passes::mix_forward;
-using table_mix_passes::mix_forward_split;
-using torch::autograd::AutogradContext;
-using torch::autograd::variable_list;
 
 // The gradient of the fused logits' mix, gm [N, M + V] (its MLP columns g W^T masked by ReLU, its
 // direct columns g itself), and dW = ReLU(m[:, :M])^T g [M, V]. Blocks of kRows pairs: each
@@ -26,8 +21,10 @@ using torch::autograd::variable_list;
 // dW and for the mask, while in cache, and no [N, M] product is zeroed, written and read back. gm
 // may be m itself (its rows are overwritten after they are read). dW is summed per fixed slice of
 // blocks, then slice by slice: the same bits whatever the thread count.
+namespace {
 template <typename T>
-bool logits_mix_grad(const at::Tensor& g, const at::Tensor& m, const at::Tensor& W, at::Tensor& gm, at::Tensor& dW) {
+bool logits_mix_grad_blas(const at::Tensor& g, const at::Tensor& m, const at::Tensor& W, at::Tensor& gm,
+                          at::Tensor& dW) {
   const std::int64_t N = g.size(0), V = g.size(1), M = W.size(0), KK = M + V;
   constexpr std::int64_t kRows = 128, kSlices = 4;
   const std::int64_t blocks = (N + kRows - 1) / kRows, slices = std::min(kSlices, blocks);
@@ -68,6 +65,34 @@ bool logits_mix_grad(const at::Tensor& g, const at::Tensor& m, const at::Tensor&
   for (std::int64_t sl = 1; sl < slices; sl++) dW.add_(part[sl]);
   return true;
 }
+
+}  // namespace
+
+template <typename T>
+void logits_mix_grad(const at::Tensor& g, const at::Tensor& m, const at::Tensor& W, at::Tensor& gm, at::Tensor& dW) {
+  if (logits_mix_grad_blas<T>(g, m, W, gm, dW)) return;
+  // No BLAS in the process: ATen's products.
+  const std::int64_t M = W.size(0), V = g.size(1);
+  dW.copy_(at::mm(m.narrow(1, 0, M).t(), g));
+  gm.narrow(1, 0, M).copy_(at::mm(g, W.t()) * m.narrow(1, 0, M).gt(0));
+  gm.narrow(1, M, V).copy_(g);
+}
+
+template void logits_mix_grad<float>(const at::Tensor&, const at::Tensor&, const at::Tensor&, at::Tensor&, at::Tensor&);
+template void logits_mix_grad<double>(const at::Tensor&, const at::Tensor&, const at::Tensor&, at::Tensor&,
+                                      at::Tensor&);
+
+}  // namespace table_mix_passes
+
+namespace {
+
+using row_kernels::relu_mask;
+using table_mix_passes::logits_mix_grad;
+using table_mix_passes::mix_backward;
+using table_mix_passes::mix_forward;
+using table_mix_passes::mix_forward_split;
+using torch::autograd::AutogradContext;
+using torch::autograd::variable_list;
 
 struct TableMixLogits : torch::autograd::Function<TableMixLogits> {
   // inputs: alpha, base, W, tables..., then the index tensors (not differentiable)
@@ -111,11 +136,7 @@ struct TableMixLogits : torch::autograd::Function<TableMixLogits> {
     std::vector<at::Tensor> d_tables;
     for (auto& t : tables) d_tables.push_back(at::empty_like(t));
     AT_DISPATCH_FLOATING_TYPES(alpha.scalar_type(), "table_mix_logits_backward", [&] {
-      if (!logits_mix_grad<scalar_t>(g, m, W, gm, dW)) {  // no BLAS in the process: ATen's products
-        dW.copy_(at::mm(m.narrow(1, 0, M).t(), g));
-        gm.narrow(1, 0, M).copy_(at::mm(g, W.t()) * m.narrow(1, 0, M).gt(0));
-        gm.narrow(1, M, V).copy_(g);
-      }
+      logits_mix_grad<scalar_t>(g, m, W, gm, dW);
       mix_backward<scalar_t>(gm, alpha, tables, idx, base_idx, d_alpha, d_tables, d_base);
     });
     variable_list out = {d_alpha, d_base, dW};
@@ -126,7 +147,46 @@ struct TableMixLogits : torch::autograd::Function<TableMixLogits> {
   }
 };
 
+// The same operation with a residual per pair in place of the mix: m = x W1^T + b1 (a layer after
+// the first: its final position's residual is its own for every pair).
+struct DenseLogits : torch::autograd::Function<DenseLogits> {
+  static variable_list forward(AutogradContext* ctx, const at::Tensor& x, const at::Tensor& W1, const at::Tensor& b1,
+                               const at::Tensor& W) {
+    const std::int64_t M = W.size(0), V = W1.size(0) - M;
+    at::Tensor m = at::addmm(b1, x, W1.t());  // [N, M + V]
+    m.narrow(1, 0, M).relu_();
+    at::Tensor logits = at::addmm(m.narrow(1, M, V), m.narrow(1, 0, M), W);
+    ctx->save_for_backward({x, W1, W, m});
+    ctx->mark_non_differentiable({m});
+    ctx->set_materialize_grads(false);
+    return {logits, m};
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    const variable_list s = ctx->get_saved_variables();
+    const at::Tensor &x = s[0], &W1 = s[1], &W = s[2], &m = s[3];
+    const at::Tensor g = grads[0].contiguous();
+    grads.clear();
+    TORCH_CHECK(!ctx->saved_data.count("consumed"), "dense_logits: backward twice through one forward");
+    const bool sole = m.storage().use_count() == 1;  // as in TableMixLogits: gm takes m's memory
+    if (sole) ctx->saved_data["consumed"] = true;
+    at::Tensor gm = sole ? m : at::empty_like(m), dW = at::empty({W.size(0), W.size(1)}, W.options());
+    AT_DISPATCH_FLOATING_TYPES(g.scalar_type(), "dense_logits_backward",
+                               [&] { logits_mix_grad<scalar_t>(g, m, W, gm, dW); });
+    return {gm.mm(W1), gm.t().mm(x), gm.sum(0), dW};
+  }
+};
+
 }  // namespace
+
+std::pair<at::Tensor, at::Tensor> dense_logits(const at::Tensor& x, const at::Tensor& W1, const at::Tensor& b1,
+                                               const at::Tensor& W) {
+  TORCH_CHECK(x.dim() == 2 && W1.dim() == 2 && W.dim() == 2 && W1.size(1) == x.size(1) && W1.size(0) > W.size(0) &&
+                  b1.dim() == 1 && b1.size(0) == W1.size(0),
+              "dense_logits: x [N, D], W1 [M + V, D], b1 [M + V], W [M, V]");
+  const auto out = DenseLogits::apply(x.contiguous(), W1.contiguous(), b1.contiguous(), W.contiguous());
+  return {out[0], out[1]};
+}
 
 std::pair<at::Tensor, at::Tensor> table_mix_logits_into(const at::Tensor& alpha, const std::vector<at::Tensor>& tables,
                                                         const std::vector<at::Tensor>& idx, const at::Tensor& base,

@@ -2,6 +2,7 @@
 
 #include "core/model/internal/attention_pattern.h"
 #include "core/model/internal/one_layer_operands.h"
+#include "core/model/internal/pair_heads.h"
 #include "core/model/internal/paired_mm.h"
 #include "core/model/internal/table_mix.h"
 
@@ -79,7 +80,7 @@ struct Mixed {
   // W resid + bias for every pair: [N, K] for W [K, D] (undefined W: identity, K = D); ReLU of it
   // with `relu`.
   at::Tensor apply(const at::Tensor& W, const at::Tensor& bias, bool relu = false) const {
-    if (!W.defined()) return mix(W_O, x, relu);
+    if (!W.defined()) return mix(W_O, x, relu ? x.size(1) : 0);
     return apply_all({{W, bias, relu}}).front();
   }
 
@@ -98,7 +99,7 @@ struct Mixed {
     const auto base = at::matmul(x, W.t()).split_with_sizes(sizes, 1);  // [R_i, K] each
     std::vector<at::Tensor> out;
     for (std::size_t i = 0; i < maps.size(); i++)
-      out.push_back(mix(A[i], maps[i].bias.defined() ? base[i] + maps[i].bias : base[i], maps[i].relu));
+      out.push_back(mix(A[i], maps[i].bias.defined() ? base[i] + maps[i].bias : base[i], maps[i].relu ? sizes[i] : 0));
     return out;
   }
 
@@ -114,9 +115,9 @@ struct Mixed {
   }
 
  private:
-  at::Tensor mix(const at::Tensor& A, const at::Tensor& base, bool relu) const {
+  at::Tensor mix(const at::Tensor& A, const at::Tensor& base, std::int64_t relu_cols) const {
     const Operands o = folded(A, base);
-    return table_mix(o.alpha, table_mix_tables(o.values, A), o.idx, o.base, x_idx, relu);  // tables [H, R_j, K]
+    return table_mix(o.alpha, table_mix_tables(o.values, A), o.idx, o.base, x_idx, relu_cols);  // tables [H, R_j, K]
   }
 
   // The mix's operands with a stream of one row (the '=' token's), s, folded into the others and
@@ -171,6 +172,23 @@ Attended attend(const LayerWeights& L, const std::vector<Stream>& s, std::size_t
     out.rows = s[0].rows + at::matmul(v.reshape({v.size(0), H * Dh}), L.W_O.t());
     if (pattern_out) *pattern_out = at::ones({N, H, 1}, s[0].rows.options());
     return {std::nullopt, out};
+  }
+  if (s[i].kind == Stream::Pair) {
+    // A per-pair query (every layer after the first): the keys of all positions through W_K^T q and
+    // the values through W_V of the mixed residual (pair_heads.h), not K and V at every position.
+    std::vector<at::Tensor> rows, idx;
+    for (std::size_t j = 0; j <= i; j++)
+      rows.push_back(s[j].rows), idx.push_back(s[j].kind == Stream::Pair ? at::Tensor() : s[j].index(N));
+    const at::Tensor q = project_heads(s[i].rows, L.W_Q);                               // [N, H, Dh]
+    const at::Tensor scores = head_dots(at::bmm(q.transpose(0, 1), L.W_K), rows, idx);  // [N, i+1, H]
+    std::vector<at::Tensor> per_stream;
+    for (std::size_t j = 0; j <= i; j++) per_stream.push_back(scores.select(1, static_cast<std::int64_t>(j)));
+    const at::Tensor pattern = attention_pattern(per_stream, std::vector<at::Tensor>(i + 1, at::arange(N, at::kLong)),
+                                                 scale, alpha);  // [N, i+1, H]
+    if (pattern_out) *pattern_out = pattern.permute({0, 2, 1});
+    const at::Tensor z = at::bmm(head_mix(pattern, rows, idx), L.W_V.transpose(1, 2));  // [H, N, Dh]
+    return {std::nullopt,
+            Stream{Stream::Pair, s[i].rows + at::matmul(z.transpose(0, 1).reshape({N, H * Dh}), L.W_O.t()), {}}};
   }
   // K and V of every stream and Q of stream i in one product over the streams' stacked rows when
   // the rows are few (V + V + 1 for the mainline's first layer: one call beats seven, forward and
@@ -300,6 +318,15 @@ at::Tensor forward_fast(const Weights& weights, const Batch& x, const ForwardOpt
     for (std::size_t i = 0; i < 3; i++) {
       at::Tensor pattern;
       Attended att = attend(L, s, i, N, cache && i == 2 ? &pattern : nullptr, attention_rate);
+      if (att.mixed && opt.dropout <= 0 && !(opt.final_mlp && opt.final_mlp->layer == static_cast<int>(l))) {
+        // The next residual, resid + b_out + ReLU(W_in resid + b_in) W_out^T, has the last layer's
+        // logits' form with W_U the identity: one fused mix (kernel version 9).
+        const at::Tensor I = at::eye(L.W_in.size(1), L.W_in.options());
+        const Logits r = att.mixed->logits({L.W_in, L.b_in, true}, {I, L.b_out, false}, L.W_out.t());
+        if (i == 2 && cache) cache->mlp_post.push_back(r.neurons), cache->attn.push_back(pattern);
+        next.push_back(Stream{Stream::Pair, r.logits, {}});
+        continue;
+      }
       Stream mid = att.mixed ? Stream{Stream::Pair, att.mixed->apply({}, {}), {}} : att.resid;
       if (opt.dropout > 0 && mid.kind != Stream::Pair) {
         // Dropout masks are per pair: a shared row would share its mask.
@@ -339,6 +366,18 @@ at::Tensor forward_fast(const Weights& weights, const Batch& x, const ForwardOpt
       cache->direct = r.direct;
     }
     return r.logits;
+  }
+  const std::int64_t M = L.W_in.size(0), V = w.W_U.size(1);
+  if (!att.mixed && opt.dropout <= 0 && !(opt.final_mlp && opt.final_mlp->layer == last)) {
+    // The same fused MLP and logits from the per-pair residual (kernel version 9).
+    const auto [logits, m] =
+        dense_logits(att.resid.rows, at::cat({L.W_in, W_Ut}, 0), at::cat({L.b_in, bias_U}), W_outU);
+    if (cache) {
+      cache->mlp_post.push_back(m.narrow(1, 0, M));
+      cache->attn.push_back(pattern);
+      cache->direct = m.narrow(1, M, V);
+    }
+    return logits;
   }
   at::Tensor pre, direct;
   if (att.mixed) {

@@ -77,8 +77,9 @@ class Transformer final : public ModelFamilyImpl {
   // The fast forward (transformer.cpp): in the first layer the MLP's input is a table mix (3
   // positions x H heads of M-wide rows) and, where a later layer reads them, positions 1 and 2
   // write their MLP outputs per pair; a middle layer works per pair at positions 1 and 2; the
-  // last layer attends from the final position only (its keys and values at positions 1 and 2
-  // per pair once a layer came before), and W_out W_U is one [M, V] product. A mix reads 2 H rows
+  // last layer attends from the final position only. A per-pair query's attention is four
+  // [D, H Dh]-sized products (Q, W_K^T q, W_V of the mixed residual, W_O: pair_heads.h); the last
+  // MLP's input and the direct path are one [D, M + V] product, and W_out W_U one [M, V]. A mix reads 2 H rows
   // a pair at positions 1 and 2 ('=' folded into the others at 2: Mixed::folded). Per-token
   // tables, softmaxes and biases are O(V) or O(N H), left out.
   Flops forward_flops(const Config& c, double n) const override {
@@ -88,9 +89,9 @@ class Transformer final : public ModelFamilyImpl {
     if (L == 1) {
       fast = M * V + 2 * H * (M + V);
     } else {
-      fast += 4 * H * (M + D) + 2 * M * D;                      // layer 0: table mixes, W_out at positions 1, 2
-      fast += (L - 2) * 2 * (3 * HD * D + HD * D + 2 * D * M);  // middle layers, positions 1 and 2
-      fast += 5 * HD * D + HD * D + D * M + M * V;              // last: K, V at 1, 2; Q; W_O; W_in; W_out W_U
+      fast += 4 * H * (M + D) + 2 * M * D;             // layer 0: table mixes, W_out at positions 1, 2
+      fast += (L - 2) * 2 * (4 * HD * D + 2 * D * M);  // middle layers, positions 1 and 2: as the last's attention
+      fast += 4 * HD * D + D * (M + V) + M * V;        // last: Q, W_K^T q, W_V of the mix, W_O; W_in and W_U; W_out W_U
     }
     return {2 * n * fast, 2 * n * (L * 3 * (4 * HD * D + 2 * D * M) + D * V)};
   }

@@ -141,7 +141,12 @@ const std::vector<std::string>& fork_kept_fields();
 //      query) are one operation with a hand-written backward, its independent GEMMs side by side
 //      on one thread each, and the scores are X (W_K^T q) without the keys (one_layer_operands.h):
 //      every one-layer transformer, its training and (dropout preset included) its evaluation
-constexpr int kKernelVersion = 8;
+//   9  a per-pair query's attention (the layers after the first) scores W_K^T q against the
+//      residual streams and maps the mixed residual by W_V (pair_heads.h), not K and V at every
+//      position; the last layer's MLP and logits are one fused operation from its per-pair
+//      residual (dense_logits), and a first-layer position that feeds a later layer writes its
+//      next residual with the same fused mix (W_U the identity): models of two layers or more
+constexpr int kKernelVersion = 9;
 
 // What every new run file's meta records of where it was made (app and LibTorch versions, BLAS,
 // intra-op threads, kernel version): training, forks and imports alike.

@@ -11,8 +11,9 @@
 // dense [N, D] x [D, K] product (K = d_mlp: 12 row-mixes of 512 instead of a 128-deep dot per
 // output), and the same saving in the backward pass.
 //
-// With `relu`, the result is ReLU(out) and the backward masks the gradient itself: one pass over
-// [N, K] fewer each way than a separate ReLU (the MLP pre-activation's case).
+// Columns [0, relu_cols) of the result are ReLU(out), and the backward masks the gradient itself:
+// one pass over [N, K] fewer each way than a separate ReLU (the MLP pre-activation's case; a layer
+// whose residual feeds another writes both in one mix, its pre-activation first).
 //
 // Shapes: alpha [N, J, H]; tables[j] [H, R_j, K] (head-major: the per-head products that make them
 // write it without a transposed copy); idx[j] [N] int64 in 0..R_j-1; base [R_b, K];
@@ -48,7 +49,7 @@ std::vector<GemmJob> table_mix_tables_backward_jobs(const std::vector<at::Tensor
                                                     std::vector<at::Tensor>& d_values, at::Tensor& d_A);
 
 at::Tensor table_mix(const at::Tensor& alpha, const std::vector<at::Tensor>& tables, const std::vector<at::Tensor>& idx,
-                     const at::Tensor& base, const at::Tensor& base_idx, bool relu = false);
+                     const at::Tensor& base, const at::Tensor& base_idx, std::int64_t relu_cols = 0);
 
 // The last layer's MLP and logits as one operation. The tables and base have M + V columns: the
 // MLP's pre-activation (M, ReLU applied), then the direct path's logits (V). With m the mix,
@@ -65,6 +66,12 @@ at::Tensor table_mix(const at::Tensor& alpha, const std::vector<at::Tensor>& tab
 std::pair<at::Tensor, at::Tensor> table_mix_logits(const at::Tensor& alpha, const std::vector<at::Tensor>& tables,
                                                    const std::vector<at::Tensor>& idx, const at::Tensor& base,
                                                    const at::Tensor& base_idx, const at::Tensor& W);
+
+// The same with a residual per pair, x [N, D], in place of the mix (a layer after the first):
+// m = x W1^T + b1, W1 [M + V, D] (W_in, then W_U^T), b1 [M + V]. Returns {logits [N, V], m} as
+// table_mix_logits does; differentiable in x, W1, b1 and W, with the same blocked backward.
+std::pair<at::Tensor, at::Tensor> dense_logits(const at::Tensor& x, const at::Tensor& W1, const at::Tensor& b1,
+                                               const at::Tensor& W);
 
 // The same without a gradient, the neurons written into `neurons` [N, M] (contiguous, the mix's
 // dtype: an array of the caller's, so that the analysis keeps them without a copy) and the direct

@@ -48,4 +48,12 @@ void mix_backward(const at::Tensor& grad, const at::Tensor& alpha, const std::ve
                   const std::vector<at::Tensor>& idx, const at::Tensor& base_idx, at::Tensor& d_alpha,
                   std::vector<at::Tensor>& d_tables, at::Tensor& d_base);
 
+// The gradient of the fused logits (logits = m[:, M:] + ReLU(m[:, :M]) W, W [M, V]) from g [N, V]:
+// gm [N, M + V] (g W^T masked by ReLU, then g itself) and dW = ReLU(m[:, :M])^T g, in blocks of
+// pairs, each block's two products on the thread that masks it. gm may be m (each row is read
+// before it is written); m's first M columns hold the neurons after ReLU. dW is summed per fixed
+// slice of blocks, then slice by slice: the same bits whatever the thread count.
+template <typename T>
+void logits_mix_grad(const at::Tensor& g, const at::Tensor& m, const at::Tensor& W, at::Tensor& gm, at::Tensor& dW);
+
 }  // namespace grok::table_mix_passes
