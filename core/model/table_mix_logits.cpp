@@ -147,14 +147,30 @@ struct TableMixLogits : torch::autograd::Function<TableMixLogits> {
   }
 };
 
+// m += b (each row), ReLU on the first M columns: one pass, where addmm's copy of the broadcast
+// bias into m and a ReLU would be two. The same sums as addmm (b plus the completed product).
+template <typename T>
+void add_bias_relu(at::Tensor& m, const at::Tensor& b, std::int64_t M) {
+  const std::int64_t K = m.size(1);
+  T* mp = m.data_ptr<T>();
+  const T* bp = b.data_ptr<T>();
+  at::parallel_for(0, m.size(0), 64, [&](std::int64_t n0, std::int64_t n1) {
+    for (std::int64_t n = n0; n < n1; n++) {
+      T* row = mp + n * K;
+      for (std::int64_t k = 0; k < M; k++) row[k] = std::max(row[k] + bp[k], T(0));
+      for (std::int64_t k = M; k < K; k++) row[k] += bp[k];
+    }
+  });
+}
+
 // The same operation with a residual per pair in place of the mix: m = x W1^T + b1 (a layer after
 // the first: its final position's residual is its own for every pair).
 struct DenseLogits : torch::autograd::Function<DenseLogits> {
   static variable_list forward(AutogradContext* ctx, const at::Tensor& x, const at::Tensor& W1, const at::Tensor& b1,
                                const at::Tensor& W) {
     const std::int64_t M = W.size(0), V = W1.size(0) - M;
-    at::Tensor m = at::addmm(b1, x, W1.t());  // [N, M + V]
-    m.narrow(1, 0, M).relu_();
+    at::Tensor m = at::mm(x, W1.t());  // [N, M + V]
+    AT_DISPATCH_FLOATING_TYPES(m.scalar_type(), "dense_logits", [&] { add_bias_relu<scalar_t>(m, b1, M); });
     at::Tensor logits = at::addmm(m.narrow(1, M, V), m.narrow(1, 0, M), W);
     ctx->save_for_backward({x, W1, W, m});
     ctx->mark_non_differentiable({m});

@@ -45,9 +45,6 @@ struct Stream {
   at::Tensor index(std::int64_t N) const {  // row of each pair, for table_mix
     return kind == Table ? idx : at::zeros({N}, at::kLong);
   }
-  at::Tensor row_of_pair(std::int64_t N) const {  // the row of `rows` each pair reads, any kind
-    return kind == Pair ? at::arange(N, at::kLong) : index(N);
-  }
 };
 
 // The last layer's fused MLP and logits from its mix's operands (table_mix_logits): {logits [N, V],
@@ -190,50 +187,41 @@ Attended attend(const LayerWeights& L, const std::vector<Stream>& s, std::size_t
     return {std::nullopt,
             Stream{Stream::Pair, s[i].rows + at::matmul(z.transpose(0, 1).reshape({N, H * Dh}), L.W_O.t()), {}}};
   }
-  // K and V of every stream and Q of stream i in one product over the streams' stacked rows when
-  // the rows are few (V + V + 1 for the mainline's first layer: one call beats seven, forward and
-  // backward). Per-pair streams (a layer after the first) have N rows each: there Q is projected
-  // from stream i's rows alone, not from every stream's (a third of the product, and of its
-  // backward's zero-filled gradient, for nothing).
+  // Every stream's rows are a table (the first layer): K and V of every stream and Q of stream i
+  // in one product over the streams' stacked rows (V + V + 1 for the mainline's first layer: one
+  // call beats seven, forward and backward), and the scores per distinct row, gathered per pair
+  // inside the softmax (attention_pattern).
   std::vector<at::Tensor> rows;
   std::vector<std::int64_t> counts;
   for (std::size_t j = 0; j <= i; j++) rows.push_back(s[j].rows), counts.push_back(s[j].rows.size(0));
-  const bool few = s[i].kind != Stream::Pair;
-  const at::Tensor W_KVQ = few ? at::cat({L.W_K, L.W_V, L.W_Q}, 0) : at::cat({L.W_K, L.W_V}, 0);  // [3H or 2H, Dh, D]
-  const auto kvq = project_heads(at::cat(rows, 0), W_KVQ).split(H, 1);                            // [sum R, H, Dh] each
+  const auto kvq = project_heads(at::cat(rows, 0), at::cat({L.W_K, L.W_V, L.W_Q}, 0)).split(H, 1);  // [sum R, H, Dh]
   const auto ks = kvq[0].split_with_sizes(counts, 0), vs = kvq[1].split_with_sizes(counts, 0);
-  const at::Tensor q = few ? kvq[2].split_with_sizes(counts, 0)[i] : project_heads(s[i].rows, L.W_Q);  // [R_i, H, Dh]
-  // Scores per distinct row where the query is one row (the final position of the first layer) or
-  // the key's own stream; per pair otherwise. attention_pattern gathers them inside the softmax.
-  std::vector<at::Tensor> scores, score_rows, values;
-  bool shared = true;
+  const at::Tensor q = kvq[2].split_with_sizes(counts, 0)[i];  // [R_i, H, Dh]
+  std::vector<at::Tensor> scores, score_rows;
   for (std::size_t j = 0; j <= i; j++) {
     const at::Tensor& k = ks[j];  // [R_j, H, Dh]
     if (s[i].kind == Stream::Const || j == i) {
       scores.push_back((k * q).sum(-1));  // [R_j, H]
-      score_rows.push_back(s[j].row_of_pair(N));
+      score_rows.push_back(s[j].index(N));
     } else {
-      scores.push_back((s[j].gather(k, N) * s[i].gather(q, N)).sum(-1));  // [N, H]
-      score_rows.push_back(at::arange(N, at::kLong));
+      // Keys and queries of different tokens (the first layer's position 1): every key row
+      // against every query row, [R_j * R_i, H], not per-pair products.
+      const std::int64_t Ri = q.size(0);
+      scores.push_back(at::matmul(k.permute({1, 0, 2}), q.permute({1, 2, 0})).permute({1, 2, 0}).reshape({-1, H}));
+      score_rows.push_back(s[j].index(N) * Ri + s[i].index(N));
     }
-    values.push_back(vs[j]);  // [R_j, H, Dh]
-    shared = shared && s[j].kind != Stream::Pair;
   }
   const at::Tensor pattern = attention_pattern(scores, score_rows, scale, alpha);  // [N, i+1, H]
-  const at::Tensor attn = pattern.permute({0, 2, 1});                              // [N, H, i+1]
-  if (pattern_out) *pattern_out = attn;
-  if (shared) {
-    Mixed m{pattern, values, {}, L.W_O, s[i].rows, s[i].index(N), pattern_sum(alpha, i)};
-    for (std::size_t j = 0; j <= i; j++) m.idx.push_back(s[j].index(N));
-    return {m, {}};
-  }
-  at::Tensor z;  // [N, H, Dh]
-  for (std::size_t j = 0; j <= i; j++) {
-    const at::Tensor term = attn.select(-1, static_cast<std::int64_t>(j)).unsqueeze(-1) * s[j].gather(values[j], N);
-    z = j == 0 ? term : z + term;
-  }
-  return {std::nullopt,
-          Stream{Stream::Pair, s[i].gather(s[i].rows, N) + at::matmul(z.reshape({N, H * Dh}), L.W_O.t()), {}}};
+  if (pattern_out) *pattern_out = pattern.permute({0, 2, 1});                      // [N, H, i+1]
+  Mixed m{pattern,
+          std::vector<at::Tensor>(vs.begin(), vs.end()),
+          {},
+          L.W_O,
+          s[i].rows,
+          s[i].index(N),
+          pattern_sum(alpha, i)};
+  for (std::size_t j = 0; j <= i; j++) m.idx.push_back(s[j].index(N));
+  return {m, {}};
 }
 
 // The one-layer model's final position from one_layer_operands: its attention pattern and fused

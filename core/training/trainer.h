@@ -145,7 +145,9 @@ const std::vector<std::string>& fork_kept_fields();
 //      residual streams and maps the mixed residual by W_V (pair_heads.h), not K and V at every
 //      position; the last layer's MLP and logits are one fused operation from its per-pair
 //      residual (dense_logits), and a first-layer position that feeds a later layer writes its
-//      next residual with the same fused mix (W_U the identity): models of two layers or more
+//      next residual with the same fused mix (W_U the identity); the first layer's position 1
+//      scores every key row against every query row (a [V * V, H] table) instead of per pair:
+//      models of two layers or more
 constexpr int kKernelVersion = 9;
 
 // What every new run file's meta records of where it was made (app and LibTorch versions, BLAS,
