@@ -115,11 +115,25 @@ void dot_rows(const Streams<T>& s, const HeadRows<T>& x, std::int64_t N, std::in
   });
 }
 
-variable_list stream_inputs(at::TensorList rows, at::TensorList idx, variable_list head) {
-  head.insert(head.end(), rows.begin(), rows.end());
-  head.insert(head.end(), idx.begin(), idx.end());
-  return head;
+// What both kernels' forwards save, their first operand and the streams, and their backwards read.
+void save_streams(AutogradContext* ctx, const at::Tensor& first, at::TensorList rows, at::TensorList idx) {
+  variable_list saved = {first};
+  saved.insert(saved.end(), rows.begin(), rows.end());
+  saved.insert(saved.end(), idx.begin(), idx.end());
+  ctx->save_for_backward(saved);
+  ctx->saved_data["J"] = static_cast<std::int64_t>(rows.size());
 }
+struct Saved {
+  at::Tensor first;
+  std::vector<at::Tensor> rows, idx;
+  explicit Saved(AutogradContext* ctx) {
+    const variable_list sv = ctx->get_saved_variables();
+    const std::int64_t J = ctx->saved_data["J"].toInt();
+    first = sv[0];
+    rows.assign(sv.begin() + 1, sv.begin() + 1 + J);
+    idx.assign(sv.begin() + 1 + J, sv.end());
+  }
+};
 
 struct HeadDots : torch::autograd::Function<HeadDots> {
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& qk, at::TensorList rows, at::TensorList idx) {
@@ -130,16 +144,14 @@ struct HeadDots : torch::autograd::Function<HeadDots> {
       dot_rows<scalar_t>(Streams<scalar_t>(r, ix), HeadRows<scalar_t>(qk), N, H, s.data_ptr<scalar_t>(),
                          use_avx2_kernels());
     });
-    ctx->save_for_backward(stream_inputs(rows, idx, {qk}));
-    ctx->saved_data["J"] = J;
+    save_streams(ctx, qk, rows, idx);
     return s;
   }
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
-    const variable_list sv = ctx->get_saved_variables();
-    const std::int64_t J = ctx->saved_data["J"].toInt();
-    const at::Tensor& qk = sv[0];
-    const std::vector<at::Tensor> r(sv.begin() + 1, sv.begin() + 1 + J), ix(sv.begin() + 1 + J, sv.end());
-    const std::int64_t H = qk.size(0), N = qk.size(1);
+    const Saved sv(ctx);
+    const at::Tensor& qk = sv.first;
+    const std::vector<at::Tensor>&r = sv.rows, &ix = sv.idx;
+    const std::int64_t H = qk.size(0), N = qk.size(1), J = static_cast<std::int64_t>(r.size());
     const at::Tensor w = grads[0].contiguous();  // [N, J, H]
     at::Tensor d_qk = at::empty({H, N, qk.size(2)}, qk.options());
     variable_list out;
@@ -164,16 +176,14 @@ struct HeadMix : torch::autograd::Function<HeadMix> {
       mix_rows<scalar_t>(Streams<scalar_t>(r, ix), alpha.data_ptr<scalar_t>(), N, H, HeadRows<scalar_t>(out),
                          use_avx2_kernels());
     });
-    ctx->save_for_backward(stream_inputs(rows, idx, {alpha}));
-    ctx->saved_data["J"] = static_cast<std::int64_t>(r.size());
+    save_streams(ctx, alpha, rows, idx);
     return out;
   }
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
-    const variable_list sv = ctx->get_saved_variables();
-    const std::int64_t J = ctx->saved_data["J"].toInt();
-    const at::Tensor& alpha = sv[0];
-    const std::vector<at::Tensor> r(sv.begin() + 1, sv.begin() + 1 + J), ix(sv.begin() + 1 + J, sv.end());
-    const std::int64_t N = alpha.size(0), H = alpha.size(2);
+    const Saved sv(ctx);
+    const at::Tensor& alpha = sv.first;
+    const std::vector<at::Tensor>&r = sv.rows, &ix = sv.idx;
+    const std::int64_t N = alpha.size(0), H = alpha.size(2), J = static_cast<std::int64_t>(r.size());
     const at::Tensor g = grads[0].contiguous();  // [H, N, D]
     at::Tensor d_alpha = at::empty_like(alpha);
     variable_list out;
