@@ -300,6 +300,10 @@ class TestCli : public QObject {
       QVERIFY2(r.out.contains(line), line);
     // Which arithmetic the numbers are of (trainer.h).
     QVERIFY(r.out.contains("training kernel version " + QString::number(kKernelVersion) + "\n"));
+    // Any task: one of Power's polynomials has a step, a floor and a ratio, and no views to time.
+    const Result poly = cli({"bench", "--set", "task=x2+xy+y2+x", "--set", "p=23", "--repeats", "2", "--threads", "1"});
+    QCOMPARE(poly.code, 0);
+    QVERIFY2(poly.out.contains("x the floor)") && poly.out.contains("analysis: none to time ("), qPrintable(poly.out));
   }
 
   // OpenBLAS's kernel family, as the bench's BLAS line names it: never the SSE3 "Prescott"

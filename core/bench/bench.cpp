@@ -114,6 +114,12 @@ BenchResult run_benchmark(const Config& cfg, int threads, int repeats, const std
   r.plain_step_gflops = 3 * model.forward_flops(cfg, r.n_train).reference / (r.plain_step_ms * 1e6);
   r.train_step_floor_ms = train_flops / (r.gemm_gflops * 1e6);
 
+  // A task without a group's structure (Power's polynomials, S5-conj ...) has no views to time:
+  // its training figures alone.
+  if (const Task task(cfg); !task.has_group()) {
+    r.analysis_undefined = task.group_reason();
+    return r;
+  }
   // Analysis on a trained checkpoint if given: its sparse spectra and confident logits are what
   // the views see; the cost hardly depends on the values.
   const std::vector<NamedArray> ck = checkpoint.empty() ? to_named_arrays(init_weights(cfg)) : checkpoint;
@@ -174,6 +180,9 @@ std::string format_benchmark(const BenchResult& r) {
                 r.plain_step_gflops, static_cast<int>(r.gemm[0]), static_cast<int>(r.gemm[1]),
                 static_cast<int>(r.gemm[1]), static_cast<int>(r.gemm[2]), r.gemm_gflops, r.epochs_per_second,
                 r.test_interval);
+  if (!r.analysis_undefined.empty())
+    return std::string(buf) + "analysis: none to time (" + r.analysis_undefined +
+           ": the views, measures and checks are not defined)\n";
   char an[1024];
   std::snprintf(an, sizeof an,
                 "analysis on %s:\n"

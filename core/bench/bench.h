@@ -43,7 +43,8 @@ struct BenchResult {
   std::vector<NamedArray> trained_weights;
 
   // Analysis (issue 3), medians, on the given checkpoint or the initial weights.
-  std::string analysis_weights;  // "initial weights" or "run.grok epoch 40000"
+  std::string analysis_weights;    // "initial weights" or "run.grok epoch 40000"
+  std::string analysis_undefined;  // why there is none: the task is not a group's composition
   double snapshot_spectra_ms = 0, snapshot_forward_ms = 0, snapshot_measures_ms = 0, snapshot_neurons_ms = 0;
   double snapshot_ms = 0;           // everything the views show for a checkpoint (SnapshotScope::views)
   double snapshot_all_ms = 0;       // the same with every progress measure (SnapshotScope::all, `analyze`)
