@@ -199,6 +199,7 @@ Attended attend(const LayerWeights& L, const std::vector<Stream>& s, std::size_t
   const at::Tensor q = kvq[2].split_with_sizes(counts, 0)[i];  // [R_i, H, Dh]
   std::vector<at::Tensor> scores, score_rows;
   for (std::size_t j = 0; j <= i; j++) {
+    TORCH_CHECK(s[j].kind != Stream::Pair, "attend: a per-pair key stream needs a per-pair query");
     const at::Tensor& k = ks[j];  // [R_j, H, Dh]
     if (s[i].kind == Stream::Const || j == i) {
       scores.push_back((k * q).sum(-1));  // [R_j, H]
