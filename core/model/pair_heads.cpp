@@ -12,7 +12,6 @@
 namespace grok {
 namespace {
 
-using row_kernels::axpy;
 using row_kernels::combine;
 using row_kernels::dot;
 using torch::autograd::AutogradContext;
@@ -43,20 +42,12 @@ struct HeadRows {
 };
 
 // Stream j's gradient from its pairs' contributions c [N, D]: c itself for a per-pair stream, else
-// each table row the sum of its pairs' rows in ascending order.
+// each table row the sum of its pairs' rows in order (table_mix_passes.h).
 template <typename T>
-at::Tensor stream_grad(const at::Tensor& c, const at::Tensor& idx, std::int64_t R, bool x86) {
+at::Tensor stream_grad(const at::Tensor& c, const at::Tensor& idx, std::int64_t R) {
   if (!idx.numel()) return c;
-  const std::int64_t D = c.size(1);
-  const table_mix_passes::Groups gr = table_mix_passes::group_by_row(idx, R);
-  at::Tensor out = at::zeros({R, D}, c.options());
-  const T* cp = c.data_ptr<T>();
-  T* op = out.data_ptr<T>();
-  at::parallel_for(0, R, 1, [&](std::int64_t r0, std::int64_t r1) {
-    for (std::int64_t r = r0; r < r1; r++)
-      for (std::int64_t q = gr.offsets[r]; q < gr.offsets[r + 1]; q++)
-        axpy<T>(x86, op + r * D, cp + gr.order[q] * D, T(1), D);
-  });
+  at::Tensor out = at::empty({R, c.size(1)}, c.options());
+  table_mix_passes::sum_rows_by_index<T>(c.data_ptr<T>(), c.size(1), idx, out);
   return out;
 }
 
@@ -82,7 +73,7 @@ std::vector<at::Tensor> streams_backward(const HeadRows<T>& x, std::int64_t N, s
     }
   });
   std::vector<at::Tensor> out;
-  for (std::int64_t j = 0; j < J; j++) out.push_back(stream_grad<T>(c[j], idx[j], rows[j].size(0), x86));
+  for (std::int64_t j = 0; j < J; j++) out.push_back(stream_grad<T>(c[j], idx[j], rows[j].size(0)));
   return out;
 }
 

@@ -188,18 +188,22 @@ void mix_backward(const at::Tensor& grad, const at::Tensor& alpha, const std::ve
     });
   }
 
-  if (!base_in_pass) {  // base rows per token (or no pass over grad yet): summed row by row
-    const Groups gr = group_by_row(base_idx, d_base.size(0));
-    T* db = d_base.data_ptr<T>();
-    at::parallel_for(0, d_base.size(0), 1, [&](std::int64_t r0, std::int64_t r1) {
-      for (std::int64_t r = r0; r < r1; r++) {
-        T* row = db + r * K;
-        for (std::int64_t k = 0; k < K; k++) row[k] = 0;
-        for (std::int64_t q = gr.offsets[r]; q < gr.offsets[r + 1]; q++)
-          axpy<T>(x86, row, g + gr.order[q] * K, T(1), K);
-      }
-    });
-  }
+  if (!base_in_pass) sum_rows_by_index<T>(g, K, base_idx, d_base);  // base rows per token (or no pass yet)
+}
+
+template <typename T>
+void sum_rows_by_index(const T* grad, std::int64_t K, const at::Tensor& idx, at::Tensor& out) {
+  const Groups gr = group_by_row(idx, out.size(0));
+  const bool x86 = use_avx2_kernels();
+  T* o = out.data_ptr<T>();
+  at::parallel_for(0, out.size(0), 1, [&](std::int64_t r0, std::int64_t r1) {
+    for (std::int64_t r = r0; r < r1; r++) {
+      T* row = o + r * K;
+      for (std::int64_t k = 0; k < K; k++) row[k] = 0;
+      for (std::int64_t q = gr.offsets[r]; q < gr.offsets[r + 1]; q++)
+        axpy<T>(x86, row, grad + gr.order[q] * K, T(1), K);
+    }
+  });
 }
 
 void check_operands(const char* what, const at::Tensor& alpha, const std::vector<at::Tensor>& tables,
@@ -227,6 +231,8 @@ template void mix_forward_split<float>(const at::Tensor&, const std::vector<at::
 template void mix_forward_split<double>(const at::Tensor&, const std::vector<at::Tensor>&,
                                         const std::vector<at::Tensor>&, const at::Tensor&, const at::Tensor&,
                                         std::int64_t, double*, std::int64_t, double*, std::int64_t);
+template void sum_rows_by_index<float>(const float*, std::int64_t, const at::Tensor&, at::Tensor&);
+template void sum_rows_by_index<double>(const double*, std::int64_t, const at::Tensor&, at::Tensor&);
 template void mix_backward<float>(const at::Tensor&, const at::Tensor&, const std::vector<at::Tensor>&,
                                   const std::vector<at::Tensor>&, const at::Tensor&, at::Tensor&,
                                   std::vector<at::Tensor>&, at::Tensor&);

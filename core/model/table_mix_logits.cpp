@@ -94,6 +94,17 @@ using table_mix_passes::mix_forward_split;
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
+// The buffer for the fused logits' gradient gm, [N, M + V]: m's own memory when no one outside
+// holds m (training: the caller kept only the logits; the backward's handles share one tensor), one
+// [N, M + V] buffer fewer to bring into cache. A second backward (retain_graph) would then find m
+// overwritten: refused.
+at::Tensor gradient_buffer(AutogradContext* ctx, const at::Tensor& m, const char* what) {
+  TORCH_CHECK(!ctx->saved_data.count("consumed"), what, ": backward twice through one forward");
+  if (m.storage().use_count() != 1) return at::empty_like(m);
+  ctx->saved_data["consumed"] = true;
+  return m;
+}
+
 struct TableMixLogits : torch::autograd::Function<TableMixLogits> {
   // inputs: alpha, base, W, tables..., then the index tensors (not differentiable)
   static variable_list forward(AutogradContext* ctx, const at::Tensor& alpha, const at::Tensor& base,
@@ -124,13 +135,7 @@ struct TableMixLogits : torch::autograd::Function<TableMixLogits> {
     const at::Tensor g = grads[0].contiguous();
     grads.clear();
     const std::int64_t M = W.size(0), V = g.size(1);
-    // The neurons' gradient takes m's memory when no one outside holds m (training: the caller kept
-    // only the logits; this backward's handles share one tensor): one [N, M + V] buffer fewer to
-    // bring into cache. A second backward (retain_graph) would then find m overwritten: refused.
-    TORCH_CHECK(!ctx->saved_data.count("consumed"), "table_mix_logits: backward twice through one forward");
-    const bool sole = m.storage().use_count() == 1;
-    if (sole) ctx->saved_data["consumed"] = true;
-    at::Tensor gm = sole ? m : at::empty_like(m), d_alpha = at::empty_like(alpha);
+    at::Tensor gm = gradient_buffer(ctx, m, "table_mix_logits"), d_alpha = at::empty_like(alpha);
     at::Tensor d_base = at::empty({ctx->saved_data["base_rows"].toInt(), m.size(1)}, m.options());
     at::Tensor dW = at::empty({M, V}, W.options());
     std::vector<at::Tensor> d_tables;
@@ -183,10 +188,7 @@ struct DenseLogits : torch::autograd::Function<DenseLogits> {
     const at::Tensor &x = s[0], &W1 = s[1], &W = s[2], &m = s[3];
     const at::Tensor g = grads[0].contiguous();
     grads.clear();
-    TORCH_CHECK(!ctx->saved_data.count("consumed"), "dense_logits: backward twice through one forward");
-    const bool sole = m.storage().use_count() == 1;  // as in TableMixLogits: gm takes m's memory
-    if (sole) ctx->saved_data["consumed"] = true;
-    at::Tensor gm = sole ? m : at::empty_like(m), dW = at::empty({W.size(0), W.size(1)}, W.options());
+    at::Tensor gm = gradient_buffer(ctx, m, "dense_logits"), dW = at::empty({W.size(0), W.size(1)}, W.options());
     AT_DISPATCH_FLOATING_TYPES(g.scalar_type(), "dense_logits_backward",
                                [&] { logits_mix_grad<scalar_t>(g, m, W, gm, dW); });
     return {gm.mm(W1), gm.t().mm(x), gm.sum(0), dW};

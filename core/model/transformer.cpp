@@ -303,6 +303,7 @@ at::Tensor forward_fast(const Weights& weights, const Batch& x, const ForwardOpt
   for (std::size_t l = 0; l + 1 < w.layers.size(); l++) {
     // Every position feeds the next layer's keys and values.
     const LayerWeights& L = w.layers[l];
+    const at::Tensor I = at::eye(L.W_in.size(1), L.W_in.options());  // W_U of the fused mix below
     std::vector<Stream> next;
     for (std::size_t i = 0; i < 3; i++) {
       at::Tensor pattern;
@@ -310,7 +311,6 @@ at::Tensor forward_fast(const Weights& weights, const Batch& x, const ForwardOpt
       if (att.mixed && opt.dropout <= 0 && !(opt.final_mlp && opt.final_mlp->layer == static_cast<int>(l))) {
         // The next residual, resid + b_out + ReLU(W_in resid + b_in) W_out^T, has the last layer's
         // logits' form with W_U the identity: one fused mix (kernel version 9).
-        const at::Tensor I = at::eye(L.W_in.size(1), L.W_in.options());
         const Logits r = att.mixed->logits({L.W_in, L.b_in, true}, {I, L.b_out, false}, L.W_out.t());
         if (i == 2 && cache) cache->mlp_post.push_back(r.neurons), cache->attn.push_back(pattern);
         next.push_back(Stream{Stream::Pair, r.logits, {}});

@@ -23,6 +23,12 @@ struct Groups {
 };
 Groups group_by_row(const at::Tensor& idx, std::int64_t R);
 
+// out [R, K] (overwritten): row r is the sum of grad's rows n with idx[n] == r, in ascending n (0
+// if none); threads take whole rows, so the bits do not depend on their count. grad [N, K] is
+// contiguous. The gradient of a table whose rows the pairs read by index.
+template <typename T>
+void sum_rows_by_index(const T* grad, std::int64_t K, const at::Tensor& idx, at::Tensor& out);
+
 // Throws c10::Error ("<what>: ...") unless alpha [N, J, H] matches J tables [H, R_j, K] (K the
 // base's columns) and J index vectors; appends the contiguous tables and indices to the outputs.
 void check_operands(const char* what, const at::Tensor& alpha, const std::vector<at::Tensor>& tables,
