@@ -15,6 +15,7 @@
 #include "core/runtime/compute_thread.h"
 #include "core/runtime/machine_load.h"
 #include "core/runtime/system_info.h"
+#include "core/training/internal/recipes.h"
 #include "core/training/internal/train_step.h"
 #include "core/training/trainer.h"
 
@@ -74,7 +75,7 @@ BenchResult run_benchmark(const Config& cfg, int threads, int repeats, const std
     r.test_eval_ms = median_ms(repeats, [&] {
       at::NoGradGuard g;
       const at::Tensor logits = model_forward(cfg, w, test);
-      (void)cross_entropy_f64(logits, test.labels).item<double>();
+      (void)run_loss(logits, test.labels, cfg.loss, Task(cfg).p()).item<double>();  // as the trainer
       (void)count_correct(logits, test.labels, Task(cfg).p());
     });
   }

@@ -148,7 +148,10 @@ const std::vector<std::string>& fork_kept_fields();
 //      next residual with the same fused mix (W_U the identity); the first layer's position 1
 //      scores every key row against every query row (a [V * V, H] table) instead of per pair:
 //      models of two layers or more
-constexpr int kKernelVersion = 9;
+//  10  the test loss of a softmax64 run is the training step's fused float64 cross-entropy
+//      (cross_entropy64, via run_loss), not ATen's log_softmax chain: the recorded test loss moves
+//      in its last bits (~1e-15 relative); the training itself is unchanged: every softmax64 run
+constexpr int kKernelVersion = 10;
 
 // What every new run file's meta records of where it was made (app and LibTorch versions, BLAS,
 // intra-op threads, kernel version): training, forks and imports alike.

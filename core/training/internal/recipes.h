@@ -34,7 +34,8 @@ namespace grok {
 at::Tensor log_probs(const at::Tensor& logits, LossKind kind);
 // log(s(x) / sum_j s(x_j)) along the last dimension, in x's dtype (callers pass float64).
 at::Tensor log_stablemax(const at::Tensor& x);
-// The training and test loss of a run: mean -log p_label (a scalar of log_probs' dtype), or for mse
+// The training and test loss of a run: mean -log p_label (a scalar of log_probs' dtype; softmax64's
+// is cross_entropy64's, the training step's own, which agrees with log_probs' to ~1e-15), or for mse
 // Gromov's nn.MSELoss against one_hot(label, n) over the n outputs of the task (the '=' logit of
 // the transformer left out), the mean over N x n, in float64.
 at::Tensor run_loss(const at::Tensor& logits, const at::Tensor& labels, LossKind kind, std::int64_t n);
