@@ -9,7 +9,8 @@
 // with OpenBLAS's Haswell kernels, 7 (Chughtai's first layer from per-token tables) mlp's, 8 (a
 // one-layer transformer's weight products as one operation) every one-layer transformer's, 9 (a
 // per-pair query's attention through W_K^T q and the mixed residual; the fused last layers)
-// two-layer's.
+// two-layer's, 10 (the test loss from the training step's fused cross-entropy) every softmax64
+// preset's recorded test loss, and nothing else of theirs.
 //
 // What a hash covers: every tensor of every checkpoint (name, shape, bytes), every metrics row,
 // every stored measure and numerics value, as their bit patterns. A change anywhere in training or
