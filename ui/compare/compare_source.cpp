@@ -77,10 +77,7 @@ QString CompareSource::open(const QStringList& paths) {
 CompareSource::Stamp CompareSource::stampOf(int row) const {
   Stamp s;
   s.seen = true;
-  const QFileInfo f(runs_[row].path), wal(runs_[row].path + "-wal");
-  if (f.exists()) s.size = f.size(), s.modified = f.lastModified();
-  // An empty WAL is no news: a reader creates one where the trainer's close removed it.
-  if (wal.exists() && wal.size() > 0) s.walSize = wal.size(), s.walModified = wal.lastModified();
+  s.file = RunFileStamp::of(runs_[row].path);
   if (sweep_) {
     s.locked = RunLock::is_held(sweep_->lock_path(row));
     s.failed = QFileInfo::exists(QString::fromStdString(sweep_->error_path(row)));

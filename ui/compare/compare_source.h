@@ -2,8 +2,8 @@
 // names every run, started or not) or any set of run files (their varied fields are the config
 // fields that differ among them: core's differing_fields).
 //
-// Live without a busy loop: a timer (2 s) stats every run file and its WAL, the run's lock and its
-// error file on the GUI thread (microseconds a run), and only the runs whose stamp changed are
+// Live without a busy loop: a timer (2 s) stats every run file and its WAL (run_file_stamp.h), the
+// run's lock and its error file on the GUI thread (microseconds a run), and only the runs whose stamp changed are
 // re-read as a job of the source's runner (ui/jobs/job_runner.h); the result is posted back and `updated` names the
 // rows. A run's trainer commits a checkpoint into the WAL, so a growing run changes the stamp.
 //
@@ -16,7 +16,6 @@
 // which the destructor and open() wait for (a read takes milliseconds).
 #pragma once
 
-#include <QDateTime>
 #include <QObject>
 #include <QStringList>
 #include <QTimer>
@@ -27,6 +26,7 @@
 #include "core/experiments/sweep.h"
 #include "ui/compare/compare_data.h"
 #include "ui/jobs/job_runner.h"
+#include "ui/jobs/run_file_stamp.h"
 
 namespace grok {
 
@@ -59,13 +59,11 @@ class CompareSource : public QObject {
 
  private:
   struct Stamp {
-    qint64 size = -1, walSize = -1;
-    QDateTime modified, walModified;
+    RunFileStamp file;
     bool locked = false, failed = false;
     bool seen = false;  // false until the first poll after open(): every run is read once
     bool operator==(const Stamp& o) const {
-      return seen == o.seen && size == o.size && walSize == o.walSize && modified == o.modified &&
-             walModified == o.walModified && locked == o.locked && failed == o.failed;
+      return seen == o.seen && file == o.file && locked == o.locked && failed == o.failed;
     }
   };
   Stamp stampOf(int row) const;

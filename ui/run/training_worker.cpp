@@ -44,22 +44,28 @@ void TrainingWorker::requestStop() {
 // Each run is a job of the controller's runner, on a thread of its own (keep-alive off), so that
 // its OpenMP pool ends with the run and does not slow the views' analysis afterwards
 // (core/runtime/compute_thread.h). Signals from it are queued to the GUI thread.
+// `finished` once the Trainer is gone, and with it its lock on the run: the window then follows the
+// file as another process's (run_viewer.h) and must not find this one still holding it.
 void TrainingWorker::train(const Config& cfg, const QString& path, bool overwrite) {
+  Outcome o;
   try {
     Trainer t = Trainer::start(cfg, path.toStdString(), overwrite);
-    run(t);
+    o = run(t);
   } catch (const std::exception& e) {
-    emit finished(path, false, QString::fromStdString(e.what()));
+    o.error = QString::fromStdString(e.what());
   }
+  emit finished(path, o.completed, o.error);
 }
 
 void TrainingWorker::resume(const QString& path, std::optional<int> epochs) {
+  Outcome o;
   try {
     Trainer t = Trainer::resume(path.toStdString(), epochs);
-    run(t);
+    o = run(t);
   } catch (const std::exception& e) {
-    emit finished(path, false, QString::fromStdString(e.what()));
+    o.error = QString::fromStdString(e.what());
   }
+  emit finished(path, o.completed, o.error);
 }
 
 void TrainingWorker::fork(const QString& parent, int epoch, const QStringList& changes, const QString& path) {
@@ -75,7 +81,7 @@ void TrainingWorker::fork(const QString& parent, int epoch, const QStringList& c
   emit forked(path, error);
 }
 
-void TrainingWorker::run(Trainer& t) {
+TrainingWorker::Outcome TrainingWorker::run(Trainer& t) {
   const QString path = QString::fromStdString(t.path());
   emit started(path, t.config());
   std::optional<AnalysisTurns::Training> present;
@@ -113,16 +119,16 @@ void TrainingWorker::run(Trainer& t) {
     }
     if (turns_) turns_->between_epochs();
   };
+  Outcome o;
   try {
     t.run(stop_, cb);
-    emitNumerics();
-    if (!batch.isEmpty()) emit metrics(batch, status);
-    emit finished(path, t.finished(), QString());
+    o.completed = t.finished();
   } catch (const std::exception& e) {
-    emitNumerics();
-    if (!batch.isEmpty()) emit metrics(batch, status);
-    emit finished(path, false, QString::fromStdString(e.what()));
+    o.error = QString::fromStdString(e.what());
   }
+  emitNumerics();
+  if (!batch.isEmpty()) emit metrics(batch, status);
+  return o;
 }
 
 }  // namespace grok

@@ -62,11 +62,16 @@ class TrainingWorker : public QObject {
   void checkpoint(int epoch, const grok::MeasureRecord& measures, double measures_ms);
   // The numerics completed since the last batch (records.h NumericsRecord), sent just before metrics().
   void numerics(const QVector<grok::NumericsRecord>& records);
+  // Once the trainer has let go of the run (its lock released).
   void finished(const QString& path, bool completed, const QString& error);
   void forked(const QString& path, const QString& error);  // error "": the fork's file is written
 
  private:
-  void run(class Trainer& t);
+  struct Outcome {
+    bool completed = false;
+    QString error;  // "" unless training stopped on one
+  };
+  Outcome run(class Trainer& t);  // trains, sending metrics, checkpoints and numerics as they come
   std::atomic<bool> stop_{false}, paused_{false};
   std::mutex mutex_;
   std::condition_variable wake_;

@@ -266,8 +266,12 @@ void MainWindow::dropEvent(QDropEvent* event) {
 void MainWindow::updateStatus() {
   const QString summary = viewer_->curves()->summary();
   if (summary.isEmpty()) return;
-  const double rate = controller_->live().epochs_per_second;
-  status_->setText(tr("%1 · %2 epochs/s · %3").arg(summary).arg(rate, 0, 'f', 1).arg(viewer_->path()));
+  // The pace is this app's trainer's; a run another process trains is said to be one.
+  const QString who = training() ? tr("%1 epochs/s").arg(controller_->live().epochs_per_second, 0, 'f', 1)
+                      : viewer_->followingWriter() ? tr("trained by another process")
+                                                   : QString();
+  status_->setText(who.isEmpty() ? tr("%1 · %2").arg(summary, viewer_->path())
+                                 : tr("%1 · %2 · %3").arg(summary, who, viewer_->path()));
 }
 
 void MainWindow::error(const QString& title, const QString& message) {

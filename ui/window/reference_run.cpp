@@ -1,11 +1,9 @@
 #include "ui/window/reference_run.h"
 
 #include <QFileInfo>
-#include <algorithm>
+#include <utility>
 
-#include "core/base/key_selection.h"
 #include "core/base/task.h"
-#include "core/store/run_store.h"
 
 namespace grok {
 
@@ -18,22 +16,8 @@ ReferenceRun::ReferenceRun(QObject* parent) : QObject(parent) {
 
 QString ReferenceRun::name() const { return QFileInfo(path_).fileName(); }
 
-namespace {
-
-// Sizes and modification times of the run file and its WAL: what a commit changes.
-QString stampOf(const QString& path) {
-  QString s;
-  for (const QString& f : {path, path + "-wal"}) {
-    const QFileInfo info(f);
-    s += info.exists() ? QString("%1@%2;").arg(info.size()).arg(info.lastModified().toMSecsSinceEpoch()) : "-;";
-  }
-  return s;
-}
-
-}  // namespace
-
 QString ReferenceRun::set(const QString& path) {
-  const QString stamp = stampOf(path);  // before reading: a commit meanwhile is read at the next poll
+  const RunFileStamp stamp = RunFileStamp::of(path);  // before reading: a commit meanwhile is read at the next poll
   RunContents run;
   try {
     run = loadRunContents(path, std::nullopt);  // the live measures
@@ -52,34 +36,23 @@ void ReferenceRun::clear() {
   if (!active()) return;
   timer_.stop();
   path_.clear();
-  stamp_.clear();
+  stamp_ = {};
   run_ = {};
   emit changed();
 }
 
 bool ReferenceRun::poll() {
   if (!active()) return false;
-  const QString now = stampOf(path_);
+  const RunFileStamp now = RunFileStamp::of(path_);
   if (now == stamp_) return false;
   stamp_ = now;  // a file that cannot be read now is tried again when it changes again
   try {
-    const RunStore store = RunStore::open(path_.toStdString());
-    const Config cfg = store.config();
-    const std::vector<int> ck = store.checkpoint_epochs();
-    // The same run, grown (its checkpoints so far still there): read only the epochs added.
-    const bool grew = config_to_string(cfg) == config_to_string(run_.cfg) && ck.size() >= run_.checkpoints.size() &&
-                      std::equal(run_.checkpoints.begin(), run_.checkpoints.end(), ck.begin());
-    std::vector<EpochMetrics> metrics =
-        grew && !run_.metrics.empty() ? store.metrics(run_.metrics.back().epoch + 1) : store.metrics();
-    std::vector<MeasureRecord> measures = store.load_measures(KeySelection::Live);
-    if (grew) {
-      run_.metrics.insert(run_.metrics.end(), metrics.begin(), metrics.end());
-    } else {
-      run_.metrics = std::move(metrics);
-      run_.cfg = cfg;
-    }
-    run_.checkpoints = ck;
-    run_.measures = std::move(measures);
+    // The same run, grown: only the epochs added; another run made over the path: all of it.
+    RunTail t = loadRunTail(path_, std::nullopt, shownOf(run_));  // the live measures
+    if (t.replaced)
+      run_ = loadRunContents(path_, std::nullopt);
+    else
+      appendTail(run_, std::move(t));
   } catch (const std::exception&) {
     return false;
   }

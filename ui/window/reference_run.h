@@ -4,8 +4,9 @@
 //
 // It is read-only (RunStore::open read-only; WAL lets it be read while another process trains it)
 // and re-read when its file changes: a timer compares the sizes and times of the file and its WAL
-// every two seconds (a trainer commits at checkpoints), no busy loop and no thread. A re-read of
-// a run that grew reads only the epochs added since the last one. Its measures are the live ones
+// every two seconds (ui/jobs/run_file_stamp.h; a trainer commits at checkpoints), no busy loop and
+// no thread. A re-read of a run that grew reads only the epochs added since the last one
+// (run_contents.h, loadRunTail). Its measures are the live ones
 // stored by training (KeySelection::Live).
 //
 //   ReferenceRun ref;
@@ -23,6 +24,7 @@
 #include <QTimer>
 
 #include "core/base/config.h"
+#include "ui/jobs/run_file_stamp.h"
 #include "ui/window/run_contents.h"
 
 namespace grok {
@@ -49,7 +51,8 @@ class ReferenceRun : public QObject {
 
  private:
   QTimer timer_;
-  QString path_, stamp_;
+  QString path_;
+  RunFileStamp stamp_;
   RunContents run_;
 };
 

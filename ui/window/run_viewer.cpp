@@ -1,10 +1,14 @@
 #include "ui/window/run_viewer.h"
 
+#include <algorithm>
+
 #include <QFileInfo>
 #include <QLabel>
+#include <QTimer>
 
 #include "core/base/operation_group.h"
 #include "core/base/task.h"
+#include "core/store/run_lock.h"
 
 #include "ui/checkpoint/check_table_view.h"
 #include "ui/checkpoint/checkpoint_views.h"
@@ -34,6 +38,9 @@ RunViewer::RunViewer(std::shared_ptr<AnalysisTurns> turns, QObject* parent)
   reference_ = new ReferenceRun(this);
   referenceLabel_ = new QLabel;
   referenceLabel_->setVisible(false);
+  followTimer_ = new QTimer(this);
+  followTimer_->setInterval(2000);
+  connect(followTimer_, &QTimer::timeout, this, &RunViewer::pollFile);
   connect(reference_, &ReferenceRun::changed, this, &RunViewer::showReference);
   connect(scrubber_, &EpochScrubber::epochChanged, curves_, &CurvesPanel::setEpochMarker);
   connect(curves_, &CurvesPanel::lossSpikesChanged, scrubber_, &EpochScrubber::setLossSpikes);
@@ -69,6 +76,7 @@ bool RunViewer::filling() const { return filler_->running(); }
 
 QString RunViewer::open(const QString& path, bool fill) {
   const unsigned seq = ++openSeq_;
+  const RunFileStamp stamp = RunFileStamp::of(path);  // before the read: a commit during it is news
   RunContents run;
   try {
     // A long run's metrics take a while to read: off the GUI thread, the window painting meanwhile.
@@ -98,6 +106,9 @@ QString RunViewer::open(const QString& path, bool fill) {
   views_->setRun(path, keys_->keys());
   showUndefined(task);
   scrubber_->setCheckpoints(run.checkpoints);
+  shown_ = shownOf(run);
+  stamp_ = stamp;
+  follow();
   if (same && keep >= 0)
     scrubber_->setEpoch(keep);
   else if (!run.checkpoints.empty())
@@ -128,6 +139,8 @@ void RunViewer::showNewRun(const QString& path, const Config& cfg) {
   ++openSeq_;  // an open() still reading is superseded
   keys_->reset();
   clear();
+  followTimer_->stop();  // until training ends: its own updates come from the trainer
+  writerHolds_ = false;  // setTraining sets the views' pace
   path_ = path;
   cfg_ = cfg;
   curves_->setLoss(cfg_.loss);
@@ -140,22 +153,103 @@ void RunViewer::showNewRun(const QString& path, const Config& cfg) {
 
 void RunViewer::setTraining(bool training, bool paused, const QString& trainedPath) {
   training_ = training;
-  curves_->setLive(training);
-  views_->setLive(training && !paused);
+  if (!training) stamp_ = RunFileStamp::of(path_);  // what this app's trainer wrote is shown already
+  follow();                                         // stops while training
+  curves_->setLive(training || writerHolds_);
+  views_->setLive((training && !paused) || writerHolds_);
   views_->service()->setTrainedRun(trainedPath);
   keys_->setLocked(training, tr("The key set can be changed once training has stopped."));
 }
 
-void RunViewer::addMetrics(const QVector<EpochMetrics>& batch) { curves_->addMetrics(batch); }
+void RunViewer::addMetrics(const QVector<EpochMetrics>& batch) {
+  curves_->addMetrics(batch);
+  if (!batch.isEmpty()) shown_.metrics = std::max(shown_.metrics, batch.back().epoch);
+}
 
 void RunViewer::addCheckpoint(int epoch, const MeasureRecord& m) {
   if (!keys_->keys()) curves_->addMeasures(m);  // training measures with each checkpoint's own key set
   curves_->updatePhases();
   scrubber_->addCheckpoint(epoch);
+  if (shown_.checkpoints.empty() || epoch > shown_.checkpoints.back()) shown_.checkpoints.push_back(epoch);
 }
 
 void RunViewer::addNumerics(const QVector<NumericsRecord>& records) {
   curves_->addNumerics(std::vector<NumericsRecord>(records.begin(), records.end()));
+  if (!records.isEmpty()) shown_.numerics = std::max(shown_.numerics, records.back().epoch);
+}
+
+void RunViewer::follow() {
+  if (writerHolds_) {  // what was said of the run shown before (or before this app trained) is over
+    writerHolds_ = false;
+    curves_->setLive(training_);
+    views_->setLive(training_);
+  }
+  if (path_.isEmpty() || training_) return followTimer_->stop();
+  // Held now: a trainer elsewhere (its first checkpoint may be a while off).
+  setWriterHolds(RunLock::is_held(run_lock_path(path_.toStdString())));
+  followTimer_->start();
+}
+
+void RunViewer::setWriterHolds(bool held) {
+  if (held == writerHolds_) return;
+  writerHolds_ = held;
+  // The views share the cores with that trainer as with this app's own; once it stops they catch
+  // up with the newest checkpoint at once.
+  curves_->setLive(held);
+  views_->setLive(held);
+  const QString name = QFileInfo(path_).fileName();
+  emit message(held ? tr("%1 is being trained by another process: following it").arg(name)
+                    : tr("%1: the other process has stopped writing it").arg(name),
+               held ? 0 : 10000);
+}
+
+void RunViewer::setPollInterval(int ms) { followTimer_->setInterval(ms); }
+
+void RunViewer::pollFile() {
+  if (path_.isEmpty() || training_ || tailReading_) return;
+  const RunFileStamp now = RunFileStamp::of(path_);
+  if (now == stamp_) {
+    // A writer that stops without a last write (a reader's connection keeps the WAL) says so by its lock.
+    setWriterHolds(RunLock::is_held(run_lock_path(path_.toStdString())));
+    return;
+  }
+  tailReading_ = true;
+  jobs_->run<RunTail>(
+      this,
+      [path = path_, keys = keys_->keys(), shown = shown_](JobControl&) { return loadRunTail(path, keys, shown); },
+      [this, seq = openSeq_, now](const RunTail& t) {
+        tailReading_ = false;
+        if (seq != openSeq_ || training_) return;  // another run is shown, or this app's training feeds the views
+        stamp_ = now;
+        applyTail(t);
+      },
+      // A file caught mid-replacement, say: the stamp stays, so the next tick reads it again.
+      [this](const QString&) { tailReading_ = false; });
+}
+
+void RunViewer::applyTail(const RunTail& t) {
+  if (t.replaced) {  // a run made anew over the path: read as a whole, after this job's bookkeeping
+    QTimer::singleShot(0, this, [this, seq = openSeq_] {
+      if (seq != openSeq_ || training_) return;
+      if (const QString err = open(path_, false); !err.isEmpty()) emit failed(tr("Cannot open run"), err);
+    });
+    return;
+  }
+  shown_.identity = t.identity;  // known now if this app made the run
+  if (!t.metrics.empty()) addMetrics(QVector<EpochMetrics>(t.metrics.begin(), t.metrics.end()));
+  for (int e : t.checkpoints) {
+    const auto m =
+        std::find_if(t.measures.begin(), t.measures.end(), [e](const MeasureRecord& r) { return r.epoch == e; });
+    if (m != t.measures.end()) {
+      addCheckpoint(e, *m);
+    } else {  // no measures stored for it (yet): the checkpoint alone
+      scrubber_->addCheckpoint(e);
+      shown_.checkpoints.push_back(e);
+    }
+  }
+  if (!t.numerics.empty()) addNumerics(QVector<NumericsRecord>(t.numerics.begin(), t.numerics.end()));
+  setWriterHolds(t.held);  // after the checkpoints: a writer that has stopped shows its newest now
+  if (!t.metrics.empty() || !t.checkpoints.empty()) emit followed(shown_.metrics);
 }
 
 void RunViewer::cancelFill() { filler_->cancel(); }
@@ -233,6 +327,7 @@ void RunViewer::showUndefined(const Task& task) {
 }
 
 void RunViewer::clear() {
+  shown_ = {};
   curves_->clear();
   views_->clear();
   scrubber_->setCheckpoints({});

@@ -13,6 +13,12 @@
 //   v.addMetrics(batch); v.addCheckpoint(epoch, measures); v.addNumerics(records);
 //   v.setReference("base.grok");                       // "" or one line; v.clearReference()
 //
+// A run that another process writes (grokking-cli train, a Slurm job, a sweep's run) is followed
+// while it is open: a timer (2 s) stats the file and its WAL (ui/jobs/run_file_stamp.h), and on a
+// change what is new is read off the GUI thread (run_contents.h, loadRunTail) and added as this
+// app's own training adds it, the scrubber moving on with the newest checkpoint if it was there. A
+// run made anew over the path is opened again. Off while this app trains.
+//
 // Threading: GUI thread only; the views' analysis and the fill run on threads their owners hold.
 #pragma once
 
@@ -24,11 +30,14 @@
 
 #include "core/base/config.h"
 #include "core/base/records.h"
+#include "ui/jobs/run_file_stamp.h"
 #include "ui/run/fork_origin.h"
+#include "ui/window/run_contents.h"
 
 class QCustomPlot;
 class QLabel;
 class QTableWidget;
+class QTimer;
 class QWidget;
 
 namespace grok {
@@ -91,6 +100,12 @@ class RunViewer : public QObject {
   void addCheckpoint(int epoch, const MeasureRecord& measures);
   void addNumerics(const QVector<NumericsRecord>& records);
   void cancelFill();  // returns at once; what was computed is kept
+  // Following a run another process writes: look at its file now instead of at the next tick
+  // (tests); the tick's interval; whether another process holds the open run (as last read).
+  void pollFile();
+  void setPollInterval(int ms);
+  bool followingWriter() const { return writerHolds_; }
+  bool readingTail() const { return tailReading_; }
   // Another run's curves under this one's: "" or a one-line error, leaving the reference as it was.
   QString setReference(const QString& path);
   void clearReference();
@@ -99,10 +114,14 @@ class RunViewer : public QObject {
   void opened(const QString& path, bool hasCheckpoints);
   void message(const QString& text, int timeoutMs);
   void failed(const QString& title, const QString& message);
+  void followed(int epoch);  // what another process wrote is shown, up to this epoch's metrics
 
  private:
   void clear();
   void showUndefined(const Task& task);
+  void follow();  // from what is shown now, unless this app trains
+  void setWriterHolds(bool held);
+  void applyTail(const RunTail& t);
   void onFillFinished(const QString& path, bool cancelled, const QString& error);
   void showReference();  // after the reference was set, re-read or cleared
   void describeReference();
@@ -124,6 +143,11 @@ class RunViewer : public QObject {
   bool parentReference_ = false;     // the reference is a fork's parent, drawn on opening it (not the user's)
   std::unique_ptr<JobRunner> jobs_;  // reads a run file off the GUI thread
   unsigned openSeq_ = 0;             // the newest open(): an older one's read is dropped
+  RunShown shown_;                   // what the curves and the scrubber have of the run
+  QTimer* followTimer_;              // runs while a run is open and this app does not train
+  RunFileStamp stamp_;               // the file as last read
+  bool tailReading_ = false;
+  bool writerHolds_ = false;
 };
 
 }  // namespace grok
