@@ -181,6 +181,7 @@ void MainWindow::wire() {
     updateStatus();
   });
   connect(viewer_, &RunViewer::message, statusBar(), &QStatusBar::showMessage);
+  connect(viewer_, &RunViewer::message, this, &MainWindow::updateStatus);  // another process's writer came or went
   connect(viewer_, &RunViewer::failed, this, &MainWindow::error);
   connect(viewer_->curves(), &CurvesPanel::replotted, this, &MainWindow::updateStatus);
   announcer_ = new PhaseAnnouncer(this);

@@ -166,8 +166,10 @@ void RunViewer::addMetrics(const QVector<EpochMetrics>& batch) {
   if (!batch.isEmpty()) shown_.metrics = std::max(shown_.metrics, batch.back().epoch);
 }
 
-void RunViewer::addCheckpoint(int epoch, const MeasureRecord& m) {
-  if (!keys_->keys()) curves_->addMeasures(m);  // training measures with each checkpoint's own key set
+void RunViewer::addCheckpoint(int epoch, const MeasureRecord& m) { takeCheckpoint(epoch, &m); }
+
+void RunViewer::takeCheckpoint(int epoch, const MeasureRecord* m) {
+  if (m && !keys_->keys()) curves_->addMeasures(*m);  // training measures with each checkpoint's own key set
   curves_->updatePhases();
   scrubber_->addCheckpoint(epoch);
   if (shown_.checkpoints.empty() || epoch > shown_.checkpoints.back()) shown_.checkpoints.push_back(epoch);
@@ -240,12 +242,7 @@ void RunViewer::applyTail(const RunTail& t) {
   for (int e : t.checkpoints) {
     const auto m =
         std::find_if(t.measures.begin(), t.measures.end(), [e](const MeasureRecord& r) { return r.epoch == e; });
-    if (m != t.measures.end()) {
-      addCheckpoint(e, *m);
-    } else {  // no measures stored for it (yet): the checkpoint alone
-      scrubber_->addCheckpoint(e);
-      shown_.checkpoints.push_back(e);
-    }
+    takeCheckpoint(e, m != t.measures.end() ? &*m : nullptr);  // none stored (yet): the checkpoint alone
   }
   if (!t.numerics.empty()) addNumerics(QVector<NumericsRecord>(t.numerics.begin(), t.numerics.end()));
   setWriterHolds(t.held);  // after the checkpoints: a writer that has stopped shows its newest now

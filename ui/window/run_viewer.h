@@ -121,6 +121,7 @@ class RunViewer : public QObject {
   void showUndefined(const Task& task);
   void follow();  // from what is shown now, unless this app trains
   void setWriterHolds(bool held);
+  void takeCheckpoint(int epoch, const MeasureRecord* measures);  // measures: nullptr if none stored
   void applyTail(const RunTail& t);
   void onFillFinished(const QString& path, bool cancelled, const QString& error);
   void showReference();  // after the reference was set, re-read or cleared
